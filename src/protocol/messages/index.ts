@@ -1,0 +1,64 @@
+// Every API definition, by name, and ALL_APIS sorted by api key: the one registry that the
+// dispatch table, ApiVersions and the protocol tests are built from.
+
+import type { ApiDef } from '../schema.ts';
+import { Produce } from './00-produce.ts';
+import { Fetch } from './01-fetch.ts';
+import { ListOffsets } from './02-list-offsets.ts';
+import { Metadata } from './03-metadata.ts';
+import { SaslHandshake } from './17-sasl-handshake.ts';
+import { ApiVersions } from './18-api-versions.ts';
+import { CreateTopics } from './19-create-topics.ts';
+import { DeleteTopics } from './20-delete-topics.ts';
+import { DeleteRecords } from './21-delete-records.ts';
+import { InitProducerId } from './22-init-producer-id.ts';
+import { OffsetForLeaderEpoch } from './23-offset-for-leader-epoch.ts';
+import { DescribeConfigs } from './32-describe-configs.ts';
+import { AlterConfigs } from './33-alter-configs.ts';
+import { DescribeLogDirs } from './35-describe-log-dirs.ts';
+import { CreatePartitions } from './37-create-partitions.ts';
+import { IncrementalAlterConfigs } from './44-incremental-alter-configs.ts';
+import { DescribeCluster } from './60-describe-cluster.ts';
+import { DescribeProducers } from './61-describe-producers.ts';
+
+export {
+  Produce,
+  Fetch,
+  ListOffsets,
+  Metadata,
+  SaslHandshake,
+  ApiVersions,
+  CreateTopics,
+  DeleteTopics,
+  DeleteRecords,
+  InitProducerId,
+  OffsetForLeaderEpoch,
+  DescribeConfigs,
+  AlterConfigs,
+  DescribeLogDirs,
+  CreatePartitions,
+  IncrementalAlterConfigs,
+  DescribeCluster,
+  DescribeProducers,
+};
+
+export const ALL_APIS: readonly ApiDef[] = [
+  Produce,
+  Fetch,
+  ListOffsets,
+  Metadata,
+  SaslHandshake,
+  ApiVersions,
+  CreateTopics,
+  DeleteTopics,
+  DeleteRecords,
+  InitProducerId,
+  OffsetForLeaderEpoch,
+  DescribeConfigs,
+  AlterConfigs,
+  DescribeLogDirs,
+  CreatePartitions,
+  IncrementalAlterConfigs,
+  DescribeCluster,
+  DescribeProducers,
+].sort((a, b) => a.apiKey - b.apiKey);
