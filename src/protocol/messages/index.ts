@@ -6,6 +6,15 @@ import { Produce } from './00-produce.ts';
 import { Fetch } from './01-fetch.ts';
 import { ListOffsets } from './02-list-offsets.ts';
 import { Metadata } from './03-metadata.ts';
+import { OffsetCommit } from './08-offset-commit.ts';
+import { OffsetFetch } from './09-offset-fetch.ts';
+import { FindCoordinator } from './10-find-coordinator.ts';
+import { JoinGroup } from './11-join-group.ts';
+import { Heartbeat } from './12-heartbeat.ts';
+import { LeaveGroup } from './13-leave-group.ts';
+import { SyncGroup } from './14-sync-group.ts';
+import { DescribeGroups } from './15-describe-groups.ts';
+import { ListGroups } from './16-list-groups.ts';
 import { SaslHandshake } from './17-sasl-handshake.ts';
 import { ApiVersions } from './18-api-versions.ts';
 import { CreateTopics } from './19-create-topics.ts';
@@ -17,15 +26,28 @@ import { DescribeConfigs } from './32-describe-configs.ts';
 import { AlterConfigs } from './33-alter-configs.ts';
 import { DescribeLogDirs } from './35-describe-log-dirs.ts';
 import { CreatePartitions } from './37-create-partitions.ts';
+import { DeleteGroups } from './42-delete-groups.ts';
 import { IncrementalAlterConfigs } from './44-incremental-alter-configs.ts';
+import { OffsetDelete } from './47-offset-delete.ts';
 import { DescribeCluster } from './60-describe-cluster.ts';
 import { DescribeProducers } from './61-describe-producers.ts';
+import { ConsumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts';
+import { ConsumerGroupDescribe } from './69-consumer-group-describe.ts';
 
 export {
   Produce,
   Fetch,
   ListOffsets,
   Metadata,
+  OffsetCommit,
+  OffsetFetch,
+  FindCoordinator,
+  JoinGroup,
+  Heartbeat,
+  LeaveGroup,
+  SyncGroup,
+  DescribeGroups,
+  ListGroups,
   SaslHandshake,
   ApiVersions,
   CreateTopics,
@@ -37,9 +59,13 @@ export {
   AlterConfigs,
   DescribeLogDirs,
   CreatePartitions,
+  DeleteGroups,
   IncrementalAlterConfigs,
+  OffsetDelete,
   DescribeCluster,
   DescribeProducers,
+  ConsumerGroupHeartbeat,
+  ConsumerGroupDescribe,
 };
 
 export const ALL_APIS: readonly ApiDef[] = [
@@ -47,6 +73,15 @@ export const ALL_APIS: readonly ApiDef[] = [
   Fetch,
   ListOffsets,
   Metadata,
+  OffsetCommit,
+  OffsetFetch,
+  FindCoordinator,
+  JoinGroup,
+  Heartbeat,
+  LeaveGroup,
+  SyncGroup,
+  DescribeGroups,
+  ListGroups,
   SaslHandshake,
   ApiVersions,
   CreateTopics,
@@ -58,7 +93,11 @@ export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,
   DescribeLogDirs,
   CreatePartitions,
+  DeleteGroups,
   IncrementalAlterConfigs,
+  OffsetDelete,
   DescribeCluster,
   DescribeProducers,
+  ConsumerGroupHeartbeat,
+  ConsumerGroupDescribe,
 ].sort((a, b) => a.apiKey - b.apiKey);
