@@ -397,7 +397,28 @@ function isDefaultTest(g: Gen, f: FieldDef, v: string): string {
   if (f.kind === 'array') return `(${v} !== null && ${v}.length === 0)`;
   if (d === null) return `${v} === null`;
   if (typeof d === 'number' || typeof d === 'boolean' || typeof d === 'string') return `${v} === ${JSON.stringify(d)}`;
+  if (d === STRUCT_DEFAULT) return `${g.ref(isStructDefault)}(${g.ref(f.struct)}, ${v})`;
   return 'false';
+}
+
+/** A tagged struct is written only when some field differs from its default (KIP-482). */
+function isStructDefault(def: StructDef, v: Record<string, unknown> | null): boolean {
+  if (v === null) return false;
+  for (const [name, f] of def.fields) {
+    const x = v[name];
+    if (x === undefined) continue;
+    const d = f.default;
+    if (d === STRUCT_DEFAULT) {
+      if (!isStructDefault(f.struct!, x as Record<string, unknown>)) return false;
+    } else if (d === EMPTY) {
+      if (x === null || (x as unknown[]).length !== 0) return false;
+    } else if (d instanceof Uint8Array) {
+      if (!(x instanceof Uint8Array) || x.length !== d.length) return false;
+    } else if (x !== d) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function compileEncoder(def: StructDef, version: number, flexible: boolean): Encoder<unknown> {
