@@ -394,7 +394,7 @@ function writeStmt(g: Gen, f: FieldDef, v: string, version: number, flexible: bo
 
 function isDefaultTest(g: Gen, f: FieldDef, v: string): string {
   const d = f.default;
-  if (f.kind === 'array') return `(${v} !== null && ${v}.length === 0)`;
+  if (f.kind === 'array') return d === null ? `${v} === null` : `(${v} !== null && ${v}.length === 0)`;
   if (d === null) return `${v} === null`;
   if (typeof d === 'number' || typeof d === 'boolean' || typeof d === 'string') return `${v} === ${JSON.stringify(d)}`;
   if (d === STRUCT_DEFAULT) return `${g.ref(isStructDefault)}(${g.ref(f.struct)}, ${v})`;

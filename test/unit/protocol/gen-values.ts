@@ -65,26 +65,46 @@ function randomPrimitive(f: FieldDef, rng: Prng): unknown {
   }
 }
 
-export function randomField(f: FieldDef, version: number, flexible: boolean, rng: Prng, depth: number): unknown {
+/** How often a tagged field is left at its default; 1 leaves every tagged field at its default. */
+export interface GenOptions {
+  taggedDefaultChance: number;
+}
+const DEFAULT_OPTIONS: GenOptions = { taggedDefaultChance: 0.4 };
+
+export function randomField(
+  f: FieldDef,
+  version: number,
+  flexible: boolean,
+  rng: Prng,
+  depth: number,
+  opts: GenOptions = DEFAULT_OPTIONS,
+): unknown {
   if (inRange(f.nullable, version) && rng.chance(0.2)) return null;
   // records are nullable on the wire whatever the definition says (see schema.ts readExpr).
   if (f.kind === 'records' && rng.chance(0.2)) return null;
-  if (f.kind === 'struct') return randomStruct(f.struct!, version, flexible, rng, depth + 1);
+  if (f.kind === 'struct') return randomStruct(f.struct!, version, flexible, rng, depth + 1, opts);
   if (f.kind === 'array') {
     const n = depth > 4 ? 0 : rng.int(0, ARRAY_LENGTH_MAX);
     const out: unknown[] = [];
-    for (let i = 0; i < n; i++) out.push(randomField(f.element!, version, flexible, rng, depth + 1));
+    for (let i = 0; i < n; i++) out.push(randomField(f.element!, version, flexible, rng, depth + 1, opts));
     return out;
   }
   return randomPrimitive(f, rng);
 }
 
-export function randomStruct(def: StructDef, version: number, flexible: boolean, rng: Prng, depth = 0): Record<string, unknown> {
+export function randomStruct(
+  def: StructDef,
+  version: number,
+  flexible: boolean,
+  rng: Prng,
+  depth = 0,
+  opts: GenOptions = DEFAULT_OPTIONS,
+): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [name, f] of def.fields) {
     const tagged = flexible && f.tag !== null && inRange(f.taggedVersions, version);
-    if (!inRange(f.versions, version) || (tagged && rng.chance(0.4))) o[name] = defaultValue(f);
-    else o[name] = randomField(f, version, flexible, rng, depth);
+    if (!inRange(f.versions, version) || (tagged && rng.chance(opts.taggedDefaultChance))) o[name] = defaultValue(f);
+    else o[name] = randomField(f, version, flexible, rng, depth, opts);
   }
   return o;
 }
