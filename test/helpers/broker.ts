@@ -1,0 +1,188 @@
+// Test harness: runs the compiled single executable (dist/freshet) as a real process on a free
+// loopback port with a fresh data directory, the way users and CI sidecars run it.
+//
+//   let broker: Broker;
+//   beforeAll(async () => { broker = await startBroker(); });
+//   afterAll(async () => { await broker?.dispose(); });
+//
+// One broker per test file keeps `npm test` fast; tests isolate themselves with unique topics.
+// Every broker started here is also killed when the test process exits, so a failing or
+// interrupted test never leaves a process behind.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { canConnect, freePort } from './ports.ts';
+
+export const REPO_ROOT = join(import.meta.dir, '..', '..');
+/** The binary under test; FRESHET_BIN overrides it (e.g. to test a release build). */
+export const FRESHET_BIN = process.env.FRESHET_BIN ?? join(REPO_ROOT, 'dist', 'freshet');
+
+const READY_TIMEOUT_MS = 15_000;
+const READY_POLL_MS = 25;
+const STOP_GRACE_MS = 5_000;
+const STDERR_KEEP_CHARS = 64 * 1024;
+const START_ATTEMPTS_MAX = 3;
+
+export type BrokerOptions = {
+  /** --dev: auto-create topics, relaxed fsync. Default true; durability tests pass false. */
+  dev?: boolean;
+  /** --node-id. */
+  nodeId?: number;
+  /** --set key=value pairs. */
+  settings?: Record<string, string>;
+  /** Extra command-line arguments appended after the ones above. */
+  extraArgs?: readonly string[];
+};
+
+export type Broker = {
+  readonly port: number;
+  readonly bootstrap: string;
+  readonly dataDir: string;
+  /** The running process (a new one after restart()). */
+  readonly proc: Subprocess;
+  /** Everything the current process wrote to stderr (the last 64 KiB). */
+  logs(): string;
+  /** Resident set size of the broker process in KiB, from /proc/<pid>/status. */
+  rssKiB(): number;
+  /** SIGTERM, then SIGKILL after a grace period. The data dir is kept. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, nothing flushed. The data dir is kept. */
+  kill9(): Promise<void>;
+  /** Starts the binary again on the same port and data dir and waits until it is ready. */
+  restart(): Promise<void>;
+  /** stop() and remove the data dir. */
+  dispose(): Promise<void>;
+};
+
+const liveProcs = new Set<Subprocess>();
+process.on('exit', () => {
+  for (const proc of liveProcs) proc.kill('SIGKILL');
+});
+
+export function assertBinaryBuilt(): void {
+  if (!existsSync(FRESHET_BIN)) {
+    throw new Error(`${FRESHET_BIN} does not exist: run \`npm run build\` (bun build.ts) first`);
+  }
+}
+
+type Running = { proc: Subprocess; stderr: { text: string } };
+
+function brokerArgs(port: number, dataDir: string, options: BrokerOptions): string[] {
+  const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${port}`];
+  if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId));
+  if (options.dev ?? true) args.push('--dev');
+  for (const [key, value] of Object.entries(options.settings ?? {})) args.push('--set', `${key}=${value}`);
+  args.push(...(options.extraArgs ?? []));
+  return args;
+}
+
+/** Keeps reading a stream so the child never blocks on a full pipe; remembers the tail. */
+function drain(stream: ReadableStream<Uint8Array>, sink: { text: string }): void {
+  const decoder = new TextDecoder();
+  void (async () => {
+    try {
+      for await (const chunk of stream) {
+        sink.text += decoder.decode(chunk, { stream: true });
+        if (sink.text.length > STDERR_KEEP_CHARS * 2) sink.text = sink.text.slice(-STDERR_KEEP_CHARS);
+      }
+    } catch {
+      // The process died; whatever we have is what there is.
+    }
+  })();
+}
+
+async function spawnAndWait(port: number, dataDir: string, options: BrokerOptions): Promise<Running> {
+  assertBinaryBuilt();
+  const stderr = { text: '' };
+  const proc = Bun.spawn([FRESHET_BIN, ...brokerArgs(port, dataDir, options)], {
+    cwd: dataDir,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  liveProcs.add(proc);
+  void proc.exited.then(() => liveProcs.delete(proc));
+  drain(proc.stdout as ReadableStream<Uint8Array>, stderr);
+  drain(proc.stderr as ReadableStream<Uint8Array>, stderr);
+
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await Bun.sleep(50); // let the drain loop collect the last words
+      throw new BrokerStartError(`freshet exited (${proc.exitCode ?? proc.signalCode}) before listening on ${port}`, stderr.text);
+    }
+    if (await canConnect(port)) return { proc, stderr };
+    await Bun.sleep(READY_POLL_MS);
+  }
+  proc.kill('SIGKILL');
+  await proc.exited;
+  throw new BrokerStartError(`freshet did not accept TCP on 127.0.0.1:${port} within ${READY_TIMEOUT_MS} ms`, stderr.text);
+}
+
+export class BrokerStartError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(`${message}\n--- freshet stderr ---\n${stderr.slice(-8_000)}`);
+    this.name = 'BrokerStartError';
+  }
+}
+
+async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill(signal);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+/** Starts dist/freshet on a free port with a fresh temp data dir and waits until it listens. */
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-test-'));
+  let port = 0;
+  let running: Running | null = null;
+  for (let attempt = 1; running === null; attempt++) {
+    port = await freePort();
+    try {
+      running = await spawnAndWait(port, dataDir, options);
+    } catch (error) {
+      // Another process may have taken the port between freePort() and the bind.
+      const portTaken = error instanceof BrokerStartError && /in use|EADDRINUSE/i.test(error.stderr);
+      if (!portTaken || attempt >= START_ATTEMPTS_MAX) {
+        rmSync(dataDir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  let current: Running = running;
+
+  const broker: Broker = {
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dataDir,
+    get proc() {
+      return current.proc;
+    },
+    logs: () => current.stderr.text,
+    rssKiB: () => {
+      const status = readFileSync(`/proc/${current.proc.pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+      if (match === null) throw new Error(`no VmRSS for pid ${current.proc.pid}`);
+      return Number(match[1]);
+    },
+    stop: async () => stopProc(current.proc, 'SIGTERM'),
+    kill9: async () => stopProc(current.proc, 'SIGKILL'),
+    restart: async () => {
+      await stopProc(current.proc, 'SIGTERM');
+      current = await spawnAndWait(port, dataDir, options);
+    },
+    dispose: async () => {
+      await stopProc(current.proc, 'SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return broker;
+}

@@ -1,0 +1,54 @@
+// Free loopback ports for test processes. The kernel picks a free port for a listener on port 0;
+// we close it and hand the number to the child. Another process may take it in between, so
+// callers that start a server retry on "address in use" (see broker.ts).
+
+import { createServer } from 'node:net';
+
+export async function freePort(): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('freePort: listener has no port'));
+        return;
+      }
+      const port = address.port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true once host:port accepts a TCP connection, false if one attempt is refused. */
+export async function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        open(socket) {
+          socket.end();
+          settle(true);
+        },
+        data() {},
+        error() {
+          settle(false);
+        },
+        connectError() {
+          settle(false);
+        },
+      },
+    }).catch(() => settle(false));
+  });
+}
