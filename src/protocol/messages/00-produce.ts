@@ -5,6 +5,8 @@
 // fields for fast leader discovery (KIP-951); v11-12 only change which error codes a client
 // understands (KIP-890); v13 names topics by id instead of by name (KIP-516).
 // acks = 0 means the broker sends no response at all.
+// ApiVersions must still advertise Produce from v0: librdkafka refuses a broker whose minimum is
+// above 0 (KAFKA-18659), so Kafka 4 advertises 0-13 and rejects v0-2 when they arrive.
 
 import { api, array, int16, int32, int64, records, string, struct, structField, uuid } from '../schema.ts';
 

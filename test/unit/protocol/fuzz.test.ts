@@ -38,7 +38,12 @@ function writeAt(b: Uint8Array, pos: number, bytes: number[]): void {
 }
 
 const HUGE_I32 = [[0x7f, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xfe], [0x80, 0, 0, 0], [0, 0x10, 0, 0]];
-const HUGE_UVARINT = [[0xff, 0xff, 0xff, 0xff, 0x0f], [0xff, 0xff, 0xff, 0x7f], [0x80, 0x80, 0x80, 0x80, 0x80, 0x01], [0xfe, 0x01]];
+const HUGE_UVARINT = [
+  [0xff, 0xff, 0xff, 0xff, 0x0f],
+  [0xff, 0xff, 0xff, 0x7f],
+  [0x80, 0x80, 0x80, 0x80, 0x80, 0x01], // six bytes: longer than a uvarint may be
+  [0xfe, 0x01],
+];
 
 function mutate(src: Uint8Array, marks: RecordingWriter['marks'], rng: Prng): Uint8Array {
   const b = src.slice();
@@ -92,7 +97,9 @@ describe('fuzz', () => {
   beforeAll(() => {
     globalThis.Array = new Proxy(RealArray, {
       construct(target, args, newTarget) {
-        if (args.length === 1 && typeof args[0] === 'number') largestArrayAllocated = Math.max(largestArrayAllocated, args[0]);
+        if (args.length === 1 && typeof args[0] === 'number') {
+          largestArrayAllocated = Math.max(largestArrayAllocated, args[0]);
+        }
         return Reflect.construct(target, args, newTarget);
       },
     });

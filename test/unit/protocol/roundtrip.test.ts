@@ -5,14 +5,29 @@
 import { describe, expect, test } from 'bun:test';
 import { ALL_APIS } from '../../../src/protocol/messages/index.ts';
 import { Reader, Writer } from '../../../src/protocol/primitives.ts';
-import { array, decoderFor, encoderFor, type FieldDef, inRange, int32, type StructDef, struct } from '../../../src/protocol/schema.ts';
+import {
+  array,
+  decoderFor,
+  encoderFor,
+  type FieldDef,
+  inRange,
+  int32,
+  type StructDef,
+  struct,
+} from '../../../src/protocol/schema.ts';
 import { allCases, randomStruct } from './gen-values.ts';
 import { Prng } from './prng.ts';
 
 const SAMPLES_PER_CASE = 25;
 const SEED = 0x5eed;
 
-function encode(c: { def: Parameters<typeof encoderFor>[0]; version: number; flexible: boolean }, value: unknown): Uint8Array {
+interface Target {
+  def: StructDef;
+  version: number;
+  flexible: boolean;
+}
+
+function encode(c: Target, value: unknown): Uint8Array {
   const w = new Writer(64);
   encoderFor(c.def, c.version, c.flexible)(w, value as never);
   return w.bytes().slice();
@@ -29,7 +44,9 @@ function withoutTagged(def: StructDef, version: number): StructDef {
     return f;
   };
   return {
-    fields: def.fields.filter(([, f]) => !(f.tag !== null && inRange(f.taggedVersions, version))).map(([n, f]) => [n, keep(f)] as const),
+    fields: def.fields
+      .filter(([, f]) => !(f.tag !== null && inRange(f.taggedVersions, version)))
+      .map(([n, f]) => [n, keep(f)] as const),
   };
 }
 
@@ -70,7 +87,7 @@ describe('round trip', () => {
   // default is null is omitted when null, and an empty array is a value that must be written.
   test('a tagged array whose default is null keeps [] and null apart', () => {
     const def = struct({ ids: array(int32(), '0+', { nullable: '0+', tag: 0, default: null }) });
-    const c = { def: def as StructDef, version: 0, flexible: true };
+    const c: Target = { def: def as StructDef, version: 0, flexible: true };
     const decode = decoderFor(def, 0, true);
     expect(encode(c, { ids: null })).toEqual(new Uint8Array([0]));
     expect(decode(new Reader(encode(c, { ids: [] }))).ids).toEqual([]);

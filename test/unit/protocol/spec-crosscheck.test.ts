@@ -9,7 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_APIS } from '../../../src/protocol/messages/index.ts';
 import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
-import { type ApiDef, type FieldDef, NO_VERSIONS, parseRange, type Range, type StructDef } from '../../../src/protocol/schema.ts';
+import {
+  type ApiDef,
+  type FieldDef,
+  NO_VERSIONS,
+  parseRange,
+  type Range,
+  type StructDef,
+} from '../../../src/protocol/schema.ts';
 
 const SPEC_DIR = join(import.meta.dir, '../../..', '../shared/kafka-protocol/message');
 
@@ -33,7 +40,20 @@ interface SpecMessage {
   commonStructs?: Array<{ name: string; versions: string; fields: SpecField[] }>;
 }
 
-const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'uuid', 'string', 'bytes', 'records']);
+const PRIMITIVES = new Set([
+  'bool',
+  'int8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'float64',
+  'uuid',
+  'string',
+  'bytes',
+  'records',
+]);
 
 /** The spec files are JSON with `//` line comments. */
 function loadSpec(file: string): SpecMessage {
@@ -149,7 +169,9 @@ class Checker {
   private checkField(path: string, f: FieldDef, s: SpecField): void {
     const sRange = (r: Range | null): string => (r === null ? 'none' : show(intersect(r, this.supported)));
     if (ourType(f) !== specType(s.type)) this.fail(path, 'type', ourType(f), s.type);
-    if (sRange(f.versions) !== this.range(s.versions)) this.fail(path, 'versions', sRange(f.versions), this.range(s.versions));
+    if (sRange(f.versions) !== this.range(s.versions)) {
+      this.fail(path, 'versions', sRange(f.versions), this.range(s.versions));
+    }
     if (sRange(f.nullable) !== this.range(s.nullableVersions)) {
       this.fail(path, 'nullableVersions', sRange(f.nullable), this.range(s.nullableVersions));
     }
