@@ -1,0 +1,206 @@
+// The broker: the one owner of topics and partitions on this node, and the object handlers
+// receive. It opens everything on start, runs retention in the background, and closes logs on
+// stop. All state changes happen synchronously inside one turn of the event loop.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { log } from '../base/log.ts';
+import { systemClock } from '../base/clock.ts';
+import { boolProp, intProp, type NodeConfig } from '../config/node-config.ts';
+import { effectiveTopicConfig, validateTopicConfigs } from '../config/topic-config.ts';
+import { Partition } from '../cluster/partition.ts';
+import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
+import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
+import { PartitionLog } from '../storage/partition-log.ts';
+import { crc32c } from '../protocol/records/crc32c.ts';
+import type { AnyHandler } from './handler.ts';
+import { HANDLERS } from './handlers/index.ts';
+import { FetchSessionCache } from './fetch-session.ts';
+import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
+import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
+import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
+
+/** Topics Kafka treats as internal (Metadata isInternal). */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** How often producer-state snapshots are written (bounds the replay after a crash). */
+export const PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
+
+export type AutoCreateResult =
+  | { kind: 'created'; topic: TopicRecord }
+  | { kind: 'disabled' }
+  | { kind: 'error'; error: KafkaError };
+
+export class Broker {
+  readonly handlers: ReadonlyMap<number, AnyHandler> = new Map(HANDLERS.map((h) => [h.api.apiKey, h]));
+  readonly clusterId: string;
+  readonly topics: TopicTable;
+  readonly fetchSessions: FetchSessionCache;
+  readonly producerIds: ProducerIdAllocator;
+  readonly startedAtMs = Date.now();
+  private readonly partitions = new Map<string, Partition[]>();
+  private retentionTimer: ReturnType<typeof setInterval> | null = null;
+  private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(readonly config: NodeConfig) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    this.clusterId = loadOrCreateClusterId(config.dataDir);
+    this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
+    this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
+    this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
+    for (const t of this.topics.all()) this.openPartitions(t, 0);
+    const every = intProp(config, 'log.retention.check.interval.ms');
+    this.retentionTimer = setInterval(() => this.enforceRetention(), every);
+    this.retentionTimer.unref?.();
+    this.snapshotTimer = setInterval(() => this.snapshotProducerStates(), PRODUCER_SNAPSHOT_INTERVAL_MS);
+    this.snapshotTimer.unref?.();
+  }
+
+  get durable(): boolean {
+    return !this.config.dev;
+  }
+
+  apiVersionRanges(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
+    return [...this.handlers.values()].map((h) => ({
+      apiKey: h.api.apiKey,
+      minVersion: h.advertisedMinVersion,
+      maxVersion: h.api.versions.max,
+    }));
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(topic)?.[index];
+  }
+
+  partitionsOf(topic: string): readonly Partition[] {
+    return this.partitions.get(topic) ?? [];
+  }
+
+  isInternal(topic: string): boolean {
+    return INTERNAL_TOPICS.has(topic);
+  }
+
+  /** Creates a topic after full validation; the caller has checked authorization and policy. */
+  createTopic(name: string, partitions: number, configs: ReadonlyArray<readonly [string, string | null]>, validateOnly = false): { topic?: TopicRecord; error?: KafkaError } {
+    const bad = this.topics.checkNew(name);
+    if (bad) return { error: bad };
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) {
+      return { error: kafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be in [1, ${PARTITIONS_PER_TOPIC_MAX}], got ${partitions}.`) };
+    }
+    const v = validateTopicConfigs(configs);
+    if (!v.ok) return { error: v.error };
+    if (validateOnly) return { topic: { name, id: newTopicId(), partitions, configs: v.configs } };
+    const t = this.topics.create(name, partitions, v.configs);
+    this.openPartitions(t, 0);
+    log.info(`created topic ${name} with ${partitions} partition(s), id ${t.id}`);
+    return { topic: t };
+  }
+
+  autoCreateTopic(name: string): AutoCreateResult {
+    if (!boolProp(this.config, 'auto.create.topics.enable')) return { kind: 'disabled' };
+    const r = this.createTopic(name, intProp(this.config, 'num.partitions'), []);
+    if (r.error) {
+      // Two requests racing to create the same topic: the loser sees it exists.
+      const existing = this.topics.get(name);
+      if (existing) return { kind: 'created', topic: existing };
+      return { kind: 'error', error: r.error };
+    }
+    return { kind: 'created', topic: r.topic! };
+  }
+
+  deleteTopic(name: string): void {
+    const parts = this.partitions.get(name) ?? [];
+    this.partitions.delete(name);
+    this.topics.delete(name);
+    for (const p of parts) {
+      p.notify();
+      p.log.delete();
+    }
+    fs.rmSync(this.topicDir(name), { recursive: true, force: true });
+    log.info(`deleted topic ${name}`);
+  }
+
+  addPartitions(t: TopicRecord, total: number): void {
+    const before = t.partitions;
+    this.topics.setPartitions(t.name, total);
+    this.openPartitions(t, before);
+  }
+
+  setTopicConfigs(t: TopicRecord, configs: Record<string, string>): void {
+    this.topics.setConfigs(t.name, configs);
+    const eff = effectiveTopicConfig(configs, this.config.props);
+    for (const p of this.partitionsOf(t.name)) {
+      p.config = eff;
+      p.log.updateConfig(logConfigOf(eff));
+    }
+  }
+
+  private topicDir(name: string): string {
+    return path.join(this.config.dataDir, 'kafka', name);
+  }
+
+  private partitionDir(topic: string, index: number): string {
+    return path.join(this.topicDir(topic), String(index));
+  }
+
+  /** Periodic producer-state snapshots bound the replay after a crash. */
+  snapshotProducerStates(): void {
+    for (const parts of this.partitions.values()) {
+      for (const p of parts) {
+        if (p.producers.producerCount > 0) saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
+      }
+    }
+  }
+
+  private openPartitions(t: TopicRecord, from: number): void {
+    const eff = effectiveTopicConfig(t.configs, this.config.props);
+    const list = this.partitions.get(t.name) ?? [];
+    for (let i = from; i < t.partitions; i++) {
+      const dir = this.partitionDir(t.name, i);
+      const plog = PartitionLog.open(dir, logConfigOf(eff), { clock: systemClock, crc32c });
+      list[i] = new Partition(t, i, plog, eff, this.durable, loadProducerState(dir, plog));
+    }
+    this.partitions.set(t.name, list);
+  }
+
+  enforceRetention(): void {
+    const now = Date.now();
+    for (const parts of this.partitions.values()) {
+      for (const p of parts) {
+        const before = p.logStartOffset;
+        p.log.enforceRetention(now);
+        if (p.logStartOffset !== before) p.notify();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    for (const parts of this.partitions.values()) {
+      for (const p of parts) {
+        if (this.durable) await p.log.flush();
+        saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
+        p.log.close();
+      }
+    }
+  }
+}
+
+export function logConfigOf(c: ReturnType<typeof effectiveTopicConfig>) {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    retentionMs: c.retentionMs < 0 || !c.cleanupPolicy.includes('delete') ? Infinity : c.retentionMs,
+    retentionBytes: c.retentionBytes < 0 || !c.cleanupPolicy.includes('delete') ? Infinity : c.retentionBytes,
+    indexIntervalBytes: 4096,
+  };
+}
+
+function loadOrCreateClusterId(dataDir: string): string {
+  const file = path.join(dataDir, 'meta.json');
+  if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { clusterId: string }).clusterId;
+  const clusterId = newTopicId();
+  writeFileAtomic(file, JSON.stringify({ clusterId }));
+  return clusterId;
+}

@@ -1,0 +1,82 @@
+// Produce (0) v3-13.
+// - acks 0 (no answer), 1 (answer once appended), -1/all (answer once durable: fsynced by the
+//   group commit; immediately in --dev mode). Anything else is INVALID_REQUIRED_ACKS.
+// - Each partition's batches are validated (CRC32C, framing, size, timestamps) as Kafka's
+//   LogValidator does, then offsets are assigned by patching the batch headers and the bytes
+//   are appended; records are never decoded one by one on this path unless compressed.
+// - Idempotent producers (KIP-98): a retried batch is answered with its original offsets and
+//   not appended again; gaps get OUT_OF_ORDER_SEQUENCE_NUMBER, older epochs are fenced.
+// - v13 names topics by id (KIP-516): an unknown id is UNKNOWN_TOPIC_ID.
+// - Producing to a topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION: creation happens on
+//   Metadata (auto.create.topics.enable), as in Kafka.
+// - Advertised from v0 although v0-2 are refused, as Kafka 4 does: librdkafka derives its
+//   feature set (compression codecs among them) from Produce v0 being listed (KAFKA-18659).
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { Produce } from '../../protocol/messages/index.ts';
+import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
+import type { Partition } from '../../cluster/partition.ts';
+import { NO_RESPONSE, handler } from '../handler.ts';
+import { appendProduced } from '../produce-append.ts';
+
+type PartitionOut = Encodable<ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number]>;
+
+export default handler(Produce, async (ctx, req) => {
+  const broker = ctx.broker;
+  const byId = ctx.apiVersion >= 13;
+  const acks = req.acks;
+  const validAcks = acks === 0 || acks === 1 || acks === -1;
+  const durableWaits: Array<Promise<void>> = [];
+  const responses = req.topicData.map((t) => {
+    const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.name);
+    const partitionResponses = t.partitionData.map((pd): PartitionOut => {
+      const fail = (errorCode: number, errorMessage: string | null = null): PartitionOut => ({
+        index: pd.index,
+        errorCode,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        errorMessage,
+      });
+      if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
+      if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const p: Partition | undefined = broker.partition(topic.name, pd.index);
+      if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
+      const r = appendProduced(p, pd.records, Date.now(), ctx.apiVersion);
+      if (r.kind === 'error') return fail(r.code, r.message);
+      if (acks === -1 && r.kind === 'appended') durableWaits.push(p.waitDurable(r.lastOffset + 1));
+      return {
+        index: pd.index,
+        errorCode: ErrorCode.NONE,
+        baseOffset: r.baseOffset,
+        logAppendTimeMs: r.logAppendTimeMs,
+        logStartOffset: p.logStartOffset,
+      };
+    });
+    return { name: t.name, topicId: t.topicId, partitionResponses };
+  });
+  if (acks === 0) return NO_RESPONSE;
+  if (durableWaits.length > 0) {
+    const timedOut = await waitAll(durableWaits, req.timeoutMs);
+    if (timedOut) {
+      for (const t of responses) {
+        for (const p of t.partitionResponses) if (p.errorCode === ErrorCode.NONE) p.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+      }
+    }
+  }
+  return { responses, throttleTimeMs: 0 };
+}, { advertisedMinVersion: 0 });
+
+/** Waits for every promise; true when the timeout fired first. */
+async function waitAll(waits: Array<Promise<void>>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), Math.max(0, timeoutMs));
+  });
+  try {
+    return await Promise.race([Promise.all(waits).then(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

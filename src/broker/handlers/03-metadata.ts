@@ -1,0 +1,82 @@
+// Metadata (3) v0-13.
+// - v0: an empty topic list means all topics; v1+: null means all, empty means none.
+// - v4+: allowAutoTopicCreation (older versions always allow it); a topic is created only when
+//   auto.create.topics.enable is on too, and only for a legal name.
+// - v10+: topic ids (KIP-516); v12+ a topic may be asked for by id alone, answered with
+//   UNKNOWN_TOPIC_ID when unknown.
+// A single node is the leader and only replica of every partition.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { Metadata } from '../../protocol/messages/index.ts';
+import { ZERO_UUID } from '../../protocol/primitives.ts';
+import type { ResponseOf } from '../../protocol/schema.ts';
+import type { TopicRecord } from '../../cluster/topic-table.ts';
+import type { Broker } from '../broker.ts';
+import { handler } from '../handler.ts';
+
+type TopicOut = ResponseOf<typeof Metadata>['topics'][number];
+
+export default handler(Metadata, (ctx, req) => {
+  const broker = ctx.broker;
+  const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+  const topics: Partial<TopicOut>[] = [];
+  if (all) {
+    for (const t of broker.topics.all()) topics.push(describeTopic(broker, t));
+  } else {
+    for (const want of req.topics!) {
+      if (want.name === null || want.name === '') {
+        const t = want.topicId !== ZERO_UUID ? broker.topics.getById(want.topicId) : undefined;
+        topics.push(
+          t
+            ? describeTopic(broker, t)
+            : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: want.topicId, partitions: [] },
+        );
+        continue;
+      }
+      let t = broker.topics.get(want.name);
+      if (!t && req.allowAutoTopicCreation) {
+        const created = broker.autoCreateTopic(want.name);
+        if (created.kind === 'error') {
+          topics.push({ errorCode: created.error.code, name: want.name, partitions: [] });
+          continue;
+        }
+        t = created.kind === 'created' ? created.topic : undefined;
+      }
+      topics.push(
+        t ? describeTopic(broker, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: want.name, partitions: [] },
+      );
+    }
+  }
+  const self = broker.config;
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: self.nodeId, host: self.advertiseKafkaAddr.host, port: self.advertiseKafkaAddr.port, rack: null }],
+    clusterId: broker.clusterId,
+    controllerId: self.nodeId,
+    topics,
+    errorCode: ErrorCode.NONE,
+  };
+});
+
+function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
+  const nodeId = broker.config.nodeId;
+  const partitions = [];
+  for (let i = 0; i < t.partitions; i++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: i,
+      leaderId: nodeId,
+      leaderEpoch: broker.partition(t.name, i)?.leaderEpoch ?? 0,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.name.startsWith('__'),
+    partitions,
+  };
+}

@@ -1,0 +1,24 @@
+// InitProducerId (22) v0-5.
+// Without a transactional id this gives an idempotent producer a fresh producer id at epoch 0
+// (KIP-98), even when v3+ sends its current id and epoch: Kafka's TransactionCoordinator
+// does the same for idempotent producers, which bump epochs themselves (KIP-360).
+// Transactions are not built yet: a transactional id is answered with INVALID_REQUEST and a
+// message saying so, a fatal error in clients instead of an endless retry.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { InitProducerId } from '../../protocol/messages/index.ts';
+import { initIdempotentProducer } from '../../transactions/producer-ids.ts';
+import { handler } from '../handler.ts';
+
+export default handler(InitProducerId, async (ctx, req) => {
+  if (req.transactionalId !== null) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      producerId: -1,
+      producerEpoch: -1,
+    };
+  }
+  const { producerId, producerEpoch } = await initIdempotentProducer(ctx.broker.producerIds);
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
+});

@@ -1,0 +1,26 @@
+// OffsetForLeaderEpoch (23) v2-4 (KIP-101, KIP-279, KIP-320).
+// For each partition: the largest epoch <= the one asked for, and the offset where it ended
+// (the log end offset for the current epoch). Consumers use it after a leader change to detect
+// log truncation; followers will use it for Raft log matching. currentLeaderEpoch fences stale
+// callers: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { OffsetForLeaderEpoch } from '../../protocol/messages/index.ts';
+import { handler } from '../handler.ts';
+
+export default handler(OffsetForLeaderEpoch, (ctx, req) => ({
+  throttleTimeMs: 0,
+  topics: req.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((q) => {
+      const fail = (errorCode: number) => ({ errorCode, partition: q.partition, leaderEpoch: -1, endOffset: -1 });
+      const p = ctx.broker.partition(t.topic, q.partition);
+      if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
+        return fail(q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
+      }
+      const r = p.log.endOffsetForEpoch(q.leaderEpoch);
+      return { errorCode: ErrorCode.NONE, partition: q.partition, leaderEpoch: r.epoch, endOffset: r.endOffset };
+    }),
+  })),
+}));

@@ -1,0 +1,67 @@
+// Where a partition's idempotent-producer state lives between runs: snapshot files
+// (`<end offset>.snapshot`, transactions/producer-snapshot-files.ts) in the partition directory,
+// plus a replay of the batch headers the log holds past the newest snapshot. A clean stop
+// writes a snapshot, so a restart replays nothing; after kill -9 the replay covers what was
+// appended since the last periodic snapshot.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { systemClock } from '../base/clock.ts';
+import { BatchHeader } from '../protocol/records/batch.ts';
+import type { PartitionLog } from '../storage/partition-log.ts';
+import { ProducerState } from '../transactions/producer-state.ts';
+import { loadNewestSnapshot, parseSnapshotFileName, snapshotFileName } from '../transactions/producer-snapshot-files.ts';
+import { writeFileAtomic } from './topic-table.ts';
+
+/** Bytes read per step while replaying batch headers. */
+const REPLAY_READ_BYTES = 4 * 1024 * 1024;
+/** Snapshots kept after a new one is written (the newest may be above a truncated tail). */
+const SNAPSHOTS_KEPT = 2;
+
+export function loadProducerState(dir: string, plog: PartitionLog): ProducerState {
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  const { state, corrupt } = loadNewestSnapshot(
+    names,
+    plog.logEndOffset,
+    plog.logStartOffset,
+    (name) => fs.readFileSync(path.join(dir, name)),
+    { clock: systemClock },
+  );
+  for (const name of corrupt) fs.rmSync(path.join(dir, name), { force: true });
+  let offset = Math.max(state.endOffset, plog.logStartOffset);
+  while (offset < plog.logEndOffset) {
+    const bytes = plog.read(offset, REPLAY_READ_BYTES, { minOneBatch: true }).bytes;
+    if (bytes.length === 0) break;
+    let pos = 0;
+    while (pos + 61 <= bytes.length) {
+      const h = new BatchHeader(bytes, pos);
+      if (pos + h.sizeBytes > bytes.length) break;
+      if (h.lastOffset >= offset) {
+        state.replay({
+          producerId: h.producerId,
+          producerEpoch: h.producerEpoch,
+          baseSequence: h.baseSequence,
+          lastOffsetDelta: h.lastOffsetDelta,
+          maxTimestamp: h.maxTimestamp,
+          baseOffset: h.baseOffset,
+          isControl: h.isControl,
+        });
+        offset = h.lastOffset + 1;
+      }
+      pos += h.sizeBytes;
+    }
+  }
+  return state;
+}
+
+export function saveProducerState(dir: string, state: ProducerState): void {
+  if (!fs.existsSync(dir)) return;
+  writeFileAtomic(path.join(dir, snapshotFileName(state.endOffset)), state.snapshot());
+  const old = fs
+    .readdirSync(dir)
+    .map((name) => ({ name, offset: parseSnapshotFileName(name) }))
+    .filter((s): s is { name: string; offset: number } => s.offset !== null)
+    .sort((a, b) => b.offset - a.offset)
+    .slice(SNAPSHOTS_KEPT);
+  for (const s of old) fs.rmSync(path.join(dir, s.name), { force: true });
+}

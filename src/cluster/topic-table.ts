@@ -1,0 +1,154 @@
+// The table of topics: name, topic id (KIP-516), partition count and config overrides.
+// Persisted as one JSON document replaced atomically (write temp, fsync, rename, fsync dir)
+// on every change, so a crash leaves either the old or the new table. On a single node this is
+// the whole of "cluster metadata"; the controller Raft group will own it when clustering lands.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
+import { uuidToString, ZERO_UUID } from '../protocol/primitives.ts';
+
+export interface TopicRecord {
+  readonly name: string;
+  readonly id: string;
+  partitions: number;
+  /** Config overrides set on the topic; everything else comes from broker defaults. */
+  configs: Record<string, string>;
+}
+
+/** Kafka's limits on topic names (org.apache.kafka.common.internals.Topic). */
+export const TOPIC_NAME_MAX_CHARS = 249;
+export const PARTITIONS_PER_TOPIC_MAX = 10_000;
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
+
+export function validateTopicName(name: string): KafkaError | null {
+  if (name.length === 0) return kafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name is illegal, it can\'t be empty');
+  if (name === '.' || name === '..') {
+    return kafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name cannot be "." or ".."');
+  }
+  if (name.length > TOPIC_NAME_MAX_CHARS) {
+    return kafkaError(
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      `Topic name is illegal, it can't be longer than ${TOPIC_NAME_MAX_CHARS} characters, topic name: ${name}`,
+    );
+  }
+  if (!LEGAL_TOPIC.test(name)) {
+    return kafkaError(
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      `Topic name ${name} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`,
+    );
+  }
+  return null;
+}
+
+/** Kafka forbids topics whose names differ only by '.' versus '_' (metric names collide). */
+function collisionKey(name: string): string {
+  return name.replaceAll('.', '_');
+}
+
+export class TopicTable {
+  private readonly byName = new Map<string, TopicRecord>();
+  private readonly byId = new Map<string, TopicRecord>();
+  private readonly byCollisionKey = new Map<string, string>();
+
+  private constructor(private readonly file: string) {}
+
+  static load(dir: string): TopicTable {
+    fs.mkdirSync(dir, { recursive: true });
+    const t = new TopicTable(path.join(dir, 'topics.json'));
+    if (fs.existsSync(t.file)) {
+      const doc = JSON.parse(fs.readFileSync(t.file, 'utf8')) as { topics: TopicRecord[] };
+      for (const r of doc.topics) t.index(r);
+    }
+    return t;
+  }
+
+  get(name: string): TopicRecord | undefined {
+    return this.byName.get(name);
+  }
+  getById(id: string): TopicRecord | undefined {
+    return this.byId.get(id);
+  }
+  all(): IterableIterator<TopicRecord> {
+    return this.byName.values();
+  }
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Checks a new topic against existing names (TOPIC_ALREADY_EXISTS, '.'/'_' collisions). */
+  checkNew(name: string): KafkaError | null {
+    const bad = validateTopicName(name);
+    if (bad) return bad;
+    if (this.byName.has(name)) return kafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const other = this.byCollisionKey.get(collisionKey(name));
+    if (other !== undefined) {
+      return kafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
+    }
+    return null;
+  }
+
+  create(name: string, partitions: number, configs: Record<string, string>): TopicRecord {
+    const r: TopicRecord = { name, id: newTopicId(), partitions, configs };
+    this.index(r);
+    this.save();
+    return r;
+  }
+
+  delete(name: string): void {
+    const r = this.byName.get(name);
+    if (!r) return;
+    this.byName.delete(name);
+    this.byId.delete(r.id);
+    this.byCollisionKey.delete(collisionKey(name));
+    this.save();
+  }
+
+  setPartitions(name: string, partitions: number): void {
+    this.byName.get(name)!.partitions = partitions;
+    this.save();
+  }
+
+  setConfigs(name: string, configs: Record<string, string>): void {
+    this.byName.get(name)!.configs = configs;
+    this.save();
+  }
+
+  private index(r: TopicRecord): void {
+    this.byName.set(r.name, r);
+    this.byId.set(r.id, r);
+    this.byCollisionKey.set(collisionKey(r.name), r.name);
+  }
+
+  private save(): void {
+    writeFileAtomic(this.file, JSON.stringify({ topics: [...this.byName.values()] }, null, 1));
+  }
+}
+
+export function newTopicId(): string {
+  for (;;) {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    const id = uuidToString(b, 0);
+    // Kafka reserves the zero uuid and ids starting with '-' read badly on command lines.
+    if (id !== ZERO_UUID && !id.startsWith('-')) return id;
+  }
+}
+
+/** Replaces `file` so that a crash leaves either the old or the new contents. */
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dirFd = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
