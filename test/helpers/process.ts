@@ -54,7 +54,7 @@ export async function run(command: readonly string[], options: RunOptions = {}):
   await proc.exited;
   clearTimeout(timer);
   if (killTimer !== undefined) clearTimeout(killTimer);
-  return { command, exitCode: proc.exitCode, signalCode: proc.signalCode, timedOut, stdout, stderr };
+  return { command, exitCode: proc.exitCode, signalCode: proc.signalCode === null ? null : String(proc.signalCode), timedOut, stdout, stderr };
 }
 
 /** One readable paragraph about a finished command, for assertion messages. */

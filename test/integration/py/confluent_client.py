@@ -6,7 +6,7 @@ Every wait is bounded by --timeout so a broken broker fails the test instead of 
 
   confluent_client.py admin            BOOTSTRAP TOPIC
   confluent_client.py produce          BOOTSTRAP TOPIC --compression C --count N [--timestamp-base MS]
-  confluent_client.py consume          BOOTSTRAP TOPIC --partition P --start O --count N
+  confluent_client.py consume          BOOTSTRAP TOPIC --partition P --start O --count N [--to-end]
   confluent_client.py offsets-for-times BOOTSTRAP TOPIC --partition P --timestamps MS,MS,...
 """
 
@@ -167,8 +167,10 @@ def cmd_consume(args):
         if msg is None:
             continue
         if msg.error() is not None:
-            if msg.error().code() != -191:  # _PARTITION_EOF: caught up, keep waiting
+            if msg.error().code() != -191:  # _PARTITION_EOF: caught up
                 errors.append(str(msg.error()))
+            elif args.to_end:
+                break
             continue
         ts_type, ts = msg.timestamp()
         records.append({
@@ -206,6 +208,7 @@ def main():
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--timestamp-base", type=int, default=None)
     parser.add_argument("--timestamps", default="")
+    parser.add_argument("--to-end", action="store_true", help="consume: stop at the end of the partition")
     args = parser.parse_args()
     {
         "admin": cmd_admin,

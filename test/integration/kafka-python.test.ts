@@ -1,0 +1,65 @@
+// kafka-python 2.0.2 (pure Python; speaks older protocol versions) against the real executable,
+// through py/kafka_python_client.py: KafkaProducer + KafkaConsumer by assign (group_id=None)
+// with the api_version auto-detected and pinned to the 0.11 and 1.0 eras (Produce v3/v5,
+// Fetch v4/v6 with RecordBatch v2), and KafkaAdminClient create/delete topics.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startBroker, type Broker } from '../helpers/broker.ts';
+import { createTopic } from '../helpers/kafkajs.ts';
+import { uniqueTopic } from '../helpers/names.ts';
+import { pythonJson } from '../helpers/process.ts';
+
+let broker: Broker;
+beforeAll(async () => {
+  broker = await startBroker();
+});
+afterAll(async () => {
+  await broker?.dispose();
+});
+
+const SCRIPT = 'kafka_python_client.py';
+
+type Roundtrip = {
+  api_version: string;
+  produced_offsets: number[];
+  records: { offset: number; key: string; value: string; headers: [string, string][] }[];
+  end_offset: number;
+};
+
+describe('kafka-python', () => {
+  const cases = [
+    ['auto', null],
+    ['0.11', null],
+    ['1.0', null],
+    ['1.0', 'gzip'],
+  ] as const;
+  for (const [apiVersion, compression] of cases) {
+    test(`produce and consume by assign, api_version=${apiVersion}${compression ? `, ${compression}` : ''}`, async () => {
+      const topic = uniqueTopic('kpy');
+      await createTopic(broker.bootstrap, topic, 1);
+      const count = 25;
+      const args = ['roundtrip', broker.bootstrap, topic, '--api-version', apiVersion, '--count', String(count)];
+      if (compression !== null) args.push('--compression', compression);
+      const result = await pythonJson<Roundtrip>(SCRIPT, args, { timeoutMs: 60_000 });
+      if (apiVersion !== 'auto') expect(result.api_version).toBe(apiVersion);
+      expect(result.produced_offsets).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(result.end_offset).toBe(count);
+      expect(result.records).toHaveLength(count);
+      result.records.forEach((record, i) => {
+        expect(record.offset).toBe(i);
+        expect(record.key).toBe(`k${i}`);
+        expect(record.value).toBe(`kafka-python-${i}`);
+        expect(record.headers).toEqual([['h', `hv${i}`]]);
+      });
+    }, 120_000);
+  }
+
+  test('KafkaAdminClient create_topics, list_topics, delete_topics', async () => {
+    const topic = uniqueTopic('kpy-admin');
+    const result = await pythonJson(SCRIPT, ['admin', broker.bootstrap, topic], { timeoutMs: 60_000 });
+    expect(result.create_errors).toEqual([[topic, 0]]);
+    expect(result.listed).toBe(true);
+    expect(result.delete_errors).toEqual([[topic, 0]]);
+    expect(result.listed_after_delete).toBe(false);
+  }, 120_000);
+});
