@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const outfile = outfileFor(options.target);
   const command = [process.execPath, 'build', '--compile', '--minify'];
   if (options.sourcemap) command.push('--sourcemap');
-  if (options.bytecode) command.push('--bytecode');
+  // Bytecode defaults to CommonJS output, which rejects main.ts's top-level await; ESM keeps it.
+  if (options.bytecode) command.push('--bytecode', '--format=esm');
   if (options.target !== null) command.push(`--target=${options.target}`);
   command.push(ENTRY_POINT, ...EXTRA_ENTRY_POINTS, '--outfile', outfile);
 

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { createTopic } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { pythonJson } from '../helpers/process.ts';
 
@@ -67,7 +67,7 @@ describe('confluent-kafka (Python)', () => {
   for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
     test(`Producer acks=all compression.type=${compression}, Consumer by assign() reads it back`, async () => {
       const topic = uniqueTopic(`cfk-${compression}`);
-      await createTopic(broker.bootstrap, topic, 1);
+      await autoCreateTopic(broker.bootstrap, topic);
       const count = 300;
       const produced = await produce(topic, compression, count);
       expect(produced.errors).toEqual([]);
@@ -95,7 +95,7 @@ describe('confluent-kafka (Python)', () => {
 
   test('Consumer assign() at a middle offset starts there', async () => {
     const topic = uniqueTopic('cfk-mid');
-    await createTopic(broker.bootstrap, topic, 1);
+    await autoCreateTopic(broker.bootstrap, topic);
     await produce(topic, 'lz4', 40);
     const consumed = await consume(topic, 10, 30);
     expect(consumed.records.map((r) => r.offset)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
@@ -103,7 +103,7 @@ describe('confluent-kafka (Python)', () => {
 
   test('offsets_for_times finds the first offset at or after each timestamp', async () => {
     const topic = uniqueTopic('cfk-times');
-    await createTopic(broker.bootstrap, topic, 1);
+    await autoCreateTopic(broker.bootstrap, topic);
     const base = 1_600_000_000_000;
     // Timestamps base, base+1000, ..., base+19000 at offsets 0..19.
     const produced = await produce(topic, 'gzip', 20, ['--timestamp-base', String(base)]);

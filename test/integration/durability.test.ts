@@ -17,7 +17,9 @@ import { join } from 'node:path';
 
 let broker: Broker;
 beforeAll(async () => {
-  broker = await startBroker({ dev: false });
+  // Real fsync (no --dev). The topic is auto-created by the producer's Metadata request so this
+  // test depends only on Produce/Metadata/InitProducerId, not on the admin API.
+  broker = await startBroker({ dev: false, settings: { 'auto.create.topics.enable': 'true', 'num.partitions': '1' } });
 });
 afterAll(async () => {
   await broker?.dispose();
@@ -39,7 +41,7 @@ test('kill -9 mid-stream loses no acknowledged record and duplicates none', asyn
   const topic = uniqueTopic('durable');
   const producer = Bun.spawn(
     [PYTHON, '-u', join(PY_DIR, 'durable_producer.py'), broker.bootstrap, topic,
-      '--count', String(RECORD_COUNT), '--interval-ms', '2', '--timeout', String(PRODUCER_TIMEOUT_S)],
+      '--count', String(RECORD_COUNT), '--interval-ms', '2', '--timeout', String(PRODUCER_TIMEOUT_S), '--create', 'auto'],
     { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' },
   );
   const killTimer = setTimeout(() => producer.kill('SIGKILL'), PRODUCER_WAIT_MS);

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { createTopic } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { pythonJson } from '../helpers/process.ts';
 
@@ -36,7 +36,7 @@ describe('kafka-python', () => {
   for (const [apiVersion, compression] of cases) {
     test(`produce and consume by assign, api_version=${apiVersion}${compression ? `, ${compression}` : ''}`, async () => {
       const topic = uniqueTopic('kpy');
-      await createTopic(broker.bootstrap, topic, 1);
+      await autoCreateTopic(broker.bootstrap, topic);
       const count = 25;
       const args = ['roundtrip', broker.bootstrap, topic, '--api-version', apiVersion, '--count', String(count)];
       if (compression !== null) args.push('--compression', compression);

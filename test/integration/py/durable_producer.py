@@ -1,6 +1,7 @@
 """Idempotent acks=all producer for the crash test (durability.test.ts).
 
-Creates TOPIC (1 partition), then produces records "seq-<n>" for n = 0..COUNT-1 at a steady
+Makes TOPIC exist (--create admin: CreateTopics with 1 partition; --create auto: the
+producer's Metadata request auto-creates it, num.partitions must be 1), then produces records "seq-<n>" for n = 0..COUNT-1 at a steady
 pace. Every delivery report is printed as it arrives, one JSON object per line:
 
   {"ack": n, "offset": o}        the broker acknowledged record n at offset o (acks=all)
@@ -12,7 +13,7 @@ The test kill -9s the broker while this runs and restarts it; librdkafka retries
 meantime (message.timeout.ms is long enough to outlive the restart), and idempotence makes the
 retries safe: no record may appear twice.
 
-  durable_producer.py BOOTSTRAP TOPIC --count N [--interval-ms MS] [--timeout S]
+  durable_producer.py BOOTSTRAP TOPIC --count N [--interval-ms MS] [--timeout S] [--create admin|auto]
 """
 
 import argparse
@@ -46,10 +47,12 @@ def main():
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--interval-ms", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--create", choices=["admin", "auto"], default="admin")
     args = parser.parse_args()
 
-    create_topic(args.bootstrap, args.topic, 15)
-    say({"progress": "created"})
+    if args.create == "admin":
+        create_topic(args.bootstrap, args.topic, 15)
+        say({"progress": "created"})
 
     producer = Producer({
         "bootstrap.servers": args.bootstrap,
