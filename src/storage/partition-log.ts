@@ -1,0 +1,465 @@
+// The log of one partition, which is also its Raft log: Kafka offset == Raft index, and each
+// batch's partitionLeaderEpoch holds the Raft term it was written in. See README.md.
+//
+// Writes are synchronous (page cache): offsets are assigned and the bytes written within one
+// turn of the event loop, so no other append can interleave. Durability is separate: flush()
+// fsyncs on the threadpool with group commit, and flushedOffset says what a crash cannot take.
+
+import type { Clock } from '../base/clock.ts';
+import { assert } from '../base/assert.ts';
+import { NodeStorageFs, type StorageFs } from './fs.ts';
+import { type LogConfig, logConfig, maxIndexEntries, RELATIVE_OFFSET_MAX } from './config.ts';
+import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
+import { type Crc32c, recoverLog } from './recovery.ts';
+import { Segment } from './segment.ts';
+import { TailCache } from './tail-cache.ts';
+import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
+import { type RetentionReason, segmentsToDelete } from './retention.ts';
+import { type Decompress, firstRecordAtOrAfter, type OffsetAndTimestamp } from './timestamp.ts';
+import {
+  LEADER_EPOCH_FILE,
+  LOG_START_OFFSET_FILE,
+  RECOVERY_POINT_FILE,
+  writeCheckpoint,
+  writeOffsetCheckpoint,
+} from './checkpoint.ts';
+import { ATTRIBUTES, BatchHeader, CRC, MAX_TIMESTAMP, TIMESTAMP_TYPE_LOG_APPEND } from '../protocol/records/batch.ts';
+import { writeInt64 } from '../protocol/primitives.ts';
+
+export interface PartitionLogDeps {
+  fs?: StorageFs;
+  clock: Clock;
+  crc32c: Crc32c;
+  /** For record-level timestamp search in compressed batches; without it, batch granularity. */
+  decompress?: Decompress;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** Set when the topic uses LogAppendTime: the timestamp the broker stamped. */
+  logAppendTimeMs?: number;
+}
+
+export interface ReadOptions {
+  /** KIP-74: return the first batch whole even when it is larger than maxBytes. */
+  minOneBatch: boolean;
+  /** Exclusive end: batches holding offsets >= this are not returned (the high watermark). */
+  maxOffset?: number;
+}
+
+export interface ReadResult {
+  /** Whole batches; views of cached memory when served from the tail cache: do not modify. */
+  bytes: Uint8Array;
+  /** One past the last offset returned (fetchOffset when nothing was). */
+  nextOffset: number;
+  /** fetchOffset was outside [logStartOffset, logEndOffset]; bytes is empty. */
+  outOfRange: boolean;
+}
+
+function noop(): void {}
+
+export class PartitionLog {
+  logStartOffset: number;
+  /** The next offset to be written. */
+  logEndOffset: number;
+  /** Every offset below this is on disk (fsynced). */
+  flushedOffset: number;
+  /** Bytes cut from torn or corrupt tails when the log was opened. */
+  readonly recoveredTruncatedBytes: number;
+  private segments: Segment[];
+  private readonly epochs: EpochCache;
+  private readonly tail: TailCache;
+  private readonly dirty = new Set<Segment>();
+  private dirDirty = false;
+  private sealedSinceCheckpoint = false;
+  private flushRunning: Promise<void> | null = null;
+  private flushNext: Promise<void> | null = null;
+  /** Per flush round in flight: the lowest truncation point seen while it ran. */
+  private readonly roundCaps = new Set<{ cap: number }>();
+  private failure: Error | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    public config: LogConfig,
+    private readonly fs: StorageFs,
+    private readonly deps: PartitionLogDeps,
+  ) {
+    const r = recoverLog(fs, dir, config, deps.clock.nowMs(), deps.crc32c);
+    this.segments = r.segments;
+    this.epochs = r.epochs;
+    this.logStartOffset = r.logStartOffset;
+    this.logEndOffset = r.logEndOffset;
+    this.flushedOffset = r.logEndOffset;
+    this.recoveredTruncatedBytes = r.truncatedBytes;
+    this.tail = new TailCache(config.tailCacheBytesMax);
+  }
+
+  /** Opens (creating if needed) the partition directory and recovers it. Unset configs default. */
+  static open(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): PartitionLog {
+    return new PartitionLog(dir, logConfig(config), deps.fs ?? new NodeStorageFs(), deps);
+  }
+
+  /** A topic's configs changed (AlterConfigs). Applies from the next append or retention run. */
+  updateConfig(config: Partial<LogConfig>): void {
+    this.config = logConfig({ ...this.config, ...config });
+    this.tail.bytesMax = this.config.tailCacheBytesMax;
+  }
+
+  /** Term of the last entry (NO_EPOCH for an empty log). */
+  get lastTerm(): number {
+    return this.epochs.latestEpoch;
+  }
+
+  /** Term of the entry at `offset`, or NO_EPOCH outside [logStartOffset, logEndOffset). */
+  termAt(offset: number): number {
+    if (offset < this.logStartOffset || offset >= this.logEndOffset) return NO_EPOCH;
+    return this.epochs.epochAt(offset);
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((n, s) => n + s.sizeBytes, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /**
+   * Leader append: assigns offsets from logEndOffset and stamps `term` by patching the batches
+   * in place, then writes them. Synchronous from offset assignment to write.
+   */
+  append(batches: Uint8Array, term: number): AppendResult {
+    this.checkWritable();
+    assert(term >= 0 && term >= this.lastTerm, `append in term ${term} after term ${this.lastTerm}`);
+    const infos = batchesIn(batches);
+    assert(infos.length > 0, 'append of no batches');
+    const count = infos.reduce((n, b) => n + b.lastOffset - b.baseOffset + 1, 0);
+    this.maybeRoll(batches.length, count);
+    const now = this.deps.clock.nowMs();
+    const logAppendTime = this.config.timestampType === 'LogAppendTime';
+    let next = this.logEndOffset;
+    for (const b of infos) {
+      const h = new BatchHeader(batches, b.position);
+      h.baseOffset = next;
+      h.partitionLeaderEpoch = term;
+      b.lastOffset = next + (b.lastOffset - b.baseOffset);
+      b.baseOffset = next;
+      b.epoch = term;
+      if (logAppendTime) b.maxTimestamp = this.stampLogAppendTime(h, now);
+      next = b.lastOffset + 1;
+    }
+    this.write(batches, infos);
+    const result: AppendResult = { baseOffset: infos[0].baseOffset, lastOffset: next - 1 };
+    if (logAppendTime) result.logAppendTimeMs = now;
+    return result;
+  }
+
+  /** Follower append: the batches carry their offsets and terms already. */
+  appendAt(offset: number, batches: Uint8Array): AppendResult {
+    this.checkWritable();
+    assert(offset === this.logEndOffset, `appendAt ${offset} but log end is ${this.logEndOffset}`);
+    const infos = batchesIn(batches);
+    assert(infos.length > 0, 'append of no batches');
+    let next = offset;
+    let term = Math.max(0, this.lastTerm);
+    for (const b of infos) {
+      assert(b.baseOffset === next && b.lastOffset >= b.baseOffset, `batch at ${b.baseOffset}, expected ${next}`);
+      assert(b.epoch >= term, `batch term ${b.epoch} after term ${term}`);
+      next = b.lastOffset + 1;
+      term = b.epoch;
+    }
+    this.maybeRoll(batches.length, next - offset);
+    this.write(batches, infos);
+    return { baseOffset: offset, lastOffset: next - 1 };
+  }
+
+  /** Reads whole batches, starting with the one holding fetchOffset. */
+  read(fetchOffset: number, maxBytes: number, opts: ReadOptions = { minOneBatch: true }): ReadResult {
+    if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
+      return { bytes: new Uint8Array(0), nextOffset: fetchOffset, outOfRange: true };
+    }
+    const maxOffset = Math.min(opts.maxOffset ?? Infinity, this.logEndOffset);
+    if (fetchOffset >= maxOffset) return this.readResult(new Uint8Array(0), fetchOffset);
+    const cached = this.tail.read(fetchOffset, maxBytes, opts.minOneBatch, maxOffset);
+    if (cached !== null) return this.readResult(cached, fetchOffset);
+    for (let i = this.segmentIndexOf(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const first = seg.findBatch(fetchOffset);
+      if (first === null) continue;
+      if (first.lastOffset >= maxOffset || (first.size > maxBytes && !opts.minOneBatch)) break;
+      const bytes = seg.read(first.position, Math.max(maxBytes, first.size));
+      return this.readResult(wholeBatchesBelow(bytes, maxOffset), fetchOffset);
+    }
+    return this.readResult(new Uint8Array(0), fetchOffset);
+  }
+
+  /**
+   * Removes every entry at offsets >= `offset` (Raft log matching). A batch straddling it is
+   * removed whole. Call flush() afterwards to make the truncation itself durable.
+   */
+  truncateSuffix(offset: number): void {
+    this.checkWritable();
+    assert(offset >= this.logStartOffset, `truncate to ${offset} below log start ${this.logStartOffset}`);
+    if (offset >= this.logEndOffset) return;
+    // Recovery must rescan from here: segments unlinked below may reappear after a crash.
+    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(offset, this.flushedOffset));
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+      const seg = this.segments.pop()!;
+      this.dirty.delete(seg);
+      seg.deleteFiles();
+      this.dirDirty = true;
+    }
+    this.active.truncateTo(offset);
+    this.dirty.add(this.active);
+    this.logEndOffset = this.active.nextOffset;
+    this.epochs.truncateFromEnd(this.logEndOffset);
+    this.tail.clear();
+    this.flushedOffset = Math.min(this.flushedOffset, this.logEndOffset);
+    for (const round of this.roundCaps) round.cap = Math.min(round.cap, this.logEndOffset);
+  }
+
+  /** OffsetForLeaderEpoch: end offset of the greatest epoch <= `epoch`. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochs.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  /** ListOffsets by timestamp: the first record with timestamp >= ts below maxOffset, or null. */
+  offsetForTimestamp(ts: number, maxOffset = this.logEndOffset): OffsetAndTimestamp | null {
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this.logStartOffset) continue;
+      const b = seg.findBatchByTimestamp(ts);
+      if (b === null) continue;
+      const r = firstRecordAtOrAfter(seg.read(b.position, b.size), ts, this.deps.decompress);
+      const offset = Math.max(r.offset, this.logStartOffset);
+      return offset < maxOffset ? { offset, timestamp: r.timestamp } : null;
+    }
+    return null;
+  }
+
+  /** ListOffsets MAX_TIMESTAMP (KIP-734): the first record with the greatest timestamp. */
+  maxTimestampOffset(): OffsetAndTimestamp {
+    let best: Segment | null = null;
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this.logStartOffset) continue;
+      if (seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+    }
+    if (best === null) return { offset: -1, timestamp: -1 };
+    const b = best.findBatch(best.offsetOfMaxTimestamp)!;
+    const r = firstRecordAtOrAfter(best.read(b.position, b.size), best.maxTimestamp, this.deps.decompress);
+    return { offset: Math.max(r.offset, this.logStartOffset), timestamp: r.timestamp };
+  }
+
+  /**
+   * Group commit: resolves once everything appended before the call is fsynced. One fsync
+   * round runs at a time; callers arriving meanwhile share the single round queued after it.
+   */
+  flush(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.flushRunning === null) {
+      if (this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset) return Promise.resolve();
+      return this.startFlushRound();
+    }
+    if (this.flushNext === null) {
+      this.flushNext = this.flushRunning.then(noop, noop).then(() => {
+        this.flushNext = null;
+        if (this.flushRunning !== null) return this.flushRunning; // started after ours was queued
+        if (this.failure) throw this.failure;
+        return this.startFlushRound();
+      });
+    }
+    return this.flushNext;
+  }
+
+  /** Resolves true once `offset` is flushed, false if the log was truncated below it. */
+  async waitFlushed(offset: number): Promise<boolean> {
+    while (this.flushedOffset < offset) {
+      if (offset > this.logEndOffset) return false;
+      await this.flush();
+    }
+    return true;
+  }
+
+  /** DeleteRecords: moves the log start offset (persisted) and drops segments wholly below it. */
+  deleteRecordsBefore(offset: number): void {
+    this.checkWritable();
+    assert(offset <= this.logEndOffset, `delete records before ${offset} beyond log end ${this.logEndOffset}`);
+    if (offset <= this.logStartOffset) return;
+    this.moveLogStart(offset);
+    this.deleteLeading(segmentsToDelete(this.segments, { retentionMs: Infinity, retentionBytes: Infinity }, 0, offset).count);
+  }
+
+  /** retention.ms / retention.bytes: deletes old closed segments; returns why each went. */
+  enforceRetention(nowMs: number): RetentionReason[] {
+    this.checkWritable();
+    const { count, reasons } = segmentsToDelete(this.segments, this.config, nowMs, this.logStartOffset);
+    if (count === 0) return reasons;
+    if (this.segments[count].baseOffset > this.logStartOffset) this.moveLogStart(this.segments[count].baseOffset);
+    this.deleteLeading(count);
+    return reasons;
+  }
+
+  /**
+   * Flushes everything, records the recovery point, and closes the files. When nothing is
+   * left to flush the files are closed before this returns.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.failure !== null) {
+      this.closeFiles();
+      return Promise.resolve();
+    }
+    const idle = this.flushRunning === null && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
+    if (idle) {
+      this.checkpointRecoveryPoint();
+      this.closeFiles();
+      return Promise.resolve();
+    }
+    return this.flush().then(
+      () => this.close(),
+      (e) => {
+        this.closeFiles();
+        throw e;
+      },
+    );
+  }
+
+  private closeFiles(): void {
+    this.closed = true;
+    for (const seg of this.segments) seg.close();
+  }
+
+  /** Removes the partition directory (DeleteTopics). The log is unusable afterwards. */
+  delete(): void {
+    if (!this.closed) this.closeFiles();
+    this.fs.removeTree(this.dir);
+  }
+
+  // ---- internals ----
+
+  private checkWritable(): void {
+    if (this.failure) throw this.failure;
+    assert(!this.closed, 'log is closed');
+  }
+
+  private fail(e: unknown): Error {
+    this.failure ??= e instanceof Error ? e : new Error(String(e));
+    return this.failure;
+  }
+
+  private readResult(bytes: Uint8Array, fetchOffset: number): ReadResult {
+    if (bytes.length === 0) return { bytes, nextOffset: fetchOffset, outOfRange: false };
+    const infos = batchesIn(bytes);
+    return { bytes, nextOffset: infos[infos.length - 1].lastOffset + 1, outOfRange: false };
+  }
+
+  /** Index of the segment whose range holds `offset` (the last with baseOffset <= offset). */
+  private segmentIndexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** KIP-32 LogAppendTime: the broker's clock becomes the batch's max timestamp. */
+  private stampLogAppendTime(h: BatchHeader, now: number): number {
+    h.view.setInt16(h.pos + ATTRIBUTES, h.attributes | TIMESTAMP_TYPE_LOG_APPEND);
+    writeInt64(h.view, h.pos + MAX_TIMESTAMP, now);
+    h.view.setUint32(h.pos + CRC, this.deps.crc32c(h.buf, h.pos + ATTRIBUTES, h.pos + h.sizeBytes) >>> 0);
+    return now;
+  }
+
+  /** Rolls to a new segment first if these bytes and offsets would not fit the active one. */
+  private maybeRoll(bytes: number, offsetCount: number): void {
+    const a = this.active;
+    if (a.isEmpty) return;
+    const full =
+      a.sizeBytes + bytes > this.config.segmentBytes ||
+      this.deps.clock.nowMs() - a.createdMs > this.config.segmentMs ||
+      a.index.count >= maxIndexEntries(this.config) ||
+      this.logEndOffset + offsetCount - 1 - a.baseOffset > RELATIVE_OFFSET_MAX;
+    if (!full) return;
+    a.seal();
+    this.dirty.add(a);
+    this.segments.push(Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs()));
+    this.dirDirty = true;
+    this.sealedSinceCheckpoint = true;
+  }
+
+  private write(batches: Uint8Array, infos: BatchInfo[]): void {
+    const seg = this.active;
+    try {
+      seg.append(batches, infos, this.config.indexIntervalBytes);
+    } catch (e) {
+      throw this.fail(e); // a partial write leaves the file in an unknown state
+    }
+    this.dirty.add(seg);
+    for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
+    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(batches.slice(), infos);
+    else this.tail.clear();
+    this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
+  }
+
+  private startFlushRound(): Promise<void> {
+    const round: Promise<void> = this.flushRound().finally(() => {
+      if (this.flushRunning === round) this.flushRunning = null;
+    });
+    this.flushRunning = round;
+    return round;
+  }
+
+  private async flushRound(): Promise<void> {
+    const target = this.logEndOffset;
+    const segs = [...this.dirty];
+    const syncDir = this.dirDirty;
+    if (segs.length === 0 && !syncDir) {
+      if (this.flushedOffset >= target) return; // the round before covered everything
+      segs.push(this.active);
+    }
+    this.dirty.clear();
+    const sealed = this.sealedSinceCheckpoint;
+    this.dirDirty = this.sealedSinceCheckpoint = false;
+    const round = { cap: Infinity };
+    this.roundCaps.add(round);
+    try {
+      await Promise.all(segs.map((s) => s.fsync()));
+      if (syncDir && !this.closed) this.fs.fsyncDir(this.dir);
+    } catch (e) {
+      throw this.fail(e); // after a failed fsync the page cache state is unknown (fsyncgate)
+    } finally {
+      this.roundCaps.delete(round);
+    }
+    this.flushedOffset = Math.max(this.flushedOffset, Math.min(target, round.cap, this.logEndOffset));
+    if (sealed && !this.closed) this.checkpointRecoveryPoint();
+  }
+
+  /** Segments before the one holding flushedOffset are sealed and durable: skip them on open. */
+  private checkpointRecoveryPoint(): void {
+    writeCheckpoint(this.fs, this.dir, LEADER_EPOCH_FILE, this.epochs.all().map((e) => [e.epoch, e.startOffset]));
+    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, this.flushedOffset);
+  }
+
+  private moveLogStart(offset: number): void {
+    writeOffsetCheckpoint(this.fs, this.dir, LOG_START_OFFSET_FILE, offset);
+    this.logStartOffset = offset;
+    this.epochs.truncateFromStart(offset);
+  }
+
+  private deleteLeading(count: number): void {
+    assert(count < this.segments.length, 'the active segment is never deleted');
+    for (const seg of this.segments.splice(0, count)) {
+      this.dirty.delete(seg);
+      seg.deleteFiles();
+      this.dirDirty = true;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// A simulated filesystem for tests and whole-cluster simulations: the StorageFs contract in
+// memory, with the durability rules of a real disk and knobs to break it.
+//
+// Model: a file's bytes become durable only by fsync (the snapshot taken when fsync is called
+// is durable once it resolves); a directory entry (create, rename, unlink) becomes durable only
+// by fsyncDir of its parent. crash() throws away everything that is not durable, optionally
+// keeping a random prefix of each file's unsynced appended bytes (a torn write, as a power cut
+// leaves some pages of the page cache on disk and not others). flipBit() models media rot.
+
+import type { Fd, StorageFs } from './fs.ts';
+
+interface Inode {
+  data: Uint8Array;
+  len: number;
+  /** Content as of the last completed fsync. */
+  synced: Uint8Array;
+  /** False after a truncation below the synced length: data no longer extends `synced`. */
+  extendsSynced: boolean;
+}
+
+interface OpenFile {
+  inode: Inode;
+  generation: number;
+}
+
+export interface CrashOptions {
+  /** Keep a random prefix of each file's unsynced tail instead of dropping all of it. */
+  tornTail?: boolean;
+  /** Random numbers in [0, 1), from a seeded PRNG so a failure replays. */
+  random?: () => number;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+function fsError(code: string, path: string): Error {
+  const e = new Error(`${code}: ${path}`) as NodeJS.ErrnoException;
+  e.code = code;
+  return e;
+}
+
+export class SimStorageFs implements StorageFs {
+  private readonly dirs = new Set<string>(['/']);
+  private live = new Map<string, Inode>();
+  private durable = new Map<string, Inode>();
+  private readonly fds = new Map<Fd, OpenFile>();
+  private nextFd = 3;
+  /** Bumped by crash(): fsyncs in flight across a crash do not make anything durable. */
+  private generation = 0;
+
+  /** Counters for tests (group commit must coalesce fsyncs). */
+  fsyncCalls = 0;
+  fsyncDirCalls = 0;
+  /** Fault knob: the next n fsyncs reject with EIO. */
+  failFsyncs = 0;
+
+  mkdirp(path: string): void {
+    let p = path;
+    while (p !== '/' && p !== '' && !this.dirs.has(p)) {
+      this.dirs.add(p);
+      p = parentOf(p);
+    }
+  }
+  readdir(path: string): string[] {
+    if (!this.dirs.has(path)) throw fsError('ENOENT', path);
+    const names: string[] = [];
+    const prefix = path.endsWith('/') ? path : path + '/';
+    for (const p of this.live.keys()) if (parentOf(p) === path) names.push(p.slice(prefix.length));
+    for (const d of this.dirs) if (d !== path && parentOf(d) === path) names.push(d.slice(prefix.length));
+    return names.sort();
+  }
+  exists(path: string): boolean {
+    return this.live.has(path) || this.dirs.has(path);
+  }
+  readFile(path: string): Uint8Array | null {
+    const inode = this.live.get(path);
+    return inode ? inode.data.slice(0, inode.len) : null;
+  }
+  openAppend(path: string): Fd {
+    let inode = this.live.get(path);
+    if (!inode) {
+      if (!this.dirs.has(parentOf(path))) throw fsError('ENOENT', path);
+      inode = { data: new Uint8Array(256), len: 0, synced: new Uint8Array(0), extendsSynced: true };
+      this.live.set(path, inode);
+    }
+    const fd = this.nextFd++;
+    this.fds.set(fd, { inode, generation: this.generation });
+    return fd;
+  }
+  close(fd: Fd): void {
+    this.file(fd);
+    this.fds.delete(fd);
+  }
+  append(fd: Fd, buf: Uint8Array): void {
+    const inode = this.file(fd);
+    const need = inode.len + buf.length;
+    if (need > inode.data.length) {
+      const grown = new Uint8Array(Math.max(need, inode.data.length * 2));
+      grown.set(inode.data.subarray(0, inode.len));
+      inode.data = grown;
+    }
+    inode.data.set(buf, inode.len);
+    inode.len = need;
+  }
+  pread(fd: Fd, buf: Uint8Array, bufOffset: number, len: number, pos: number): number {
+    const inode = this.file(fd);
+    const n = Math.max(0, Math.min(len, inode.len - pos));
+    buf.set(inode.data.subarray(pos, pos + n), bufOffset);
+    return n;
+  }
+  size(fd: Fd): number {
+    return this.file(fd).len;
+  }
+  truncate(fd: Fd, len: number): void {
+    const inode = this.file(fd);
+    if (len < inode.len) inode.data.fill(0, len, inode.len);
+    else if (len > inode.len) this.append(fd, new Uint8Array(len - inode.len));
+    inode.len = len;
+    if (len < inode.synced.length) inode.extendsSynced = false;
+  }
+  async fsync(fd: Fd): Promise<void> {
+    const inode = this.file(fd);
+    this.fsyncCalls++;
+    const snapshot = inode.data.slice(0, inode.len);
+    const generation = this.generation;
+    const fail = this.failFsyncs > 0;
+    if (fail) this.failFsyncs--;
+    // Completes on a later macrotask, as a threadpool fsync does.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (fail) throw fsError('EIO', `fd ${fd}`);
+    if (generation !== this.generation) return; // the machine crashed meanwhile
+    this.markSynced(inode, snapshot);
+  }
+  fsyncSync(fd: Fd): void {
+    const inode = this.file(fd);
+    this.fsyncCalls++;
+    this.markSynced(inode, inode.data.slice(0, inode.len));
+  }
+  fsyncDir(path: string): void {
+    this.fsyncDirCalls++;
+    const names = new Set<string>();
+    for (const p of this.live.keys()) if (parentOf(p) === path) names.add(p);
+    for (const p of this.durable.keys()) if (parentOf(p) === path) names.add(p);
+    for (const p of names) {
+      const inode = this.live.get(p);
+      if (inode) this.durable.set(p, inode);
+      else this.durable.delete(p);
+    }
+  }
+  rename(from: string, to: string): void {
+    const inode = this.live.get(from);
+    if (!inode) throw fsError('ENOENT', from);
+    this.live.delete(from);
+    this.live.set(to, inode);
+  }
+  unlink(path: string): void {
+    if (!this.live.delete(path)) throw fsError('ENOENT', path);
+  }
+  removeTree(path: string): void {
+    const under = (p: string) => p === path || p.startsWith(path + '/');
+    for (const p of [...this.live.keys()]) if (under(p)) this.live.delete(p);
+    for (const p of [...this.durable.keys()]) if (under(p)) this.durable.delete(p);
+    for (const d of [...this.dirs]) if (under(d)) this.dirs.delete(d);
+  }
+
+  // ---- fault knobs ----
+
+  /** Power cut: open files are gone, and so is everything not made durable. */
+  crash(opts: CrashOptions = {}): void {
+    this.generation++;
+    this.fds.clear();
+    this.live = new Map(this.durable);
+    for (const inode of new Set(this.live.values())) {
+      let keep = inode.synced.length;
+      if (opts.tornTail && opts.random && inode.extendsSynced && inode.len > keep) {
+        keep += Math.floor(opts.random() * (inode.len - keep + 1));
+      }
+      const data = new Uint8Array(Math.max(keep, 256));
+      data.set(inode.extendsSynced ? inode.data.subarray(0, keep) : inode.synced);
+      inode.data = data;
+      inode.len = inode.extendsSynced ? keep : inode.synced.length;
+      inode.synced = inode.data.slice(0, inode.len);
+      inode.extendsSynced = true;
+    }
+  }
+
+  /** Flips one bit of a file's current and durable content (media corruption). */
+  flipBit(path: string, byteIndex: number, bit = 0): void {
+    const inode = this.live.get(path);
+    if (!inode || byteIndex >= inode.len) throw fsError('EINVAL', path);
+    inode.data[byteIndex] ^= 1 << bit;
+    if (byteIndex < inode.synced.length) inode.synced[byteIndex] ^= 1 << bit;
+  }
+
+  /** Length of the file at `path` (tests). */
+  fileSize(path: string): number {
+    return this.live.get(path)?.len ?? -1;
+  }
+
+  private file(fd: Fd): Inode {
+    const f = this.fds.get(fd);
+    if (!f || f.generation !== this.generation) throw fsError('EBADF', `fd ${fd}`);
+    return f.inode;
+  }
+
+  private markSynced(inode: Inode, snapshot: Uint8Array): void {
+    inode.synced = snapshot;
+    const len = Math.min(inode.len, snapshot.length);
+    let same = true;
+    for (let i = 0; i < len && same; i++) same = inode.data[i] === snapshot[i];
+    inode.extendsSynced = same && inode.len >= snapshot.length;
+  }
+}
