@@ -60,24 +60,3 @@ export async function createTopic(bootstrap: string, topic: string, numPartition
   if (!created) throw new Error(`createTopic: ${topic} already existed`);
 }
 
-/**
- * Makes a topic exist through Metadata auto-creation (auto.create.topics.enable, on by default
- * and in --dev), so data-path tests do not depend on the CreateTopics admin API, which has
- * tests of its own. The partition count is the broker's num.partitions.
- */
-export async function autoCreateTopic(bootstrap: string, topic: string, timeoutMs = 10_000): Promise<number> {
-  return await withAdmin(bootstrap, async (admin) => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      try {
-        const md = await admin.fetchTopicMetadata({ topics: [topic] });
-        const partitions = md.topics[0]?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return partitions.length;
-      } catch (error) {
-        if (performance.now() > deadline) throw error;
-      }
-      if (performance.now() > deadline) throw new Error(`autoCreateTopic: ${topic} has no leaders after ${timeoutMs} ms`);
-      await Bun.sleep(100);
-    }
-  });
-}

@@ -1,13 +1,16 @@
 // The executable's command line: `freshet version`, refusal of flags for subsystems that are
 // not built yet, and a start/stop cycle that leaves a usable data dir.
 
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBinaryBuilt, FRESHET_BIN, REPO_ROOT, startBroker } from '../helpers/broker.ts';
 import { freePort } from '../helpers/ports.ts';
 import { describeRun, expectSuccess, kcat, run } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 const PACKAGE_VERSION: string = (await Bun.file(join(REPO_ROOT, 'package.json')).json()).version;
 

@@ -3,11 +3,14 @@
 // compression.type, Consumer by assign() (no group membership), offsets_for_times.
 // DeleteRecords is not in confluent-kafka 1.7; kafkajs.test.ts covers it.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { autoCreateTopic } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { pythonJson } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {

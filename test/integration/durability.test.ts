@@ -9,11 +9,14 @@
 // after a restart, consumers will see gaps there and the density check must allow exactly
 // those offsets.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { PY_DIR, PYTHON, pythonJson } from '../helpers/process.ts';
 import { join } from 'node:path';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {

@@ -7,9 +7,12 @@
 //   the supported ranges, so the client can retry with a version the broker knows (KIP-511).
 // After each, the broker must still serve other connections (kcat -L) and stay small.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { expectSuccess, kcat } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {

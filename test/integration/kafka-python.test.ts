@@ -3,11 +3,14 @@
 // with the api_version auto-detected and pinned to the 0.11 and 1.0 eras (Produce v3/v5,
 // Fetch v4/v6 with RecordBatch v2), and KafkaAdminClient create/delete topics.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { autoCreateTopic } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { pythonJson } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {

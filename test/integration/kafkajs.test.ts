@@ -4,12 +4,16 @@
 // Freshet does not have yet, so produced data is read back with kcat (librdkafka) by
 // partition assignment: two independent clients must agree on every byte.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { ConfigResourceTypes } from 'kafkajs';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { autoCreateTopic, CompressionTypes, kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
+import { CompressionTypes, kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {

@@ -1,11 +1,15 @@
 // kcat (librdkafka 2.0.2, the Debian bookworm build) against the real executable: metadata,
 // producing with every codec, consuming by partition, offsets by timestamp, keys and headers.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { autoCreateTopic, kafkaFor } from '../helpers/kafkajs.ts';
+import { kafkaFor } from '../helpers/kafkajs.ts';
+import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+
+// Real processes and real clients: far slower than unit tests (bun's default is 5 s).
+setDefaultTimeout(60_000);
 
 let broker: Broker;
 beforeAll(async () => {
