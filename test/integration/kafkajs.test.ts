@@ -118,13 +118,13 @@ describe('kafkajs admin', () => {
     });
   });
 
-  test('fetchTopicOffsets, fetchTopicOffsetsByTimestamp and deleteTopicRecords', async () => {
-    const topic = uniqueTopic('kjs-offsets');
+  /** A one-partition topic with 10 records at timestamps 1000, 2000, ... 10000. */
+  async function topicWithTenRecords(prefix: string): Promise<string> {
+    const topic = uniqueTopic(prefix);
     await autoCreateTopic(broker.bootstrap, topic);
     const producer = kafkaFor(broker.bootstrap).producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
-      // Timestamps 1000, 2000, ... 10000 on partition 0.
       await producer.send({
         topic,
         acks: -1,
@@ -138,10 +138,13 @@ describe('kafkajs admin', () => {
     } finally {
       await producer.disconnect();
     }
+    return topic;
+  }
 
+  test('fetchTopicOffsets and fetchTopicOffsetsByTimestamp (ListOffsets)', async () => {
+    const topic = await topicWithTenRecords('kjs-offsets');
     await withAdmin(broker.bootstrap, async (admin) => {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      expect(offsets).toEqual([{ partition: 0, offset: '10', high: '10', low: '0' }]);
+      expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: '10', high: '10', low: '0' }]);
 
       // ListOffsets by timestamp: the first offset whose timestamp is >= the one asked for.
       const at = async (ts: number) =>
@@ -151,14 +154,18 @@ describe('kafkajs admin', () => {
       expect(await at(10000)).toBe('9');
       // Past the last timestamp, kafkajs substitutes the high watermark for Kafka's -1.
       expect(await at(99_000)).toBe('10');
+    });
+  });
 
+  test('deleteTopicRecords moves the log start offset', async () => {
+    const topic = await topicWithTenRecords('kjs-delrec');
+    await withAdmin(broker.bootstrap, async (admin) => {
       await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '4' }] });
       const trimmed = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === 0)!;
       expect(trimmed.low).toBe('4');
       expect(trimmed.high).toBe('10');
     });
-
-    // The log start moved: a consumer from the beginning starts at offset 4.
+    // A consumer from the beginning now starts at offset 4.
     const records = await readWithKcat(topic, 0);
     expect(records.map((r) => r.offset)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(records.map((r) => r.payload)).toEqual(['v4', 'v5', 'v6', 'v7', 'v8', 'v9']);
