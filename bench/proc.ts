@@ -1,0 +1,46 @@
+// Reading a process's own accounting from /proc: CPU time and memory. Linux only.
+
+import * as fs from 'node:fs';
+
+/** Clock ticks per second for /proc/<pid>/stat times (sysconf(_SC_CLK_TCK), 100 on Linux). */
+const CLK_TCK = 100;
+
+/** utime + stime of `pid` in seconds, or null when the process is gone. */
+export function cpuSeconds(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line: 12th and 13th after the name.
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or null when the process is gone. */
+export function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples VmRSS every `everyMs` and keeps the peak, for a process whose VmHWM was reset or
+ *  which lived before the phase of interest. Call stop() to get the peak in KiB. */
+export function rssSampler(pid: number, everyMs = 100): { stop(): number } {
+  let peak = statusKiB(pid, 'VmRSS') ?? 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, statusKiB(pid, 'VmRSS') ?? 0);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, statusKiB(pid, 'VmRSS') ?? 0);
+      return peak;
+    },
+  };
+}

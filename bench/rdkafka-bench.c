@@ -1,0 +1,302 @@
+/*
+ * rdkafka-bench: the librdkafka client that drives Freshet's benchmarks (bench/run.ts).
+ *
+ * The bench script compiles it into a temporary directory with
+ *   gcc -O2 -o rdkafka-bench rdkafka-bench.c -lrdkafka -lm
+ * (Debian: apt-get install librdkafka-dev gcc). It prints exactly one JSON object on stdout;
+ * librdkafka's own logs and our diagnostics go to stderr.
+ *
+ * Modes:
+ *   produce  --records N --size S --acks A --linger-ms L --batch-size B --partitions P
+ *            [--rate R] [--max-seconds T]
+ *            Records of S bytes round-robin over partitions 0..P-1, compression none.
+ *            Without --rate: as fast as the client can queue them; reports MB/s and records/s
+ *            from the first produce() to the last delivery report.
+ *            With --rate R: R records/s on a fixed schedule (sent in bursts of whatever is due
+ *            when the thread wakes); reports per-record latency from produce() to its delivery
+ *            report (p50/p99/p99.9/max).
+ *   consume  --records N --partitions P [--max-seconds T]
+ *            Assigns all partitions from the beginning (legacy per-partition consumer, so no
+ *            group coordinator is involved), reads N records; reports MB/s from the first
+ *            message to the last.
+ *   version  prints {"librdkafka":"X.Y.Z"}.
+ * produce and consume report the client's own CPU time (getrusage), so the caller can tell a client-bound
+ * result from a broker-bound one, and, for produce, librdkafka's request count and bytes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define RECORDS_MAX 100000000L  /* latency array is 8 bytes per record */
+#define PARTITIONS_MAX 1024
+#define CONSUME_BATCH_MAX 10000
+
+typedef struct {
+  const char *mode, *brokers, *topic;
+  long records, size, batch_size, partitions, linger_ms;
+  const char *acks;
+  double rate, max_seconds;
+} args_t;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void die(const char *msg, const char *detail) {
+  fprintf(stderr, "rdkafka-bench: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
+  exit(2);
+}
+
+static void set_conf(rd_kafka_conf_t *conf, const char *key, const char *value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) die(key, err);
+}
+
+/* ---------- produce ---------- */
+
+static struct {
+  long delivered, failed;
+  uint64_t last_dr_ns;
+  double *latency_ms; /* per delivered record, only in --rate mode */
+  long latencies;
+  long long tx_requests, tx_bytes; /* from the last statistics callback */
+  char first_error[256];
+} P;
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk; (void)opaque;
+  uint64_t t = now_ns();
+  P.last_dr_ns = t;
+  if (m->err) {
+    if (P.failed++ == 0) snprintf(P.first_error, sizeof P.first_error, "%s", rd_kafka_err2str(m->err));
+    return;
+  }
+  P.delivered++;
+  if (P.latency_ms) P.latency_ms[P.latencies++] = (double)(t - (uint64_t)(uintptr_t)m->_private) / 1e6;
+}
+
+/* Sums "tx" and "txbytes" over the brokers in librdkafka's statistics JSON (no JSON parser:
+ * the two keys occur once per broker object and nowhere else at that spelling). */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+  (void)rk; (void)len; (void)opaque;
+  long long tx = 0, txb = 0;
+  const char *brokers = strstr(json, "\"brokers\":");
+  for (const char *p = brokers; p && (p = strstr(p, "\"tx\":")); p += 5) tx += atoll(p + 5);
+  for (const char *p = brokers; p && (p = strstr(p, "\"txbytes\":")); p += 10) txb += atoll(p + 10);
+  P.tx_requests = tx;
+  P.tx_bytes = txb;
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, long n, double q) {
+  if (n == 0) return 0;
+  long i = (long)(q * (double)n);
+  if (i >= n) i = n - 1;
+  return sorted[i];
+}
+
+static void sleep_until_ns(uint64_t t) {
+  struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ull), .tv_nsec = (long)(t % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+}
+
+static int run_produce(const args_t *a) {
+  char buf[64], err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set_conf(conf, "bootstrap.servers", a->brokers);
+  set_conf(conf, "acks", a->acks);
+  set_conf(conf, "compression.codec", "none");
+  snprintf(buf, sizeof buf, "%ld", a->linger_ms);
+  set_conf(conf, "linger.ms", buf);
+  snprintf(buf, sizeof buf, "%ld", a->batch_size);
+  set_conf(conf, "batch.size", buf);
+  set_conf(conf, "batch.num.messages", "1000000");
+  set_conf(conf, "queue.buffering.max.kbytes", "1048576");
+  set_conf(conf, "queue.buffering.max.messages", "1000000");
+  set_conf(conf, "message.timeout.ms", "120000");
+  set_conf(conf, "statistics.interval.ms", "1000");
+  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  rd_kafka_conf_set_stats_cb(conf, stats_cb);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) die("rd_kafka_new", err);
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, a->topic, NULL);
+
+  /* Wait until the topic's metadata shows all partitions (the broker auto-creates it). */
+  const struct rd_kafka_metadata *md = NULL;
+  uint64_t deadline = now_ns() + 30ull * 1000000000ull;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == 0 &&
+        md->topics[0].partition_cnt >= a->partitions) break;
+    if (md) rd_kafka_metadata_destroy(md);
+    md = NULL;
+    if (now_ns() > deadline) die("topic metadata", rd_kafka_err2str(e));
+    rd_kafka_poll(rk, 100);
+  }
+  rd_kafka_metadata_destroy(md);
+
+  char *payload = malloc((size_t)a->size);
+  for (long i = 0; i < a->size; i++) payload[i] = (char)('a' + i % 26);
+  if (a->rate > 0) P.latency_ms = malloc(sizeof(double) * (size_t)a->records);
+
+  double cpu0 = cpu_seconds();
+  uint64_t t0 = now_ns(), stop_at = t0 + (uint64_t)(a->max_seconds * 1e9);
+  long sent = 0;
+  while (sent < a->records && now_ns() < stop_at) {
+    if (a->rate > 0) {
+      uint64_t due = t0 + (uint64_t)((double)sent * 1e9 / a->rate);
+      if (now_ns() < due) {
+        rd_kafka_poll(rk, 0);
+        sleep_until_ns(due);
+      }
+    }
+    int32_t partition = (int32_t)(sent % a->partitions);
+    void *opaque = (void *)(uintptr_t)now_ns();
+    if (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, payload, (size_t)a->size, NULL, 0, opaque) == -1) {
+      rd_kafka_resp_err_t e = rd_kafka_last_error();
+      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk, 1);
+        continue;
+      }
+      die("produce", rd_kafka_err2str(e));
+    }
+    sent++;
+    if ((sent & 1023) == 0) rd_kafka_poll(rk, 0);
+  }
+  while (P.delivered + P.failed < sent && now_ns() < stop_at + 60ull * 1000000000ull) rd_kafka_poll(rk, 10);
+  double cpu = cpu_seconds() - cpu0;
+  double secs = (double)((P.last_dr_ns ? P.last_dr_ns : now_ns()) - t0) / 1e9;
+  rd_kafka_poll(rk, 1100); /* one more statistics callback with the final counters */
+
+  double mb = (double)P.delivered * (double)a->size / 1e6;
+  printf("{\"mode\":\"produce\",\"acks\":\"%s\",\"partitions\":%ld,\"size\":%ld,\"linger_ms\":%ld,\"batch_size\":%ld,"
+         "\"rate_target\":%.1f,\"sent\":%ld,\"delivered\":%ld,\"failed\":%ld,\"first_error\":\"%s\","
+         "\"seconds\":%.6f,\"mb_per_s\":%.3f,\"records_per_s\":%.1f,\"client_cpu_s\":%.3f,"
+         "\"tx_requests\":%lld,\"tx_bytes\":%lld",
+         a->acks, a->partitions, a->size, a->linger_ms, a->batch_size, a->rate, sent, P.delivered, P.failed,
+         P.first_error, secs, secs > 0 ? mb / secs : 0, secs > 0 ? P.delivered / secs : 0, cpu, P.tx_requests,
+         P.tx_bytes);
+  if (P.latency_ms) {
+    qsort(P.latency_ms, (size_t)P.latencies, sizeof(double), cmp_double);
+    long n = P.latencies;
+    printf(",\"latency_ms\":{\"n\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", n,
+           pct(P.latency_ms, n, 0.50), pct(P.latency_ms, n, 0.99), pct(P.latency_ms, n, 0.999),
+           n ? P.latency_ms[n - 1] : 0);
+  }
+  printf("}\n");
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return P.failed ? 1 : 0;
+}
+
+/* ---------- consume ---------- */
+
+static int run_consume(const args_t *a) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set_conf(conf, "bootstrap.servers", a->brokers);
+  set_conf(conf, "enable.partition.eof", "false");
+  set_conf(conf, "queued.min.messages", "200000");
+  set_conf(conf, "fetch.wait.max.ms", "100");
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) die("rd_kafka_new", err);
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, a->topic, NULL);
+  rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+  for (long p = 0; p < a->partitions; p++)
+    if (rd_kafka_consume_start_queue(rkt, (int32_t)p, RD_KAFKA_OFFSET_BEGINNING, q) == -1)
+      die("consume_start", rd_kafka_err2str(rd_kafka_last_error()));
+
+  static rd_kafka_message_t *msgs[CONSUME_BATCH_MAX];
+  long got = 0, errors = 0;
+  long long bytes = 0;
+  uint64_t first = 0, last = 0, start = now_ns(), stop_at = start + (uint64_t)(a->max_seconds * 1e9);
+  double cpu0 = cpu_seconds();
+  char first_error[256] = "";
+  while (got < a->records && now_ns() < stop_at) {
+    ssize_t n = rd_kafka_consume_batch_queue(q, 200, msgs, CONSUME_BATCH_MAX);
+    for (ssize_t i = 0; i < n; i++) {
+      if (msgs[i]->err) {
+        if (errors++ == 0) snprintf(first_error, sizeof first_error, "%s", rd_kafka_message_errstr(msgs[i]));
+      } else {
+        if (!first) first = now_ns();
+        got++;
+        bytes += (long long)msgs[i]->len;
+      }
+      rd_kafka_message_destroy(msgs[i]);
+    }
+    if (n > 0) last = now_ns();
+  }
+  double cpu = cpu_seconds() - cpu0;
+  double secs = first ? (double)(last - first) / 1e9 : 0;
+  printf("{\"mode\":\"consume\",\"partitions\":%ld,\"records\":%ld,\"bytes\":%lld,\"errors\":%ld,\"first_error\":\"%s\","
+         "\"seconds\":%.6f,\"mb_per_s\":%.3f,\"records_per_s\":%.1f,\"client_cpu_s\":%.3f}\n",
+         a->partitions, got, bytes, errors, first_error, secs, secs > 0 ? bytes / 1e6 / secs : 0,
+         secs > 0 ? got / secs : 0, cpu);
+  for (long p = 0; p < a->partitions; p++) rd_kafka_consume_stop(rkt, (int32_t)p);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return got < a->records ? 1 : 0;
+}
+
+/* ---------- arguments ---------- */
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: rdkafka-bench produce|consume --brokers HOST:PORT --topic T [--records N] [--size S]\n"
+          "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--max-seconds T]\n");
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  args_t a = {.brokers = "127.0.0.1:9092", .topic = "bench", .records = 100000, .size = 1024, .acks = "1",
+              .linger_ms = 5, .batch_size = 1000000, .partitions = 1, .rate = 0, .max_seconds = 120};
+  if (argc < 2) usage();
+  a.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const char *k = argv[i], *v = argv[i + 1];
+    if (!strcmp(k, "--brokers")) a.brokers = v;
+    else if (!strcmp(k, "--topic")) a.topic = v;
+    else if (!strcmp(k, "--records")) a.records = atol(v);
+    else if (!strcmp(k, "--size")) a.size = atol(v);
+    else if (!strcmp(k, "--acks")) a.acks = v;
+    else if (!strcmp(k, "--linger-ms")) a.linger_ms = atol(v);
+    else if (!strcmp(k, "--batch-size")) a.batch_size = atol(v);
+    else if (!strcmp(k, "--partitions")) a.partitions = atol(v);
+    else if (!strcmp(k, "--rate")) a.rate = atof(v);
+    else if (!strcmp(k, "--max-seconds")) a.max_seconds = atof(v);
+    else usage();
+  }
+  if (a.records < 1 || a.records > RECORDS_MAX || a.size < 1 || a.partitions < 1 || a.partitions > PARTITIONS_MAX)
+    die("argument out of range", NULL);
+  signal(SIGPIPE, SIG_IGN);
+  if (!strcmp(a.mode, "produce")) return run_produce(&a);
+  if (!strcmp(a.mode, "consume")) return run_consume(&a);
+  if (!strcmp(a.mode, "version")) {
+    printf("{\"librdkafka\":\"%s\"}\n", rd_kafka_version_str());
+    return 0;
+  }
+  usage();
+  return 2;
+}

@@ -1,0 +1,171 @@
+// `npm run bench` (= build, then `bun bench/run.ts [--quick] [...]`): measures this machine's
+// limits and Freshet's figures in one run, prints them side by side with the targets, and
+// writes everything as JSON to bench/results/<timestamp>.json. See bench/README.md.
+//
+// Options:
+//   --quick            a ~1-minute smoke run (smaller counts, shorter phases)
+//   --machine-only     only the machine limits (disk, loopback TCP); no broker needed
+//   --bin PATH         the broker executable (default: dist/freshet)
+//   --data-root DIR    where data dirs and the disk test file go (default: a temp dir); the
+//                      disk limit is measured on this filesystem, as the broker's data dir is
+//   --no-strace        do not count the broker's fdatasync calls with strace
+//   --keep             keep the data root (broker logs are in it)
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { measureAppendFsync, type DiskResult } from './disk.ts';
+import { checkPrereqs, compileTools, INSTALL_HINT, runJson } from './native.ts';
+import { runBrokerPhases, type BrokerFigures, type PhaseSizes } from './phases.ts';
+import { measureStartup, type StartupSample } from './metadata-probe.ts';
+import { median, KiB, MiB } from './stats.ts';
+import { printReport, evaluateTargets } from './report.ts';
+
+type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean };
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    quick: false,
+    machineOnly: false,
+    bin: path.join(import.meta.dir, '..', 'dist', 'freshet'),
+    dataRoot: null,
+    strace: true,
+    keep: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--machine-only') o.machineOnly = true;
+    else if (a === '--no-strace') o.strace = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--bin') o.bin = path.resolve(argv[++i] ?? '');
+    else if (a === '--data-root') o.dataRoot = path.resolve(argv[++i] ?? '');
+    else throw new Error(`bench: unknown option ${a} (see the header of bench/run.ts)`);
+  }
+  return o;
+}
+
+export type TcpResult = { bytes: number; seconds: number; mb_per_s: number };
+
+/** Commit sizes the broker sees: one 16 KiB batch, librdkafka's typical batches, 1 MiB. */
+const DISK_COMMIT_SIZES = [16 * KiB, 64 * KiB, MiB];
+
+function sizesFor(quick: boolean): PhaseSizes & { diskSeconds: number; tcpBytes: number; startupRepeats: number } {
+  return quick
+    ? { diskSeconds: 1, tcpBytes: 1e9, startupRepeats: 3, records: 150_000, produceSecondsMax: 8, latencySeconds: 5 }
+    : { diskSeconds: 4, tcpBytes: 4e9, startupRepeats: 5, records: 1_000_000, produceSecondsMax: 40, latencySeconds: 20 };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const sizes = sizesFor(opts.quick);
+  const startedAt = new Date();
+  const prereqs = checkPrereqs();
+  if (prereqs.missing.length) {
+    log(`missing: ${prereqs.missing.join(', ')}. Install with: ${INSTALL_HINT}`);
+    log('continuing with what can be measured without them');
+  }
+  if (!prereqs.strace && opts.strace) log(`strace not found (${INSTALL_HINT}): the broker's commit size is estimated from client request sizes`);
+  const toolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'freshet-bench-tools-'));
+  const dataRoot = opts.dataRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'freshet-bench-'));
+  fs.mkdirSync(dataRoot, { recursive: true });
+  const tools = compileTools(toolDir, prereqs);
+  const librdkafka = tools.rdkafkaBench ? (await runJson<{ librdkafka: string }>([tools.rdkafkaBench, 'version'], 10_000)).librdkafka : null;
+
+  try {
+    // 1. The machine's limits.
+    const disk: DiskResult[] = [];
+    for (const size of DISK_COMMIT_SIZES) {
+      log(`disk: append + fdatasync per ${size} B commit for ${sizes.diskSeconds} s`);
+      disk.push(await measureAppendFsync(dataRoot, size, sizes.diskSeconds));
+    }
+    let tcp: TcpResult | null = null;
+    if (tools.tcpPair) {
+      log(`loopback TCP: one stream, ${sizes.tcpBytes / 1e9} GB`);
+      tcp = await runJson<TcpResult>([tools.tcpPair, String(sizes.tcpBytes), String(64 * KiB)], 120_000);
+    }
+
+    // 2. The broker.
+    let startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null = null;
+    let broker: BrokerFigures | null = null;
+    let commitDisk: DiskResult | null = null;
+    if (!opts.machineOnly) {
+      if (!fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
+      const samples: StartupSample[] = [];
+      for (let i = 0; i < sizes.startupRepeats; i++) {
+        log(`startup --dev #${i + 1}: spawn to first Metadata answer, RSS after 1 s`);
+        const dir = path.join(dataRoot, `startup-${i}`);
+        samples.push(await measureStartup({ bin: opts.bin, dataDir: dir, dev: true, logFile: path.join(dataRoot, `startup-${i}.log`) }));
+      }
+      startup = {
+        samples,
+        firstMetadataMsMedian: median(samples.map((s) => s.firstMetadataMs)),
+        idleRssKiBMedian: median(samples.map((s) => s.idleRssKiB)),
+      };
+      if (tools.rdkafkaBench) {
+        broker = await runBrokerPhases({
+          bin: opts.bin,
+          driver: tools.rdkafkaBench,
+          dataRoot,
+          strace: opts.strace && prereqs.strace,
+          sizes,
+          log,
+        });
+        // The disk limit at the commit size the broker actually used for acks=all.
+        const commitBytes = broker.acksAll1.commitBytes;
+        if (commitBytes > 0) {
+          const rounded = Math.max(512, Math.round(commitBytes / 512) * 512);
+          log(`disk: append + fdatasync per ${rounded} B commit (the broker's acks=all commit size) for ${sizes.diskSeconds} s`);
+          commitDisk = await measureAppendFsync(dataRoot, rounded, sizes.diskSeconds);
+        }
+      } else {
+        log(`no librdkafka driver: skipping produce/consume phases (${INSTALL_HINT})`);
+      }
+    }
+
+    const result = {
+      startedAt: startedAt.toISOString(),
+      quick: opts.quick,
+      machine: { cpus: os.cpus().length, kernel: os.release(), bun: Bun.version, librdkafka, strace: opts.strace && prereqs.strace },
+      disk,
+      commitDisk,
+      tcp,
+      startup,
+      broker,
+      targets: [] as ReturnType<typeof evaluateTargets>,
+    };
+    result.targets = evaluateTargets(result);
+    printReport(result);
+    const outDir = path.join(import.meta.dir, 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const outFile = path.join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+    log(`wrote ${path.relative(process.cwd(), outFile)}`);
+  } finally {
+    fs.rmSync(toolDir, { recursive: true, force: true });
+    if (!opts.keep && !opts.dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
+    else log(`data root kept: ${dataRoot}`);
+  }
+}
+
+export type BenchResult = {
+  startedAt: string;
+  quick: boolean;
+  machine: { cpus: number; kernel: string; bun: string; librdkafka: string | null; strace: boolean };
+  disk: DiskResult[];
+  commitDisk: DiskResult | null;
+  tcp: TcpResult | null;
+  startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null;
+  broker: BrokerFigures | null;
+};
+
+if (import.meta.main) {
+  main().catch((e) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
