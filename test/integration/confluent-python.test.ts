@@ -104,12 +104,13 @@ describe('confluent-kafka (Python)', () => {
     expect(consumed.records.map((r) => r.offset)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
   }, 120_000);
 
-  test('offsets_for_times finds the first offset at or after each timestamp', async () => {
-    const topic = uniqueTopic('cfk-times');
+  test.each(['none', 'gzip'])('offsets_for_times finds the first offset at or after each timestamp (%s batch)', async (compression) => {
+    const topic = uniqueTopic(`cfk-times-${compression}`);
     await autoCreateTopic(broker.bootstrap, topic);
     const base = 1_600_000_000_000;
-    // Timestamps base, base+1000, ..., base+19000 at offsets 0..19.
-    const produced = await produce(topic, 'gzip', 20, ['--timestamp-base', String(base)]);
+    // Timestamps base, base+1000, ..., base+19000 at offsets 0..19, in one batch (linger.ms=5):
+    // the answer is a record inside the batch, so a compressed batch must be looked into.
+    const produced = await produce(topic, compression, 20, ['--timestamp-base', String(base)]);
     expect(produced.errors).toEqual([]);
     const consumed = await consume(topic, 20);
     expect(consumed.records.map((r) => r.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => base + i * 1000));

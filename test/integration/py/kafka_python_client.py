@@ -6,7 +6,8 @@ request versions from its api_version: auto-detection probes the broker, while a
 clients from the Kafka 0.11-1.x era that are still deployed. Each subcommand prints ONE JSON
 object as its last stdout line.
 
-  kafka_python_client.py roundtrip BOOTSTRAP TOPIC --api-version auto|0.11|1.0 [--compression gzip]
+  kafka_python_client.py roundtrip BOOTSTRAP TOPIC --api-version auto|0.11|1.0
+                                   [--consume-api-version V] [--compression gzip]
   kafka_python_client.py admin     BOOTSTRAP TOPIC
 """
 
@@ -55,9 +56,10 @@ def cmd_roundtrip(args):
     producer.close(timeout=args.timeout)
 
     # group_id=None: no group coordinator, offsets are neither fetched nor committed.
+    consume_api_version = api_version if args.consume_api_version is None else api_version_arg(args.consume_api_version)
     consumer = KafkaConsumer(
         bootstrap_servers=args.bootstrap,
-        api_version=api_version,
+        api_version=consume_api_version,
         api_version_auto_timeout_ms=timeout_ms,
         group_id=None,
         enable_auto_commit=False,
@@ -112,6 +114,7 @@ def main():
     parser.add_argument("bootstrap")
     parser.add_argument("topic")
     parser.add_argument("--api-version", default="auto")
+    parser.add_argument("--consume-api-version", default=None, help="default: --api-version")
     parser.add_argument("--compression", default=None)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=20.0)
