@@ -181,7 +181,7 @@ export class Broker {
       for (const p of parts) {
         if (this.durable) await p.log.flush();
         saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
-        p.log.close();
+        await p.log.close();
       }
     }
   }

@@ -7,6 +7,7 @@ import { buildNodeConfig, ConfigError, mergeFileConfig, parseStartArgs, type Raw
 import { Broker } from '../broker/broker.ts';
 import { KafkaServer } from '../broker/server.ts';
 import { VERSION } from '../version.ts';
+import { installAccelerators } from '../compression/accelerators.ts';
 
 export async function runStart(argv: string[]): Promise<number> {
   let broker: Broker;
@@ -20,6 +21,7 @@ export async function runStart(argv: string[]): Promise<number> {
       raw = mergeFileConfig(raw, fromFile);
     }
     const config = buildNodeConfig(raw);
+    installAccelerators();
     if (config.dev) {
       log.warn('DEV MODE: fsync is relaxed; acknowledged writes can be lost on a crash. Never use --dev in production.');
     }
