@@ -36,7 +36,8 @@ type ProducerEvent =
   | { fatal: string };
 
 const RECORD_COUNT = 3_000;
-const KILL_AFTER_ACKS = 600;
+/** Crash the broker when this many records have been acknowledged (twice per run). */
+const KILL_AFTER_ACKS = [600, 1800] as const;
 const PRODUCER_TIMEOUT_S = 60;
 const PRODUCER_WAIT_MS = 100_000;
 
@@ -51,7 +52,7 @@ test('kill -9 mid-stream loses no acknowledged record and duplicates none', asyn
   const stderrText = new Response(producer.stderr).text();
 
   const events: ProducerEvent[] = [];
-  let killed = false;
+  let kills = 0;
   let restarting: Promise<void> | null = null;
   const decoder = new TextDecoder();
   let pending = '';
@@ -65,13 +66,15 @@ test('kill -9 mid-stream loses no acknowledged record and duplicates none', asyn
         events.push(JSON.parse(line) as ProducerEvent);
       }
       const ackCount = events.filter((e) => 'ack' in e).length;
-      if (!killed && ackCount >= KILL_AFTER_ACKS) {
-        killed = true;
+      const nextKillAt = KILL_AFTER_ACKS[kills];
+      if (nextKillAt !== undefined && ackCount >= nextKillAt && restarting === null) {
+        kills += 1;
         // Crash while the producer keeps sending; restart without waiting for it to notice.
         restarting = (async () => {
           await broker.kill9();
           await Bun.sleep(300);
           await broker.restart();
+          restarting = null;
         })();
       }
     }
@@ -84,12 +87,13 @@ test('kill -9 mid-stream loses no acknowledged record and duplicates none', asyn
   const context = `producer exit ${producer.exitCode}\n--- producer stderr ---\n${stderr.slice(-4000)}\n--- broker stderr ---\n${broker.logs().slice(-4000)}`;
 
   expect(events.find((e) => 'fatal' in e), context).toBeUndefined();
-  expect(killed, `the producer never reached ${KILL_AFTER_ACKS} acks\n${context}`).toBe(true);
+  expect(kills, `the producer never reached ${KILL_AFTER_ACKS.join(' and ')} acks\n${context}`).toBe(KILL_AFTER_ACKS.length);
   const done = events.find((e): e is Extract<ProducerEvent, { done: true }> => 'done' in e);
   expect(done, context).toBeDefined();
 
   const acked = events.filter((e): e is { ack: number; offset: number } => 'ack' in e);
-  expect(acked.length, context).toBeGreaterThan(KILL_AFTER_ACKS);
+  expect(acked.length, context).toBeGreaterThan(KILL_AFTER_ACKS[KILL_AFTER_ACKS.length - 1]!);
+  console.log(`durability: ${acked.length} acked, ${events.filter((e) => 'nack' in e).length} failed deliveries, ${kills} crashes`);
 
   const consumed = await pythonJson<{ records: { offset: number; value: string }[]; errors: string[]; low: number; high: number }>(
     'confluent_client.py',
