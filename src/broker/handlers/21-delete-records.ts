@@ -1,0 +1,48 @@
+// DeleteRecords (21) v0-2: moves a partition's log start offset forward (KIP-107).
+// Kafka's rules (KafkaApis.handleDeleteRecordsRequest, ReplicaManager.deleteRecordsOnLocalLog,
+// Partition.deleteRecordsOnLeader, UnifiedLog.maybeIncrementLogStartOffset):
+// - an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION; an internal topic
+//   INVALID_TOPIC_EXCEPTION; a topic whose cleanup.policy lacks "delete" POLICY_VIOLATION;
+// - offset -1 means the high watermark; any other negative offset, or one above the high
+//   watermark, is OFFSET_OUT_OF_RANGE;
+// - an offset at or below the current log start changes nothing and is not an error;
+// - lowWatermark answers the log start offset afterwards (-1 on error). With one replica the
+//   low watermark is reached at once, so there is nothing to wait for.
+// Fetch long polls are woken, since their partition's log start moved.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { DeleteRecords } from '../../protocol/messages/index.ts';
+import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
+import type { Partition } from '../../cluster/partition.ts';
+import type { Broker } from '../broker.ts';
+import { handler } from '../handler.ts';
+
+type PartitionOut = Encodable<ResponseOf<typeof DeleteRecords>['topics'][number]['partitions'][number]>;
+
+/** DeleteRecordsRequest.HIGH_WATERMARK. */
+const HIGH_WATERMARK = -1;
+/** DeleteRecordsResponse.INVALID_LOW_WATERMARK. */
+const INVALID_LOW_WATERMARK = -1;
+
+export default handler(DeleteRecords, (ctx, req) => ({
+  throttleTimeMs: 0,
+  topics: req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => deleteOne(ctx.broker, t.name, p.partitionIndex, p.offset)),
+  })),
+}));
+
+function deleteOne(broker: Broker, topic: string, partitionIndex: number, offset: number): PartitionOut {
+  const fail = (errorCode: number): PartitionOut => ({ partitionIndex, lowWatermark: INVALID_LOW_WATERMARK, errorCode });
+  const p: Partition | undefined = broker.partition(topic, partitionIndex);
+  if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (broker.isInternal(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (!p.config.cleanupPolicy.split(',').includes('delete')) return fail(ErrorCode.POLICY_VIOLATION);
+  const target = offset === HIGH_WATERMARK ? p.highWatermark : offset;
+  if (target < 0 || target > p.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+  if (target > p.logStartOffset) {
+    p.log.deleteRecordsBefore(target);
+    p.notify();
+  }
+  return { partitionIndex, lowWatermark: p.logStartOffset, errorCode: ErrorCode.NONE };
+}
