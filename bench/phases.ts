@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { countFdatasyncs, freshDir, startBroker, type RunningBroker } from './broker.ts';
 import { runJson } from './native.ts';
-import { cpuSeconds, rssSampler, statusKiB } from './proc.ts';
+import { cpuSeconds, machineBusySeconds, rssSampler, statusKiB } from './proc.ts';
 
 export type PhaseSizes = { records: number; produceSecondsMax: number; latencySeconds: number };
 
@@ -60,11 +60,15 @@ export type ConsumeOut = {
 export type Step<T> = T & {
   wallS: number;
   brokerCpuS: number;
-  /** broker CPU-seconds / wall seconds: 1.0 = one core busy the whole step. */
+  /** broker CPU-seconds / the driver's active seconds (first send to last delivery, or first
+   *  to last message): 1.0 = one core busy throughout. The broker idles outside that window. */
   brokerCpuShare: number;
-  /** client CPU-seconds / wall seconds. */
+  /** client CPU-seconds / the driver's active seconds. */
   clientCpuShare: number;
   brokerRssPeakKiB: number;
+  /** CPU that other processes on the machine used during the step, in cores (neighbours'
+   *  load: on a shared 2-core machine it takes cycles from the broker and the client). */
+  othersCpuShare: number;
   /** Average bytes per produce request as the client counted them (requests, not records). */
   requestBytesAvg?: number;
   /** fdatasync calls the broker made during the step (strace), or null when not counted. */
@@ -98,19 +102,22 @@ async function measured<T extends { seconds: number; client_cpu_s: number }>(
   timeoutMs: number,
 ): Promise<Step<T>> {
   const cpu0 = cpuSeconds(broker.pid) ?? 0;
+  const busy0 = machineBusySeconds();
   const rss = rssSampler(broker.pid);
   const t0 = performance.now();
   const out = await runJson<T>(argv, timeoutMs);
   const wallS = (performance.now() - t0) / 1000;
   const brokerCpuS = (cpuSeconds(broker.pid) ?? 0) - cpu0;
+  const othersCpuS = Math.max(0, machineBusySeconds() - busy0 - brokerCpuS - out.client_cpu_s);
   const brokerRssPeakKiB = rss.stop();
   return {
     ...out,
     wallS,
     brokerCpuS,
-    brokerCpuShare: brokerCpuS / wallS,
-    clientCpuShare: out.client_cpu_s / wallS,
+    brokerCpuShare: brokerCpuS / Math.max(out.seconds, 1e-3),
+    clientCpuShare: out.client_cpu_s / Math.max(out.seconds, 1e-3),
     brokerRssPeakKiB,
+    othersCpuShare: othersCpuS / wallS,
   };
 }
 

@@ -44,3 +44,15 @@ export function rssSampler(pid: number, everyMs = 100): { stop(): number } {
     },
   };
 }
+
+/** CPU-seconds the whole machine spent busy (all cores: /proc/stat user..steal, not idle/iowait). */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / CLK_TCK;
+}
+
+/** The 1-minute load average: how many runnable tasks the machine had besides ours. */
+export function loadAverage1m(): number {
+  return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}

@@ -92,13 +92,15 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 }
 
 /* Sums "tx" and "txbytes" over the brokers in librdkafka's statistics JSON (no JSON parser:
- * the two keys occur once per broker object and nowhere else at that spelling). */
+ * the two keys occur once per broker object; the topics section that follows is excluded). */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
   (void)rk; (void)len; (void)opaque;
   long long tx = 0, txb = 0;
   const char *brokers = strstr(json, "\"brokers\":");
-  for (const char *p = brokers; p && (p = strstr(p, "\"tx\":")); p += 5) tx += atoll(p + 5);
-  for (const char *p = brokers; p && (p = strstr(p, "\"txbytes\":")); p += 10) txb += atoll(p + 10);
+  const char *topics = brokers ? strstr(brokers, "\"topics\":") : NULL; /* partitions count txbytes too */
+  for (const char *p = brokers; p && (p = strstr(p, "\"tx\":")) && (!topics || p < topics); p += 5) tx += atoll(p + 5);
+  for (const char *p = brokers; p && (p = strstr(p, "\"txbytes\":")) && (!topics || p < topics); p += 10)
+    txb += atoll(p + 10);
   P.tx_requests = tx;
   P.tx_bytes = txb;
   return 0;
@@ -135,7 +137,7 @@ static int run_produce(const args_t *a) {
   set_conf(conf, "queue.buffering.max.kbytes", "1048576");
   set_conf(conf, "queue.buffering.max.messages", "1000000");
   set_conf(conf, "message.timeout.ms", "120000");
-  set_conf(conf, "statistics.interval.ms", "1000");
+  set_conf(conf, "statistics.interval.ms", "100");
   rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
   rd_kafka_conf_set_stats_cb(conf, stats_cb);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -187,7 +189,7 @@ static int run_produce(const args_t *a) {
   while (P.delivered + P.failed < sent && now_ns() < stop_at + 60ull * 1000000000ull) rd_kafka_poll(rk, 10);
   double cpu = cpu_seconds() - cpu0;
   double secs = (double)((P.last_dr_ns ? P.last_dr_ns : now_ns()) - t0) / 1e9;
-  rd_kafka_poll(rk, 1100); /* one more statistics callback with the final counters */
+  rd_kafka_poll(rk, 150); /* one more statistics callback with the final counters */
 
   double mb = (double)P.delivered * (double)a->size / 1e6;
   printf("{\"mode\":\"produce\",\"acks\":\"%s\",\"partitions\":%ld,\"size\":%ld,\"linger_ms\":%ld,\"batch_size\":%ld,"

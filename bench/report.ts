@@ -24,10 +24,11 @@ export function boundBy(s: Step<{ seconds: number }>, disk?: DiskResult | null):
   if (s.brokerCpuShare >= BUSY_SHARE) parts.push(`broker CPU ${s.brokerCpuShare.toFixed(2)} cores`);
   if (s.clientCpuShare >= BUSY_SHARE) parts.push(`client CPU ${s.clientCpuShare.toFixed(2)} cores`);
   if (disk && s.fdatasyncs) {
-    const busy = (s.fdatasyncs * disk.fsyncMs.p50) / 1000 / s.wallS;
+    const busy = (s.fdatasyncs * disk.fsyncMs.p50) / 1000 / s.seconds;
     if (busy >= DISK_BUSY_SHARE) parts.push(`disk: fsync busy ${(busy * 100).toFixed(0)}%`);
   }
-  if (s.brokerCpuShare + s.clientCpuShare >= 1.7) parts.push('both cores busy');
+  if (s.othersCpuShare >= 0.3) parts.push(`other processes ${s.othersCpuShare.toFixed(2)} cores`);
+  if (s.brokerCpuShare + s.clientCpuShare + s.othersCpuShare >= 1.7) parts.push('both cores busy');
   if (parts.length === 0) parts.push(`neither CPU saturated (broker ${s.brokerCpuShare.toFixed(2)}, client ${s.clientCpuShare.toFixed(2)} cores)`);
   return parts.join('; ');
 }
@@ -81,7 +82,7 @@ const mbs = (v: number) => `${v.toFixed(1)} MB/s`;
 
 export function printReport(r: BenchResult): void {
   const out: string[] = [];
-  out.push(`Freshet bench ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, Linux ${r.machine.kernel}, Bun ${r.machine.bun}, librdkafka ${r.machine.librdkafka ?? 'n/a'}`);
+  out.push(`Freshet bench ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, Linux ${r.machine.kernel}, Bun ${r.machine.bun}, librdkafka ${r.machine.librdkafka ?? 'n/a'}; load average ${r.machine.loadAvg1mStart} at start, ${r.machine.loadAvg1mEnd} at end`);
   out.push('');
   out.push('Machine limits (same run)');
   const lim: Row[] = [];
@@ -119,7 +120,7 @@ export function printReport(r: BenchResult): void {
     out.push(table(rows, ['figure', 'value', 'limit', 'fraction', 'bound by']));
     out.push('');
     const commit = (s: Step<{ seconds: number }> & { delivered: number }) =>
-      s.fdatasyncs ? `${s.fdatasyncs} fdatasyncs, ${formatBytes(s.commitBytes ?? 0)}/commit, ${Math.round(s.fdatasyncs / s.wallS)} fsync/s` : 'fdatasyncs not counted';
+      s.fdatasyncs ? `${s.fdatasyncs} fdatasyncs, ${formatBytes(s.commitBytes ?? 0)}/commit, ${Math.round(s.fdatasyncs / s.seconds)} fsync/s` : 'fdatasyncs not counted';
     out.push(`acks=all commits: 1 partition: ${commit(b.acksAll1)}, client request avg ${formatBytes(b.acksAll1.requestBytesAvg ?? 0)}; 16 partitions: ${commit(b.acksAll16)}`);
     out.push(`produce request avg (client): acks=1 1p ${formatBytes(b.acks1.requestBytesAvg ?? 0)}, 16p ${formatBytes(b.acks1p16.requestBytesAvg ?? 0)}`);
     const perGiB = (cpu: number, bytes: number) => (cpu / (bytes / GiB)).toFixed(3);

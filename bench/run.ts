@@ -19,6 +19,7 @@ import { checkPrereqs, compileTools, INSTALL_HINT, runJson } from './native.ts';
 import { runBrokerPhases, type BrokerFigures, type PhaseSizes } from './phases.ts';
 import { measureStartup, type StartupSample } from './metadata-probe.ts';
 import { median, KiB, MiB } from './stats.ts';
+import { loadAverage1m } from './proc.ts';
 import { printReport, evaluateTargets } from './report.ts';
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean };
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const sizes = sizesFor(opts.quick);
   const startedAt = new Date();
+  const loadAvg1mStart = loadAverage1m();
   const prereqs = checkPrereqs();
   if (prereqs.missing.length) {
     log(`missing: ${prereqs.missing.join(', ')}. Install with: ${INSTALL_HINT}`);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     const result = {
       startedAt: startedAt.toISOString(),
       quick: opts.quick,
-      machine: { cpus: os.cpus().length, kernel: os.release(), bun: Bun.version, librdkafka, strace: opts.strace && prereqs.strace },
+      machine: { cpus: os.cpus().length, kernel: os.release(), bun: Bun.version, librdkafka, strace: opts.strace && prereqs.strace, loadAvg1mStart, loadAvg1mEnd: loadAverage1m() },
       disk,
       commitDisk,
       tcp,
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
 export type BenchResult = {
   startedAt: string;
   quick: boolean;
-  machine: { cpus: number; kernel: string; bun: string; librdkafka: string | null; strace: boolean };
+  machine: { cpus: number; kernel: string; bun: string; librdkafka: string | null; strace: boolean; loadAvg1mStart: number; loadAvg1mEnd: number };
   disk: DiskResult[];
   commitDisk: DiskResult | null;
   tcp: TcpResult | null;
