@@ -13,6 +13,8 @@ import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, wri
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
+import { decompress } from '../compression/index.ts';
 import type { AnyHandler } from './handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
@@ -157,7 +159,11 @@ export class Broker {
     const list = this.partitions.get(t.name) ?? [];
     for (let i = from; i < t.partitions; i++) {
       const dir = this.partitionDir(t.name, i);
-      const plog = PartitionLog.open(dir, logConfigOf(eff), { clock: systemClock, crc32c });
+      const plog = PartitionLog.open(dir, logConfigOf(eff), {
+        clock: systemClock,
+        crc32c,
+        decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
+      });
       list[i] = new Partition(t, i, plog, eff, this.durable, loadProducerState(dir, plog));
     }
     this.partitions.set(t.name, list);
