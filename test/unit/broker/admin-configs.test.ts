@@ -148,7 +148,7 @@ describe('AlterConfigs', () => {
 
 describe('IncrementalAlterConfigs', () => {
   const op = (name: string, configOperation: number, value: string | null = null) => ({ name, configOperation, value });
-  const alter = (configs: ReturnType<typeof op>[], resourceName = 't', resourceType = TOPIC, validateOnly = false) =>
+  const alter = (configs: ReturnType<typeof op>[], resourceName = 't', resourceType: number = TOPIC, validateOnly = false) =>
     call(tb, incrementalAlterConfigs, 1, { resources: [{ resourceType, resourceName, configs }], validateOnly }).then((r) => r.responses[0]);
 
   test('SET and DELETE touch only the keys named', async () => {
