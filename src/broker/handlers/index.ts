@@ -8,8 +8,18 @@ import listOffsets from './02-list-offsets.ts';
 import metadata from './03-metadata.ts';
 import saslHandshake from './17-sasl-handshake.ts';
 import apiVersions from './18-api-versions.ts';
+import createTopics from './19-create-topics.ts';
+import deleteTopics from './20-delete-topics.ts';
+import deleteRecords from './21-delete-records.ts';
 import initProducerId from './22-init-producer-id.ts';
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts';
+import describeConfigs from './32-describe-configs.ts';
+import alterConfigs from './33-alter-configs.ts';
+import describeLogDirs from './35-describe-log-dirs.ts';
+import createPartitions from './37-create-partitions.ts';
+import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
+import describeCluster from './60-describe-cluster.ts';
+import describeProducers from './61-describe-producers.ts';
 
 export const HANDLERS: readonly AnyHandler[] = [
   produce,
@@ -18,6 +28,16 @@ export const HANDLERS: readonly AnyHandler[] = [
   metadata,
   saslHandshake,
   apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  describeConfigs,
+  alterConfigs,
+  describeLogDirs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+  describeProducers,
 ].sort((a, b) => a.api.apiKey - b.api.apiKey);
