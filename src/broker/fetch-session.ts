@@ -26,7 +26,7 @@ export interface SessionPartition {
 
 export interface FetchSession {
   readonly id: number;
-  /** The epoch the next request must carry. */
+  /** The epoch the next request must carry (bumped as each answer goes out). */
   nextEpoch: number;
   readonly partitions: Map<string, SessionPartition>;
   lastUsedMs: number;
@@ -59,7 +59,7 @@ export class FetchSessionCache {
     let id = this.nextId;
     while (id === 0 || this.sessions.has(id)) id = (id % 0x7fffffff) + 1;
     this.nextId = (id % 0x7fffffff) + 1;
-    const s: FetchSession = { id, nextEpoch: 1, partitions: new Map(), lastUsedMs: nowMs, byId };
+    const s: FetchSession = { id, nextEpoch: INITIAL_EPOCH, partitions: new Map(), lastUsedMs: nowMs, byId };
     this.sessions.set(id, s);
     return s;
   }
