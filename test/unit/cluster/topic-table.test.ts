@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TopicTable, validateTopicName } from '../../../src/cluster/topic-table.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { isUuid, ZERO_UUID } from '../../../src/protocol/primitives.ts';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'freshet-topics-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('topic names (Kafka rules)', () => {
+  test.each(['', '.', '..', 'a'.repeat(250), 'has space', 'slash/name', 'ünïcode'])('%p is INVALID_TOPIC_EXCEPTION', (name) => {
+    expect(validateTopicName(name)?.code).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  });
+  test.each(['a', 'orders.v1', 'with_underscore', 'dash-ed', 'a'.repeat(249)])('%p is legal', (name) => {
+    expect(validateTopicName(name)).toBeNull();
+  });
+});
+
+describe('TopicTable', () => {
+  test('persists topics, ids and configs across reloads', () => {
+    const dir = tempDir();
+    const t = TopicTable.load(dir);
+    const a = t.create('orders', 3, { 'retention.ms': '1000' });
+    expect(isUuid(a.id)).toBe(true);
+    expect(a.id).not.toBe(ZERO_UUID);
+    t.create('payments', 1, {});
+    t.setPartitions('orders', 5);
+    t.delete('payments');
+    const again = TopicTable.load(dir);
+    expect(again.size).toBe(1);
+    expect(again.get('orders')).toEqual({ name: 'orders', id: a.id, partitions: 5, configs: { 'retention.ms': '1000' } });
+    expect(again.getById(a.id)?.name).toBe('orders');
+  });
+
+  test('refuses duplicates and names colliding on . versus _', () => {
+    const t = TopicTable.load(tempDir());
+    t.create('metrics.cpu', 1, {});
+    expect(t.checkNew('metrics.cpu')?.code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
+    expect(t.checkNew('metrics_cpu')?.code).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(t.checkNew('metrics-cpu')).toBeNull();
+  });
+});
