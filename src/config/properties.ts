@@ -17,18 +17,33 @@ export interface PropertyDef {
   /** Whether -1 is accepted as "unlimited" (Kafka's retention.ms / retention.bytes). */
   readonly allowMinusOne?: boolean;
   readonly oneOf?: readonly string[];
+  /** Values Kafka knows that this build refuses, with the reason given to the caller. */
+  readonly notYet?: { readonly values: readonly string[]; readonly why: string };
+  /** False for configs that are stored and described but not acted on yet. */
+  readonly applied?: boolean;
   readonly doc: string;
 }
 
 export type ParseResult = { ok: true; value: PropertyValue } | { ok: false; error: string };
 
 const INT_MAX = 2147483647;
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
+/** Long.MAX_VALUE under the int64 policy (protocol/primitives.ts): the largest safe integer. */
+export const LONG_MAX = Number.MAX_SAFE_INTEGER;
+const LONG_MAX_TEXT = '9223372036854775807';
+
+/** A value as Kafka prints it (Long.MAX_VALUE sentinels keep their Java spelling). */
+export function formatProperty(def: PropertyDef, v: PropertyValue): string {
+  if (def.type === 'long' && typeof v === 'number' && v >= LONG_MAX) return LONG_MAX_TEXT;
+  return String(v);
+}
 
 export function parseProperty(def: PropertyDef, raw: string | number | boolean): ParseResult {
   const text = String(raw).trim();
   switch (def.type) {
     case 'boolean': {
+      if (def.notYet?.values.includes(text)) {
+        return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: ${def.notYet.why}` };
+      }
       if (text === 'true' || text === 'false') return { ok: true, value: text === 'true' };
       return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: Expected value to be either true or false` };
     }
@@ -38,7 +53,7 @@ export function parseProperty(def: PropertyDef, raw: string | number | boolean):
       if (!/^-?\d+(\.\d+)?$/.test(text) || (def.type !== 'double' && text.includes('.'))) {
         return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: Not a number of type ${def.type.toUpperCase()}` };
       }
-      const n = Number(text);
+      const n = text === LONG_MAX_TEXT && def.type === 'long' ? LONG_MAX : Math.min(Number(text), LONG_MAX);
       const hardMax = def.type === 'int' ? INT_MAX : LONG_MAX;
       if (n === -1 && def.allowMinusOne) return { ok: true, value: n };
       if (n > hardMax || (def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
@@ -52,6 +67,9 @@ export function parseProperty(def: PropertyDef, raw: string | number | boolean):
       if (def.oneOf) {
         const parts = def.type === 'list' ? text.split(',').map((s) => s.trim()) : [text];
         for (const p of parts) {
+          if (def.notYet?.values.includes(p)) {
+            return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: ${def.notYet.why}` };
+          }
           if (!def.oneOf.includes(p)) {
             return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: String must be one of: ${def.oneOf.join(', ')}` };
           }
@@ -133,7 +151,39 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
     min: 1,
     doc: 'replicas that must have a batch before acks=all is answered',
   },
+  // Kafka topic configs that are accepted, stored and described, but not acted on yet: tools
+  // (kafka-topics, Terraform providers, Strimzi) set them routinely and must not be refused.
+  ...notAppliedYet([
+    { name: 'compression.type', brokerKey: 'compression.type', type: 'string', default: 'producer',
+      oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'],
+      notYet: { values: ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], why: 'broker-side recompression is not supported yet; use producer' },
+      doc: 'the compression of stored batches; producer keeps what the producer sent' },
+    { name: 'delete.retention.ms', brokerKey: 'log.cleaner.delete.retention.ms', type: 'long', default: DAY_MS, min: 0, doc: 'how long delete tombstones are kept on compacted topics' },
+    { name: 'min.compaction.lag.ms', brokerKey: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, min: 0, doc: 'the least time a record stays uncompacted' },
+    { name: 'max.compaction.lag.ms', brokerKey: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, doc: 'the most time a record may stay uncompacted' },
+    { name: 'min.cleanable.dirty.ratio', brokerKey: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, min: 0, max: 1, doc: 'dirty share of the log that triggers compaction' },
+    { name: 'file.delete.delay.ms', brokerKey: 'log.segment.delete.delay.ms', type: 'long', default: 60_000, min: 0, doc: 'delay before a deleted segment file is removed' },
+    { name: 'flush.messages', brokerKey: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, min: 1, doc: 'records between forced fsyncs (group commit fsyncs regardless)' },
+    { name: 'flush.ms', brokerKey: 'log.flush.interval.ms', type: 'long', default: LONG_MAX, min: 0, doc: 'time between forced fsyncs (group commit fsyncs regardless)' },
+    { name: 'index.interval.bytes', brokerKey: 'log.index.interval.bytes', type: 'int', default: 4096, min: 0, doc: 'bytes between sparse offset index entries' },
+    { name: 'segment.index.bytes', brokerKey: 'log.index.size.max.bytes', type: 'int', default: 10 * 1024 * 1024, min: 4, doc: 'the largest offset index of one segment' },
+    { name: 'segment.jitter.ms', brokerKey: 'log.roll.jitter.ms', type: 'long', default: 0, min: 0, doc: 'random jitter subtracted from segment.ms' },
+    { name: 'preallocate', brokerKey: 'log.preallocate', type: 'boolean', default: false, doc: 'preallocate segment files' },
+    { name: 'unclean.leader.election.enable', brokerKey: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'let an out-of-sync replica lead (never done: Raft)' },
+    { name: 'remote.storage.enable', brokerKey: 'remote.log.storage.system.enable', type: 'boolean', default: false,
+      notYet: { values: ['true'], why: 'tiered storage is not available yet' }, doc: 'tier closed segments to object storage' },
+    { name: 'local.retention.ms', brokerKey: 'log.local.retention.ms', type: 'long', default: -2, min: -2, doc: 'local retention when tiered (-2: retention.ms)' },
+    { name: 'local.retention.bytes', brokerKey: 'log.local.retention.bytes', type: 'long', default: -2, min: -2, doc: 'local retention when tiered (-2: retention.bytes)' },
+  ]),
+  { name: 'message.timestamp.before.max.ms', brokerKey: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0,
+    doc: 'how far in the past a CreateTime timestamp may be (KIP-937)' },
+  { name: 'message.timestamp.after.max.ms', brokerKey: 'log.message.timestamp.after.max.ms', type: 'long', default: 60 * 60 * 1000, min: 0,
+    doc: 'how far in the future a CreateTime timestamp may be (KIP-937)' },
 ];
+
+function notAppliedYet<T extends PropertyDef>(defs: T[]): T[] {
+  return defs.map((d) => ({ ...d, applied: false, doc: `${d.doc} (accepted and stored; not acted on yet)` }));
+}
 
 export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 

@@ -2,7 +2,7 @@
 // Kafka's messages, and described the way DescribeConfigs reports them (value, source).
 
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
-import { parseProperty, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
+import { formatProperty, parseProperty, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
 
 /** DescribeConfigs ConfigSource values (KIP-226). */
 export const ConfigSource = {
@@ -25,6 +25,8 @@ export interface TopicConfig {
   maxMessageBytes: number;
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
   minInsyncReplicas: number;
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
 }
 
 /** Validates overrides; returns the normalised strings to store, or Kafka's INVALID_CONFIG. */
@@ -40,7 +42,7 @@ export function validateTopicConfigs(
     }
     const parsed = parseProperty(def, value);
     if (!parsed.ok) return { ok: false, error: kafkaError(ErrorCode.INVALID_CONFIG, parsed.error) };
-    out[name] = String(parsed.value);
+    out[name] = formatProperty(def, parsed.value);
   }
   return { ok: true, configs: out };
 }
@@ -69,6 +71,8 @@ export function effectiveTopicConfig(
     maxMessageBytes: num('max.message.bytes'),
     messageTimestampType: value('message.timestamp.type', overrides, broker) as TopicConfig['messageTimestampType'],
     minInsyncReplicas: num('min.insync.replicas'),
+    messageTimestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
+    messageTimestampAfterMaxMs: num('message.timestamp.after.max.ms'),
   };
 }
 
@@ -108,7 +112,7 @@ export function describeTopicConfigs(
           : ConfigSource.DEFAULT_CONFIG;
     return {
       name: def.name,
-      value: String(value(def.name, overrides, broker)),
+      value: formatProperty(def, value(def.name, overrides, broker)),
       readOnly: false,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,

@@ -12,7 +12,7 @@
 // - v3+ configType always, documentation when includeDocumentation (KIP-525).
 
 import { ConfigSource, ConfigType } from '../../config/topic-config.ts';
-import { BROKER_PROPERTIES, type PropertyDef, type PropertyType, TOPIC_CONFIGS } from '../../config/properties.ts';
+import { BROKER_PROPERTIES, formatProperty, type PropertyDef, type PropertyType, TOPIC_CONFIGS } from '../../config/properties.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { DescribeConfigs } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
@@ -91,23 +91,23 @@ export function parseJavaInt(text: string): number | null {
 function topicEntry(broker: Broker, d: (typeof TOPIC_CONFIGS)[number], override: string | undefined, opts: Options): ConfigOut {
   const synonyms: Synonym[] = [];
   if (override !== undefined) synonyms.push({ name: d.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-  synonyms.push(...brokerSynonyms(broker, d.brokerKey, d.default));
+  synonyms.push(...brokerSynonyms(broker, d, d.brokerKey));
   return entry(d, synonyms[0].value, synonyms[0].source, false, synonyms, opts);
 }
 
 function brokerEntry(broker: Broker, d: PropertyDef, opts: Options): ConfigOut {
-  const synonyms = brokerSynonyms(broker, d.name, d.default);
+  const synonyms = brokerSynonyms(broker, d, d.name);
   return entry(d, synonyms[0].value, synonyms[0].source, true, synonyms, opts);
 }
 
 /** A broker property's sources, most specific first (ConfigHelper.configSynonyms). */
-function brokerSynonyms(broker: Broker, name: string, dflt: PropertyDef['default']): Synonym[] {
+function brokerSynonyms(broker: Broker, d: PropertyDef, name: string): Synonym[] {
   const out: Synonym[] = [];
   const set = broker.config.props.get(name);
   if (broker.config.explicit.has(name) && set !== undefined) {
-    out.push({ name, value: String(set), source: ConfigSource.STATIC_BROKER_CONFIG });
+    out.push({ name, value: formatProperty(d, set), source: ConfigSource.STATIC_BROKER_CONFIG });
   }
-  out.push({ name, value: String(dflt), source: ConfigSource.DEFAULT_CONFIG });
+  out.push({ name, value: formatProperty(d, d.default), source: ConfigSource.DEFAULT_CONFIG });
   return out;
 }
 

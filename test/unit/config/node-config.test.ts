@@ -63,6 +63,16 @@ describe('topic configs', () => {
     expect(validateTopicConfigs([['message.timestamp.type', 'Whenever']]).ok).toBe(false);
   });
 
+  test('Kafka configs we do not act on yet are accepted, or refused with the reason', () => {
+    expect(validateTopicConfigs([['compression.type', 'producer'], ['min.compaction.lag.ms', '5']]).ok).toBe(true);
+    const gz = validateTopicConfigs([['compression.type', 'gzip']]);
+    expect(gz.ok ? '' : gz.error.message).toContain('recompression is not supported yet');
+    const tiered = validateTopicConfigs([['remote.storage.enable', 'true']]);
+    expect(tiered.ok ? '' : tiered.error.message).toContain('tiered storage is not available yet');
+    // Long.MAX_VALUE keeps its Java spelling in and out.
+    expect(validateTopicConfigs([['flush.ms', '9223372036854775807']])).toEqual({ ok: true, configs: { 'flush.ms': '9223372036854775807' } });
+  });
+
   test('effective values come from overrides, then broker properties, then defaults', () => {
     const broker = buildNodeConfig(parseStartArgs(['--set', 'log.segment.bytes=1048576'])).props;
     const eff = effectiveTopicConfig({ 'retention.bytes': '1000' }, broker);
