@@ -142,6 +142,13 @@ function compressBlock(src: Uint8Array, start: number, end: number, dst: Uint8Ar
   return writeLastLiterals(src, anchor, end - anchor, dst, d);
 }
 
+/** Short copies in a loop: a subarray view per sequence costs more than the bytes. */
+function copyBytes(src: Uint8Array, s: number, n: number, dst: Uint8Array, d: number): number {
+  if (n < 32) for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
+  else dst.set(src.subarray(s, s + n), d);
+  return d + n;
+}
+
 function writeLength(dst: Uint8Array, d: number, n: number): number {
   while (n >= 255) {
     dst[d++] = 255;
@@ -163,8 +170,7 @@ function writeSequence(
   const token = d++;
   dst[token] = ((litLen >= 15 ? 15 : litLen) << 4) | (matchLenMinus4 >= 15 ? 15 : matchLenMinus4);
   if (litLen >= 15) d = writeLength(dst, d, litLen - 15);
-  dst.set(src.subarray(lit, lit + litLen), d);
-  d += litLen;
+  d = copyBytes(src, lit, litLen, dst, d);
   dst[d++] = offset & 0xff;
   dst[d++] = offset >>> 8;
   if (matchLenMinus4 >= 15) d = writeLength(dst, d, matchLenMinus4 - 15);

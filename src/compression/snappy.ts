@@ -85,7 +85,7 @@ export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutput
       }
       if (len > end - s) throw corruptError(CODEC, 'literal runs past the input');
       if (len > length - d) throw corruptError(CODEC, 'literal runs past the declared length');
-      if (len < 16) for (let k = 0; k < len; k++) out[d + k] = src[s + k];
+      if (len < 32) for (let k = 0; k < len; k++) out[d + k] = src[s + k];
       else out.set(src.subarray(s, s + len), d);
       s += len;
       d += len;
@@ -150,7 +150,8 @@ function emitLiteral(src: Uint8Array, s: number, len: number, dst: Uint8Array, d
     dst[d++] = n >>> 8;
     dst[d++] = n >>> 16;
   }
-  dst.set(src.subarray(s, s + len), d);
+  if (len < 32) for (let k = 0; k < len; k++) dst[d + k] = src[s + k];
+  else dst.set(src.subarray(s, s + len), d);
   return d + len;
 }
 

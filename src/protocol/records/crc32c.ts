@@ -77,6 +77,8 @@ export function setCrc32cAccelerator(fn: Crc32cAccelerator | null, minBytes: num
 
 /** CRC32C of buf[start..end). */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  // A range past the buffer is a caller bug; reading undefined would give a silent wrong CRC.
+  if (start < 0 || end > buf.length || start > end) throw new RangeError(`crc32c range ${start}..${end} of ${buf.length}`);
   if (end - start >= acceleratorMinBytes && accelerator !== null) {
     return accelerator(buf.subarray(start, end), 0) >>> 0;
   }

@@ -46,8 +46,13 @@ export function lz4js(): { compress(b: Uint8Array): Uint8Array; decompress(b: Ui
   return require('lz4js');
 }
 
+/** snappyjs raw snappy blocks (what kafkajs-snappy uses). */
+export function snappyjs(): { compress(b: Uint8Array): Uint8Array; uncompress(b: Uint8Array): Uint8Array } {
+  return require('snappyjs');
+}
+
 /** Deterministic test bytes: half text-like (compressible), half noise. */
-export function sampleBytes(n: number, seed = 1): Uint8Array {
+export function sampleBytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
