@@ -28,10 +28,18 @@ export class EpochCache {
     return this.entries;
   }
 
-  /** Records that `epoch` starts at `startOffset`; a no-op for the current epoch. */
+  /**
+   * Records that `epoch` starts at `startOffset`; a no-op for the current epoch. An entry at or
+   * beyond startOffset can only be the start-offset marker of an empty log (after DeleteRecords
+   * moved the start to the end): it is replaced, as Kafka's assign() does.
+   */
   assign(epoch: number, startOffset: number): void {
-    const last = this.entries[this.entries.length - 1];
+    let last = this.entries[this.entries.length - 1];
     if (last && last.epoch === epoch) return;
+    while (last && last.startOffset >= startOffset && epoch > last.epoch) {
+      this.entries.pop();
+      last = this.entries[this.entries.length - 1];
+    }
     assert(!last || (epoch > last.epoch && startOffset > last.startOffset),
       `epoch ${epoch}@${startOffset} does not follow ${last?.epoch}@${last?.startOffset}`);
     this.entries.push({ epoch, startOffset });

@@ -207,8 +207,11 @@ export class PartitionLog {
     this.checkWritable();
     assert(offset >= this.logStartOffset, `truncate to ${offset} below log start ${this.logStartOffset}`);
     if (offset >= this.logEndOffset) return;
-    // Recovery must rescan from here: segments unlinked below may reappear after a crash.
-    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(offset, this.flushedOffset));
+    // Before anything is cut, recovery is pointed at the segment holding `offset` (the batch
+    // straddling it starts there too): until the truncation is flushed, a crash may leave any
+    // mix of old and new bytes and unlinked segments, and recovery must rescan all of it.
+    const holder = this.segments[this.segmentIndexOf(offset)].baseOffset;
+    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(holder, this.flushedOffset));
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       const seg = this.segments.pop()!;
       this.dirty.delete(seg);
@@ -219,6 +222,8 @@ export class PartitionLog {
     this.dirty.add(this.active);
     this.logEndOffset = this.active.nextOffset;
     this.epochs.truncateFromEnd(this.logEndOffset);
+    // A batch straddling the log start went whole: the start moves back to the new end.
+    if (this.logEndOffset < this.logStartOffset) this.moveLogStart(this.logEndOffset);
     this.tail.clear();
     this.flushedOffset = Math.min(this.flushedOffset, this.logEndOffset);
     for (const round of this.roundCaps) round.cap = Math.min(round.cap, this.logEndOffset);
@@ -439,7 +444,13 @@ export class PartitionLog {
       this.roundCaps.delete(round);
     }
     this.flushedOffset = Math.max(this.flushedOffset, Math.min(target, round.cap, this.logEndOffset));
-    if (sealed && !this.closed) this.checkpointRecoveryPoint();
+    if (round.cap !== Infinity) {
+      // A truncation ran meanwhile: this round's fsyncs predate it, so the segments before
+      // the recovery point are not known durable as they now are. The next round decides.
+      this.sealedSinceCheckpoint ||= sealed;
+    } else if (sealed && !this.closed) {
+      this.checkpointRecoveryPoint();
+    }
   }
 
   /** Segments before the one holding flushedOffset are sealed and durable: skip them on open. */
@@ -451,7 +462,7 @@ export class PartitionLog {
   private moveLogStart(offset: number): void {
     writeOffsetCheckpoint(this.fs, this.dir, LOG_START_OFFSET_FILE, offset);
     this.logStartOffset = offset;
-    this.epochs.truncateFromStart(offset);
+    if (offset < this.logEndOffset) this.epochs.truncateFromStart(offset);
   }
 
   private deleteLeading(count: number): void {

@@ -134,6 +134,7 @@ export class Segment {
    */
   truncateTo(offset: number): number {
     const first = this.findBatch(offset);
+    if (this.sealed) this.unseal(); // it is the active segment again
     if (first === null) return 0;
     const removed = this.sizeBytes - first.position;
     this.fs.truncate(this.fd, first.position);
@@ -142,7 +143,6 @@ export class Segment {
     const rel = first.baseOffset - this.baseOffset;
     this.index.truncateTo(rel);
     this.timeIndex.truncateTo(rel);
-    if (this.sealed) this.unseal();
     this.recomputeTail();
     return removed;
   }

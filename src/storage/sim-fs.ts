@@ -130,7 +130,8 @@ export class SimStorageFs implements StorageFs {
     // Completes on a later macrotask, as a threadpool fsync does.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (fail) throw fsError('EIO', `fd ${fd}`);
-    if (generation !== this.generation) return; // the machine crashed meanwhile
+    // The machine crashed meanwhile: nothing became durable, and the process that asked is gone.
+    if (generation !== this.generation) throw fsError('EIO', `fd ${fd} (crashed)`);
     this.markSynced(inode, snapshot);
   }
   fsyncSync(fd: Fd): void {
