@@ -27,8 +27,12 @@ export const OUTPUT_PAUSE_BYTES = 8 * 1024 * 1024;
 
 interface Slot {
   done: boolean;
-  bytes: Uint8Array | null;
+  /** The framed answer, possibly in pieces (see Writer gathering); null when none is due. */
+  pieces: Uint8Array[] | null;
 }
+
+/** Small pieces are merged into one write (one syscall); larger ones are written as they are. */
+const MERGE_MAX_BYTES = 64 * 1024;
 
 export interface ConnectionLimits {
   requestMaxBytes: number;
@@ -39,7 +43,9 @@ export class Connection {
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private readonly slots: Slot[] = [];
-  private out: Uint8Array | null = null;
+  /** Unsent output, in order; the first piece may be partly sent already. */
+  private out: Uint8Array[] = [];
+  private outBytes = 0;
   private paused = false;
   private closing = false;
   private resolveClosed!: () => void;
@@ -70,9 +76,10 @@ export class Connection {
     this.resolveClosed();
   }
 
-  close(reason: string): void {
+  /** Closes this connection; `notable` reasons (a client speaking what we don't) log at info. */
+  close(reason: string, notable = false): void {
     if (this.closing) return;
-    log.debug(`connection ${this.id} closed: ${reason}`);
+    (notable ? log.info : log.debug)(`connection ${this.id} closed: ${reason}`);
     this.closing = true;
     this.socket.end();
   }
@@ -143,7 +150,7 @@ export class Connection {
     }
     const h = this.handlers.get(header.apiKey);
     if (!h) {
-      this.close(`unknown api key ${header.apiKey}`);
+      this.close(`unknown api key ${header.apiKey} from client ${header.clientId}`, true);
       return;
     }
     const api = h.api;
@@ -153,7 +160,10 @@ export class Connection {
         this.enqueueApiVersionsFallback(header.correlationId);
         return;
       }
-      this.close(`unsupported version ${header.apiVersion} of api ${header.apiKey}`);
+      this.close(
+        `unsupported version ${header.apiVersion} of ${api.name} (supported ${api.versions.min}-${api.versions.max}) from client ${header.clientId}`,
+        true,
+      );
       return;
     }
     const flexible = inRange(api.flexible, header.apiVersion);
@@ -168,7 +178,7 @@ export class Connection {
       }
       throw e;
     }
-    const slot: Slot = { done: false, bytes: null };
+    const slot: Slot = { done: false, pieces: null };
     this.slots.push(slot);
     const ctx: RequestContext = {
       broker: this.broker,
@@ -182,7 +192,7 @@ export class Connection {
       if (result !== NO_RESPONSE) {
         // ApiVersions answers always use response header v0 (KIP-511).
         const flexHeader = flexible && api.apiKey !== ApiVersions.apiKey;
-        slot.bytes = frameResponse(header.correlationId, flexHeader, (w) =>
+        slot.pieces = frameResponse(header.correlationId, flexHeader, (w) =>
           encoderFor(api.response, header.apiVersion, flexible)(w, result as never),
         );
       }
@@ -203,41 +213,59 @@ export class Connection {
 
   private enqueueApiVersionsFallback(correlationId: number): void {
     const keys = this.broker.apiVersionRanges();
-    const bytes = frameResponse(correlationId, false, (w) =>
+    const pieces = frameResponse(correlationId, false, (w) =>
       encoderFor(ApiVersions.response, 0, false)(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: keys }),
     );
-    this.slots.push({ done: true, bytes });
+    this.slots.push({ done: true, pieces });
     this.flush();
   }
 
-  /** Writes every completed answer at the head of the queue, in order, in one write. */
+  /** Writes every completed answer at the head of the queue, in order, in as few writes as it can. */
   private flush(): void {
     if (this.closing) return;
-    let ready: Uint8Array[] | null = null;
     while (this.slots.length > 0 && this.slots[0].done) {
       const s = this.slots.shift()!;
-      if (s.bytes) (ready ??= []).push(s.bytes);
+      for (const p of s.pieces ?? []) {
+        this.out.push(p);
+        this.outBytes += p.length;
+      }
     }
-    if (ready) {
-      const pending = this.out ? [this.out, ...ready] : ready;
-      this.out = pending.length === 1 ? pending[0] : concat(pending);
-    }
-    if (this.out) {
-      const n = this.socket.write(this.out);
+    while (this.out.length > 0) {
+      const next = this.nextWrite();
+      const n = this.socket.write(next);
       if (n < 0) {
         this.close('socket ended');
         return;
       }
-      this.out = n >= this.out.length ? null : this.out.subarray(n);
+      this.outBytes -= Math.max(0, n);
+      if (n < next.length) {
+        // The kernel took part: keep the rest at the front and wait for drain.
+        this.out.unshift(next.subarray(Math.max(0, n)));
+        break;
+      }
     }
     // Answers drained: frames held back by the in-flight window can go now.
     if (this.chunkBytes >= 4) this.drainFrames();
     else this.updatePause();
   }
 
+  /** Takes the next piece off the queue, merged with the small ones after it. */
+  private nextWrite(): Uint8Array {
+    const first = this.out.shift()!;
+    if (first.length >= MERGE_MAX_BYTES || this.out.length === 0 || this.out[0].length >= MERGE_MAX_BYTES) return first;
+    let n = first.length;
+    let k = 0;
+    while (k < this.out.length && this.out[k].length < MERGE_MAX_BYTES && n + this.out[k].length <= MERGE_MAX_BYTES) {
+      n += this.out[k].length;
+      k++;
+    }
+    if (k === 0) return first;
+    return concat([first, ...this.out.splice(0, k)]);
+  }
+
   private updatePause(): void {
     const shouldPause =
-      this.slots.length >= this.limits.queuedMaxRequests || (this.out !== null && this.out.length > OUTPUT_PAUSE_BYTES);
+      this.slots.length >= this.limits.queuedMaxRequests || this.outBytes > OUTPUT_PAUSE_BYTES;
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -248,13 +276,16 @@ export class Connection {
   }
 }
 
-function frameResponse(correlationId: number, flexibleHeader: boolean, body: (w: Writer) => void): Uint8Array {
-  const w = new Writer(256);
+/** Frames an answer: size, response header, body. Large record arrays stay referenced. */
+function frameResponse(correlationId: number, flexibleHeader: boolean, body: (w: Writer) => void): Uint8Array[] {
+  const w = new Writer(256, true);
   w.int32(0);
   encodeResponseHeader(w, correlationId, flexibleHeader);
   body(w);
-  w.view.setInt32(0, w.pos - 4);
-  return w.bytes();
+  const pieces = w.pieces();
+  const first = pieces[0];
+  new DataView(first.buffer, first.byteOffset, 4).setInt32(0, w.length - 4);
+  return pieces;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -229,15 +229,39 @@ export function int64FromParts(hi: number, lo: number): number {
 }
 
 const WRITER_INITIAL_BYTES = 1024;
+/** In a gathering writer, byte arrays at least this large are referenced, not copied. */
+export const GATHER_MIN_BYTES = 16 * 1024;
 
 export class Writer {
   buf: Uint8Array;
   view: DataView;
   pos = 0;
+  /** Gathering mode: finished pieces (own bytes and referenced arrays), in order. */
+  private parts: Uint8Array[] | null = null;
 
-  constructor(initialBytes = WRITER_INITIAL_BYTES) {
+  /**
+   * `gather`: large byte arrays (record batches in Fetch answers) are kept by reference and
+   * the result is read with `pieces()`, so they are copied once, by the kernel, not three times.
+   */
+  constructor(initialBytes = WRITER_INITIAL_BYTES, gather = false) {
     this.buf = new Uint8Array(initialBytes);
     this.view = new DataView(this.buf.buffer);
+    if (gather) this.parts = [];
+  }
+
+  /** Bytes written so far, referenced pieces included. */
+  get length(): number {
+    let n = this.pos;
+    for (const p of this.parts ?? []) n += p.length;
+    return n;
+  }
+
+  /** A gathering writer's output: own bytes and referenced arrays, in order. */
+  pieces(): Uint8Array[] {
+    if (this.parts === null) return [this.bytes()];
+    const out = this.parts.slice();
+    if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   ensure(n: number): void {
@@ -252,6 +276,7 @@ export class Writer {
 
   /** The bytes written so far (a view; copy if the writer is reused). */
   bytes(): Uint8Array {
+    if (this.parts !== null && this.parts.length > 0) throw new Error('gathering writer: use pieces()');
     return this.buf.subarray(0, this.pos);
   }
 
@@ -318,6 +343,15 @@ export class Writer {
     this.pos += 16;
   }
   raw(b: Uint8Array): void {
+    if (this.parts !== null && b.length >= GATHER_MIN_BYTES) {
+      if (this.pos > 0) this.parts.push(this.buf.subarray(0, this.pos));
+      this.parts.push(b);
+      // Later bytes go to a fresh buffer, so the pieces handed out are never written again.
+      this.buf = new Uint8Array(Math.max(WRITER_INITIAL_BYTES, this.buf.length - this.pos));
+      this.view = new DataView(this.buf.buffer);
+      this.pos = 0;
+      return;
+    }
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;

@@ -139,7 +139,7 @@ describe('connection', () => {
   });
 
   test('an idle connection is closed after connections.max.idle.ms', async () => {
-    const own = await startBroker({ settings: { 'connections.max.idle.ms': 1500 } });
+    const own = await startBroker({ settings: { 'connections.max.idle.ms': '1500' } });
     try {
       const idle = await RawClient.connect(own.port);
       await idle.send(ApiVersions, 0, {});
