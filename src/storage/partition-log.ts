@@ -13,9 +13,16 @@ import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
 import { type Crc32c, recoverLog } from './recovery.ts';
 import { Segment } from './segment.ts';
 import { TailCache } from './tail-cache.ts';
+import { GroupCommit } from './group-commit.ts';
 import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
 import { type RetentionReason, segmentsToDelete } from './retention.ts';
-import { type Decompress, firstRecordAtOrAfter, type OffsetAndTimestamp } from './timestamp.ts';
+import {
+  type Decompress,
+  findMaxTimestampOffset,
+  findOffsetForTimestamp,
+  type OffsetAndTimestamp,
+  stampLogAppendTime,
+} from './timestamp.ts';
 import {
   LEADER_EPOCH_FILE,
   LOG_START_OFFSET_FILE,
@@ -23,8 +30,7 @@ import {
   writeCheckpoint,
   writeOffsetCheckpoint,
 } from './checkpoint.ts';
-import { ATTRIBUTES, BatchHeader, CRC, MAX_TIMESTAMP, TIMESTAMP_TYPE_LOG_APPEND } from '../protocol/records/batch.ts';
-import { writeInt64 } from '../protocol/primitives.ts';
+import { BatchHeader } from '../protocol/records/batch.ts';
 
 export interface PartitionLogDeps {
   fs?: StorageFs;
@@ -57,8 +63,6 @@ export interface ReadResult {
   outOfRange: boolean;
 }
 
-function noop(): void {}
-
 export class PartitionLog {
   logStartOffset: number;
   /** The next offset to be written. */
@@ -73,8 +77,7 @@ export class PartitionLog {
   private readonly dirty = new Set<Segment>();
   private dirDirty = false;
   private sealedSinceCheckpoint = false;
-  private flushRunning: Promise<void> | null = null;
-  private flushNext: Promise<void> | null = null;
+  private readonly commit = new GroupCommit(() => this.flushRound(), () => this.failure);
   /** Per flush round in flight: the lowest truncation point seen while it ran. */
   private readonly roundCaps = new Set<{ cap: number }>();
   private failure: Error | null = null;
@@ -151,7 +154,7 @@ export class PartitionLog {
       b.lastOffset = next + (b.lastOffset - b.baseOffset);
       b.baseOffset = next;
       b.epoch = term;
-      if (logAppendTime) b.maxTimestamp = this.stampLogAppendTime(h, now);
+      if (logAppendTime) b.maxTimestamp = stampLogAppendTime(h, now, this.deps.crc32c);
       next = b.lastOffset + 1;
     }
     this.write(batches, infos);
@@ -236,49 +239,23 @@ export class PartitionLog {
 
   /** ListOffsets by timestamp: the first record with timestamp >= ts below maxOffset, or null. */
   offsetForTimestamp(ts: number, maxOffset = this.logEndOffset): OffsetAndTimestamp | null {
-    for (const seg of this.segments) {
-      if (seg.nextOffset <= this.logStartOffset) continue;
-      const b = seg.findBatchByTimestamp(ts);
-      if (b === null) continue;
-      const r = firstRecordAtOrAfter(seg.read(b.position, b.size), ts, this.deps.decompress);
-      const offset = Math.max(r.offset, this.logStartOffset);
-      return offset < maxOffset ? { offset, timestamp: r.timestamp } : null;
-    }
-    return null;
+    return findOffsetForTimestamp(this.segments, ts, this.logStartOffset, maxOffset, this.deps.decompress);
   }
 
   /** ListOffsets MAX_TIMESTAMP (KIP-734): the first record with the greatest timestamp. */
   maxTimestampOffset(): OffsetAndTimestamp {
-    let best: Segment | null = null;
-    for (const seg of this.segments) {
-      if (seg.nextOffset <= this.logStartOffset) continue;
-      if (seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp)) best = seg;
-    }
-    if (best === null) return { offset: -1, timestamp: -1 };
-    const b = best.findBatch(best.offsetOfMaxTimestamp)!;
-    const r = firstRecordAtOrAfter(best.read(b.position, b.size), best.maxTimestamp, this.deps.decompress);
-    return { offset: Math.max(r.offset, this.logStartOffset), timestamp: r.timestamp };
+    return findMaxTimestampOffset(this.segments, this.logStartOffset, this.deps.decompress);
   }
 
   /**
-   * Group commit: resolves once everything appended before the call is fsynced. One fsync
-   * round runs at a time; callers arriving meanwhile share the single round queued after it.
+   * Resolves once everything appended before the call is fsynced (group commit: concurrent
+   * callers share fsync rounds, see group-commit.ts).
    */
   flush(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.flushRunning === null) {
-      if (this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset) return Promise.resolve();
-      return this.startFlushRound();
+    if (this.failure === null && !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset) {
+      return Promise.resolve();
     }
-    if (this.flushNext === null) {
-      this.flushNext = this.flushRunning.then(noop, noop).then(() => {
-        this.flushNext = null;
-        if (this.flushRunning !== null) return this.flushRunning; // started after ours was queued
-        if (this.failure) throw this.failure;
-        return this.startFlushRound();
-      });
-    }
-    return this.flushNext;
+    return this.commit.request();
   }
 
   /** Resolves true once `offset` is flushed, false if the log was truncated below it. */
@@ -319,7 +296,7 @@ export class PartitionLog {
       this.closeFiles();
       return Promise.resolve();
     }
-    const idle = this.flushRunning === null && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
+    const idle = !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
     if (idle) {
       this.checkpointRecoveryPoint();
       this.closeFiles();
@@ -375,14 +352,6 @@ export class PartitionLog {
     return lo;
   }
 
-  /** KIP-32 LogAppendTime: the broker's clock becomes the batch's max timestamp. */
-  private stampLogAppendTime(h: BatchHeader, now: number): number {
-    h.view.setInt16(h.pos + ATTRIBUTES, h.attributes | TIMESTAMP_TYPE_LOG_APPEND);
-    writeInt64(h.view, h.pos + MAX_TIMESTAMP, now);
-    h.view.setUint32(h.pos + CRC, this.deps.crc32c(h.buf, h.pos + ATTRIBUTES, h.pos + h.sizeBytes) >>> 0);
-    return now;
-  }
-
   /** Rolls to a new segment first if these bytes and offsets would not fit the active one. */
   private maybeRoll(bytes: number, offsetCount: number): void {
     const a = this.active;
@@ -412,14 +381,6 @@ export class PartitionLog {
     if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(batches.slice(), infos);
     else this.tail.clear();
     this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
-  }
-
-  private startFlushRound(): Promise<void> {
-    const round: Promise<void> = this.flushRound().finally(() => {
-      if (this.flushRunning === round) this.flushRunning = null;
-    });
-    this.flushRunning = round;
-    return round;
   }
 
   private async flushRound(): Promise<void> {

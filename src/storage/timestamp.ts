@@ -4,12 +4,16 @@
 // https://kafka.apache.org/documentation/#record
 
 import {
+  ATTRIBUTES,
   BATCH_HEADER_BYTES,
   BatchHeader,
   Compression,
+  CRC,
+  MAX_TIMESTAMP,
   TIMESTAMP_TYPE_LOG_APPEND,
 } from '../protocol/records/batch.ts';
-import { Reader } from '../protocol/primitives.ts';
+import { Reader, writeInt64 } from '../protocol/primitives.ts';
+import type { Segment } from './segment.ts';
 
 /** Decompresses the records section of a batch (codec from the batch attributes). */
 export type Decompress = (compression: Compression, data: Uint8Array) => Uint8Array;
@@ -45,4 +49,49 @@ export function firstRecordAtOrAfter(batch: Uint8Array, ts: number, decompress?:
     r.pos = next;
   }
   return { offset: h.lastOffset, timestamp: h.maxTimestamp };
+}
+
+/**
+ * KIP-32 LogAppendTime: the broker's clock becomes the batch's max timestamp and the timestamp
+ * type bit is set; both are covered by the CRC, which is recomputed (as Kafka's
+ * DefaultRecordBatch.setMaxTimestamp does). Returns the stamped time.
+ */
+export function stampLogAppendTime(h: BatchHeader, nowMs: number, crc32c: (b: Uint8Array, start: number, end: number) => number): number {
+  h.view.setInt16(h.pos + ATTRIBUTES, h.attributes | TIMESTAMP_TYPE_LOG_APPEND);
+  writeInt64(h.view, h.pos + MAX_TIMESTAMP, nowMs);
+  h.view.setUint32(h.pos + CRC, crc32c(h.buf, h.pos + ATTRIBUTES, h.pos + h.sizeBytes) >>> 0);
+  return nowMs;
+}
+
+/** The first record with timestamp >= ts at or above logStartOffset and below maxOffset. */
+export function findOffsetForTimestamp(
+  segments: readonly Segment[],
+  ts: number,
+  logStartOffset: number,
+  maxOffset: number,
+  decompress?: Decompress,
+): OffsetAndTimestamp | null {
+  for (const seg of segments) {
+    if (seg.nextOffset <= logStartOffset) continue;
+    const b = seg.findBatchByTimestamp(ts);
+    if (b === null) continue;
+    const r = firstRecordAtOrAfter(seg.read(b.position, b.size), ts, decompress);
+    const offset = Math.max(r.offset, logStartOffset);
+    return offset < maxOffset ? { offset, timestamp: r.timestamp } : null;
+  }
+  return null;
+}
+
+/** The first record carrying the log's greatest timestamp; (-1, -1) when there is none. */
+export function findMaxTimestampOffset(segments: readonly Segment[], logStartOffset: number, decompress?: Decompress): OffsetAndTimestamp {
+  let best: Segment | null = null;
+  for (const seg of segments) {
+    if (seg.nextOffset <= logStartOffset) continue;
+    if (seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+  }
+  if (best === null) return { offset: -1, timestamp: -1 };
+  const b = best.findBatch(best.offsetOfMaxTimestamp);
+  if (b === null) return { offset: -1, timestamp: -1 };
+  const r = firstRecordAtOrAfter(best.read(b.position, b.size), best.maxTimestamp, decompress);
+  return { offset: Math.max(r.offset, logStartOffset), timestamp: r.timestamp };
 }
