@@ -59,6 +59,10 @@ export class Connection {
     private readonly limits: ConnectionLimits,
   ) {}
 
+  get clientHost(): string {
+    return `/${this.socket.remoteAddress}`;
+  }
+
   onData(data: Uint8Array): void {
     if (this.closing) return;
     this.chunks.push(data);
@@ -185,6 +189,7 @@ export class Connection {
       header,
       apiVersion: header.apiVersion,
       connectionId: this.id,
+      clientHost: this.clientHost,
       closed: this.closed,
     };
     const complete = (result: unknown): void => {

@@ -15,6 +15,8 @@ export interface RequestContext {
   readonly header: RequestHeader;
   readonly apiVersion: number;
   readonly connectionId: number;
+  /** The client's address as the socket reports it (DescribeGroups clientHost). */
+  readonly clientHost: string;
   /** Resolves when the connection closes; long polls stop waiting on it. */
   readonly closed: Promise<void>;
 }
