@@ -65,6 +65,7 @@ export async function call<A extends ApiDef<any, any>>(
     header: { apiKey: api.apiKey, apiVersion: version, correlationId: 1, clientId: 'test' } as unknown as RequestHeader,
     apiVersion: version,
     connectionId: 1,
+    clientHost: '/127.0.0.1',
     closed: new Promise<void>(() => {}),
   };
   const res = await h.handle(ctx, req);
