@@ -378,7 +378,7 @@ export class PartitionLog {
     }
     this.dirty.add(seg);
     for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
-    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(batches.slice(), infos);
+    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(privateCopy(batches), infos);
     else this.tail.clear();
     this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
   }
@@ -434,4 +434,13 @@ export class PartitionLog {
       this.dirDirty = true;
     }
   }
+}
+
+/**
+ * The bytes to keep in the tail cache. Appended batches come from request frames that nothing
+ * else keeps or modifies after the append, so a view is enough when it covers most of its buffer
+ * (keeping it pins no large unrelated memory); a small view into a large buffer is copied.
+ */
+function privateCopy(batches: Uint8Array): Uint8Array {
+  return batches.byteLength * 2 >= batches.buffer.byteLength ? batches : batches.slice();
 }

@@ -29,7 +29,7 @@ export class TailCache {
     return this.head < this.entries.length ? this.entries[this.head].baseOffset : Infinity;
   }
 
-  /** Adds appended batches; `chunk` must be a private copy (it is kept). */
+  /** Adds appended batches; `chunk` is kept, so nobody may modify it afterwards. */
   add(chunk: Uint8Array, infos: readonly BatchInfo[]): void {
     if (chunk.length > this.bytesMax) {
       this.clear(); // the cache must stay contiguous up to the log end
