@@ -22,6 +22,8 @@ import { type AnyHandler, NO_RESPONSE, type RequestContext } from './handler.ts'
 import type { Broker } from './broker.ts';
 import { log } from '../base/log.ts';
 
+const FETCH_API_KEY = 1;
+
 /** Unsent output above which reading pauses until the peer catches up. */
 export const OUTPUT_PAUSE_BYTES = 8 * 1024 * 1024;
 
@@ -47,6 +49,13 @@ export class Connection {
   private out: Uint8Array[] = [];
   private outBytes = 0;
   private paused = false;
+  /**
+   * Fetches not yet answered. While one is pending no later request is read: a Fetch answer can
+   * be as large as fetch.max.bytes, so pipelined Fetches would multiply memory. Kafka goes
+   * further and reads nothing while any request is pending (SocketServer mutes the channel);
+   * we keep pipelining for everything else (concurrent acks=all produces share one fsync).
+   */
+  private fetchesPending = 0;
   private closing = false;
   private resolveClosed!: () => void;
   readonly closed = new Promise<void>((r) => (this.resolveClosed = r));
@@ -90,7 +99,13 @@ export class Connection {
 
   /** Cuts complete frames off the input and dispatches them while the in-flight window allows. */
   private drainFrames(): void {
-    while (!this.closing && this.chunkBytes >= 4 && this.slots.length < this.limits.queuedMaxRequests) {
+    while (
+      !this.closing &&
+      this.chunkBytes >= 4 &&
+      this.slots.length < this.limits.queuedMaxRequests &&
+      this.fetchesPending === 0 &&
+      this.outBytes <= OUTPUT_PAUSE_BYTES
+    ) {
       const head = this.peekInt32();
       if (head < 0 || head > this.limits.requestMaxBytes) {
         this.close(`frame size ${head} outside [0, ${this.limits.requestMaxBytes}]`);
@@ -184,6 +199,8 @@ export class Connection {
     }
     const slot: Slot = { done: false, pieces: null };
     this.slots.push(slot);
+    const isFetch = api.apiKey === FETCH_API_KEY;
+    if (isFetch) this.fetchesPending++;
     const ctx: RequestContext = {
       broker: this.broker,
       header,
@@ -194,6 +211,7 @@ export class Connection {
     };
     const complete = (result: unknown): void => {
       slot.done = true;
+      if (isFetch) this.fetchesPending--;
       if (result !== NO_RESPONSE) {
         // ApiVersions answers always use response header v0 (KIP-511).
         const flexHeader = flexible && api.apiKey !== ApiVersions.apiKey;
@@ -270,7 +288,7 @@ export class Connection {
 
   private updatePause(): void {
     const shouldPause =
-      this.slots.length >= this.limits.queuedMaxRequests || this.outBytes > OUTPUT_PAUSE_BYTES;
+      this.slots.length >= this.limits.queuedMaxRequests || this.outBytes > OUTPUT_PAUSE_BYTES || this.fetchesPending > 0;
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();

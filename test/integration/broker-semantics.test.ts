@@ -151,6 +151,38 @@ describe('connection', () => {
   });
 });
 
+describe('backpressure', () => {
+  test('a client that never reads its answers costs bounded memory and blocks nobody else', async () => {
+    const topic = uniqueTopic('slowreader');
+    await createTopic(topic, 1);
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 16; i++) {
+      const r = await produce(topic, 0, batch(Array.from({ length: 1000 }, () => big)));
+      expect(r.errorCode).toBe(ErrorCode.NONE);
+    }
+    const rssBefore = broker.rssKiB();
+    // 400 pipelined Fetches of ~1 MiB each (~400 MiB of answers) from a socket that never reads.
+    const net = await import('node:net');
+    const slow = net.createConnection({ host: '127.0.0.1', port: broker.port });
+    await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
+    slow.pause();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      frames.push(client.encode(Fetch, 11, fetchRequest(topic, 0, (i % 16) * 1000)));
+    }
+    slow.write(Buffer.concat(frames));
+    await Bun.sleep(1500);
+    // Another connection is still answered while the slow one sits on its answers.
+    const other = await RawClient.connect(broker.port);
+    const md = await other.send(Metadata, 12, { topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+    expect(md.topics[0].errorCode).toBe(ErrorCode.NONE);
+    other.close();
+    // Output for the slow reader is bounded (reading pauses past OUTPUT_PAUSE_BYTES), far from 400 MiB.
+    expect(broker.rssKiB() - rssBefore).toBeLessThan(150 * 1024);
+    slow.destroy();
+  });
+});
+
 describe('fetch', () => {
   test('a long poll is woken by an append instead of waiting out maxWaitMs', async () => {
     const topic = uniqueTopic('longpoll');
