@@ -2,7 +2,7 @@
 // Kafka's messages, and described the way DescribeConfigs reports them (value, source).
 
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
-import { formatProperty, parseProperty, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
+import { formatProperty, parseProperty, type PropertyType, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
 
 /** DescribeConfigs ConfigSource values (KIP-226). */
 export const ConfigSource = {
@@ -87,7 +87,8 @@ export interface DescribedConfig {
   documentation: string;
 }
 
-const TYPE_CODE: Record<string, number> = {
+/** DescribeConfigs configType of each property type. */
+export const CONFIG_TYPE_CODE: Record<PropertyType, number> = {
   boolean: ConfigType.BOOLEAN,
   string: ConfigType.STRING,
   int: ConfigType.INT,
@@ -117,7 +118,7 @@ export function describeTopicConfigs(
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
       isSensitive: false,
-      configType: TYPE_CODE[def.type],
+      configType: CONFIG_TYPE_CODE[def.type],
       documentation: def.doc,
     };
   });

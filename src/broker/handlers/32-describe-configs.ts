@@ -11,8 +11,8 @@
 //   static broker setting (--set / config file), the default.
 // - v3+ configType always, documentation when includeDocumentation (KIP-525).
 
-import { ConfigSource, ConfigType } from '../../config/topic-config.ts';
-import { BROKER_PROPERTIES, formatProperty, type PropertyDef, type PropertyType, TOPIC_CONFIGS } from '../../config/properties.ts';
+import { CONFIG_TYPE_CODE, ConfigSource } from '../../config/topic-config.ts';
+import { BROKER_PROPERTIES, formatProperty, type PropertyDef, TOPIC_CONFIGS } from '../../config/properties.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { DescribeConfigs } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
@@ -119,16 +119,8 @@ function entry(d: PropertyDef, value: string, source: number, readOnly: boolean,
     configSource: source,
     isSensitive: false,
     synonyms: opts.includeSynonyms ? synonyms : [],
-    configType: CONFIG_TYPE[d.type],
+    configType: CONFIG_TYPE_CODE[d.type],
     documentation: opts.includeDocumentation ? d.doc : null,
   };
 }
 
-const CONFIG_TYPE: Record<PropertyType, number> = {
-  boolean: ConfigType.BOOLEAN,
-  string: ConfigType.STRING,
-  int: ConfigType.INT,
-  long: ConfigType.LONG,
-  double: ConfigType.DOUBLE,
-  list: ConfigType.LIST,
-};
