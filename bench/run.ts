@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { measureAppendFsync, type DiskResult } from './disk.ts';
+import { measureAppendFsync, measureBufferedAppend, type BufferedIoResult, type DiskResult } from './disk.ts';
 import { checkPrereqs, compileTools, INSTALL_HINT, runJson } from './native.ts';
 import { runBrokerPhases, type BrokerFigures, type PhaseSizes } from './phases.ts';
 import { measureStartup, type StartupSample } from './metadata-probe.ts';
@@ -46,7 +46,16 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-export type TcpResult = { bytes: number; seconds: number; mb_per_s: number };
+/** tcp-pair's output: throughput, and getrusage of the sender (child) and receiver (parent). */
+export type TcpResult = {
+  bytes: number;
+  seconds: number;
+  mb_per_s: number;
+  send_user_s: number;
+  send_sys_s: number;
+  recv_user_s: number;
+  recv_sys_s: number;
+};
 
 /** Commit sizes the broker sees: one 16 KiB batch, librdkafka's typical batches, 1 MiB. */
 const DISK_COMMIT_SIZES = [16 * KiB, 64 * KiB, MiB];
@@ -85,6 +94,8 @@ async function main(): Promise<void> {
       log(`disk: append + fdatasync per ${size} B commit for ${sizes.diskSeconds} s`);
       disk.push(await measureAppendFsync(dataRoot, size, sizes.diskSeconds));
     }
+    log('file I/O CPU: buffered append of 1 GiB in 1 MiB writeSync calls (no fsync), then a warm-cache readSync pass');
+    const bufferedIo = measureBufferedAppend(dataRoot);
     let tcp: TcpResult | null = null;
     if (tools.tcpPair) {
       log(`loopback TCP: one stream, ${sizes.tcpBytes / 1e9} GB`);
@@ -135,6 +146,7 @@ async function main(): Promise<void> {
       machine: { cpus: os.cpus().length, kernel: os.release(), bun: Bun.version, librdkafka, strace: opts.strace && prereqs.strace, loadAvg1mStart, loadAvg1mEnd: loadAverage1m() },
       disk,
       commitDisk,
+      bufferedIo,
       tcp,
       startup,
       broker,
@@ -160,6 +172,7 @@ export type BenchResult = {
   machine: { cpus: number; kernel: string; bun: string; librdkafka: string | null; strace: boolean; loadAvg1mStart: number; loadAvg1mEnd: number };
   disk: DiskResult[];
   commitDisk: DiskResult | null;
+  bufferedIo: BufferedIoResult | null;
   tcp: TcpResult | null;
   startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null;
   broker: BrokerFigures | null;

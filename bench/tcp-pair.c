@@ -7,7 +7,11 @@
  * Forks: the child connects to 127.0.0.1 and writes BYTES in CHUNK-sized write() calls
  * (default 1 MiB); the parent accepts and read()s into a reused buffer until BYTES arrived.
  * Two processes, as a client and the broker are. Prints one JSON object:
- * {"bytes":..,"seconds":..,"mb_per_s":..} timed at the receiver from accept() to the last byte.
+ * {"bytes":..,"seconds":..,"mb_per_s":..,"send_user_s":..,"send_sys_s":..,"recv_user_s":..,
+ *  "recv_sys_s":..} timed at the receiver from accept() to the last byte. The CPU figures are
+ * getrusage: the sender's is the child's whole life (wait4), the receiver's is the parent's
+ * RUSAGE_SELF from before accept() to the last byte. On loopback the sender's context often
+ * runs the receive path too (softirq), so both sides are reported.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +30,8 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+static double tv_s(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 static void die(const char *what) {
   perror(what);
@@ -62,6 +69,8 @@ int main(int argc, char **argv) {
     close(s);
     _exit(0);
   }
+  struct rusage ru0, ru1, child;
+  getrusage(RUSAGE_SELF, &ru0);
   int c = accept(ls, NULL, NULL);
   if (c < 0) die("accept");
   double t0 = now_s();
@@ -72,7 +81,16 @@ int main(int argc, char **argv) {
     got += r;
   }
   double secs = now_s() - t0;
-  waitpid(pid, NULL, 0);
-  printf("{\"bytes\":%lld,\"seconds\":%.6f,\"mb_per_s\":%.1f}\n", got, secs, got / 1e6 / secs);
+  getrusage(RUSAGE_SELF, &ru1);
+  int status;
+  if (wait4(pid, &status, 0, &child) != pid) die("wait4");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "tcp-pair: sender failed\n");
+    return 2;
+  }
+  printf("{\"bytes\":%lld,\"seconds\":%.6f,\"mb_per_s\":%.1f,\"send_user_s\":%.4f,\"send_sys_s\":%.4f,"
+         "\"recv_user_s\":%.4f,\"recv_sys_s\":%.4f}\n",
+         got, secs, got / 1e6 / secs, tv_s(child.ru_utime), tv_s(child.ru_stime),
+         tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime), tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime));
   return 0;
 }
