@@ -1,0 +1,101 @@
+// What the client commands share: running a command against a client with the exit-code
+// contract (0 success, 1 Kafka error or no broker, 2 usage), plain tables, JSON output, and one
+// way to report a Kafka error ("NAME: message" on stderr).
+
+import { KafkaClient } from '../client/client.ts';
+import { ClientError, describeKafkaErr, type KafkaErr } from '../client/errors.ts';
+import { type CommonOptions, commonOptions, type FlagSpec, type Parsed, parseFlags, UsageError } from './args.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface CommandContext {
+  /** "freshet topic create": the prefix of every message. */
+  readonly name: string;
+  readonly flags: Parsed;
+  readonly options: CommonOptions;
+  readonly client: KafkaClient;
+}
+
+/** A subcommand: `parse` checks its arguments before any connection is made (so usage
+ *  mistakes exit 2 even with no broker up), `run` does the work. */
+export interface Subcommand<A = unknown> {
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  parse(flags: Parsed): A;
+  run(ctx: CommandContext, args: A): Promise<number>;
+}
+
+/** Keeps each subcommand's argument type while listing them together. */
+export function subcommand<A>(c: Subcommand<A>): Subcommand<unknown> {
+  return c as Subcommand<unknown>;
+}
+
+/** Parses flags, connects, runs, closes; maps every failure to its exit code. */
+export async function runSubcommand(name: string, argv: readonly string[], cmd: Subcommand, usage: string): Promise<number> {
+  let flags: Parsed;
+  let options: CommonOptions;
+  let args: unknown;
+  try {
+    flags = parseFlags(argv, cmd.flags);
+    if (flags.booleans.has('help')) {
+      process.stdout.write(usage);
+      return EXIT_OK;
+    }
+    options = commonOptions(flags);
+    args = cmd.parse(flags);
+  } catch (e) {
+    return usageFailure(name, e, usage);
+  }
+  let client: KafkaClient | null = null;
+  try {
+    client = await KafkaClient.connect({ bootstrap: options.brokers, clientId: 'freshet-cli' });
+    return await cmd.run({ name, flags, options, client }, args);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(name, e, usage);
+    if (e instanceof ClientError) {
+      process.stderr.write(`${name}: ${e.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw e;
+  } finally {
+    await client?.close();
+  }
+}
+
+export function usageFailure(name: string, e: unknown, usage: string): number {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`${name}: ${e.message}\n\n${usage}`);
+  return EXIT_USAGE;
+}
+
+/** Prints a Kafka error as "<command>: <what>: NAME: message" and returns exit code 1. */
+export function kafkaFailure(name: string, what: string, error: KafkaErr): number {
+  process.stderr.write(`${name}: ${what}: ${describeKafkaErr(error)}\n`);
+  return EXIT_FAILURE;
+}
+
+/** A KafkaErr for JSON output: {code, name, message} or null. */
+export function errorJson(e: KafkaErr | null): { code: number; name: string; message: string | null } | null {
+  return e === null ? null : { code: e.code, name: e.name, message: e.message };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Left-aligned columns separated by two spaces; cells are stringified, null shows as "-". */
+export function renderTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): string {
+  const cells = rows.map((r) => r.map((c) => (c === null ? '-' : String(c))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+}
+
+export function printTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): void {
+  process.stdout.write(renderTable(headers, rows));
+}
