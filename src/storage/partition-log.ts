@@ -31,6 +31,7 @@ import {
   writeOffsetCheckpoint,
 } from './checkpoint.ts';
 import { BatchHeader } from '../protocol/records/batch.ts';
+import type { SwapGroup } from './compaction-swap.ts';
 
 export interface PartitionLogDeps {
   fs?: StorageFs;
@@ -214,6 +215,7 @@ export class PartitionLog {
     // straddling it starts there too): until the truncation is flushed, a crash may leave any
     // mix of old and new bytes and unlinked segments, and recovery must rescan all of it.
     const holder = this.segments[this.segmentIndexOf(offset)].baseOffset;
+    this.segmentsVersion++;
     writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(holder, this.flushedOffset));
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       const seg = this.segments.pop()!;
@@ -313,6 +315,7 @@ export class PartitionLog {
 
   private closeFiles(): void {
     this.closed = true;
+    this.segmentsVersion++;
     for (const seg of this.segments) seg.close();
   }
 
@@ -320,6 +323,41 @@ export class PartitionLog {
   delete(): void {
     if (!this.closed) this.closeFiles();
     this.fs.removeTree(this.dir);
+  }
+
+  // ---- compaction (compaction.ts drives these; see README.md, "Compaction") ----
+
+  /**
+   * Bumped whenever segments are truncated, removed or replaced, and when the log closes: a
+   * cleaner pass planned before must not swap its output in.
+   */
+  segmentsVersion = 0;
+
+  /** What the cleaner reads. The segments are the log's own (the last is active): do not modify. */
+  compactionView(): { fs: StorageFs; segments: readonly Segment[]; usable: boolean } {
+    return { fs: this.fs, segments: this.segments, usable: this.failure === null && !this.closed };
+  }
+
+  /**
+   * Puts cleaned segments in place of the runs of sealed segments they replace (their files
+   * were swapped by compaction-swap.ts already). Synchronous, so no read sees a half-done swap;
+   * the caller closes the old segments afterwards.
+   */
+  replaceSegments(groups: readonly SwapGroup[]): void {
+    this.checkWritable();
+    for (const g of groups) {
+      const i = this.segments.indexOf(g.old[0]);
+      assert(i >= 0 && i + g.old.length < this.segments.length, 'replaced segments must be sealed segments of this log');
+      for (let k = 0; k < g.old.length; k++) assert(this.segments[i + k] === g.old[k], 'replaced segments must be consecutive');
+      assert(g.fresh.seg.baseOffset === g.old[0].baseOffset && g.fresh.seg.nextOffset === g.old[g.old.length - 1].nextOffset,
+        'a cleaned segment covers exactly the offsets of the segments it replaces');
+      this.segments.splice(i, g.old.length, g.fresh.seg);
+      for (const o of g.old) this.dirty.delete(o);
+    }
+    // The tail cache may reach back into the replaced segments (it is bounded by bytes, not by
+    // segment): it must not keep serving what was removed. It refills from the next appends.
+    this.tail.clear();
+    this.segmentsVersion++;
   }
 
   // ---- internals ----
@@ -428,6 +466,7 @@ export class PartitionLog {
 
   private deleteLeading(count: number): void {
     assert(count < this.segments.length, 'the active segment is never deleted');
+    if (count > 0) this.segmentsVersion++;
     for (const seg of this.segments.splice(0, count)) {
       this.dirty.delete(seg);
       seg.deleteFiles();

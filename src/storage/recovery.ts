@@ -31,6 +31,7 @@ import {
   writeCheckpoint,
   writeOffsetCheckpoint,
 } from './checkpoint.ts';
+import { completeInterruptedSwaps } from './compaction-swap.ts';
 import { ATTRIBUTES, CRC, CURRENT_MAGIC, MAGIC } from '../protocol/records/batch.ts';
 
 /** CRC32C of buf[start, end). */
@@ -47,6 +48,7 @@ export interface RecoveredLog {
 
 export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveredLog {
   fs.mkdirp(dir);
+  completeInterruptedSwaps(fs, dir);
   const bases = listSegments(fs, dir);
   const storedStart = readOffsetCheckpoint(fs, dir, LOG_START_OFFSET_FILE);
   const recoveryPoint = readOffsetCheckpoint(fs, dir, RECOVERY_POINT_FILE) ?? 0;
@@ -195,7 +197,8 @@ function scanSegment(fs: StorageFs, seg: Segment, epochs: EpochCache, config: Lo
     const at = scan.bytesAt;
     const view = new DataView(scan.bytes.buffer, scan.bytes.byteOffset, scan.bytes.byteLength);
     const valid =
-      b.baseOffset === expected &&
+      // Compaction leaves gaps between batches inside a segment (never between segments).
+      b.baseOffset >= expected &&
       b.lastOffset >= b.baseOffset &&
       b.epoch >= Math.max(0, epochs.latestEpoch) &&
       view.getInt8(at + MAGIC) === CURRENT_MAGIC &&
