@@ -12,15 +12,20 @@ import { Partition } from '../cluster/partition.ts';
 import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
+import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
-import { decompress } from '../compression/index.ts';
+import { compress, decompress } from '../compression/index.ts';
 import type { AnyHandler } from './handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
 import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
+import { GroupCoordinator } from '../groups/coordinator.ts';
+import { BrokerStateLog } from '../groups/broker-state-log.ts';
+import { groupConfigOf } from '../groups/config.ts';
+import { systemScheduler } from '../groups/scheduler.ts';
 
 /** Topics Kafka treats as internal (Metadata isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -39,10 +44,14 @@ export class Broker {
   readonly topics: TopicTable;
   readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdAllocator;
+  /** The group coordinator: consumer groups and committed offsets (src/groups). */
+  readonly groups: GroupCoordinator;
   readonly startedAtMs = Date.now();
   private readonly partitions = new Map<string, Partition[]>();
   private retentionTimer: ReturnType<typeof setInterval> | null = null;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+  /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
+  private readonly cleaner: LogCleaner;
 
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -51,11 +60,24 @@ export class Broker {
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
     this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
     for (const t of this.topics.all()) this.openPartitions(t, 0);
+    this.groups = new GroupCoordinator({
+      clock: systemClock,
+      scheduler: systemScheduler,
+      config: groupConfigOf(config),
+      log: new BrokerStateLog(this),
+      uuid: () => crypto.randomUUID(),
+    });
+    this.groups.load();
     const every = intProp(config, 'log.retention.check.interval.ms');
     this.retentionTimer = setInterval(() => this.enforceRetention(), every);
     this.retentionTimer.unref?.();
     this.snapshotTimer = setInterval(() => this.snapshotProducerStates(), PRODUCER_SNAPSHOT_INTERVAL_MS);
     this.snapshotTimer.unref?.();
+    this.cleaner = new LogCleaner({
+      clock: systemClock,
+      codec: { compress, decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES) },
+    });
+    this.cleaner.start(intProp(config, 'log.cleaner.backoff.ms'), () => this.compactedPartitions());
   }
 
   get durable(): boolean {
@@ -169,6 +191,19 @@ export class Broker {
     this.partitions.set(t.name, list);
   }
 
+  /** The partitions the log cleaner looks at: those of topics with cleanup.policy holding compact. */
+  compactedPartitions(): CleanerTarget[] {
+    const out: CleanerTarget[] = [];
+    for (const parts of this.partitions.values()) {
+      for (const p of parts) {
+        if (!p.config.cleanupPolicy.includes('compact')) continue;
+        const { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } = p.config;
+        out.push({ name: `${p.topic.name}-${p.index}`, log: p.log, config: { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } });
+      }
+    }
+    return out;
+  }
+
   enforceRetention(): void {
     const now = Date.now();
     for (const parts of this.partitions.values()) {
@@ -183,6 +218,8 @@ export class Broker {
   async close(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.cleaner.stop(); // a pass in progress is abandoned before the logs close
+    this.groups.close();
     for (const parts of this.partitions.values()) {
       for (const p of parts) {
         if (this.durable) await p.log.flush();

@@ -151,6 +151,13 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
     min: 1,
     doc: 'replicas that must have a batch before acks=all is answered',
   },
+  // Log compaction (src/storage/compaction.ts), for topics whose cleanup.policy holds compact.
+  { name: 'delete.retention.ms', brokerKey: 'log.cleaner.delete.retention.ms', type: 'long', default: DAY_MS, min: 0,
+    doc: 'how long delete tombstones are kept on compacted topics after their batch was first cleaned (KIP-534)' },
+  { name: 'min.compaction.lag.ms', brokerKey: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, min: 0,
+    doc: 'the least time a record stays uncompacted' },
+  { name: 'min.cleanable.dirty.ratio', brokerKey: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, min: 0, max: 1,
+    doc: 'dirty share of the log that triggers compaction' },
   // Kafka topic configs that are accepted, stored and described, but not acted on yet: tools
   // (kafka-topics, Terraform providers, Strimzi) set them routinely and must not be refused.
   ...notAppliedYet([
@@ -158,10 +165,7 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
       oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'],
       notYet: { values: ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], why: 'broker-side recompression is not supported yet; use producer' },
       doc: 'the compression of stored batches; producer keeps what the producer sent' },
-    { name: 'delete.retention.ms', brokerKey: 'log.cleaner.delete.retention.ms', type: 'long', default: DAY_MS, min: 0, doc: 'how long delete tombstones are kept on compacted topics' },
-    { name: 'min.compaction.lag.ms', brokerKey: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, min: 0, doc: 'the least time a record stays uncompacted' },
     { name: 'max.compaction.lag.ms', brokerKey: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, doc: 'the most time a record may stay uncompacted' },
-    { name: 'min.cleanable.dirty.ratio', brokerKey: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, min: 0, max: 1, doc: 'dirty share of the log that triggers compaction' },
     { name: 'file.delete.delay.ms', brokerKey: 'log.segment.delete.delay.ms', type: 'long', default: 60_000, min: 0, doc: 'delay before a deleted segment file is removed' },
     { name: 'flush.messages', brokerKey: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, min: 1, doc: 'records between forced fsyncs (group commit fsyncs regardless)' },
     { name: 'flush.ms', brokerKey: 'log.flush.interval.ms', type: 'long', default: LONG_MAX, min: 0, doc: 'time between forced fsyncs (group commit fsyncs regardless)' },
@@ -238,6 +242,13 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     doc: 'how often retention runs',
   },
   {
+    name: 'log.cleaner.backoff.ms',
+    type: 'long',
+    default: 15_000,
+    min: 1,
+    doc: 'how often the log cleaner looks for compacted partitions to clean',
+  },
+  {
     name: 'max.incremental.fetch.session.cache.slots',
     type: 'int',
     default: 1000,
@@ -258,6 +269,19 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     min: 1,
     doc: 'partitions of __consumer_offsets (used by the group coordinator)',
   },
+  {
+    name: 'group.initial.rebalance.delay.ms',
+    type: 'int',
+    default: 3000,
+    min: 0,
+    doc: 'how long the first rebalance of an empty group waits for more members (0 under --dev unless set)',
+  },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: 6000, min: 0, doc: 'the smallest session timeout a member may ask for' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: 1_800_000, min: 0, doc: 'the largest session timeout a member may ask for' },
+  { name: 'group.max.size', type: 'int', default: 1000, min: 1, doc: 'members of one consumer group (Kafka: unlimited; Freshet bounds it)' },
+  { name: 'offsets.retention.minutes', type: 'int', default: 10080, min: 1, doc: 'how long committed offsets of an empty group are kept' },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600_000, min: 1, doc: 'how often expired committed offsets are removed' },
+  { name: 'offset.metadata.max.bytes', type: 'int', default: 4096, min: 0, doc: 'the largest metadata string of a committed offset' },
 ];
 
 export const BROKER_PROPERTY_BY_NAME = new Map(BROKER_PROPERTIES.map((d) => [d.name, d]));

@@ -27,6 +27,9 @@ export interface TopicConfig {
   minInsyncReplicas: number;
   messageTimestampBeforeMaxMs: number;
   messageTimestampAfterMaxMs: number;
+  deleteRetentionMs: number;
+  minCompactionLagMs: number;
+  minCleanableDirtyRatio: number;
 }
 
 /** Validates overrides; returns the normalised strings to store, or Kafka's INVALID_CONFIG. */
@@ -73,6 +76,9 @@ export function effectiveTopicConfig(
     minInsyncReplicas: num('min.insync.replicas'),
     messageTimestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
     messageTimestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+    deleteRetentionMs: num('delete.retention.ms'),
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
   };
 }
 

@@ -1,0 +1,47 @@
+// OffsetFetch (9) v1-10: committed offsets of a group (v8+: of several groups, KIP-709).
+// Null topics (v2+) means every committed partition. Partitions never committed answer offset
+// -1 with no error. requireStable (v7, KIP-447) waits on pending transactional commits: there
+// are none until transactions exist, so it changes nothing. v10 names topics by id.
+
+import { ErrorCode } from '../../protocol/errors.ts';
+import { OffsetFetch } from '../../protocol/messages/index.ts';
+import type { FetchedTopic } from '../../groups/offset-ops.ts';
+import type { Broker } from '../broker.ts';
+import { handler } from '../handler.ts';
+
+type Wanted = Array<{ name: string; partitions: number[] }> | null;
+
+function fetchGroup(broker: Broker, groupId: string, wanted: Wanted): FetchedTopic[] {
+  return broker.groups.fetchOffsets(groupId, wanted);
+}
+
+export default handler(OffsetFetch, (ctx, req) => {
+  const broker = ctx.broker;
+  if (ctx.apiVersion < 8) {
+    const wanted: Wanted = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(broker, req.groupId, wanted) };
+  }
+  const byId = ctx.apiVersion >= 10;
+  return {
+    throttleTimeMs: 0,
+    groups: req.groups.map((g) => {
+      const wanted: Wanted = g.topics === null
+        ? null
+        : g.topics.map((t) => ({ name: byId ? (broker.topics.getById(t.topicId)?.name ?? '') : t.name, partitions: t.partitionIndexes }));
+      const fetched = fetchGroup(broker, g.groupId, wanted);
+      return {
+        groupId: g.groupId,
+        errorCode: ErrorCode.NONE,
+        topics: fetched.map((t, i) => {
+          const topicId = byId ? (g.topics !== null ? g.topics[i].topicId : (broker.topics.get(t.name)?.id ?? '')) : undefined;
+          const unknownId = byId && t.name === '';
+          return {
+            name: t.name,
+            topicId,
+            partitions: t.partitions.map((p) => (unknownId ? { ...p, errorCode: ErrorCode.UNKNOWN_TOPIC_ID } : p)),
+          };
+        }),
+      };
+    }),
+  };
+});

@@ -1,0 +1,89 @@
+// The real StateLog: the __consumer_offsets topic, written through the ordinary partition log
+// (so replication, when it lands, covers it like any partition) and read back on start.
+// The topic is created on first write, internal and compacted (cleanup.policy=compact), with
+// offsets.topic.num.partitions partitions; an existing topic keeps its partition count.
+
+import { log } from '../base/log.ts';
+import type { Broker } from '../broker/broker.ts';
+import { intProp } from '../config/node-config.ts';
+import { decompress } from '../compression/index.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { BatchHeader, Compression } from '../protocol/records/batch.ts';
+import { batchRecordsRange, buildBatch, decodeRecords } from '../protocol/records/records.ts';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
+import { batchesIn } from '../storage/batch-scan.ts';
+import type { StateRecord } from './records.ts';
+import type { AppendOutcome, StateLog } from './state-log.ts';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+/** Bytes read per call while loading the topic on start. */
+const LOAD_READ_BYTES = 1024 * 1024;
+
+export class BrokerStateLog implements StateLog {
+  readonly partitionCount: number;
+
+  constructor(private readonly broker: Broker) {
+    const existing = broker.topics.get(OFFSETS_TOPIC);
+    this.partitionCount = existing?.partitions ?? intProp(broker.config, 'offsets.topic.num.partitions');
+  }
+
+  private ensureTopic(): boolean {
+    if (this.broker.topics.get(OFFSETS_TOPIC)) return true;
+    const r = this.broker.createTopic(OFFSETS_TOPIC, this.partitionCount, [['cleanup.policy', 'compact']]);
+    if (r.error) log.error(`cannot create ${OFFSETS_TOPIC}: ${r.error.message}`);
+    return r.error === undefined;
+  }
+
+  append(partition: number, records: readonly StateRecord[], timestampMs: number): AppendOutcome {
+    if (!this.ensureTopic()) return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const p = this.broker.partition(OFFSETS_TOPIC, partition);
+    if (!p) return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const batch = buildBatch({
+      baseTimestamp: timestampMs,
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
+    });
+    try {
+      return { ok: true, lastOffset: p.append(batch).lastOffset };
+    } catch (e) {
+      // A failed log (fsyncgate) refuses appends; the coordinator answers with a retriable error.
+      log.error(`append to ${OFFSETS_TOPIC}-${partition} failed: ${e}`);
+      return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    }
+  }
+
+  async waitDurable(partition: number, offsetExclusive: number): Promise<void> {
+    await this.broker.partition(OFFSETS_TOPIC, partition)?.waitDurable(offsetExclusive);
+  }
+
+  *readAll(): Iterable<StateRecord> {
+    for (const p of this.broker.partitionsOf(OFFSETS_TOPIC)) {
+      let offset = p.logStartOffset;
+      while (offset < p.logEndOffset) {
+        const r = p.log.read(offset, LOAD_READ_BYTES, { minOneBatch: true });
+        if (r.bytes.length === 0) break;
+        yield* recordsOf(r.bytes, offset);
+        offset = r.nextOffset;
+      }
+    }
+  }
+}
+
+/** The keyed records of whole batches, skipping control batches and records below `from`. */
+function* recordsOf(bytes: Uint8Array, from: number): Iterable<StateRecord> {
+  for (const info of batchesIn(bytes)) {
+    const h = new BatchHeader(bytes, info.position);
+    if (h.isControl) continue;
+    let buf = bytes;
+    let { start, end } = batchRecordsRange(bytes, info.position);
+    if (h.compression !== Compression.None) {
+      buf = decompress(h.compression, bytes.subarray(start, end), DEFAULT_MAX_DECOMPRESSED_BYTES);
+      start = 0;
+      end = buf.length;
+    }
+    const records = decodeRecords(buf, start, end, h.recordCount);
+    for (const rec of records) {
+      if (h.baseOffset + rec.offsetDelta < from || rec.key === null) continue;
+      yield { key: rec.key, value: rec.value };
+    }
+  }
+}
