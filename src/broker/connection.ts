@@ -21,6 +21,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { type AnyHandler, NO_RESPONSE, type RequestContext } from './handler.ts';
 import type { Broker } from './broker.ts';
 import { log } from '../base/log.ts';
+import { releaseReadBuffer } from '../storage/read-buffers.ts';
 
 const FETCH_API_KEY = 1;
 
@@ -266,6 +267,8 @@ export class Connection {
         this.out.unshift(next.subarray(Math.max(0, n)));
         break;
       }
+      // The kernel has every byte: a pooled log-read buffer can serve the next Fetch.
+      releaseReadBuffer(next);
     }
     // Answers drained: frames held back by the in-flight window can go now.
     if (this.chunkBytes >= 4) this.drainFrames();

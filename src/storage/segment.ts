@@ -8,6 +8,7 @@ import type { Fd, StorageFs } from './fs.ts';
 import { OffsetIndex, TimeIndex } from './indexes.ts';
 import { BatchScanner, type BatchInfo } from './batch-scan.ts';
 import { assert } from '../base/assert.ts';
+import { takeReadBuffer } from './read-buffers.ts';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -98,9 +99,12 @@ export class Segment {
     this.nextOffset = b.lastOffset + 1;
   }
 
-  /** Reads `len` bytes at `position` (fewer at the end of the file) into a new buffer. */
+  /**
+   * Reads `len` bytes at `position` (fewer at the end of the file) into a buffer of its own,
+   * taken from the read-buffer pool (read-buffers.ts): the caller owns it.
+   */
   read(position: number, len: number): Uint8Array {
-    const out = new Uint8Array(Math.max(0, Math.min(len, this.sizeBytes - position)));
+    const out = takeReadBuffer(Math.max(0, Math.min(len, this.sizeBytes - position)));
     let done = 0;
     while (done < out.length) {
       const n = this.fs.pread(this.fd, out, done, out.length - done, position + done);
