@@ -214,7 +214,12 @@ class Pass {
     return mapEnd;
   }
 
-  /** Writes each group's cleaned segment; keeps only groups whose bytes changed. */
+  /**
+   * Writes each group's cleaned segment; keeps only groups whose bytes changed. A group left
+   * with no record at all (only its kept empty last batch) is continued into the next group
+   * instead: a segment of nothing but an empty batch answers a Fetch with no records, and
+   * librdkafka gives up ("might be too large to fetch") after about ten such answers in a row.
+   */
   private async rewrite(groups: Segment[][], mapEnd: number): Promise<SwapGroup[]> {
     const out: SwapGroup[] = [];
     const ctx = {
@@ -223,23 +228,41 @@ class Pass {
       deleteRetentionMs: this.config.deleteRetentionMs,
       codec: this.deps.codec,
     };
-    for (const group of groups) {
-      const fresh = new CleanedSegment(this.fs, this.log.dir, group[0].baseOffset, this.deps.nowMs, this.log.config.indexIntervalBytes);
-      this.outputs.push(fresh);
-      let changed = group.length > 1;
+    let cur: { fresh: CleanedSegment; old: Segment[]; records: number; changed: boolean } | null = null;
+    for (const [gi, group] of groups.entries()) {
+      if (cur === null) {
+        const fresh = new CleanedSegment(this.fs, this.log.dir, group[0].baseOffset, this.deps.nowMs, this.log.config.indexIntervalBytes);
+        this.outputs.push(fresh);
+        cur = { fresh, old: [], records: 0, changed: false };
+      }
+      cur.old.push(...group);
+      cur.changed ||= cur.old.length > 1;
+      const next = groups[gi + 1];
+      const canContinue = next !== undefined && next[next.length - 1].nextOffset - 1 - cur.fresh.baseOffset <= RELATIVE_OFFSET_MAX;
+      let continued = false;
       for (const [k, seg] of group.entries()) {
         const scan = new BatchScanner(this.fs, seg.fd, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
         for (let b = scan.next(true); b !== null; b = scan.next(true)) {
           const batch = scan.bytes.subarray(scan.bytesAt, scan.bytesAt + b.size);
           const lastOfGroup = k === group.length - 1 && scan.position >= seg.sizeBytes;
           const kept = this.cleanOne(batch, b.baseOffset >= mapEnd, ctx, lastOfGroup);
-          if (kept !== batch) changed = true;
-          if (kept !== null) fresh.append(kept, batchesIn(kept));
-          if (fresh.sizeBytes > SEGMENT_BYTES_MAX) throw new Abandoned('cleaned segment outgrew the index position range');
+          if (kept !== batch) cur.changed = true;
+          if (kept !== null) {
+            const records = new BatchHeader(kept, 0).recordCount;
+            if (lastOfGroup && records === 0 && cur.records === 0 && canContinue) {
+              continued = cur.changed = true;
+            } else {
+              cur.fresh.append(kept, batchesIn(kept));
+              cur.records += records;
+            }
+          }
+          if (cur.fresh.sizeBytes > SEGMENT_BYTES_MAX) throw new Abandoned('cleaned segment outgrew the index position range');
           await this.maybeYield(b.size);
         }
       }
-      if (changed) out.push({ old: group, fresh });
+      if (continued) continue;
+      if (cur.changed) out.push({ old: cur.old, fresh: cur.fresh });
+      cur = null;
     }
     return out;
   }
