@@ -148,7 +148,8 @@ describe('kafkajs admin', () => {
     const extra = kafkaFor(broker.bootstrap).consumer({ groupId, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: HEARTBEAT_MS, retry: { retries: 0 } });
     let crashed: string | null = null;
     extra.on(extra.events.CRASH, (e) => {
-      crashed = String(e.payload.error?.type ?? e.payload.error?.message);
+      const err = e.payload.error as Error & { type?: string };
+      crashed = String(err?.type ?? err?.message);
     });
     await extra.connect();
     await extra.subscribe({ topic });
