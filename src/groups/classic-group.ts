@@ -216,7 +216,9 @@ export class ClassicGroup implements Group {
         return true;
       case 'PreparingRebalance': {
         const m = this.members.get(memberId);
-        return (m !== undefined && m.joinWaiter !== null) || this.numAwaitingJoin + this.pendingMembers.size < maxSize;
+        // The new coordinator's rule (ClassicGroup.acceptJoiningMember): members already
+        // rejoined count, so the last to rejoin are the ones turned away.
+        return (m !== undefined && m.joinWaiter !== null) || this.numAwaitingJoin < maxSize;
       }
       default:
         return this.members.has(memberId) || this.members.size < maxSize;

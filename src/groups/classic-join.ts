@@ -61,6 +61,8 @@ function joinNewMember(ctx: ClassicContext, group: ClassicGroup, req: JoinReques
   const memberId = ctx.newMemberId(req.groupInstanceId ?? req.clientId);
   if (req.groupInstanceId !== null) return joinStaticMember(ctx, group, req, memberId);
   if (req.requireKnownMemberId) {
+    // Pending ids are bounded like members: a flood of first joins cannot grow the group.
+    if (group.pendingMembers.size >= ctx.config.maxSize) return Promise.resolve(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED));
     addPendingMember(ctx, group, memberId, req.sessionTimeoutMs);
     return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
   }
