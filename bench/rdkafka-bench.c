@@ -19,12 +19,33 @@
  *            Assigns all partitions from the beginning (legacy per-partition consumer, so no
  *            group coordinator is involved), reads N records; reports MB/s from the first
  *            message to the last.
+ *   group    --group G --partitions P [--session-timeout-ms S] [--heartbeat-ms H]
+ *            One member of consumer group G on topic T (which must exist with P partitions),
+ *            driven line by line on stdin; prints one JSON event per line on stdout, each with
+ *            "t" = CLOCK_MONOTONIC in ns (comparable across processes):
+ *              ready                           the handle exists and T's metadata shows P partitions
+ *              subscribe                       -> {"ev":"subscribe"} just before rd_kafka_subscribe()
+ *              (rebalance callback)            -> {"ev":"assign"|"revoke","p":[partitions]}, eager
+ *                                                 protocol (range,roundrobin): revoke all, assign all
+ *              close                           -> "close_start", rd_kafka_consumer_close(), "closed", exit
+ *              commit-sync SECONDS             rd_kafka_commit(async=0) of one offset per partition
+ *                                              0..P-1 in a loop -> {"ev":"commit_sync",...} with
+ *                                              commits/s and latency p50/p99/p99.9/max
+ *              commit-async SECONDS WINDOW     rd_kafka_commit(async=1), up to WINDOW in flight,
+ *                                              completions from the offset commit callback
+ *                                              -> {"ev":"commit_async",...}
+ *              kill                            -> "kill", then SIGKILL to itself (no LeaveGroup, no
+ *                                              goodbye: the group notices at session expiry)
+ *              quit                            rd_kafka_destroy() (which closes the consumer: LeaveGroup)
+ *            enable.auto.commit=false.
  *   version  prints {"librdkafka":"X.Y.Z"}.
  * produce and consume report the client's own CPU time (getrusage), so the caller can tell a client-bound
  * result from a broker-bound one, and, for produce, librdkafka's request count and bytes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
@@ -42,8 +63,9 @@
 typedef struct {
   const char *mode, *brokers, *topic;
   long records, size, batch_size, partitions, linger_ms;
-  const char *acks;
+  const char *acks, *group;
   double rate, max_seconds;
+  long session_timeout_ms, heartbeat_ms;
 } args_t;
 
 static uint64_t now_ns(void) {
@@ -262,18 +284,237 @@ static int run_consume(const args_t *a) {
   return got < a->records ? 1 : 0;
 }
 
+/* ---------- group ---------- */
+
+static struct {
+  long assigned;           /* partitions in the current assignment */
+  long committed, commit_failed, inflight;
+  char first_error[256];
+} G;
+
+static void print_partitions(const char *ev, const rd_kafka_topic_partition_list_t *parts) {
+  printf("{\"ev\":\"%s\",\"t\":%" PRIu64 ",\"p\":[", ev, now_ns());
+  for (int i = 0; i < parts->cnt; i++) printf("%s%" PRId32, i ? "," : "", parts->elems[i].partition);
+  printf("]}\n");
+  fflush(stdout);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  (void)opaque;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    print_partitions("assign", parts);
+    rd_kafka_assign(rk, parts);
+    G.assigned = parts->cnt;
+  } else {
+    print_partitions("revoke", parts);
+    rd_kafka_assign(rk, NULL);
+    G.assigned = 0;
+  }
+}
+
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+  (void)rk; (void)offsets; (void)opaque;
+  G.inflight--;
+  if (err) {
+    if (G.commit_failed++ == 0) snprintf(G.first_error, sizeof G.first_error, "%s", rd_kafka_err2str(err));
+  } else {
+    G.committed++;
+  }
+}
+
+static void print_event(const char *ev) {
+  printf("{\"ev\":\"%s\",\"t\":%" PRIu64 "}\n", ev, now_ns());
+  fflush(stdout);
+}
+
+static rd_kafka_topic_partition_list_t *commit_list(const args_t *a, int64_t offset) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)a->partitions);
+  for (long p = 0; p < a->partitions; p++) rd_kafka_topic_partition_list_add(l, a->topic, (int32_t)p)->offset = offset;
+  return l;
+}
+
+static int64_t next_offset = 1;
+
+static void commit_sync(rd_kafka_t *rk, const args_t *a, double seconds) {
+  long cap = 10000000, n = 0, failed = 0;
+  double *lat = malloc(sizeof(double) * (size_t)cap);
+  char first_error[256] = "";
+  double cpu0 = cpu_seconds();
+  uint64_t t0 = now_ns(), stop_at = t0 + (uint64_t)(seconds * 1e9);
+  while (now_ns() < stop_at && n < cap) {
+    rd_kafka_topic_partition_list_t *l = commit_list(a, next_offset++);
+    uint64_t s = now_ns();
+    rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
+    uint64_t d = now_ns() - s;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+      if (failed++ == 0) snprintf(first_error, sizeof first_error, "%s", rd_kafka_err2str(e));
+      continue;
+    }
+    lat[n++] = (double)d / 1e6;
+  }
+  double secs = (double)(now_ns() - t0) / 1e9, cpu = cpu_seconds() - cpu0;
+  qsort(lat, (size_t)n, sizeof(double), cmp_double);
+  printf("{\"ev\":\"commit_sync\",\"t\":%" PRIu64 ",\"partitions\":%ld,\"commits\":%ld,\"failed\":%ld,\"first_error\":\"%s\","
+         "\"seconds\":%.6f,\"commits_per_s\":%.1f,\"client_cpu_s\":%.3f,"
+         "\"latency_ms\":{\"n\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}}\n",
+         now_ns(), a->partitions, n, failed, first_error, secs, secs > 0 ? n / secs : 0, cpu, n, pct(lat, n, 0.5),
+         pct(lat, n, 0.99), pct(lat, n, 0.999), n ? lat[n - 1] : 0);
+  fflush(stdout);
+  free(lat);
+}
+
+static void commit_async(rd_kafka_t *rk, const args_t *a, double seconds, long window) {
+  if (window < 1) window = 1;
+  G.committed = G.commit_failed = G.inflight = 0;
+  G.first_error[0] = 0;
+  long issued = 0;
+  double cpu0 = cpu_seconds();
+  uint64_t t0 = now_ns(), stop_at = t0 + (uint64_t)(seconds * 1e9);
+  while (now_ns() < stop_at) {
+    while (G.inflight < window) {
+      rd_kafka_topic_partition_list_t *l = commit_list(a, next_offset++);
+      rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 1);
+      rd_kafka_topic_partition_list_destroy(l);
+      if (e) {
+        if (G.commit_failed++ == 0) snprintf(G.first_error, sizeof G.first_error, "%s", rd_kafka_err2str(e));
+        break;
+      }
+      G.inflight++;
+      issued++;
+    }
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1); /* serves offset_commit_cb */
+    if (m) rd_kafka_message_destroy(m);
+  }
+  uint64_t drain_until = now_ns() + 30ull * 1000000000ull;
+  while (G.inflight > 0 && now_ns() < drain_until) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1);
+    if (m) rd_kafka_message_destroy(m);
+  }
+  double secs = (double)(now_ns() - t0) / 1e9, cpu = cpu_seconds() - cpu0;
+  printf("{\"ev\":\"commit_async\",\"t\":%" PRIu64 ",\"partitions\":%ld,\"window\":%ld,\"issued\":%ld,\"commits\":%ld,"
+         "\"failed\":%ld,\"first_error\":\"%s\",\"seconds\":%.6f,\"commits_per_s\":%.1f,\"client_cpu_s\":%.3f}\n",
+         now_ns(), a->partitions, window, issued, G.committed, G.commit_failed, G.first_error, secs,
+         secs > 0 ? G.committed / secs : 0, cpu);
+  fflush(stdout);
+}
+
+/* Handles one stdin command; returns 0 to exit. */
+static int group_command(rd_kafka_t *rk, const args_t *a, char *line) {
+  char cmd[32] = "";
+  double secs = 5;
+  long window = 64;
+  if (sscanf(line, "%31s %lf %ld", cmd, &secs, &window) < 1) return 1;
+  if (!strcmp(cmd, "subscribe")) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, a->topic, RD_KAFKA_PARTITION_UA);
+    print_event("subscribe");
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) die("subscribe", rd_kafka_err2str(e));
+  } else if (!strcmp(cmd, "close")) {
+    print_event("close_start");
+    rd_kafka_consumer_close(rk);
+    print_event("closed");
+    rd_kafka_destroy(rk);
+    return 0;
+  } else if (!strcmp(cmd, "commit-sync")) {
+    commit_sync(rk, a, secs);
+  } else if (!strcmp(cmd, "commit-async")) {
+    commit_async(rk, a, secs, window);
+  } else if (!strcmp(cmd, "kill")) {
+    print_event("kill");
+    kill(getpid(), SIGKILL);
+  } else if (!strcmp(cmd, "quit")) {
+    rd_kafka_destroy(rk);
+    return 0;
+  } else {
+    fprintf(stderr, "rdkafka-bench group: unknown command '%s'\n", cmd);
+  }
+  return 1;
+}
+
+static int run_group(const args_t *a) {
+  char buf[64], err[512];
+  if (!a->group) die("group mode needs --group", NULL);
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set_conf(conf, "bootstrap.servers", a->brokers);
+  set_conf(conf, "group.id", a->group);
+  set_conf(conf, "enable.auto.commit", "false");
+  set_conf(conf, "enable.partition.eof", "false");
+  snprintf(buf, sizeof buf, "%ld", a->session_timeout_ms);
+  set_conf(conf, "session.timeout.ms", buf);
+  snprintf(buf, sizeof buf, "%ld", a->heartbeat_ms);
+  set_conf(conf, "heartbeat.interval.ms", buf);
+  rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+  rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) die("rd_kafka_new", err);
+  rd_kafka_poll_set_consumer(rk);
+
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, a->topic, NULL);
+  const struct rd_kafka_metadata *md = NULL;
+  uint64_t deadline = now_ns() + 30ull * 1000000000ull;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == 0 &&
+        md->topics[0].partition_cnt >= a->partitions) break;
+    if (md) rd_kafka_metadata_destroy(md);
+    md = NULL;
+    if (now_ns() > deadline) die("topic metadata", rd_kafka_err2str(e));
+    usleep(100000);
+  }
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  print_event("ready");
+
+  char line[4096];
+  size_t len = 0;
+  for (;;) {
+    struct pollfd pfd = {.fd = 0, .events = POLLIN};
+    if (poll(&pfd, 1, 0) > 0) {
+      ssize_t n = read(0, line + len, sizeof line - 1 - len);
+      if (n <= 0) { /* stdin closed: the bench went away */
+        rd_kafka_destroy(rk);
+        return 0;
+      }
+      len += (size_t)n;
+      char *nl;
+      while ((nl = memchr(line, '\n', len))) {
+        *nl = 0;
+        if (!group_command(rk, a, line)) return 0;
+        size_t used = (size_t)(nl + 1 - line);
+        memmove(line, nl + 1, len - used);
+        len -= used;
+      }
+      if (len == sizeof line - 1) len = 0; /* no newline in 4 KiB: drop it */
+    }
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 2); /* serves the rebalance callback */
+    if (m) {
+      if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        printf("{\"ev\":\"error\",\"t\":%" PRIu64 ",\"error\":\"%s\"}\n", now_ns(), rd_kafka_err2str(m->err));
+        fflush(stdout);
+      }
+      rd_kafka_message_destroy(m);
+    }
+  }
+}
+
 /* ---------- arguments ---------- */
 
 static void usage(void) {
   fprintf(stderr,
           "usage: rdkafka-bench produce|consume --brokers HOST:PORT --topic T [--records N] [--size S]\n"
-          "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--max-seconds T]\n");
+          "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--max-seconds T]\n"
+          "       rdkafka-bench group --brokers HOST:PORT --topic T --group G --partitions P\n"
+          "       [--session-timeout-ms S] [--heartbeat-ms H]   (commands on stdin)\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   args_t a = {.brokers = "127.0.0.1:9092", .topic = "bench", .records = 100000, .size = 1024, .acks = "1",
-              .linger_ms = 5, .batch_size = 1000000, .partitions = 1, .rate = 0, .max_seconds = 120};
+              .linger_ms = 5, .batch_size = 1000000, .partitions = 1, .rate = 0, .max_seconds = 120,
+              .group = NULL, .session_timeout_ms = 6000, .heartbeat_ms = 1000};
   if (argc < 2) usage();
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -288,6 +529,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--partitions")) a.partitions = atol(v);
     else if (!strcmp(k, "--rate")) a.rate = atof(v);
     else if (!strcmp(k, "--max-seconds")) a.max_seconds = atof(v);
+    else if (!strcmp(k, "--group")) a.group = v;
+    else if (!strcmp(k, "--session-timeout-ms")) a.session_timeout_ms = atol(v);
+    else if (!strcmp(k, "--heartbeat-ms")) a.heartbeat_ms = atol(v);
     else usage();
   }
   if (a.records < 1 || a.records > RECORDS_MAX || a.size < 1 || a.partitions < 1 || a.partitions > PARTITIONS_MAX)
@@ -295,6 +539,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (!strcmp(a.mode, "produce")) return run_produce(&a);
   if (!strcmp(a.mode, "consume")) return run_consume(&a);
+  if (!strcmp(a.mode, "group")) return run_group(&a);
   if (!strcmp(a.mode, "version")) {
     printf("{\"librdkafka\":\"%s\"}\n", rd_kafka_version_str());
     return 0;

@@ -4,6 +4,7 @@
 import type { DiskResult } from './disk.ts';
 import type { Step } from './phases.ts';
 import type { BenchResult } from './run.ts';
+import type { GroupsFigures, RebalanceFigure } from './groups.ts';
 import { formatBytes, GiB, KiB, round } from './stats.ts';
 
 export type Target = {
@@ -153,6 +154,14 @@ const mbs = (v: number) => `${v.toFixed(1)} MB/s`;
 export function printReport(r: BenchResult): void {
   const out: string[] = [];
   out.push(`Freshet bench ${r.startedAt}${r.quick ? ' (--quick)' : ''}: ${r.machine.cpus} CPUs, Linux ${r.machine.kernel}, Bun ${r.machine.bun}, librdkafka ${r.machine.librdkafka ?? 'n/a'}; load average ${r.machine.loadAvg1mStart} at start, ${r.machine.loadAvg1mEnd} at end`);
+  if (!r.only) printMachine(r, out);
+  if (r.broker || r.startup) printBroker(r, out);
+  if (r.groups) printGroups(r.groups, out);
+  if (!r.only) printTargets(r, out);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+function printMachine(r: BenchResult, out: string[]): void {
   out.push('');
   out.push('Machine limits (same run)');
   const lim: Row[] = [];
@@ -191,7 +200,10 @@ export function printReport(r: BenchResult): void {
   cost.push(['produce floor = file append + TCP receive', fl(m.produceFloor), '', '', '']);
   cost.push(['fetch floor = TCP send + page-cache read', fl(m.fetchFloor), '', '', '']);
   out.push(table(cost, ['cost', 'CPU-s/GiB', 'split', 'throughput', 'bytes']));
+}
 
+function printBroker(r: BenchResult, out: string[]): void {
+  const m = machineCpu(r);
   const b = r.broker;
   const tcp = r.tcp?.mb_per_s ?? 0;
   const cd = commitDisk(r);
@@ -234,6 +246,10 @@ export function printReport(r: BenchResult): void {
   if (r.startup) {
     out.push(`startup --dev: first Metadata ${r.startup.samples.map((s) => s.firstMetadataMs.toFixed(1)).join(', ')} ms (median ${r.startup.firstMetadataMsMedian.toFixed(1)}); idle RSS median ${(r.startup.idleRssKiBMedian / 1024).toFixed(1)} MiB`);
   }
+}
+
+function printTargets(r: BenchResult, out: string[]): void {
+  const b = r.broker;
   out.push('');
   out.push('Targets');
   for (const t of evaluateTargets(r)) {
@@ -242,5 +258,33 @@ export function printReport(r: BenchResult): void {
     if (t.info) out.push(`  info  ${t.info}`);
   }
   if (!b) out.push('  (broker phases not run)');
-  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The consumer-group phase: informational (the issue sets no targets). */
+export function printGroups(g: GroupsFigures, out: string[]): void {
+  out.push('');
+  out.push(`Consumer groups (no --dev; ${g.client}; ${g.protocol}; ${g.members} members, ${g.partitions} partitions; group.initial.rebalance.delay.ms=${g.initialRebalanceDelayMs}, session.timeout.ms=${g.sessionTimeoutMs}, heartbeat.interval.ms=${g.heartbeatIntervalMs}). Informational, no targets.`);
+  const rows: Row[] = [];
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  const reb = (label: string, f: RebalanceFigure, limit: string, limitMs: number | null, note: string) => {
+    if (f.samplesMs.length === 0) return;
+    rows.push([label, `median ${ms(f.medianMs)} / max ${ms(f.maxMs)} (n=${f.samplesMs.length})`, limit, limitMs ? pctOf(f.medianMs, limitMs) : '', `${note}; samples ${f.samplesMs.map((x) => x.toFixed(0)).join(', ')} ms; rebalances seen ${f.rebalances.join(',')}`]);
+  };
+  reb('rebalance: 3 members subscribe at once', g.join, '', null, `last subscribe() to last assign of the final generation${g.firstJoinCreatesOffsetsTopic ? '; round 1 also creates __consumer_offsets' : ''}`);
+  reb('rebalance: 3rd member joins a stable 2', g.joinThird, `heartbeat ${g.heartbeatIntervalMs} ms`, g.heartbeatIntervalMs, 'its subscribe() to all 3 assigned; the 2 learn of it by heartbeat');
+  reb('rebalance: 1 of 3 leaves (close())', g.leave, `heartbeat ${g.heartbeatIntervalMs} ms`, g.heartbeatIntervalMs, `close() start to the 2 holding all ${g.partitions}; close() took ${g.closeMs.map((x) => x.toFixed(0)).join(', ')} ms`);
+  reb('rebalance: 1 of 3 SIGKILLed', g.kill, `session ${g.sessionTimeoutMs} ms`, g.sessionTimeoutMs, `kill to the 2 holding all ${g.partitions}; expiry at session.timeout.ms after the victim's last heartbeat, then up to a heartbeat for the 2 to notice: expect ${g.sessionTimeoutMs - g.heartbeatIntervalMs}-${g.sessionTimeoutMs + g.heartbeatIntervalMs} ms`);
+  const d = g.commitDisk;
+  const s = g.commitSync;
+  const a = g.commitAsync;
+  const fsyncRate = d ? `disk ${Math.round(d.fsyncsPerS)} fsync/s @${formatBytes(d.commitBytes)}` : '';
+  const perFsync = (c: number, f: number | null) => (f ? `${f} fdatasyncs, ${(c / f).toFixed(2)} commits/fsync` : 'fdatasyncs not counted');
+  const logB = (x: number | null) => (x === null ? '' : `; ${formatBytes(x)} of __consumer_offsets per commit`);
+  const diskCpuUs = d && d.commits > 0 ? (d.cpu.cpuS / d.commits) * 1e6 : null;
+  const cpu = (c: { brokerCpuS: number; seconds: number; brokerCpuUsPerCommit: number; client_cpu_s: number; othersCpuShare: number }) =>
+    `broker CPU ${(c.brokerCpuS / c.seconds).toFixed(2)} cores = ${c.brokerCpuUsPerCommit.toFixed(0)} µs/commit${diskCpuUs !== null ? ` (append+fdatasync alone ${diskCpuUs.toFixed(0)} µs)` : ''}, client ${(c.client_cpu_s / c.seconds).toFixed(2)}, others ${c.othersCpuShare.toFixed(2)} cores`;
+  rows.push([`OffsetCommit sync (${s.partitions} partitions)`, `${Math.round(s.commits_per_s)} commits/s`, fsyncRate, d ? pctOf(s.commits_per_s, d.fsyncsPerS) : '', `${perFsync(s.commits, s.fdatasyncs)}${logB(s.logBytesPerCommit)}; ${cpu(s)}${s.failed ? `; ${s.failed} failed: ${s.first_error}` : ''}`]);
+  rows.push([`OffsetCommit sync latency`, `p50 ${s.latency_ms.p50.toFixed(2)} / p99 ${s.latency_ms.p99.toFixed(2)} / p99.9 ${s.latency_ms.p999.toFixed(2)} ms`, d ? `fsync p50 ${d.fsyncMs.p50.toFixed(2)} / p99 ${d.fsyncMs.p99.toFixed(2)} ms` : '', d ? pctOf(s.latency_ms.p99, d.fsyncMs.p99) : '', `n=${s.latency_ms.n}; fraction = p99 / fsync p99`]);
+  rows.push([`OffsetCommit async (${a.window} in flight)`, `${Math.round(a.commits_per_s)} commits/s`, fsyncRate, d ? pctOf(a.commits_per_s, d.fsyncsPerS) : '', `${perFsync(a.commits, a.fdatasyncs)}${logB(a.logBytesPerCommit)}; ${cpu(a)}${a.failed ? `; ${a.failed} failed: ${a.first_error}` : ''}`]);
+  out.push(table(rows, ['figure', 'value', 'limit', 'fraction', 'note']));
 }

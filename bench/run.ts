@@ -10,6 +10,8 @@
 //                      disk limit is measured on this filesystem, as the broker's data dir is
 //   --no-strace        do not count the broker's fdatasync calls with strace
 //   --keep             keep the data root (broker logs are in it)
+//   --only groups      only the consumer-group phase (rebalance times, commits/s and the fsync
+//                      rate at the commit size); no other machine limits or broker phases
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,8 +23,12 @@ import { measureStartup, type StartupSample } from './metadata-probe.ts';
 import { median, KiB, MiB } from './stats.ts';
 import { loadAverage1m } from './proc.ts';
 import { printReport, evaluateTargets } from './report.ts';
+import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.ts';
 
-type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean };
+const PHASES = ['groups'] as const;
+type Phase = (typeof PHASES)[number];
+
+type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -32,6 +38,7 @@ function parseOptions(argv: string[]): Options {
     dataRoot: null,
     strace: true,
     keep: false,
+    only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -41,6 +48,11 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--bin') o.bin = path.resolve(argv[++i] ?? '');
     else if (a === '--data-root') o.dataRoot = path.resolve(argv[++i] ?? '');
+    else if (a === '--only') {
+      const p = argv[++i] ?? '';
+      if (!(PHASES as readonly string[]).includes(p)) throw new Error(`bench: --only takes one of: ${PHASES.join(', ')}`);
+      o.only = p as Phase;
+    }
     else throw new Error(`bench: unknown option ${a} (see the header of bench/run.ts)`);
   }
   return o;
@@ -60,10 +72,10 @@ export type TcpResult = {
 /** Commit sizes the broker sees: one 16 KiB batch, librdkafka's typical batches, 1 MiB. */
 const DISK_COMMIT_SIZES = [16 * KiB, 64 * KiB, MiB];
 
-function sizesFor(quick: boolean): PhaseSizes & { diskSeconds: number; tcpBytes: number; startupRepeats: number } {
+function sizesFor(quick: boolean): PhaseSizes & { diskSeconds: number; tcpBytes: number; startupRepeats: number; groups: GroupsSizes } {
   return quick
-    ? { diskSeconds: 1, tcpBytes: 1e9, startupRepeats: 3, records: 150_000, produceSecondsMax: 8, latencySeconds: 5 }
-    : { diskSeconds: 4, tcpBytes: 4e9, startupRepeats: 5, records: 1_000_000, produceSecondsMax: 40, latencySeconds: 20 };
+    ? { diskSeconds: 1, tcpBytes: 1e9, startupRepeats: 3, records: 150_000, produceSecondsMax: 8, latencySeconds: 5, groups: { repeats: 3, killRepeats: 1, commitSeconds: 2, diskSeconds: 1 } }
+    : { diskSeconds: 4, tcpBytes: 4e9, startupRepeats: 5, records: 1_000_000, produceSecondsMax: 40, latencySeconds: 20, groups: { repeats: 5, killRepeats: 3, commitSeconds: 5, diskSeconds: 4 } };
 }
 
 function log(msg: string): void {
@@ -87,17 +99,18 @@ async function main(): Promise<void> {
   const tools = compileTools(toolDir, prereqs);
   const librdkafka = tools.rdkafkaBench ? (await runJson<{ librdkafka: string }>([tools.rdkafkaBench, 'version'], 10_000)).librdkafka : null;
 
+  const full = opts.only === null;
   try {
     // 1. The machine's limits.
     const disk: DiskResult[] = [];
-    for (const size of DISK_COMMIT_SIZES) {
+    for (const size of full ? DISK_COMMIT_SIZES : []) {
       log(`disk: append + fdatasync per ${size} B commit for ${sizes.diskSeconds} s`);
       disk.push(await measureAppendFsync(dataRoot, size, sizes.diskSeconds));
     }
-    log('file I/O CPU: buffered append of 1 GiB in 1 MiB writeSync calls (no fsync), then a warm-cache readSync pass');
-    const bufferedIo = measureBufferedAppend(dataRoot);
+    if (full) log('file I/O CPU: buffered append of 1 GiB in 1 MiB writeSync calls (no fsync), then a warm-cache readSync pass');
+    const bufferedIo = full ? measureBufferedAppend(dataRoot) : null;
     let tcp: TcpResult | null = null;
-    if (tools.tcpPair) {
+    if (tools.tcpPair && full) {
       log(`loopback TCP: one stream, ${sizes.tcpBytes / 1e9} GB`);
       tcp = await runJson<TcpResult>([tools.tcpPair, String(sizes.tcpBytes), String(64 * KiB)], 120_000);
     }
@@ -106,8 +119,9 @@ async function main(): Promise<void> {
     let startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null = null;
     let broker: BrokerFigures | null = null;
     let commitDisk: DiskResult | null = null;
-    if (!opts.machineOnly) {
-      if (!fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
+    let groups: GroupsFigures | null = null;
+    if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
+    if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
       for (let i = 0; i < sizes.startupRepeats; i++) {
         log(`startup --dev #${i + 1}: spawn to first Metadata answer, RSS after 1 s`);
@@ -139,10 +153,18 @@ async function main(): Promise<void> {
         log(`no librdkafka driver: skipping produce/consume phases (${INSTALL_HINT})`);
       }
     }
+    if (!opts.machineOnly && (full || opts.only === 'groups')) {
+      if (tools.rdkafkaBench) {
+        groups = await runGroupsPhase({ bin: opts.bin, driver: tools.rdkafkaBench, dataRoot, strace: opts.strace && prereqs.strace, sizes: sizes.groups, log }, librdkafka);
+      } else {
+        log(`no librdkafka driver: skipping the groups phase (${INSTALL_HINT})`);
+      }
+    }
 
     const result = {
       startedAt: startedAt.toISOString(),
       quick: opts.quick,
+      only: opts.only,
       machine: { cpus: os.cpus().length, kernel: os.release(), bun: Bun.version, librdkafka, strace: opts.strace && prereqs.strace, loadAvg1mStart, loadAvg1mEnd: loadAverage1m() },
       disk,
       commitDisk,
@@ -150,6 +172,7 @@ async function main(): Promise<void> {
       tcp,
       startup,
       broker,
+      groups,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -169,6 +192,8 @@ async function main(): Promise<void> {
 export type BenchResult = {
   startedAt: string;
   quick: boolean;
+  /** the one phase run (--only), or null for a full run */
+  only: string | null;
   machine: { cpus: number; kernel: string; bun: string; librdkafka: string | null; strace: boolean; loadAvg1mStart: number; loadAvg1mEnd: number };
   disk: DiskResult[];
   commitDisk: DiskResult | null;
@@ -176,6 +201,7 @@ export type BenchResult = {
   tcp: TcpResult | null;
   startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null;
   broker: BrokerFigures | null;
+  groups: GroupsFigures | null;
 };
 
 if (import.meta.main) {
