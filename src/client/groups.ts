@@ -10,7 +10,7 @@ import { ListGroups } from '../protocol/messages/16-list-groups.ts';
 import { OffsetCommit } from '../protocol/messages/08-offset-commit.ts';
 import { OffsetDelete } from '../protocol/messages/47-offset-delete.ts';
 import { OffsetFetch } from '../protocol/messages/09-offset-fetch.ts';
-import { type Assignment, CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, type Subscription, type Versioned } from './consumer-protocol.ts';
+import { type Assignment, CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, type Subscription, type Versioned } from '../protocol/consumer-protocol.ts';
 import type { ClientCore } from './core.ts';
 import { type KafkaErr, kafkaErr } from './errors.ts';
 

@@ -10,7 +10,7 @@
 
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Cancel } from './scheduler.ts';
-import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from './consumer-protocol.ts';
+import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from '../protocol/consumer-protocol.ts';
 import type { Group } from './group.ts';
 import type { GroupMetadataValueData } from './records.ts';
 

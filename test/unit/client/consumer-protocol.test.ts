@@ -4,7 +4,7 @@ import {
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from '../../../src/client/consumer-protocol.ts';
+} from '../../../src/protocol/consumer-protocol.ts';
 import { DecodeError } from '../../../src/protocol/primitives.ts';
 
 /** Bytes written out by hand in Kafka's layout: int16 version, then the v0 fields. */

@@ -10,8 +10,8 @@
 // Kafka reads a version newer than it knows with the newest format it knows (later versions
 // may only append fields), and so do we.
 
-import { DecodeError, Reader, Writer } from '../protocol/primitives.ts';
-import { array, bytes, decoderFor, encoderFor, int32, string, struct, type StructDef } from '../protocol/schema.ts';
+import { DecodeError, Reader, Writer } from './primitives.ts';
+import { array, bytes, decoderFor, encoderFor, int32, string, struct, type StructDef } from './schema.ts';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 /** Newest version of both payloads that we know. */
@@ -69,4 +69,14 @@ export function encodeAssignment(a: Partial<Assignment> & Pick<Assignment, 'assi
   w.int16(version);
   encoderFor(ConsumerProtocolAssignment, version, false)(w, a);
   return w.bytes().slice();
+}
+
+/** The subscribed topics of member metadata, or null if it is not a consumer subscription. */
+export function subscriptionTopics(metadata: Uint8Array): string[] | null {
+  try {
+    return decodeSubscription(metadata)?.topics ?? null;
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
 }
