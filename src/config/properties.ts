@@ -282,6 +282,9 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, min: 1, doc: 'how long committed offsets of an empty group are kept' },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600_000, min: 1, doc: 'how often expired committed offsets are removed' },
   { name: 'offset.metadata.max.bytes', type: 'int', default: 4096, min: 0, doc: 'the largest metadata string of a committed offset' },
+  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, min: 1, doc: 'KIP-848 consumer groups: how often members heartbeat' },
+  { name: 'group.consumer.session.timeout.ms', type: 'int', default: 45_000, min: 1, doc: 'KIP-848 consumer groups: a member silent this long is removed' },
+  { name: 'group.consumer.max.size', type: 'int', default: 1000, min: 1, doc: 'KIP-848 consumer groups: members per group (Kafka: unlimited; Freshet bounds it)' },
 ];
 
 export const BROKER_PROPERTY_BY_NAME = new Map(BROKER_PROPERTIES.map((d) => [d.name, d]));

@@ -17,6 +17,12 @@ export interface GroupConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes: else OFFSET_METADATA_TOO_LARGE. */
   offsetMetadataMaxBytes: number;
+  /** group.consumer.heartbeat.interval.ms: KIP-848 members heartbeat this often. */
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.session.timeout.ms: a KIP-848 member silent this long is fenced. */
+  consumerSessionTimeoutMs: number;
+  /** group.consumer.max.size: members of one KIP-848 group; else GROUP_MAX_SIZE_REACHED. */
+  consumerMaxSize: number;
 }
 
 /** Groups one node coordinates; a new group beyond it is refused (COORDINATOR_NOT_AVAILABLE). */
@@ -52,6 +58,9 @@ export function groupConfigOf(c: NodeConfig): GroupConfig {
     offsetsRetentionMs: intProp(c, 'offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: intProp(c, 'offsets.retention.check.interval.ms'),
     offsetMetadataMaxBytes: intProp(c, 'offset.metadata.max.bytes'),
+    consumerHeartbeatIntervalMs: intProp(c, 'group.consumer.heartbeat.interval.ms'),
+    consumerSessionTimeoutMs: intProp(c, 'group.consumer.session.timeout.ms'),
+    consumerMaxSize: intProp(c, 'group.consumer.max.size'),
   };
 }
 
@@ -64,4 +73,7 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerMaxSize: 1000,
 };

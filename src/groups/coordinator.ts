@@ -12,6 +12,8 @@ import { type JoinRequest, joinClassicGroup, validateJoin } from './classic-join
 import { type HeartbeatRequest, type LeavingMember, type SyncRequest, heartbeatClassicGroup, leaveClassicGroup, syncClassicGroup } from './classic-members.ts';
 import type { ClassicContext } from './classic-rebalance.ts';
 import { GROUPS_PER_NODE_MAX, type GroupConfig } from './config.ts';
+import { ConsumerGroup } from './consumer-group.ts';
+import { ConsumerGroups } from './consumer-groups.ts';
 import type { Group, GroupType } from './group.ts';
 import { loadState, type RecordLoader } from './load.ts';
 import { OffsetStore } from './offsets.ts';
@@ -67,6 +69,8 @@ export class GroupCoordinator {
   readonly offsets = new OffsetStore();
   readonly writer: StateWriter;
   readonly classic: ClassicContext;
+  /** KIP-848 consumer groups (ConsumerGroupHeartbeat/Describe); registers its record loaders. */
+  readonly consumer: ConsumerGroups;
   private readonly loaders = new Map<number, RecordLoader>();
   private retentionCancel: Cancel | null = null;
   private closed = false;
@@ -81,6 +85,7 @@ export class GroupCoordinator {
       storeGroup: (g) => this.storeGroup(g),
       isLive: (g) => this.groups.get(g.groupId) === g,
     };
+    this.consumer = new ConsumerGroups(this);
   }
 
   get config(): GroupConfig {
@@ -117,7 +122,15 @@ export class GroupCoordinator {
 
   /** The classic group of an id, created Empty if absent; an error code when it cannot be. */
   classicGroup(groupId: string, create: boolean): ClassicGroup | number {
-    const g = this.groups.get(groupId);
+    let g = this.groups.get(groupId);
+    // Kafka replaces an Empty consumer group by a classic group on a join (offsets stay); one
+    // with members answers INCONSISTENT_GROUP_PROTOCOL (no online migration between protocols).
+    if (g instanceof ConsumerGroup && create && g.isEmpty()) {
+      void this.write(groupId, this.consumer.tombstones(g), () => {});
+      g.markDead();
+      this.groups.delete(groupId);
+      g = undefined;
+    }
     if (g !== undefined) return g instanceof ClassicGroup ? g : ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     if (!create) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (this.groups.size >= GROUPS_PER_NODE_MAX) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -215,7 +228,8 @@ export class GroupCoordinator {
     g.markDead();
     this.groups.delete(g.groupId);
     const records: StateRecord[] = this.offsets.refsOf(g.groupId).map((r) => ({ key: offsetCommitKey(g.groupId, r.topic, r.partition), value: null }));
-    records.push({ key: groupMetadataKey(g.groupId), value: null });
+    if (g instanceof ConsumerGroup) records.push(...this.consumer.tombstones(g));
+    else records.push({ key: groupMetadataKey(g.groupId), value: null });
     return this.write(g.groupId, records, () => this.offsets.deleteGroup(g.groupId));
   }
 
@@ -254,6 +268,7 @@ export class GroupCoordinator {
   close(): void {
     this.closed = true;
     this.retentionCancel?.();
+    this.consumer.close();
     for (const g of this.groups.values()) {
       if (!(g instanceof ClassicGroup)) continue;
       g.joinTimer?.();

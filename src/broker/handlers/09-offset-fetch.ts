@@ -1,7 +1,8 @@
 // OffsetFetch (9) v1-10: committed offsets of a group (v8+: of several groups, KIP-709).
 // Null topics (v2+) means every committed partition. Partitions never committed answer offset
 // -1 with no error. requireStable (v7, KIP-447) waits on pending transactional commits: there
-// are none until transactions exist, so it changes nothing. v10 names topics by id.
+// are none until transactions exist, so it changes nothing. v10 names topics by id. v9+ carries
+// the member id and epoch of a KIP-848 member (UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH).
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetFetch } from '../../protocol/messages/index.ts';
@@ -28,6 +29,9 @@ export default handler(OffsetFetch, (ctx, req) => {
       const wanted: Wanted = g.topics === null
         ? null
         : g.topics.map((t) => ({ name: byId ? (broker.topics.getById(t.topicId)?.name ?? '') : t.name, partitions: t.partitionIndexes }));
+      // v9+ (KIP-848): a consumer group's member must name itself with its current epoch.
+      const memberError = ctx.apiVersion >= 9 ? broker.groups.consumer.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
+      if (memberError !== ErrorCode.NONE) return { groupId: g.groupId, errorCode: memberError, topics: [] };
       const fetched = fetchGroup(broker, g.groupId, wanted);
       return {
         groupId: g.groupId,

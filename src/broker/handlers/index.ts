@@ -31,6 +31,8 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import offsetDelete from './47-offset-delete.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
+import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts';
+import consumerGroupDescribe from './69-consumer-group-describe.ts';
 
 export const HANDLERS: readonly AnyHandler[] = [
   produce,
@@ -62,4 +64,6 @@ export const HANDLERS: readonly AnyHandler[] = [
   offsetDelete,
   describeCluster,
   describeProducers,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ].sort((a, b) => a.api.apiKey - b.api.apiKey);
