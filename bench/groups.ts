@@ -12,7 +12,13 @@
 //               last subscribe() to the last assign callback of the rebalance in which the 3
 //               members' assignments cover all 6 partitions (eager protocol: every rebalance
 //               revokes everything and assigns afresh, so "final" = no later event within a
-//               quiet period)
+//               quiet period). With no initial delay the result is bimodal: ~10 ms when the 3
+//               JoinGroups land in one generation; ~2 s when the first member's generation
+//               completes alone, its SyncGroup gets REBALANCE_IN_PROGRESS and librdkafka waits
+//               for its next join interval before rejoining (seen with debug=cgrp)
+//   join (default delay)  the same on a broker left at group.initial.rebalance.delay.ms=3000:
+//               ~6 s, as in Kafka, because the 2nd and 3rd members arriving during the first
+//               delay extend it by another one
 //   leave       one member's consumer_close() (LeaveGroup): from its start to the 2 survivors
 //               holding all 6 partitions
 //   join3rd     a new third member subscribes to the stable group of 2: to all 3 assigned again
@@ -36,7 +42,7 @@ import { runJson } from './native.ts';
 import { cpuSeconds, machineBusySeconds } from './proc.ts';
 import { median, type Percentiles } from './stats.ts';
 
-export type GroupsSizes = { repeats: number; killRepeats: number; commitSeconds: number; diskSeconds: number };
+export type GroupsSizes = { repeats: number; killRepeats: number; defaultDelayRepeats: number; commitSeconds: number; diskSeconds: number };
 
 type GroupsContext = {
   bin: string;
@@ -53,6 +59,8 @@ const MEMBERS = 3;
 const SESSION_TIMEOUT_MS = 6000; // the broker's group.min.session.timeout.ms
 const HEARTBEAT_MS = 1000;
 const INITIAL_REBALANCE_DELAY_MS = 0;
+/** What the broker uses without --dev and without a setting (Kafka's default). */
+const KAFKA_DEFAULT_INITIAL_DELAY_MS = 3000;
 const ASYNC_WINDOW = 64;
 /** No member event for this long after the partitions are covered: the rebalance was the last. */
 const QUIET_MS = 2 * HEARTBEAT_MS + 500;
@@ -230,6 +238,9 @@ export type GroupsFigures = {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   join: RebalanceFigure;
+  /** the same join on a broker left at the default group.initial.rebalance.delay.ms */
+  joinDefaultDelay: RebalanceFigure;
+  defaultInitialRebalanceDelayMs: number;
   leave: RebalanceFigure;
   /** round 1 ran on a fresh broker: its first group write created __consumer_offsets */
   firstJoinCreatesOffsetsTopic: boolean;
@@ -267,8 +278,29 @@ function offsetsLogBytes(dataDir: string): number {
   return n;
 }
 
-function brokerSettings(): Record<string, string> {
-  return { 'num.partitions': String(PARTITIONS), 'group.initial.rebalance.delay.ms': String(INITIAL_REBALANCE_DELAY_MS) };
+function brokerSettings(initialDelayMs: number | null = INITIAL_REBALANCE_DELAY_MS): Record<string, string> {
+  const s: Record<string, string> = { 'num.partitions': String(PARTITIONS) };
+  if (initialDelayMs !== null) s['group.initial.rebalance.delay.ms'] = String(initialDelayMs);
+  return s;
+}
+
+/** Only the "3 members subscribe at once" rounds, on a broker with the default initial delay. */
+async function joinRounds(ctx: GroupsContext, b: RunningBroker, rounds: number): Promise<RebalanceFigure> {
+  const join: Settled[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const members: Member[] = [];
+    try {
+      for (let i = 0; i < MEMBERS; i++) members.push(await spawnReady(ctx, b, `bench-group-default-delay-${r}`, `m${i}`));
+      for (const m of members) m.send('subscribe');
+      const subs = await Promise.all(members.map((m) => m.waitFor('subscribe', 5000)));
+      const j = await settle(members, Math.max(...subs.map((e) => e.t)), 30_000);
+      join.push(j);
+      ctx.log(`  #${r + 1}: join ${j.ms.toFixed(0)} ms (split ${j.split.join('/')})`);
+    } finally {
+      await Promise.all(members.map((m) => m.stop()));
+    }
+  }
+  return figure(join);
 }
 
 async function createTopic(ctx: GroupsContext, b: RunningBroker): Promise<void> {
@@ -367,6 +399,18 @@ export async function runGroupsPhase(ctx: GroupsContext, librdkafka: string | nu
     }
   })();
 
+  ctx.log(`groups: 3 members subscribe at once with the default group.initial.rebalance.delay.ms (${KAFKA_DEFAULT_INITIAL_DELAY_MS}), ${ctx.sizes.defaultDelayRepeats} rounds`);
+  const joinDefaultDelay = await (async () => {
+    const dataDir = freshDir(ctx.dataRoot, 'groups-default-delay');
+    const b = await startBroker({ bin: ctx.bin, dataDir, dev: false, settings: brokerSettings(null), logFile: path.join(ctx.dataRoot, 'groups-default-delay.log') });
+    try {
+      await createTopic(ctx, b);
+      return await joinRounds(ctx, b, ctx.sizes.defaultDelayRepeats);
+    } finally {
+      await b.stop();
+    }
+  })();
+
   ctx.log(`groups: OffsetCommit of ${PARTITIONS} partitions, sync for ${ctx.sizes.commitSeconds} s, then async (${ASYNC_WINDOW} in flight)${ctx.strace ? ', fdatasyncs counted with strace' : ''}`);
   const dataDir = freshDir(ctx.dataRoot, 'groups-commit');
   const traceFile = ctx.strace ? path.join(ctx.dataRoot, 'groups-commit.strace') : null;
@@ -406,6 +450,8 @@ export async function runGroupsPhase(ctx: GroupsContext, librdkafka: string | nu
     heartbeatIntervalMs: HEARTBEAT_MS,
     firstJoinCreatesOffsetsTopic: true,
     ...rebalance,
+    joinDefaultDelay,
+    defaultInitialRebalanceDelayMs: KAFKA_DEFAULT_INITIAL_DELAY_MS,
     commitSync,
     commitAsync,
     commitDisk,

@@ -19,7 +19,7 @@
  *            Assigns all partitions from the beginning (legacy per-partition consumer, so no
  *            group coordinator is involved), reads N records; reports MB/s from the first
  *            message to the last.
- *   group    --group G --partitions P [--session-timeout-ms S] [--heartbeat-ms H]
+ *   group    --group G --partitions P [--session-timeout-ms S] [--heartbeat-ms H] [--debug CONTEXTS]
  *            One member of consumer group G on topic T (which must exist with P partitions),
  *            driven line by line on stdin; prints one JSON event per line on stdout, each with
  *            "t" = CLOCK_MONOTONIC in ns (comparable across processes):
@@ -63,7 +63,7 @@
 typedef struct {
   const char *mode, *brokers, *topic;
   long records, size, batch_size, partitions, linger_ms;
-  const char *acks, *group;
+  const char *acks, *group, *debug;
   double rate, max_seconds;
   long session_timeout_ms, heartbeat_ms;
 } args_t;
@@ -446,6 +446,7 @@ static int run_group(const args_t *a) {
   set_conf(conf, "session.timeout.ms", buf);
   snprintf(buf, sizeof buf, "%ld", a->heartbeat_ms);
   set_conf(conf, "heartbeat.interval.ms", buf);
+  if (a->debug) set_conf(conf, "debug", a->debug);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
   rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -514,7 +515,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   args_t a = {.brokers = "127.0.0.1:9092", .topic = "bench", .records = 100000, .size = 1024, .acks = "1",
               .linger_ms = 5, .batch_size = 1000000, .partitions = 1, .rate = 0, .max_seconds = 120,
-              .group = NULL, .session_timeout_ms = 6000, .heartbeat_ms = 1000};
+              .group = NULL, .debug = NULL, .session_timeout_ms = 6000, .heartbeat_ms = 1000};
   if (argc < 2) usage();
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -532,6 +533,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--group")) a.group = v;
     else if (!strcmp(k, "--session-timeout-ms")) a.session_timeout_ms = atol(v);
     else if (!strcmp(k, "--heartbeat-ms")) a.heartbeat_ms = atol(v);
+    else if (!strcmp(k, "--debug")) a.debug = v;
     else usage();
   }
   if (a.records < 1 || a.records > RECORDS_MAX || a.size < 1 || a.partitions < 1 || a.partitions > PARTITIONS_MAX)

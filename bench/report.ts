@@ -268,9 +268,10 @@ export function printGroups(g: GroupsFigures, out: string[]): void {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   const reb = (label: string, f: RebalanceFigure, limit: string, limitMs: number | null, note: string) => {
     if (f.samplesMs.length === 0) return;
-    rows.push([label, `median ${ms(f.medianMs)} / max ${ms(f.maxMs)} (n=${f.samplesMs.length})`, limit, limitMs ? pctOf(f.medianMs, limitMs) : '', `${note}; samples ${f.samplesMs.map((x) => x.toFixed(0)).join(', ')} ms; rebalances seen ${f.rebalances.join(',')}`]);
+    rows.push([label, `median ${ms(f.medianMs)} / max ${ms(f.maxMs)} (n=${f.samplesMs.length})`, limit, limitMs ? pctOf(f.medianMs, limitMs) : '', `${note}; samples ${f.samplesMs.map((x) => x.toFixed(0)).join(', ')} ms; assign callbacks per member ${f.rebalances.join(',')}`]);
   };
   reb('rebalance: 3 members subscribe at once', g.join, '', null, `last subscribe() to last assign of the final generation${g.firstJoinCreatesOffsetsTopic ? '; round 1 also creates __consumer_offsets' : ''}`);
+  reb(`rebalance: 3 subscribe, default delay`, g.joinDefaultDelay, `2x initial delay ${2 * g.defaultInitialRebalanceDelayMs} ms`, 2 * g.defaultInitialRebalanceDelayMs, `group.initial.rebalance.delay.ms left at ${g.defaultInitialRebalanceDelayMs}: members arriving during the delay extend it by another delay (Kafka's InitialDelayedJoin), so ~2x; round 1 also creates __consumer_offsets`);
   reb('rebalance: 3rd member joins a stable 2', g.joinThird, `heartbeat ${g.heartbeatIntervalMs} ms`, g.heartbeatIntervalMs, 'its subscribe() to all 3 assigned; the 2 learn of it by heartbeat');
   reb('rebalance: 1 of 3 leaves (close())', g.leave, `heartbeat ${g.heartbeatIntervalMs} ms`, g.heartbeatIntervalMs, `close() start to the 2 holding all ${g.partitions}; close() took ${g.closeMs.map((x) => x.toFixed(0)).join(', ')} ms`);
   reb('rebalance: 1 of 3 SIGKILLed', g.kill, `session ${g.sessionTimeoutMs} ms`, g.sessionTimeoutMs, `kill to the 2 holding all ${g.partitions}; expiry at session.timeout.ms after the victim's last heartbeat, then up to a heartbeat for the 2 to notice: expect ${g.sessionTimeoutMs - g.heartbeatIntervalMs}-${g.sessionTimeoutMs + g.heartbeatIntervalMs} ms`);

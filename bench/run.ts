@@ -74,8 +74,8 @@ const DISK_COMMIT_SIZES = [16 * KiB, 64 * KiB, MiB];
 
 function sizesFor(quick: boolean): PhaseSizes & { diskSeconds: number; tcpBytes: number; startupRepeats: number; groups: GroupsSizes } {
   return quick
-    ? { diskSeconds: 1, tcpBytes: 1e9, startupRepeats: 3, records: 150_000, produceSecondsMax: 8, latencySeconds: 5, groups: { repeats: 3, killRepeats: 1, commitSeconds: 2, diskSeconds: 1 } }
-    : { diskSeconds: 4, tcpBytes: 4e9, startupRepeats: 5, records: 1_000_000, produceSecondsMax: 40, latencySeconds: 20, groups: { repeats: 5, killRepeats: 3, commitSeconds: 5, diskSeconds: 4 } };
+    ? { diskSeconds: 1, tcpBytes: 1e9, startupRepeats: 3, records: 150_000, produceSecondsMax: 8, latencySeconds: 5, groups: { repeats: 3, killRepeats: 1, defaultDelayRepeats: 1, commitSeconds: 2, diskSeconds: 1 } }
+    : { diskSeconds: 4, tcpBytes: 4e9, startupRepeats: 5, records: 1_000_000, produceSecondsMax: 40, latencySeconds: 20, groups: { repeats: 5, killRepeats: 3, defaultDelayRepeats: 3, commitSeconds: 5, diskSeconds: 4 } };
 }
 
 function log(msg: string): void {
