@@ -42,8 +42,6 @@ import {
 } from './consumer-target.ts';
 import type { StateRecord } from './records.ts';
 
-/** Kafka's INVALID_REGULAR_EXPRESSION (KIP-848, Kafka 4.0); not in the shared table yet. */
-export const INVALID_REGULAR_EXPRESSION = 128;
 /** From ConsumerGroupHeartbeat v1 the client generates its member id (KIP-1082). */
 const CONSUMER_GENERATED_MEMBER_ID_REQUIRED_VERSION = 1;
 
@@ -129,7 +127,7 @@ export function validateHeartbeat(req: ConsumerHeartbeatRequest): ConsumerHeartb
   if (req.subscribedTopicRegex !== null) {
     if (req.subscribedTopicRegex.length > SUBSCRIBED_REGEX_CHARS_MAX) return invalid(`SubscribedTopicRegex is longer than ${SUBSCRIBED_REGEX_CHARS_MAX} characters.`);
     const re = compileTopicRegex(req.subscribedTopicRegex);
-    if (typeof re === 'string') return fail(INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression: ${re}.`);
+    if (typeof re === 'string') return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression: ${re}.`);
   }
   return null;
 }

@@ -5,7 +5,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { MemberState } from '../../../src/groups/consumer-group.ts';
-import { INVALID_REGULAR_EXPRESSION } from '../../../src/groups/consumer-heartbeat.ts';
 import { sim } from './helpers.ts';
 import { consumerGroup, converge, FakeTopics, hbReq, SimMember } from './consumer-sim.ts';
 
@@ -67,7 +66,7 @@ describe('joining', () => {
     const unsupported = await hb({ serverAssignor: 'sticky' });
     expect(unsupported.errorCode).toBe(ErrorCode.UNSUPPORTED_ASSIGNOR);
     expect(unsupported.errorMessage).toBe('ServerAssignor sticky is not supported. Supported assignors: uniform, range.');
-    expect((await hb({ subscribedTopicRegex: 'a(' })).errorCode).toBe(INVALID_REGULAR_EXPRESSION);
+    expect((await hb({ subscribedTopicRegex: 'a(' })).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     expect((await hb({ memberEpoch: 3 })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
