@@ -147,7 +147,7 @@ export class ClassicGroup implements Group {
   }
 
   /** Kafka's ClassicGroup.validateOffsetCommit. */
-  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number): number {
+  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number, _apiVersion: number): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // A commit outside group management (generation -1): only into a group without members.
     if (generation < 0 && this.state === 'Empty') return ErrorCode.NONE;

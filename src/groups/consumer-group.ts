@@ -16,6 +16,8 @@ import { type Assignment, type ConsumerRecord, EMPTY_ASSIGNMENT, type MemberAssi
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2, UNKNOWN: 127 } as const;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
+/** The first OffsetCommit version carrying a member epoch (KIP-848); members must use it or later. */
+export const OFFSET_COMMIT_MEMBER_EPOCH_VERSION = 9;
 
 export interface ConsumerMember extends MemberSubscription, MemberAssignmentState {
   readonly memberId: string;
@@ -142,9 +144,13 @@ export class ConsumerGroup implements Group {
   }
 
   /** Kafka's ConsumerGroup.validateOffsetCommit (the OffsetCommit v9+ member epoch rule). */
-  validateOffsetCommit(memberId: string, _groupInstanceId: string | null, memberEpoch: number): number {
+  validateOffsetCommit(memberId: string, _groupInstanceId: string | null, memberEpoch: number, apiVersion: number): number {
     // Epoch -1: an admin client or a consumer outside group management; only on an empty group.
     if (memberEpoch < 0 && this.members.size === 0) return ErrorCode.NONE;
+    // Only v9+ carries a member epoch: older versions from a member of the consumer protocol are
+    // refused, after the member id check, as Kafka does (its members of the classic protocol,
+    // online migration, may use any version; there are none here, nor TxnOffsetCommit).
+    if (this.members.has(memberId) && apiVersion < OFFSET_COMMIT_MEMBER_EPOCH_VERSION) return ErrorCode.UNSUPPORTED_VERSION;
     return this.validateMember(memberId, memberEpoch);
   }
 

@@ -21,9 +21,10 @@ export interface Group {
   stateTimestampMs(): number;
   /**
    * OffsetCommit from this member: an error code or NONE. `generation` is the classic
-   * generation or the KIP-848 member epoch (OffsetCommit v9+).
+   * generation or the KIP-848 member epoch (OffsetCommit v9+); `apiVersion` is the request's
+   * OffsetCommit version (a KIP-848 member must commit with v9+).
    */
-  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number): number;
+  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number, apiVersion: number): number;
   /** Topics its members subscribe to (OffsetDelete); null when not known (non-consumer protocol). */
   subscribedTopics(): ReadonlySet<string> | null;
   /** Called once when the group is deleted or expires: answer waiters, cancel timers. */

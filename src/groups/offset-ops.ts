@@ -16,6 +16,8 @@ export interface CommitRequest {
   groupInstanceId: string | null;
   /** Classic generation, or -1 for a commit outside group management. */
   generationIdOrMemberEpoch: number;
+  /** The OffsetCommit request version (KIP-848 members must use v9+). */
+  apiVersion: number;
   offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
 }
 
@@ -29,7 +31,7 @@ export async function commitOffsets(c: GroupCoordinator, req: CommitRequest): Pr
     if (typeof created === 'number') return all(created);
     g = created;
   }
-  const err = g.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch);
+  const err = g.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, req.apiVersion);
   if (err !== ErrorCode.NONE) return all(err);
   if (g instanceof ClassicGroup) {
     // A commit is a sign of life (Kafka renews the session on it).

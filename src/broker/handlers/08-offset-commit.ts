@@ -33,6 +33,7 @@ export default handler(OffsetCommit, async (ctx, req) => {
     memberId: req.memberId,
     groupInstanceId: req.groupInstanceId,
     generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
+    apiVersion: ctx.apiVersion,
     offsets,
   });
   return {

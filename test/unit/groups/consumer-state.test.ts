@@ -101,7 +101,7 @@ describe('committed offsets', () => {
     const { s, ms } = setup();
     await converge(s, ms);
     const commit = (memberId: string, epoch: number) =>
-      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, offsets: [{ topic: 't', partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
+      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion: 9, offsets: [{ topic: 't', partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
     expect(await commit('member-1', ms[0].epoch - 1)).toEqual([ErrorCode.STALE_MEMBER_EPOCH]);
     expect(await commit('nobody', ms[0].epoch)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(await commit('', -1)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
@@ -115,6 +115,22 @@ describe('committed offsets', () => {
     // Once the group is empty, an admin commit (epoch -1) is accepted.
     for (const m of ms) await m.leave();
     expect(await commit('', -1)).toEqual([ErrorCode.NONE]);
+  });
+
+  test('OffsetCommit below v9 from a member: UNSUPPORTED_VERSION (only v9+ carries the member epoch); an admin commit to an empty group may use any version', async () => {
+    const { s, ms } = setup();
+    await converge(s, ms);
+    const commit = (memberId: string, epoch: number, apiVersion: number) =>
+      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion, offsets: [{ topic: 't', partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
+    for (const v of [2, 8]) expect(await commit('member-1', ms[0].epoch, v)).toEqual([ErrorCode.UNSUPPORTED_VERSION]);
+    // Kafka checks the member id first, the version next, the epoch last.
+    expect(await commit('nobody', ms[0].epoch, 8)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await commit('', -1, 8)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await commit('member-1', ms[0].epoch - 1, 8)).toEqual([ErrorCode.UNSUPPORTED_VERSION]);
+    expect(s.c.fetchOffsets('g', null)).toEqual([]);
+    expect(await commit('member-1', ms[0].epoch, 9)).toEqual([ErrorCode.NONE]);
+    for (const m of ms) await m.leave();
+    expect(await commit('', -1, 2)).toEqual([ErrorCode.NONE]);
   });
 });
 
@@ -137,7 +153,7 @@ describe('one group id space with the classic protocol', () => {
     await classicJoin(s, 'classic');
     const res = await s.c.consumer.heartbeat(hbReq('classic', { memberId: 'x' }), topics);
     expect([res.errorCode, res.errorMessage]).toEqual([ErrorCode.GROUP_ID_NOT_FOUND, 'Group classic is not a consumer group.']);
-    await s.c.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, offsets: [{ topic: 't', partition: 1, offset: 7, leaderEpoch: -1, metadata: '' }] });
+    await s.c.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic: 't', partition: 1, offset: 7, leaderEpoch: -1, metadata: '' }] });
     expect(s.c.groups.get('g')).toBeInstanceOf(ClassicGroup);
     const m = new SimMember(s, topics, 'g', 'm1');
     expect((await m.heartbeat()).errorCode).toBe(ErrorCode.NONE);

@@ -22,6 +22,7 @@ const commit = (groupId: string, offset: number, o: { memberId?: string; generat
   memberId: o.memberId ?? '',
   groupInstanceId: null,
   generationIdOrMemberEpoch: o.generation ?? -1,
+  apiVersion: 9,
   offsets: [{ topic: o.topic ?? 't', partition: o.partition ?? 0, offset, leaderEpoch: 3, metadata: o.metadata ?? 'm' }],
 });
 
