@@ -93,6 +93,8 @@ export type BrokerFigures = {
 
 const TOPIC = 'bench';
 const RECORD_BYTES = 1024;
+/** Latency is measured in the steady state: records sent in the first seconds are left out. */
+const LATENCY_WARMUP_SECONDS = 2;
 const BATCH_BYTES = 1_000_000; // librdkafka's default batch.size; >= 64 KiB batches for the CPU target
 const LINGER_MS = 5; // librdkafka's default
 
@@ -206,10 +208,16 @@ export async function runBrokerPhases(ctx: PhaseContext): Promise<BrokerFigures>
   hwm = Math.max(hwm, all16.hwmKiB);
 
   const rate = Math.max(1, Math.floor(all1.value.records_per_s / 2));
-  const records = Math.max(1000, Math.round(rate * ctx.sizes.latencySeconds));
-  ctx.log(`latency: acks=all, 1 partition, ${rate} records/s (half the acks=all max) for ~${ctx.sizes.latencySeconds} s, linger.ms=0`);
+  const records = Math.max(1000, Math.round(rate * (ctx.sizes.latencySeconds + LATENCY_WARMUP_SECONDS)));
+  ctx.log(`latency: acks=all, 1 partition, ${rate} records/s (half the acks=all max) for ~${ctx.sizes.latencySeconds} s after ${LATENCY_WARMUP_SECONDS} s of warm-up, linger.ms=0`);
   const lat = await withBroker(ctx, 'latency', 1, false, (b) =>
-    produceStep(ctx, b, null, 'all', 1, { '--rate': rate, '--records': records, '--linger-ms': 0, '--max-seconds': ctx.sizes.latencySeconds * 3 }),
+    produceStep(ctx, b, null, 'all', 1, {
+      '--rate': rate,
+      '--records': records,
+      '--linger-ms': 0,
+      '--warmup-seconds': LATENCY_WARMUP_SECONDS,
+      '--max-seconds': (ctx.sizes.latencySeconds + LATENCY_WARMUP_SECONDS) * 3,
+    }),
   );
   hwm = Math.max(hwm, lat.hwmKiB);
 

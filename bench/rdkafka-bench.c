@@ -8,7 +8,7 @@
  *
  * Modes:
  *   produce  --records N --size S --acks A --linger-ms L --batch-size B --partitions P
- *            [--rate R] [--max-seconds T]
+ *            [--rate R] [--warmup-seconds W] [--max-seconds T]
  *            Records of S bytes round-robin over partitions 0..P-1, compression none.
  *            Without --rate: as fast as the client can queue them; reports MB/s and records/s
  *            from the first produce() to the last delivery report.
@@ -64,7 +64,7 @@ typedef struct {
   const char *mode, *brokers, *topic;
   long records, size, batch_size, partitions, linger_ms;
   const char *acks, *group, *debug;
-  double rate, max_seconds;
+  double rate, max_seconds, warmup_seconds;
   long session_timeout_ms, heartbeat_ms;
 } args_t;
 
@@ -96,6 +96,7 @@ static struct {
   long delivered, failed;
   uint64_t last_dr_ns;
   double *latency_ms; /* per delivered record, only in --rate mode */
+  uint64_t warmup_until_ns; /* records sent before this are not in the latency figures */
   long latencies;
   long long tx_requests, tx_bytes; /* from the last statistics callback */
   char first_error[256];
@@ -110,7 +111,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     return;
   }
   P.delivered++;
-  if (P.latency_ms) P.latency_ms[P.latencies++] = (double)(t - (uint64_t)(uintptr_t)m->_private) / 1e6;
+  uint64_t sent_ns = (uint64_t)(uintptr_t)m->_private;
+  if (P.latency_ms && sent_ns >= P.warmup_until_ns) P.latency_ms[P.latencies++] = (double)(t - sent_ns) / 1e6;
 }
 
 /* Sums "tx" and "txbytes" over the brokers in librdkafka's statistics JSON (no JSON parser:
@@ -186,6 +188,9 @@ static int run_produce(const args_t *a) {
 
   double cpu0 = cpu_seconds();
   uint64_t t0 = now_ns(), stop_at = t0 + (uint64_t)(a->max_seconds * 1e9);
+  /* The broker's first second after a topic appears includes JIT warm-up: latency figures
+   * describe the steady state, so records sent during --warmup-seconds are left out of them. */
+  P.warmup_until_ns = t0 + (uint64_t)(a->warmup_seconds * 1e9);
   long sent = 0;
   while (sent < a->records && now_ns() < stop_at) {
     if (a->rate > 0) {
@@ -506,7 +511,7 @@ static int run_group(const args_t *a) {
 static void usage(void) {
   fprintf(stderr,
           "usage: rdkafka-bench produce|consume --brokers HOST:PORT --topic T [--records N] [--size S]\n"
-          "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--max-seconds T]\n"
+          "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--warmup-seconds W] [--max-seconds T]\n"
           "       rdkafka-bench group --brokers HOST:PORT --topic T --group G --partitions P\n"
           "       [--session-timeout-ms S] [--heartbeat-ms H]   (commands on stdin)\n");
   exit(2);
@@ -529,6 +534,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--batch-size")) a.batch_size = atol(v);
     else if (!strcmp(k, "--partitions")) a.partitions = atol(v);
     else if (!strcmp(k, "--rate")) a.rate = atof(v);
+    else if (!strcmp(k, "--warmup-seconds")) a.warmup_seconds = atof(v);
     else if (!strcmp(k, "--max-seconds")) a.max_seconds = atof(v);
     else if (!strcmp(k, "--group")) a.group = v;
     else if (!strcmp(k, "--session-timeout-ms")) a.session_timeout_ms = atol(v);
