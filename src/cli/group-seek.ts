@@ -4,7 +4,8 @@
 // Kafka lets offsets be reset only while the group has no active members (state Empty, or Dead
 // for a group that does not exist yet): a live member would overwrite them with its next commit,
 // and the coordinator refuses standalone commits to a group with members anyway. We refuse
-// first, with a message saying why.
+// first, with a message saying why. The group is described as `describe` does, so KIP-848
+// consumer groups (ConsumerGroupDescribe) count their members too.
 //
 // TIMESTAMP is milliseconds since the epoch or an ISO-8601 date-time; each partition moves to
 // the first offset whose timestamp is at or after it, or to the log end when there is none
@@ -14,7 +15,7 @@ import type { OffsetSpec } from '../client/data.ts';
 import type { KafkaErr } from '../client/errors.ts';
 import { describeKafkaErr } from '../client/errors.ts';
 import { listFlag, positionals, UsageError } from './args.ts';
-import { groupNotFound } from './group-describe.ts';
+import { describeAnyGroup, groupNotFound } from './group-describe.ts';
 import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, subcommand } from './output.ts';
 
 /** States in which Kafka allows offsets to be reset. */
@@ -49,8 +50,9 @@ export const seekGroup = subcommand({
   },
   async run(ctx, { groupId, spec, topics, dryRun }) {
     const what = `group '${groupId}'`;
-    const [group] = await ctx.client.describeGroups([groupId]);
-    if (group.error !== null) return kafkaFailure(ctx.name, what, group.error);
+    const described = await describeAnyGroup(ctx.client, groupId);
+    if (!('type' in described)) return kafkaFailure(ctx.name, what, described);
+    const { group } = described;
     if (!RESETTABLE_STATES.has(group.state)) {
       process.stderr.write(
         `${ctx.name}: ${what} is ${group.state} with ${group.members.length} member(s): offsets can only be reset while the group is Empty or Dead. Stop its consumers first.\n`,

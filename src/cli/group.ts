@@ -11,7 +11,9 @@ export const GROUP_USAGE = `usage: freshet group <command> [options]
 commands:
   list                          every group with its state and protocol type
   describe GROUP                members (id, instance id, client id, host, assigned partitions)
-                                and per partition the committed offset, log end offset and lag
+                                and per partition the committed offset, log end offset and lag;
+                                KIP-848 consumer groups also show the group and assignment
+                                epochs, the assignor, member epochs and target assignments
   seek GROUP --to WHERE [--topics a,b] [--dry-run]
                                 reset committed offsets (the group must be Empty or Dead);
                                 WHERE is start, end, epoch milliseconds or an ISO-8601 time;

@@ -60,6 +60,10 @@ export class KafkaClient extends ClientCore {
   describeGroups(groupIds: readonly string[]) {
     return groups.describeGroups(this, groupIds);
   }
+  /** KIP-848 groups; a classic group answers GROUP_ID_NOT_FOUND (use describeGroups). */
+  consumerGroupDescribe(groupIds: readonly string[]) {
+    return groups.consumerGroupDescribe(this, groupIds);
+  }
   offsetFetch(groupId: string, topics?: readonly groups.TopicPartitions[] | null) {
     return groups.offsetFetch(this, groupId, topics ?? null);
   }

@@ -1,9 +1,11 @@
-// Group calls for admin tools: list, describe, committed offsets (fetch, commit, delete) and
-// group deletion. Each goes to the group's coordinator (FindCoordinator), retried while the
+// Group calls for admin tools: list, describe (classic DescribeGroups; ConsumerGroupDescribe for
+// KIP-848 groups), committed offsets (fetch, commit, delete) and group deletion. Each goes to the group's coordinator (FindCoordinator), retried while the
 // coordinator moves or loads (core.ts withCoordinator); ListGroups asks every broker.
 // Joining a group (JoinGroup/SyncGroup/Heartbeat) is a consumer's business, not here.
 
 import { DecodeError } from '../protocol/primitives.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { ConsumerGroupDescribe } from '../protocol/messages/69-consumer-group-describe.ts';
 import { DeleteGroups } from '../protocol/messages/42-delete-groups.ts';
 import { DescribeGroups } from '../protocol/messages/15-describe-groups.ts';
 import { ListGroups } from '../protocol/messages/16-list-groups.ts';
@@ -12,7 +14,7 @@ import { OffsetDelete } from '../protocol/messages/47-offset-delete.ts';
 import { OffsetFetch } from '../protocol/messages/09-offset-fetch.ts';
 import { type Assignment, CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, type Subscription, type Versioned } from '../protocol/consumer-protocol.ts';
 import type { ClientCore } from './core.ts';
-import { type KafkaErr, kafkaErr } from './errors.ts';
+import { ClientError, type KafkaErr, kafkaErr } from './errors.ts';
 
 export interface ListedGroup {
   groupId: string;
@@ -104,6 +106,91 @@ async function describeGroup(c: ClientCore, groupId: string): Promise<DescribedG
     },
     (r) => r.error?.code ?? 0,
     (error) => ({ groupId, state: '', protocolType: '', protocol: '', members: [], error }),
+  );
+}
+
+export interface AssignedTopic {
+  topic: string;
+  topicId: string;
+  partitions: number[];
+}
+
+export interface ConsumerGroupMember {
+  memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  memberEpoch: number;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  /** What the member owns now. */
+  assignment: AssignedTopic[];
+  /** What the coordinator wants it to own (differs while it reconciles). */
+  targetAssignment: AssignedTopic[];
+}
+
+/** A KIP-848 consumer group (ConsumerGroupDescribe). */
+export interface DescribedConsumerGroup {
+  groupId: string;
+  /** Kafka's names: Empty, Assigning, Reconciling, Stable, Dead. */
+  state: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  /** The server-side assignor (uniform, range). */
+  assignor: string;
+  members: ConsumerGroupMember[];
+  /**
+   * GROUP_ID_NOT_FOUND also for a classic group (describe it with describeGroups);
+   * UNSUPPORTED_VERSION when the coordinator does not speak ConsumerGroupDescribe.
+   */
+  error: KafkaErr | null;
+}
+
+/** KIP-848 consumer groups with their members' current and target assignments. */
+export async function consumerGroupDescribe(c: ClientCore, groupIds: readonly string[]): Promise<DescribedConsumerGroup[]> {
+  return Promise.all(groupIds.map((groupId) => describeConsumerGroup(c, groupId)));
+}
+
+async function describeConsumerGroup(c: ClientCore, groupId: string): Promise<DescribedConsumerGroup> {
+  const failed = (error: KafkaErr): DescribedConsumerGroup => ({ groupId, state: '', groupEpoch: -1, assignmentEpoch: -1, assignor: '', members: [], error });
+  return c.withCoordinator(
+    groupId,
+    async (conn) => {
+      let res;
+      try {
+        res = await conn.request(ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false });
+      } catch (e) {
+        // A broker before KIP-848: an answer in itself, as Kafka's admin client takes it.
+        if (e instanceof ClientError && e.kind === 'unsupported_version') return failed(kafkaErr(ErrorCode.UNSUPPORTED_VERSION, e.message)!);
+        throw e;
+      }
+      const g = res.groups.find((x) => x.groupId === groupId) ?? res.groups[0];
+      const topics = (a: { topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }> }): AssignedTopic[] =>
+        a.topicPartitions.map((tp) => ({ topic: tp.topicName, topicId: tp.topicId, partitions: tp.partitions }));
+      return {
+        groupId,
+        state: g.groupState,
+        groupEpoch: g.groupEpoch,
+        assignmentEpoch: g.assignmentEpoch,
+        assignor: g.assignorName,
+        error: kafkaErr(g.errorCode, g.errorMessage),
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          instanceId: m.instanceId,
+          rackId: m.rackId,
+          memberEpoch: m.memberEpoch,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          subscribedTopicNames: m.subscribedTopicNames,
+          subscribedTopicRegex: m.subscribedTopicRegex,
+          assignment: topics(m.assignment),
+          targetAssignment: topics(m.targetAssignment),
+        })),
+      };
+    },
+    (r) => r.error?.code ?? 0,
+    failed,
   );
 }
 

@@ -1,5 +1,6 @@
 // `freshet group ...` end to end: groups made by real clients (a kafkajs consumer, a kcat
-// balanced consumer with a static instance id), inspected and reset with the compiled binary.
+// balanced consumer with a static instance id) and a KIP-848 consumer group driven over raw TCP
+// (no installed client speaks the new protocol), inspected and reset with the compiled binary.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Consumer } from 'kafkajs';
@@ -7,6 +8,9 @@ import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { describeRun, expectSuccess, KCAT, kcat, run, type RunResult } from '../helpers/process.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { ConsumerGroupDescribe, ConsumerGroupHeartbeat, OffsetCommit } from '../../src/protocol/messages/index.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
 
 setDefaultTimeout(60_000);
 
@@ -70,6 +74,108 @@ async function startConsumer(group: string, topic: string, seen: string[]): Prom
   await consumer.run({ autoCommitThreshold: 1, eachMessage: async ({ message }) => void seen.push(String(message.value)) });
   return consumer;
 }
+
+/** A member of a KIP-848 consumer group over raw TCP: its own member id and epoch; it gives up
+ *  what it is asked to revoke and takes what it is assigned at once, as a Kafka 4 consumer. */
+class Kip848Member {
+  epoch = 0;
+  /** topic id -> partitions */
+  owned = new Map<string, number[]>();
+  readonly memberId = crypto.randomUUID();
+
+  private constructor(
+    readonly client: RawClient,
+    readonly groupId: string,
+    readonly topics: string[],
+  ) {}
+
+  static async connect(groupId: string, topics: string[]): Promise<Kip848Member> {
+    return new Kip848Member(await RawClient.connect(broker.port), groupId, topics);
+  }
+
+  async heartbeat(): Promise<void> {
+    const joining = this.epoch === 0;
+    const r = await this.client.send(ConsumerGroupHeartbeat, 1, {
+      groupId: this.groupId,
+      memberId: this.memberId,
+      memberEpoch: this.epoch,
+      rebalanceTimeoutMs: joining ? 30_000 : -1,
+      subscribedTopicNames: joining ? this.topics : null,
+      serverAssignor: joining ? 'uniform' : null,
+      topicPartitions: joining ? [] : [...this.owned].map(([topicId, partitions]) => ({ topicId, partitions })),
+    });
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    this.epoch = r.memberEpoch;
+    if (r.assignment !== null) this.owned = new Map(r.assignment.topicPartitions.map((tp) => [tp.topicId, [...tp.partitions]]));
+  }
+
+  async leave(): Promise<void> {
+    const r = await this.client.send(ConsumerGroupHeartbeat, 1, { groupId: this.groupId, memberId: this.memberId, memberEpoch: -1, topicPartitions: null });
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    this.epoch = 0;
+    this.owned.clear();
+  }
+
+  partitions(): number[] {
+    return [...this.owned.values()].flat().sort((a, b) => a - b);
+  }
+
+  /** OffsetCommit v9 with the member epoch. */
+  async commit(topic: string, offsets: ReadonlyArray<[partition: number, offset: number]>): Promise<void> {
+    const r = await this.client.send(OffsetCommit, 9, {
+      groupId: this.groupId,
+      generationIdOrMemberEpoch: this.epoch,
+      memberId: this.memberId,
+      groupInstanceId: null,
+      topics: [{ name: topic, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedMetadata: null })) }],
+    });
+    for (const p of r.topics[0].partitions) expect(p.errorCode).toBe(ErrorCode.NONE);
+  }
+}
+
+/** Heartbeats until the group is Stable with every member at the assignment epoch. */
+async function converge848(members: readonly Kip848Member[]): Promise<void> {
+  const admin = await RawClient.connect(broker.port);
+  try {
+    const deadline = performance.now() + WAIT_MS;
+    for (;;) {
+      for (const m of members) await m.heartbeat();
+      const g = (await admin.send(ConsumerGroupDescribe, 0, { groupIds: [members[0].groupId], includeAuthorizedOperations: false })).groups[0];
+      if (g.groupState === 'Stable' && g.members.length === members.length && members.every((m) => m.epoch === g.assignmentEpoch)) return;
+      if (performance.now() > deadline) throw new Error(`no convergence: ${JSON.stringify(g)}`);
+      await Bun.sleep(50);
+    }
+  } finally {
+    admin.close();
+  }
+}
+
+type TopicsJson = Array<{ topic: string; partitions: number[] }>;
+type ConsumerDescribeJson = {
+  groupId: string;
+  type: string;
+  state: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignor: string;
+  members: Array<{
+    memberId: string;
+    memberEpoch: number;
+    groupInstanceId: string | null;
+    clientId: string;
+    host: string;
+    subscribedTopicNames: string[];
+    assignment: TopicsJson;
+    targetAssignment: TopicsJson;
+  }>;
+  offsets: DescribeJson['offsets'];
+};
+
+async function describe848(group: string): Promise<ConsumerDescribeJson> {
+  return JSON.parse(expectExit(await groupCmd('describe', group, '--format', 'json'), 0).stdout) as ConsumerDescribeJson;
+}
+
+const partitionsOf = (t: TopicsJson): number[] => t.flatMap((x) => x.partitions).sort((a, b) => a - b);
 
 describe('freshet group', () => {
   test('list, describe, seek and delete a kafkajs consumer group', async () => {
@@ -175,6 +281,88 @@ describe('freshet group', () => {
     } finally {
       proc.kill('SIGKILL');
       await proc.exited;
+    }
+  });
+
+  test('a KIP-848 consumer group: describe (members, epochs, current and target assignments), seek and delete', async () => {
+    const topic = uniqueTopic('cli-848');
+    const group = uniqueTopic('cli-848g');
+    expectExit(await run([FRESHET_BIN, 'topic', 'create', topic, '-p', '6', '--brokers', broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS }), 0);
+    await produce(topic, 0, ['a', 'b', 'c']);
+    await produce(topic, 1, ['d', 'e']);
+    const members = await Promise.all([0, 1, 2].map(() => Kip848Member.connect(group, [topic])));
+    const [m1, m2, m3] = members;
+    try {
+      await converge848([m1, m2]);
+      // Each member commits its partitions with its epoch: partition 0 at 1, partition 1 at 2, others 0.
+      for (const m of [m1, m2]) await m.commit(topic, m.partitions().map((p) => [p, p === 0 ? 1 : p === 1 ? 2 : 0]));
+
+      // A third member joins: it gets epoch 3 and a target, but owns nothing until the others
+      // give partitions up; the table shows the target column while that lasts.
+      await m3.heartbeat();
+      const reconciling = await describe848(group);
+      expect(reconciling).toMatchObject({ type: 'consumer', state: 'Reconciling', groupEpoch: 3, assignmentEpoch: 3, assignor: 'uniform' });
+      const third = reconciling.members.find((m) => m.memberId === m3.memberId)!;
+      expect(third.memberEpoch).toBe(3);
+      expect(third.assignment).toEqual([]);
+      expect(partitionsOf(third.targetAssignment)).toHaveLength(2);
+      const reconcilingTable = expectExit(await groupCmd('describe', group), 0).stdout;
+      expect(reconcilingTable).toMatch(/^MEMBER-ID\s+MEMBER-EPOCH\s+INSTANCE-ID\s+CLIENT-ID\s+HOST\s+ASSIGNMENT\s+TARGET-ASSIGNMENT$/m);
+      expect(reconcilingTable).toMatch(new RegExp(`^${m3.memberId}\\s+3\\s+-\\s+raw-test\\s+\\S+\\s+-\\s+${topic}:\\d,\\d$`, 'm'));
+
+      await converge848(members);
+      const stable = await describe848(group);
+      expect(stable).toMatchObject({ groupId: group, type: 'consumer', state: 'Stable', groupEpoch: 3, assignmentEpoch: 3, assignor: 'uniform' });
+      expect(stable.members.map((m) => m.memberId).sort()).toEqual(members.map((m) => m.memberId).sort());
+      for (const m of stable.members) {
+        const member = members.find((x) => x.memberId === m.memberId)!;
+        expect(m).toMatchObject({ memberEpoch: 3, groupInstanceId: null, clientId: 'raw-test', subscribedTopicNames: [topic] });
+        expect(m.assignment).toEqual(m.targetAssignment);
+        expect(m.assignment.map((t) => t.topic)).toEqual([topic]);
+        expect(partitionsOf(m.assignment)).toEqual(member.partitions());
+      }
+      expect(stable.members.flatMap((m) => partitionsOf(m.assignment)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+      const ownerOf = (p: number) => stable.members.find((m) => partitionsOf(m.assignment).includes(p))!.memberId;
+      expect(stable.offsets.map((o) => [o.partition, o.committedOffset, o.logEndOffset, o.lag, o.memberId])).toEqual([
+        [0, 1, 3, 2, ownerOf(0)],
+        [1, 2, 2, 0, ownerOf(1)],
+        [2, 0, 0, 0, ownerOf(2)],
+        [3, 0, 0, 0, ownerOf(3)],
+        [4, 0, 0, 0, ownerOf(4)],
+        [5, 0, 0, 0, ownerOf(5)],
+      ]);
+
+      const table = expectExit(await groupCmd('describe', group), 0).stdout;
+      expect(table).toMatch(/^GROUP\s+STATE\s+TYPE\s+GROUP-EPOCH\s+ASSIGNMENT-EPOCH\s+ASSIGNOR\s+MEMBERS$/m);
+      expect(table).toMatch(new RegExp(`^${group}\\s+Stable\\s+consumer\\s+3\\s+3\\s+uniform\\s+3$`, 'm'));
+      expect(table).toMatch(/^MEMBER-ID\s+MEMBER-EPOCH\s+INSTANCE-ID\s+CLIENT-ID\s+HOST\s+ASSIGNMENT$/m);
+      for (const m of members) expect(table).toMatch(new RegExp(`^${m.memberId}\\s+3\\s+-\\s+raw-test\\s+\\S+\\s+${topic}:${m.partitions().join(',')}$`, 'm'));
+      expect(table).toMatch(new RegExp(`^${topic}\\s+0\\s+1\\s+3\\s+2\\s+${ownerOf(0)}\\s+-$`, 'm'));
+
+      // Live members: no reset, no delete.
+      const refused = expectExit(await groupCmd('seek', group, '--to', 'end'), 1);
+      expect(refused.stderr).toContain('is Stable with 3 member(s)');
+      expect(expectExit(await groupCmd('delete', group), 1).stderr).toContain('NON_EMPTY_GROUP');
+
+      for (const m of members) await m.leave();
+      const empty = await describe848(group);
+      expect([empty.type, empty.state, empty.members]).toEqual(['consumer', 'Empty', []]);
+      expect(empty.offsets.map((o) => o.memberId)).toEqual([null, null, null, null, null, null]);
+
+      // Empty: the reset goes through (a standalone commit, epoch -1).
+      expectExit(await groupCmd('seek', group, '--to', 'end'), 0);
+      expect((await describe848(group)).offsets.map((o) => [o.partition, o.committedOffset, o.lag])).toEqual([
+        [0, 3, 0],
+        [1, 2, 0],
+        [2, 0, 0],
+        [3, 0, 0],
+        [4, 0, 0],
+        [5, 0, 0],
+      ]);
+      expect(expectExit(await groupCmd('delete', group), 0).stdout).toContain(`deleted group ${group}`);
+      expect(expectExit(await groupCmd('describe', group), 1).stderr).toContain('GROUP_ID_NOT_FOUND');
+    } finally {
+      for (const m of members) m.client.close();
     }
   });
 
