@@ -166,6 +166,15 @@ describe('KIP-848 consumer group over the wire', () => {
           topics: [{ name: topic, partitions: [{ partitionIndex: p, committedOffset: 17, committedMetadata: 'm' }] }],
         });
       expect((await commit(a.epoch - 1)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+      // Below v9 there is no member epoch: Kafka refuses a consumer-protocol member.
+      const v8 = await a.client.send(OffsetCommit, 8, {
+        groupId,
+        generationIdOrMemberEpoch: a.epoch,
+        memberId: a.memberId,
+        groupInstanceId: null,
+        topics: [{ name: topic, partitions: [{ partitionIndex: p, committedOffset: 16, committedMetadata: 'm' }] }],
+      });
+      expect(v8.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
       expect((await commit(a.epoch)).topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
       const fetched = await a.client.send(OffsetFetch, 9, {
         groups: [{ groupId, memberId: a.memberId, memberEpoch: a.epoch, topics: [{ name: topic, partitionIndexes: [p] }] }],
