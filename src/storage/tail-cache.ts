@@ -14,6 +14,8 @@ interface Entry {
   end: number;
 }
 
+const EVICTED: Entry = { baseOffset: -1, lastOffset: -1, chunk: new Uint8Array(0), start: 0, end: 0 };
+
 /** Entries consumed from the front before the array is compacted. */
 const COMPACT_AFTER_ENTRIES = 1024;
 
@@ -40,8 +42,11 @@ export class TailCache {
       this.bytes += b.size;
     }
     while (this.bytes > this.bytesMax) {
-      const e = this.entries[this.head++];
+      const e = this.entries[this.head];
       this.bytes -= e.end - e.start;
+      // Drop the reference now: evicted entries wait in the array until the next compaction,
+      // and each can pin a whole request frame (1 MiB batches: up to a GiB before compaction).
+      this.entries[this.head++] = EVICTED;
     }
     if (this.head > COMPACT_AFTER_ENTRIES && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
