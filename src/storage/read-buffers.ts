@@ -36,7 +36,8 @@ export function takeReadBuffer(n: number): Uint8Array {
     inPool.delete(reused);
     return new Uint8Array(reused, 0, n);
   }
-  const fresh = new ArrayBuffer(c);
+  // Reads overwrite what they return, and views never reach past it: no zero fill needed.
+  const fresh = Buffer.allocUnsafeSlow(c).buffer as ArrayBuffer;
   pooled.add(fresh);
   return new Uint8Array(fresh, 0, n);
 }
