@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import { log } from '../base/log.ts';
+import { startStallDetector } from '../base/stall-detector.ts';
 import { buildNodeConfig, ConfigError, mergeFileConfig, parseStartArgs, type RawConfig } from '../config/node-config.ts';
 import { Broker } from '../broker/broker.ts';
 import { KafkaServer } from '../broker/server.ts';
@@ -28,6 +29,7 @@ export async function runStart(argv: string[]): Promise<number> {
     broker = new Broker(config);
     server = new KafkaServer(broker);
     const at = server.start();
+    startStallDetector();
     log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${at.host}:${at.port}, data ${config.dataDir}, cluster ${broker.clusterId}`);
   } catch (e) {
     if (e instanceof ConfigError) {
