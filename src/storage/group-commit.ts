@@ -1,13 +1,18 @@
-// Group commit: at most one fsync round runs at a time, and every caller that arrives while
-// one runs shares the single round queued after it. That next round starts once the running
-// one ends and covers everything written before it started, so N concurrent callers cost at
-// most two rounds, never N (the classic database group commit; Kafka's flush scheduler and
-// Redpanda's flush batching do the same for the log).
+// Group commit: callers share fsync rounds (the classic database group commit; Kafka's flush
+// scheduler and Redpanda's flush batching do the same for the log). Up to ROUNDS_IN_FLIGHT_MAX
+// rounds run at once: a write that lands while a round is running gets its own round started
+// at once instead of waiting for the running one to end, so a record waits about one fsync,
+// not up to two. Every caller that arrives while the limit is reached shares the one round
+// queued behind, which starts as soon as any running round ends and covers everything written
+// before it started: N concurrent callers cost at most ROUNDS_IN_FLIGHT_MAX + 1 rounds.
 
 function noop(): void {}
 
+/** fsync rounds of one log running at the same time. */
+export const ROUNDS_IN_FLIGHT_MAX = 2;
+
 export class GroupCommit {
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
   private next: Promise<void> | null = null;
 
   constructor(
@@ -15,21 +20,21 @@ export class GroupCommit {
     private readonly round: () => Promise<void>,
     /** Throws (or returns an error) when no new round may start, e.g. after a failed fsync. */
     private readonly failure: () => Error | null,
+    private readonly roundsMax = ROUNDS_IN_FLIGHT_MAX,
   ) {}
 
   get inFlight(): boolean {
-    return this.running !== null;
+    return this.running.size > 0;
   }
 
   /** Resolves once a round that started after this call has completed. */
   request(): Promise<void> {
     const failed = this.failure();
     if (failed) return Promise.reject(failed);
-    if (this.running === null) return this.start();
+    if (this.running.size < this.roundsMax) return this.start();
     if (this.next === null) {
-      this.next = this.running.then(noop, noop).then(() => {
+      this.next = Promise.race(this.running).then(noop, noop).then(() => {
         this.next = null;
-        if (this.running !== null) return this.running; // started after ours was queued
         const failedNow = this.failure();
         if (failedNow) throw failedNow;
         return this.start();
@@ -39,10 +44,8 @@ export class GroupCommit {
   }
 
   private start(): Promise<void> {
-    const r: Promise<void> = this.round().finally(() => {
-      if (this.running === r) this.running = null;
-    });
-    this.running = r;
+    const r: Promise<void> = this.round().finally(() => this.running.delete(r));
+    this.running.add(r);
     return r;
   }
 }

@@ -76,6 +76,9 @@ export class PartitionLog {
   private readonly epochs: EpochCache;
   private readonly tail: TailCache;
   private readonly dirty = new Set<Segment>();
+  /** Segments being fsynced by rounds in flight, with how many rounds sync each. */
+  private readonly syncing = new Map<Segment, number>();
+  private dirSyncsInFlight = 0;
   private dirDirty = false;
   private sealedSinceCheckpoint = false;
   private readonly commit = new GroupCommit(() => this.flushRound(), () => this.failure);
@@ -423,25 +426,38 @@ export class PartitionLog {
 
   private async flushRound(): Promise<void> {
     const target = this.logEndOffset;
-    const segs = [...this.dirty];
-    const syncDir = this.dirDirty;
-    if (segs.length === 0 && !syncDir) {
-      if (this.flushedOffset >= target) return; // the round before covered everything
-      segs.push(this.active);
+    // Segments still being synced by rounds in flight are synced again here: this round may
+    // end first, and when it does everything written before it started must be durable.
+    const segs = new Set<Segment>([...this.dirty, ...this.syncing.keys()]);
+    const syncDir = this.dirDirty || this.dirSyncsInFlight > 0;
+    if (segs.size === 0 && !syncDir) {
+      if (this.flushedOffset >= target) return; // an earlier round covered everything
+      segs.add(this.active);
     }
     this.dirty.clear();
     const sealed = this.sealedSinceCheckpoint;
     this.dirDirty = this.sealedSinceCheckpoint = false;
     const round = { cap: Infinity };
     this.roundCaps.add(round);
+    for (const s of segs) this.syncing.set(s, (this.syncing.get(s) ?? 0) + 1);
+    if (syncDir) this.dirSyncsInFlight++;
     try {
-      await Promise.all(segs.map((s) => s.fsync()));
+      await Promise.all([...segs].map((s) => s.fsync()));
       if (syncDir && !this.closed) this.fs.fsyncDir(this.dir);
     } catch (e) {
       throw this.fail(e); // after a failed fsync the page cache state is unknown (fsyncgate)
     } finally {
       this.roundCaps.delete(round);
+      for (const s of segs) {
+        const n = this.syncing.get(s)! - 1;
+        if (n === 0) this.syncing.delete(s);
+        else this.syncing.set(s, n);
+      }
+      if (syncDir) this.dirSyncsInFlight--;
     }
+    // After a failed fsync nothing later is trusted either (fsyncgate): a round that ran beside
+    // the failed one must not advance the flushed offset.
+    if (this.failure !== null) throw this.failure;
     this.flushedOffset = Math.max(this.flushedOffset, Math.min(target, round.cap, this.logEndOffset));
     if (round.cap !== Infinity) {
       // A truncation ran meanwhile: this round's fsyncs predate it, so the segments before

@@ -55,6 +55,8 @@ export class SimStorageFs implements StorageFs {
   fsyncDirCalls = 0;
   /** Fault knob: the next n fsyncs reject with EIO. */
   failFsyncs = 0;
+  /** Timing knob: the next fsyncs take these many milliseconds each (then 0), in call order. */
+  fsyncDelaysMs: number[] = [];
 
   mkdirp(path: string): void {
     let p = path;
@@ -128,7 +130,8 @@ export class SimStorageFs implements StorageFs {
     const fail = this.failFsyncs > 0;
     if (fail) this.failFsyncs--;
     // Completes on a later macrotask, as a threadpool fsync does.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const delayMs = this.fsyncDelaysMs.shift() ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (fail) throw fsError('EIO', `fd ${fd}`);
     // The machine crashed meanwhile: nothing became durable, and the process that asked is gone.
     if (generation !== this.generation) throw fsError('EIO', `fd ${fd} (crashed)`);

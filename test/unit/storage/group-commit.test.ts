@@ -1,10 +1,11 @@
 import { expect, test } from 'bun:test';
+import { ROUNDS_IN_FLIGHT_MAX } from '../../../src/storage/group-commit.ts';
 import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
 import { batch, openLog } from './helpers.ts';
 
 const DIR = '/data/kafka/t/0';
 
-test('N concurrent flush() calls cost at most 2 fsyncs and all resolve', async () => {
+test('N concurrent flush() calls cost at most ROUNDS_IN_FLIGHT_MAX + 1 fsyncs and all resolve', async () => {
   const fs = new SimStorageFs();
   const log = openLog(fs, DIR);
   log.append(batch(1), 1);
@@ -16,22 +17,24 @@ test('N concurrent flush() calls cost at most 2 fsyncs and all resolve', async (
   }
   expect(log.flushedOffset).toBe(0); // nothing is promised before the fsync completes
   await Promise.all(waits);
-  expect(fs.fsyncCalls - before).toBeLessThanOrEqual(2);
+  expect(fs.fsyncCalls - before).toBeLessThanOrEqual(ROUNDS_IN_FLIGHT_MAX + 1);
   expect(log.flushedOffset).toBe(51);
 });
 
-test('a flush requested during an fsync waits for the next one, which covers its appends', async () => {
+test('a flush requested during an fsync starts its own round; past the limit callers share one', async () => {
   const fs = new SimStorageFs();
   const log = openLog(fs, DIR);
   log.append(batch(1), 1);
   const first = log.flush();
   log.append(batch(1), 1); // after the first fsync started
-  const second = log.flush();
+  const second = log.flush(); // a second round at once: it does not wait for the first
   const third = log.flush();
-  expect(second).toBe(third);
-  await first;
-  expect(log.flushedOffset).toBe(1);
+  const fourth = log.flush();
+  expect(second).not.toBe(first);
+  expect(third).toBe(fourth); // the limit is reached: both wait for the round queued behind
   await second;
+  expect(log.flushedOffset).toBe(2);
+  await Promise.all([first, third]);
   expect(log.flushedOffset).toBe(2);
   const before = fs.fsyncCalls;
   await log.flush(); // nothing new: no fsync
@@ -82,4 +85,36 @@ test('a rolled segment is fsynced by the next flush along with the directory', a
   expect(fs.fsyncDirCalls).toBeGreaterThan(dirSyncs);
   fs.crash();
   expect(openLog(fs, DIR, { segmentBytes: 200 }).logEndOffset).toBe(20);
+});
+
+test('a later round that ends first also syncs what earlier rounds are still syncing', async () => {
+  const fs = new SimStorageFs();
+  const log = openLog(fs, DIR, { segmentBytes: 400 });
+  log.append(batch(3, { valueBytes: 40 }), 1);
+  log.append(batch(3, { valueBytes: 40 }), 1); // rolls: the first segment is sealed
+  expect(log.segmentCount).toBe(2);
+  fs.fsyncDelaysMs = [200]; // the first round syncs both segments; the sealed one is slow
+  const slow = log.flush();
+  log.append(batch(1), 1); // only the active segment is dirty now
+  await log.flush(); // ends long before the slow round
+  expect(log.flushedOffset).toBe(7);
+  // A crash now keeps everything flushedOffset promised, the slow round's segment included.
+  fs.crash();
+  const reopened = openLog(fs, DIR, { segmentBytes: 400 });
+  expect(reopened.logEndOffset).toBe(7);
+  await slow.catch(() => {});
+});
+
+test('a round ending after another round failed promises nothing (fsyncgate)', async () => {
+  const fs = new SimStorageFs();
+  const log = openLog(fs, DIR);
+  log.append(batch(1), 1);
+  fs.failFsyncs = 1;
+  fs.fsyncDelaysMs = [10, 50]; // the failing round ends first, the other after it
+  const failing = log.flush();
+  log.append(batch(1), 1);
+  const later = log.flush();
+  await expect(failing).rejects.toThrow();
+  await expect(later).rejects.toThrow();
+  expect(log.flushedOffset).toBe(0);
 });
