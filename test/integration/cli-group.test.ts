@@ -8,9 +8,9 @@ import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { describeRun, expectSuccess, KCAT, kcat, run, type RunResult } from '../helpers/process.ts';
+import { Kip848Member } from '../helpers/kip848-member.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { ConsumerGroupDescribe, ConsumerGroupHeartbeat, OffsetCommit } from '../../src/protocol/messages/index.ts';
-import { ErrorCode } from '../../src/protocol/errors.ts';
+import { ConsumerGroupDescribe } from '../../src/protocol/messages/index.ts';
 
 setDefaultTimeout(60_000);
 
@@ -77,61 +77,6 @@ async function startConsumer(group: string, topic: string, seen: string[]): Prom
 
 /** A member of a KIP-848 consumer group over raw TCP: its own member id and epoch; it gives up
  *  what it is asked to revoke and takes what it is assigned at once, as a Kafka 4 consumer. */
-class Kip848Member {
-  epoch = 0;
-  /** topic id -> partitions */
-  owned = new Map<string, number[]>();
-  readonly memberId = crypto.randomUUID();
-
-  private constructor(
-    readonly client: RawClient,
-    readonly groupId: string,
-    readonly topics: string[],
-  ) {}
-
-  static async connect(groupId: string, topics: string[]): Promise<Kip848Member> {
-    return new Kip848Member(await RawClient.connect(broker.port), groupId, topics);
-  }
-
-  async heartbeat(): Promise<void> {
-    const joining = this.epoch === 0;
-    const r = await this.client.send(ConsumerGroupHeartbeat, 1, {
-      groupId: this.groupId,
-      memberId: this.memberId,
-      memberEpoch: this.epoch,
-      rebalanceTimeoutMs: joining ? 30_000 : -1,
-      subscribedTopicNames: joining ? this.topics : null,
-      serverAssignor: joining ? 'uniform' : null,
-      topicPartitions: joining ? [] : [...this.owned].map(([topicId, partitions]) => ({ topicId, partitions })),
-    });
-    expect(r.errorCode).toBe(ErrorCode.NONE);
-    this.epoch = r.memberEpoch;
-    if (r.assignment !== null) this.owned = new Map(r.assignment.topicPartitions.map((tp) => [tp.topicId, [...tp.partitions]]));
-  }
-
-  async leave(): Promise<void> {
-    const r = await this.client.send(ConsumerGroupHeartbeat, 1, { groupId: this.groupId, memberId: this.memberId, memberEpoch: -1, topicPartitions: null });
-    expect(r.errorCode).toBe(ErrorCode.NONE);
-    this.epoch = 0;
-    this.owned.clear();
-  }
-
-  partitions(): number[] {
-    return [...this.owned.values()].flat().sort((a, b) => a - b);
-  }
-
-  /** OffsetCommit v9 with the member epoch. */
-  async commit(topic: string, offsets: ReadonlyArray<[partition: number, offset: number]>): Promise<void> {
-    const r = await this.client.send(OffsetCommit, 9, {
-      groupId: this.groupId,
-      generationIdOrMemberEpoch: this.epoch,
-      memberId: this.memberId,
-      groupInstanceId: null,
-      topics: [{ name: topic, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedMetadata: null })) }],
-    });
-    for (const p of r.topics[0].partitions) expect(p.errorCode).toBe(ErrorCode.NONE);
-  }
-}
 
 /** Heartbeats until the group is Stable with every member at the assignment epoch. */
 async function converge848(members: readonly Kip848Member[]): Promise<void> {
@@ -290,7 +235,7 @@ describe('freshet group', () => {
     expectExit(await run([FRESHET_BIN, 'topic', 'create', topic, '-p', '6', '--brokers', broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS }), 0);
     await produce(topic, 0, ['a', 'b', 'c']);
     await produce(topic, 1, ['d', 'e']);
-    const members = await Promise.all([0, 1, 2].map(() => Kip848Member.connect(group, [topic])));
+    const members = await Promise.all([0, 1, 2].map(() => Kip848Member.connect(broker.port, group, [topic])));
     const [m1, m2, m3] = members;
     try {
       await converge848([m1, m2]);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
+import { Kip848Member } from '../helpers/kip848-member.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import {
   ApiVersions,
@@ -47,57 +48,6 @@ async function createTopic(name: string, partitions: number): Promise<string> {
 }
 
 /** A consumer of the new protocol: its own member id, its epoch, what it owns. */
-class Member {
-  epoch = 0;
-  owned = new Map<string, number[]>();
-  lastError: number = ErrorCode.NONE;
-  readonly memberId = crypto.randomUUID();
-
-  private constructor(
-    readonly client: RawClient,
-    readonly groupId: string,
-    readonly topics: string[],
-  ) {}
-
-  static async connect(groupId: string, topics: string[]): Promise<Member> {
-    return new Member(await RawClient.connect(broker.port), groupId, topics);
-  }
-
-  async heartbeat(): Promise<void> {
-    const joining = this.epoch === 0;
-    const r = await this.client.send(ConsumerGroupHeartbeat, 1, {
-      groupId: this.groupId,
-      memberId: this.memberId,
-      memberEpoch: this.epoch,
-      rebalanceTimeoutMs: joining ? 30_000 : -1,
-      subscribedTopicNames: joining ? this.topics : null,
-      serverAssignor: joining ? 'uniform' : null,
-      topicPartitions: joining ? [] : [...this.owned].map(([topicId, partitions]) => ({ topicId, partitions })),
-    });
-    this.lastError = r.errorCode;
-    if (r.errorCode === ErrorCode.FENCED_MEMBER_EPOCH || r.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
-      this.epoch = 0;
-      this.owned.clear();
-      return;
-    }
-    expect(r.errorCode).toBe(ErrorCode.NONE);
-    expect(r.memberId).toBe(this.memberId);
-    this.epoch = r.memberEpoch;
-    // A consumer revokes what is no longer assigned and takes the rest at once.
-    if (r.assignment !== null) this.owned = new Map(r.assignment.topicPartitions.map((tp) => [tp.topicId, [...tp.partitions]]));
-  }
-
-  async leave(): Promise<void> {
-    const r = await this.client.send(ConsumerGroupHeartbeat, 1, { groupId: this.groupId, memberId: this.memberId, memberEpoch: -1, topicPartitions: null });
-    expect(r.errorCode).toBe(ErrorCode.NONE);
-    this.epoch = 0;
-    this.owned.clear();
-  }
-
-  partitions(): number[] {
-    return [...this.owned.values()].flat();
-  }
-}
 
 async function describeGroup(groupId: string) {
   const r = await admin.send(ConsumerGroupDescribe, 0, { groupIds: [groupId], includeAuthorizedOperations: false });
@@ -105,7 +55,7 @@ async function describeGroup(groupId: string) {
 }
 
 /** Heartbeats the members until the group is Stable at their epochs. */
-async function converge(members: readonly Member[]): Promise<void> {
+async function converge(members: readonly Kip848Member[]): Promise<void> {
   const deadline = performance.now() + CONVERGE_TIMEOUT_MS;
   for (;;) {
     for (const m of members) await m.heartbeat();
@@ -116,7 +66,7 @@ async function converge(members: readonly Member[]): Promise<void> {
   }
 }
 
-function expectExactCover(members: readonly Member[], partitions: number): void {
+function expectExactCover(members: readonly Kip848Member[], partitions: number): void {
   expect(members.flatMap((m) => m.partitions()).sort((a, b) => a - b)).toEqual(Array.from({ length: partitions }, (_, i) => i));
 }
 
@@ -132,7 +82,7 @@ describe('KIP-848 consumer group over the wire', () => {
     const topic = uniqueTopic('kip848');
     const topicId = await createTopic(topic, 6);
     const groupId = `${topic}-group`;
-    const members = await Promise.all([0, 1, 2].map(() => Member.connect(groupId, [topic])));
+    const members = await Promise.all([0, 1, 2].map(() => Kip848Member.connect(broker.port, groupId, [topic])));
     try {
       await converge(members);
       for (const m of members) expect(m.partitions().length).toBe(2);
@@ -218,14 +168,14 @@ describe('KIP-848 consumer group over the wire', () => {
     const topic = uniqueTopic('kip848-restart');
     await createTopic(topic, 3);
     const groupId = `${topic}-group`;
-    const m = await Member.connect(groupId, [topic]);
+    const m = await Kip848Member.connect(broker.port, groupId, [topic]);
     await converge([m]);
     const before = await describeGroup(groupId);
     m.client.close();
     admin.close();
     await broker.restart();
     admin = await RawClient.connect(broker.port);
-    const again = await Member.connect(groupId, [topic]);
+    const again = await Kip848Member.connect(broker.port, groupId, [topic]);
     Object.assign(again, { memberId: m.memberId, epoch: m.epoch, owned: m.owned });
     await again.heartbeat();
     expect(again.lastError).toBe(ErrorCode.NONE);
