@@ -12,11 +12,16 @@ import type { ProducerState } from '../transactions/producer-state.ts';
 import type { TopicRecord } from './topic-table.ts';
 import { log } from '../base/log.ts';
 
+function noop(): void {}
+
 export class Partition {
   /** The Raft term / Kafka leader epoch; a single node stays leader in epoch 0. */
   leaderEpoch = 0;
   private readonly listeners = new Set<() => void>();
-  private flushing = false;
+  /** A flush request issued at the end of this turn, not yet passed to the log. */
+  private scheduled: Promise<void> | null = null;
+  /** The latest flush passed to the log, and the log end it covers. */
+  private requested: { upTo: number; done: Promise<void> } | null = null;
 
   constructor(
     readonly topic: TopicRecord,
@@ -40,28 +45,47 @@ export class Partition {
   /** Appends validated batches as leader; the caller must not await between checks and this. */
   append(batches: Uint8Array): { baseOffset: number; lastOffset: number } {
     const r = this.log.append(batches, this.leaderEpoch);
-    if (this.durable) this.startFlush();
+    if (this.durable) this.requestFlush().catch(noop);
     else this.notify();
     return r;
   }
 
-  /** Resolves once every offset below `offset` is durable (immediately in --dev mode). */
+  /**
+   * Resolves once every offset below `offset` is durable (at once in --dev mode); rejects if
+   * the flush failed. It waits on the flush its append already asked for rather than asking
+   * for another: a second request while a round runs would start a second fsync for the
+   * same bytes (the log allows two rounds at once).
+   */
   async waitDurable(offset: number): Promise<void> {
     if (!this.durable) return;
-    await this.log.waitFlushed(offset);
+    while (this.log.flushedOffset < offset) {
+      if (offset > this.log.logEndOffset) throw new Error(`offset ${offset} is beyond the log end (truncated)`);
+      const requested = this.requested;
+      if (this.scheduled) await this.scheduled;
+      else if (requested && requested.upTo >= offset) await requested.done;
+      else await this.requestFlush();
+    }
   }
 
-  /** Group commit: one fsync covers every append made before it started (the log coalesces). */
-  private startFlush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    queueMicrotask(() => {
-      this.flushing = false;
-      this.log.flush().then(
+  /**
+   * Group commit: appends made in one turn of the event loop share one flush request, issued
+   * at the end of the turn; the log coalesces requests further (storage/group-commit.ts).
+   */
+  private requestFlush(): Promise<void> {
+    if (this.scheduled) return this.scheduled;
+    const scheduled = Promise.resolve().then(() => {
+      this.scheduled = null;
+      const upTo = this.log.logEndOffset;
+      const done = this.log.flush();
+      this.requested = { upTo, done };
+      done.then(
         () => this.notify(),
         (e: unknown) => log.error(`flush of ${this.topic.name}-${this.index} failed: ${e}`),
       );
+      return done;
     });
+    this.scheduled = scheduled;
+    return scheduled;
   }
 
   /** Registers a callback for high-watermark or log-start changes; returns its remover. */

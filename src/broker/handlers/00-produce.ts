@@ -26,7 +26,9 @@ export default handler(Produce, async (ctx, req) => {
   const byId = ctx.apiVersion >= 13;
   const acks = req.acks;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
-  const durableWaits: Array<Promise<void>> = [];
+  // Each acks=all partition answer waits for its flush; a failed flush (the log refuses
+  // writes after it, fsyncgate) is KAFKA_STORAGE_ERROR for that partition only.
+  const durableWaits: Array<{ out: PartitionOut; settled: Promise<number> }> = [];
   const responses = req.topicData.map((t) => {
     const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.name);
     const partitionResponses = t.partitionData.map((pd): PartitionOut => {
@@ -45,38 +47,50 @@ export default handler(Produce, async (ctx, req) => {
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
       const r = appendProduced(p, pd.records, Date.now(), ctx.apiVersion);
       if (r.kind === 'error') return fail(r.code, r.message);
-      if (acks === -1 && r.kind === 'appended') durableWaits.push(p.waitDurable(r.lastOffset + 1));
-      return {
+      const out: PartitionOut = {
         index: pd.index,
         errorCode: ErrorCode.NONE,
         baseOffset: r.baseOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: p.logStartOffset,
       };
+      // A duplicate (a producer's retry) waits too: its first attempt may not be durable yet.
+      if (acks === -1) {
+        const settled = p.waitDurable(r.lastOffset + 1).then(
+          () => ErrorCode.NONE,
+          () => ErrorCode.KAFKA_STORAGE_ERROR,
+        );
+        durableWaits.push({ out, settled });
+      }
+      return out;
     });
     return { name: t.name, topicId: t.topicId, partitionResponses };
   });
   if (acks === 0) return NO_RESPONSE;
   if (durableWaits.length > 0) {
-    const timedOut = await waitAll(durableWaits, req.timeoutMs);
-    if (timedOut) {
-      for (const t of responses) {
-        for (const p of t.partitionResponses) if (p.errorCode === ErrorCode.NONE) p.errorCode = ErrorCode.REQUEST_TIMED_OUT;
-      }
-    }
+    const codes = await settleWithin(
+      durableWaits.map((w) => w.settled),
+      req.timeoutMs,
+    );
+    durableWaits.forEach((w, i) => {
+      w.out.errorCode = codes[i];
+    });
   }
   return { responses, throttleTimeMs: 0 };
 }, { advertisedMinVersion: 0 });
 
-/** Waits for every promise; true when the timeout fired first. */
-async function waitAll(waits: Array<Promise<void>>, timeoutMs: number): Promise<boolean> {
+/** Each wait's error code, or REQUEST_TIMED_OUT for those not settled within the timeout. */
+async function settleWithin(waits: Array<Promise<number>>, timeoutMs: number): Promise<number[]> {
+  const codes: number[] = waits.map(() => ErrorCode.REQUEST_TIMED_OUT);
+  const all = Promise.all(waits.map((w, i) => w.then((code) => (codes[i] = code))));
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), Math.max(0, timeoutMs));
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, timeoutMs));
   });
   try {
-    return await Promise.race([Promise.all(waits).then(() => false), timeout]);
+    await Promise.race([all, timeout]);
   } finally {
     clearTimeout(timer);
   }
+  return codes.slice();
 }
