@@ -1,0 +1,43 @@
+import { expect, test } from 'bun:test';
+import { ManualClock } from '../../../src/base/clock.ts';
+import { Partition } from '../../../src/cluster/partition.ts';
+import { effectiveTopicConfig } from '../../../src/config/topic-config.ts';
+import { crc32c } from '../../../src/protocol/records/crc32c.ts';
+import { buildBatch } from '../../../src/protocol/records/records.ts';
+import { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
+import { ProducerState } from '../../../src/transactions/producer-state.ts';
+
+function durablePartition(fs: SimStorageFs): Partition {
+  const clock = new ManualClock();
+  const log = PartitionLog.open('/data/kafka/t/0', {}, { fs, clock, crc32c });
+  const topic = { name: 't', id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: 1, configs: {} };
+  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }));
+}
+
+const batch = (n: number) => buildBatch({ records: Array.from({ length: n }, (_, i) => ({ value: `v${i}`, timestamp: 1 })) });
+
+test('an append and its acks=all wait cost one fsync, and the high watermark follows it', async () => {
+  const fs = new SimStorageFs();
+  const p = durablePartition(fs);
+  const before = fs.fsyncCalls;
+  const r = p.append(batch(3));
+  expect(p.highWatermark).toBe(0); // nothing is visible before it is durable
+  await p.waitDurable(r.lastOffset + 1);
+  expect(fs.fsyncCalls - before).toBe(1);
+  expect(p.highWatermark).toBe(3);
+});
+
+test('appends of one turn share a flush; a failed flush rejects the waits', async () => {
+  const fs = new SimStorageFs();
+  const p = durablePartition(fs);
+  const before = fs.fsyncCalls;
+  const waits = [1, 2, 3].map(() => p.waitDurable(p.append(batch(1)).lastOffset + 1));
+  await Promise.all(waits);
+  expect(fs.fsyncCalls - before).toBe(1);
+
+  fs.failFsyncs = 1;
+  const failed = p.waitDurable(p.append(batch(1)).lastOffset + 1);
+  await expect(failed).rejects.toThrow();
+  expect(p.highWatermark).toBe(3);
+});
