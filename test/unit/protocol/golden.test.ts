@@ -160,6 +160,23 @@ describe('golden semantics', () => {
     expect([...codecs].sort()).toEqual(['gzip', 'snappy', 'zstd']);
   });
 
+  test('kcat -G: an lz4 batch (librdkafka compresses now that FindCoordinator is listed) and a whole group session', () => {
+    const fs = frames('kcat-2.0.2-groups');
+    const [produce] = requestsOf(fs, 'Produce');
+    const codecs = produceBatches(produce!).map((b) => COMPRESSION_NAMES[expectBatchCrcValid(b).attributes & 7]);
+    expect(codecs).toEqual(['lz4']);
+    const requested = new Set(fs.filter((f) => f.entry.direction === 'request').map((f) => f.entry.apiName));
+    for (const api of ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'OffsetCommit', 'OffsetFetch', 'LeaveGroup']) {
+      expect(requested.has(api)).toBe(true);
+    }
+    type JoinBody = { groupId: string; protocolType: string; protocols: Array<{ name: string }> };
+    const [join] = requestsOf(fs, 'JoinGroup');
+    const body = join!.body as unknown as JoinBody;
+    expect(body.groupId).toBe('golden-g');
+    expect(body.protocolType).toBe('consumer');
+    expect(body.protocols.map((p) => p.name)).toContain('range');
+  });
+
   test('kcat: the Fetch response our broker sent holds the produced batches, each CRC valid', () => {
     const fs = frames('kcat-2.0.2');
     const fetches = fs.filter((f) => f.entry.direction === 'response' && f.entry.apiName === 'Fetch').map(decodeResponse);
