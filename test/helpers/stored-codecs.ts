@@ -3,6 +3,7 @@
 // lz4 only when ApiVersions lists FindCoordinator), so a read-back of the values alone cannot
 // tell whether the codec was exercised.
 
+import { expect } from 'bun:test';
 import { Fetch } from '../../src/protocol/messages/index.ts';
 import { BatchHeader, BATCH_HEADER_BYTES, Compression } from '../../src/protocol/records/batch.ts';
 import { RawClient } from './raw-client.ts';
@@ -39,4 +40,16 @@ export async function storedCodecs(port: number, topic: string, partition: numbe
   } finally {
     client.close();
   }
+}
+
+/**
+ * The stored batches use `codec`: at least one batch carries it and none carries another.
+ * librdkafka sends a batch uncompressed when compressing would not shrink it (a lone small
+ * record, say), so uncompressed batches may sit beside the compressed ones.
+ */
+export async function expectStoredCodec(port: number, topic: string, partition: number, codec: string): Promise<void> {
+  const id = CODEC_IDS[codec];
+  const found = await storedCodecs(port, topic, partition);
+  expect(found.has(id)).toBe(true);
+  for (const c of found) expect([id, Compression.None]).toContain(c);
 }

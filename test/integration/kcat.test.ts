@@ -7,7 +7,7 @@ import { kafkaFor } from '../helpers/kafkajs.ts';
 import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
-import { CODEC_IDS, storedCodecs } from '../helpers/stored-codecs.ts';
+import { expectStoredCodec } from '../helpers/stored-codecs.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -88,7 +88,7 @@ describe('kcat', () => {
           ),
         );
       }
-      expect(await storedCodecs(broker.port, topic, 0)).toEqual(new Set([CODEC_IDS[codec]]));
+      await expectStoredCodec(broker.port, topic, 0, codec);
       for (const partition of [0, 1]) {
         const records = await consume(topic, partition);
         expect(records).toHaveLength(count);
