@@ -2,7 +2,7 @@
 // Kafka's messages, and described the way DescribeConfigs reports them (value, source).
 
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
-import { formatProperty, parseProperty, type PropertyType, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
+import { formatProperty, parseProperty, type PropertyDef, type PropertyType, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
 
 /** DescribeConfigs ConfigSource values (KIP-226). */
 export const ConfigSource = {
@@ -103,6 +103,40 @@ export const CONFIG_TYPE_CODE: Record<PropertyType, number> = {
   list: ConfigType.LIST,
 };
 
+export interface ConfigSynonym {
+  name: string;
+  value: string;
+  source: number;
+}
+
+/** A broker property's sources, most specific first (Kafka's ConfigHelper.configSynonyms). */
+export function brokerPropertySynonyms(
+  def: PropertyDef,
+  name: string,
+  broker: ReadonlyMap<string, PropertyValue>,
+  brokerSetExplicitly: ReadonlySet<string>,
+): ConfigSynonym[] {
+  const out: ConfigSynonym[] = [];
+  const set = broker.get(name);
+  if (brokerSetExplicitly.has(name) && set !== undefined) {
+    out.push({ name, value: formatProperty(def, set), source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  out.push({ name, value: formatProperty(def, def.default), source: ConfigSource.DEFAULT_CONFIG });
+  return out;
+}
+
+/** A topic config's sources, most specific first: the topic's override, then the broker's. */
+export function topicConfigSynonyms(
+  def: (typeof TOPIC_CONFIGS)[number],
+  override: string | undefined,
+  broker: ReadonlyMap<string, PropertyValue>,
+  brokerSetExplicitly: ReadonlySet<string>,
+): ConfigSynonym[] {
+  const own: ConfigSynonym[] =
+    override === undefined ? [] : [{ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }];
+  return [...own, ...brokerPropertySynonyms(def, def.brokerKey, broker, brokerSetExplicitly)];
+}
+
 /** Every topic config with its effective value and where it came from. */
 export function describeTopicConfigs(
   overrides: Record<string, string>,
@@ -110,19 +144,13 @@ export function describeTopicConfigs(
   brokerSetExplicitly: ReadonlySet<string>,
 ): DescribedConfig[] {
   return TOPIC_CONFIGS.map((def) => {
-    const override = overrides[def.name];
-    const source =
-      override !== undefined
-        ? ConfigSource.DYNAMIC_TOPIC_CONFIG
-        : brokerSetExplicitly.has(def.brokerKey)
-          ? ConfigSource.STATIC_BROKER_CONFIG
-          : ConfigSource.DEFAULT_CONFIG;
+    const [effective] = topicConfigSynonyms(def, overrides[def.name], broker, brokerSetExplicitly);
     return {
       name: def.name,
-      value: formatProperty(def, value(def.name, overrides, broker)),
+      value: effective.value,
       readOnly: false,
-      isDefault: source === ConfigSource.DEFAULT_CONFIG,
-      configSource: source,
+      isDefault: effective.source === ConfigSource.DEFAULT_CONFIG,
+      configSource: effective.source,
       isSensitive: false,
       configType: CONFIG_TYPE_CODE[def.type],
       documentation: def.doc,

@@ -11,8 +11,8 @@
 //   static broker setting (--set / config file), the default.
 // - v3+ configType always, documentation when includeDocumentation (KIP-525).
 
-import { CONFIG_TYPE_CODE, ConfigSource } from '../../config/topic-config.ts';
-import { BROKER_PROPERTIES, formatProperty, type PropertyDef, TOPIC_CONFIGS } from '../../config/properties.ts';
+import { brokerPropertySynonyms, CONFIG_TYPE_CODE, type ConfigSynonym, topicConfigSynonyms } from '../../config/topic-config.ts';
+import { BROKER_PROPERTIES, type PropertyDef, TOPIC_CONFIGS } from '../../config/properties.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { DescribeConfigs } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
@@ -31,7 +31,6 @@ export function resourceTypeName(id: number): string {
 type ResourceIn = RequestOf<typeof DescribeConfigs>['resources'][number];
 type ResultOut = Encodable<ResponseOf<typeof DescribeConfigs>['results'][number]>;
 type ConfigOut = Encodable<ResponseOf<typeof DescribeConfigs>['results'][number]['configs'][number]>;
-type Synonym = { name: string; value: string; source: number };
 
 interface Options {
   includeSynonyms: boolean;
@@ -89,29 +88,16 @@ export function parseJavaInt(text: string): number | null {
 }
 
 function topicEntry(broker: Broker, d: (typeof TOPIC_CONFIGS)[number], override: string | undefined, opts: Options): ConfigOut {
-  const synonyms: Synonym[] = [];
-  if (override !== undefined) synonyms.push({ name: d.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-  synonyms.push(...brokerSynonyms(broker, d, d.brokerKey));
+  const synonyms = topicConfigSynonyms(d, override, broker.config.props, broker.config.explicit);
   return entry(d, synonyms[0].value, synonyms[0].source, false, synonyms, opts);
 }
 
 function brokerEntry(broker: Broker, d: PropertyDef, opts: Options): ConfigOut {
-  const synonyms = brokerSynonyms(broker, d, d.name);
+  const synonyms = brokerPropertySynonyms(d, d.name, broker.config.props, broker.config.explicit);
   return entry(d, synonyms[0].value, synonyms[0].source, true, synonyms, opts);
 }
 
-/** A broker property's sources, most specific first (ConfigHelper.configSynonyms). */
-function brokerSynonyms(broker: Broker, d: PropertyDef, name: string): Synonym[] {
-  const out: Synonym[] = [];
-  const set = broker.config.props.get(name);
-  if (broker.config.explicit.has(name) && set !== undefined) {
-    out.push({ name, value: formatProperty(d, set), source: ConfigSource.STATIC_BROKER_CONFIG });
-  }
-  out.push({ name, value: formatProperty(d, d.default), source: ConfigSource.DEFAULT_CONFIG });
-  return out;
-}
-
-function entry(d: PropertyDef, value: string, source: number, readOnly: boolean, synonyms: Synonym[], opts: Options): ConfigOut {
+function entry(d: PropertyDef, value: string, source: number, readOnly: boolean, synonyms: ConfigSynonym[], opts: Options): ConfigOut {
   return {
     name: d.name,
     value,
