@@ -136,6 +136,8 @@ export class Broker {
     const parts = this.partitions.get(name) ?? [];
     this.partitions.delete(name);
     this.topics.delete(name);
+    // A topic recreated under the same name is new to every fetch session.
+    this.fetchSessions.forgetTopic(name);
     for (const p of parts) {
       p.notify();
       p.log.delete();

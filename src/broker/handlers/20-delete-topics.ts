@@ -100,7 +100,6 @@ export default handler(DeleteTopics, (ctx, req) => {
       continue;
     }
     broker.deleteTopic(t.name);
-    broker.fetchSessions.forgetTopic(t.name);
     responses.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   return { throttleTimeMs: 0, responses };
