@@ -130,6 +130,25 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
   return 0;
 }
 
+/* Waits until the topic's metadata shows at least `partitions` partitions (the broker may be
+ * auto-creating it). A producer polls its handle meanwhile so its callbacks run; a consumer
+ * (whose queue is redirected to rd_kafka_consumer_poll) just sleeps. Dies after 30 s. */
+static void wait_for_topic(rd_kafka_t *rk, rd_kafka_topic_t *rkt, long partitions, int poll_handle) {
+  const struct rd_kafka_metadata *md = NULL;
+  uint64_t deadline = now_ns() + 30ull * 1000000000ull;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == 0 &&
+        md->topics[0].partition_cnt >= partitions) break;
+    if (md) rd_kafka_metadata_destroy(md);
+    md = NULL;
+    if (now_ns() > deadline) die("topic metadata", rd_kafka_err2str(e));
+    if (poll_handle) rd_kafka_poll(rk, 100);
+    else usleep(100000);
+  }
+  rd_kafka_metadata_destroy(md);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -168,19 +187,7 @@ static int run_produce(const args_t *a) {
   if (!rk) die("rd_kafka_new", err);
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, a->topic, NULL);
 
-  /* Wait until the topic's metadata shows all partitions (the broker auto-creates it). */
-  const struct rd_kafka_metadata *md = NULL;
-  uint64_t deadline = now_ns() + 30ull * 1000000000ull;
-  for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == 0 &&
-        md->topics[0].partition_cnt >= a->partitions) break;
-    if (md) rd_kafka_metadata_destroy(md);
-    md = NULL;
-    if (now_ns() > deadline) die("topic metadata", rd_kafka_err2str(e));
-    rd_kafka_poll(rk, 100);
-  }
-  rd_kafka_metadata_destroy(md);
+  wait_for_topic(rk, rkt, a->partitions, 1);
 
   char *payload = malloc((size_t)a->size);
   for (long i = 0; i < a->size; i++) payload[i] = (char)('a' + i % 26);
@@ -459,18 +466,7 @@ static int run_group(const args_t *a) {
   rd_kafka_poll_set_consumer(rk);
 
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, a->topic, NULL);
-  const struct rd_kafka_metadata *md = NULL;
-  uint64_t deadline = now_ns() + 30ull * 1000000000ull;
-  for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err == 0 &&
-        md->topics[0].partition_cnt >= a->partitions) break;
-    if (md) rd_kafka_metadata_destroy(md);
-    md = NULL;
-    if (now_ns() > deadline) die("topic metadata", rd_kafka_err2str(e));
-    usleep(100000);
-  }
-  rd_kafka_metadata_destroy(md);
+  wait_for_topic(rk, rkt, a->partitions, 0);
   rd_kafka_topic_destroy(rkt);
   print_event("ready");
 
