@@ -30,7 +30,7 @@ async function importable(): Promise<boolean> {
 export async function confluentKafka2(): Promise<PythonClient> {
   if (await importable()) return { ok: true, env: { PYTHONPATH: TARGET } };
   // Install beside the target and rename: test files running at once never see half a package.
-  const staging = `${TARGET}.${process.pid}`;
+  const staging = `${TARGET}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   mkdirSync(staging, { recursive: true });
   const pip = await run(
     [PYTHON, '-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', '--target', staging, `confluent-kafka==${CONFLUENT_KAFKA_2_VERSION}`],
