@@ -6,12 +6,12 @@
 import type { Partition } from '../cluster/partition.ts';
 import { decompress } from '../compression/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { validateRecords } from '../protocol/records/validate.ts';
+import { type RecordError, validateRecords } from '../protocol/records/validate.ts';
 
 export type AppendOutcome =
   | { kind: 'appended'; baseOffset: number; lastOffset: number; logAppendTimeMs: number }
   | { kind: 'duplicate'; baseOffset: number; lastOffset: number; logAppendTimeMs: number }
-  | { kind: 'error'; code: number; message: string | null };
+  | { kind: 'error'; code: number; message: string | null; recordErrors?: readonly RecordError[] };
 
 export function appendProduced(p: Partition, records: Uint8Array, nowMs: number, produceVersion?: number): AppendOutcome {
   const c = p.config;
@@ -27,9 +27,9 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
     },
     nowMs,
     decompress,
-    { produceVersion },
+    { produceVersion, topicPartition: `${p.topic.name}-${p.index}` },
   );
-  if (!v.ok) return { kind: 'error', code: v.error.code, message: v.error.message };
+  if (!v.ok) return { kind: 'error', code: v.error.code, message: v.error.message, recordErrors: v.recordErrors };
   const batches = v.batches;
   for (const b of batches) {
     const check = p.producers.check(b);

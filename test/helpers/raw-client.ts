@@ -72,10 +72,25 @@ export class RawClient {
     return w.bytes().slice();
   }
 
+  /**
+   * Sends a request and resolves with its response frame undecoded (correlation id first), for
+   * checking the bytes with a decoder that is not ours (test/helpers/spec-decoder.ts).
+   */
+  sendForFrame<A extends ApiDef>(api: A, version: number, body: Encodable<RequestOf<A>>): Promise<Uint8Array> {
+    const w = this.encode(api, version, body);
+    const p = this.nextFrame();
+    this.socket.write(w);
+    return p;
+  }
+
+  private async nextFrame(): Promise<Uint8Array> {
+    if (this.closedError) throw this.closedError;
+    return await new Promise<Uint8Array>((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
   /** Registers for the next response frame and decodes it as `api` at `version`. */
   async expect<A extends ApiDef>(api: A, version: number): Promise<ResponseOf<A>> {
-    if (this.closedError) throw this.closedError;
-    const frame = await new Promise<Uint8Array>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    const frame = await this.nextFrame();
     const r = new Reader(frame);
     r.int32(); // correlation id
     const flexible = inRange(api.flexible, version);

@@ -7,6 +7,11 @@
 // - Idempotent producers (KIP-98): a retried batch is answered with its original offsets and
 //   not appended again; gaps get OUT_OF_ORDER_SEQUENCE_NUMBER, older epochs are fenced.
 // - v13 names topics by id (KIP-516): an unknown id is UNKNOWN_TOPIC_ID.
+// - v8+ per-record errors (KIP-467): a batch rejected for some of its records (no key on a
+//   compacted topic, a timestamp out of range) is answered with the indexes and messages of those
+//   records and LogValidator's summary as the error message, as Kafka's ReplicaManager answers a
+//   RecordValidationException (with the log start offset); the partition's other records and
+//   the other partitions of the request are unaffected.
 // - Producing to a topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION: creation happens on
 //   Metadata (auto.create.topics.enable), as in Kafka.
 // - Advertised from v0 although v0-2 are refused, as Kafka 4 does: librdkafka derives its
@@ -32,12 +37,12 @@ export default handler(Produce, async (ctx, req) => {
   const responses = req.topicData.map((t) => {
     const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.name);
     const partitionResponses = t.partitionData.map((pd): PartitionOut => {
-      const fail = (errorCode: number, errorMessage: string | null = null): PartitionOut => ({
+      const fail = (errorCode: number, errorMessage: string | null = null, logStartOffset = -1): PartitionOut => ({
         index: pd.index,
         errorCode,
         baseOffset: -1,
         logAppendTimeMs: -1,
-        logStartOffset: -1,
+        logStartOffset,
         errorMessage,
       });
       if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
@@ -46,6 +51,9 @@ export default handler(Produce, async (ctx, req) => {
       if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
       const r = appendProduced(p, pd.records, Date.now(), ctx.apiVersion);
+      if (r.kind === 'error' && r.recordErrors !== undefined) {
+        return { ...fail(r.code, r.message, p.logStartOffset), recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) };
+      }
       if (r.kind === 'error') return fail(r.code, r.message);
       const out: PartitionOut = {
         index: pd.index,

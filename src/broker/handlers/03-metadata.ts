@@ -4,6 +4,10 @@
 //   auto.create.topics.enable is on too, and only for a legal name.
 // - v10+: topic ids (KIP-516); v12+ a topic may be asked for by id alone, answered with
 //   UNKNOWN_TOPIC_ID when unknown.
+// - v8+: authorized operations (KIP-430) when asked for, as Kafka without an authorizer answers
+//   (authorizer.ts): every topic named in the answer (KafkaApis sets them on the topics it looked
+//   up by name, errors included, not on unknown ids), and the cluster's in v8-10 (v11 moved them
+//   to DescribeCluster, KIP-700).
 // A single node is the leader and only replica of every partition.
 
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -11,6 +15,7 @@ import { Metadata } from '../../protocol/messages/index.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import type { ResponseOf } from '../../protocol/schema.ts';
 import type { TopicRecord } from '../../cluster/topic-table.ts';
+import { authorizedOperations } from '../authorizer.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
 
@@ -47,6 +52,10 @@ export default handler(Metadata, (ctx, req) => {
       );
     }
   }
+  if (req.includeTopicAuthorizedOperations) {
+    const topicOperations = authorizedOperations('topic', true);
+    for (const t of topics) if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = topicOperations;
+  }
   const self = broker.config;
   return {
     throttleTimeMs: 0,
@@ -55,6 +64,7 @@ export default handler(Metadata, (ctx, req) => {
     controllerId: self.nodeId,
     topics,
     errorCode: ErrorCode.NONE,
+    clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations),
   };
 });
 

@@ -5,24 +5,15 @@
 //   in v0 (where the field cannot be sent anyway);
 // - v2 includeFencedBrokers (KIP-1073): this node is never fenced, so the list is the same;
 // - clusterAuthorizedOperations stays INT32_MIN unless asked for; without an authorizer Kafka
-//   answers every operation CLUSTER supports.
+//   answers every operation CLUSTER supports (authorizer.ts).
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { DescribeCluster } from '../../protocol/messages/index.ts';
+import { authorizedOperations } from '../authorizer.ts';
 import { handler } from '../handler.ts';
 
 /** EndpointType ids (org.apache.kafka.common.requests.EndpointType). */
 const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
-
-/** Not asked for (the schema default, Integer.MIN_VALUE). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-
-/**
- * AclOperation codes CLUSTER supports (AclEntry.supportedOperations): CREATE 5, ALTER 7,
- * DESCRIBE 8, CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12,
- * as a bit field (Utils.to32BitField).
- */
-const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 
 export default handler(DescribeCluster, (ctx, req) => {
   const broker = ctx.broker;
@@ -53,6 +44,6 @@ export default handler(DescribeCluster, (ctx, req) => {
         isFenced: false,
       },
     ],
-    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations),
   };
 });

@@ -22,12 +22,18 @@ import { DeleteTopics } from './20-delete-topics.ts';
 import { DeleteRecords } from './21-delete-records.ts';
 import { InitProducerId } from './22-init-producer-id.ts';
 import { OffsetForLeaderEpoch } from './23-offset-for-leader-epoch.ts';
+import { DescribeAcls } from './29-describe-acls.ts';
+import { CreateAcls } from './30-create-acls.ts';
+import { DeleteAcls } from './31-delete-acls.ts';
 import { DescribeConfigs } from './32-describe-configs.ts';
 import { AlterConfigs } from './33-alter-configs.ts';
 import { DescribeLogDirs } from './35-describe-log-dirs.ts';
 import { CreatePartitions } from './37-create-partitions.ts';
 import { DeleteGroups } from './42-delete-groups.ts';
+import { ElectLeaders } from './43-elect-leaders.ts';
 import { IncrementalAlterConfigs } from './44-incremental-alter-configs.ts';
+import { AlterPartitionReassignments } from './45-alter-partition-reassignments.ts';
+import { ListPartitionReassignments } from './46-list-partition-reassignments.ts';
 import { OffsetDelete } from './47-offset-delete.ts';
 import { DescribeCluster } from './60-describe-cluster.ts';
 import { DescribeProducers } from './61-describe-producers.ts';
@@ -55,12 +61,18 @@ export {
   DeleteRecords,
   InitProducerId,
   OffsetForLeaderEpoch,
+  DescribeAcls,
+  CreateAcls,
+  DeleteAcls,
   DescribeConfigs,
   AlterConfigs,
   DescribeLogDirs,
   CreatePartitions,
   DeleteGroups,
+  ElectLeaders,
   IncrementalAlterConfigs,
+  AlterPartitionReassignments,
+  ListPartitionReassignments,
   OffsetDelete,
   DescribeCluster,
   DescribeProducers,
@@ -89,12 +101,18 @@ export const ALL_APIS: readonly ApiDef[] = [
   DeleteRecords,
   InitProducerId,
   OffsetForLeaderEpoch,
+  DescribeAcls,
+  CreateAcls,
+  DeleteAcls,
   DescribeConfigs,
   AlterConfigs,
   DescribeLogDirs,
   CreatePartitions,
   DeleteGroups,
+  ElectLeaders,
   IncrementalAlterConfigs,
+  AlterPartitionReassignments,
+  ListPartitionReassignments,
   OffsetDelete,
   DescribeCluster,
   DescribeProducers,

@@ -14,8 +14,14 @@
 //   control batch from a client, producer id without a sequence, transactional without a
 //   producer id, recordCount / lastOffsetDelta / inner offsetDeltas inconsistent, malformed
 //   record, trailing bytes in the records section, record count of a compressed batch wrong,
-//   record without key on a compacted topic              INVALID_RECORD
-//   CreateTime record outside message.timestamp.before/after.max.ms   INVALID_TIMESTAMP
+//   record without key on a compacted topic              INVALID_RECORD, per record
+//   CreateTime record outside message.timestamp.before/after.max.ms   INVALID_TIMESTAMP, per record
+//
+// Per-record errors (KIP-467) are collected for the whole batch as LogValidator does, one per
+// bad record (a missing key wins over the timestamp), and reject the batch with its records'
+// indexes and messages: INVALID_TIMESTAMP if any is a timestamp error, else INVALID_RECORD,
+// with LogValidator.processRecordErrors' summary as the message. Every other check stops at the
+// first problem and names no record.
 //
 // Kafka trims bytes after the last whole batch silently; we refuse them (no client sends them).
 //
@@ -50,6 +56,9 @@ import {
   TRANSACTIONAL,
 } from './batch.ts';
 import { crc32c } from './crc32c.ts';
+import { type RecordError, RecordErrors } from './record-errors.ts';
+
+export type { RecordError } from './record-errors.ts';
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
@@ -71,6 +80,8 @@ export interface RecordsValidationConfig {
 export interface ValidateOptions {
   /** The Produce version, if the bytes come from a Produce request (enables its rules). */
   produceVersion?: number;
+  /** "topic-partition", for the per-record messages (Kafka's TopicPartition.toString). */
+  topicPartition?: string;
 }
 
 /** Injected: decompress with an output bound; throws on corrupt input or the bound. */
@@ -96,7 +107,9 @@ export interface ValidatedBatch {
   compression: Compression;
 }
 
-export type ValidationResult = { ok: true; batches: ValidatedBatch[] } | { ok: false; error: KafkaError };
+export type ValidationResult =
+  | { ok: true; batches: ValidatedBatch[] }
+  | { ok: false; error: KafkaError; recordErrors?: readonly RecordError[] };
 
 /** The part of a batch before magic: baseOffset, batchLength, partitionLeaderEpoch, magic. */
 const HEADER_BYTES_UP_TO_MAGIC = MAGIC + 1;
@@ -108,13 +121,16 @@ class InvalidRecords extends Error {
   constructor(
     readonly code: number,
     message: string,
+    readonly recordErrors?: readonly RecordError[],
   ) {
     super(message);
   }
 }
 
-function fail(code: number, message: string): { ok: false; error: KafkaError } {
-  return { ok: false, error: kafkaError(code, message) };
+type Failure = { ok: false; error: KafkaError; recordErrors?: readonly RecordError[] };
+
+function fail(code: number, message: string, recordErrors?: readonly RecordError[]): Failure {
+  return recordErrors === undefined ? { ok: false, error: kafkaError(code, message) } : { ok: false, error: kafkaError(code, message), recordErrors };
 }
 
 /** Validates (and, for timestamps, rewrites in place) the batches in `bytes`. */
@@ -133,7 +149,7 @@ export function validateRecords(
     if (v !== undefined && batches.length === 1) {
       return fail(ErrorCode.INVALID_RECORD, `Produce requests with version ${v} are only allowed to contain exactly one record batch per partition`);
     }
-    const r = validateBatch(bytes, view, pos, config, nowMs, decompress, v);
+    const r = validateBatch(bytes, view, pos, config, nowMs, decompress, options);
     if ('error' in r) return r;
     batches.push(r);
     pos += r.sizeBytes;
@@ -151,8 +167,9 @@ function validateBatch(
   config: RecordsValidationConfig,
   nowMs: number,
   decompress: DecompressFn,
-  produceVersion: number | undefined,
-): ValidatedBatch | { ok: false; error: KafkaError } {
+  options: ValidateOptions,
+): ValidatedBatch | Failure {
+  const produceVersion = options.produceVersion;
   const remaining = bytes.length - pos;
   if (remaining < HEADER_BYTES_UP_TO_MAGIC) {
     return fail(ErrorCode.CORRUPT_MESSAGE, `${remaining} bytes after the last batch, less than a batch header`);
@@ -209,10 +226,11 @@ function validateBatch(
   const logAppendTime = config.timestampType === 'LogAppendTime';
   let maxTimestamp: number;
   try {
-    const maxDelta = walkPayload(bytes, pos + BATCH_HEADER_BYTES, end, compression, recordCount, baseTimestamp, config, nowMs, decompress);
+    const where = { baseOffset: readInt64(view, pos), topicPartition: options.topicPartition };
+    const maxDelta = walkPayload(bytes, pos + BATCH_HEADER_BYTES, end, compression, recordCount, baseTimestamp, config, nowMs, decompress, where);
     maxTimestamp = logAppendTime ? nowMs : baseTimestamp + maxDelta;
   } catch (e) {
-    if (e instanceof InvalidRecords) return fail(e.code, e.message);
+    if (e instanceof InvalidRecords) return fail(e.code, e.message, e.recordErrors);
     throw e;
   }
 
@@ -239,7 +257,16 @@ function validateBatch(
   };
 }
 
-/** Walks the (decompressed) records; returns the largest timestampDelta. Throws InvalidRecords. */
+/** What per-record messages name: the batch's base offset as sent and the partition. */
+interface RecordLocation {
+  baseOffset: number;
+  topicPartition: string | undefined;
+}
+
+/**
+ * Walks the (decompressed) records; returns the largest timestampDelta. Throws InvalidRecords:
+ * at once for a malformed record, after the last record for per-record errors.
+ */
 function walkPayload(
   bytes: Uint8Array,
   start: number,
@@ -250,6 +277,7 @@ function walkPayload(
   config: RecordsValidationConfig,
   nowMs: number,
   decompress: DecompressFn,
+  where: RecordLocation,
 ): number {
   let buf = bytes;
   if (compression !== Compression.None) {
@@ -274,23 +302,28 @@ function walkPayload(
   const maxTs = config.messageTimestampAfterMaxMs === undefined ? Infinity : nowMs + config.messageTimestampAfterMaxMs;
   const checkTs = config.timestampType === 'CreateTime' && (minTs !== -Infinity || maxTs !== Infinity);
   const needKey = config.compacted === true;
+  const errors = new RecordErrors(where.topicPartition);
   let maxDelta = -Infinity;
   let p = start;
   for (let i = 0; i < recordCount; i++) {
-    const r = walkRecord(buf, p, end, i, needKey);
+    const r = walkRecord(buf, p, end, i);
     if (r < 0) throw new InvalidRecords(ErrorCode.INVALID_RECORD, walkError);
     p = r;
     if (walkTimestampDelta > maxDelta) maxDelta = walkTimestampDelta;
+    if (needKey && walkKeyLength < 0) {
+      errors.missingKey(i);
+      continue;
+    }
     if (checkTs) {
       const ts = baseTimestamp + walkTimestampDelta;
-      if (ts < minTs || ts > maxTs) {
-        throw new InvalidRecords(ErrorCode.INVALID_TIMESTAMP, `timestamp ${ts} of record ${i} is out of range (now ${nowMs})`);
-      }
+      if (ts < minTs || ts > maxTs) errors.timestamp(i, ts, where.baseOffset + i, minTs, maxTs);
     }
   }
   if (p !== end) {
     throw new InvalidRecords(ErrorCode.INVALID_RECORD, `${end - p} bytes after the last of ${recordCount} records`);
   }
+  const rejected = errors.rejection();
+  if (rejected !== null) throw new InvalidRecords(rejected.code, rejected.message, rejected.recordErrors);
   return maxDelta;
 }
 
@@ -298,6 +331,8 @@ function walkPayload(
 let walkPos = 0;
 let walkEnd = 0;
 let walkTimestampDelta = 0;
+/** The last record's key length; -1 is a null key. */
+let walkKeyLength = 0;
 let walkError = '';
 
 /** Zig-zag varint at walkPos (bounded by walkEnd), or NaN if it runs past or overflows. */
@@ -324,9 +359,9 @@ function skipField(buf: Uint8Array, minLength: number): number {
 
 /**
  * Checks one record at p without allocating; returns the position after it, or -1 with
- * walkError set. Sets walkTimestampDelta.
+ * walkError set. Sets walkTimestampDelta and walkKeyLength.
  */
-function walkRecord(buf: Uint8Array, p: number, sectionEnd: number, index: number, needKey: boolean): number {
+function walkRecord(buf: Uint8Array, p: number, sectionEnd: number, index: number): number {
   walkPos = p;
   walkEnd = sectionEnd;
   const length = varint(buf, 5);
@@ -352,10 +387,6 @@ function walkRecord(buf: Uint8Array, p: number, sectionEnd: number, index: numbe
     walkError = `record ${index}: invalid key or value length`;
     return -1;
   }
-  if (needKey && keyLength < 0) {
-    walkError = `record ${index}: compacted topic cannot accept a record without key`;
-    return -1;
-  }
   const headers = varint(buf, 5);
   if (!(headers >= 0) || headers > recordEnd - walkPos) {
     walkError = `record ${index}: invalid header count ${headers}`;
@@ -372,5 +403,6 @@ function walkRecord(buf: Uint8Array, p: number, sectionEnd: number, index: numbe
     return -1;
   }
   walkTimestampDelta = tsDelta;
+  walkKeyLength = keyLength;
   return recordEnd;
 }

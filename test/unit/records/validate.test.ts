@@ -15,6 +15,7 @@ import {
 import { crc32c } from '../../../src/protocol/records/crc32c.ts';
 import { type BatchInput, buildBatch, writeBatchCrc } from '../../../src/protocol/records/records.ts';
 import { type RecordsValidationConfig, type ValidationResult, validateRecords } from '../../../src/protocol/records/validate.ts';
+import { RECORD_ERRORS_MAX } from '../../../src/protocol/records/record-errors.ts';
 import { kafkajsBatch } from './helpers.ts';
 
 const NOW = 1_700_000_100_000;
@@ -274,6 +275,55 @@ describe('refusals', () => {
     const future = batch({ records: [{ value: 'x', timestamp: NOW + 10_000 }] });
     expectError(validate(future, { messageTimestampAfterMaxMs: 5000 }), ErrorCode.INVALID_TIMESTAMP);
     expect(validate(future, { messageTimestampAfterMaxMs: 10_000 }).ok).toBe(true);
+  });
+  test('KIP-467: every keyless record of a compacted batch is named by index, as LogValidator words it', () => {
+    const records = [
+      { key: 'a', value: '0', timestamp: T0 },
+      { key: null, value: '1', timestamp: T0 },
+      { key: 'c', value: '2', timestamp: T0 },
+      { key: null, value: '3', timestamp: T0 },
+    ];
+    for (const compression of [Compression.None, Compression.Zstd]) {
+      const r = validateRecords(batch({ records, compression }), { ...CONFIG, compacted: true }, NOW, decompress, { produceVersion: 9, topicPartition: 'logs-2' });
+      if (r.ok) throw new Error('expected a rejection');
+      const message = 'Compacted topic cannot accept message without key in topic partition logs-2';
+      expect(r.error.code).toBe(ErrorCode.INVALID_RECORD);
+      expect(r.recordErrors).toEqual([
+        { batchIndex: 1, message },
+        { batchIndex: 3, message },
+      ]);
+      expect(r.error.message).toBe(
+        `One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: [RecordError(batchIndex=1, message='${message}'), RecordError(batchIndex=3, message='${message}')]`,
+      );
+    }
+  });
+  test('KIP-467: timestamps out of range are per-record INVALID_TIMESTAMP; a missing key wins for the same record', () => {
+    const records = [
+      { key: 'a', value: '0', timestamp: NOW - 60_000 },
+      { key: 'b', value: '1', timestamp: NOW },
+      { key: null, value: '2', timestamp: NOW - 60_000 },
+    ];
+    const r = validate(batch({ records }), { compacted: true, messageTimestampBeforeMaxMs: 1000 });
+    if (r.ok) throw new Error('expected a rejection');
+    expect(r.error.code).toBe(ErrorCode.INVALID_TIMESTAMP);
+    expect(r.error.message).toBe('One or more records have been rejected due to invalid timestamp');
+    expect(r.recordErrors?.map((e) => e.batchIndex)).toEqual([0, 2]);
+    expect(r.recordErrors?.[0].message).toBe(`Timestamp ${NOW - 60_000} of message with offset 0 is out of range. The timestamp should be within [${NOW - 1000}, inf]`);
+    expect(r.recordErrors?.[1].message).toStartWith('Compacted topic cannot accept message without key');
+  });
+  test('KIP-467: structural errors name no record', () => {
+    const r = validate(patch(batch(), (v) => v.setInt32(RECORD_COUNT, 2)), { compacted: true });
+    if (r.ok) throw new Error('expected a rejection');
+    expect(r.recordErrors).toBeUndefined();
+  });
+  test(`KIP-467: at most ${RECORD_ERRORS_MAX} record errors are kept, the summary counts them all`, () => {
+    const n = RECORD_ERRORS_MAX + 5;
+    const records = Array.from({ length: n }, () => ({ key: null, value: 'v', timestamp: T0 }));
+    const r = validate(batch({ records }), { compacted: true });
+    if (r.ok) throw new Error('expected a rejection');
+    expect(r.recordErrors).toHaveLength(RECORD_ERRORS_MAX);
+    expect(r.recordErrors?.at(-1)?.batchIndex).toBe(RECORD_ERRORS_MAX - 1);
+    expect(r.error.message).toContain(`due to ${n} record errors in total`);
   });
   test('random mutations never throw', () => {
     const base = batch({ compression: Compression.Lz4 });
