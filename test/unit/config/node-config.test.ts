@@ -36,6 +36,7 @@ describe('freshet start arguments', () => {
     [['--set', 'num.partitions=0'], /Value must be in/],
     [['--set', 'auto.create.topics.enable=yes'], /true or false/],
     [['--data-dir'], /needs a value/],
+    [['--set', 'listeners=PLAINTEXT://:9093'], /listeners is set by --kafka-addr/],
   ])('%p is refused with a clear message', (args, message) => {
     expect(() => buildNodeConfig(parseStartArgs(args as string[]))).toThrow(message as RegExp);
   });
@@ -77,6 +78,16 @@ describe('topic configs', () => {
     expect(tiered.ok ? '' : tiered.error.message).toContain('tiered storage is not available yet');
     // Long.MAX_VALUE keeps its Java spelling in and out.
     expect(validateTopicConfigs([['flush.ms', '9223372036854775807']])).toEqual({ ok: true, configs: { 'flush.ms': '9223372036854775807' } });
+  });
+
+  test('log.retention.hours / .minutes / .ms: the finest unit set wins (KafkaConfig.logRetentionTimeMillis)', () => {
+    const eff = (sets: string[]) => effectiveTopicConfig({}, buildNodeConfig(parseStartArgs(sets.flatMap((s) => ['--set', s]))).props);
+    expect(eff([]).retentionMs).toBe(7 * 24 * 3_600_000);
+    expect(eff(['log.retention.hours=2']).retentionMs).toBe(2 * 3_600_000);
+    expect(eff(['log.retention.hours=2', 'log.retention.minutes=3']).retentionMs).toBe(3 * 60_000);
+    expect(eff(['log.retention.minutes=3', 'log.retention.ms=500']).retentionMs).toBe(500);
+    expect(eff(['log.retention.hours=-1']).retentionMs).toBe(-1);
+    expect(eff(['log.roll.hours=1']).segmentMs).toBe(3_600_000);
   });
 
   test('effective values come from overrides, then broker properties, then defaults', () => {
