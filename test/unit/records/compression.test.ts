@@ -7,11 +7,13 @@ import { CompressionError, type CompressionErrorKind, compress, decompress } fro
 import { lz4Compress, lz4Decompress, xxh32 } from '../../../src/compression/lz4.ts';
 import { isXerial, rawDecompress, snappyCompressRaw } from '../../../src/compression/snappy.ts';
 import { Compression } from '../../../src/protocol/records/batch.ts';
+import { requirement, testRequiring } from '../../helpers/requirements.ts';
 import { kafkajsGzip, kafkajsSnappy, lz4js, sampleBytes, snappyjs } from './helpers.ts';
 
 const CODECS = [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd] as const;
 const SIZES = [0, 1, 15, 100, 4096, 65_535, 65_536, 70_001, 300_000];
 const MiB = 1 << 20;
+const LZ4_TOOL = requirement(spawnSync('lz4', ['--version']).status === 0, 'the lz4 command, reference liblz4 (apt-get install lz4)');
 
 function expectCompressionError(f: () => unknown, kind: CompressionErrorKind): void {
   try {
@@ -96,8 +98,7 @@ describe('cross-compatibility', () => {
     expect(new Uint8Array(l.decompress(compress(Compression.Lz4, data)))).toEqual(data);
   });
 
-  test('lz4: the lz4 command-line tool (reference liblz4) agrees both ways, with checksums', () => {
-    if (spawnSync('lz4', ['--version']).status !== 0) return; // tool not installed here
+  testRequiring(LZ4_TOOL, 'lz4: the lz4 command-line tool (reference liblz4) agrees both ways, with checksums', () => {
     const dir = mkdtempSync(join(tmpdir(), 'freshet-lz4-'));
     try {
       writeFileSync(join(dir, 'in'), data);
