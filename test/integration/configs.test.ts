@@ -9,7 +9,8 @@ import { withAdmin } from '../helpers/kafkajs.ts';
 import { Kip848Member } from '../helpers/kip848-member.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat, pythonJson } from '../helpers/process.ts';
-import { pypiClientAvailable, pypiJson } from '../helpers/pypi.ts';
+import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { ConsumerGroupDescribe, ConsumerGroupHeartbeat } from '../../src/protocol/messages/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -19,7 +20,6 @@ setDefaultTimeout(90_000);
 const BROKER = 4;
 const TOPIC = 2;
 const Source = { DYNAMIC_TOPIC: 1, DYNAMIC_BROKER: 2, DYNAMIC_DEFAULT_BROKER: 3, STATIC_BROKER: 4, DEFAULT: 5, GROUP: 8 };
-const HAVE_PYPI = pypiClientAvailable();
 
 let broker: Broker;
 beforeAll(async () => {
@@ -128,7 +128,7 @@ describe('dynamic broker configs', () => {
     expect(synonyms(t)).toEqual([['log.retention.bytes', '123456789', Source.DYNAMIC_DEFAULT_BROKER], ['log.retention.bytes', '-1', Source.DEFAULT]]);
   });
 
-  test.skipIf(!HAVE_PYPI)('confluent-kafka incremental_alter_configs: dynamic keys change, read-only ones get Kafka\'s INVALID_REQUEST', async () => {
+  testRequiring(PYPI_CLIENT, 'confluent-kafka incremental_alter_configs: dynamic keys change, read-only ones get Kafka\'s INVALID_REQUEST', async () => {
     expect((await pypiIncremental('broker', '0', ['set:log.cleaner.backoff.ms=20000', 'set:compression.type=lz4'])).error).toBeNull();
     const by = await pypiDescribe('broker', '0');
     expect(by['compression.type']).toMatchObject({ value: 'lz4', source: Source.DYNAMIC_BROKER, read_only: false });
@@ -144,7 +144,7 @@ describe('dynamic broker configs', () => {
 });
 
 describe('GROUP configs (KIP-848)', () => {
-  test.skipIf(!HAVE_PYPI)('describe and incremental_alter_configs through confluent-kafka; the coordinator applies them to members', async () => {
+  testRequiring(PYPI_CLIENT, 'describe and incremental_alter_configs through confluent-kafka; the coordinator applies them to members', async () => {
     const group = `cfg-group-${crypto.randomUUID()}`;
     const before = await pypiDescribe('group', group);
     expect(before['consumer.session.timeout.ms']).toMatchObject({ value: '45000', source: Source.DEFAULT, read_only: false });
@@ -200,7 +200,7 @@ describe('topic configs', () => {
 });
 
 describe('after a restart', () => {
-  test.skipIf(!HAVE_PYPI)('dynamic broker and group configs are still there', async () => {
+  testRequiring(PYPI_CLIENT, 'dynamic broker and group configs are still there', async () => {
     const group = `cfg-restart-${crypto.randomUUID()}`;
     expect((await pypiIncremental('group', group, ['set:consumer.heartbeat.interval.ms=300'])).error).toBeNull();
     expect((await pypiIncremental('broker', '0', ['set:log.segment.bytes=5000000'])).error).toBeNull();
