@@ -15,7 +15,7 @@ import { cpuSeconds, machineBusySeconds, rssSampler, statusKiB } from './proc.ts
 
 export type PhaseSizes = { records: number; produceSecondsMax: number; latencySeconds: number };
 
-type PhaseContext = {
+export type PhaseContext = {
   bin: string;
   driver: string;
   dataRoot: string;
@@ -146,14 +146,21 @@ function produceArgv(ctx: PhaseContext, b: RunningBroker, acks: string, partitio
   return [ctx.driver, 'produce', ...Object.entries(args).flatMap(([k, v]) => [k, String(v)])];
 }
 
-async function withBroker<T>(ctx: PhaseContext, name: string, partitions: number, trace: boolean, body: (b: RunningBroker, traceFile: string | null) => Promise<T>): Promise<{ value: T; hwmKiB: number }> {
+export async function withBroker<T>(
+  ctx: PhaseContext,
+  name: string,
+  partitions: number,
+  trace: boolean,
+  body: (b: RunningBroker, traceFile: string | null) => Promise<T>,
+  settings: Record<string, string> = {},
+): Promise<{ value: T; hwmKiB: number }> {
   const dataDir = freshDir(ctx.dataRoot, name);
   const traceFile = trace ? path.join(ctx.dataRoot, `${name}.strace`) : null;
   const broker = await startBroker({
     bin: ctx.bin,
     dataDir,
     dev: false,
-    settings: { 'num.partitions': String(partitions) },
+    settings: { 'num.partitions': String(partitions), ...settings },
     traceFsyncsTo: traceFile ?? undefined,
     logFile: path.join(ctx.dataRoot, `${name}.log`),
   });
@@ -165,7 +172,7 @@ async function withBroker<T>(ctx: PhaseContext, name: string, partitions: number
   }
 }
 
-async function produceStep(ctx: PhaseContext, b: RunningBroker, traceFile: string | null, acks: string, partitions: number, extra: Record<string, string | number> = {}): Promise<Step<ProduceOut>> {
+export async function produceStep(ctx: PhaseContext, b: RunningBroker, traceFile: string | null, acks: string, partitions: number, extra: Record<string, string | number> = {}): Promise<Step<ProduceOut>> {
   const fromS = Date.now() / 1000;
   const step = await measured<ProduceOut>(b, produceArgv(ctx, b, acks, partitions, extra), (ctx.sizes.produceSecondsMax + 90) * 1000);
   const toS = Date.now() / 1000;

@@ -9,7 +9,8 @@
  * Modes:
  *   produce  --records N --size S --acks A --linger-ms L --batch-size B --partitions P
  *            [--rate R] [--warmup-seconds W] [--max-seconds T]
- *            Records of S bytes round-robin over partitions 0..P-1, compression none.
+ *            Records of S bytes round-robin over partitions 0..P-1, compression none;
+ *            --payload alphabet (default, highly compressible) or random (incompressible).
  *            Without --rate: as fast as the client can queue them; reports MB/s and records/s
  *            from the first produce() to the last delivery report.
  *            With --rate R: R records/s on a fixed schedule (sent in bursts of whatever is due
@@ -59,11 +60,13 @@
 #define RECORDS_MAX 100000000L  /* latency array is 8 bytes per record */
 #define PARTITIONS_MAX 1024
 #define CONSUME_BATCH_MAX 10000
+/* --payload random: records are windows into this many random bytes (> batch.size). */
+#define RANDOM_POOL_BYTES (16L * 1024 * 1024)
 
 typedef struct {
   const char *mode, *brokers, *topic;
   long records, size, batch_size, partitions, linger_ms;
-  const char *acks, *group, *debug;
+  const char *acks, *group, *debug, *payload;
   double rate, max_seconds, warmup_seconds;
   long session_timeout_ms, heartbeat_ms;
 } args_t;
@@ -189,8 +192,23 @@ static int run_produce(const args_t *a) {
 
   wait_for_topic(rk, rkt, a->partitions, 1);
 
-  char *payload = malloc((size_t)a->size);
-  for (long i = 0; i < a->size; i++) payload[i] = (char)('a' + i % 26);
+  /* alphabet: every record the same repeating a..z (compresses ~100x+: a codec's best case);
+   * random: each record a different window of a pool of xorshift bytes larger than any batch
+   * (incompressible: a codec's worst case). */
+  int random_payload = a->payload != NULL && !strcmp(a->payload, "random");
+  long pool_bytes = random_payload ? RANDOM_POOL_BYTES + a->size : a->size;
+  char *pool = malloc((size_t)pool_bytes);
+  uint64_t x = 88172645463325252ULL;
+  for (long i = 0; i < pool_bytes; i++) {
+    if (random_payload) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      pool[i] = (char)(x & 0xff);
+    } else {
+      pool[i] = (char)('a' + i % 26);
+    }
+  }
   if (a->rate > 0) P.latency_ms = malloc(sizeof(double) * (size_t)a->records);
 
   double cpu0 = cpu_seconds();
@@ -209,6 +227,7 @@ static int run_produce(const args_t *a) {
     }
     int32_t partition = (int32_t)(sent % a->partitions);
     void *opaque = (void *)(uintptr_t)now_ns();
+    char *payload = random_payload ? pool + (sent * 4099) % RANDOM_POOL_BYTES : pool;
     if (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, payload, (size_t)a->size, NULL, 0, opaque) == -1) {
       rd_kafka_resp_err_t e = rd_kafka_last_error();
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -508,6 +527,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: rdkafka-bench produce|consume --brokers HOST:PORT --topic T [--records N] [--size S]\n"
           "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--warmup-seconds W] [--max-seconds T]\n"
+          "       [--payload alphabet|random]\n"
           "       rdkafka-bench group --brokers HOST:PORT --topic T --group G --partitions P\n"
           "       [--session-timeout-ms S] [--heartbeat-ms H]   (commands on stdin)\n");
   exit(2);
@@ -536,6 +556,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--session-timeout-ms")) a.session_timeout_ms = atol(v);
     else if (!strcmp(k, "--heartbeat-ms")) a.heartbeat_ms = atol(v);
     else if (!strcmp(k, "--debug")) a.debug = v;
+    else if (!strcmp(k, "--payload")) a.payload = v;
     else usage();
   }
   if (a.records < 1 || a.records > RECORDS_MAX || a.size < 1 || a.partitions < 1 || a.partitions > PARTITIONS_MAX)

@@ -12,6 +12,7 @@
 //   --keep             keep the data root (broker logs are in it)
 //   --only groups      only the consumer-group phase (rebalance times, commits/s and the fsync
 //                      rate at the commit size); no other machine limits or broker phases
+//   --only recompress  only the recompression phase (compression.type producer vs each codec)
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,8 +25,9 @@ import { median, KiB, MiB } from './stats.ts';
 import { loadAverage1m } from './proc.ts';
 import { printReport, evaluateTargets } from './report.ts';
 import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.ts';
+import { printRecompress, runRecompressPhase, type RecompressFigures } from './recompress.ts';
 
-const PHASES = ['groups'] as const;
+const PHASES = ['groups', 'recompress'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     let broker: BrokerFigures | null = null;
     let commitDisk: DiskResult | null = null;
     let groups: GroupsFigures | null = null;
+    let recompress: RecompressFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -160,6 +163,13 @@ async function main(): Promise<void> {
         log(`no librdkafka driver: skipping the groups phase (${INSTALL_HINT})`);
       }
     }
+    if (!opts.machineOnly && (full || opts.only === 'recompress')) {
+      if (tools.rdkafkaBench) {
+        recompress = await runRecompressPhase({ bin: opts.bin, driver: tools.rdkafkaBench, dataRoot, strace: false, sizes, log });
+      } else {
+        log(`no librdkafka driver: skipping the recompression phase (${INSTALL_HINT})`);
+      }
+    }
 
     const result = {
       startedAt: startedAt.toISOString(),
@@ -173,10 +183,16 @@ async function main(): Promise<void> {
       startup,
       broker,
       groups,
+      recompress,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
     printReport(result);
+    if (recompress) {
+      const lines: string[] = [];
+      printRecompress(recompress, lines);
+      console.log(lines.join('\n'));
+    }
     const outDir = path.join(import.meta.dir, 'results');
     fs.mkdirSync(outDir, { recursive: true });
     const outFile = path.join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -202,6 +218,7 @@ export type BenchResult = {
   startup: { samples: StartupSample[]; firstMetadataMsMedian: number; idleRssKiBMedian: number } | null;
   broker: BrokerFigures | null;
   groups: GroupsFigures | null;
+  recompress: RecompressFigures | null;
 };
 
 if (import.meta.main) {

@@ -6,8 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { log } from '../base/log.ts';
 import { systemClock } from '../base/clock.ts';
-import { boolProp, intProp, type NodeConfig } from '../config/node-config.ts';
+import { boolProp, intProp, type NodeConfig, refreshProps } from '../config/node-config.ts';
 import { effectiveTopicConfig, validateTopicConfigs } from '../config/topic-config.ts';
+import { BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from '../config/properties.ts';
+import { groupConfigValue } from '../config/group-config.ts';
+import { ConfigStore } from '../cluster/config-store.ts';
 import { Partition } from '../cluster/partition.ts';
 import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
@@ -46,6 +49,8 @@ export class Broker {
   readonly producerIds: ProducerIdAllocator;
   /** The group coordinator: consumer groups and committed offsets (src/groups). */
   readonly groups: GroupCoordinator;
+  /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
+  readonly configStore: ConfigStore;
   readonly startedAtMs = Date.now();
   private readonly partitions = new Map<string, Partition[]>();
   private retentionTimer: ReturnType<typeof setInterval> | null = null;
@@ -56,6 +61,10 @@ export class Broker {
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
     this.clusterId = loadOrCreateClusterId(config.dataDir);
+    this.configStore = ConfigStore.load(path.join(config.dataDir, 'cluster'));
+    loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
+    loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
+    refreshProps(config);
     this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
     this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
@@ -66,6 +75,7 @@ export class Broker {
       config: groupConfigOf(config),
       log: new BrokerStateLog(this),
       uuid: () => crypto.randomUUID(),
+      groupOverrides: (groupId) => this.groupOverrides(groupId),
     });
     this.groups.load();
     const every = intProp(config, 'log.retention.check.interval.ms');
@@ -161,6 +171,41 @@ export class Broker {
     }
   }
 
+  /**
+   * Replaces the dynamic broker configs of `name` ("" the cluster default, else this node's id)
+   * with `values` (already validated), persists them, and applies them: every topic without its
+   * own override takes the new defaults at once.
+   */
+  setDynamicBrokerConfigs(name: string, values: ReadonlyMap<string, PropertyValue>, texts: Record<string, string>): void {
+    this.configStore.setBroker(name, texts);
+    const layer = name === '' ? this.config.layers.dynamicDefault : this.config.layers.dynamicBroker;
+    layer.clear();
+    for (const [k, v] of values) layer.set(k, v);
+    refreshProps(this.config);
+    for (const t of this.topics.all()) {
+      const eff = effectiveTopicConfig(t.configs, this.config.props);
+      for (const p of this.partitionsOf(t.name)) {
+        p.config = eff;
+        p.log.updateConfig(logConfigOf(eff));
+      }
+    }
+    log.info(`dynamic broker configs of '${name}' are now ${JSON.stringify(texts)}`);
+  }
+
+  /** Replaces a group's config overrides (validated); the coordinator reads them on each use. */
+  setGroupConfigs(groupId: string, configs: Record<string, string>): void {
+    this.configStore.setGroup(groupId, configs);
+  }
+
+  /** The KIP-848 settings of one group: its overrides over the broker's group.* defaults. */
+  private groupOverrides(groupId: string) {
+    const o = this.configStore.group(groupId);
+    return {
+      consumerSessionTimeoutMs: groupConfigValue('consumer.session.timeout.ms', o, this.config.props) as number,
+      consumerHeartbeatIntervalMs: groupConfigValue('consumer.heartbeat.interval.ms', o, this.config.props) as number,
+    };
+  }
+
   private topicDir(name: string): string {
     return path.join(this.config.dataDir, 'kafka', name);
   }
@@ -240,6 +285,16 @@ export function logConfigOf(c: ReturnType<typeof effectiveTopicConfig>) {
     retentionBytes: c.retentionBytes < 0 || !c.cleanupPolicy.includes('delete') ? Infinity : c.retentionBytes,
     indexIntervalBytes: 4096,
   };
+}
+
+/** Stored dynamic configs into a layer; a value this build no longer accepts is skipped (logged). */
+function loadDynamicLayer(layer: Map<string, PropertyValue>, stored: Readonly<Record<string, string>>): void {
+  for (const [k, text] of Object.entries(stored)) {
+    const def = BROKER_PROPERTY_BY_NAME.get(k);
+    const p = def?.dynamic ? parseProperty(def, text) : null;
+    if (p?.ok) layer.set(k, p.value);
+    else log.warn(`ignoring stored dynamic broker config ${k}=${text}: ${p ? p.error : 'not a dynamic broker config'}`);
+  }
 }
 
 function loadOrCreateClusterId(dataDir: string): string {

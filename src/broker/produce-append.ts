@@ -7,6 +7,7 @@ import type { Partition } from '../cluster/partition.ts';
 import { decompress } from '../compression/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type RecordError, validateRecords } from '../protocol/records/validate.ts';
+import { recompressForTopic } from './recompress.ts';
 
 export type AppendOutcome =
   | { kind: 'appended'; baseOffset: number; lastOffset: number; logAppendTimeMs: number }
@@ -46,7 +47,10 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
       };
     }
   }
-  const r = p.append(records);
+  // compression.type other than producer: store the topic's codec (recompress.ts).
+  const stored = recompressForTopic(records, batches, c.compressionType, c.maxMessageBytes);
+  if (!stored.ok) return { kind: 'error', code: stored.code, message: stored.message };
+  const r = p.append(stored.bytes);
   let offset = r.baseOffset;
   for (const b of batches) {
     p.producers.record(b, offset);

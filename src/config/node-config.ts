@@ -2,6 +2,7 @@
 // Flags and YAML keys share one set of names (`kafka-addr` in both places); broker properties
 // use Kafka's names (`log.retention.ms`) under the YAML `set:` map or `--set key=value`.
 
+import { type BrokerConfigLayers, effectiveBrokerProps } from './broker-config.ts';
 import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from './properties.ts';
 
 export interface HostPort {
@@ -16,10 +17,16 @@ export interface NodeConfig {
   advertiseKafkaAddr: HostPort;
   /** Laptop / CI-sidecar mode: topics auto-created, fsync relaxed (unsafe). */
   dev: boolean;
-  /** Broker properties by Kafka name, every one present (defaults filled in). */
+  /**
+   * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
+   * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
+   * all layers; refreshed in place when a dynamic layer changes (refreshProps).
+   */
   props: Map<string, PropertyValue>;
-  /** The properties set by --set or the config file (DescribeConfigs reports them as static). */
+  /** The properties set by --set or the config file. */
   explicit: Set<string>;
+  /** Static, dynamic-default and dynamic-per-broker values (DescribeConfigs reports their sources). */
+  layers: BrokerConfigLayers;
 }
 
 export class ConfigError extends Error {
@@ -110,7 +117,7 @@ export function buildNodeConfig(raw: RawConfig): NodeConfig {
   const advertiseKafkaAddr = raw['advertise-kafka-addr']
     ? parseHostPort(String(raw['advertise-kafka-addr']), '--advertise-kafka-addr')
     : { host: kafkaAddr.host === '0.0.0.0' || kafkaAddr.host === '::' ? '127.0.0.1' : kafkaAddr.host, port: kafkaAddr.port };
-  const props = new Map<string, PropertyValue>(BROKER_PROPERTIES.map((d) => [d.name, d.default]));
+  const fixed = new Map<string, PropertyValue>();
   const explicit = new Set<string>();
   for (const kv of (raw.set as string[] | undefined) ?? []) {
     const eq = kv.indexOf('=');
@@ -118,20 +125,45 @@ export function buildNodeConfig(raw: RawConfig): NodeConfig {
     const name = kv.slice(0, eq).trim();
     const def = BROKER_PROPERTY_BY_NAME.get(name);
     if (!def) throw new ConfigError(`--set: unknown broker property '${name}'`);
+    if (def.setByFlag) throw new ConfigError(`--set: ${name} is set by ${def.setByFlag}`);
     const parsed = parseProperty(def, kv.slice(eq + 1));
     if (!parsed.ok) throw new ConfigError(`--set: ${parsed.error}`);
-    props.set(name, parsed.value);
+    fixed.set(name, parsed.value);
     explicit.add(name);
   }
+  const dataDir = String(raw['data-dir'] ?? './data');
+  for (const [k, v] of flagProperties(nodeId, kafkaAddr, advertiseKafkaAddr, dataDir)) fixed.set(k, v);
+  const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   return {
     nodeId,
-    dataDir: String(raw['data-dir'] ?? './data'),
+    dataDir,
     kafkaAddr,
     advertiseKafkaAddr,
     dev: raw.dev === true || raw.dev === 'true',
-    props,
+    props: effectiveBrokerProps(layers, BROKER_PROPERTIES),
     explicit,
+    layers,
   };
+}
+
+/** The Kafka properties our flags stand for, as a Kafka broker's server.properties would say. */
+function flagProperties(nodeId: number, addr: HostPort, advertised: HostPort, dataDir: string): Array<[string, PropertyValue]> {
+  const url = (h: HostPort) => `PLAINTEXT://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+  return [
+    ['node.id', nodeId],
+    ['broker.id', nodeId],
+    ['process.roles', 'broker,controller'],
+    ['listeners', url(addr)],
+    ['advertised.listeners', url(advertised)],
+    ['log.dirs', dataDir],
+  ];
+}
+
+/** Recomputes the effective properties after a dynamic layer changed. */
+export function refreshProps(c: NodeConfig): void {
+  const next = effectiveBrokerProps(c.layers, BROKER_PROPERTIES);
+  c.props.clear();
+  for (const [k, v] of next) c.props.set(k, v);
 }
 
 export function intProp(c: NodeConfig, name: string): number {

@@ -3,6 +3,8 @@
 // Names, defaults and ranges are Kafka's (https://kafka.apache.org/documentation/#brokerconfigs,
 // #topicconfigs) so that operators and admin tools find what they expect.
 
+import { KAFKA_BROKER_CATALOG } from './broker-catalog.ts';
+
 export type PropertyType = 'int' | 'long' | 'boolean' | 'string' | 'list' | 'double';
 
 export type PropertyValue = number | boolean | string;
@@ -10,17 +12,27 @@ export type PropertyValue = number | boolean | string;
 export interface PropertyDef {
   readonly name: string;
   readonly type: PropertyType;
-  readonly default: PropertyValue;
+  /** null: Kafka defines no default (log.retention.ms: its synonyms supply the value). */
+  readonly default: PropertyValue | null;
   /** Inclusive numeric bounds, checked after parsing. -1 may be allowed separately. */
   readonly min?: number;
   readonly max?: number;
   /** Whether -1 is accepted as "unlimited" (Kafka's retention.ms / retention.bytes). */
   readonly allowMinusOne?: boolean;
   readonly oneOf?: readonly string[];
+  /** A further check of a string or list value; returns Kafka's reason when it fails. */
+  readonly check?: (text: string) => string | null;
   /** Values Kafka knows that this build refuses, with the reason given to the caller. */
   readonly notYet?: { readonly values: readonly string[]; readonly why: string };
   /** False for configs that are stored and described but not acted on yet. */
   readonly applied?: boolean;
+  /**
+   * Broker properties Kafka lets AlterConfigs change at runtime (KIP-226,
+   * DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS); absent means read-only, set only at start.
+   */
+  readonly dynamic?: 'cluster-wide' | 'per-broker';
+  /** Set by this `freshet start` flag, not by --set (listeners, log.dirs, node.id). */
+  readonly setByFlag?: string;
   readonly doc: string;
 }
 
@@ -32,7 +44,10 @@ export const LONG_MAX = Number.MAX_SAFE_INTEGER;
 const LONG_MAX_TEXT = '9223372036854775807';
 
 /** A value as Kafka prints it (Long.MAX_VALUE sentinels keep their Java spelling). */
-export function formatProperty(def: PropertyDef, v: PropertyValue): string {
+export function formatProperty(def: PropertyDef, v: PropertyValue): string;
+export function formatProperty(def: PropertyDef, v: PropertyValue | null): string | null;
+export function formatProperty(def: PropertyDef, v: PropertyValue | null): string | null {
+  if (v === null) return null;
   if (def.type === 'long' && typeof v === 'number' && v >= LONG_MAX) return LONG_MAX_TEXT;
   return String(v);
 }
@@ -76,6 +91,8 @@ export function parseProperty(def: PropertyDef, raw: string | number | boolean):
         }
         return { ok: true, value: parts.join(',') };
       }
+      const reason = def.check?.(text) ?? null;
+      if (reason !== null) return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: ${reason}` };
       return { ok: true, value: text };
     }
   }
@@ -83,8 +100,15 @@ export function parseProperty(def: PropertyDef, raw: string | number | boolean):
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A topic config and the broker property that supplies its default (null: none, as in Kafka). */
+export type TopicConfigDef = PropertyDef & { readonly brokerKey: string | null };
+
+/** Kafka's compression.type values (topic and broker); `producer` keeps the producer's codec. */
+export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
+export type CompressionType = (typeof COMPRESSION_TYPES)[number];
+
 /** Topic-level configs we honour, each with the broker property that supplies its default. */
-export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string })[] = [
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   {
     name: 'cleanup.policy',
     brokerKey: 'log.cleanup.policy',
@@ -160,11 +184,11 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
     doc: 'dirty share of the log that triggers compaction' },
   // Kafka topic configs that are accepted, stored and described, but not acted on yet: tools
   // (kafka-topics, Terraform providers, Strimzi) set them routinely and must not be refused.
+  // Broker-side recompression (src/broker/recompress.ts): a batch whose codec differs is stored
+  // re-encoded with this one, as Kafka's LogValidator does.
+  { name: 'compression.type', brokerKey: 'compression.type', type: 'string', default: 'producer', oneOf: COMPRESSION_TYPES,
+    doc: 'the compression of stored batches; producer keeps what the producer sent, a codec re-encodes batches that differ' },
   ...notAppliedYet([
-    { name: 'compression.type', brokerKey: 'compression.type', type: 'string', default: 'producer',
-      oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'],
-      notYet: { values: ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], why: 'broker-side recompression is not supported yet; use producer' },
-      doc: 'the compression of stored batches; producer keeps what the producer sent' },
     { name: 'max.compaction.lag.ms', brokerKey: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, doc: 'the most time a record may stay uncompacted' },
     { name: 'file.delete.delay.ms', brokerKey: 'log.segment.delete.delay.ms', type: 'long', default: 60_000, min: 0, doc: 'delay before a deleted segment file is removed' },
     { name: 'flush.messages', brokerKey: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, min: 1, doc: 'records between forced fsyncs (group commit fsyncs regardless)' },
@@ -178,6 +202,11 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
       notYet: { values: ['true'], why: 'tiered storage is not available yet' }, doc: 'tier closed segments to object storage' },
     { name: 'local.retention.ms', brokerKey: 'log.local.retention.ms', type: 'long', default: -2, min: -2, doc: 'local retention when tiered (-2: retention.ms)' },
     { name: 'local.retention.bytes', brokerKey: 'log.local.retention.bytes', type: 'long', default: -2, min: -2, doc: 'local retention when tiered (-2: retention.bytes)' },
+    // Replication quotas (KIP-73): no broker synonym in Kafka; nothing to throttle on one node.
+    { name: 'leader.replication.throttled.replicas', brokerKey: null, type: 'list', default: '', check: throttledReplicas,
+      doc: 'replicas whose log replication is throttled on the leader side' },
+    { name: 'follower.replication.throttled.replicas', brokerKey: null, type: 'list', default: '', check: throttledReplicas,
+      doc: 'replicas whose log replication is throttled on the follower side' },
   ]),
   { name: 'message.timestamp.before.max.ms', brokerKey: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0,
     doc: 'how far in the past a CreateTime timestamp may be (KIP-937)' },
@@ -185,15 +214,66 @@ export const TOPIC_CONFIGS: readonly (PropertyDef & { readonly brokerKey: string
     doc: 'how far in the future a CreateTime timestamp may be (KIP-937)' },
 ];
 
+/** Kafka's ThrottledReplicaListValidator: empty, `*`, or partitionId:brokerId pairs. */
+function throttledReplicas(text: string): string | null {
+  if (text === '' || text === '*' || /^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$/.test(text)) return null;
+  return 'must be the literal \'*\' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...';
+}
+
 function notAppliedYet<T extends PropertyDef>(defs: T[]): T[] {
   return defs.map((d) => ({ ...d, applied: false, doc: `${d.doc} (accepted and stored; not acted on yet)` }));
 }
 
 export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 
+/**
+ * Broker keys whose value Kafka derives from a synonym chain (KafkaConfig.logRetentionTimeMillis
+ * and friends): they have no default of their own; the last, coarsest synonym has one.
+ */
+export const BROKER_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  'log.retention.ms': ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  'log.roll.ms': ['log.roll.ms', 'log.roll.hours'],
+  'log.roll.jitter.ms': ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  'log.flush.interval.ms': ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+};
+
+/** Topic defaults Kafka cannot change at runtime (not in ServerTopicConfigSynonyms). */
+const STATIC_TOPIC_DEFAULTS: ReadonlySet<string> = new Set(['remote.log.storage.system.enable']);
+
+/** The broker property behind each topic config: the topic's default, dynamic as in Kafka. */
+function topicDefaults(): PropertyDef[] {
+  const out: PropertyDef[] = [];
+  for (const { brokerKey, ...d } of TOPIC_CONFIGS) {
+    if (brokerKey === null) continue;
+    const derived = BROKER_SYNONYMS[brokerKey] !== undefined;
+    out.push({
+      ...d,
+      name: brokerKey,
+      default: derived ? null : d.default,
+      ...(STATIC_TOPIC_DEFAULTS.has(brokerKey) ? {} : { dynamic: 'cluster-wide' as const }),
+    });
+  }
+  return out;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The coarser synonyms: Kafka's server.properties sets log.retention.hours=168. */
+const SYNONYM_PROPERTIES: readonly PropertyDef[] = [
+  { name: 'log.retention.minutes', type: 'int', default: null, min: -1, allowMinusOne: true,
+    doc: 'log.retention.ms in minutes; used when log.retention.ms is not set' },
+  { name: 'log.retention.hours', type: 'int', default: (7 * DAY_MS) / HOUR_MS, min: -1, allowMinusOne: true,
+    doc: 'log.retention.ms in hours; used when neither log.retention.ms nor log.retention.minutes is set' },
+  { name: 'log.roll.hours', type: 'int', default: (7 * DAY_MS) / HOUR_MS, min: 1, doc: 'log.roll.ms in hours; used when log.roll.ms is not set' },
+  { name: 'log.roll.jitter.hours', type: 'int', default: 0, min: 0, doc: 'log.roll.jitter.ms in hours; used when log.roll.jitter.ms is not set' },
+  { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, min: 0,
+    doc: 'the default of log.flush.interval.ms (group commit fsyncs regardless)', applied: false },
+];
+
 /** Broker-level properties, settable with --set or the YAML `set:` map. */
 export const BROKER_PROPERTIES: readonly PropertyDef[] = [
-  ...TOPIC_CONFIGS.map(({ brokerKey, ...d }) => ({ ...d, name: brokerKey })),
+  ...topicDefaults(),
+  ...SYNONYM_PROPERTIES,
   { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'create a topic on first Metadata/Produce for it' },
   { name: 'num.partitions', type: 'int', default: 1, min: 1, max: 10000, doc: 'partitions of an auto-created topic' },
   {
@@ -224,6 +304,7 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     type: 'int',
     default: 10000,
     min: 1,
+    dynamic: 'cluster-wide',
     doc: 'connections accepted at once; more are closed on accept',
   },
   {
@@ -246,6 +327,7 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     type: 'long',
     default: 15_000,
     min: 1,
+    dynamic: 'cluster-wide',
     doc: 'how often the log cleaner looks for compacted partitions to clean',
   },
   {
@@ -285,6 +367,14 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
   { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, min: 1, doc: 'KIP-848 consumer groups: how often members heartbeat' },
   { name: 'group.consumer.session.timeout.ms', type: 'int', default: 45_000, min: 1, doc: 'KIP-848 consumer groups: a member silent this long is removed' },
   { name: 'group.consumer.max.size', type: 'int', default: 1000, min: 1, doc: 'KIP-848 consumer groups: members per group (Kafka: unlimited; Freshet bounds it)' },
+  // The bounds of the per-group overrides consumer.session.timeout.ms and
+  // consumer.heartbeat.interval.ms (GroupConfig.validateValues).
+  { name: 'group.consumer.min.session.timeout.ms', type: 'int', default: 45_000, min: 1, doc: 'KIP-848: the smallest consumer.session.timeout.ms a group may have' },
+  { name: 'group.consumer.max.session.timeout.ms', type: 'int', default: 60_000, min: 1, doc: 'KIP-848: the largest consumer.session.timeout.ms a group may have' },
+  { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: 5000, min: 1, doc: 'KIP-848: the smallest consumer.heartbeat.interval.ms a group may have' },
+  { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: 15_000, min: 1, doc: 'KIP-848: the largest consumer.heartbeat.interval.ms a group may have' },
+  // Kafka's other broker properties, described and accepted but not acted on (broker-catalog.ts).
+  ...KAFKA_BROKER_CATALOG,
 ];
 
 export const BROKER_PROPERTY_BY_NAME = new Map(BROKER_PROPERTIES.map((d) => [d.name, d]));

@@ -2,16 +2,25 @@
 // Kafka's messages, and described the way DescribeConfigs reports them (value, source).
 
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
-import { formatProperty, parseProperty, type PropertyDef, type PropertyType, type PropertyValue, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS } from './properties.ts';
+import { type BrokerConfigLayers, brokerSynonyms, type ConfigSynonym, ConfigSource } from './broker-config.ts';
+import {
+  type CompressionType,
+  formatProperty,
+  parseProperty,
+  type PropertyType,
+  type PropertyValue,
+  TOPIC_CONFIG_BY_NAME,
+  TOPIC_CONFIGS,
+  type TopicConfigDef,
+} from './properties.ts';
 
-/** DescribeConfigs ConfigSource values (KIP-226). */
-export const ConfigSource = {
-  DYNAMIC_TOPIC_CONFIG: 1,
-  DYNAMIC_BROKER_CONFIG: 2,
-  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
-  STATIC_BROKER_CONFIG: 4,
-  DEFAULT_CONFIG: 5,
-} as const;
+export { ConfigSource, type ConfigSynonym } from './broker-config.ts';
+
+/** What describing a topic needs of the broker: effective properties and their layers. */
+export interface BrokerView {
+  readonly props: ReadonlyMap<string, PropertyValue>;
+  readonly layers: BrokerConfigLayers;
+}
 
 /** DescribeConfigs ConfigType values (KIP-614). */
 export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
@@ -30,14 +39,50 @@ export interface TopicConfig {
   deleteRetentionMs: number;
   minCompactionLagMs: number;
   minCleanableDirtyRatio: number;
+  compressionType: CompressionType;
+}
+
+/**
+ * Topic configs Kafka 3.x accepted that clients and tools still send, and what they become.
+ * message.timestamp.difference.max.ms (removed in Kafka 4 by KIP-937) bounds both directions:
+ * it sets before.max.ms and after.max.ms unless the request sets those itself, as Kafka 3.6-3.9's
+ * LogConfig derived them. message.format.version and message.downconversion.enable (removed in
+ * Kafka 4, KIP-724) mean nothing for a log of v2 batches only: accepted, checked, not stored.
+ */
+const DEPRECATED_TOPIC_CONFIGS: Readonly<Record<string, { maps: readonly string[]; check: (v: string) => boolean; why: string }>> = {
+  'message.timestamp.difference.max.ms': {
+    maps: ['message.timestamp.before.max.ms', 'message.timestamp.after.max.ms'],
+    check: (v) => /^\d+$/.test(v.trim()),
+    why: 'Value must be in [0,...,9223372036854775807]',
+  },
+  'message.format.version': { maps: [], check: (v) => /^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v.trim()), why: 'not a Kafka version' },
+  'message.downconversion.enable': { maps: [], check: (v) => v.trim() === 'true' || v.trim() === 'false', why: 'Expected value to be either true or false' },
+};
+
+/** Replaces deprecated names by what they map onto; explicit new names win. */
+function mapDeprecated(pairs: ReadonlyArray<readonly [string, string | null]>): Array<readonly [string, string | null]> | KafkaError {
+  const given = new Set(pairs.map(([n]) => n));
+  const out: Array<readonly [string, string | null]> = [];
+  for (const [name, v] of pairs) {
+    const dep = DEPRECATED_TOPIC_CONFIGS[name];
+    if (!dep) {
+      out.push([name, v]);
+      continue;
+    }
+    if (v === null || !dep.check(v)) return kafkaError(ErrorCode.INVALID_CONFIG, `Invalid value ${v} for configuration ${name}: ${dep.why}`);
+    for (const m of dep.maps) if (!given.has(m)) out.push([m, v]);
+  }
+  return out;
 }
 
 /** Validates overrides; returns the normalised strings to store, or Kafka's INVALID_CONFIG. */
 export function validateTopicConfigs(
   overrides: Iterable<readonly [string, string | null]>,
 ): { ok: true; configs: Record<string, string> } | { ok: false; error: KafkaError } {
+  const mapped = mapDeprecated([...overrides]);
+  if (!Array.isArray(mapped)) return { ok: false, error: mapped };
   const out: Record<string, string> = {};
-  for (const [name, value] of overrides) {
+  for (const [name, value] of mapped) {
     const def = TOPIC_CONFIG_BY_NAME.get(name);
     if (!def) return { ok: false, error: kafkaError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`) };
     if (value === null) {
@@ -57,7 +102,7 @@ function value(name: string, overrides: Record<string, string>, broker: Readonly
     const p = parseProperty(def, o);
     if (p.ok) return p.value;
   }
-  return broker.get(def.brokerKey) ?? def.default;
+  return (def.brokerKey === null ? undefined : broker.get(def.brokerKey)) ?? def.default!;
 }
 
 export function effectiveTopicConfig(
@@ -79,12 +124,13 @@ export function effectiveTopicConfig(
     deleteRetentionMs: num('delete.retention.ms'),
     minCompactionLagMs: num('min.compaction.lag.ms'),
     minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+    compressionType: value('compression.type', overrides, broker) as CompressionType,
   };
 }
 
 export interface DescribedConfig {
   name: string;
-  value: string;
+  value: string | null;
   readOnly: boolean;
   isDefault: boolean;
   configSource: number;
@@ -103,54 +149,32 @@ export const CONFIG_TYPE_CODE: Record<PropertyType, number> = {
   list: ConfigType.LIST,
 };
 
-export interface ConfigSynonym {
-  name: string;
-  value: string;
-  source: number;
+/**
+ * A topic config's sources, most specific first (ConfigHelper.createTopicConfigEntry): the
+ * topic's override, then its broker synonym's chain through every broker layer.
+ */
+export function topicConfigSynonyms(def: TopicConfigDef, override: string | undefined, broker: BrokerView): ConfigSynonym[] {
+  const own: ConfigSynonym[] = override === undefined ? [] : [{ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }];
+  return [...own, ...(def.brokerKey === null ? [] : brokerSynonyms(def.brokerKey, broker.layers, true))];
 }
 
-/** A broker property's sources, most specific first (Kafka's ConfigHelper.configSynonyms). */
-export function brokerPropertySynonyms(
-  def: PropertyDef,
-  name: string,
-  broker: ReadonlyMap<string, PropertyValue>,
-  brokerSetExplicitly: ReadonlySet<string>,
-): ConfigSynonym[] {
-  const out: ConfigSynonym[] = [];
-  const set = broker.get(name);
-  if (brokerSetExplicitly.has(name) && set !== undefined) {
-    out.push({ name, value: formatProperty(def, set), source: ConfigSource.STATIC_BROKER_CONFIG });
-  }
-  out.push({ name, value: formatProperty(def, def.default), source: ConfigSource.DEFAULT_CONFIG });
-  return out;
-}
-
-/** A topic config's sources, most specific first: the topic's override, then the broker's. */
-export function topicConfigSynonyms(
-  def: (typeof TOPIC_CONFIGS)[number],
-  override: string | undefined,
-  broker: ReadonlyMap<string, PropertyValue>,
-  brokerSetExplicitly: ReadonlySet<string>,
-): ConfigSynonym[] {
-  const own: ConfigSynonym[] =
-    override === undefined ? [] : [{ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }];
-  return [...own, ...brokerPropertySynonyms(def, def.brokerKey, broker, brokerSetExplicitly)];
+/** A topic config's effective value as Kafka prints it, and where it came from. */
+export function describeTopicConfig(def: TopicConfigDef, overrides: Record<string, string>, broker: BrokerView) {
+  const synonyms = topicConfigSynonyms(def, overrides[def.name], broker);
+  const v = value(def.name, overrides, broker.props);
+  return { value: formatProperty(def, v), source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG, synonyms };
 }
 
 /** Every topic config with its effective value and where it came from. */
-export function describeTopicConfigs(
-  overrides: Record<string, string>,
-  broker: ReadonlyMap<string, PropertyValue>,
-  brokerSetExplicitly: ReadonlySet<string>,
-): DescribedConfig[] {
+export function describeTopicConfigs(overrides: Record<string, string>, broker: BrokerView): DescribedConfig[] {
   return TOPIC_CONFIGS.map((def) => {
-    const [effective] = topicConfigSynonyms(def, overrides[def.name], broker, brokerSetExplicitly);
+    const d = describeTopicConfig(def, overrides, broker);
     return {
       name: def.name,
-      value: effective.value,
+      value: d.value,
       readOnly: false,
-      isDefault: effective.source === ConfigSource.DEFAULT_CONFIG,
-      configSource: effective.source,
+      isDefault: d.source === ConfigSource.DEFAULT_CONFIG,
+      configSource: d.source,
       isSensitive: false,
       configType: CONFIG_TYPE_CODE[def.type],
       documentation: def.doc,

@@ -25,6 +25,9 @@ export interface GroupConfig {
   consumerMaxSize: number;
 }
 
+/** What a group's own configs (the GROUP config resource, KIP-848) may override. */
+export type GroupOverrides = Pick<GroupConfig, 'consumerSessionTimeoutMs' | 'consumerHeartbeatIntervalMs'>;
+
 /** Groups one node coordinates; a new group beyond it is refused (COORDINATOR_NOT_AVAILABLE). */
 export const GROUPS_PER_NODE_MAX = 100_000;
 /** Protocols one member may offer in a JoinGroup (consumers offer a handful of assignors). */

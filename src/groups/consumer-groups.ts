@@ -7,7 +7,7 @@ import { log } from '../base/log.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Reader } from '../protocol/primitives.ts';
 import { DEFAULT_ASSIGNOR } from './assignors/index.ts';
-import { GROUPS_PER_NODE_MAX } from './config.ts';
+import { GROUPS_PER_NODE_MAX, type GroupConfig } from './config.ts';
 import type { GroupCoordinator } from './coordinator.ts';
 import { ConsumerGroup, type ConsumerGroupHooks, type ConsumerMember, MemberState } from './consumer-group.ts';
 import { consumerGroupHeartbeat, type ConsumerContext, type ConsumerHeartbeatRequest, type ConsumerHeartbeatResult, fenceMember, RecordBatch } from './consumer-heartbeat.ts';
@@ -71,6 +71,11 @@ export class ConsumerGroups implements ConsumerContext {
   get config() {
     return this.c.deps.config;
   }
+  /** The settings of one group: the broker's, with the group's own configs over them (KIP-848). */
+  configFor(groupId: string): GroupConfig {
+    const o = this.c.deps.groupOverrides?.(groupId);
+    return o === undefined ? this.config : { ...this.config, ...o };
+  }
   get uuid() {
     return this.c.deps.uuid;
   }
@@ -118,7 +123,9 @@ export class ConsumerGroups implements ConsumerContext {
 
   armSession(g: ConsumerGroup, memberId: string): void {
     g.sessionTimers.get(memberId)?.();
-    const timeoutMs = this.config.consumerSessionTimeoutMs;
+    // Read on every heartbeat, so a changed consumer.session.timeout.ms applies from the next one
+    // (Kafka's GroupMetadataManager.consumerGroupSessionTimeoutMs).
+    const timeoutMs = this.configFor(g.groupId).consumerSessionTimeoutMs;
     g.sessionTimers.set(memberId, this.c.deps.scheduler.after(timeoutMs, () => {
       g.sessionTimers.delete(memberId);
       this.fence(g, memberId, `its session expired (${timeoutMs} ms without a heartbeat)`);

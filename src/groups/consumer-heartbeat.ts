@@ -74,6 +74,8 @@ export interface ConsumerHeartbeatResult {
 export interface ConsumerContext {
   readonly clock: Clock;
   readonly config: GroupConfig;
+  /** `config` with the group's own configs over it (consumer.heartbeat.interval.ms). */
+  configFor(groupId: string): GroupConfig;
   readonly uuid: () => string;
   /** The consumer group of an id, created for a join; else an error code and message. */
   groupFor(groupId: string, create: boolean, batch: StateRecord[]): ConsumerGroup | { errorCode: number; message: string };
@@ -160,7 +162,7 @@ export async function consumerGroupHeartbeat(cx: ConsumerContext, req: ConsumerH
     errorMessage: null,
     memberId: after.memberId,
     memberEpoch: after.memberEpoch,
-    heartbeatIntervalMs: cx.config.consumerHeartbeatIntervalMs,
+    heartbeatIntervalMs: cx.configFor(g.groupId).consumerHeartbeatIntervalMs,
     assignment: full || changed ? { topicPartitions: toTopicPartitions(after.assigned) } : null,
   };
 }

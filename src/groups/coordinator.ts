@@ -11,7 +11,7 @@ import { ClassicGroup, type JoinResult, type SyncResult, joinError, syncError } 
 import { type JoinRequest, joinClassicGroup, validateJoin } from './classic-join.ts';
 import { type HeartbeatRequest, type LeavingMember, type SyncRequest, heartbeatClassicGroup, leaveClassicGroup, syncClassicGroup } from './classic-members.ts';
 import type { ClassicContext } from './classic-rebalance.ts';
-import { GROUPS_PER_NODE_MAX, type GroupConfig } from './config.ts';
+import { GROUPS_PER_NODE_MAX, type GroupConfig, type GroupOverrides } from './config.ts';
 import { ConsumerGroup } from './consumer-group.ts';
 import { ConsumerGroups } from './consumer-groups.ts';
 import type { Group, GroupType } from './group.ts';
@@ -37,6 +37,8 @@ export interface CoordinatorDeps {
   log: StateLog;
   /** A random UUID (member ids); injected so simulations are deterministic. */
   uuid: () => string;
+  /** One group's settings from its GROUP configs; absent: the broker-wide ones for every group. */
+  groupOverrides?: (groupId: string) => GroupOverrides;
 }
 
 export interface DescribedMember {

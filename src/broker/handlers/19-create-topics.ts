@@ -56,7 +56,7 @@ function createOne(broker: Broker, t: TopicIn, validateOnly: boolean): TopicOut 
   if ('code' in layout) return failed(t.name, layout);
   const r = broker.createTopic(t.name, layout.partitions, pairs, validateOnly);
   if (r.error || !r.topic) return failed(t.name, r.error ?? kafkaError(ErrorCode.UNKNOWN_SERVER_ERROR));
-  const configs = describeTopicConfigs(r.topic.configs, broker.config.props, broker.config.explicit)
+  const configs = describeTopicConfigs(r.topic.configs, broker.config)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((c) => ({
       name: c.name,

@@ -1,18 +1,25 @@
 // DescribeConfigs (32) v1-4. Follows Kafka's ConfigHelper.describeConfigs:
-// - TOPIC resources: every topic config with its effective value and source; a null or empty
-//   configurationKeys means all. An illegal name is INVALID_TOPIC_EXCEPTION, an unknown topic
-//   UNKNOWN_TOPIC_OR_PARTITION (no message, as Kafka).
-// - BROKER resources: name String(nodeId) lists the broker properties (all read-only: there are
-//   no dynamic broker configs yet); the empty name (cluster default) lists the dynamic
-//   cluster-wide defaults, of which there are none, so it is an empty list as in Kafka. Another
-//   id is INVALID_REQUEST "Unexpected broker id, ...", a non-number INVALID_REQUEST too.
-// - Other resource types (BROKER_LOGGER, CLIENT_METRICS, GROUP) are INVALID_REQUEST.
-// - v1+ synonyms when includeSynonyms (KIP-226), most specific first: the topic override, the
-//   static broker setting (--set / config file), the default.
+// - Which entries: a null or empty configurationKeys means all, sorted by name; otherwise the
+//   names asked for that exist, in the order asked (each once), since clients read the entries
+//   by position. Unknown names are left out, as Kafka does.
+// - TOPIC resources: every topic config with its effective value and source. An illegal name is
+//   INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION (no message, as Kafka).
+// - BROKER resources: name String(nodeId) lists every broker property (properties.ts and the
+//   Kafka catalogue in broker-catalog.ts) with its own value (null when unset and without a
+//   default, log.retention.ms for one), readOnly unless Kafka updates it dynamically; the empty
+//   name (cluster default) lists the dynamic cluster-wide defaults that are set. Another id is
+//   INVALID_REQUEST "Unexpected broker id, ...", a non-number INVALID_REQUEST too.
+// - GROUP resources (KIP-848): the group's configs, its overrides (GROUP_CONFIG) over the
+//   broker's group.* defaults; any group name but the empty one (INVALID_REQUEST).
+// - Other resource types (BROKER_LOGGER, CLIENT_METRICS) are INVALID_REQUEST.
+// - v1+ synonyms when includeSynonyms (KIP-226), most specific first, exactly as Kafka's
+//   ConfigHelper.configSynonyms lists them (config/broker-config.ts).
 // - v3+ configType always, documentation when includeDocumentation (KIP-525).
 
-import { brokerPropertySynonyms, CONFIG_TYPE_CODE, type ConfigSynonym, topicConfigSynonyms } from '../../config/topic-config.ts';
-import { BROKER_PROPERTIES, type PropertyDef, TOPIC_CONFIGS } from '../../config/properties.ts';
+import { brokerSynonyms, type ConfigSynonym, ConfigSource, rawBrokerValue } from '../../config/broker-config.ts';
+import { describeGroupConfig, GROUP_CONFIGS } from '../../config/group-config.ts';
+import { CONFIG_TYPE_CODE, describeTopicConfig } from '../../config/topic-config.ts';
+import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, formatProperty, type PropertyDef, TOPIC_CONFIG_BY_NAME } from '../../config/properties.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { DescribeConfigs } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
@@ -37,32 +44,58 @@ interface Options {
   includeDocumentation: boolean;
 }
 
+const SORTED_BROKER_NAMES = BROKER_PROPERTIES.map((d) => d.name).sort();
+const GROUP_CONFIG_BY_NAME = new Map(GROUP_CONFIGS.map((d) => [d.name, d]));
+
 export default handler(DescribeConfigs, (ctx, req) => {
   const opts = { includeSynonyms: req.includeSynonyms, includeDocumentation: req.includeDocumentation };
   return { throttleTimeMs: 0, results: req.resources.map((r) => describeResource(ctx.broker, r, opts)) };
 });
 
+/** The names to describe: all (sorted) or those asked for that exist, in the asked order. */
+export function selectNames(asked: readonly string[] | null, known: ReadonlyMap<string, unknown>, all: readonly string[]): string[] {
+  if (asked === null || asked.length === 0) return [...all];
+  return [...new Set(asked)].filter((n) => known.has(n));
+}
+
 function describeResource(broker: Broker, r: ResourceIn, opts: Options): ResultOut {
   const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-  const wanted = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
+  const ok = (configs: ConfigOut[]): ResultOut => ({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
   const fail = (e: KafkaError): ResultOut => ({ ...base, errorCode: e.code, errorMessage: e.message, configs: [] });
+  const keys = r.configurationKeys;
   switch (r.resourceType) {
     case ConfigResourceType.TOPIC: {
       const bad = validateTopicName(r.resourceName);
       if (bad) return fail(bad);
       const t = broker.topics.get(r.resourceName);
       if (!t) return fail(kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-      const configs = TOPIC_CONFIGS.filter((d) => wanted === null || wanted.has(d.name)).map((d) =>
-        topicEntry(broker, d, t.configs[d.name], opts),
-      );
-      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+      const names = selectNames(keys, TOPIC_CONFIG_BY_NAME, [...TOPIC_CONFIG_BY_NAME.keys()].sort());
+      return ok(names.map((n) => {
+        const def = TOPIC_CONFIG_BY_NAME.get(n)!;
+        const d = describeTopicConfig(def, t.configs, broker.config);
+        return entry(def, d.value, d.source, false, d.synonyms, opts);
+      }));
     }
     case ConfigResourceType.BROKER: {
-      if (r.resourceName === '') return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: [] };
+      if (r.resourceName === '') {
+        const set = broker.config.layers.dynamicDefault;
+        const names = selectNames(keys, set, [...set.keys()].sort());
+        return ok(names.map((n) => brokerEntry(broker, BROKER_PROPERTY_BY_NAME.get(n)!, false, opts)));
+      }
       const bad = checkBrokerName(broker, r.resourceName);
       if (bad) return fail(bad);
-      const configs = BROKER_PROPERTIES.filter((d) => wanted === null || wanted.has(d.name)).map((d) => brokerEntry(broker, d, opts));
-      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+      const names = selectNames(keys, BROKER_PROPERTY_BY_NAME, SORTED_BROKER_NAMES);
+      return ok(names.map((n) => brokerEntry(broker, BROKER_PROPERTY_BY_NAME.get(n)!, true, opts)));
+    }
+    case ConfigResourceType.GROUP: {
+      if (r.resourceName === '') return fail(kafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty'));
+      const overrides = broker.configStore.group(r.resourceName);
+      const names = selectNames(keys, GROUP_CONFIG_BY_NAME, [...GROUP_CONFIG_BY_NAME.keys()].sort());
+      return ok(names.map((n) => {
+        const def = GROUP_CONFIG_BY_NAME.get(n)!;
+        const d = describeGroupConfig(def, overrides, broker.config);
+        return entry(def, d.value, d.source, false, d.synonyms, opts);
+      }));
     }
     default:
       return fail(kafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resourceTypeName(r.resourceType)}`));
@@ -87,17 +120,16 @@ export function parseJavaInt(text: string): number | null {
   return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
-function topicEntry(broker: Broker, d: (typeof TOPIC_CONFIGS)[number], override: string | undefined, opts: Options): ConfigOut {
-  const synonyms = topicConfigSynonyms(d, override, broker.config.props, broker.config.explicit);
-  return entry(d, synonyms[0].value, synonyms[0].source, false, synonyms, opts);
+/** ConfigHelper.createBrokerConfigEntry: the cluster default shows only its own layer. */
+function brokerEntry(broker: Broker, d: PropertyDef, perBroker: boolean, opts: Options): ConfigOut {
+  const layers = broker.config.layers;
+  const synonyms = brokerSynonyms(d.name, layers, perBroker);
+  const value = perBroker ? rawBrokerValue(d.name, layers) : (layers.dynamicDefault.get(d.name) ?? null);
+  const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
+  return entry(d, formatProperty(d, value), source, d.dynamic === undefined, synonyms, opts);
 }
 
-function brokerEntry(broker: Broker, d: PropertyDef, opts: Options): ConfigOut {
-  const synonyms = brokerPropertySynonyms(d, d.name, broker.config.props, broker.config.explicit);
-  return entry(d, synonyms[0].value, synonyms[0].source, true, synonyms, opts);
-}
-
-function entry(d: PropertyDef, value: string, source: number, readOnly: boolean, synonyms: ConfigSynonym[], opts: Options): ConfigOut {
+function entry(d: PropertyDef, value: string | null, source: number, readOnly: boolean, synonyms: ConfigSynonym[], opts: Options): ConfigOut {
   return {
     name: d.name,
     value,
@@ -109,4 +141,3 @@ function entry(d: PropertyDef, value: string, source: number, readOnly: boolean,
     documentation: opts.includeDocumentation ? d.doc : null,
   };
 }
-

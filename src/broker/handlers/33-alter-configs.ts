@@ -8,13 +8,22 @@
 // - TOPIC: the empty name is INVALID_REQUEST, an illegal one INVALID_TOPIC_EXCEPTION; the new
 //   set is validated (INVALID_CONFIG) before existence is checked (UNKNOWN_TOPIC_OR_PARTITION
 //   "The topic 'x' does not exist.");
-// - BROKER: the name must be empty or this node's id (INVALID_REQUEST); no broker config can be
-//   changed at runtime yet, so any change is Kafka's answer for a non-dynamic config:
-//   INVALID_REQUEST "Cannot update these configs dynamically: Set(...)" (KAFKA-13609 explains
-//   why it is not INVALID_CONFIG);
+// - BROKER (KIP-226): the empty name is the cluster default, else the name must be this node's
+//   id (INVALID_REQUEST). The new set is checked as DynamicBrokerConfig.validateConfigs does
+//   (config/broker-config.ts): a read-only key is INVALID_REQUEST "Cannot update these configs
+//   dynamically: [...]", a bad value INVALID_REQUEST (KAFKA-13609 explains why not
+//   INVALID_CONFIG), an unknown key INVALID_CONFIG. Stored in the data dir and applied at once:
+//   topics without their own override take the new defaults;
+// - GROUP (KIP-848): any non-empty group name, existing or not; the new set is checked by
+//   GroupConfig's rules (config/group-config.ts, INVALID_CONFIG), stored, and read by the group
+//   coordinator on the group's next heartbeat;
 // - other resource types: INVALID_REQUEST.
 // - validateOnly runs every check and changes nothing.
 
+import { validateDynamicBrokerConfigs } from '../../config/broker-config.ts';
+import { validateGroupConfigs } from '../../config/group-config.ts';
+import { BROKER_PROPERTY_BY_NAME, formatProperty } from '../../config/properties.ts';
+import { GROUP_CONFIG_ENTRIES_MAX } from '../../cluster/config-store.ts';
 import { validateTopicConfigs } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { AlterConfigs } from '../../protocol/messages/index.ts';
@@ -45,10 +54,18 @@ function alterOne(
 ): KafkaError | null {
   const bad = checkEntries(configs.map((c) => c.name), configs.filter((c) => c.value === null).map((c) => c.name));
   if (bad) return bad;
-  if (type === ConfigResourceType.BROKER) return alterBroker(broker, name, configs.map((c) => c.name));
-  if (type !== ConfigResourceType.TOPIC) return unsupportedResource(type);
   const replacement = Object.fromEntries(configs.map((c) => [c.name, c.value!]));
-  return alterTopic(broker, name, () => ({ ok: true, configs: replacement }), validateOnly);
+  const next = (): NextConfigs => ({ ok: true, configs: replacement });
+  switch (type) {
+    case ConfigResourceType.TOPIC:
+      return alterTopic(broker, name, next, validateOnly);
+    case ConfigResourceType.BROKER:
+      return alterBroker(broker, name, next, validateOnly);
+    case ConfigResourceType.GROUP:
+      return alterGroup(broker, name, next, validateOnly);
+    default:
+      return unsupportedResource(type);
+  }
 }
 
 export function resourceKey(r: { resourceType: number; resourceName: string }): string {
@@ -82,20 +99,52 @@ export function unsupportedResource(type: number): KafkaError {
   );
 }
 
-/** A BROKER resource: only this node or the cluster default, and nothing is dynamic yet. */
-export function alterBroker(broker: Broker, name: string, changed: readonly string[]): KafkaError | null {
+/**
+ * A BROKER resource: this node's id or the cluster default (""). `next` computes the complete
+ * new set of dynamic configs from the stored one; ConfigAdminManager.preprocess's checks.
+ */
+export function alterBroker(
+  broker: Broker,
+  name: string,
+  next: (current: Readonly<Record<string, string>>) => NextConfigs,
+  validateOnly: boolean,
+): KafkaError | null {
   if (name !== '') {
     const id = parseJavaInt(name);
     if (id === null) return kafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
     const self = broker.config.nodeId;
     if (id !== self) return kafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${self}, but received ${name}`);
   }
-  if (changed.length === 0) return null;
-  return kafkaError(
-    ErrorCode.INVALID_REQUEST,
-    `Cannot update these configs dynamically: Set(${changed.join(', ')}) ` +
-      '(dynamic broker configs are not supported yet: set them with --set or the config file and restart)',
-  );
+  const proposed = next(broker.configStore.broker(name));
+  if (!proposed.ok) return proposed.error;
+  const v = validateDynamicBrokerConfigs(Object.entries(proposed.configs), name !== '');
+  if (!v.ok) return v.error;
+  if (validateOnly) return null;
+  const texts: Record<string, string> = {};
+  for (const [k, value] of v.values) texts[k] = formatProperty(BROKER_PROPERTY_BY_NAME.get(k)!, value);
+  broker.setDynamicBrokerConfigs(name, v.values, texts);
+  return null;
+}
+
+/** A GROUP resource: the group's complete new override set, checked as GroupConfig.validate. */
+export function alterGroup(
+  broker: Broker,
+  name: string,
+  next: (current: Readonly<Record<string, string>>) => NextConfigs,
+  validateOnly: boolean,
+): KafkaError | null {
+  if (name === '') return kafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+  const current = broker.configStore.group(name);
+  const proposed = next(current);
+  if (!proposed.ok) return proposed.error;
+  const v = validateGroupConfigs(proposed.configs, broker.config.props);
+  if (!v.ok) return v.error;
+  const isNew = Object.keys(current).length === 0 && Object.keys(v.configs).length > 0;
+  if (isNew && broker.configStore.groupCount >= GROUP_CONFIG_ENTRIES_MAX) {
+    return kafkaError(ErrorCode.INVALID_REQUEST, `Configs of more than ${GROUP_CONFIG_ENTRIES_MAX} groups are not stored.`);
+  }
+  if (!validateOnly) broker.setGroupConfigs(name, v.configs);
+  return null;
 }
 
 export type NextConfigs = { ok: true; configs: Record<string, string> } | { ok: false; error: KafkaError };

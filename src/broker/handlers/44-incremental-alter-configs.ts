@@ -3,13 +3,16 @@
 // see there); the differences, from ConfigurationControlManager.incrementalAlterConfigResource:
 // - a null value is refused only for operations other than DELETE;
 // - DELETE of a key that has no override is not an error;
+// - BROKER and GROUP resources apply the operations to the stored dynamic set and check the
+//   whole result (ConfigAdminManager.validateBrokerConfigChange / GroupConfig.validate);
 // - APPEND and SUBTRACT apply only to LIST-typed configs (cleanup.policy), otherwise
 //   INVALID_CONFIG "Can't APPEND to key x because its type is not LIST."; they start from the
 //   override or, without one, from the topic config's default, as Kafka does; APPEND skips
 //   values already present, SUBTRACT removes the first occurrence of each value;
 // - an unknown operation is INVALID_REQUEST (Kafka: "Unknown operations type N").
 
-import { TOPIC_CONFIG_BY_NAME } from '../../config/properties.ts';
+import { GROUP_CONFIG_BY_NAME } from '../../config/group-config.ts';
+import { BROKER_PROPERTY_BY_NAME, type PropertyDef, TOPIC_CONFIG_BY_NAME } from '../../config/properties.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { IncrementalAlterConfigs } from '../../protocol/messages/index.ts';
 import type { RequestOf } from '../../protocol/schema.ts';
@@ -19,6 +22,7 @@ import { ConfigResourceType } from './32-describe-configs.ts';
 import {
   type NextConfigs,
   alterBroker,
+  alterGroup,
   alterTopic,
   checkEntries,
   duplicateResources,
@@ -55,15 +59,24 @@ function alterOne(broker: Broker, type: number, name: string, entries: readonly 
   if (bad) return bad;
   const unknownOp = entries.find((c) => OP_NAMES[c.configOperation] === undefined);
   if (unknownOp) return kafkaError(ErrorCode.INVALID_REQUEST, `Unknown operations type ${unknownOp.configOperation}`);
-  if (type === ConfigResourceType.BROKER) {
-    return alterBroker(broker, name, entries.filter((c) => c.configOperation !== OpType.DELETE).map((c) => c.name));
+  switch (type) {
+    case ConfigResourceType.TOPIC:
+      return alterTopic(broker, name, (current) => applyOps(current, entries, TOPIC_CONFIG_BY_NAME), validateOnly);
+    case ConfigResourceType.BROKER:
+      return alterBroker(broker, name, (current) => applyOps(current, entries, BROKER_PROPERTY_BY_NAME), validateOnly);
+    case ConfigResourceType.GROUP:
+      return alterGroup(broker, name, (current) => applyOps(current, entries, GROUP_CONFIG_BY_NAME), validateOnly);
+    default:
+      return unsupportedResource(type);
   }
-  if (type !== ConfigResourceType.TOPIC) return unsupportedResource(type);
-  return alterTopic(broker, name, (current) => applyOps(current, entries), validateOnly);
 }
 
-/** The override set after applying `entries` in order to `current`. */
-export function applyOps(current: Readonly<Record<string, string>>, entries: readonly Entry[]): NextConfigs {
+/** The override set after applying `entries` in order to `current`; `defs` knows list types. */
+export function applyOps(
+  current: Readonly<Record<string, string>>,
+  entries: readonly Entry[],
+  defs: ReadonlyMap<string, PropertyDef>,
+): NextConfigs {
   const configs: Record<string, string> = { ...current };
   for (const c of entries) {
     switch (c.configOperation) {
@@ -74,12 +87,12 @@ export function applyOps(current: Readonly<Record<string, string>>, entries: rea
         delete configs[c.name];
         break;
       default: {
-        const def = TOPIC_CONFIG_BY_NAME.get(c.name);
+        const def = defs.get(c.name);
         if (!def || def.type !== 'list') {
           const op = OP_NAMES[c.configOperation];
           return { ok: false, error: kafkaError(ErrorCode.INVALID_CONFIG, `Can't ${op} to key ${c.name} because its type is not LIST.`) };
         }
-        const from = configs[c.name] ?? String(def.default);
+        const from = configs[c.name] ?? String(def.default ?? '');
         const parts = from.split(',').filter((s) => s !== '');
         for (const v of c.value!.split(',')) {
           if (c.configOperation === OpType.APPEND) {

@@ -36,6 +36,7 @@ describe('freshet start arguments', () => {
     [['--set', 'num.partitions=0'], /Value must be in/],
     [['--set', 'auto.create.topics.enable=yes'], /true or false/],
     [['--data-dir'], /needs a value/],
+    [['--set', 'listeners=PLAINTEXT://:9093'], /listeners is set by --kafka-addr/],
   ])('%p is refused with a clear message', (args, message) => {
     expect(() => buildNodeConfig(parseStartArgs(args as string[]))).toThrow(message as RegExp);
   });
@@ -65,12 +66,28 @@ describe('topic configs', () => {
 
   test('Kafka configs we do not act on yet are accepted, or refused with the reason', () => {
     expect(validateTopicConfigs([['compression.type', 'producer'], ['min.compaction.lag.ms', '5']]).ok).toBe(true);
-    const gz = validateTopicConfigs([['compression.type', 'gzip']]);
-    expect(gz.ok ? '' : gz.error.message).toContain('recompression is not supported yet');
+    // Broker-side recompression: every codec Kafka knows is accepted.
+    for (const codec of ['uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']) {
+      expect(validateTopicConfigs([['compression.type', codec]])).toEqual({ ok: true, configs: { 'compression.type': codec } });
+    }
+    const none = validateTopicConfigs([['compression.type', 'none']]);
+    expect(none.ok ? '' : none.error.message).toBe(
+      'Invalid value none for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer',
+    );
     const tiered = validateTopicConfigs([['remote.storage.enable', 'true']]);
     expect(tiered.ok ? '' : tiered.error.message).toContain('tiered storage is not available yet');
     // Long.MAX_VALUE keeps its Java spelling in and out.
     expect(validateTopicConfigs([['flush.ms', '9223372036854775807']])).toEqual({ ok: true, configs: { 'flush.ms': '9223372036854775807' } });
+  });
+
+  test('log.retention.hours / .minutes / .ms: the finest unit set wins (KafkaConfig.logRetentionTimeMillis)', () => {
+    const eff = (sets: string[]) => effectiveTopicConfig({}, buildNodeConfig(parseStartArgs(sets.flatMap((s) => ['--set', s]))).props);
+    expect(eff([]).retentionMs).toBe(7 * 24 * 3_600_000);
+    expect(eff(['log.retention.hours=2']).retentionMs).toBe(2 * 3_600_000);
+    expect(eff(['log.retention.hours=2', 'log.retention.minutes=3']).retentionMs).toBe(3 * 60_000);
+    expect(eff(['log.retention.minutes=3', 'log.retention.ms=500']).retentionMs).toBe(500);
+    expect(eff(['log.retention.hours=-1']).retentionMs).toBe(-1);
+    expect(eff(['log.roll.hours=1']).segmentMs).toBe(3_600_000);
   });
 
   test('effective values come from overrides, then broker properties, then defaults', () => {
