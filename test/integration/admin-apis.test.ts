@@ -14,15 +14,14 @@ import { type Broker, startBroker } from '../helpers/broker.ts';
 import { createTopic, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { pythonJson } from '../helpers/process.ts';
-import { requireConfluentKafka2 } from '../helpers/python-clients.ts';
+import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { SpecDecoder } from '../helpers/spec-decoder.ts';
 
 setDefaultTimeout(60_000);
 const RUN_TIMEOUT_MS = 45_000;
 
-const ck2 = await requireConfluentKafka2();
-const ck2Env = ck2.ok ? ck2.env : {};
 
 let broker: Broker;
 beforeAll(async () => {
@@ -78,12 +77,9 @@ describe('ApiVersions feature flags (KIP-584), decoded from the Kafka spec', () 
 });
 
 describe('authorized operations without an authorizer (confluent-kafka 2.x)', () => {
-  test.skipIf(!ck2.ok)('describe_cluster, describe_topics, describe_consumer_groups (classic and KIP-848) with include_authorized_operations', async () => {
+  testRequiring(PYPI_CLIENT, 'describe_cluster, describe_topics, describe_consumer_groups (classic and KIP-848) with include_authorized_operations', async () => {
     const topic = uniqueTopic('authz');
-    const r = await pythonJson('confluent2_admin.py', ['authorized-ops', broker.bootstrap, topic, uniqueTopic('authz-g')], {
-      env: ck2Env,
-      timeoutMs: RUN_TIMEOUT_MS,
-    });
+    const r = await pypiJson('confluent2_admin.py', ['authorized-ops', broker.bootstrap, topic, uniqueTopic('authz-g')], { timeoutMs: RUN_TIMEOUT_MS });
     expect(r.cluster).toEqual(CLUSTER_OPERATIONS);
     expect(r.topic).toEqual(TOPIC_OPERATIONS);
     expect(r.classic).toEqual({ operations: GROUP_OPERATIONS, state: 'STABLE', type: 'CLASSIC' });
@@ -93,8 +89,8 @@ describe('authorized operations without an authorizer (confluent-kafka 2.x)', ()
 });
 
 describe('ACL APIs without an authorizer', () => {
-  test.skipIf(!ck2.ok)('confluent-kafka 2.x: create_acls and delete_acls get SECURITY_DISABLED; describe_acls is empty', async () => {
-    const r = await pythonJson('confluent2_admin.py', ['acls', broker.bootstrap], { env: ck2Env, timeoutMs: RUN_TIMEOUT_MS });
+  testRequiring(PYPI_CLIENT, 'confluent-kafka 2.x: create_acls and delete_acls get SECURITY_DISABLED; describe_acls is empty', async () => {
+    const r = await pypiJson('confluent2_admin.py', ['acls', broker.bootstrap], { timeoutMs: RUN_TIMEOUT_MS });
     const disabled = { name: 'SECURITY_DISABLED', code: 54, message: 'No Authorizer is configured.' };
     expect(r.create).toEqual({ result: null, error: disabled });
     expect(r.delete).toEqual({ result: null, error: disabled });
@@ -139,10 +135,10 @@ describe('ACL APIs without an authorizer', () => {
 });
 
 describe('leader election and reassignments on a single node', () => {
-  test.skipIf(!ck2.ok)('confluent-kafka 2.x elect_leaders: ELECTION_NOT_NEEDED, UNKNOWN_TOPIC_OR_PARTITION for what does not exist', async () => {
+  testRequiring(PYPI_CLIENT, 'confluent-kafka 2.x elect_leaders: ELECTION_NOT_NEEDED, UNKNOWN_TOPIC_OR_PARTITION for what does not exist', async () => {
     const topic = uniqueTopic('elect');
     await createTopic(broker.bootstrap, topic, 2);
-    const r = await pythonJson('confluent2_admin.py', ['elect', broker.bootstrap, topic], { env: ck2Env, timeoutMs: RUN_TIMEOUT_MS });
+    const r = await pypiJson('confluent2_admin.py', ['elect', broker.bootstrap, topic], { timeoutMs: RUN_TIMEOUT_MS });
     for (const kind of ['PREFERRED', 'UNCLEAN']) {
       expect(r[kind]).toEqual({
         [`${topic}:0`]: { name: 'ELECTION_NOT_NEEDED', code: 84, message: 'Leader election not needed for topic partition.' },

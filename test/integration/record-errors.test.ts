@@ -16,14 +16,13 @@ import { buildBatch } from '../../src/protocol/records/records.ts';
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { pythonJson } from '../helpers/process.ts';
-import { requireConfluentKafka2 } from '../helpers/python-clients.ts';
+import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { SpecDecoder } from '../helpers/spec-decoder.ts';
 
 setDefaultTimeout(60_000);
 
-const ck2 = await requireConfluentKafka2();
 
 let broker: Broker;
 beforeAll(async () => {
@@ -48,12 +47,9 @@ async function createCompactedTopic(topic: string): Promise<void> {
 }
 
 describe('KIP-467 per-record errors', () => {
-  test.skipIf(!ck2.ok)('confluent-kafka 2.x: only the keyless records fail as INVALID_RECORD; the other partition is stored', async () => {
+  testRequiring(PYPI_CLIENT, 'confluent-kafka 2.x: only the keyless records fail as INVALID_RECORD; the other partition is stored', async () => {
     const topic = uniqueTopic('kip467-ck');
-    const r = await pythonJson('confluent2_admin.py', ['record-errors', broker.bootstrap, topic], {
-      env: ck2.ok ? ck2.env : {},
-      timeoutMs: 45_000,
-    });
+    const r = await pypiJson('confluent2_admin.py', ['record-errors', broker.bootstrap, topic], { timeoutMs: 45_000 });
     expect(r.undelivered).toBe(0);
     expect(r.deliveries.map((d: { partition: number; value: string; error: { name: string } | null }) => [d.partition, d.value, d.error?.name ?? null])).toEqual([
       [0, 'p0-0', '_INVALID_DIFFERENT_RECORD'],

@@ -1,6 +1,6 @@
 """confluent-kafka 2.x for Python (its own librdkafka) against a Freshet broker, for the calls
-Debian's confluent-kafka 1.7 lacks. Run with Debian's /usr/bin/python3 and PYTHONPATH pointing at
-the pip-installed package (test/helpers/python-clients.ts). Each subcommand prints ONE JSON
+Debian's confluent-kafka 1.7 lacks. Run with the python of .venv-test, where .ci/run installs it
+from PyPI (test/helpers/pypi.ts). Each subcommand prints ONE JSON
 object as its last stdout line; every wait is bounded by --timeout.
 
   confluent2_admin.py acls           BOOTSTRAP
