@@ -10,8 +10,11 @@ import { assert } from '../base/assert.ts';
 import { NodeStorageFs, type StorageFs } from './fs.ts';
 import { type LogConfig, logConfig, maxIndexEntries, RELATIVE_OFFSET_MAX } from './config.ts';
 import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
-import { type Crc32c, recoverLog } from './recovery.ts';
-import { Segment } from './segment.ts';
+import { type Crc32c, type RecoveredLog, recoverLog } from './recovery.ts';
+import { describeDamage, type LogDamage, type RecoveryReport } from './damage.ts';
+import { StorageError } from './storage-error.ts';
+import { UnflushedBatches } from './unflushed.ts';
+import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
 import { TailCache } from './tail-cache.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
@@ -64,14 +67,16 @@ export interface ReadResult {
   outOfRange: boolean;
 }
 
+export type OpenResult = { ok: true; log: PartitionLog } | { ok: false; damage: LogDamage };
+
 export class PartitionLog {
   logStartOffset: number;
   /** The next offset to be written. */
   logEndOffset: number;
   /** Every offset below this is on disk (fsynced). */
   flushedOffset: number;
-  /** Bytes cut from torn or corrupt tails when the log was opened. */
-  readonly recoveredTruncatedBytes: number;
+  /** What recovery found when the log was opened: torn tails cut, gaps, bytes scanned. */
+  readonly recovery: RecoveryReport;
   private segments: Segment[];
   private readonly epochs: EpochCache;
   private readonly tail: TailCache;
@@ -84,34 +89,65 @@ export class PartitionLog {
   private readonly commit = new GroupCommit(() => this.flushRound(), () => this.failure);
   /** Per flush round in flight: the lowest truncation point seen while it ran. */
   private readonly roundCaps = new Set<{ cap: number }>();
-  private failure: Error | null = null;
+  private failure: StorageError | null = null;
   private closed = false;
+  /** Batches above flushedOffset, for repair() after a failed fsync (unflushed.ts). */
+  private readonly unflushed: UnflushedBatches;
+  /** The recovery point last written to disk. */
+  private persistedRecoveryPoint: number;
 
   private constructor(
     readonly dir: string,
     public config: LogConfig,
     private readonly fs: StorageFs,
     private readonly deps: PartitionLogDeps,
+    r: RecoveredLog,
   ) {
-    const r = recoverLog(fs, dir, config, deps.clock.nowMs(), deps.crc32c);
     this.segments = r.segments;
     this.epochs = r.epochs;
     this.logStartOffset = r.logStartOffset;
     this.logEndOffset = r.logEndOffset;
     this.flushedOffset = r.logEndOffset;
-    this.recoveredTruncatedBytes = r.truncatedBytes;
+    this.persistedRecoveryPoint = r.logEndOffset;
+    this.recovery = r.report;
     this.tail = new TailCache(config.tailCacheBytesMax);
+    this.unflushed = new UnflushedBatches(config.retainUnflushedBytesMax);
   }
 
-  /** Opens (creating if needed) the partition directory and recovers it. Unset configs default. */
+  /**
+   * Opens (creating if needed) the partition directory and recovers it. Unset configs default.
+   * Damage below the recovery point is a value: the log is not opened (see damage.ts).
+   */
+  static tryOpen(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): OpenResult {
+    const fs = deps.fs ?? new NodeStorageFs();
+    const c = logConfig(config);
+    const r = recoverLog(fs, dir, c, deps.clock.nowMs(), deps.crc32c);
+    if (!r.ok) return r;
+    return { ok: true, log: new PartitionLog(dir, c, fs, deps, r.log) };
+  }
+
+  /** tryOpen for callers that know the directory is healthy (tests, new partitions): damage throws. */
   static open(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): PartitionLog {
-    return new PartitionLog(dir, logConfig(config), deps.fs ?? new NodeStorageFs(), deps);
+    const r = PartitionLog.tryOpen(dir, config, deps);
+    if (!r.ok) throw new StorageError(`cannot open ${dir}`, new Error(describeDamage(r.damage)));
+    return r.log;
+  }
+
+  /** Bytes cut from torn tails when the log was opened. */
+  get recoveredTruncatedBytes(): number {
+    return this.recovery.truncations.reduce((n, t) => n + t.bytesDropped, 0);
+  }
+
+  /** Set after a failed fsync until repair() succeeds: appends and flushes are refused meanwhile. */
+  get storageFailure(): StorageError | null {
+    return this.failure;
   }
 
   /** A topic's configs changed (AlterConfigs). Applies from the next append or retention run. */
   updateConfig(config: Partial<LogConfig>): void {
     this.config = logConfig({ ...this.config, ...config });
     this.tail.bytesMax = this.config.tailCacheBytesMax;
+    this.unflushed.bytesMax = this.config.retainUnflushedBytesMax;
   }
 
   /** Term of the last entry (NO_EPOCH for an empty log). */
@@ -212,14 +248,20 @@ export class PartitionLog {
    */
   truncateSuffix(offset: number): void {
     this.checkWritable();
+    this.truncateUnchecked(offset);
+  }
+
+  private truncateUnchecked(offset: number): void {
     assert(offset >= this.logStartOffset, `truncate to ${offset} below log start ${this.logStartOffset}`);
     if (offset >= this.logEndOffset) return;
     // Before anything is cut, recovery is pointed at the segment holding `offset` (the batch
     // straddling it starts there too): until the truncation is flushed, a crash may leave any
     // mix of old and new bytes and unlinked segments, and recovery must rescan all of it.
     const holder = this.segments[this.segmentIndexOf(offset)].baseOffset;
+    const recoveryPoint = Math.min(holder, this.flushedOffset);
+    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, recoveryPoint);
+    this.persistedRecoveryPoint = recoveryPoint;
     this.segmentsVersion++;
-    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(holder, this.flushedOffset));
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       const seg = this.segments.pop()!;
       this.dirty.delete(seg);
@@ -233,6 +275,7 @@ export class PartitionLog {
     // A batch straddling the log start went whole: the start moves back to the new end.
     if (this.logEndOffset < this.logStartOffset) this.moveLogStart(this.logEndOffset);
     this.tail.clear();
+    this.unflushed.truncate(this.logEndOffset);
     this.flushedOffset = Math.min(this.flushedOffset, this.logEndOffset);
     for (const round of this.roundCaps) round.cap = Math.min(round.cap, this.logEndOffset);
   }
@@ -272,6 +315,75 @@ export class PartitionLog {
     return true;
   }
 
+  /**
+   * After a failed fsync: truncates to the last durable position (flushedOffset), writes the
+   * batches above it again from memory (unflushed.ts) and flushes. 'repaired' when the log is
+   * healthy again; 'failed' when it still cannot write (a disk still full: try again later);
+   * 'unrepairable' when the batches to write again are no longer all held, and only a restart
+   * (recovery scans what reached the files) brings the log back.
+   */
+  async repair(): Promise<'repaired' | 'failed' | 'unrepairable'> {
+    if (this.failure === null) return 'repaired';
+    if (this.closed) return 'unrepairable';
+    if (this.commit.inFlight) return 'failed';
+    // Retention may have moved the log start past unflushed data: that part is gone anyway.
+    const from = Math.max(this.flushedOffset, this.logStartOffset);
+    const pending = this.unflushed.range(from, this.logEndOffset);
+    if (pending === null) return 'unrepairable';
+    let written = 0;
+    let dropped = false;
+    try {
+      this.truncateUnchecked(from);
+      this.unflushed.truncate(from);
+      dropped = true;
+      this.forgetUnsyncedIndexes();
+      for (const b of pending) {
+        this.maybeRoll(b.bytes.length, b.lastOffset - b.baseOffset + 1);
+        this.write(b.bytes, batchesIn(b.bytes));
+        written++;
+      }
+    } catch {
+      // Still failing: the failure stays set, and the batches not written again stay held.
+      if (dropped) for (const b of pending.slice(written)) this.unflushed.add(b);
+      return 'failed';
+    }
+    this.failure = null;
+    this.dirDirty = this.sealedSinceCheckpoint = true;
+    try {
+      await this.flush();
+      return 'repaired';
+    } catch {
+      return this.failure === null ? 'repaired' : 'failed';
+    }
+  }
+
+  /**
+   * Index files written at seal since the last recovery point may have been in the failed
+   * fsync, and a second fsync would not write them again: they are removed, and recovery
+   * rebuilds them from the log if it needs them (their in-memory indexes are intact).
+   */
+  private forgetUnsyncedIndexes(): void {
+    for (let i = this.segmentIndexOf(this.persistedRecoveryPoint); i < this.segments.length - 1; i++) {
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        const path = this.segments[i].path(suffix);
+        if (this.fs.exists(path)) this.fs.unlink(path);
+      }
+    }
+    this.dirDirty = true;
+  }
+
+  /**
+   * Writes the recovery point when the log is idle and it would move (Kafka's
+   * log.flush.offset.checkpoint.interval.ms): recovery then scans less, and damage below it is
+   * never taken for a torn tail. Flush rounds that seal segments write it too; this covers a
+   * long-lived active segment. Returns whether it was written.
+   */
+  checkpointIfIdle(): boolean {
+    const idle = this.failure === null && !this.closed && !this.commit.inFlight && !this.sealedSinceCheckpoint;
+    if (!idle || this.flushedOffset <= this.persistedRecoveryPoint) return false;
+    return this.tryCheckpointRecoveryPoint();
+  }
+
   /** DeleteRecords: moves the log start offset (persisted) and drops segments wholly below it. */
   deleteRecordsBefore(offset: number): void {
     this.checkWritable();
@@ -303,7 +415,7 @@ export class PartitionLog {
     }
     const idle = !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
     if (idle) {
-      this.checkpointRecoveryPoint();
+      this.tryCheckpointRecoveryPoint(); // on a full disk it lags: recovery scans a little more
       this.closeFiles();
       return Promise.resolve();
     }
@@ -370,8 +482,8 @@ export class PartitionLog {
     assert(!this.closed, 'log is closed');
   }
 
-  private fail(e: unknown): Error {
-    this.failure ??= e instanceof Error ? e : new Error(String(e));
+  private fail(e: unknown): StorageError {
+    this.failure ??= e instanceof StorageError ? e : new StorageError(`fsync of ${this.dir} failed; writes are refused until it is repaired`, e);
     return this.failure;
   }
 
@@ -403,9 +515,21 @@ export class PartitionLog {
       a.index.count >= maxIndexEntries(this.config) ||
       this.logEndOffset + offsetCount - 1 - a.baseOffset > RELATIVE_OFFSET_MAX;
     if (!full) return;
-    a.seal();
+    // The new file first: if either step fails (a full disk), the active segment is unchanged.
+    let next: Segment;
+    try {
+      next = Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs());
+    } catch (e) {
+      throw new StorageError(`cannot create a segment in ${this.dir}`, e);
+    }
+    try {
+      a.seal();
+    } catch (e) {
+      next.deleteFiles();
+      throw new StorageError(`cannot write the index files of ${a.path(LOG_SUFFIX)}`, e);
+    }
     this.dirty.add(a);
-    this.segments.push(Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs()));
+    this.segments.push(next);
     this.dirDirty = true;
     this.sealedSinceCheckpoint = true;
   }
@@ -415,13 +539,31 @@ export class PartitionLog {
     try {
       seg.append(batches, infos, this.config.indexIntervalBytes);
     } catch (e) {
-      throw this.fail(e); // a partial write leaves the file in an unknown state
+      this.rollBack(seg, e);
     }
     this.dirty.add(seg);
     for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
-    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(privateCopy(batches), infos);
+    const kept = privateCopy(batches);
+    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(kept, infos);
     else this.tail.clear();
     this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
+    this.unflushed.add({ baseOffset: infos[0].baseOffset, lastOffset: this.logEndOffset - 1, bytes: kept });
+  }
+
+  /**
+   * A write failed (a full disk): part of it may be in the file. Cutting the file back to the
+   * segment's size (its last good position, not yet advanced) makes the failure clean, so the
+   * log stays writable and takes the next append once there is space. Only if even that fails
+   * is the file's state unknown and the log failed.
+   */
+  private rollBack(seg: Segment, e: unknown): never {
+    const failed = new StorageError(`write to ${seg.path(LOG_SUFFIX)} failed`, e);
+    try {
+      seg.truncateAtPosition(seg.sizeBytes);
+    } catch (cutError) {
+      throw this.fail(new StorageError(`cannot cut ${seg.path(LOG_SUFFIX)} back to ${seg.sizeBytes} bytes after a failed write`, cutError));
+    }
+    throw failed;
   }
 
   private async flushRound(): Promise<void> {
@@ -459,12 +601,13 @@ export class PartitionLog {
     // the failed one must not advance the flushed offset.
     if (this.failure !== null) throw this.failure;
     this.flushedOffset = Math.max(this.flushedOffset, Math.min(target, round.cap, this.logEndOffset));
+    this.unflushed.release(this.flushedOffset, this.logEndOffset);
     if (round.cap !== Infinity) {
       // A truncation ran meanwhile: this round's fsyncs predate it, so the segments before
       // the recovery point are not known durable as they now are. The next round decides.
       this.sealedSinceCheckpoint ||= sealed;
-    } else if (sealed && !this.closed) {
-      this.checkpointRecoveryPoint();
+    } else if (sealed && !this.closed && !this.tryCheckpointRecoveryPoint()) {
+      this.sealedSinceCheckpoint = true; // the data is durable; only the checkpoint waits for space
     }
   }
 
@@ -472,6 +615,20 @@ export class PartitionLog {
   private checkpointRecoveryPoint(): void {
     writeCheckpoint(this.fs, this.dir, LEADER_EPOCH_FILE, this.epochs.all().map((e) => [e.epoch, e.startOffset]));
     writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, this.flushedOffset);
+    this.persistedRecoveryPoint = this.flushedOffset;
+  }
+
+  /**
+   * A recovery point that cannot be written (a full disk) only lags: recovery then scans more,
+   * and treats more of the log as a torn tail it may cut. The flush itself succeeded.
+   */
+  private tryCheckpointRecoveryPoint(): boolean {
+    try {
+      this.checkpointRecoveryPoint();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private moveLogStart(offset: number): void {
