@@ -47,6 +47,7 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
     }
   }
   const r = p.append(records);
+  if (!r.ok) return { kind: 'error', code: r.error.code, message: r.error.message };
   let offset = r.baseOffset;
   for (const b of batches) {
     p.producers.record(b, offset);

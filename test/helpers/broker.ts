@@ -9,7 +9,7 @@
 // Every broker started here is also killed when the test process exits, so a failing or
 // interrupted test never leaves a process behind.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -147,6 +147,7 @@ async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL'): Promis
 /** Starts dist/freshet on a free port with a fresh temp data dir and waits until it listens. */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-test-'));
+  mkdirSync(dataDir, { recursive: true });
   let port = 0;
   let running: Running | null = null;
   for (let attempt = 1; running === null; attempt++) {

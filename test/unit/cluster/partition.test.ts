@@ -15,13 +15,19 @@ function durablePartition(fs: SimStorageFs): Partition {
   return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }));
 }
 
+function appended(p: Partition, b: Uint8Array): { baseOffset: number; lastOffset: number } {
+  const r = p.append(b);
+  if (!r.ok) throw new Error(`append refused: ${r.error.message}`);
+  return r;
+}
+
 const batch = (n: number) => buildBatch({ records: Array.from({ length: n }, (_, i) => ({ value: `v${i}`, timestamp: 1 })) });
 
 test('an append and its acks=all wait cost one fsync, and the high watermark follows it', async () => {
   const fs = new SimStorageFs();
   const p = durablePartition(fs);
   const before = fs.fsyncCalls;
-  const r = p.append(batch(3));
+  const r = appended(p, batch(3));
   expect(p.highWatermark).toBe(0); // nothing is visible before it is durable
   await p.waitDurable(r.lastOffset + 1);
   expect(fs.fsyncCalls - before).toBe(1);
@@ -32,12 +38,12 @@ test('appends of one turn share a flush; a failed flush rejects the waits', asyn
   const fs = new SimStorageFs();
   const p = durablePartition(fs);
   const before = fs.fsyncCalls;
-  const waits = [1, 2, 3].map(() => p.waitDurable(p.append(batch(1)).lastOffset + 1));
+  const waits = [1, 2, 3].map(() => p.waitDurable(appended(p, batch(1)).lastOffset + 1));
   await Promise.all(waits);
   expect(fs.fsyncCalls - before).toBe(1);
 
   fs.failFsyncs = 1;
-  const failed = p.waitDurable(p.append(batch(1)).lastOffset + 1);
+  const failed = p.waitDurable(appended(p, batch(1)).lastOffset + 1);
   await expect(failed).rejects.toThrow();
   expect(p.highWatermark).toBe(3);
 });
