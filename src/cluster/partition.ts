@@ -46,6 +46,8 @@ export class Partition {
     public config: TopicConfig,
     private readonly durable: boolean,
     readonly producers: ProducerState,
+    /** Between repair attempts of a failed log (tests shorten it). */
+    private readonly storageRetryMs = STORAGE_RETRY_INTERVAL_MS,
   ) {}
 
   get highWatermark(): number {
@@ -98,7 +100,7 @@ export class Partition {
 
   private scheduleRepair(): void {
     if (this.repairTimer !== null || this.closed) return;
-    this.repairTimer = setTimeout(() => void this.repair(), STORAGE_RETRY_INTERVAL_MS);
+    this.repairTimer = setTimeout(() => void this.repair(), this.storageRetryMs);
     this.repairTimer.unref?.();
   }
 

@@ -6,6 +6,7 @@ import { crc32c } from '../../../src/protocol/records/crc32c.ts';
 import { buildBatch } from '../../../src/protocol/records/records.ts';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ProducerState } from '../../../src/transactions/producer-state.ts';
 
 function durablePartition(fs: SimStorageFs): Partition {
@@ -46,4 +47,37 @@ test('appends of one turn share a flush; a failed flush rejects the waits', asyn
   const failed = p.waitDurable(appended(p, batch(1)).lastOffset + 1);
   await expect(failed).rejects.toThrow();
   expect(p.highWatermark).toBe(3);
+});
+
+function partitionWithRetry(fs: SimStorageFs, retryMs: number): Partition {
+  const clock = new ManualClock();
+  const log = PartitionLog.open('/data/kafka/t/0', {}, { fs, clock, crc32c });
+  const topic = { name: 't', id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: 1, configs: {} };
+  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }), retryMs);
+}
+
+test('a write the disk refuses is KAFKA_STORAGE_ERROR as a value; the next one goes through', () => {
+  const fs = new SimStorageFs();
+  const p = partitionWithRetry(fs, 5);
+  fs.failAppends = 1;
+  const r = p.append(batch(2));
+  expect(r).toEqual({ ok: false, error: { code: ErrorCode.KAFKA_STORAGE_ERROR, message: 't-0: the disk is full' } });
+  expect(appended(p, batch(2)).baseOffset).toBe(0);
+});
+
+test('after a failed fsync the partition repairs its log by itself and the high watermark moves on', async () => {
+  const fs = new SimStorageFs();
+  const p = partitionWithRetry(fs, 5);
+  fs.failFsyncs = 3; // the first flush and the first repair attempts fail
+  const first = appended(p, batch(2));
+  await expect(p.waitDurable(first.lastOffset + 1)).rejects.toThrow();
+  const refused = p.append(batch(1));
+  expect(refused.ok).toBe(false);
+  let woken = 0;
+  p.onProgress(() => woken++);
+  for (let i = 0; i < 200 && p.highWatermark < 2; i++) await Bun.sleep(5);
+  expect(p.highWatermark).toBe(2); // the batch appended before the failure, written again
+  expect(woken).toBeGreaterThan(0);
+  expect(appended(p, batch(1)).baseOffset).toBe(2);
+  p.close();
 });
