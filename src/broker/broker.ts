@@ -59,6 +59,7 @@ export class Broker {
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
   readonly freeSpace: FreeSpaceGuard;
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private checkpointing = false;
   /** Background storage work that failed (a full disk): one line per run. */
   private readonly backgroundErrors = new RepeatedLog('error');
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
@@ -213,9 +214,21 @@ export class Broker {
     }
   }
 
-  /** Records idle partitions' recovery points (log.flush.offset.checkpoint.interval.ms). */
+  /**
+   * Records idle partitions' recovery points (log.flush.offset.checkpoint.interval.ms). Each
+   * checkpoint is a few synchronous fsyncs, so the pass yields between partitions rather than
+   * stalling the event loop for all of them at once.
+   */
   private checkpointRecoveryPoints(): void {
-    for (const p of this.openPartitionsAll()) p.log.checkpointIfIdle();
+    if (this.checkpointing) return;
+    this.checkpointing = true;
+    void (async () => {
+      for (const p of [...this.openPartitionsAll()]) {
+        if (p.log.checkpointIfIdle()) await new Promise((resolve) => setImmediate(resolve));
+      }
+    })().finally(() => {
+      this.checkpointing = false;
+    });
   }
 
   /** A background task on a timer; a failure (a full disk) is logged once per run, never thrown. */

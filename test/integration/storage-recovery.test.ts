@@ -160,3 +160,26 @@ test('a torn tail above the recovery point is cut with a WARN naming the partiti
   expect(readFileSync(segment).equals(whole)).toBe(true);
   expect(await consume(broker.bootstrap, topic, 0)).toEqual(Array.from({ length: 50 }, (_, i) => i));
 });
+
+test('the recovery point is checkpointed while idle, so damage in flushed data after a kill -9 is set aside, not cut', async () => {
+  const b = await startBroker({ dev: false, settings: { 'log.flush.offset.checkpoint.interval.ms': '200' } });
+  brokers.push(b);
+  const topic = uniqueTopic('checkpointed');
+  await createTopic(b.bootstrap, topic, 1);
+  await produce(b.bootstrap, topic, 0, 10, 50);
+  const dir = join(b.dataDir, 'kafka', topic, '0');
+  const deadline = performance.now() + 20_000;
+  while (readFileSync(join(dir, 'recovery-point'), 'utf8') !== '0\n1\n500\n' && performance.now() < deadline) await Bun.sleep(50);
+  expect(readFileSync(join(dir, 'recovery-point'), 'utf8')).toBe('0\n1\n500\n');
+  await b.kill9();
+
+  const segment = join(dir, SEGMENT);
+  const bytes = readFileSync(segment);
+  const hit = batchesOf(bytes)[5];
+  bytes.fill(0x5a, hit.position + 100, hit.position + 108);
+  writeFileSync(segment, bytes);
+  await b.restart();
+  expect(b.logs()).toContain(`partition ${topic}-0 is OFFLINE`);
+  expect(b.logs()).toContain(`is damaged at offset ${hit.baseOffset} (byte ${hit.position} of ${bytes.length}), below the recovery point 500`);
+  expect(readFileSync(`${segment}.damaged`).equals(bytes)).toBe(true);
+});
