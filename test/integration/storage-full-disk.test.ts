@@ -68,16 +68,19 @@ function linesWith(logs: string, text: string): string[] {
 }
 
 describe('injected faults (FRESHET_TEST_FAULTS)', () => {
-  const controls = mkdtempSync(join(tmpdir(), 'freshet-faults-'));
-  const diskFull = join(controls, 'disk-full');
-  const fsyncFails = join(controls, 'fsync-fails');
+  let controls = '';
+  let diskFull = '';
+  let fsyncFails = '';
   let broker: Broker;
   beforeAll(async () => {
+    controls = mkdtempSync(join(tmpdir(), 'freshet-faults-'));
+    diskFull = join(controls, 'disk-full');
+    fsyncFails = join(controls, 'fsync-fails');
     broker = await startBroker({ dev: false, env: { FRESHET_TEST_FAULTS: `disk-full:${diskFull},fsync-fails:${fsyncFails}` } });
   });
   afterAll(async () => {
     await broker?.dispose();
-    rmSync(controls, { recursive: true, force: true });
+    if (controls !== '') rmSync(controls, { recursive: true, force: true });
   });
 
   test('ENOSPC on write: KAFKA_STORAGE_ERROR, one log line with a count, writes resume without a restart', async () => {
@@ -144,18 +147,28 @@ describe('injected faults (FRESHET_TEST_FAULTS)', () => {
 async function mountTmpfs(sizeBytes: number): Promise<{ dir: string } | { why: string }> {
   if (process.platform !== 'linux') return { why: 'tmpfs mounts are Linux only' };
   const dir = mkdtempSync(join(tmpdir(), 'freshet-tmpfs-'));
-  const r = await run(['mount', '-t', 'tmpfs', '-o', `size=${sizeBytes}`, 'tmpfs', dir], { timeoutMs: 10_000 });
-  if (r.exitCode === 0) return { dir };
+  let why: string;
+  try {
+    const r = await run(['mount', '-t', 'tmpfs', '-o', `size=${sizeBytes}`, 'tmpfs', dir], { timeoutMs: 10_000 });
+    if (r.exitCode === 0) return { dir };
+    why = `mount -t tmpfs refused (${(r.stderr.trim() || `exit ${r.exitCode}`).split('\n')[0]})`;
+  } catch (e) {
+    why = `mount could not be run (${e instanceof Error ? e.message : e})`;
+  }
   rmSync(dir, { recursive: true, force: true });
-  return { why: `mount -t tmpfs refused (${(r.stderr.trim() || `exit ${r.exitCode}`).split('\n')[0]})` };
+  return { why };
 }
 
 const TMPFS_BYTES = 8 * 1024 * 1024;
-const tmpfs = await mountTmpfs(TMPFS_BYTES);
-if ('why' in tmpfs) {
-  console.warn(`SKIPPED storage-full-disk tmpfs tests: ${tmpfs.why}; the injected-fault tests above cover the same paths`);
+// Whether mount works here: a probe mounts and unmounts at once, so that a run whose filters
+// leave these tests out never leaves a mount behind (the real one is made in beforeAll).
+const probe = await mountTmpfs(4096);
+if ('dir' in probe) {
+  await run(['umount', probe.dir], { timeoutMs: 10_000 });
+  rmSync(probe.dir, { recursive: true, force: true });
+} else {
+  console.warn(`SKIPPED storage-full-disk tmpfs tests: ${probe.why}; the injected-fault tests above cover the same paths`);
 }
-const onTmpfs = 'dir' in tmpfs ? tmpfs.dir : '';
 
 /** Fills the file system holding `dir` until `leaveBytes` are available. */
 function fill(dir: string, leaveBytes: number): string {
@@ -165,7 +178,13 @@ function fill(dir: string, leaveBytes: number): string {
   return filler;
 }
 
-describe.skipIf(onTmpfs === '')('a real full disk (8 MiB tmpfs)', () => {
+describe.skipIf('why' in probe)('a real full disk (8 MiB tmpfs)', () => {
+  let onTmpfs = '';
+  beforeAll(async () => {
+    const mounted = await mountTmpfs(TMPFS_BYTES);
+    if ('why' in mounted) throw new Error(mounted.why);
+    onTmpfs = mounted.dir;
+  });
   afterAll(async () => {
     if (onTmpfs === '') return;
     await run(['umount', onTmpfs], { timeoutMs: 10_000 });
