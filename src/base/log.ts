@@ -20,3 +20,61 @@ export const log = {
     threshold = ORDER[level];
   },
 };
+
+/** A run of repeats still going is summarised at most this often. */
+export const REPEAT_SUMMARY_INTERVAL_MS = 60_000;
+
+/**
+ * A condition that can repeat many times a second (a full disk refusing every write): its first
+ * occurrence is logged, repeats are only counted, and the end of the run is logged once with
+ * the count. A run still going is summarised every REPEAT_SUMMARY_INTERVAL_MS. A different
+ * message starts a new run. One line per run, not a line (or a stack) per repeat.
+ */
+export class RepeatedLog {
+  private message: string | null = null;
+  private count = 0;
+  private sinceSummary = 0;
+  private lastSummaryMs = 0;
+
+  constructor(
+    private readonly level: 'warn' | 'error',
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  /** True while a run is going (between the first occurrence and resolved()). */
+  get active(): boolean {
+    return this.message !== null;
+  }
+
+  /** Times the current run's condition occurred. */
+  get occurrences(): number {
+    return this.count;
+  }
+
+  occurred(message: string): void {
+    const now = this.nowMs();
+    if (message !== this.message) {
+      emit(this.level, message);
+      this.message = message;
+      this.count = 1;
+      this.sinceSummary = 0;
+      this.lastSummaryMs = now;
+      return;
+    }
+    this.count++;
+    this.sinceSummary++;
+    if (now - this.lastSummaryMs >= REPEAT_SUMMARY_INTERVAL_MS) {
+      emit(this.level, `${message} (${this.sinceSummary} more times since it was last logged, ${this.count} in all)`);
+      this.sinceSummary = 0;
+      this.lastSummaryMs = now;
+    }
+  }
+
+  /** Ends the run, logging `message` with how many times the condition occurred. */
+  resolved(message: string): void {
+    if (this.message === null) return;
+    emit('info', `${message} (after ${this.count} time${this.count === 1 ? '' : 's'})`);
+    this.message = null;
+    this.count = 0;
+  }
+}

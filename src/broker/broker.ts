@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { log } from '../base/log.ts';
+import { log, RepeatedLog } from '../base/log.ts';
 import { systemClock } from '../base/clock.ts';
 import { boolProp, intProp, type NodeConfig, refreshProps } from '../config/node-config.ts';
 import { effectiveTopicConfig, validateTopicConfigs } from '../config/topic-config.ts';
@@ -15,6 +15,10 @@ import { Partition } from '../cluster/partition.ts';
 import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
+import { NodeStorageFs, type StorageFs } from '../storage/fs.ts';
+import { FaultInjectingFs, parseTestFaults, TEST_FAULTS_ENV } from '../storage/fault-fs.ts';
+import { FREE_SPACE_CHECK_INTERVAL_MS, FreeSpaceGuard } from '../storage/free-space.ts';
+import { OfflinePartitions, RecoverySummary } from './storage-health.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -53,13 +57,22 @@ export class Broker {
   readonly configStore: ConfigStore;
   readonly startedAtMs = Date.now();
   private readonly partitions = new Map<string, Partition[]>();
-  private retentionTimer: ReturnType<typeof setInterval> | null = null;
-  private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+  /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
+  private readonly offline = new OfflinePartitions();
+  /** The partition logs' file system (with injected faults under FRESHET_TEST_FAULTS). */
+  private readonly storageFs: StorageFs;
+  /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
+  readonly freeSpace: FreeSpaceGuard;
+  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private checkpointing = false;
+  /** Background storage work that failed (a full disk): one line per run. */
+  private readonly backgroundErrors = new RepeatedLog('error');
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
   private readonly cleaner: LogCleaner;
 
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    this.storageFs = storageFsFor(process.env);
     this.clusterId = loadOrCreateClusterId(config.dataDir);
     this.configStore = ConfigStore.load(path.join(config.dataDir, 'cluster'));
     loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
@@ -68,7 +81,16 @@ export class Broker {
     this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
     this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
-    for (const t of this.topics.all()) this.openPartitions(t, 0);
+    const recovery = new RecoverySummary();
+    for (const t of this.topics.all()) this.openPartitions(t, 0, recovery);
+    recovery.report();
+    this.freeSpace = new FreeSpaceGuard(() => fileSystemSpace(config.dataDir), {
+      minFreeBytes: intProp(config, 'storage.min.free.bytes'),
+      minFreePercent: intProp(config, 'storage.min.free.percent'),
+    });
+    this.freeSpace.refresh();
+    this.every(FREE_SPACE_CHECK_INTERVAL_MS, () => this.freeSpace.refresh());
+    this.every(intProp(config, 'log.flush.offset.checkpoint.interval.ms'), () => this.checkpointRecoveryPoints());
     this.groups = new GroupCoordinator({
       clock: systemClock,
       scheduler: systemScheduler,
@@ -78,11 +100,8 @@ export class Broker {
       groupOverrides: (groupId) => this.groupOverrides(groupId),
     });
     this.groups.load();
-    const every = intProp(config, 'log.retention.check.interval.ms');
-    this.retentionTimer = setInterval(() => this.enforceRetention(), every);
-    this.retentionTimer.unref?.();
-    this.snapshotTimer = setInterval(() => this.snapshotProducerStates(), PRODUCER_SNAPSHOT_INTERVAL_MS);
-    this.snapshotTimer.unref?.();
+    this.every(intProp(config, 'log.retention.check.interval.ms'), () => this.enforceRetention());
+    this.every(PRODUCER_SNAPSHOT_INTERVAL_MS, () => this.snapshotProducerStates());
     this.cleaner = new LogCleaner({
       clock: systemClock,
       codec: { compress, decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES) },
@@ -102,12 +121,28 @@ export class Broker {
     }));
   }
 
+  /** The partition, when it is open here (not when unknown or offline). */
   partition(topic: string, index: number): Partition | undefined {
     return this.partitions.get(topic)?.[index];
   }
 
+  /** The error for a partition that partition() did not give: offline or unknown. */
+  partitionErrorCode(topic: string, index: number): number {
+    return this.offline.has(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  /** Whether the partition's log is damaged and was not opened (see storage/damage.ts). */
+  isOffline(topic: string, index: number): boolean {
+    return this.offline.has(topic, index);
+  }
+
+  /** The open partitions of a topic (offline ones are left out). */
   partitionsOf(topic: string): readonly Partition[] {
-    return this.partitions.get(topic) ?? [];
+    return (this.partitions.get(topic) ?? []).filter((p) => p !== undefined);
+  }
+
+  private *openPartitionsAll(): Iterable<Partition> {
+    for (const name of this.partitions.keys()) yield* this.partitionsOf(name);
   }
 
   isInternal(topic: string): boolean {
@@ -145,10 +180,13 @@ export class Broker {
   deleteTopic(name: string): void {
     const parts = this.partitions.get(name) ?? [];
     this.partitions.delete(name);
+    this.offline.forgetTopic(name);
     this.topics.delete(name);
     // A topic recreated under the same name is new to every fetch session.
     this.fetchSessions.forgetTopic(name);
     for (const p of parts) {
+      if (p === undefined) continue;
+      p.close();
       p.notify();
       p.log.delete();
     }
@@ -216,24 +254,61 @@ export class Broker {
 
   /** Periodic producer-state snapshots bound the replay after a crash. */
   snapshotProducerStates(): void {
-    for (const parts of this.partitions.values()) {
-      for (const p of parts) {
-        if (p.producers.producerCount > 0) saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
-      }
+    for (const p of this.openPartitionsAll()) {
+      if (p.producers.producerCount > 0) saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
     }
   }
 
-  private openPartitions(t: TopicRecord, from: number): void {
+  /**
+   * Records idle partitions' recovery points (log.flush.offset.checkpoint.interval.ms). Each
+   * checkpoint is a few synchronous fsyncs, so the pass yields between partitions rather than
+   * stalling the event loop for all of them at once.
+   */
+  private checkpointRecoveryPoints(): void {
+    if (this.checkpointing) return;
+    this.checkpointing = true;
+    void (async () => {
+      for (const p of [...this.openPartitionsAll()]) {
+        if (p.log.checkpointIfIdle()) await new Promise((resolve) => setImmediate(resolve));
+      }
+    })().finally(() => {
+      this.checkpointing = false;
+    });
+  }
+
+  /** A background task on a timer; a failure (a full disk) is logged once per run, never thrown. */
+  private every(intervalMs: number, task: () => void): void {
+    const timer = setInterval(() => {
+      try {
+        task();
+      } catch (e) {
+        this.backgroundErrors.occurred(`background storage work failed: ${e instanceof Error ? e.message : e}`);
+      }
+    }, intervalMs);
+    timer.unref?.();
+    this.timers.push(timer);
+  }
+
+  private openPartitions(t: TopicRecord, from: number, recovery = new RecoverySummary()): void {
     const eff = effectiveTopicConfig(t.configs, this.config.props);
     const list = this.partitions.get(t.name) ?? [];
     for (let i = from; i < t.partitions; i++) {
       const dir = this.partitionDir(t.name, i);
-      const plog = PartitionLog.open(dir, logConfigOf(eff), {
+      // Without a flush after every turn (--dev) nothing would bound the batches kept for repair.
+      const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
+      const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {
+        fs: this.storageFs,
         clock: systemClock,
         crc32c,
         decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
       });
-      list[i] = new Partition(t, i, plog, eff, this.durable, loadProducerState(dir, plog));
+      if (!opened.ok) {
+        this.offline.add(t.name, i, opened.damage);
+        recovery.damaged(`${t.name}-${i}`, opened.damage);
+        continue;
+      }
+      recovery.opened(`${t.name}-${i}`, opened.log);
+      list[i] = new Partition(t, i, opened.log, eff, this.durable, loadProducerState(dir, opened.log));
     }
     this.partitions.set(t.name, list);
   }
@@ -241,40 +316,66 @@ export class Broker {
   /** The partitions the log cleaner looks at: those of topics with cleanup.policy holding compact. */
   compactedPartitions(): CleanerTarget[] {
     const out: CleanerTarget[] = [];
-    for (const parts of this.partitions.values()) {
-      for (const p of parts) {
-        if (!p.config.cleanupPolicy.includes('compact')) continue;
-        const { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } = p.config;
-        out.push({ name: `${p.topic.name}-${p.index}`, log: p.log, config: { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } });
-      }
+    for (const p of this.openPartitionsAll()) {
+      if (!p.config.cleanupPolicy.includes('compact')) continue;
+      const { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } = p.config;
+      out.push({ name: `${p.topic.name}-${p.index}`, log: p.log, config: { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } });
     }
     return out;
   }
 
   enforceRetention(): void {
     const now = Date.now();
-    for (const parts of this.partitions.values()) {
-      for (const p of parts) {
-        const before = p.logStartOffset;
-        p.log.enforceRetention(now);
-        if (p.logStartOffset !== before) p.notify();
-      }
+    for (const p of this.openPartitionsAll()) {
+      if (p.log.storageFailure !== null) continue; // it refuses changes until repaired
+      const before = p.logStartOffset;
+      p.log.enforceRetention(now);
+      if (p.logStartOffset !== before) p.notify();
     }
   }
 
+  /**
+   * Flushes and closes every log. Never throws: a partition that cannot flush (a full disk)
+   * is logged and closed anyway, so that a stop always completes (and exits 0).
+   */
   async close(): Promise<void> {
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    for (const t of this.timers) clearInterval(t);
     await this.cleaner.stop(); // a pass in progress is abandoned before the logs close
     this.groups.close();
-    for (const parts of this.partitions.values()) {
-      for (const p of parts) {
+    const unflushed: string[] = [];
+    for (const p of this.openPartitionsAll()) {
+      p.close();
+      try {
         if (this.durable) await p.log.flush();
         saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
+      } catch (e) {
+        unflushed.push(`${p.name} (${e instanceof Error ? e.message : e})`);
+      }
+      try {
         await p.log.close();
+      } catch {
+        // Its files are closed; what could not be flushed is listed above.
       }
     }
+    if (unflushed.length > 0) {
+      log.error(`stopped with ${unflushed.length} partitions not flushed; their unacknowledged writes may be lost, ` +
+        `acknowledged ones are safe: ${unflushed.join('; ')}`);
+    }
   }
+}
+
+/** The file system the partition logs use: the real one, or with FRESHET_TEST_FAULTS injected. */
+function storageFsFor(env: Record<string, string | undefined>): StorageFs {
+  const faults = parseTestFaults(env[TEST_FAULTS_ENV]);
+  if (faults === null) return new NodeStorageFs();
+  log.warn(`${TEST_FAULTS_ENV} is set: storage faults are INJECTED (${env[TEST_FAULTS_ENV]}). This is for tests only; never in production.`);
+  return new FaultInjectingFs(new NodeStorageFs(), faults);
+}
+
+/** Total and available bytes of the file system holding `dir`. */
+function fileSystemSpace(dir: string): { totalBytes: number; availableBytes: number } {
+  const s = fs.statfsSync(dir);
+  return { totalBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
 }
 
 export function logConfigOf(c: ReturnType<typeof effectiveTopicConfig>) {

@@ -51,6 +51,7 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
   const stored = recompressForTopic(records, batches, c.compressionType, c.maxMessageBytes);
   if (!stored.ok) return { kind: 'error', code: stored.code, message: stored.message };
   const r = p.append(stored.bytes);
+  if (!r.ok) return { kind: 'error', code: r.error.code, message: r.error.message };
   let offset = r.baseOffset;
   for (const b of batches) {
     p.producers.record(b, offset);

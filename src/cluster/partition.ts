@@ -5,14 +5,26 @@
 // becomes visible once it is fsynced, so nothing a consumer saw can vanish in a crash (the
 // single-node form of "HW = Raft commit index"). In --dev mode fsync is relaxed and the high
 // watermark is the log end offset.
+//
+// Storage errors (a full disk) are answered, not thrown: an append the log refused is
+// KAFKA_STORAGE_ERROR for that partition, logged once per run with a count (RepeatedLog). After
+// a failed fsync the log refuses writes until repaired; the partition tries the repair every
+// STORAGE_RETRY_INTERVAL_MS and comes back by itself once the disk takes writes again.
 
 import type { TopicConfig } from '../config/topic-config.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import type { ProducerState } from '../transactions/producer-state.ts';
 import type { TopicRecord } from './topic-table.ts';
-import { log } from '../base/log.ts';
+import { log, RepeatedLog } from '../base/log.ts';
+import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
+import { StorageError } from '../storage/storage-error.ts';
 
 function noop(): void {}
+
+/** How often a partition whose log failed tries to repair it (the disk may have space again). */
+export const STORAGE_RETRY_INTERVAL_MS = 1000;
+
+export type PartitionAppend = { ok: true; baseOffset: number; lastOffset: number } | { ok: false; error: KafkaError };
 
 export class Partition {
   /** The Raft term / Kafka leader epoch; a single node stays leader in epoch 0. */
@@ -22,6 +34,10 @@ export class Partition {
   private scheduled: Promise<void> | null = null;
   /** The latest flush passed to the log, and the log end it covers. */
   private requested: { upTo: number; done: Promise<void> } | null = null;
+  /** Storage errors of this partition: one line per run, not one per refused write. */
+  private readonly storageErrors = new RepeatedLog('error');
+  private repairTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
 
   constructor(
     readonly topic: TopicRecord,
@@ -30,6 +46,8 @@ export class Partition {
     public config: TopicConfig,
     private readonly durable: boolean,
     readonly producers: ProducerState,
+    /** Between repair attempts of a failed log (tests shorten it). */
+    private readonly storageRetryMs = STORAGE_RETRY_INTERVAL_MS,
   ) {}
 
   get highWatermark(): number {
@@ -42,12 +60,63 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
-  /** Appends validated batches as leader; the caller must not await between checks and this. */
-  append(batches: Uint8Array): { baseOffset: number; lastOffset: number } {
-    const r = this.log.append(batches, this.leaderEpoch);
+  get name(): string {
+    return `${this.topic.name}-${this.index}`;
+  }
+
+  /**
+   * Appends validated batches as leader; the caller must not await between checks and this.
+   * A storage error (nothing was appended) is KAFKA_STORAGE_ERROR.
+   */
+  append(batches: Uint8Array): PartitionAppend {
+    let r: { baseOffset: number; lastOffset: number };
+    try {
+      r = this.log.append(batches, this.leaderEpoch);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      return { ok: false, error: this.storageError(e) };
+    }
+    if (this.storageErrors.active && this.log.storageFailure === null) {
+      this.storageErrors.resolved(`partition ${this.name}: writes succeed again`);
+    }
     if (this.durable) this.requestFlush().catch(noop);
     else this.notify();
-    return r;
+    return { ok: true, baseOffset: r.baseOffset, lastOffset: r.lastOffset };
+  }
+
+  /** Stops retrying storage repairs (the broker is closing the log). */
+  close(): void {
+    this.closed = true;
+    if (this.repairTimer !== null) clearTimeout(this.repairTimer);
+    this.repairTimer = null;
+  }
+
+  private storageError(e: StorageError): KafkaError {
+    this.storageErrors.occurred(`partition ${this.name}: ${e.message}; its writes get KAFKA_STORAGE_ERROR until this clears`);
+    if (this.log.storageFailure !== null) this.scheduleRepair();
+    const why = e.diskFull ? 'the disk is full' : `storage error ${e.code ?? ''}`.trim();
+    return kafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.name}: ${why}`);
+  }
+
+  private scheduleRepair(): void {
+    if (this.repairTimer !== null || this.closed) return;
+    this.repairTimer = setTimeout(() => void this.repair(), this.storageRetryMs);
+    this.repairTimer.unref?.();
+  }
+
+  /** One repair attempt: truncate to the last durable position, write the rest again, flush. */
+  private async repair(): Promise<void> {
+    this.repairTimer = null;
+    if (this.closed) return;
+    const outcome = await this.log.repair();
+    if (outcome === 'repaired') {
+      this.storageErrors.resolved(`partition ${this.name}: storage repaired, unflushed writes written again and flushed`);
+      this.notify();
+    } else if (outcome === 'failed') {
+      this.scheduleRepair();
+    } else if (!this.closed) {
+      log.error(`partition ${this.name}: cannot repair its log in place (the unflushed writes are no longer all in memory); restart freshet: recovery rescans the files`);
+    }
   }
 
   /**
@@ -80,7 +149,10 @@ export class Partition {
       this.requested = { upTo, done };
       done.then(
         () => this.notify(),
-        (e: unknown) => log.error(`flush of ${this.topic.name}-${this.index} failed: ${e}`),
+        (e: unknown) => {
+          if (e instanceof StorageError) this.storageError(e);
+          else log.error(`flush of ${this.name} failed: ${e}`);
+        },
       );
       return done;
     });

@@ -323,6 +323,28 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     doc: 'how often retention runs',
   },
   {
+    name: 'log.flush.offset.checkpoint.interval.ms',
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    doc: 'how often each idle partition records its recovery point (data known flushed; recovery never cuts below it)',
+  },
+  {
+    name: 'storage.min.free.bytes',
+    type: 'long',
+    default: 5 * 1024 * 1024 * 1024,
+    min: 0,
+    doc: 'free space kept for metadata and offsets: produce is refused (KAFKA_STORAGE_ERROR) below the smaller of this and storage.min.free.percent (Redpanda\'s storage_min_free_bytes)',
+  },
+  {
+    name: 'storage.min.free.percent',
+    type: 'int',
+    default: 5,
+    min: 0,
+    max: 100,
+    doc: 'the same reserve as a percentage of the data directory\'s file system; the smaller of the two applies',
+  },
+  {
     name: 'log.cleaner.backoff.ms',
     type: 'long',
     default: 15_000,

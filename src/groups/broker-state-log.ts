@@ -42,13 +42,10 @@ export class BrokerStateLog implements StateLog {
       baseTimestamp: timestampMs,
       records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
     });
-    try {
-      return { ok: true, lastOffset: p.append(batch).lastOffset };
-    } catch (e) {
-      // A failed log (fsyncgate) refuses appends; the coordinator answers with a retriable error.
-      log.error(`append to ${OFFSETS_TOPIC}-${partition} failed: ${e}`);
-      return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    }
+    // A storage error (a full disk, a failed log) is logged by the partition; the coordinator
+    // answers with a retriable error.
+    const r = p.append(batch);
+    return r.ok ? { ok: true, lastOffset: r.lastOffset } : { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
   }
 
   async waitDurable(partition: number, offsetExclusive: number): Promise<void> {

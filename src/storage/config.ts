@@ -24,6 +24,12 @@ export interface LogConfig {
   timestampType: TimestampType;
   /** Not a Kafka config: bytes of recent appends kept in memory for consumers at the head. */
   tailCacheBytesMax: number;
+  /**
+   * Not a Kafka config: bytes of appends above the flushed offset kept in memory, so that a log
+   * whose fsync failed can write them again (PartitionLog.repair, unflushed.ts). 0 when nothing
+   * flushes as it goes (--dev mode): only a restart repairs such a log.
+   */
+  retainUnflushedBytesMax: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
@@ -35,6 +41,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
   segmentIndexBytes: 10 * 1024 * 1024,
   timestampType: 'CreateTime',
   tailCacheBytesMax: 4 * 1024 * 1024,
+  retainUnflushedBytesMax: 64 * 1024 * 1024,
 };
 
 /** File positions inside a segment are int32 in the index, as in Kafka. */
@@ -58,6 +65,7 @@ export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   assert(c.indexIntervalBytes >= 0, 'indexIntervalBytes must not be negative');
   assert(c.segmentIndexBytes >= OFFSET_INDEX_ENTRY_BYTES, 'segmentIndexBytes too small');
   assert(c.tailCacheBytesMax >= 0, 'tailCacheBytesMax must not be negative');
+  assert(c.retainUnflushedBytesMax >= 0, 'retainUnflushedBytesMax must not be negative');
   return c;
 }
 

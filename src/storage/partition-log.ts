@@ -5,113 +5,114 @@
 // turn of the event loop, so no other append can interleave. Durability is separate: flush()
 // fsyncs on the threadpool with group commit, and flushedOffset says what a crash cannot take.
 
-import type { Clock } from '../base/clock.ts';
 import { assert } from '../base/assert.ts';
 import { NodeStorageFs, type StorageFs } from './fs.ts';
 import { type LogConfig, logConfig, maxIndexEntries, RELATIVE_OFFSET_MAX } from './config.ts';
 import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
-import { type Crc32c, recoverLog } from './recovery.ts';
-import { Segment } from './segment.ts';
+import { type RecoveredLog, recoverLog } from './recovery.ts';
+import { describeDamage, type RecoveryReport } from './damage.ts';
+import { StorageError } from './storage-error.ts';
+import { type DurableLog, LogDurability, type RepairOutcome } from './log-durability.ts';
+import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
 import { TailCache } from './tail-cache.ts';
-import { GroupCommit } from './group-commit.ts';
 import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
 import { type RetentionReason, segmentsToDelete } from './retention.ts';
 import {
-  type Decompress,
   findMaxTimestampOffset,
   findOffsetForTimestamp,
   type OffsetAndTimestamp,
   stampLogAppendTime,
 } from './timestamp.ts';
-import {
-  LEADER_EPOCH_FILE,
-  LOG_START_OFFSET_FILE,
-  RECOVERY_POINT_FILE,
-  writeCheckpoint,
-  writeOffsetCheckpoint,
-} from './checkpoint.ts';
+import { LOG_START_OFFSET_FILE, writeOffsetCheckpoint } from './checkpoint.ts';
 import { BatchHeader } from '../protocol/records/batch.ts';
 import type { SwapGroup } from './compaction-swap.ts';
+import type { AppendResult, OpenResult, PartitionLogDeps, ReadOptions, ReadResult } from './log-types.ts';
 
-export interface PartitionLogDeps {
-  fs?: StorageFs;
-  clock: Clock;
-  crc32c: Crc32c;
-  /** For record-level timestamp search in compressed batches; without it, batch granularity. */
-  decompress?: Decompress;
-}
+export type { AppendResult, OpenResult, PartitionLogDeps, ReadOptions, ReadResult } from './log-types.ts';
 
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** Set when the topic uses LogAppendTime: the timestamp the broker stamped. */
-  logAppendTimeMs?: number;
-}
-
-export interface ReadOptions {
-  /** KIP-74: return the first batch whole even when it is larger than maxBytes. */
-  minOneBatch: boolean;
-  /** Exclusive end: batches holding offsets >= this are not returned (the high watermark). */
-  maxOffset?: number;
-}
-
-export interface ReadResult {
-  /** Whole batches; views of cached memory when served from the tail cache: do not modify. */
-  bytes: Uint8Array;
-  /** One past the last offset returned (fetchOffset when nothing was). */
-  nextOffset: number;
-  /** fetchOffset was outside [logStartOffset, logEndOffset]; bytes is empty. */
-  outOfRange: boolean;
-}
-
-export class PartitionLog {
+export class PartitionLog implements DurableLog {
   logStartOffset: number;
   /** The next offset to be written. */
   logEndOffset: number;
-  /** Every offset below this is on disk (fsynced). */
-  flushedOffset: number;
-  /** Bytes cut from torn or corrupt tails when the log was opened. */
-  readonly recoveredTruncatedBytes: number;
+  /** What recovery found when the log was opened: torn tails cut, gaps, bytes scanned. */
+  readonly recovery: RecoveryReport;
   private segments: Segment[];
   private readonly epochs: EpochCache;
   private readonly tail: TailCache;
-  private readonly dirty = new Set<Segment>();
-  /** Segments being fsynced by rounds in flight, with how many rounds sync each. */
-  private readonly syncing = new Map<Segment, number>();
-  private dirSyncsInFlight = 0;
-  private dirDirty = false;
-  private sealedSinceCheckpoint = false;
-  private readonly commit = new GroupCommit(() => this.flushRound(), () => this.failure);
-  /** Per flush round in flight: the lowest truncation point seen while it ran. */
-  private readonly roundCaps = new Set<{ cap: number }>();
-  private failure: Error | null = null;
+  /** Unsynced segments, fsync rounds, flushedOffset, recovery point, failure (log-durability.ts). */
+  private readonly durability: LogDurability;
   private closed = false;
 
   private constructor(
     readonly dir: string,
     public config: LogConfig,
-    private readonly fs: StorageFs,
+    readonly fs: StorageFs,
     private readonly deps: PartitionLogDeps,
+    r: RecoveredLog,
   ) {
-    const r = recoverLog(fs, dir, config, deps.clock.nowMs(), deps.crc32c);
     this.segments = r.segments;
     this.epochs = r.epochs;
     this.logStartOffset = r.logStartOffset;
     this.logEndOffset = r.logEndOffset;
-    this.flushedOffset = r.logEndOffset;
-    this.recoveredTruncatedBytes = r.truncatedBytes;
+    this.recovery = r.report;
     this.tail = new TailCache(config.tailCacheBytesMax);
+    this.durability = new LogDurability(this, r.logEndOffset, config.retainUnflushedBytesMax);
   }
 
-  /** Opens (creating if needed) the partition directory and recovers it. Unset configs default. */
+  // ---- what log-durability.ts reads (DurableLog) ----
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The segment appends go to (the last). */
+  get activeSegment(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  epochRows(): number[][] {
+    return this.epochs.all().map((e) => [e.epoch, e.startOffset]);
+  }
+
+  /** Every offset below this is on disk (fsynced). */
+  get flushedOffset(): number {
+    return this.durability.flushedOffset;
+  }
+
+  /**
+   * Opens (creating if needed) the partition directory and recovers it. Unset configs default.
+   * Damage below the recovery point is a value: the log is not opened (see damage.ts).
+   */
+  static tryOpen(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): OpenResult {
+    const fs = deps.fs ?? new NodeStorageFs();
+    const c = logConfig(config);
+    const r = recoverLog(fs, dir, c, deps.clock.nowMs(), deps.crc32c);
+    if (!r.ok) return r;
+    return { ok: true, log: new PartitionLog(dir, c, fs, deps, r.log) };
+  }
+
+  /** tryOpen for callers that know the directory is healthy (tests, new partitions): damage throws. */
   static open(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): PartitionLog {
-    return new PartitionLog(dir, logConfig(config), deps.fs ?? new NodeStorageFs(), deps);
+    const r = PartitionLog.tryOpen(dir, config, deps);
+    if (!r.ok) throw new StorageError(`cannot open ${dir}`, new Error(describeDamage(r.damage)));
+    return r.log;
+  }
+
+  /** Bytes cut from torn tails when the log was opened. */
+  get recoveredTruncatedBytes(): number {
+    return this.recovery.truncations.reduce((n, t) => n + t.bytesDropped, 0);
+  }
+
+  /** Set after a failed fsync until repair() succeeds: appends and flushes are refused meanwhile. */
+  get storageFailure(): StorageError | null {
+    return this.durability.failure;
   }
 
   /** A topic's configs changed (AlterConfigs). Applies from the next append or retention run. */
   updateConfig(config: Partial<LogConfig>): void {
     this.config = logConfig({ ...this.config, ...config });
     this.tail.bytesMax = this.config.tailCacheBytesMax;
+    this.durability.unflushed.bytesMax = this.config.retainUnflushedBytesMax;
   }
 
   /** Term of the last entry (NO_EPOCH for an empty log). */
@@ -131,10 +132,6 @@ export class PartitionLog {
 
   get segmentCount(): number {
     return this.segments.length;
-  }
-
-  private get active(): Segment {
-    return this.segments[this.segments.length - 1];
   }
 
   /**
@@ -212,29 +209,29 @@ export class PartitionLog {
    */
   truncateSuffix(offset: number): void {
     this.checkWritable();
+    this.truncateUnchecked(offset);
+  }
+
+  private truncateUnchecked(offset: number): void {
     assert(offset >= this.logStartOffset, `truncate to ${offset} below log start ${this.logStartOffset}`);
     if (offset >= this.logEndOffset) return;
     // Before anything is cut, recovery is pointed at the segment holding `offset` (the batch
     // straddling it starts there too): until the truncation is flushed, a crash may leave any
     // mix of old and new bytes and unlinked segments, and recovery must rescan all of it.
-    const holder = this.segments[this.segmentIndexOf(offset)].baseOffset;
+    this.durability.beforeTruncation(this.segments[this.segmentIndexOf(offset)].baseOffset);
     this.segmentsVersion++;
-    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, Math.min(holder, this.flushedOffset));
-    while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+    while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
       const seg = this.segments.pop()!;
-      this.dirty.delete(seg);
+      this.durability.removed(seg);
       seg.deleteFiles();
-      this.dirDirty = true;
     }
-    this.active.truncateTo(offset);
-    this.dirty.add(this.active);
-    this.logEndOffset = this.active.nextOffset;
+    this.activeSegment.truncateTo(offset);
+    this.logEndOffset = this.activeSegment.nextOffset;
     this.epochs.truncateFromEnd(this.logEndOffset);
     // A batch straddling the log start went whole: the start moves back to the new end.
     if (this.logEndOffset < this.logStartOffset) this.moveLogStart(this.logEndOffset);
     this.tail.clear();
-    this.flushedOffset = Math.min(this.flushedOffset, this.logEndOffset);
-    for (const round of this.roundCaps) round.cap = Math.min(round.cap, this.logEndOffset);
+    this.durability.afterTruncation(this.logEndOffset, this.activeSegment);
   }
 
   /** OffsetForLeaderEpoch: end offset of the greatest epoch <= `epoch`. */
@@ -257,10 +254,7 @@ export class PartitionLog {
    * callers share fsync rounds, see group-commit.ts).
    */
   flush(): Promise<void> {
-    if (this.failure === null && !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset) {
-      return Promise.resolve();
-    }
-    return this.commit.request();
+    return this.durability.flush();
   }
 
   /** Resolves true once `offset` is flushed, false if the log was truncated below it. */
@@ -270,6 +264,49 @@ export class PartitionLog {
       await this.flush();
     }
     return true;
+  }
+
+  /**
+   * After a failed fsync: truncates to the last durable position, writes the unflushed batches
+   * again from memory and flushes (LogDurability.repair says what each outcome means).
+   */
+  repair(): Promise<RepairOutcome> {
+    if (this.closed) return Promise.resolve('unrepairable');
+    return this.durability.repair(this.logStartOffset, {
+      truncateTo: (offset) => {
+        this.truncateUnchecked(offset);
+        this.forgetUnsyncedIndexes();
+      },
+      writeAgain: (b) => {
+        this.maybeRoll(b.bytes.length, b.lastOffset - b.baseOffset + 1);
+        this.write(b.bytes, batchesIn(b.bytes));
+      },
+    });
+  }
+
+  /**
+   * Index files written at seal since the last recovery point may have been in the failed
+   * fsync, and a second fsync would not write them again: they are removed, and recovery
+   * rebuilds them from the log if it needs them (their in-memory indexes are intact).
+   */
+  private forgetUnsyncedIndexes(): void {
+    for (let i = this.segmentIndexOf(this.durability.persistedRecoveryPoint); i < this.segments.length - 1; i++) {
+      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        const path = this.segments[i].path(suffix);
+        if (this.fs.exists(path)) this.fs.unlink(path);
+      }
+    }
+    this.durability.directoryChanged();
+  }
+
+  /**
+   * Writes the recovery point when the log is idle and it would move (Kafka's
+   * log.flush.offset.checkpoint.interval.ms): recovery then scans less, and damage below it is
+   * never taken for a torn tail. Flush rounds that seal segments write it too; this covers a
+   * long-lived active segment. Returns whether it was written.
+   */
+  checkpointIfIdle(): boolean {
+    return this.durability.checkpointIfIdle();
   }
 
   /** DeleteRecords: moves the log start offset (persisted) and drops segments wholly below it. */
@@ -297,13 +334,12 @@ export class PartitionLog {
    */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.failure !== null) {
+    if (this.durability.failure !== null) {
       this.closeFiles();
       return Promise.resolve();
     }
-    const idle = !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
-    if (idle) {
-      this.checkpointRecoveryPoint();
+    if (this.durability.idle) {
+      this.durability.tryCheckpoint(); // on a full disk it lags: recovery scans a little more
       this.closeFiles();
       return Promise.resolve();
     }
@@ -338,7 +374,7 @@ export class PartitionLog {
 
   /** What the cleaner reads. The segments are the log's own (the last is active): do not modify. */
   compactionView(): { fs: StorageFs; segments: readonly Segment[]; usable: boolean } {
-    return { fs: this.fs, segments: this.segments, usable: this.failure === null && !this.closed };
+    return { fs: this.fs, segments: this.segments, usable: this.durability.failure === null && !this.closed };
   }
 
   /**
@@ -355,7 +391,7 @@ export class PartitionLog {
       assert(g.fresh.seg.baseOffset === g.old[0].baseOffset && g.fresh.seg.nextOffset === g.old[g.old.length - 1].nextOffset,
         'a cleaned segment covers exactly the offsets of the segments it replaces');
       this.segments.splice(i, g.old.length, g.fresh.seg);
-      for (const o of g.old) this.dirty.delete(o);
+      for (const o of g.old) this.durability.replaced(o);
     }
     // The tail cache may reach back into the replaced segments (it is bounded by bytes, not by
     // segment): it must not keep serving what was removed. It refills from the next appends.
@@ -366,13 +402,8 @@ export class PartitionLog {
   // ---- internals ----
 
   private checkWritable(): void {
-    if (this.failure) throw this.failure;
+    if (this.durability.failure) throw this.durability.failure;
     assert(!this.closed, 'log is closed');
-  }
-
-  private fail(e: unknown): Error {
-    this.failure ??= e instanceof Error ? e : new Error(String(e));
-    return this.failure;
   }
 
   private readResult(bytes: Uint8Array, fetchOffset: number): ReadResult {
@@ -395,7 +426,7 @@ export class PartitionLog {
 
   /** Rolls to a new segment first if these bytes and offsets would not fit the active one. */
   private maybeRoll(bytes: number, offsetCount: number): void {
-    const a = this.active;
+    const a = this.activeSegment;
     if (a.isEmpty) return;
     const full =
       a.sizeBytes + bytes > this.config.segmentBytes ||
@@ -403,75 +434,52 @@ export class PartitionLog {
       a.index.count >= maxIndexEntries(this.config) ||
       this.logEndOffset + offsetCount - 1 - a.baseOffset > RELATIVE_OFFSET_MAX;
     if (!full) return;
-    a.seal();
-    this.dirty.add(a);
-    this.segments.push(Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs()));
-    this.dirDirty = true;
-    this.sealedSinceCheckpoint = true;
+    // The new file first: if either step fails (a full disk), the active segment is unchanged.
+    let next: Segment;
+    try {
+      next = Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs());
+    } catch (e) {
+      throw new StorageError(`cannot create a segment in ${this.dir}`, e);
+    }
+    try {
+      a.seal();
+    } catch (e) {
+      next.deleteFiles();
+      throw new StorageError(`cannot write the index files of ${a.path(LOG_SUFFIX)}`, e);
+    }
+    this.segments.push(next);
+    this.durability.rolled(a);
   }
 
   private write(batches: Uint8Array, infos: BatchInfo[]): void {
-    const seg = this.active;
+    const seg = this.activeSegment;
     try {
       seg.append(batches, infos, this.config.indexIntervalBytes);
     } catch (e) {
-      throw this.fail(e); // a partial write leaves the file in an unknown state
+      this.rollBack(seg, e);
     }
-    this.dirty.add(seg);
     for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
-    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(privateCopy(batches), infos);
+    const kept = privateCopy(batches);
+    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(kept, infos);
     else this.tail.clear();
     this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
+    this.durability.written(seg, { baseOffset: infos[0].baseOffset, lastOffset: this.logEndOffset - 1, bytes: kept });
   }
 
-  private async flushRound(): Promise<void> {
-    const target = this.logEndOffset;
-    // Segments still being synced by rounds in flight are synced again here: this round may
-    // end first, and when it does everything written before it started must be durable.
-    const segs = new Set<Segment>([...this.dirty, ...this.syncing.keys()]);
-    const syncDir = this.dirDirty || this.dirSyncsInFlight > 0;
-    if (segs.size === 0 && !syncDir) {
-      if (this.flushedOffset >= target) return; // an earlier round covered everything
-      segs.add(this.active);
-    }
-    this.dirty.clear();
-    const sealed = this.sealedSinceCheckpoint;
-    this.dirDirty = this.sealedSinceCheckpoint = false;
-    const round = { cap: Infinity };
-    this.roundCaps.add(round);
-    for (const s of segs) this.syncing.set(s, (this.syncing.get(s) ?? 0) + 1);
-    if (syncDir) this.dirSyncsInFlight++;
+  /**
+   * A write failed (a full disk): part of it may be in the file. Cutting the file back to the
+   * segment's size (its last good position, not yet advanced) makes the failure clean, so the
+   * log stays writable and takes the next append once there is space. Only if even that fails
+   * is the file's state unknown and the log failed.
+   */
+  private rollBack(seg: Segment, e: unknown): never {
+    const failed = new StorageError(`write to ${seg.path(LOG_SUFFIX)} failed`, e);
     try {
-      await Promise.all([...segs].map((s) => s.fsync()));
-      if (syncDir && !this.closed) this.fs.fsyncDir(this.dir);
-    } catch (e) {
-      throw this.fail(e); // after a failed fsync the page cache state is unknown (fsyncgate)
-    } finally {
-      this.roundCaps.delete(round);
-      for (const s of segs) {
-        const n = this.syncing.get(s)! - 1;
-        if (n === 0) this.syncing.delete(s);
-        else this.syncing.set(s, n);
-      }
-      if (syncDir) this.dirSyncsInFlight--;
+      seg.truncateAtPosition(seg.sizeBytes);
+    } catch (cutError) {
+      throw this.durability.fail(new StorageError(`cannot cut ${seg.path(LOG_SUFFIX)} back to ${seg.sizeBytes} bytes after a failed write`, cutError));
     }
-    // After a failed fsync nothing later is trusted either (fsyncgate): a round that ran beside
-    // the failed one must not advance the flushed offset.
-    if (this.failure !== null) throw this.failure;
-    this.flushedOffset = Math.max(this.flushedOffset, Math.min(target, round.cap, this.logEndOffset));
-    if (round.cap !== Infinity) {
-      // A truncation ran meanwhile: this round's fsyncs predate it, so the segments before
-      // the recovery point are not known durable as they now are. The next round decides.
-      this.sealedSinceCheckpoint ||= sealed;
-    } else if (sealed && !this.closed) {
-      this.checkpointRecoveryPoint();
-    }
-  }
-
-  /** Segments before the one holding flushedOffset are sealed and durable: skip them on open. */
-  private checkpointRecoveryPoint(): void {
-    writeCheckpoint(this.fs, this.dir, LEADER_EPOCH_FILE, this.epochs.all().map((e) => [e.epoch, e.startOffset]));
-    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, this.flushedOffset);
+    throw failed;
   }
 
   private moveLogStart(offset: number): void {
@@ -484,9 +492,8 @@ export class PartitionLog {
     assert(count < this.segments.length, 'the active segment is never deleted');
     if (count > 0) this.segmentsVersion++;
     for (const seg of this.segments.splice(0, count)) {
-      this.dirty.delete(seg);
+      this.durability.removed(seg);
       seg.deleteFiles();
-      this.dirDirty = true;
     }
   }
 }

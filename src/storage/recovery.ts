@@ -1,6 +1,13 @@
 // Opening a partition directory: find the segments, trust what was durable at the last
-// recovery point, and scan everything after it, truncating a torn or corrupt tail at the last
-// whole batch whose CRC32C checks (Kafka's LogLoader.recoverLog, Redpanda's log recovery).
+// recovery point, and scan everything after it (Kafka's LogLoader.recoverLog, Redpanda's log
+// recovery). Two kinds of bad bytes are told apart by where they lie:
+//
+// - Above the recovery point (not known flushed): a torn tail left by a crash. It is cut at the
+//   last whole batch whose CRC32C checks, and reported (the caller logs a WARN).
+// - Below the recovery point (known flushed): disk corruption. Nothing is cut: the segment is
+//   moved aside whole (`<base>.log.damaged`) and the log is not opened (the partition goes
+//   offline until an operator acts, see README.md "Damaged segments"). A later start that finds
+//   an aside file does not open the log either, and changes nothing.
 //
 // Segments wholly before the recovery point's segment were fsynced together with their index
 // files, so their indexes are loaded (after a sanity check) rather than rebuilt. The segment
@@ -33,6 +40,7 @@ import {
 } from './checkpoint.ts';
 import { completeInterruptedSwaps } from './compaction-swap.ts';
 import { ATTRIBUTES, CRC, CURRENT_MAGIC, MAGIC } from '../protocol/records/batch.ts';
+import { asideName, type LogDamage, moveAside, type RecoveryReport, segmentSetAside, type TornTail } from './damage.ts';
 
 /** CRC32C of buf[start, end). */
 export type Crc32c = (buf: Uint8Array, start: number, end: number) => number;
@@ -42,12 +50,16 @@ export interface RecoveredLog {
   epochs: EpochCache;
   logStartOffset: number;
   logEndOffset: number;
-  /** Bytes cut off torn or corrupt tails (and segments dropped after them). */
-  truncatedBytes: number;
+  report: RecoveryReport;
 }
 
-export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveredLog {
+export type RecoveryResult = { ok: true; log: RecoveredLog } | { ok: false; damage: LogDamage };
+
+export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveryResult {
   fs.mkdirp(dir);
+  // An earlier start set a damaged segment aside: nothing is touched until an operator acts.
+  const setAside = segmentSetAside(fs, dir);
+  if (setAside !== null) return { ok: false, damage: locateDamage(fs, setAside, crc32c, config) };
   completeInterruptedSwaps(fs, dir);
   const bases = listSegments(fs, dir);
   const storedStart = readOffsetCheckpoint(fs, dir, LOG_START_OFFSET_FILE);
@@ -60,9 +72,10 @@ export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs:
   if (bases.length === 0) bases.push(logStartOffset);
 
   const segments = bases.map((b) => new Segment(fs, dir, b, fs.openAppend(join(dir, segmentName(b, LOG_SUFFIX))), nowMs));
+  const report: RecoveryReport = { truncations: [], gaps: [], scannedBytes: 0, recoveryPoint };
   let scanFrom = storedEpochs === null ? 0 : Math.max(0, lastIndexAtOrBelow(bases, recoveryPoint));
   for (let i = 0; i < scanFrom; i++) {
-    if (!loadSealed(fs, segments[i], bases[i + 1], config)) {
+    if (!loadSealed(fs, segments[i], bases[i + 1], config, report)) {
       scanFrom = i;
       break;
     }
@@ -70,7 +83,12 @@ export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs:
 
   const epochs = new EpochCache(storedEpochs ?? []);
   epochs.truncateFromEnd(bases[scanFrom]);
-  const tail = scanTail(fs, segments, scanFrom, epochs, config, crc32c);
+  const tail = scanTail(fs, segments, scanFrom, { epochs, config, crc32c, recoveryPoint, report });
+  if ('damage' in tail) {
+    for (const s of segments) s.close();
+    moveAside(fs, tail.damage);
+    return { ok: false, damage: tail.damage };
+  }
   let logEndOffset = tail.logEndOffset;
   epochs.truncateFromEnd(logEndOffset);
 
@@ -80,17 +98,26 @@ export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs:
     tail.segments = [Segment.create(fs, dir, logStartOffset, nowMs)];
     logEndOffset = logStartOffset;
     epochs.truncateFromEnd(0);
+  } else if (logEndOffset < recoveryPoint) {
+    // Offsets known flushed are missing at the end: an operator removed or cut a damaged
+    // segment. The log continues at the recovery point so that no offset is handed out twice.
+    report.gaps.push({ from: logEndOffset, to: recoveryPoint });
+    const last = tail.segments[tail.segments.length - 1];
+    if (last.isEmpty) tail.segments.pop()!.deleteFiles();
+    else last.seal();
+    tail.segments.push(Segment.create(fs, dir, recoveryPoint, nowMs));
+    logEndOffset = recoveryPoint;
   }
   if (logStartOffset < tail.segments[0].baseOffset) logStartOffset = tail.segments[0].baseOffset;
   epochs.truncateFromStart(logStartOffset);
 
   // What survived in the page cache is made durable now, so flushedOffset = logEndOffset.
-  for (let i = scanFrom; i < tail.segments.length; i++) tail.segments[i].fsyncSync();
+  for (let i = Math.min(scanFrom, tail.segments.length - 1); i < tail.segments.length; i++) tail.segments[i].fsyncSync();
   fs.fsyncDir(dir);
   writeCheckpoint(fs, dir, LEADER_EPOCH_FILE, epochs.all().map((e) => [e.epoch, e.startOffset]));
   writeOffsetCheckpoint(fs, dir, LOG_START_OFFSET_FILE, logStartOffset);
   writeOffsetCheckpoint(fs, dir, RECOVERY_POINT_FILE, logEndOffset);
-  return { segments: tail.segments, epochs, logStartOffset, logEndOffset, truncatedBytes: tail.truncatedBytes };
+  return { ok: true, log: { segments: tail.segments, epochs, logStartOffset, logEndOffset, report } };
 }
 
 /** Base offsets of the segment files, ascending; removes leftovers of interrupted writes. */
@@ -128,7 +155,7 @@ function lastIndexAtOrBelow(bases: number[], offset: number): number {
 }
 
 /** Loads a sealed segment's index files; false when they are missing or fail the sanity check. */
-function loadSealed(fs: StorageFs, seg: Segment, nextBase: number, config: LogConfig): boolean {
+function loadSealed(fs: StorageFs, seg: Segment, nextBase: number, config: LogConfig, report: RecoveryReport): boolean {
   const relEnd = nextBase - seg.baseOffset;
   const indexBytes = fs.readFile(seg.path(INDEX_SUFFIX));
   const timeBytes = fs.readFile(seg.path(TIME_INDEX_SUFFIX));
@@ -136,9 +163,14 @@ function loadSealed(fs: StorageFs, seg: Segment, nextBase: number, config: LogCo
   const index = OffsetIndex.fromBytes(indexBytes, seg.sizeBytes, relEnd, maxIndexEntries(config));
   const timeIndex = TimeIndex.fromBytes(timeBytes, relEnd);
   if (index === null || timeIndex === null) return false;
+  // The true end, from the batches after the last index entry: it is below the next segment's
+  // base only when segments were removed from the middle (an operator giving up damaged data).
+  const end = lastBatchEnd(fs, seg, index.lastPosition());
+  if (end === null || end > nextBase) return false;
+  if (end < nextBase) report.gaps.push({ from: end, to: nextBase });
   seg.index = index;
   seg.timeIndex = timeIndex;
-  seg.nextOffset = nextBase;
+  seg.nextOffset = end;
   const last = timeIndex.last();
   if (last) {
     seg.maxTimestamp = last.timestamp;
@@ -148,36 +180,67 @@ function loadSealed(fs: StorageFs, seg: Segment, nextBase: number, config: LogCo
   return true;
 }
 
+/** One past the last offset of the batches from `position` to the end, or null if they do not parse. */
+function lastBatchEnd(fs: StorageFs, seg: Segment, position: number): number | null {
+  const scan = new BatchScanner(fs, seg.fd, position, seg.sizeBytes);
+  let end: number | null = null;
+  for (let b = scan.next(); b !== null; b = scan.next()) end = b.lastOffset + 1;
+  return scan.stop === 'end' ? end : null;
+}
+
+interface ScanContext {
+  epochs: EpochCache;
+  config: LogConfig;
+  crc32c: Crc32c;
+  recoveryPoint: number;
+  report: RecoveryReport;
+}
+
 interface TailScan {
   segments: Segment[];
   logEndOffset: number;
-  truncatedBytes: number;
 }
 
-/** Scans segments[from..]; stops at the first bad batch, truncating there and dropping the rest. */
-function scanTail(fs: StorageFs, segments: Segment[], from: number, epochs: EpochCache, config: LogConfig, crc32c: Crc32c): TailScan {
+/**
+ * Scans segments[from..]. Above the recovery point it stops at the first bad batch, truncating
+ * there and dropping the segments after it; below it, a bad batch is damage and nothing is cut.
+ */
+function scanTail(fs: StorageFs, segments: Segment[], from: number, ctx: ScanContext): TailScan | { damage: LogDamage } {
   let expected = segments[from].baseOffset;
-  let truncatedBytes = 0;
   let keep = segments.length;
+  let cut: { index: number; tail: TornTail } | null = null;
   for (let i = from; i < segments.length; i++) {
     const seg = segments[i];
-    // A segment that does not continue where the previous one ended follows a lost tail.
-    const expectedBase = expected;
-    const validBytes = seg.baseOffset === expected ? scanSegment(fs, seg, epochs, config, crc32c) : 0;
+    if (seg.baseOffset > expected && expected < ctx.recoveryPoint) {
+      // Flushed offsets are missing between two segments: a segment was removed (an operator
+      // giving up a damaged one). What is left is kept; the log continues after the gap.
+      ctx.report.gaps.push({ from: expected, to: seg.baseOffset });
+      expected = seg.baseOffset;
+    }
+    if (seg.baseOffset !== expected) {
+      // A segment that does not continue where the previous one ended follows a lost tail.
+      if (seg.baseOffset < ctx.recoveryPoint) return { damage: damageOf(seg, seg.baseOffset, 0, ctx, 'it overlaps the segment before it') };
+      keep = i;
+      cut = { index: i, tail: noteTruncation(ctx.report, seg, expected, 0) };
+      break;
+    }
+    const scanned = scanSegment(fs, seg, ctx);
+    ctx.report.scannedBytes += scanned.validBytes;
     expected = seg.nextOffset;
-    if (validBytes < seg.sizeBytes || seg.baseOffset !== expectedBase) {
-      truncatedBytes += seg.sizeBytes - validBytes;
-      if (validBytes === 0 && i > from) {
+    if (scanned.validBytes < seg.sizeBytes) {
+      if (expected < ctx.recoveryPoint) return { damage: damageOf(seg, expected, scanned.validBytes, ctx, scanned.problem) };
+      cut = { index: i, tail: noteTruncation(ctx.report, seg, expected, scanned.validBytes) };
+      if (scanned.validBytes === 0 && i > from) {
         keep = i;
       } else {
-        seg.truncateAtPosition(validBytes);
+        seg.truncateAtPosition(scanned.validBytes);
         keep = i + 1;
       }
       break;
     }
   }
   for (let i = keep; i < segments.length; i++) {
-    truncatedBytes += segments[i].sizeBytes;
+    if (cut !== null && i !== cut.index) cut.tail.bytesDropped += segments[i].sizeBytes;
     segments[i].deleteFiles();
   }
   const kept = segments.slice(0, keep);
@@ -186,29 +249,66 @@ function scanTail(fs: StorageFs, segments: Segment[], from: number, epochs: Epoc
   for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
     if (!active.sealed && fs.exists(active.path(suffix))) fs.unlink(active.path(suffix));
   }
-  return { segments: kept, logEndOffset: active.nextOffset, truncatedBytes };
+  return { segments: kept, logEndOffset: active.nextOffset };
 }
 
-/** Walks one segment, checking each batch; returns the bytes of whole, valid batches. */
-function scanSegment(fs: StorageFs, seg: Segment, epochs: EpochCache, config: LogConfig, crc32c: Crc32c): number {
+function noteTruncation(report: RecoveryReport, seg: Segment, offset: number, position: number): TornTail {
+  const t: TornTail = { file: seg.path(LOG_SUFFIX), offset, position, bytesDropped: seg.sizeBytes - position };
+  report.truncations.push(t);
+  return t;
+}
+
+function damageOf(seg: Segment, offset: number, position: number, ctx: ScanContext, problem: string): LogDamage {
+  const file = seg.path(LOG_SUFFIX);
+  return { file, offset, position, sizeBytes: seg.sizeBytes, recoveryPoint: ctx.recoveryPoint, problem, foundNow: true };
+}
+
+/** Walks one segment, checking each batch: the bytes of whole, valid batches, and why it stopped. */
+function scanSegment(fs: StorageFs, seg: Segment, ctx: ScanContext): { validBytes: number; problem: string } {
   const scan = new BatchScanner(fs, seg.fd, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
   let expected = seg.baseOffset;
   for (let b = scan.next(true); b !== null; b = scan.next(true)) {
     const at = scan.bytesAt;
     const view = new DataView(scan.bytes.buffer, scan.bytes.byteOffset, scan.bytes.byteLength);
-    const valid =
+    const problem =
       // Compaction leaves gaps between batches inside a segment (never between segments).
-      b.baseOffset >= expected &&
-      b.lastOffset >= b.baseOffset &&
-      b.epoch >= Math.max(0, epochs.latestEpoch) &&
-      view.getInt8(at + MAGIC) === CURRENT_MAGIC &&
-      view.getUint32(at + CRC) === crc32c(scan.bytes, at + ATTRIBUTES, at + b.size) >>> 0;
-    if (!valid) return b.position;
-    epochs.assign(b.epoch, b.baseOffset);
-    seg.track(b, config.indexIntervalBytes);
+      b.baseOffset < expected || b.lastOffset < b.baseOffset ? `its offsets ${b.baseOffset}-${b.lastOffset} go back` :
+      b.epoch < Math.max(0, ctx.epochs.latestEpoch) ? `its leader epoch ${b.epoch} goes back` :
+      view.getInt8(at + MAGIC) !== CURRENT_MAGIC ? 'its magic byte is wrong' :
+      view.getUint32(at + CRC) !== ctx.crc32c(scan.bytes, at + ATTRIBUTES, at + b.size) >>> 0 ? 'its CRC32C does not match' :
+      null;
+    if (problem !== null) return { validBytes: b.position, problem: `the batch there is corrupt: ${problem}` };
+    ctx.epochs.assign(b.epoch, b.baseOffset);
+    seg.track(b, ctx.config.indexIntervalBytes);
     expected = b.lastOffset + 1;
   }
-  return scan.stop === 'end' ? seg.sizeBytes : scan.position;
+  if (scan.stop === 'end') return { validBytes: seg.sizeBytes, problem: '' };
+  const problem = scan.stop === 'torn' ? 'the batch there is cut short' : 'the batch there has an impossible length';
+  return { validBytes: scan.position, problem };
+}
+
+/** Re-reads a segment set aside earlier to say again where it is damaged; reads only. */
+function locateDamage(fs: StorageFs, file: string, crc32c: Crc32c, config: LogConfig): LogDamage {
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  const base = parseSegmentName(file.slice(dir.length + 1)) ?? 0;
+  const seg = new Segment(fs, dir, base, fs.openAppend(asideName(file)), 0);
+  try {
+    const report: RecoveryReport = { truncations: [], gaps: [], scannedBytes: 0, recoveryPoint: -1 };
+    const ctx = { epochs: new EpochCache([]), config, crc32c, recoveryPoint: -1, report };
+    const scanned = scanSegment(fs, seg, ctx);
+    const found = scanned.validBytes < seg.sizeBytes;
+    return {
+      file,
+      offset: found ? seg.nextOffset : -1,
+      position: found ? scanned.validBytes : -1,
+      sizeBytes: seg.sizeBytes,
+      recoveryPoint: readOffsetCheckpoint(fs, dir, RECOVERY_POINT_FILE) ?? -1,
+      problem: found ? scanned.problem : 'no damage is visible in it now',
+      foundNow: false,
+    };
+  } finally {
+    seg.close();
+  }
 }
 
 function deleteSegmentFiles(fs: StorageFs, dir: string, base: number): void {

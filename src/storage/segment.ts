@@ -215,8 +215,13 @@ export class Segment {
 
   private writeFile(suffix: string, bytes: Uint8Array): Fd {
     const fd = this.fs.openAppend(this.path(suffix));
-    this.fs.truncate(fd, 0);
-    this.fs.append(fd, bytes);
+    try {
+      this.fs.truncate(fd, 0);
+      this.fs.append(fd, bytes);
+    } catch (e) {
+      this.fs.close(fd); // a full disk: seal() fails and is retried at the next roll
+      throw e;
+    }
     return fd;
   }
 

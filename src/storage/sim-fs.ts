@@ -55,6 +55,8 @@ export class SimStorageFs implements StorageFs {
   fsyncDirCalls = 0;
   /** Fault knob: the next n fsyncs reject with EIO. */
   failFsyncs = 0;
+  /** Fault knob: the next n appends write half their bytes, then throw ENOSPC (a disk filling up). */
+  failAppends = 0;
   /** Timing knob: the next fsyncs take these many milliseconds each (then 0), in call order. */
   fsyncDelaysMs: number[] = [];
 
@@ -96,6 +98,11 @@ export class SimStorageFs implements StorageFs {
     this.fds.delete(fd);
   }
   append(fd: Fd, buf: Uint8Array): void {
+    if (this.failAppends > 0) {
+      this.failAppends--;
+      this.append(fd, buf.subarray(0, buf.length >> 1));
+      throw fsError('ENOSPC', `fd ${fd}`);
+    }
     const inode = this.file(fd);
     const need = inode.len + buf.length;
     if (need > inode.data.length) {

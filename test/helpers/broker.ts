@@ -9,7 +9,7 @@
 // Every broker started here is also killed when the test process exits, so a failing or
 // interrupted test never leaves a process behind.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -34,6 +34,10 @@ export type BrokerOptions = {
   settings?: Record<string, string>;
   /** Extra command-line arguments appended after the ones above. */
   extraArgs?: readonly string[];
+  /** Extra environment variables for the process (e.g. FRESHET_TEST_FAULTS). */
+  env?: Record<string, string>;
+  /** An existing directory to use as the data dir (e.g. on a small tmpfs) instead of a fresh temp dir. */
+  dataDir?: string;
 };
 
 export type Broker = {
@@ -98,6 +102,7 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
   const stderr = { text: '' };
   const proc = Bun.spawn([FRESHET_BIN, ...brokerArgs(port, dataDir, options)], {
     cwd: dataDir,
+    env: { ...process.env, ...options.env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -141,7 +146,8 @@ async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL'): Promis
 
 /** Starts dist/freshet on a free port with a fresh temp data dir and waits until it listens. */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-test-'));
+  mkdirSync(dataDir, { recursive: true });
   let port = 0;
   let running: Running | null = null;
   for (let attempt = 1; running === null; attempt++) {

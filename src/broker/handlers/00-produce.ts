@@ -14,6 +14,8 @@
 //   the other partitions of the request are unaffected.
 // - Producing to a topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION: creation happens on
 //   Metadata (auto.create.topics.enable), as in Kafka.
+// - KAFKA_STORAGE_ERROR: the partition is offline (damaged log), the log refused the write (a
+//   full disk), or free space is below the reserve (storage.min.free.bytes), with a message.
 // - Advertised from v0 although v0-2 are refused, as Kafka 4 does: librdkafka derives its
 //   feature set (compression codecs among them) from Produce v0 being listed (KAFKA-18659).
 
@@ -48,8 +50,10 @@ export default handler(Produce, async (ctx, req) => {
       if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
       if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const p: Partition | undefined = broker.partition(topic.name, pd.index);
-      if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!p) return fail(broker.partitionErrorCode(topic.name, pd.index));
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
+      const diskNearlyFull = broker.freeSpace.refusal(pd.records.length);
+      if (diskNearlyFull !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR, diskNearlyFull);
       const r = appendProduced(p, pd.records, Date.now(), ctx.apiVersion);
       if (r.kind === 'error' && r.recordErrors !== undefined) {
         return { ...fail(r.code, r.message, p.logStartOffset), recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) };

@@ -157,7 +157,7 @@ function readOne(broker: Broker, w: SessionPartition, budget: number, first: boo
   const topic = w.topic === '' ? undefined : broker.topics.get(w.topic);
   if (!topic) return fail(w.topicId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const p = broker.partition(w.topic, w.partition);
-  if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!p) return fail(broker.partitionErrorCode(w.topic, w.partition));
   if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
     return fail(w.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
   }

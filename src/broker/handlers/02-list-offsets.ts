@@ -23,7 +23,7 @@ export default handler(ListOffsets, (ctx, req) => ({
     partitions: t.partitions.map((q) => {
       const fail = (errorCode: number) => ({ partitionIndex: q.partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 });
       const p = ctx.broker.partition(t.name, q.partitionIndex);
-      if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!p) return fail(ctx.broker.partitionErrorCode(t.name, q.partitionIndex));
       if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
         return fail(q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
       }

@@ -79,7 +79,9 @@ function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
       leaderEpoch: broker.partition(t.name, i)?.leaderEpoch ?? 0,
       replicaNodes: [nodeId],
       isrNodes: [nodeId],
-      offlineReplicas: [],
+      // An offline partition (damaged log) keeps this node as leader so that clients send it
+      // their requests and hear KAFKA_STORAGE_ERROR, and lists it as offline (README.md).
+      offlineReplicas: broker.isOffline(t.name, i) ? [nodeId] : [],
     });
   }
   return {

@@ -16,6 +16,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
 import type { Partition } from '../../cluster/partition.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
+import { StorageError } from '../../storage/storage-error.ts';
 
 type PartitionOut = Encodable<ResponseOf<typeof DeleteRecords>['topics'][number]['partitions'][number]>;
 
@@ -35,13 +36,19 @@ export default handler(DeleteRecords, (ctx, req) => ({
 function deleteOne(broker: Broker, topic: string, partitionIndex: number, offset: number): PartitionOut {
   const fail = (errorCode: number): PartitionOut => ({ partitionIndex, lowWatermark: INVALID_LOW_WATERMARK, errorCode });
   const p: Partition | undefined = broker.partition(topic, partitionIndex);
-  if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!p) return fail(broker.partitionErrorCode(topic, partitionIndex));
   if (broker.isInternal(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (!p.config.cleanupPolicy.split(',').includes('delete')) return fail(ErrorCode.POLICY_VIOLATION);
   const target = offset === HIGH_WATERMARK ? p.highWatermark : offset;
   if (target < 0 || target > p.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
   if (target > p.logStartOffset) {
-    p.log.deleteRecordsBefore(target);
+    try {
+      p.log.deleteRecordsBefore(target);
+    } catch (e) {
+      // The log start checkpoint could not be written (a full disk) or the log is failed.
+      if (e instanceof StorageError) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+      throw e;
+    }
     p.notify();
   }
   return { partitionIndex, lowWatermark: p.logStartOffset, errorCode: ErrorCode.NONE };

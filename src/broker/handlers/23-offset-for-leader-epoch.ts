@@ -15,7 +15,7 @@ export default handler(OffsetForLeaderEpoch, (ctx, req) => ({
     partitions: t.partitions.map((q) => {
       const fail = (errorCode: number) => ({ errorCode, partition: q.partition, leaderEpoch: -1, endOffset: -1 });
       const p = ctx.broker.partition(t.topic, q.partition);
-      if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!p) return fail(ctx.broker.partitionErrorCode(t.topic, q.partition));
       if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
         return fail(q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
       }

@@ -50,7 +50,8 @@ function describeTopics(broker: Broker, wanted: Wanted): TopicOut[] {
     if (partitions.length > 0) out.push({ name, partitions });
   };
   if (wanted === null) {
-    for (const t of broker.topics.all()) add(t.name, broker.partitionsOf(t.name).keys());
+    // Offline partitions (damaged logs) are left out, as Kafka leaves out a failed directory's.
+    for (const t of broker.topics.all()) add(t.name, broker.partitionsOf(t.name).map((p) => p.index));
     return out;
   }
   // Kafka collects the asked-for partitions into a set, so a topic listed twice is merged.

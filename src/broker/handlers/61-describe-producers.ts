@@ -29,7 +29,7 @@ export default handler(DescribeProducers, (ctx, req) => ({
       partitions: t.partitionIndexes.map((i): PartitionOut => {
         const p = topicError ? undefined : ctx.broker.partition(t.name, i);
         if (!p) {
-          const e = topicError ?? { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: null };
+          const e = topicError ?? { code: ctx.broker.partitionErrorCode(t.name, i), message: null };
           return { partitionIndex: i, errorCode: e.code, errorMessage: e.message, activeProducers: [] };
         }
         return { partitionIndex: i, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: describe(p) };

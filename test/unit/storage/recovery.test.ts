@@ -6,8 +6,10 @@ import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
 import { NodeStorageFs } from '../../../src/storage/fs.ts';
 import { batchesIn } from '../../../src/storage/batch-scan.ts';
 import { BatchHeader } from '../../../src/protocol/records/batch.ts';
-import type { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { batch, crc32c, openLog, prng, readAllBatches } from './helpers.ts';
+import { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { ManualClock } from '../../../src/base/clock.ts';
+import { DAMAGED_SUFFIX, describeDamage, operatorActions } from '../../../src/storage/damage.ts';
 
 const DIR = '/data/kafka/t/0';
 const SEG0 = '00000000000000000000.log';
@@ -42,8 +44,8 @@ describe('recovery on the real filesystem', () => {
     await b.close();
   }));
 
-  test('a corrupt batch (bit flip) truncates the log there', withTmp(async (dir) => {
-    const fs = new NodeStorageFs();
+  /** Ten batches of two records in one segment, closed cleanly (recovery point = log end). */
+  async function closedLog(fs: NodeStorageFs, dir: string): Promise<number[]> {
     const log = openLog(fs, dir);
     const positions: number[] = [];
     let pos = 0;
@@ -54,13 +56,102 @@ describe('recovery on the real filesystem', () => {
       log.append(b, 1);
     }
     await log.close();
+    return positions;
+  }
+
+  test('a corrupt batch below the recovery point is damage: the segment is set aside whole, nothing is cut', withTmp(async (dir) => {
+    const fs = new NodeStorageFs();
+    const positions = await closedLog(fs, dir);
     const path = join(dir, SEG0);
     const bytes = nodeFs.readFileSync(path);
     bytes[positions[6] + 70] ^= 0x10; // inside batch 6's records
     nodeFs.writeFileSync(path, bytes);
+    const r = PartitionLog.tryOpen(dir, {}, { fs, clock: new ManualClock(), crc32c });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.damage).toMatchObject({ file: path, offset: 12, position: positions[6], sizeBytes: bytes.length, recoveryPoint: 20, foundNow: true });
+    expect(r.damage.problem).toContain('CRC32C');
+    expect(nodeFs.existsSync(path)).toBe(false);
+    expect(nodeFs.readFileSync(path + DAMAGED_SUFFIX).equals(bytes)).toBe(true);
+    expect(describeDamage(r.damage)).toContain(`${path} is damaged at offset 12 (byte ${positions[6]} of ${bytes.length})`);
+    expect(operatorActions(r.damage)).toContain(`truncate -s ${positions[6]} ${path}${DAMAGED_SUFFIX}`);
+  }));
+
+  test('a partition with a segment set aside is not opened again and nothing in it changes', withTmp(async (dir) => {
+    const fs = new NodeStorageFs();
+    const positions = await closedLog(fs, dir);
+    const path = join(dir, SEG0);
+    const bytes = nodeFs.readFileSync(path);
+    bytes[positions[3] + 64] ^= 0x01;
+    nodeFs.writeFileSync(path, bytes);
+    expect(PartitionLog.tryOpen(dir, {}, { fs, clock: new ManualClock(), crc32c }).ok).toBe(false);
+    const listing = () => nodeFs.readdirSync(dir).map((n) => `${n}:${nodeFs.statSync(join(dir, n)).size}`).sort();
+    const before = listing();
+    const again = PartitionLog.tryOpen(dir, {}, { fs, clock: new ManualClock(), crc32c });
+    expect(again.ok).toBe(false);
+    if (again.ok) return;
+    // Found again by reading the aside file, so the operator is told the same place.
+    expect(again.damage).toMatchObject({ file: path, offset: 6, position: positions[3], foundNow: false, recoveryPoint: 20 });
+    expect(listing()).toEqual(before);
+  }));
+
+  test('operator keeps the intact part (truncate the aside file, move it back): no offset is reused', withTmp(async (dir) => {
+    const fs = new NodeStorageFs();
+    const positions = await closedLog(fs, dir);
+    const path = join(dir, SEG0);
+    const bytes = nodeFs.readFileSync(path);
+    bytes[positions[6] + 70] ^= 0x10;
+    nodeFs.writeFileSync(path, bytes);
+    expect(PartitionLog.tryOpen(dir, {}, { fs, clock: new ManualClock(), crc32c }).ok).toBe(false);
+    nodeFs.truncateSync(path + DAMAGED_SUFFIX, positions[6]);
+    nodeFs.renameSync(path + DAMAGED_SUFFIX, path);
+    const log = openLog(fs, dir);
+    expect(log.recovery.gaps).toEqual([{ from: 12, to: 20 }]);
+    expect(log.recovery.truncations).toEqual([]);
+    expect(log.logEndOffset).toBe(20);
+    expect(batchesIn(log.read(0, 100_000).bytes).map((b) => b.baseOffset)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(log.read(12, 1000).bytes.length).toBe(0); // nothing after the gap yet
+    expect(log.append(batch(1), 1).baseOffset).toBe(20);
+    expect(log.read(12, 1000).nextOffset).toBe(21); // a reader in the gap skips to what follows
+    await log.close();
+    const reopened = openLog(fs, dir);
+    expect(reopened.logEndOffset).toBe(21);
+    expect(reopened.recovery.gaps).toEqual([{ from: 12, to: 20 }]); // still missing, still said
+    await reopened.close();
+  }));
+
+  test('operator gives up a whole middle segment: the segments around it are kept', withTmp(async (dir) => {
+    const fs = new NodeStorageFs();
+    const cfg = { segmentBytes: 500, indexIntervalBytes: 100 };
+    const log = openLog(fs, dir, cfg);
+    for (let i = 0; i < 40; i++) log.append(batch(2), 1);
+    await log.close();
+    const logs = nodeFs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+    expect(logs.length).toBeGreaterThan(4);
+    const removed = logs[2];
+    const removedBase = Number(removed.slice(0, 20));
+    const nextBase = Number(logs[3].slice(0, 20));
+    nodeFs.unlinkSync(join(dir, removed));
+    const again = openLog(fs, dir, cfg);
+    expect(again.recovery.gaps).toEqual([{ from: removedBase, to: nextBase }]);
+    expect(again.logEndOffset).toBe(80);
+    const bases = readAllBatches(again).map((b) => b.baseOffset);
+    expect(bases).toEqual(Array.from({ length: 40 }, (_, i) => 2 * i).filter((o) => o < removedBase || o >= nextBase));
+    await again.close();
+  }));
+
+  test('a torn tail above the recovery point is cut and reported: file, offset, position, bytes', withTmp(async (dir) => {
+    const fs = new NodeStorageFs();
+    const log = openLog(fs, dir); // the recovery point is 0: nothing is checkpointed until a roll or close
+    for (let i = 0; i < 10; i++) log.append(batch(2), 1);
+    await log.flush();
+    const path = join(dir, SEG0);
+    const size = nodeFs.statSync(path).size;
+    nodeFs.appendFileSync(path, batch(3).subarray(0, 40));
     const again = openLog(fs, dir);
-    expect(again.logEndOffset).toBe(12);
-    expect(readAllBatches(again).length).toBe(6);
+    expect(again.recovery.truncations).toEqual([{ file: path, offset: 20, position: size, bytesDropped: 40 }]);
+    expect(again.recovery.recoveryPoint).toBe(0);
+    expect(again.logEndOffset).toBe(20);
     await again.close();
   }));
 
@@ -98,7 +189,7 @@ describe('crash recovery on the simulated filesystem', () => {
     expect(again.logEndOffset).toBe(5);
   });
 
-  test('a bit flip in a flushed segment: recovery truncates at the corrupt batch', async () => {
+  test('a bit flip in flushed data above the recovery point is taken for a torn tail and cut there', async () => {
     const fs = new SimStorageFs();
     const log = openLog(fs, DIR);
     for (let i = 0; i < 5; i++) log.append(batch(1), 1);

@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, expect, test } from 'bun:test';
+import { REPEAT_SUMMARY_INTERVAL_MS, RepeatedLog } from '../../../src/base/log.ts';
+
+let lines: string[] = [];
+const realWrite = process.stderr.write.bind(process.stderr);
+beforeEach(() => {
+  lines = [];
+  process.stderr.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+});
+afterEach(() => {
+  process.stderr.write = realWrite;
+});
+
+test('a repeated condition is logged once, then its end with the count', () => {
+  let now = 0;
+  const r = new RepeatedLog('error', () => now);
+  for (let i = 0; i < 500; i++) {
+    now += 500; // twice a second for four minutes and more
+    r.occurred('partition t-0: disk full');
+  }
+  r.resolved('partition t-0: writable again');
+  const errors = lines.filter((l) => l.includes('ERROR'));
+  // The first line, then at most one summary per interval: not one per repeat.
+  expect(errors[0]).toContain('partition t-0: disk full\n');
+  expect(errors.length).toBeLessThanOrEqual(1 + Math.ceil((500 * 500) / REPEAT_SUMMARY_INTERVAL_MS));
+  expect(lines[lines.length - 1]).toContain('INFO  partition t-0: writable again (after 500 times)');
+  expect(r.active).toBe(false);
+});
+
+test('a different message starts a new run; resolving with no run logs nothing', () => {
+  const r = new RepeatedLog('warn', () => 0);
+  r.resolved('nothing to say');
+  expect(lines).toEqual([]);
+  r.occurred('a');
+  r.occurred('a');
+  r.occurred('b');
+  expect(lines.length).toBe(2);
+  expect(r.occurrences).toBe(1);
+});
