@@ -285,6 +285,23 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
   { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: 5000, min: 1, doc: 'KIP-848 consumer groups: how often members heartbeat' },
   { name: 'group.consumer.session.timeout.ms', type: 'int', default: 45_000, min: 1, doc: 'KIP-848 consumer groups: a member silent this long is removed' },
   { name: 'group.consumer.max.size', type: 'int', default: 1000, min: 1, doc: 'KIP-848 consumer groups: members per group (Kafka: unlimited; Freshet bounds it)' },
+  // Connection resource limits (broker/server.ts, broker/request-memory.ts). Kafka leaves both
+  // unbounded by default (-1 and Int.MAX); a node that must survive hostile or broken clients
+  // cannot, so Freshet bounds them and says why in src/broker/README.md.
+  {
+    name: 'queued.max.request.bytes',
+    type: 'long',
+    default: 100 * 1024 * 1024,
+    min: 1024,
+    doc: 'request bytes held in memory across all connections (read, not yet answered); past it connections stop being read until memory frees. At least socket.request.max.bytes (Kafka: -1, unbounded)',
+  },
+  {
+    name: 'max.connections.per.ip',
+    type: 'int',
+    default: 1000,
+    min: 1,
+    doc: 'connections accepted at once from one IP address; more are closed on accept (Kafka: unlimited)',
+  },
 ];
 
 export const BROKER_PROPERTY_BY_NAME = new Map(BROKER_PROPERTIES.map((d) => [d.name, d]));
