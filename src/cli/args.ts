@@ -12,8 +12,8 @@ export const COMMON_FLAGS: FlagTable = {
     kind: 'string',
     short: 'b',
     value: 'HOST:PORT[,...]',
-    help: 'brokers to bootstrap from (environment FRESHET_BROKERS)',
-    defaultText: '127.0.0.1:9092',
+    help: 'brokers to bootstrap from',
+    defaultText: '$FRESHET_BROKERS, else $FRESHET_KAFKA_ADDR, else 127.0.0.1:9092',
   },
   format: { kind: 'string', value: 'table|json', help: 'output format', defaultText: 'table' },
   ...HELP_FLAG,
@@ -28,9 +28,22 @@ export interface CommonOptions {
   format: Format;
 }
 
-/** --brokers (else FRESHET_BROKERS, else 127.0.0.1:9092) and --format. */
+/**
+ * The brokers when --brokers is not given: FRESHET_BROKERS, else the listener of a node
+ * configured in this environment (FRESHET_KAFKA_ADDR, a wildcard host read as loopback: how
+ * `docker exec` and the image's HEALTHCHECK reach the node they sit beside), else 127.0.0.1:9092.
+ */
+export function defaultBrokers(env: Record<string, string | undefined>): string {
+  // An empty variable counts as unset, as shells and compose files often leave them.
+  if (env.FRESHET_BROKERS !== undefined && env.FRESHET_BROKERS.trim() !== '') return env.FRESHET_BROKERS;
+  const listener = env.FRESHET_KAFKA_ADDR?.trim();
+  if (listener === undefined || listener === '') return DEFAULT_BROKERS;
+  return listener.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:');
+}
+
+/** --brokers (else defaultBrokers) and --format. */
 export function commonOptions(p: Parsed, env: Record<string, string | undefined> = process.env): CommonOptions {
-  const brokers = (p.strings.get('brokers') ?? env.FRESHET_BROKERS ?? DEFAULT_BROKERS)
+  const brokers = (p.strings.get('brokers') ?? defaultBrokers(env))
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { type FlagTable, flagHelp, parseFlags, UsageError } from '../../../src/base/flags.ts';
-import { COMMON_FLAGS } from '../../../src/cli/args.ts';
+import { COMMON_FLAGS, commonOptions } from '../../../src/cli/args.ts';
 import { groupHelp, subcommandHelp } from '../../../src/cli/output.ts';
 import { statusCommand } from '../../../src/cli/status.ts';
 
@@ -52,5 +52,17 @@ describe('help from the flag tables', () => {
     for (const name of Object.keys(COMMON_FLAGS)) expect(help).toContain(`--${name}`);
     const group = groupHelp('freshet x', { status: statusCommand });
     expect(group).toContain('status [--brokers HOST:PORT]');
+  });
+});
+
+describe('default brokers', () => {
+  test('--brokers, else FRESHET_BROKERS, else the node listener of FRESHET_KAFKA_ADDR, else 127.0.0.1:9092', () => {
+    const none = parseFlags([], COMMON_FLAGS);
+    expect(commonOptions(none, {}).brokers).toEqual(['127.0.0.1:9092']);
+    expect(commonOptions(none, { FRESHET_KAFKA_ADDR: '0.0.0.0:19092' }).brokers).toEqual(['127.0.0.1:19092']);
+    expect(commonOptions(none, { FRESHET_KAFKA_ADDR: '[::]:19092' }).brokers).toEqual(['127.0.0.1:19092']);
+    expect(commonOptions(none, { FRESHET_KAFKA_ADDR: '10.0.0.5:9093' }).brokers).toEqual(['10.0.0.5:9093']);
+    expect(commonOptions(none, { FRESHET_BROKERS: 'a:1,b:2', FRESHET_KAFKA_ADDR: '0.0.0.0:9' }).brokers).toEqual(['a:1', 'b:2']);
+    expect(commonOptions(parseFlags(['--brokers', 'c:3'], COMMON_FLAGS), { FRESHET_BROKERS: 'a:1' }).brokers).toEqual(['c:3']);
   });
 });
