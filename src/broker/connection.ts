@@ -90,7 +90,9 @@ export class Connection implements MemoryWaiter {
     private readonly handlers: ReadonlyMap<number, AnyHandler>,
     private readonly limits: ConnectionLimits,
     private readonly shared: ConnectionShared,
-  ) {}
+  ) {
+    shared.memory.join(this);
+  }
 
   get clientHost(): string {
     return `/${this.socket.remoteAddress}`;
@@ -105,12 +107,13 @@ export class Connection implements MemoryWaiter {
     if (this.closing || this.draining) return;
     this.chunks.push(data);
     this.chunkBytes += data.length;
-    this.shared.memory.acquire(data.length);
-    if (!this.pausedForMemory && this.shared.memory.mustWait(this.heldBytes)) {
-      this.pausedForMemory = true;
-      this.shared.memory.wait(this);
-    }
+    this.shared.memory.acquire(this, data.length, this.heldBytes);
     this.drainFrames();
+  }
+
+  pauseForMemory(): void {
+    this.pausedForMemory = true;
+    if (!this.closing) this.updatePause();
   }
 
   onMemoryAvailable(): void {
@@ -125,7 +128,7 @@ export class Connection implements MemoryWaiter {
   onClose(): void {
     this.closing = true;
     this.dropInput();
-    this.shared.memory.cancel(this);
+    this.shared.memory.leave(this);
     this.wake.fire();
     this.resolveDrained?.();
   }

@@ -9,13 +9,15 @@
 // holds 4 bytes of the budget, so no one can take the budget with a few headers.
 //
 // When the budget is spent, a connection that holds more than REQUEST_BYTES_FLOOR stops being
-// read (socket.pause) and queues here; when bytes are released and the budget has room again,
+// read (socket.pause) and queues here. The floor lets every connection keep reading small
+// requests (Metadata, heartbeats, commits, small produces), so a node whose budget is held by
+// a few large partial frames still serves well-behaved clients. What the floors let through is
+// capped too: past the budget plus REQUEST_BYTES_OVERDRAFT, every connection stops reading,
+// new ones before their first read. When bytes are released and the budget has room again,
 // every queued connection resumes, in the order it queued, and is paused again if its next
-// read overdraws. The floor lets every connection keep reading small requests (Metadata,
-// heartbeats, small produces), so a node whose budget is held by a few large partial frames
-// still serves well-behaved clients. The bound this gives: the budget, plus per open
-// connection the floor and one socket read (Bun reads at most 512 KiB per data callback).
-// max.connections and max.connections.per.ip bound the connections.
+// read overdraws.
+// Bound: budget + overdraft + one socket read per connection reading at that moment (Bun
+// delivers at most 512 KiB per data callback; a pause takes effect before the next read).
 //
 // Kafka refuses a pool smaller than one request (SimpleMemoryPool's constructor); the config
 // check does the same (node-config.ts), so a request of socket.request.max.bytes can always be
@@ -23,8 +25,10 @@
 
 import { assert } from '../base/assert.ts';
 
-/** Bytes a connection may hold whatever the budget says: room for any ordinary small request. */
+/** Bytes a connection may hold while the budget is spent: room for an ordinary small request. */
 export const REQUEST_BYTES_FLOOR = 64 * 1024;
+/** How far the floors together may take the node past its budget before every read stops. */
+export const REQUEST_BYTES_OVERDRAFT = 16 * 1024 * 1024;
 
 /** Unread input thrown away by closing connections after which the garbage is collected at
  *  once. JSC returns large buffers to the system only on a full collection, which an idle node
@@ -47,13 +51,15 @@ const bunCollector: Collector = {
   later: (fn, ms) => setTimeout(fn, ms).unref?.(),
 };
 
-/** A connection paused for memory; resumed when the budget has room again. */
+/** A connection as the budget sees it: it can be told to stop and to resume reading. */
 export interface MemoryWaiter {
+  pauseForMemory(): void;
   onMemoryAvailable(): void;
 }
 
 export class RequestMemoryBudget {
   private heldBytes = 0;
+  private readonly members = new Set<MemoryWaiter>();
   /** Insertion order is queue order. */
   private readonly waiters = new Set<MemoryWaiter>();
   private droppedBytes = 0;
@@ -62,6 +68,7 @@ export class RequestMemoryBudget {
 
   constructor(
     readonly capacityBytes: number,
+    readonly overdraftBytes = REQUEST_BYTES_OVERDRAFT,
     private readonly collector: Collector = bunCollector,
   ) {}
 
@@ -77,8 +84,29 @@ export class RequestMemoryBudget {
     return this.heldBytes >= this.capacityBytes;
   }
 
-  acquire(bytes: number): void {
+  private get overdrawn(): boolean {
+    return this.heldBytes >= this.capacityBytes + this.overdraftBytes;
+  }
+
+  /** A new connection; past the overdraft it does not read at all until memory frees. */
+  join(w: MemoryWaiter): void {
+    this.members.add(w);
+    if (this.overdrawn) this.park(w);
+  }
+
+  leave(w: MemoryWaiter): void {
+    this.members.delete(w);
+    this.waiters.delete(w);
+  }
+
+  /** `w` read `bytes` and now holds `connectionBytes`; pauses it, or everyone, when due. */
+  acquire(w: MemoryWaiter, bytes: number, connectionBytes: number): void {
     this.heldBytes += bytes;
+    if (this.overdrawn) {
+      for (const m of this.members) this.park(m);
+    } else if (this.exhausted && connectionBytes > REQUEST_BYTES_FLOOR) {
+      this.park(w);
+    }
   }
 
   release(bytes: number): void {
@@ -107,16 +135,9 @@ export class RequestMemoryBudget {
     }, waitMs);
   }
 
-  /** Whether a connection holding `connectionBytes` must stop reading until memory frees. */
-  mustWait(connectionBytes: number): boolean {
-    return this.exhausted && connectionBytes > REQUEST_BYTES_FLOOR;
-  }
-
-  wait(w: MemoryWaiter): void {
+  private park(w: MemoryWaiter): void {
+    if (this.waiters.has(w)) return;
     this.waiters.add(w);
-  }
-
-  cancel(w: MemoryWaiter): void {
-    this.waiters.delete(w);
+    w.pauseForMemory();
   }
 }

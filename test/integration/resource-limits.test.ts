@@ -1,7 +1,9 @@
 // Connection resource limits of the real executable, driven over raw TCP with a real client
 // (kcat) beside the hostile connections:
 // - queued.max.request.bytes: connections sending most of a huge frame and holding it cannot
-//   take more than the budget; kcat is still served; when they close, the budget is free again;
+//   take more than the budget; kcat is still served; when they close, the budget is free again
+//   and the memory back with the system; hundreds of small partial senders stop at the
+//   overdraft;
 // - max.connections.per.ip: the connection over the limit is closed on accept;
 // - log volume: many connections closed for garbage log one line and a summary, not one each.
 
@@ -10,6 +12,7 @@ import { type Broker, startBroker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat } from '../helpers/process.ts';
 import { answersApiVersions, exchange, PartialSender, request, untilSendersSettle } from '../helpers/raw-tcp.ts';
+import { REQUEST_BYTES_OVERDRAFT } from '../../src/broker/request-memory.ts';
 
 setDefaultTimeout(120_000);
 
@@ -67,6 +70,44 @@ describe('queued.max.request.bytes', () => {
   });
 });
 
+describe('queued.max.request.bytes with many connections', () => {
+  const SMALL_BUDGET = 16 * MIB;
+  let broker: Broker;
+  beforeAll(async () => {
+    // A 16 MiB budget (and so 16 MiB requests at most) makes the overdraft matter.
+    broker = await startBroker({ settings: { 'queued.max.request.bytes': String(SMALL_BUDGET), 'socket.request.max.bytes': String(SMALL_BUDGET) } });
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+
+  test('600 connections each sending part of a frame past a spent budget stop at the overdraft', async () => {
+    const OVERDRAFT_KIB = REQUEST_BYTES_OVERDRAFT / 1024;
+    const MANY_MARGIN_KIB = 32 * 1024;
+    const before = broker.rssKiB();
+    const big = await Promise.all([0, 1].map(() => PartialSender.open(broker.port, 15 * MIB, 14 * MIB)));
+    await untilSendersSettle(big);
+    const many: PartialSender[] = [];
+    try {
+      for (let i = 0; i < 600; i += 50) {
+        many.push(...(await Promise.all(Array.from({ length: 50 }, () => PartialSender.open(broker.port, 2 * MIB, MIB)))));
+      }
+      await untilSendersSettle(many);
+      const during = broker.rssKiB();
+      // Each reads on until it holds more than the floor (64 KiB): ~95 MiB in all without a cap
+      // (measured), budget + overdraft (32 MiB) and some noise with it.
+      expect(during - before, `RSS grew ${during - before} KiB`).toBeLessThan(SMALL_BUDGET / 1024 + OVERDRAFT_KIB + MANY_MARGIN_KIB);
+    } finally {
+      for (const s of [...big, ...many]) s.close();
+    }
+    // Once they leave, the node serves again.
+    let served = false;
+    for (let attempt = 0; attempt < 50 && !served; attempt++) served = await answersApiVersions(broker.port, 2_000);
+    expect(served).toBe(true);
+    await expectKcatServes(broker);
+  });
+});
+
 describe('max.connections.per.ip', () => {
   let broker: Broker;
   beforeAll(async () => {
@@ -77,6 +118,9 @@ describe('max.connections.per.ip', () => {
   });
 
   test('the connection over the limit is closed on accept; one frees a place when it closes', async () => {
+    // The harness's readiness probe has closed by the time a whole request was answered.
+    expect(await answersApiVersions(broker.port)).toBe(true);
+    await Bun.sleep(100);
     const held = await Promise.all(Array.from({ length: 3 }, () => PartialSender.open(broker.port, 100, 10)));
     try {
       await Bun.sleep(200);

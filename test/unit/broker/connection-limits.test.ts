@@ -10,6 +10,8 @@ import type { Broker } from '../../../src/broker/broker.ts';
 import { Connection, type ConnectionShared } from '../../../src/broker/connection.ts';
 import { type AnyHandler, handler } from '../../../src/broker/handler.ts';
 import { REQUEST_BYTES_FLOOR, RequestMemoryBudget } from '../../../src/broker/request-memory.ts';
+
+const KIB = 1024;
 import { type ProgressSource, waitForProgress } from '../../../src/broker/wait.ts';
 import { ApiVersions } from '../../../src/protocol/messages/index.ts';
 
@@ -168,5 +170,27 @@ describe('request memory', () => {
     waiterConn.onClose();
     holderConn.onClose();
     expect(memory.usedBytes).toBe(0);
+  });
+
+  test('the floors together may overdraw the budget only by the overdraft; then every connection stops reading', () => {
+    const memory = new RequestMemoryBudget(256 * KIB, 128 * KIB);
+    const partition = new FakePartition();
+    const hog = new FakeSocket();
+    connection(hog, longPollHandlers(partition), memory).onData(apiVersionsV0(1, 400 * KIB).subarray(0, 256 * KIB));
+    expect(hog.paused).toBe(true);
+    // Each of these holds less than the floor, so reads on while the overdraft lasts.
+    const smalls = Array.from({ length: 4 }, () => new FakeSocket());
+    const conns = smalls.map((sock) => connection(sock, longPollHandlers(partition), memory));
+    conns[0].onData(apiVersionsV0(2, 60 * KIB).subarray(0, 50 * KIB));
+    conns[1].onData(apiVersionsV0(3, 60 * KIB).subarray(0, 50 * KIB));
+    expect(smalls.map((sock) => sock.paused)).toEqual([false, false, false, false]);
+    conns[2].onData(apiVersionsV0(4, 60 * KIB).subarray(0, 50 * KIB));
+    // 256 + 150 KiB >= 256 + 128 KiB: nobody reads, not even the connections holding nothing.
+    expect(smalls.map((sock) => sock.paused)).toEqual([true, true, true, true]);
+    expect(memory.waiting).toBe(5);
+    // A connection opened now does not read its first bytes either.
+    const late = new FakeSocket();
+    connection(late, longPollHandlers(partition), memory);
+    expect(late.paused).toBe(true);
   });
 });
