@@ -24,6 +24,7 @@
 // read when nothing else is held.
 
 import { assert } from '../base/assert.ts';
+import type { LogSummary } from '../base/log-summary.ts';
 
 /** Bytes a connection may hold while the budget is spent: room for an ordinary small request. */
 export const REQUEST_BYTES_FLOOR = 64 * 1024;
@@ -66,11 +67,19 @@ export class RequestMemoryBudget {
   private collectScheduled = false;
   private lastCollectMs = -Infinity;
 
+  readonly overdraftBytes: number;
+  private readonly collector: Collector;
+  /** Where pauses are reported: a peer can cause many, so summarized (base/log-summary.ts). */
+  private readonly events: LogSummary | null;
+
   constructor(
     readonly capacityBytes: number,
-    readonly overdraftBytes = REQUEST_BYTES_OVERDRAFT,
-    private readonly collector: Collector = bunCollector,
-  ) {}
+    options: { overdraftBytes?: number; collector?: Collector; events?: LogSummary } = {},
+  ) {
+    this.overdraftBytes = options.overdraftBytes ?? REQUEST_BYTES_OVERDRAFT;
+    this.collector = options.collector ?? bunCollector;
+    this.events = options.events ?? null;
+  }
 
   get usedBytes(): number {
     return this.heldBytes;
@@ -103,8 +112,13 @@ export class RequestMemoryBudget {
   acquire(w: MemoryWaiter, bytes: number, connectionBytes: number): void {
     this.heldBytes += bytes;
     if (this.overdrawn) {
+      this.events?.event('request memory overdrawn', `${this.heldBytes} bytes held: reading paused on all ${this.members.size} connections`);
       for (const m of this.members) this.park(m);
     } else if (this.exhausted && connectionBytes > REQUEST_BYTES_FLOOR) {
+      this.events?.event(
+        'queued.max.request.bytes reached',
+        `${this.heldBytes} of ${this.capacityBytes} bytes held: a connection holding ${connectionBytes} waits for memory`,
+      );
       this.park(w);
     }
   }

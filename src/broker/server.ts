@@ -35,12 +35,12 @@ export class KafkaServer {
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly shared: ConnectionShared;
-  /** Connections refused at a limit: the peer decides how many, so they are summarized. */
+  /** Connections refused or paused at a limit: the peer decides how many, so they are summarized. */
   private readonly refusals = new LogSummary();
 
   constructor(private readonly config: NodeConfig) {
     this.shared = {
-      memory: new RequestMemoryBudget(intProp(config, 'queued.max.request.bytes')),
+      memory: new RequestMemoryBudget(intProp(config, 'queued.max.request.bytes'), { events: this.refusals }),
       protocolErrors: new LogSummary(),
     };
   }

@@ -49,6 +49,7 @@ describe('queued.max.request.bytes', () => {
       // Without a budget the node read all 8 x 95 MiB (760 MiB) and held it.
       expect(during - before, `RSS grew ${during - before} KiB`).toBeLessThan(BUDGET_BYTES / 1024 + RSS_MARGIN_KIB);
       expect(senders.every((s) => s.done), 'no sender was held back').toBe(false);
+      expect(broker.logs()).toMatch(/INFO {2}queued\.max\.request\.bytes reached: \d+ of 104857600 bytes held/);
       await expectKcatServes(broker);
     } finally {
       for (const s of senders) s.close();
@@ -97,6 +98,7 @@ describe('queued.max.request.bytes with many connections', () => {
       // Each reads on until it holds more than the floor (64 KiB): ~95 MiB in all without a cap
       // (measured), budget + overdraft (32 MiB) and some noise with it.
       expect(during - before, `RSS grew ${during - before} KiB`).toBeLessThan(SMALL_BUDGET / 1024 + OVERDRAFT_KIB + MANY_MARGIN_KIB);
+      expect(broker.logs()).toMatch(/INFO {2}request memory overdrawn: \d+ bytes held: reading paused on all \d+ connections/);
     } finally {
       for (const s of [...big, ...many]) s.close();
     }

@@ -173,7 +173,7 @@ describe('request memory', () => {
   });
 
   test('the floors together may overdraw the budget only by the overdraft; then every connection stops reading', () => {
-    const memory = new RequestMemoryBudget(256 * KIB, 128 * KIB);
+    const memory = new RequestMemoryBudget(256 * KIB, { overdraftBytes: 128 * KIB });
     const partition = new FakePartition();
     const hog = new FakeSocket();
     connection(hog, longPollHandlers(partition), memory).onData(apiVersionsV0(1, 400 * KIB).subarray(0, 256 * KIB));
