@@ -30,20 +30,8 @@ export const EXIT_FAILURE = 1;
 
 /** Runs a node. Returns an exit code when it stopped before serving, null while it serves. */
 export async function runStart(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number | null> {
-  let config: NodeConfig;
-  try {
-    const flags = startFlagsLayer(argv);
-    if (flags.help) {
-      process.stdout.write(startHelp());
-      return 0;
-    }
-    const envs = envLayer(env);
-    config = buildFromLayer(mergeLayers(flags, envs, readConfigFile(mergeLayers(flags, envs))));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`freshet start: ${e.message}\n(see 'freshet start --help')\n`);
-    return EXIT_USAGE;
-  }
+  const config = loadConfig(argv, env);
+  if (typeof config === 'number') return config;
   installAccelerators();
   const server = new KafkaServer(config);
   const node: Running = { server, broker: null };
@@ -72,6 +60,23 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const { host, port } = config.kafkaAddr;
   log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}, data ${config.dataDir}, cluster ${broker.clusterId}`);
   return null;
+}
+
+/** The node configuration, or the exit code when there is none to run (help, a mistake). */
+function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): NodeConfig | number {
+  try {
+    const flags = startFlagsLayer(argv);
+    if (flags.help) {
+      process.stdout.write(startHelp());
+      return 0;
+    }
+    const envs = envLayer(env);
+    return buildFromLayer(mergeLayers(flags, envs, readConfigFile(mergeLayers(flags, envs))));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`freshet start: ${e.message}\n(see 'freshet start --help')\n`);
+    return EXIT_USAGE;
+  }
 }
 
 /** What a stop signal has to stop; the broker is null until the node serves. */

@@ -54,7 +54,10 @@ test('SIGTERM under load: exit 0, "stopped" logged, every acknowledged record st
   const acked = new Set<string>();
   const loads = producers.map((p, i) => produceUntilRefused(p, topic, i, acked));
   try {
-    while (acked.size < ACKED_BEFORE_STOP_MIN) await Bun.sleep(50);
+    let producing = true;
+    void Promise.all(loads).then(() => (producing = false));
+    while (acked.size < ACKED_BEFORE_STOP_MIN && producing) await Bun.sleep(50);
+    expect(producing, `the producers stopped before the node did\n${broker.logs().slice(-3000)}`).toBe(true);
     await broker.stop();
     expect(broker.proc.signalCode, `killed after the grace period\n${broker.logs().slice(-3000)}`).toBeNull();
     expect(broker.proc.exitCode, broker.logs().slice(-3000)).toBe(0);
