@@ -1,6 +1,10 @@
 # Freshet container image: the single executable on a slim Debian.
 #   docker build -t freshet .
-#   docker run -p 9092:9092 -v freshet-data:/var/lib/freshet freshet
+#   docker run -d --name freshet -p 9092:9092 -v freshet-data:/var/lib/freshet freshet
+# Clients outside the container reach the node at the address it advertises: set
+# FRESHET_ADVERTISE_KAFKA_ADDR to what they can reach (default localhost:9092, right for
+# clients on the docker host through -p 9092:9092). Every `freshet start` flag has a FRESHET_*
+# variable (see `docker run --rm freshet start --help`); flags after the image name win.
 
 # --- build: npm installs Bun (a devDependency), build.ts compiles dist/freshet ---
 FROM node:20-bookworm AS build
@@ -19,11 +23,18 @@ RUN apt-get update \
 COPY --from=build /src/dist/freshet /usr/local/bin/freshet
 USER freshet
 WORKDIR /var/lib/freshet
+# The data directory is a volume: logs and metadata outlive the container.
 VOLUME ["/var/lib/freshet"]
-# Kafka API, internal RPC, admin API, schema registry, HTTP proxy (the last four: future
-# subsystems, reserved so the ports are the ones users of the field expect).
-EXPOSE 9092 33145 9644 8081 8082
+ENV FRESHET_DATA_DIR=/var/lib/freshet \
+    FRESHET_KAFKA_ADDR=0.0.0.0:9092 \
+    FRESHET_ADVERTISE_KAFKA_ADDR=localhost:9092
+# The Kafka API: the only listener this build has. The admin API, schema registry and HTTP
+# proxy will add theirs when they exist.
+EXPOSE 9092
+# `freshet status` asks the node for cluster metadata over its own listener (it reads
+# FRESHET_KAFKA_ADDR) and exits 0 only if it answers; the image has no kcat or curl.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["/usr/local/bin/freshet", "status"]
 ENTRYPOINT ["/usr/local/bin/freshet"]
-# Clients outside the container must be told an address they can reach: override with
-# --advertise-kafka-addr HOST:PORT when not connecting through localhost:9092.
-CMD ["start", "--data-dir", "/var/lib/freshet", "--kafka-addr", "0.0.0.0:9092", "--advertise-kafka-addr", "localhost:9092"]
+# docker stop sends SIGTERM: the node answers what is in flight, flushes and exits 0 within 5 s
+# (docker waits 10 s before SIGKILL).
+CMD ["start"]

@@ -2,10 +2,13 @@
 //   freshet start [flags]   run a node (see src/cli/start.ts)
 //   freshet topic ...       topic administration (src/cli/topic.ts)
 //   freshet group ...       consumer group administration (src/cli/group.ts)
+//   freshet status          whether a node answers (src/cli/status.ts)
 //   freshet version         print the version
+// Every level answers --help / -h (and `freshet help COMMAND`).
 
 import { runGroup } from './cli/group.ts';
 import { runStart } from './cli/start.ts';
+import { runStatus } from './cli/status.ts';
 import { runTopic } from './cli/topic.ts';
 import { VERSION } from './version.ts';
 
@@ -13,50 +16,50 @@ const USAGE = `usage: freshet <command> [options]
 
 commands:
   start      run a node: the Kafka API on 127.0.0.1:9092 by default, data in ./data
-  topic      create, list, describe, delete topics ('freshet topic help')
-  group      list, describe, seek, delete consumer groups ('freshet group help')
+  topic      create, list, describe, delete topics
+  group      list, describe, seek, delete consumer groups
+  status     check that a node answers (exit 0) or not (exit 1)
   version    print the version
 
-topic and group commands take --brokers HOST:PORT[,...] (default $FRESHET_BROKERS, else
+'freshet <command> --help' (or 'freshet help <command>') shows a command's options.
+topic, group and status take --brokers HOST:PORT[,...] (default $FRESHET_BROKERS, else
 127.0.0.1:9092) and --format table|json; they exit 0 on success, 1 on a Kafka error or an
 unreachable broker, 2 on a usage error.
-
-freshet start flags:
-  --config FILE                 YAML file with the same keys as the flags, and a 'set:' map
-  --data-dir DIR                where logs and metadata live (default ./data)
-  --node-id N                   this node's id (default 0)
-  --kafka-addr HOST:PORT        Kafka listener (default 127.0.0.1:9092)
-  --advertise-kafka-addr H:P    address given to clients in Metadata
-  --dev                         laptop / CI-sidecar mode: auto-create topics, fsync relaxed (UNSAFE)
-  --set key=value               a broker property, Kafka's name (e.g. log.retention.ms=60000)
-  --rpc-addr, --admin-addr, --schema-registry-addr, --proxy-addr, --seeds
-                                reserved: their subsystems are not built yet
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'start':
-      return runStart(rest);
-    case 'topic':
-      return runTopic(rest);
-    case 'group':
-      return runGroup(rest);
-    case 'version':
-    case '--version':
-      console.log(`freshet ${VERSION}`);
-      return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`freshet: unknown command '${cmd}'\n\n${USAGE}`);
+const VERSION_USAGE = 'usage: freshet version\n\nprints the version of this executable\n';
+
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number | null>>> = {
+  start: (argv) => runStart(argv),
+  topic: runTopic,
+  group: runGroup,
+  status: runStatus,
+  version: async (argv) => {
+    if (argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {
+      process.stderr.write(`freshet version: unexpected argument '${argv[0]}'\n\n${VERSION_USAGE}`);
       return 2;
+    }
+    process.stdout.write(argv.length > 0 ? VERSION_USAGE : `freshet ${VERSION}\n`);
+    return 0;
+  },
+};
+
+/** Returns the exit code, or null while `freshet start` serves. */
+async function main(argv: readonly string[]): Promise<number | null> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    const topic = cmd === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return COMMANDS[topic](['--help']);
+    (cmd === undefined ? process.stderr : process.stdout).write(USAGE);
+    return cmd === undefined ? 2 : 0;
   }
+  if (cmd === '--version') return COMMANDS.version([]);
+  if (!Object.hasOwn(COMMANDS, cmd)) {
+    process.stderr.write(`freshet: unknown command '${cmd}'\n\n${USAGE}`);
+    return 2;
+  }
+  return COMMANDS[cmd](rest);
 }
 
 const code = await main(process.argv.slice(2));
-if (code !== 0 || process.argv[2] !== 'start') process.exit(code);
+if (code !== null) process.exit(code);

@@ -27,6 +27,7 @@ import type { AnyHandler } from './handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
 import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
+import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from '../cluster/metadata-file.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
@@ -398,9 +399,18 @@ function loadDynamicLayer(layer: Map<string, PropertyValue>, stored: Readonly<Re
   }
 }
 
+/** meta.json: `{ "clusterId": "..." }`. */
+const META_FILE: MetadataFileSpec<string> = {
+  holds: 'the cluster id of this node',
+  remedy:
+    'Restore it from a backup; or delete it and the node makes a new cluster id (clients that remember the old one will treat the node as a new cluster)',
+  check: (doc) =>
+    isObject(doc) && typeof doc.clusterId === 'string' && doc.clusterId.length > 0 ? doc.clusterId : new Problem('expected {"clusterId": "..."}'),
+};
+
 function loadOrCreateClusterId(dataDir: string): string {
   const file = path.join(dataDir, 'meta.json');
-  if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { clusterId: string }).clusterId;
+  if (fs.existsSync(file)) return readMetadataFile(file, META_FILE);
   const clusterId = newTopicId();
   writeFileAtomic(file, JSON.stringify({ clusterId }));
   return clusterId;

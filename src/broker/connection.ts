@@ -10,18 +10,27 @@
 // - socket.write() takes what the kernel accepts; the rest waits here for `drain`
 //   (BUN-NOTES: partial writes are normal). Reading pauses while unsent output is large.
 // - Garbage (a frame that does not decode, an unknown API key, an unsupported version other
-//   than ApiVersions') closes this connection only, as Kafka does.
+//   than ApiVersions') closes this connection only, as Kafka does. A peer decides how often
+//   that happens, so each is logged at debug and summarized at info (base/log-summary.ts).
+// - Every byte read counts against the node's queued.max.request.bytes until its request is
+//   answered (request-memory.ts); past the budget, reading pauses until memory frees.
+// - Stopping (drain): no new request is read, waiting requests answer at once (the wake
+//   signal), answers in flight are written, then the connection closes.
 
 import type { Socket } from 'bun';
-import { decodeRequestHeader, encodeResponseHeader, skipTaggedFields } from '../protocol/header.ts';
+import { decodeRequestHeader, skipTaggedFields } from '../protocol/header.ts';
 import { ApiVersions } from '../protocol/messages/18-api-versions.ts';
-import { DecodeError, Reader, Writer } from '../protocol/primitives.ts';
+import { DecodeError, Reader } from '../protocol/primitives.ts';
 import { decoderFor, encoderFor, inRange } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type AnyHandler, NO_RESPONSE, type RequestContext } from './handler.ts';
 import type { Broker } from './broker.ts';
 import { log } from '../base/log.ts';
+import type { LogSummary } from '../base/log-summary.ts';
 import { releaseReadBuffer } from '../storage/read-buffers.ts';
+import type { MemoryWaiter, RequestMemoryBudget } from './request-memory.ts';
+import { frameResponse, takeNextWrite } from './response-frames.ts';
+import { WakeSignal } from './wait.ts';
 
 const FETCH_API_KEY = 1;
 
@@ -30,19 +39,25 @@ export const OUTPUT_PAUSE_BYTES = 8 * 1024 * 1024;
 
 interface Slot {
   done: boolean;
+  /** Bytes of the request frame, held against the memory budget until the answer is ready. */
+  frameBytes: number;
   /** The framed answer, possibly in pieces (see Writer gathering); null when none is due. */
   pieces: Uint8Array[] | null;
 }
-
-/** Small pieces are merged into one write (one syscall); larger ones are written as they are. */
-const MERGE_MAX_BYTES = 64 * 1024;
 
 export interface ConnectionLimits {
   requestMaxBytes: number;
   queuedMaxRequests: number;
 }
 
-export class Connection {
+/** What every connection of the node shares: the memory budget and the summarized log. */
+export interface ConnectionShared {
+  readonly memory: RequestMemoryBudget;
+  /** Closes for garbage: the peer decides how many there are. */
+  readonly protocolErrors: LogSummary;
+}
+
+export class Connection implements MemoryWaiter {
   private chunks: Uint8Array[] = [];
   private chunkBytes = 0;
   private readonly slots: Slot[] = [];
@@ -58,8 +73,15 @@ export class Connection {
    */
   private fetchesPending = 0;
   private closing = false;
-  private resolveClosed!: () => void;
-  readonly closed = new Promise<void>((r) => (this.resolveClosed = r));
+  /** Bytes of dispatched frames whose answers are not ready (chunkBytes holds the rest). */
+  private inFlightBytes = 0;
+  /** Stopped reading because the node's request memory budget is spent. */
+  private pausedForMemory = false;
+  /** The node is stopping: read nothing more, answer what is in flight, then close. */
+  private draining = false;
+  private resolveDrained: (() => void) | null = null;
+  /** Wakes requests waiting on this connection (Fetch long polls) when it closes or drains. */
+  readonly wake = new WakeSignal();
 
   constructor(
     readonly id: number,
@@ -67,17 +89,36 @@ export class Connection {
     private readonly broker: Broker,
     private readonly handlers: ReadonlyMap<number, AnyHandler>,
     private readonly limits: ConnectionLimits,
-  ) {}
+    private readonly shared: ConnectionShared,
+  ) {
+    shared.memory.join(this);
+  }
 
   get clientHost(): string {
     return `/${this.socket.remoteAddress}`;
   }
 
+  /** Request bytes this connection holds against the node's budget. */
+  get heldBytes(): number {
+    return this.chunkBytes + this.inFlightBytes;
+  }
+
   onData(data: Uint8Array): void {
-    if (this.closing) return;
+    if (this.closing || this.draining) return;
     this.chunks.push(data);
     this.chunkBytes += data.length;
+    this.shared.memory.acquire(this, data.length, this.heldBytes);
     this.drainFrames();
+  }
+
+  pauseForMemory(): void {
+    this.pausedForMemory = true;
+    if (!this.closing) this.updatePause();
+  }
+
+  onMemoryAvailable(): void {
+    this.pausedForMemory = false;
+    if (!this.closing) this.updatePause();
   }
 
   onDrain(): void {
@@ -86,22 +127,69 @@ export class Connection {
 
   onClose(): void {
     this.closing = true;
-    this.chunks = [];
-    this.resolveClosed();
+    this.dropInput();
+    this.shared.memory.leave(this);
+    this.wake.fire();
+    this.resolveDrained?.();
   }
 
-  /** Closes this connection; `notable` reasons (a client speaking what we don't) log at info. */
-  close(reason: string, notable = false): void {
+  /** Closes this connection (the reason is logged at debug). */
+  close(reason: string): void {
     if (this.closing) return;
-    (notable ? log.info : log.debug)(`connection ${this.id} closed: ${reason}`);
+    log.debug(`connection ${this.id} closed: ${reason}`);
     this.closing = true;
     this.socket.end();
+  }
+
+  /** Closes for garbage from the peer; logged at debug and summarized at info. */
+  private closeForProtocolError(reason: string): void {
+    if (this.closing) return;
+    this.shared.protocolErrors.event('connection closed for a bad request', `connection ${this.id} from ${this.socket.remoteAddress}: ${reason}`);
+    this.close(reason);
+  }
+
+  /**
+   * Stops reading, answers waiting requests now, writes the answers in flight and closes.
+   * Resolves when the connection has closed; the caller bounds how long it waits.
+   */
+  drain(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    const drained = new Promise<void>((r) => (this.resolveDrained = r));
+    this.draining = true;
+    this.dropInput();
+    this.updatePause();
+    this.wake.fire();
+    this.closeIfDrained();
+    return drained;
+  }
+
+  /** Whether requests were read that are not answered yet (or answers are unsent). */
+  get busy(): boolean {
+    return this.slots.length > 0 || this.out.length > 0;
+  }
+
+  private closeIfDrained(): void {
+    if (this.draining && !this.busy) this.close('node stopping');
+  }
+
+  /** Forgets unread input (unanswered, so never acknowledged) and gives its bytes back. */
+  private dropInput(): void {
+    this.shared.memory.releaseDropped(this.chunkBytes);
+    this.chunks = [];
+    this.chunkBytes = 0;
+  }
+
+  /** A request's frame is no longer needed: its answer is ready, or it got none. */
+  private releaseFrame(bytes: number): void {
+    this.inFlightBytes -= bytes;
+    this.shared.memory.release(bytes);
   }
 
   /** Cuts complete frames off the input and dispatches them while the in-flight window allows. */
   private drainFrames(): void {
     while (
       !this.closing &&
+      !this.draining &&
       this.chunkBytes >= 4 &&
       this.slots.length < this.limits.queuedMaxRequests &&
       this.fetchesPending === 0 &&
@@ -109,12 +197,14 @@ export class Connection {
     ) {
       const head = this.peekInt32();
       if (head < 0 || head > this.limits.requestMaxBytes) {
-        this.close(`frame size ${head} outside [0, ${this.limits.requestMaxBytes}]`);
+        this.closeForProtocolError(`frame size ${head} outside [0, ${this.limits.requestMaxBytes}]`);
         return;
       }
       if (this.chunkBytes < 4 + head) break;
       const frame = this.take(4 + head).subarray(4);
-      this.dispatch(frame);
+      // The frame's bytes move from unread input to in flight: still held, until answered.
+      this.inFlightBytes += 4 + head;
+      this.dispatch(frame, 4 + head);
     }
     this.updatePause();
   }
@@ -160,30 +250,32 @@ export class Connection {
     return out;
   }
 
-  private dispatch(frame: Uint8Array): void {
+  private dispatch(frame: Uint8Array, frameBytes: number): void {
     const r = new Reader(frame);
     let header;
     try {
       header = decodeRequestHeader(r);
     } catch {
-      this.close('malformed request header');
+      this.releaseFrame(frameBytes);
+      this.closeForProtocolError('malformed request header');
       return;
     }
     const h = this.handlers.get(header.apiKey);
     if (!h) {
-      this.close(`unknown api key ${header.apiKey} from client ${header.clientId}`, true);
+      this.releaseFrame(frameBytes);
+      this.closeForProtocolError(`unknown api key ${header.apiKey} from client '${header.clientId}'`);
       return;
     }
     const api = h.api;
     if (!inRange(api.versions, header.apiVersion)) {
+      this.releaseFrame(frameBytes);
       if (header.apiKey === ApiVersions.apiKey) {
         // KIP-511: answer in v0 with the ranges so the client can pick a version it knows.
         this.enqueueApiVersionsFallback(header.correlationId);
         return;
       }
-      this.close(
-        `unsupported version ${header.apiVersion} of ${api.name} (supported ${api.versions.min}-${api.versions.max}) from client ${header.clientId}`,
-        true,
+      this.closeForProtocolError(
+        `unsupported version ${header.apiVersion} of ${api.name} (supported ${api.versions.min}-${api.versions.max}) from client '${header.clientId}'`,
       );
       return;
     }
@@ -194,12 +286,13 @@ export class Connection {
       request = decoderFor(api.request, header.apiVersion, flexible)(r);
     } catch (e) {
       if (e instanceof DecodeError) {
-        this.close(`malformed ${api.name} v${header.apiVersion}: ${e.message}`);
+        this.releaseFrame(frameBytes);
+        this.closeForProtocolError(`malformed ${api.name} v${header.apiVersion}: ${e.message}`);
         return;
       }
       throw e;
     }
-    const slot: Slot = { done: false, pieces: null };
+    const slot: Slot = { done: false, frameBytes, pieces: null };
     this.slots.push(slot);
     const isFetch = api.apiKey === FETCH_API_KEY;
     if (isFetch) this.fetchesPending++;
@@ -209,10 +302,11 @@ export class Connection {
       apiVersion: header.apiVersion,
       connectionId: this.id,
       clientHost: this.clientHost,
-      closed: this.closed,
+      wake: this.wake,
     };
     const complete = (result: unknown): void => {
       slot.done = true;
+      this.releaseFrame(slot.frameBytes);
       if (isFetch) this.fetchesPending--;
       if (result !== NO_RESPONSE) {
         // ApiVersions answers always use response header v0 (KIP-511).
@@ -224,6 +318,7 @@ export class Connection {
       this.flush();
     };
     const fail = (e: unknown): void => {
+      this.releaseFrame(slot.frameBytes);
       log.error(`handler ${api.name} v${header.apiVersion} failed: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
       this.close('handler error');
     };
@@ -241,7 +336,7 @@ export class Connection {
     const pieces = frameResponse(correlationId, false, (w) =>
       encoderFor(ApiVersions.response, 0, false)(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: keys }),
     );
-    this.slots.push({ done: true, pieces });
+    this.slots.push({ done: true, frameBytes: 0, pieces });
     this.flush();
   }
 
@@ -256,7 +351,7 @@ export class Connection {
       }
     }
     while (this.out.length > 0) {
-      const next = this.nextWrite();
+      const next = takeNextWrite(this.out);
       const n = this.socket.write(next);
       if (n < 0) {
         this.close('socket ended');
@@ -274,25 +369,16 @@ export class Connection {
     // Answers drained: frames held back by the in-flight window can go now.
     if (this.chunkBytes >= 4) this.drainFrames();
     else this.updatePause();
-  }
-
-  /** Takes the next piece off the queue, merged with the small ones after it. */
-  private nextWrite(): Uint8Array {
-    const first = this.out.shift()!;
-    if (first.length >= MERGE_MAX_BYTES || this.out.length === 0 || this.out[0].length >= MERGE_MAX_BYTES) return first;
-    let n = first.length;
-    let k = 0;
-    while (k < this.out.length && this.out[k].length < MERGE_MAX_BYTES && n + this.out[k].length <= MERGE_MAX_BYTES) {
-      n += this.out[k].length;
-      k++;
-    }
-    if (k === 0) return first;
-    return concat([first, ...this.out.splice(0, k)]);
+    this.closeIfDrained();
   }
 
   private updatePause(): void {
     const shouldPause =
-      this.slots.length >= this.limits.queuedMaxRequests || this.outBytes > OUTPUT_PAUSE_BYTES || this.fetchesPending > 0;
+      this.slots.length >= this.limits.queuedMaxRequests ||
+      this.outBytes > OUTPUT_PAUSE_BYTES ||
+      this.fetchesPending > 0 ||
+      this.pausedForMemory ||
+      this.draining;
     if (shouldPause && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -301,28 +387,4 @@ export class Connection {
       this.socket.resume();
     }
   }
-}
-
-/** Frames an answer: size, response header, body. Large record arrays stay referenced. */
-function frameResponse(correlationId: number, flexibleHeader: boolean, body: (w: Writer) => void): Uint8Array[] {
-  const w = new Writer(256, true);
-  w.int32(0);
-  encodeResponseHeader(w, correlationId, flexibleHeader);
-  body(w);
-  const pieces = w.pieces();
-  const first = pieces[0];
-  new DataView(first.buffer, first.byteOffset, 4).setInt32(0, w.length - 4);
-  return pieces;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
 import type { RequestHeader } from '../protocol/header.ts';
 import type { ApiDef, Encodable, RequestOf, ResponseOf } from '../protocol/schema.ts';
 import type { Broker } from './broker.ts';
+import type { WakeSignal } from './wait.ts';
 
 /** Returned by a handler that must not answer (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('no response');
@@ -17,8 +18,9 @@ export interface RequestContext {
   readonly connectionId: number;
   /** The client's address as the socket reports it (DescribeGroups clientHost). */
   readonly clientHost: string;
-  /** Resolves when the connection closes; long polls stop waiting on it. */
-  readonly closed: Promise<void>;
+  /** Fires when waiting requests must answer at once: the connection closed or the node is
+   *  stopping. Long polls subscribe and unsubscribe (wait.ts). */
+  readonly wake: WakeSignal;
 }
 
 export type HandlerResult<A> = Encodable<ResponseOf<A>> | typeof NO_RESPONSE;

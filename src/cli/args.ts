@@ -1,75 +1,25 @@
-// Flag parsing for the client commands (topic, group): `--flag value`, `--flag=value`, short
-// aliases (`-p 3`), repeatable flags (`-c a=1 -c b=2`) and booleans. The options every client
-// command shares (--brokers, --format) are resolved here too. Usage mistakes throw UsageError,
-// which the command turns into exit code 2.
+// What the client commands (topic, group, status) share on top of the flag parser in
+// src/base/flags.ts: the connection and output flags (--brokers, --format), positionals, and
+// typed flag values. Usage mistakes throw UsageError, which the command turns into exit code 2.
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { type FlagTable, HELP_FLAG, type Parsed, UsageError } from '../base/flags.ts';
 
-export type FlagKind = 'string' | 'boolean' | 'repeat';
-
-export interface FlagSpec {
-  readonly kind: FlagKind;
-  readonly short?: string;
-}
-
-export interface Parsed {
-  positionals: string[];
-  strings: Map<string, string>;
-  booleans: Set<string>;
-  repeats: Map<string, string[]>;
-}
+export { boolFlag, flagHelp, type FlagSpec, type FlagTable, type Parsed, parseFlags, UsageError, wantsHelp } from '../base/flags.ts';
 
 /** Flags every client command accepts. */
-export const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  brokers: { kind: 'string', short: 'b' },
-  format: { kind: 'string' },
-  help: { kind: 'boolean', short: 'h' },
+export const COMMON_FLAGS: FlagTable = {
+  brokers: {
+    kind: 'string',
+    short: 'b',
+    value: 'HOST:PORT[,...]',
+    help: 'brokers to bootstrap from',
+    defaultText: '$FRESHET_BROKERS, else $FRESHET_KAFKA_ADDR, else 127.0.0.1:9092',
+  },
+  format: { kind: 'string', value: 'table|json', help: 'output format', defaultText: 'table' },
+  ...HELP_FLAG,
 };
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
-
-export function parseFlags(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): Parsed {
-  const all = { ...COMMON_FLAGS, ...specs };
-  const byShort = new Map(Object.entries(all).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
-  const out: Parsed = { positionals: [], strings: new Map(), booleans: new Set(), repeats: new Map() };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    let name: string | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    } else if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
-      name = byShort.get(arg.slice(1));
-      if (name === undefined) throw new UsageError(`unknown flag ${arg}`);
-    } else {
-      out.positionals.push(arg);
-      continue;
-    }
-    const spec = all[name];
-    if (spec === undefined) throw new UsageError(`unknown flag --${name}`);
-    if (spec.kind === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
-      out.booleans.add(name);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`${arg} needs a value`);
-    if (spec.kind === 'string') out.strings.set(name, value);
-    else out.repeats.set(name, [...(out.repeats.get(name) ?? []), value]);
-  }
-  return out;
-}
 
 export type Format = 'table' | 'json';
 
@@ -78,9 +28,22 @@ export interface CommonOptions {
   format: Format;
 }
 
-/** --brokers (else FRESHET_BROKERS, else 127.0.0.1:9092) and --format. */
+/**
+ * The brokers when --brokers is not given: FRESHET_BROKERS, else the listener of a node
+ * configured in this environment (FRESHET_KAFKA_ADDR, a wildcard host read as loopback: how
+ * `docker exec` and the image's HEALTHCHECK reach the node they sit beside), else 127.0.0.1:9092.
+ */
+export function defaultBrokers(env: Record<string, string | undefined>): string {
+  // An empty variable counts as unset, as shells and compose files often leave them.
+  if (env.FRESHET_BROKERS !== undefined && env.FRESHET_BROKERS.trim() !== '') return env.FRESHET_BROKERS;
+  const listener = env.FRESHET_KAFKA_ADDR?.trim();
+  if (listener === undefined || listener === '') return DEFAULT_BROKERS;
+  return listener.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:');
+}
+
+/** --brokers (else defaultBrokers) and --format. */
 export function commonOptions(p: Parsed, env: Record<string, string | undefined> = process.env): CommonOptions {
-  const brokers = (p.strings.get('brokers') ?? env.FRESHET_BROKERS ?? DEFAULT_BROKERS)
+  const brokers = (p.strings.get('brokers') ?? defaultBrokers(env))
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

@@ -204,6 +204,11 @@ function printOffsets(offsets: readonly PartitionLag[]): void {
 }
 
 export const describeGroup = subcommand({
+  args: 'GROUP',
+  summary:
+    'members (id, instance id, client id, host, assigned partitions) and per partition the\n' +
+    'committed offset, log end offset and lag; KIP-848 consumer groups also show the group and\n' +
+    'assignment epochs, the assignor, member epochs and target assignments',
   flags: {},
   parse: (flags) => positionals(flags, ['GROUP'])[0],
   async run(ctx, groupId) {

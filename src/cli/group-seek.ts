@@ -14,7 +14,7 @@
 import type { OffsetSpec } from '../client/data.ts';
 import type { KafkaErr } from '../client/errors.ts';
 import { describeKafkaErr } from '../client/errors.ts';
-import { listFlag, positionals, UsageError } from './args.ts';
+import { boolFlag, listFlag, positionals, UsageError } from './args.ts';
 import { describeAnyGroup, groupNotFound } from './group-describe.ts';
 import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, subcommand } from './output.ts';
 
@@ -41,12 +41,20 @@ interface SeekRow {
 }
 
 export const seekGroup = subcommand({
-  flags: { to: { kind: 'string' }, topics: { kind: 'string' }, 'dry-run': { kind: 'boolean' } },
+  args: 'GROUP --to WHERE [--topics a,b] [--dry-run]',
+  summary:
+    'reset committed offsets (the group must be Empty or Dead); WHERE is start, end, epoch\n' +
+    'milliseconds or an ISO-8601 time; topics default to those the group has offsets for',
+  flags: {
+    to: { kind: 'string', value: 'WHERE', help: 'start, end, epoch milliseconds or an ISO-8601 date-time (required)' },
+    topics: { kind: 'string', value: 'a,b', help: 'the topics to reset', defaultText: 'those the group has offsets for' },
+    'dry-run': { kind: 'boolean', help: 'show the new offsets without committing them' },
+  },
   parse(flags) {
     const [groupId] = positionals(flags, ['GROUP']);
     const to = flags.strings.get('to');
     if (to === undefined) throw new UsageError('--to is required (start, end or a timestamp)');
-    return { groupId, spec: parseSeekTarget(to), topics: listFlag(flags, 'topics'), dryRun: flags.booleans.has('dry-run') };
+    return { groupId, spec: parseSeekTarget(to), topics: listFlag(flags, 'topics'), dryRun: boolFlag(flags, 'dry-run') };
   },
   async run(ctx, { groupId, spec, topics, dryRun }) {
     const what = `group '${groupId}'`;

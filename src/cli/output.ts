@@ -4,7 +4,7 @@
 
 import { KafkaClient } from '../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../client/errors.ts';
-import { type CommonOptions, commonOptions, type FlagSpec, type Parsed, parseFlags, UsageError } from './args.ts';
+import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -19,9 +19,14 @@ export interface CommandContext {
 }
 
 /** A subcommand: `parse` checks its arguments before any connection is made (so usage
- *  mistakes exit 2 even with no broker up), `run` does the work. */
+ *  mistakes exit 2 even with no broker up), `run` does the work. `args` and `summary` are
+ *  its help, with the flags table. */
 export interface Subcommand<A = unknown> {
-  readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** Positionals and the command's own flags in short, e.g. `NAME [-p N] [-c key=value ...]`. */
+  readonly args: string;
+  /** What the command does, for the command group's help and its own. */
+  readonly summary: string;
+  readonly flags: FlagTable;
   parse(flags: Parsed): A;
   run(ctx: CommandContext, args: A): Promise<number>;
 }
@@ -31,14 +36,49 @@ export function subcommand<A>(c: Subcommand<A>): Subcommand<unknown> {
   return c as Subcommand<unknown>;
 }
 
+/** A subcommand's own help: usage line, what it does, its flags, then the common ones. */
+export function subcommandHelp(name: string, cmd: Subcommand): string {
+  const own = Object.keys(cmd.flags).length > 0 ? `options:\n${flagHelp(cmd.flags)}\n` : '';
+  return `usage: ${name} ${cmd.args}\n\n${cmd.summary}\n\n${own}connection and output options:\n${flagHelp(COMMON_FLAGS)}`;
+}
+
+/** A command group's help (`freshet topic --help`): its commands and the common options. */
+export function groupHelp(prefix: string, commands: Readonly<Record<string, Subcommand>>): string {
+  const rows = Object.entries(commands).map(([sub, c]) => [`${sub} ${c.args}`.trim(), c.summary] as const);
+  const width = Math.max(...rows.map(([l]) => l.length));
+  const lines = rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r.replaceAll('\n', `\n  ${''.padEnd(width)}  `)}`);
+  return (
+    `usage: ${prefix} <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    `connection and output options (every command):\n${flagHelp(COMMON_FLAGS)}\n'${prefix} <command> --help' shows a command's own options.\n` +
+    `Exit codes: 0 success, 1 a Kafka error or no broker reachable, 2 a usage error.\n`
+  );
+}
+
+/** Runs `prefix <sub> ...`: the command group's help, a usage error, or the subcommand. */
+export async function runCommandGroup(prefix: string, argv: readonly string[], commands: Readonly<Record<string, Subcommand>>): Promise<number> {
+  const [sub, ...rest] = argv;
+  const usage = groupHelp(prefix, commands);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    if (sub === 'help' && rest.length > 0 && Object.hasOwn(commands, rest[0])) {
+      process.stdout.write(subcommandHelp(`${prefix} ${rest[0]}`, commands[rest[0]]));
+      return EXIT_OK;
+    }
+    (sub === undefined ? process.stderr : process.stdout).write(usage);
+    return sub === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (!Object.hasOwn(commands, sub)) return usageFailure(prefix, new UsageError(`unknown command '${sub}'`), usage);
+  return runSubcommand(`${prefix} ${sub}`, rest, commands[sub]);
+}
+
 /** Parses flags, connects, runs, closes; maps every failure to its exit code. */
-export async function runSubcommand(name: string, argv: readonly string[], cmd: Subcommand, usage: string): Promise<number> {
+export async function runSubcommand(name: string, argv: readonly string[], cmd: Subcommand): Promise<number> {
+  const usage = subcommandHelp(name, cmd);
   let flags: Parsed;
   let options: CommonOptions;
   let args: unknown;
   try {
-    flags = parseFlags(argv, cmd.flags);
-    if (flags.booleans.has('help')) {
+    flags = parseFlags(argv, { ...cmd.flags, ...COMMON_FLAGS });
+    if (wantsHelp(flags)) {
       process.stdout.write(usage);
       return EXIT_OK;
     }

@@ -2,24 +2,16 @@
 
 import { CONFIG_SOURCE_NAMES, ResourceType } from '../client/admin.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
-import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, runSubcommand, type Subcommand, subcommand, usageFailure } from './output.ts';
-
-export const TOPIC_USAGE = `usage: freshet topic <command> [options]
-
-commands:
-  create NAME [-p N] [-r N] [-c key=value ...]   create a topic (partitions and replication
-                                                 factor default to the broker's)
-  list                                           every topic with its partition count
-  describe NAME                                  partitions (leader, offsets) and configs
-  delete NAME [NAME ...]                         delete topics
-
-options (every command):
-  --brokers HOST:PORT[,...]   brokers to bootstrap from (default $FRESHET_BROKERS, else 127.0.0.1:9092)
-  --format table|json         output format (default table)
-`;
+import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, runCommandGroup, type Subcommand, subcommand } from './output.ts';
 
 const create = subcommand({
-  flags: { partitions: { kind: 'string', short: 'p' }, replicas: { kind: 'string', short: 'r' }, config: { kind: 'repeat', short: 'c' } },
+  args: 'NAME [-p N] [-r N] [-c key=value ...]',
+  summary: "create a topic (partitions and replication factor default to the broker's)",
+  flags: {
+    partitions: { kind: 'string', short: 'p', value: 'N', help: 'number of partitions', defaultText: "the broker's num.partitions" },
+    replicas: { kind: 'string', short: 'r', value: 'N', help: 'replication factor', defaultText: "the broker's default.replication.factor" },
+    config: { kind: 'repeat', short: 'c', value: 'key=value', help: 'a topic config (retention.ms, cleanup.policy, ...), repeatable' },
+  },
   parse(flags) {
     const [name] = positionals(flags, ['NAME']);
     const configs: Record<string, string> = {};
@@ -44,6 +36,8 @@ const create = subcommand({
 });
 
 const list = subcommand({
+  args: '',
+  summary: 'every topic with its partition count',
   flags: {},
   parse: (flags) => positionals(flags, []),
   async run(ctx) {
@@ -71,6 +65,8 @@ const list = subcommand({
 });
 
 const describe = subcommand({
+  args: 'NAME',
+  summary: 'partitions (leader, offsets) and configs',
   flags: {},
   parse: (flags) => positionals(flags, ['NAME'])[0],
   async run(ctx, name) {
@@ -126,6 +122,8 @@ const describe = subcommand({
 });
 
 const del = subcommand({
+  args: 'NAME [NAME ...]',
+  summary: 'delete topics',
   flags: {},
   parse(flags) {
     if (flags.positionals.length === 0) throw new UsageError('missing NAME');
@@ -150,11 +148,5 @@ const del = subcommand({
 const COMMANDS: Readonly<Record<string, Subcommand>> = { create, list, describe, delete: del };
 
 export async function runTopic(argv: readonly string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    (sub === undefined ? process.stderr : process.stdout).write(TOPIC_USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  if (!Object.hasOwn(COMMANDS, sub)) return usageFailure('freshet topic', new UsageError(`unknown command '${sub}'`), TOPIC_USAGE);
-  return runSubcommand(`freshet topic ${sub}`, rest, COMMANDS[sub], TOPIC_USAGE);
+  return runCommandGroup('freshet topic', argv, COMMANDS);
 }

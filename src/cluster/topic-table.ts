@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { uuidToString, ZERO_UUID } from '../protocol/primitives.ts';
+import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from './metadata-file.ts';
 
 export interface TopicRecord {
   readonly name: string;
@@ -46,6 +47,27 @@ function collisionKey(name: string): string {
   return name.replaceAll('.', '_');
 }
 
+/** topics.json: `{ "topics": [{ name, id, partitions, configs }] }`. */
+const TOPICS_FILE: MetadataFileSpec<TopicRecord[]> = {
+  holds: 'the topic table (names, topic ids, partition counts, config overrides)',
+  remedy:
+    'Restore it from a backup and start again. Without it the partitions under kafka/ cannot be served; to start empty instead, move the whole data directory aside',
+  check(doc) {
+    if (!isObject(doc) || !Array.isArray(doc.topics)) return new Problem('expected {"topics": [...]}');
+    for (const [i, r] of doc.topics.entries()) {
+      const ok =
+        isObject(r) &&
+        typeof r.name === 'string' &&
+        typeof r.id === 'string' &&
+        Number.isInteger(r.partitions) &&
+        (r.partitions as number) >= 1 &&
+        isObject(r.configs);
+      if (!ok) return new Problem(`topic entry ${i} lacks a name, id, partition count or configs`);
+    }
+    return doc.topics as TopicRecord[];
+  },
+};
+
 export class TopicTable {
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
@@ -57,8 +79,7 @@ export class TopicTable {
     fs.mkdirSync(dir, { recursive: true });
     const t = new TopicTable(path.join(dir, 'topics.json'));
     if (fs.existsSync(t.file)) {
-      const doc = JSON.parse(fs.readFileSync(t.file, 'utf8')) as { topics: TopicRecord[] };
-      for (const r of doc.topics) t.index(r);
+      for (const r of readMetadataFile(t.file, TOPICS_FILE)) t.index(r);
     }
     return t;
   }

@@ -8,7 +8,6 @@
 
 import type { PropertyDef } from './properties.ts';
 
-const INT_MAX = 2147483647;
 
 function described(defs: PropertyDef[]): PropertyDef[] {
   return defs.map((d) => ({ ...d, applied: false, doc: `${d.doc} (described for Kafka tools; not acted on)` }));
@@ -42,7 +41,6 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'queued.max.requests', type: 'int', default: 500, min: 1, doc: 'requests queued before the network threads stop reading' },
     { name: 'socket.send.buffer.bytes', type: 'int', default: 102400, doc: 'SO_SNDBUF of client sockets' },
     { name: 'socket.receive.buffer.bytes', type: 'int', default: 102400, doc: 'SO_RCVBUF of client sockets' },
-    { name: 'max.connections.per.ip', type: 'int', default: INT_MAX, min: 0, dynamic: 'cluster-wide', doc: 'connections accepted from one address' },
     { name: 'max.connections.per.ip.overrides', type: 'string', default: '', dynamic: 'cluster-wide', doc: 'per-address exceptions to max.connections.per.ip' },
     { name: 'replica.lag.time.max.ms', type: 'long', default: 30_000, min: 0, doc: 'how long a follower may lag before it leaves the ISR' },
     { name: 'replica.fetch.max.bytes', type: 'int', default: 1024 * 1024, min: 0, doc: 'bytes a follower fetches per partition' },
@@ -50,7 +48,6 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'run the log cleaner (Freshet always compacts compacted topics)' },
     { name: 'log.cleaner.threads', type: 'int', default: 1, min: 0, dynamic: 'cluster-wide', doc: 'log cleaner threads' },
     { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: 128 * 1024 * 1024, dynamic: 'cluster-wide', doc: 'memory of the log cleaner\'s key map' },
-    { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: 60_000, min: 0, doc: 'how often the recovery point is checkpointed' },
     { name: 'offsets.topic.replication.factor', type: 'int', default: 1, min: 1, doc: 'replication factor of __consumer_offsets (1 on a single node; Kafka: 3)' },
     { name: 'offsets.topic.segment.bytes', type: 'int', default: 100 * 1024 * 1024, min: 1, doc: 'segment size of __consumer_offsets' },
     { name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, min: 1, doc: 'how long an offset commit waits for replication' },

@@ -1,7 +1,14 @@
-// Node configuration: defaults, then the YAML file (--config), then flags, then --set.
-// Flags and YAML keys share one set of names (`kafka-addr` in both places); broker properties
-// use Kafka's names (`log.retention.ms`) under the YAML `set:` map or `--set key=value`.
+// Node configuration for `freshet start`. A setting comes from the first of these that sets it:
+//   1. a flag (`--kafka-addr 0.0.0.0:9092`),
+//   2. an environment variable (`FRESHET_KAFKA_ADDR`: FRESHET_ and the flag's name in capitals),
+//   3. the YAML file (`--config FILE` or FRESHET_CONFIG; its keys are the flags' names),
+//   4. the default.
+// Broker properties use Kafka's names (`log.retention.ms`) under the file's `set:` map or
+// `--set key=value`; `--set` entries apply after the file's, so a flag still wins.
+// Every value keeps its origin (the flag, the variable, or the file and line), so an error
+// names exactly what to fix. Booleans are strict everywhere: true or false, nothing else.
 
+import { type FlagTable, HELP_FLAG, parseBoolean, parseFlags, UsageError } from '../base/flags.ts';
 import { type BrokerConfigLayers, effectiveBrokerProps } from './broker-config.ts';
 import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from './properties.ts';
 
@@ -29,12 +36,13 @@ export interface NodeConfig {
   layers: BrokerConfigLayers;
 }
 
-export class ConfigError extends Error {
+/** A configuration mistake: `freshet start` prints it and exits 2, as for any usage error. */
+export class ConfigError extends UsageError {
   override name = 'ConfigError';
 }
 
 /** Flags whose subsystem is not built yet: accepted by the parser, refused with a clear message. */
-const NOT_YET: Record<string, string> = {
+const NOT_YET: Readonly<Record<string, string>> = {
   'rpc-addr': 'internal RPC (replication) is not available yet: this build runs a single node',
   'admin-addr': 'the admin API is not available yet',
   'schema-registry-addr': 'the schema registry is not available yet',
@@ -42,108 +50,166 @@ const NOT_YET: Record<string, string> = {
   seeds: 'clustering is not available yet: this build runs a single node',
 };
 
-const KNOWN_KEYS = ['config', 'data-dir', 'node-id', 'kafka-addr', 'advertise-kafka-addr', 'dev', 'set', ...Object.keys(NOT_YET)];
+export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_KAFKA_ADDR = '127.0.0.1:9092';
+
+/** `freshet start` flags; the YAML keys and FRESHET_* variables are derived from these names. */
+export const START_FLAGS: FlagTable = {
+  config: { kind: 'string', value: 'FILE', help: 'a YAML file with the keys below (flag names without --) and a set: map' },
+  'data-dir': { kind: 'string', value: 'DIR', help: 'where logs and metadata live', defaultText: DEFAULT_DATA_DIR },
+  'node-id': { kind: 'string', value: 'N', help: "this node's id", defaultText: '0' },
+  'kafka-addr': { kind: 'string', value: 'HOST:PORT', help: 'the Kafka listener', defaultText: DEFAULT_KAFKA_ADDR },
+  'advertise-kafka-addr': {
+    kind: 'string',
+    value: 'HOST:PORT',
+    help: 'the address given to clients in Metadata',
+    defaultText: "the listener's; 127.0.0.1 for a wildcard host",
+  },
+  dev: {
+    kind: 'boolean',
+    help: 'laptop / CI-sidecar mode: auto-create topics, fsync relaxed. Acknowledged writes can be lost on a crash: never in production',
+    defaultText: 'false',
+  },
+  set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
+  ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
+};
+
+/** The environment variable of a start flag: FRESHET_ and the name in capitals. */
+export function envName(flag: string): string {
+  return `FRESHET_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** `--set` has no environment variable: it is repeatable and its values hold any character. */
+const NO_ENV: ReadonlySet<string> = new Set(['set']);
+
+/** A value and where it came from: `--node-id`, `FRESHET_NODE_ID`, or `node.yaml:3`. */
+export interface Setting {
+  readonly value: unknown;
+  readonly origin: string;
+}
+
+export interface SetEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly origin: string;
+}
+
+/** One source of settings: the flags, the environment or the file. */
+export interface ConfigLayer {
+  readonly values: ReadonlyMap<string, Setting>;
+  readonly sets: readonly SetEntry[];
+}
+
+export const EMPTY_LAYER: ConfigLayer = { values: new Map(), sets: [] };
+
+/** Parses `freshet start` arguments. `help` is true for -h/--help. */
+export function startFlagsLayer(argv: readonly string[]): ConfigLayer & { help: boolean } {
+  const p = parseFlags(argv, { ...START_FLAGS, ...HELP_FLAG });
+  if (p.positionals.length > 0) throw new ConfigError(`unexpected argument '${p.positionals[0]}'`);
+  const values = new Map<string, Setting>();
+  for (const [name, value] of p.strings) values.set(name, { value, origin: `--${name}` });
+  for (const [name, value] of p.booleans) if (name !== 'help') values.set(name, { value, origin: `--${name}` });
+  const sets = (p.repeats.get('set') ?? []).map((kv) => setEntry(kv, '--set'));
+  return { values, sets, help: p.booleans.get('help') === true };
+}
+
+/** FRESHET_DATA_DIR, FRESHET_KAFKA_ADDR, ...: one variable per start flag but `--set`. */
+export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+  const values = new Map<string, Setting>();
+  for (const name of Object.keys(START_FLAGS)) {
+    const text = env[envName(name)];
+    if (NO_ENV.has(name) || text === undefined) continue;
+    values.set(name, { value: text, origin: envName(name) });
+  }
+  return { values, sets: [] };
+}
+
+/** Layers in precedence order, highest first; `set` entries apply lowest first. */
+export function mergeLayers(...layers: readonly ConfigLayer[]): ConfigLayer {
+  const values = new Map<string, Setting>();
+  for (const layer of layers) {
+    for (const [name, s] of layer.values) if (!values.has(name)) values.set(name, s);
+  }
+  const sets = layers.toReversed().flatMap((l) => l.sets);
+  return { values, sets };
+}
+
+function setEntry(kv: string, origin: string): SetEntry {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`${origin}: expected key=value, got '${kv}'`);
+  return { name: kv.slice(0, eq).trim(), value: kv.slice(eq + 1), origin };
+}
 
 export function parseHostPort(text: string, what: string): HostPort {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text.trim());
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(text.trim());
   if (!m) throw new ConfigError(`${what}: expected HOST:PORT, got '${text}'`);
   const port = Number(m[2]);
   if (port > 65535) throw new ConfigError(`${what}: port ${port} is out of range`);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  const host = m[1].replace(/^\[|\]$/g, '');
+  // Digits and dots only is meant as an IPv4 address; DNS would only say "not found".
+  if (/^[\d.]+$/.test(host) && !isIpv4(host)) throw new ConfigError(`${what}: '${host}' is not a valid IPv4 address`);
+  return { host, port };
 }
 
-export interface RawConfig {
-  [key: string]: unknown;
+function isIpv4(host: string): boolean {
+  const parts = host.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
-/** Parses `freshet start` arguments into raw key/values (flags win over the YAML file). */
-export function parseStartArgs(argv: readonly string[]): RawConfig {
-  const raw: RawConfig = {};
-  const sets: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`);
-    let key = arg.slice(2);
-    let value: string | undefined;
-    const eq = key.indexOf('=');
-    if (eq >= 0 && key !== 'set') {
-      value = key.slice(eq + 1);
-      key = key.slice(0, eq);
-    }
-    if (!KNOWN_KEYS.includes(key)) throw new ConfigError(`unknown flag --${key} (see 'freshet help')`);
-    if (key === 'dev') {
-      raw.dev = true;
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new ConfigError(`--${key} needs a value`);
-    }
-    if (key === 'set') sets.push(value);
-    else raw[key] = value;
-  }
-  if (sets.length > 0) raw.set = sets;
-  return raw;
+/** A setting's value as text; a list or a map where one value belongs is an error. */
+function scalar(s: Setting): string {
+  if (typeof s.value === 'string' || typeof s.value === 'number' || typeof s.value === 'boolean') return String(s.value);
+  throw new ConfigError(`${s.origin}: expected a single value, got ${Array.isArray(s.value) ? 'a list' : 'a map'}`);
 }
 
-/** Merges YAML file contents under the flags. */
-export function mergeFileConfig(fromFlags: RawConfig, fromFile: RawConfig): RawConfig {
-  const merged: RawConfig = { ...fromFile, ...fromFlags };
-  const fileSet = fromFile.set;
-  const flagSet = fromFlags.set;
-  const sets: string[] = [];
-  if (fileSet && typeof fileSet === 'object' && !Array.isArray(fileSet)) {
-    for (const [k, v] of Object.entries(fileSet)) sets.push(`${k}=${v}`);
-  } else if (fileSet !== undefined) {
-    throw new ConfigError('config file: `set` must be a map of broker properties');
-  }
-  if (Array.isArray(flagSet)) sets.push(...(flagSet as string[]));
-  if (sets.length > 0) merged.set = sets;
-  for (const key of Object.keys(fromFile)) {
-    if (!KNOWN_KEYS.includes(key)) throw new ConfigError(`config file: unknown key '${key}'`);
-  }
-  return merged;
+function boolSetting(s: Setting | undefined): boolean {
+  if (s === undefined) return false;
+  if (typeof s.value === 'boolean') return s.value;
+  return parseBoolean(scalar(s), s.origin);
 }
 
-export function buildNodeConfig(raw: RawConfig): NodeConfig {
-  for (const key of Object.keys(NOT_YET)) {
-    if (raw[key] !== undefined) throw new ConfigError(`--${key}: ${NOT_YET[key]}`);
+/** The node configuration from merged layers; every mistake names its origin. */
+export function buildFromLayer(layer: ConfigLayer): NodeConfig {
+  const get = (name: string): Setting | undefined => layer.values.get(name);
+  for (const name of Object.keys(NOT_YET)) {
+    const s = get(name);
+    if (s !== undefined) throw new ConfigError(`${s.origin}: ${NOT_YET[name]}`);
   }
-  const nodeId = raw['node-id'] === undefined ? 0 : Number(raw['node-id']);
+  const id = get('node-id');
+  const nodeId = id === undefined ? 0 : Number(scalar(id));
   if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 2147483647) {
-    throw new ConfigError(`--node-id: expected a non-negative integer, got '${raw['node-id']}'`);
+    throw new ConfigError(`${id?.origin}: expected a non-negative integer, got '${id === undefined ? '' : scalar(id)}'`);
   }
-  const kafkaAddr = parseHostPort(String(raw['kafka-addr'] ?? '127.0.0.1:9092'), '--kafka-addr');
-  const advertiseKafkaAddr = raw['advertise-kafka-addr']
-    ? parseHostPort(String(raw['advertise-kafka-addr']), '--advertise-kafka-addr')
+  const addr = get('kafka-addr');
+  const kafkaAddr = parseHostPort(addr === undefined ? DEFAULT_KAFKA_ADDR : scalar(addr), addr?.origin ?? '--kafka-addr');
+  const adv = get('advertise-kafka-addr');
+  const advertiseKafkaAddr = adv
+    ? parseHostPort(scalar(adv), adv.origin)
     : { host: kafkaAddr.host === '0.0.0.0' || kafkaAddr.host === '::' ? '127.0.0.1' : kafkaAddr.host, port: kafkaAddr.port };
-  const fixed = new Map<string, PropertyValue>();
-  const explicit = new Set<string>();
-  for (const kv of (raw.set as string[] | undefined) ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set: expected key=value, got '${kv}'`);
-    const name = kv.slice(0, eq).trim();
-    const def = BROKER_PROPERTY_BY_NAME.get(name);
-    if (!def) throw new ConfigError(`--set: unknown broker property '${name}'`);
-    if (def.setByFlag) throw new ConfigError(`--set: ${name} is set by ${def.setByFlag}`);
-    const parsed = parseProperty(def, kv.slice(eq + 1));
-    if (!parsed.ok) throw new ConfigError(`--set: ${parsed.error}`);
-    fixed.set(name, parsed.value);
-    explicit.add(name);
-  }
-  const dataDir = String(raw['data-dir'] ?? './data');
+  const dir = get('data-dir');
+  const dataDir = dir === undefined ? DEFAULT_DATA_DIR : scalar(dir);
+  const { fixed, explicit } = staticProperties(layer.sets);
   for (const [k, v] of flagProperties(nodeId, kafkaAddr, advertiseKafkaAddr, dataDir)) fixed.set(k, v);
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
-  return {
-    nodeId,
-    dataDir,
-    kafkaAddr,
-    advertiseKafkaAddr,
-    dev: raw.dev === true || raw.dev === 'true',
-    props: effectiveBrokerProps(layers, BROKER_PROPERTIES),
-    explicit,
-    layers,
-  };
+  const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
+  checkRequestBudget(props);
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev: boolSetting(get('dev')), props, explicit, layers };
+}
+
+/** The broker properties set by --set or the file's `set:` map: the static layer. */
+function staticProperties(sets: readonly SetEntry[]): { fixed: Map<string, PropertyValue>; explicit: Set<string> } {
+  const fixed = new Map<string, PropertyValue>();
+  const explicit = new Set<string>();
+  for (const e of sets) {
+    const def = BROKER_PROPERTY_BY_NAME.get(e.name);
+    if (!def) throw new ConfigError(`${e.origin}: unknown broker property '${e.name}' (see 'freshet start --help')`);
+    if (def.setByFlag) throw new ConfigError(`${e.origin}: ${e.name} is set by ${def.setByFlag}`);
+    const parsed = parseProperty(def, e.value);
+    if (!parsed.ok) throw new ConfigError(`${e.origin}: ${parsed.error}`);
+    fixed.set(e.name, parsed.value);
+    explicit.add(e.name);
+  }
+  return { fixed, explicit };
 }
 
 /** The Kafka properties our flags stand for, as a Kafka broker's server.properties would say. */
@@ -164,6 +230,43 @@ export function refreshProps(c: NodeConfig): void {
   const next = effectiveBrokerProps(c.layers, BROKER_PROPERTIES);
   c.props.clear();
   for (const [k, v] of next) c.props.set(k, v);
+}
+
+/** Kafka refuses a memory pool smaller than one request (SimpleMemoryPool's constructor);
+ *  so do we: otherwise a request of the largest allowed size could never be read. */
+function checkRequestBudget(props: ReadonlyMap<string, PropertyValue>): void {
+  const budget = props.get('queued.max.request.bytes') as number;
+  const requestMax = props.get('socket.request.max.bytes') as number;
+  if (budget < requestMax) {
+    throw new ConfigError(
+      `queued.max.request.bytes (${budget}) must be at least socket.request.max.bytes (${requestMax}): a request of the largest allowed size could never be read`,
+    );
+  }
+}
+
+/** Settings given as a plain object, each as if by its flag (tests and tools build these). */
+export interface RawConfig {
+  [key: string]: unknown;
+}
+
+/** The node configuration from flag-like settings: `{ 'data-dir': d, dev: true, set: ['k=v'] }`. */
+export function buildNodeConfig(raw: RawConfig): NodeConfig {
+  const values = new Map<string, Setting>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === 'set' || value === undefined) continue;
+    if (!Object.hasOwn(START_FLAGS, name)) throw new ConfigError(`unknown flag --${name} (see 'freshet start --help')`);
+    values.set(name, { value, origin: `--${name}` });
+  }
+  const sets = ((raw.set as string[] | undefined) ?? []).map((kv) => setEntry(kv, '--set'));
+  return buildFromLayer({ values, sets });
+}
+
+/** Parses `freshet start` flags alone into the plain form buildNodeConfig takes. */
+export function parseStartArgs(argv: readonly string[]): RawConfig {
+  const layer = startFlagsLayer(argv);
+  const raw: RawConfig = Object.fromEntries([...layer.values].map(([name, s]) => [name, s.value]));
+  if (layer.sets.length > 0) raw.set = layer.sets.map((e) => `${e.name}=${e.value}`);
+  return raw;
 }
 
 export function intProp(c: NodeConfig, name: string): number {

@@ -395,6 +395,23 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
   { name: 'group.consumer.max.session.timeout.ms', type: 'int', default: 60_000, min: 1, doc: 'KIP-848: the largest consumer.session.timeout.ms a group may have' },
   { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: 5000, min: 1, doc: 'KIP-848: the smallest consumer.heartbeat.interval.ms a group may have' },
   { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: 15_000, min: 1, doc: 'KIP-848: the largest consumer.heartbeat.interval.ms a group may have' },
+  // Connection resource limits (broker/server.ts, broker/request-memory.ts). Kafka leaves both
+  // unbounded by default (-1 and Int.MAX); a node that must survive hostile or broken clients
+  // cannot, so Freshet bounds them and says why in src/broker/README.md.
+  {
+    name: 'queued.max.request.bytes',
+    type: 'long',
+    default: 100 * 1024 * 1024,
+    min: 1024,
+    doc: 'request bytes held in memory across all connections (read, not yet answered); past it connections stop being read until memory frees. At least socket.request.max.bytes (Kafka: -1, unbounded)',
+  },
+  {
+    name: 'max.connections.per.ip',
+    type: 'int',
+    default: 1000,
+    min: 1,
+    doc: 'connections accepted at once from one IP address; more are closed on accept (Kafka: unlimited)',
+  },
   // Kafka's other broker properties, described and accepted but not acted on (broker-catalog.ts).
   ...KAFKA_BROKER_CATALOG,
 ];

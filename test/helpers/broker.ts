@@ -118,7 +118,9 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
       await Bun.sleep(50); // let the drain loop collect the last words
       throw new BrokerStartError(`freshet exited (${proc.exitCode ?? proc.signalCode}) before listening on ${port}`, stderr.text);
     }
-    if (await canConnect(port)) return { proc, stderr };
+    // The listener is bound before the data directory is opened, so accepting TCP is not yet
+    // serving: the node logs "ready" once it serves.
+    if (stderr.text.includes(' ready: ') && (await canConnect(port))) return { proc, stderr };
     await Bun.sleep(READY_POLL_MS);
   }
   proc.kill('SIGKILL');

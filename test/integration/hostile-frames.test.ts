@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { expectSuccess, kcat } from '../helpers/process.ts';
+import { type Exchange, exchange as rawExchange, frame, lengthOnly, request } from '../helpers/raw-tcp.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -23,104 +24,11 @@ afterAll(async () => {
 });
 
 const SOCKET_REQUEST_MAX_BYTES = 100 * 1024 * 1024;
-const CLOSE_WAIT_MS = 5_000;
 const RSS_GROWTH_MAX_KIB = 64 * 1024;
 
-type Exchange = { received: Buffer; closedByPeer: boolean };
-
-/**
- * Connects, writes `bytes`, optionally half-closes, and collects what comes back until the
- * broker closes the connection, `waitMs` passes, or (untilFrame) one whole response frame arrived.
- */
-async function exchange(bytes: Uint8Array, options: { waitMs?: number; endAfterWrite?: boolean; untilFrame?: boolean } = {}): Promise<Exchange> {
-  const waitMs = options.waitMs ?? CLOSE_WAIT_MS;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  return await new Promise<Exchange>((resolve, reject) => {
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const finish = (closedByPeer: boolean, socket?: { end(): void }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket?.end();
-      resolve({ received: Buffer.concat(chunks), closedByPeer });
-    };
-    Bun.connect({
-      hostname: '127.0.0.1',
-      port: broker.port,
-      socket: {
-        open(socket) {
-          timer = setTimeout(() => finish(false, socket), waitMs);
-          let offset = 0;
-          // Large writes may be partial; keep writing from drain().
-          const pump = () => {
-            while (offset < bytes.length) {
-              const written = socket.write(bytes.subarray(offset));
-              if (written <= 0) return;
-              offset += written;
-            }
-            if (options.endAfterWrite) socket.shutdown();
-          };
-          (socket as unknown as { pump: () => void }).pump = pump;
-          pump();
-        },
-        drain(socket) {
-          (socket as unknown as { pump: () => void }).pump();
-        },
-        data(socket, data) {
-          chunks.push(Buffer.from(data));
-          received += data.length;
-          if (options.untilFrame && received >= 4) {
-            const all = Buffer.concat(chunks);
-            if (all.length >= 4 + all.readInt32BE(0)) finish(false, socket);
-          }
-        },
-        close() {
-          finish(true);
-        },
-        end() {
-          finish(true);
-        },
-        error(_socket, error) {
-          // ECONNRESET is a close too.
-          if (!settled) finish(true);
-          void error;
-        },
-        connectError(_socket, error) {
-          if (!settled) {
-            settled = true;
-            reject(error);
-          }
-        },
-      },
-    }).catch(reject);
-  });
-}
-
-function frame(body: Uint8Array): Buffer {
-  const out = Buffer.alloc(4 + body.length);
-  out.writeInt32BE(body.length, 0);
-  out.set(body, 4);
-  return out;
-}
-
-/** Request header v1 (api key, version, correlation id, client id) plus `rest`. */
-function request(apiKey: number, apiVersion: number, correlationId: number, rest: number[] = []): Buffer {
-  const clientId = Buffer.from('hostile-test');
-  const header = Buffer.alloc(10 + clientId.length);
-  header.writeInt16BE(apiKey, 0);
-  header.writeInt16BE(apiVersion, 2);
-  header.writeInt32BE(correlationId, 4);
-  header.writeInt16BE(clientId.length, 8);
-  clientId.copy(header, 10);
-  return frame(Buffer.concat([header, Buffer.from(rest)]));
-}
-
-function lengthOnly(size: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeInt32BE(size, 0);
-  return out;
+/** Raw TCP to this file's broker. */
+function exchange(bytes: Uint8Array, options: { waitMs?: number; endAfterWrite?: boolean; untilFrame?: boolean } = {}): Promise<Exchange> {
+  return rawExchange(broker.port, bytes, options);
 }
 
 /** The broker answers a metadata request from a real client on another connection. */

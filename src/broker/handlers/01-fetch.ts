@@ -39,7 +39,8 @@ export default handler(Fetch, async (ctx, req) => {
   for (;;) {
     const r = readAll(broker, wanted, budget, incremental, req.isolationLevel);
     const waitMs = deadline - Date.now();
-    if (r.bytes >= req.minBytes || r.errors > 0 || waitMs <= 0) {
+    // ctx.wake fired: the connection closed or the node is stopping; answer with what there is.
+    if (r.bytes >= req.minBytes || r.errors > 0 || waitMs <= 0 || ctx.wake.fired) {
       for (const p of r.sent) {
         p.sentHighWatermark = p.hw;
         p.sentLogStartOffset = p.logStart;
@@ -51,7 +52,7 @@ export default handler(Fetch, async (ctx, req) => {
       return { errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: r.topics };
     }
     const parts = wanted.map((w) => broker.partition(w.topic, w.partition)).filter((p) => p !== undefined);
-    await waitForProgress(parts, waitMs, ctx.closed);
+    await waitForProgress(parts, waitMs, ctx.wake);
   }
 });
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import type { Handler, RequestContext } from '../../../src/broker/handler.ts';
 import { NO_RESPONSE } from '../../../src/broker/handler.ts';
+import { WakeSignal } from '../../../src/broker/wait.ts';
 import { buildNodeConfig } from '../../../src/config/node-config.ts';
 import type { RequestHeader } from '../../../src/protocol/header.ts';
 import { Reader, Writer } from '../../../src/protocol/primitives.ts';
@@ -66,7 +67,7 @@ export async function call<A extends ApiDef<any, any>>(
     apiVersion: version,
     connectionId: 1,
     clientHost: '/127.0.0.1',
-    closed: new Promise<void>(() => {}),
+    wake: new WakeSignal(),
   };
   const res = await h.handle(ctx, req);
   if (res === NO_RESPONSE) throw new Error('handler did not answer');

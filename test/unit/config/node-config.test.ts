@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'bun:test';
-import { buildNodeConfig, ConfigError, mergeFileConfig, parseStartArgs } from '../../../src/config/node-config.ts';
+import { UsageError } from '../../../src/base/flags.ts';
+import { parseConfigFile, syntaxErrorLine } from '../../../src/config/config-file.ts';
+import {
+  buildFromLayer,
+  buildNodeConfig,
+  ConfigError,
+  envLayer,
+  mergeLayers,
+  parseStartArgs,
+  startFlagsLayer,
+} from '../../../src/config/node-config.ts';
 import { effectiveTopicConfig, validateTopicConfigs } from '../../../src/config/topic-config.ts';
 
 describe('freshet start arguments', () => {
@@ -42,13 +52,92 @@ describe('freshet start arguments', () => {
   });
 
   test('a config file sits under the flags; its set: map adds broker properties', () => {
-    const fromFile = { 'kafka-addr': '127.0.0.1:1111', 'data-dir': '/srv/f', set: { 'num.partitions': 6 } };
-    const raw = mergeFileConfig(parseStartArgs(['--kafka-addr', '127.0.0.1:2222']), fromFile);
-    const c = buildNodeConfig(raw);
+    const file = parseConfigFile('node.yaml', 'kafka-addr: 127.0.0.1:1111\ndata-dir: /srv/f\nset:\n  num.partitions: 6\n');
+    const c = buildFromLayer(mergeLayers(startFlagsLayer(['--kafka-addr', '127.0.0.1:2222']), file));
     expect(c.kafkaAddr.port).toBe(2222);
     expect(c.dataDir).toBe('/srv/f');
     expect(c.props.get('num.partitions')).toBe(6);
-    expect(() => mergeFileConfig({}, { nonsense: 1 })).toThrow(ConfigError);
+    expect(() => parseConfigFile('node.yaml', 'nonsense: 1\n')).toThrow(ConfigError);
+  });
+});
+
+describe('strict booleans', () => {
+  test('--dev=false is not dev mode; --dev and --dev=true are', () => {
+    expect(buildNodeConfig(parseStartArgs(['--dev=false'])).dev).toBe(false);
+    expect(buildNodeConfig(parseStartArgs(['--dev'])).dev).toBe(true);
+    expect(buildNodeConfig(parseStartArgs(['--dev=true'])).dev).toBe(true);
+  });
+
+  test.each([['--dev=maybe'], ['--dev=yes'], ['--dev=1'], ['--dev=']])('%p is a usage error', (arg) => {
+    expect(() => parseStartArgs([arg])).toThrow(UsageError);
+    expect(() => parseStartArgs([arg])).toThrow(/--dev takes true or false/);
+  });
+
+  test('YAML dev: maybe and FRESHET_DEV=maybe are usage errors naming where', () => {
+    const file = parseConfigFile('node.yaml', 'data-dir: d\ndev: maybe\n');
+    expect(() => buildFromLayer(file)).toThrow(/node\.yaml:2: dev takes true or false, not 'maybe'/);
+    expect(() => buildFromLayer(envLayer({ FRESHET_DEV: 'maybe' }))).toThrow(/FRESHET_DEV takes true or false/);
+    expect(buildFromLayer(parseConfigFile('n.yaml', 'dev: false\n')).dev).toBe(false);
+    expect(buildFromLayer(envLayer({ FRESHET_DEV: 'false' })).dev).toBe(false);
+  });
+});
+
+describe('configuration sources', () => {
+  test('precedence: flags over FRESHET_* over the file over defaults', () => {
+    const file = parseConfigFile('n.yaml', 'node-id: 1\ndata-dir: from-file\nkafka-addr: 127.0.0.1:1001\n');
+    const env = envLayer({ FRESHET_NODE_ID: '2', FRESHET_DATA_DIR: 'from-env', FRESHET_OTHER: 'ignored' });
+    const flags = startFlagsLayer(['--node-id', '3']);
+    const c = buildFromLayer(mergeLayers(flags, env, file));
+    expect(c.nodeId).toBe(3);
+    expect(c.dataDir).toBe('from-env');
+    expect(c.kafkaAddr.port).toBe(1001);
+    expect(c.advertiseKafkaAddr).toEqual({ host: '127.0.0.1', port: 1001 });
+  });
+
+  test('--set flags apply after the file set: map', () => {
+    const file = parseConfigFile('n.yaml', 'set:\n  num.partitions: 6\n  log.retention.ms: 1000\n');
+    const c = buildFromLayer(mergeLayers(startFlagsLayer(['--set', 'num.partitions=8']), file));
+    expect(c.props.get('num.partitions')).toBe(8);
+    expect(c.props.get('log.retention.ms')).toBe(1000);
+  });
+
+  test('errors name the origin: flag, environment variable, or file and line', () => {
+    expect(() => buildFromLayer(envLayer({ FRESHET_NODE_ID: 'x' }))).toThrow(/^FRESHET_NODE_ID: expected a non-negative integer/);
+    expect(() => buildFromLayer(envLayer({ FRESHET_KAFKA_ADDR: 'nohost' }))).toThrow(/^FRESHET_KAFKA_ADDR: expected HOST:PORT/);
+    const file = 'data-dir: d\nset:\n  num.partitions: 2\n  log.retention.ms: soon\n';
+    expect(() => buildFromLayer(parseConfigFile('n.yaml', file))).toThrow(/^n\.yaml:4: set\.log\.retention\.ms: Invalid value soon/);
+    expect(() => buildFromLayer(parseConfigFile('n.yaml', '\nnode-id: -4\n'))).toThrow(/^n\.yaml:2: node-id: expected a non-negative integer/);
+    expect(() => buildFromLayer(parseConfigFile('n.yaml', 'set:\n  no.such: 1\n'))).toThrow(/^n\.yaml:2: set\.no\.such: unknown broker property/);
+  });
+
+  test('file mistakes name the file and the line', () => {
+    expect(() => parseConfigFile('n.yaml', 'data-dir: d\nkafka_addr: x:1\n')).toThrow(/^n\.yaml:2: unknown key 'kafka_addr'/);
+    expect(() => parseConfigFile('n.yaml', 'data-dir: d\ndev: true\ndata-dir: e\n')).toThrow(/^n\.yaml:3: key 'data-dir' repeats the one on line 1/);
+    expect(() => parseConfigFile('n.yaml', 'data-dir: d\nset: 5\n')).toThrow(/^n\.yaml:2: set must be a map/);
+    expect(() => parseConfigFile('n.yaml', '- a\n- b\n')).toThrow(/^n\.yaml: expected a map of settings/);
+    expect(() => parseConfigFile('n.yaml', 'config: other.yaml\n')).toThrow(/^n\.yaml:1: unknown key 'config'/);
+    expect(() => parseConfigFile('n.yaml', 'data-dir:\n')).toThrow(/^n\.yaml:1: data-dir has no value/);
+    expect(() => parseConfigFile('n.yaml', 'data-dir: d\nnode-id: [1,\nkafka-addr: x:1\n')).toThrow(/^n\.yaml:\d+: not valid YAML/);
+  });
+
+  test('a YAML syntax error is placed after the longest prefix that parses', () => {
+    expect(syntaxErrorLine('a: 1\nb: 2\n  c: 3\nd: 4')).toBe(3);
+    expect(syntaxErrorLine("a: 1\nb: 'open\nc: 3")).toBe(2);
+    // A valid multi-line value does not move the line: the first bad line is 4.
+    expect(syntaxErrorLine('a: [1,\n  2]\nb: 1\n  c: : :')).toBe(4);
+  });
+
+  test('an empty file is no settings; an IPv4-looking host must be a valid address', () => {
+    expect(buildFromLayer(parseConfigFile('n.yaml', '')).nodeId).toBe(0);
+    expect(() => buildNodeConfig(parseStartArgs(['--kafka-addr', '999.1.1.1:9092']))).toThrow(/not a valid IPv4 address/);
+  });
+
+  test('queued.max.request.bytes below socket.request.max.bytes is refused', () => {
+    expect(() => buildNodeConfig(parseStartArgs(['--set', 'queued.max.request.bytes=1048576']))).toThrow(
+      /queued\.max\.request\.bytes \(1048576\) must be at least socket\.request\.max\.bytes/,
+    );
+    const c = buildNodeConfig(parseStartArgs(['--set', 'queued.max.request.bytes=2097152', '--set', 'socket.request.max.bytes=1048576']));
+    expect(c.props.get('queued.max.request.bytes')).toBe(2097152);
   });
 });
 
