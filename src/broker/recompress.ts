@@ -23,6 +23,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { ATTRIBUTES, BATCH_HEADER_BYTES, BATCH_LENGTH, BATCH_LENGTH_PREFIX_BYTES, COMPRESSION_MASK, CRC, Compression } from '../protocol/records/batch.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, type ValidatedBatch } from '../protocol/records/validate.ts';
+import { concatBytes } from '../base/bytes.ts';
 
 /** Kafka's compression.type names and the batch codec ids they store; `producer` keeps any. */
 export const CODEC_OF_COMPRESSION_TYPE: Readonly<Record<CompressionType, Compression | null>> = {
@@ -73,7 +74,7 @@ export function recompressForTopic(
     parts.push(r.bytes);
     recompressed++;
   }
-  return { ok: true, bytes: concat(parts), recompressed };
+  return { ok: true, bytes: concatBytes(parts), recompressed };
 }
 
 /** One batch with its payload in `to`; header fields other than length, codec and CRC kept. */
@@ -97,15 +98,3 @@ function reencode(batch: Uint8Array, from: Compression, to: Compression, codecs:
   return { ok: true, bytes: out };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -2,6 +2,7 @@
 
 import { encodeResponseHeader } from '../protocol/header.ts';
 import { Writer } from '../protocol/primitives.ts';
+import { concatBytes } from '../base/bytes.ts';
 
 /** Small pieces are merged into one write (one syscall); larger ones are written as they are. */
 const MERGE_MAX_BYTES = 64 * 1024;
@@ -29,17 +30,6 @@ export function takeNextWrite(out: Uint8Array[]): Uint8Array {
     k++;
   }
   if (k === 0) return first;
-  return concat([first, ...out.splice(0, k)]);
+  return concatBytes([first, ...out.splice(0, k)]);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
