@@ -8,9 +8,18 @@
 // Timers live in the hooks the group is built with (consumer-groups.ts).
 
 import { ErrorCode } from '../protocol/errors.ts';
-import type { Group } from './group.ts';
+import type { CommittedPartition, Group } from './group.ts';
 import type { Cancel } from './scheduler.ts';
-import { type Assignment, type ConsumerRecord, EMPTY_ASSIGNMENT, type MemberAssignmentState, type MemberSubscription, type TopicMeta } from './consumer-records.ts';
+import {
+  type Assignment,
+  type AssignmentEpochs,
+  type ConsumerRecord,
+  EMPTY_ASSIGNMENT,
+  EMPTY_ASSIGNMENT_EPOCHS,
+  type MemberAssignmentState,
+  type MemberSubscription,
+  type TopicMeta,
+} from './consumer-records.ts';
 
 /** Kafka's MemberState values as written in ConsumerGroupCurrentMemberAssignmentValue.State. */
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2, UNKNOWN: 127 } as const;
@@ -39,6 +48,7 @@ export function newMember(memberId: string): ConsumerMember {
     state: MemberState.STABLE,
     assigned: EMPTY_ASSIGNMENT,
     pendingRevocation: EMPTY_ASSIGNMENT,
+    assignmentEpochs: EMPTY_ASSIGNMENT_EPOCHS,
   };
 }
 
@@ -52,8 +62,13 @@ export function subscriptionOf(m: ConsumerMember): MemberSubscription {
 }
 
 export function assignmentStateOf(m: ConsumerMember): MemberAssignmentState {
-  const { memberEpoch, previousMemberEpoch, state, assigned, pendingRevocation } = m;
-  return { memberEpoch, previousMemberEpoch, state, assigned, pendingRevocation };
+  const { memberEpoch, previousMemberEpoch, state, assigned, pendingRevocation, assignmentEpochs } = m;
+  return { memberEpoch, previousMemberEpoch, state, assigned, pendingRevocation, assignmentEpochs };
+}
+
+/** The epoch at which the member got a partition it holds (assigned or pending revocation). */
+export function assignmentEpochOf(m: MemberAssignmentState, topicId: string, partition: number): number | undefined {
+  return m.assignmentEpochs.get(topicId)?.get(partition);
 }
 
 export function sameAssignment(a: Assignment, b: Assignment): boolean {
@@ -80,7 +95,18 @@ export function sameNames(a: readonly string[], b: readonly string[]): boolean {
 
 export function sameAssignmentState(a: MemberAssignmentState, b: MemberAssignmentState): boolean {
   return a.memberEpoch === b.memberEpoch && a.previousMemberEpoch === b.previousMemberEpoch && a.state === b.state &&
-    sameAssignment(a.assigned, b.assigned) && sameAssignment(a.pendingRevocation, b.pendingRevocation);
+    sameAssignment(a.assigned, b.assigned) && sameAssignment(a.pendingRevocation, b.pendingRevocation) &&
+    sameEpochs(a.assignmentEpochs, b.assignmentEpochs);
+}
+
+function sameEpochs(a: AssignmentEpochs, b: AssignmentEpochs): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, ps] of a) {
+    const other = b.get(t);
+    if (other === undefined || other.size !== ps.size) return false;
+    for (const [p, e] of ps) if (other.get(p) !== e) return false;
+  }
+  return true;
 }
 
 /** What the group tells its owner when members come, go or change (timers). */
@@ -143,15 +169,31 @@ export class ConsumerGroup implements Group {
     return this.stateSinceMs;
   }
 
-  /** Kafka's ConsumerGroup.validateOffsetCommit (the OffsetCommit v9+ member epoch rule). */
-  validateOffsetCommit(memberId: string, _groupInstanceId: string | null, memberEpoch: number, apiVersion: number): number {
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit with KIP-1251's assignment epochs (Kafka 4.3+).
+   * The member's current epoch commits anything. An older epoch commits only partitions the
+   * member still holds (assigned or pending revocation) and held at that epoch already, that
+   * is assignmentEpoch <= memberEpoch: a commit sent just before a heartbeat bumped the epoch
+   * is not a zombie's, while one for a partition that moved on, or that came with the new
+   * epoch, is refused. One refused partition refuses the whole commit, as in Kafka (its
+   * validator throws out of OffsetMetadataManager.commitOffset).
+   */
+  validateOffsetCommit(memberId: string, _groupInstanceId: string | null, memberEpoch: number, apiVersion: number, partitions: readonly CommittedPartition[]): number {
     // Epoch -1: an admin client or a consumer outside group management; only on an empty group.
     if (memberEpoch < 0 && this.members.size === 0) return ErrorCode.NONE;
+    const m = this.members.get(memberId);
+    if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     // Only v9+ carries a member epoch: older versions from a member of the consumer protocol are
     // refused, after the member id check, as Kafka does (its members of the classic protocol,
     // online migration, may use any version; there are none here, nor TxnOffsetCommit).
-    if (this.members.has(memberId) && apiVersion < OFFSET_COMMIT_MEMBER_EPOCH_VERSION) return ErrorCode.UNSUPPORTED_VERSION;
-    return this.validateMember(memberId, memberEpoch);
+    if (apiVersion < OFFSET_COMMIT_MEMBER_EPOCH_VERSION) return ErrorCode.UNSUPPORTED_VERSION;
+    if (memberEpoch === m.memberEpoch) return ErrorCode.NONE;
+    if (memberEpoch > m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    const held = partitions.every((tp) => {
+      const assignedAt = assignmentEpochOf(m, tp.topicId, tp.partition);
+      return assignedAt !== undefined && assignedAt <= memberEpoch;
+    });
+    return held ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   /** Kafka's ConsumerGroup.validateOffsetFetch (OffsetFetch v9+ member id and epoch). */
@@ -272,7 +314,7 @@ export class ConsumerGroup implements Group {
     if (old === undefined) return;
     // A tombstone resets the member's assignment (Kafka replays it before removing the member).
     const next: ConsumerMember = value === null
-      ? { ...old, memberEpoch: LEAVE_GROUP_MEMBER_EPOCH, previousMemberEpoch: LEAVE_GROUP_MEMBER_EPOCH, state: MemberState.STABLE, assigned: EMPTY_ASSIGNMENT, pendingRevocation: EMPTY_ASSIGNMENT }
+      ? { ...old, memberEpoch: LEAVE_GROUP_MEMBER_EPOCH, previousMemberEpoch: LEAVE_GROUP_MEMBER_EPOCH, state: MemberState.STABLE, assigned: EMPTY_ASSIGNMENT, pendingRevocation: EMPTY_ASSIGNMENT, assignmentEpochs: EMPTY_ASSIGNMENT_EPOCHS }
       : { ...old, ...value };
     this.setPartitionEpochs(old, next);
     this.members.set(memberId, next);

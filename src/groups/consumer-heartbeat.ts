@@ -29,7 +29,7 @@ import {
   subscriptionOf,
 } from './consumer-group.ts';
 import { type ConsumerRecord, encodeConsumerRecord, type MemberSubscription, toTopicPartitions } from './consumer-records.ts';
-import { type OwnedPartitions, reconcile } from './consumer-reconcile.ts';
+import { epochsAt, type OwnedPartitions, reconcile } from './consumer-reconcile.ts';
 import {
   compileTopicRegex,
   computeSubscriptionMetadata,
@@ -326,7 +326,10 @@ async function leave(cx: ConsumerContext, req: ConsumerHeartbeatRequest): Promis
     if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       // Its partitions stay its own (epoch -2) until it comes back or its session expires.
       log.info(`group ${g.groupId}: static member ${req.instanceId} leaves for now`);
-      batch.emit({ type: 'currentAssignment', groupId: g.groupId, memberId: m.memberId, value: { ...assignmentStateOf(m), memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, pendingRevocation: new Map() } });
+      // Its assignment epochs go to 0 (KIP-1251, Kafka's resetAssignedPartitionsEpochsToZero):
+      // the instance comes back under a new member id at epoch 0 and holds them from then on.
+      const value = { ...assignmentStateOf(m), memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, pendingRevocation: new Map(), assignmentEpochs: epochsAt(m.assigned, 0) };
+      batch.emit({ type: 'currentAssignment', groupId: g.groupId, memberId: m.memberId, value });
     } else {
       log.info(`group ${g.groupId}: static member ${req.instanceId} leaves`);
       fenceMember(batch, m.memberId);

@@ -10,8 +10,13 @@
 // revoked first (it stays at its epoch, UNREVOKED). Otherwise it moves to the target epoch and
 // takes every target partition no other member owns (partition epoch -1); the rest are
 // "unreleased" and come on a later heartbeat, once their owner has revoked them.
+//
+// Assignment epochs (KIP-1251, Kafka 4.3's CurrentAssignmentBuilder): a partition the member
+// keeps, or must revoke, keeps the epoch at which it was assigned; a partition it takes gets
+// the target epoch. OffsetCommit accepts an older member epoch for partitions assigned at or
+// before it (ConsumerGroup.validateOffsetCommit).
 
-import { type Assignment, EMPTY_ASSIGNMENT } from './consumer-records.ts';
+import { type Assignment, type AssignmentEpochs, EMPTY_ASSIGNMENT } from './consumer-records.ts';
 import { type ConsumerMember, MemberState } from './consumer-group.ts';
 
 export type OwnedPartitions = ReadonlyArray<{ topicId: string; partitions: readonly number[] }> | null;
@@ -77,15 +82,45 @@ function computeNext(member: ConsumerMember, memberEpoch: number, input: Reconci
     if (add.size > 0) pendingAssign.set(t, add);
   }
   if (revoke.size > 0 && ownsAny(input.owned, revoke)) {
-    return { ...member, state: MemberState.UNREVOKED_PARTITIONS, ...epochs(member, memberEpoch), assigned, pendingRevocation: revoke };
+    const assignmentEpochs = heldEpochs(member, [assigned, revoke]);
+    return { ...member, state: MemberState.UNREVOKED_PARTITIONS, ...epochs(member, memberEpoch), assigned, pendingRevocation: revoke, assignmentEpochs };
   }
+  const assignmentEpochs = heldEpochs(member, [assigned]);
   for (const [t, ps] of pendingAssign) {
     const s = assigned.get(t) ?? new Set<number>();
-    for (const p of ps) s.add(p);
+    const e = assignmentEpochs.get(t) ?? new Map<number, number>();
+    for (const p of ps) {
+      s.add(p);
+      e.set(p, input.targetEpoch);
+    }
     assigned.set(t, s);
+    assignmentEpochs.set(t, e);
   }
   const state = unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE;
-  return { ...member, state, ...epochs(member, input.targetEpoch), assigned, pendingRevocation: EMPTY_ASSIGNMENT };
+  return { ...member, state, ...epochs(member, input.targetEpoch), assigned, pendingRevocation: EMPTY_ASSIGNMENT, assignmentEpochs };
+}
+
+/**
+ * The assignment epochs the member had for the partitions of `parts` (it held every one of
+ * them). A partition without one (cannot happen: every held partition got one) counts as
+ * assigned at the member's epoch, the choice that refuses rather than admits older commits.
+ */
+function heldEpochs(member: ConsumerMember, parts: readonly Assignment[]): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  for (const a of parts) {
+    for (const [t, ps] of a) {
+      const held: ReadonlyMap<number, number> | undefined = member.assignmentEpochs.get(t);
+      const e = out.get(t) ?? new Map<number, number>();
+      for (const p of ps) e.set(p, held?.get(p) ?? member.memberEpoch);
+      out.set(t, e);
+    }
+  }
+  return out;
+}
+
+/** Every partition of `a` at `epoch` (a static member leaving with -2: KIP-1251 resets to 0). */
+export function epochsAt(a: Assignment, epoch: number): AssignmentEpochs {
+  return new Map([...a].map(([t, ps]) => [t, new Map([...ps].map((p) => [p, epoch]))]));
 }
 
 /** Kafka's Builder.updateMemberEpoch: the previous epoch becomes the one the member had. */

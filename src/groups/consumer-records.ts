@@ -9,9 +9,12 @@
 //   key v8 ConsumerGroupCurrentMemberAssignmentKey {group, member}-> ...CurrentMemberAssignmentValue
 //
 // Keys are never flexible; every value is version 0, flexible (compact forms, tagged fields).
-// A null value is a tombstone. We write every field Kafka 4.0 writes except the tagged
+// A null value is a tombstone. We write every field Kafka 4.3 writes except the tagged
 // ClassicMemberMetadata (online protocol migration is not supported) and the deprecated
-// per-partition racks (written as an empty list, as Kafka 4.0 does).
+// per-partition racks (written as an empty list, as Kafka 4.0 does). The current assignment
+// carries KIP-1251's AssignmentEpochs (tag 0 of each TopicPartitions, aligned with Partitions);
+// readers before Kafka 4.3 skip the tag, and a record without it (written by Kafka 4.0-4.2)
+// reads as every partition assigned at the record's member epoch, as Kafka 4.3 reads it.
 
 import { DecodeError, Reader, Writer } from '../protocol/primitives.ts';
 import { array, decoderFor, encoderFor, int8, int32, string, struct, type StructDef, uuid } from '../protocol/schema.ts';
@@ -24,6 +27,13 @@ const VALUE_VERSION = 0;
 /** A member's partitions by topic id. */
 export type Assignment = ReadonlyMap<string, ReadonlySet<number>>;
 export const EMPTY_ASSIGNMENT: Assignment = new Map();
+
+/**
+ * KIP-1251: for each partition a member holds (assigned or pending revocation), the epoch at
+ * which it was assigned to the member; topic id -> partition -> epoch.
+ */
+export type AssignmentEpochs = ReadonlyMap<string, ReadonlyMap<number, number>>;
+export const EMPTY_ASSIGNMENT_EPOCHS: AssignmentEpochs = new Map();
 
 export interface TopicMeta {
   topicId: string;
@@ -51,6 +61,8 @@ export interface MemberAssignmentState {
   state: number;
   assigned: Assignment;
   pendingRevocation: Assignment;
+  /** The assignment epoch of every partition in `assigned` and `pendingRevocation`. */
+  assignmentEpochs: AssignmentEpochs;
 }
 
 export type ConsumerRecord =
@@ -87,12 +99,18 @@ const MemberMetadataValue = struct({
 });
 const TargetEpochValue = struct({ assignmentEpoch: int32() });
 const TargetMemberValue = struct({ topicPartitions: array(TopicPartitions) });
+/** TopicPartitions of ConsumerGroupCurrentMemberAssignmentValue: with KIP-1251's epochs. */
+const CurrentTopicPartitions = struct({
+  topicId: uuid(),
+  partitions: array(int32()),
+  assignmentEpochs: array(int32(), '0+', { nullable: '0+', tag: 0, default: null }),
+});
 const CurrentAssignmentValue = struct({
   memberEpoch: int32(),
   previousMemberEpoch: int32(),
   state: int8(),
-  assignedPartitions: array(TopicPartitions),
-  partitionsPendingRevocation: array(TopicPartitions),
+  assignedPartitions: array(CurrentTopicPartitions),
+  partitionsPendingRevocation: array(CurrentTopicPartitions),
 });
 
 const KEY_VERSION: Record<ConsumerRecord['type'], number> = {
@@ -134,6 +152,24 @@ export function fromTopicPartitions(list: ReadonlyArray<{ topicId: string; parti
   return out;
 }
 
+/** Partitions with their assignment epochs aligned (a missing epoch is `fallback`). */
+function withEpochs(a: Assignment, epochs: AssignmentEpochs, fallback: number) {
+  return toTopicPartitions(a).map((tp) => ({ ...tp, assignmentEpochs: tp.partitions.map((p) => epochs.get(tp.topicId)?.get(p) ?? fallback) }));
+}
+
+/** Adds the epochs of `list` to `into`; without AssignmentEpochs (Kafka before 4.3), `fallback`. */
+function readEpochs(list: ReadonlyArray<{ topicId: string; partitions: readonly number[]; assignmentEpochs: readonly number[] | null }>, fallback: number, into: Map<string, Map<number, number>>): void {
+  for (const tp of list) {
+    if (tp.assignmentEpochs !== null && tp.assignmentEpochs.length !== tp.partitions.length) {
+      throw new DecodeError(`AssignmentEpochs of ${tp.topicId}: ${tp.assignmentEpochs.length} epochs for ${tp.partitions.length} partitions`);
+    }
+    if (tp.partitions.length === 0) continue;
+    const epochs = into.get(tp.topicId) ?? new Map<number, number>();
+    tp.partitions.forEach((p, i) => epochs.set(p, tp.assignmentEpochs?.[i] ?? fallback));
+    into.set(tp.topicId, epochs);
+  }
+}
+
 export function encodeConsumerRecord(r: ConsumerRecord): StateRecord {
   const version = KEY_VERSION[r.type];
   const key = 'memberId' in r
@@ -158,8 +194,8 @@ export function encodeConsumerRecord(r: ConsumerRecord): StateRecord {
           memberEpoch: r.value.memberEpoch,
           previousMemberEpoch: r.value.previousMemberEpoch,
           state: r.value.state,
-          assignedPartitions: toTopicPartitions(r.value.assigned),
-          partitionsPendingRevocation: toTopicPartitions(r.value.pendingRevocation),
+          assignedPartitions: withEpochs(r.value.assigned, r.value.assignmentEpochs, r.value.memberEpoch),
+          partitionsPendingRevocation: withEpochs(r.value.pendingRevocation, r.value.assignmentEpochs, r.value.memberEpoch),
         }),
       };
   }
@@ -200,6 +236,9 @@ export function decodeConsumerRecord(version: number, key: Reader, value: Uint8A
     case 8: {
       if (value === null) return { type: 'currentAssignment', groupId, memberId, value: null };
       const v = decodeValue(CurrentAssignmentValue, value, 'ConsumerGroupCurrentMemberAssignment');
+      const assignmentEpochs = new Map<string, Map<number, number>>();
+      readEpochs(v.assignedPartitions, v.memberEpoch, assignmentEpochs);
+      readEpochs(v.partitionsPendingRevocation, v.memberEpoch, assignmentEpochs);
       return {
         type: 'currentAssignment',
         groupId,
@@ -210,6 +249,7 @@ export function decodeConsumerRecord(version: number, key: Reader, value: Uint8A
           state: v.state,
           assigned: fromTopicPartitions(v.assignedPartitions),
           pendingRevocation: fromTopicPartitions(v.partitionsPendingRevocation),
+          assignmentEpochs,
         },
       };
     }

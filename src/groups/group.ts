@@ -3,6 +3,12 @@
 // protocol plug in behind this interface. ListGroups, DescribeGroups' state, DeleteGroups,
 // OffsetCommit validation, OffsetDelete and offsets retention only go through it.
 
+/** A partition an OffsetCommit names, by topic id (KIP-1251 checks it against the assignment). */
+export interface CommittedPartition {
+  readonly topicId: string;
+  readonly partition: number;
+}
+
 /** KIP-848 group types as ListGroups v5 reports them. */
 export type GroupType = 'classic' | 'consumer';
 
@@ -20,11 +26,12 @@ export interface Group {
   /** Wall-clock ms of the last state change (retention counts from when a group became Empty). */
   stateTimestampMs(): number;
   /**
-   * OffsetCommit from this member: an error code or NONE. `generation` is the classic
-   * generation or the KIP-848 member epoch (OffsetCommit v9+); `apiVersion` is the request's
-   * OffsetCommit version (a KIP-848 member must commit with v9+).
+   * OffsetCommit from this member: an error code or NONE for the whole commit. `generation` is
+   * the classic generation or the KIP-848 member epoch (OffsetCommit v9+); `apiVersion` is the
+   * request's OffsetCommit version (a KIP-848 member must commit with v9+); `partitions` are
+   * the ones committed (a KIP-848 member with an older epoch may commit only those it held).
    */
-  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number, apiVersion: number): number;
+  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generation: number, apiVersion: number, partitions: readonly CommittedPartition[]): number;
   /** Topics its members subscribe to (OffsetDelete); null when not known (non-consumer protocol). */
   subscribedTopics(): ReadonlySet<string> | null;
   /** Called once when the group is deleted or expires: answer waiters, cancel timers. */

@@ -18,7 +18,8 @@ export interface CommitRequest {
   generationIdOrMemberEpoch: number;
   /** The OffsetCommit request version (KIP-848 members must use v9+). */
   apiVersion: number;
-  offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
+  /** `topicId` is the topic's id in the topic table (KIP-1251 checks it against the assignment). */
+  offsets: Array<{ topic: string; topicId: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
 }
 
 export async function commitOffsets(c: GroupCoordinator, req: CommitRequest): Promise<number[]> {
@@ -31,7 +32,7 @@ export async function commitOffsets(c: GroupCoordinator, req: CommitRequest): Pr
     if (typeof created === 'number') return all(created);
     g = created;
   }
-  const err = g.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, req.apiVersion);
+  const err = g.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, req.apiVersion, req.offsets);
   if (err !== ErrorCode.NONE) return all(err);
   if (g instanceof ClassicGroup) {
     // A commit is a sign of life (Kafka renews the session on it).

@@ -56,3 +56,21 @@ export function testRequiring(req: Requirement, name: string, fn: () => unknown,
 export function kafkaProtocolDir(): string {
   return process.env.FRESHET_KAFKA_PROTOCOL_DIR ?? join(import.meta.dir, '..', '..', '..', 'shared', 'kafka-protocol');
 }
+
+/**
+ * For a whole file or describe block: true when `req` is met. Otherwise false, and under CI a
+ * failing test naming what is missing is registered in the calling file; elsewhere the reason is
+ * printed. Use as `describe.skipIf(!available(REQ))(...)`.
+ */
+export function available(req: Requirement): boolean {
+  if (req.met) return true;
+  if (underCi()) {
+    test(`requirement: ${req.what}`, () => {
+      throw new Error(`requirement missing under CI: ${req.what}`);
+    });
+  } else if (!reported.has(req.what)) {
+    reported.add(req.what);
+    process.stderr.write(`[skip] missing ${req.what}: dependent tests are skipped (they fail under CI=true)\n`);
+  }
+  return false;
+}

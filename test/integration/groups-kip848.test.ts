@@ -104,18 +104,21 @@ describe('KIP-848 consumer group over the wire', () => {
       const classic = await admin.send(DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false });
       expect(classic.groups[0]).toMatchObject({ errorCode: ErrorCode.NONE, groupState: 'Stable', protocolType: 'consumer' });
 
-      // OffsetCommit v9 with the member epoch; a stale epoch is refused.
+      // OffsetCommit v9 with the member epoch. A newer epoch is refused; an older one only
+      // commits partitions the member held at that epoch already (KIP-1251), not others'.
       const [a] = members;
       const p = a.partitions()[0];
-      const commit = (epoch: number) =>
+      const othersPartition = members[1].partitions()[0];
+      const commit = (epoch: number, partition = p) =>
         a.client.send(OffsetCommit, 9, {
           groupId,
           generationIdOrMemberEpoch: epoch,
           memberId: a.memberId,
           groupInstanceId: null,
-          topics: [{ name: topic, partitions: [{ partitionIndex: p, committedOffset: 17, committedMetadata: 'm' }] }],
+          topics: [{ name: topic, partitions: [{ partitionIndex: partition, committedOffset: 17, committedMetadata: 'm' }] }],
         });
-      expect((await commit(a.epoch - 1)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+      expect((await commit(a.epoch + 1)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
+      expect((await commit(a.epoch - 1, othersPartition)).topics[0].partitions[0].errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
       // Below v9 there is no member epoch: Kafka refuses a consumer-protocol member.
       const v8 = await a.client.send(OffsetCommit, 8, {
         groupId,

@@ -23,7 +23,7 @@ export default handler(OffsetCommit, async (ctx, req) => {
         if (p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, at: -1 };
         }
-        offsets.push({ topic: topic.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
+        offsets.push({ topic: topic.name, topicId: topic.id, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, at: offsets.length - 1 };
       }),
     );

@@ -2,19 +2,23 @@
 // Without a transactional id this gives an idempotent producer a fresh producer id at epoch 0
 // (KIP-98), even when v3+ sends its current id and epoch: Kafka's TransactionCoordinator
 // does the same for idempotent producers, which bump epochs themselves (KIP-360).
-// Transactions are not built yet: a transactional id is answered with INVALID_REQUEST and a
-// message saying so, a fatal error in clients instead of an endless retry.
+// Transactions are not built yet: a transactional id is answered with the error on which both
+// Kafka's Java producer (an abortable error: initTransactions() throws) and librdkafka (fatal,
+// rd_kafka_idemp_check_error) fail at once; see TRANSACTIONS_UNSUPPORTED in
+// 10-find-coordinator.ts, which is where clients normally stop: they look the transaction
+// coordinator up first.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { InitProducerId } from '../../protocol/messages/index.ts';
 import { initIdempotentProducer } from '../../transactions/producer-ids.ts';
 import { handler } from '../handler.ts';
+import { TRANSACTIONS_UNSUPPORTED } from './10-find-coordinator.ts';
 
 export default handler(InitProducerId, async (ctx, req) => {
   if (req.transactionalId !== null) {
     return {
       throttleTimeMs: 0,
-      errorCode: ErrorCode.INVALID_REQUEST,
+      errorCode: TRANSACTIONS_UNSUPPORTED.errorCode,
       producerId: -1,
       producerEpoch: -1,
     };

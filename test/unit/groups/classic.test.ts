@@ -264,7 +264,7 @@ describe('listing, describing, deleting', () => {
   test('ListGroups filters by state and type; DescribeGroups of an unknown group; DeleteGroups rules', async () => {
     const s = sim();
     await stableGroup(s, 'busy', 1);
-    await s.c.commitOffsets({ groupId: 'idle', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic: 't', partition: 0, offset: 5, leaderEpoch: -1, metadata: null }] });
+    await s.c.commitOffsets({ groupId: 'idle', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partition: 0, offset: 5, leaderEpoch: -1, metadata: null }] });
     expect(s.c.listGroups([], []).map((g) => g.groupId).sort()).toEqual(['busy', 'idle']);
     expect(s.c.listGroups(['stable'], []).map((g) => g.groupId)).toEqual(['busy']);
     expect(s.c.listGroups(['Empty'], ['classic']).map((g) => [g.groupId, g.protocolType])).toEqual([['idle', '']]);

@@ -51,7 +51,10 @@ describe('persistence', () => {
       },
       { type: 'targetEpoch', groupId: 'g', value: 3 },
       { type: 'targetMember', groupId: 'g', memberId: 'm', value: a },
-      { type: 'currentAssignment', groupId: 'g', memberId: 'm', value: { memberEpoch: 3, previousMemberEpoch: 2, state: 1, assigned: a, pendingRevocation: new Map([[topicId, new Set([5])]]) } },
+      {
+        type: 'currentAssignment', groupId: 'g', memberId: 'm',
+        value: { memberEpoch: 3, previousMemberEpoch: 2, state: 1, assigned: a, pendingRevocation: new Map([[topicId, new Set([5])]]), assignmentEpochs: new Map([[topicId, new Map([[0, 1], [2, 3], [5, 2]])]]) },
+      },
       { type: 'currentAssignment', groupId: 'g', memberId: 'm', value: null },
     ];
     for (const rec of records) {
@@ -60,6 +63,26 @@ describe('persistence', () => {
       if (key.kind !== 'other') throw new Error('expected a consumer group key');
       expect(decodeConsumerRecord(key.version, key.reader, bytes.value)).toEqual(rec);
     }
+  });
+
+  test('KIP-1251 AssignmentEpochs: tag 0 of each TopicPartitions; a record without it (Kafka 4.0-4.2) reads as assigned at the member epoch', () => {
+    const topicId = 'AAAAAAAAAAAAAAAAAAAAAQ';
+    const assigned: Assignment = new Map([[topicId, new Set([0, 2])]]);
+    const rec: ConsumerRecord = {
+      type: 'currentAssignment', groupId: 'g', memberId: 'm',
+      value: { memberEpoch: 5, previousMemberEpoch: 4, state: 0, assigned, pendingRevocation: new Map(), assignmentEpochs: new Map([[topicId, new Map([[0, 3], [2, 5]])]]) },
+    };
+    // Value v0: memberEpoch, previousMemberEpoch, state, then the partitions with the tag.
+    const partitions = [3, 0, 0, 0, 0, 0, 0, 0, 2]; // compact [0, 2]
+    const tagged = [1, 0, 9, 3, 0, 0, 0, 3, 0, 0, 0, 5]; // one tag: 0, 9 bytes, compact [3, 5]
+    const idBytes = Array.from(Buffer.from(topicId, 'base64url'));
+    expect([...encodeConsumerRecord(rec).value!]).toEqual([0, 0, 0, 0, 0, 5, 0, 0, 0, 4, 0, 2, ...idBytes, ...partitions, ...tagged, 1, 0]);
+    // The same value as Kafka before 4.3 wrote it: no tagged fields.
+    const old = new Uint8Array([0, 0, 0, 0, 0, 5, 0, 0, 0, 4, 0, 2, ...idBytes, ...partitions, 0, 1, 0]);
+    const key = decodeKey(encodeConsumerRecord(rec).key);
+    if (key.kind !== 'other') throw new Error('expected a consumer group key');
+    const decoded = decodeConsumerRecord(key.version, key.reader, old);
+    expect(decoded.value).toEqual({ ...rec.value!, assignmentEpochs: new Map([[topicId, new Map([[0, 5], [2, 5]])]]) } as never);
   });
 
   test('a restart brings the group back: epochs, members, assignments; members heartbeat on', async () => {
@@ -98,11 +121,12 @@ describe('persistence', () => {
 
 describe('committed offsets', () => {
   test('OffsetCommit with the member epoch: STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, then OK', async () => {
-    const { s, ms } = setup();
+    const { s, topics, ms } = setup();
     await converge(s, ms);
     const commit = (memberId: string, epoch: number) =>
-      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion: 9, offsets: [{ topic: 't', partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
-    expect(await commit('member-1', ms[0].epoch - 1)).toEqual([ErrorCode.STALE_MEMBER_EPOCH]);
+      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion: 9, offsets: [{ topic: 't', topicId: topics.get('t')!.id, partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
+    // An epoch ahead of the member's is refused (older ones: the KIP-1251 test below).
+    expect(await commit('member-1', ms[0].epoch + 1)).toEqual([ErrorCode.STALE_MEMBER_EPOCH]);
     expect(await commit('nobody', ms[0].epoch)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(await commit('', -1)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(await commit('member-1', ms[0].epoch)).toEqual([ErrorCode.NONE]);
@@ -117,11 +141,57 @@ describe('committed offsets', () => {
     expect(await commit('', -1)).toEqual([ErrorCode.NONE]);
   });
 
+  test('KIP-1251: right after its epoch is bumped, a member commits with its previous epoch the partitions it still owns; not those it lost or got with the new epoch', async () => {
+    const s = sim();
+    const topics = new FakeTopics();
+    const t = topics.create('t', 4);
+    const [a, b] = [new SimMember(s, topics, 'g', 'a'), new SimMember(s, topics, 'g', 'b')];
+    const commit = (sm: Sim, memberId: string, epoch: number, partitions: number[]) =>
+      sm.c.commitOffsets({
+        groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion: 9,
+        offsets: partitions.map((partition) => ({ topic: 't', topicId: t.id, partition, offset: 10 + partition, leaderEpoch: -1, metadata: null })),
+      });
+    const owned = (m: SimMember) => m.ownedList().map((tp) => Number(tp.split(':')[1]));
+    await a.heartbeat();
+    expect([a.epoch, owned(a)]).toEqual([1, [0, 1, 2, 3]]);
+    // b joins (group epoch 2); a is asked to revoke two and stays at epoch 1 until it has.
+    await b.heartbeat();
+    a.revokes = false;
+    await a.heartbeat();
+    const g = consumerGroup(s, 'g');
+    const kept = [...g.members.get('a')!.assigned.get(t.id)!].sort();
+    const lost = [0, 1, 2, 3].filter((p) => !kept.includes(p));
+    expect([a.epoch, kept.length]).toEqual([1, 2]);
+    expect(await commit(s, 'a', 1, [0, 1, 2, 3])).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE]);
+    // a revokes: its epoch goes to 2. A commit it sent with epoch 1 before it heard of the bump
+    // is accepted for what it keeps (assigned at epoch 1 <= 1), refused for what it gave up.
+    a.revokes = true;
+    a.owned = new Map([[t.id, kept]]);
+    await a.heartbeat();
+    expect(a.epoch).toBe(2);
+    expect(await commit(s, 'a', 1, kept)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(await commit(s, 'a', 1, [lost[0]])).toEqual([ErrorCode.STALE_MEMBER_EPOCH]);
+    // One partition it does not hold refuses the whole commit, as in Kafka.
+    expect(await commit(s, 'a', 1, [kept[0], lost[0]])).toEqual([ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.STALE_MEMBER_EPOCH]);
+    expect(await commit(s, 'a', 2, kept)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(await commit(s, 'a', 3, kept)).toEqual([ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.STALE_MEMBER_EPOCH]);
+    // b takes the two a gave up at epoch 2: an epoch-1 commit for them was not b's to make.
+    await b.heartbeat();
+    expect([b.epoch, owned(b)]).toEqual([2, lost]);
+    expect(await commit(s, 'b', 2, lost)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(await commit(s, 'b', 1, lost)).toEqual([ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.STALE_MEMBER_EPOCH]);
+    // The assignment epochs are in the records: after a restart the same commits get the same answers.
+    const r = sim({}, s.log, s.sched);
+    expect(await commit(r, 'a', 1, kept)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(await commit(r, 'a', 1, [lost[0]])).toEqual([ErrorCode.STALE_MEMBER_EPOCH]);
+    expect(await commit(r, 'b', 1, lost)).toEqual([ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.STALE_MEMBER_EPOCH]);
+  });
+
   test('OffsetCommit below v9 from a member: UNSUPPORTED_VERSION (only v9+ carries the member epoch); an admin commit to an empty group may use any version', async () => {
-    const { s, ms } = setup();
+    const { s, topics, ms } = setup();
     await converge(s, ms);
     const commit = (memberId: string, epoch: number, apiVersion: number) =>
-      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion, offsets: [{ topic: 't', partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
+      s.c.commitOffsets({ groupId: 'g', memberId, groupInstanceId: null, generationIdOrMemberEpoch: epoch, apiVersion, offsets: [{ topic: 't', topicId: topics.get('t')!.id, partition: 0, offset: 42, leaderEpoch: -1, metadata: null }] });
     for (const v of [2, 8]) expect(await commit('member-1', ms[0].epoch, v)).toEqual([ErrorCode.UNSUPPORTED_VERSION]);
     // Kafka checks the member id first, the version next, the epoch last.
     expect(await commit('nobody', ms[0].epoch, 8)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
@@ -153,7 +223,7 @@ describe('one group id space with the classic protocol', () => {
     await classicJoin(s, 'classic');
     const res = await s.c.consumer.heartbeat(hbReq('classic', { memberId: 'x' }), topics);
     expect([res.errorCode, res.errorMessage]).toEqual([ErrorCode.GROUP_ID_NOT_FOUND, 'Group classic is not a consumer group.']);
-    await s.c.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic: 't', partition: 1, offset: 7, leaderEpoch: -1, metadata: '' }] });
+    await s.c.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationIdOrMemberEpoch: -1, apiVersion: 9, offsets: [{ topic: 't', topicId: topics.get('t')!.id, partition: 1, offset: 7, leaderEpoch: -1, metadata: '' }] });
     expect(s.c.groups.get('g')).toBeInstanceOf(ClassicGroup);
     const m = new SimMember(s, topics, 'g', 'm1');
     expect((await m.heartbeat()).errorCode).toBe(ErrorCode.NONE);

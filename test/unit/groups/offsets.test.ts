@@ -17,13 +17,16 @@ import { MemoryStateLog } from '../../../src/groups/state-log.ts';
 import { SimScheduler } from '../../../src/groups/scheduler.ts';
 import { joinNew, settle, sim } from './helpers.ts';
 
+/** Classic groups check no topic ids (only KIP-848 members' older epochs do). */
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+
 const commit = (groupId: string, offset: number, o: { memberId?: string; generation?: number; metadata?: string | null; topic?: string; partition?: number } = {}) => ({
   groupId,
   memberId: o.memberId ?? '',
   groupInstanceId: null,
   generationIdOrMemberEpoch: o.generation ?? -1,
   apiVersion: 9,
-  offsets: [{ topic: o.topic ?? 't', partition: o.partition ?? 0, offset, leaderEpoch: 3, metadata: o.metadata ?? 'm' }],
+  offsets: [{ topic: o.topic ?? 't', topicId: TOPIC_ID, partition: o.partition ?? 0, offset, leaderEpoch: 3, metadata: o.metadata ?? 'm' }],
 });
 
 describe('records', () => {
