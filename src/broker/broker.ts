@@ -12,6 +12,9 @@ import { Partition } from '../cluster/partition.ts';
 import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
+import { NodeStorageFs } from '../storage/fs.ts';
+import { OpenFiles, openFilesFor } from '../storage/open-files.ts';
+import { fdSoftLimit } from '../base/fd-limit.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -23,7 +26,7 @@ import { loadProducerState, saveProducerState } from '../cluster/producer-state-
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
-import { BrokerStateLog } from '../groups/broker-state-log.ts';
+import { BrokerStateLog, OFFSETS_TOPIC } from '../groups/broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { systemScheduler } from '../groups/scheduler.ts';
 
@@ -48,18 +51,32 @@ export class Broker {
   readonly groups: GroupCoordinator;
   readonly startedAtMs = Date.now();
   private readonly partitions = new Map<string, Partition[]>();
+  /** Partitions open on this node, internal topics included (what max.broker.partitions counts). */
+  private partitionsHeld = 0;
   private retentionTimer: ReturnType<typeof setInterval> | null = null;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
   private readonly cleaner: LogCleaner;
+  /**
+   * The segment files of every partition share one bounded set of descriptors, sized from the
+   * fd limit (storage/open-files.ts): the node holds no descriptor per idle partition.
+   */
+  private readonly files: OpenFiles;
 
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    const fdLimit = fdSoftLimit();
+    this.files = new OpenFiles(new NodeStorageFs(), openFilesFor(fdLimit));
+    log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${fdLimit})`);
     this.clusterId = loadOrCreateClusterId(config.dataDir);
     this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
     this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
     for (const t of this.topics.all()) this.openPartitions(t, 0);
+    const limit = intProp(config, 'max.broker.partitions');
+    if (this.partitionsHeld > limit) {
+      log.warn(`this node holds ${this.partitionsHeld} partitions, above max.broker.partitions=${limit}: new partitions are refused`);
+    }
     this.groups = new GroupCoordinator({
       clock: systemClock,
       scheduler: systemScheduler,
@@ -104,8 +121,18 @@ export class Broker {
     return INTERNAL_TOPICS.has(topic);
   }
 
-  /** Creates a topic after full validation; the caller has checked authorization and policy. */
-  createTopic(name: string, partitions: number, configs: ReadonlyArray<readonly [string, string | null]>, validateOnly = false): { topic?: TopicRecord; error?: KafkaError } {
+  /**
+   * Creates a topic after full validation; the caller has checked authorization and policy.
+   * `internal` is for the node's own topics (the group coordinator's __consumer_offsets): they
+   * count towards max.broker.partitions but are never refused by it.
+   */
+  createTopic(
+    name: string,
+    partitions: number,
+    configs: ReadonlyArray<readonly [string, string | null]>,
+    validateOnly = false,
+    internal = false,
+  ): { topic?: TopicRecord; error?: KafkaError } {
     const bad = this.topics.checkNew(name);
     if (bad) return { error: bad };
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) {
@@ -113,11 +140,31 @@ export class Broker {
     }
     const v = validateTopicConfigs(configs);
     if (!v.ok) return { error: v.error };
+    const full = internal ? null : this.checkPartitionRoom(partitions);
+    if (full) return { error: full };
     if (validateOnly) return { topic: { name, id: newTopicId(), partitions, configs: v.configs } };
     const t = this.topics.create(name, partitions, v.configs);
     this.openPartitions(t, 0);
     log.info(`created topic ${name} with ${partitions} partition(s), id ${t.id}`);
     return { topic: t };
+  }
+
+  /**
+   * max.broker.partitions: INVALID_PARTITIONS when `count` more partitions would not fit, as
+   * Redpanda answers past its partitions-per-core limit (Kafka has no per-broker limit; KIP-578
+   * proposed one). Every client fails such a CreateTopics or CreatePartitions at once, with this
+   * message. The partitions of __consumer_offsets are kept free until the group coordinator
+   * creates it, so filling the node with topics never breaks consumer groups.
+   */
+  checkPartitionRoom(count: number): KafkaError | null {
+    const limit = intProp(this.config, 'max.broker.partitions');
+    const reserved = this.topics.get(OFFSETS_TOPIC) ? 0 : intProp(this.config, 'offsets.topic.num.partitions');
+    if (this.partitionsHeld + reserved + count <= limit) return null;
+    const kept = reserved > 0 ? ` and keeps ${reserved} for ${OFFSETS_TOPIC}` : '';
+    return kafkaError(
+      ErrorCode.INVALID_PARTITIONS,
+      `Cannot create ${count} partition(s): this node holds ${this.partitionsHeld}${kept}, and max.broker.partitions is ${limit}.`,
+    );
   }
 
   autoCreateTopic(name: string): AutoCreateResult {
@@ -135,6 +182,7 @@ export class Broker {
   deleteTopic(name: string): void {
     const parts = this.partitions.get(name) ?? [];
     this.partitions.delete(name);
+    this.partitionsHeld -= parts.length;
     this.topics.delete(name);
     // A topic recreated under the same name is new to every fetch session.
     this.fetchSessions.forgetTopic(name);
@@ -184,11 +232,13 @@ export class Broker {
     for (let i = from; i < t.partitions; i++) {
       const dir = this.partitionDir(t.name, i);
       const plog = PartitionLog.open(dir, logConfigOf(eff), {
+        files: this.files,
         clock: systemClock,
         crc32c,
         decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
       });
       list[i] = new Partition(t, i, plog, eff, this.durable, loadProducerState(dir, plog));
+      this.partitionsHeld++;
     }
     this.partitions.set(t.name, list);
   }

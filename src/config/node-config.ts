@@ -18,7 +18,10 @@ export interface NodeConfig {
   dev: boolean;
   /** Broker properties by Kafka name, every one present (defaults filled in). */
   props: Map<string, PropertyValue>;
-  /** The properties set by --set or the config file (DescribeConfigs reports them as static). */
+  /**
+   * The properties set by --set, the config file, or --dev (a property's devDefault): all static
+   * settings of this node, reported as such by DescribeConfigs.
+   */
   explicit: Set<string>;
 }
 
@@ -123,12 +126,18 @@ export function buildNodeConfig(raw: RawConfig): NodeConfig {
     props.set(name, parsed.value);
     explicit.add(name);
   }
+  const dev = raw.dev === true || raw.dev === 'true';
+  for (const d of BROKER_PROPERTIES) {
+    if (!dev || d.devDefault === undefined || explicit.has(d.name)) continue;
+    props.set(d.name, d.devDefault);
+    explicit.add(d.name);
+  }
   return {
     nodeId,
     dataDir: String(raw['data-dir'] ?? './data'),
     kafkaAddr,
     advertiseKafkaAddr,
-    dev: raw.dev === true || raw.dev === 'true',
+    dev,
     props,
     explicit,
   };
