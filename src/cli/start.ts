@@ -9,6 +9,7 @@ import { Broker } from '../broker/broker.ts';
 import { KafkaServer } from '../broker/server.ts';
 import { VERSION } from '../version.ts';
 import { installAccelerators } from '../compression/accelerators.ts';
+import { raiseFdLimit } from '../base/fd-limit.ts';
 
 export async function runStart(argv: string[]): Promise<number> {
   let broker: Broker;
@@ -26,6 +27,7 @@ export async function runStart(argv: string[]): Promise<number> {
     if (config.dev) {
       log.warn('DEV MODE: fsync is relaxed; acknowledged writes can be lost on a crash. Never use --dev in production.');
     }
+    raiseFdLimit();
     broker = new Broker(config);
     server = new KafkaServer(broker);
     const at = server.start();
