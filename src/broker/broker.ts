@@ -12,6 +12,9 @@ import { Partition } from '../cluster/partition.ts';
 import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
+import { NodeStorageFs } from '../storage/fs.ts';
+import { OpenFiles, openFilesFor } from '../storage/open-files.ts';
+import { fdSoftLimit } from '../base/fd-limit.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -54,9 +57,17 @@ export class Broker {
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
   private readonly cleaner: LogCleaner;
+  /**
+   * The segment files of every partition share one bounded set of descriptors, sized from the
+   * fd limit (storage/open-files.ts): the node holds no descriptor per idle partition.
+   */
+  private readonly files: OpenFiles;
 
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
+    const fdLimit = fdSoftLimit();
+    this.files = new OpenFiles(new NodeStorageFs(), openFilesFor(fdLimit));
+    log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${fdLimit})`);
     this.clusterId = loadOrCreateClusterId(config.dataDir);
     this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
@@ -221,6 +232,7 @@ export class Broker {
     for (let i = from; i < t.partitions; i++) {
       const dir = this.partitionDir(t.name, i);
       const plog = PartitionLog.open(dir, logConfigOf(eff), {
+        files: this.files,
         clock: systemClock,
         crc32c,
         decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),

@@ -8,6 +8,7 @@
 import type { Clock } from '../base/clock.ts';
 import { assert } from '../base/assert.ts';
 import { NodeStorageFs, type StorageFs } from './fs.ts';
+import { OpenFiles } from './open-files.ts';
 import { type LogConfig, logConfig, maxIndexEntries, RELATIVE_OFFSET_MAX } from './config.ts';
 import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
 import { type Crc32c, recoverLog } from './recovery.ts';
@@ -35,6 +36,8 @@ import type { SwapGroup } from './compaction-swap.ts';
 
 export interface PartitionLogDeps {
   fs?: StorageFs;
+  /** The node's cache of open segment files (open-files.ts); a log on its own gets one of its own over `fs`. */
+  files?: OpenFiles;
   clock: Clock;
   crc32c: Crc32c;
   /** For record-level timestamp search in compressed batches; without it, batch granularity. */
@@ -87,13 +90,16 @@ export class PartitionLog {
   private failure: Error | null = null;
   private closed = false;
 
+  private readonly fs: StorageFs;
+
   private constructor(
     readonly dir: string,
     public config: LogConfig,
-    private readonly fs: StorageFs,
+    private readonly files: OpenFiles,
     private readonly deps: PartitionLogDeps,
   ) {
-    const r = recoverLog(fs, dir, config, deps.clock.nowMs(), deps.crc32c);
+    this.fs = files.fs;
+    const r = recoverLog(files, dir, config, deps.clock.nowMs(), deps.crc32c);
     this.segments = r.segments;
     this.epochs = r.epochs;
     this.logStartOffset = r.logStartOffset;
@@ -105,7 +111,8 @@ export class PartitionLog {
 
   /** Opens (creating if needed) the partition directory and recovers it. Unset configs default. */
   static open(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): PartitionLog {
-    return new PartitionLog(dir, logConfig(config), deps.fs ?? new NodeStorageFs(), deps);
+    assert(deps.files === undefined || deps.fs === undefined || deps.files.fs === deps.fs, 'files and fs must agree');
+    return new PartitionLog(dir, logConfig(config), deps.files ?? new OpenFiles(deps.fs ?? new NodeStorageFs()), deps);
   }
 
   /** A topic's configs changed (AlterConfigs). Applies from the next append or retention run. */
@@ -337,8 +344,8 @@ export class PartitionLog {
   segmentsVersion = 0;
 
   /** What the cleaner reads. The segments are the log's own (the last is active): do not modify. */
-  compactionView(): { fs: StorageFs; segments: readonly Segment[]; usable: boolean } {
-    return { fs: this.fs, segments: this.segments, usable: this.failure === null && !this.closed };
+  compactionView(): { fs: StorageFs; files: OpenFiles; segments: readonly Segment[]; usable: boolean } {
+    return { fs: this.fs, files: this.files, segments: this.segments, usable: this.failure === null && !this.closed };
   }
 
   /**
@@ -405,7 +412,7 @@ export class PartitionLog {
     if (!full) return;
     a.seal();
     this.dirty.add(a);
-    this.segments.push(Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs()));
+    this.segments.push(Segment.create(this.files, this.dir, this.logEndOffset, this.deps.clock.nowMs()));
     this.dirDirty = true;
     this.sealedSinceCheckpoint = true;
   }

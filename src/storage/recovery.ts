@@ -9,6 +9,7 @@
 
 import { join } from 'node:path';
 import type { StorageFs } from './fs.ts';
+import type { OpenFiles } from './open-files.ts';
 import { type LogConfig, maxIndexEntries } from './config.ts';
 import { EpochCache, type EpochEntry } from './epoch-cache.ts';
 import { OffsetIndex, TimeIndex } from './indexes.ts';
@@ -46,7 +47,8 @@ export interface RecoveredLog {
   truncatedBytes: number;
 }
 
-export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveredLog {
+export function recoverLog(files: OpenFiles, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveredLog {
+  const fs = files.fs;
   fs.mkdirp(dir);
   completeInterruptedSwaps(fs, dir);
   const bases = listSegments(fs, dir);
@@ -57,9 +59,10 @@ export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs:
 
   // Segments wholly below the log start offset were being deleted when we stopped.
   while (bases.length >= 2 && bases[1] <= logStartOffset) deleteSegmentFiles(fs, dir, bases.shift()!);
-  if (bases.length === 0) bases.push(logStartOffset);
+  const noSegment = bases.length === 0;
+  if (noSegment) bases.push(logStartOffset);
 
-  const segments = bases.map((b) => new Segment(fs, dir, b, fs.openAppend(join(dir, segmentName(b, LOG_SUFFIX))), nowMs));
+  const segments = noSegment ? [Segment.create(files, dir, logStartOffset, nowMs)] : bases.map((b) => Segment.open(files, dir, b, nowMs));
   let scanFrom = storedEpochs === null ? 0 : Math.max(0, lastIndexAtOrBelow(bases, recoveryPoint));
   for (let i = 0; i < scanFrom; i++) {
     if (!loadSealed(fs, segments[i], bases[i + 1], config)) {
@@ -77,7 +80,7 @@ export function recoverLog(fs: StorageFs, dir: string, config: LogConfig, nowMs:
   if (logStartOffset > logEndOffset) {
     // The start offset was moved beyond data that did not survive: start over there.
     for (const s of tail.segments) s.deleteFiles();
-    tail.segments = [Segment.create(fs, dir, logStartOffset, nowMs)];
+    tail.segments = [Segment.create(files, dir, logStartOffset, nowMs)];
     logEndOffset = logStartOffset;
     epochs.truncateFromEnd(0);
   }
@@ -191,7 +194,7 @@ function scanTail(fs: StorageFs, segments: Segment[], from: number, epochs: Epoc
 
 /** Walks one segment, checking each batch; returns the bytes of whole, valid batches. */
 function scanSegment(fs: StorageFs, seg: Segment, epochs: EpochCache, config: LogConfig, crc32c: Crc32c): number {
-  const scan = new BatchScanner(fs, seg.fd, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
+  const scan = new BatchScanner(seg.file, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
   let expected = seg.baseOffset;
   for (let b = scan.next(true); b !== null; b = scan.next(true)) {
     const at = scan.bytesAt;

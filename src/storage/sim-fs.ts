@@ -198,6 +198,11 @@ export class SimStorageFs implements StorageFs {
     if (byteIndex < inode.synced.length) inode.synced[byteIndex] ^= 1 << bit;
   }
 
+  /** Descriptors open now (tests: the open-files cache must bound them). */
+  get openFdCount(): number {
+    return this.fds.size;
+  }
+
   /** Length of the file at `path` (tests). */
   fileSize(path: string): number {
     return this.live.get(path)?.len ?? -1;
