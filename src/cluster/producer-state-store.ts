@@ -56,6 +56,9 @@ export function loadProducerState(dir: string, plog: PartitionLog): ProducerStat
 
 export function saveProducerState(dir: string, state: ProducerState): void {
   if (!fs.existsSync(dir)) return;
+  // Nothing was ever appended: there is nothing to snapshot nor to replay (stopping a node
+  // with 10,000 empty partitions would otherwise write and fsync 10,000 files).
+  if (state.endOffset === 0 && state.producerCount === 0) return;
   writeFileAtomic(path.join(dir, snapshotFileName(state.endOffset)), state.snapshot());
   const old = fs
     .readdirSync(dir)

@@ -26,11 +26,19 @@ const decoder = new TextDecoder();
 
 export function writeCheckpoint(fs: StorageFs, dir: string, name: string, entries: number[][]): void {
   const lines = [String(CHECKPOINT_VERSION), String(entries.length), ...entries.map((e) => e.join(' '))];
+  const bytes = encoder.encode(lines.join('\n') + '\n');
+  // Unchanged (a restart, or a close with nothing new): the file was fsynced before it was
+  // renamed into place, so only the rename may not be durable yet. Reopening 10,000 partitions
+  // then costs a directory fsync each instead of a file written, fsynced and renamed.
+  if (sameBytes(fs.readFile(join(dir, name)), bytes)) {
+    fs.fsyncDir(dir);
+    return;
+  }
   const tmp = join(dir, name + TEMP_SUFFIX);
   const fd = fs.openAppend(tmp);
   try {
     fs.truncate(fd, 0);
-    fs.append(fd, encoder.encode(lines.join('\n') + '\n'));
+    fs.append(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.close(fd);
@@ -65,6 +73,12 @@ export function readOffsetCheckpoint(fs: StorageFs, dir: string, name: string): 
 
 export function writeOffsetCheckpoint(fs: StorageFs, dir: string, name: string, offset: number): void {
   writeCheckpoint(fs, dir, name, [[offset]]);
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function parseNonNegative(s: string): number | null {

@@ -83,6 +83,8 @@ export class PartitionLog {
   private readonly syncing = new Map<Segment, number>();
   private dirSyncsInFlight = 0;
   private dirDirty = false;
+  /** Recovery created or found the log empty and fsynced nothing: the first write dirties the directory. */
+  private freshDir: boolean;
   private sealedSinceCheckpoint = false;
   private readonly commit = new GroupCommit(() => this.flushRound(), () => this.failure);
   /** Per flush round in flight: the lowest truncation point seen while it ran. */
@@ -107,6 +109,7 @@ export class PartitionLog {
     this.flushedOffset = r.logEndOffset;
     this.recoveredTruncatedBytes = r.truncatedBytes;
     this.tail = new TailCache(config.tailCacheBytesMax);
+    this.freshDir = r.fresh;
   }
 
   /** Opens (creating if needed) the partition directory and recovers it. Unset configs default. */
@@ -310,7 +313,8 @@ export class PartitionLog {
     }
     const idle = !this.commit.inFlight && this.dirty.size === 0 && !this.dirDirty && this.flushedOffset >= this.logEndOffset;
     if (idle) {
-      this.checkpointRecoveryPoint();
+      // A log never written to needs no checkpoint: missing files mean the same (recovery.ts).
+      if (this.logEndOffset > 0) this.checkpointRecoveryPoint();
       this.closeFiles();
       return Promise.resolve();
     }
@@ -425,6 +429,8 @@ export class PartitionLog {
       throw this.fail(e); // a partial write leaves the file in an unknown state
     }
     this.dirty.add(seg);
+    if (this.freshDir) this.dirDirty = true; // its segment's directory entry must be durable with it
+    this.freshDir = false;
     for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
     if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(privateCopy(batches), infos);
     else this.tail.clear();

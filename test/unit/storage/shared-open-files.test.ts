@@ -1,6 +1,8 @@
 // Many partition logs sharing one small open-files cache, as a node's partitions do: every
 // operation stays correct while segment files are closed and reopened under it, and the
 // descriptors held stay within the cache's bound (maxOpen, plus one per fsync running).
+// Also: new and untouched logs open without a single fsync, and reopening a log whose
+// checkpoints did not change rewrites none of them.
 
 import { describe, expect, test } from 'bun:test';
 import { ManualClock } from '../../../src/base/clock.ts';
@@ -8,7 +10,7 @@ import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
 import { OpenFiles } from '../../../src/storage/open-files.ts';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { compactLog } from '../../../src/storage/compaction.ts';
-import { batch, crc32c, prng, readAllBatches } from './helpers.ts';
+import { batch, crc32c, openLog, prng, readAllBatches } from './helpers.ts';
 import { codec, keyed, latestByKey, NO_LAG, records } from './compaction-helpers.ts';
 
 const MAX_OPEN = 4;
@@ -98,5 +100,59 @@ describe('partition logs sharing a small open-files cache', () => {
     await log.close();
     const again = openShared(fs, files, 0, clock);
     expect(records(again)).toEqual(after);
+  });
+});
+
+describe('opening logs without fsyncs where nothing needs them', () => {
+  const DIR = dirOf(0);
+
+  test('a new log opens without any fsync; its first flush makes its file and directory durable', async () => {
+    const fs = new SimStorageFs();
+    const log = openLog(fs, DIR);
+    expect([fs.fsyncCalls, fs.fsyncDirCalls]).toEqual([0, 0]);
+    log.append(batch(3), 1);
+    await log.flush();
+    expect(fs.fsyncDirCalls).toBeGreaterThan(0);
+    fs.crash();
+    expect(openLog(fs, DIR).logEndOffset).toBe(3);
+  });
+
+  test('a log never written to closes and reopens without any fsync; a crash before any write loses nothing', async () => {
+    const fs = new SimStorageFs();
+    await openLog(fs, DIR).close();
+    const again = openLog(fs, DIR);
+    expect([fs.fsyncCalls, fs.fsyncDirCalls]).toEqual([0, 0]);
+    fs.crash();
+    const afterCrash = openLog(fs, DIR);
+    expect([afterCrash.logStartOffset, afterCrash.logEndOffset]).toEqual([0, 0]);
+    afterCrash.append(batch(1), 1);
+    expect(readAllBatches(afterCrash).length).toBe(1);
+    expect(() => again.close()).toThrow(/EBADF/); // its descriptors died in the crash
+  });
+
+  test('checkpoints without any segment file (all lost): the log reopens empty at its start offset', async () => {
+    const fs = new SimStorageFs();
+    const log = openLog(fs, DIR, { segmentBytes: 300 });
+    for (let i = 0; i < 20; i++) log.append(batch(2), 1);
+    log.deleteRecordsBefore(10);
+    await log.close();
+    for (const name of fs.readdir(DIR)) if (name.endsWith('.log')) fs.unlink(`${DIR}/${name}`);
+    const again = openLog(fs, DIR, { segmentBytes: 300 });
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([10, 10]);
+    again.append(batch(1), 1);
+    expect(readAllBatches(again).map((b) => b.baseOffset)).toEqual([10]);
+  });
+
+  test('reopening a log whose checkpoints did not change rewrites none of them', async () => {
+    const fs = new SimStorageFs();
+    const log = openLog(fs, DIR, { segmentBytes: 300 });
+    for (let i = 0; i < 20; i++) log.append(batch(2), 1);
+    await log.close();
+    openLog(fs, DIR, { segmentBytes: 300 }); // the first reopen writes the recovery checkpoints
+    const calls = fs.fsyncCalls;
+    const again = openLog(fs, DIR, { segmentBytes: 300 });
+    // Only the scanned active segment is fsynced: no checkpoint file was written (each costs one).
+    expect(fs.fsyncCalls - calls).toBe(1);
+    expect(again.logEndOffset).toBe(40);
   });
 });
