@@ -34,6 +34,13 @@ export type BrokerOptions = {
   settings?: Record<string, string>;
   /** Extra command-line arguments appended after the ones above. */
   extraArgs?: readonly string[];
+  /**
+   * Starts the binary under this open-files limit (`ulimit -n N` in a shell that then execs
+   * it); `soft` lowers only the soft limit (`ulimit -Sn N`), leaving the hard one as it is.
+   */
+  fdLimit?: { n: number; soft?: boolean };
+  /** How long to wait for the listener (a node opening 10,000 partitions takes a while). */
+  readyTimeoutMs?: number;
 };
 
 export type Broker = {
@@ -96,7 +103,12 @@ function drain(stream: ReadableStream<Uint8Array>, sink: { text: string }): void
 async function spawnAndWait(port: number, dataDir: string, options: BrokerOptions): Promise<Running> {
   assertBinaryBuilt();
   const stderr = { text: '' };
-  const proc = Bun.spawn([FRESHET_BIN, ...brokerArgs(port, dataDir, options)], {
+  const command = [FRESHET_BIN, ...brokerArgs(port, dataDir, options)];
+  if (options.fdLimit) {
+    const { n, soft } = options.fdLimit;
+    command.unshift('/bin/sh', '-c', `ulimit -${soft ? 'S' : ''}n ${n} && exec "$0" "$@"`);
+  }
+  const proc = Bun.spawn(command, {
     cwd: dataDir,
     stdin: 'ignore',
     stdout: 'pipe',
@@ -107,7 +119,8 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
   drain(proc.stdout as ReadableStream<Uint8Array>, stderr);
   drain(proc.stderr as ReadableStream<Uint8Array>, stderr);
 
-  const deadline = performance.now() + READY_TIMEOUT_MS;
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  const deadline = performance.now() + readyTimeoutMs;
   while (performance.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       await Bun.sleep(50); // let the drain loop collect the last words
@@ -118,7 +131,7 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
   }
   proc.kill('SIGKILL');
   await proc.exited;
-  throw new BrokerStartError(`freshet did not accept TCP on 127.0.0.1:${port} within ${READY_TIMEOUT_MS} ms`, stderr.text);
+  throw new BrokerStartError(`freshet did not accept TCP on 127.0.0.1:${port} within ${readyTimeoutMs} ms`, stderr.text);
 }
 
 export class BrokerStartError extends Error {
