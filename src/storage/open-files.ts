@@ -18,6 +18,9 @@
 //   failure that fails every later flush anyway), so nothing is left to make durable.
 // - A file is reopened only if it still exists: a vanished segment is an error, never an
 //   empty file created in its place; a closed LogFile refuses every use.
+// - A file may be created on its first write (createOnFirstWrite): until then it is empty, costs
+//   no syscall, and its directory need not exist. A node then creates 10,000 partitions without
+//   20,000 directory and file creations (about a millisecond each on a busy virtual disk).
 
 import type { Fd, StorageFs } from './fs.ts';
 import { NodeStorageFs } from './fs.ts';
@@ -71,6 +74,11 @@ export class OpenFiles {
     return new LogFile(this, path);
   }
 
+  /** An empty file that does not exist yet: its first write creates it, and its directory. */
+  createOnFirstWrite(path: string): LogFile {
+    return new LogFile(this, path, true);
+  }
+
   /** Creates the file if missing and opens it. */
   create(path: string): LogFile {
     const f = new LogFile(this, path);
@@ -113,9 +121,11 @@ export class OpenFiles {
       this.lru.set(f, fd);
       return fd;
     }
-    if (!this.fs.exists(f.path)) throw fileError('ENOENT', `${f.path} is gone`);
+    if (!f.creating && !this.fs.exists(f.path)) throw fileError('ENOENT', `${f.path} is gone`);
     this.makeRoom();
+    if (f.creating) this.fs.mkdirp(f.path.slice(0, f.path.lastIndexOf('/')));
     const opened = this.fs.openAppend(f.path);
+    f.markCreated();
     this.lru.set(f, opened);
     this.opens++;
     return opened;
@@ -196,7 +206,18 @@ export class LogFile {
     private readonly files: OpenFiles,
     /** Where the file is now (compaction renames cleaned segments into place). */
     public path: string,
+    /** Not created yet: empty until the first write creates it (createOnFirstWrite). */
+    private notCreated = false,
   ) {}
+
+  /** True until the first write creates the file (OpenFiles.use creates it then). */
+  get creating(): boolean {
+    return this.notCreated;
+  }
+
+  markCreated(): void {
+    this.notCreated = false;
+  }
 
   get syncing(): boolean {
     return this.syncsHolding > 0;
@@ -207,6 +228,7 @@ export class LogFile {
   }
 
   pread(buf: Uint8Array, bufOffset: number, len: number, pos: number): number {
+    if (this.notCreated) return 0;
     return this.files.fs.pread(this.fd(), buf, bufOffset, len, pos);
   }
 
@@ -215,20 +237,21 @@ export class LogFile {
   }
 
   size(): number {
-    return this.files.fs.size(this.fd());
+    return this.notCreated ? 0 : this.files.fs.size(this.fd());
   }
 
   truncate(len: number): void {
+    if (this.notCreated && len === 0) return;
     this.files.fs.truncate(this.fd(), len);
   }
 
   fsyncSync(): void {
-    this.files.fs.fsyncSync(this.fd());
+    if (!this.notCreated) this.files.fs.fsyncSync(this.fd());
   }
 
   /** Makes the file's data durable, off the event loop (queued behind FSYNCS_IN_FLIGHT_MAX). */
   fsync(): Promise<void> {
-    if (this.closed) return Promise.resolve(); // deleted, or its log closed after flushing (see the top)
+    if (this.closed || this.notCreated) return Promise.resolve(); // deleted, or closed after flushing (see the top), or nothing written
     this.syncsPending++;
     return this.files
       .withSyncSlot(async () => {

@@ -51,6 +51,11 @@ export interface RecoveredLog {
 
 export function recoverLog(files: OpenFiles, dir: string, config: LogConfig, nowMs: number, crc32c: Crc32c): RecoveredLog {
   const fs = files.fs;
+  if (!fs.exists(dir)) {
+    // A new partition: its directory and first segment are created by its first write.
+    const segment = Segment.createOnFirstWrite(files, dir, 0, nowMs);
+    return { segments: [segment], epochs: new EpochCache([]), logStartOffset: 0, logEndOffset: 0, truncatedBytes: 0, fresh: true };
+  }
   fs.mkdirp(dir);
   completeInterruptedSwaps(fs, dir);
   const bases = listSegments(fs, dir);
@@ -103,7 +108,7 @@ export function recoverLog(files: OpenFiles, dir: string, config: LogConfig, now
 }
 
 /**
- * A new partition, or one never written: no checkpoint and at most one empty segment at 0.
+ * A partition never written: no checkpoint and at most one empty segment at 0.
  * Nothing there needs trusting, cutting or making durable, so it opens without a single fsync
  * (creating or reopening 10,000 partitions would otherwise cost tens of seconds of fsyncs).
  */

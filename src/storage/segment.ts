@@ -67,6 +67,11 @@ export class Segment {
     return new Segment(files, dir, baseOffset, files.file(join(dir, segmentName(baseOffset, LOG_SUFFIX))), nowMs);
   }
 
+  /** A new empty segment whose file (and directory) the first append creates. */
+  static createOnFirstWrite(files: OpenFiles, dir: string, baseOffset: number, nowMs: number): Segment {
+    return new Segment(files, dir, baseOffset, files.createOnFirstWrite(join(dir, segmentName(baseOffset, LOG_SUFFIX))), nowMs);
+  }
+
   static create(files: OpenFiles, dir: string, baseOffset: number, nowMs: number): Segment {
     const file = files.create(join(dir, segmentName(baseOffset, LOG_SUFFIX)));
     assert(file.size() === 0, `segment ${baseOffset} already exists`);

@@ -115,6 +115,22 @@ describe('OpenFiles', () => {
     expect(fs.openFdCount).toBeLessThanOrEqual(2);
   });
 
+  test('a file created on first write costs nothing until then; its first append creates it and its directory', async () => {
+    const fs = new SimStorageFs();
+    const files = new OpenFiles(fs, 2);
+    const f = files.createOnFirstWrite('/data/kafka/new/0/00000000000000000000.log');
+    expect([f.size(), readAll(f, 10)]).toEqual([0, '']);
+    await f.fsync();
+    f.fsyncSync();
+    expect([fs.exists('/data/kafka/new/0'), fs.openFdCount, fs.fsyncCalls]).toEqual([false, 0, 0]);
+    f.append(bytes('first'));
+    expect(readAll(f, 10)).toBe('first');
+    expect(fs.exists('/data/kafka/new/0/00000000000000000000.log')).toBe(true);
+    const never = files.createOnFirstWrite('/data/kafka/other/0/00000000000000000000.log');
+    never.close();
+    expect(fs.exists('/data/kafka/other')).toBe(false);
+  });
+
   test('sized from the fd limit: half of it, within [OPEN_FILES_MIN, OPEN_FILES_MAX]', () => {
     expect(openFilesFor(1024)).toBe(512);
     expect(openFilesFor(20)).toBe(OPEN_FILES_MIN);
