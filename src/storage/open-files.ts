@@ -83,8 +83,7 @@ export class OpenFiles {
   create(path: string): LogFile {
     const f = new LogFile(this, path);
     this.makeRoom();
-    this.lru.set(f, this.fs.openAppend(path));
-    this.opens++;
+    this.lru.set(f, this.open(path));
     return f;
   }
 
@@ -92,7 +91,7 @@ export class OpenFiles {
   fsyncPath(path: string): Promise<void> {
     return this.withSyncSlot(async () => {
       if (!this.fs.exists(path)) return;
-      const fd = this.fs.openAppend(path);
+      const fd = this.open(path);
       try {
         await this.fs.fsync(fd);
       } finally {
@@ -103,7 +102,7 @@ export class OpenFiles {
 
   fsyncPathSync(path: string): void {
     if (!this.fs.exists(path)) return;
-    const fd = this.fs.openAppend(path);
+    const fd = this.open(path);
     try {
       this.fs.fsyncSync(fd);
     } finally {
@@ -124,10 +123,9 @@ export class OpenFiles {
     if (!f.creating && !this.fs.exists(f.path)) throw fileError('ENOENT', `${f.path} is gone`);
     this.makeRoom();
     if (f.creating) this.fs.mkdirp(f.path.slice(0, f.path.lastIndexOf('/')));
-    const opened = this.fs.openAppend(f.path);
+    const opened = this.open(f.path);
     f.markCreated();
     this.lru.set(f, opened);
-    this.opens++;
     return opened;
   }
 
@@ -175,9 +173,32 @@ export class OpenFiles {
     this.syncsRunning--;
   }
 
+  /**
+   * Opens a file. When the process is out of descriptors (connections took them), the cache gives
+   * back half of its own and tries once more, rather than failing the write that needed the file.
+   */
+  private open(path: string): Fd {
+    this.opens++;
+    try {
+      return this.fs.openAppend(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.lru.size === 0) throw e;
+      const keep = Math.floor(this.lru.size / 2);
+      log.warn(`out of file descriptors (${code}) with ${this.lru.size} segment files open: closing the least recently used down to ${keep}`);
+      this.closeIdle(keep);
+      return this.fs.openAppend(path);
+    }
+  }
+
   /** Closes least recently used files, skipping those an fsync is using, until one more fits. */
   private makeRoom(): void {
-    if (this.lru.size < this.maxOpen) return;
+    this.closeIdle(this.maxOpen - 1);
+  }
+
+  /** Closes least recently used files not in use by an fsync until at most `keep` are open. */
+  private closeIdle(keep: number): void {
+    if (this.lru.size <= keep) return;
     for (const [f, fd] of this.lru) {
       if (f.syncing) continue;
       this.lru.delete(f);
@@ -188,7 +209,7 @@ export class OpenFiles {
         // The descriptor is gone either way; failing the unrelated file being opened would not help.
         log.warn(`closing idle ${f.path} failed: ${e}`);
       }
-      if (this.lru.size < this.maxOpen) return;
+      if (this.lru.size <= keep) return;
     }
   }
 }

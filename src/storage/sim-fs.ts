@@ -57,6 +57,8 @@ export class SimStorageFs implements StorageFs {
   failFsyncs = 0;
   /** Timing knob: the next fsyncs take these many milliseconds each (then 0), in call order. */
   fsyncDelaysMs: number[] = [];
+  /** Fault knob: opening a file with this many descriptors open fails with EMFILE (ulimit -n). */
+  fdLimit = Infinity;
 
   mkdirp(path: string): void {
     let p = path;
@@ -81,6 +83,7 @@ export class SimStorageFs implements StorageFs {
     return inode ? inode.data.slice(0, inode.len) : null;
   }
   openAppend(path: string): Fd {
+    if (this.fds.size >= this.fdLimit) throw fsError('EMFILE', path);
     let inode = this.live.get(path);
     if (!inode) {
       if (!this.dirs.has(parentOf(path))) throw fsError('ENOENT', path);

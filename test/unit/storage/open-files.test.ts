@@ -131,6 +131,21 @@ describe('OpenFiles', () => {
     expect(fs.exists('/data/kafka/other')).toBe(false);
   });
 
+  test('out of descriptors (others hold them): the cache closes half of its own and the open succeeds', () => {
+    const { fs, files, logs } = setup(6);
+    expect(files.openCount).toBe(6);
+    fs.fdLimit = 5; // connections took every other descriptor: the cache's own limit is not reached
+    const extra = files.create(`${DIR}/extra.log`);
+    extra.append(bytes('extra'));
+    expect(files.openCount).toBe(3); // 5 after making room, EMFILE, 2 kept, then the new one
+    expect(readAll(extra, 10)).toBe('extra');
+    expect(logs.map((f) => readAll(f, 10))).toEqual(['file 0', 'file 1', 'file 2', 'file 3', 'file 4', 'file 5']);
+    // With nothing of its own left to give back, EMFILE is the caller's error.
+    const bare = new OpenFiles(fs, 4);
+    fs.fdLimit = fs.openFdCount;
+    expect(() => bare.create(`${DIR}/more.log`)).toThrow(/EMFILE/);
+  });
+
   test('sized from the fd limit: half of it, within [OPEN_FILES_MIN, OPEN_FILES_MAX]', () => {
     expect(openFilesFor(1024)).toBe(512);
     expect(openFilesFor(20)).toBe(OPEN_FILES_MIN);
