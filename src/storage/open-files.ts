@@ -22,6 +22,7 @@
 //   no syscall, and its directory need not exist. A node then creates 10,000 partitions without
 //   20,000 directory and file creations (about a millisecond each on a busy virtual disk).
 
+import { dirname } from 'node:path';
 import type { Fd, StorageFs } from './fs.ts';
 import { NodeStorageFs } from './fs.ts';
 import { log } from '../base/log.ts';
@@ -122,7 +123,7 @@ export class OpenFiles {
     }
     if (!f.creating && !this.fs.exists(f.path)) throw fileError('ENOENT', `${f.path} is gone`);
     this.makeRoom();
-    if (f.creating) this.fs.mkdirp(f.path.slice(0, f.path.lastIndexOf('/')));
+    if (f.creating) this.fs.mkdirp(dirname(f.path));
     const opened = this.open(f.path);
     f.markCreated();
     this.lru.set(f, opened);
