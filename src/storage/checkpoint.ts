@@ -27,13 +27,11 @@ const decoder = new TextDecoder();
 export function writeCheckpoint(fs: StorageFs, dir: string, name: string, entries: number[][]): void {
   const lines = [String(CHECKPOINT_VERSION), String(entries.length), ...entries.map((e) => e.join(' '))];
   const bytes = encoder.encode(lines.join('\n') + '\n');
-  // Unchanged (a restart, or a close with nothing new): the file was fsynced before it was
-  // renamed into place, so only the rename may not be durable yet. Reopening 10,000 partitions
-  // then costs a directory fsync each instead of a file written, fsynced and renamed.
-  if (sameBytes(fs.readFile(join(dir, name)), bytes)) {
-    fs.fsyncDir(dir);
-    return;
-  }
+  // Unchanged (a restart, a truncation to where it already pointed): nothing to write. The file
+  // is durable already: its writer fsynced it and then its directory, or crashed before the
+  // directory fsync, and then recovery fsynced the directory when it opened the log (before any
+  // checkpoint is written). Reopening 10,000 partitions writes no file.
+  if (sameBytes(fs.readFile(join(dir, name)), bytes)) return;
   const tmp = join(dir, name + TEMP_SUFFIX);
   const fd = fs.openAppend(tmp);
   try {

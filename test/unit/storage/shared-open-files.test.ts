@@ -154,6 +154,24 @@ describe('opening logs without fsyncs where nothing needs them', () => {
     expect(readAllBatches(again).map((b) => b.baseOffset)).toEqual([10]);
   });
 
+  test('a close with nothing sealed since the last checkpoint writes none; the reopen scans the active segment', async () => {
+    const fs = new SimStorageFs();
+    const log = openLog(fs, DIR, { segmentBytes: 1000 });
+    while (log.segmentCount < 2) log.append(batch(2), 1);
+    await log.flush(); // the seal was flushed: the recovery checkpoint was written then
+    const end = log.logEndOffset;
+    log.append(batch(3), 2);
+    expect(log.segmentCount).toBe(2); // no roll since
+    await log.flush();
+    const calls = fs.fsyncCalls;
+    await log.close();
+    expect(fs.fsyncCalls).toBe(calls);
+    fs.crash();
+    const again = openLog(fs, DIR, { segmentBytes: 1000 });
+    expect([again.logEndOffset, again.lastTerm, again.termAt(end)]).toEqual([end + 3, 2, 2]);
+    expect(readAllBatches(again).at(-1)!.baseOffset).toBe(end);
+  });
+
   test('reopening a log whose checkpoints did not change rewrites none of them', async () => {
     const fs = new SimStorageFs();
     const log = openLog(fs, DIR, { segmentBytes: 300 });
