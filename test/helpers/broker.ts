@@ -41,6 +41,8 @@ export type BrokerOptions = {
   fdLimit?: { n: number; soft?: boolean };
   /** How long to wait for the listener (a node opening 10,000 partitions takes a while). */
   readyTimeoutMs?: number;
+  /** How long a SIGTERM may take before SIGKILL (a node closing many partitions on a busy disk). */
+  stopGraceMs?: number;
 };
 
 export type Broker = {
@@ -144,10 +146,10 @@ export class BrokerStartError extends Error {
   }
 }
 
-async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs = STOP_GRACE_MS): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill(signal);
-  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await proc.exited;
   clearTimeout(timer);
 }
@@ -186,14 +188,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       if (match === null) throw new Error(`no VmRSS for pid ${current.proc.pid}`);
       return Number(match[1]);
     },
-    stop: async () => stopProc(current.proc, 'SIGTERM'),
+    stop: async () => stopProc(current.proc, 'SIGTERM', options.stopGraceMs),
     kill9: async () => stopProc(current.proc, 'SIGKILL'),
     restart: async () => {
-      await stopProc(current.proc, 'SIGTERM');
+      await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
       current = await spawnAndWait(port, dataDir, options);
     },
     dispose: async () => {
-      await stopProc(current.proc, 'SIGTERM');
+      await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
