@@ -19,6 +19,8 @@ import { NodeStorageFs, type StorageFs } from '../storage/fs.ts';
 import { FaultInjectingFs, parseTestFaults, TEST_FAULTS_ENV } from '../storage/fault-fs.ts';
 import { FREE_SPACE_CHECK_INTERVAL_MS, FreeSpaceGuard } from '../storage/free-space.ts';
 import { OfflinePartitions, RecoverySummary } from './storage-health.ts';
+import { OpenFiles, openFilesFor } from '../storage/open-files.ts';
+import { fdSoftLimit } from '../base/fd-limit.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -31,7 +33,7 @@ import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from '../c
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
-import { BrokerStateLog } from '../groups/broker-state-log.ts';
+import { BrokerStateLog, OFFSETS_TOPIC } from '../groups/broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { systemScheduler } from '../groups/scheduler.ts';
 
@@ -68,12 +70,22 @@ export class Broker {
   private checkpointing = false;
   /** Background storage work that failed (a full disk): one line per run. */
   private readonly backgroundErrors = new RepeatedLog('error');
+  /** Partitions of this node's topics, internal ones and offline ones included (what max.broker.partitions counts). */
+  private partitionsHeld = 0;
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
   private readonly cleaner: LogCleaner;
+  /**
+   * The segment files of every partition share one bounded set of descriptors, sized from the
+   * fd limit (storage/open-files.ts): the node holds no descriptor per idle partition.
+   */
+  private readonly files: OpenFiles;
 
   constructor(readonly config: NodeConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
     this.storageFs = storageFsFor(process.env);
+    const fdLimit = fdSoftLimit();
+    this.files = new OpenFiles(this.storageFs, openFilesFor(fdLimit));
+    log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${fdLimit})`);
     this.clusterId = loadOrCreateClusterId(config.dataDir);
     this.configStore = ConfigStore.load(path.join(config.dataDir, 'cluster'));
     loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
@@ -85,6 +97,10 @@ export class Broker {
     const recovery = new RecoverySummary();
     for (const t of this.topics.all()) this.openPartitions(t, 0, recovery);
     recovery.report();
+    const limit = intProp(config, 'max.broker.partitions');
+    if (this.partitionsHeld > limit) {
+      log.warn(`this node holds ${this.partitionsHeld} partitions, above max.broker.partitions=${limit}: new partitions are refused`);
+    }
     this.freeSpace = new FreeSpaceGuard(() => fileSystemSpace(config.dataDir), {
       minFreeBytes: intProp(config, 'storage.min.free.bytes'),
       minFreePercent: intProp(config, 'storage.min.free.percent'),
@@ -150,8 +166,18 @@ export class Broker {
     return INTERNAL_TOPICS.has(topic);
   }
 
-  /** Creates a topic after full validation; the caller has checked authorization and policy. */
-  createTopic(name: string, partitions: number, configs: ReadonlyArray<readonly [string, string | null]>, validateOnly = false): { topic?: TopicRecord; error?: KafkaError } {
+  /**
+   * Creates a topic after full validation; the caller has checked authorization and policy.
+   * `internal` is for the node's own topics (the group coordinator's __consumer_offsets): they
+   * count towards max.broker.partitions but are never refused by it.
+   */
+  createTopic(
+    name: string,
+    partitions: number,
+    configs: ReadonlyArray<readonly [string, string | null]>,
+    validateOnly = false,
+    internal = false,
+  ): { topic?: TopicRecord; error?: KafkaError } {
     const bad = this.topics.checkNew(name);
     if (bad) return { error: bad };
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) {
@@ -159,11 +185,31 @@ export class Broker {
     }
     const v = validateTopicConfigs(configs);
     if (!v.ok) return { error: v.error };
+    const full = internal ? null : this.checkPartitionRoom(partitions);
+    if (full) return { error: full };
     if (validateOnly) return { topic: { name, id: newTopicId(), partitions, configs: v.configs } };
     const t = this.topics.create(name, partitions, v.configs);
     this.openPartitions(t, 0);
     log.info(`created topic ${name} with ${partitions} partition(s), id ${t.id}`);
     return { topic: t };
+  }
+
+  /**
+   * max.broker.partitions: INVALID_PARTITIONS when `count` more partitions would not fit, as
+   * Redpanda answers past its partitions-per-core limit (Kafka has no per-broker limit; KIP-578
+   * proposed one). Every client fails such a CreateTopics or CreatePartitions at once, with this
+   * message. The partitions of __consumer_offsets are kept free until the group coordinator
+   * creates it, so filling the node with topics never breaks consumer groups.
+   */
+  checkPartitionRoom(count: number): KafkaError | null {
+    const limit = intProp(this.config, 'max.broker.partitions');
+    const reserved = this.topics.get(OFFSETS_TOPIC) ? 0 : intProp(this.config, 'offsets.topic.num.partitions');
+    if (this.partitionsHeld + reserved + count <= limit) return null;
+    const kept = reserved > 0 ? ` and keeps ${reserved} for ${OFFSETS_TOPIC}` : '';
+    return kafkaError(
+      ErrorCode.INVALID_PARTITIONS,
+      `Cannot create ${count} partition(s): this node holds ${this.partitionsHeld}${kept}, and max.broker.partitions is ${limit}.`,
+    );
   }
 
   autoCreateTopic(name: string): AutoCreateResult {
@@ -182,6 +228,7 @@ export class Broker {
     const parts = this.partitions.get(name) ?? [];
     this.partitions.delete(name);
     this.offline.forgetTopic(name);
+    this.partitionsHeld -= this.topics.get(name)?.partitions ?? parts.length;
     this.topics.delete(name);
     // A topic recreated under the same name is new to every fetch session.
     this.fetchSessions.forgetTopic(name);
@@ -298,11 +345,12 @@ export class Broker {
       // Without a flush after every turn (--dev) nothing would bound the batches kept for repair.
       const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
       const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {
-        fs: this.storageFs,
+        files: this.files,
         clock: systemClock,
         crc32c,
         decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
       });
+      this.partitionsHeld++;
       if (!opened.ok) {
         this.offline.add(t.name, i, opened.damage);
         recovery.damaged(`${t.name}-${i}`, opened.damage);

@@ -18,6 +18,7 @@ import { VERSION } from '../version.ts';
 import { installAccelerators } from '../compression/accelerators.ts';
 import { lockDataDir } from '../storage/dir-lock.ts';
 import { startHelp } from './start-help.ts';
+import { raiseFdLimit } from '../base/fd-limit.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
  *  Docker 10 s) kill a process that takes longer, and a kill flushes nothing. */
@@ -49,6 +50,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     if (config.dev) {
       log.warn('DEV MODE: fsync is relaxed; acknowledged writes can be lost on a crash. Never use --dev in production.');
     }
+    raiseFdLimit();
     lockDataDir(config.dataDir); // before anything in it is opened; held until exit
     broker = new Broker(config);
   } catch (e) {

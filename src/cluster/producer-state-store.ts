@@ -17,6 +17,13 @@ import { writeFileAtomic } from './topic-table.ts';
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
 /** Snapshots kept after a new one is written (the newest may be above a truncated tail). */
 const SNAPSHOTS_KEPT = 2;
+/**
+ * The end offset each state was last snapshotted at (written, or loaded with nothing to replay):
+ * a state that has not moved since is not written again (stopping a node with 1,000 partitions
+ * written before its last restart wrote 1,000 identical snapshots; producers that expired since
+ * come back from the older snapshot and expire again).
+ */
+const snapshotted = new WeakMap<ProducerState, number>();
 
 export function loadProducerState(dir: string, plog: PartitionLog): ProducerState {
   const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
@@ -28,6 +35,8 @@ export function loadProducerState(dir: string, plog: PartitionLog): ProducerStat
     { clock: systemClock },
   );
   for (const name of corrupt) fs.rmSync(path.join(dir, name), { force: true });
+  const loaded = snapshotFileName(state.endOffset);
+  if (names.includes(loaded) && !corrupt.includes(loaded)) snapshotted.set(state, state.endOffset);
   let offset = Math.max(state.endOffset, plog.logStartOffset);
   while (offset < plog.logEndOffset) {
     const bytes = plog.read(offset, REPLAY_READ_BYTES, { minOneBatch: true }).bytes;
@@ -56,7 +65,12 @@ export function loadProducerState(dir: string, plog: PartitionLog): ProducerStat
 
 export function saveProducerState(dir: string, state: ProducerState): void {
   if (!fs.existsSync(dir)) return;
+  // Nothing was ever appended: there is nothing to snapshot nor to replay (stopping a node
+  // with 10,000 empty partitions would otherwise write and fsync 10,000 files).
+  if (state.endOffset === 0 && state.producerCount === 0) return;
+  if (snapshotted.get(state) === state.endOffset) return;
   writeFileAtomic(path.join(dir, snapshotFileName(state.endOffset)), state.snapshot());
+  snapshotted.set(state, state.endOffset);
   const old = fs
     .readdirSync(dir)
     .map((name) => ({ name, offset: parseSnapshotFileName(name) }))

@@ -30,7 +30,10 @@ export interface NodeConfig {
    * all layers; refreshed in place when a dynamic layer changes (refreshProps).
    */
   props: Map<string, PropertyValue>;
-  /** The properties set by --set or the config file. */
+  /**
+   * The properties set by --set, the config file, or --dev (a property's devDefault): all static
+   * settings of this node, reported as such by DescribeConfigs.
+   */
   explicit: Set<string>;
   /** Static, dynamic-default and dynamic-per-broker values (DescribeConfigs reports their sources). */
   layers: BrokerConfigLayers;
@@ -188,12 +191,19 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
     : { host: kafkaAddr.host === '0.0.0.0' || kafkaAddr.host === '::' ? '127.0.0.1' : kafkaAddr.host, port: kafkaAddr.port };
   const dir = get('data-dir');
   const dataDir = dir === undefined ? DEFAULT_DATA_DIR : scalar(dir);
+  const dev = boolSetting(get('dev'));
   const { fixed, explicit } = staticProperties(layer.sets);
+  // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
+  for (const d of BROKER_PROPERTIES) {
+    if (!dev || d.devDefault === undefined || explicit.has(d.name)) continue;
+    fixed.set(d.name, d.devDefault);
+    explicit.add(d.name);
+  }
   for (const [k, v] of flagProperties(nodeId, kafkaAddr, advertiseKafkaAddr, dataDir)) fixed.set(k, v);
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev: boolSetting(get('dev')), props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, props, explicit, layers };
 }
 
 /** The broker properties set by --set or the file's `set:` map: the static layer. */

@@ -33,6 +33,8 @@ export interface PropertyDef {
   readonly dynamic?: 'cluster-wide' | 'per-broker';
   /** Set by this `freshet start` flag, not by --set (listeners, log.dirs, node.id). */
   readonly setByFlag?: string;
+  /** The value under `freshet start --dev` when not set explicitly (laptop / CI-sidecar mode). */
+  readonly devDefault?: PropertyValue;
   readonly doc: string;
 }
 
@@ -274,7 +276,23 @@ const SYNONYM_PROPERTIES: readonly PropertyDef[] = [
 export const BROKER_PROPERTIES: readonly PropertyDef[] = [
   ...topicDefaults(),
   ...SYNONYM_PROPERTIES,
-  { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'create a topic on first Metadata/Produce for it' },
+  // Off unless --dev (as Redpanda's auto_create_topics_enabled): with it on, any client that can
+  // connect creates topics, and each costs disk, memory and descriptors.
+  {
+    name: 'auto.create.topics.enable',
+    type: 'boolean',
+    default: false,
+    devDefault: true,
+    doc: 'create a topic when a client asks Metadata for an unknown one (default false; true under --dev unless set)',
+  },
+  // KIP-578's proposed name (not adopted by Kafka); Redpanda's equivalent is topic_partitions_per_shard.
+  {
+    name: 'max.broker.partitions',
+    type: 'int',
+    default: 20_000,
+    min: 1,
+    doc: 'partitions this node holds at most, internal topics included; creating more is refused with INVALID_PARTITIONS',
+  },
   { name: 'num.partitions', type: 'int', default: 1, min: 1, max: 10000, doc: 'partitions of an auto-created topic' },
   {
     name: 'default.replication.factor',

@@ -29,7 +29,7 @@ export class BrokerStateLog implements StateLog {
 
   private ensureTopic(): boolean {
     if (this.broker.topics.get(OFFSETS_TOPIC)) return true;
-    const r = this.broker.createTopic(OFFSETS_TOPIC, this.partitionCount, [['cleanup.policy', 'compact']]);
+    const r = this.broker.createTopic(OFFSETS_TOPIC, this.partitionCount, [['cleanup.policy', 'compact']], false, true);
     if (r.error) log.error(`cannot create ${OFFSETS_TOPIC}: ${r.error.message}`);
     return r.error === undefined;
   }

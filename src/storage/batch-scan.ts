@@ -31,6 +31,19 @@ export interface BatchInfo {
 
 export type ScanStop = 'end' | 'torn' | 'malformed';
 
+/**
+ * What a scan reads from: a segment's LogFile, which takes its descriptor at each read (the
+ * descriptor may be closed and reopened between reads when a scan spans awaits), or a raw fd.
+ */
+export interface Preadable {
+  pread(buf: Uint8Array, bufOffset: number, len: number, pos: number): number;
+}
+
+/** A raw descriptor as a Preadable (for files outside the open-files cache). */
+export function preadableFd(fs: StorageFs, fd: Fd): Preadable {
+  return { pread: (buf, bufOffset, len, pos) => fs.pread(fd, buf, bufOffset, len, pos) };
+}
+
 export class BatchScanner {
   private buf: Uint8Array;
   private view: DataView;
@@ -44,8 +57,7 @@ export class BatchScanner {
   bytesAt = 0;
 
   constructor(
-    private readonly fs: StorageFs,
-    private readonly fd: Fd,
+    private readonly file: Preadable,
     public position: number,
     private readonly end: number,
     chunkBytes = SCAN_CHUNK_BYTES,
@@ -90,7 +102,7 @@ export class BatchScanner {
     } else {
       // A batch larger than the chunk: read it alone.
       const big = new Uint8Array(size);
-      this.fs.pread(this.fd, big, 0, size, p);
+      this.file.pread(big, 0, size, p);
       this.bytes = big;
       this.bytesAt = 0;
     }
@@ -103,7 +115,7 @@ export class BatchScanner {
   private fill(p: number): void {
     const want = Math.min(this.buf.length, this.end - p);
     this.bufPos = p;
-    this.bufLen = this.fs.pread(this.fd, this.buf, 0, want, p);
+    this.bufLen = this.file.pread(this.buf, 0, want, p);
   }
 
   private halt(why: ScanStop): null {

@@ -26,11 +26,17 @@ const decoder = new TextDecoder();
 
 export function writeCheckpoint(fs: StorageFs, dir: string, name: string, entries: number[][]): void {
   const lines = [String(CHECKPOINT_VERSION), String(entries.length), ...entries.map((e) => e.join(' '))];
+  const bytes = encoder.encode(lines.join('\n') + '\n');
+  // Unchanged (a restart, a truncation to where it already pointed): nothing to write. The file
+  // is durable already: its writer fsynced it and then its directory, or crashed before the
+  // directory fsync, and then recovery fsynced the directory when it opened the log (before any
+  // checkpoint is written). Reopening 10,000 partitions writes no file.
+  if (sameBytes(fs.readFile(join(dir, name)), bytes)) return;
   const tmp = join(dir, name + TEMP_SUFFIX);
   const fd = fs.openAppend(tmp);
   try {
     fs.truncate(fd, 0);
-    fs.append(fd, encoder.encode(lines.join('\n') + '\n'));
+    fs.append(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.close(fd);
@@ -65,6 +71,12 @@ export function readOffsetCheckpoint(fs: StorageFs, dir: string, name: string): 
 
 export function writeOffsetCheckpoint(fs: StorageFs, dir: string, name: string, offset: number): void {
   writeCheckpoint(fs, dir, name, [[offset]]);
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function parseNonNegative(s: string): number | null {

@@ -16,9 +16,10 @@
 // the log, and is deleted.
 
 import { join } from 'node:path';
-import type { Fd, StorageFs } from './fs.ts';
-import { INDEX_SUFFIX, LOG_SUFFIX, NO_TIMESTAMP, Segment, segmentName, TIME_INDEX_SUFFIX } from './segment.ts';
-import { BatchScanner } from './batch-scan.ts';
+import type { StorageFs } from './fs.ts';
+import type { OpenFiles } from './open-files.ts';
+import { INDEX_SUFFIX, LOG_SUFFIX, NO_TIMESTAMP, Segment, segmentName, TIME_INDEX_SUFFIX, writeWholeFile } from './segment.ts';
+import { BatchScanner, preadableFd } from './batch-scan.ts';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.ts';
 
 export const CLEANED_SUFFIX = '.cleaned';
@@ -41,17 +42,19 @@ export function writeCleanerCheckpoint(fs: StorageFs, dir: string, offset: numbe
 export class CleanedSegment {
   readonly seg: Segment;
   private finished = false;
+  private readonly fs: StorageFs;
 
   constructor(
-    private readonly fs: StorageFs,
+    private readonly files: OpenFiles,
     readonly dir: string,
     readonly baseOffset: number,
     nowMs: number,
     private readonly indexIntervalBytes: number,
   ) {
-    const fd = fs.openAppend(join(dir, segmentName(baseOffset, LOG_SUFFIX + CLEANED_SUFFIX)));
-    fs.truncate(fd, 0); // a leftover of an abandoned pass
-    this.seg = new Segment(fs, dir, baseOffset, fd, nowMs);
+    this.fs = files.fs;
+    const file = files.create(join(dir, segmentName(baseOffset, LOG_SUFFIX + CLEANED_SUFFIX)));
+    file.truncate(0); // a leftover of an abandoned pass
+    this.seg = new Segment(files, dir, baseOffset, file, nowMs);
   }
 
   get sizeBytes(): number {
@@ -68,12 +71,10 @@ export class CleanedSegment {
     const s = this.seg;
     // As Segment.seal: a final entry makes the last time index entry the segment's maximum.
     if (s.maxTimestamp !== NO_TIMESTAMP) s.timeIndex.maybeAppend(s.maxTimestamp, s.offsetOfMaxTimestamp - s.baseOffset);
-    const fds = [this.writeFile(INDEX_SUFFIX, s.index.toBytes()), this.writeFile(TIME_INDEX_SUFFIX, s.timeIndex.toBytes())];
-    try {
-      await Promise.all([this.fs.fsync(s.fd), ...fds.map((fd) => this.fs.fsync(fd))]);
-    } finally {
-      for (const fd of fds) this.fs.close(fd);
-    }
+    const indexes = [this.path(INDEX_SUFFIX + CLEANED_SUFFIX), this.path(TIME_INDEX_SUFFIX + CLEANED_SUFFIX)];
+    writeWholeFile(this.fs, indexes[0], s.index.toBytes());
+    writeWholeFile(this.fs, indexes[1], s.timeIndex.toBytes());
+    await Promise.all([s.file.fsync(), ...indexes.map((p) => this.files.fsyncPath(p))]);
     s.sealed = true;
     this.finished = true;
   }
@@ -94,13 +95,6 @@ export class CleanedSegment {
 
   get isFinished(): boolean {
     return this.finished;
-  }
-
-  private writeFile(suffix: string, bytes: Uint8Array): Fd {
-    const fd = this.fs.openAppend(this.path(suffix + CLEANED_SUFFIX));
-    this.fs.truncate(fd, 0);
-    this.fs.append(fd, bytes);
-    return fd;
   }
 }
 
@@ -123,12 +117,14 @@ export function swapIn(fs: StorageFs, dir: string, groups: readonly SwapGroup[],
   hook('cleaned');
   for (const g of groups) {
     for (const suffix of SUFFIXES_LOG_LAST) fs.rename(g.fresh.path(suffix + CLEANED_SUFFIX), g.fresh.path(suffix + SWAP_SUFFIX));
+    g.fresh.seg.file.path = g.fresh.path(LOG_SUFFIX + SWAP_SUFFIX); // reopened by path after an eviction
   }
   fs.fsyncDir(dir);
   hook('swap');
   for (const g of groups) {
     for (const o of g.old) if (o.baseOffset !== g.fresh.baseOffset) unlinkSegmentFiles(fs, dir, o.baseOffset);
     for (const suffix of SUFFIXES_LOG_LAST) fs.rename(g.fresh.path(suffix + SWAP_SUFFIX), g.fresh.path(suffix));
+    g.fresh.seg.file.path = g.fresh.path(LOG_SUFFIX);
   }
   fs.fsyncDir(dir);
   hook('final');
@@ -162,7 +158,7 @@ export function completeInterruptedSwaps(fs: StorageFs, dir: string): void {
 function swapEndOffset(fs: StorageFs, path: string, base: number): number {
   const fd = fs.openAppend(path);
   try {
-    const scan = new BatchScanner(fs, fd, 0, fs.size(fd));
+    const scan = new BatchScanner(preadableFd(fs, fd), 0, fs.size(fd));
     let end = base;
     for (let b = scan.next(); b !== null; b = scan.next()) end = b.lastOffset + 1;
     return end;

@@ -22,6 +22,7 @@ import { assert } from '../base/assert.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Segment } from './segment.ts';
 import type { StorageFs } from './fs.ts';
+import type { OpenFiles } from './open-files.ts';
 import { BatchScanner, batchesIn, RECOVERY_CHUNK_BYTES } from './batch-scan.ts';
 import { maxIndexEntries, RELATIVE_OFFSET_MAX, SEGMENT_BYTES_MAX } from './config.ts';
 import { OffsetMap, OFFSET_MAP_BYTES_MAX } from './compaction-map.ts';
@@ -129,6 +130,7 @@ class Abandoned extends Error {}
 class Pass {
   private readonly version: number;
   private readonly fs: StorageFs;
+  private readonly files: OpenFiles;
   private readonly limits: CompactionLimits;
   private readonly map: OffsetMap;
   private readonly yieldNow: () => Promise<void>;
@@ -145,6 +147,7 @@ class Pass {
   ) {
     this.version = log.segmentsVersion;
     this.fs = log.compactionView().fs;
+    this.files = log.compactionView().files;
     this.limits = { ...DEFAULT_COMPACTION_LIMITS, ...deps.limits };
     this.map = new OffsetMap(this.limits.offsetMapBytesMax);
     this.yieldNow = deps.yieldNow ?? (() => new Promise((resolve) => setImmediate(resolve)));
@@ -195,7 +198,8 @@ class Pass {
     for (const seg of segments) {
       if (seg.baseOffset >= plan.firstUncleanableOffset) break;
       if (seg.nextOffset <= plan.firstDirtyOffset) continue;
-      const scan = new BatchScanner(this.fs, seg.fd, seg.findBatch(plan.firstDirtyOffset)?.position ?? 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
+      // The scan spans awaits: it reads through the LogFile, which may be closed and reopened meanwhile.
+      const scan = new BatchScanner(seg.file, seg.findBatch(plan.firstDirtyOffset)?.position ?? 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
       for (let b = scan.next(true); b !== null; b = scan.next(true)) {
         if (b.lastOffset < plan.firstDirtyOffset) continue;
         const batch = scan.bytes.subarray(scan.bytesAt, scan.bytesAt + b.size);
@@ -231,7 +235,7 @@ class Pass {
     let cur: { fresh: CleanedSegment; old: Segment[]; records: number; changed: boolean } | null = null;
     for (const [gi, group] of groups.entries()) {
       if (cur === null) {
-        const fresh = new CleanedSegment(this.fs, this.log.dir, group[0].baseOffset, this.deps.nowMs, this.log.config.indexIntervalBytes);
+        const fresh = new CleanedSegment(this.files, this.log.dir, group[0].baseOffset, this.deps.nowMs, this.log.config.indexIntervalBytes);
         this.outputs.push(fresh);
         cur = { fresh, old: [], records: 0, changed: false };
       }
@@ -241,7 +245,7 @@ class Pass {
       const canContinue = next !== undefined && next[next.length - 1].nextOffset - 1 - cur.fresh.baseOffset <= RELATIVE_OFFSET_MAX;
       let continued = false;
       for (const [k, seg] of group.entries()) {
-        const scan = new BatchScanner(this.fs, seg.fd, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
+        const scan = new BatchScanner(seg.file, 0, seg.sizeBytes, RECOVERY_CHUNK_BYTES);
         for (let b = scan.next(true); b !== null; b = scan.next(true)) {
           const batch = scan.bytes.subarray(scan.bytesAt, scan.bytesAt + b.size);
           const lastOfGroup = k === group.length - 1 && scan.position >= seg.sizeBytes;

@@ -65,6 +65,11 @@ export class LogDurability {
     /** The log end at open: recovery made everything below it durable and checkpointed it. */
     endOffset: number,
     retainUnflushedBytesMax: number,
+    /**
+     * Recovery found the log new or never written and fsynced nothing (recovery.ts
+     * openIfEmpty): its directory entries become durable with the first write's round.
+     */
+    private freshDir = false,
   ) {
     this.flushedOffset = endOffset;
     this.persistedRecoveryPoint = endOffset;
@@ -89,6 +94,8 @@ export class LogDurability {
   written(seg: Segment, batch: UnflushedBatch): void {
     this.dirty.add(seg);
     this.unflushed.add(batch);
+    if (this.freshDir) this.dirDirty = true; // its segment's directory entry must be durable with it
+    this.freshDir = false;
   }
 
   /** `sealed` was rolled: its index files and the new segment's directory entry need syncing. */
@@ -182,6 +189,16 @@ export class LogDurability {
   checkpointIfIdle(): boolean {
     const idle = this.failure === null && !this.log.isClosed && !this.commit.inFlight && !this.sealedSinceCheckpoint;
     if (!idle || this.flushedOffset <= this.persistedRecoveryPoint) return false;
+    return this.tryCheckpoint();
+  }
+
+  /**
+   * At a clean stop: writes the recovery point if it would move (or segments were sealed since
+   * the last one), so that everything flushed is below it and damage found there later is
+   * corruption, never a torn tail to cut. A log unchanged since its last checkpoint writes nothing.
+   */
+  checkpointIfMoved(): boolean {
+    if (!this.sealedSinceCheckpoint && this.flushedOffset <= this.persistedRecoveryPoint) return false;
     return this.tryCheckpoint();
   }
 

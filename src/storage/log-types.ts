@@ -2,6 +2,7 @@
 
 import type { Clock } from '../base/clock.ts';
 import type { StorageFs } from './fs.ts';
+import type { OpenFiles } from './open-files.ts';
 import type { Crc32c } from './recovery.ts';
 import type { Decompress } from './timestamp.ts';
 import type { LogDamage } from './damage.ts';
@@ -9,6 +10,8 @@ import type { PartitionLog } from './partition-log.ts';
 
 export interface PartitionLogDeps {
   fs?: StorageFs;
+  /** The node's cache of open segment files (open-files.ts); a log on its own gets one of its own over `fs`. */
+  files?: OpenFiles;
   clock: Clock;
   crc32c: Crc32c;
   /** For record-level timestamp search in compressed batches; without it, batch granularity. */

@@ -7,6 +7,7 @@
 
 import { assert } from '../base/assert.ts';
 import { NodeStorageFs, type StorageFs } from './fs.ts';
+import { OpenFiles } from './open-files.ts';
 import { type LogConfig, logConfig, maxIndexEntries, RELATIVE_OFFSET_MAX } from './config.ts';
 import { EpochCache, NO_EPOCH } from './epoch-cache.ts';
 import { type RecoveredLog, recoverLog } from './recovery.ts';
@@ -43,20 +44,23 @@ export class PartitionLog implements DurableLog {
   private readonly durability: LogDurability;
   private closed = false;
 
+  readonly fs: StorageFs;
+
   private constructor(
     readonly dir: string,
     public config: LogConfig,
-    readonly fs: StorageFs,
+    private readonly files: OpenFiles,
     private readonly deps: PartitionLogDeps,
     r: RecoveredLog,
   ) {
+    this.fs = files.fs;
     this.segments = r.segments;
     this.epochs = r.epochs;
     this.logStartOffset = r.logStartOffset;
     this.logEndOffset = r.logEndOffset;
     this.recovery = r.report;
     this.tail = new TailCache(config.tailCacheBytesMax);
-    this.durability = new LogDurability(this, r.logEndOffset, config.retainUnflushedBytesMax);
+    this.durability = new LogDurability(this, r.logEndOffset, config.retainUnflushedBytesMax, r.fresh);
   }
 
   // ---- what log-durability.ts reads (DurableLog) ----
@@ -84,11 +88,12 @@ export class PartitionLog implements DurableLog {
    * Damage below the recovery point is a value: the log is not opened (see damage.ts).
    */
   static tryOpen(dir: string, config: Partial<LogConfig>, deps: PartitionLogDeps): OpenResult {
-    const fs = deps.fs ?? new NodeStorageFs();
+    assert(deps.files === undefined || deps.fs === undefined || deps.files.fs === deps.fs, 'files and fs must agree');
+    const files = deps.files ?? new OpenFiles(deps.fs ?? new NodeStorageFs());
     const c = logConfig(config);
-    const r = recoverLog(fs, dir, c, deps.clock.nowMs(), deps.crc32c);
+    const r = recoverLog(files, dir, c, deps.clock.nowMs(), deps.crc32c);
     if (!r.ok) return r;
-    return { ok: true, log: new PartitionLog(dir, c, fs, deps, r.log) };
+    return { ok: true, log: new PartitionLog(dir, c, files, deps, r.log) };
   }
 
   /** tryOpen for callers that know the directory is healthy (tests, new partitions): damage throws. */
@@ -339,7 +344,8 @@ export class PartitionLog implements DurableLog {
       return Promise.resolve();
     }
     if (this.durability.idle) {
-      this.durability.tryCheckpoint(); // on a full disk it lags: recovery scans a little more
+      // Only when it would move: a stop of 10,000 partitions written long ago writes nothing.
+      this.durability.checkpointIfMoved(); // on a full disk it lags: recovery scans a little more
       this.closeFiles();
       return Promise.resolve();
     }
@@ -373,8 +379,8 @@ export class PartitionLog implements DurableLog {
   segmentsVersion = 0;
 
   /** What the cleaner reads. The segments are the log's own (the last is active): do not modify. */
-  compactionView(): { fs: StorageFs; segments: readonly Segment[]; usable: boolean } {
-    return { fs: this.fs, segments: this.segments, usable: this.durability.failure === null && !this.closed };
+  compactionView(): { fs: StorageFs; files: OpenFiles; segments: readonly Segment[]; usable: boolean } {
+    return { fs: this.fs, files: this.files, segments: this.segments, usable: this.durability.failure === null && !this.closed };
   }
 
   /**
@@ -437,7 +443,7 @@ export class PartitionLog implements DurableLog {
     // The new file first: if either step fails (a full disk), the active segment is unchanged.
     let next: Segment;
     try {
-      next = Segment.create(this.fs, this.dir, this.logEndOffset, this.deps.clock.nowMs());
+      next = Segment.create(this.files, this.dir, this.logEndOffset, this.deps.clock.nowMs());
     } catch (e) {
       throw new StorageError(`cannot create a segment in ${this.dir}`, e);
     }

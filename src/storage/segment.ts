@@ -1,10 +1,13 @@
 // One segment: a .log file of whole record batches starting at `baseOffset`, with its sparse
 // offset and time indexes held in memory. The active (last) segment is appended to; a sealed
 // one has its index files written and is only read, deleted, or truncated (Raft truncation may
-// reopen it as the active segment).
+// reopen it as the active segment). The .log is a LogFile of the node's OpenFiles cache: it
+// holds a descriptor only while used (open-files.ts); index files are written and closed at
+// seal, and fsynced by path at the next flush.
 
 import { join } from 'node:path';
-import type { Fd, StorageFs } from './fs.ts';
+import type { StorageFs } from './fs.ts';
+import type { LogFile, OpenFiles } from './open-files.ts';
 import { OffsetIndex, TimeIndex } from './indexes.ts';
 import { BatchScanner, type BatchInfo } from './batch-scan.ts';
 import { assert } from '../base/assert.ts';
@@ -42,26 +45,37 @@ export class Segment {
   sealed = false;
   private bytesSinceIndexEntry = 0;
   /** Index files written at seal, waiting for the next flush to fsync them. */
-  private unsyncedIndexFds: Fd[] = [];
-  private fsyncsInFlight = 0;
-  private closeWhenIdle = false;
+  private unsyncedIndexPaths: string[] = [];
+  private readonly fs: StorageFs;
 
   constructor(
-    private readonly fs: StorageFs,
+    private readonly files: OpenFiles,
     readonly dir: string,
     readonly baseOffset: number,
-    readonly fd: Fd,
+    /** The .log file (read, appended to, truncated, fsynced through it). */
+    readonly file: LogFile,
     /** segment.ms counts from here. */
     readonly createdMs: number,
   ) {
-    this.sizeBytes = fs.size(fd);
+    this.fs = files.fs;
+    this.sizeBytes = file.size();
     this.nextOffset = baseOffset;
   }
 
-  static create(fs: StorageFs, dir: string, baseOffset: number, nowMs: number): Segment {
-    const fd = fs.openAppend(join(dir, segmentName(baseOffset, LOG_SUFFIX)));
-    assert(fs.size(fd) === 0, `segment ${baseOffset} already exists`);
-    return new Segment(fs, dir, baseOffset, fd, nowMs);
+  /** An existing segment file, by its base offset. */
+  static open(files: OpenFiles, dir: string, baseOffset: number, nowMs: number): Segment {
+    return new Segment(files, dir, baseOffset, files.file(join(dir, segmentName(baseOffset, LOG_SUFFIX))), nowMs);
+  }
+
+  /** A new empty segment whose file (and directory) the first append creates. */
+  static createOnFirstWrite(files: OpenFiles, dir: string, baseOffset: number, nowMs: number): Segment {
+    return new Segment(files, dir, baseOffset, files.createOnFirstWrite(join(dir, segmentName(baseOffset, LOG_SUFFIX))), nowMs);
+  }
+
+  static create(files: OpenFiles, dir: string, baseOffset: number, nowMs: number): Segment {
+    const file = files.create(join(dir, segmentName(baseOffset, LOG_SUFFIX)));
+    assert(file.size() === 0, `segment ${baseOffset} already exists`);
+    return new Segment(files, dir, baseOffset, file, nowMs);
   }
 
   path(suffix: string): string {
@@ -76,7 +90,7 @@ export class Segment {
   append(bytes: Uint8Array, infos: readonly BatchInfo[], indexIntervalBytes: number): void {
     assert(!this.sealed, 'append to a sealed segment');
     const start = this.sizeBytes;
-    this.fs.append(this.fd, bytes);
+    this.file.append(bytes);
     this.sizeBytes += bytes.length;
     for (const b of infos) this.track({ ...b, position: start + b.position }, indexIntervalBytes);
   }
@@ -107,7 +121,7 @@ export class Segment {
     const out = takeReadBuffer(Math.max(0, Math.min(len, this.sizeBytes - position)));
     let done = 0;
     while (done < out.length) {
-      const n = this.fs.pread(this.fd, out, done, out.length - done, position + done);
+      const n = this.file.pread(out, done, out.length - done, position + done);
       if (n === 0) break;
       done += n;
     }
@@ -117,7 +131,7 @@ export class Segment {
   /** The first batch holding an offset >= `offset`, or null if there is none here. */
   findBatch(offset: number): BatchInfo | null {
     const start = this.index.lookup(Math.max(0, offset - this.baseOffset));
-    const scan = new BatchScanner(this.fs, this.fd, start, this.sizeBytes);
+    const scan = new BatchScanner(this.file, start, this.sizeBytes);
     for (let b = scan.next(); b !== null; b = scan.next()) if (b.lastOffset >= offset) return b;
     return null;
   }
@@ -127,7 +141,7 @@ export class Segment {
     if (this.maxTimestamp < ts) return null;
     const rel = this.timeIndex.lastBelow(ts);
     const start = rel < 0 ? 0 : this.index.lookup(rel);
-    const scan = new BatchScanner(this.fs, this.fd, start, this.sizeBytes);
+    const scan = new BatchScanner(this.file, start, this.sizeBytes);
     for (let b = scan.next(); b !== null; b = scan.next()) if (b.maxTimestamp >= ts) return b;
     return null;
   }
@@ -141,7 +155,7 @@ export class Segment {
     if (this.sealed) this.unseal(); // it is the active segment again
     if (first === null) return 0;
     const removed = this.sizeBytes - first.position;
-    this.fs.truncate(this.fd, first.position);
+    this.file.truncate(first.position);
     this.sizeBytes = first.position;
     this.nextOffset = first.baseOffset;
     const rel = first.baseOffset - this.baseOffset;
@@ -153,7 +167,7 @@ export class Segment {
 
   /** Recovery: cuts a torn or corrupt tail; batches before `position` were tracked already. */
   truncateAtPosition(position: number): void {
-    this.fs.truncate(this.fd, position);
+    this.file.truncate(position);
     this.sizeBytes = position;
   }
 
@@ -164,38 +178,28 @@ export class Segment {
     if (this.maxTimestamp !== NO_TIMESTAMP) {
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp - this.baseOffset);
     }
-    this.unsyncedIndexFds.push(this.writeFile(INDEX_SUFFIX, this.index.toBytes()));
-    this.unsyncedIndexFds.push(this.writeFile(TIME_INDEX_SUFFIX, this.timeIndex.toBytes()));
+    this.writeIndexFile(INDEX_SUFFIX, this.index.toBytes());
+    this.writeIndexFile(TIME_INDEX_SUFFIX, this.timeIndex.toBytes());
     this.sealed = true;
   }
 
   /** fsyncs the log (and index files written at seal), off the event loop. */
   async fsync(): Promise<void> {
-    const indexFds = this.unsyncedIndexFds;
-    this.unsyncedIndexFds = [];
-    this.fsyncsInFlight++;
-    try {
-      await Promise.all([this.fs.fsync(this.fd), ...indexFds.map((fd) => this.fs.fsync(fd))]);
-    } finally {
-      for (const fd of indexFds) this.fs.close(fd);
-      this.fsyncsInFlight--;
-      if (this.closeWhenIdle && this.fsyncsInFlight === 0) this.closeNow();
-    }
+    const indexPaths = this.unsyncedIndexPaths;
+    this.unsyncedIndexPaths = [];
+    await Promise.all([this.file.fsync(), ...indexPaths.map((p) => this.files.fsyncPath(p))]);
   }
 
   fsyncSync(): void {
-    this.fs.fsyncSync(this.fd);
-    for (const fd of this.unsyncedIndexFds) {
-      this.fs.fsyncSync(fd);
-      this.fs.close(fd);
-    }
-    this.unsyncedIndexFds = [];
+    this.file.fsyncSync();
+    for (const p of this.unsyncedIndexPaths) this.files.fsyncPathSync(p);
+    this.unsyncedIndexPaths = [];
   }
 
-  /** Closes the file descriptors, once no fsync is using them. */
+  /** Closes the file, once no fsync asked for before is using it. */
   close(): void {
-    this.closeWhenIdle = true;
-    if (this.fsyncsInFlight === 0) this.closeNow();
+    this.unsyncedIndexPaths = [];
+    this.file.close();
   }
 
   /** Unlinks the segment's files (the caller fsyncs the directory) and closes it. */
@@ -206,29 +210,19 @@ export class Segment {
     this.close();
   }
 
-  private closeNow(): void {
-    for (const fd of this.unsyncedIndexFds) this.fs.close(fd);
-    this.unsyncedIndexFds = [];
-    this.fs.close(this.fd);
-    this.closeWhenIdle = false;
-  }
-
-  private writeFile(suffix: string, bytes: Uint8Array): Fd {
-    const fd = this.fs.openAppend(this.path(suffix));
-    try {
-      this.fs.truncate(fd, 0);
-      this.fs.append(fd, bytes);
-    } catch (e) {
-      this.fs.close(fd); // a full disk: seal() fails and is retried at the next roll
-      throw e;
-    }
-    return fd;
+  /**
+   * Writes an index file and closes it at once: a descriptor kept until the next flush would
+   * pile up with every roll (in --dev mode no flush comes). The flush fsyncs it by path.
+   */
+  private writeIndexFile(suffix: string, bytes: Uint8Array): void {
+    const path = this.path(suffix);
+    writeWholeFile(this.fs, path, bytes);
+    this.unsyncedIndexPaths.push(path);
   }
 
   /** A truncated sealed segment is active again; its index files no longer describe it. */
   private unseal(): void {
-    for (const fd of this.unsyncedIndexFds) this.fs.close(fd);
-    this.unsyncedIndexFds = [];
+    this.unsyncedIndexPaths = [];
     for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       if (this.fs.exists(this.path(suffix))) this.fs.unlink(this.path(suffix));
     }
@@ -241,7 +235,7 @@ export class Segment {
     this.maxTimestamp = lastTime ? lastTime.timestamp : NO_TIMESTAMP;
     this.offsetOfMaxTimestamp = lastTime ? this.baseOffset + lastTime.relOffset : -1;
     const from = lastTime ? this.index.lookup(lastTime.relOffset) : 0;
-    const scan = new BatchScanner(this.fs, this.fd, from, this.sizeBytes);
+    const scan = new BatchScanner(this.file, from, this.sizeBytes);
     for (let b = scan.next(); b !== null; b = scan.next()) {
       if (b.maxTimestamp > this.maxTimestamp) {
         this.maxTimestamp = b.maxTimestamp;
@@ -249,5 +243,16 @@ export class Segment {
       }
     }
     this.bytesSinceIndexEntry = this.sizeBytes - this.index.lastPosition();
+  }
+}
+
+/** Replaces a small file's content (created if missing) and closes it; not fsynced. */
+export function writeWholeFile(fs: StorageFs, path: string, bytes: Uint8Array): void {
+  const fd = fs.openAppend(path);
+  try {
+    fs.truncate(fd, 0);
+    fs.append(fd, bytes);
+  } finally {
+    fs.close(fd);
   }
 }

@@ -59,6 +59,8 @@ export class SimStorageFs implements StorageFs {
   failAppends = 0;
   /** Timing knob: the next fsyncs take these many milliseconds each (then 0), in call order. */
   fsyncDelaysMs: number[] = [];
+  /** Fault knob: opening a file with this many descriptors open fails with EMFILE (ulimit -n). */
+  fdLimit = Infinity;
 
   mkdirp(path: string): void {
     let p = path;
@@ -83,6 +85,7 @@ export class SimStorageFs implements StorageFs {
     return inode ? inode.data.slice(0, inode.len) : null;
   }
   openAppend(path: string): Fd {
+    if (this.fds.size >= this.fdLimit) throw fsError('EMFILE', path);
     let inode = this.live.get(path);
     if (!inode) {
       if (!this.dirs.has(parentOf(path))) throw fsError('ENOENT', path);
@@ -203,6 +206,11 @@ export class SimStorageFs implements StorageFs {
     if (!inode || byteIndex >= inode.len) throw fsError('EINVAL', path);
     inode.data[byteIndex] ^= 1 << bit;
     if (byteIndex < inode.synced.length) inode.synced[byteIndex] ^= 1 << bit;
+  }
+
+  /** Descriptors open now (tests: the open-files cache must bound them). */
+  get openFdCount(): number {
+    return this.fds.size;
   }
 
   /** Length of the file at `path` (tests). */

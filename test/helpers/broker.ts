@@ -38,6 +38,15 @@ export type BrokerOptions = {
   env?: Record<string, string>;
   /** An existing directory to use as the data dir (e.g. on a small tmpfs) instead of a fresh temp dir. */
   dataDir?: string;
+  /**
+   * Starts the binary under this open-files limit (`ulimit -n N` in a shell that then execs
+   * it); `soft` lowers only the soft limit (`ulimit -Sn N`), leaving the hard one as it is.
+   */
+  fdLimit?: { n: number; soft?: boolean };
+  /** How long to wait for the listener (a node opening 10,000 partitions takes a while). */
+  readyTimeoutMs?: number;
+  /** How long a SIGTERM may take before SIGKILL (a node closing many partitions on a busy disk). */
+  stopGraceMs?: number;
 };
 
 export type Broker = {
@@ -100,7 +109,12 @@ function drain(stream: ReadableStream<Uint8Array>, sink: { text: string }): void
 async function spawnAndWait(port: number, dataDir: string, options: BrokerOptions): Promise<Running> {
   assertBinaryBuilt();
   const stderr = { text: '' };
-  const proc = Bun.spawn([FRESHET_BIN, ...brokerArgs(port, dataDir, options)], {
+  const command = [FRESHET_BIN, ...brokerArgs(port, dataDir, options)];
+  if (options.fdLimit) {
+    const { n, soft } = options.fdLimit;
+    command.unshift('/bin/sh', '-c', `ulimit -${soft ? 'S' : ''}n ${n} && exec "$0" "$@"`);
+  }
+  const proc = Bun.spawn(command, {
     cwd: dataDir,
     env: { ...process.env, ...options.env },
     stdin: 'ignore',
@@ -112,7 +126,8 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
   drain(proc.stdout as ReadableStream<Uint8Array>, stderr);
   drain(proc.stderr as ReadableStream<Uint8Array>, stderr);
 
-  const deadline = performance.now() + READY_TIMEOUT_MS;
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  const deadline = performance.now() + readyTimeoutMs;
   while (performance.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       await Bun.sleep(50); // let the drain loop collect the last words
@@ -125,7 +140,7 @@ async function spawnAndWait(port: number, dataDir: string, options: BrokerOption
   }
   proc.kill('SIGKILL');
   await proc.exited;
-  throw new BrokerStartError(`freshet did not accept TCP on 127.0.0.1:${port} within ${READY_TIMEOUT_MS} ms`, stderr.text);
+  throw new BrokerStartError(`freshet did not accept TCP on 127.0.0.1:${port} within ${readyTimeoutMs} ms`, stderr.text);
 }
 
 export class BrokerStartError extends Error {
@@ -138,10 +153,10 @@ export class BrokerStartError extends Error {
   }
 }
 
-async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs = STOP_GRACE_MS): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill(signal);
-  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await proc.exited;
   clearTimeout(timer);
 }
@@ -181,14 +196,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       if (match === null) throw new Error(`no VmRSS for pid ${current.proc.pid}`);
       return Number(match[1]);
     },
-    stop: async () => stopProc(current.proc, 'SIGTERM'),
+    stop: async () => stopProc(current.proc, 'SIGTERM', options.stopGraceMs),
     kill9: async () => stopProc(current.proc, 'SIGKILL'),
     restart: async () => {
-      await stopProc(current.proc, 'SIGTERM');
+      await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
       current = await spawnAndWait(port, dataDir, options);
     },
     dispose: async () => {
-      await stopProc(current.proc, 'SIGTERM');
+      await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,10 @@
 // Metadata (3) v0-13.
 // - v0: an empty topic list means all topics; v1+: null means all, empty means none.
 // - v4+: allowAutoTopicCreation (older versions always allow it); a topic is created only when
-//   auto.create.topics.enable is on too, and only for a legal name.
+//   auto.create.topics.enable is on too (off unless --dev), and only for a legal name. Otherwise
+//   an unknown topic is UNKNOWN_TOPIC_OR_PARTITION. A creation refused (an illegal name, or
+//   max.broker.partitions reached: INVALID_PARTITIONS) answers its error code, as Kafka's
+//   AutoTopicCreationManager did when it created topics itself (ZooKeeper mode).
 // - v10+: topic ids (KIP-516); v12+ a topic may be asked for by id alone, answered with
 //   UNKNOWN_TOPIC_ID when unknown.
 // - v8+: authorized operations (KIP-430) when asked for, as Kafka without an authorizer answers

@@ -9,6 +9,8 @@
 // - This node is the only broker: a replication factor above 1 cannot be placed
 //   (INVALID_REPLICATION_FACTOR, Kafka's StripedReplicaPlacer message), and a manual assignment
 //   may name only this node (INVALID_REPLICA_ASSIGNMENT).
+// - Partitions beyond max.broker.partitions are INVALID_PARTITIONS with a message naming the
+//   limit (Broker.checkPartitionRoom), after every other check.
 // - validateOnly runs every check and creates nothing; like KRaft it still answers a topic id.
 // - v5+ returns the partition count, replication factor and effective configs with their source
 //   (KIP-525); v7 the topic id (KIP-516).

@@ -7,6 +7,7 @@
 // - assignments, when given, must number exactly the new partitions and each must be a valid
 //   replica list on this single node, i.e. [nodeId] (INVALID_REPLICA_ASSIGNMENT);
 // - validateOnly runs every check and changes nothing.
+// - growing past max.broker.partitions is INVALID_PARTITIONS (Broker.checkPartitionRoom).
 // Partitions are never removed, so consumers see new partitions on their next Metadata.
 
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
@@ -63,6 +64,8 @@ function growOne(broker: Broker, req: TopicIn, validateOnly: boolean): KafkaErro
       if (bad) return bad;
     }
   }
+  const full = broker.checkPartitionRoom(additional);
+  if (full) return full;
   if (!validateOnly) broker.addPartitions(t, req.count);
   return null;
 }

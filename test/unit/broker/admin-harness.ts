@@ -29,10 +29,10 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-/** A --dev broker on a fresh temporary directory; `sets` are `--set key=value` strings. */
-export function openBroker(sets: string[] = []): TestBroker {
+/** A --dev broker (unless `dev` is false) on a fresh temporary directory; `sets` are `--set key=value` strings. */
+export function openBroker(sets: string[] = [], dev = true): TestBroker {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'freshet-admin-'));
-  const config = buildNodeConfig({ 'data-dir': dir, dev: true, 'node-id': '0', set: sets });
+  const config = buildNodeConfig({ 'data-dir': dir, dev, 'node-id': '0', set: sets });
   const broker = new Broker(config);
   return {
     broker,

@@ -32,7 +32,18 @@ describe('freshet start arguments', () => {
     expect(c.dev).toBe(true);
     expect(c.props.get('log.retention.ms')).toBe(-1);
     expect(c.props.get('num.partitions')).toBe(4);
-    expect([...c.explicit].sort()).toEqual(['log.retention.ms', 'num.partitions']);
+    expect([...c.explicit].sort()).toEqual(['auto.create.topics.enable', 'log.retention.ms', 'num.partitions']);
+  });
+
+  test('auto.create.topics.enable is off unless --dev or set; --dev turns it on unless set false', () => {
+    const auto = (args: string[]) => buildNodeConfig(parseStartArgs(args)).props.get('auto.create.topics.enable');
+    expect(auto([])).toBe(false);
+    expect(auto(['--dev'])).toBe(true);
+    expect(auto(['--dev', '--set', 'auto.create.topics.enable=false'])).toBe(false);
+    expect(auto(['--set', 'auto.create.topics.enable=true'])).toBe(true);
+    // --dev is a static setting of the node: DescribeConfigs reports the value it gives as such.
+    expect(buildNodeConfig(parseStartArgs(['--dev'])).explicit.has('auto.create.topics.enable')).toBe(true);
+    expect(buildNodeConfig(parseStartArgs([])).explicit.has('auto.create.topics.enable')).toBe(false);
   });
 
   test.each([
