@@ -2,12 +2,23 @@
 // captured output. Every call has a timeout: a client that hangs on a broken broker must fail
 // the test, not the whole run.
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { allOf, requirement } from './requirements.ts';
 
 /** kcat from Debian (librdkafka 2.0.2 on bookworm); .ci/run installs it. */
 export const KCAT = '/usr/bin/kcat';
 /** Debian's python3: a pyenv python3 earlier on PATH lacks python3-confluent-kafka and python3-kafka. */
 export const PYTHON = '/usr/bin/python3';
+
+// What the tests that run these need: missing, they skip visibly (fail under CI=true).
+export const KCAT_TOOL = requirement(existsSync(KCAT), `kcat at ${KCAT} (apt-get install kcat)`);
+export const PYTHON_CLIENTS = requirement(
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import confluent_kafka, kafka']).status === 0,
+  `confluent-kafka and kafka-python for ${PYTHON} (apt-get install python3-confluent-kafka python3-kafka)`,
+);
+export const KCAT_AND_PYTHON = allOf(KCAT_TOOL, PYTHON_CLIENTS);
 /** Folder of the Python client scripts. */
 export const PY_DIR = join(import.meta.dir, '..', 'integration', 'py');
 

@@ -20,6 +20,12 @@ export function requirement(met: boolean, what: string): Requirement {
   return { met, what };
 }
 
+/** Met when every one of `reqs` is; names the ones missing. */
+export function allOf(...reqs: Requirement[]): Requirement {
+  const missing = reqs.filter((r) => !r.met);
+  return { met: missing.length === 0, what: (missing.length > 0 ? missing : reqs).map((r) => r.what).join(' and ') };
+}
+
 /** True when running under CI (.ci/run exports CI=true), where nothing may be skipped. */
 export function underCi(): boolean {
   return process.env.CI === 'true';

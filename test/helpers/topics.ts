@@ -1,7 +1,8 @@
-// Topics for data-path tests, made by Metadata auto-creation (auto.create.topics.enable: on by
-// default and in --dev) so those tests do not depend on the CreateTopics admin API, which has
-// tests of its own. kafkajs's admin client never asks for auto-creation, so we use kcat -L -t,
-// whose librdkafka producer handle sends Metadata with allow_auto_topic_creation=true.
+// Topics for data-path tests, made by Metadata auto-creation (auto.create.topics.enable: on under
+// --dev, which test/helpers/broker.ts passes by default) so those tests do not depend on the
+// CreateTopics admin API, which has tests of its own. kafkajs's admin client never asks for
+// auto-creation, so we use kcat -L -t, whose librdkafka producer handle sends Metadata with
+// allow_auto_topic_creation=true.
 
 import { expectSuccess, kcat } from './process.ts';
 

@@ -13,7 +13,7 @@ import { AlterPartitionReassignments, ApiVersions } from '../../src/protocol/mes
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { createTopic, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { pythonJson } from '../helpers/process.ts';
+import { PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -99,7 +99,7 @@ describe('ACL APIs without an authorizer', () => {
     expect(r.describe).toEqual({ result: '[]', error: null });
   });
 
-  test('kafka-python: describe_acls raises SecurityDisabledError with Kafka\'s message; create and delete fail per entry', async () => {
+  testRequiring(PYTHON_CLIENTS, 'kafka-python: describe_acls raises SecurityDisabledError with Kafka\'s message; create and delete fail per entry', async () => {
     const r = await pythonJson('kafka_python_admin.py', ['acls', broker.bootstrap], { timeoutMs: RUN_TIMEOUT_MS });
     expect(r.describe.error).toBe('SecurityDisabledError');
     expect(r.describe.text).toContain("error_message='No Authorizer is configured on the broker'");

@@ -7,10 +7,11 @@ import type { Consumer } from 'kafkajs';
 import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { describeRun, expectSuccess, KCAT, kcat, run, type RunResult } from '../helpers/process.ts';
+import { describeRun, expectSuccess, kcat, KCAT, KCAT_TOOL, run, type RunResult } from '../helpers/process.ts';
 import { Kip848Member } from '../helpers/kip848-member.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { ConsumerGroupDescribe } from '../../src/protocol/messages/index.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(60_000);
 
@@ -123,7 +124,7 @@ async function describe848(group: string): Promise<ConsumerDescribeJson> {
 const partitionsOf = (t: TopicsJson): number[] => t.flatMap((x) => x.partitions).sort((a, b) => a - b);
 
 describe('freshet group', () => {
-  test('list, describe, seek and delete a kafkajs consumer group', async () => {
+  testRequiring(KCAT_TOOL, 'list, describe, seek and delete a kafkajs consumer group', async () => {
     const topic = uniqueTopic('cli-group');
     const group = uniqueTopic('cli-g');
     expectExit(await run([FRESHET_BIN, 'topic', 'create', topic, '-p', '2', '--brokers', broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS }), 0);
@@ -207,7 +208,7 @@ describe('freshet group', () => {
     expect(expectExit(await groupCmd('list'), 0).stdout).not.toContain(group);
   });
 
-  test('a kcat balanced consumer with a static instance id shows in describe; delete refuses a live group', async () => {
+  testRequiring(KCAT_TOOL, 'a kcat balanced consumer with a static instance id shows in describe; delete refuses a live group', async () => {
     const topic = uniqueTopic('cli-kcat');
     const group = uniqueTopic('cli-kg');
     expectExit(await run([FRESHET_BIN, 'topic', 'create', topic, '-p', '3', '--brokers', broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS }), 0);
@@ -229,7 +230,7 @@ describe('freshet group', () => {
     }
   });
 
-  test('a KIP-848 consumer group: describe (members, epochs, current and target assignments), seek and delete', async () => {
+  testRequiring(KCAT_TOOL, 'a KIP-848 consumer group: describe (members, epochs, current and target assignments), seek and delete', async () => {
     const topic = uniqueTopic('cli-848');
     const group = uniqueTopic('cli-848g');
     expectExit(await run([FRESHET_BIN, 'topic', 'create', topic, '-p', '6', '--brokers', broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS }), 0);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { freePort } from '../helpers/ports.ts';
-import { describeRun, expectSuccess, kcat, run, type RunResult } from '../helpers/process.ts';
+import { describeRun, expectSuccess, kcat, KCAT_TOOL, run, type RunResult } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(60_000);
 
@@ -41,7 +42,7 @@ type DescribeJson = {
 };
 
 describe('freshet topic', () => {
-  test('create, list, describe and delete a topic', async () => {
+  testRequiring(KCAT_TOOL, 'create, list, describe and delete a topic', async () => {
     const topic = uniqueTopic('cli-topic');
     const created = expectExit(await topicCmd('create', topic, '-p', '3', '-c', 'retention.ms=60000', '-c', 'cleanup.policy=delete'), 0);
     expect(created.stdout).toContain(`created topic ${topic}`);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBinaryBuilt, FRESHET_BIN, REPO_ROOT, startBroker } from '../helpers/broker.ts';
 import { freePort } from '../helpers/ports.ts';
-import { describeRun, expectSuccess, kcat, run } from '../helpers/process.ts';
+import { describeRun, expectSuccess, kcat, KCAT_TOOL, run } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -45,7 +46,7 @@ describe('freshet CLI', () => {
     expect(result.stderr).toMatch(/usage/i);
   });
 
-  test('SIGTERM stops the broker cleanly and data survives a restart', async () => {
+  testRequiring(KCAT_TOOL, 'SIGTERM stops the broker cleanly and data survives a restart', async () => {
     const broker = await startBroker({ dev: true });
     try {
       const topic = `cli-restart-${process.pid}`;

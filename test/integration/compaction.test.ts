@@ -3,11 +3,12 @@
 // (log.cleaner.backoff.ms set low) must leave each key's latest value and drop the duplicates,
 // and a tombstoned key must vanish once delete.retention.ms has passed. Offsets stay as written.
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, parseJsonLines } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
 
@@ -50,7 +51,7 @@ async function waitForLog(topic: string, done: (rs: KcatRecord[]) => boolean): P
 }
 
 describe('log compaction (cleanup.policy=compact)', () => {
-  test('kcat updates of a few keys: the cleaner keeps each latest value and drops the old ones', async () => {
+  testRequiring(KCAT_TOOL, 'kcat updates of a few keys: the cleaner keeps each latest value and drops the old ones', async () => {
     const topic = uniqueTopic('compacted');
     await withAdmin(broker.bootstrap, (admin) =>
       admin.createTopics({
@@ -99,7 +100,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
     expect(broker.logs()).toContain(`log cleaner: cleaned ${topic}-0`);
   });
 
-  test('a topic with cleanup.policy=delete is never compacted', async () => {
+  testRequiring(KCAT_TOOL, 'a topic with cleanup.policy=delete is never compacted', async () => {
     const topic = uniqueTopic('not-compacted');
     await withAdmin(broker.bootstrap, (admin) =>
       admin.createTopics({

@@ -8,7 +8,7 @@ import { startBroker, type Broker } from '../helpers/broker.ts';
 import { withAdmin } from '../helpers/kafkajs.ts';
 import { Kip848Member } from '../helpers/kip848-member.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, pythonJson } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -93,7 +93,7 @@ describe('broker DescribeConfigs (kafkajs)', () => {
 });
 
 describe('dynamic broker configs', () => {
-  test('kafkajs alterConfigs on this broker sets the topics\' default: retention deletes old segments of topics without an override', async () => {
+  testRequiring(KCAT_TOOL, 'kafkajs alterConfigs on this broker sets the topics\' default: retention deletes old segments of topics without an override', async () => {
     const plain = uniqueTopic('dyn-ret');
     const own = uniqueTopic('dyn-own');
     await withAdmin(broker.bootstrap, (admin) => admin.createTopics({
@@ -118,7 +118,7 @@ describe('dynamic broker configs', () => {
     await withAdmin(broker.bootstrap, (admin) => admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '0', configEntries: [] }] }));
   });
 
-  test('kafka-python AlterConfigs on the cluster default ""; kafkajs sees its source on topics and on the broker', async () => {
+  testRequiring(PYTHON_CLIENTS, 'kafka-python AlterConfigs on the cluster default ""; kafkajs sees its source on topics and on the broker', async () => {
     const r = await pythonJson<{ resources: [number, string | null, number, string][] }>('kafka_python_configs.py', ['alter-default', broker.bootstrap, 'log.retention.bytes=123456789']);
     expect(r.resources).toEqual([[ErrorCode.NONE, null, BROKER, '']]);
     const topic = uniqueTopic('dyn-default');

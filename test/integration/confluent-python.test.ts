@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { pythonJson } from '../helpers/process.ts';
+import { KCAT_AND_PYTHON, PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
 import { expectStoredCodec } from '../helpers/stored-codecs.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -49,7 +50,7 @@ async function consume(topic: string, count: number, start = 0): Promise<Consume
 }
 
 describe('confluent-kafka (Python)', () => {
-  test('AdminClient: create_topics, list_topics, describe/alter_configs, create_partitions, delete_topics', async () => {
+  testRequiring(PYTHON_CLIENTS, 'AdminClient: create_topics, list_topics, describe/alter_configs, create_partitions, delete_topics', async () => {
     const topic = uniqueTopic('cfk-admin');
     const result = await pythonJson(SCRIPT, ['admin', broker.bootstrap, topic], { timeoutMs: 90_000 });
     expect(result.create).toBeNull();
@@ -69,7 +70,7 @@ describe('confluent-kafka (Python)', () => {
   }, 120_000);
 
   for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
-    test(`Producer acks=all compression.type=${compression}, Consumer by assign() reads it back`, async () => {
+    testRequiring(KCAT_AND_PYTHON, `Producer acks=all compression.type=${compression}, Consumer by assign() reads it back`, async () => {
       const topic = uniqueTopic(`cfk-${compression}`);
       await autoCreateTopic(broker.bootstrap, topic);
       const count = 300;
@@ -98,7 +99,7 @@ describe('confluent-kafka (Python)', () => {
     }, 120_000);
   }
 
-  test('Consumer assign() at a middle offset starts there', async () => {
+  testRequiring(KCAT_AND_PYTHON, 'Consumer assign() at a middle offset starts there', async () => {
     const topic = uniqueTopic('cfk-mid');
     await autoCreateTopic(broker.bootstrap, topic);
     await produce(topic, 'lz4', 40);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBinaryBuilt, FRESHET_BIN, REPO_ROOT } from '../helpers/broker.ts';
 import { freePort } from '../helpers/ports.ts';
-import { describeRun, kcat, run } from '../helpers/process.ts';
+import { describeRun, kcat, KCAT_TOOL, run } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(60_000);
 
@@ -48,7 +49,7 @@ test('the image exposes only the Kafka port, keeps its data dir on a volume, and
   expect(env.FRESHET_ADVERTISE_KAFKA_ADDR).toBeDefined();
 });
 
-test('ENTRYPOINT + CMD with the image ENV serves; the HEALTHCHECK passes while it does and fails after SIGTERM', async () => {
+testRequiring(KCAT_TOOL, 'ENTRYPOINT + CMD with the image ENV serves; the HEALTHCHECK passes while it does and fails after SIGTERM', async () => {
   assertBinaryBuilt();
   const port = await freePort();
   const dataDir = join(scratch, 'data');

@@ -9,11 +9,12 @@
 // after a restart, consumers will see gaps there and the density check must allow exactly
 // those offsets.
 
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { PY_DIR, PYTHON, pythonJson } from '../helpers/process.ts';
+import { PY_DIR, PYTHON, PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
 import { join } from 'node:path';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -41,7 +42,7 @@ const KILL_AFTER_ACKS = [600, 1800] as const;
 const PRODUCER_TIMEOUT_S = 60;
 const PRODUCER_WAIT_MS = 100_000;
 
-test('kill -9 mid-stream loses no acknowledged record and duplicates none', async () => {
+testRequiring(PYTHON_CLIENTS, 'kill -9 mid-stream loses no acknowledged record and duplicates none', async () => {
   const topic = uniqueTopic('durable');
   const producer = Bun.spawn(
     [PYTHON, '-u', join(PY_DIR, 'durable_producer.py'), broker.bootstrap, topic,

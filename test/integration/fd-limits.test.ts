@@ -4,23 +4,18 @@
 // bounded number of descriptors, and does so again after a restart. Before the open-files
 // cache every partition held its segment open, and EMFILE broke the node near 1,000.
 
-import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, setDefaultTimeout } from 'bun:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { PYTHON, pythonJson } from '../helpers/process.ts';
+import { PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
+import { allOf, requirement, testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(300_000);
 
 // /proc (the process's limits and descriptors) is Linux's; confluent-kafka comes from Debian.
-// Without them: skipped, visibly (and failed under CI, which has both).
-const onLinux = process.platform === 'linux';
-const missing = [...(onLinux ? [] : ['Linux /proc']), ...(existsSync(PYTHON) ? [] : [`${PYTHON} (confluent-kafka)`])];
-const ci = process.env.CI === 'true';
-const testOnLinux = onLinux || ci ? test : test.skip;
-const testWithPython = missing.length === 0 || ci ? test : test.skip;
-if (missing.length > 0) process.stderr.write(`[skip] missing ${missing.join(', ')}: fd-limit tests are skipped\n`);
+const PROC = requirement(process.platform === 'linux', "Linux's /proc (a process's fd limits and descriptors)");
 
 const brokers: Broker[] = [];
 afterAll(async () => {
@@ -41,7 +36,7 @@ function openFds(pid: number): number {
 /** Bun and Node cap the raise there (src/base/fd-limit.ts). */
 const SOFT_RAISE_MAX = 1 << 20;
 
-testOnLinux('the node raises its soft fd limit to the hard limit at start and logs both', async () => {
+testRequiring(PROC, 'the node raises its soft fd limit to the hard limit at start and logs both', async () => {
   const b = await startBroker({ fdLimit: { n: 1024, soft: true } });
   brokers.push(b);
   const { soft, hard } = fdLimits(b.proc.pid);
@@ -90,7 +85,7 @@ describe('10,000 partitions under ulimit -n 1024', () => {
     return Object.fromEntries(spread.map((p) => [String(p), Array.from({ length: rounds }, (_, r) => `r${r}-p${p}`)]));
   }
 
-  testWithPython('a durable node creates and serves them, and does again after a restart', async () => {
+  testRequiring(allOf(PROC, PYTHON_CLIENTS), 'a durable node creates and serves them, and does again after a restart', async () => {
     const b = await startBroker({ dev: false, fdLimit: { n: FD_LIMIT }, readyTimeoutMs: 120_000, stopGraceMs: 60_000 });
     brokers.push(b);
     expect(fdLimits(b.proc.pid)).toEqual({ soft: FD_LIMIT, hard: FD_LIMIT });

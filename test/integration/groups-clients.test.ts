@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { PYTHON, describeRun, kcat, run } from '../helpers/process.ts';
+import { describeRun, kcat, KCAT_TOOL, PYTHON, PYTHON_CLIENTS, run } from '../helpers/process.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { Heartbeat, JoinGroup, SyncGroup } from '../../src/protocol/messages/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -30,7 +30,7 @@ async function produce(topic: string, values: string[], partitions = 1): Promise
 }
 
 describe('kcat balanced consumer', () => {
-  test('-G consumes, commits, and a second run starts after the commit', async () => {
+  testRequiring(KCAT_TOOL, '-G consumes, commits, and a second run starts after the commit', async () => {
     const topic = uniqueTopic('kcatg');
     await createTopic(broker.bootstrap, topic, 2);
     await produce(topic, ['k1', 'k2', 'k3', 'k4'], 2);
@@ -73,6 +73,7 @@ else:
     c.close()
 print(json.dumps(out))
 `;
+import { testRequiring } from '../helpers/requirements.ts';
 
 async function py<T>(args: string[]): Promise<T> {
   const r = await run([PYTHON, '-c', PY_CONSUMER, ...args], { timeoutMs: 60_000 });
@@ -81,7 +82,7 @@ async function py<T>(args: string[]): Promise<T> {
 }
 
 describe('confluent-kafka (Python) consumer group', () => {
-  test('subscribe, consume, commit; the commit survives kill -9 of the broker', async () => {
+  testRequiring(PYTHON_CLIENTS, 'subscribe, consume, commit; the commit survives kill -9 of the broker', async () => {
     const topic = uniqueTopic('pyg');
     const group = `g-${topic}`;
     await createTopic(broker.bootstrap, topic, 1);

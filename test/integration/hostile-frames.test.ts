@@ -9,8 +9,9 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { expectSuccess, kcat } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL } from '../helpers/process.ts';
 import { type Exchange, exchange as rawExchange, frame, lengthOnly, request } from '../helpers/raw-tcp.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -63,14 +64,14 @@ describe('hostile frames', () => {
     expect(parsed.apis.get(18)?.[0]).toBe(0);
   });
 
-  test('negative frame length closes the connection', async () => {
+  testRequiring(KCAT_TOOL, 'negative frame length closes the connection', async () => {
     const reply = await exchange(lengthOnly(-1));
     expect(reply.closedByPeer).toBe(true);
     expect(reply.received.length).toBe(0);
     await expectStillServing();
   });
 
-  test('frame length above socket.request.max.bytes closes without allocating it', async () => {
+  testRequiring(KCAT_TOOL, 'frame length above socket.request.max.bytes closes without allocating it', async () => {
     const before = broker.rssKiB();
     const replies = await Promise.all([
       exchange(lengthOnly(SOCKET_REQUEST_MAX_BYTES + 1)),
@@ -86,7 +87,7 @@ describe('hostile frames', () => {
     await expectStillServing();
   });
 
-  test('declared-but-unsent large bodies are not preallocated', async () => {
+  testRequiring(KCAT_TOOL, 'declared-but-unsent large bodies are not preallocated', async () => {
     const before = broker.rssKiB();
     // Eight connections each promise a body just under the limit and send 1 KiB of it.
     const pending = Array.from({ length: 8 }, () =>
@@ -99,7 +100,7 @@ describe('hostile frames', () => {
     await expectStillServing();
   });
 
-  test('truncated body followed by EOF is dropped', async () => {
+  testRequiring(KCAT_TOOL, 'truncated body followed by EOF is dropped', async () => {
     const whole = request(3, 1, 11, [0xff, 0xff, 0xff, 0xff]);
     const reply = await exchange(whole.subarray(0, whole.length - 3), { endAfterWrite: true });
     expect(reply.closedByPeer).toBe(true);
@@ -107,28 +108,28 @@ describe('hostile frames', () => {
     await expectStillServing();
   });
 
-  test('frame shorter than a request header closes the connection', async () => {
+  testRequiring(KCAT_TOOL, 'frame shorter than a request header closes the connection', async () => {
     const reply = await exchange(frame(Buffer.from([0x00, 0x03, 0x00])));
     expect(reply.closedByPeer).toBe(true);
     expect(reply.received.length).toBe(0);
     await expectStillServing();
   });
 
-  test('unknown API key closes the connection', async () => {
+  testRequiring(KCAT_TOOL, 'unknown API key closes the connection', async () => {
     const reply = await exchange(request(32_000, 0, 12));
     expect(reply.closedByPeer).toBe(true);
     expect(reply.received.length).toBe(0);
     await expectStillServing();
   });
 
-  test('unsupported version of Metadata closes the connection', async () => {
+  testRequiring(KCAT_TOOL, 'unsupported version of Metadata closes the connection', async () => {
     const reply = await exchange(request(3, 999, 13, [0, 0, 0, 0]));
     expect(reply.closedByPeer).toBe(true);
     expect(reply.received.length).toBe(0);
     await expectStillServing();
   });
 
-  test('unsupported ApiVersions version is answered with UNSUPPORTED_VERSION in a v0 body', async () => {
+  testRequiring(KCAT_TOOL, 'unsupported ApiVersions version is answered with UNSUPPORTED_VERSION in a v0 body', async () => {
     // Header v2 as a v3+ client sends it (tagged fields 0x00), and an empty flexible body.
     const reply = await exchange(request(18, 127, 14, [0x00, 0x00, 0x00, 0x00]), { untilFrame: true });
     const parsed = parseApiVersionsV0(reply.received);
@@ -141,7 +142,7 @@ describe('hostile frames', () => {
     await expectStillServing();
   });
 
-  test('garbage after a valid request does not crash the broker', async () => {
+  testRequiring(KCAT_TOOL, 'garbage after a valid request does not crash the broker', async () => {
     const junk = Buffer.alloc(4096);
     for (let i = 0; i < junk.length; i++) junk[i] = (i * 131 + 7) & 0xff;
     await exchange(Buffer.concat([request(18, 0, 15), frame(junk), frame(junk.subarray(0, 17))]), { waitMs: 1_500 });

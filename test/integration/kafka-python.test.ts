@@ -7,11 +7,12 @@
 // Kafka 4 removed (KIP-896: Fetch v0-v3 gone) and Freshet does not serve either (Fetch v4+): the
 // broker closes the connection. So the 0.11 case produces at 0.11 and consumes at 1.0.
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { pythonJson } from '../helpers/process.ts';
+import { KCAT_AND_PYTHON, PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -43,7 +44,7 @@ describe('kafka-python', () => {
   ] as const;
   for (const [apiVersion, consumeApiVersion, compression] of cases) {
     const name = `produce at api_version=${apiVersion}, consume by assign at ${consumeApiVersion}${compression ? `, ${compression}` : ''}`;
-    test(name, async () => {
+    testRequiring(KCAT_AND_PYTHON, name, async () => {
       const topic = uniqueTopic('kpy');
       await autoCreateTopic(broker.bootstrap, topic);
       const count = 25;
@@ -63,7 +64,7 @@ describe('kafka-python', () => {
     }, 120_000);
   }
 
-  test('KafkaAdminClient create_topics, list_topics, delete_topics', async () => {
+  testRequiring(PYTHON_CLIENTS, 'KafkaAdminClient create_topics, list_topics, delete_topics', async () => {
     const topic = uniqueTopic('kpy-admin');
     const result = await pythonJson(SCRIPT, ['admin', broker.bootstrap, topic], { timeoutMs: 60_000 });
     expect(result.create_errors).toEqual([[topic, 0]]);

@@ -10,7 +10,8 @@ import { startBroker, type Broker } from '../helpers/broker.ts';
 import { CompressionTypes, kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, parseJsonLines } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -157,7 +158,7 @@ describe('kafkajs admin', () => {
     });
   });
 
-  test('deleteTopicRecords moves the log start offset', async () => {
+  testRequiring(KCAT_TOOL, 'deleteTopicRecords moves the log start offset', async () => {
     const topic = await topicWithTenRecords('kjs-delrec');
     await withAdmin(broker.bootstrap, async (admin) => {
       // kafkajs's deleteTopicRecords looks the leader up in metadata it has already loaded;
@@ -185,7 +186,7 @@ const CODECS = [
 
 describe('kafkajs produce, read back with kcat', () => {
   for (const [name, compression] of CODECS) {
-    test(`codec ${name}: keys, values, headers and timestamps survive`, async () => {
+    testRequiring(KCAT_TOOL, `codec ${name}: keys, values, headers and timestamps survive`, async () => {
       const topic = uniqueTopic(`kjs-${name}`);
       await autoCreateTopic(broker.bootstrap, topic);
       const producer = kafkaFor(broker.bootstrap).producer({ allowAutoTopicCreation: false });
@@ -230,7 +231,7 @@ describe('kafkajs produce, read back with kcat', () => {
     });
   }
 
-  test('null key and empty value, and a 1 MiB value', async () => {
+  testRequiring(KCAT_TOOL, 'null key and empty value, and a 1 MiB value', async () => {
     const topic = uniqueTopic('kjs-edge');
     await autoCreateTopic(broker.bootstrap, topic);
     const producer = kafkaFor(broker.bootstrap).producer({ allowAutoTopicCreation: false });

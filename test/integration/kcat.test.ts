@@ -1,13 +1,14 @@
 // kcat (librdkafka 2.0.2, the Debian bookworm build) against the real executable: metadata,
 // producing with every codec, consuming by partition, offsets by timestamp, keys and headers.
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { autoCreateTopic } from '../helpers/topics.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, parseJsonLines } from '../helpers/process.ts';
 import { expectStoredCodec } from '../helpers/stored-codecs.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 // Real processes and real clients: far slower than unit tests (bun's default is 5 s).
 setDefaultTimeout(60_000);
@@ -44,7 +45,7 @@ async function consume(topic: string, partition: number, extra: string[] = []): 
 }
 
 describe('kcat', () => {
-  test('-L lists the broker at its advertised address and the topics', async () => {
+  testRequiring(KCAT_TOOL, '-L lists the broker at its advertised address and the topics', async () => {
     const topic = uniqueTopic('kcat-md');
     await autoCreateTopic(broker.bootstrap, topic);
     const md = await metadata();
@@ -60,7 +61,7 @@ describe('kcat', () => {
     }
   });
 
-  test('-P to an unknown topic auto-creates it (num.partitions=2)', async () => {
+  testRequiring(KCAT_TOOL, '-P to an unknown topic auto-creates it (num.partitions=2)', async () => {
     const topic = uniqueTopic('kcat-auto');
     expectSuccess(await kcat(['-b', broker.bootstrap, '-P', '-t', topic], { stdin: 'one\ntwo\n', timeoutMs: 20_000 }));
     const md = await metadata(topic);
@@ -73,7 +74,7 @@ describe('kcat', () => {
   });
 
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
-    test(`-P -z ${codec} with keys (-K) and headers (-H), -C by partition reads them back`, async () => {
+    testRequiring(KCAT_TOOL, `-P -z ${codec} with keys (-K) and headers (-H), -C by partition reads them back`, async () => {
       const topic = uniqueTopic(`kcat-${codec}`);
       await autoCreateTopic(broker.bootstrap, topic);
       const count = 200;
@@ -103,7 +104,7 @@ describe('kcat', () => {
     });
   }
 
-  test('-C with -o N starts at that offset and -c limits the count', async () => {
+  testRequiring(KCAT_TOOL, '-C with -o N starts at that offset and -c limits the count', async () => {
     const topic = uniqueTopic('kcat-offset');
     await autoCreateTopic(broker.bootstrap, topic);
     const lines = Array.from({ length: 50 }, (_, i) => `m${i}`);
@@ -116,7 +117,7 @@ describe('kcat', () => {
     expect(records.map((r) => r.payload)).toEqual(['m17', 'm18', 'm19', 'm20', 'm21']);
   });
 
-  test('-Q answers offsets by timestamp (ListOffsets)', async () => {
+  testRequiring(KCAT_TOOL, '-Q answers offsets by timestamp (ListOffsets)', async () => {
     const topic = uniqueTopic('kcat-query');
     await autoCreateTopic(broker.bootstrap, topic);
     const producer = kafkaFor(broker.bootstrap).producer({ allowAutoTopicCreation: false });

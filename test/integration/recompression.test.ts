@@ -3,12 +3,13 @@
 // `uncompressed` topic; with the idempotent producer, so sequences must survive), the stored
 // batches are read raw to see the codec the broker wrote, and kcat and kafkajs consume them.
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout } from 'bun:test';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL } from '../helpers/process.ts';
 import { CODEC_IDS, storedCodecs } from '../helpers/stored-codecs.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
 
@@ -77,7 +78,7 @@ describe('compression.type on a topic: the broker stores its codec', () => {
     ['uncompressed', 'gzip', 'none'],
   ];
   for (const [type, sent, stored] of cases) {
-    test(`compression.type=${type}: kcat -z ${sent} is stored as ${stored}, offsets and records intact for kcat and kafkajs`, async () => {
+    testRequiring(KCAT_TOOL, `compression.type=${type}: kcat -z ${sent} is stored as ${stored}, offsets and records intact for kcat and kafkajs`, async () => {
       const topic = uniqueTopic(`recompress-${type}`);
       await createTopic(topic, type);
       await kcatProduce(topic, sent);
@@ -87,7 +88,7 @@ describe('compression.type on a topic: the broker stores its codec', () => {
     });
   }
 
-  test('compression.type=producer keeps what the producer sent', async () => {
+  testRequiring(KCAT_TOOL, 'compression.type=producer keeps what the producer sent', async () => {
     const topic = uniqueTopic('recompress-producer');
     await createTopic(topic, 'producer');
     await kcatProduce(topic, 'none');

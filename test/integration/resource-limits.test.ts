@@ -10,9 +10,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL } from '../helpers/process.ts';
 import { answersApiVersions, exchange, PartialSender, request, untilSendersSettle } from '../helpers/raw-tcp.ts';
 import { REQUEST_BYTES_OVERDRAFT } from '../../src/broker/request-memory.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(120_000);
 
@@ -40,7 +41,7 @@ describe('queued.max.request.bytes', () => {
     await broker?.dispose();
   });
 
-  test('partial frames hold at most the budget; kcat is served meanwhile; closing them frees it', async () => {
+  testRequiring(KCAT_TOOL, 'partial frames hold at most the budget; kcat is served meanwhile; closing them frees it', async () => {
     const before = broker.rssKiB();
     const senders = await Promise.all(Array.from({ length: SENDERS }, () => PartialSender.open(broker.port, DECLARED_BYTES, SENT_BYTES)));
     try {
@@ -82,7 +83,7 @@ describe('queued.max.request.bytes with many connections', () => {
     await broker?.dispose();
   });
 
-  test('600 connections each sending part of a frame past a spent budget stop at the overdraft', async () => {
+  testRequiring(KCAT_TOOL, '600 connections each sending part of a frame past a spent budget stop at the overdraft', async () => {
     const OVERDRAFT_KIB = REQUEST_BYTES_OVERDRAFT / 1024;
     const MANY_MARGIN_KIB = 32 * 1024;
     const before = broker.rssKiB();
@@ -153,7 +154,7 @@ describe('log volume under garbage', () => {
     await broker?.dispose();
   });
 
-  test('1,000 connections with an unknown API key log one line and a summary', async () => {
+  testRequiring(KCAT_TOOL, '1,000 connections with an unknown API key log one line and a summary', async () => {
     const CONNECTIONS = 1_000;
     const BATCH = 50;
     const logBefore = broker.logs().length;

@@ -3,12 +3,13 @@
 // 5 s grace ends (after which it would be SIGKILLed and the exit code lost). Nothing a
 // producer saw acknowledged is missing after a restart.
 
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout } from 'bun:test';
 import type { Producer } from 'kafkajs';
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, KCAT, kcat } from '../helpers/process.ts';
+import { expectSuccess, KCAT, kcat, KCAT_TOOL } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
 
@@ -38,7 +39,7 @@ async function produceUntilRefused(producer: Producer, topic: string, worker: nu
   }
 }
 
-test('SIGTERM under load: exit 0, "stopped" logged, every acknowledged record still there', async () => {
+testRequiring(KCAT_TOOL, 'SIGTERM under load: exit 0, "stopped" logged, every acknowledged record still there', async () => {
   const topic = uniqueTopic('sigterm');
   await createTopic(broker.bootstrap, topic, 2);
   const kafka = kafkaFor(broker.bootstrap, 'sigterm-test');

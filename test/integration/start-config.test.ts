@@ -12,7 +12,8 @@ import { envName, START_FLAGS } from '../../src/config/node-config.ts';
 import { BROKER_PROPERTIES, formatProperty } from '../../src/config/properties.ts';
 import { assertBinaryBuilt, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { canConnect, freePort } from '../helpers/ports.ts';
-import { describeRun, kcat, run, type RunResult } from '../helpers/process.ts';
+import { describeRun, kcat, KCAT_TOOL, run, type RunResult } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(60_000);
 
@@ -80,7 +81,7 @@ describe('strict booleans', () => {
 });
 
 describe('environment', () => {
-  test('FRESHET_DATA_DIR and FRESHET_ADVERTISE_KAFKA_ADDR configure the node; --kafka-addr wins over FRESHET_KAFKA_ADDR', async () => {
+  testRequiring(KCAT_TOOL, 'FRESHET_DATA_DIR and FRESHET_ADVERTISE_KAFKA_ADDR configure the node; --kafka-addr wins over FRESHET_KAFKA_ADDR', async () => {
     const [port, other] = [await freePort(), await freePort()];
     const dir = freshDir();
     const env = { FRESHET_KAFKA_ADDR: `127.0.0.1:${other}`, FRESHET_DATA_DIR: dir, FRESHET_ADVERTISE_KAFKA_ADDR: 'broker.example:19092' };

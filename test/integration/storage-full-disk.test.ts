@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, parseJsonLines, run } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, parseJsonLines, run } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
 
@@ -83,7 +84,7 @@ describe('injected faults (FRESHET_TEST_FAULTS)', () => {
     if (controls !== '') rmSync(controls, { recursive: true, force: true });
   });
 
-  test('ENOSPC on write: KAFKA_STORAGE_ERROR, one log line with a count, writes resume without a restart', async () => {
+  testRequiring(KCAT_TOOL, 'ENOSPC on write: KAFKA_STORAGE_ERROR, one log line with a count, writes resume without a restart', async () => {
     expect(broker.logs()).toContain('FRESHET_TEST_FAULTS is set: storage faults are INJECTED');
     const topic = uniqueTopic('full');
     await createTopic(broker.bootstrap, topic, 1);
@@ -107,7 +108,7 @@ describe('injected faults (FRESHET_TEST_FAULTS)', () => {
     expect((await consumedValues(broker.bootstrap, topic)).map((m) => m.payload)).toEqual(['before 0', 'before 1', 'before 2', 'after']);
   });
 
-  test('ENOSPC on fsync: the partition writes its pending data again once space returns, by itself', async () => {
+  testRequiring(KCAT_TOOL, 'ENOSPC on fsync: the partition writes its pending data again once space returns, by itself', async () => {
     const topic = uniqueTopic('fsync');
     await createTopic(broker.bootstrap, topic, 1);
     expect(await sendOnce(broker.bootstrap, topic, 'durable')).toEqual({ offset: 0 });

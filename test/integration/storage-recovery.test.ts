@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { describeRun, expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
+import { describeRun, expectSuccess, kcat, KCAT_TOOL, parseJsonLines } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
 
@@ -90,7 +91,7 @@ function batchesOf(bytes: Buffer): Array<{ position: number; baseOffset: number;
   return out;
 }
 
-test('damage below the recovery point: kept aside, partition offline with KAFKA_STORAGE_ERROR, others fine, operator brings it back', async () => {
+testRequiring(KCAT_TOOL, 'damage below the recovery point: kept aside, partition offline with KAFKA_STORAGE_ERROR, others fine, operator brings it back', async () => {
   const broker = await durableBroker();
   const topic = uniqueTopic('damaged');
   await createTopic(broker.bootstrap, topic, 2);
@@ -142,7 +143,7 @@ test('damage below the recovery point: kept aside, partition offline with KAFKA_
   expect(offsets[offsets.length - 1]).toBe(logEnd);
 });
 
-test('a torn tail above the recovery point is cut with a WARN naming the partition, the offset and the bytes dropped', async () => {
+testRequiring(KCAT_TOOL, 'a torn tail above the recovery point is cut with a WARN naming the partition, the offset and the bytes dropped', async () => {
   const broker = await durableBroker();
   const topic = uniqueTopic('torn');
   await createTopic(broker.bootstrap, topic, 1);

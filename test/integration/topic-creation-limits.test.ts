@@ -6,18 +6,13 @@
 // keep working (the partitions of __consumer_offsets are kept free).
 
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync } from 'node:fs';
 import { startBroker, type Broker } from '../helpers/broker.ts';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { expectSuccess, kcat, KCAT, PYTHON, pythonJson } from '../helpers/process.ts';
+import { expectSuccess, kcat, KCAT_TOOL, PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(90_000);
-
-/** kcat and confluent-kafka come from Debian (.ci/run installs them); without them: skipped, visibly (failed under CI). */
-const missing = [KCAT, PYTHON].filter((p) => !existsSync(p));
-const testWithClients = missing.length === 0 || process.env.CI === 'true' ? test : test.skip;
-if (missing.length > 0) process.stderr.write(`[skip] missing ${missing.join(', ')}: kcat / confluent-kafka tests are skipped\n`);
 
 const brokers: Broker[] = [];
 afterEach(async () => {
@@ -65,7 +60,7 @@ async function sendTo(b: Broker, topic: string): Promise<string | null> {
 }
 
 describe('auto.create.topics.enable', () => {
-  testWithClients('off without --dev: Metadata for an unknown topic is UNKNOWN_TOPIC_OR_PARTITION and no topic appears', async () => {
+  testRequiring(KCAT_TOOL, 'off without --dev: Metadata for an unknown topic is UNKNOWN_TOPIC_OR_PARTITION and no topic appears', async () => {
     const b = await start({ dev: false });
     const topic = uniqueTopic('noauto');
     const md = await kcatMetadata(b, topic);
@@ -77,7 +72,7 @@ describe('auto.create.topics.enable', () => {
     expect(await autoCreateSetting(b)).toBe('false');
   });
 
-  testWithClients('on with --dev, and with --set auto.create.topics.enable=true', async () => {
+  testRequiring(KCAT_TOOL, 'on with --dev, and with --set auto.create.topics.enable=true', async () => {
     for (const options of [{ dev: true }, { dev: false, settings: { 'auto.create.topics.enable': 'true' } }]) {
       const b = await start(options);
       const topic = uniqueTopic('auto');
@@ -92,7 +87,7 @@ describe('max.broker.partitions', () => {
   // 70 partitions, of which 50 are kept for __consumer_offsets (offsets.topic.num.partitions).
   const LIMITED = { settings: { 'max.broker.partitions': '70' } };
 
-  testWithClients('CreateTopics and CreatePartitions past it fail at once with INVALID_PARTITIONS naming the limit', async () => {
+  testRequiring(PYTHON_CLIENTS, 'CreateTopics and CreatePartitions past it fail at once with INVALID_PARTITIONS naming the limit', async () => {
     const b = await start(LIMITED);
     const first = uniqueTopic('room');
     expect(await pythonJson('topic_limits_client.py', ['create', b.bootstrap, first, '--partitions', '15'])).toEqual({ error: null });
