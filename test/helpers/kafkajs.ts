@@ -60,3 +60,12 @@ export async function createTopic(bootstrap: string, topic: string, numPartition
   if (!created) throw new Error(`createTopic: ${topic} already existed`);
 }
 
+/** Every error type along a kafkajs error's cause chain (retriers wrap the protocol error). */
+export function errorTypes(e: unknown): string[] {
+  const out: string[] = [];
+  for (let cur = e as { type?: string; name?: string; originalError?: unknown; cause?: unknown } | undefined; cur; ) {
+    out.push(cur.type ?? cur.name ?? '?');
+    cur = (cur.originalError ?? cur.cause) as typeof cur;
+  }
+  return out;
+}

@@ -23,7 +23,6 @@ import { SpecDecoder } from '../helpers/spec-decoder.ts';
 
 setDefaultTimeout(60_000);
 
-
 let broker: Broker;
 beforeAll(async () => {
   broker = await startBroker();

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
+import { createTopic, errorTypes, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { expectSuccess, kcat, KCAT_TOOL, parseJsonLines, run } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -25,16 +25,6 @@ setDefaultTimeout(90_000);
 
 /** How long a test waits for the broker to notice space came back (it checks every second). */
 const RECOVERY_DEADLINE_MS = 20_000;
-
-/** Every error type along a kafkajs error's cause chain (retriers wrap the protocol error). */
-function errorTypes(e: unknown): string[] {
-  const out: string[] = [];
-  for (let cur = e as { type?: string; name?: string; originalError?: unknown; cause?: unknown } | undefined; cur; ) {
-    out.push(cur.type ?? cur.name ?? '?');
-    cur = (cur.originalError ?? cur.cause) as typeof cur;
-  }
-  return out;
-}
 
 /** One send, no retries: its offset, or the error types kafkajs reports. */
 async function sendOnce(bootstrap: string, topic: string, value: string | Buffer): Promise<{ offset: number } | { errors: string[] }> {

@@ -12,7 +12,7 @@ import { afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import { appendFileSync, existsSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
+import { createTopic, errorTypes, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { describeRun, expectSuccess, kcat, KCAT_TOOL, parseJsonLines } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -50,16 +50,6 @@ async function produce(bootstrap: string, topic: string, partition: number, batc
     await producer.disconnect();
   }
   return offsets;
-}
-
-/** Every error type along a kafkajs error's cause chain (retriers wrap the protocol error). */
-function errorTypes(e: unknown): string[] {
-  const out: string[] = [];
-  for (let cur = e as { type?: string; name?: string; originalError?: unknown; cause?: unknown } | undefined; cur; ) {
-    out.push(cur.type ?? cur.name ?? '?');
-    cur = (cur.originalError ?? cur.cause) as typeof cur;
-  }
-  return out;
 }
 
 async function produceError(bootstrap: string, topic: string, partition: number): Promise<string[]> {
