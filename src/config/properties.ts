@@ -351,8 +351,11 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     name: 'storage.min.free.bytes',
     type: 'long',
     default: 5 * 1024 * 1024 * 1024,
+    // A laptop or CI sidecar often runs on a nearly full disk holding little data: 5 GiB would
+    // refuse its every write. --dev keeps a smaller reserve unless set.
+    devDefault: 64 * 1024 * 1024,
     min: 0,
-    doc: 'free space kept for metadata and offsets: produce is refused (KAFKA_STORAGE_ERROR) below the smaller of this and storage.min.free.percent (Redpanda\'s storage_min_free_bytes)',
+    doc: 'free space kept for metadata and offsets: produce is refused (KAFKA_STORAGE_ERROR) below the smaller of this and storage.min.free.percent (Redpanda\'s storage_min_free_bytes; 64 MiB under --dev unless set)',
   },
   {
     name: 'storage.min.free.percent',

@@ -24,6 +24,7 @@ const READY_POLL_MS = 25;
 const STOP_GRACE_MS = 5_000;
 const STDERR_KEEP_CHARS = 64 * 1024;
 const START_ATTEMPTS_MAX = 3;
+const TEST_MIN_FREE_BYTES = 16 * 1024 * 1024;
 
 export type BrokerOptions = {
   /** --dev: auto-create topics, relaxed fsync. Default true; durability tests pass false. */
@@ -86,7 +87,10 @@ function brokerArgs(port: number, dataDir: string, options: BrokerOptions): stri
   const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${port}`];
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId));
   if (options.dev ?? true) args.push('--dev');
-  for (const [key, value] of Object.entries(options.settings ?? {})) args.push('--set', `${key}=${value}`);
+  // Tests must not depend on how full the machine's disk is: a small free-space reserve unless a
+  // test sets its own (the 5 GiB default would refuse every write on a disk with less free).
+  const settings = { 'storage.min.free.bytes': String(TEST_MIN_FREE_BYTES), ...options.settings };
+  for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`);
   args.push(...(options.extraArgs ?? []));
   return args;
 }

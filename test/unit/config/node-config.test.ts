@@ -32,7 +32,8 @@ describe('freshet start arguments', () => {
     expect(c.dev).toBe(true);
     expect(c.props.get('log.retention.ms')).toBe(-1);
     expect(c.props.get('num.partitions')).toBe(4);
-    expect([...c.explicit].sort()).toEqual(['auto.create.topics.enable', 'log.retention.ms', 'num.partitions']);
+    expect([...c.explicit].sort()).toEqual(['auto.create.topics.enable', 'log.retention.ms', 'num.partitions', 'storage.min.free.bytes']);
+    expect(c.props.get('storage.min.free.bytes')).toBe(64 * 1024 * 1024); // --dev's smaller reserve
   });
 
   test('auto.create.topics.enable is off unless --dev or set; --dev turns it on unless set false', () => {
@@ -44,6 +45,13 @@ describe('freshet start arguments', () => {
     // --dev is a static setting of the node: DescribeConfigs reports the value it gives as such.
     expect(buildNodeConfig(parseStartArgs(['--dev'])).explicit.has('auto.create.topics.enable')).toBe(true);
     expect(buildNodeConfig(parseStartArgs([])).explicit.has('auto.create.topics.enable')).toBe(false);
+  });
+
+  test('the free-space reserve is 5 GiB, 64 MiB under --dev (a sidecar on a nearly full disk), unless set', () => {
+    const reserve = (args: string[]) => buildNodeConfig(parseStartArgs(args)).props.get('storage.min.free.bytes');
+    expect(reserve([])).toBe(5 * 1024 * 1024 * 1024);
+    expect(reserve(['--dev'])).toBe(64 * 1024 * 1024);
+    expect(reserve(['--dev', '--set', 'storage.min.free.bytes=1000'])).toBe(1000);
   });
 
   test.each([
