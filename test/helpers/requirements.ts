@@ -8,6 +8,7 @@
 //   testRequiring(lz4, 'agrees with liblz4', () => { ... });
 
 import { test } from 'bun:test';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Requirement {
@@ -80,3 +81,7 @@ export function available(req: Requirement): boolean {
   }
   return false;
 }
+
+/** Apache Kafka's message specs (`<kafkaProtocolDir>/message/*.json`), for the cross-checks. */
+export const KAFKA_SPECS_DIR = join(kafkaProtocolDir(), 'message');
+export const KAFKA_SPECS = requirement(existsSync(KAFKA_SPECS_DIR), `Kafka's message specs in ${KAFKA_SPECS_DIR} (set FRESHET_KAFKA_PROTOCOL_DIR)`);

@@ -1,13 +1,12 @@
 // A decoder driven directly by Apache Kafka's JSON message specs
-// (<repo>/../shared/kafka-protocol/message/*.json), written apart from src/protocol so that it
+// (KAFKA_SPECS_DIR, test/helpers/requirements.ts: tests using it require KAFKA_SPECS), written apart from src/protocol so that it
 // shares no code with the codecs under test: a golden cross-check for answers that no installed
 // third-party client decodes (ApiVersions v3+ feature tags, for one). It reads every field the
 // spec gives the version, tagged fields included (KIP-482), and fails on bytes left over.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const SPEC_DIR = join(import.meta.dir, '..', '..', '..', 'shared', 'kafka-protocol', 'message');
+import { KAFKA_SPECS_DIR } from './requirements.ts';
 
 interface SpecField {
   name: string;
@@ -27,7 +26,7 @@ interface SpecMessage {
 
 /** Reads `<name>.json`; the spec files carry `//` line comments. */
 export function loadSpec(name: string): SpecMessage {
-  const text = readFileSync(join(SPEC_DIR, `${name}.json`), 'utf8');
+  const text = readFileSync(join(KAFKA_SPECS_DIR, `${name}.json`), 'utf8');
   return JSON.parse(text.split('\n').filter((l) => !/^\s*\/\//.test(l)).join('\n')) as SpecMessage;
 }
 

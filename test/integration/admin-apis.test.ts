@@ -15,7 +15,7 @@ import { createTopic, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { PYTHON_CLIENTS, pythonJson } from '../helpers/process.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
-import { testRequiring } from '../helpers/requirements.ts';
+import { KAFKA_SPECS, testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { SpecDecoder } from '../helpers/spec-decoder.ts';
 
@@ -37,7 +37,8 @@ const GROUP_OPERATIONS = ['ALTER_CONFIGS', 'DELETE', 'DESCRIBE', 'DESCRIBE_CONFI
 const CLUSTER_OPERATIONS = ['ALTER', 'ALTER_CONFIGS', 'CLUSTER_ACTION', 'CREATE', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'IDEMPOTENT_WRITE'];
 
 describe('ApiVersions feature flags (KIP-584), decoded from the Kafka spec', () => {
-  const decoder = new SpecDecoder('ApiVersionsResponse');
+  // Made on first use: without the specs these tests are skipped (KAFKA_SPECS).
+  let decoder: SpecDecoder | null = null;
   const finalized = [
     { Name: 'group.version', MaxVersionLevel: 1, MinVersionLevel: 1 },
     { Name: 'metadata.version', MaxVersionLevel: 25, MinVersionLevel: 25 },
@@ -48,13 +49,14 @@ describe('ApiVersions feature flags (KIP-584), decoded from the Kafka spec', () 
     try {
       const frame = await client.sendForFrame(ApiVersions, version, { clientSoftwareName: 'freshet-test', clientSoftwareVersion: '1.0' });
       // ApiVersions always answers with response header v0: the correlation id and nothing else.
+      decoder ??= new SpecDecoder('ApiVersionsResponse');
       return decoder.decode(frame.subarray(4), version);
     } finally {
       client.close();
     }
   }
 
-  test('v4: metadata.version 4.0-IV3, group.version 1 (KIP-848), kraft.version and transaction.version 0', async () => {
+  testRequiring(KAFKA_SPECS, 'v4: metadata.version 4.0-IV3, group.version 1 (KIP-848), kraft.version and transaction.version 0', async () => {
     const r = await apiVersions(4);
     expect(r.ErrorCode).toBe(0);
     expect(r.SupportedFeatures).toEqual([
@@ -68,7 +70,7 @@ describe('ApiVersions feature flags (KIP-584), decoded from the Kafka spec', () 
     expect(r.FinalizedFeatures).toEqual(finalized);
   });
 
-  test('v3: supported features with a minimum of 0 are left out (KAFKA-17492), finalized ones stay', async () => {
+  testRequiring(KAFKA_SPECS, 'v3: supported features with a minimum of 0 are left out (KAFKA-17492), finalized ones stay', async () => {
     const r = await apiVersions(3);
     expect(r.SupportedFeatures).toEqual([{ Name: 'metadata.version', MinVersion: 25, MaxVersion: 25 }]);
     expect(r.FinalizedFeaturesEpoch).toBe(1n);
@@ -165,7 +167,7 @@ describe('leader election and reassignments on a single node', () => {
     });
   });
 
-  test('cancelling a reassignment (null replicas, raw request): NO_REASSIGNMENT_IN_PROGRESS', async () => {
+  testRequiring(KAFKA_SPECS, 'cancelling a reassignment (null replicas, raw request): NO_REASSIGNMENT_IN_PROGRESS', async () => {
     const topic = uniqueTopic('reassign-cancel');
     await createTopic(broker.bootstrap, topic, 1);
     const client = await RawClient.connect(broker.port);

@@ -17,7 +17,7 @@ import { type Broker, startBroker } from '../helpers/broker.ts';
 import { withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
-import { testRequiring } from '../helpers/requirements.ts';
+import { KAFKA_SPECS, testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { SpecDecoder } from '../helpers/spec-decoder.ts';
 
@@ -63,7 +63,7 @@ describe('KIP-467 per-record errors', () => {
   });
 
   for (const version of [8, 9]) {
-    test(`Produce v${version}: record_errors, error_message and log start offset as Kafka answers them`, async () => {
+    testRequiring(KAFKA_SPECS, `Produce v${version}: record_errors, error_message and log start offset as Kafka answers them`, async () => {
       const topic = uniqueTopic(`kip467-v${version}`);
       await createCompactedTopic(topic);
       const now = Date.now();

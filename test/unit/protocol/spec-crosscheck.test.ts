@@ -8,9 +8,9 @@
 // support. Any mismatch is reported as "<Api> <request|response> <path>: <property> ...".
 
 import { describe, expect, test } from 'bun:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kafkaProtocolDir, requirement, testRequiring } from '../../helpers/requirements.ts';
+import { KAFKA_SPECS, KAFKA_SPECS_DIR, testRequiring } from '../../helpers/requirements.ts';
 import { ALL_APIS } from '../../../src/protocol/messages/index.ts';
 import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
 import {
@@ -22,8 +22,8 @@ import {
   type StructDef,
 } from '../../../src/protocol/schema.ts';
 
-const SPEC_DIR = join(kafkaProtocolDir(), 'message');
-const SPECS = requirement(existsSync(SPEC_DIR), `Kafka's message specs in ${SPEC_DIR} (set FRESHET_KAFKA_PROTOCOL_DIR)`);
+const SPEC_DIR = KAFKA_SPECS_DIR;
+const SPECS = KAFKA_SPECS;
 
 interface SpecField {
   name: string;

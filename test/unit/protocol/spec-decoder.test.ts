@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, type IndexEntry } from '../../golden/capture.ts';
 import { SpecDecoder, loadSpec } from '../../helpers/spec-decoder.ts';
+import { KAFKA_SPECS, testRequiring } from '../../helpers/requirements.ts';
 
 const GOLDEN_DIR = join(import.meta.dir, '..', '..', 'golden');
 
@@ -37,7 +38,7 @@ describe('spec decoder against golden responses', () => {
   });
 
   for (const { client, entry, frame } of responses) {
-    test(`${client} ${entry.file}`, () => {
+    testRequiring(KAFKA_SPECS, `${client} ${entry.file}`, () => {
       const decoder = new SpecDecoder(`${entry.apiName}Response`);
       const b = body(entry, frame);
       const decoded = decoder.decode(b, entry.apiVersion);
