@@ -14,8 +14,8 @@ import { type RecoveredLog, recoverLog } from './recovery.ts';
 import { describeDamage, type RecoveryReport } from './damage.ts';
 import { StorageError } from './storage-error.ts';
 import { type DurableLog, LogDurability, type RepairOutcome } from './log-durability.ts';
-import { INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX } from './segment.ts';
-import { TailCache } from './tail-cache.ts';
+import { INDEX_SUFFIX, LOG_SUFFIX, Segment, segmentHolding, TIME_INDEX_SUFFIX } from './segment.ts';
+import { privateCopy, TailCache } from './tail-cache.ts';
 import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
 import { type RetentionReason, segmentsToDelete } from './retention.ts';
 import {
@@ -420,14 +420,7 @@ export class PartitionLog implements DurableLog {
 
   /** Index of the segment whose range holds `offset` (the last with baseOffset <= offset). */
   private segmentIndexOf(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segments[mid].baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return segmentHolding(this.segments, offset);
   }
 
   /** Rolls to a new segment first if these bytes and offsets would not fit the active one. */
@@ -502,13 +495,4 @@ export class PartitionLog implements DurableLog {
       seg.deleteFiles();
     }
   }
-}
-
-/**
- * The bytes to keep in the tail cache. Appended batches come from request frames that nothing
- * else keeps or modifies after the append, so a view is enough when it covers most of its buffer
- * (keeping it pins no large unrelated memory); a small view into a large buffer is copied.
- */
-function privateCopy(batches: Uint8Array): Uint8Array {
-  return batches.byteLength * 2 >= batches.buffer.byteLength ? batches : batches.slice();
 }

@@ -33,6 +33,18 @@ export function parseSegmentName(name: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/** Index of the segment whose range holds `offset`: the last with baseOffset <= offset (0 if none). */
+export function segmentHolding(segments: readonly Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (segments[mid].baseOffset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class Segment {
   sizeBytes: number;
   /** One past the last offset stored here; baseOffset when empty. */

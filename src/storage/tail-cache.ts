@@ -108,3 +108,12 @@ function concat(picked: Entry[], total: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The bytes to keep in the tail cache. Appended batches come from request frames that nothing
+ * else keeps or modifies after the append, so a view is enough when it covers most of its buffer
+ * (keeping it pins no large unrelated memory); a small view into a large buffer is copied.
+ */
+export function privateCopy(batches: Uint8Array): Uint8Array {
+  return batches.byteLength * 2 >= batches.buffer.byteLength ? batches : batches.slice();
+}
