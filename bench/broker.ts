@@ -86,10 +86,15 @@ function childPid(pid: number): number {
   return Number(children[0]);
 }
 
+function logSince(file: string, position: number): string {
+  return fs.readFileSync(file).subarray(position).toString('utf8');
+}
+
 export async function startBroker(o: BrokerOptions): Promise<RunningBroker> {
   fs.mkdirSync(o.dataDir, { recursive: true });
   const port = await freePort();
   const log = fs.openSync(o.logFile, 'a');
+  const logStart = fs.fstatSync(log).size;
   const t0 = performance.now();
   const proc = Bun.spawn(brokerArgv(o, port), { stdin: 'ignore', stdout: log, stderr: log });
   live.add(proc);
@@ -98,7 +103,9 @@ export async function startBroker(o: BrokerOptions): Promise<RunningBroker> {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`freshet exited (${proc.exitCode ?? proc.signalCode}) before listening; see ${o.logFile}`);
     }
-    if (await canConnect(port)) break;
+    // The listener is bound before the data directory is opened: the node serves once it logs
+    // "ready" (this run's part of the log file).
+    if ((await canConnect(port)) && logSince(o.logFile, logStart).includes(' ready: ')) break;
     if (performance.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`freshet did not listen on ${port} within ${READY_TIMEOUT_MS} ms; see ${o.logFile}`);

@@ -279,7 +279,9 @@ function offsetsLogBytes(dataDir: string): number {
 }
 
 function brokerSettings(initialDelayMs: number | null = INITIAL_REBALANCE_DELAY_MS): Record<string, string> {
-  const s: Record<string, string> = { 'num.partitions': String(PARTITIONS) };
+  // createTopic produces to the topic for Metadata to create with num.partitions (auto-creation
+  // is off without --dev unless set).
+  const s: Record<string, string> = { 'auto.create.topics.enable': 'true', 'num.partitions': String(PARTITIONS) };
   if (initialDelayMs !== null) s['group.initial.rebalance.delay.ms'] = String(initialDelayMs);
   return s;
 }

@@ -160,7 +160,9 @@ export async function withBroker<T>(
     bin: ctx.bin,
     dataDir,
     dev: false,
-    settings: { 'num.partitions': String(partitions), ...settings },
+    // The drivers produce to a topic Metadata creates with num.partitions (auto-creation is off
+    // without --dev unless set).
+    settings: { 'auto.create.topics.enable': 'true', 'num.partitions': String(partitions), ...settings },
     traceFsyncsTo: traceFile ?? undefined,
     logFile: path.join(ctx.dataRoot, `${name}.log`),
   });
