@@ -9,7 +9,7 @@ import { ALL_APIS } from '../../../src/protocol/messages/index.ts';
 import { DecodeError, Reader, Writer } from '../../../src/protocol/primitives.ts';
 import { decoderFor, encoderFor } from '../../../src/protocol/schema.ts';
 import { allCases, type Case, randomStruct } from './gen-values.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../../src/base/prng.ts';
 
 const SEED = 0xf022;
 const BASE_MESSAGES_PER_CASE = 3;

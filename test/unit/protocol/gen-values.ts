@@ -4,7 +4,7 @@
 
 import { uuidToString } from '../../../src/protocol/primitives.ts';
 import { type ApiDef, type FieldDef, inRange, type StructDef, structDefaults } from '../../../src/protocol/schema.ts';
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../../src/base/prng.ts';
 
 /** Arrays stay short so nested messages stay small; depth bounds the total size. */
 const ARRAY_LENGTH_MAX = 3;

@@ -16,7 +16,7 @@ import {
   struct,
 } from '../../../src/protocol/schema.ts';
 import { allCases, randomStruct } from './gen-values.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../../src/base/prng.ts';
 
 const SAMPLES_PER_CASE = 25;
 const SEED = 0x5eed;

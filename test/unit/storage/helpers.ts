@@ -1,4 +1,4 @@
-// Test helpers for the partition log: batches, a seeded PRNG, and reading a log back.
+// Test helpers for the partition log: batches, seeded randomness, and reading a log back.
 
 import { buildBatch, type RecordInput } from '../../../src/protocol/records/records.ts';
 import { crc32c } from '../../../src/protocol/records/crc32c.ts';
@@ -7,6 +7,7 @@ import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import type { LogConfig } from '../../../src/storage/config.ts';
 import type { StorageFs } from '../../../src/storage/fs.ts';
 import { batchesIn, type BatchInfo } from '../../../src/storage/batch-scan.ts';
+import { Prng } from '../../../src/base/prng.ts';
 
 export { crc32c };
 
@@ -30,16 +31,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing seed replays. */
+/** Uniform numbers in [0, 1) from the one seeded PRNG (src/base/prng.ts), so a failing seed replays. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 export function openLog(fs: StorageFs | undefined, dir: string, config: Partial<LogConfig> = {}, clock = new ManualClock()): PartitionLog {

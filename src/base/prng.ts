@@ -1,4 +1,6 @@
-// mulberry32: a tiny seeded PRNG, so every property and fuzz run replays from its seed.
+// mulberry32: a tiny seeded PRNG. Everything random in tests and simulations comes from one of
+// these, so a run replays from its seed; the node itself gets its randomness through its
+// dependencies, never from Math.random.
 
 export class Prng {
   private state: number;
