@@ -6,6 +6,10 @@
 // - Only data below the high watermark is served (see cluster/partition.ts).
 // - v7+ incremental fetch sessions (KIP-227, see fetch-session.ts); v9+ leader epoch fencing
 //   (KIP-320); v13+ topics named by id (KIP-516).
+// - Old versions keep what Kafka promises them (KafkaApis.handleFetchRequest): before v10 a
+//   partition of a topic whose compression.type is zstd is UNSUPPORTED_COMPRESSION_TYPE (those
+//   clients predate zstd, KIP-110), and up to v5 KAFKA_STORAGE_ERROR is answered as
+//   NOT_LEADER_OR_FOLLOWER, which they know to retry after refreshing metadata.
 
 import { intProp } from '../../config/node-config.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -37,7 +41,7 @@ export default handler(Fetch, async (ctx, req) => {
   const budget = Math.min(req.maxBytes, intProp(broker.config, 'fetch.max.bytes'));
   const deadline = now + Math.max(0, req.maxWaitMs);
   for (;;) {
-    const r = readAll(broker, wanted, budget, incremental, req.isolationLevel);
+    const r = readAll(broker, wanted, budget, incremental, req.isolationLevel, ctx.apiVersion);
     const waitMs = deadline - Date.now();
     // ctx.wake fired: the connection closed or the node is stopping; answer with what there is.
     if (r.bytes >= req.minBytes || r.errors > 0 || waitMs <= 0 || ctx.wake.fired) {
@@ -119,13 +123,13 @@ interface Sent extends SessionPartition {
   logStart: number;
 }
 
-function readAll(broker: Broker, wanted: SessionPartition[], budget: number, incremental: boolean, isolationLevel: number) {
+function readAll(broker: Broker, wanted: SessionPartition[], budget: number, incremental: boolean, isolationLevel: number, version: number) {
   const topics = new Map<string, TopicOut>();
   const sent: Sent[] = [];
   let bytes = 0;
   let errors = 0;
   for (const w of wanted) {
-    const out = readOne(broker, w, budget - bytes, bytes === 0, isolationLevel);
+    const out = readOne(broker, w, budget - bytes, bytes === 0, isolationLevel, version);
     const hw = out.highWatermark as number;
     const logStart = out.logStartOffset as number;
     const size = (out.records as Uint8Array).length;
@@ -145,10 +149,18 @@ function readAll(broker: Broker, wanted: SessionPartition[], budget: number, inc
   return { topics: [...topics.values()], bytes, errors, sent };
 }
 
-function readOne(broker: Broker, w: SessionPartition, budget: number, first: boolean, isolationLevel: number): PartitionOut {
+/** The first Fetch version that may carry zstd batches (KIP-110). */
+const ZSTD_MIN_FETCH_VERSION = 10;
+/** The last Fetch version that predates KAFKA_STORAGE_ERROR in fetch answers (KIP-112). */
+const STORAGE_ERROR_AS_NOT_LEADER_MAX_VERSION = 5;
+
+function readOne(broker: Broker, w: SessionPartition, budget: number, first: boolean, isolationLevel: number, version: number): PartitionOut {
   const fail = (errorCode: number): PartitionOut => ({
     partitionIndex: w.partition,
-    errorCode,
+    errorCode:
+      errorCode === ErrorCode.KAFKA_STORAGE_ERROR && version <= STORAGE_ERROR_AS_NOT_LEADER_MAX_VERSION
+        ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+        : errorCode,
     highWatermark: -1,
     lastStableOffset: -1,
     logStartOffset: -1,
@@ -159,6 +171,7 @@ function readOne(broker: Broker, w: SessionPartition, budget: number, first: boo
   if (!topic) return fail(w.topicId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const p = broker.partition(w.topic, w.partition);
   if (!p) return fail(broker.partitionErrorCode(w.topic, w.partition));
+  if (version < ZSTD_MIN_FETCH_VERSION && p.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
     return fail(w.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
   }
