@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import { Broker } from '../../../src/broker/broker.ts';
-import describeConfigs, { ConfigResourceType } from '../../../src/broker/handlers/32-describe-configs.ts';
+import describeConfigs from '../../../src/broker/handlers/32-describe-configs.ts';
+import { ConfigResourceType } from '../../../src/broker/config-resources.ts';
 import alterConfigs from '../../../src/broker/handlers/33-alter-configs.ts';
 import incrementalAlterConfigs, { OpType } from '../../../src/broker/handlers/44-incremental-alter-configs.ts';
 import createTopics from '../../../src/broker/handlers/19-create-topics.ts';
