@@ -7,7 +7,8 @@
 // keeping a random prefix of each file's unsynced appended bytes (a torn write, as a power cut
 // leaves some pages of the page cache on disk and not others). flipBit() models media rot.
 
-import type { Fd, StorageFs } from './fs.ts';
+import type { Fd, FsSpace, StorageFs } from '../base/fs.ts';
+import { type Scheduler, systemScheduler } from '../base/scheduler.ts';
 
 interface Inode {
   data: Uint8Array;
@@ -41,7 +42,21 @@ function fsError(code: string, path: string): Error {
   return e;
 }
 
+export interface SimStorageFsOptions {
+  /**
+   * Where fsyncs complete: a simulation passes its SimScheduler so that fsync latency is
+   * simulated time and the order of completions replays; tests of storage alone use real
+   * timers (an fsync then completes on a later macrotask, as a threadpool fsync does).
+   */
+  scheduler?: Scheduler;
+  /** Size of the simulated file system (what space() reports); 1 GiB unless told. */
+  totalBytes?: number;
+}
+
 export class SimStorageFs implements StorageFs {
+  private readonly scheduler: Scheduler;
+  /** Size of the simulated file system; available bytes are this less the live files' bytes. */
+  totalBytes: number;
   private readonly dirs = new Set<string>(['/']);
   private live = new Map<string, Inode>();
   private durable = new Map<string, Inode>();
@@ -61,6 +76,11 @@ export class SimStorageFs implements StorageFs {
   fsyncDelaysMs: number[] = [];
   /** Fault knob: opening a file with this many descriptors open fails with EMFILE (ulimit -n). */
   fdLimit = Infinity;
+
+  constructor(options: SimStorageFsOptions = {}) {
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.totalBytes = options.totalBytes ?? 1024 * 1024 * 1024;
+  }
 
   mkdirp(path: string): void {
     let p = path;
@@ -141,7 +161,7 @@ export class SimStorageFs implements StorageFs {
     if (fail) this.failFsyncs--;
     // Completes on a later macrotask, as a threadpool fsync does.
     const delayMs = this.fsyncDelaysMs.shift() ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await new Promise<void>((resolve) => this.scheduler.after(delayMs, resolve));
     if (fail) throw fsError('EIO', `fd ${fd}`);
     // The machine crashed meanwhile: nothing became durable, and the process that asked is gone.
     if (generation !== this.generation) throw fsError('EIO', `fd ${fd} (crashed)`);
@@ -177,6 +197,13 @@ export class SimStorageFs implements StorageFs {
     for (const p of [...this.live.keys()]) if (under(p)) this.live.delete(p);
     for (const p of [...this.durable.keys()]) if (under(p)) this.durable.delete(p);
     for (const d of [...this.dirs]) if (under(d)) this.dirs.delete(d);
+  }
+
+  space(path: string): FsSpace {
+    if (!this.exists(path)) throw fsError('ENOENT', path);
+    let used = 0;
+    for (const inode of new Set(this.live.values())) used += inode.len;
+    return { totalBytes: this.totalBytes, availableBytes: Math.max(0, this.totalBytes - used) };
   }
 
   // ---- fault knobs ----
