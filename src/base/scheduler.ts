@@ -174,4 +174,34 @@ export class SimScheduler implements Scheduler {
   }
 }
 
+/**
+ * The timers of one simulated process on a shared scheduler: kill() drops every one of them, as
+ * the process's death does (a crashed node's retries, flush completions and retention runs never
+ * fire). A restarted node gets a new one.
+ */
+export class ProcessScheduler implements Scheduler {
+  private dead = false;
+
+  constructor(private readonly parent: Scheduler) {}
+
+  after(delayMs: number, fn: () => void): Cancel {
+    if (this.dead) return () => {};
+    return this.parent.after(delayMs, () => {
+      if (!this.dead) fn();
+    });
+  }
+
+  nextTurn(fn: () => void): void {
+    if (!this.dead) this.parent.nextTurn(() => this.dead || fn());
+  }
+
+  kill(): void {
+    this.dead = true;
+  }
+
+  get killed(): boolean {
+    return this.dead;
+  }
+}
+
 export type { Clock };
