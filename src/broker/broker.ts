@@ -60,7 +60,6 @@ export class Broker {
   private readonly partitions = new Map<string, Partition[]>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
-
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
   readonly freeSpace: FreeSpaceGuard;
   private readonly timers: Cancel[] = [];

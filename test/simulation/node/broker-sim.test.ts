@@ -92,7 +92,8 @@ describe('the broker in a simulated world', () => {
       try {
         checkRecovered(r);
       } catch (e) {
-        throw new Error(`seed ${seed}: ${e instanceof Error ? e.message : e}\n${r.transcript.join('\n')}`);
+        const replay = `bun test/simulation/node/replay.ts --seed ${seed}`;
+        throw new Error(`seed ${seed} (replay: ${replay}): ${e instanceof Error ? e.message : e}\n${r.transcript.join('\n')}`);
       }
     }
   });
