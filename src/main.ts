@@ -6,6 +6,7 @@
 //   freshet version         print the version
 // Every level answers --help / -h (and `freshet help COMMAND`).
 
+import { log, logLevelOf } from './base/log.ts';
 import { runGroup } from './cli/group.ts';
 import { runStart } from './cli/start.ts';
 import { runStatus } from './cli/status.ts';
@@ -61,5 +62,6 @@ async function main(argv: readonly string[]): Promise<number | null> {
   return COMMANDS[cmd](rest);
 }
 
+log.setLevel(logLevelOf(process.env.FRESHET_LOG));
 const code = await main(process.argv.slice(2));
 if (code !== null) process.exit(code);

@@ -5,23 +5,10 @@
 // logged at once.
 
 import { log } from './log.ts';
+import type { Cancel, Scheduler } from './scheduler.ts';
 
 /** How often a summary of repeated events is logged. */
 export const LOG_SUMMARY_INTERVAL_MS = 5_000;
-
-export interface SummaryTimers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-const realTimers: SummaryTimers = {
-  set: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 interface Pending {
   count: number;
@@ -30,13 +17,14 @@ interface Pending {
 
 export class LogSummary {
   private readonly pending = new Map<string, Pending>();
-  private timer: unknown = null;
+  private timer: Cancel | null = null;
 
   constructor(
+    /** The node's timers (the summary line is due an interval after the first event). */
+    private readonly scheduler: Scheduler,
     private readonly intervalMs = LOG_SUMMARY_INTERVAL_MS,
     private readonly info: (msg: string) => void = log.info,
     private readonly debug: (msg: string) => void = log.debug,
-    private readonly timers: SummaryTimers = realTimers,
   ) {}
 
   /** One event of `kind` (e.g. "connection closed: bad request"), `detail` saying which. */
@@ -50,7 +38,7 @@ export class LogSummary {
     }
     this.info(`${kind}: ${detail} (more like this are counted, with a summary every ${this.intervalMs / 1000} s)`);
     this.pending.set(kind, { count: 0, last: detail });
-    if (this.timer === null) this.timer = this.timers.set(() => this.summarize(), this.intervalMs);
+    if (this.timer === null) this.timer = this.scheduler.after(this.intervalMs, () => this.summarize());
   }
 
   /** Logs the counts of the interval that ended; kinds with none are forgotten. */
@@ -64,11 +52,11 @@ export class LogSummary {
       this.info(`${kind}: ${p.count} more in the last ${this.intervalMs / 1000} s (last: ${p.last})`);
       p.count = 0;
     }
-    if (this.pending.size > 0) this.timer = this.timers.set(() => this.summarize(), this.intervalMs);
+    if (this.pending.size > 0) this.timer = this.scheduler.after(this.intervalMs, () => this.summarize());
   }
 
   stop(): void {
-    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer?.();
     this.timer = null;
   }
 }

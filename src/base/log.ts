@@ -1,10 +1,16 @@
-// A small leveled logger writing one line per event to stderr.
-// FRESHET_LOG=debug|info|warn|error picks the level (default info).
+// A small leveled logger writing one line per event to stderr, stamped with the wall clock (the
+// lines are for people, never read back, so the stamp does not make a simulation diverge).
+// FRESHET_LOG=debug|info|warn|error picks the level (default info); src/main.ts reads it.
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-let threshold = ORDER[(process.env.FRESHET_LOG as Level) ?? 'info'] ?? ORDER.info;
+let threshold = ORDER.info;
+
+/** The level named by FRESHET_LOG's value; info when unset or unknown. */
+export function logLevelOf(text: string | undefined): Level {
+  return text !== undefined && Object.hasOwn(ORDER, text) ? (text as Level) : 'info';
+}
 
 function emit(level: Level, msg: string): void {
   if (ORDER[level] < threshold) return;
@@ -38,7 +44,8 @@ export class RepeatedLog {
 
   constructor(
     private readonly level: 'warn' | 'error',
-    private readonly nowMs: () => number = Date.now,
+    /** Milliseconds from the node's clock (a run is summarised every REPEAT_SUMMARY_INTERVAL_MS). */
+    private readonly nowMs: () => number,
   ) {}
 
   /** True while a run is going (between the first occurrence and resolved()). */

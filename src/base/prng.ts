@@ -2,7 +2,9 @@
 // these, so a run replays from its seed; the node itself gets its randomness through its
 // dependencies, never from Math.random.
 
-export class Prng {
+import type { Random } from './random.ts';
+
+export class Prng implements Random {
   private state: number;
 
   constructor(seed: number) {

@@ -2,25 +2,23 @@
 // receive. It opens everything on start, runs retention in the background, and closes logs on
 // stop. All state changes happen synchronously inside one turn of the event loop.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { NodeDeps } from '../base/deps.ts';
 import { log, RepeatedLog } from '../base/log.ts';
-import { systemClock } from '../base/clock.ts';
+import { randomUuid } from '../base/random.ts';
+import { type Cancel, every, nextTurn } from '../base/scheduler.ts';
 import { boolProp, intProp, type NodeConfig, refreshProps } from '../config/node-config.ts';
 import { effectiveTopicConfig, validateTopicConfigs } from '../config/topic-config.ts';
 import { BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from '../config/properties.ts';
 import { groupConfigValue } from '../config/group-config.ts';
 import { ConfigStore } from '../cluster/config-store.ts';
 import { Partition } from '../cluster/partition.ts';
-import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord, writeFileAtomic } from '../cluster/topic-table.ts';
+import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
-import { NodeStorageFs, type StorageFs } from '../storage/fs.ts';
-import { FaultInjectingFs, parseTestFaults, TEST_FAULTS_ENV } from '../storage/fault-fs.ts';
 import { FREE_SPACE_CHECK_INTERVAL_MS, FreeSpaceGuard } from '../storage/free-space.ts';
 import { OfflinePartitions, RecoverySummary } from './storage-health.ts';
 import { OpenFiles, openFilesFor } from '../storage/open-files.ts';
-import { fdSoftLimit } from '../base/fd-limit.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -33,9 +31,9 @@ import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from '../c
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
-import { BrokerStateLog, OFFSETS_TOPIC } from '../groups/broker-state-log.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
+import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
-import { systemScheduler } from '../groups/scheduler.ts';
 
 /** Topics Kafka treats as internal (Metadata isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -58,18 +56,16 @@ export class Broker {
   readonly groups: GroupCoordinator;
   /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
   readonly configStore: ConfigStore;
-  readonly startedAtMs = Date.now();
+  readonly startedAtMs: number;
   private readonly partitions = new Map<string, Partition[]>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
-  /** The partition logs' file system (with injected faults under FRESHET_TEST_FAULTS). */
-  private readonly storageFs: StorageFs;
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
   readonly freeSpace: FreeSpaceGuard;
-  private readonly timers: Array<ReturnType<typeof setInterval>> = [];
+  private readonly timers: Cancel[] = [];
   private checkpointing = false;
   /** Background storage work that failed (a full disk): one line per run. */
-  private readonly backgroundErrors = new RepeatedLog('error');
+  private readonly backgroundErrors: RepeatedLog;
   /** Partitions of this node's topics, internal ones and offline ones included (what max.broker.partitions counts). */
   private partitionsHeld = 0;
   /** Log compaction of topics whose cleanup.policy holds compact (src/storage/cleaner.ts). */
@@ -80,28 +76,36 @@ export class Broker {
    */
   private readonly files: OpenFiles;
 
-  constructor(readonly config: NodeConfig) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    this.storageFs = storageFsFor(process.env);
-    const fdLimit = fdSoftLimit();
-    this.files = new OpenFiles(this.storageFs, openFilesFor(fdLimit));
-    log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${fdLimit})`);
-    this.clusterId = loadOrCreateClusterId(config.dataDir);
-    this.configStore = ConfigStore.load(path.join(config.dataDir, 'cluster'));
+  /**
+   * `deps` is everything nondeterministic the node touches (clock, timers, files, network,
+   * randomness): the real ones in a process (cli/node-deps.ts), simulated ones in a simulation.
+   */
+  constructor(
+    readonly config: NodeConfig,
+    readonly deps: NodeDeps,
+  ) {
+    const fs = deps.fs;
+    this.startedAtMs = deps.clock.nowMs();
+    this.backgroundErrors = new RepeatedLog('error', () => deps.clock.monotonicMs());
+    fs.mkdirp(config.dataDir);
+    this.files = new OpenFiles(fs, openFilesFor(deps.fdSoftLimit));
+    log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${deps.fdSoftLimit})`);
+    this.clusterId = loadOrCreateClusterId(deps, config.dataDir);
+    this.configStore = ConfigStore.load(fs, path.join(config.dataDir, 'cluster'));
     loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
     loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
     refreshProps(config);
-    this.topics = TopicTable.load(path.join(config.dataDir, 'cluster'));
+    this.topics = TopicTable.load(fs, deps.random, path.join(config.dataDir, 'cluster'));
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
-    this.producerIds = openProducerIdAllocator(path.join(config.dataDir, 'cluster'));
-    const recovery = new RecoverySummary();
+    this.producerIds = openProducerIdAllocator(fs, path.join(config.dataDir, 'cluster'));
+    const recovery = new RecoverySummary(deps.clock);
     for (const t of this.topics.all()) this.openPartitions(t, 0, recovery);
     recovery.report();
     const limit = intProp(config, 'max.broker.partitions');
     if (this.partitionsHeld > limit) {
       log.warn(`this node holds ${this.partitionsHeld} partitions, above max.broker.partitions=${limit}: new partitions are refused`);
     }
-    this.freeSpace = new FreeSpaceGuard(() => fileSystemSpace(config.dataDir), {
+    this.freeSpace = new FreeSpaceGuard(() => fs.space(config.dataDir), {
       minFreeBytes: intProp(config, 'storage.min.free.bytes'),
       minFreePercent: intProp(config, 'storage.min.free.percent'),
     });
@@ -109,18 +113,19 @@ export class Broker {
     this.every(FREE_SPACE_CHECK_INTERVAL_MS, () => this.freeSpace.refresh());
     this.every(intProp(config, 'log.flush.offset.checkpoint.interval.ms'), () => this.checkpointRecoveryPoints());
     this.groups = new GroupCoordinator({
-      clock: systemClock,
-      scheduler: systemScheduler,
+      clock: deps.clock,
+      scheduler: deps.scheduler,
       config: groupConfigOf(config),
       log: new BrokerStateLog(this),
-      uuid: () => crypto.randomUUID(),
+      uuid: () => randomUuid(deps.random),
       groupOverrides: (groupId) => this.groupOverrides(groupId),
     });
     this.groups.load();
     this.every(intProp(config, 'log.retention.check.interval.ms'), () => this.enforceRetention());
     this.every(PRODUCER_SNAPSHOT_INTERVAL_MS, () => this.snapshotProducerStates());
     this.cleaner = new LogCleaner({
-      clock: systemClock,
+      clock: deps.clock,
+      scheduler: deps.scheduler,
       codec: { compress, decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES) },
     });
     this.cleaner.start(intProp(config, 'log.cleaner.backoff.ms'), () => this.compactedPartitions());
@@ -187,7 +192,7 @@ export class Broker {
     if (!v.ok) return { error: v.error };
     const full = internal ? null : this.checkPartitionRoom(partitions);
     if (full) return { error: full };
-    if (validateOnly) return { topic: { name, id: newTopicId(), partitions, configs: v.configs } };
+    if (validateOnly) return { topic: { name, id: this.topics.newTopicId(), partitions, configs: v.configs } };
     const t = this.topics.create(name, partitions, v.configs);
     this.openPartitions(t, 0);
     log.info(`created topic ${name} with ${partitions} partition(s), id ${t.id}`);
@@ -238,7 +243,7 @@ export class Broker {
       p.notify();
       p.log.delete();
     }
-    fs.rmSync(this.topicDir(name), { recursive: true, force: true });
+    this.deps.fs.removeTree(this.topicDir(name));
     log.info(`deleted topic ${name}`);
   }
 
@@ -303,7 +308,7 @@ export class Broker {
   /** Periodic producer-state snapshots bound the replay after a crash. */
   snapshotProducerStates(): void {
     for (const p of this.openPartitionsAll()) {
-      if (p.producers.producerCount > 0) saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
+      if (p.producers.producerCount > 0) saveProducerState(this.deps.fs, this.partitionDir(p.topic.name, p.index), p.producers);
     }
   }
 
@@ -317,7 +322,7 @@ export class Broker {
     this.checkpointing = true;
     void (async () => {
       for (const p of [...this.openPartitionsAll()]) {
-        if (p.log.checkpointIfIdle()) await new Promise((resolve) => setImmediate(resolve));
+        if (p.log.checkpointIfIdle()) await nextTurn(this.deps.scheduler);
       }
     })().finally(() => {
       this.checkpointing = false;
@@ -326,18 +331,17 @@ export class Broker {
 
   /** A background task on a timer; a failure (a full disk) is logged once per run, never thrown. */
   private every(intervalMs: number, task: () => void): void {
-    const timer = setInterval(() => {
+    const cancel = every(this.deps.scheduler, intervalMs, () => {
       try {
         task();
       } catch (e) {
         this.backgroundErrors.occurred(`background storage work failed: ${e instanceof Error ? e.message : e}`);
       }
-    }, intervalMs);
-    timer.unref?.();
-    this.timers.push(timer);
+    });
+    this.timers.push(cancel);
   }
 
-  private openPartitions(t: TopicRecord, from: number, recovery = new RecoverySummary()): void {
+  private openPartitions(t: TopicRecord, from: number, recovery = new RecoverySummary(this.deps.clock)): void {
     const eff = effectiveTopicConfig(t.configs, this.config.props);
     const list = this.partitions.get(t.name) ?? [];
     for (let i = from; i < t.partitions; i++) {
@@ -346,7 +350,7 @@ export class Broker {
       const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
       const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {
         files: this.files,
-        clock: systemClock,
+        clock: this.deps.clock,
         crc32c,
         decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
       });
@@ -357,7 +361,8 @@ export class Broker {
         continue;
       }
       recovery.opened(`${t.name}-${i}`, opened.log);
-      list[i] = new Partition(t, i, opened.log, eff, this.durable, loadProducerState(dir, opened.log));
+      const producers = loadProducerState(this.deps.fs, this.deps.clock, dir, opened.log);
+      list[i] = new Partition(t, i, opened.log, eff, this.durable, producers, this.deps);
     }
     this.partitions.set(t.name, list);
   }
@@ -374,7 +379,7 @@ export class Broker {
   }
 
   enforceRetention(): void {
-    const now = Date.now();
+    const now = this.deps.clock.nowMs();
     for (const p of this.openPartitionsAll()) {
       if (p.log.storageFailure !== null) continue; // it refuses changes until repaired
       const before = p.logStartOffset;
@@ -388,17 +393,22 @@ export class Broker {
    * is logged and closed anyway, so that a stop always completes (and exits 0).
    */
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const cancel of this.timers) cancel();
     await this.cleaner.stop(); // a pass in progress is abandoned before the logs close
     this.groups.close();
     const unflushed: string[] = [];
+    const unsnapshotted: string[] = [];
     for (const p of this.openPartitionsAll()) {
       p.close();
       try {
         if (this.durable) await p.log.flush();
-        saveProducerState(this.partitionDir(p.topic.name, p.index), p.producers);
       } catch (e) {
         unflushed.push(`${p.name} (${e instanceof Error ? e.message : e})`);
+      }
+      try {
+        saveProducerState(this.deps.fs, this.partitionDir(p.topic.name, p.index), p.producers);
+      } catch (e) {
+        unsnapshotted.push(`${p.name} (${e instanceof Error ? e.message : e})`);
       }
       try {
         await p.log.close();
@@ -410,21 +420,11 @@ export class Broker {
       log.error(`stopped with ${unflushed.length} partitions not flushed; their unacknowledged writes may be lost, ` +
         `acknowledged ones are safe: ${unflushed.join('; ')}`);
     }
+    if (unsnapshotted.length > 0) {
+      // Only a shortcut is lost: the next start replays these partitions' batch headers instead.
+      log.warn(`stopped without a producer-state snapshot for ${unsnapshotted.length} partitions (the next start rebuilds it from the log): ${unsnapshotted.join('; ')}`);
+    }
   }
-}
-
-/** The file system the partition logs use: the real one, or with FRESHET_TEST_FAULTS injected. */
-function storageFsFor(env: Record<string, string | undefined>): StorageFs {
-  const faults = parseTestFaults(env[TEST_FAULTS_ENV]);
-  if (faults === null) return new NodeStorageFs();
-  log.warn(`${TEST_FAULTS_ENV} is set: storage faults are INJECTED (${env[TEST_FAULTS_ENV]}). This is for tests only; never in production.`);
-  return new FaultInjectingFs(new NodeStorageFs(), faults);
-}
-
-/** Total and available bytes of the file system holding `dir`. */
-function fileSystemSpace(dir: string): { totalBytes: number; availableBytes: number } {
-  const s = fs.statfsSync(dir);
-  return { totalBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
 }
 
 export function logConfigOf(c: ReturnType<typeof effectiveTopicConfig>) {
@@ -456,10 +456,12 @@ const META_FILE: MetadataFileSpec<string> = {
     isObject(doc) && typeof doc.clusterId === 'string' && doc.clusterId.length > 0 ? doc.clusterId : new Problem('expected {"clusterId": "..."}'),
 };
 
-function loadOrCreateClusterId(dataDir: string): string {
+function loadOrCreateClusterId(deps: NodeDeps, dataDir: string): string {
   const file = path.join(dataDir, 'meta.json');
-  if (fs.existsSync(file)) return readMetadataFile(file, META_FILE);
-  const clusterId = newTopicId();
-  writeFileAtomic(file, JSON.stringify({ clusterId }));
+  const stored = readMetadataFile(deps.fs, file, META_FILE);
+  if (stored !== null) return stored;
+  // Kafka's cluster ids are uuids too (Uuid.randomUuid, base64 in KRaft); ours keep the text form.
+  const clusterId = newTopicId(deps.random);
+  writeFileAtomic(deps.fs, file, JSON.stringify({ clusterId }));
   return clusterId;
 }

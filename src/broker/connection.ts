@@ -17,7 +17,6 @@
 // - Stopping (drain): no new request is read, waiting requests answer at once (the wake
 //   signal), answers in flight are written, then the connection closes.
 
-import type { Socket } from 'bun';
 import { decodeRequestHeader, skipTaggedFields } from '../protocol/header.ts';
 import { ApiVersions } from '../protocol/messages/18-api-versions.ts';
 import { DecodeError, Reader } from '../protocol/primitives.ts';
@@ -27,7 +26,8 @@ import { type AnyHandler, NO_RESPONSE, type RequestContext } from './handler.ts'
 import type { Broker } from './broker.ts';
 import { log } from '../base/log.ts';
 import type { LogSummary } from '../base/log-summary.ts';
-import { releaseReadBuffer } from '../storage/read-buffers.ts';
+import type { NetSocket } from '../base/network.ts';
+import { releaseReadBuffer } from '../base/read-buffers.ts';
 import type { MemoryWaiter, RequestMemoryBudget } from './request-memory.ts';
 import { frameResponse, takeNextWrite } from './response-frames.ts';
 import { WakeSignal } from './wait.ts';
@@ -85,7 +85,7 @@ export class Connection implements MemoryWaiter {
 
   constructor(
     readonly id: number,
-    private readonly socket: Socket<unknown>,
+    private readonly socket: NetSocket,
     private readonly broker: Broker,
     private readonly handlers: ReadonlyMap<number, AnyHandler>,
     private readonly limits: ConnectionLimits,

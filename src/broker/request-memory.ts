@@ -24,7 +24,9 @@
 // read when nothing else is held.
 
 import { assert } from '../base/assert.ts';
+import type { Clock } from '../base/clock.ts';
 import type { LogSummary } from '../base/log-summary.ts';
+import type { Scheduler } from '../base/scheduler.ts';
 
 /** Bytes a connection may hold while the budget is spent: room for an ordinary small request. */
 export const REQUEST_BYTES_FLOOR = 64 * 1024;
@@ -46,10 +48,20 @@ export interface Collector {
   later(fn: () => void, ms: number): void;
 }
 
-const bunCollector: Collector = {
-  collect: () => Bun.gc(true),
-  nowMs: () => performance.now(),
-  later: (fn, ms) => setTimeout(fn, ms).unref?.(),
+/** Bun's full collection, timed by the node's clock and timers. */
+export function gcCollector(clock: Clock, scheduler: Scheduler): Collector {
+  return {
+    collect: () => Bun.gc(true),
+    nowMs: () => clock.monotonicMs(),
+    later: (fn, ms) => void scheduler.after(ms, fn),
+  };
+}
+
+/** Without a collector (budgets in tests) dropped input is left to the ordinary collections. */
+const NO_COLLECTION: Collector = {
+  collect: () => {},
+  nowMs: () => 0,
+  later: () => {},
 };
 
 /** A connection as the budget sees it: it can be told to stop and to resume reading. */
@@ -77,7 +89,7 @@ export class RequestMemoryBudget {
     options: { overdraftBytes?: number; collector?: Collector; events?: LogSummary } = {},
   ) {
     this.overdraftBytes = options.overdraftBytes ?? REQUEST_BYTES_OVERDRAFT;
-    this.collector = options.collector ?? bunCollector;
+    this.collector = options.collector ?? NO_COLLECTION;
     this.events = options.events ?? null;
   }
 

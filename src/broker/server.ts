@@ -7,15 +7,17 @@
 // the broker is attached (serve). Stopping (shutdown) stops accepting, lets each connection
 // answer what it has in flight for a bounded time, and closes the rest.
 
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import type { Socket, TCPSocketListener } from 'bun';
+import type { NodeDeps } from '../base/deps.ts';
 import { log } from '../base/log.ts';
 import { LogSummary } from '../base/log-summary.ts';
+import { NetError, type NetListener, type NetSocket, type SocketEvents } from '../base/network.ts';
 import { type HostPort, intProp, type NodeConfig } from '../config/node-config.ts';
 import type { Broker } from './broker.ts';
 import { Connection, type ConnectionLimits, type ConnectionShared } from './connection.ts';
-import { RequestMemoryBudget } from './request-memory.ts';
+import { gcCollector, RequestMemoryBudget } from './request-memory.ts';
+
+/** What the listener needs of the node's dependencies: it binds before the Broker exists. */
+export type ServerDeps = Pick<NodeDeps, 'network' | 'clock' | 'scheduler'>;
 
 /** Why a listener could not be opened, in words an operator acts on. */
 const LISTEN_ERRORS: Readonly<Record<string, string>> = {
@@ -29,20 +31,34 @@ export class ListenError extends Error {
 }
 
 export class KafkaServer {
-  private listener: TCPSocketListener<Connection | undefined> | null = null;
+  private listener: NetListener | null = null;
   private broker: Broker | null = null;
   private nextId = 1;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly shared: ConnectionShared;
   /** Connections refused or paused at a limit: the peer decides how many, so they are summarized. */
-  private readonly refusals = new LogSummary();
+  private readonly refusals: LogSummary;
+  private readonly limits: ConnectionLimits;
+  private readonly idleSeconds: number;
 
-  constructor(private readonly config: NodeConfig) {
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly deps: ServerDeps,
+  ) {
+    this.refusals = new LogSummary(deps.scheduler);
     this.shared = {
-      memory: new RequestMemoryBudget(intProp(config, 'queued.max.request.bytes'), { events: this.refusals }),
-      protocolErrors: new LogSummary(),
+      memory: new RequestMemoryBudget(intProp(config, 'queued.max.request.bytes'), {
+        events: this.refusals,
+        collector: gcCollector(deps.clock, deps.scheduler),
+      }),
+      protocolErrors: new LogSummary(deps.scheduler),
     };
+    this.limits = {
+      requestMaxBytes: intProp(config, 'socket.request.max.bytes'),
+      queuedMaxRequests: intProp(config, 'queued.max.requests.per.connection'),
+    };
+    this.idleSeconds = Math.max(1, Math.ceil(intProp(config, 'connections.max.idle.ms') / 1000));
   }
 
   /** The node's request memory budget (tests and status read it). */
@@ -54,23 +70,21 @@ export class KafkaServer {
   async listen(): Promise<HostPort> {
     const { host, port } = this.config.kafkaAddr;
     const where = `${host.includes(':') ? `[${host}]` : host}:${port} (--kafka-addr)`;
-    let address = host;
-    if (isIP(host) === 0) {
-      try {
-        address = (await lookup(host)).address;
-      } catch (e) {
-        const code = (e as { code?: string }).code ?? 'lookup failed';
-        throw new ListenError(`cannot listen on ${where}: host '${host}' does not resolve (${code})`);
-      }
+    let address: string;
+    try {
+      address = await this.deps.network.resolve(host);
+    } catch (e) {
+      const code = (e instanceof NetError ? e.code : null) ?? 'lookup failed';
+      throw new ListenError(`cannot listen on ${where}: host '${host}' does not resolve (${code})`);
     }
     try {
-      this.listener = Bun.listen<Connection | undefined>({ hostname: address, port, socket: this.handlers() });
+      this.listener = this.deps.network.listen({ host: address, port }, (socket) => this.accept(socket));
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      const why = code === undefined ? (e instanceof Error ? e.message : String(e)) : `${LISTEN_ERRORS[code] ?? 'cannot bind'} (${code})`;
+      const code = e instanceof NetError ? e.code : null;
+      const why = code === null ? (e instanceof Error ? e.message : String(e)) : `${LISTEN_ERRORS[code] ?? 'cannot bind'} (${code})`;
       throw new ListenError(`cannot listen on ${where}: ${why}`);
     }
-    return { host: this.listener.hostname, port: this.listener.port };
+    return this.listener.address;
   }
 
   /** Starts serving the connections the listener accepts. */
@@ -78,39 +92,27 @@ export class KafkaServer {
     this.broker = broker;
   }
 
-  private handlers() {
-    const cfg = this.config;
-    const limits: ConnectionLimits = {
-      requestMaxBytes: intProp(cfg, 'socket.request.max.bytes'),
-      queuedMaxRequests: intProp(cfg, 'queued.max.requests.per.connection'),
-    };
-    const idleSeconds = Math.max(1, Math.ceil(intProp(cfg, 'connections.max.idle.ms') / 1000));
+  /** A new connection: refused (null) before the broker serves or past a limit, else served. */
+  private accept(socket: NetSocket): SocketEvents | null {
+    const broker = this.broker;
+    const ip = socket.remoteAddress;
+    if (broker === null || this.listener === null || !this.admit(ip)) return null;
+    socket.timeout(this.idleSeconds);
+    const conn = new Connection(this.nextId++, socket, broker, broker.handlers, this.limits, this.shared);
+    this.connections.add(conn);
     return {
-      open: (socket: Socket<Connection | undefined>) => {
-        const broker = this.broker;
-        if (broker === null || this.listener === null || !this.admit(socket.remoteAddress)) {
-          socket.end();
-          return;
-        }
-        socket.setNoDelay(true);
-        socket.timeout(idleSeconds);
-        const conn = new Connection(this.nextId++, socket as Socket<unknown>, broker, broker.handlers, limits, this.shared);
-        this.connections.add(conn);
-        socket.data = conn;
+      data: (data) => {
+        socket.timeout(this.idleSeconds);
+        conn.onData(data);
       },
-      data: (socket: Socket<Connection | undefined>, data: Uint8Array) => {
-        socket.timeout(idleSeconds);
-        socket.data?.onData(data);
-      },
-      drain: (socket: Socket<Connection | undefined>) => socket.data?.onDrain(),
-      close: (socket: Socket<Connection | undefined>) => {
-        const conn = socket.data;
-        if (conn === undefined || !this.connections.delete(conn)) return;
-        this.forget(socket.remoteAddress);
+      drain: () => conn.onDrain(),
+      close: () => {
+        if (!this.connections.delete(conn)) return;
+        this.forget(ip);
         conn.onClose();
       },
-      timeout: (socket: Socket<Connection | undefined>) => socket.data?.close('idle longer than connections.max.idle.ms'),
-      error: (socket: Socket<Connection | undefined>, err: Error) => log.debug(`connection ${socket.data?.id}: ${err.message}`),
+      timeout: () => conn.close('idle longer than connections.max.idle.ms'),
+      error: (err) => log.debug(`connection ${conn.id}: ${err.message}`),
     };
   }
 
@@ -146,9 +148,9 @@ export class KafkaServer {
     this.listener?.stop(false);
     this.listener = null;
     const drained = Promise.all([...this.connections].map((c) => c.drain()));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
-    clearTimeout(timer);
+    let cancel = (): void => {};
+    await Promise.race([drained, new Promise<void>((r) => (cancel = this.deps.scheduler.after(drainMs, r)))]);
+    cancel();
     let cut = 0;
     for (const c of this.connections) {
       if (c.busy) cut++;

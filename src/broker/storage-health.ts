@@ -3,6 +3,7 @@
 // which partitions are offline. Storage finds and keeps the facts (storage/damage.ts); here
 // they become log lines and KAFKA_STORAGE_ERROR answers.
 
+import type { Clock } from '../base/clock.ts';
 import { log } from '../base/log.ts';
 import { describeDamage, type LogDamage, operatorActions } from '../storage/damage.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
@@ -39,7 +40,11 @@ export class RecoverySummary {
   private droppedBytes = 0;
   private scannedBytes = 0;
   private offline = 0;
-  private readonly startedMs = performance.now();
+  private readonly startedMs: number;
+
+  constructor(private readonly clock: Clock) {
+    this.startedMs = clock.monotonicMs();
+  }
 
   opened(name: string, plog: PartitionLog): void {
     this.partitions++;
@@ -68,7 +73,7 @@ export class RecoverySummary {
 
   /** The summary line. */
   report(): void {
-    const ms = Math.round(performance.now() - this.startedMs);
+    const ms = Math.round(this.clock.monotonicMs() - this.startedMs);
     const offline = this.offline > 0 ? `, ${this.offline} offline with damaged segments (see the ERRORs above)` : '';
     log.info(
       `recovery: ${this.partitions} partitions scanned in ${ms} ms, ${this.scannedBytes} bytes scanned, ` +

@@ -5,6 +5,8 @@
 // per poll is memory that grows for the life of the connection. (A Promise cannot do this:
 // callbacks added with .then() stay until it settles, which a live connection's never does.)
 
+import type { Scheduler } from '../base/scheduler.ts';
+
 /** What a long poll listens to on a partition (cluster/partition.ts). */
 export interface ProgressSource {
   /** Calls `fn` on the next append or log-start change; returns the remover. */
@@ -44,18 +46,23 @@ export class WakeSignal {
   }
 }
 
-export function waitForProgress(partitions: readonly ProgressSource[], timeoutMs: number, wake: WakeSignal): Promise<void> {
+export function waitForProgress(
+  partitions: readonly ProgressSource[],
+  timeoutMs: number,
+  wake: WakeSignal,
+  scheduler: Scheduler,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     let done = false;
     const removers: Array<() => void> = [];
     const finish = (): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       for (const r of removers) r();
       resolve();
     };
-    const timer = setTimeout(finish, timeoutMs);
+    const cancelTimer = scheduler.after(timeoutMs, finish);
     for (const p of partitions) removers.push(p.onProgress(finish));
     removers.push(wake.subscribe(finish));
   });

@@ -2,6 +2,7 @@
 // contract (0 success, 1 Kafka error or no broker, 2 usage), plain tables, JSON output, and one
 // way to report a Kafka error ("NAME: message" on stderr).
 
+import { SYSTEM_IO } from './node-deps.ts';
 import { KafkaClient } from '../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../client/errors.ts';
 import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
@@ -89,7 +90,7 @@ export async function runSubcommand(name: string, argv: readonly string[], cmd: 
   }
   let client: KafkaClient | null = null;
   try {
-    client = await KafkaClient.connect({ bootstrap: options.brokers, clientId: 'freshet-cli' });
+    client = await KafkaClient.connect({ io: SYSTEM_IO, bootstrap: options.brokers, clientId: 'freshet-cli' });
     return await cmd.run({ name, flags, options, client }, args);
   } catch (e) {
     if (e instanceof UsageError) return usageFailure(name, e, usage);

@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../base/flags.ts';
 import { log } from '../base/log.ts';
-import { startStallDetector } from '../base/stall-detector.ts';
+import { startStallDetector } from './stall-detector.ts';
+import { SYSTEM_IO, systemDeps } from './node-deps.ts';
 import { parseConfigFile } from '../config/config-file.ts';
 import { buildFromLayer, type ConfigLayer, ConfigError, EMPTY_LAYER, envLayer, mergeLayers, type NodeConfig, startFlagsLayer } from '../config/node-config.ts';
 import { Broker } from '../broker/broker.ts';
@@ -35,7 +36,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const server = new KafkaServer(config);
+  const server = new KafkaServer(config, SYSTEM_IO);
   const node: Running = { server, broker: null };
   stopOnSignals(node);
   try {
@@ -52,7 +53,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     }
     raiseFdLimit();
     lockDataDir(config.dataDir); // before anything in it is opened; held until exit
-    broker = new Broker(config);
+    broker = new Broker(config, systemDeps(env));
   } catch (e) {
     server.close();
     process.stderr.write(`freshet start: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -17,6 +17,7 @@ import { encodeRequestHeader, skipTaggedFields } from '../protocol/header.ts';
 import { ApiVersions } from '../protocol/messages/18-api-versions.ts';
 import { Reader, Writer } from '../protocol/primitives.ts';
 import { type ApiDef, decoderFor, type Encodable, encoderFor, inRange, type RequestOf, type ResponseOf } from '../protocol/schema.ts';
+import type { Scheduler } from '../base/scheduler.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { ClientError } from './errors.ts';
 import { FrameDecoder } from './frame-decoder.ts';
@@ -34,10 +35,13 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
-export const REAL_TIMERS: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+/** A client's timers on the given scheduler (the system's, or a simulation's). */
+export function schedulerTimers(scheduler: Scheduler): Timers {
+  return {
+    set: (fn, ms) => scheduler.after(ms, fn),
+    clear: (cancel) => (cancel as () => void)(),
+  };
+}
 
 export interface ConnectionOptions {
   clientId?: string;
@@ -45,7 +49,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   inFlightMax?: number;
   queuedMax?: number;
-  timers?: Timers;
+  /** Request timeouts run on these. */
+  timers: Timers;
   /** For messages: "127.0.0.1:9092". */
   address?: string;
 }
@@ -85,13 +90,13 @@ export class Connection {
 
   constructor(
     private readonly socket: ClientSocket,
-    options: ConnectionOptions = {},
+    options: ConnectionOptions,
   ) {
     this.clientId = options.clientId ?? 'freshet';
     this.address = options.address ?? 'broker';
     this.frames = new FrameDecoder(options.responseMaxBytes ?? RESPONSE_MAX_BYTES);
     this.out = new OutputQueue(socket);
-    this.timers = options.timers ?? REAL_TIMERS;
+    this.timers = options.timers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.inFlightMax = options.inFlightMax ?? IN_FLIGHT_REQUESTS_MAX;
     this.queuedMax = options.queuedMax ?? QUEUED_REQUESTS_MAX;

@@ -5,15 +5,20 @@
 // Today a cluster is one node, but nothing here assumes it: leaders and coordinators are looked
 // up by node id and reached at the address the broker advertises.
 
+import { sleep } from '../base/scheduler.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { FindCoordinator } from '../protocol/messages/10-find-coordinator.ts';
 import { Metadata } from '../protocol/messages/03-metadata.ts';
 import type { Connection, ConnectionOptions } from './connection.ts';
 import { ClientError, type KafkaErr, kafkaErr } from './errors.ts';
 import { COORDINATOR_RETRIES_MAX, COORDINATOR_RETRY_BACKOFF_MS } from './limits.ts';
-import { connectTcp, formatHostPort, type HostPort, parseHostPort } from './tcp.ts';
+import { type ClientIo, connectTcp, formatHostPort, type HostPort, parseHostPort } from './tcp.ts';
+
+export type { ClientIo };
 
 export interface ClientOptions extends Omit<ConnectionOptions, 'address' | 'timers'> {
+  /** Network, clock and timers: the system's from the CLI (cli/node-deps.ts SYSTEM_IO), a simulation's in one. */
+  io: ClientIo;
   /** Bootstrap addresses, "host:port"; tried in order until one answers. */
   bootstrap: readonly string[];
   connectTimeoutMs?: number;
@@ -90,7 +95,7 @@ export class ClientCore {
       if (this.connections.get(key) === existing) this.connections.delete(key);
     }
     const opening = (async () => {
-      const conn = await connectTcp(address, this.options);
+      const conn = await connectTcp(this.options.io, address, this.options);
       try {
         await conn.negotiate({ timeoutMs: this.options.connectTimeoutMs });
       } catch (e) {
@@ -224,7 +229,7 @@ export class ClientCore {
         const result = await call(conn);
         if (!COORDINATOR_RETRIABLE.has(errorOf(result)) || last) return result;
       }
-      await Bun.sleep(COORDINATOR_RETRY_BACKOFF_MS);
+      await sleep(this.options.io.scheduler, COORDINATOR_RETRY_BACKOFF_MS);
     }
   }
 }

@@ -94,7 +94,7 @@ export async function produce(
 ): Promise<ProduceResult[]> {
   const { byLeader, errors } = await c.leaders(items);
   const out: ProduceResult[] = errors.map(({ item, error }) => ({ topic: item.topic, partition: item.partition, baseOffset: -1, logAppendTimeMs: -1, error }));
-  const now = Date.now();
+  const now = c.options.io.clock.nowMs();
   await Promise.all(
     [...byLeader].map(async ([leader, list]) => {
       const conn = await c.node(leader);

@@ -4,9 +4,9 @@
 // change (temp file, fsync, rename, fsync of the directory). The controller's metadata log takes
 // this over when clustering lands (DESIGN.md section 5).
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './topic-table.ts';
+import type { StorageFs } from '../base/fs.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 
 /** Groups with stored overrides; another is refused (the file is rewritten whole on a change). */
 export const GROUP_CONFIG_ENTRIES_MAX = 100_000;
@@ -22,13 +22,17 @@ interface ConfigDoc {
 export class ConfigStore {
   private doc: ConfigDoc = { broker: {}, group: {} };
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly fs: StorageFs,
+    private readonly file: string,
+  ) {}
 
-  static load(dir: string): ConfigStore {
-    fs.mkdirSync(dir, { recursive: true });
-    const s = new ConfigStore(path.join(dir, 'configs.json'));
-    if (fs.existsSync(s.file)) {
-      const doc = JSON.parse(fs.readFileSync(s.file, 'utf8')) as Partial<ConfigDoc>;
+  static load(fs: StorageFs, dir: string): ConfigStore {
+    fs.mkdirp(dir);
+    const s = new ConfigStore(fs, path.join(dir, 'configs.json'));
+    const bytes = fs.readFile(s.file);
+    if (bytes !== null) {
+      const doc = JSON.parse(new TextDecoder().decode(bytes)) as Partial<ConfigDoc>;
       s.doc = { broker: doc.broker ?? {}, group: doc.group ?? {} };
     }
     return s;
@@ -59,7 +63,7 @@ export class ConfigStore {
     const next: ConfigDoc = { broker: { ...this.doc.broker }, group: { ...this.doc.group } };
     if (Object.keys(configs).length === 0) delete next[section][key];
     else next[section][key] = { ...configs };
-    writeFileAtomic(this.file, JSON.stringify(next));
+    writeFileAtomic(this.fs, this.file, JSON.stringify(next));
     this.doc = next;
   }
 }

@@ -4,7 +4,7 @@
 // fault or a hand edit. Then the node must not start on a guess: the error names the file,
 // what is wrong with it, what it holds, and what the operator can do.
 
-import * as fs from 'node:fs';
+import type { StorageFs } from '../base/fs.ts';
 
 export class MetadataFileError extends Error {
   override name = 'MetadataFileError';
@@ -24,11 +24,15 @@ export interface MetadataFileSpec<T> {
   check(doc: unknown): T | Problem;
 }
 
-/** Reads and checks `file`; throws MetadataFileError naming it and the remedy. */
-export function readMetadataFile<T>(file: string, spec: MetadataFileSpec<T>): T {
+const decoder = new TextDecoder();
+
+/** Reads and checks `file`, null when it does not exist; throws MetadataFileError naming it and the remedy. */
+export function readMetadataFile<T>(fs: StorageFs, file: string, spec: MetadataFileSpec<T>): T | null {
+  const bytes = fs.readFile(file);
+  if (bytes === null) return null;
   let doc: unknown;
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc = JSON.parse(decoder.decode(bytes));
   } catch (e) {
     if (e instanceof SyntaxError) throw corrupt(file, spec, `not valid JSON (${e.message})`);
     throw e;

@@ -15,7 +15,9 @@ import type { TopicConfig } from '../config/topic-config.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import type { ProducerState } from '../transactions/producer-state.ts';
 import type { TopicRecord } from './topic-table.ts';
+import type { Clock } from '../base/clock.ts';
 import { log, RepeatedLog } from '../base/log.ts';
+import type { Cancel, Scheduler } from '../base/scheduler.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { StorageError } from '../storage/storage-error.ts';
 
@@ -23,6 +25,12 @@ function noop(): void {}
 
 /** How often a partition whose log failed tries to repair it (the disk may have space again). */
 export const STORAGE_RETRY_INTERVAL_MS = 1000;
+
+/** Time as a partition needs it: for its storage-error log lines and its repair retries. */
+export interface PartitionTimers {
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+}
 
 export type PartitionAppend = { ok: true; baseOffset: number; lastOffset: number } | { ok: false; error: KafkaError };
 
@@ -35,8 +43,8 @@ export class Partition {
   /** The latest flush passed to the log, and the log end it covers. */
   private requested: { upTo: number; done: Promise<void> } | null = null;
   /** Storage errors of this partition: one line per run, not one per refused write. */
-  private readonly storageErrors = new RepeatedLog('error');
-  private repairTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly storageErrors: RepeatedLog;
+  private repairTimer: Cancel | null = null;
   private closed = false;
 
   constructor(
@@ -46,9 +54,12 @@ export class Partition {
     public config: TopicConfig,
     private readonly durable: boolean,
     readonly producers: ProducerState,
+    private readonly timers: PartitionTimers,
     /** Between repair attempts of a failed log (tests shorten it). */
     private readonly storageRetryMs = STORAGE_RETRY_INTERVAL_MS,
-  ) {}
+  ) {
+    this.storageErrors = new RepeatedLog('error', () => timers.clock.monotonicMs());
+  }
 
   get highWatermark(): number {
     return this.durable ? this.log.flushedOffset : this.log.logEndOffset;
@@ -87,7 +98,7 @@ export class Partition {
   /** Stops retrying storage repairs (the broker is closing the log). */
   close(): void {
     this.closed = true;
-    if (this.repairTimer !== null) clearTimeout(this.repairTimer);
+    this.repairTimer?.();
     this.repairTimer = null;
   }
 
@@ -100,8 +111,7 @@ export class Partition {
 
   private scheduleRepair(): void {
     if (this.repairTimer !== null || this.closed) return;
-    this.repairTimer = setTimeout(() => void this.repair(), this.storageRetryMs);
-    this.repairTimer.unref?.();
+    this.repairTimer = this.timers.scheduler.after(this.storageRetryMs, () => void this.repair());
   }
 
   /** One repair attempt: truncate to the last durable position, write the rest again, flush. */

@@ -1,11 +1,11 @@
 // The single-node home of the producer-id block end (transactions/producer-ids.ts): one small
 // file replaced atomically. In a cluster the controller's Raft log will own it instead.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { StorageFs } from '../base/fs.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from './metadata-file.ts';
-import { writeFileAtomic } from './topic-table.ts';
 
 /** producer-ids.json: `{ "blockEnd": N }`, the end of the last producer-id block handed out. */
 const PRODUCER_IDS_FILE: MetadataFileSpec<number> = {
@@ -20,12 +20,11 @@ const PRODUCER_IDS_FILE: MetadataFileSpec<number> = {
   },
 };
 
-export function openProducerIdAllocator(dir: string): ProducerIdAllocator {
-  fs.mkdirSync(dir, { recursive: true });
+export function openProducerIdAllocator(fs: StorageFs, dir: string): ProducerIdAllocator {
+  fs.mkdirp(dir);
   const file = path.join(dir, 'producer-ids.json');
-  let persistedEnd = 0;
-  if (fs.existsSync(file)) persistedEnd = readMetadataFile(file, PRODUCER_IDS_FILE);
+  const persistedEnd = readMetadataFile(fs, file, PRODUCER_IDS_FILE) ?? 0;
   return new ProducerIdAllocator(persistedEnd, async (blockEnd) => {
-    writeFileAtomic(file, JSON.stringify({ blockEnd }));
+    writeFileAtomic(fs, file, JSON.stringify({ blockEnd }));
   });
 }

@@ -4,14 +4,14 @@
 // writes a snapshot, so a restart replays nothing; after kill -9 the replay covers what was
 // appended since the last periodic snapshot.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { systemClock } from '../base/clock.ts';
+import type { Clock } from '../base/clock.ts';
+import type { StorageFs } from '../base/fs.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { BatchHeader } from '../protocol/records/batch.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { ProducerState } from '../transactions/producer-state.ts';
 import { loadNewestSnapshot, parseSnapshotFileName, snapshotFileName } from '../transactions/producer-snapshot-files.ts';
-import { writeFileAtomic } from './topic-table.ts';
 
 /** Bytes read per step while replaying batch headers. */
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
@@ -25,16 +25,16 @@ const SNAPSHOTS_KEPT = 2;
  */
 const snapshotted = new WeakMap<ProducerState, number>();
 
-export function loadProducerState(dir: string, plog: PartitionLog): ProducerState {
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+export function loadProducerState(fs: StorageFs, clock: Clock, dir: string, plog: PartitionLog): ProducerState {
+  const names = fs.exists(dir) ? fs.readdir(dir) : [];
   const { state, corrupt } = loadNewestSnapshot(
     names,
     plog.logEndOffset,
     plog.logStartOffset,
-    (name) => fs.readFileSync(path.join(dir, name)),
-    { clock: systemClock },
+    (name) => fs.readFile(path.join(dir, name)) ?? new Uint8Array(0),
+    { clock },
   );
-  for (const name of corrupt) fs.rmSync(path.join(dir, name), { force: true });
+  for (const name of corrupt) removeIfPresent(fs, path.join(dir, name));
   const loaded = snapshotFileName(state.endOffset);
   if (names.includes(loaded) && !corrupt.includes(loaded)) snapshotted.set(state, state.endOffset);
   let offset = Math.max(state.endOffset, plog.logStartOffset);
@@ -63,19 +63,23 @@ export function loadProducerState(dir: string, plog: PartitionLog): ProducerStat
   return state;
 }
 
-export function saveProducerState(dir: string, state: ProducerState): void {
-  if (!fs.existsSync(dir)) return;
+export function saveProducerState(fs: StorageFs, dir: string, state: ProducerState): void {
+  if (!fs.exists(dir)) return;
   // Nothing was ever appended: there is nothing to snapshot nor to replay (stopping a node
   // with 10,000 empty partitions would otherwise write and fsync 10,000 files).
   if (state.endOffset === 0 && state.producerCount === 0) return;
   if (snapshotted.get(state) === state.endOffset) return;
-  writeFileAtomic(path.join(dir, snapshotFileName(state.endOffset)), state.snapshot());
+  writeFileAtomic(fs, path.join(dir, snapshotFileName(state.endOffset)), state.snapshot());
   snapshotted.set(state, state.endOffset);
   const old = fs
-    .readdirSync(dir)
+    .readdir(dir)
     .map((name) => ({ name, offset: parseSnapshotFileName(name) }))
     .filter((s): s is { name: string; offset: number } => s.offset !== null)
     .sort((a, b) => b.offset - a.offset)
     .slice(SNAPSHOTS_KEPT);
-  for (const s of old) fs.rmSync(path.join(dir, s.name), { force: true });
+  for (const s of old) removeIfPresent(fs, path.join(dir, s.name));
+}
+
+function removeIfPresent(fs: StorageFs, file: string): void {
+  if (fs.exists(file)) fs.unlink(file);
 }

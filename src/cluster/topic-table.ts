@@ -3,8 +3,10 @@
 // on every change, so a crash leaves either the old or the new table. On a single node this is
 // the whole of "cluster metadata"; the controller Raft group will own it when clustering lands.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { StorageFs } from '../base/fs.ts';
+import type { Random } from '../base/random.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { uuidToString, ZERO_UUID } from '../protocol/primitives.ts';
 import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from './metadata-file.ts';
@@ -73,15 +75,23 @@ export class TopicTable {
   private readonly byId = new Map<string, TopicRecord>();
   private readonly byCollisionKey = new Map<string, string>();
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly fs: StorageFs,
+    private readonly random: Random,
+    private readonly file: string,
+  ) {}
 
-  static load(dir: string): TopicTable {
-    fs.mkdirSync(dir, { recursive: true });
-    const t = new TopicTable(path.join(dir, 'topics.json'));
-    if (fs.existsSync(t.file)) {
-      for (const r of readMetadataFile(t.file, TOPICS_FILE)) t.index(r);
-    }
+  /** Reads `dir`/topics.json (creating `dir`); topic ids of new topics are drawn from `random`. */
+  static load(fs: StorageFs, random: Random, dir: string): TopicTable {
+    fs.mkdirp(dir);
+    const t = new TopicTable(fs, random, path.join(dir, 'topics.json'));
+    for (const r of readMetadataFile(fs, t.file, TOPICS_FILE) ?? []) t.index(r);
     return t;
+  }
+
+  /** A fresh topic id (KIP-516), from this table's random source. */
+  newTopicId(): string {
+    return newTopicId(this.random);
   }
 
   get(name: string): TopicRecord | undefined {
@@ -110,7 +120,7 @@ export class TopicTable {
   }
 
   create(name: string, partitions: number, configs: Record<string, string>): TopicRecord {
-    const r: TopicRecord = { name, id: newTopicId(), partitions, configs };
+    const r: TopicRecord = { name, id: newTopicId(this.random), partitions, configs };
     this.index(r);
     this.save();
     return r;
@@ -142,34 +152,14 @@ export class TopicTable {
   }
 
   private save(): void {
-    writeFileAtomic(this.file, JSON.stringify({ topics: [...this.byName.values()] }, null, 1));
+    writeFileAtomic(this.fs, this.file, JSON.stringify({ topics: [...this.byName.values()] }, null, 1));
   }
 }
 
-export function newTopicId(): string {
+export function newTopicId(random: Random): string {
   for (;;) {
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    const id = uuidToString(b, 0);
+    const id = uuidToString(random.bytes(16), 0);
     // Kafka reserves the zero uuid and ids starting with '-' read badly on command lines.
     if (id !== ZERO_UUID && !id.startsWith('-')) return id;
-  }
-}
-
-/** Replaces `file` so that a crash leaves either the old or the new contents. */
-export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof contents === 'string' ? Buffer.from(contents) : contents);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dirFd = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
   }
 }

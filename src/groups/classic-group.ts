@@ -9,7 +9,7 @@
 //   Dead <── DeleteGroups (Empty only) / offsets expiry of an Empty group
 
 import { ErrorCode } from '../protocol/errors.ts';
-import type { Cancel } from './scheduler.ts';
+import type { Cancel } from '../base/scheduler.ts';
 import { CONSUMER_PROTOCOL_TYPE, subscriptionTopics } from '../protocol/consumer-protocol.ts';
 import type { Group } from './group.ts';
 import type { GroupMetadataValueData } from './records.ts';

@@ -9,7 +9,7 @@ import { log } from '../base/log.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type ClassicGroup, type ClassicMember, joinError, syncError } from './classic-group.ts';
 import type { GroupConfig } from './config.ts';
-import type { Scheduler } from './scheduler.ts';
+import type { Scheduler } from '../base/scheduler.ts';
 
 export interface ClassicContext {
   readonly clock: Clock;

@@ -9,7 +9,7 @@
 
 import { ErrorCode } from '../protocol/errors.ts';
 import type { CommittedPartition, Group } from './group.ts';
-import type { Cancel } from './scheduler.ts';
+import type { Cancel } from '../base/scheduler.ts';
 import {
   type Assignment,
   type AssignmentEpochs,

@@ -27,7 +27,7 @@ import {
   type OffsetDeleteResult,
 } from './offset-ops.ts';
 import { groupMetadataKey, groupMetadataValue, offsetCommitKey, partitionForGroup, type StateRecord } from './records.ts';
-import type { Cancel, Scheduler } from './scheduler.ts';
+import type { Cancel, Scheduler } from '../base/scheduler.ts';
 import { type StateLog, StateWriter } from './state-log.ts';
 
 export interface CoordinatorDeps {

@@ -10,12 +10,13 @@
 // that does not parse is reported as missing, and the caller falls back to a safe default.
 
 import { join } from 'node:path';
+import { TEMP_SUFFIX, writeFileAtomic } from './atomic-file.ts';
 import type { StorageFs } from './fs.ts';
 
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
 export const RECOVERY_POINT_FILE = 'recovery-point';
 export const LEADER_EPOCH_FILE = 'leader-epoch-checkpoint';
-export const TEMP_SUFFIX = '.tmp';
+export { TEMP_SUFFIX };
 
 const CHECKPOINT_VERSION = 0;
 /** A checkpoint holds at most this many entries (leader epochs of one partition). */
@@ -32,17 +33,7 @@ export function writeCheckpoint(fs: StorageFs, dir: string, name: string, entrie
   // directory fsync, and then recovery fsynced the directory when it opened the log (before any
   // checkpoint is written). Reopening 10,000 partitions writes no file.
   if (sameBytes(fs.readFile(join(dir, name)), bytes)) return;
-  const tmp = join(dir, name + TEMP_SUFFIX);
-  const fd = fs.openAppend(tmp);
-  try {
-    fs.truncate(fd, 0);
-    fs.append(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.close(fd);
-  }
-  fs.rename(tmp, join(dir, name));
-  fs.fsyncDir(dir);
+  writeFileAtomic(fs, join(dir, name), bytes);
 }
 
 /** Entries of a checkpoint with `width` numbers per line, or null if missing or malformed. */

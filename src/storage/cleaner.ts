@@ -6,6 +6,7 @@
 
 import type { Clock } from '../base/clock.ts';
 import { log } from '../base/log.ts';
+import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Codec } from './compaction-records.ts';
 import { compactLog, type CompactionConfig, type CompactionLimits, type CompactionResult, planCompaction } from './compaction.ts';
@@ -25,13 +26,15 @@ export interface CleanerTarget {
 export interface LogCleanerDeps {
   codec: Codec;
   clock: Clock;
+  /** The backoff timer, and the turns a pass yields between slices. */
+  scheduler: Scheduler;
   limits?: Partial<CompactionLimits>;
 }
 
 class CleanerStopped extends Error {}
 
 export class LogCleaner {
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: Cancel | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
   /** Per log: when the earliest delete horizon given by a pass passes (the log is due then). */
@@ -42,14 +45,13 @@ export class LogCleaner {
 
   /** Looks for work every `backoffMs` among the partitions `targets` lists at that moment. */
   start(backoffMs: number, targets: () => Iterable<CleanerTarget>): void {
-    this.timer = setInterval(() => this.tick(targets()), backoffMs);
-    this.timer.unref?.();
+    this.timer = every(this.deps.scheduler, backoffMs, () => this.tick(targets()));
   }
 
   /** Stops looking for work and abandons a pass in progress at its next slice. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.();
     this.timer = null;
     await this.running;
   }
@@ -124,7 +126,7 @@ export class LogCleaner {
 
   private yieldNow(): Promise<void> {
     return new Promise((resolve, reject) => {
-      setImmediate(() => (this.stopped ? reject(new CleanerStopped('stopped')) : resolve()));
+      this.deps.scheduler.nextTurn(() => (this.stopped ? reject(new CleanerStopped('stopped')) : resolve()));
     });
   }
 }

@@ -83,7 +83,8 @@ export interface CompactionDeps {
   codec: Codec;
   nowMs: number;
   limits?: Partial<CompactionLimits>;
-  /** Awaited between slices (the cleaner passes setImmediate; tests may interleave work). */
+  /** Awaited between slices (the cleaner yields a turn of its scheduler; tests may interleave
+   *  work); without one a pass only lets settled promises run between slices. */
   yieldNow?: () => Promise<void>;
   /** Crash tests: called after each durable step of the swap. */
   swapHook?: (step: SwapStep) => void;
@@ -150,7 +151,7 @@ class Pass {
     this.files = log.compactionView().files;
     this.limits = { ...DEFAULT_COMPACTION_LIMITS, ...deps.limits };
     this.map = new OffsetMap(this.limits.offsetMapBytesMax);
-    this.yieldNow = deps.yieldNow ?? (() => new Promise((resolve) => setImmediate(resolve)));
+    this.yieldNow = deps.yieldNow ?? (() => Promise.resolve());
   }
 
   async run(): Promise<CompactionResult> {

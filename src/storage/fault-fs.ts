@@ -10,10 +10,10 @@
 // - fsync-fails:<file> while <file> exists, fsyncs fail with ENOSPC (space refused at writeback,
 //                      as thin-provisioned or network storage does).
 //
-// Deleting the file is the space coming back. Only the partition logs' StorageFs is wrapped.
+// Deleting the file is the space coming back. The node's one StorageFs is wrapped, so metadata
+// files, snapshots and checkpoints meet the same faults as segments.
 
-import * as nodeFs from 'node:fs';
-import type { Fd, StorageFs } from './fs.ts';
+import type { Fd, FsSpace, StorageFs } from '../base/fs.ts';
 
 export const TEST_FAULTS_ENV = 'FRESHET_TEST_FAULTS';
 
@@ -53,12 +53,13 @@ export class FaultInjectingFs implements StorageFs {
     private readonly faults: StorageFaults,
   ) {}
 
+  // The trigger files are looked up on the wrapped file system (the real one in the executable).
   private diskFull(): boolean {
-    return this.faults.diskFullWhile !== undefined && nodeFs.existsSync(this.faults.diskFullWhile);
+    return this.faults.diskFullWhile !== undefined && this.inner.exists(this.faults.diskFullWhile);
   }
 
   private fsyncFails(): boolean {
-    return this.faults.fsyncFailsWhile !== undefined && nodeFs.existsSync(this.faults.fsyncFailsWhile);
+    return this.faults.fsyncFailsWhile !== undefined && this.inner.exists(this.faults.fsyncFailsWhile);
   }
 
   append(fd: Fd, buf: Uint8Array): void {
@@ -113,5 +114,8 @@ export class FaultInjectingFs implements StorageFs {
   }
   removeTree(path: string): void {
     this.inner.removeTree(path);
+  }
+  space(path: string): FsSpace {
+    return this.inner.space(path);
   }
 }

@@ -1,40 +1,11 @@
-// The filesystem as the partition log sees it: a handful of calls, so that a simulated twin
-// (sim-fs.ts) can stand in for it and inject crashes, torn writes and bit flips.
-//
-// Everything is synchronous except fsync: appends go to the page cache and cost microseconds,
-// while an fsync costs milliseconds and must run on the threadpool so the event loop keeps
-// serving other partitions meanwhile (group commit, see partition-log.ts).
+// The real file system behind the StorageFs interface (base/fs.ts, where the contract and its
+// reasons are written down): node:fs, which Bun implements natively. Its simulated twin is
+// sim-fs.ts; fault-fs.ts wraps it for FRESHET_TEST_FAULTS.
 
 import * as nodeFs from 'node:fs';
+import type { Fd, FsSpace, StorageFs } from '../base/fs.ts';
 
-export type Fd = number;
-
-export interface StorageFs {
-  mkdirp(path: string): void;
-  /** Names (not paths) of the entries of a directory. */
-  readdir(path: string): string[];
-  exists(path: string): boolean;
-  /** Whole file, or null when it does not exist. For small files (checkpoints, indexes). */
-  readFile(path: string): Uint8Array | null;
-  /** Opens for reading and appending, creating the file when missing. */
-  openAppend(path: string): Fd;
-  close(fd: Fd): void;
-  /** Appends all of `buf` at the end of the file. */
-  append(fd: Fd, buf: Uint8Array): void;
-  /** Reads up to `len` bytes at file position `pos` into `buf` at `bufOffset`; returns bytes read. */
-  pread(fd: Fd, buf: Uint8Array, bufOffset: number, len: number, pos: number): number;
-  size(fd: Fd): number;
-  truncate(fd: Fd, len: number): void;
-  /** Makes the file's data durable (fdatasync). Runs off the event loop. */
-  fsync(fd: Fd): Promise<void>;
-  fsyncSync(fd: Fd): void;
-  /** Makes the directory's entries (creations, renames, unlinks) durable. */
-  fsyncDir(path: string): void;
-  rename(from: string, to: string): void;
-  unlink(path: string): void;
-  /** Removes a directory and everything below it. */
-  removeTree(path: string): void;
-}
+export type { Fd, FsSpace, StorageFs };
 
 /** The real filesystem, on node:fs (which Bun implements natively). */
 export class NodeStorageFs implements StorageFs {
@@ -99,5 +70,9 @@ export class NodeStorageFs implements StorageFs {
   }
   removeTree(path: string): void {
     nodeFs.rmSync(path, { recursive: true, force: true });
+  }
+  space(path: string): FsSpace {
+    const s = nodeFs.statfsSync(path);
+    return { totalBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
   }
 }

@@ -11,7 +11,7 @@ import type { LogFile, OpenFiles } from './open-files.ts';
 import { OffsetIndex, TimeIndex } from './indexes.ts';
 import { BatchScanner, type BatchInfo } from './batch-scan.ts';
 import { assert } from '../base/assert.ts';
-import { takeReadBuffer } from './read-buffers.ts';
+import { takeReadBuffer } from '../base/read-buffers.ts';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';

@@ -7,7 +7,9 @@
 // keeping a random prefix of each file's unsynced appended bytes (a torn write, as a power cut
 // leaves some pages of the page cache on disk and not others). flipBit() models media rot.
 
-import type { Fd, StorageFs } from './fs.ts';
+import type { Fd, FsSpace, StorageFs } from '../base/fs.ts';
+import type { Random } from '../base/random.ts';
+import { type Scheduler, systemScheduler } from '../base/scheduler.ts';
 
 interface Inode {
   data: Uint8Array;
@@ -16,6 +18,9 @@ interface Inode {
   synced: Uint8Array;
   /** False after a truncation below the synced length: data no longer extends `synced`. */
   extendsSynced: boolean;
+  /** fsyncs asked for so far, and the order number of the one whose snapshot `synced` holds. */
+  fsyncsAsked: number;
+  syncedBy: number;
 }
 
 interface OpenFile {
@@ -41,7 +46,24 @@ function fsError(code: string, path: string): Error {
   return e;
 }
 
+export interface SimStorageFsOptions {
+  /**
+   * Where fsyncs complete: a simulation passes its SimScheduler so that fsync latency is
+   * simulated time and the order of completions replays; tests of storage alone use real
+   * timers (an fsync then completes on a later macrotask, as a threadpool fsync does).
+   */
+  scheduler?: Scheduler;
+  /** Size of the simulated file system (what space() reports); 1 GiB unless told. */
+  totalBytes?: number;
+  /** Latency of each fsync, drawn uniformly in [min, max] ms from `random` (0 unless told). */
+  fsyncLatencyMs?: { min: number; max: number; random: Random };
+}
+
 export class SimStorageFs implements StorageFs {
+  private scheduler: Scheduler;
+  private readonly fsyncLatencyMs: SimStorageFsOptions['fsyncLatencyMs'];
+  /** Size of the simulated file system; available bytes are this less the live files' bytes. */
+  totalBytes: number;
   private readonly dirs = new Set<string>(['/']);
   private live = new Map<string, Inode>();
   private durable = new Map<string, Inode>();
@@ -61,6 +83,20 @@ export class SimStorageFs implements StorageFs {
   fsyncDelaysMs: number[] = [];
   /** Fault knob: opening a file with this many descriptors open fails with EMFILE (ulimit -n). */
   fdLimit = Infinity;
+
+  constructor(options: SimStorageFsOptions = {}) {
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.totalBytes = options.totalBytes ?? 1024 * 1024 * 1024;
+    this.fsyncLatencyMs = options.fsyncLatencyMs;
+  }
+
+  /**
+   * The process using this disk from now on (a simulation restarting a node): fsyncs complete on
+   * its scheduler, so those a dead process asked for never complete, as after a real crash.
+   */
+  attach(scheduler: Scheduler): void {
+    this.scheduler = scheduler;
+  }
 
   mkdirp(path: string): void {
     let p = path;
@@ -89,7 +125,7 @@ export class SimStorageFs implements StorageFs {
     let inode = this.live.get(path);
     if (!inode) {
       if (!this.dirs.has(parentOf(path))) throw fsError('ENOENT', path);
-      inode = { data: new Uint8Array(256), len: 0, synced: new Uint8Array(0), extendsSynced: true };
+      inode = { data: new Uint8Array(256), len: 0, synced: new Uint8Array(0), extendsSynced: true, fsyncsAsked: 0, syncedBy: 0 };
       this.live.set(path, inode);
     }
     const fd = this.nextFd++;
@@ -136,21 +172,22 @@ export class SimStorageFs implements StorageFs {
     const inode = this.file(fd);
     this.fsyncCalls++;
     const snapshot = inode.data.slice(0, inode.len);
+    const order = ++inode.fsyncsAsked;
     const generation = this.generation;
     const fail = this.failFsyncs > 0;
     if (fail) this.failFsyncs--;
     // Completes on a later macrotask, as a threadpool fsync does.
-    const delayMs = this.fsyncDelaysMs.shift() ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const delayMs = this.fsyncDelaysMs.shift() ?? this.drawFsyncLatency();
+    await new Promise<void>((resolve) => this.scheduler.after(delayMs, resolve));
     if (fail) throw fsError('EIO', `fd ${fd}`);
     // The machine crashed meanwhile: nothing became durable, and the process that asked is gone.
     if (generation !== this.generation) throw fsError('EIO', `fd ${fd} (crashed)`);
-    this.markSynced(inode, snapshot);
+    this.markSynced(inode, snapshot, order);
   }
   fsyncSync(fd: Fd): void {
     const inode = this.file(fd);
     this.fsyncCalls++;
-    this.markSynced(inode, inode.data.slice(0, inode.len));
+    this.markSynced(inode, inode.data.slice(0, inode.len), ++inode.fsyncsAsked);
   }
   fsyncDir(path: string): void {
     this.fsyncDirCalls++;
@@ -177,6 +214,13 @@ export class SimStorageFs implements StorageFs {
     for (const p of [...this.live.keys()]) if (under(p)) this.live.delete(p);
     for (const p of [...this.durable.keys()]) if (under(p)) this.durable.delete(p);
     for (const d of [...this.dirs]) if (under(d)) this.dirs.delete(d);
+  }
+
+  space(path: string): FsSpace {
+    if (!this.exists(path)) throw fsError('ENOENT', path);
+    let used = 0;
+    for (const inode of new Set(this.live.values())) used += inode.len;
+    return { totalBytes: this.totalBytes, availableBytes: Math.max(0, this.totalBytes - used) };
   }
 
   // ---- fault knobs ----
@@ -218,13 +262,24 @@ export class SimStorageFs implements StorageFs {
     return this.live.get(path)?.len ?? -1;
   }
 
+  private drawFsyncLatency(): number {
+    const l = this.fsyncLatencyMs;
+    return l === undefined ? 0 : l.min + Math.floor(l.random.next() * (l.max - l.min + 1));
+  }
+
   private file(fd: Fd): Inode {
     const f = this.fds.get(fd);
     if (!f || f.generation !== this.generation) throw fsError('EBADF', `fd ${fd}`);
     return f.inode;
   }
 
-  private markSynced(inode: Inode, snapshot: Uint8Array): void {
+  /**
+   * An fsync that completes after a later one did makes nothing more durable: the disk already
+   * holds the later content (overlapping fsyncs of group commit finish in any order).
+   */
+  private markSynced(inode: Inode, snapshot: Uint8Array, order: number): void {
+    if (order < inode.syncedBy) return;
+    inode.syncedBy = order;
     inode.synced = snapshot;
     const len = Math.min(inode.len, snapshot.length);
     let same = true;

@@ -19,6 +19,7 @@
 // - Advertised from v0 although v0-2 are refused, as Kafka 4 does: librdkafka derives its
 //   feature set (compression codecs among them) from Produce v0 being listed (KAFKA-18659).
 
+import type { Scheduler } from '../../base/scheduler.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { Produce } from '../../protocol/messages/index.ts';
 import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
@@ -54,7 +55,7 @@ export default handler(Produce, async (ctx, req) => {
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
       const diskNearlyFull = broker.freeSpace.refusal(pd.records.length);
       if (diskNearlyFull !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR, diskNearlyFull);
-      const r = appendProduced(p, pd.records, Date.now(), ctx.apiVersion);
+      const r = appendProduced(p, pd.records, broker.deps.clock.nowMs(), ctx.apiVersion);
       if (r.kind === 'error' && r.recordErrors !== undefined) {
         return { ...fail(r.code, r.message, p.logStartOffset), recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) };
       }
@@ -83,6 +84,7 @@ export default handler(Produce, async (ctx, req) => {
     const codes = await settleWithin(
       durableWaits.map((w) => w.settled),
       req.timeoutMs,
+      broker.deps.scheduler,
     );
     durableWaits.forEach((w, i) => {
       w.out.errorCode = codes[i];
@@ -92,17 +94,17 @@ export default handler(Produce, async (ctx, req) => {
 }, { advertisedMinVersion: 0 });
 
 /** Each wait's error code, or REQUEST_TIMED_OUT for those not settled within the timeout. */
-async function settleWithin(waits: Array<Promise<number>>, timeoutMs: number): Promise<number[]> {
+async function settleWithin(waits: Array<Promise<number>>, timeoutMs: number, scheduler: Scheduler): Promise<number[]> {
   const codes: number[] = waits.map(() => ErrorCode.REQUEST_TIMED_OUT);
   const all = Promise.all(waits.map((w, i) => w.then((code) => (codes[i] = code))));
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel = (): void => {};
   const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    cancel = scheduler.after(Math.max(0, timeoutMs), resolve);
   });
   try {
     await Promise.race([all, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
   return codes.slice();
 }

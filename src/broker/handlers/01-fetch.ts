@@ -34,7 +34,8 @@ const EMPTY_RECORDS = new Uint8Array(0);
 
 export default handler(Fetch, async (ctx, req) => {
   const broker = ctx.broker;
-  const now = Date.now();
+  const clock = broker.deps.clock;
+  const now = clock.nowMs();
   const opened = openSession(broker, ctx.apiVersion, req, now);
   if ('errorCode' in opened) return { errorCode: opened.errorCode, sessionId: 0, responses: [] };
   const { session, wanted, incremental } = opened;
@@ -42,7 +43,7 @@ export default handler(Fetch, async (ctx, req) => {
   const deadline = now + Math.max(0, req.maxWaitMs);
   for (;;) {
     const r = readAll(broker, wanted, budget, incremental, req.isolationLevel, ctx.apiVersion);
-    const waitMs = deadline - Date.now();
+    const waitMs = deadline - clock.nowMs();
     // ctx.wake fired: the connection closed or the node is stopping; answer with what there is.
     if (r.bytes >= req.minBytes || r.errors > 0 || waitMs <= 0 || ctx.wake.fired) {
       for (const p of r.sent) {
@@ -51,12 +52,12 @@ export default handler(Fetch, async (ctx, req) => {
       }
       if (session) {
         session.nextEpoch++;
-        session.lastUsedMs = Date.now();
+        session.lastUsedMs = clock.nowMs();
       }
       return { errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: r.topics };
     }
     const parts = wanted.map((w) => broker.partition(w.topic, w.partition)).filter((p) => p !== undefined);
-    await waitForProgress(parts, waitMs, ctx.wake);
+    await waitForProgress(parts, waitMs, ctx.wake, broker.deps.scheduler);
   }
 });
 

@@ -22,6 +22,7 @@ import { CreateTopics } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
+import { checkManualAssignment } from '../replica-assignment.ts';
 
 type TopicIn = RequestOf<typeof CreateTopics>['topics'][number];
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
@@ -119,32 +120,6 @@ function resolveLayout(broker: Broker, t: TopicIn): { partitions: number } | Kaf
     );
   }
   return { partitions: t.numPartitions === -1 ? intProp(broker.config, 'num.partitions') : t.numPartitions };
-}
-
-/**
- * One partition's manual replica list, checked as ReplicationControlManager
- * .validateManualPartitionAssignment does; here the only registered broker is this node.
- * Shared with CreatePartitions (37).
- */
-export function checkManualAssignment(nodeId: number, brokerIds: readonly number[]): KafkaError | null {
-  if (brokerIds.length === 0) {
-    return kafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
-  }
-  const sorted = [...brokerIds].sort((a, b) => a - b);
-  let prev: number | null = null;
-  for (const id of sorted) {
-    if (id !== nodeId) {
-      return kafkaError(
-        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-        `The manual partition assignment includes broker ${id}, but no such broker is registered. (This build runs a single node, id ${nodeId}.)`,
-      );
-    }
-    if (id === prev) {
-      return kafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${id} more than once.`);
-    }
-    prev = id;
-  }
-  return null;
 }
 
 function failed(name: string, e: KafkaError): TopicOut {

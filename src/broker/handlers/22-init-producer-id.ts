@@ -4,15 +4,15 @@
 // does the same for idempotent producers, which bump epochs themselves (KIP-360).
 // Transactions are not built yet: a transactional id is answered with the error on which both
 // Kafka's Java producer (an abortable error: initTransactions() throws) and librdkafka (fatal,
-// rd_kafka_idemp_check_error) fail at once; see TRANSACTIONS_UNSUPPORTED in
-// 10-find-coordinator.ts, which is where clients normally stop: they look the transaction
+// rd_kafka_idemp_check_error) fail at once; see TRANSACTIONS_UNSUPPORTED in ../transactions-refused.ts;
+// FindCoordinator (10) is where clients normally stop: they look the transaction
 // coordinator up first.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { InitProducerId } from '../../protocol/messages/index.ts';
 import { initIdempotentProducer } from '../../transactions/producer-ids.ts';
 import { handler } from '../handler.ts';
-import { TRANSACTIONS_UNSUPPORTED } from './10-find-coordinator.ts';
+import { TRANSACTIONS_UNSUPPORTED } from '../transactions-refused.ts';
 
 export default handler(InitProducerId, async (ctx, req) => {
   if (req.transactionalId !== null) {

@@ -25,15 +25,8 @@ import { DescribeConfigs } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import { validateTopicName } from '../../cluster/topic-table.ts';
 import type { Broker } from '../broker.ts';
+import { ConfigResourceType, parseJavaInt, resourceTypeName } from '../config-resources.ts';
 import { handler } from '../handler.ts';
-
-/** ConfigResource.Type ids (org.apache.kafka.common.config.ConfigResource). */
-export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
-
-export function resourceTypeName(id: number): string {
-  for (const [name, v] of Object.entries(ConfigResourceType)) if (v === id) return name;
-  return 'UNKNOWN';
-}
 
 type ResourceIn = RequestOf<typeof DescribeConfigs>['resources'][number];
 type ResultOut = Encodable<ResponseOf<typeof DescribeConfigs>['results'][number]>;
@@ -111,13 +104,6 @@ function checkBrokerName(broker: Broker, name: string): KafkaError | null {
     return kafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${self} or empty string, but received ${name}`);
   }
   return null;
-}
-
-/** Integer.parseInt: optional sign, decimal digits, within int32. */
-export function parseJavaInt(text: string): number | null {
-  if (!/^[+-]?\d+$/.test(text)) return null;
-  const n = Number(text);
-  return n >= -2147483648 && n <= 2147483647 ? n : null;
 }
 
 /** ConfigHelper.createBrokerConfigEntry: the cluster default shows only its own layer. */

@@ -7,7 +7,6 @@
 // - v3 adds the top-level error code; v4 total and usable bytes of the file system (KIP-827),
 //   from statfs. If statfs fails the directory is answered with KAFKA_STORAGE_ERROR.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { DescribeLogDirs } from '../../protocol/messages/index.ts';
@@ -23,7 +22,8 @@ export default handler(DescribeLogDirs, (ctx, req) => {
   const logDir = path.resolve(broker.config.dataDir);
   let space: { totalBytes: number; usableBytes: number };
   try {
-    space = fileSystemSpace(logDir);
+    const s = broker.deps.fs.space(broker.config.dataDir);
+    space = { totalBytes: s.totalBytes, usableBytes: s.availableBytes };
   } catch {
     return {
       throttleTimeMs: 0,
@@ -63,10 +63,4 @@ function describeTopics(broker: Broker, wanted: Wanted): TopicOut[] {
   }
   for (const [name, indexes] of byTopic) add(name, [...indexes].sort((a, b) => a - b));
   return out;
-}
-
-/** Total and available bytes of the file system holding `dir` (Kafka's FileStore total/usable space). */
-function fileSystemSpace(dir: string): { totalBytes: number; usableBytes: number } {
-  const s = fs.statfsSync(dir);
-  return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
 }

@@ -16,7 +16,7 @@ import type { RequestOf } from '../../protocol/schema.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from '../../cluster/topic-table.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
-import { checkManualAssignment } from './19-create-topics.ts';
+import { checkManualAssignment } from '../replica-assignment.ts';
 
 type TopicIn = RequestOf<typeof CreatePartitions>['topics'][number];
 

@@ -18,17 +18,17 @@ import { IncrementalAlterConfigs } from '../../protocol/messages/index.ts';
 import type { RequestOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
-import { ConfigResourceType } from './32-describe-configs.ts';
 import {
-  type NextConfigs,
   alterBroker,
   alterGroup,
   alterTopic,
   checkEntries,
+  ConfigResourceType,
   duplicateResources,
+  type NextConfigs,
   resourceKey,
   unsupportedResource,
-} from './33-alter-configs.ts';
+} from '../config-resources.ts';
 
 /** AlterConfigOp.OpType ids. */
 export const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;

@@ -2,17 +2,20 @@
 // interval, so a peer that causes events cannot make the log grow with them.
 
 import { describe, expect, test } from 'bun:test';
-import { LogSummary, type SummaryTimers } from '../../../src/base/log-summary.ts';
+import { LogSummary } from '../../../src/base/log-summary.ts';
+import type { Cancel, Scheduler } from '../../../src/base/scheduler.ts';
 
 /** Timers fired by hand. */
-class ManualTimers implements SummaryTimers {
+class ManualTimers implements Scheduler {
   pending: Array<() => void> = [];
-  set(fn: () => void): unknown {
+  after(_delayMs: number, fn: () => void): Cancel {
     this.pending.push(fn);
-    return fn;
+    return () => {
+      this.pending = this.pending.filter((f) => f !== fn);
+    };
   }
-  clear(handle: unknown): void {
-    this.pending = this.pending.filter((f) => f !== handle);
+  nextTurn(fn: () => void): void {
+    this.after(0, fn);
   }
   fire(): void {
     const due = this.pending;
@@ -25,7 +28,7 @@ function setup() {
   const info: string[] = [];
   const debug: string[] = [];
   const timers = new ManualTimers();
-  const summary = new LogSummary(5_000, (m) => info.push(m), (m) => debug.push(m), timers);
+  const summary = new LogSummary(timers, 5_000, (m) => info.push(m), (m) => debug.push(m));
   return { info, debug, timers, summary };
 }
 

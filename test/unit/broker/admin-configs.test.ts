@@ -2,7 +2,8 @@
 // whole-set replacement versus single-key operations, and Kafka's refusals.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import describeConfigs, { ConfigResourceType } from '../../../src/broker/handlers/32-describe-configs.ts';
+import describeConfigs from '../../../src/broker/handlers/32-describe-configs.ts';
+import { ConfigResourceType } from '../../../src/broker/config-resources.ts';
 import alterConfigs from '../../../src/broker/handlers/33-alter-configs.ts';
 import incrementalAlterConfigs, { OpType } from '../../../src/broker/handlers/44-incremental-alter-configs.ts';
 import { ConfigSource, ConfigType } from '../../../src/config/topic-config.ts';

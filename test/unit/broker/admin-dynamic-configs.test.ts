@@ -4,7 +4,9 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import { Broker } from '../../../src/broker/broker.ts';
-import describeConfigs, { ConfigResourceType } from '../../../src/broker/handlers/32-describe-configs.ts';
+import { systemDeps } from '../../../src/cli/node-deps.ts';
+import describeConfigs from '../../../src/broker/handlers/32-describe-configs.ts';
+import { ConfigResourceType } from '../../../src/broker/config-resources.ts';
 import alterConfigs from '../../../src/broker/handlers/33-alter-configs.ts';
 import incrementalAlterConfigs, { OpType } from '../../../src/broker/handlers/44-incremental-alter-configs.ts';
 import createTopics from '../../../src/broker/handlers/19-create-topics.ts';
@@ -126,13 +128,13 @@ describe('broker configs', () => {
   test('dynamic configs survive a restart', async () => {
     await alter(BROKER, '', [{ name: 'log.retention.ms', value: '60000' }]);
     await tb.broker.close();
-    const again = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0', set: ['log.retention.hours=24'] }));
+    const again = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0', set: ['log.retention.hours=24'] }), systemDeps({}));
     try {
       expect(again.partition('t', 0)!.config.retentionMs).toBe(60_000);
       expect(again.config.layers.dynamicDefault.get('log.retention.ms')).toBe(60_000);
     } finally {
       await again.close();
-      tb.broker = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0' }));
+      tb.broker = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0' }), systemDeps({}));
     }
   });
 });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
+import { systemDeps } from '../../../src/cli/node-deps.ts';
 import type { Handler, RequestContext } from '../../../src/broker/handler.ts';
 import { NO_RESPONSE } from '../../../src/broker/handler.ts';
 import { WakeSignal } from '../../../src/broker/wait.ts';
@@ -33,7 +34,7 @@ export interface TestBroker {
 export function openBroker(sets: string[] = [], dev = true): TestBroker {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'freshet-admin-'));
   const config = buildNodeConfig({ 'data-dir': dir, dev, 'node-id': '0', set: sets });
-  const broker = new Broker(config);
+  const broker = new Broker(config, systemDeps({}));
   return {
     broker,
     dir,

@@ -4,8 +4,9 @@
 // waiting request at once.
 
 import { describe, expect, test } from 'bun:test';
-import type { Socket } from 'bun';
 import { LogSummary } from '../../../src/base/log-summary.ts';
+import type { NetSocket } from '../../../src/base/network.ts';
+import { systemScheduler } from '../../../src/base/scheduler.ts';
 import type { Broker } from '../../../src/broker/broker.ts';
 import { Connection, type ConnectionShared } from '../../../src/broker/connection.ts';
 import { type AnyHandler, handler } from '../../../src/broker/handler.ts';
@@ -16,7 +17,7 @@ import { type ProgressSource, waitForProgress } from '../../../src/broker/wait.t
 import { ApiVersions } from '../../../src/protocol/messages/index.ts';
 
 /** The socket surface Connection uses; counts what it is asked to do. */
-class FakeSocket {
+class FakeSocket implements NetSocket {
   written: Uint8Array[] = [];
   paused = false;
   ended = false;
@@ -34,6 +35,7 @@ class FakeSocket {
   end(): void {
     this.ended = true;
   }
+  timeout(): void {}
   /** Correlation ids of the whole response frames written so far. */
   answers(): number[] {
     const all = Buffer.concat(this.written);
@@ -63,7 +65,7 @@ const LONG_POLL_MS = 60_000;
 /** ApiVersions v0 whose handler long-polls `partition` first, as Fetch does. */
 function longPollHandlers(partition: FakePartition): ReadonlyMap<number, AnyHandler> {
   const h = handler(ApiVersions, async (ctx) => {
-    await waitForProgress([partition], LONG_POLL_MS, ctx.wake);
+    await waitForProgress([partition], LONG_POLL_MS, ctx.wake, systemScheduler);
     return { errorCode: 0, apiKeys: [], throttleTimeMs: 0 };
   });
   return new Map([[ApiVersions.apiKey, h as AnyHandler]]);
@@ -82,10 +84,10 @@ function apiVersionsV0(correlationId: number, padding = 0): Uint8Array {
 }
 
 function connection(socket: FakeSocket, handlers: ReadonlyMap<number, AnyHandler>, memory: RequestMemoryBudget): Connection {
-  const quiet = new LogSummary(60_000, () => {}, () => {});
+  const quiet = new LogSummary(systemScheduler, 60_000, () => {}, () => {});
   const shared: ConnectionShared = { memory, protocolErrors: quiet };
   const limits = { requestMaxBytes: 100 * 1024 * 1024, queuedMaxRequests: 100 };
-  return new Connection(1, socket as unknown as Socket<unknown>, {} as Broker, handlers, limits, shared);
+  return new Connection(1, socket, {} as Broker, handlers, limits, shared);
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));

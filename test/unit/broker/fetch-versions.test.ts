@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Broker } from '../../../src/broker/broker.ts';
 import fetchHandler from '../../../src/broker/handlers/01-fetch.ts';
 import produceHandler from '../../../src/broker/handlers/00-produce.ts';
+import { systemDeps } from '../../../src/cli/node-deps.ts';
 import { buildNodeConfig } from '../../../src/config/node-config.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { buildBatch } from '../../../src/protocol/records/records.ts';
@@ -78,7 +79,7 @@ describe('Fetch versions', () => {
     const bytes = fs.readFileSync(segment);
     bytes[100] ^= 0xff; // inside the records the CRC covers
     fs.writeFileSync(segment, bytes);
-    const reopened = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0' }));
+    const reopened = new Broker(buildNodeConfig({ 'data-dir': tb.dir, dev: true, 'node-id': '0' }), systemDeps({}));
     const tb2: TestBroker = { broker: reopened, dir: tb.dir, close: () => reopened.close() };
     try {
       expect(reopened.isOffline('damaged', 0)).toBe(true);

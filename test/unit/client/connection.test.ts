@@ -10,7 +10,7 @@ import { concat, FakeSocket, ManualTimers, responseFrame } from './fake-broker.t
 
 const META_V = 12;
 
-function setup(options: ConstructorParameters<typeof Connection>[1] = {}) {
+function setup(options: Partial<ConstructorParameters<typeof Connection>[1]> = {}) {
   const socket = new FakeSocket();
   const timers = new ManualTimers();
   const conn = new Connection(socket, { clientId: 'unit', timers, address: 'fake:9092', ...options });

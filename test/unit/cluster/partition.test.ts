@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
 import { ManualClock } from '../../../src/base/clock.ts';
+import { systemScheduler } from '../../../src/base/scheduler.ts';
 import { Partition } from '../../../src/cluster/partition.ts';
 import { effectiveTopicConfig } from '../../../src/config/topic-config.ts';
 import { crc32c } from '../../../src/protocol/records/crc32c.ts';
@@ -13,7 +14,7 @@ function durablePartition(fs: SimStorageFs): Partition {
   const clock = new ManualClock();
   const log = PartitionLog.open('/data/kafka/t/0', {}, { fs, clock, crc32c });
   const topic = { name: 't', id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: 1, configs: {} };
-  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }));
+  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }), { clock, scheduler: systemScheduler });
 }
 
 function appended(p: Partition, b: Uint8Array): { baseOffset: number; lastOffset: number } {
@@ -53,7 +54,7 @@ function partitionWithRetry(fs: SimStorageFs, retryMs: number): Partition {
   const clock = new ManualClock();
   const log = PartitionLog.open('/data/kafka/t/0', {}, { fs, clock, crc32c });
   const topic = { name: 't', id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: 1, configs: {} };
-  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }), retryMs);
+  return new Partition(topic, 0, log, effectiveTopicConfig({}, new Map()), true, new ProducerState({ clock }), { clock, scheduler: systemScheduler }, retryMs);
 }
 
 test('a write the disk refuses is KAFKA_STORAGE_ERROR as a value; the next one goes through', () => {

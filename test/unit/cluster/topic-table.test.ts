@@ -2,7 +2,9 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemRandom } from '../../../src/base/random.ts';
 import { TopicTable, validateTopicName } from '../../../src/cluster/topic-table.ts';
+import { NodeStorageFs } from '../../../src/storage/fs.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { isUuid, ZERO_UUID } from '../../../src/protocol/primitives.ts';
 
@@ -28,21 +30,21 @@ describe('topic names (Kafka rules)', () => {
 describe('TopicTable', () => {
   test('persists topics, ids and configs across reloads', () => {
     const dir = tempDir();
-    const t = TopicTable.load(dir);
+    const t = TopicTable.load(new NodeStorageFs(), systemRandom, dir);
     const a = t.create('orders', 3, { 'retention.ms': '1000' });
     expect(isUuid(a.id)).toBe(true);
     expect(a.id).not.toBe(ZERO_UUID);
     t.create('payments', 1, {});
     t.setPartitions('orders', 5);
     t.delete('payments');
-    const again = TopicTable.load(dir);
+    const again = TopicTable.load(new NodeStorageFs(), systemRandom, dir);
     expect(again.size).toBe(1);
     expect(again.get('orders')).toEqual({ name: 'orders', id: a.id, partitions: 5, configs: { 'retention.ms': '1000' } });
     expect(again.getById(a.id)?.name).toBe('orders');
   });
 
   test('refuses duplicates and names colliding on . versus _', () => {
-    const t = TopicTable.load(tempDir());
+    const t = TopicTable.load(new NodeStorageFs(), systemRandom, tempDir());
     t.create('metrics.cpu', 1, {});
     expect(t.checkNew('metrics.cpu')?.code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect(t.checkNew('metrics_cpu')?.code).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);

@@ -1,6 +1,6 @@
 // A coordinator on simulated time and an in-memory __consumer_offsets, and request builders.
 
-import { SimScheduler } from '../../../src/groups/scheduler.ts';
+import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { MemoryStateLog } from '../../../src/groups/state-log.ts';
 import { GroupCoordinator } from '../../../src/groups/coordinator.ts';
 import { DEFAULT_GROUP_CONFIG, type GroupConfig } from '../../../src/groups/config.ts';

@@ -14,7 +14,7 @@ import {
   partitionForGroup,
 } from '../../../src/groups/records.ts';
 import { MemoryStateLog } from '../../../src/groups/state-log.ts';
-import { SimScheduler } from '../../../src/groups/scheduler.ts';
+import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { joinNew, settle, sim } from './helpers.ts';
 
 /** Classic groups check no topic ids (only KIP-848 members' older epochs do). */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/base/clock.ts';
+import { systemScheduler } from '../../../src/base/scheduler.ts';
 import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
 import { compactLog, type CompactionConfig, planCompaction } from '../../../src/storage/compaction.ts';
 import { LogCleaner } from '../../../src/storage/cleaner.ts';
@@ -186,7 +187,7 @@ describe('tombstones', () => {
     log.append(keyed([['x', null]]), 1);
     for (let i = 0; i < 20; i++) log.append(keyed([['y', `${i}`]]), 1);
     const target = { name: 't-0', log, config: { deleteRetentionMs: 1_000, minCompactionLagMs: 0, minCleanableDirtyRatio: 0.5 } };
-    const cleaner = new LogCleaner({ codec, clock });
+    const cleaner = new LogCleaner({ codec, clock, scheduler: systemScheduler });
     expect(cleaner.choose([target], clock.nowMs())).toBe(target);
     await cleaner.clean(target);
     expect(cleaner.choose([target], clock.nowMs())).toBeNull(); // nothing dirty, horizon ahead
@@ -220,7 +221,7 @@ describe('what is not compacted', () => {
     const { log, clock } = updatesLog(100, 40);
     const config = { ...NO_LAG, minCleanableDirtyRatio: 0.5 };
     const target = { name: 't-0', log, config };
-    const cleaner = new LogCleaner({ codec, clock });
+    const cleaner = new LogCleaner({ codec, clock, scheduler: systemScheduler });
     expect(cleaner.choose([target], clock.nowMs())).toBe(target); // never cleaned: all dirty
     await cleaner.clean(target);
     // A few more updates: a small dirty share next to the cleaned bytes.
@@ -352,7 +353,7 @@ describe('crash safety and concurrent use', () => {
 
   test('stopping the cleaner abandons a pass at its next slice', async () => {
     const { fs, log, clock } = updatesLog(200, 3);
-    const cleaner = new LogCleaner({ codec, clock, limits: { sliceBytes: 1 } });
+    const cleaner = new LogCleaner({ codec, clock, scheduler: systemScheduler, limits: { sliceBytes: 1 } });
     const target = { name: 't-0', log, config: NO_LAG };
     cleaner.tick([target]);
     expect(cleaner.busy).toBe(true);

@@ -1,10 +1,12 @@
-// The real StateLog: the __consumer_offsets topic, written through the ordinary partition log
-// (so replication, when it lands, covers it like any partition) and read back on start.
+// The real StateLog (groups/state-log.ts): the __consumer_offsets topic, written through the
+// ordinary partition log (so replication, when it lands, covers it like any partition) and read
+// back on start. It lives with the broker, the owner of partitions, so that the group
+// coordinator (src/groups) depends only on the StateLog interface, never on the Broker.
 // The topic is created on first write, internal and compacted (cleanup.policy=compact), with
 // offsets.topic.num.partitions partitions; an existing topic keeps its partition count.
 
 import { log } from '../base/log.ts';
-import type { Broker } from '../broker/broker.ts';
+import type { Broker } from './broker.ts';
 import { intProp } from '../config/node-config.ts';
 import { decompress } from '../compression/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -12,8 +14,8 @@ import { BatchHeader, Compression } from '../protocol/records/batch.ts';
 import { batchRecordsRange, buildBatch, decodeRecords } from '../protocol/records/records.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
 import { batchesIn } from '../storage/batch-scan.ts';
-import type { StateRecord } from './records.ts';
-import type { AppendOutcome, StateLog } from './state-log.ts';
+import type { StateRecord } from '../groups/records.ts';
+import type { AppendOutcome, StateLog } from '../groups/state-log.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per call while loading the topic on start. */

@@ -1,5 +1,9 @@
 // Reusable buffers for log reads that leave the process (Fetch answers).
 //
+// The pool sits in base, owned by neither side that uses it: storage takes buffers for its reads
+// (segment.ts) and the connection that sends the bytes gives them back (broker/connection.ts),
+// so neither reaches into the other.
+//
 // A fresh 1 MiB buffer per Fetch costs page faults and zeroing on every read (about 0.2
 // CPU-s per GiB fetched here). Reads take a buffer from this pool; whoever sends the bytes
 // gives the buffer back with `releaseReadBuffer` once the kernel has them. A buffer that is

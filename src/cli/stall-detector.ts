@@ -3,7 +3,7 @@
 // reason). A timer measures how late it fires; lateness above the threshold is logged.
 // FRESHET_STALL_WARN_MS sets the threshold (default 200 ms; 0 turns the detector off).
 
-import { log } from './log.ts';
+import { log } from '../base/log.ts';
 
 /** How often the detector looks: lateness below this cannot be seen. */
 export const STALL_CHECK_INTERVAL_MS = 20;

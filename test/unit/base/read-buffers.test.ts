@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { POOLED_MIN_BYTES, releaseReadBuffer, takeReadBuffer } from '../../../src/storage/read-buffers.ts';
+import { POOLED_MIN_BYTES, releaseReadBuffer, takeReadBuffer } from '../../../src/base/read-buffers.ts';
 
 test('a released pooled buffer is handed out again; small and foreign buffers are not pooled', () => {
   const a = takeReadBuffer(POOLED_MIN_BYTES + 10);
