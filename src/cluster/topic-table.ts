@@ -151,7 +151,32 @@ export class TopicTable {
     this.byCollisionKey.set(collisionKey(r.name), r.name);
   }
 
+  /**
+   * Runs `fn` with the table's file written once at the end rather than after each change: a
+   * CreateTopics or DeleteTopics of many topics rewrote the whole file per topic (thousands of
+   * topics took minutes, quadratic in the table's size). Nothing is answered before `fn`
+   * returns, so a client never hears of a change the file does not hold.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.deferred !== null) return fn();
+    this.deferred = false;
+    try {
+      return fn();
+    } finally {
+      const changed = this.deferred;
+      this.deferred = null;
+      if (changed) this.save();
+    }
+  }
+
+  /** Inside batch(): whether a change waits for the batch's one write; null outside. */
+  private deferred: boolean | null = null;
+
   private save(): void {
+    if (this.deferred !== null) {
+      this.deferred = true;
+      return;
+    }
     writeFileAtomic(this.fs, this.file, JSON.stringify({ topics: [...this.byName.values()] }, null, 1));
   }
 }

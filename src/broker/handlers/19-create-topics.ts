@@ -21,13 +21,16 @@ import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts
 import { CreateTopics } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
-import { handler } from '../handler.ts';
+import { handler, type RequestContext } from '../handler.ts';
 import { checkManualAssignment } from '../replica-assignment.ts';
 
 type TopicIn = RequestOf<typeof CreateTopics>['topics'][number];
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 
-export default handler(CreateTopics, (ctx, req) => {
+// One write of the topic table for the whole request (TopicTable.batch).
+export default handler(CreateTopics, (ctx, req) => ctx.broker.topics.batch(() => createTopics(ctx, req)));
+
+function createTopics(ctx: RequestContext, req: RequestOf<typeof CreateTopics>) {
   const broker = ctx.broker;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -43,7 +46,7 @@ export default handler(CreateTopics, (ctx, req) => {
     topics.push(createOne(broker, t, req.validateOnly));
   }
   return { throttleTimeMs: 0, topics };
-});
+}
 
 function createOne(broker: Broker, t: TopicIn, validateOnly: boolean): TopicOut {
   const bad = broker.topics.checkNew(t.name);

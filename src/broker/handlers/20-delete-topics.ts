@@ -15,8 +15,8 @@ import { boolProp } from '../../config/node-config.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { DeleteTopics } from '../../protocol/messages/index.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
-import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
-import { handler } from '../handler.ts';
+import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
+import { handler, type RequestContext } from '../handler.ts';
 
 type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
 interface Wanted {
@@ -27,7 +27,10 @@ interface Wanted {
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
 
-export default handler(DeleteTopics, (ctx, req) => {
+// One write of the topic table for the whole request (TopicTable.batch).
+export default handler(DeleteTopics, (ctx, req) => ctx.broker.topics.batch(() => deleteTopics(ctx, req)));
+
+function deleteTopics(ctx: RequestContext, req: RequestOf<typeof DeleteTopics>) {
   const broker = ctx.broker;
   const wanted: Wanted[] = [
     ...req.topicNames.map((name) => ({ name, id: ZERO_UUID })),
@@ -103,4 +106,4 @@ export default handler(DeleteTopics, (ctx, req) => {
     responses.push({ name: t.name, topicId: t.id, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   return { throttleTimeMs: 0, responses };
-});
+}

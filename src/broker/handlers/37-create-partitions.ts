@@ -15,12 +15,15 @@ import { CreatePartitions } from '../../protocol/messages/index.ts';
 import type { RequestOf } from '../../protocol/schema.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from '../../cluster/topic-table.ts';
 import type { Broker } from '../broker.ts';
-import { handler } from '../handler.ts';
+import { handler, type RequestContext } from '../handler.ts';
 import { checkManualAssignment } from '../replica-assignment.ts';
 
 type TopicIn = RequestOf<typeof CreatePartitions>['topics'][number];
 
-export default handler(CreatePartitions, (ctx, req) => {
+// One write of the topic table for the whole request (TopicTable.batch).
+export default handler(CreatePartitions, (ctx, req) => ctx.broker.topics.batch(() => createPartitions(ctx, req)));
+
+function createPartitions(ctx: RequestContext, req: RequestOf<typeof CreatePartitions>) {
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const answered = new Set<string>();
@@ -35,7 +38,7 @@ export default handler(CreatePartitions, (ctx, req) => {
     results.push({ name: t.name, errorCode: e?.code ?? ErrorCode.NONE, errorMessage: e?.message ?? null });
   }
   return { throttleTimeMs: 0, results };
-});
+}
 
 function growOne(broker: Broker, req: TopicIn, validateOnly: boolean): KafkaError | null {
   const t = broker.topics.get(req.name);

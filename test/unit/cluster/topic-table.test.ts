@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { systemRandom } from '../../../src/base/random.ts';
 import { TopicTable, validateTopicName } from '../../../src/cluster/topic-table.ts';
 import { NodeStorageFs } from '../../../src/storage/fs.ts';
+import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
+import { Prng } from '../../../src/base/prng.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { isUuid, ZERO_UUID } from '../../../src/protocol/primitives.ts';
 
@@ -49,5 +51,46 @@ describe('TopicTable', () => {
     expect(t.checkNew('metrics.cpu')?.code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect(t.checkNew('metrics_cpu')?.code).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(t.checkNew('metrics-cpu')).toBeNull();
+  });
+});
+
+describe('TopicTable.batch', () => {
+  const DIR = '/data/cluster';
+
+  test('a request that creates many topics writes the table once, and the file holds them all', () => {
+    const fs = new SimStorageFs();
+    const table = TopicTable.load(fs, new Prng(1), DIR);
+    const before = fs.fsyncDirCalls;
+    table.batch(() => {
+      for (let i = 0; i < 50; i++) table.create(`t${i}`, 1, {});
+      table.delete('t7');
+    });
+    expect(fs.fsyncDirCalls - before).toBe(1); // one atomic replace (temp, fsync, rename, dir fsync)
+    const reloaded = TopicTable.load(fs, new Prng(2), DIR);
+    expect(reloaded.size).toBe(49);
+    expect(reloaded.get('t7')).toBeUndefined();
+  });
+
+  test('outside a batch every change is written at once; a batch with no change writes nothing', () => {
+    const fs = new SimStorageFs();
+    const table = TopicTable.load(fs, new Prng(1), DIR);
+    const before = fs.fsyncDirCalls;
+    table.create('a', 1, {});
+    table.create('b', 1, {});
+    expect(fs.fsyncDirCalls - before).toBe(2);
+    table.batch(() => table.get('a'));
+    expect(fs.fsyncDirCalls - before).toBe(2);
+  });
+
+  test('changes made before a failure inside the batch are still written', () => {
+    const fs = new SimStorageFs();
+    const table = TopicTable.load(fs, new Prng(1), DIR);
+    expect(() =>
+      table.batch(() => {
+        table.create('kept', 1, {});
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(TopicTable.load(fs, new Prng(2), DIR).get('kept')).toBeDefined();
   });
 });
