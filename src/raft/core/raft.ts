@@ -121,7 +121,7 @@ export class Raft {
    * raise its term, so it must learn the term from the answer (etcd does the same).
    */
   private answerStaleTerm(m: Message): void {
-    if (m.type === 'append_entries' || m.type === 'heartbeat') {
+    if (m.type === 'append_entries' || m.type === 'heartbeat' || m.type === 'install_snapshot') {
       this.send({ type: 'heartbeat_response', from: this.id, to: m.from, term: this.term });
     } else if (m.type === 'request_vote' && m.preVote) {
       this.send({ type: 'request_vote_response', from: this.id, to: m.from, term: this.term, preVote: true, granted: false });
