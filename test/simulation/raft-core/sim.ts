@@ -63,6 +63,7 @@ const EVENTS_MAX = 2_000_000;
 /** After the clients stop, the group must converge within this long (a slow learner may need it all). */
 const CONVERGE_MS_MAX = 10_000;
 const CONVERGE_CHECK_MS = 50;
+const TICK_JITTER_MS = 2;
 
 export class RaftCoreSim {
   readonly prng: Prng;
@@ -132,7 +133,8 @@ export class RaftCoreSim {
         if (!n.alive || n.incarnation !== ev.incarnation) return;
         n.raft!.tick();
         this.afterInput(n);
-        this.queue.schedule(this.queue.nowMs + n.tickMs, ev);
+        // Each node's clock runs at its own rate, and each tick comes a little early or late.
+        this.queue.schedule(this.queue.nowMs + n.tickMs + this.prng.int(-TICK_JITTER_MS, TICK_JITTER_MS), ev);
         return;
       }
       case 'deliver': {
