@@ -3,6 +3,7 @@
 // batches, a divergent suffix is cut at a batch start, and nothing at or below the commit index
 // is ever cut.
 
+import { assert } from '../../base/assert.ts';
 import { lastOf } from './entries.ts';
 import { campaign } from './election.ts';
 import type { AppendEntries, Heartbeat, InstallSnapshot, Message } from './messages.ts';
@@ -43,6 +44,7 @@ function accept(r: Raft, to: number, matchIndex: Index): void {
 }
 
 export function handleAppendEntries(r: Raft, m: AppendEntries): void {
+  assert(m.entries.length === 0 || m.entries[0].firstIndex === m.prevIndex + 1, `append after ${m.prevIndex} starts at ${m.entries[0]?.firstIndex}`);
   if (m.prevIndex < r.log.commit) {
     // Everything up to the commit index matches the leader's log (Leader Completeness).
     accept(r, m.from, r.log.commit);

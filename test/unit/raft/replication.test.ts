@@ -33,6 +33,18 @@ describe('log replication (paper 5.3)', () => {
     }
   });
 
+  test('a group of one commits what its only node has persisted', () => {
+    const c = new Cluster([1]);
+    c.campaign(1);
+    expect(c.leaders()).toEqual([1]);
+    const r = c.node(1).propose(new TextEncoder().encode('solo'), 2);
+    expect(r).toMatchObject({ ok: true, firstIndex: 1, lastIndex: 2 });
+    expect(c.node(1).commit).toBe(0);
+    c.settle();
+    expect(c.node(1).commit).toBe(2);
+    expect(c.appliedData(1)).toEqual(['solo']);
+  });
+
   test('a follower refuses a proposal with an error value naming the leader', () => {
     const c = leaderOf3();
     expect(c.node(2).propose(new Uint8Array(1), 1)).toEqual({ ok: false, reason: 'not_leader', leaderId: 1 });
