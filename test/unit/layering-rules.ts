@@ -19,18 +19,21 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The Network's implementations: Bun's sockets and the simulated twin.
   net: ['base'],
   storage: ['base', 'protocol'],
+  // Node-to-node RPC (the internal listener): framing, connections, requests. It carries
+  // bytes for its users (Raft, the controller) and knows none of them.
+  rpc: ['base', 'protocol'],
   // Pure Raft (tick/step/ready/advance): no I/O, no storage, no cluster.
   'raft/core': ['base', 'protocol'],
   // The Raft shell between storage and cluster/broker: the log adapter, transport, driver.
-  raft: ['base', 'protocol', 'storage', 'raft/core'],
+  raft: ['base', 'protocol', 'storage', 'rpc', 'raft/core'],
   transactions: ['base', 'protocol'],
-  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'raft'],
+  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft'],
   // The coordinator reaches its log through the StateLog interface; it never imports the broker.
   groups: ['base', 'protocol', 'config'],
   // The internal client: used by the CLI, registry and proxy; it never imports the broker.
   client: ['base', 'protocol', 'compression'],
   security: ['base', 'protocol', 'config', 'storage'],
-  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'raft', 'cluster', 'groups', 'transactions', 'security'],
+  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'rpc', 'raft', 'cluster', 'groups', 'transactions', 'security'],
   // The schema registry and HTTP proxy talk to the cluster through the internal client
   // (DESIGN.md section 6), so they work the same on any node; never through the broker.
   registry: ['base', 'protocol', 'config', 'client'],
