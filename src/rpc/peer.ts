@@ -28,9 +28,9 @@ export interface PeerContext {
   readonly hello: Hello;
   readonly encoder: FrameEncoder;
   readonly stats: RpcStats;
-  /** A connection of ours came up or went down (for the logs). */
+  /** For the logs and counters: a handshake completed, a connection ended, a dial failed. */
   connected(peer: Peer): void;
-  closed(conn: Connection, info: CloseInfo, peer: Peer | null): void;
+  closed(conn: Connection, info: CloseInfo): void;
   connectFailed(peer: Peer, detail: string): void;
 }
 
@@ -164,14 +164,14 @@ export class Peer implements ConnectionOwner {
 
   closed(conn: Connection, info: CloseInfo): void {
     if (conn !== this.conn) {
-      this.ctx.closed(conn, info, null);
+      this.ctx.closed(conn, info);
       return;
     }
     const wasReady = this.stateNow === 'ready';
     this.conn = null;
     for (const p of this.inFlight.values()) this.settle(p, fail('closed', `the connection to ${this.label} closed before the answer: ${info.detail}`));
     this.inFlight.clear();
-    this.ctx.closed(conn, info, this);
+    this.ctx.closed(conn, info);
     if (this.stateNow === 'stopped') return;
     if (!wasReady) this.ctx.stats.connectFailures++;
     // A connection that worked and then ended (the peer restarted, a network blip) is dialed
