@@ -8,7 +8,7 @@
 //   arrive after a latency drawn from `latencyMs`, never before the chunks written before them,
 //   cut into up to `splitPiecesMax` pieces at random places (framing must cope);
 // - each direction holds at most `sendBufferBytes` undelivered: past it write() takes part or
-//   nothing and drain fires once bytes are delivered; a paused receiver holds its direction, so
+//   nothing and drain fires once delivery brings it to half the buffer; a paused receiver holds its direction, so
 //   backpressure reaches the sender as with real sockets;
 // - faults: a cut link holds its bytes (and new connects) until heal(), as TCP retransmits
 //   through a partition; cuts are per direction, so a partition can be asymmetric. A dropped
@@ -326,7 +326,9 @@ export class SimNetwork {
       d.to.rearmIdle();
       d.to.events?.data(head.bytes);
     }
-    if (d.from.wantsDrain && !d.from.closed && d.inFlightBytes < this.sendBufferBytes) {
+    // As the kernel does (sk_stream_write_space: writable again below half the send buffer):
+    // drain on the first free byte made a sender on a full link write ever smaller pieces.
+    if (d.from.wantsDrain && !d.from.closed && d.inFlightBytes <= this.sendBufferBytes / 2) {
       d.from.wantsDrain = false;
       d.from.events?.drain();
     }

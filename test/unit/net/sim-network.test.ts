@@ -93,6 +93,18 @@ describe('SimNetwork', () => {
     await w.loop.until(() => c.serverEar.bytes.length === 1000, 100, 'delivery');
   });
 
+  test('drain waits until delivery brings the buffer to half (as Linux wakes writers), not for the first free byte', async () => {
+    const w = world(1, { sendBufferBytes: 1000, splitPiecesMax: 1 });
+    const c = await connected(w);
+    c.server.pause();
+    for (let i = 0; i < 10; i++) expect(c.client.write(bytes(100))).toBe(100); // ten 100-byte writes: full
+    expect(c.client.write(bytes(1))).toBe(0);
+    c.server.resume();
+    // Chunks arrive one delivery at a time: 900, 800 ... in flight. No drain above 500.
+    await w.loop.until(() => c.clientEar.drains === 1, 1000, 'drain');
+    expect(c.serverEar.bytes.length).toBeGreaterThanOrEqual(500);
+  });
+
   test('end() closes both ends after the bytes written before it', async () => {
     const w = world(2);
     const c = await connected(w);
