@@ -30,8 +30,8 @@ const RECORD_VERSION = 0;
 const RECORD_HEADER_BYTES = 8;
 /** A record longer than this is torn or damaged (a compacted record of 20,000 groups is ~2 MiB). */
 export const RECORD_BYTES_MAX = 64 * 1024 * 1024;
-/** Membership entries recorded per group: the committed one and those after it (one change at a time). */
-export const MEMBERSHIPS_PER_GROUP_MAX = 64;
+/** Membership entries one record may hold for a group (its index, retired ones included: membership-index.ts). */
+export const MEMBERSHIPS_PER_GROUP_MAX = 1024;
 /** Members in one membership: far above any replication factor. */
 const MEMBERS_MAX = 1024;
 /** The journal is compacted once it is past this and four times its last compacted size. */
