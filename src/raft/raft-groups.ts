@@ -206,7 +206,10 @@ export class RaftGroups implements GroupHost {
   }
 
   private flushOutbox(): void {
-    for (const [peer, messages] of this.outbox) {
+    // Taken out first: a transport may deliver to this node from inside send().
+    const out = [...this.outbox];
+    this.outbox.clear();
+    for (const [peer, messages] of out) {
       for (let at = 0; at < messages.length; at += MESSAGES_PER_SEND_MAX) {
         const part = at === 0 && messages.length <= MESSAGES_PER_SEND_MAX ? messages : messages.slice(at, at + MESSAGES_PER_SEND_MAX);
         this.stats.sendCalls++;
@@ -214,6 +217,5 @@ export class RaftGroups implements GroupHost {
         this.opts.transport.send(peer, part);
       }
     }
-    this.outbox.clear();
   }
 }
