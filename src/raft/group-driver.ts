@@ -81,6 +81,8 @@ export class GroupDriver {
   /** Term and vote last staged in the journal: a Ready that changes either syncs it. */
   private journaled: { term: Term; vote: number | null };
   private compacting = false;
+  /** The last index handed to the listener as applied (or the snapshot point). */
+  private appliedIndex: Index;
   private seenMembership: Membership;
   private stoppedBy: Error | null = null;
 
@@ -94,6 +96,7 @@ export class GroupDriver {
     const hs = storage.initialState().hardState;
     this.journaled = { term: hs.term, vote: hs.vote };
     this.raft = new RaftNode(config, storage);
+    this.appliedIndex = storage.snapshot().index;
     this.seenMembership = this.raft.membership;
   }
 
@@ -115,6 +118,15 @@ export class GroupDriver {
 
   status(): Status {
     return this.raft.status();
+  }
+
+  /**
+   * Kafka's high watermark as this node knows it: one past the last entry applied here (the
+   * Raft commit index + 1 once applied). Consumers read below it; acks=all answers once a
+   * batch is below it on the leader.
+   */
+  get highWatermark(): Index {
+    return this.appliedIndex + 1;
   }
 
   // ---- inputs (the manager, the group's owner) ----
@@ -267,9 +279,15 @@ export class GroupDriver {
       this.storage.truncationsDurable();
       this.listener.persisted?.(prevTerm!, rd.entries);
     }
-    if (rd.snapshot !== null) this.listener.snapshotInstalled?.(rd.snapshot);
+    if (rd.snapshot !== null) {
+      this.appliedIndex = rd.snapshot.index;
+      this.listener.snapshotInstalled?.(rd.snapshot);
+    }
     for (const m of rd.messages) this.host.send(this.group, m);
-    if (rd.committedEntries.length > 0) this.listener.applied?.(rd.committedEntries);
+    if (rd.committedEntries.length > 0) {
+      this.appliedIndex = rd.committedEntries[rd.committedEntries.length - 1].lastIndex;
+      this.listener.applied?.(rd.committedEntries);
+    }
     this.raft.advance(rd);
     this.pending = null;
     if (this.raft.membership !== this.seenMembership) {

@@ -96,7 +96,7 @@ describe('messages that do not belong', () => {
 });
 
 describe('proposals', () => {
-  test('a leader`s batch is in its log, stamped with its offsets and term, when propose() returns; acknowledged after the flush', async () => {
+  test('a leader`s batch is in its log, stamped with its offsets and term, when propose() returns; below the high watermark after the flush', async () => {
     const n = lonelyNode(1, membership([1]));
     n.node.start();
     const d = n.node.get('t:0')!;
@@ -108,7 +108,10 @@ describe('proposals', () => {
     const stored = d.storage.entries(1, 0)[0];
     expect(stored.kind === 'data' && [...stored.payload]).toEqual([...batch]);
     expect(d.status().commit).toBe(0);
+    expect(d.highWatermark).toBe(1);
     await n.loop.until(() => d.status().commit === 2, 100, 'commit after the flush');
+    await n.loop.settle();
+    expect(d.highWatermark).toBe(3);
   });
 
   test('a follower refuses with the leader it knows', () => {
