@@ -119,3 +119,32 @@ describe('proposals', () => {
     expect(n.node.get('t:0')!.propose(buildBatch({ records: [{ value: 'a' }] }))).toEqual({ ok: false, reason: 'not_leader', leaderId: null });
   });
 });
+
+describe('failures', () => {
+  test('a log fsync that fails stops its group: it promises nothing more, and refuses proposals', async () => {
+    const n = lonelyNode(2, membership([1]));
+    n.node.start();
+    const [a, b] = [n.node.get('t:0')!, n.node.get('t:1')!];
+    await n.loop.until(() => a.role === 'leader' && b.role === 'leader' && a.status().commit === 0 && b.status().commit === 0, 1000, 'both elected');
+    n.disk.failFsyncs = 1;
+    a.propose(buildBatch({ records: [{ value: 'lost' }] }));
+    await n.loop.advance(50);
+    expect(a.stopped).toBe(true);
+    expect(a.status().commit).toBe(0); // never counted as durable
+    expect(a.propose(buildBatch({ records: [{ value: 'x' }] }))).toEqual({ ok: false, reason: 'group_stopped' });
+    expect(n.node.stats.stoppedGroups).toBe(1);
+    // The other group goes on.
+    expect(b.propose(buildBatch({ records: [{ value: 'ok' }] })).ok).toBe(true);
+    await n.loop.advance(50);
+    expect(b.status().commit).toBe(1);
+  });
+
+  test('a journal fsync that fails stops every group of the node', async () => {
+    const n = lonelyNode(3);
+    n.disk.failFsyncs = 1;
+    n.deliver(2, n.ids.slice(0, 1).map((group) => ({ group, message: { type: 'request_vote', from: 2, to: 1, term: 5, preVote: false, transfer: false, lastIndex: -1, lastTerm: 0 } })));
+    await n.loop.advance(10);
+    expect([...n.node.all()].map((d) => d.stopped)).toEqual([true, true, true]);
+    expect(n.sent).toEqual([]); // the vote was never sent
+  });
+});
