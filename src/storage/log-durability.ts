@@ -139,6 +139,20 @@ export class LogDurability {
     for (const round of this.roundCaps) round.cap = Math.min(round.cap, newEnd);
   }
 
+  /**
+   * The log was emptied and restarted at `offset` (PartitionLog.truncateFullyAndStartAt, which
+   * wrote the recovery point 0): nothing is unflushed, and rounds in flight, which sync files
+   * now gone, must not move the flushed offset past the new end.
+   */
+  restartedAt(offset: number): void {
+    this.dirty.clear();
+    this.unflushed.truncate(0);
+    this.flushedOffset = offset;
+    this.persistedRecoveryPoint = 0;
+    this.dirDirty = true;
+    for (const round of this.roundCaps) round.cap = Math.min(round.cap, offset);
+  }
+
   fail(e: unknown): StorageError {
     this.failure ??= e instanceof StorageError ? e : new StorageError(`fsync of ${this.log.dir} failed; writes are refused until it is repaired`, e);
     return this.failure;

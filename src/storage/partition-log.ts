@@ -24,7 +24,7 @@ import {
   type OffsetAndTimestamp,
   stampLogAppendTime,
 } from './timestamp.ts';
-import { LOG_START_OFFSET_FILE, writeOffsetCheckpoint } from './checkpoint.ts';
+import { LEADER_EPOCH_FILE, LOG_START_OFFSET_FILE, RECOVERY_POINT_FILE, writeCheckpoint, writeOffsetCheckpoint } from './checkpoint.ts';
 import { BatchHeader } from '../protocol/records/batch.ts';
 import type { SwapGroup } from './compaction-swap.ts';
 import type { AppendResult, OpenResult, PartitionLogDeps, ReadOptions, ReadResult } from './log-types.ts';
@@ -237,6 +237,41 @@ export class PartitionLog implements DurableLog {
     if (this.logEndOffset < this.logStartOffset) this.moveLogStart(this.logEndOffset);
     this.tail.clear();
     this.durability.afterTruncation(this.logEndOffset, this.activeSegment);
+  }
+
+  /**
+   * Kafka's UnifiedLog.truncateFullyAndStartAt: every segment goes and the log restarts, empty,
+   * at `offset`. For a replica whose log its leader's log start has passed (Kafka's replica
+   * fetcher on OFFSET_OUT_OF_RANGE; a Raft follower taking its leader's snapshot point).
+   * Synchronous, and crash-safe step by step: the recovery point is lowered to 0 and the epoch
+   * checkpoint emptied first, then the files are unlinked and the directory fsynced, and only
+   * then is the new log start written. A crash between leaves the old log whole (rescanned) or
+   * an empty log at the old start (the caller, which knows the target, does it again): never
+   * old batches after the new start, never a recovery point above the new end.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkWritable();
+    assert(Number.isSafeInteger(offset) && offset >= 0, `restart the log at ${offset}`);
+    this.segmentsVersion++;
+    // 1. Recovery trusts nothing (it rescans whatever is left, and rebuilds the epochs from it).
+    this.fs.mkdirp(this.dir);
+    this.epochs.truncateFromEnd(0);
+    writeCheckpoint(this.fs, this.dir, LEADER_EPOCH_FILE, []);
+    writeOffsetCheckpoint(this.fs, this.dir, RECOVERY_POINT_FILE, 0);
+    // 2. The files go, durably.
+    for (const seg of this.segments) {
+      this.durability.removed(seg);
+      seg.deleteFiles();
+    }
+    this.fs.fsyncDir(this.dir);
+    // 3. The new start.
+    writeOffsetCheckpoint(this.fs, this.dir, LOG_START_OFFSET_FILE, offset);
+    const active = Segment.create(this.files, this.dir, offset, this.deps.clock.nowMs());
+    this.segments = [active];
+    this.logStartOffset = offset;
+    this.logEndOffset = offset;
+    this.tail.clear();
+    this.durability.restartedAt(offset);
   }
 
   /** OffsetForLeaderEpoch: end offset of the greatest epoch <= `epoch`. */

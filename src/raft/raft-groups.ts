@@ -1,0 +1,221 @@
+// Every Raft group of one node (the partitions it replicates and the controller group), driven
+// from one timer, one quorum-state journal and one transport:
+//
+// - One timer per node (every tickMs), not one per group: each tick calls tick() on every
+//   group's core. 1,000 groups cost one timer.
+// - Work is drained in turns: inputs (a tick, a frame of messages, a proposal) wake groups;
+//   the drain processes their Readies, and a Ready whose durability comes later (an fsync)
+//   completes in a later turn and wakes its group again.
+// - Everything a turn produced for one peer goes to RaftTransport.send in one call, so the
+//   heartbeats of every group led here travel to each follower as one frame (DESIGN.md section
+//   5: "thousands of partitions cost one message per tick per peer").
+// - The journal syncs once per turn for all the groups that staged a state in it.
+// - A message for a group this node does not host is dropped and counted (see README.md).
+
+import { assert } from '../base/assert.ts';
+import { log } from '../base/log.ts';
+import type { Random } from '../base/random.ts';
+import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
+import type { PartitionLog } from '../storage/partition-log.ts';
+import type { Membership, Message, NodeId, RaftConfigInput, RandomSource } from './core/index.ts';
+import { GroupDriver, type GroupHost, type GroupListener } from './group-driver.ts';
+import { PartitionRaftLog } from './partition-raft-log.ts';
+import type { QuorumStateJournal } from './quorum-state.ts';
+import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
+
+/** Groups one node drives: above max.broker.partitions (20,000) plus the controller group. */
+export const GROUPS_PER_NODE_MAX = 32_768;
+/** Messages in one send call; a turn with more for one peer makes more calls (never with the defaults' heartbeats). */
+export const MESSAGES_PER_SEND_MAX = 65_536;
+/** Drain rounds in one turn (each round processes the Readies of the groups woken in the one before). */
+const DRAIN_ROUNDS_MAX = 64;
+
+export interface RaftGroupsOptions {
+  readonly nodeId: NodeId;
+  readonly scheduler: Scheduler;
+  /** Draws the cores' randomized election timeouts. */
+  readonly random: Random;
+  readonly transport: RaftTransport;
+  readonly journal: QuorumStateJournal;
+  /** How often every group's core ticks. */
+  readonly tickMs: number;
+  /** The cores' timing and limits (core/config.ts defaults otherwise). */
+  readonly core?: Omit<RaftConfigInput, 'id' | 'random'>;
+}
+
+export interface RaftGroupsStats {
+  ticks: number;
+  sendCalls: number;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Messages for a group this node does not host: dropped. */
+  unknownGroupMessages: number;
+  /** Messages whose sender or addressee does not match the link they came on: dropped. */
+  misaddressedMessages: number;
+  stoppedGroups: number;
+}
+
+export class RaftGroups implements GroupHost {
+  readonly journal: QuorumStateJournal;
+  readonly stats: RaftGroupsStats = {
+    ticks: 0,
+    sendCalls: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    unknownGroupMessages: 0,
+    misaddressedMessages: 0,
+    stoppedGroups: 0,
+  };
+  private readonly groups = new Map<GroupId, GroupDriver>();
+  private readonly outbox = new Map<NodeId, GroupMessage[]>();
+  private readonly woken = new Set<GroupDriver>();
+  private draining = false;
+  private drainQueued = false;
+  private cancelTick: Cancel | null = null;
+  private readonly coreRandom: RandomSource;
+
+  constructor(private readonly opts: RaftGroupsOptions) {
+    this.journal = opts.journal;
+    const random = opts.random;
+    this.coreRandom = { int: (min, max) => min + Math.floor(random.next() * (max - min + 1)) };
+    opts.transport.onMessages((from, messages) => this.receive(from, messages));
+  }
+
+  get nodeId(): NodeId {
+    return this.opts.nodeId;
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  get(group: GroupId): GroupDriver | undefined {
+    return this.groups.get(group);
+  }
+
+  all(): IterableIterator<GroupDriver> {
+    return this.groups.values();
+  }
+
+  /**
+   * Starts driving `group` over `log`. `bootstrap` is its membership when the journal does not
+   * know the group yet (a new replica: the controller's assignment); otherwise it is ignored.
+   */
+  add(group: GroupId, partitionLog: PartitionLog, bootstrap: Membership, listener?: GroupListener): GroupDriver {
+    assert(!this.groups.has(group), `group ${group} is driven already`);
+    assert(this.groups.size < GROUPS_PER_NODE_MAX, `more than ${GROUPS_PER_NODE_MAX} groups on one node`);
+    const storage = PartitionRaftLog.open(partitionLog, this.journal.stored(group), bootstrap);
+    const driver = new GroupDriver(group, storage, { ...this.opts.core, id: this.opts.nodeId, random: this.coreRandom }, this, listener);
+    this.groups.set(group, driver);
+    return driver;
+  }
+
+  /** Stops driving `group` and forgets its journaled state (its replica is being deleted). */
+  remove(group: GroupId): Promise<void> {
+    const d = this.groups.get(group);
+    if (d === undefined) return Promise.resolve();
+    d.stop(new Error(`group ${group} removed from node ${this.opts.nodeId}`));
+    this.groups.delete(group);
+    this.journal.stageRemoval(group);
+    return this.journal.sync();
+  }
+
+  /** Starts the node's one tick timer. */
+  start(): void {
+    assert(this.cancelTick === null, 'started twice');
+    this.cancelTick = every(this.opts.scheduler, this.opts.tickMs, () => this.tickAll());
+  }
+
+  /** Stops ticking and driving every group (a crash or a stop: nothing more is sent). */
+  stop(): void {
+    this.cancelTick?.();
+    this.cancelTick = null;
+    for (const d of this.groups.values()) d.stop(new Error(`node ${this.opts.nodeId} stopped`));
+  }
+
+  tickAll(): void {
+    this.stats.ticks++;
+    for (const d of this.groups.values()) d.tick();
+    this.drain();
+  }
+
+  // ---- GroupHost ----
+
+  send(group: GroupId, message: Message): void {
+    let q = this.outbox.get(message.to);
+    if (q === undefined) {
+      q = [];
+      this.outbox.set(message.to, q);
+    }
+    q.push({ group, message });
+  }
+
+  wake(d: GroupDriver): void {
+    this.woken.add(d);
+    if (this.draining || this.drainQueued) return;
+    this.drainQueued = true;
+    queueMicrotask(() => this.drain());
+  }
+
+  failed(d: GroupDriver, e: Error): void {
+    this.stats.stoppedGroups++;
+    log.error(`raft group ${d.group} on node ${this.opts.nodeId} stopped: ${e.message}`);
+    if (this.journal.failure !== null) {
+      // The journal's durability is unknown after a failed fsync: no group may promise anything.
+      this.stop();
+    }
+  }
+
+  // ---- turns ----
+
+  private receive(from: NodeId, messages: readonly GroupMessage[]): void {
+    this.stats.messagesReceived += messages.length;
+    for (const { group, message } of messages) {
+      const d = this.groups.get(group);
+      if (d === undefined) {
+        this.stats.unknownGroupMessages++;
+        continue;
+      }
+      if (message.from !== from || message.to !== this.opts.nodeId) {
+        this.stats.misaddressedMessages++;
+        continue;
+      }
+      d.step(message);
+    }
+    this.drain();
+  }
+
+  /** Processes the Readies of every woken group, then sends what they produced, one call per peer. */
+  private drain(): void {
+    this.drainQueued = false;
+    this.draining = true;
+    try {
+      for (let round = 0; this.woken.size > 0 && round < DRAIN_ROUNDS_MAX; round++) {
+        const batch = [...this.woken];
+        this.woken.clear();
+        for (const d of batch) d.processReady();
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.woken.size > 0 && !this.drainQueued) {
+      this.drainQueued = true;
+      this.opts.scheduler.nextTurn(() => this.drain());
+    }
+    this.flushOutbox();
+  }
+
+  private flushOutbox(): void {
+    // Taken out first: a transport may deliver to this node from inside send().
+    const out = [...this.outbox];
+    this.outbox.clear();
+    for (const [peer, messages] of out) {
+      for (let at = 0; at < messages.length; at += MESSAGES_PER_SEND_MAX) {
+        const part = at === 0 && messages.length <= MESSAGES_PER_SEND_MAX ? messages : messages.slice(at, at + MESSAGES_PER_SEND_MAX);
+        this.stats.sendCalls++;
+        this.stats.messagesSent += part.length;
+        this.opts.transport.send(peer, part);
+      }
+    }
+  }
+}
