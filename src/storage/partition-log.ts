@@ -14,16 +14,12 @@ import { type RecoveredLog, recoverLog } from './recovery.ts';
 import { describeDamage, type RecoveryReport } from './damage.ts';
 import { StorageError } from './storage-error.ts';
 import { type DurableLog, LogDurability, type RepairOutcome } from './log-durability.ts';
-import { INDEX_SUFFIX, LOG_SUFFIX, Segment, segmentHolding, TIME_INDEX_SUFFIX } from './segment.ts';
+import { LOG_SUFFIX, Segment, segmentHolding, unlinkIndexFiles } from './segment.ts';
 import { privateCopy, TailCache } from './tail-cache.ts';
-import { type BatchInfo, batchesIn, wholeBatchesBelow } from './batch-scan.ts';
+import { readBatches, readResult } from './log-read.ts';
+import { type BatchInfo, batchesIn } from './batch-scan.ts';
 import { type RetentionReason, segmentsToDelete } from './retention.ts';
-import {
-  findMaxTimestampOffset,
-  findOffsetForTimestamp,
-  type OffsetAndTimestamp,
-  stampLogAppendTime,
-} from './timestamp.ts';
+import { findMaxTimestampOffset, findOffsetForTimestamp, type OffsetAndTimestamp, stampLogAppendTime } from './timestamp.ts';
 import { LEADER_EPOCH_FILE, LOG_START_OFFSET_FILE, RECOVERY_POINT_FILE, writeCheckpoint, writeOffsetCheckpoint } from './checkpoint.ts';
 import { BatchHeader } from '../protocol/records/batch.ts';
 import type { SwapGroup } from './compaction-swap.ts';
@@ -188,24 +184,13 @@ export class PartitionLog implements DurableLog {
     return { baseOffset: offset, lastOffset: next - 1 };
   }
 
-  /** Reads whole batches, starting with the one holding fetchOffset. */
+  /** Reads whole batches, starting with the one holding fetchOffset (log-read.ts). */
   read(fetchOffset: number, maxBytes: number, opts: ReadOptions = { minOneBatch: true }): ReadResult {
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       return { bytes: new Uint8Array(0), nextOffset: fetchOffset, outOfRange: true };
     }
     const maxOffset = Math.min(opts.maxOffset ?? Infinity, this.logEndOffset);
-    if (fetchOffset >= maxOffset) return this.readResult(new Uint8Array(0), fetchOffset);
-    const cached = this.tail.read(fetchOffset, maxBytes, opts.minOneBatch, maxOffset);
-    if (cached !== null) return this.readResult(cached, fetchOffset);
-    for (let i = this.segmentIndexOf(fetchOffset); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const first = seg.findBatch(fetchOffset);
-      if (first === null) continue;
-      if (first.lastOffset >= maxOffset || (first.size > maxBytes && !opts.minOneBatch)) break;
-      const bytes = seg.read(first.position, Math.max(maxBytes, first.size));
-      return this.readResult(wholeBatchesBelow(bytes, maxOffset), fetchOffset);
-    }
-    return this.readResult(new Uint8Array(0), fetchOffset);
+    return readResult(readBatches(this.segments, this.tail, fetchOffset, maxBytes, opts.minOneBatch, maxOffset), fetchOffset);
   }
 
   /**
@@ -330,12 +315,8 @@ export class PartitionLog implements DurableLog {
    * rebuilds them from the log if it needs them (their in-memory indexes are intact).
    */
   private forgetUnsyncedIndexes(): void {
-    for (let i = this.segmentIndexOf(this.durability.persistedRecoveryPoint); i < this.segments.length - 1; i++) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-        const path = this.segments[i].path(suffix);
-        if (this.fs.exists(path)) this.fs.unlink(path);
-      }
-    }
+    const sealed = this.segments.slice(this.segmentIndexOf(this.durability.persistedRecoveryPoint), -1);
+    unlinkIndexFiles(this.fs, sealed);
     this.durability.directoryChanged();
   }
 
@@ -445,12 +426,6 @@ export class PartitionLog implements DurableLog {
   private checkWritable(): void {
     if (this.durability.failure) throw this.durability.failure;
     assert(!this.closed, 'log is closed');
-  }
-
-  private readResult(bytes: Uint8Array, fetchOffset: number): ReadResult {
-    if (bytes.length === 0) return { bytes, nextOffset: fetchOffset, outOfRange: false };
-    const infos = batchesIn(bytes);
-    return { bytes, nextOffset: infos[infos.length - 1].lastOffset + 1, outOfRange: false };
   }
 
   /** Index of the segment whose range holds `offset` (the last with baseOffset <= offset). */

@@ -45,6 +45,16 @@ export function segmentHolding(segments: readonly Segment[], offset: number): nu
   return lo;
 }
 
+/** Removes the index files of these segments (recovery rebuilds them from the log). */
+export function unlinkIndexFiles(fs: StorageFs, segments: readonly Segment[]): void {
+  for (const seg of segments) {
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      const path = seg.path(suffix);
+      if (fs.exists(path)) fs.unlink(path);
+    }
+  }
+}
+
 export class Segment {
   sizeBytes: number;
   /** One past the last offset stored here; baseOffset when empty. */
