@@ -27,19 +27,22 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The Raft shell between storage and cluster/broker: the log adapter, transport, driver.
   raft: ['base', 'protocol', 'storage', 'rpc', 'raft/core'],
   transactions: ['base', 'protocol'],
-  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft'],
+  // The controller's metadata state machine, pure like raft/core: records, the image, the
+  // operations. It reads Raft's types and config's validation; the cluster's shell drives it.
+  'cluster/controller': ['base', 'protocol', 'config', 'raft/core'],
+  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'cluster/controller'],
   // The coordinator reaches its log through the StateLog interface; it never imports the broker.
   groups: ['base', 'protocol', 'config'],
   // The internal client: used by the CLI, registry and proxy; it never imports the broker.
   client: ['base', 'protocol', 'compression'],
   security: ['base', 'protocol', 'config', 'storage'],
-  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'rpc', 'raft', 'cluster', 'groups', 'transactions', 'security'],
+  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'rpc', 'raft', 'cluster', 'cluster/controller', 'groups', 'transactions', 'security'],
   // The schema registry and HTTP proxy talk to the cluster through the internal client
   // (DESIGN.md section 6), so they work the same on any node; never through the broker.
   registry: ['base', 'protocol', 'config', 'client'],
   proxy: ['base', 'protocol', 'config', 'compression', 'client'],
   // The admin API and metrics read the node's state: a front end beside the Kafka API.
-  admin: ['base', 'protocol', 'config', 'storage', 'raft', 'cluster', 'groups', 'broker', 'client'],
+  admin: ['base', 'protocol', 'config', 'storage', 'raft', 'cluster', 'cluster/controller', 'groups', 'broker', 'client'],
   // Tiered storage: segments to the object store (its interface in base) and back.
   cloud: ['base', 'protocol', 'storage'],
 };
@@ -48,7 +51,7 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
 export const SHELL_LAYERS: ReadonlySet<string> = new Set(['cli', 'main']);
 
 /** Layers that import no runtime module (bun, bun:*, node:*): pure cores. */
-export const PURE_LAYERS: ReadonlySet<string> = new Set(['protocol', 'raft/core']);
+export const PURE_LAYERS: ReadonlySet<string> = new Set(['protocol', 'raft/core', 'cluster/controller']);
 
 /** Narrower rules for single files or groups of files, with the reason. */
 export const FILE_RULES: ReadonlyArray<{ files: RegExp; forbid: RegExp; why: string }> = [
@@ -96,11 +99,14 @@ export interface SourceFile {
   readonly text: string;
 }
 
-/** "src/raft/core/x.ts" -> "raft/core"; "src/main.ts" -> "main". */
+/** Folders that are layers of their own inside their parent's folder. */
+const SUB_LAYERS: ReadonlySet<string> = new Set(['raft/core', 'cluster/controller']);
+
+/** "src/raft/core/x.ts" -> "raft/core"; "src/cluster/controller/x.ts" -> "cluster/controller"; "src/main.ts" -> "main". */
 export function layerOf(path: string): string {
   const parts = path.split('/').slice(1);
   if (parts.length === 1) return parts[0].replace(/\.ts$/, '');
-  if (parts[0] === 'raft' && parts[1] === 'core' && parts.length > 2) return 'raft/core';
+  if (parts.length > 2 && SUB_LAYERS.has(`${parts[0]}/${parts[1]}`)) return `${parts[0]}/${parts[1]}`;
   return parts[0];
 }
 

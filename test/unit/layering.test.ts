@@ -64,12 +64,21 @@ describe('each rule can fail', () => {
     expect(one('src/raft/core/x.ts', "import { log } from '../../storage/fs.ts';")).toHaveLength(1);
     expect(one('src/raft/core/x.ts', "import { log } from '../../base/log.ts';")).toEqual([]);
     expect(one('src/client/x.ts', "import { Broker } from '../broker/broker.ts';")).toHaveLength(1);
+    expect(one('src/cluster/controller/x.ts', "import { writeFileAtomic } from '../../storage/atomic-file.ts';")).toEqual([
+      "src/cluster/controller/x.ts:1: cluster/controller may not import storage ('../../storage/atomic-file.ts'); it may import base, protocol, config, raft/core",
+    ]);
+    expect(one('src/cluster/controller/x.ts', "import { TopicTable } from '../topic-table.ts';")).toHaveLength(1);
+    expect(one('src/cluster/controller/x.ts', "import type { NodeId } from '../../raft/core/types.ts';")).toEqual([]);
+    expect(one('src/cluster/x.ts', "import { MetadataImage } from './controller/image.ts';")).toEqual([]);
     expect(one('src/cli/x.ts', "import { Broker } from '../broker/broker.ts';")).toEqual([]);
   });
 
   test('a runtime import in a pure layer; a folder missing from the table', () => {
     expect(one('src/raft/core/x.ts', "import { readFileSync } from 'node:fs';")).toContain(
       "src/raft/core/x.ts:1: raft/core is pure: it imports no runtime module ('node:fs')",
+    );
+    expect(one('src/cluster/controller/x.ts', "import { readFileSync } from 'node:fs';")).toContain(
+      "src/cluster/controller/x.ts:1: cluster/controller is pure: it imports no runtime module ('node:fs')",
     );
     expect(one('src/newthing/x.ts', "import { a } from '../base/assert.ts';")[0]).toContain('not in the layer table');
   });
