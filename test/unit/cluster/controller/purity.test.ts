@@ -1,0 +1,42 @@
+// src/cluster/controller is pure, like src/raft/core (DESIGN.md section 2): it imports only
+// base, protocol, config and raft/core, nothing of the runtime, and never reads a clock, draws
+// Math.random, sets a timer or awaits. Everything it may not choose comes in as an input (the
+// Random of topic ids and placement, the sessions of registration, the proposing leader's clock).
+
+import { expect, test } from 'bun:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIR = join(import.meta.dir, '../../../../src/cluster/controller');
+const IMPORT = /from\s+['"]([^'"]+)['"]/g;
+const ALLOWED_IMPORT = /^(\.\/[^/]+|\.\.\/\.\.\/(base|protocol|config)\/.+|\.\.\/\.\.\/raft\/core\/[^/]+)\.ts$/;
+const FORBIDDEN_CALL = /\bDate\.now\(|\bnew Date\(|Math\.random\(|performance\.now\(|\bprocess\.|\bsetTimeout\(|\bsetInterval\(|\bawait\b|\basync\b|\bBun\./;
+
+/** Lines of `source` that break the rule, as "file:line: text". */
+function impurities(file: string, source: string): string[] {
+  const out: string[] = [];
+  source.split('\n').forEach((line, i) => {
+    const code = line.replace(/\/\/.*$/, '');
+    for (const [, spec] of code.matchAll(IMPORT)) if (!ALLOWED_IMPORT.test(spec)) out.push(`${file}:${i + 1}: imports ${spec}`);
+    if (FORBIDDEN_CALL.test(code)) out.push(`${file}:${i + 1}: ${line.trim()}`);
+  });
+  return out;
+}
+
+test('src/cluster/controller imports only base, protocol, config and raft/core, and has no clock, randomness, timers or awaits', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+  expect(files.length).toBeGreaterThan(10);
+  expect(files.flatMap((f) => impurities(f, readFileSync(join(DIR, f), 'utf8')))).toEqual([]);
+});
+
+test('the purity rule catches what it must', () => {
+  expect(impurities('x.ts', "import { TopicTable } from '../topic-table.ts';").length).toBe(1);
+  expect(impurities('x.ts', "import { x } from '../../storage/partition-log.ts';").length).toBe(1);
+  expect(impurities('x.ts', "import { d } from '../../raft/group-driver.ts';").length).toBe(1);
+  expect(impurities('x.ts', "import { readFileSync } from 'node:fs';").length).toBe(1);
+  expect(impurities('x.ts', 'const t = Date.now();').length).toBe(1);
+  expect(impurities('x.ts', 'const r = Math.random();').length).toBe(1);
+  expect(impurities('x.ts', '  await propose();').length).toBe(1);
+  expect(impurities('x.ts', "import type { NodeId } from '../../raft/core/types.ts';").length).toBe(0);
+  expect(impurities('x.ts', "import { validateTopicConfigs } from '../../config/topic-config.ts';").length).toBe(0);
+});
