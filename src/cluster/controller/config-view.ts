@@ -4,8 +4,9 @@
 // The image stores strings as Kafka does; here they become the typed layers config/ computes
 // effective values and DescribeConfigs' synonyms from (broker-config.ts, topic-config.ts).
 
-import type { BrokerConfigLayers } from '../../config/broker-config.ts';
-import { BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from '../../config/properties.ts';
+import { type BrokerConfigLayers, effectiveBrokerProps } from '../../config/broker-config.ts';
+import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from '../../config/properties.ts';
+import type { BrokerView } from '../../config/topic-config.ts';
 import type { MetadataImage } from './image.ts';
 import { ConfigResourceType, type NodeId } from './records.ts';
 
@@ -35,6 +36,15 @@ export function brokerConfigLayers(
     return out;
   };
   return { layers: { static: staticLayer, dynamicDefault: parse(''), dynamicBroker: parse(String(nodeId)) }, skipped };
+}
+
+/**
+ * Node `nodeId`'s effective broker properties and their layers, as the controller's operations
+ * take them (ControllerInputs.broker) and DescribeConfigs reports them.
+ */
+export function brokerViewOf(image: MetadataImage, nodeId: NodeId, staticLayer: ReadonlyMap<string, PropertyValue>): { view: BrokerView; skipped: SkippedConfig[] } {
+  const { layers, skipped } = brokerConfigLayers(image, nodeId, staticLayer);
+  return { view: { props: effectiveBrokerProps(layers, BROKER_PROPERTIES), layers }, skipped };
 }
 
 /** A topic's overrides as config/topic-config.ts takes them (empty for an unknown topic). */

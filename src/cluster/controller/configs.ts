@@ -105,14 +105,21 @@ function alterResource(proposal: Proposal, r: Resource, next: (current: Override
   const tooLong = tooLongValue(checked.configs);
   if (tooLong) return tooLong;
   const type = r.resourceType as ConfigResourceTypeId;
-  const records = configChanges(type, r.resourceName, Object.fromEntries(proposal.image.configsOf(type, r.resourceName)), checked.configs);
+  const name = checked.resourceName;
+  const records = configChanges(type, name, Object.fromEntries(proposal.image.configsOf(type, name)), checked.configs);
   if (!proposal.fits(records.length)) return kafkaError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of config changes per request.');
   if (!validateOnly) proposal.add(...records);
   return null;
 }
 
-function checkResource(image: MetadataImage, r: Resource, next: (current: Overrides) => NextConfigs, inputs: ConfigChangeInputs): { configs: Record<string, string> } | KafkaError {
-  const name = r.resourceName;
+/** The resource's complete new set, checked, and the name it is stored under. */
+function checkResource(
+  image: MetadataImage,
+  r: Resource,
+  next: (current: Overrides) => NextConfigs,
+  inputs: ConfigChangeInputs,
+): { configs: Record<string, string>; resourceName: string } | KafkaError {
+  let name = r.resourceName;
   switch (r.resourceType) {
     case ConfigResourceType.TOPIC: {
       if (name === '') return kafkaError(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
@@ -124,19 +131,20 @@ function checkResource(image: MetadataImage, r: Resource, next: (current: Overri
       const v = validateTopicConfigs(Object.entries(proposed.configs));
       if (!v.ok) return v.error;
       if (!exists) return kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
-      return { configs: v.configs };
+      return { configs: v.configs, resourceName: name };
     }
     case ConfigResourceType.BROKER: {
       if (name !== '') {
         const id = parseJavaInt(name);
         if (id === null) return kafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
         if (id !== inputs.receivedBy) return kafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${inputs.receivedBy}, but received ${name}`);
+        name = String(id); // "+1" and "01" name node 1: stored where node 1 reads its configs
       }
       const proposed = next(Object.fromEntries(image.configsOf(ConfigResourceType.BROKER, name)));
       if (!proposed.ok) return proposed.error;
       const v = validateDynamicBrokerConfigs(Object.entries(proposed.configs), name !== '');
       if (!v.ok) return v.error;
-      return { configs: Object.fromEntries([...v.values].map(([k, value]) => [k, formatProperty(BROKER_PROPERTY_BY_NAME.get(k)!, value)])) };
+      return { configs: Object.fromEntries([...v.values].map(([k, value]) => [k, formatProperty(BROKER_PROPERTY_BY_NAME.get(k)!, value)])), resourceName: name };
     }
     case ConfigResourceType.GROUP: {
       if (name === '') return kafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
@@ -149,7 +157,7 @@ function checkResource(image: MetadataImage, r: Resource, next: (current: Overri
       if (isNew && image.configResourceCount(ConfigResourceType.GROUP) >= GROUP_CONFIG_ENTRIES_MAX) {
         return kafkaError(ErrorCode.INVALID_REQUEST, `Configs of more than ${GROUP_CONFIG_ENTRIES_MAX} groups are not stored.`);
       }
-      return { configs: v.configs };
+      return { configs: v.configs, resourceName: name };
     }
     default:
       return unsupportedResource(r.resourceType);

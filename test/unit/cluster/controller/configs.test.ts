@@ -7,6 +7,7 @@ import { describe, expect, test } from 'bun:test';
 import {
   alterConfigs,
   brokerConfigLayers,
+  brokerViewOf,
   ConfigResourceType,
   GROUP_CONFIG_ENTRIES_MAX,
   groupOverrides,
@@ -15,8 +16,6 @@ import {
   OpType,
   topicOverrides,
 } from '../../../../src/cluster/controller/index.ts';
-import { effectiveBrokerProps } from '../../../../src/config/broker-config.ts';
-import { BROKER_PROPERTIES } from '../../../../src/config/properties.ts';
 import { effectiveTopicConfig } from '../../../../src/config/topic-config.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import { brokerView, cluster, mustCreate } from './harness.ts';
@@ -61,14 +60,20 @@ describe('IncrementalAlterConfigs', () => {
     const { image } = cluster();
     mustCreate(image, [{ name: 't' }]);
     expect(incremental(image, [[BROKER, '', [set('log.retention.ms', '1000')]], [BROKER, '1', [set('log.retention.ms', '2000')]]]).results).toEqual([ok, ok]);
-    const node = (id: number) => {
-      const { layers } = brokerConfigLayers(image, id, new Map());
-      return effectiveTopicConfig(topicOverrides(image, 't'), effectiveBrokerProps(layers, BROKER_PROPERTIES));
-    };
+    const node = (id: number) => effectiveTopicConfig(topicOverrides(image, 't'), brokerViewOf(image, id, new Map()).view.props);
     expect(node(1).retentionMs).toBe(2000); // this node's own
     expect(node(2).retentionMs).toBe(1000); // the cluster default
     incremental(image, [[TOPIC, 't', [set('retention.ms', '3000')]]]);
     expect(node(1).retentionMs).toBe(3000); // the topic's override over both
+    // The static layer (--set) is under both dynamic ones.
+    expect(effectiveTopicConfig({}, brokerViewOf(image, 3, new Map([['log.retention.ms', 5]])).view.props).retentionMs).toBe(1000);
+  });
+
+  test('a node id written another way ("+1", "01") is stored where the node reads its configs', () => {
+    const { image } = cluster();
+    expect(incremental(image, [[BROKER, '01', [set('log.retention.ms', '2000')]]]).results).toEqual([ok]);
+    expect(Object.fromEntries(image.configsOf(BROKER, '1'))).toEqual({ 'log.retention.ms': '2000' });
+    expect(image.configResources(BROKER)).toEqual(['1']);
   });
 
   test("a stored broker value this build does not accept is skipped and reported, not fatal", () => {

@@ -58,6 +58,23 @@ describe('the image and its snapshots', () => {
     expect(topics).toBeGreaterThan(SEEDS);
   });
 
+  test('the replay check catches an operation that returns other records than it applied', () => {
+    // As if one operation had applied a record to the working image but left it out of its batch.
+    let caught = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const h = randomHistory(seed, OPERATIONS);
+      const records = h.batches.flat();
+      const lost = new Prng(seed).int(1, records.length - 1);
+      try {
+        if (!Bun.deepEquals(replay(records.filter((_, i) => i !== lost)).toState(), h.working.toState())) caught++;
+      } catch {
+        caught++; // or the log no longer replays at all (a partition of a topic never created)
+      }
+    }
+    // Not always: a record later overwritten (a fencing before a new registration) leaves no trace.
+    expect(caught).toBeGreaterThanOrEqual(18);
+  });
+
   test(`${SEEDS} random histories cut at a random record: image(all) == image(snapshot(prefix) + rest)`, () => {
     expect(snapshotCounterexample(snapshotRecords, SEEDS)).toBeNull();
   });
