@@ -28,6 +28,7 @@ import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
 import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
 import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
+import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
@@ -56,6 +57,11 @@ export class Broker {
   /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
   readonly configStore: ConfigStore;
   readonly startedAtMs: number;
+  /**
+   * Who the controller is and which brokers there are (Metadata, DescribeCluster,
+   * DescribeQuorum): this node alone, until a clustered node's shell attaches its ClusterNode.
+   */
+  cluster: ClusterView;
   private readonly partitions = new Map<string, Partition[]>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
@@ -90,6 +96,7 @@ export class Broker {
     this.files = new OpenFiles(fs, openFilesFor(deps.fdSoftLimit));
     log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${deps.fdSoftLimit})`);
     this.clusterId = loadOrCreateClusterId(deps, config.dataDir, config.cluster?.seeds ?? null);
+    this.cluster = new LoneNodeView(config);
     this.configStore = ConfigStore.load(fs, path.join(config.dataDir, 'cluster'));
     loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
     loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
