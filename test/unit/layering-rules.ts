@@ -27,7 +27,10 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The Raft shell between storage and cluster/broker: the log adapter, transport, driver.
   raft: ['base', 'protocol', 'storage', 'rpc', 'raft/core'],
   transactions: ['base', 'protocol'],
-  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft'],
+  // raft/core for its values only (entries, memberships, status): the controller state machine
+  // applies the core's committed entries, and the cluster node reads the controller group's
+  // membership and leader; it drives cores only through the shell (raft).
+  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'raft/core'],
   // The coordinator reaches its log through the StateLog interface; it never imports the broker.
   groups: ['base', 'protocol', 'config'],
   // The internal client: used by the CLI, registry and proxy; it never imports the broker.
