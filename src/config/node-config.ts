@@ -83,7 +83,7 @@ export const START_FLAGS: FlagTable = {
     kind: 'string',
     value: 'HOST:PORT',
     help: 'the RPC address other nodes dial to reach this one',
-    defaultText: "this node's address in --seeds, else the listener's (127.0.0.1 for a wildcard host)",
+    defaultText: "this node's address in --seeds, else the listener's; 127.0.0.1 for a wildcard host",
   },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
   ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
