@@ -144,6 +144,7 @@ export class ClusterNode implements ClusterView {
     try {
       host = await deps.network.resolve(rpcAddr.host);
     } catch (e) {
+      rpc.stop();
       throw new ClusterListenError(`cannot listen on ${where}: host '${rpcAddr.host}' does not resolve (${describeListenFailure(e)})`);
     }
     let bound: HostPort;
