@@ -2,11 +2,13 @@
 //   freshet start [flags]   run a node (see src/cli/start.ts)
 //   freshet topic ...       topic administration (src/cli/topic.ts)
 //   freshet group ...       consumer group administration (src/cli/group.ts)
+//   freshet cluster info    brokers, controller and controller quorum (src/cli/cluster.ts)
 //   freshet status          whether a node answers (src/cli/status.ts)
 //   freshet version         print the version
 // Every level answers --help / -h (and `freshet help COMMAND`).
 
 import { log, logLevelOf } from './base/log.ts';
+import { runCluster } from './cli/cluster.ts';
 import { runGroup } from './cli/group.ts';
 import { runStart } from './cli/start.ts';
 import { runStatus } from './cli/status.ts';
@@ -19,11 +21,12 @@ commands:
   start      run a node: the Kafka API on 127.0.0.1:9092 by default, data in ./data
   topic      create, list, describe, delete topics
   group      list, describe, seek, delete consumer groups
+  cluster    info: brokers, the controller and the controller quorum
   status     check that a node answers (exit 0) or not (exit 1)
   version    print the version
 
 'freshet <command> --help' (or 'freshet help <command>') shows a command's options.
-topic, group and status take --brokers HOST:PORT[,...] (default $FRESHET_BROKERS, else
+topic, group, cluster and status take --brokers HOST:PORT[,...] (default $FRESHET_BROKERS, else
 127.0.0.1:9092) and --format table|json; they exit 0 on success, 1 on a Kafka error or an
 unreachable broker, 2 on a usage error.
 `;
@@ -34,6 +37,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   start: (argv) => runStart(argv),
   topic: runTopic,
   group: runGroup,
+  cluster: runCluster,
   status: runStatus,
   version: async (argv) => {
     if (argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {

@@ -64,6 +64,20 @@ export class NetError extends Error {
   }
 }
 
+/** Why a listener could not be opened, in words an operator acts on. */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use: another process listens on this port',
+  EADDRNOTAVAIL: 'address not available: no network interface of this machine has it',
+  EACCES: 'permission denied: ports below 1024 need privileges',
+};
+
+/** A failed listen() as an operator reads it: "address already in use: ... (EADDRINUSE)". */
+export function describeListenFailure(e: unknown): string {
+  const code = e instanceof NetError ? e.code : null;
+  if (code === null) return e instanceof Error ? e.message : String(e);
+  return `${LISTEN_ERRORS[code] ?? 'cannot bind'} (${code})`;
+}
+
 export interface Network {
   /** The address to bind for `host`: itself when it is an IP, else resolved; throws NetError (ENOTFOUND). */
   resolve(host: string): Promise<string>;

@@ -13,7 +13,7 @@ import { BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from '../c
 import { groupConfigValue } from '../config/group-config.ts';
 import { ConfigStore } from '../cluster/config-store.ts';
 import { Partition } from '../cluster/partition.ts';
-import { newTopicId, PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord } from '../cluster/topic-table.ts';
+import { PARTITIONS_PER_TOPIC_MAX, TopicTable, type TopicRecord } from '../cluster/topic-table.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
 import { FREE_SPACE_CHECK_INTERVAL_MS, FreeSpaceGuard } from '../storage/free-space.ts';
@@ -27,11 +27,11 @@ import type { AnyHandler } from './handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
 import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
-import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from '../cluster/metadata-file.ts';
+import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
+import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
-import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
 
@@ -57,6 +57,11 @@ export class Broker {
   /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
   readonly configStore: ConfigStore;
   readonly startedAtMs: number;
+  /**
+   * Who the controller is and which brokers there are (Metadata, DescribeCluster,
+   * DescribeQuorum): this node alone, until a clustered node's shell attaches its ClusterNode.
+   */
+  cluster: ClusterView;
   private readonly partitions = new Map<string, Partition[]>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
@@ -90,7 +95,8 @@ export class Broker {
     fs.mkdirp(config.dataDir);
     this.files = new OpenFiles(fs, openFilesFor(deps.fdSoftLimit));
     log.info(`segment files open at once: at most ${this.files.maxOpen} (fd limit ${deps.fdSoftLimit})`);
-    this.clusterId = loadOrCreateClusterId(deps, config.dataDir);
+    this.clusterId = loadOrCreateClusterId(deps, config.dataDir, config.cluster?.seeds ?? null);
+    this.cluster = new LoneNodeView(config);
     this.configStore = ConfigStore.load(fs, path.join(config.dataDir, 'cluster'));
     loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
     loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
@@ -445,23 +451,4 @@ function loadDynamicLayer(layer: Map<string, PropertyValue>, stored: Readonly<Re
     if (p?.ok) layer.set(k, p.value);
     else log.warn(`ignoring stored dynamic broker config ${k}=${text}: ${p ? p.error : 'not a dynamic broker config'}`);
   }
-}
-
-/** meta.json: `{ "clusterId": "..." }`. */
-const META_FILE: MetadataFileSpec<string> = {
-  holds: 'the cluster id of this node',
-  remedy:
-    'Restore it from a backup; or delete it and the node makes a new cluster id (clients that remember the old one will treat the node as a new cluster)',
-  check: (doc) =>
-    isObject(doc) && typeof doc.clusterId === 'string' && doc.clusterId.length > 0 ? doc.clusterId : new Problem('expected {"clusterId": "..."}'),
-};
-
-function loadOrCreateClusterId(deps: NodeDeps, dataDir: string): string {
-  const file = path.join(dataDir, 'meta.json');
-  const stored = readMetadataFile(deps.fs, file, META_FILE);
-  if (stored !== null) return stored;
-  // Kafka's cluster ids are uuids too (Uuid.randomUuid, base64 in KRaft); ours keep the text form.
-  const clusterId = newTopicId(deps.random);
-  writeFileAtomic(deps.fs, file, JSON.stringify({ clusterId }));
-  return clusterId;
 }

@@ -10,7 +10,7 @@
 import type { NodeDeps } from '../base/deps.ts';
 import { log } from '../base/log.ts';
 import { LogSummary } from '../base/log-summary.ts';
-import { NetError, type NetListener, type NetSocket, type SocketEvents } from '../base/network.ts';
+import { describeListenFailure, NetError, type NetListener, type NetSocket, type SocketEvents } from '../base/network.ts';
 import { type HostPort, intProp, type NodeConfig } from '../config/node-config.ts';
 import type { Broker } from './broker.ts';
 import { Connection, type ConnectionLimits, type ConnectionShared } from './connection.ts';
@@ -18,13 +18,6 @@ import { gcCollector, RequestMemoryBudget } from './request-memory.ts';
 
 /** What the listener needs of the node's dependencies: it binds before the Broker exists. */
 export type ServerDeps = Pick<NodeDeps, 'network' | 'clock' | 'scheduler'>;
-
-/** Why a listener could not be opened, in words an operator acts on. */
-const LISTEN_ERRORS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'address already in use: another process listens on this port',
-  EADDRNOTAVAIL: 'address not available: no network interface of this machine has it',
-  EACCES: 'permission denied: ports below 1024 need privileges',
-};
 
 export class ListenError extends Error {
   override name = 'ListenError';
@@ -80,9 +73,7 @@ export class KafkaServer {
     try {
       this.listener = this.deps.network.listen({ host: address, port }, (socket) => this.accept(socket));
     } catch (e) {
-      const code = e instanceof NetError ? e.code : null;
-      const why = code === null ? (e instanceof Error ? e.message : String(e)) : `${LISTEN_ERRORS[code] ?? 'cannot bind'} (${code})`;
-      throw new ListenError(`cannot listen on ${where}: ${why}`);
+      throw new ListenError(`cannot listen on ${where}: ${describeListenFailure(e)}`);
     }
     return this.listener.address;
   }

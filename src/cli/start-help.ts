@@ -17,6 +17,8 @@ export function startHelp(): string {
     '',
     'Runs a node: the Kafka API, data on local disk. Logs go to stderr; SIGTERM or SIGINT stops',
     "it cleanly (in-flight requests are answered, logs flushed, 'stopped' logged, exit 0).",
+    'With --seeds the node is part of a cluster: the seeds form the controller quorum once a',
+    'majority of them is up, and any other node given the same seeds joins it as a learner.',
     '',
     'options:',
     flagHelp({ ...START_FLAGS, ...HELP_FLAG }),

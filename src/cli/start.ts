@@ -1,7 +1,8 @@
-// `freshet start`: read the configuration, bind the Kafka listener, open the broker, serve; stop
-// cleanly on SIGTERM/SIGINT.
+// `freshet start`: read the configuration, bind the listeners (Kafka, and the internal RPC with
+// --seeds), open the broker (and the node's Raft state), serve; stop cleanly on SIGTERM/SIGINT.
+// The wiring itself is node.ts, shared with the cluster simulation.
 //
-// Order matters: the listener is bound before the Broker opens or creates anything in the data
+// Order matters: the listeners are bound before the Broker opens or creates anything in the data
 // directory, so a port in use or a bad host fails with the data directory untouched.
 // Exit codes: 2 for a usage or configuration mistake (nothing was started), 1 for a failure to
 // start (the address, the data directory), 0 after a clean stop.
@@ -10,11 +11,12 @@ import * as fs from 'node:fs';
 import { UsageError } from '../base/flags.ts';
 import { log } from '../base/log.ts';
 import { startStallDetector } from './stall-detector.ts';
-import { SYSTEM_IO, systemDeps } from './node-deps.ts';
+import { systemDeps } from './node-deps.ts';
 import { parseConfigFile } from '../config/config-file.ts';
 import { buildFromLayer, type ConfigLayer, ConfigError, EMPTY_LAYER, envLayer, mergeLayers, type NodeConfig, startFlagsLayer } from '../config/node-config.ts';
-import { Broker } from '../broker/broker.ts';
-import { KafkaServer, ListenError } from '../broker/server.ts';
+import type { NodeDeps } from '../base/deps.ts';
+import { formatHostPort } from '../config/values.ts';
+import { type BoundNode, bindNode, openNode, type RunningNode } from './node.ts';
 import { VERSION } from '../version.ts';
 import { installAccelerators } from '../compression/accelerators.ts';
 import { lockDataDir } from '../storage/dir-lock.ts';
@@ -36,35 +38,38 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const server = new KafkaServer(config, SYSTEM_IO);
-  const node: Running = { server, broker: null };
+  const node: Running = { bound: null, running: null };
   stopOnSignals(node);
+  let deps: NodeDeps;
   try {
-    await server.listen();
+    raiseFdLimit();
+    deps = systemDeps(env);
+    node.bound = await bindNode(config, deps);
   } catch (e) {
-    if (!(e instanceof ListenError)) throw e;
-    process.stderr.write(`freshet start: ${e.message}\n`);
-    return EXIT_FAILURE;
+    return startFailed(e);
   }
-  let broker: Broker;
   try {
     if (config.dev) {
       log.warn('DEV MODE: fsync is relaxed; acknowledged writes can be lost on a crash. Never use --dev in production.');
     }
-    raiseFdLimit();
     lockDataDir(config.dataDir); // before anything in it is opened; held until exit
-    broker = new Broker(config, systemDeps(env));
+    node.running = openNode(node.bound, config, deps);
   } catch (e) {
-    server.close();
-    process.stderr.write(`freshet start: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_FAILURE;
+    node.bound.server.close();
+    void node.bound.cluster?.close().catch(() => {});
+    return startFailed(e);
   }
-  server.serve(broker);
-  node.broker = broker;
   startStallDetector();
   const { host, port } = config.kafkaAddr;
-  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}, data ${config.dataDir}, cluster ${broker.clusterId}`);
+  const { broker, cluster } = node.running;
+  const rpc = cluster === null ? '' : `, rpc ${formatHostPort(cluster.rpcAddress)} (${config.cluster!.isSeed ? 'a seed: voter' : 'not a seed: learner'})`;
+  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}`);
   return null;
+}
+
+function startFailed(e: unknown): number {
+  process.stderr.write(`freshet start: ${e instanceof Error ? e.message : String(e)}\n`);
+  return EXIT_FAILURE;
 }
 
 /** The node configuration, or the exit code when there is none to run (help, a mistake). */
@@ -84,10 +89,10 @@ function loadConfig(argv: readonly string[], env: Record<string, string | undefi
   }
 }
 
-/** What a stop signal has to stop; the broker is null until the node serves. */
+/** What a stop signal has to stop: the listeners once bound, the whole node once it serves. */
 interface Running {
-  readonly server: KafkaServer;
-  broker: Broker | null;
+  bound: BoundNode | null;
+  running: RunningNode | null;
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
@@ -116,13 +121,14 @@ function stopOnSignals(node: Running): void {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    const { server, broker } = node;
-    if (broker === null) {
+    const { bound, running } = node;
+    if (running === null) {
       // Still binding: nothing is open in the data directory yet.
-      server.close();
+      bound?.server.close();
       log.info(`${signal} before the node served: stopped`);
       process.exit(0);
     }
+    const { server, cluster, broker } = running;
     log.info(`${signal}: stopping: no new connections or requests; answering those in flight`);
     let phase = 'answering requests in flight';
     let flushed = false;
@@ -132,6 +138,16 @@ function stopOnSignals(node: Running): void {
     }, STOP_DEADLINE_MS);
     const { cut } = await server.shutdown(STOP_DRAIN_MS);
     if (cut > 0) log.warn(`${cut} connection(s) closed after ${STOP_DRAIN_MS} ms with requests still in flight (their clients retry)`);
+    if (cluster !== null) {
+      // The RPC closes and the controller group stops before its log and journal are flushed.
+      phase = 'stopping the controller group';
+      try {
+        await cluster.close();
+      } catch (e) {
+        log.error(`stopping: ${e instanceof Error ? e.message : e}`);
+        process.exit(EXIT_FAILURE);
+      }
+    }
     phase = 'flushing logs';
     try {
       await broker.close();

@@ -10,6 +10,7 @@ import * as admin from './admin.ts';
 import { ClientCore, type ClientOptions } from './core.ts';
 import * as data from './data.ts';
 import * as groups from './groups.ts';
+import * as quorum from './quorum.ts';
 import type { Compression } from '../protocol/records/batch.ts';
 
 export class KafkaClient extends ClientCore {
@@ -40,6 +41,11 @@ export class KafkaClient extends ClientCore {
   }
   incrementalAlterConfigs(resources: readonly admin.ConfigAlteration[], options?: { validateOnly?: boolean }) {
     return admin.incrementalAlterConfigs(this, resources, options);
+  }
+
+  /** The controller quorum (DescribeQuorum, KIP-595). */
+  describeQuorum() {
+    return quorum.describeQuorum(this);
   }
 
   // data

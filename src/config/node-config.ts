@@ -8,14 +8,14 @@
 // Every value keeps its origin (the flag, the variable, or the file and line), so an error
 // names exactly what to fix. Booleans are strict everywhere: true or false, nothing else.
 
-import { type FlagTable, HELP_FLAG, parseBoolean, parseFlags, UsageError } from '../base/flags.ts';
+import { type FlagTable, HELP_FLAG, parseBoolean, parseFlags } from '../base/flags.ts';
 import { type BrokerConfigLayers, effectiveBrokerProps } from './broker-config.ts';
+import { type ClusterConfig, clusterConfigOf, DEFAULT_RPC_ADDR } from './cluster-config.ts';
 import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from './properties.ts';
+import { ConfigError, type HostPort, parseHostPort, scalar, type Setting } from './values.ts';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export { ConfigError, type HostPort, parseHostPort, type Setting } from './values.ts';
+export type { ClusterConfig, Seed } from './cluster-config.ts';
 
 export interface NodeConfig {
   nodeId: number;
@@ -24,6 +24,8 @@ export interface NodeConfig {
   advertiseKafkaAddr: HostPort;
   /** Laptop / CI-sidecar mode: topics auto-created, fsync relaxed (unsafe). */
   dev: boolean;
+  /** Clustering (--seeds, --rpc-addr): null for a node that runs alone, as before clusters. */
+  cluster: ClusterConfig | null;
   /**
    * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
    * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
@@ -39,18 +41,11 @@ export interface NodeConfig {
   layers: BrokerConfigLayers;
 }
 
-/** A configuration mistake: `freshet start` prints it and exits 2, as for any usage error. */
-export class ConfigError extends UsageError {
-  override name = 'ConfigError';
-}
-
 /** Flags whose subsystem is not built yet: accepted by the parser, refused with a clear message. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  'rpc-addr': 'internal RPC (replication) is not available yet: this build runs a single node',
   'admin-addr': 'the admin API is not available yet',
   'schema-registry-addr': 'the schema registry is not available yet',
   'proxy-addr': 'the HTTP proxy is not available yet',
-  seeds: 'clustering is not available yet: this build runs a single node',
 };
 
 export const DEFAULT_DATA_DIR = './data';
@@ -73,6 +68,23 @@ export const START_FLAGS: FlagTable = {
     help: 'laptop / CI-sidecar mode: auto-create topics, fsync relaxed. Acknowledged writes can be lost on a crash: never in production',
     defaultText: 'false',
   },
+  seeds: {
+    kind: 'string',
+    value: 'ID@HOST:PORT,...',
+    help: "the controller quorum's initial voters and their RPC addresses (KRaft's controller.quorum.voters); the same on every node. A node whose id is listed is a voter, any other joins as a learner. Without it the node runs alone",
+  },
+  'rpc-addr': {
+    kind: 'string',
+    value: 'HOST:PORT',
+    help: 'the internal RPC listener (Raft, node-to-node), with --seeds only',
+    defaultText: `this node's address in --seeds, else ${DEFAULT_RPC_ADDR}`,
+  },
+  'advertise-rpc-addr': {
+    kind: 'string',
+    value: 'HOST:PORT',
+    help: 'the RPC address other nodes dial to reach this one',
+    defaultText: "this node's address in --seeds, else the listener's; 127.0.0.1 for a wildcard host",
+  },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
   ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
 };
@@ -84,12 +96,6 @@ export function envName(flag: string): string {
 
 /** `--set` has no environment variable: it is repeatable and its values hold any character. */
 const NO_ENV: ReadonlySet<string> = new Set(['set']);
-
-/** A value and where it came from: `--node-id`, `FRESHET_NODE_ID`, or `node.yaml:3`. */
-export interface Setting {
-  readonly value: unknown;
-  readonly origin: string;
-}
 
 export interface SetEntry {
   readonly name: string;
@@ -143,28 +149,6 @@ function setEntry(kv: string, origin: string): SetEntry {
   return { name: kv.slice(0, eq).trim(), value: kv.slice(eq + 1), origin };
 }
 
-export function parseHostPort(text: string, what: string): HostPort {
-  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(text.trim());
-  if (!m) throw new ConfigError(`${what}: expected HOST:PORT, got '${text}'`);
-  const port = Number(m[2]);
-  if (port > 65535) throw new ConfigError(`${what}: port ${port} is out of range`);
-  const host = m[1].replace(/^\[|\]$/g, '');
-  // Digits and dots only is meant as an IPv4 address; DNS would only say "not found".
-  if (/^[\d.]+$/.test(host) && !isIpv4(host)) throw new ConfigError(`${what}: '${host}' is not a valid IPv4 address`);
-  return { host, port };
-}
-
-function isIpv4(host: string): boolean {
-  const parts = host.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
-}
-
-/** A setting's value as text; a list or a map where one value belongs is an error. */
-function scalar(s: Setting): string {
-  if (typeof s.value === 'string' || typeof s.value === 'number' || typeof s.value === 'boolean') return String(s.value);
-  throw new ConfigError(`${s.origin}: expected a single value, got ${Array.isArray(s.value) ? 'a list' : 'a map'}`);
-}
-
 function boolSetting(s: Setting | undefined): boolean {
   if (s === undefined) return false;
   if (typeof s.value === 'boolean') return s.value;
@@ -192,6 +176,7 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const dir = get('data-dir');
   const dataDir = dir === undefined ? DEFAULT_DATA_DIR : scalar(dir);
   const dev = boolSetting(get('dev'));
+  const cluster = clusterConfigOf(get, nodeId);
   const { fixed, explicit } = staticProperties(layer.sets);
   // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
   for (const d of BROKER_PROPERTIES) {
@@ -203,7 +188,7 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, props, explicit, layers };
 }
 
 /** The broker properties set by --set or the file's `set:` map: the static layer. */

@@ -22,7 +22,7 @@ describe('freshet CLI', () => {
     expect(result.stdout).toContain(PACKAGE_VERSION);
   });
 
-  test('`freshet start --rpc-addr` (subsystem not built) fails clearly with a non-zero exit', async () => {
+  test('`freshet start --rpc-addr` without --seeds fails clearly (usage, exit 2): a node without seeds has no peers', async () => {
     assertBinaryBuilt();
     const dataDir = mkdtempSync(join(tmpdir(), 'freshet-cli-'));
     try {
@@ -32,8 +32,8 @@ describe('freshet CLI', () => {
         { timeoutMs: 10_000 },
       );
       expect(result.timedOut, describeRun(result)).toBe(false);
-      expect(result.exitCode, describeRun(result)).not.toBe(0);
-      expect(result.stderr, describeRun(result)).toMatch(/rpc/i);
+      expect(result.exitCode, describeRun(result)).toBe(2);
+      expect(result.stderr, describeRun(result)).toContain('--rpc-addr: needs --seeds');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -30,7 +30,10 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The controller's metadata state machine, pure like raft/core: records, the image, the
   // operations. It reads Raft's types and config's validation; the cluster's shell drives it.
   'cluster/controller': ['base', 'protocol', 'config', 'raft/core'],
-  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'cluster/controller'],
+  // raft/core for its values only (entries, memberships, status): the controller state machine
+  // applies the core's committed entries, and the cluster node reads the controller group's
+  // membership and leader; it drives cores only through the shell (raft).
+  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'raft/core', 'cluster/controller'],
   // The coordinator reaches its log through the StateLog interface; it never imports the broker.
   groups: ['base', 'protocol', 'config'],
   // The internal client: used by the CLI, registry and proxy; it never imports the broker.

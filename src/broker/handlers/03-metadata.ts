@@ -11,7 +11,10 @@
 //   (authorizer.ts): every topic named in the answer (KafkaApis sets them on the topics it looked
 //   up by name, errors included, not on unknown ids), and the cluster's in v8-10 (v11 moved them
 //   to DescribeCluster, KIP-700).
-// A single node is the leader and only replica of every partition.
+// This node is the leader and only replica of every partition it holds (partitions are not
+// replicated yet). The brokers and the controller are the node's ClusterView's: a lone node is
+// both; a clustered node lists the brokers it knows and the controller group's leader (-1 while
+// none), as a KRaft broker lists the registered brokers and the active controller.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { Metadata } from '../../protocol/messages/index.ts';
@@ -59,12 +62,11 @@ export default handler(Metadata, (ctx, req) => {
     const topicOperations = authorizedOperations('topic', true);
     for (const t of topics) if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = topicOperations;
   }
-  const self = broker.config;
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: self.nodeId, host: self.advertiseKafkaAddr.host, port: self.advertiseKafkaAddr.port, rack: null }],
+    brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: broker.clusterId,
-    controllerId: self.nodeId,
+    controllerId: broker.cluster.controllerId(),
     topics,
     errorCode: ErrorCode.NONE,
     clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations),

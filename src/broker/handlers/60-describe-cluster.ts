@@ -1,9 +1,12 @@
-// DescribeCluster (60) v0-2 (KIP-700). This node is the whole cluster: the only broker and the
-// controller. Follows Kafka's AuthHelper.computeDescribeClusterResponse:
+// DescribeCluster (60) v0-2 (KIP-700). The controller and the brokers are the node's ClusterView's:
+// a lone node is the only broker and the controller; a clustered node names the controller
+// group's leader (-1 while there is none) and the brokers it knows (cluster/cluster-view.ts).
+// Follows Kafka's AuthHelper.computeDescribeClusterResponse:
 // - v1 endpointType (KIP-919): brokers answer only for BROKER (1); an unknown type is
 //   UNSUPPORTED_ENDPOINT_TYPE, CONTROLLER (2) MISMATCHED_ENDPOINT_TYPE, both INVALID_REQUEST
 //   in v0 (where the field cannot be sent anyway);
-// - v2 includeFencedBrokers (KIP-1073): this node is never fenced, so the list is the same;
+// - v2 includeFencedBrokers (KIP-1073): no broker is fenced yet (that comes with the broker
+//   registry of the controller state machine), so the list is the same;
 // - clusterAuthorizedOperations stays INT32_MIN unless asked for; without an authorizer Kafka
 //   answers every operation CLUSTER supports (authorizer.ts).
 
@@ -27,23 +30,14 @@ export default handler(DescribeCluster, (ctx, req) => {
       : `Unsupported endpoint type ${type}`;
     return { throttleTimeMs: 0, errorCode, errorMessage, clusterId: '', brokers: [] };
   }
-  const self = broker.config;
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     endpointType: EndpointType.BROKER,
     clusterId: broker.clusterId,
-    controllerId: self.nodeId,
-    brokers: [
-      {
-        brokerId: self.nodeId,
-        host: self.advertiseKafkaAddr.host,
-        port: self.advertiseKafkaAddr.port,
-        rack: null,
-        isFenced: false,
-      },
-    ],
+    controllerId: broker.cluster.controllerId(),
+    brokers: broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
     clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations),
   };
 });

@@ -35,6 +35,7 @@ import incrementalAlterConfigs from './44-incremental-alter-configs.ts';
 import alterPartitionReassignments from './45-alter-partition-reassignments.ts';
 import listPartitionReassignments from './46-list-partition-reassignments.ts';
 import offsetDelete from './47-offset-delete.ts';
+import describeQuorum from './55-describe-quorum.ts';
 import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts';
@@ -74,6 +75,7 @@ export const HANDLERS: readonly AnyHandler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  describeQuorum,
   describeCluster,
   describeProducers,
   consumerGroupHeartbeat,

@@ -35,6 +35,7 @@ import { IncrementalAlterConfigs } from './44-incremental-alter-configs.ts';
 import { AlterPartitionReassignments } from './45-alter-partition-reassignments.ts';
 import { ListPartitionReassignments } from './46-list-partition-reassignments.ts';
 import { OffsetDelete } from './47-offset-delete.ts';
+import { DescribeQuorum } from './55-describe-quorum.ts';
 import { DescribeCluster } from './60-describe-cluster.ts';
 import { DescribeProducers } from './61-describe-producers.ts';
 import { ConsumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts';
@@ -74,6 +75,7 @@ export {
   AlterPartitionReassignments,
   ListPartitionReassignments,
   OffsetDelete,
+  DescribeQuorum,
   DescribeCluster,
   DescribeProducers,
   ConsumerGroupHeartbeat,
@@ -114,6 +116,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   AlterPartitionReassignments,
   ListPartitionReassignments,
   OffsetDelete,
+  DescribeQuorum,
   DescribeCluster,
   DescribeProducers,
   ConsumerGroupHeartbeat,

@@ -6,50 +6,15 @@
 // same transcript, and nothing below src/cli reached the real clock, timers or randomness.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { join } from 'node:path';
 import { log } from '../../../src/base/log.ts';
+import { withRealSourcesWatched } from '../real-sources.ts';
 import { type Acknowledged, runBrokerScenario, type ScenarioResult } from './broker-scenario.ts';
 
-const SRC_DIR = join(import.meta.dir, '../../../src/');
-const TEST_DIR = join(import.meta.dir, '../../');
 /** Seeds the sweep below runs (each a whole create/produce/crash/restart/read cycle). */
 const SEEDS = 100;
 
 beforeAll(() => log.setLevel('error')); // a node's info lines, times a sweep, drown the report
 afterAll(() => log.setLevel('info'));
-
-/** The ways code could reach real time or randomness; a call from src/ during a run is a leak. */
-const REAL_SOURCES: Array<[object, string]> = [
-  [globalThis, 'setTimeout'],
-  [globalThis, 'setInterval'],
-  [Date, 'now'],
-  [performance, 'now'],
-  [Math, 'random'],
-  [crypto, 'getRandomValues'],
-  [crypto, 'randomUUID'],
-];
-
-/**
- * Runs `fn` with every real source wrapped; returns its result and every call made to one
- * meanwhile, with the first frame of ours that made it (nothing else runs during a simulated
- * run, so any call is a leak; a frame may be missing where a call was a tail call).
- */
-async function withRealSourcesWatched<T>(fn: () => Promise<T>): Promise<{ result: T; leaks: string[] }> {
-  const leaks: string[] = [];
-  const saved = REAL_SOURCES.map(([owner, name]) => [owner, name, (owner as Record<string, unknown>)[name]] as const);
-  for (const [owner, name, real] of saved) {
-    (owner as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
-      const from = new Error().stack?.split('\n').find((l) => l.includes(SRC_DIR) || l.includes(TEST_DIR));
-      leaks.push(`${name}: ${from?.trim() ?? '(no frame of ours)'}`);
-      return (real as (...a: unknown[]) => unknown).apply(this, args);
-    };
-  }
-  try {
-    return { result: await fn(), leaks };
-  } finally {
-    for (const [owner, name, real] of saved) (owner as Record<string, unknown>)[name] = real;
-  }
-}
 
 /** The invariants of a run: every acknowledged record is there once, in order; commits survive. */
 function checkRecovered(r: ScenarioResult): void {

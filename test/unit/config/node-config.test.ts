@@ -55,8 +55,9 @@ describe('freshet start arguments', () => {
   });
 
   test.each([
-    [['--rpc-addr', '127.0.0.1:33145'], /internal RPC/],
-    [['--seeds', 'a:1'], /clustering is not available/],
+    [['--rpc-addr', '127.0.0.1:33145'], /--rpc-addr: needs --seeds/],
+    [['--seeds', 'a:1'], /expected ID@HOST:PORT/],
+    [['--admin-addr', '127.0.0.1:9644'], /admin API is not available yet/],
     [['--bogus', 'x'], /unknown flag --bogus/],
     [['--kafka-addr', 'nohost'], /expected HOST:PORT/],
     [['--kafka-addr', '127.0.0.1:70000'], /out of range/],

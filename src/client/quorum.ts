@@ -1,0 +1,54 @@
+// DescribeQuorum (55): the controller quorum, as Kafka's Admin.describeMetadataQuorum reads it
+// (sent to any broker, which forwards it to the controller leader). A lone node answers
+// INVALID_REQUEST (it has no quorum); no leader now answers NOT_LEADER_OR_FOLLOWER: both come
+// back as the result's error.
+
+import { DescribeQuorum } from '../protocol/messages/55-describe-quorum.ts';
+import type { ClientCore } from './core.ts';
+import { type KafkaErr, kafkaErr } from './errors.ts';
+
+/** The controller's metadata log, the one partition DescribeQuorum describes. */
+export const METADATA_TOPIC = '__cluster_metadata';
+
+export interface QuorumReplica {
+  nodeId: number;
+  /** -1 when the leader knows nothing of it. */
+  logEndOffset: number;
+  /** Wall-clock ms, -1 when unknown (or before v1). */
+  lastFetchTimestampMs: number;
+  lastCaughtUpTimestampMs: number;
+}
+
+export interface QuorumInfo {
+  error: KafkaErr | null;
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  voters: QuorumReplica[];
+  /** Learners: KRaft's observers. */
+  observers: QuorumReplica[];
+}
+
+export async function describeQuorum(c: ClientCore): Promise<QuorumInfo> {
+  const conn = await c.any();
+  const res = await conn.request(DescribeQuorum, { topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }] });
+  const none: QuorumInfo = { error: null, leaderId: -1, leaderEpoch: -1, highWatermark: -1, voters: [], observers: [] };
+  const top = kafkaErr(res.errorCode, res.errorMessage ?? null);
+  if (top !== null) return { ...none, error: top };
+  const p = res.topics.find((t) => t.topicName === METADATA_TOPIC)?.partitions.find((x) => x.partitionIndex === 0);
+  if (p === undefined) return { ...none, error: { code: 3, name: 'UNKNOWN_TOPIC_OR_PARTITION', message: `no ${METADATA_TOPIC}-0 in the answer` } };
+  const replica = (r: (typeof p.currentVoters)[number]): QuorumReplica => ({
+    nodeId: r.replicaId,
+    logEndOffset: r.logEndOffset,
+    lastFetchTimestampMs: r.lastFetchTimestamp,
+    lastCaughtUpTimestampMs: r.lastCaughtUpTimestamp,
+  });
+  return {
+    error: kafkaErr(p.errorCode, p.errorMessage ?? null),
+    leaderId: p.leaderId,
+    leaderEpoch: p.leaderEpoch,
+    highWatermark: p.highWatermark,
+    voters: p.currentVoters.map(replica),
+    observers: p.observers.map(replica),
+  };
+}

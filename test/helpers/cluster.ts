@@ -1,0 +1,90 @@
+// Clusters of real dist/freshet processes on 127.0.0.1: each node a broker from broker.ts with
+// its own Kafka port, RPC port and data directory, all given the same --seeds. The RPC ports are
+// chosen before any node starts (the seed list names them); `freshet cluster info --format json`
+// reads the controller quorum the way an operator does.
+
+import { type Broker, FRESHET_BIN, startBroker } from './broker.ts';
+import { freePort } from './ports.ts';
+import { run } from './process.ts';
+
+export interface ClusterNodeProc {
+  readonly id: number;
+  readonly rpcPort: number;
+  readonly broker: Broker;
+}
+
+export interface QuorumMember {
+  nodeId: number;
+  kafka: string | null;
+  role: 'leader' | 'voter' | 'learner' | null;
+  logEndOffset: number | null;
+  lag: number | null;
+  lastFetchAgoMs: number | null;
+}
+
+export interface ClusterInfo {
+  clusterId: string;
+  controllerId: number;
+  quorum: { leaderId: number; term: number; highWatermark: number } | null;
+  error: { name: string; message: string | null } | null;
+  members: QuorumMember[];
+}
+
+const POLL_MS = 50;
+
+/** RPC ports for node ids, and the --seeds list naming them. */
+export async function seedsFor(ids: readonly number[]): Promise<{ ports: Map<number, number>; seeds: string }> {
+  const ports = new Map<number, number>();
+  for (const id of ids) ports.set(id, await freePort());
+  return { ports, seeds: ids.map((id) => `${id}@127.0.0.1:${ports.get(id)}`).join(',') };
+}
+
+/** Starts node `id` with --seeds (and --rpc-addr on `rpcPort`); resolves once it serves. */
+export async function startClusterNode(id: number, rpcPort: number, seeds: string, extraArgs: readonly string[] = []): Promise<ClusterNodeProc> {
+  const broker = await startBroker({
+    dev: false,
+    nodeId: id,
+    extraArgs: ['--seeds', seeds, '--rpc-addr', `127.0.0.1:${rpcPort}`, ...extraArgs],
+  });
+  return { id, rpcPort, broker };
+}
+
+/** `freshet cluster info --format json` against `bootstrap`: the document, or null when it exited non-zero. */
+export async function clusterInfo(bootstrap: string): Promise<ClusterInfo | null> {
+  const r = await run([FRESHET_BIN, 'cluster', 'info', '--brokers', bootstrap, '--format', 'json'], { timeoutMs: 15_000 });
+  if (r.exitCode !== 0) return null;
+  return JSON.parse(r.stdout) as ClusterInfo;
+}
+
+/** Polls `probe` until it returns non-null; throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown = null;
+  while (performance.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== null) return v;
+    } catch (e) {
+      last = e;
+    }
+    await Bun.sleep(POLL_MS);
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms${last === null ? '' : ` (last error: ${last})`}`);
+}
+
+/**
+ * When a node's log says it became the controller leader in a term above `afterTerm`, as wall
+ * time in ms (the log line's stamp); null while none has.
+ */
+export function leadershipTakenMs(logs: string, afterTerm: number): { atMs: number; term: number } | null {
+  const re = /^(\S+) INFO {2}cluster: controller leader is this node \(term (\d+)\)$/gm;
+  for (const m of logs.matchAll(re)) {
+    const term = Number(m[2]);
+    if (term > afterTerm) return { atMs: Date.parse(m[1]), term };
+  }
+  return null;
+}
+
+export async function stopAll(nodes: ReadonlyArray<ClusterNodeProc | undefined>): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.broker.dispose()));
+}

@@ -1,0 +1,161 @@
+// Three real dist/freshet processes on 127.0.0.1 (their own Kafka and RPC ports and data
+// directories, the same --seeds) form the controller quorum; kafkajs's describeCluster names the
+// controller and every broker; kill -9 of the controller leader brings another within seconds
+// (the figure is printed, not asserted); the killed node restarts and catches up; a fourth node
+// with the same seeds joins as a learner, and stops and restarts cleanly; a node given other seeds is refused with both cluster
+// ids named; a node without seeds still runs alone, with no Raft state on disk.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBroker } from '../helpers/broker.ts';
+import { type ClusterInfo, type ClusterNodeProc, clusterInfo, leadershipTakenMs, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { kafkaFor } from '../helpers/kafkajs.ts';
+import { freePort } from '../helpers/ports.ts';
+
+const SEED_IDS = [1, 2, 3];
+/** Liveness bounds of the waits below (generous for a loaded machine); the times taken are printed. */
+const FORM_MS_MAX = 20_000;
+const FAILOVER_MS_MAX = 20_000;
+
+let seeds = '';
+let ports = new Map<number, number>();
+let learnerRpcPort = 0;
+const nodes = new Map<number, ClusterNodeProc>();
+let learner: ClusterNodeProc | undefined;
+
+beforeAll(async () => {
+  ({ ports, seeds } = await seedsFor(SEED_IDS));
+  learnerRpcPort = await freePort();
+  const started = await Promise.all(SEED_IDS.map((id) => startClusterNode(id, ports.get(id)!, seeds)));
+  for (const n of started) nodes.set(n.id, n);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll([...nodes.values(), learner]);
+});
+
+const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
+
+/** cluster info through `via` once it shows a leader and every one of `voters` caught up (lag 0). */
+function settled(via: number | string, voters: readonly number[], learners: readonly number[] = []): () => Promise<ClusterInfo | null> {
+  return async () => {
+    const info = await clusterInfo(typeof via === 'string' ? via : bootstrapOf(via));
+    if (info === null || info.quorum === null) return null;
+    const role = (id: number) => info.members.find((m) => m.nodeId === id);
+    const ok = voters.every((id) => ['leader', 'voter'].includes(role(id)?.role ?? '') && role(id)?.lag === 0) && learners.every((id) => role(id)?.role === 'learner' && role(id)?.lag === 0);
+    return ok ? info : null;
+  };
+}
+
+describe('a cluster of three processes', () => {
+  test('forms the quorum: 3 voters and a leader in `freshet cluster info`; kafkajs sees the controller and 3 brokers', async () => {
+    const t0 = performance.now();
+    const info = await waitFor(settled(2, SEED_IDS), FORM_MS_MAX, 'a quorum of 3 voters with a leader');
+    console.log(`quorum formed and seen by cluster info ${Math.round(performance.now() - t0)} ms after the 3 nodes served`);
+    expect(info.members.filter((m) => m.role === 'leader' || m.role === 'voter').map((m) => m.nodeId)).toEqual(SEED_IDS);
+    expect(info.quorum!.leaderId).toBeGreaterThan(0);
+    const admin = kafkaFor(bootstrapOf(3)).admin();
+    await admin.connect();
+    try {
+      const cluster = await waitFor(
+        async () => {
+          const c = await admin.describeCluster();
+          return c.brokers.length === 3 && c.controller === info.quorum!.leaderId ? c : null;
+        },
+        10_000,
+        'kafkajs seeing 3 brokers and the controller',
+      );
+      expect(cluster.brokers.map((b) => `${b.nodeId}:${b.port}`).sort()).toEqual(SEED_IDS.map((id) => `${id}:${nodes.get(id)!.broker.port}`));
+      expect(cluster.clusterId).toBe(info.clusterId);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  test('kill -9 of the leader: another node leads within seconds; the killed node restarts and catches up', async () => {
+    const before = await waitFor(settled(1, SEED_IDS), FORM_MS_MAX, 'a settled quorum');
+    const old = before.quorum!.leaderId;
+    const killedAtMs = Date.now();
+    await nodes.get(old)!.broker.kill9();
+    const survivors = SEED_IDS.filter((id) => id !== old);
+    const taken = await waitFor(
+      async () => survivors.map((id) => leadershipTakenMs(nodes.get(id)!.broker.logs(), before.quorum!.term)).find((t) => t !== null && t !== undefined) ?? null,
+      FAILOVER_MS_MAX,
+      `a new leader after node ${old} was killed`,
+    );
+    console.log(`leader election after kill -9 of node ${old}: ${taken.atMs - killedAtMs} ms (term ${before.quorum!.term} -> ${taken.term})`);
+    const after = await waitFor(settled(survivors[0], survivors), FAILOVER_MS_MAX, 'the survivors settled');
+    expect(after.quorum!.leaderId).not.toBe(old);
+    expect(after.quorum!.term).toBeGreaterThan(before.quorum!.term);
+    await nodes.get(old)!.broker.restart();
+    const back = await waitFor(settled(old, SEED_IDS), FAILOVER_MS_MAX, `node ${old} back and caught up`);
+    expect(back.members.find((m) => m.nodeId === old)!.logEndOffset).toBe(back.members.find((m) => m.role === 'leader')!.logEndOffset);
+  }, 90_000);
+
+  test('a fourth node started with the same seeds joins as a learner and replicates the metadata log', async () => {
+    learner = await startClusterNode(4, learnerRpcPort, seeds);
+    const info = await waitFor(settled(learner.broker.bootstrap, SEED_IDS, [4]), FORM_MS_MAX, 'node 4 a caught-up learner');
+    expect(info.members.map((m) => m.nodeId)).toEqual([1, 2, 3, 4]);
+    expect(info.members.find((m) => m.nodeId === 4)!.kafka).toBe(learner.broker.bootstrap);
+    const node4 = learner;
+    await waitFor(async () => (node4.broker.logs().includes('cluster: registered with the controller leader') ? true : null), 10_000, 'node 4 registered');
+  }, 60_000);
+
+  test('SIGTERM stops a clustered node cleanly (exit 0, "stopped"), and it comes back a member at the same place', async () => {
+    const node4 = learner!;
+    const before = (await clusterInfo(bootstrapOf(1)))!.members.find((m) => m.nodeId === 4)!;
+    await node4.broker.stop();
+    expect(node4.broker.proc.exitCode, node4.broker.logs()).toBe(0);
+    expect(node4.broker.logs()).toMatch(/INFO {2}stopped$/m);
+    await node4.broker.restart();
+    expect(node4.broker.logs()).toMatch(/cluster: node 4 is a learner of the controller quorum \(voters 1,2,3, learners 4\)/);
+    const info = await waitFor(settled(1, SEED_IDS, [4]), FORM_MS_MAX, 'node 4 back, caught up');
+    expect(info.members.find((m) => m.nodeId === 4)!.logEndOffset).toBeGreaterThanOrEqual(before.logEndOffset ?? 0);
+  }, 60_000);
+
+  test('a node given other seeds is in another cluster: refused, with both cluster ids in its log', async () => {
+    const { ports: p5, seeds: own } = await seedsFor([5]);
+    const stranger = await startClusterNode(5, p5.get(5)!, `${seeds},${own}`);
+    try {
+      const theirs = (await clusterInfo(bootstrapOf(1)))!.clusterId;
+      const mine = /cluster (\S+)$/m.exec(stranger.broker.logs().split('\n').find((l) => l.includes(' ready: ')) ?? '')?.[1];
+      expect(mine).toBeDefined();
+      expect(mine).not.toBe(theirs);
+      const naming = (logs: string) => logs.split('\n').find((l) => l.includes(`'${theirs}'`) && l.includes(`'${mine}'`)) ?? null;
+      const line = await waitFor(async () => naming(stranger.broker.logs()), 10_000, 'the refusal, naming both cluster ids, in its log');
+      expect(line).toMatch(/is in cluster .*, this node \d in /);
+      expect(naming(nodes.get(1)!.broker.logs())).not.toBeNull();
+      const info = await clusterInfo(bootstrapOf(1));
+      expect(info!.members.map((m) => m.nodeId)).not.toContain(5);
+    } finally {
+      await stranger.broker.dispose();
+    }
+  }, 60_000);
+});
+
+describe('a node without seeds', () => {
+  test('runs alone as before: its own controller, no quorum, no Raft state on disk', async () => {
+    const lone = await startBroker({ dev: true });
+    try {
+      const info = await clusterInfo(lone.bootstrap);
+      expect(info).not.toBeNull();
+      expect(info!.quorum).toBeNull();
+      expect(info!.error?.name).toBe('INVALID_REQUEST');
+      expect(info!.members.map((m) => [m.nodeId, m.role])).toEqual([[0, null]]);
+      const admin = kafkaFor(lone.bootstrap).admin();
+      await admin.connect();
+      try {
+        const c = await admin.describeCluster();
+        expect(c.controller).toBe(0);
+        expect(c.brokers.map((b) => b.nodeId)).toEqual([0]);
+      } finally {
+        await admin.disconnect();
+      }
+      expect(existsSync(join(lone.dataDir, 'raft'))).toBe(false);
+      expect(lone.logs()).not.toContain('cluster:');
+    } finally {
+      await lone.dispose();
+    }
+  }, 30_000);
+});

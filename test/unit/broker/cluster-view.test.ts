@@ -1,0 +1,115 @@
+// What the Kafka API says of the cluster comes from the node's ClusterView: Metadata and
+// DescribeCluster list its brokers and controller (-1 while there is none), DescribeQuorum (55)
+// maps its quorum description at every version, answers NOT_LEADER_OR_FOLLOWER while the quorum
+// has no reachable leader, UNKNOWN_TOPIC_OR_PARTITION for anything but __cluster_metadata-0, and
+// INVALID_REQUEST on a node that runs alone.
+
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
+import metadata from '../../../src/broker/handlers/03-metadata.ts';
+import describeQuorum from '../../../src/broker/handlers/55-describe-quorum.ts';
+import describeCluster from '../../../src/broker/handlers/60-describe-cluster.ts';
+import type { ClusterView, QuorumAnswer } from '../../../src/cluster/cluster-view.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
+import { call, openBroker, type TestBroker } from './admin-harness.ts';
+
+let tb: TestBroker;
+beforeEach(() => {
+  tb = openBroker();
+});
+afterEach(async () => {
+  await tb.close();
+});
+
+const QUORUM: QuorumAnswer = {
+  ok: true,
+  quorum: {
+    leaderId: 2,
+    leaderEpoch: 7,
+    highWatermark: 12,
+    voters: [
+      { nodeId: 1, logEndOffset: 12, lastFetchTimestampMs: 1_000, lastCaughtUpTimestampMs: 990 },
+      { nodeId: 2, logEndOffset: 12, lastFetchTimestampMs: 1_005, lastCaughtUpTimestampMs: 1_005 },
+    ],
+    observers: [{ nodeId: 4, logEndOffset: -1, lastFetchTimestampMs: -1, lastCaughtUpTimestampMs: -1 }],
+    voterEndpoints: [
+      { nodeId: 1, host: 'n1', port: 33145 },
+      { nodeId: 2, host: 'n2', port: 33145 },
+    ],
+  },
+};
+
+function view(answer: QuorumAnswer, controllerId = 2): ClusterView {
+  return {
+    controllerId: () => controllerId,
+    brokers: () => [
+      { nodeId: 0, host: 'n0', port: 9092, rack: null },
+      { nodeId: 2, host: 'n2', port: 9093, rack: null },
+    ],
+    describeQuorum: () => Promise.resolve(answer),
+  };
+}
+
+const ASK = { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] };
+
+describe('DescribeQuorum', () => {
+  test('a node that runs alone has no quorum: INVALID_REQUEST, with the reason from v2', async () => {
+    const v0 = await call(tb, describeQuorum, 0, ASK);
+    expect(v0.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(v0.topics).toEqual([]);
+    const v2 = await call(tb, describeQuorum, 2, ASK);
+    expect(v2.errorMessage).toMatch(/runs alone \(started without --seeds\)/);
+  });
+
+  test("the leader's description, with KIP-836 times from v1 and KIP-853 nodes from v2", async () => {
+    tb.broker.cluster = view(QUORUM);
+    const v0 = await call(tb, describeQuorum, 0, ASK);
+    const p0 = v0.topics[0].partitions[0];
+    expect(v0.topics[0].topicName).toBe('__cluster_metadata');
+    expect(p0).toMatchObject({ partitionIndex: 0, errorCode: 0, leaderId: 2, leaderEpoch: 7, highWatermark: 12 });
+    expect(p0.currentVoters.map((r) => [r.replicaId, r.logEndOffset, r.lastFetchTimestamp])).toEqual([
+      [1, 12, -1], // v0 carries no times: the decoder gives the default
+      [2, 12, -1],
+    ]);
+    const v2 = await call(tb, describeQuorum, 2, ASK);
+    const p2 = v2.topics[0].partitions[0];
+    expect(p2.currentVoters[0]).toEqual({ replicaId: 1, replicaDirectoryId: ZERO_UUID, logEndOffset: 12, lastFetchTimestamp: 1_000, lastCaughtUpTimestamp: 990 });
+    expect(p2.observers.map((r) => r.replicaId)).toEqual([4]);
+    expect(v2.nodes).toEqual([
+      { nodeId: 1, listeners: [{ name: 'RPC', host: 'n1', port: 33145 }] },
+      { nodeId: 2, listeners: [{ name: 'RPC', host: 'n2', port: 33145 }] },
+    ]);
+  });
+
+  test('no leader (or it does not answer): NOT_LEADER_OR_FOLLOWER, which admin clients retry', async () => {
+    tb.broker.cluster = view({ ok: false, error: 'no_leader', message: 'the controller quorum has no leader now' }, -1);
+    const r = await call(tb, describeQuorum, 2, ASK);
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    expect(r.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: 'the controller quorum has no leader now', leaderId: -1 });
+  });
+
+  test('any other partition: UNKNOWN_TOPIC_OR_PARTITION', async () => {
+    tb.broker.cluster = view(QUORUM);
+    const r = await call(tb, describeQuorum, 1, { topics: [{ topicName: 'x', partitions: [{ partitionIndex: 0 }, { partitionIndex: 3 }] }] });
+    expect(r.topics[0].partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      [3, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ]);
+  });
+});
+
+describe('Metadata and DescribeCluster', () => {
+  test("list the view's brokers and controller; -1 while there is none", async () => {
+    tb.broker.cluster = view(QUORUM);
+    const md = await call(tb, metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.controllerId).toBe(2);
+    expect(md.brokers.map((b) => [b.nodeId, b.host, b.port])).toEqual([
+      [0, 'n0', 9092],
+      [2, 'n2', 9093],
+    ]);
+    tb.broker.cluster = view(QUORUM, -1);
+    const dc = await call(tb, describeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    expect(dc.controllerId).toBe(-1);
+    expect(dc.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
+  });
+});
