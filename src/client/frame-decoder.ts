@@ -6,10 +6,10 @@
 // huge frame costs us at most the bytes it actually sent in that chunk.
 
 import { ClientError } from './errors.ts';
+import { ChunkQueue } from '../base/chunk-queue.ts';
 
 export class FrameDecoder {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
+  private readonly input = new ChunkQueue();
   /** Size of the frame being assembled; -1 while its prefix is still incomplete. */
   private frameSize = -1;
 
@@ -17,7 +17,7 @@ export class FrameDecoder {
 
   /** Bytes held that do not yet form a whole frame. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.input.length;
   }
 
   /**
@@ -26,21 +26,18 @@ export class FrameDecoder {
    * the caller closes the connection.
    */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    this.input.push(chunk);
     const frames: Uint8Array[] = [];
     for (;;) {
       if (this.frameSize < 0) {
-        if (this.buffered < 4) break;
-        const prefix = this.take(4);
+        if (this.input.length < 4) break;
+        const prefix = this.input.take(4);
         const size = new DataView(prefix.buffer, prefix.byteOffset, 4).getInt32(0);
         this.checkSize(size);
         this.frameSize = size;
       }
-      if (this.buffered < this.frameSize) break;
-      frames.push(this.take(this.frameSize));
+      if (this.input.length < this.frameSize) break;
+      frames.push(this.input.take(this.frameSize));
       this.frameSize = -1;
     }
     return frames;
@@ -51,29 +48,5 @@ export class FrameDecoder {
     if (size > this.maxFrameBytes) {
       throw new ClientError('too_large', `response frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes`);
     }
-  }
-
-  /** Removes n buffered bytes: a view when they lie in one chunk, else a copy. */
-  private take(n: number): Uint8Array {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    if (first !== undefined && first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      // A view, not a copy: Bun hands each data callback a fresh buffer, so it is never
-      // overwritten under us.
-      return first.subarray(0, n);
-    }
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0];
-      const part = Math.min(c.length, n - filled);
-      out.set(c.subarray(0, part), filled);
-      filled += part;
-      if (part === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(part);
-    }
-    return out;
   }
 }

@@ -15,6 +15,7 @@
 // carry their own CRC32C. Big-endian, as the Kafka protocol.
 
 import { DecodeError, Writer } from '../protocol/primitives.ts';
+import { ChunkQueue } from '../base/chunk-queue.ts';
 
 export const FRAME_PREFIX_BYTES = 4;
 export const FRAME_HEADER_BYTES = 9;
@@ -83,8 +84,7 @@ export function encodeFrame(h: FrameHeader, body: Uint8Array): Uint8Array {
  * handshake has said who the peer is).
  */
 export class FrameDecoder {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
+  private readonly input = new ChunkQueue();
   /** Length of the frame being assembled; -1 while its prefix is incomplete. */
   private frameBytes = -1;
 
@@ -92,52 +92,27 @@ export class FrameDecoder {
 
   /** Bytes held that do not yet form a whole frame. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.input.length;
   }
 
   /** Takes one chunk; returns every frame it completes, in order. */
   push(chunk: Uint8Array): Frame[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    this.input.push(chunk);
     const frames: Frame[] = [];
     for (;;) {
       if (this.frameBytes < 0) {
-        if (this.buffered < FRAME_PREFIX_BYTES) break;
-        const prefix = this.take(FRAME_PREFIX_BYTES);
+        if (this.input.length < FRAME_PREFIX_BYTES) break;
+        const prefix = this.input.take(FRAME_PREFIX_BYTES);
         const n = new DataView(prefix.buffer, prefix.byteOffset, FRAME_PREFIX_BYTES).getUint32(0);
         if (n < FRAME_HEADER_BYTES) throw new DecodeError(`frame of ${n} bytes is shorter than its ${FRAME_HEADER_BYTES}-byte header`);
         if (n > this.frameBytesMax) throw new DecodeError(`frame of ${n} bytes exceeds the limit of ${this.frameBytesMax} bytes`);
         this.frameBytes = n;
       }
-      if (this.buffered < this.frameBytes) break;
-      frames.push(parseFrame(this.take(this.frameBytes)));
+      if (this.input.length < this.frameBytes) break;
+      frames.push(parseFrame(this.input.take(this.frameBytes)));
       this.frameBytes = -1;
     }
     return frames;
-  }
-
-  /** Removes n buffered bytes: a view when they lie in one chunk, else a copy. */
-  private take(n: number): Uint8Array {
-    this.buffered -= n;
-    const first = this.chunks[0];
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = new Uint8Array(n); // n <= frameBytesMax and every byte of it has arrived
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0];
-      const part = Math.min(c.length, n - filled);
-      out.set(c.subarray(0, part), filled);
-      filled += part;
-      if (part === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(part);
-    }
-    return out;
   }
 }
 
