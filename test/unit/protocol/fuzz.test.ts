@@ -10,6 +10,7 @@ import { DecodeError, Reader, Writer } from '../../../src/protocol/primitives.ts
 import { decoderFor, encoderFor } from '../../../src/protocol/schema.ts';
 import { allCases, type Case, randomStruct } from './gen-values.ts';
 import { Prng } from '../../../src/base/prng.ts';
+import { insertRandom } from '../../helpers/mutate.ts';
 
 const SEED = 0xf022;
 const BASE_MESSAGES_PER_CASE = 3;
@@ -65,15 +66,8 @@ function mutate(src: Uint8Array, marks: RecordingWriter['marks'], rng: Prng): Ui
     case 4: // a huge count anywhere
       writeAt(b, pos, rng.chance(0.5) ? rng.pick(HUGE_I32) : rng.pick(HUGE_UVARINT));
       return b;
-    case 5: {
-      // insert random bytes
-      const extra = rng.bytes(rng.int(1, 8));
-      const out = new Uint8Array(b.length + extra.length);
-      out.set(b.subarray(0, pos));
-      out.set(extra, pos);
-      out.set(b.subarray(pos), pos + extra.length);
-      return out;
-    }
+    case 5: // insert random bytes
+      return insertRandom(b, pos, rng);
     default: // pure noise of the same length
       return rng.bytes(b.length);
   }

@@ -12,6 +12,7 @@ import { DecodeError, Writer } from '../../../src/protocol/primitives.ts';
 import type { Entry, Membership } from '../../../src/raft/core/index.ts';
 import { decodeRaftBatch, encodeRaftBatch, NODE_ID_MAX, type RaftBatch, TERM_MAX } from '../../../src/raft/wire.ts';
 import { BatchGen } from './wire-gen.ts';
+import { mutate } from '../../helpers/mutate.ts';
 
 const SEED = 0xf0aa;
 const BASE_BATCHES = 1000;
@@ -25,42 +26,6 @@ class RecordingWriter extends Writer {
   override uvarint(v: number): void {
     this.marks.push(this.pos);
     super.uvarint(v);
-  }
-}
-
-const HUGE_VARINTS = [
-  [0xff, 0xff, 0xff, 0xff, 0x0f],
-  [0xff, 0xff, 0xff, 0x7f],
-  [0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
-  [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
-];
-
-function mutate(src: Uint8Array, marks: number[], rng: Prng): Uint8Array {
-  const b = src.slice();
-  const pos = b.length === 0 ? 0 : rng.int(0, b.length - 1);
-  const writeAt = (at: number, bytes: number[]) => bytes.forEach((x, i) => at + i < b.length && (b[at + i] = x));
-  switch (rng.int(0, 5)) {
-    case 0:
-      for (let i = rng.int(1, 4); i > 0 && b.length > 0; i--) b[rng.int(0, b.length - 1)] ^= 1 << rng.int(0, 7);
-      return b;
-    case 1:
-      return b.subarray(0, rng.int(0, b.length));
-    case 2:
-      writeAt(marks.length > 0 ? rng.pick(marks) : pos, rng.pick(HUGE_VARINTS));
-      return b;
-    case 3: {
-      const extra = rng.bytes(rng.int(1, 8));
-      const out = new Uint8Array(b.length + extra.length);
-      out.set(b.subarray(0, pos));
-      out.set(extra, pos);
-      out.set(b.subarray(pos), pos + extra.length);
-      return out;
-    }
-    case 4:
-      writeAt(pos, [...rng.bytes(rng.int(1, 3))]);
-      return b;
-    default:
-      return rng.bytes(b.length);
   }
 }
 
@@ -103,7 +68,7 @@ function fuzz(decode: Decode, batches = BASE_BATCHES, mutations = MUTATIONS_PER_
     encodeRaftBatch(w, gen.batch(), 1);
     const clean = w.bytes().slice();
     for (let j = 0; j < mutations; j++) {
-      const input = mutate(clean, w.marks, rng);
+      const input = mutate(clean, rng, w.marks);
       try {
         const broken = brokenInvariant(decode(input, 1), input.length);
         outcomes.decoded++;

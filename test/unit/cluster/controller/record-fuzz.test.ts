@@ -14,6 +14,7 @@ import { DecodeError, isUuid } from '../../../../src/protocol/primitives.ts';
 import { BATCH_HEADER_BYTES, BatchHeader } from '../../../../src/protocol/records/batch.ts';
 import { writeBatchCrc } from '../../../../src/protocol/records/records.ts';
 import { randomRecord } from './record-gen.ts';
+import { mutate } from '../../../helpers/mutate.ts';
 
 const SEED = 0xfa22;
 const BASE_RECORDS = 1000;
@@ -22,41 +23,6 @@ const BASE_BATCHES = 100;
 const MUTATIONS_PER_BATCH = 40;
 
 type Decode = (bytes: Uint8Array) => MetadataRecord;
-
-const HUGE_VARINTS = [
-  [0xff, 0xff, 0xff, 0xff, 0x0f],
-  [0xff, 0xff, 0xff, 0x7f],
-  [0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
-];
-
-function mutate(src: Uint8Array, rng: Prng): Uint8Array {
-  const b = src.slice();
-  const pos = b.length === 0 ? 0 : rng.int(0, b.length - 1);
-  const writeAt = (at: number, bytes: number[]) => bytes.forEach((x, i) => at + i < b.length && (b[at + i] = x));
-  switch (rng.int(0, 5)) {
-    case 0:
-      for (let i = rng.int(1, 4); i > 0 && b.length > 0; i--) b[rng.int(0, b.length - 1)] ^= 1 << rng.int(0, 7);
-      return b;
-    case 1:
-      return b.subarray(0, rng.int(0, b.length));
-    case 2:
-      writeAt(pos, rng.pick(HUGE_VARINTS));
-      return b;
-    case 3: {
-      const extra = rng.bytes(rng.int(1, 8));
-      const out = new Uint8Array(b.length + extra.length);
-      out.set(b.subarray(0, pos));
-      out.set(extra, pos);
-      out.set(b.subarray(pos), pos + extra.length);
-      return out;
-    }
-    case 4:
-      writeAt(pos, [...rng.bytes(rng.int(1, 3))]);
-      return b;
-    default:
-      return rng.bytes(b.length);
-  }
-}
 
 /** What the image relies on in a decoded record, checked without the codec's code; null when sound. */
 export function brokenInvariant(r: MetadataRecord, inputBytes: number): string | null {
