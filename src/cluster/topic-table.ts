@@ -8,6 +8,7 @@ import type { StorageFs } from '../base/fs.ts';
 import type { Random } from '../base/random.ts';
 import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
+import { collisionKey, validateTopicName } from './controller/topic-names.ts';
 import { uuidToString, ZERO_UUID } from '../protocol/primitives.ts';
 import { isObject, type MetadataFileSpec, Problem, readMetadataFile } from './metadata-file.ts';
 
@@ -19,35 +20,11 @@ export interface TopicRecord {
   configs: Record<string, string>;
 }
 
-/** Kafka's limits on topic names (org.apache.kafka.common.internals.Topic). */
-export const TOPIC_NAME_MAX_CHARS = 249;
+// Kafka's rules for topic names live with the controller (one copy; the controller will own the
+// table): validateTopicName, collisionKey, TOPIC_NAME_MAX_CHARS.
+export { TOPIC_NAME_MAX_CHARS } from './controller/records.ts';
+export { validateTopicName } from './controller/topic-names.ts';
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
-
-export function validateTopicName(name: string): KafkaError | null {
-  if (name.length === 0) return kafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name is illegal, it can\'t be empty');
-  if (name === '.' || name === '..') {
-    return kafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name cannot be "." or ".."');
-  }
-  if (name.length > TOPIC_NAME_MAX_CHARS) {
-    return kafkaError(
-      ErrorCode.INVALID_TOPIC_EXCEPTION,
-      `Topic name is illegal, it can't be longer than ${TOPIC_NAME_MAX_CHARS} characters, topic name: ${name}`,
-    );
-  }
-  if (!LEGAL_TOPIC.test(name)) {
-    return kafkaError(
-      ErrorCode.INVALID_TOPIC_EXCEPTION,
-      `Topic name ${name} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`,
-    );
-  }
-  return null;
-}
-
-/** Kafka forbids topics whose names differ only by '.' versus '_' (metric names collide). */
-function collisionKey(name: string): string {
-  return name.replaceAll('.', '_');
-}
 
 /** topics.json: `{ "topics": [{ name, id, partitions, configs }] }`. */
 const TOPICS_FILE: MetadataFileSpec<TopicRecord[]> = {

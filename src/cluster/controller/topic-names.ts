@@ -1,6 +1,6 @@
 // Kafka's rules for topic names (org.apache.kafka.common.internals.Topic), with its messages.
-// The same rules as the single node's table (cluster/topic-table.ts), here without its storage
-// so the pure controller can use them; that table goes when the node reads the image instead.
+// The one copy: the single node's table (cluster/topic-table.ts) uses these too, until the node
+// reads the controller's image instead.
 
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { TOPIC_NAME_MAX_CHARS } from './records.ts';
