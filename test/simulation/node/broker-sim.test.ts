@@ -84,4 +84,13 @@ describe('the checks can fail', () => {
     });
     expect(leaks).toEqual([expect.stringMatching(/^now: .*broker-sim\.test\.ts/)]);
   });
+
+  test('a timer left by code outside the run (an earlier test file) is not the run\'s; one the run sets is', async () => {
+    const outside = new Promise<void>((done) => setTimeout(() => done(void Math.random()), 1));
+    const { leaks } = await withRealSourcesWatched(async () => {
+      await outside;
+      await new Promise((done) => setTimeout(done, 1));
+    });
+    expect(leaks).toEqual([expect.stringMatching(/^setTimeout: .*broker-sim\.test\.ts/)]);
+  });
 });
