@@ -33,13 +33,17 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // raft/core for its values only (entries, memberships, status): the controller state machine
   // applies the core's committed entries, and the cluster node reads the controller group's
   // membership and leader; it drives cores only through the shell (raft).
-  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'raft/core', 'cluster/controller'],
+  cluster: ['base', 'protocol', 'config', 'storage', 'transactions', 'rpc', 'raft', 'raft/core', 'cluster/controller', 'cluster/replica'],
+  // A node's partition replicas: each the owner of its log, its Raft group and its producer
+  // state. raft/core for values only (entries, terms, memberships); never the broker, which
+  // calls it.
+  'cluster/replica': ['base', 'protocol', 'config', 'storage', 'transactions', 'raft', 'raft/core'],
   // The coordinator reaches its log through the StateLog interface; it never imports the broker.
   groups: ['base', 'protocol', 'config'],
   // The internal client: used by the CLI, registry and proxy; it never imports the broker.
   client: ['base', 'protocol', 'compression'],
   security: ['base', 'protocol', 'config', 'storage'],
-  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'rpc', 'raft', 'cluster', 'cluster/controller', 'groups', 'transactions', 'security'],
+  broker: ['base', 'protocol', 'config', 'compression', 'storage', 'rpc', 'raft', 'cluster', 'cluster/controller', 'cluster/replica', 'groups', 'transactions', 'security'],
   // The schema registry and HTTP proxy talk to the cluster through the internal client
   // (DESIGN.md section 6), so they work the same on any node; never through the broker.
   registry: ['base', 'protocol', 'config', 'client'],
@@ -103,7 +107,7 @@ export interface SourceFile {
 }
 
 /** Folders that are layers of their own inside their parent's folder. */
-const SUB_LAYERS: ReadonlySet<string> = new Set(['raft/core', 'cluster/controller']);
+const SUB_LAYERS: ReadonlySet<string> = new Set(['raft/core', 'cluster/controller', 'cluster/replica']);
 
 /** "src/raft/core/x.ts" -> "raft/core"; "src/cluster/controller/x.ts" -> "cluster/controller"; "src/main.ts" -> "main". */
 export function layerOf(path: string): string {

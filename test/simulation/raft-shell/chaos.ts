@@ -1,12 +1,30 @@
 // The faults and operator actions of the shell simulation's chaos phase, one drawn per event.
+// The network faults and crashes are shared with the partition simulation
+// (test/simulation/partitions), which drives the same nodes through its replicas.
 
+import type { Prng } from '../../../src/base/prng.ts';
+import type { SimScheduler } from '../../../src/base/scheduler.ts';
 import type { NodeId } from '../../../src/raft/core/index.ts';
 import type { ShellSim } from './shell-sim.ts';
+import type { SimRaftNet } from './sim-transport.ts';
 
-export function chaosAction(sim: ShellSim): void {
+/** What the shared faults act on: a simulation's nodes, network and time. */
+export interface ChaosTarget<N extends { readonly id: NodeId; readonly alive: boolean }> {
+  readonly prng: Prng;
+  readonly nodes: readonly N[];
+  readonly net: SimRaftNet;
+  readonly scheduler: SimScheduler;
+  readonly params: { readonly downMsMax: number };
+  trace(line: string): void;
+  crashNode(n: N): void;
+  startNode(n: N): void;
+}
+
+/** Network faults and crashes: 7 kinds, drawn by `kind` in [0, 6] (0-4 the network, 5-6 a crash). */
+export function faultAction<N extends { readonly id: NodeId; readonly alive: boolean }>(sim: ChaosTarget<N>, kind: number): void {
   const prng = sim.prng;
   const ids = sim.nodes.map((n) => n.id);
-  switch (prng.int(0, 11)) {
+  switch (kind) {
     case 0: {
       const sides: NodeId[][] = [[], []];
       for (const id of ids) sides[prng.int(0, 1)].push(id);
@@ -44,6 +62,21 @@ export function chaosAction(sim: ShellSim): void {
       });
       return;
     }
+  }
+}
+
+export function chaosAction(sim: ShellSim): void {
+  const kind = sim.prng.int(0, 11);
+  switch (kind) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+      faultAction(sim, kind);
+      return;
     case 7:
     case 8:
       membershipChange(sim);

@@ -23,7 +23,7 @@ export interface World {
   readonly clock: ManualClock;
   readonly prng: Prng;
   readonly net: SimRaftNet;
-  readonly params: ShellSimParams;
+  readonly params: Pick<ShellSimParams, 'tickMs' | 'core' | 'fsyncMsMax' | 'segmentBytes'>;
 }
 
 export class ShellNode {
@@ -53,6 +53,22 @@ export class ShellNode {
   /** Starts a new incarnation on the node's disk, hosting `groups`. */
   start(groups: readonly GroupId[], bootstrap: (group: GroupId) => Membership, listener: (group: GroupId) => GroupListener): RaftGroups {
     const w = this.world;
+    const raftGroups = this.boot();
+    for (const g of groups) {
+      const log = PartitionLog.open(ShellNode.logDir(this.id, g), { segmentBytes: w.params.segmentBytes }, { fs: this.disk, clock: w.clock, crc32c });
+      raftGroups.add(g, log, bootstrap(g), listener(g));
+    }
+    raftGroups.start();
+    return raftGroups;
+  }
+
+  /**
+   * Starts a new incarnation with its process, journal and RaftGroups, hosting no group yet:
+   * the caller adds them (the partition simulation through its ReplicaBackend) and starts the
+   * groups' timer.
+   */
+  boot(): RaftGroups {
+    const w = this.world;
     this.incarnation++;
     const process = new ProcessScheduler(w.scheduler);
     this.disk.attach(process);
@@ -66,14 +82,9 @@ export class ShellNode {
       tickMs: w.params.tickMs[this.id - 1],
       core: w.params.core,
     });
-    for (const g of groups) {
-      const log = PartitionLog.open(ShellNode.logDir(this.id, g), { segmentBytes: w.params.segmentBytes }, { fs: this.disk, clock: w.clock, crc32c });
-      raftGroups.add(g, log, bootstrap(g), listener(g));
-    }
     this.process = process;
     this.groups = raftGroups;
     this.applied.clear();
-    raftGroups.start();
     return raftGroups;
   }
 

@@ -1,0 +1,105 @@
+// In-sync replicas of a leader: the voters whose log reached the leader's log end within
+// replica.lag.time.max.ms. Pure: the replica feeds it the core's per-voter progress and the
+// time; it keeps, per voter, when that voter was last caught up.
+//
+// Kafka's rule (core/src/main/scala/kafka/cluster/Replica.scala, updateFetchStateOrThrow): a
+// follower is caught up at the time of a fetch that reached the leader's log end; a fetch that
+// reached only the log end the leader had at the previous fetch makes it caught up as of that
+// previous fetch. Partition.maybeShrinkIsr drops a follower whose last caught-up time is more
+// than replica.lag.time.max.ms old. Raft has no fetches: the leader learns a follower's match
+// index from its append responses. So the tracker keeps a short history of the leader's log end
+// (samples: a log end and the last time it was seen) and credits a follower with the newest
+// sample its log end (match + 1) reached. Exact when the follower is at the current log end;
+// otherwise as precise as the samples, which are taken on every append and every read of the ISR.
+//
+// Decisions:
+// - The leader is always in sync (Kafka: the leader is always in its own ISR).
+// - Only voters count; a learner is not a replica yet (it has no vote toward the commit).
+// - A new leader knows nothing of its followers: a follower is in sync only once this leader
+//   has seen it caught up (Kafka seeds a new leader's ISR from the controller's; Raft has no
+//   such record, and a follower that just answered is seen at once).
+// - A follower that stops answering while the partition is idle stays "caught up" (its match is
+//   the log end) until the next append moves the log end past it. Kafka would drop it after the
+//   lag time because it stopped fetching. Exposing the core's CheckQuorum activity
+//   (Progress.recentActive) would close this; durability does not depend on it (acks=all waits
+//   for the Raft commit, a majority of disks, whatever the ISR says).
+
+import { assert } from '../../base/assert.ts';
+import type { Index, NodeId } from '../../raft/core/index.ts';
+
+/** replica.lag.time.max.ms default (Kafka 2.5+, KIP-537). */
+export const REPLICA_LAG_TIME_MAX_MS_DEFAULT = 30_000;
+
+/** Log-end samples kept: beyond it the oldest go (a follower may then be credited later than it could be). */
+export const LOG_END_SAMPLES_MAX = 1024;
+
+interface LogEndSample {
+  readonly logEndOffset: number;
+  /** The last time the leader's log end was this value. */
+  lastSeenMs: number;
+}
+
+export interface VoterProgress {
+  /** The last index the voter is known to hold (Raft's matchIndex). */
+  readonly match: Index;
+}
+
+export class InSyncTracker {
+  private readonly samples: LogEndSample[] = [];
+  private readonly lastCaughtUpMs = new Map<NodeId, number>();
+
+  constructor(
+    readonly leaderId: NodeId,
+    readonly lagTimeMaxMs: number,
+  ) {
+    assert(lagTimeMaxMs >= 0, 'replica.lag.time.max.ms must not be negative');
+  }
+
+  /** Records the leader's log end at `nowMs` and credits every voter that reached a sample. */
+  observe(nowMs: number, logEndOffset: number, progress: ReadonlyMap<NodeId, VoterProgress>): void {
+    const last = this.samples[this.samples.length - 1];
+    if (last !== undefined) {
+      assert(nowMs >= last.lastSeenMs, 'time runs backwards');
+      assert(logEndOffset >= last.logEndOffset, `a leader's log end went back from ${last.logEndOffset} to ${logEndOffset}`);
+    }
+    if (last !== undefined && last.logEndOffset === logEndOffset) last.lastSeenMs = nowMs;
+    else this.samples.push({ logEndOffset, lastSeenMs: nowMs });
+    this.prune(nowMs);
+    for (const [id, p] of progress) {
+      if (id === this.leaderId) continue;
+      const at = this.caughtUpAt(p.match + 1);
+      if (at !== null && at > (this.lastCaughtUpMs.get(id) ?? -Infinity)) this.lastCaughtUpMs.set(id, at);
+    }
+  }
+
+  /** The in-sync voters at `nowMs`, ascending; the leader always among them. */
+  inSync(nowMs: number, voters: readonly NodeId[]): NodeId[] {
+    const out: NodeId[] = [];
+    for (const id of voters) {
+      if (id === this.leaderId) {
+        out.push(id);
+        continue;
+      }
+      const at = this.lastCaughtUpMs.get(id);
+      if (at !== undefined && nowMs - at <= this.lagTimeMaxMs) out.push(id);
+    }
+    if (!out.includes(this.leaderId)) out.push(this.leaderId);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** The last time the leader's log end was at or below `followerLogEnd`, or null. */
+  private caughtUpAt(followerLogEnd: number): number | null {
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      if (this.samples[i].logEndOffset <= followerLogEnd) return this.samples[i].lastSeenMs;
+    }
+    return null;
+  }
+
+  /** Samples older than the lag time can no longer put anyone in sync; keep the newest of them as the floor. */
+  private prune(nowMs: number): void {
+    let drop = 0;
+    while (drop + 1 < this.samples.length && nowMs - this.samples[drop + 1].lastSeenMs > this.lagTimeMaxMs) drop++;
+    if (this.samples.length - drop > LOG_END_SAMPLES_MAX) drop = this.samples.length - LOG_END_SAMPLES_MAX;
+    if (drop > 0) this.samples.splice(0, drop);
+  }
+}

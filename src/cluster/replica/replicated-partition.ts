@@ -1,0 +1,399 @@
+// One replica of one partition on this node: the owner of its PartitionLog, its Raft group's
+// GroupDriver (added to the node's RaftGroups with the partition's replicas as the bootstrap
+// voters) and its idempotent-producer state. Nothing else touches any of them, so partitions
+// can later move to worker event loops (issue 7).
+//
+// What the broker gets (it is wired in the next step; see README.md):
+// - append(records, acks) on the leader: the idempotent producer's checks, then the batches
+//   proposed through the group (Kafka offset == Raft index, partitionLeaderEpoch == term),
+//   answered per acks.ts; on a non-leader NOT_LEADER_OR_FOLLOWER with the leader it knows
+//   (KIP-951's CurrentLeader);
+// - read(fetchOffset, maxBytes, currentLeaderEpoch) on the leader, never past the high
+//   watermark (the Raft commit index + 1, as applied here);
+// - endOffsetForEpoch (OffsetForLeaderEpoch), inSyncReplicas (ISR), compactTo (retention and
+//   DeleteRecords move the Raft log start), and the progress callbacks Fetch long polls wait on.
+//
+// Every check and the propose that follows it run in one synchronous call: no await between a
+// check and its use (STYLE.md 7).
+
+import type { Clock } from '../../base/clock.ts';
+import type { TopicConfig } from '../../config/topic-config.ts';
+import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
+import { BATCH_HEADER_BYTES, BatchHeader } from '../../protocol/records/batch.ts';
+import { type Entry, type Index, membership, type NodeId, type SnapshotMeta, type SoftState, type Term } from '../../raft/core/index.ts';
+import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
+import type { RaftGroups } from '../../raft/raft-groups.ts';
+import type { GroupId } from '../../raft/transport.ts';
+import type { PartitionLog } from '../../storage/partition-log.ts';
+import { ProducerState } from '../../transactions/producer-state.ts';
+import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
+import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
+import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
+import { leaderView, replayEntry } from './producer-replay.ts';
+
+/** Batches in one append (a Produce request's records for one partition). Clients send one. */
+export const APPEND_BATCHES_MAX = 1024;
+
+export interface ReplicaId {
+  readonly topicId: string;
+  readonly topicName: string;
+  readonly partition: number;
+}
+
+/** The Raft group of a partition: `<topicId>:<partition>` (raft/transport.ts). */
+export function groupIdOf(r: ReplicaId): GroupId {
+  return `${r.topicId}:${r.partition}`;
+}
+
+/** KIP-951's CurrentLeader: who leads, as far as this replica knows (-1 unknown). */
+export interface CurrentLeader {
+  readonly leaderId: NodeId | -1;
+  readonly leaderEpoch: Term;
+}
+
+export type ReplicaAppend =
+  | { readonly ok: true; readonly baseOffset: Index; readonly lastOffset: Index; readonly duplicate: boolean }
+  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
+
+export type ReplicaRead =
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly nextOffset: Index; readonly highWatermark: Index; readonly logStartOffset: Index }
+  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
+
+export type ReplicaEpochEnd =
+  | { readonly ok: true; readonly epoch: number; readonly endOffset: number }
+  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
+
+export interface ReplicatedPartitionOptions {
+  readonly id: ReplicaId;
+  /** The partition's replicas: the group's voters when this node's journal does not know the group yet. */
+  readonly replicas: readonly NodeId[];
+  readonly log: PartitionLog;
+  readonly groups: RaftGroups;
+  readonly config: TopicConfig;
+  readonly clock: Clock;
+  /** replica.lag.time.max.ms (30 s by default). */
+  readonly replicaLagTimeMaxMs?: number;
+}
+
+/** What this replica holds only while it leads, for one term. */
+interface Leadership {
+  readonly term: Term;
+  /** The leader view (producer-replay.ts): committed state + this log's suffix + what it appends. */
+  readonly producers: ProducerState;
+  readonly isr: InSyncTracker;
+}
+
+export class ReplicatedPartition {
+  readonly id: ReplicaId;
+  readonly log: PartitionLog;
+  readonly driver: GroupDriver;
+  config: TopicConfig;
+  private readonly clock: Clock;
+  private readonly lagTimeMaxMs: number;
+  /** The committed producer state (producer-replay.ts): fed by applied entries on every replica. */
+  private committedProducers: ProducerState;
+  private leadership: Leadership | null = null;
+  private readonly waiters = new CommitWaiters();
+  private readonly listeners = new Set<() => void>();
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(opts: ReplicatedPartitionOptions) {
+    this.id = opts.id;
+    this.log = opts.log;
+    this.config = opts.config;
+    this.clock = opts.clock;
+    this.lagTimeMaxMs = opts.replicaLagTimeMaxMs ?? REPLICA_LAG_TIME_MAX_MS_DEFAULT;
+    this.committedProducers = new ProducerState({ clock: opts.clock });
+    this.driver = opts.groups.add(groupIdOf(opts.id), opts.log, membership(opts.replicas), this.groupListener());
+  }
+
+  get name(): string {
+    return `${this.id.topicName}-${this.id.partition}`;
+  }
+
+  get groupId(): GroupId {
+    return this.driver.group;
+  }
+
+  /** Kafka's high watermark: the Raft commit index + 1, as applied on this node. */
+  get highWatermark(): Index {
+    return this.driver.highWatermark;
+  }
+
+  get logStartOffset(): Index {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): Index {
+    return this.log.logEndOffset;
+  }
+
+  /** The current Raft term: Kafka's leader epoch. */
+  get leaderEpoch(): Term {
+    return this.driver.term;
+  }
+
+  get leaderId(): NodeId | null {
+    return this.driver.leaderId;
+  }
+
+  get isLeader(): boolean {
+    return this.failure === null && !this.closed && !this.driver.stopped && this.driver.role === 'leader';
+  }
+
+  /** Why the replica refuses everything (its log or the node's journal failed), or null. */
+  get storageFailure(): Error | null {
+    return this.failure;
+  }
+
+  get currentLeader(): CurrentLeader {
+    return { leaderId: this.driver.leaderId ?? -1, leaderEpoch: this.driver.term };
+  }
+
+  // ---- produce ----
+
+  /**
+   * Appends a Produce request's records (validated whole batches, as the broker's produce path
+   * leaves them) as leader. Synchronous up to the propose; the promise settles per `acks` and
+   * never rejects. The broker answers acks=0 with nothing and races acks=all with the request's
+   * timeout.
+   */
+  append(records: Uint8Array, acks: Acks): Promise<ReplicaAppend> {
+    const refused = this.refusal();
+    if (refused !== null) return Promise.resolve(refused);
+    const leader = this.lead();
+    if (leader === null) return Promise.resolve(this.fail(notLeader(`${this.name} is not led by this node`)));
+    const inSync = this.observeInSync(leader);
+    const tooFew = checkBeforeAppend(acks, inSync.length, this.config.minInsyncReplicas);
+    if (tooFew !== null) return Promise.resolve(this.fail(tooFew));
+    const batches = splitBatches(records);
+    if (!batches.ok) return Promise.resolve(this.fail(kafkaError(ErrorCode.INVALID_RECORD, batches.message)));
+    for (const h of batches.headers) {
+      const check = leader.producers.check(h);
+      if (check.kind === 'error') return Promise.resolve(this.fail(kafkaError(check.code, check.message)));
+      if (check.kind === 'duplicate') {
+        if (batches.headers.length !== 1) return Promise.resolve(this.fail(kafkaError(ErrorCode.INVALID_RECORD, 'duplicate batch inside a multi-batch request')));
+        return this.answer({ ok: true, baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true }, acks);
+      }
+    }
+    if (acks === -1 && this.waiters.full) return Promise.resolve(this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`)));
+    return this.answer(this.propose(leader, batches.headers), acks);
+  }
+
+  /**
+   * Proposes each batch (a copy: the core keeps it until followers have it, and the request's
+   * buffer is not ours). A refusal after the first batch leaves the earlier ones appended; the
+   * client's retry of the whole request then finds them as duplicates (clients send one batch).
+   */
+  private propose(leader: Leadership, headers: readonly BatchHeader[]): ReplicaAppend {
+    let baseOffset = -1;
+    let lastOffset = -1;
+    for (const h of headers) {
+      const batch = h.buf.slice(h.pos, h.pos + h.sizeBytes);
+      const r = this.driver.propose(batch);
+      if (!r.ok) {
+        if (r.reason === 'group_stopped') return this.fail(this.storageError());
+        if (r.reason === 'uncommitted_bytes_max') return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: followers are behind (uncommitted bytes at the limit)`));
+        return this.fail(notLeader(`${this.name}: ${r.reason}`));
+      }
+      leader.producers.record(h, r.firstIndex);
+      if (baseOffset < 0) baseOffset = r.firstIndex;
+      lastOffset = r.lastIndex;
+    }
+    return { ok: true, baseOffset, lastOffset, duplicate: false };
+  }
+
+  /** acks=0/1: now. acks=all: once the batch ending at lastOffset is committed (acks.ts). */
+  private answer(appended: ReplicaAppend, acks: Acks): Promise<ReplicaAppend> {
+    if (!appended.ok || acks !== -1 || this.commitDone(appended.lastOffset)) return Promise.resolve(appended);
+    const term = this.driver.raft.termAt(appended.lastOffset);
+    if (term === null) return Promise.resolve(this.fail(notLeader(`${this.name}: offset ${appended.lastOffset} is no longer in the log`)));
+    return this.waiters.wait(appended.lastOffset, term).then((error) => (error === null ? appended : this.fail(error)));
+  }
+
+  /**
+   * Whether an acks=all append ending at `lastOffset` is answered already: below the high
+   * watermark (a duplicate of a committed batch). A method, so the simulation's checker test can
+   * break it (answer at write) and watch acknowledged records get lost.
+   */
+  private commitDone(lastOffset: Index): boolean {
+    return lastOffset < this.driver.highWatermark;
+  }
+
+  // ---- fetch ----
+
+  /** A consumer's Fetch on the leader: whole batches from fetchOffset, never past the high watermark. */
+  read(fetchOffset: Index, maxBytes: number, currentLeaderEpoch: number): ReplicaRead {
+    const refused = this.refusal() ?? this.leaderEpochRefusal(currentLeaderEpoch);
+    if (refused !== null) return refused;
+    const highWatermark = this.highWatermark;
+    const r = this.log.read(fetchOffset, maxBytes, { minOneBatch: true, maxOffset: highWatermark });
+    if (r.outOfRange) return this.fail(kafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `${this.name}: offset ${fetchOffset} is outside [${this.logStartOffset}, ${this.logEndOffset}]`));
+    return { ok: true, bytes: r.bytes, nextOffset: r.nextOffset, highWatermark, logStartOffset: this.logStartOffset };
+  }
+
+  /** OffsetForLeaderEpoch on the leader (leader-epoch.ts). */
+  endOffsetForEpoch(leaderEpoch: number, currentLeaderEpoch: number): ReplicaEpochEnd {
+    const refused = this.refusal() ?? this.leaderEpochRefusal(currentLeaderEpoch);
+    if (refused !== null) return refused;
+    return { ok: true, ...epochEndOffset(leaderEpoch, this.driver.term, this.log) };
+  }
+
+  /** The in-sync replicas on the leader (isr.ts); null elsewhere: a follower does not know them. */
+  inSyncReplicas(): NodeId[] | null {
+    const leader = this.lead();
+    return leader === null ? null : this.observeInSync(leader);
+  }
+
+  // ---- retention, DeleteRecords ----
+
+  /**
+   * Moves the log start to `offset` or just below it (retention, DeleteRecords): the Raft log
+   * start is the Kafka log start (src/raft/README.md), so only whole batches already applied
+   * and flushed here go, through GroupDriver.compact. Resolves with the log start after it.
+   * Local to this replica: a replicated DeleteRecords (the leader's log start carried to the
+   * followers) and the retention pass that calls this are the wiring step's.
+   */
+  async compactTo(offset: Index): Promise<Index> {
+    const upTo = Math.min(offset, this.highWatermark) - 1;
+    const e = upTo < this.driver.raft.firstIndex ? null : this.driver.raft.entryHolding(upTo);
+    if (e !== null) {
+      const batchEnd = e.lastIndex === upTo ? upTo : e.firstIndex - 1;
+      if (batchEnd >= this.driver.raft.firstIndex) await this.driver.compact(batchEnd);
+    }
+    this.notify();
+    return this.logStartOffset;
+  }
+
+  // ---- progress, life ----
+
+  /** Registers a callback for high-watermark, leadership or log-start changes; returns its remover. */
+  onProgress(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Stops answering (the replica is being removed or the node stops); the owner removes the group and closes the log. */
+  close(): void {
+    this.closed = true;
+    this.dropLeadership(notLeader(`${this.name}: replica closed`));
+    this.notify();
+  }
+
+  // ---- internals ----
+
+  /** Leadership in the current term, its producer view built on first use (producer-replay.ts). */
+  private lead(): Leadership | null {
+    if (!this.isLeader) {
+      this.dropLeadership(notLeader(`${this.name}: leadership lost`));
+      return null;
+    }
+    const term = this.driver.term;
+    if (this.leadership?.term === term) return this.leadership;
+    this.dropLeadership(notLeader(`${this.name}: leadership lost`));
+    this.leadership = {
+      term,
+      producers: this.rebuildProducers(),
+      isr: new InSyncTracker(this.driver.raft.status().id, this.lagTimeMaxMs),
+    };
+    return this.leadership;
+  }
+
+  /** A method, so the simulation's checker test can break it (a new leader that does not rebuild). */
+  private rebuildProducers(): ProducerState {
+    return leaderView(this.committedProducers, this.driver.raft, { clock: this.clock });
+  }
+
+  private dropLeadership(error: KafkaError): void {
+    if (this.leadership === null) return;
+    this.leadership = null;
+    this.waiters.failAll(error);
+  }
+
+  private observeInSync(leader: Leadership): NodeId[] {
+    const s = this.driver.status();
+    const now = this.clock.monotonicMs();
+    if (s.progress !== null) leader.isr.observe(now, s.lastIndex + 1, s.progress);
+    return leader.isr.inSync(now, s.membership.voters);
+  }
+
+  private refusal(): { ok: false; error: KafkaError; currentLeader: CurrentLeader } | null {
+    if (this.failure !== null) return this.fail(this.storageError());
+    if (this.closed || !this.isLeader) return this.fail(notLeader(`${this.name} is not led by this node`));
+    return null;
+  }
+
+  private leaderEpochRefusal(currentLeaderEpoch: number): { ok: false; error: KafkaError; currentLeader: CurrentLeader } | null {
+    const code = checkCurrentLeaderEpoch(currentLeaderEpoch, this.driver.term);
+    return code === null ? null : this.fail(kafkaError(code, `${this.name}: leader epoch ${currentLeaderEpoch}, the replica's is ${this.driver.term}`));
+  }
+
+  private fail(error: KafkaError): { ok: false; error: KafkaError; currentLeader: CurrentLeader } {
+    return { ok: false, error, currentLeader: this.currentLeader };
+  }
+
+  private storageError(): KafkaError {
+    return kafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.name}: ${this.failure?.message ?? 'the group stopped'}`);
+  }
+
+  private notify(): void {
+    for (const cb of [...this.listeners]) cb();
+  }
+
+  private groupListener(): GroupListener {
+    return {
+      applied: (entries) => this.applied(entries),
+      roleChanged: (soft, term) => this.roleChanged(soft, term),
+      snapshotInstalled: (meta) => this.snapshotInstalled(meta),
+      failed: (e) => this.groupFailed(e),
+    };
+  }
+
+  private applied(entries: readonly Entry[]): void {
+    for (const e of entries) replayEntry(this.committedProducers, e);
+    const leader = this.leadership;
+    if (leader !== null) {
+      const inSync = this.observeInSync(leader).length;
+      this.waiters.applied(entries, (resolve) => resolve(checkAfterCommit(inSync, this.config.minInsyncReplicas)));
+    }
+    this.notify();
+  }
+
+  private roleChanged(soft: SoftState, term: Term): void {
+    if (this.leadership !== null && (soft.role !== 'leader' || term !== this.leadership.term)) {
+      this.dropLeadership(notLeader(`${this.name}: leadership lost in term ${term}`));
+    }
+    this.notify();
+  }
+
+  /** The log restarts after the leader's snapshot point: so does the committed producer state (producer-replay.ts). */
+  private snapshotInstalled(meta: SnapshotMeta): void {
+    this.committedProducers = new ProducerState({ clock: this.clock }, meta.index + 1);
+    this.notify();
+  }
+
+  /** A write or fsync failed (or the node's journal): KAFKA_STORAGE_ERROR from now on; repair is not done yet. */
+  private groupFailed(e: Error): void {
+    this.failure = e;
+    this.dropLeadership(this.storageError());
+    this.notify();
+  }
+}
+
+type SplitBatches = { ok: true; headers: BatchHeader[] } | { ok: false; message: string };
+
+/** The batches of a Produce request's records, whole (the broker validated them). */
+function splitBatches(records: Uint8Array): SplitBatches {
+  const headers: BatchHeader[] = [];
+  for (let pos = 0; pos < records.length; ) {
+    if (headers.length >= APPEND_BATCHES_MAX) return { ok: false, message: `more than ${APPEND_BATCHES_MAX} batches in one append` };
+    if (records.length - pos < BATCH_HEADER_BYTES) return { ok: false, message: `a batch header at byte ${pos} runs past the records` };
+    const h = new BatchHeader(records, pos);
+    if (pos + h.sizeBytes > records.length || h.sizeBytes < BATCH_HEADER_BYTES) return { ok: false, message: `a batch at byte ${pos} runs past the records` };
+    headers.push(h);
+    pos += h.sizeBytes;
+  }
+  if (headers.length === 0) return { ok: false, message: 'no record batch' };
+  return { ok: true, headers };
+}

@@ -1,0 +1,47 @@
+// Everything one seed decides about a run of the partition simulation: the Raft cores' limits
+// and the network and disk (drawn as the shell simulation draws them), the topic's
+// min.insync.replicas and the leader's replica.lag.time.max.ms, how many partitions and
+// producers, and how often faults, produces and fetches come.
+
+import type { Prng } from '../../../src/base/prng.ts';
+import { shellParamsFor, type ShellSimParams } from '../raft-shell/params.ts';
+
+export interface PartitionSimParams {
+  /** Nodes, each hosting a replica of every partition (replication factor = nodes). */
+  readonly nodes: number;
+  readonly partitions: number;
+  /** The Raft cores, network, disk and clocks, as the shell simulation draws them. */
+  readonly shell: ShellSimParams;
+  readonly minInsyncReplicas: number;
+  readonly replicaLagTimeMaxMs: number;
+  readonly producers: number;
+  /** A producer gives up waiting for an answer after this and sends the batch again. */
+  readonly requestTimeoutMs: number;
+  readonly produceIntervalMs: number;
+  readonly fetchIntervalMs: number;
+  readonly downMsMax: number;
+  readonly chaosMs: number;
+  readonly chaosIntervalMs: number;
+  /** After the faults heal: produce on, then quiesce and converge. */
+  readonly settleMs: number;
+}
+
+export function partitionParamsFor(prng: Prng, overrides: Partial<PartitionSimParams> = {}): PartitionSimParams {
+  const shell = shellParamsFor(prng);
+  return {
+    nodes: 3,
+    partitions: prng.int(1, 3),
+    shell,
+    minInsyncReplicas: prng.pick([1, 2, 2, 3]),
+    replicaLagTimeMaxMs: prng.pick([50, 300, 30_000]),
+    producers: prng.int(2, 4),
+    requestTimeoutMs: prng.pick([100, 400, 1000]),
+    produceIntervalMs: prng.int(3, 15),
+    fetchIntervalMs: prng.int(5, 30),
+    downMsMax: shell.downMsMax,
+    chaosMs: 1500,
+    chaosIntervalMs: prng.int(20, 80),
+    settleMs: 1500,
+    ...overrides,
+  };
+}
