@@ -60,6 +60,8 @@ export class Producers {
   sent = 0;
   retries = 0;
   duplicates = 0;
+  /** Error answers by code. */
+  readonly errors = new Map<number, number>();
 
   constructor(
     private readonly prng: Prng,
@@ -144,6 +146,7 @@ export class Producers {
       }
       return;
     }
+    this.errors.set(r.error.code, (this.errors.get(r.error.code) ?? 0) + 1);
     if (!RETRIABLE.has(r.error.code)) {
       this.report(new InvariantViolation(`producer ${key}: n${node.id} answered error ${r.error.code} (${r.error.message}) to an in-sequence batch`));
       return;

@@ -13,6 +13,7 @@
 import { ManualClock } from '../../../src/base/clock.ts';
 import { Prng } from '../../../src/base/prng.ts';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
 import { faultAction } from '../raft-shell/chaos.ts';
 import type { World } from '../raft-shell/shell-node.ts';
@@ -35,6 +36,10 @@ export interface PartitionSimStats {
   produceRequests: number;
   retries: number;
   duplicates: number;
+  /** NOT_LEADER_OR_FOLLOWER answers (a stale route, or a leader that lost its term while the batch waited). */
+  notLeaderAnswers: number;
+  /** NOT_ENOUGH_REPLICAS and NOT_ENOUGH_REPLICAS_AFTER_APPEND answers. */
+  notEnoughReplicasAnswers: number;
   acknowledgedRecords: number;
   consumedRecords: number;
   /** Simulated milliseconds the run took (for records per second of simulated time). */
@@ -62,7 +67,7 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, produceRequests: 0, retries: 0, duplicates: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   private failure: Error | null = null;
   private phase: 'chaos' | 'heal' | 'quiesce' | 'done' = 'chaos';
   private readonly traceFn: ((line: string) => void) | null;
@@ -109,6 +114,9 @@ export class PartitionSim {
     this.stats.produceRequests = this.producers.sent;
     this.stats.retries = this.producers.retries;
     this.stats.duplicates = this.producers.duplicates;
+    const errors = this.producers.errors;
+    this.stats.notLeaderAnswers = errors.get(ErrorCode.NOT_LEADER_OR_FOLLOWER) ?? 0;
+    this.stats.notEnoughReplicasAnswers = (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS) ?? 0) + (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) ?? 0);
     this.stats.acknowledgedRecords = this.checker.acknowledgedRecords;
     this.stats.consumedRecords = this.checker.consumedRecords;
     this.stats.simulatedMs = this.loop.nowMs;

@@ -8,6 +8,7 @@
 // and run the long mode with --seeds 100000.
 
 import { expect, test } from 'bun:test';
+import { withRealSourcesWatched } from '../real-sources.ts';
 import { runPartitionSeeds } from './seeds.ts';
 import { PartitionSim } from './partition-sim.ts';
 
@@ -22,6 +23,8 @@ test(`${SEEDS} seeds: no acknowledged record lost, duplicated or reordered, no r
   expect(r.totals.transfers).toBeGreaterThan(SEEDS / 2);
   expect(r.totals.retries).toBeGreaterThan(20 * SEEDS);
   expect(r.totals.duplicates).toBeGreaterThan(SEEDS / 2);
+  expect(r.totals.notLeaderAnswers).toBeGreaterThan(10 * SEEDS);
+  expect(r.totals.notEnoughReplicasAnswers).toBeGreaterThan(SEEDS);
   expect(r.totals.acknowledgedRecords).toBeGreaterThan(100 * SEEDS);
   expect(r.totals.consumedRecords).toBeGreaterThan(100 * SEEDS);
 }, 120_000);
@@ -36,4 +39,9 @@ test('a seed replays exactly: the same transcript, step for step', async () => {
   expect(first.length).toBeGreaterThan(200);
   expect(await transcript(7)).toEqual(first);
   expect(await transcript(8)).not.toEqual(first);
+});
+
+test('a run reaches no real clock, timer or randomness: the seed is all there is', async () => {
+  const { leaks } = await withRealSourcesWatched(() => new PartitionSim(3).run());
+  expect(leaks).toEqual([]);
 });

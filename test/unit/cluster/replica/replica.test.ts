@@ -75,10 +75,10 @@ test('acks=all is answered once committed, at the offsets the batch got; reads s
 test('acks=1 is answered before the commit', async () => {
   const n = await leaderAlone();
   const p = n.r.append(batch(7, 0, 0), 1);
-  let answer: ReplicaAppend | null = null;
-  void p.then((a) => (answer = a));
+  const answers: ReplicaAppend[] = [];
+  void p.then((a) => answers.push(a));
   await n.loop.settle();
-  expect(answer).toEqual({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
+  expect(answers[0]).toEqual({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
   expect(n.r.highWatermark).toBe(1);
 });
 
