@@ -83,8 +83,15 @@ interface Leadership {
   readonly isr: InSyncTracker;
 }
 
+/** What a replica counts (a probe for metrics and simulations). */
+export interface ReplicaStats {
+  /** Times this replica's log restarted at the leader's snapshot point (it was behind the leader's log start). */
+  snapshotsInstalled: number;
+}
+
 export class ReplicatedPartition {
   readonly id: ReplicaId;
+  readonly stats: ReplicaStats = { snapshotsInstalled: 0 };
   readonly log: PartitionLog;
   readonly driver: GroupDriver;
   config: TopicConfig;
@@ -369,6 +376,7 @@ export class ReplicatedPartition {
 
   /** The log restarts after the leader's snapshot point: so does the committed producer state (producer-replay.ts). */
   private snapshotInstalled(meta: SnapshotMeta): void {
+    this.stats.snapshotsInstalled++;
     this.committedProducers = new ProducerState({ clock: this.clock }, meta.index + 1);
     this.notify();
   }

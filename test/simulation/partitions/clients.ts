@@ -57,6 +57,8 @@ export class Producers {
   private readonly nextSequence = new Map<string, number>();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly leaderHint = new Map<number, NodeId>();
+  /** Per producer and partition: one past the last acknowledged offset. */
+  private readonly acknowledgedEnd = new Map<string, number>();
   sent = 0;
   retries = 0;
   duplicates = 0;
@@ -93,6 +95,20 @@ export class Producers {
       this.retries++;
     }
     this.send(key, partition, f, nodes, nowMs);
+  }
+
+  /**
+   * How far a replica may compact `partition` without losing a retry's deduplication: below
+   * the first offset a batch in flight may have been committed at (after its producer's last
+   * acknowledged one). Compacting further is Kafka's behaviour too (a producer whose batches
+   * retention removed is unknown, KIP-360), but then a retry is a new batch to the checker.
+   */
+  safeLogStart(partition: number): number {
+    let limit = Number.MAX_SAFE_INTEGER;
+    for (const key of this.inFlight.keys()) {
+      if (Number(key.split('/')[1]) === partition) limit = Math.min(limit, this.acknowledgedEnd.get(key) ?? 0);
+    }
+    return limit;
   }
 
   /** Batches not yet acknowledged. */
@@ -135,6 +151,7 @@ export class Producers {
     f.sentTo = null;
     if (r.ok) {
       this.inFlight.delete(key);
+      this.acknowledgedEnd.set(key, r.lastOffset + 1);
       if (r.duplicate) this.duplicates++;
       this.leaderHint.set(partition, node.id);
       this.trace?.(`producer ${key} acknowledged ${f.values[0]}.. at ${r.baseOffset}${r.duplicate ? ' (duplicate)' : ''} by n${node.id}`);
@@ -177,6 +194,10 @@ export class Consumers {
     const from = this.position.get(partition) ?? 0;
     this.fetches++;
     const r = replica.read(from, this.prng.pick([200, 4096]), this.epoch.get(partition) ?? -1);
+    if (!r.ok && r.error.code === ErrorCode.OFFSET_OUT_OF_RANGE && from < replica.logStartOffset) {
+      this.position.set(partition, replica.logStartOffset); // compacted past it: auto.offset.reset=earliest
+      return;
+    }
     if (!r.ok) {
       const leader = r.currentLeader;
       if (r.error.code === ErrorCode.FENCED_LEADER_EPOCH || r.error.code === ErrorCode.UNKNOWN_LEADER_EPOCH) this.epoch.set(partition, leader.leaderEpoch);

@@ -33,6 +33,9 @@ export interface PartitionSimStats {
   steps: number;
   crashes: number;
   transfers: number;
+  compactions: number;
+  /** Followers that restarted their log at the leader's snapshot point. */
+  snapshotsInstalled: number;
   produceRequests: number;
   retries: number;
   duplicates: number;
@@ -67,7 +70,7 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   private failure: Error | null = null;
   private phase: 'chaos' | 'heal' | 'quiesce' | 'done' = 'chaos';
   private readonly traceFn: ((line: string) => void) | null;
@@ -111,6 +114,7 @@ export class PartitionSim {
       if (this.failure !== null) throw this.failure;
       if (!fired) throw new LivenessFailure('the simulation ran out of events');
     }
+    for (const n of this.nodes) if (n.alive) this.countSnapshots(n);
     this.stats.produceRequests = this.producers.sent;
     this.stats.retries = this.producers.retries;
     this.stats.duplicates = this.producers.duplicates;
@@ -121,6 +125,10 @@ export class PartitionSim {
     this.stats.consumedRecords = this.checker.consumedRecords;
     this.stats.simulatedMs = this.loop.nowMs;
     return this.stats;
+  }
+
+  private countSnapshots(n: PartitionNode): void {
+    for (let p = 0; p < this.params.partitions; p++) this.stats.snapshotsInstalled += n.replica(p)?.stats.snapshotsInstalled ?? 0;
   }
 
   private report(e: Error): void {
@@ -141,18 +149,41 @@ export class PartitionSim {
   }
 
   crashNode(n: PartitionNode): void {
+    this.countSnapshots(n);
     n.crash();
     this.stats.crashes++;
     this.trace(`n${n.id} crashes`);
   }
 
   private chaos(): void {
-    const kind = this.prng.int(0, 7);
+    const kind = this.prng.int(0, 8);
     if (kind <= 6) {
       faultAction({ prng: this.prng, nodes: this.nodes, net: this.net, scheduler: this.scheduler, params: this.params, trace: (l) => this.trace(l), crashNode: (n) => this.crashNode(n), startNode: (n) => this.startNode(n) }, kind);
       return;
     }
-    this.transfer();
+    if (kind === 7) this.transfer();
+    else this.compact();
+  }
+
+  /**
+   * Retention on one replica: its log start moves up (to a batch boundary, below its high
+   * watermark), so a lagging follower restarts its log at the leader's snapshot point and its
+   * producer state with it. Never past a batch a producer may still retry (Producers.safeLogStart).
+   */
+  private compact(): void {
+    const live = this.nodes.filter((n) => n.alive);
+    if (live.length === 0) return;
+    const n = this.prng.pick(live);
+    const partition = this.prng.int(0, this.params.partitions - 1);
+    const r = n.replica(partition);
+    if (r === undefined) return;
+    const before = r.logStartOffset;
+    const to = Math.min(this.producers.safeLogStart(partition), r.highWatermark);
+    void r.compactTo(to).then((start) => {
+      if (start === before) return;
+      this.stats.compactions++;
+      this.trace(`n${n.id} partition ${partition} compacts its log: start ${before} -> ${start}`);
+    });
   }
 
   /** A leadership transfer (an operator's preferred-leader election). */

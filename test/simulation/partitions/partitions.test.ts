@@ -1,7 +1,8 @@
 // Replicated partitions under deterministic simulation: seeds of 3 nodes hosting every
 // partition (replication factor 3) through their ReplicaBackends, idempotent acks=all
 // producers retrying through failovers, consumers fetching from the leaders, crashes with torn
-// writes, partitions, one-way links, loss, duplication, reordering and leadership transfers;
+// writes, partitions, one-way links, loss, duplication, reordering, leadership transfers and
+// compactions (so lagging followers restart their logs at the leader's snapshot point);
 // the checker runs after every step, then every partition must converge with every
 // acknowledged record in place. A failure names its seed; replay it with
 //   bun test/simulation/partitions/run.ts --seed N
@@ -21,6 +22,8 @@ test(`${SEEDS} seeds: no acknowledged record lost, duplicated or reordered, no r
   // The runs did what they are for: faults, retries, deduplicated retries, reads.
   expect(r.totals.crashes).toBeGreaterThan(3 * SEEDS);
   expect(r.totals.transfers).toBeGreaterThan(SEEDS / 2);
+  expect(r.totals.compactions).toBeGreaterThan(SEEDS / 2);
+  expect(r.totals.snapshotsInstalled).toBeGreaterThan(0);
   expect(r.totals.retries).toBeGreaterThan(20 * SEEDS);
   expect(r.totals.duplicates).toBeGreaterThan(SEEDS / 2);
   expect(r.totals.notLeaderAnswers).toBeGreaterThan(10 * SEEDS);
