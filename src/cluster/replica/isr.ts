@@ -18,11 +18,11 @@
 // - A new leader knows nothing of its followers: a follower is in sync only once this leader
 //   has seen it caught up (Kafka seeds a new leader's ISR from the controller's; Raft has no
 //   such record, and a follower that just answered is seen at once).
-// - A follower that stops answering while the partition is idle stays "caught up" (its match is
-//   the log end) until the next append moves the log end past it. Kafka would drop it after the
-//   lag time because it stopped fetching. Exposing the core's CheckQuorum activity
-//   (Progress.recentActive) would close this; durability does not depend on it (acks=all waits
-//   for the Raft commit, a majority of disks, whatever the ISR says).
+// - A follower is credited only while it answers: the core's CheckQuorum activity
+//   (FollowerStatus.recentActive, reset every election timeout, dissertation 6.2). So a follower
+//   that stops answering leaves the ISR after the lag time even when the partition is idle and
+//   its match is the log end, as a Kafka follower that stops fetching does. Durability does not
+//   depend on the ISR: acks=all waits for the Raft commit, a majority of disks.
 
 import { assert } from '../../base/assert.ts';
 import type { Index, NodeId } from '../../raft/core/index.ts';
@@ -42,6 +42,8 @@ interface LogEndSample {
 export interface VoterProgress {
   /** The last index the voter is known to hold (Raft's matchIndex). */
   readonly match: Index;
+  /** It answered the leader in the current CheckQuorum round (unknown counts as answered). */
+  readonly recentActive?: boolean;
 }
 
 export class InSyncTracker {
@@ -66,7 +68,7 @@ export class InSyncTracker {
     else this.samples.push({ logEndOffset, lastSeenMs: nowMs });
     this.prune(nowMs);
     for (const [id, p] of progress) {
-      if (id === this.leaderId) continue;
+      if (id === this.leaderId || p.recentActive === false) continue;
       const at = this.caughtUpAt(p.match + 1);
       if (at !== null && at > (this.lastCaughtUpMs.get(id) ?? -Infinity)) this.lastCaughtUpMs.set(id, at);
     }

@@ -45,6 +45,13 @@ export interface FollowerStatus {
   readonly match: Index;
   readonly next: Index;
   readonly state: ProgressState;
+  /**
+   * The leader heard from it in the current CheckQuorum round (dissertation 6.2: reset every
+   * election timeout). A partition's ISR reads it: a follower that stopped answering leaves the
+   * ISR even when it holds the whole log (cluster/replica/isr.ts). Always set by status();
+   * optional for the statuses other code builds by hand (DescribeQuorum's tests).
+   */
+  readonly recentActive?: boolean;
 }
 
 export interface Status {
@@ -188,7 +195,7 @@ export class RaftNode {
     let progress: Map<NodeId, FollowerStatus> | null = null;
     if (r.role === 'leader') {
       progress = new Map();
-      for (const [id, pr] of r.tracker.progress) progress.set(id, { match: pr.match, next: pr.next, state: pr.state });
+      for (const [id, pr] of r.tracker.progress) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
     }
     return {
       id: r.id,

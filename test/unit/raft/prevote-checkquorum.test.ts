@@ -92,3 +92,18 @@ describe('CheckQuorum (dissertation 6.2) and the lease on votes (4.2.3)', () => 
     expect(c.node(2).status()).toMatchObject({ term: 9, vote: 3 });
   });
 });
+
+test("status() shows which followers answered in the current CheckQuorum round (6.2), for the partition's ISR", () => {
+  const c = new Cluster([1, 2, 3], { electionTimeoutTicks: 10 });
+  c.campaign(1);
+  c.tickAll(1);
+  const active = () => [...c.node(1).status().progress!].filter(([, f]) => f.recentActive).map(([id]) => id);
+  expect(active()).toEqual([1, 2, 3]);
+  c.isolate(3);
+  c.tickAll(25); // past two rounds: node 3 answered in neither
+  expect(c.node(1).status().role).toBe('leader');
+  expect(active()).toEqual([1, 2]);
+  c.heal();
+  c.tickAll(2);
+  expect(active()).toEqual([1, 2, 3]);
+});

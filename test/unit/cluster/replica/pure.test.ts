@@ -35,7 +35,8 @@ describe('leader epochs', () => {
 });
 
 describe('in-sync replicas', () => {
-  const progress = (m: Record<number, number>) => new Map(Object.entries(m).map(([id, match]) => [Number(id), { match }]));
+  const progress = (m: Record<number, number>, silent: number[] = []) =>
+    new Map(Object.entries(m).map(([id, match]) => [Number(id), { match, recentActive: !silent.includes(Number(id)) }]));
 
   test('the leader is always in sync; a follower only once this leader saw it caught up', () => {
     const t = new InSyncTracker(1, 100);
@@ -52,6 +53,14 @@ describe('in-sync replicas', () => {
     expect(t.inSync(101, [1, 2, 3])).toEqual([1, 2]);
     t.observe(150, 20, progress({ 2: 19, 3: 19 }));
     expect(t.inSync(150, [1, 2, 3])).toEqual([1, 2, 3]);
+  });
+
+  test('a follower that stopped answering leaves after the lag time even holding the whole log (an idle partition)', () => {
+    const t = new InSyncTracker(1, 100);
+    t.observe(0, 10, progress({ 2: 9, 3: 9 }));
+    t.observe(80, 10, progress({ 2: 9, 3: 9 }, [3])); // 3 did not answer in this CheckQuorum round
+    t.observe(150, 10, progress({ 2: 9, 3: 9 }, [3]));
+    expect(t.inSync(150, [1, 2, 3])).toEqual([1, 2]);
   });
 
   test("a follower that reached the leader's earlier log end is caught up as of then (Kafka's lastFetchLeaderLogEndOffset)", () => {
