@@ -1,0 +1,105 @@
+// A replica leading a three-voter group on one node, with nodes 2 and 3 played by the test
+// (node 2 grants votes; each acknowledges appends and heartbeats while the test says so):
+// the ISR of a real leader, min.insync.replicas met through a follower, and a leader that loses
+// its term while an acks=all append waits failing it with NOT_LEADER_OR_FOLLOWER and naming the
+// new leader (KIP-951's CurrentLeader).
+
+import { expect, test } from 'bun:test';
+import { ManualClock } from '../../../../src/base/clock.ts';
+import { Prng } from '../../../../src/base/prng.ts';
+import { SimScheduler } from '../../../../src/base/scheduler.ts';
+import { ReplicaBackend } from '../../../../src/cluster/replica/replica-backend.ts';
+import { effectiveTopicConfig } from '../../../../src/config/topic-config.ts';
+import { ErrorCode } from '../../../../src/protocol/errors.ts';
+import { crc32c } from '../../../../src/protocol/records/crc32c.ts';
+import { buildBatch } from '../../../../src/protocol/records/records.ts';
+import type { Message } from '../../../../src/raft/core/index.ts';
+import { QuorumStateJournal } from '../../../../src/raft/quorum-state.ts';
+import { RaftGroups } from '../../../../src/raft/raft-groups.ts';
+import type { GroupMessage } from '../../../../src/raft/transport.ts';
+import { SimStorageFs } from '../../../../src/storage/sim-fs.ts';
+import { SimLoop } from '../../../simulation/sim-loop.ts';
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAg';
+const GROUP = `${TOPIC_ID}:0`;
+
+async function leaderOfThree(minInsync: number) {
+  const clock = new ManualClock();
+  const scheduler = new SimScheduler(clock);
+  const loop = new SimLoop(scheduler);
+  const disk = new SimStorageFs({ scheduler, fsyncLatencyMs: { min: 1, max: 1, random: new Prng(1) } });
+  const peer = { acknowledging: new Set<number>() };
+  let deliver: (from: number, m: GroupMessage[]) => void = () => {};
+  /** The peers' answers: node 2 grants votes; appends and heartbeats are answered by the nodes in `peer.acknowledging`. */
+  const answer = (m: Message): Message | null => {
+    const env = { from: m.to, to: 1, term: m.term };
+    if (m.type === 'request_vote') return m.to === 2 ? { ...env, type: 'request_vote_response', preVote: m.preVote, granted: true } : null;
+    if (!peer.acknowledging.has(m.to)) return null;
+    if (m.type === 'heartbeat') return { ...env, type: 'heartbeat_response' };
+    if (m.type === 'append_entries') {
+      const last = m.entries.length > 0 ? m.entries[m.entries.length - 1].lastIndex : m.prevIndex;
+      return { ...env, type: 'append_entries_response', reject: false, matchIndex: last };
+    }
+    return null;
+  };
+  const groups = new RaftGroups({
+    nodeId: 1,
+    scheduler,
+    random: new Prng(2),
+    transport: {
+      send: (to, messages) => {
+        const answers = messages.map((gm) => answer(gm.message)).filter((m) => m !== null);
+        if (answers.length > 0) scheduler.after(1, () => deliver(to, answers.map((message) => ({ group: GROUP, message }))));
+      },
+      onMessages: (h) => {
+        deliver = h;
+      },
+    },
+    journal: QuorumStateJournal.open(disk, '/d/raft'),
+    tickMs: 10,
+  });
+  const backend = new ReplicaBackend({ dataDir: '/d', groups, clock, logDeps: { fs: disk, clock, crc32c }, logConfig: () => ({}), replicaLagTimeMaxMs: 1000 });
+  groups.start();
+  const config = effectiveTopicConfig({ 'min.insync.replicas': String(minInsync) }, new Map());
+  await loop.run(backend.reconcile([{ topicId: TOPIC_ID, topicName: 't', partition: 0, replicas: [1, 2, 3], config }]), 1000);
+  const r = backend.get(TOPIC_ID, 0)!;
+  await loop.until(() => r.isLeader, 2000, 'node 1 elected with node 2');
+  return { loop, r, peer, deliver: (from: number, m: Message) => deliver(from, [{ group: GROUP, message: m }]) };
+}
+
+const batch = (seq: number) => buildBatch({ producerId: 9, producerEpoch: 0, baseSequence: seq, records: [{ value: `v${seq}` }] });
+
+test('followers that acknowledge join the ISR, one that goes silent leaves it after replica.lag.time.max.ms, and min.insync.replicas follows', async () => {
+  const n = await leaderOfThree(3);
+  expect(n.r.inSyncReplicas()).toEqual([1]);
+  let refused = await n.loop.run(n.r.append(batch(0), -1), 1000);
+  expect(refused.ok === false && refused.error.code).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+  n.peer.acknowledging = new Set([2, 3]);
+  await n.loop.advance(50);
+  expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
+  expect(await n.loop.run(n.r.append(batch(0), -1), 1000)).toEqual({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
+  // Node 2 goes silent (node 3 keeps the leader's quorum): out once the lag time passed, even
+  // though the partition is idle and node 2 holds the whole log.
+  n.peer.acknowledging = new Set([3]);
+  await n.loop.advance(900);
+  expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
+  await n.loop.advance(300);
+  expect(n.r.inSyncReplicas()).toEqual([1, 3]);
+  refused = await n.loop.run(n.r.append(batch(1), -1), 1000);
+  expect(refused.ok === false && refused.error.code).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+  expect(n.r.logEndOffset).toBe(2); // refused before anything was appended
+});
+
+test('a leader that loses its term while acks=all waits fails the append with NOT_LEADER_OR_FOLLOWER and names the new leader', async () => {
+  const n = await leaderOfThree(1);
+  const term = n.r.leaderEpoch;
+  const waiting = n.r.append(batch(0), -1); // nobody acknowledges: it cannot commit
+  await n.loop.advance(30);
+  // Node 3 leads a later term.
+  n.deliver(3, { type: 'heartbeat', from: 3, to: 1, term: term + 1, commit: -1 });
+  const a = await n.loop.run(waiting, 1000);
+  expect(a).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER }, currentLeader: { leaderId: 3, leaderEpoch: term + 1 } });
+  expect(n.r.isLeader).toBe(false);
+  const next = await n.loop.run(n.r.append(batch(0), -1), 1000);
+  expect(next).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER }, currentLeader: { leaderId: 3 } });
+});
