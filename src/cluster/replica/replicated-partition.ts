@@ -30,38 +30,12 @@ import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeade
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
+import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats } from './types.ts';
+
+export { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats } from './types.ts';
 
 /** Batches in one append (a Produce request's records for one partition). Clients send one. */
 export const APPEND_BATCHES_MAX = 1024;
-
-export interface ReplicaId {
-  readonly topicId: string;
-  readonly topicName: string;
-  readonly partition: number;
-}
-
-/** The Raft group of a partition: `<topicId>:<partition>` (raft/transport.ts). */
-export function groupIdOf(r: ReplicaId): GroupId {
-  return `${r.topicId}:${r.partition}`;
-}
-
-/** KIP-951's CurrentLeader: who leads, as far as this replica knows (-1 unknown). */
-export interface CurrentLeader {
-  readonly leaderId: NodeId | -1;
-  readonly leaderEpoch: Term;
-}
-
-export type ReplicaAppend =
-  | { readonly ok: true; readonly baseOffset: Index; readonly lastOffset: Index; readonly duplicate: boolean }
-  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
-
-export type ReplicaRead =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly nextOffset: Index; readonly highWatermark: Index; readonly logStartOffset: Index }
-  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
-
-export type ReplicaEpochEnd =
-  | { readonly ok: true; readonly epoch: number; readonly endOffset: number }
-  | { readonly ok: false; readonly error: KafkaError; readonly currentLeader: CurrentLeader };
 
 export interface ReplicatedPartitionOptions {
   readonly id: ReplicaId;
@@ -81,12 +55,6 @@ interface Leadership {
   /** The leader view (producer-replay.ts): committed state + this log's suffix + what it appends. */
   readonly producers: ProducerState;
   readonly isr: InSyncTracker;
-}
-
-/** What a replica counts (a probe for metrics and simulations). */
-export interface ReplicaStats {
-  /** Times this replica's log restarted at the leader's snapshot point (it was behind the leader's log start). */
-  snapshotsInstalled: number;
 }
 
 export class ReplicatedPartition {
@@ -325,18 +293,18 @@ export class ReplicatedPartition {
     return leader.isr.inSync(now, s.membership.voters);
   }
 
-  private refusal(): { ok: false; error: KafkaError; currentLeader: CurrentLeader } | null {
+  private refusal(): ReplicaRefusal | null {
     if (this.failure !== null) return this.fail(this.storageError());
     if (this.closed || !this.isLeader) return this.fail(notLeader(`${this.name} is not led by this node`));
     return null;
   }
 
-  private leaderEpochRefusal(currentLeaderEpoch: number): { ok: false; error: KafkaError; currentLeader: CurrentLeader } | null {
+  private leaderEpochRefusal(currentLeaderEpoch: number): ReplicaRefusal | null {
     const code = checkCurrentLeaderEpoch(currentLeaderEpoch, this.driver.term);
     return code === null ? null : this.fail(kafkaError(code, `${this.name}: leader epoch ${currentLeaderEpoch}, the replica's is ${this.driver.term}`));
   }
 
-  private fail(error: KafkaError): { ok: false; error: KafkaError; currentLeader: CurrentLeader } {
+  private fail(error: KafkaError): ReplicaRefusal {
     return { ok: false, error, currentLeader: this.currentLeader };
   }
 

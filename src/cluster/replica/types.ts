@@ -1,0 +1,44 @@
+// The values a replicated partition shows the broker: its identity and Raft group, and the
+// answers of its operations (results as values: STYLE.md, "three kinds of failure").
+
+import type { KafkaError } from '../../protocol/errors.ts';
+import type { Index, NodeId, Term } from '../../raft/core/index.ts';
+import type { GroupId } from '../../raft/transport.ts';
+
+export interface ReplicaId {
+  readonly topicId: string;
+  readonly topicName: string;
+  readonly partition: number;
+}
+
+/** The Raft group of a partition: `<topicId>:<partition>` (raft/transport.ts). */
+export function groupIdOf(r: ReplicaId): GroupId {
+  return `${r.topicId}:${r.partition}`;
+}
+
+/** KIP-951's CurrentLeader: who leads, as far as this replica knows (-1 unknown). */
+export interface CurrentLeader {
+  readonly leaderId: NodeId | -1;
+  readonly leaderEpoch: Term;
+}
+
+/** Every refusal: the Kafka error, and the leader as this replica knows it (for the response's CurrentLeader). */
+export interface ReplicaRefusal {
+  readonly ok: false;
+  readonly error: KafkaError;
+  readonly currentLeader: CurrentLeader;
+}
+
+export type ReplicaAppend = { readonly ok: true; readonly baseOffset: Index; readonly lastOffset: Index; readonly duplicate: boolean } | ReplicaRefusal;
+
+export type ReplicaRead =
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly nextOffset: Index; readonly highWatermark: Index; readonly logStartOffset: Index }
+  | ReplicaRefusal;
+
+export type ReplicaEpochEnd = { readonly ok: true; readonly epoch: number; readonly endOffset: number } | ReplicaRefusal;
+
+/** What a replica counts (a probe for metrics and simulations). */
+export interface ReplicaStats {
+  /** Times this replica's log restarted at the leader's snapshot point (it was behind the leader's log start). */
+  snapshotsInstalled: number;
+}
