@@ -69,7 +69,10 @@ export class ReplicaBackend {
     return next;
   }
 
-  /** Stops every replica and closes its log (the node stops); the groups stay in the journal. */
+  /**
+   * Stops every replica and closes its log (the node stops); the groups stay in the journal.
+   * Stop the node's RaftGroups first: a group still driven would write to a closed log.
+   */
   async close(): Promise<void> {
     await this.running;
     const closing: Promise<void>[] = [];
@@ -100,6 +103,8 @@ export class ReplicaBackend {
     for (const [group, d] of wanted) {
       const existing = this.replicas.get(group);
       if (existing !== undefined) {
+        // A changed replica list is not acted on here: moving a replica is a Raft membership
+        // change its leader proposes (reassignment, the next step), not a local reopen.
         existing.config = d.config;
         existing.log.updateConfig(this.opts.logConfig(d.config));
         continue;
