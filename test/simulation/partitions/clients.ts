@@ -1,13 +1,15 @@
 // Simulated Kafka clients of the partition simulation.
 //
 // Producers are idempotent with acks=all, as the Java producer with enable.idempotence: one
-// producer id and epoch, a record sequence per partition, and one batch in flight per
-// partition (max.in.flight 1, so batch n+1 goes only once n is acknowledged and the committed
-// sequences must be gapless). A batch is sent to the replica the producer believes leads; it is
-// sent again, the same bytes, after NOT_LEADER_OR_FOLLOWER (to the leader the answer names, as
-// KIP-951's CurrentLeader lets a client), after any retriable error, when the node it went to
-// crashed, or after request.timeout.ms without an answer. Retries must come back as the
-// original's offsets (a duplicate), never as a second copy. A non-retriable error is a bug.
+// producer id and epoch, a record sequence per partition, and up to max.in.flight batches per
+// partition unacknowledged at once (1 to 5, from the seed), sent in sequence order. A batch is
+// sent to the replica the producer believes leads; it is sent again, the same bytes, after
+// NOT_LEADER_OR_FOLLOWER (to the leader the answer names, as KIP-951's CurrentLeader lets a
+// client), after any retriable error, when the node it went to crashed, or after
+// request.timeout.ms without an answer. Retries must come back as the original's offsets (a
+// duplicate), never as a second copy; the committed sequences must be gapless and in order. A
+// non-retriable error is a bug, except OUT_OF_ORDER_SEQUENCE_NUMBER to a batch that overtook an
+// older one still unacknowledged.
 //
 // Consumers fetch each partition from its leader, from the offset after what they read, with
 // the leader epoch they last learned (KIP-320), and hand what they read to the checker.
@@ -48,17 +50,24 @@ interface InFlight {
   retryAtMs: number;
 }
 
+/** One producer's batches for one partition: in sequence order, the oldest first. */
+interface Stream {
+  readonly key: string;
+  readonly partition: number;
+  readonly queue: InFlight[];
+  nextSequence: number;
+  /** The first offset of the newest batch acknowledged while no older one waited (null before the first). */
+  keepFrom: number | null;
+}
+
 /** retry.backoff.ms (Kafka's default is 100 ms; shorter here, so that runs stay short). */
 const RETRY_BACKOFF_MS = 20;
 
 const decoder = new TextDecoder();
 
 export class Producers {
-  private readonly nextSequence = new Map<string, number>();
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly streams = new Map<string, Stream>();
   private readonly leaderHint = new Map<number, NodeId>();
-  /** Per producer and partition: one past the last acknowledged offset. */
-  private readonly acknowledgedEnd = new Map<string, number>();
   sent = 0;
   retries = 0;
   duplicates = 0;
@@ -68,6 +77,8 @@ export class Producers {
   constructor(
     private readonly prng: Prng,
     private readonly checker: PartitionChecker,
+    /** max.in.flight.requests.per.connection: batches of one producer and partition unacknowledged at once (Kafka allows 5 with idempotence). */
+    private readonly window: number,
     private readonly requestTimeoutMs: number,
     private readonly report: (e: Error) => void,
     /** Brings the checker up to date with every replica (an answer may come before the step ends). */
@@ -76,51 +87,67 @@ export class Producers {
     private readonly trace: ((line: string) => void) | null,
   ) {}
 
-  /** Producer `producerId` works on `partition`: sends its next batch, or its pending one again. */
+  /** Producer `producerId` works on `partition`: sends a new batch if its window allows, and sends again what needs it, in order. */
   act(producerId: number, partition: number, nodes: readonly ClientView[], nowMs: number, newBatches: boolean): void {
     const key = `${producerId}/${partition}`;
-    let f = this.inFlight.get(key);
-    if (f !== undefined && f.sentTo !== null) {
-      const to = nodes.find((n) => n.id === f!.sentTo!.node)!;
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      s = { key, partition, queue: [], nextSequence: 0, keepFrom: null };
+      this.streams.set(key, s);
+    }
+    for (const f of s.queue) {
+      if (f.sentTo === null) continue;
+      const to = nodes.find((n) => n.id === f.sentTo!.node)!;
       const lost = !to.alive || to.incarnation !== f.sentTo.incarnation;
-      if (!lost && nowMs - f.sentTo.atMs < this.requestTimeoutMs) return;
-      f.sentTo = null; // the node died or the request timed out: send it again
+      if (lost || nowMs - f.sentTo.atMs >= this.requestTimeoutMs) f.sentTo = null; // the node died or the request timed out
     }
-    if (f !== undefined && nowMs < f.retryAtMs) return;
-    if (f === undefined) {
-      if (!newBatches) return;
-      f = this.nextBatch(producerId, partition, nowMs);
-      this.inFlight.set(key, f);
-    } else {
-      this.retries++;
+    // The window opens once the producer is known to the partition (its first batch
+    // acknowledged): to a replica that does not know a producer, any sequence is acceptable
+    // (KIP-360, as in Kafka), so a second batch could overtake the first.
+    const window = s.keepFrom === null ? 1 : this.window;
+    if (newBatches && s.queue.length < window) s.queue.push(this.nextBatch(producerId, s, nowMs));
+    // In sequence order. A batch sent again goes alone, once it is the oldest unacknowledged,
+    // and holds back the ones after it (the Java producer's rule while retrying:
+    // RecordAccumulator.shouldStopDrainBatchesForPartition).
+    for (const [i, f] of s.queue.entries()) {
+      if (f.sentTo !== null) continue;
+      if (f.attempt > 0 && (i > 0 || s.queue.some((g) => g.sentTo !== null))) break;
+      if (nowMs < f.retryAtMs) break;
+      if (f.attempt > 0) this.retries++;
+      if (!this.send(s, f, nodes, nowMs)) break;
+      if (f.attempt > 1) break;
     }
-    this.send(key, partition, f, nodes, nowMs);
   }
 
   /**
-   * How far a replica may compact `partition` without losing a retry's deduplication: below
-   * the first offset a batch in flight may have been committed at (after its producer's last
-   * acknowledged one). Compacting further is Kafka's behaviour too (a producer whose batches
-   * retention removed is unknown, KIP-360), but then a retry is a new batch to the checker.
+   * How far a replica may compact `partition` without losing a retry's deduplication or a
+   * producer's registration. Compacting further is Kafka's behaviour too (a producer whose
+   * batches retention removed is unknown, KIP-360), but then a retry is a new batch, and a
+   * producer's batch may overtake an older one, to the checker.
    */
   safeLogStart(partition: number): number {
     let limit = Number.MAX_SAFE_INTEGER;
-    for (const key of this.inFlight.keys()) {
-      if (Number(key.split('/')[1]) === partition) limit = Math.min(limit, this.acknowledgedEnd.get(key) ?? 0);
+    for (const s of this.streams.values()) {
+      if (s.partition !== partition) continue;
+      // Keep each producer's newest acknowledged batch, so that every replica knows it (its
+      // window relies on that), and everything after it, where its unacknowledged batches are.
+      if (s.keepFrom !== null) limit = Math.min(limit, s.keepFrom);
+      else if (s.queue.length > 0) limit = 0;
     }
     return limit;
   }
 
   /** Batches not yet acknowledged. */
   get pending(): number {
-    return this.inFlight.size;
+    let n = 0;
+    for (const s of this.streams.values()) n += s.queue.length;
+    return n;
   }
 
-  private nextBatch(producerId: number, partition: number, nowMs: number): InFlight {
-    const key = `${producerId}/${partition}`;
-    const base = this.nextSequence.get(key) ?? 0;
+  private nextBatch(producerId: number, s: Stream, nowMs: number): InFlight {
+    const base = s.nextSequence;
     const count = this.prng.int(1, 3);
-    this.nextSequence.set(key, base + count);
+    s.nextSequence = base + count;
     const values = Array.from({ length: count }, (_, i) => `p${producerId}s${base + i}`);
     const bytes = buildBatch({
       producerId,
@@ -131,47 +158,52 @@ export class Producers {
     return { values, bytes, attempt: 0, sentTo: null, retryAtMs: 0 };
   }
 
-  private send(key: string, partition: number, f: InFlight, nodes: readonly ClientView[], nowMs: number): void {
-    const live = nodes.filter((n) => n.alive && n.replica(partition) !== undefined);
-    if (live.length === 0) return;
-    const node = live.find((n) => n.id === this.leaderHint.get(partition)) ?? this.prng.pick(live);
-    const replica = node.replica(partition)!;
+  private send(s: Stream, f: InFlight, nodes: readonly ClientView[], nowMs: number): boolean {
+    const live = nodes.filter((n) => n.alive && n.replica(s.partition) !== undefined);
+    if (live.length === 0) return false;
+    const node = live.find((n) => n.id === this.leaderHint.get(s.partition)) ?? this.prng.pick(live);
+    const replica = node.replica(s.partition)!;
     const attempt = ++f.attempt;
     f.sentTo = { node: node.id, incarnation: node.incarnation, atMs: nowMs };
     this.sent++;
-    this.trace?.(`producer ${key} sends ${f.values[0]}.. (attempt ${attempt}) to n${node.id}`);
+    this.trace?.(`producer ${s.key} sends ${f.values[0]}.. (attempt ${attempt}) to n${node.id}`);
     replica.append(f.bytes.slice(), -1).then(
-      (r) => this.answered(key, partition, f, attempt, node, r),
+      (r) => this.answered(s, f, attempt, node, r),
       (e) => this.report(e instanceof Error ? e : new Error(String(e))),
     );
+    return true;
   }
 
-  private answered(key: string, partition: number, f: InFlight, attempt: number, node: ClientView, r: ReplicaAppend): void {
-    if (this.inFlight.get(key) !== f || f.attempt !== attempt) return; // an earlier attempt's answer: the client dropped it
+  private answered(s: Stream, f: InFlight, attempt: number, node: ClientView, r: ReplicaAppend): void {
+    const at = s.queue.indexOf(f);
+    if (at < 0 || f.attempt !== attempt) return; // an earlier attempt's answer: the client dropped it
     f.sentTo = null;
     if (r.ok) {
-      this.inFlight.delete(key);
-      this.acknowledgedEnd.set(key, r.lastOffset + 1);
+      s.queue.splice(at, 1);
+      if (at === 0) s.keepFrom = Math.max(s.keepFrom ?? 0, r.baseOffset);
       if (r.duplicate) this.duplicates++;
-      this.leaderHint.set(partition, node.id);
-      this.trace?.(`producer ${key} acknowledged ${f.values[0]}.. at ${r.baseOffset}${r.duplicate ? ' (duplicate)' : ''} by n${node.id}`);
+      this.leaderHint.set(s.partition, node.id);
+      this.trace?.(`producer ${s.key} acknowledged ${f.values[0]}.. at ${r.baseOffset}${r.duplicate ? ' (duplicate)' : ''} by n${node.id}`);
       try {
         this.observe();
-        this.checker.acknowledged(partition, `n${node.id}`, f.values, r.baseOffset);
+        this.checker.acknowledged(s.partition, `n${node.id}`, f.values, r.baseOffset);
       } catch (e) {
         this.report(e as Error);
       }
       return;
     }
     this.errors.set(r.error.code, (this.errors.get(r.error.code) ?? 0) + 1);
-    if (!RETRIABLE.has(r.error.code)) {
-      this.report(new InvariantViolation(`producer ${key}: n${node.id} answered error ${r.error.code} (${r.error.message}) to an in-sequence batch`));
+    // OUT_OF_ORDER_SEQUENCE_NUMBER is expected only while an older batch is unacknowledged (it
+    // failed or is still on its way: this one overtook it); to the oldest batch it is a bug.
+    const overtook = r.error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && at > 0;
+    if (!RETRIABLE.has(r.error.code) && !overtook) {
+      this.report(new InvariantViolation(`producer ${s.key}: n${node.id} answered error ${r.error.code} (${r.error.message}) to an in-sequence batch`));
       return;
     }
     f.retryAtMs = this.nowMs() + RETRY_BACKOFF_MS;
     const hinted = r.currentLeader.leaderId;
-    if (r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER && hinted !== -1 && hinted !== node.id) this.leaderHint.set(partition, hinted);
-    else this.leaderHint.delete(partition);
+    if (r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER && hinted !== -1 && hinted !== node.id) this.leaderHint.set(s.partition, hinted);
+    else if (r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER) this.leaderHint.delete(s.partition);
   }
 }
 

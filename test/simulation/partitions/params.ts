@@ -15,6 +15,8 @@ export interface PartitionSimParams {
   readonly minInsyncReplicas: number;
   readonly replicaLagTimeMaxMs: number;
   readonly producers: number;
+  /** max.in.flight.requests.per.connection of the producers (at most 5 with idempotence). */
+  readonly producerWindow: number;
   /** A producer gives up waiting for an answer after this and sends the batch again. */
   readonly requestTimeoutMs: number;
   readonly produceIntervalMs: number;
@@ -35,6 +37,7 @@ export function partitionParamsFor(prng: Prng, overrides: Partial<PartitionSimPa
     minInsyncReplicas: prng.pick([1, 2, 2, 3]),
     replicaLagTimeMaxMs: prng.pick([50, 300, 30_000]),
     producers: prng.int(2, 4),
+    producerWindow: prng.pick([1, 1, 2, 5]),
     requestTimeoutMs: prng.pick([100, 400, 1000]),
     produceIntervalMs: prng.int(3, 15),
     fetchIntervalMs: prng.int(5, 30),

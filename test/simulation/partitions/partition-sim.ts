@@ -43,6 +43,8 @@ export interface PartitionSimStats {
   notLeaderAnswers: number;
   /** NOT_ENOUGH_REPLICAS and NOT_ENOUGH_REPLICAS_AFTER_APPEND answers. */
   notEnoughReplicasAnswers: number;
+  /** OUT_OF_ORDER_SEQUENCE_NUMBER answers: a batch that overtook an older one of its producer (windows above 1). */
+  outOfOrderAnswers: number;
   acknowledgedRecords: number;
   consumedRecords: number;
   /** Simulated milliseconds the run took (for records per second of simulated time). */
@@ -70,7 +72,7 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   private failure: Error | null = null;
   private phase: 'chaos' | 'heal' | 'quiesce' | 'done' = 'chaos';
   private readonly traceFn: ((line: string) => void) | null;
@@ -86,7 +88,7 @@ export class PartitionSim {
     const world: World = { scheduler: this.scheduler, clock: this.clock, prng: this.prng, net: this.net, params: this.params.shell };
     for (let id = 1; id <= this.params.nodes; id++) this.nodes.push(new PartitionNode(id, world, this.params));
     const trace = this.traceFn === null ? null : (l: string) => this.trace(l);
-    this.producers = new Producers(this.prng, this.checker, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace);
+    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace);
     this.consumers = new Consumers(this.prng, this.checker);
   }
 
@@ -96,7 +98,7 @@ export class PartitionSim {
 
   async run(): Promise<PartitionSimStats> {
     const p = this.params;
-    this.trace(`seed ${this.seed}: ${p.partitions} partitions x ${p.nodes} replicas, min.insync.replicas ${p.minInsyncReplicas}, lag ${p.replicaLagTimeMaxMs}ms, ${p.producers} producers, timeout ${p.requestTimeoutMs}ms, core ${JSON.stringify(p.shell.core)}, network ${JSON.stringify(p.shell.network)}`);
+    this.trace(`seed ${this.seed}: ${p.partitions} partitions x ${p.nodes} replicas, min.insync.replicas ${p.minInsyncReplicas}, lag ${p.replicaLagTimeMaxMs}ms, ${p.producers} producers (${p.producerWindow} in flight), timeout ${p.requestTimeoutMs}ms, core ${JSON.stringify(p.shell.core)}, network ${JSON.stringify(p.shell.network)}`);
     for (const n of this.nodes) this.startNode(n);
     this.every(p.chaosIntervalMs, () => this.phase === 'chaos' && (this.chaos(), true));
     this.every(p.produceIntervalMs, () => this.phase !== 'done' && (this.produce(), true));
@@ -120,6 +122,7 @@ export class PartitionSim {
     this.stats.duplicates = this.producers.duplicates;
     const errors = this.producers.errors;
     this.stats.notLeaderAnswers = errors.get(ErrorCode.NOT_LEADER_OR_FOLLOWER) ?? 0;
+    this.stats.outOfOrderAnswers = errors.get(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) ?? 0;
     this.stats.notEnoughReplicasAnswers = (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS) ?? 0) + (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) ?? 0);
     this.stats.acknowledgedRecords = this.checker.acknowledgedRecords;
     this.stats.consumedRecords = this.checker.consumedRecords;

@@ -28,6 +28,7 @@ test(`${SEEDS} seeds: no acknowledged record lost, duplicated or reordered, no r
   expect(r.totals.duplicates).toBeGreaterThan(SEEDS / 2);
   expect(r.totals.notLeaderAnswers).toBeGreaterThan(10 * SEEDS);
   expect(r.totals.notEnoughReplicasAnswers).toBeGreaterThan(SEEDS);
+  expect(r.totals.outOfOrderAnswers).toBeGreaterThan(0); // windows above 1: a batch overtook an older one, and was sent again
   expect(r.totals.acknowledgedRecords).toBeGreaterThan(100 * SEEDS);
   expect(r.totals.consumedRecords).toBeGreaterThan(100 * SEEDS);
 }, 120_000);

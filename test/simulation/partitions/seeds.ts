@@ -16,7 +16,7 @@ export interface SeedsResult {
 
 export async function runPartitionSeeds(from: number, count: number, options: PartitionSimOptions = {}, progress?: (done: number) => void): Promise<SeedsResult> {
   const failures: SeedFailure[] = [];
-  const totals: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  const totals: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   for (let i = 0; i < count; i++) {
     const seed = from + i;
     try {
