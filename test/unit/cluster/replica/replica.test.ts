@@ -28,6 +28,11 @@ function node(fsyncMs = 1) {
   const scheduler = new SimScheduler(clock);
   const loop = new SimLoop(scheduler);
   const disk = new SimStorageFs({ scheduler, fsyncLatencyMs: { min: fsyncMs, max: fsyncMs, random: new Prng(1) } });
+  return { clock, scheduler, loop, disk, ...life(clock, scheduler, disk) };
+}
+
+/** One life of the node on its disk: its journal, RaftGroups and replicas. */
+function life(clock: ManualClock, scheduler: SimScheduler, disk: SimStorageFs) {
   const groups = new RaftGroups({
     nodeId: 1,
     scheduler,
@@ -38,7 +43,7 @@ function node(fsyncMs = 1) {
   });
   const backend = new ReplicaBackend({ dataDir: '/d', groups, clock, logDeps: { fs: disk, clock, crc32c }, logConfig: () => ({}) });
   groups.start();
-  return { clock, loop, disk, groups, backend };
+  return { groups, backend };
 }
 
 function desired(partition: number, replicas: number[], minInsync = 1): DesiredReplica {
@@ -166,4 +171,20 @@ test('the backend creates what is wanted under <data>/kafka/<topic>/<partition>,
   expect(n.groups.get(`${TOPIC_ID}:1`)).toBeUndefined();
   expect(n.backend.get(TOPIC_ID, 0)).toBe(kept);
   expect(n.backend.size).toBe(1);
+});
+
+test("after a crash and restart the new leader's producer state is rebuilt from the log: retries are duplicates at their original offsets", async () => {
+  const n = await leaderAlone();
+  expect(await settled(n, n.r.append(batch(7, 0, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2 });
+  expect(await settled(n, n.r.append(batch(7, 0, 2, 1), 1))).toMatchObject({ ok: true, baseOffset: 3 });
+  await n.loop.advance(20); // flushed
+  n.groups.stop();
+  n.disk.crash();
+  const again = life(n.clock, n.scheduler, n.disk);
+  await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
+  const r = again.backend.get(TOPIC_ID, 0)!;
+  await n.loop.until(() => r.isLeader, 1000, 'elected again');
+  expect(await settled(n, r.append(batch(7, 0, 0, 2), -1))).toEqual({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
+  expect(await settled(n, r.append(batch(7, 0, 2, 1), -1))).toEqual({ ok: true, baseOffset: 3, lastOffset: 3, duplicate: true });
+  expect(await settled(n, r.append(batch(7, 0, 3, 1), -1))).toMatchObject({ ok: true, baseOffset: 5, duplicate: false }); // after the new leader_change at 4
 });
