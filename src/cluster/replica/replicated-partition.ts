@@ -149,7 +149,7 @@ export class ReplicatedPartition {
       if (check.kind === 'error') return Promise.resolve(this.fail(kafkaError(check.code, check.message)));
       if (check.kind === 'duplicate') {
         if (batches.headers.length !== 1) return Promise.resolve(this.fail(kafkaError(ErrorCode.INVALID_RECORD, 'duplicate batch inside a multi-batch request')));
-        return this.answer({ ok: true, baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true }, acks);
+        return this.answer({ ok: true, baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true, maxTimestamp: check.maxTimestamp }, acks);
       }
     }
     if (acks === -1 && this.waiters.full) return Promise.resolve(this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`)));
@@ -164,6 +164,7 @@ export class ReplicatedPartition {
   private propose(leader: Leadership, headers: readonly BatchHeader[]): ReplicaAppend {
     let baseOffset = -1;
     let lastOffset = -1;
+    let maxTimestamp = -1;
     for (const h of headers) {
       const batch = h.buf.slice(h.pos, h.pos + h.sizeBytes);
       const r = this.driver.propose(batch);
@@ -175,8 +176,9 @@ export class ReplicatedPartition {
       leader.producers.record(h, r.firstIndex);
       if (baseOffset < 0) baseOffset = r.firstIndex;
       lastOffset = r.lastIndex;
+      maxTimestamp = h.maxTimestamp;
     }
-    return { ok: true, baseOffset, lastOffset, duplicate: false };
+    return { ok: true, baseOffset, lastOffset, duplicate: false, maxTimestamp };
   }
 
   /** acks=0/1: now. acks=all: once the batch ending at lastOffset is committed (acks.ts). */

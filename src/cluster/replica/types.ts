@@ -29,7 +29,20 @@ export interface ReplicaRefusal {
   readonly currentLeader: CurrentLeader;
 }
 
-export type ReplicaAppend = { readonly ok: true; readonly baseOffset: Index; readonly lastOffset: Index; readonly duplicate: boolean } | ReplicaRefusal;
+export type ReplicaAppend =
+  | {
+      readonly ok: true;
+      readonly baseOffset: Index;
+      readonly lastOffset: Index;
+      /** A retry of a batch the log holds: these are the original's offsets. */
+      readonly duplicate: boolean;
+      /**
+       * The max timestamp of the (last) batch as stored; for a duplicate, the original's. A
+       * LogAppendTime topic answers it as Produce's logAppendTimeMs (KIP-32).
+       */
+      readonly maxTimestamp: number;
+    }
+  | ReplicaRefusal;
 
 export type ReplicaRead =
   | { readonly ok: true; readonly bytes: Uint8Array; readonly nextOffset: Index; readonly highWatermark: Index; readonly logStartOffset: Index }

@@ -77,7 +77,7 @@ test('followers that acknowledge join the ISR, one that goes silent leaves it af
   n.peer.acknowledging = new Set([2, 3]);
   await n.loop.advance(50);
   expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
-  expect(await n.loop.run(n.r.append(batch(0), -1), 1000)).toEqual({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
+  expect(await n.loop.run(n.r.append(batch(0), -1), 1000)).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
   // Node 2 goes silent (node 3 keeps the leader's quorum): out once the lag time passed, even
   // though the partition is idle and node 2 holds the whole log.
   n.peer.acknowledging = new Set([3]);

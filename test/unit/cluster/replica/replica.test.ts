@@ -72,7 +72,7 @@ test('acks=all is answered once committed, at the offsets the batch got; reads s
   expect(n.r.logEndOffset).toBe(4); // written through at once
   expect(n.r.highWatermark).toBe(1); // not committed before its fsync
   expect(n.r.read(1, 1 << 20, -1)).toMatchObject({ ok: true, nextOffset: 1, highWatermark: 1 });
-  expect(await settled(n, p)).toEqual({ ok: true, baseOffset: 1, lastOffset: 3, duplicate: false });
+  expect(await settled(n, p)).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 3, duplicate: false });
   expect(n.r.highWatermark).toBe(4);
   expect(n.r.read(1, 1 << 20, -1)).toMatchObject({ ok: true, nextOffset: 4, highWatermark: 4, logStartOffset: 0 });
 });
@@ -83,20 +83,27 @@ test('acks=1 is answered before the commit', async () => {
   const answers: ReplicaAppend[] = [];
   void p.then((a) => answers.push(a));
   await n.loop.settle();
-  expect(answers[0]).toEqual({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
+  expect(answers[0]).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 1, duplicate: false });
   expect(n.r.highWatermark).toBe(1);
 });
 
 test("idempotence: a retry gets the original's offsets, a gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH", async () => {
   const n = await leaderAlone();
   expect(await settled(n, n.r.append(batch(7, 1, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2 });
-  expect(await settled(n, n.r.append(batch(7, 1, 0, 2), -1))).toEqual({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
+  expect(await settled(n, n.r.append(batch(7, 1, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
   expect(n.r.logEndOffset).toBe(3);
   const gap = await settled(n, n.r.append(batch(7, 1, 5), -1));
   expect(gap.ok === false && gap.error.code).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   const old = await settled(n, n.r.append(batch(7, 0, 2), -1));
   expect(old.ok === false && old.error.code).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   expect(await settled(n, n.r.append(batch(7, 1, 2), -1))).toMatchObject({ ok: true, baseOffset: 3, duplicate: false });
+});
+
+test("a duplicate answers the original's max timestamp (Produce's logAppendTimeMs on a LogAppendTime topic)", async () => {
+  const n = await leaderAlone();
+  const stamped = (ts: number) => buildBatch({ producerId: 7, producerEpoch: 0, baseSequence: 0, records: [{ value: 'v', timestamp: ts }] });
+  expect(await settled(n, n.r.append(stamped(1_000), -1))).toMatchObject({ ok: true, duplicate: false, maxTimestamp: 1_000 });
+  expect(await settled(n, n.r.append(stamped(2_000), -1))).toMatchObject({ ok: true, duplicate: true, maxTimestamp: 1_000 });
 });
 
 test('min.insync.replicas above the replicas in sync: acks=all is NOT_ENOUGH_REPLICAS before anything is appended, acks=1 goes on', async () => {
@@ -184,7 +191,7 @@ test("after a crash and restart the new leader's producer state is rebuilt from 
   await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
   const r = again.backend.get(TOPIC_ID, 0)!;
   await n.loop.until(() => r.isLeader, 1000, 'elected again');
-  expect(await settled(n, r.append(batch(7, 0, 0, 2), -1))).toEqual({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
-  expect(await settled(n, r.append(batch(7, 0, 2, 1), -1))).toEqual({ ok: true, baseOffset: 3, lastOffset: 3, duplicate: true });
+  expect(await settled(n, r.append(batch(7, 0, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
+  expect(await settled(n, r.append(batch(7, 0, 2, 1), -1))).toMatchObject({ ok: true, baseOffset: 3, lastOffset: 3, duplicate: true });
   expect(await settled(n, r.append(batch(7, 0, 3, 1), -1))).toMatchObject({ ok: true, baseOffset: 5, duplicate: false }); // after the new leader_change at 4
 });
