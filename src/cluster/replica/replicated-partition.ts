@@ -10,8 +10,9 @@
 //   (KIP-951's CurrentLeader);
 // - read(fetchOffset, maxBytes, currentLeaderEpoch) on the leader, never past the high
 //   watermark (the Raft commit index + 1, as applied here);
-// - endOffsetForEpoch (OffsetForLeaderEpoch), inSyncReplicas (ISR), compactTo (retention and
-//   DeleteRecords move the Raft log start), and the progress callbacks Fetch long polls wait on.
+// - endOffsetForEpoch (OffsetForLeaderEpoch), inSyncReplicas (ISR), compactTo and
+//   enforceRetention (DeleteRecords and retention move the Raft log start), and the progress
+//   callbacks Fetch long polls wait on.
 //
 // Every check and the propose that follows it run in one synchronous call: no await between a
 // check and its use (STYLE.md 7).
@@ -25,6 +26,7 @@ import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import type { RaftGroups } from '../../raft/raft-groups.ts';
 import type { GroupId } from '../../raft/transport.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
+import { segmentsToDelete } from '../../storage/retention.ts';
 import { ProducerState } from '../../transactions/producer-state.ts';
 import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
@@ -241,6 +243,20 @@ export class ReplicatedPartition {
     }
     this.notify();
     return this.logStartOffset;
+  }
+
+  /**
+   * retention.ms and retention.bytes (Kafka's UnifiedLog.deleteOldSegments) on a replicated
+   * log: the segments a single node would delete (storage/retention.ts) go through compactTo,
+   * so the Raft log start moves with them. Local to this replica, as Kafka's retention runs on
+   * every replica; a follower left behind the leader's new start gets its snapshot point. The
+   * periodic pass that calls it is the wiring step's.
+   */
+  enforceRetention(nowMs: number): Promise<Index> {
+    const segments = this.log.compactionView().segments;
+    const { count } = segmentsToDelete(segments, this.log.config, nowMs, this.logStartOffset);
+    if (count === 0) return Promise.resolve(this.logStartOffset);
+    return this.compactTo(segments[count].baseOffset);
   }
 
   // ---- progress, life ----

@@ -18,21 +18,22 @@ import { crc32c } from '../../../../src/protocol/records/crc32c.ts';
 import { buildBatch } from '../../../../src/protocol/records/records.ts';
 import { QuorumStateJournal } from '../../../../src/raft/quorum-state.ts';
 import { RaftGroups } from '../../../../src/raft/raft-groups.ts';
+import type { LogConfig } from '../../../../src/storage/config.ts';
 import { SimStorageFs } from '../../../../src/storage/sim-fs.ts';
 import { SimLoop } from '../../../simulation/sim-loop.ts';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
-function node(fsyncMs = 1) {
+function node(fsyncMs = 1, logConfig: Partial<LogConfig> = {}) {
   const clock = new ManualClock();
   const scheduler = new SimScheduler(clock);
   const loop = new SimLoop(scheduler);
   const disk = new SimStorageFs({ scheduler, fsyncLatencyMs: { min: fsyncMs, max: fsyncMs, random: new Prng(1) } });
-  return { clock, scheduler, loop, disk, ...life(clock, scheduler, disk) };
+  return { clock, scheduler, loop, disk, ...life(clock, scheduler, disk, logConfig) };
 }
 
 /** One life of the node on its disk: its journal, RaftGroups and replicas. */
-function life(clock: ManualClock, scheduler: SimScheduler, disk: SimStorageFs) {
+function life(clock: ManualClock, scheduler: SimScheduler, disk: SimStorageFs, logConfig: Partial<LogConfig> = {}) {
   const groups = new RaftGroups({
     nodeId: 1,
     scheduler,
@@ -41,7 +42,7 @@ function life(clock: ManualClock, scheduler: SimScheduler, disk: SimStorageFs) {
     journal: QuorumStateJournal.open(disk, '/d/raft'),
     tickMs: 10,
   });
-  const backend = new ReplicaBackend({ dataDir: '/d', groups, clock, logDeps: { fs: disk, clock, crc32c }, logConfig: () => ({}) });
+  const backend = new ReplicaBackend({ dataDir: '/d', groups, clock, logDeps: { fs: disk, clock, crc32c }, logConfig: () => logConfig });
   groups.start();
   return { groups, backend };
 }
@@ -54,8 +55,8 @@ const batch = (producerId: number, producerEpoch: number, baseSequence: number, 
   buildBatch({ producerId, producerEpoch, baseSequence, records: Array.from({ length: count }, (_, i) => ({ value: `v${baseSequence + i}` })) });
 
 /** A node leading partition 0 alone. */
-async function leaderAlone(minInsync = 1) {
-  const n = node();
+async function leaderAlone(minInsync = 1, logConfig: Partial<LogConfig> = {}) {
+  const n = node(1, logConfig);
   await n.backend.reconcile([desired(0, [1], minInsync)]);
   const r = n.backend.get(TOPIC_ID, 0)!;
   await n.loop.until(() => r.isLeader && r.highWatermark === 1, 1000, 'elected, its leader_change committed');
@@ -160,6 +161,25 @@ test('compaction moves the log start to a batch boundary at or below the offset,
   expect(n.r.logStartOffset).toBe(6);
   // The producer state survives on the leader: a retry is still a duplicate.
   expect(await settled(n, n.r.append(batch(7, 0, 3, 2), -1))).toMatchObject({ ok: true, baseOffset: 4, duplicate: true });
+});
+
+test('retention by size and by time moves the log start to a segment boundary through the group: the Raft log start moves with it', async () => {
+  const n = await leaderAlone(1, { segmentBytes: 300, retentionBytes: 700 });
+  for (let seq = 0; seq < 30; seq++) await settled(n, n.r.append(batch(7, 0, seq), -1));
+  const before = n.r.log.segmentCount;
+  const start = await n.loop.run(n.r.enforceRetention(n.clock.nowMs()), 1000);
+  expect(start).toBeGreaterThan(0);
+  expect(start).toBe(n.r.logStartOffset);
+  expect(n.r.log.segmentCount).toBeLessThan(before);
+  expect(n.r.log.sizeBytes - n.r.log.activeSegment.sizeBytes).toBeLessThanOrEqual(700);
+  expect(n.r.driver.raft.firstIndex).toBe(start); // the Raft log start is the Kafka log start
+  expect(n.r.highWatermark).toBe(31);
+  // By time: everything but the active segment is older than retention.ms.
+  n.r.log.updateConfig({ retentionMs: 1000, retentionBytes: Infinity });
+  n.clock.advance(5000);
+  const later = await n.loop.run(n.r.enforceRetention(n.clock.nowMs()), 1000);
+  expect(later).toBe(n.r.log.activeSegment.baseOffset);
+  expect(n.r.log.segmentCount).toBe(1);
 });
 
 test('the backend creates what is wanted under <data>/kafka/<topic>/<partition>, keeps it, and removes what is no longer wanted', async () => {
