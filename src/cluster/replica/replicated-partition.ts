@@ -20,24 +20,22 @@
 import type { Clock } from '../../base/clock.ts';
 import type { TopicConfig } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
-import { BATCH_HEADER_BYTES, BatchHeader } from '../../protocol/records/batch.ts';
+import type { BatchHeader } from '../../protocol/records/batch.ts';
 import { type Entry, type Index, membership, type NodeId, type SnapshotMeta, type SoftState, type Term } from '../../raft/core/index.ts';
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import type { RaftGroups } from '../../raft/raft-groups.ts';
 import type { GroupId } from '../../raft/transport.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { segmentsToDelete } from '../../storage/retention.ts';
+import type { ProducerEntry } from '../../transactions/producer-entry.ts';
 import { ProducerState } from '../../transactions/producer-state.ts';
 import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
-import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats } from './types.ts';
+import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats, splitBatches } from './types.ts';
 
-export { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats } from './types.ts';
-
-/** Batches in one append (a Produce request's records for one partition). Clients send one. */
-export const APPEND_BATCHES_MAX = 1024;
+export { APPEND_BATCHES_MAX, type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats, splitBatches } from './types.ts';
 
 export interface ReplicatedPartitionOptions {
   readonly id: ReplicaId;
@@ -219,6 +217,18 @@ export class ReplicatedPartition {
     return { ok: true, ...epochEndOffset(leaderEpoch, this.driver.term, this.log) };
   }
 
+  /**
+   * DescribeProducers (KIP-664) on the leader: its view of the idempotent producers, what it
+   * deduplicates against (producer-replay.ts). Kafka answers it only on the leader too.
+   */
+  activeProducers(): { readonly ok: true; readonly producers: readonly ProducerEntry[] } | ReplicaRefusal {
+    const refused = this.refusal();
+    if (refused !== null) return refused;
+    const leader = this.lead();
+    if (leader === null) return this.fail(notLeader(`${this.name} is not led by this node`));
+    return { ok: true, producers: [...leader.producers.activeProducers()] };
+  }
+
   /** The in-sync replicas on the leader (isr.ts); null elsewhere: a follower does not know them. */
   inSyncReplicas(): NodeId[] | null {
     const leader = this.lead();
@@ -373,21 +383,4 @@ export class ReplicatedPartition {
     this.dropLeadership(this.storageError());
     this.notify();
   }
-}
-
-type SplitBatches = { ok: true; headers: BatchHeader[] } | { ok: false; message: string };
-
-/** The batches of a Produce request's records, whole (the broker validated them). */
-function splitBatches(records: Uint8Array): SplitBatches {
-  const headers: BatchHeader[] = [];
-  for (let pos = 0; pos < records.length; ) {
-    if (headers.length >= APPEND_BATCHES_MAX) return { ok: false, message: `more than ${APPEND_BATCHES_MAX} batches in one append` };
-    if (records.length - pos < BATCH_HEADER_BYTES) return { ok: false, message: `a batch header at byte ${pos} runs past the records` };
-    const h = new BatchHeader(records, pos);
-    if (pos + h.sizeBytes > records.length || h.sizeBytes < BATCH_HEADER_BYTES) return { ok: false, message: `a batch at byte ${pos} runs past the records` };
-    headers.push(h);
-    pos += h.sizeBytes;
-  }
-  if (headers.length === 0) return { ok: false, message: 'no record batch' };
-  return { ok: true, headers };
 }

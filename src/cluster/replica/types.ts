@@ -1,7 +1,9 @@
-// The values a replicated partition shows the broker: its identity and Raft group, and the
-// answers of its operations (results as values: STYLE.md, "three kinds of failure").
+// The values between a replicated partition and the broker: its identity and Raft group, the
+// batches of an append, and the answers of its operations (results as values: STYLE.md,
+// "three kinds of failure").
 
 import type { KafkaError } from '../../protocol/errors.ts';
+import { BATCH_HEADER_BYTES, BatchHeader } from '../../protocol/records/batch.ts';
 import type { Index, NodeId, Term } from '../../raft/core/index.ts';
 import type { GroupId } from '../../raft/transport.ts';
 
@@ -54,4 +56,24 @@ export type ReplicaEpochEnd = { readonly ok: true; readonly epoch: number; reado
 export interface ReplicaStats {
   /** Times this replica's log restarted at the leader's snapshot point (it was behind the leader's log start). */
   snapshotsInstalled: number;
+}
+
+/** Batches in one append (a Produce request's records for one partition). Clients send one. */
+export const APPEND_BATCHES_MAX = 1024;
+
+export type SplitBatches = { ok: true; headers: BatchHeader[] } | { ok: false; message: string };
+
+/** The batches of a Produce request's records, whole (the broker validated them). */
+export function splitBatches(records: Uint8Array): SplitBatches {
+  const headers: BatchHeader[] = [];
+  for (let pos = 0; pos < records.length; ) {
+    if (headers.length >= APPEND_BATCHES_MAX) return { ok: false, message: `more than ${APPEND_BATCHES_MAX} batches in one append` };
+    if (records.length - pos < BATCH_HEADER_BYTES) return { ok: false, message: `a batch header at byte ${pos} runs past the records` };
+    const h = new BatchHeader(records, pos);
+    if (pos + h.sizeBytes > records.length || h.sizeBytes < BATCH_HEADER_BYTES) return { ok: false, message: `a batch at byte ${pos} runs past the records` };
+    headers.push(h);
+    pos += h.sizeBytes;
+  }
+  if (headers.length === 0) return { ok: false, message: 'no record batch' };
+  return { ok: true, headers };
 }

@@ -7,7 +7,9 @@ import { describe, expect, test } from 'bun:test';
 import { checkAfterCommit, checkBeforeAppend, CommitWaiters } from '../../../../src/cluster/replica/acks.ts';
 import { InSyncTracker, LOG_END_SAMPLES_MAX } from '../../../../src/cluster/replica/isr.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset, NO_LEADER_EPOCH } from '../../../../src/cluster/replica/leader-epoch.ts';
+import { splitBatches } from '../../../../src/cluster/replica/types.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
+import { buildBatch } from '../../../../src/protocol/records/records.ts';
 import type { Entry } from '../../../../src/raft/core/index.ts';
 import { EpochCache } from '../../../../src/storage/epoch-cache.ts';
 
@@ -117,5 +119,22 @@ describe('acks', () => {
     const p = w.wait(0, 1);
     w.applied([data(0, 0, 1)], (resolve) => resolve(checkAfterCommit(1, 2)));
     expect((await p)?.code).toBe(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+  });
+});
+
+describe('the batches of an append', () => {
+  const one = buildBatch({ records: [{ value: 'a' }, { value: 'b' }] });
+  const two = buildBatch({ records: [{ value: 'c' }] });
+  const both = new Uint8Array([...one, ...two]);
+
+  test('whole batches, in order', () => {
+    const r = splitBatches(both);
+    expect(r.ok && r.headers.map((h) => [h.pos, h.recordCount])).toEqual([[0, 2], [one.length, 1]]);
+  });
+
+  test('a cut batch, a cut header, or nothing is refused', () => {
+    expect(splitBatches(both.subarray(0, both.length - 1))).toMatchObject({ ok: false });
+    expect(splitBatches(both.subarray(0, one.length + 10))).toMatchObject({ ok: false });
+    expect(splitBatches(new Uint8Array(0))).toMatchObject({ ok: false });
   });
 });

@@ -100,6 +100,24 @@ test("idempotence: a retry gets the original's offsets, a gap is OUT_OF_ORDER_SE
   expect(await settled(n, n.r.append(batch(7, 1, 2), -1))).toMatchObject({ ok: true, baseOffset: 3, duplicate: false });
 });
 
+test('DescribeProducers: the leader lists the producers it deduplicates for, with their last sequence; a non-leader refuses', async () => {
+  const n = await leaderAlone();
+  await settled(n, n.r.append(batch(7, 2, 0, 3), -1));
+  await settled(n, n.r.append(batch(8, 0, 0, 1), 1));
+  const d = n.r.activeProducers();
+  expect(d.ok && d.producers.map((e) => [e.producerId, e.producerEpoch, e.lastSeq])).toEqual([[7, 2, 2], [8, 0, 0]]);
+  const follower = node();
+  await follower.loop.run(follower.backend.reconcile([desired(0, [1, 2, 3])]), 1000);
+  expect(follower.backend.get(TOPIC_ID, 0)!.activeProducers()).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER } });
+});
+
+test('two batches in one append take consecutive offsets, and the producer state records both', async () => {
+  const n = await leaderAlone();
+  const records = new Uint8Array([...batch(7, 0, 0, 2), ...batch(7, 0, 2, 1)]);
+  expect(await settled(n, n.r.append(records, -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 3, duplicate: false });
+  expect(await settled(n, n.r.append(batch(7, 0, 2, 1), -1))).toMatchObject({ ok: true, baseOffset: 3, duplicate: true });
+});
+
 test("a duplicate answers the original's max timestamp (Produce's logAppendTimeMs on a LogAppendTime topic)", async () => {
   const n = await leaderAlone();
   const stamped = (ts: number) => buildBatch({ producerId: 7, producerEpoch: 0, baseSequence: 0, records: [{ value: 'v', timestamp: ts }] });
