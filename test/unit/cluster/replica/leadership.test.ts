@@ -1,8 +1,9 @@
 // A replica leading a three-voter group on one node, with nodes 2 and 3 played by the test
 // (node 2 grants votes; each acknowledges appends and heartbeats while the test says so):
-// the ISR of a real leader, min.insync.replicas met through a follower, and a leader that loses
-// its term while an acks=all append waits failing it with NOT_LEADER_OR_FOLLOWER and naming the
-// new leader (KIP-951's CurrentLeader).
+// the ISR of a real leader, min.insync.replicas met through a follower and checked again at the
+// commit (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and a leader that loses its term while an acks=all
+// append waits failing it with NOT_LEADER_OR_FOLLOWER and naming the new leader (KIP-951's
+// CurrentLeader).
 
 import { expect, test } from 'bun:test';
 import { ManualClock } from '../../../../src/base/clock.ts';
@@ -28,12 +29,14 @@ async function leaderOfThree(minInsync: number) {
   const scheduler = new SimScheduler(clock);
   const loop = new SimLoop(scheduler);
   const disk = new SimStorageFs({ scheduler, fsyncLatencyMs: { min: 1, max: 1, random: new Prng(1) } });
-  const peer = { acknowledging: new Set<number>() };
+  /** Nodes answering appends and heartbeats; nodes answering heartbeats only (a follower whose disk stalls). */
+  const peer = { acknowledging: new Set<number>(), heartbeatsOnly: new Set<number>() };
   let deliver: (from: number, m: GroupMessage[]) => void = () => {};
   /** The peers' answers: node 2 grants votes; appends and heartbeats are answered by the nodes in `peer.acknowledging`. */
   const answer = (m: Message): Message | null => {
     const env = { from: m.to, to: 1, term: m.term };
     if (m.type === 'request_vote') return m.to === 2 ? { ...env, type: 'request_vote_response', preVote: m.preVote, granted: true } : null;
+    if (m.type === 'heartbeat' && peer.heartbeatsOnly.has(m.to)) return { ...env, type: 'heartbeat_response' };
     if (!peer.acknowledging.has(m.to)) return null;
     if (m.type === 'heartbeat') return { ...env, type: 'heartbeat_response' };
     if (m.type === 'append_entries') {
@@ -88,6 +91,25 @@ test('followers that acknowledge join the ISR, one that goes silent leaves it af
   refused = await n.loop.run(n.r.append(batch(1), -1), 1000);
   expect(refused.ok === false && refused.error.code).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
   expect(n.r.logEndOffset).toBe(2); // refused before anything was appended
+});
+
+test('committed once the ISR fell below min.insync.replicas: NOT_ENOUGH_REPLICAS_AFTER_APPEND, the batch in the log all the same', async () => {
+  const n = await leaderOfThree(3);
+  n.peer.acknowledging = new Set([2, 3]);
+  await n.loop.advance(50);
+  expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
+  // Node 2 goes silent and node 3's disk stalls (it answers heartbeats, not appends): the append waits.
+  n.peer.acknowledging = new Set();
+  n.peer.heartbeatsOnly = new Set([3]);
+  const waiting = n.r.append(batch(0), -1);
+  await n.loop.advance(1200);
+  // Node 3 catches up and the batch commits, but node 2 has been out for longer than the lag time.
+  n.peer.heartbeatsOnly = new Set();
+  n.peer.acknowledging = new Set([3]);
+  const a = await n.loop.run(waiting, 1000);
+  expect(a).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND } });
+  expect(n.r.highWatermark).toBe(2);
+  expect(n.r.inSyncReplicas()).toEqual([1, 3]);
 });
 
 test('a leader that loses its term while acks=all waits fails the append with NOT_LEADER_OR_FOLLOWER and names the new leader', async () => {
