@@ -25,6 +25,8 @@ import { type Cancel, every } from '../../base/scheduler.ts';
 import type { NodeConfig } from '../../config/node-config.ts';
 import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
+import { uuidToString } from '../../protocol/primitives.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { isMember, membership, type SoftState, type Term } from '../../raft/core/index.ts';
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import { QuorumStateJournal } from '../../raft/quorum-state.ts';
@@ -37,12 +39,22 @@ import type { BrokerEndpoint, ClusterView, QuorumAnswer, QuorumDescription } fro
 import { decodeQuorumAnswer, DESCRIBE_QUORUM, describeQuorum, encodeQuorumAnswer } from './describe-quorum.ts';
 import { Registrar, type RegistrarTiming } from './registrar.ts';
 import { type BrokerRegistration, BrokerTable, BROKERS_MAX, decodeRegisterRequest, encodeRegisterAnswer, REGISTER, type RegisterOutcome } from './registration.ts';
-import { type ControllerStateMachine, PlaceholderStateMachine } from './state-machine.ts';
+import { ControllerChannel, CONTROLLER } from './controller-rpc.ts';
+import { REGISTER_BROKER } from './controller-ops.ts';
+import type { SupportedFeature } from '../controller/index.ts';
+import { ControllerService } from './controller-service.ts';
+import { MetadataStateMachine } from './metadata-state-machine.ts';
 
 export interface QuorumTiming extends RegistrarTiming {
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
+  /**
+   * A controller operation (forwarded, proposed, committed, applied on the asking node) is
+   * answered REQUEST_TIMED_OUT past this: a few elections (1-2 s each), below the 30 s
+   * request.timeout.ms clients give an admin request.
+   */
+  readonly controllerTimeoutMs: number;
 }
 
 export const QUORUM_TIMING: QuorumTiming = {
@@ -52,6 +64,7 @@ export const QUORUM_TIMING: QuorumTiming = {
   registerIntervalMs: 2_000,
   registerRetryMs: 250,
   requestTimeoutMs: 2_000,
+  controllerTimeoutMs: 5_000,
 };
 
 /** Where the node's Raft state lives in its data directory (the journal, the controller log). */
@@ -67,10 +80,17 @@ export interface ClusterNodeOptions {
   readonly clusterId: string;
   readonly deps: NodeDeps;
   readonly timing?: QuorumTiming;
-  readonly stateMachine?: ControllerStateMachine;
+  readonly stateMachine?: MetadataStateMachine;
   /** Told everything the controller group reports (simulation checkers). */
   readonly observer?: GroupListener;
   readonly rpcLimits?: RpcLimits;
+  /** The feature levels this build supports (registration) and a new cluster starts with (bootstrap). */
+  readonly features: FeatureSupport;
+}
+
+export interface FeatureSupport {
+  readonly finalized: ReadonlyMap<string, number>;
+  readonly supported: readonly SupportedFeature[];
 }
 
 /** The RPC listener could not be bound: the message names the address and why. */
@@ -79,7 +99,20 @@ export class ClusterListenError extends Error {
 }
 
 export class ClusterNode implements ClusterView {
-  readonly stateMachine: ControllerStateMachine;
+  /** The cluster's metadata as committed and applied here (every node, voter or learner). */
+  readonly stateMachine: MetadataStateMachine;
+  /** Runs controller operations while this node leads the controller group. */
+  readonly service: ControllerService;
+  /** What the broker calls: an operation run on the controller leader, wherever it is. */
+  readonly channel: ControllerChannel;
+  /** This life's registration (KIP-631's incarnation id, a Kafka uuid from the node's Random). */
+  readonly incarnationId: string;
+  /** The broker epoch of this life's committed registration, -1 until it commits. */
+  brokerEpoch = -1;
+  private registering = false;
+  /** The last refusal logged: a refusal repeats every registerRetryMs, logged once. */
+  private lastRefusal: string | null = null;
+  private cancelSelfRegistration: Cancel | null = null;
   readonly brokerTable = new BrokerTable();
   readonly registrar: Registrar;
   private readonly timing: QuorumTiming;
@@ -105,8 +138,32 @@ export class ClusterNode implements ClusterView {
   ) {
     const { config } = options;
     this.timing = options.timing ?? QUORUM_TIMING;
-    this.stateMachine = options.stateMachine ?? new PlaceholderStateMachine();
+    this.stateMachine = options.stateMachine ?? new MetadataStateMachine();
     this.self = { nodeId: config.nodeId, rpc: cluster(config).advertiseRpcAddr, kafka: config.advertiseKafkaAddr };
+    this.incarnationId = uuidToString(options.deps.random.bytes(16), 0);
+    this.service = new ControllerService({
+      nodeId: config.nodeId,
+      clusterId: options.clusterId,
+      stateMachine: this.stateMachine,
+      driver: () => this.controller,
+      clock: options.deps.clock,
+      scheduler: options.deps.scheduler,
+      random: options.deps.random,
+      staticLayer: config.layers.static,
+      features: options.features.finalized,
+      timeoutMs: this.timing.controllerTimeoutMs,
+    });
+    this.channel = new ControllerChannel({
+      nodeId: config.nodeId,
+      rpc,
+      service: this.service,
+      leaderId: () => this.controller?.leaderId ?? null,
+      timeoutMs: this.timing.controllerTimeoutMs,
+    });
+    // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
+    this.stateMachine.onApplied(() => {
+      for (const b of this.stateMachine.image.brokers()) this.learn({ nodeId: b.nodeId, rpc: b.rpcEndpoint, kafka: b.kafkaEndpoint });
+    });
     this.brokerTable.put(this.self);
     this.registrar = new Registrar(rpc, options.deps.scheduler, this.timing, {
       self: this.self,
@@ -139,6 +196,7 @@ export class ClusterNode implements ClusterView {
     let node: ClusterNode | null = null;
     rpc.onRequest(REGISTER, (from, _v, body) => node!.serveRegister(from, body));
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
+    rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
     const where = `${formatHostPort(rpcAddr)} (--rpc-addr)`;
     let host: string;
     try {
@@ -187,6 +245,7 @@ export class ClusterNode implements ClusterView {
     log.info(`cluster: node ${config.nodeId} is ${role} of the controller quorum (voters ${m.voters.join(',')}, learners ${m.learners.join(',') || '-'}); term ${this.controller.term}, log ${point.index + 1}..${this.controller.storage.lastIndex()}`);
     this.cancelTick = every(deps.scheduler, this.timing.tickMs, () => this.tick());
     this.registrar.start();
+    this.cancelSelfRegistration = every(deps.scheduler, this.timing.registerRetryMs, () => void this.registerInMetadata());
   }
 
   /** Stops ticking and registering, closes the RPC, makes the controller log and journal durable. */
@@ -194,7 +253,9 @@ export class ClusterNode implements ClusterView {
     if (this.closed) return;
     this.closed = true;
     this.cancelTick?.();
+    this.cancelSelfRegistration?.();
     this.registrar.stop();
+    this.service.close();
     this.groups?.stop();
     this.rpc.stop();
     const problems: string[] = [];
@@ -211,8 +272,10 @@ export class ClusterNode implements ClusterView {
   abort(): void {
     this.closed = true;
     this.cancelTick?.();
+    this.cancelSelfRegistration?.();
     this.registrar.stop();
     this.groups?.stop();
+    this.service.close();
   }
 
   /** The cluster id the RPC handshake announces and requires. */
@@ -226,8 +289,16 @@ export class ClusterNode implements ClusterView {
     return this.controller?.leaderId ?? -1;
   }
 
+  /**
+   * The registered brokers of the metadata (fenced ones too: they still host their replicas),
+   * and this node while its own registration has not committed, so a client always sees the
+   * node it asked.
+   */
   brokers(): readonly BrokerEndpoint[] {
-    return this.brokerTable.all().map((b) => ({ nodeId: b.nodeId, host: b.kafka.host, port: b.kafka.port, rack: null }));
+    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack }));
+    const self = this.self;
+    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null });
+    return out.sort((a, b) => a.nodeId - b.nodeId);
   }
 
   async describeQuorum(): Promise<QuorumAnswer> {
@@ -308,6 +379,54 @@ export class ClusterNode implements ClusterView {
     return put !== 'full';
   }
 
+  /** Whether the metadata applied here holds this life's registration with its current addresses. */
+  get registeredInMetadata(): boolean {
+    const mine = this.stateMachine.image.broker(this.self.nodeId);
+    return (
+      mine !== undefined &&
+      mine.registered &&
+      mine.incarnationId === this.incarnationId &&
+      sameAddress(mine.kafkaEndpoint, this.self.kafka) &&
+      sameAddress(mine.rpcEndpoint, this.self.rpc)
+    );
+  }
+
+  /**
+   * This life's registration as a metadata record (KIP-631's BrokerRegistration), through the
+   * controller: once per incarnation, again when the image lost it or holds other endpoints.
+   * One request at a time; retried every registerRetryMs until it commits.
+   */
+  private async registerInMetadata(): Promise<void> {
+    if (this.registeredInMetadata) {
+      this.brokerEpoch = this.stateMachine.image.broker(this.self.nodeId)!.brokerEpoch;
+      return;
+    }
+    if (this.registering || this.closed || this.controller?.leaderId == null || this.stateMachine.image.clusterId === null) return;
+    this.registering = true;
+    try {
+      const a = await this.channel.call(
+        REGISTER_BROKER,
+        {
+          clusterId: this.options.clusterId,
+          incarnationId: this.incarnationId,
+          kafkaHost: this.self.kafka.host,
+          kafkaPort: this.self.kafka.port,
+          rpcHost: this.self.rpc.host,
+          rpcPort: this.self.rpc.port,
+          features: this.options.features.supported,
+        },
+        0,
+      );
+      if (a.errorCode === 0) log.info(`cluster: node ${this.self.nodeId} registered in the metadata (broker epoch ${a.brokerEpoch})`);
+      else if (a.errorCode !== ErrorCode.NOT_CONTROLLER && a.errorCode !== ErrorCode.REQUEST_TIMED_OUT && a.errorMessage !== this.lastRefusal) {
+        log.warn(`cluster: the controller refused this node's registration: ${a.errorMessage}`);
+      }
+      this.lastRefusal = a.errorMessage ?? null;
+    } finally {
+      this.registering = false;
+    }
+  }
+
   private candidates(): number[] {
     const self = this.self.nodeId;
     const seeds = cluster(this.options.config).seeds.map((s) => s.nodeId);
@@ -324,11 +443,13 @@ export class ClusterNode implements ClusterView {
         o.applied?.(entries);
       },
       snapshotInstalled: (meta) => {
+        // Snapshots carry no state yet (nothing compacts the controller log): see state-machine.ts.
         this.stateMachine.load(null, meta.index);
         o.snapshotInstalled?.(meta);
       },
       roleChanged: (soft, term) => {
         this.noteLeader(soft, term);
+        this.service.roleChanged(soft, term);
         o.roleChanged?.(soft, term);
       },
       membershipChanged: (m) => {
@@ -353,6 +474,10 @@ export class ClusterNode implements ClusterView {
     const who = soft.leaderId === this.self.nodeId ? 'this node' : `node ${soft.leaderId}`;
     log.info(`cluster: controller leader is ${who} (term ${term})`);
   }
+}
+
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 function cluster(config: NodeConfig): NonNullable<NodeConfig['cluster']> {

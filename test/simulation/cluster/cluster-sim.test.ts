@@ -86,11 +86,13 @@ describe('broken nodes are caught', () => {
   const raftGroupsAdd = RaftGroups.prototype.add;
   const registrarStart = Registrar.prototype.start;
   const serveRegister = (ClusterNode.prototype as unknown as { serveRegister: unknown }).serveRegister;
+  const registerInMetadata = (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata;
   const mustSync = (GroupDriver.prototype as unknown as { mustSyncHardState: unknown }).mustSyncHardState;
   afterEach(() => {
     RaftGroups.prototype.add = raftGroupsAdd;
     Registrar.prototype.start = registrarStart;
     (ClusterNode.prototype as unknown as { serveRegister: unknown }).serveRegister = serveRegister;
+    (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata = registerInMetadata;
     (GroupDriver.prototype as unknown as { mustSyncHardState: unknown }).mustSyncHardState = mustSync;
   });
 
@@ -101,8 +103,9 @@ describe('broken nodes are caught', () => {
     expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^InvariantViolation: a minority elected n\d/);
   });
 
-  test('a node that never registers: the seeds never learn its address', async () => {
+  test('a node that never registers (in memory nor in the metadata): the seeds never learn its address', async () => {
     Registrar.prototype.start = () => {};
+    (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata = async () => {};
     expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: .*knowing every broker/);
   });
 

@@ -13,9 +13,9 @@
 import { log } from '../../../src/base/log.ts';
 import type { Entry, Term } from '../../../src/raft/core/index.ts';
 import type { GroupListener } from '../../../src/raft/group-driver.ts';
-import { buildBatch } from '../../../src/protocol/records/records.ts';
+import { ConfigResourceType, decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
 import { InvariantViolation, RaftChecker } from '../raft-core/checker.ts';
-import { refOf } from '../raft-shell/clients.ts';
+import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
 
@@ -50,6 +50,17 @@ interface Proposal {
   readonly firstIndex: number;
   readonly term: Term;
   readonly atMs: number;
+}
+
+/** The group whose config the writer's batches set (the id of each batch is the value). */
+const WRITER_GROUP = 'sim-writer';
+
+/** An entry as the checker names it: the writer's id, else its first metadata record. */
+function refOf(e: Entry) {
+  if (e.kind === 'control') return rawRefOf(e);
+  const first = decodeMetadataBatch(e.payload)!.records[0];
+  const id = first.type === 'config' && first.resourceName === WRITER_GROUP ? first.value! : JSON.stringify(first);
+  return { firstIndex: e.firstIndex, lastIndex: e.lastIndex, term: e.term, id };
 }
 
 /** A proposal not applied by its leader within this long is given up (that leader lost it). */
@@ -199,7 +210,8 @@ export class ClusterSim {
     if (n === null) return;
     const seq = this.seq++;
     const id = `w#${seq}`;
-    const r = n.controller!.propose(buildBatch({ records: [{ key: 'k', value: id, timestamp: this.nowMs }] }));
+    // A metadata batch (the state machines decode every entry): a GROUP config carrying the id.
+    const r = n.controller!.propose(encodeMetadataBatch([{ type: 'config', resourceType: ConfigResourceType.GROUP, resourceName: WRITER_GROUP, name: 'w', value: id }], this.nowMs));
     if (!r.ok) return;
     this.stats.proposed++;
     this.outstanding.set(id, { seq, node: n.id, incarnation: n.incarnation, firstIndex: r.firstIndex, term: r.term, atMs: this.nowMs });

@@ -174,12 +174,13 @@ async function converge(sim: ClusterSim): Promise<void> {
     if (leader === null || !agreed(sim, everyone)) return false;
     const s = leader.controller!.status();
     if (s.commit !== s.lastIndex) return false;
-    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit);
+    // Every node's registration of this life committed: nothing more is proposed after this.
+    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registeredInMetadata);
   };
   await sim.until(converged, CONVERGE_MS_MAX, 'every member applying everything');
   const s = sim.leader()!.controller!.status();
   sim.checker.finalCheck(sim.nodes.map((n) => ({ id: n.id, appliedIndex: n.applied })));
-  const states = sim.nodes.map((n) => `${n.stateMachine!.appliedIndex}/${n.stateMachine!.dataRecords}`);
+  const states = sim.nodes.map((n) => `${n.stateMachine!.appliedIndex}/${JSON.stringify(n.stateMachine!.image.toState())}`);
   if (new Set(states).size !== 1) throw new LivenessFailure(`state machines differ: ${states.join(' ')}`);
   for (const n of sim.nodes) if (!isMember(s.membership, n.id)) throw new LivenessFailure(`n${n.id} is not a member: ${JSON.stringify(s.membership)}`);
   sim.trace(`converged: leader n${s.id} term ${s.term}, commit ${s.commit}, voters ${s.membership.voters}, learners ${s.membership.learners}`);
