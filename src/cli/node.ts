@@ -69,7 +69,7 @@ export function openNode(bound: BoundNode, config: NodeConfig, deps: NodeDeps): 
         throw new Error(`meta.json changed while the node started (cluster ${broker.clusterId}, the RPC listener announces ${cluster.clusterId})`);
       }
       cluster.open();
-      broker.cluster = cluster;
+      broker.attachCluster(cluster);
     }
   } catch (e) {
     server.close();

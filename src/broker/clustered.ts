@@ -1,0 +1,87 @@
+// What a clustered node's broker does differently from a lone node's, beside the reconciler
+// (metadata-reconciler.ts): refusing a data directory with single-node topics, and producer ids
+// in blocks from the controller.
+
+import type { StorageFs } from '../base/fs.ts';
+import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
+import { ALLOCATE_PRODUCER_IDS, CREATE_TOPICS } from '../cluster/quorum/controller-ops.ts';
+import { boolProp } from '../config/node-config.ts';
+import { kafkaError } from '../protocol/errors.ts';
+import type { AutoCreateResult, Broker } from './broker.ts';
+import { TopicTable } from '../cluster/topic-table.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { type ProducerIdSource, ProducerIdsUnavailable } from '../transactions/producer-ids.ts';
+
+/** Topic names a refusal lists before "and N more". */
+const NAMES_LISTED_MAX = 5;
+
+/**
+ * A data directory from a single node's life keeps its topics in `cluster/topics.json`. A node
+ * started with --seeds takes its topics from the cluster's metadata and does not migrate them
+ * (not built), so it refuses to start rather than hide them: the operator decides.
+ */
+export function refuseSingleNodeTopics(fs: StorageFs, dir: string): void {
+  const { file, topics } = TopicTable.stored(fs, dir);
+  if (topics.length === 0) return;
+  const names = topics.slice(0, NAMES_LISTED_MAX).map((t) => t.name).join(', ');
+  const more = topics.length > NAMES_LISTED_MAX ? ` and ${topics.length - NAMES_LISTED_MAX} more` : '';
+  throw new Error(
+    `${file} holds ${topics.length} topic(s) from this data directory's life as a single node (${names}${more}). ` +
+      `A node started with --seeds takes its topics from the cluster's metadata, and moving a single node's topics into a cluster is not built yet, ` +
+      `so it will not start over them (they would be hidden, not served). Start the node without --seeds to keep serving them, ` +
+      `or start it with another --data-dir (or move this one aside) to join the cluster empty.`,
+  );
+}
+
+/**
+ * Producer ids from the controller (AllocateProducerIds, KIP-730): blocks of 1,000 that are the
+ * cluster's once committed, so no id goes to two producers whichever node hands it out. One
+ * request for a block at a time; a block that cannot be had now rejects with
+ * ProducerIdsUnavailable (InitProducerId answers a retriable error).
+ */
+export class ControllerProducerIds implements ProducerIdSource {
+  private next = 0;
+  private end = 0;
+  private fetching: Promise<void> | null = null;
+
+  constructor(private readonly node: () => ClusterNode | null) {}
+
+  async allocate(): Promise<number> {
+    for (;;) {
+      if (this.next < this.end) return this.next++;
+      this.fetching ??= this.fetchBlock().finally(() => {
+        this.fetching = null;
+      });
+      await this.fetching;
+    }
+  }
+
+  private async fetchBlock(): Promise<void> {
+    const node = this.node();
+    if (node === null || node.brokerEpoch < 0) throw new ProducerIdsUnavailable('this node is not registered with the controller yet');
+    const a = await node.channel.call(ALLOCATE_PRODUCER_IDS, { brokerEpoch: node.brokerEpoch }, 0);
+    if (a.errorCode !== ErrorCode.NONE) throw new ProducerIdsUnavailable(`the controller gave no producer ids: ${a.errorMessage}`);
+    this.next = a.producerIdStart!;
+    this.end = a.producerIdStart! + a.producerIdLen!;
+  }
+}
+
+
+/** CreateTopics' newest version: the forwarded request carries every field. */
+const CREATE_TOPICS_VERSION = 7;
+
+/**
+ * Metadata's auto-creation (auto.create.topics.enable, --dev) on a cluster: through the
+ * controller with the defaults (num.partitions, default.replication.factor), as KRaft brokers
+ * send CreateTopics to the controller (KIP-590's AutoTopicCreationManager). A topic created by
+ * someone else meanwhile (TOPIC_ALREADY_EXISTS) is the topic.
+ */
+export async function autoCreateInCluster(broker: Broker, name: string): Promise<AutoCreateResult> {
+  if (!boolProp(broker.config, 'auto.create.topics.enable') || broker.controller === null) return { kind: 'disabled' };
+  const request = { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 0, validateOnly: false };
+  const a = await broker.controller.call(CREATE_TOPICS, request, CREATE_TOPICS_VERSION);
+  const topic = broker.topics.get(name);
+  if (topic !== undefined) return { kind: 'created', topic };
+  const r = a.topics?.[0];
+  return { kind: 'error', error: kafkaError(r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, r?.errorMessage ?? null) };
+}
