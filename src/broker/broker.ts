@@ -59,6 +59,8 @@ export class Broker {
   readonly producerIds: ProducerIdSource;
   /** The group coordinator: consumer groups and committed offsets (src/groups). */
   readonly groups: GroupCoordinator;
+  /** __consumer_offsets as the coordinator reads and writes it. */
+  readonly stateLog: BrokerStateLog;
   /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
   readonly configStore: ConfigStore;
   readonly startedAtMs: number;
@@ -134,11 +136,12 @@ export class Broker {
     this.freeSpace.refresh();
     this.every(FREE_SPACE_CHECK_INTERVAL_MS, () => this.freeSpace.refresh());
     this.every(intProp(config, 'log.flush.offset.checkpoint.interval.ms'), () => this.checkpointRecoveryPoints());
+    this.stateLog = new BrokerStateLog(this);
     this.groups = new GroupCoordinator({
       clock: deps.clock,
       scheduler: deps.scheduler,
       config: groupConfigOf(config),
-      log: new BrokerStateLog(this),
+      log: this.stateLog,
       uuid: () => randomUuid(deps.random),
       groupOverrides: (groupId) => this.groupOverrides(groupId),
     });

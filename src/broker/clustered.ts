@@ -6,10 +6,14 @@ import type { StorageFs } from '../base/fs.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import { ALLOCATE_PRODUCER_IDS, CREATE_TOPICS } from '../cluster/quorum/controller-ops.ts';
 import { boolProp } from '../config/node-config.ts';
+import { intProp } from '../config/node-config.ts';
 import { kafkaError } from '../protocol/errors.ts';
+import { partitionForGroup } from '../groups/records.ts';
+import { log } from '../base/log.ts';
 import type { AutoCreateResult, Broker } from './broker.ts';
 import { TopicTable } from '../cluster/topic-table.ts';
 import { ErrorCode } from '../protocol/errors.ts';
+import { OFFSETS_TOPIC } from './broker-state-log.ts';
 import { type ProducerIdSource, ProducerIdsUnavailable } from '../transactions/producer-ids.ts';
 
 /** Topic names a refusal lists before "and N more". */
@@ -84,4 +88,53 @@ export async function autoCreateInCluster(broker: Broker, name: string): Promise
   if (topic !== undefined) return { kind: 'created', topic };
   const r = a.topics?.[0];
   return { kind: 'error', error: kafkaError(r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, r?.errorMessage ?? null) };
+}
+
+/** Brokers whose creation of __consumer_offsets is in flight (one request per node at a time). */
+const offsetsTopicRequested = new WeakSet<Broker>();
+
+/**
+ * Asks the controller for __consumer_offsets (offsets.topic.num.partitions partitions, one
+ * replica each, compacted), once at a time per node, as Kafka creates it on the first
+ * FindCoordinator. Callers answer COORDINATOR_NOT_AVAILABLE meanwhile; clients retry.
+ */
+export function ensureOffsetsTopic(broker: Broker): void {
+  if (broker.controller === null || broker.topics.get(OFFSETS_TOPIC) !== undefined || offsetsTopicRequested.has(broker)) return;
+  offsetsTopicRequested.add(broker);
+  const request = {
+    topics: [{ name: OFFSETS_TOPIC, numPartitions: intProp(broker.config, 'offsets.topic.num.partitions'), replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    timeoutMs: 0,
+    validateOnly: false,
+  };
+  void broker.controller
+    .call(CREATE_TOPICS, request, CREATE_TOPICS_VERSION)
+    .then((a) => {
+      const e = a.topics?.[0];
+      if (e && e.errorCode !== ErrorCode.NONE && e.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) log.warn(`cannot create ${OFFSETS_TOPIC} yet: ${e.errorMessage ?? e.errorCode}`);
+    })
+    .finally(() => offsetsTopicRequested.delete(broker));
+}
+
+/** The node coordinating `groupId` on a cluster: the one hosting its __consumer_offsets partition; else the error to answer. */
+export function groupCoordinator(broker: Broker, groupId: string): { nodeId: number } | { errorCode: number } {
+  const t = broker.topics.get(OFFSETS_TOPIC);
+  if (t === undefined) {
+    ensureOffsetsTopic(broker);
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+  }
+  const leader = broker.replicasOf(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions))[0];
+  return leader === undefined ? { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE } : { nodeId: leader };
+}
+
+/**
+ * NONE when this node coordinates `groupId` (a lone node coordinates every group); else
+ * NOT_COORDINATOR (clients look the coordinator up again) or COORDINATOR_NOT_AVAILABLE.
+ */
+export function groupCoordinatorError(broker: Broker, groupId: string): number {
+  if (broker.controller === null) return ErrorCode.NONE;
+  const c = groupCoordinator(broker, groupId);
+  if ('errorCode' in c) return c.errorCode;
+  if (c.nodeId !== broker.config.nodeId) return ErrorCode.NOT_COORDINATOR;
+  const t = broker.topics.get(OFFSETS_TOPIC)!;
+  return broker.partition(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions)) === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
 }

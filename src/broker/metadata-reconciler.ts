@@ -8,6 +8,8 @@
 // - Partitions: this node opens (creating `<data>/kafka/<topic>/<index>`) each partition whose
 //   replicas include it, and only those. Partitions are not replicated yet (src/cluster/replica
 //   is the next step): every partition has one replica, which is its leader.
+// - Consumer groups: each node coordinates the groups of the __consumer_offsets partitions it
+//   hosts, and loads their records when it opens them (after a restart).
 // - Configs: a topic's overrides and the dynamic broker layers (the cluster default and this
 //   node's) come from the image; a stored value this build does not accept is skipped and
 //   logged once (controller/config-view.ts).
@@ -18,6 +20,7 @@ import { brokerConfigLayers, type MetadataImage, topicOverrides } from '../clust
 import type { TopicRecord } from '../cluster/topic-table.ts';
 import type { PropertyValue } from '../config/properties.ts';
 import type { Broker } from './broker.ts';
+import { OFFSETS_TOPIC } from './broker-state-log.ts';
 
 export class MetadataReconciler {
   /** Skipped config values already logged ("resource/name=value"), so each is logged once. */
@@ -41,6 +44,8 @@ export class MetadataReconciler {
         const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.partitions.length, configs };
         broker.topics.put(record);
         broker.hostPartitions(record, hosted);
+        // The group coordinator reads what a restart finds in the offsets partitions it hosts.
+        if (t.name === OFFSETS_TOPIC) broker.groups.loadPartitions(broker.stateLog.readPartitions(hosted));
         log.info(`topic ${t.name} (id ${t.topicId}, ${t.partitions.length} partition(s)) from the metadata; this node hosts ${hosted.length ? hosted.join(',') : 'none'}`);
         continue;
       }

@@ -176,7 +176,7 @@ describe('topics of a three-node cluster', () => {
       // kafkajs wraps each topic's error in an aggregate.
       const inner = e.errors?.[0] as { message?: string } | undefined;
       expect(errorTypes(inner)).toContain('INVALID_REPLICATION_FACTOR');
-      expect(inner?.message).toContain('replication of partitions is not built yet');
+      // (kafkajs shows its own text for the code; the server's message is held by controller-ops.test.ts.)
     } finally {
       await admin.disconnect();
     }

@@ -29,6 +29,7 @@ import {
   intProp,
   type MetadataImage,
   type NodeId,
+  OFFSETS_TOPIC,
   registerBroker,
 } from '../controller/index.ts';
 
@@ -186,7 +187,9 @@ function createTopicsUnreplicated(image: MetadataImage, req: RequestOf<typeof Cr
     const rf = t.assignments.length > 0 ? Math.max(...t.assignments.map((a) => a.brokerIds.length)) : t.replicationFactor === -1 ? intProp(inputs.broker, 'default.replication.factor') : t.replicationFactor;
     if (rf > 1) refused.set(t.name, kafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, unreplicatedMessage(rf)));
   }
-  const result = createTopics(image, { ...req, topics: req.topics.filter((t) => !refused.has(t.name)) }, inputs);
+  // The group coordinator's own topic is never refused for max.broker.partitions (kept free for it).
+  const internal = req.topics.length === 1 && req.topics[0].name === OFFSETS_TOPIC;
+  const result = createTopics(image, { ...req, topics: req.topics.filter((t) => !refused.has(t.name)) }, { ...inputs, internal });
   if (refused.size === 0) return result;
   const answered = new Map(result.response.topics!.map((t) => [t.name, t]));
   const topics = uniqueBy(req.topics, (t) => t.name).map((t) => {
