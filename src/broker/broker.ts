@@ -31,7 +31,7 @@ import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
 import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdSource } from '../transactions/producer-ids.ts';
-import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
+import { changesMetadata, type ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import type { ControllerChannel } from '../cluster/quorum/controller-rpc.ts';
 import { ControllerProducerIds, refuseSingleNodeTopics } from './clustered.ts';
 import { MetadataReconciler } from './metadata-reconciler.ts';
@@ -202,7 +202,7 @@ export class Broker {
     this.cluster = node;
     this.controller = node.channel;
     const reconciler = new MetadataReconciler(this);
-    node.stateMachine.onApplied(() => reconciler.reconcile(node.stateMachine.image));
+    node.stateMachine.onApplied((entries) => changesMetadata(entries) && reconciler.reconcile(node.stateMachine.image));
     reconciler.reconcile(node.stateMachine.image);
   }
 

@@ -18,6 +18,7 @@ import { InvariantViolation, RaftChecker } from '../raft-core/checker.ts';
 import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
+import { AdminClients } from './admin-clients.ts';
 
 export class LivenessFailure extends Error {
   override name = 'LivenessFailure';
@@ -76,6 +77,8 @@ export class ClusterSim {
   private writing = false;
   private seq = 0;
   private readonly outstanding = new Map<string, Proposal>();
+  /** Admin clients creating, deleting and changing topics through random nodes. */
+  readonly admins = new AdminClients(this);
 
   constructor(
     readonly seed: number,
@@ -177,6 +180,7 @@ export class ClusterSim {
           n.applied = e.lastIndex;
           this.acknowledge(n, e, ref.id);
         }
+        this.admins.applied(n, entries);
       }),
       snapshotInstalled: guard((meta) => {
         this.checker.stateFrom(n.id, meta.index, meta.term);
@@ -225,6 +229,11 @@ export class ClusterSim {
     this.outstanding.delete(id);
     this.stats.acknowledged++;
     this.checker.acknowledged('writer', p.seq, refOf(e));
+  }
+
+  /** A violation seen outside the checker's calls (a client's answer): thrown by the next wait. */
+  fail(e: Error): void {
+    this.failure ??= e;
   }
 
   // ---- waiting ----

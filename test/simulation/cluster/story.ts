@@ -16,7 +16,9 @@
 //   6. churn for 2-4 s (by default): every 100-500 ms a random crash (of at most a minority of the voters at
 //      a time; the learner too), restart, minority cut or heal; then everything heals and restarts;
 //   7. writes stop; every member applies everything; the checker's final check; the state
-//      machines agree; a Kafka client asking a node that is not the leader gets, through the
+//      machines agree; every topic the admin clients (from formation on: creates, deletes and
+//      config changes through random nodes, admin-clients.ts) were told exists is on every node,
+//      none they were told was deleted is; a Kafka client asking a node that is not the leader gets, through the
 //      forwarded DescribeQuorum, every voter and the learner at the leader's log end, and
 //      Metadata lists every broker with the leader as controller.
 
@@ -37,6 +39,7 @@ const STEP_DOWN_MS_MAX = 2_500;
 export async function tellStory(sim: ClusterSim): Promise<void> {
   await formation(sim);
   sim.startWriting();
+  sim.admins.start();
   const crashed = await leaderCrash(sim);
   await restart(sim, crashed);
   await cutOffMinority(sim);
@@ -168,6 +171,7 @@ async function churn(sim: ClusterSim): Promise<void> {
 
 async function converge(sim: ClusterSim): Promise<void> {
   sim.stopWriting();
+  sim.admins.stop();
   const everyone = sim.options.voters + 1;
   const converged = (): boolean => {
     const leader = sim.leader();
@@ -180,6 +184,7 @@ async function converge(sim: ClusterSim): Promise<void> {
   await sim.until(converged, CONVERGE_MS_MAX, 'every member applying everything');
   const s = sim.leader()!.controller!.status();
   sim.checker.finalCheck(sim.nodes.map((n) => ({ id: n.id, appliedIndex: n.applied })));
+  sim.admins.finalCheck();
   const states = sim.nodes.map((n) => `${n.stateMachine!.appliedIndex}/${JSON.stringify(n.stateMachine!.image.toState())}`);
   if (new Set(states).size !== 1) throw new LivenessFailure(`state machines differ: ${states.join(' ')}`);
   for (const n of sim.nodes) if (!isMember(s.membership, n.id)) throw new LivenessFailure(`n${n.id} is not a member: ${JSON.stringify(s.membership)}`);
