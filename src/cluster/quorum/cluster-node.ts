@@ -440,7 +440,18 @@ export class ClusterNode implements ClusterView {
     return {
       persisted: (prevTerm, entries) => o.persisted?.(prevTerm, entries),
       applied: (entries) => {
-        this.stateMachine.apply(entries);
+        try {
+          this.stateMachine.apply(entries);
+        } catch (e) {
+          // A record the image refuses is a bug or a log that is not ours: applying on past it
+          // would fork the metadata, so this node's controller group stops (the driver's
+          // failure path), as for a failed write.
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.controller?.stop(error);
+          log.error(`cluster: the controller group stopped on this node: applying committed metadata failed: ${error.message}`);
+          o.failed?.(error);
+          return;
+        }
         o.applied?.(entries);
       },
       snapshotInstalled: (meta) => {

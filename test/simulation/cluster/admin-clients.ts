@@ -1,4 +1,4 @@
-// Admin clients of the cluster simulation: every 100-400 ms one asks a random live node to create
+// Admin clients of the cluster simulation: every 200-600 ms one asks a random live node to create
 // a topic, delete one it created, or change a topic's config, through the node's controller
 // channel (what its CreateTopics, DeleteTopics and IncrementalAlterConfigs handlers call), so
 // requests are run locally on the leader or forwarded, through churn. What they check:
@@ -13,11 +13,10 @@
 //   answered as deleted is in every image, and none answered as deleted is.
 
 import type { Entry } from '../../../src/raft/core/index.ts';
-import { decodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
 import { CREATE_TOPICS, DELETE_TOPICS, INCREMENTAL_ALTER_CONFIGS } from '../../../src/cluster/quorum/controller-ops.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
-import type { ClusterSim } from './cluster-sim.ts';
+import { type ClusterSim, recordsOf } from './cluster-sim.ts';
 import type { SimClusterNode } from './sim-cluster-node.ts';
 
 export interface AdminStats {
@@ -41,6 +40,8 @@ export class AdminClients {
   private readonly createdAt = new Map<string, number>();
   /** toState() of the image at each applied index, as the first node to reach it had it. */
   private readonly stateAt = new Map<number, number | bigint>();
+  /** Requests not answered yet, with the node life that took them. */
+  private readonly inFlight = new Set<{ readonly node: SimClusterNode; readonly life: number }>();
 
   constructor(private readonly sim: ClusterSim) {}
 
@@ -49,7 +50,7 @@ export class AdminClients {
     const next = (): void => {
       if (!this.running) return;
       this.ask();
-      this.sim.world.scheduler.after(this.sim.prng.int(100, 400), next);
+      this.sim.world.scheduler.after(this.sim.prng.int(200, 600), next);
     };
     next();
   }
@@ -58,13 +59,19 @@ export class AdminClients {
     this.running = false;
   }
 
+  /** No request is in flight on a live node (a crashed node's requests died with it). */
+  get settled(): boolean {
+    for (const r of this.inFlight) if (r.node.incarnation === r.life && r.node.alive) return false;
+    return true;
+  }
+
   /** A node applied `entries`: its image must be the log's state at its applied index. */
   applied(n: SimClusterNode, entries: readonly Entry[]): void {
     const sm = n.stateMachine;
     if (sm === null || !entries.some((e) => e.kind === 'data')) return; // control entries change no metadata
     for (const e of entries) {
       if (e.kind !== 'data') continue;
-      for (const r of decodeMetadataBatch(e.payload)!.records) {
+      for (const r of recordsOf(e)) {
         if (r.type !== 'topic') continue;
         const at = this.createdAt.get(r.name);
         if (at !== undefined && at !== e.firstIndex) throw new InvariantViolation(`topic ${r.name} created twice in the log: at ${at} and at ${e.firstIndex}`);
@@ -91,6 +98,9 @@ export class AdminClients {
     if (nodes.length === 0) return;
     const n = this.sim.prng.pick(nodes);
     const life = n.incarnation;
+    const request = { node: n, life };
+    this.inFlight.add(request);
+    const done = () => this.inFlight.delete(request);
     const roll = this.sim.prng.int(0, 9);
     const names = [...this.live];
     this.stats.asked++;
@@ -98,6 +108,7 @@ export class AdminClients {
       const name = `t${this.seq++}`;
       const req = { topics: [{ name, numPartitions: this.sim.prng.int(1, 3), replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 0, validateOnly: false };
       void n.cluster!.channel.call(CREATE_TOPICS, req, 7).then((a) => {
+        done();
         if (n.incarnation !== life) return;
         this.answered(a.topics![0].errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, () => {
           this.stats.created++;
@@ -105,12 +116,13 @@ export class AdminClients {
           if (n.stateMachine!.image.topic(name) === undefined) this.fail(`n${n.id} answered topic ${name} created before applying it`);
         });
       });
-    } else if (roll < 8) {
+    } else if (roll < 7) {
       const name = this.sim.prng.pick(names);
       // Refused or unanswered, the deletion may still have committed (a lost leader's entry).
       this.live.delete(name);
       this.doubtful.add(name);
       void n.cluster!.channel.call(DELETE_TOPICS, { topics: [], topicNames: [name], timeoutMs: 0 }, 5).then((a) => {
+        done();
         if (n.incarnation !== life) return;
         this.answered(a.responses![0].errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, () => {
           this.stats.deleted++;
@@ -124,6 +136,7 @@ export class AdminClients {
       const value = String(this.sim.prng.int(60_000, 600_000));
       const req = { resources: [{ resourceType: 2, resourceName: name, configs: [{ name: 'retention.ms', configOperation: 0, value }] }], validateOnly: false };
       void n.cluster!.channel.call(INCREMENTAL_ALTER_CONFIGS, req, 1).then((a) => {
+        done();
         if (n.incarnation !== life) return;
         this.answered(a.responses![0].errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, () => {
           this.stats.altered++;

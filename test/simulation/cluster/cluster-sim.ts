@@ -13,7 +13,7 @@
 import { log } from '../../../src/base/log.ts';
 import type { Entry, Term } from '../../../src/raft/core/index.ts';
 import type { GroupListener } from '../../../src/raft/group-driver.ts';
-import { ConfigResourceType, decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
+import { ConfigResourceType, decodeMetadataBatch, encodeMetadataBatch, type MetadataRecord } from '../../../src/cluster/controller/index.ts';
 import { InvariantViolation, RaftChecker } from '../raft-core/checker.ts';
 import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
@@ -42,6 +42,10 @@ export interface ClusterSimStats {
   acknowledged: number;
   steps: number;
   simulatedMs: number;
+  /** Admin requests answered as done: topics created and deleted, configs changed. */
+  topicsCreated: number;
+  topicsDeleted: number;
+  configsChanged: number;
 }
 
 interface Proposal {
@@ -56,10 +60,23 @@ interface Proposal {
 /** The group whose config the writer's batches set (the id of each batch is the value). */
 const WRITER_GROUP = 'sim-writer';
 
+/** Each batch decoded once for the checkers (every node's listeners get the same entry objects). */
+const decoded = new WeakMap<Uint8Array, MetadataRecord[]>();
+
+/** The metadata records of a data entry. */
+export function recordsOf(e: Entry & { kind: 'data' }): MetadataRecord[] {
+  let records = decoded.get(e.payload);
+  if (records === undefined) {
+    records = decodeMetadataBatch(e.payload)!.records;
+    decoded.set(e.payload, records);
+  }
+  return records;
+}
+
 /** An entry as the checker names it: the writer's id, else its first metadata record. */
 function refOf(e: Entry) {
   if (e.kind === 'control') return rawRefOf(e);
-  const first = decodeMetadataBatch(e.payload)!.records[0];
+  const first = recordsOf(e)[0];
   const id = first.type === 'config' && first.resourceName === WRITER_GROUP ? first.value! : JSON.stringify(first);
   return { firstIndex: e.firstIndex, lastIndex: e.lastIndex, term: e.term, id };
 }
@@ -71,7 +88,7 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimClusterNode[] = [];
   readonly checker = new RaftChecker();
-  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0 };
+  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0 };
   /** The first violation seen inside a callback, thrown by the next wait. */
   private failure: Error | null = null;
   private writing = false;

@@ -175,9 +175,11 @@ async function converge(sim: ClusterSim): Promise<void> {
   const everyone = sim.options.voters + 1;
   const converged = (): boolean => {
     const leader = sim.leader();
-    if (leader === null || !agreed(sim, everyone)) return false;
+    if (leader === null || !agreed(sim, everyone) || !sim.admins.settled) return false;
     const s = leader.controller!.status();
     if (s.commit !== s.lastIndex) return false;
+    // The leader has heard every member's match too (DescribeQuorum reports the leader's view).
+    if ([...(s.progress ?? [])].some(([, p]) => p.match !== s.lastIndex)) return false;
     // Every node's registration of this life committed: nothing more is proposed after this.
     return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registeredInMetadata);
   };
