@@ -362,9 +362,14 @@ export class Broker {
   }
 
   /** The KIP-848 settings of one group: its overrides over the broker's group.* defaults. */
-  private groupOverrides(groupId: string) {
+  /** A group's config overrides: the metadata's on a cluster, configs.json's on a lone node. */
+  groupConfigsOf(groupId: string): Readonly<Record<string, string>> {
     const node = this.clusterNode;
-    const o = node !== null ? groupOverrides(node.stateMachine.image, groupId) : this.configStore.group(groupId);
+    return node !== null ? groupOverrides(node.stateMachine.image, groupId) : this.configStore.group(groupId);
+  }
+
+  private groupOverrides(groupId: string) {
+    const o = this.groupConfigsOf(groupId);
     return {
       consumerSessionTimeoutMs: groupConfigValue('consumer.session.timeout.ms', o, this.config.props) as number,
       consumerHeartbeatIntervalMs: groupConfigValue('consumer.heartbeat.interval.ms', o, this.config.props) as number,

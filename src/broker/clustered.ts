@@ -138,3 +138,19 @@ export function groupCoordinatorError(broker: Broker, groupId: string): number {
   const t = broker.topics.get(OFFSETS_TOPIC)!;
   return broker.partition(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions)) === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
 }
+
+/**
+ * KIP-951: a partition this node does not lead names its leader (one replica, epoch 0 until
+ * partitions are replicated) in Produce v10+ and Fetch v12+, so clients re-route without a
+ * Metadata round trip. Undefined on a lone node, or for a partition the metadata does not hold.
+ */
+export function currentLeaderOf(broker: Broker, topic: string, index: number): { leaderId: number; leaderEpoch: number } | undefined {
+  if (broker.controller === null) return undefined;
+  const leaderId = broker.replicasOf(topic, index)[0];
+  return leaderId === undefined ? undefined : { leaderId, leaderEpoch: 0 };
+}
+
+/** KIP-951's nodeEndpoints: the registered endpoints of `ids` (the leaders named in an answer). */
+export function nodeEndpointsOf(broker: Broker, ids: ReadonlySet<number>): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
+  return broker.cluster.brokers().filter((b) => ids.has(b.nodeId)).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+}
