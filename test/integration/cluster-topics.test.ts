@@ -3,7 +3,7 @@
 // `kcat -L`) shows it with its leaders spread over the three nodes; kafkajs produces and
 // consumes through a bootstrap of one node only (it follows the leaders); kcat produces and
 // consumes too; a consumer group commits offsets and a second consumer resumes from them; a
-// topic deleted through node 2 disappears everywhere; a replication factor of 3 is refused with
+// restarted node serves its partitions again; a topic deleted through node 2 disappears everywhere; a replication factor of 3 is refused with
 // INVALID_REPLICATION_FACTOR (partitions are not replicated yet); a data directory with a single
 // node's topics refuses to start with --seeds.
 
@@ -142,6 +142,19 @@ describe('topics of a three-node cluster', () => {
     expect(c.exitCode).toBe(0);
     expect(c.stdout.trim().split('\n').sort()).toEqual(lines.split('\n').sort());
   }, 30_000);
+
+  test('a node restarted (SIGTERM) serves its partitions again from the metadata: every message still there', async () => {
+    await nodes.get(3)!.broker.stop();
+    await nodes.get(3)!.broker.restart();
+    const consumer = kafkaFor(bootstrapOf(1)).consumer({ groupId: 'after-restart' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await waitFor(async () => (seen.length >= 60 ? true : null), 30_000, 'every message consumed after the restart');
+    await consumer.disconnect();
+    expect(new Set(seen).size).toBe(60);
+  }, 60_000);
 
   test('a topic deleted through node 2 disappears from every node', async () => {
     const admin = kafkaFor(bootstrapOf(2)).admin();
