@@ -33,7 +33,7 @@ import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdSource } from '../transactions/producer-ids.ts';
 import { changesMetadata, type ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import type { ControllerChannel } from '../cluster/quorum/controller-rpc.ts';
-import { ControllerProducerIds, refuseSingleNodeTopics } from './clustered.ts';
+import { claimPartitionDir, ControllerProducerIds, refuseSingleNodeTopics } from './clustered.ts';
 import { MetadataReconciler } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
@@ -425,6 +425,7 @@ export class Broker {
     const list = this.partitions.get(t.name) ?? [];
     for (const i of indexes) {
       const dir = this.partitionDir(t.name, i);
+      if (this.clusterNode !== null) claimPartitionDir(this.deps.fs, dir, t.id);
       // Without a flush after every turn (--dev) nothing would bound the batches kept for repair.
       const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
       const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {

@@ -2,7 +2,9 @@
 // (metadata-reconciler.ts): refusing a data directory with single-node topics, and producer ids
 // in blocks from the controller.
 
+import * as path from 'node:path';
 import type { StorageFs } from '../base/fs.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import { ALLOCATE_PRODUCER_IDS, CREATE_TOPICS } from '../cluster/quorum/controller-ops.ts';
 import { boolProp } from '../config/node-config.ts';
@@ -153,4 +155,27 @@ export function currentLeaderOf(broker: Broker, topic: string, index: number): {
 /** KIP-951's nodeEndpoints: the registered endpoints of `ids` (the leaders named in an answer). */
 export function nodeEndpointsOf(broker: Broker, ids: ReadonlySet<number>): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
   return broker.cluster.brokers().filter((b) => ids.has(b.nodeId)).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+}
+
+/** Kafka's file naming the topic id a partition directory belongs to (PartitionMetadataFile, KIP-516). */
+export const PARTITION_METADATA_FILE = 'partition.metadata';
+
+/**
+ * A clustered node's partition directory `dir` for topic id `topicId`, ready to open: a
+ * directory left by an earlier topic of the same name (deleted and created again while this
+ * node was down, both applied in one batch on its restart) is removed first, so the new topic
+ * never serves the old one's records; then the id is recorded, as Kafka's partition.metadata.
+ */
+export function claimPartitionDir(fs: StorageFs, dir: string, topicId: string): void {
+  const file = path.join(dir, PARTITION_METADATA_FILE);
+  const stored = fs.readFile(file);
+  const storedId = stored === null ? null : /^topic_id: (\S+)$/m.exec(new TextDecoder().decode(stored))?.[1] ?? '';
+  if (storedId === topicId) return;
+  // A directory without the file (a crash right after mkdir) is adopted; one naming another id is not ours.
+  if (storedId !== null) {
+    log.warn(`removing ${dir}: it holds topic id ${storedId || 'unreadable'}, the metadata's topic of that name has id ${topicId}`);
+    fs.removeTree(dir);
+  }
+  fs.mkdirp(dir);
+  writeFileAtomic(fs, file, `version: 0\ntopic_id: ${topicId}\n`);
 }
