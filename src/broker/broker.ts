@@ -31,10 +31,10 @@ import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
 import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdSource } from '../transactions/producer-ids.ts';
-import { changesMetadata, type ClusterNode } from '../cluster/quorum/cluster-node.ts';
+import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import type { ControllerChannel } from '../cluster/quorum/controller-rpc.ts';
 import { claimPartitionDir, ControllerProducerIds, refuseSingleNodeTopics } from './clustered.ts';
-import { MetadataReconciler } from './metadata-reconciler.ts';
+import { MetadataReconciler, servedRecord } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
@@ -202,7 +202,9 @@ export class Broker {
     this.cluster = node;
     this.controller = node.channel;
     const reconciler = new MetadataReconciler(this);
-    node.stateMachine.onApplied((entries) => changesMetadata(entries) && reconciler.reconcile(node.stateMachine.image));
+    node.stateMachine.onApplied((_entries, records) => {
+      if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image);
+    });
     reconciler.reconcile(node.stateMachine.image);
   }
 

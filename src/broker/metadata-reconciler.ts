@@ -16,7 +16,7 @@
 // The image only changes by applying committed batches, so this runs after each apply.
 
 import { log } from '../base/log.ts';
-import { brokerConfigLayers, type MetadataImage, topicOverrides } from '../cluster/controller/index.ts';
+import { brokerConfigLayers, ConfigResourceType, type MetadataImage, type MetadataRecord, topicOverrides } from '../cluster/controller/index.ts';
 import type { TopicRecord } from '../cluster/topic-table.ts';
 import type { PropertyValue } from '../config/properties.ts';
 import type { Broker } from './broker.ts';
@@ -68,6 +68,24 @@ export class MetadataReconciler {
     }
     const same = sameLayer(config.layers.dynamicDefault, layers.dynamicDefault) && sameLayer(config.layers.dynamicBroker, layers.dynamicBroker);
     if (!same) this.broker.setDynamicLayers(layers.dynamicDefault, layers.dynamicBroker);
+  }
+}
+
+/**
+ * Whether a record changes what the broker serves: topics, partitions and TOPIC or BROKER
+ * configs (registrations, producer ids and group configs are read where they are used).
+ */
+export function servedRecord(r: MetadataRecord): boolean {
+  switch (r.type) {
+    case 'topic':
+    case 'partition':
+    case 'partition_change':
+    case 'remove_topic':
+      return true;
+    case 'config':
+      return r.resourceType === ConfigResourceType.TOPIC || r.resourceType === ConfigResourceType.BROKER;
+    default:
+      return false;
   }
 }
 

@@ -27,7 +27,7 @@ import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
 import { uuidToString } from '../../protocol/primitives.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { type Entry, isMember, membership, type SoftState, type Term } from '../../raft/core/index.ts';
+import { isMember, membership, type SoftState, type Term } from '../../raft/core/index.ts';
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import { QuorumStateJournal } from '../../raft/quorum-state.ts';
 import { RaftGroups } from '../../raft/raft-groups.ts';
@@ -161,8 +161,8 @@ export class ClusterNode implements ClusterView {
       timeoutMs: this.timing.controllerTimeoutMs,
     });
     // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
-    this.stateMachine.onApplied((entries) => {
-      if (!changesMetadata(entries)) return;
+    this.stateMachine.onApplied((_entries, records) => {
+      if (records !== null && !records.some((r) => r.type === 'register_broker')) return;
       for (const b of this.stateMachine.image.brokers()) this.learn({ nodeId: b.nodeId, rpc: b.rpcEndpoint, kafka: b.kafkaEndpoint });
     });
     this.brokerTable.put(this.self);
@@ -486,11 +486,6 @@ export class ClusterNode implements ClusterView {
     const who = soft.leaderId === this.self.nodeId ? 'this node' : `node ${soft.leaderId}`;
     log.info(`cluster: controller leader is ${who} (term ${term})`);
   }
-}
-
-/** Whether applying `entries` may have changed the image: a load (none), or a data entry among them. */
-export function changesMetadata(entries: readonly Entry[]): boolean {
-  return entries.length === 0 || entries.some((e) => e.kind === 'data');
 }
 
 function sameAddress(a: HostPort, b: HostPort): boolean {

@@ -85,7 +85,7 @@ export class ControllerService {
   private readonly applyWaits: ApplyWait[] = [];
 
   constructor(private readonly o: ControllerServiceOptions) {
-    o.stateMachine.onApplied((entries) => this.applied(entries));
+    o.stateMachine.onApplied((entries, records) => this.applied(entries, records === null));
   }
 
   /** Whether this node leads the controller group and serves operations now. */
@@ -174,11 +174,11 @@ export class ControllerService {
   }
 
   /** Committed entries applied here: settle the proposals they carry, detect foreign ones. */
-  private applied(entries: readonly Entry[]): void {
+  private applied(entries: readonly Entry[], loaded: boolean): void {
     const applied = this.o.stateMachine.appliedIndex;
     // A load replaced the image (entries empty), or an entry came that this service did not
     // propose: the working image is rebuilt once, after every entry here settled its proposal.
-    let rebuild = entries.length === 0;
+    let rebuild = loaded;
     for (const e of entries) rebuild = this.committed(e) || rebuild;
     if (rebuild) this.rebuild();
     while (this.quiet.length > 0 && this.quiet[0].after <= applied) this.quiet.shift()!.settle(true);

@@ -19,11 +19,15 @@ import { BatchHeader } from '../../protocol/records/batch.ts';
 import type { Entry, Index, Term } from '../../raft/core/index.ts';
 import { decodeMetadataBatch, encodeMetadataBatches } from '../controller/metadata-batch.ts';
 import { MetadataImage } from '../controller/image.ts';
+import type { MetadataRecord } from '../controller/records.ts';
 import { snapshotRecords } from '../controller/snapshot.ts';
 import type { ControllerSnapshot, ControllerStateMachine } from './state-machine.ts';
 
-/** Told after every apply or load, with the entries applied (none after a load). */
-export type AppliedListener = (entries: readonly Entry[]) => void;
+/**
+ * Told after every apply or load: the entries applied and the metadata records they carried, in
+ * order (KRaft's MetadataDelta), or null after a load (anything may have changed).
+ */
+export type AppliedListener = (entries: readonly Entry[], records: readonly MetadataRecord[] | null) => void;
 
 export class MetadataStateMachine implements ControllerStateMachine {
   appliedIndex: Index = -1;
@@ -40,6 +44,7 @@ export class MetadataStateMachine implements ControllerStateMachine {
   }
 
   apply(entries: readonly Entry[]): void {
+    const records: MetadataRecord[] = [];
     for (const e of entries) {
       assert(e.firstIndex === this.appliedIndex + 1, `controller state machine: entry ${e.firstIndex}..${e.lastIndex} applied after ${this.appliedIndex}`);
       if (e.kind === 'data') {
@@ -47,10 +52,11 @@ export class MetadataStateMachine implements ControllerStateMachine {
         assert(batch !== null, `controller state machine: entry ${e.firstIndex} is a control batch in a data entry`);
         assert(batch.records.length === e.lastIndex - e.firstIndex + 1, `controller state machine: entry ${e.firstIndex}..${e.lastIndex} holds ${batch.records.length} records`);
         this.imageValue.applyAll(batch.records);
+        for (const r of batch.records) records.push(r);
       }
       this.appliedIndex = e.lastIndex;
     }
-    for (const l of this.listeners) l(entries);
+    for (const l of this.listeners) l(entries, records);
   }
 
   snapshot(term: Term): ControllerSnapshot {
@@ -68,7 +74,7 @@ export class MetadataStateMachine implements ControllerStateMachine {
   load(snapshot: ControllerSnapshot | null, point: Index): void {
     this.imageValue = snapshot === null ? new MetadataImage() : imageOf(snapshot.state);
     this.appliedIndex = snapshot === null ? point : snapshot.index;
-    for (const l of this.listeners) l([]);
+    for (const l of this.listeners) l([], null);
   }
 }
 

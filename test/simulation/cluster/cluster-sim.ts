@@ -13,7 +13,7 @@
 import { log } from '../../../src/base/log.ts';
 import type { Entry, Term } from '../../../src/raft/core/index.ts';
 import type { GroupListener } from '../../../src/raft/group-driver.ts';
-import { ConfigResourceType, decodeMetadataBatch, encodeMetadataBatch, type MetadataRecord } from '../../../src/cluster/controller/index.ts';
+import { ConfigResourceType, decodeMetadataBatch, describeRecord, encodeMetadataBatch, type MetadataRecord } from '../../../src/cluster/controller/index.ts';
 import { InvariantViolation, RaftChecker } from '../raft-core/checker.ts';
 import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
@@ -77,7 +77,7 @@ export function recordsOf(e: Entry & { kind: 'data' }): MetadataRecord[] {
 function refOf(e: Entry) {
   if (e.kind === 'control') return rawRefOf(e);
   const first = recordsOf(e)[0];
-  const id = first.type === 'config' && first.resourceName === WRITER_GROUP ? first.value! : JSON.stringify(first);
+  const id = first.type === 'config' && first.resourceName === WRITER_GROUP ? first.value! : describeRecord(first);
   return { firstIndex: e.firstIndex, lastIndex: e.lastIndex, term: e.term, id };
 }
 
