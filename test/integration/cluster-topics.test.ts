@@ -2,7 +2,8 @@
 // kafkajs creates a topic of 6 partitions through node 1; node 3's Metadata (kafkajs and
 // `kcat -L`) shows it with its leaders spread over the three nodes; kafkajs produces and
 // consumes through a bootstrap of one node only (it follows the leaders); kcat produces and
-// consumes too; a consumer group commits offsets and a second consumer resumes from them; a
+// consumes too; an idempotent producer gets its id from the controller; a topic config changed
+// through one node is described by another; a consumer group commits offsets and a second consumer resumes from them; a
 // restarted node serves its partitions again; a topic deleted through node 2 disappears everywhere; a replication factor of 3 is refused with
 // INVALID_REPLICATION_FACTOR (partitions are not replicated yet); a data directory with a single
 // node's topics refuses to start with --seeds.
@@ -99,6 +100,36 @@ describe('topics of a three-node cluster', () => {
     expect(seen.sort()).toEqual(messages.map((m) => m.value).sort());
   }, 60_000);
 
+  test('an idempotent producer gets its id from the controller and produces through one node', async () => {
+    const producer = kafkaFor(bootstrapOf(3)).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const r = await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: PARTITIONS }, (_, i) => ({ partition: i, value: `idem${i}` })) });
+      expect(r.map((x) => x.errorCode)).toEqual(Array(PARTITIONS).fill(0));
+    } finally {
+      await producer.disconnect();
+    }
+  }, 30_000);
+
+  test("a topic config changed through node 1 is described by node 3 (the metadata's overrides)", async () => {
+    const a1 = kafkaFor(bootstrapOf(1)).admin();
+    const a3 = kafkaFor(bootstrapOf(3)).admin();
+    await a1.connect();
+    await a3.connect();
+    try {
+      await a1.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: TOPIC, configEntries: [{ name: 'retention.ms', value: '123456' }] }] });
+      // Node 3 applies the change when the leader tells it the entry committed (a heartbeat).
+      const retentionVia3 = async () => {
+        const d = await a3.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: TOPIC, configNames: ['retention.ms'] }] });
+        return d.resources[0].configEntries.find((c) => c.configName === 'retention.ms')?.configValue ?? null;
+      };
+      expect(await waitFor(async () => ((await retentionVia3()) === '123456' ? '123456' : null), SEEN_MS_MAX, 'node 3 describing the new value')).toBe('123456');
+    } finally {
+      await a1.disconnect();
+      await a3.disconnect();
+    }
+  }, 30_000);
+
   test('a consumer group commits offsets; a second consumer of the group resumes after them', async () => {
     const topic = 'resume';
     const kafka = kafkaFor(bootstrapOf(1));
@@ -151,9 +182,9 @@ describe('topics of a three-node cluster', () => {
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     const seen: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-    await waitFor(async () => (seen.length >= 60 ? true : null), 30_000, 'every message consumed after the restart');
+    await waitFor(async () => (seen.length >= 66 ? true : null), 30_000, 'every message consumed after the restart');
     await consumer.disconnect();
-    expect(new Set(seen).size).toBe(60);
+    expect(new Set(seen).size).toBe(66); // 60 from kafkajs, 6 from the idempotent producer
   }, 60_000);
 
   test('a topic deleted through node 2 disappears from every node', async () => {

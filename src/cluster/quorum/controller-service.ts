@@ -152,14 +152,17 @@ export class ControllerService {
       settle(r.reason === 'not_leader' ? notController(`the proposal was refused: ${r.reason}`) : refused(ErrorCode.REQUEST_TIMED_OUT, `the proposal was refused: ${r.reason}`));
       return;
     }
-    const pending: Pending = { firstIndex: r.firstIndex, lastIndex: r.firstIndex + records.length - 1, term: r.term, records, settle };
-    this.pending.push(pending);
-    this.o.scheduler.after(this.o.timeoutMs, () => {
-      if (!this.pending.includes(pending)) return;
-      // Still in flight: it may yet commit. The client hears it timed out and retries; a retry
-      // finds what committed (TOPIC_ALREADY_EXISTS), as with Kafka's controller.
-      settle(refused(ErrorCode.REQUEST_TIMED_OUT, `not committed within ${this.o.timeoutMs} ms`));
-    });
+    // Still in flight after the timeout: it may yet commit. The client hears it timed out and
+    // retries; a retry finds what committed (TOPIC_ALREADY_EXISTS), as with Kafka's controller.
+    let answered = false;
+    const cancel = this.o.scheduler.after(this.o.timeoutMs, () => once(refused(ErrorCode.REQUEST_TIMED_OUT, `not committed within ${this.o.timeoutMs} ms`)));
+    const once = (a: ServiceAnswer) => {
+      if (answered) return;
+      answered = true;
+      cancel();
+      settle(a);
+    };
+    this.pending.push({ firstIndex: r.firstIndex, lastIndex: r.firstIndex + records.length - 1, term: r.term, records, settle: once });
   }
 
   private answerQuietly<Res>(response: Encodable<Res>): Promise<ServiceAnswer<Res>> {
