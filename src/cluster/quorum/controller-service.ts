@@ -24,7 +24,6 @@
 //
 // Nothing here reads a clock but the injected one, nor draws randomness but the node's Random.
 
-import { assert } from '../../base/assert.ts';
 import type { Clock } from '../../base/clock.ts';
 import { log } from '../../base/log.ts';
 import type { Random } from '../../base/random.ts';
@@ -97,7 +96,7 @@ export class ControllerService {
   submit<Req, Res>(op: ControllerOp<Req, Res>, req: Req, apiVersion: number, receivedBy: NodeId): Promise<ServiceAnswer<Res>> {
     const image = this.working;
     const d = this.o.driver();
-    if (image === null || d === null || d.role !== 'leader') return Promise.resolve(notController('this node is not the active controller'));
+    if (image === null || d === null || d.role !== 'leader' || d.term !== this.readyTerm) return Promise.resolve(notController('this node is not the active controller'));
     if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return Promise.resolve(refused(ErrorCode.REQUEST_TIMED_OUT, `${PROPOSALS_IN_FLIGHT_MAX} controller operations in flight (PROPOSALS_IN_FLIGHT_MAX)`));
     const broker = brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view;
     const { records, response } = op.run(image, req, { broker, random: this.o.random, apiVersion, receivedBy });
@@ -218,7 +217,9 @@ export class ControllerService {
   private leaderChangeApplied(leaderId: NodeId, term: Term): void {
     const d = this.o.driver();
     if (leaderId !== this.o.nodeId || d === null || d.role !== 'leader' || d.term !== term) return;
-    assert(this.pending.length === 0, 'controller proposals before the leader was ready');
+    // Proposals of an earlier term of this node's still waiting (its leadership lapsed between
+    // two role reports) cannot be trusted to commit.
+    this.failPending(`this node leads term ${term} now`);
     this.readyTerm = term;
     this.working = copyImage(this.o.stateMachine.image);
     log.info(`cluster: this node serves controller operations (term ${term}, metadata applied to ${this.o.stateMachine.appliedIndex})`);
