@@ -246,7 +246,13 @@ export class ClusterNode implements ClusterView {
     log.info(`cluster: node ${config.nodeId} is ${role} of the controller quorum (voters ${m.voters.join(',')}, learners ${m.learners.join(',') || '-'}); term ${this.controller.term}, log ${point.index + 1}..${this.controller.storage.lastIndex()}`);
     this.cancelTick = every(deps.scheduler, this.timing.tickMs, () => this.tick());
     this.registrar.start();
-    this.cancelSelfRegistration = every(deps.scheduler, this.timing.registerRetryMs, () => void this.registerInMetadata());
+    // Registration is tried after every apply while it is missing (the bootstrap records, a new
+    // leader's LeaderChange entry), and every registerIntervalMs in case nothing is applied.
+    this.cancelSelfRegistration = every(deps.scheduler, this.timing.registerIntervalMs, () => void this.registerInMetadata());
+    this.stateMachine.onApplied(() => {
+      // After the apply, not inside it: the group's Ready is still being completed.
+      if (!this.registering && !this.registeredInMetadata) void Promise.resolve().then(() => this.registerInMetadata());
+    });
   }
 
   /** Stops ticking and registering, closes the RPC, makes the controller log and journal durable. */
@@ -395,7 +401,7 @@ export class ClusterNode implements ClusterView {
   /**
    * This life's registration as a metadata record (KIP-631's BrokerRegistration), through the
    * controller: once per incarnation, again when the image lost it or holds other endpoints.
-   * One request at a time; retried every registerRetryMs until it commits.
+   * One request at a time; tried again after the next apply, or registerIntervalMs.
    */
   private async registerInMetadata(): Promise<void> {
     if (this.registeredInMetadata) {

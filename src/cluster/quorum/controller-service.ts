@@ -33,7 +33,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { Encodable } from '../../protocol/schema.ts';
 import type { Entry, Index, SoftState, Term } from '../../raft/core/index.ts';
 import type { GroupDriver } from '../../raft/group-driver.ts';
-import { bootstrapCluster, brokerViewOf, encodeMetadataBatch, type MetadataImage, type MetadataRecord, type NodeId } from '../controller/index.ts';
+import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatch, type MetadataImage, type MetadataRecord, type NodeId } from '../controller/index.ts';
 import type { ControllerOp } from './controller-ops.ts';
 import { copyImage, type MetadataStateMachine } from './metadata-state-machine.ts';
 
@@ -206,10 +206,16 @@ export class ControllerService {
       return false;
     }
     if (this.working === null) return false;
-    // Not proposed by this service. Before its proposals (a batch proposed around it on this
-    // leader: the simulation's raw writer) it only has to be added to the working image; at
-    // or past one, that proposal was overwritten and none after it can be trusted to commit.
-    if (p !== undefined && e.lastIndex >= p.firstIndex) this.failPending(`entry ${e.firstIndex} of term ${e.term} committed in place of this leader's proposal`);
+    // Not proposed by this service. With nothing in flight the working image is the committed
+    // one: the entry's records go on top of it as they did on the committed image. Before its
+    // proposals (a batch proposed around it on this leader: the simulation's raw writer) the
+    // image is rebuilt; at or past one, that proposal was overwritten and none after it can be
+    // trusted to commit.
+    if (p === undefined) {
+      this.working.applyAll(decodeMetadataBatch(e.payload)!.records);
+      return false;
+    }
+    if (e.lastIndex >= p.firstIndex) this.failPending(`entry ${e.firstIndex} of term ${e.term} committed in place of this leader's proposal`);
     return true;
   }
 

@@ -1,4 +1,4 @@
-// Admin clients of the cluster simulation: every 200-600 ms one asks a random live node to create
+// Admin clients of the cluster simulation: every 300-900 ms one asks a random live node to create
 // a topic, delete one it created, or change a topic's config, through the node's controller
 // channel (what its CreateTopics, DeleteTopics and IncrementalAlterConfigs handlers call), so
 // requests are run locally on the leader or forwarded, through churn. What they check:
@@ -50,7 +50,7 @@ export class AdminClients {
     const next = (): void => {
       if (!this.running) return;
       this.ask();
-      this.sim.world.scheduler.after(this.sim.prng.int(200, 600), next);
+      this.sim.world.scheduler.after(this.sim.prng.int(300, 900), next);
     };
     next();
   }
