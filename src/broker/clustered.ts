@@ -64,8 +64,9 @@ export class ControllerProducerIds implements ProducerIdSource {
 
   private async fetchBlock(): Promise<void> {
     const node = this.node();
-    if (node === null || node.brokerEpoch < 0) throw new ProducerIdsUnavailable('this node is not registered with the controller yet');
-    const a = await node.channel.call(ALLOCATE_PRODUCER_IDS, { brokerEpoch: node.brokerEpoch }, 0);
+    const brokerEpoch = node?.registration.brokerEpoch ?? -1;
+    if (node === null || brokerEpoch < 0) throw new ProducerIdsUnavailable('this node is not registered with the controller yet');
+    const a = await node.channel.call(ALLOCATE_PRODUCER_IDS, { brokerEpoch }, 0);
     if (a.errorCode !== ErrorCode.NONE) throw new ProducerIdsUnavailable(`the controller gave no producer ids: ${a.errorMessage}`);
     this.next = a.producerIdStart!;
     this.end = a.producerIdStart! + a.producerIdLen!;

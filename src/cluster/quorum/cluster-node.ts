@@ -26,7 +26,6 @@ import type { NodeConfig } from '../../config/node-config.ts';
 import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
 import { uuidToString } from '../../protocol/primitives.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
 import { isMember, membership, type SoftState, type Term } from '../../raft/core/index.ts';
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import { QuorumStateJournal } from '../../raft/quorum-state.ts';
@@ -40,7 +39,7 @@ import { decodeQuorumAnswer, DESCRIBE_QUORUM, describeQuorum, encodeQuorumAnswer
 import { Registrar, type RegistrarTiming } from './registrar.ts';
 import { type BrokerRegistration, BrokerTable, BROKERS_MAX, decodeRegisterRequest, encodeRegisterAnswer, REGISTER, type RegisterOutcome } from './registration.ts';
 import { ControllerChannel, CONTROLLER } from './controller-rpc.ts';
-import { REGISTER_BROKER } from './controller-ops.ts';
+import { MetadataRegistration } from './metadata-registration.ts';
 import type { SupportedFeature } from '../controller/index.ts';
 import { ControllerService } from './controller-service.ts';
 import { MetadataStateMachine } from './metadata-state-machine.ts';
@@ -107,12 +106,8 @@ export class ClusterNode implements ClusterView {
   readonly channel: ControllerChannel;
   /** This life's registration (KIP-631's incarnation id, a Kafka uuid from the node's Random). */
   readonly incarnationId: string;
-  /** The broker epoch of this life's committed registration, -1 until it commits. */
-  brokerEpoch = -1;
-  private registering = false;
-  /** The last refusal logged: a refusal repeats every registerRetryMs, logged once. */
-  private lastRefusal: string | null = null;
-  private cancelSelfRegistration: Cancel | null = null;
+  /** This life's registration as a metadata record (metadata-registration.ts). */
+  readonly registration: MetadataRegistration;
   readonly brokerTable = new BrokerTable();
   readonly registrar: Registrar;
   private readonly timing: QuorumTiming;
@@ -159,6 +154,17 @@ export class ClusterNode implements ClusterView {
       service: this.service,
       leaderId: () => this.controller?.leaderId ?? null,
       timeoutMs: this.timing.controllerTimeoutMs,
+    });
+    this.registration = new MetadataRegistration({
+      self: this.self,
+      incarnationId: this.incarnationId,
+      clusterId: options.clusterId,
+      features: options.features.supported,
+      stateMachine: this.stateMachine,
+      channel: this.channel,
+      leaderKnown: () => this.controller?.leaderId != null,
+      scheduler: options.deps.scheduler,
+      intervalMs: this.timing.registerIntervalMs,
     });
     // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
     this.stateMachine.onApplied((_entries, records) => {
@@ -246,13 +252,7 @@ export class ClusterNode implements ClusterView {
     log.info(`cluster: node ${config.nodeId} is ${role} of the controller quorum (voters ${m.voters.join(',')}, learners ${m.learners.join(',') || '-'}); term ${this.controller.term}, log ${point.index + 1}..${this.controller.storage.lastIndex()}`);
     this.cancelTick = every(deps.scheduler, this.timing.tickMs, () => this.tick());
     this.registrar.start();
-    // Registration is tried after every apply while it is missing (the bootstrap records, a new
-    // leader's LeaderChange entry), and every registerIntervalMs in case nothing is applied.
-    this.cancelSelfRegistration = every(deps.scheduler, this.timing.registerIntervalMs, () => void this.registerInMetadata());
-    this.stateMachine.onApplied(() => {
-      // After the apply, not inside it: the group's Ready is still being completed.
-      if (!this.registering && !this.registeredInMetadata) void Promise.resolve().then(() => this.registerInMetadata());
-    });
+    this.registration.start();
   }
 
   /** Stops ticking and registering, closes the RPC, makes the controller log and journal durable. */
@@ -260,7 +260,7 @@ export class ClusterNode implements ClusterView {
     if (this.closed) return;
     this.closed = true;
     this.cancelTick?.();
-    this.cancelSelfRegistration?.();
+    this.registration.stop();
     this.registrar.stop();
     this.service.close();
     this.groups?.stop();
@@ -279,7 +279,7 @@ export class ClusterNode implements ClusterView {
   abort(): void {
     this.closed = true;
     this.cancelTick?.();
-    this.cancelSelfRegistration?.();
+    this.registration.stop();
     this.registrar.stop();
     this.groups?.stop();
     this.service.close();
@@ -386,54 +386,6 @@ export class ClusterNode implements ClusterView {
     return put !== 'full';
   }
 
-  /** Whether the metadata applied here holds this life's registration with its current addresses. */
-  get registeredInMetadata(): boolean {
-    const mine = this.stateMachine.image.broker(this.self.nodeId);
-    return (
-      mine !== undefined &&
-      mine.registered &&
-      mine.incarnationId === this.incarnationId &&
-      sameAddress(mine.kafkaEndpoint, this.self.kafka) &&
-      sameAddress(mine.rpcEndpoint, this.self.rpc)
-    );
-  }
-
-  /**
-   * This life's registration as a metadata record (KIP-631's BrokerRegistration), through the
-   * controller: once per incarnation, again when the image lost it or holds other endpoints.
-   * One request at a time; tried again after the next apply, or registerIntervalMs.
-   */
-  private async registerInMetadata(): Promise<void> {
-    if (this.registeredInMetadata) {
-      this.brokerEpoch = this.stateMachine.image.broker(this.self.nodeId)!.brokerEpoch;
-      return;
-    }
-    if (this.registering || this.closed || this.controller?.leaderId == null || this.stateMachine.image.clusterId === null) return;
-    this.registering = true;
-    try {
-      const a = await this.channel.call(
-        REGISTER_BROKER,
-        {
-          clusterId: this.options.clusterId,
-          incarnationId: this.incarnationId,
-          kafkaHost: this.self.kafka.host,
-          kafkaPort: this.self.kafka.port,
-          rpcHost: this.self.rpc.host,
-          rpcPort: this.self.rpc.port,
-          features: this.options.features.supported,
-        },
-        0,
-      );
-      if (a.errorCode === 0) log.info(`cluster: node ${this.self.nodeId} registered in the metadata (broker epoch ${a.brokerEpoch})`);
-      else if (a.errorCode !== ErrorCode.NOT_CONTROLLER && a.errorCode !== ErrorCode.REQUEST_TIMED_OUT && a.errorMessage !== this.lastRefusal) {
-        log.warn(`cluster: the controller refused this node's registration: ${a.errorMessage}`);
-      }
-      this.lastRefusal = a.errorMessage ?? null;
-    } finally {
-      this.registering = false;
-    }
-  }
-
   private candidates(): number[] {
     const self = this.self.nodeId;
     const seeds = cluster(this.options.config).seeds.map((s) => s.nodeId);
@@ -492,10 +444,6 @@ export class ClusterNode implements ClusterView {
     const who = soft.leaderId === this.self.nodeId ? 'this node' : `node ${soft.leaderId}`;
     log.info(`cluster: controller leader is ${who} (term ${term})`);
   }
-}
-
-function sameAddress(a: HostPort, b: HostPort): boolean {
-  return a.host === b.host && a.port === b.port;
 }
 
 function cluster(config: NodeConfig): NonNullable<NodeConfig['cluster']> {

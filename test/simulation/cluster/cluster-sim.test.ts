@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import { ClusterNode } from '../../../src/cluster/quorum/cluster-node.ts';
 import { Registrar } from '../../../src/cluster/quorum/registrar.ts';
 import { ControllerService } from '../../../src/cluster/quorum/controller-service.ts';
+import { MetadataRegistration } from '../../../src/cluster/quorum/metadata-registration.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import type { Entry } from '../../../src/raft/core/index.ts';
 import { decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
@@ -100,13 +101,13 @@ describe('broken nodes are caught', () => {
   const raftGroupsAdd = RaftGroups.prototype.add;
   const registrarStart = Registrar.prototype.start;
   const serveRegister = (ClusterNode.prototype as unknown as { serveRegister: unknown }).serveRegister;
-  const registerInMetadata = (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata;
+  const registerInMetadata = (MetadataRegistration.prototype as unknown as { register: unknown }).register;
   const mustSync = (GroupDriver.prototype as unknown as { mustSyncHardState: unknown }).mustSyncHardState;
   afterEach(() => {
     RaftGroups.prototype.add = raftGroupsAdd;
     Registrar.prototype.start = registrarStart;
     (ClusterNode.prototype as unknown as { serveRegister: unknown }).serveRegister = serveRegister;
-    (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata = registerInMetadata;
+    (MetadataRegistration.prototype as unknown as { register: unknown }).register = registerInMetadata;
     (GroupDriver.prototype as unknown as { mustSyncHardState: unknown }).mustSyncHardState = mustSync;
   });
 
@@ -119,7 +120,7 @@ describe('broken nodes are caught', () => {
 
   test('a node that never registers (in memory nor in the metadata): the seeds never learn its address', async () => {
     Registrar.prototype.start = () => {};
-    (ClusterNode.prototype as unknown as { registerInMetadata: unknown }).registerInMetadata = async () => {};
+    (MetadataRegistration.prototype as unknown as { register: unknown }).register = async () => {};
     expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: .*knowing every broker/);
   });
 

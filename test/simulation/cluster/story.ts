@@ -181,7 +181,7 @@ async function converge(sim: ClusterSim): Promise<void> {
     // The leader has heard every member's match too (DescribeQuorum reports the leader's view).
     if ([...(s.progress ?? [])].some(([, p]) => p.match !== s.lastIndex)) return false;
     // Every node's registration of this life committed: nothing more is proposed after this.
-    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registeredInMetadata);
+    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registration.current);
   };
   await sim.until(converged, CONVERGE_MS_MAX, 'every member applying everything');
   const s = sim.leader()!.controller!.status();
