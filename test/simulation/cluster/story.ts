@@ -17,10 +17,11 @@
 //      a time; the learner too), restart, minority cut or heal; then everything heals and restarts;
 //   7. writes stop; every member applies everything; the checker's final check; the state
 //      machines agree; every topic the admin clients (from formation on: creates, deletes and
-//      config changes through random nodes, admin-clients.ts) were told exists is on every node,
-//      none they were told was deleted is; a Kafka client asking a node that is not the leader gets, through the
-//      forwarded DescribeQuorum, every voter and the learner at the leader's log end, and
-//      Metadata lists every broker with the leader as controller.
+//      config changes through random nodes, admin-clients.ts) were told exists is on every
+//      node, none they were told was deleted is; a Kafka client asking a node that is not the
+//      leader gets, through the forwarded DescribeQuorum, every voter and the learner at the
+//      leader's log end, and Metadata lists every broker with the leader as controller, and
+//      every topic of the metadata with each partition's replica as its leader.
 
 import { isMember } from '../../../src/raft/core/index.ts';
 import { type ClusterSim, DEFAULT_CHURN, LivenessFailure } from './cluster-sim.ts';
@@ -200,7 +201,7 @@ async function clientView(sim: ClusterSim): Promise<void> {
   const client = await sim.world.connectClient('client', `${via.host}:${KAFKA_PORT}`);
   try {
     const q = await sim.world.loop.run(client.describeQuorum(), 5_000, 'DescribeQuorum');
-    const md = await sim.world.loop.run(client.metadata([]), 5_000, 'Metadata');
+    const md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
     const leo = leader.controller!.status().lastIndex + 1;
     const voters = q.voters.map((v) => `${v.nodeId}@${v.logEndOffset}`).join(' ');
     const want = Array.from({ length: sim.options.voters }, (_, i) => `${i + 1}@${leo}`).join(' ');
@@ -211,12 +212,30 @@ async function clientView(sim: ClusterSim): Promise<void> {
       q.observers.map((o) => `${o.nodeId}@${o.logEndOffset}`).join() !== `${sim.options.voters + 1}@${leo}` ? `observers ${JSON.stringify(q.observers)}` : null,
       md.controllerId !== leader.id ? `Metadata controller ${md.controllerId}` : null,
       md.brokers.map((b) => `${b.nodeId}:${b.host}`).join() !== sim.nodes.map((n) => `${n.id}:${n.host}`).join() ? `Metadata brokers ${JSON.stringify(md.brokers)}` : null,
+      // Every topic of the metadata, each partition led by its one replica (the broker's mirror).
+      describeTopics(md.topics) !== describeTopics(imageTopics(leader)) ? `Metadata topics ${describeTopics(md.topics)}, the metadata's ${describeTopics(imageTopics(leader))}` : null,
     ].filter((p) => p !== null);
     if (problems.length > 0) throw new LivenessFailure(`the client via n${via.id} sees: ${problems.join('; ')}`);
     sim.trace(`client via n${via.id}: leader ${q.leaderId} term ${q.leaderEpoch}, voters ${voters}, learner ${q.observers[0].nodeId}`);
   } finally {
     await sim.world.loop.run(client.close(), 5_000, 'client close');
   }
+}
+
+interface TopicView {
+  readonly name: string;
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly leader: number }>;
+}
+
+function imageTopics(n: SimClusterNode): TopicView[] {
+  return n.stateMachine!.image.topics().map((t) => ({ name: t.name, partitions: t.partitions.map((p, partition) => ({ partition, leader: p.replicas[0] })) }));
+}
+
+function describeTopics(topics: readonly TopicView[]): string {
+  return [...topics]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((t) => `${t.name}[${[...t.partitions].sort((a, b) => a.partition - b.partition).map((p) => p.leader).join(',')}]`)
+    .join(' ');
 }
 
 function shuffled<T>(sim: ClusterSim, items: readonly T[]): T[] {
