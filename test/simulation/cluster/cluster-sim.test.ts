@@ -6,13 +6,15 @@
 // Broken nodes are shown caught: seeds that each bootstrap alone, a node that never registers,
 // a leader that never admits a learner, votes sent before they are durable; and broken
 // controllers: a service that answers before its batch commits, one that proposes an
-// operation's batch twice, a node whose state machine drops config records.
+// operation's batch twice, state machines that drop topic configs, a broker that does not
+// follow the metadata.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { ClusterNode } from '../../../src/cluster/quorum/cluster-node.ts';
 import { Registrar } from '../../../src/cluster/quorum/registrar.ts';
 import { ControllerService } from '../../../src/cluster/quorum/controller-service.ts';
 import { MetadataRegistration } from '../../../src/cluster/quorum/metadata-registration.ts';
+import { MetadataReconciler } from '../../../src/broker/metadata-reconciler.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import type { Entry } from '../../../src/raft/core/index.ts';
 import { decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
@@ -205,6 +207,16 @@ describe('broken nodes are caught', () => {
     } finally {
       MetadataStateMachine.prototype.apply = real.apply;
       MetadataStateMachine.prototype.load = real.load;
+    }
+  });
+
+  test('a broker that does not follow the metadata: a Kafka client through it lacks the topics', async () => {
+    const real = MetadataReconciler.prototype.reconcile;
+    try {
+      MetadataReconciler.prototype.reconcile = () => {};
+      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: the client via n\d sees: Metadata topics , the metadata's t/);
+    } finally {
+      MetadataReconciler.prototype.reconcile = real;
     }
   });
 
