@@ -2,7 +2,7 @@
 // kafkajs creates a topic of 6 partitions through node 1; node 3's Metadata (kafkajs and
 // `kcat -L`) shows it with its leaders spread over the three nodes; kafkajs produces and
 // consumes through a bootstrap of one node only (it follows the leaders); kcat produces and
-// consumes too; an idempotent producer gets its id from the controller; a topic config changed
+// consumes too; Produce and Fetch to the wrong node name the leader (KIP-951); an idempotent producer gets its id from the controller; a topic config changed
 // through one node is described by another; a consumer group commits offsets and a second consumer resumes from them; a
 // restarted node serves its partitions again; a topic deleted through node 2 disappears everywhere; a replication factor of 3 is refused with
 // INVALID_REPLICATION_FACTOR (partitions are not replicated yet); a data directory with a single
@@ -18,6 +18,10 @@ import { errorTypes, kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
 import { KCAT_TOOL, kcat, run } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.ts';
+import { buildBatch } from '../../src/protocol/records/records.ts';
 
 const SEED_IDS = [1, 2, 3];
 /** Liveness bounds (generous for a loaded machine). */
@@ -99,6 +103,32 @@ describe('topics of a three-node cluster', () => {
     await consumer.disconnect();
     expect(seen.sort()).toEqual(messages.map((m) => m.value).sort());
   }, 60_000);
+
+  test('Produce and Fetch to a node that does not host the partition: NOT_LEADER_OR_FOLLOWER naming the leader and its endpoint (KIP-951)', async () => {
+    const leaders = (await leadersVia(1, TOPIC))!;
+    const partition = leaders.findIndex((l) => l !== 1);
+    const leader = leaders[partition];
+    const client = await RawClient.connect(nodes.get(1)!.broker.port);
+    try {
+      const batch = buildBatch({ records: [{ value: new TextEncoder().encode('x'), timestamp: 1_700_000_000_000 }] });
+      const produced = await client.send(Produce, 10, { transactionalId: null, acks: -1, timeoutMs: 5_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records: batch }] }] });
+      const p = produced.responses[0].partitionResponses[0];
+      expect(p.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(p.currentLeader).toMatchObject({ leaderId: leader, leaderEpoch: 0 });
+      expect(produced.nodeEndpoints).toEqual([{ nodeId: leader, host: '127.0.0.1', port: nodes.get(leader)!.broker.port, rack: null }]);
+      const fetched = await client.send(Fetch, 16, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topicId: (await client.send(Metadata, 12, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false })).topics[0].topicId, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+      const f = fetched.responses[0].partitions[0];
+      expect(f.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(f.currentLeader).toMatchObject({ leaderId: leader, leaderEpoch: 0 });
+      expect(fetched.nodeEndpoints.map((n) => n.nodeId)).toEqual([leader]);
+    } finally {
+      client.close();
+    }
+  }, 30_000);
 
   test('an idempotent producer gets its id from the controller and produces through one node', async () => {
     const producer = kafkaFor(bootstrapOf(3)).producer({ idempotent: true, maxInFlightRequests: 1 });
