@@ -1,12 +1,14 @@
 // Three real dist/freshet processes keep the cluster's topics in the controller's metadata:
 // kafkajs creates a topic of 6 partitions through node 1; node 3's Metadata (kafkajs and
 // `kcat -L`) shows it with its leaders spread over the three nodes; kafkajs produces and
-// consumes through a bootstrap of one node only (it follows the leaders); kcat produces and
-// consumes too; Produce and Fetch to the wrong node name the leader (KIP-951); an idempotent producer gets its id from the controller; a topic config changed
-// through one node is described by another; a consumer group commits offsets and a second consumer resumes from them; a
-// restarted node serves its partitions again; a topic deleted through node 2 disappears everywhere; a replication factor of 3 is refused with
-// INVALID_REPLICATION_FACTOR (partitions are not replicated yet); a data directory with a single
-// node's topics refuses to start with --seeds.
+// consumes through a bootstrap of one node only (it follows the leaders); Produce and Fetch to
+// the wrong node name the leader and its endpoint (KIP-951); an idempotent producer gets its id
+// from the controller; a topic config changed through one node is described by another; a
+// consumer group commits offsets and a second consumer resumes from them; kcat produces and
+// consumes; a restarted node serves its partitions again; a topic deleted through node 2
+// disappears everywhere; a replication factor of 3 is refused with INVALID_REPLICATION_FACTOR
+// (partitions are not replicated yet); a data directory with a single node's topics refuses
+// to start with --seeds.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
