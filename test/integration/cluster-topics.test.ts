@@ -5,7 +5,8 @@
 // the wrong node name the leader and its endpoint (KIP-951); an idempotent producer gets its id
 // from the controller; a topic config changed through one node is described by another; a
 // consumer group commits offsets and a second consumer resumes from them; kcat produces and
-// consumes; a restarted node serves its partitions again; a topic deleted through node 2
+// consumes; a group's coordinator restarted serves its partitions and the group's offsets
+// again; a topic deleted through node 2
 // disappears everywhere; a replication factor of 3 is refused with INVALID_REPLICATION_FACTOR
 // (partitions are not replicated yet); a data directory with a single node's topics refuses
 // to start with --seeds.
@@ -22,7 +23,7 @@ import { KCAT_TOOL, kcat, run } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { Fetch, Metadata, Produce } from '../../src/protocol/messages/index.ts';
+import { Fetch, FindCoordinator, Metadata, Produce } from '../../src/protocol/messages/index.ts';
 import { buildBatch } from '../../src/protocol/records/records.ts';
 
 const SEED_IDS = [1, 2, 3];
@@ -206,10 +207,17 @@ describe('topics of a three-node cluster', () => {
     expect(c.stdout.trim().split('\n').sort()).toEqual(lines.split('\n').sort());
   }, 30_000);
 
-  test('a node restarted (SIGTERM) serves its partitions again from the metadata: every message still there', async () => {
-    await nodes.get(3)!.broker.stop();
-    await nodes.get(3)!.broker.restart();
-    const consumer = kafkaFor(bootstrapOf(1)).consumer({ groupId: 'after-restart' });
+  test("the coordinator of a group restarted (SIGTERM): it serves its partitions again and the group's committed offsets", async () => {
+    // The node hosting the group's __consumer_offsets partition.
+    const client = await RawClient.connect(nodes.get(1)!.broker.port);
+    const found = await client.send(FindCoordinator, 1, { key: 'resumers', keyType: 0 });
+    client.close();
+    expect(found.errorCode).toBe(ErrorCode.NONE);
+    const coordinator = nodes.get(found.nodeId)!;
+    await coordinator.broker.stop();
+    await coordinator.broker.restart();
+    const kafka = kafkaFor(bootstrapOf(coordinator.id === 1 ? 2 : 1));
+    const consumer = kafka.consumer({ groupId: 'after-restart' });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     const seen: string[] = [];
@@ -217,7 +225,20 @@ describe('topics of a three-node cluster', () => {
     await waitFor(async () => (seen.length >= 66 ? true : null), 30_000, 'every message consumed after the restart');
     await consumer.disconnect();
     expect(new Set(seen).size).toBe(66); // 60 from kafkajs, 6 from the idempotent producer
-  }, 60_000);
+    // The group's offsets were loaded back by its restarted coordinator: it resumes after them.
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'resume', messages: [{ partition: 0, value: 'c0' }, { partition: 1, value: 'c1' }] });
+    await producer.disconnect();
+    const resumer = kafka.consumer({ groupId: 'resumers' });
+    await resumer.connect();
+    await resumer.subscribe({ topic: 'resume', fromBeginning: true });
+    const resumed: string[] = [];
+    await resumer.run({ eachMessage: async ({ message }) => void resumed.push(message.value!.toString()) });
+    await waitFor(async () => (resumed.length >= 2 ? true : null), 30_000, 'the group resuming after its committed offsets');
+    await resumer.disconnect();
+    expect(resumed.sort()).toEqual(['c0', 'c1']);
+  }, 90_000);
 
   test('a topic deleted through node 2 disappears from every node', async () => {
     const admin = kafkaFor(bootstrapOf(2)).admin();
