@@ -1,7 +1,8 @@
 // Admin clients of the cluster simulation: every 300-900 ms one asks a random live node to create
-// a topic, delete one it created, or change a topic's config, through the node's controller
-// channel (what its CreateTopics, DeleteTopics and IncrementalAlterConfigs handlers call), so
-// requests are run locally on the leader or forwarded, through churn. What they check:
+// a topic, delete one it created, change a topic's config or add a partition, through the
+// node's controller channel (what its CreateTopics, DeleteTopics, IncrementalAlterConfigs and
+// CreatePartitions handlers call), so requests are run locally on the leader or forwarded,
+// through churn. What they check:
 //
 // - after every apply, every node's image at an applied index is the same state (toState) as
 //   any other node's at that index: each is a prefix of the one log (state machine safety on
@@ -13,7 +14,7 @@
 //   answered as deleted is in every image, and none answered as deleted is.
 
 import type { Entry } from '../../../src/raft/core/index.ts';
-import { CREATE_TOPICS, DELETE_TOPICS, INCREMENTAL_ALTER_CONFIGS } from '../../../src/cluster/quorum/controller-ops.ts';
+import { CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS, INCREMENTAL_ALTER_CONFIGS } from '../../../src/cluster/quorum/controller-ops.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
 import { type ClusterSim, recordsOf } from './cluster-sim.ts';
@@ -24,11 +25,12 @@ export interface AdminStats {
   created: number;
   deleted: number;
   altered: number;
+  grown: number;
   refused: number;
 }
 
 export class AdminClients {
-  readonly stats: AdminStats = { asked: 0, created: 0, deleted: 0, altered: 0, refused: 0 };
+  readonly stats: AdminStats = { asked: 0, created: 0, deleted: 0, altered: 0, grown: 0, refused: 0 };
   private running = false;
   private seq = 0;
   /** Topics answered as created (and not yet answered as deleted). */
@@ -131,7 +133,7 @@ export class AdminClients {
           if (n.stateMachine!.image.topic(name) !== undefined) this.fail(`n${n.id} answered topic ${name} deleted before applying it`);
         });
       });
-    } else {
+    } else if (roll < 8) {
       const name = this.sim.prng.pick(names);
       const value = String(this.sim.prng.int(60_000, 600_000));
       const req = { resources: [{ resourceType: 2, resourceName: name, configs: [{ name: 'retention.ms', configOperation: 0, value }] }], validateOnly: false };
@@ -143,6 +145,20 @@ export class AdminClients {
           // A topic deleted meanwhile is UNKNOWN_TOPIC_OR_PARTITION; done means applied here.
           const image = n.stateMachine!.image;
           if (image.topic(name) !== undefined && image.configsOf(2, name).get('retention.ms') === undefined) this.fail(`n${n.id} answered retention.ms of ${name} changed before applying it`);
+        });
+      });
+    } else {
+      // CreatePartitions to one more than this node knows (a stale count is INVALID_PARTITIONS).
+      const name = this.sim.prng.pick(names);
+      const count = (n.stateMachine!.image.topic(name)?.partitions.length ?? 1) + 1;
+      const req = { topics: [{ name, count, assignments: null }], timeoutMs: 0, validateOnly: false };
+      void n.cluster!.channel.call(CREATE_PARTITIONS, req, 3).then((a) => {
+        done();
+        if (n.incarnation !== life) return;
+        this.answered(a.results![0].errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, () => {
+          this.stats.grown++;
+          const t = n.stateMachine!.image.topic(name);
+          if (t !== undefined && t.partitions.length < count) this.fail(`n${n.id} answered ${name} grown to ${count} partitions before applying it`);
         });
       });
     }

@@ -46,6 +46,7 @@ export interface ClusterSimStats {
   topicsCreated: number;
   topicsDeleted: number;
   configsChanged: number;
+  partitionsAdded: number;
 }
 
 interface Proposal {
@@ -88,7 +89,7 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimClusterNode[] = [];
   readonly checker = new RaftChecker();
-  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0 };
+  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0 };
   /** The first violation seen inside a callback, thrown by the next wait. */
   private failure: Error | null = null;
   private writing = false;
