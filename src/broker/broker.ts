@@ -39,12 +39,31 @@ import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
+import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-backend.ts';
+import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
+import { PARTITION_LEADERS_REFRESH_MS, type PartitionLeaderState } from '../cluster/quorum/partition-leaders.ts';
 
 /** Topics Kafka treats as internal (Metadata isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 /** How often producer-state snapshots are written (bounds the replay after a crash). */
 export const PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
+
+/** How often a clustered node looks for changes in the leaders, epochs and ISRs it publishes. */
+export const PARTITION_LEADERS_PUBLISH_MS = 200;
+
+/**
+ * What Fetch, ListOffsets and OffsetForLeaderEpoch read of a partition: a lone node's
+ * `Partition`, or a `ReplicatedPartition` this node leads (the replica README's "what the
+ * broker may read directly"). Both keep the high watermark as the bound of what is served.
+ */
+export type ReadablePartition = Pick<Partition, 'config' | 'leaderEpoch' | 'highWatermark' | 'logStartOffset' | 'logEndOffset' | 'log' | 'onProgress'>;
+
+/** A partition's leader as this node knows it (KIP-951's CurrentLeader); -1 while unknown. */
+export interface PartitionLeader {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
 
 export type AutoCreateResult =
   | { kind: 'created'; topic: TopicRecord }
@@ -74,6 +93,15 @@ export class Broker {
   /** Runs topic and config operations on the controller leader; null on a lone node. */
   controller: ControllerChannel | null = null;
   private readonly partitions = new Map<string, Partition[]>();
+  /**
+   * A clustered node's replicas of the replicated topics (every topic but __consumer_offsets,
+   * which stays one `Partition` per node until the coordinator follows leaders): their logs,
+   * Raft groups and producer state (src/cluster/replica). Null on a lone node.
+   */
+  private replicaBackend: ReplicaBackend | null = null;
+  /** What this node last published of the replicas it leads, by group (`epoch/isr`). */
+  private leadersPublished = new Map<string, string>();
+  private leadersRefreshedMs = -Infinity;
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
@@ -173,6 +201,71 @@ export class Broker {
     return this.partitions.get(topic)?.[index];
   }
 
+  /** A clustered node's replica of the partition, leader or follower; undefined when not hosted here. */
+  replica(topic: string, index: number): ReplicatedPartition | undefined {
+    const t = this.topics.get(topic);
+    return t === undefined ? undefined : this.replicaBackend?.get(t.id, index);
+  }
+
+  /** The partition as Fetch and ListOffsets read it: open here and, when replicated, led by this node. */
+  readable(topic: string, index: number): ReadablePartition | undefined {
+    const p = this.partition(topic, index);
+    if (p !== undefined) return p;
+    const r = this.replica(topic, index);
+    return r?.isLeader ? r : undefined;
+  }
+
+  /**
+   * The partition's leader and epoch: this node on a lone node (epoch 0); on a cluster the
+   * group's as this node's replica knows it, else the leader the metadata places (one replica
+   * of __consumer_offsets, epoch 0). Undefined when the metadata does not hold the partition.
+   */
+  leaderOf(topic: string, index: number): PartitionLeader | undefined {
+    const r = this.replica(topic, index);
+    if (r !== undefined) return r.currentLeader;
+    const replicas = this.replicasOf(topic, index);
+    if (replicas.length === 0) return undefined;
+    if (topic === OFFSETS_TOPIC || this.clusterNode === null) return { leaderId: replicas[0], leaderEpoch: this.partition(topic, index)?.leaderEpoch ?? 0 };
+    return this.clusterNode.partitionLeaders.get(this.topics.get(topic)?.id ?? '', index) ?? { leaderId: -1, leaderEpoch: -1 };
+  }
+
+  /**
+   * The in-sync replicas as this node knows them: every replica on a lone node or of a
+   * one-replica partition; the leader's view (isr.ts) on the leader; the view the leader
+   * published elsewhere (partition-leaders.ts); null while unknown.
+   */
+  inSyncReplicasOf(topic: string, index: number): readonly number[] | null {
+    const replicas = this.replicasOf(topic, index);
+    if (this.clusterNode === null || topic === OFFSETS_TOPIC) return replicas;
+    const r = this.replica(topic, index);
+    const own = r?.inSyncReplicas() ?? null;
+    if (own !== null) return own;
+    return this.clusterNode.partitionLeaders.getIsr(this.topics.get(topic)?.id ?? '', index);
+  }
+
+  /** The replicas a clustered node hosts become `desired` (metadata-reconciler.ts); refusals are logged. */
+  hostReplicas(desired: readonly DesiredReplica[]): void {
+    const backend = this.replicaBackend;
+    if (backend === null) return;
+    // Each replica directory names its topic id (partition.metadata), so a topic created again
+    // under an old name while this node was down never serves the old records. A directory a
+    // hosted replica of the old topic still holds is left to the backend, which removes it first.
+    const held = new Set<string>();
+    for (const r of backend.all()) held.add(`${r.id.topicName}/${r.id.partition}`);
+    for (const d of desired) {
+      if (!held.has(`${d.topicName}/${d.partition}`)) claimPartitionDir(this.deps.fs, this.partitionDir(d.topicName, d.partition), d.topicId);
+    }
+    void backend.reconcile(desired).then(
+      (report) => {
+        for (const d of report.damaged) log.error(`replica ${d.group} not opened: its log is damaged (${d.damage.file}: ${d.damage.problem})`);
+        if (report.created.length + report.removed.length > 0) {
+          log.info(`replicas: opened ${report.created.length}, removed ${report.removed.length}; this node hosts ${backend.size}`);
+        }
+      },
+      (e: unknown) => log.error(`replicas could not be reconciled with the metadata: ${e instanceof Error ? e.message : e}`),
+    );
+  }
+
   /** The error for a partition that partition() did not give: offline or unknown. */
   partitionErrorCode(topic: string, index: number): number {
     if (this.offline.has(topic, index)) return ErrorCode.KAFKA_STORAGE_ERROR;
@@ -201,11 +294,43 @@ export class Broker {
     this.clusterNode = node;
     this.cluster = node;
     this.controller = node.channel;
+    this.replicaBackend = new ReplicaBackend({
+      dataDir: this.config.dataDir,
+      groups: node.raftGroups,
+      clock: this.deps.clock,
+      logDeps: this.logDeps(),
+      logConfig: (c) => logConfigOf(c),
+    });
+    this.every(PARTITION_LEADERS_PUBLISH_MS, () => this.publishPartitionLeaders());
     const reconciler = new MetadataReconciler(this);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image);
     });
     reconciler.reconcile(node.stateMachine.image);
+  }
+
+  /**
+   * Publishes the leader, epoch and ISR of the replicas this node leads (quorum/partition-leaders.ts):
+   * those that changed since the last publication, and all of them every PARTITION_LEADERS_REFRESH_MS.
+   */
+  private publishPartitionLeaders(): void {
+    const node = this.clusterNode;
+    if (node === null || this.replicaBackend === null) return;
+    const now = this.deps.clock.monotonicMs();
+    const refresh = now - this.leadersRefreshedMs >= PARTITION_LEADERS_REFRESH_MS;
+    if (refresh) this.leadersRefreshedMs = now;
+    const states: PartitionLeaderState[] = [];
+    const led = new Map<string, string>();
+    for (const r of this.replicaBackend.all()) {
+      const isr = r.inSyncReplicas();
+      if (isr === null) continue;
+      const state = { group: r.groupId, leaderId: this.config.nodeId, leaderEpoch: r.leaderEpoch, isr: [...isr].sort((a, b) => a - b) };
+      const key = `${state.leaderEpoch}/${state.isr.join(',')}`;
+      led.set(state.group, key);
+      if (refresh || this.leadersPublished.get(state.group) !== key) states.push(state);
+    }
+    this.leadersPublished = led;
+    node.publishPartitionLeaders(states);
   }
 
   /** Whether the partition's log is damaged and was not opened (see storage/damage.ts). */
@@ -298,7 +423,8 @@ export class Broker {
       p.notify();
       p.log.delete();
     }
-    this.deps.fs.removeTree(this.topicDir(name));
+    // A replicated topic's logs are its replicas': the backend deletes them (hostReplicas).
+    if (this.replicaBackend === null || parts.length > 0) this.deps.fs.removeTree(this.topicDir(name));
     log.info(`deleted topic ${name}`);
   }
 
@@ -430,12 +556,7 @@ export class Broker {
       if (this.clusterNode !== null) claimPartitionDir(this.deps.fs, dir, t.id);
       // Without a flush after every turn (--dev) nothing would bound the batches kept for repair.
       const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
-      const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {
-        files: this.files,
-        clock: this.deps.clock,
-        crc32c,
-        decompress: (type, data) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
-      });
+      const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, this.logDeps());
       this.partitionsHeld++;
       if (!opened.ok) {
         this.offline.add(t.name, i, opened.damage);
@@ -447,6 +568,16 @@ export class Broker {
       list[i] = new Partition(t, i, opened.log, eff, this.durable, producers, this.deps);
     }
     this.partitions.set(t.name, list);
+  }
+
+  /** How this node's partition logs are opened: the shared open-file cache, crc32c, bounded decompression. */
+  private logDeps() {
+    return {
+      files: this.files,
+      clock: this.deps.clock,
+      crc32c,
+      decompress: (type: Parameters<typeof decompress>[0], data: Uint8Array) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),
+    };
   }
 
   /** The partitions the log cleaner looks at: those of topics with cleanup.policy holding compact. */
@@ -468,6 +599,11 @@ export class Broker {
       p.log.enforceRetention(now);
       if (p.logStartOffset !== before) p.notify();
     }
+    // A replicated log's start moves only through its replica (Raft compaction), on every replica as in Kafka.
+    for (const r of this.replicaBackend?.all() ?? []) {
+      if (r.storageFailure !== null) continue;
+      r.enforceRetention(now).catch((e: unknown) => this.backgroundErrors.occurred(`retention of ${r.name} failed: ${e instanceof Error ? e.message : e}`));
+    }
   }
 
   /**
@@ -478,6 +614,8 @@ export class Broker {
     for (const cancel of this.timers) cancel();
     await this.cleaner.stop(); // a pass in progress is abandoned before the logs close
     this.groups.close();
+    // The node's RaftGroups are stopped first (ClusterNode.close): no group writes to a closed log.
+    await this.replicaBackend?.close();
     const unflushed: string[] = [];
     const unsnapshotted: string[] = [];
     for (const p of this.openPartitionsAll()) {

@@ -143,14 +143,14 @@ export function groupCoordinatorError(broker: Broker, groupId: string): number {
 }
 
 /**
- * KIP-951: a partition this node does not lead names its leader (one replica, epoch 0 until
- * partitions are replicated) in Produce v10+ and Fetch v12+, so clients re-route without a
- * Metadata round trip. Undefined on a lone node, or for a partition the metadata does not hold.
+ * KIP-951: a partition this node does not lead names its leader in Produce v10+ and Fetch v12+,
+ * so clients re-route without a Metadata round trip: its group's leader as this node's replica
+ * knows it, else as the leaders published it (Broker.leaderOf; -1 while unknown). Undefined on
+ * a lone node, or for a partition the metadata does not hold.
  */
 export function currentLeaderOf(broker: Broker, topic: string, index: number): { leaderId: number; leaderEpoch: number } | undefined {
   if (broker.controller === null) return undefined;
-  const leaderId = broker.replicasOf(topic, index)[0];
-  return leaderId === undefined ? undefined : { leaderId, leaderEpoch: 0 };
+  return broker.leaderOf(topic, index);
 }
 
 /** KIP-951's nodeEndpoints: the registered endpoints of `ids` (the leaders named in an answer). */

@@ -5,9 +5,11 @@
 // - Topics: the broker's TopicTable is a mirror of the image's topics (name, topic id, partition
 //   count, overrides). A topic the image no longer holds, or holds under another id (deleted and
 //   created again), is closed and its logs deleted here.
-// - Partitions: this node opens (creating `<data>/kafka/<topic>/<index>`) each partition whose
-//   replicas include it, and only those. Partitions are not replicated yet (src/cluster/replica
-//   is the next step): every partition has one replica, which is its leader.
+// - Partitions: this node hosts each partition whose replicas include it, and only those, as a
+//   replica (src/cluster/replica: its log under `<data>/kafka/<topic>/<index>` and its Raft group
+//   with the partition's replicas as voters) through the broker's ReplicaBackend. The exception
+//   is __consumer_offsets, still one replica per partition opened as a `Partition` (its
+//   coordinator does not follow Raft leaders yet).
 // - Consumer groups: each node coordinates the groups of the __consumer_offsets partitions it
 //   hosts, and loads their records when it opens them (after a restart).
 // - Configs: a topic's overrides and the dynamic broker layers (the cluster default and this
@@ -18,6 +20,8 @@
 import { log } from '../base/log.ts';
 import { brokerConfigLayers, ConfigResourceType, type MetadataImage, type MetadataRecord, topicOverrides } from '../cluster/controller/index.ts';
 import type { TopicRecord } from '../cluster/topic-table.ts';
+import type { DesiredReplica } from '../cluster/replica/replica-backend.ts';
+import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { PropertyValue } from '../config/properties.ts';
 import type { Broker } from './broker.ts';
 import { OFFSETS_TOPIC } from './broker-state-log.ts';
@@ -36,14 +40,20 @@ export class MetadataReconciler {
       const now = image.topic(t.name);
       if (now === undefined || now.topicId !== t.id) broker.deleteTopic(t.name);
     }
+    const desired: DesiredReplica[] = [];
     for (const t of image.topics()) {
       const configs = topicOverrides(image, t.name);
       const hosted = t.partitions.flatMap((p, i) => (p.replicas.includes(self) ? [i] : []));
+      const replicated = t.name !== OFFSETS_TOPIC;
+      if (replicated) {
+        const config = effectiveTopicConfig(configs, broker.config.props);
+        for (const i of hosted) desired.push({ topicId: t.topicId, topicName: t.name, partition: i, replicas: t.partitions[i].replicas, config });
+      }
       const known = broker.topics.get(t.name);
       if (known === undefined) {
         const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.partitions.length, configs };
         broker.topics.put(record);
-        broker.hostPartitions(record, hosted);
+        if (!replicated) broker.hostPartitions(record, hosted);
         // The group coordinator reads what a restart finds in the offsets partitions it hosts.
         if (t.name === OFFSETS_TOPIC) broker.groups.loadPartitions(broker.stateLog.readPartitions(hosted));
         log.info(`topic ${t.name} (id ${t.topicId}, ${t.partitions.length} partition(s)) from the metadata; this node hosts ${hosted.length ? hosted.join(',') : 'none'}`);
@@ -51,10 +61,12 @@ export class MetadataReconciler {
       }
       if (known.partitions !== t.partitions.length) {
         known.partitions = t.partitions.length;
-        broker.hostPartitions(known, hosted);
+        if (!replicated) broker.hostPartitions(known, hosted);
       }
       if (!sameConfigs(known.configs, configs)) broker.setTopicConfigs(known, configs);
     }
+    // Every reconcile hands the whole desired set: the backend opens, removes and updates configs.
+    broker.hostReplicas(desired);
   }
 
   private reconcileBrokerConfigs(image: MetadataImage): void {

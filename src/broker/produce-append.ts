@@ -6,17 +6,27 @@
 import type { Partition } from '../cluster/partition.ts';
 import { decompress } from '../compression/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { type RecordError, validateRecords } from '../protocol/records/validate.ts';
+import { type RecordError, type ValidatedBatch, validateRecords } from '../protocol/records/validate.ts';
 import { recompressForTopic } from './recompress.ts';
+import type { TopicConfig } from '../config/topic-config.ts';
+
 
 export type AppendOutcome =
   | { kind: 'appended'; baseOffset: number; lastOffset: number; logAppendTimeMs: number }
   | { kind: 'duplicate'; baseOffset: number; lastOffset: number; logAppendTimeMs: number }
   | { kind: 'error'; code: number; message: string | null; recordErrors?: readonly RecordError[] };
 
-export function appendProduced(p: Partition, records: Uint8Array, nowMs: number, produceVersion?: number): AppendOutcome {
-  const c = p.config;
-  const logAppendTime = c.messageTimestampType === 'LogAppendTime';
+/** A partition's records validated (Kafka's LogValidator) and in the topic's codec, ready to append; or why not. */
+export type Validated =
+  | { kind: 'valid'; batches: readonly ValidatedBatch[]; stored: Uint8Array; logAppendTime: boolean }
+  | { kind: 'error'; code: number; message: string | null; recordErrors?: readonly RecordError[] };
+
+/**
+ * Validation and recompression (compression.type other than producer, recompress.ts), shared by
+ * a lone node's partitions and a cluster's replicas: a LogAppendTime topic's batches come out
+ * stamped with `nowMs`, so every replica stores the leader's time.
+ */
+export function validateProduced(c: TopicConfig, topicPartition: string, records: Uint8Array, nowMs: number, produceVersion?: number): Validated {
   const v = validateRecords(
     records,
     {
@@ -28,10 +38,18 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
     },
     nowMs,
     decompress,
-    { produceVersion, topicPartition: `${p.topic.name}-${p.index}` },
+    { produceVersion, topicPartition },
   );
   if (!v.ok) return { kind: 'error', code: v.error.code, message: v.error.message, recordErrors: v.recordErrors };
-  const batches = v.batches;
+  const stored = recompressForTopic(records, v.batches, c.compressionType, c.maxMessageBytes);
+  if (!stored.ok) return { kind: 'error', code: stored.code, message: stored.message };
+  return { kind: 'valid', batches: v.batches, stored: stored.bytes, logAppendTime: c.messageTimestampType === 'LogAppendTime' };
+}
+
+export function appendProduced(p: Partition, records: Uint8Array, nowMs: number, produceVersion?: number): AppendOutcome {
+  const v = validateProduced(p.config, `${p.topic.name}-${p.index}`, records, nowMs, produceVersion);
+  if (v.kind === 'error') return v;
+  const { batches, logAppendTime } = v;
   for (const b of batches) {
     const check = p.producers.check(b);
     if (check.kind === 'error') return { kind: 'error', code: check.code, message: check.message };
@@ -47,10 +65,7 @@ export function appendProduced(p: Partition, records: Uint8Array, nowMs: number,
       };
     }
   }
-  // compression.type other than producer: store the topic's codec (recompress.ts).
-  const stored = recompressForTopic(records, batches, c.compressionType, c.maxMessageBytes);
-  if (!stored.ok) return { kind: 'error', code: stored.code, message: stored.message };
-  const r = p.append(stored.bytes);
+  const r = p.append(v.stored);
   if (!r.ok) return { kind: 'error', code: r.error.code, message: r.error.message };
   let offset = r.baseOffset;
   for (const b of batches) {

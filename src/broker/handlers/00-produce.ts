@@ -16,6 +16,9 @@
 //   Metadata (auto.create.topics.enable), as in Kafka.
 // - KAFKA_STORAGE_ERROR: the partition is offline (damaged log), the log refused the write (a
 //   full disk), or free space is below the reserve (storage.min.free.bytes), with a message.
+// - On a cluster a replicated partition this node leads takes the validated, recompressed
+//   batches through its replica (replicated-produce.ts): acks=all is answered once the Raft
+//   group committed them (a majority of disks), acks=1 once the leader has them.
 // - Advertised from v0 although v0-2 are refused, as Kafka 4 does: librdkafka derives its
 //   feature set (compression codecs among them) from Produce v0 being listed (KAFKA-18659).
 
@@ -27,6 +30,8 @@ import type { Partition } from '../../cluster/partition.ts';
 import { NO_RESPONSE, handler } from '../handler.ts';
 import { appendProduced } from '../produce-append.ts';
 import { currentLeaderOf, nodeEndpointsOf } from '../clustered.ts';
+import { appendToReplica } from '../replicated-produce.ts';
+import type { Acks } from '../../cluster/replica/acks.ts';
 
 type PartitionOut = Encodable<ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number]>;
 
@@ -53,6 +58,15 @@ export default handler(Produce, async (ctx, req) => {
       });
       if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
       if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const replica = broker.replica(topic.name, pd.index);
+      if (replica !== undefined) {
+        if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
+        const diskNearlyFull = broker.freeSpace.refusal(pd.records.length);
+        if (diskNearlyFull !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR, diskNearlyFull);
+        const w = appendToReplica(replica, pd.index, pd.records, acks as Acks, broker.deps.clock.nowMs(), ctx.apiVersion, leaders);
+        if (w.settled !== null) durableWaits.push({ out: w.out, settled: w.settled });
+        return w.out;
+      }
       const p: Partition | undefined = broker.partition(topic.name, pd.index);
       if (!p) {
         const out = fail(broker.partitionErrorCode(topic.name, pd.index));

@@ -10,6 +10,9 @@
 //   partition of a topic whose compression.type is zstd is UNSUPPORTED_COMPRESSION_TYPE (those
 //   clients predate zstd, KIP-110), and up to v5 KAFKA_STORAGE_ERROR is answered as
 //   NOT_LEADER_OR_FOLLOWER, which they know to retry after refreshing metadata.
+// - On a cluster a replicated partition is read on its leader only, up to its high watermark
+//   (the Raft commit index + 1), and long polls wake on its replica's progress; a follower answers
+//   NOT_LEADER_OR_FOLLOWER naming the leader (no KIP-392 fetch from followers yet).
 // - On a cluster a partition another node hosts is NOT_LEADER_OR_FOLLOWER with its leader and
 //   that node's endpoint (KIP-951, v12+ and v16+), as Produce does (v10+).
 
@@ -59,7 +62,7 @@ export default handler(Fetch, async (ctx, req) => {
       }
       return { errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: r.topics, nodeEndpoints: nodeEndpointsOf(broker, r.leaders) };
     }
-    const parts = wanted.map((w) => broker.partition(w.topic, w.partition)).filter((p) => p !== undefined);
+    const parts = wanted.map((w) => broker.readable(w.topic, w.partition)).filter((p) => p !== undefined);
     await waitForProgress(parts, waitMs, ctx.wake, broker.deps.scheduler);
   }
 });
@@ -175,7 +178,7 @@ function readOne(broker: Broker, w: SessionPartition, budget: number, first: boo
   });
   const topic = w.topic === '' ? undefined : broker.topics.get(w.topic);
   if (!topic) return fail(w.topicId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const p = broker.partition(w.topic, w.partition);
+  const p = broker.readable(w.topic, w.partition);
   if (!p) {
     const out = fail(broker.partitionErrorCode(w.topic, w.partition));
     const currentLeader = out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? currentLeaderOf(broker, w.topic, w.partition) : undefined;

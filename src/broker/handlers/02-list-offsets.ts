@@ -7,7 +7,7 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ListOffsets } from '../../protocol/messages/index.ts';
-import type { Partition } from '../../cluster/partition.ts';
+import type { ReadablePartition } from '../broker.ts';
 import { handler } from '../handler.ts';
 
 export const LATEST = -1;
@@ -22,7 +22,7 @@ export default handler(ListOffsets, (ctx, req) => ({
     name: t.name,
     partitions: t.partitions.map((q) => {
       const fail = (errorCode: number) => ({ partitionIndex: q.partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 });
-      const p = ctx.broker.partition(t.name, q.partitionIndex);
+      const p = ctx.broker.readable(t.name, q.partitionIndex);
       if (!p) return fail(ctx.broker.partitionErrorCode(t.name, q.partitionIndex));
       if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
         return fail(q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
@@ -39,12 +39,12 @@ export default handler(ListOffsets, (ctx, req) => ({
   })),
 }));
 
-function epochAt(p: Partition, offset: number): number {
+function epochAt(p: ReadablePartition, offset: number): number {
   if (offset >= p.logEndOffset) return p.leaderEpoch;
   return p.log.termAt(offset) ?? p.leaderEpoch;
 }
 
-function lookup(p: Partition, ts: number): { offset: number; timestamp: number } {
+function lookup(p: ReadablePartition, ts: number): { offset: number; timestamp: number } {
   const hw = p.highWatermark;
   switch (ts) {
     case LATEST:

@@ -79,15 +79,19 @@ function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
   const nodeId = broker.config.nodeId;
   const partitions = [];
   for (let i = 0; i < t.partitions; i++) {
-    // One replica per partition, its leader (on a cluster the metadata's; not replicated yet).
+    // Replicas from the metadata; the leader and its epoch from the partition's Raft group (as
+    // this node's replica knows them, else as its leader published them); the ISR from the
+    // leader. A leader not known yet is -1 with LEADER_NOT_AVAILABLE (clients ask again).
     const replicas = broker.replicasOf(t.name, i);
+    const leader = broker.leaderOf(t.name, i) ?? { leaderId: -1, leaderEpoch: -1 };
+    const isr = broker.inSyncReplicasOf(t.name, i);
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      errorCode: leader.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: i,
-      leaderId: replicas[0] ?? -1,
-      leaderEpoch: broker.partition(t.name, i)?.leaderEpoch ?? 0,
+      leaderId: leader.leaderId,
+      leaderEpoch: leader.leaderEpoch,
       replicaNodes: [...replicas],
-      isrNodes: [...replicas],
+      isrNodes: isr === null ? (leader.leaderId < 0 ? [] : [leader.leaderId]) : [...isr],
       // An offline partition (damaged log) keeps this node as leader so that clients send it
       // their requests and hear KAFKA_STORAGE_ERROR, and lists it as offline (README.md).
       offlineReplicas: broker.isOffline(t.name, i) ? [nodeId] : [],

@@ -14,6 +14,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { DeleteRecords } from '../../protocol/messages/index.ts';
 import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
 import type { Partition } from '../../cluster/partition.ts';
+import type { ReplicatedPartition } from '../../cluster/replica/replicated-partition.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
 import { StorageError } from '../../storage/storage-error.ts';
@@ -25,16 +26,20 @@ const HIGH_WATERMARK = -1;
 /** DeleteRecordsResponse.INVALID_LOW_WATERMARK. */
 const INVALID_LOW_WATERMARK = -1;
 
-export default handler(DeleteRecords, (ctx, req) => ({
+export default handler(DeleteRecords, async (ctx, req) => ({
   throttleTimeMs: 0,
-  topics: req.topics.map((t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => deleteOne(ctx.broker, t.name, p.partitionIndex, p.offset)),
-  })),
+  topics: await Promise.all(
+    req.topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(t.partitions.map((p) => deleteOne(ctx.broker, t.name, p.partitionIndex, p.offset))),
+    })),
+  ),
 }));
 
-function deleteOne(broker: Broker, topic: string, partitionIndex: number, offset: number): PartitionOut {
+function deleteOne(broker: Broker, topic: string, partitionIndex: number, offset: number): PartitionOut | Promise<PartitionOut> {
   const fail = (errorCode: number): PartitionOut => ({ partitionIndex, lowWatermark: INVALID_LOW_WATERMARK, errorCode });
+  const replica = broker.replica(topic, partitionIndex);
+  if (replica !== undefined) return deleteOnReplica(replica, offset, fail);
   const p: Partition | undefined = broker.partition(topic, partitionIndex);
   if (!p) return fail(broker.partitionErrorCode(topic, partitionIndex));
   if (broker.isInternal(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -52,4 +57,26 @@ function deleteOne(broker: Broker, topic: string, partitionIndex: number, offset
     p.notify();
   }
   return { partitionIndex, lowWatermark: p.logStartOffset, errorCode: ErrorCode.NONE };
+}
+
+/**
+ * On a replicated partition's leader: the Raft log start moves with ReplicatedPartition.compactTo,
+ * to the last whole batch at or below the offset that is committed and flushed here, and the
+ * answer's low watermark is the log start reached. Only the leader's log moves now; followers
+ * move theirs by their own retention (carrying the leader's log start to them is not built).
+ */
+async function deleteOnReplica(replica: ReplicatedPartition, offset: number, fail: (errorCode: number) => PartitionOut): Promise<PartitionOut> {
+  const partitionIndex = replica.id.partition;
+  if (!replica.isLeader) return fail(replica.storageFailure !== null ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (!replica.config.cleanupPolicy.split(',').includes('delete')) return fail(ErrorCode.POLICY_VIOLATION);
+  const hw = replica.highWatermark;
+  const target = offset === HIGH_WATERMARK ? hw : offset;
+  if (target < 0 || target > hw) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+  try {
+    const lowWatermark = target > replica.logStartOffset ? await replica.compactTo(target) : replica.logStartOffset;
+    return { partitionIndex, lowWatermark, errorCode: ErrorCode.NONE };
+  } catch (e) {
+    if (e instanceof StorageError) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+    throw e;
+  }
 }

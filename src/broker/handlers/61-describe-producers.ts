@@ -12,7 +12,6 @@ import { ErrorCode, type KafkaError } from '../../protocol/errors.ts';
 import { DescribeProducers } from '../../protocol/messages/index.ts';
 import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
 import { validateTopicName } from '../../cluster/topic-table.ts';
-import type { Partition } from '../../cluster/partition.ts';
 import type { ProducerEntry } from '../../transactions/producer-entry.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
@@ -27,12 +26,19 @@ export default handler(DescribeProducers, (ctx, req) => ({
     return {
       name: t.name,
       partitions: t.partitionIndexes.map((i): PartitionOut => {
+        const replica = topicError ? undefined : ctx.broker.replica(t.name, i);
+        if (replica !== undefined) {
+          // The leader's view (what it deduplicates against); NOT_LEADER_OR_FOLLOWER elsewhere, as Kafka.
+          const r = replica.activeProducers();
+          if (!r.ok) return { partitionIndex: i, errorCode: r.error.code, errorMessage: r.error.message, activeProducers: [] };
+          return { partitionIndex: i, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: describe(r.producers) };
+        }
         const p = topicError ? undefined : ctx.broker.partition(t.name, i);
         if (!p) {
           const e = topicError ?? { code: ctx.broker.partitionErrorCode(t.name, i), message: null };
           return { partitionIndex: i, errorCode: e.code, errorMessage: e.message, activeProducers: [] };
         }
-        return { partitionIndex: i, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: describe(p) };
+        return { partitionIndex: i, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: describe(p.producers.activeProducers()) };
       }),
     };
   }),
@@ -51,9 +57,9 @@ interface TxnFields {
   readonly currentTxnFirstOffset?: number | null;
 }
 
-function describe(p: Partition): ProducerOut[] {
+function describe(producers: Iterable<ProducerEntry>): ProducerOut[] {
   const out: ProducerOut[] = [];
-  for (const e of p.producers.activeProducers() as IterableIterator<ProducerEntry & TxnFields>) {
+  for (const e of producers as Iterable<ProducerEntry & TxnFields>) {
     out.push({
       producerId: e.producerId,
       producerEpoch: e.producerEpoch,

@@ -30,6 +30,7 @@ import { isMember, membership, type SoftState, type Term } from '../../raft/core
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import { QuorumStateJournal } from '../../raft/quorum-state.ts';
 import { RaftGroups } from '../../raft/raft-groups.ts';
+import { decodePartitionLeaders, encodePartitionLeaders, PARTITION_LEADERS, PARTITION_STATES_PER_MESSAGE_MAX, type PartitionLeaderState, PartitionLeaderTable } from './partition-leaders.ts';
 import { RpcRaftTransport } from '../../raft/rpc-transport.ts';
 import { CONTROLLER_GROUP, type RaftTransport } from '../../raft/transport.ts';
 import { RpcEndpoint, type RpcLimits } from '../../rpc/index.ts';
@@ -109,6 +110,8 @@ export class ClusterNode implements ClusterView {
   /** This life's registration as a metadata record (metadata-registration.ts). */
   readonly registration: MetadataRegistration;
   readonly brokerTable = new BrokerTable();
+  /** Every replicated partition's leader, epoch and ISR as their leaders publish them (partition-leaders.ts). */
+  readonly partitionLeaders = new PartitionLeaderTable();
   readonly registrar: Registrar;
   private readonly timing: QuorumTiming;
   private readonly self: BrokerRegistration;
@@ -204,6 +207,7 @@ export class ClusterNode implements ClusterView {
     rpc.onRequest(REGISTER, (from, _v, body) => node!.serveRegister(from, body));
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
     rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
+    rpc.onMessage(PARTITION_LEADERS, (_from, _v, body) => node?.partitionLeaders.learn(decodePartitionLeaders(body)));
     const where = `${formatHostPort(rpcAddr)} (--rpc-addr)`;
     let host: string;
     try {
@@ -283,6 +287,29 @@ export class ClusterNode implements ClusterView {
     this.registrar.stop();
     this.groups?.stop();
     this.service.close();
+  }
+
+  /** The node's Raft groups (after open): the controller group and the partitions' (src/cluster/replica). */
+  get raftGroups(): RaftGroups {
+    assert(this.groups !== null, 'cluster node: raftGroups before open');
+    return this.groups;
+  }
+
+  /**
+   * Tells every registered node (and this one) the leader, epoch and ISR of partitions this
+   * node leads (partition-leaders.ts): one-way, batched per node; a dropped message is made
+   * good by the next periodic publication.
+   */
+  publishPartitionLeaders(states: readonly PartitionLeaderState[]): void {
+    if (this.closed || states.length === 0) return;
+    this.partitionLeaders.learn(states);
+    const self = this.options.config.nodeId;
+    for (let at = 0; at < states.length; at += PARTITION_STATES_PER_MESSAGE_MAX) {
+      const chunk = states.slice(at, at + PARTITION_STATES_PER_MESSAGE_MAX);
+      for (const b of this.stateMachine.image.brokers()) {
+        if (b.nodeId !== self) this.rpc.send(b.nodeId, PARTITION_LEADERS, (w) => encodePartitionLeaders(w, chunk), chunk.length * 48);
+      }
+    }
   }
 
   /** The cluster id the RPC handshake announces and requires. */

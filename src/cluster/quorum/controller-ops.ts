@@ -7,10 +7,9 @@
 // resource of the request with the error, as Kafka's ForwardingManager answers a request it
 // could not forward). The code on the wire is the operation's Kafka apiKey.
 //
-// What a cluster refuses that the pure operations would allow: partitions are not replicated
-// yet (src/cluster/replica is the next step), so CreateTopics with a replication factor above
-// 1, explicit or from default.replication.factor, or a manual assignment of several replicas,
-// is INVALID_REPLICATION_FACTOR naming why, before the controller sees the topic.
+// Partitions are replicated (src/cluster/replica): a replication factor up to the registered
+// brokers is placed by the controller, and one above them is its INVALID_REPLICATION_FACTOR
+// with Kafka's message (controller/create-topics.ts).
 
 import type { Random } from '../../base/random.ts';
 import type { BrokerView } from '../../config/topic-config.ts';
@@ -82,7 +81,7 @@ function internalApi<Req, Res>(apiKey: number, name: string, d: { request: ApiDe
 export const CREATE_TOPICS: ControllerOp<RequestOf<typeof CreateTopics>, ResponseOf<typeof CreateTopics>> = {
   code: CreateTopics.apiKey,
   api: CreateTopics,
-  run: (image, req, inputs) => createTopicsUnreplicated(image, req, inputs),
+  run: (image, req, inputs) => createTopicsOp(image, req, inputs),
   refuse: (req, e) => ({
     throttleTimeMs: 0,
     topics: uniqueBy(req.topics, (t) => t.name).map((t) => ({ name: t.name, errorCode: e.code, errorMessage: e.message, numPartitions: -1, replicationFactor: -1 })),
@@ -169,34 +168,10 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
 
 export const OP_BY_CODE: ReadonlyMap<number, ControllerOp> = new Map(CONTROLLER_OPS.map((op) => [op.code, op]));
 
-/** Kafka's message for a factor the cluster cannot serve yet. */
-export function unreplicatedMessage(rf: number): string {
-  return `Unable to replicate the partition ${rf} time(s): replication of partitions is not built yet, so a cluster takes replication factor 1 only.`;
-}
-
-/**
- * CreateTopics with every topic asking for more than one replica refused up front; the rest
- * go to the controller's createTopics, and the answers keep the request's order.
- */
-function createTopicsUnreplicated(image: MetadataImage, req: RequestOf<typeof CreateTopics>, inputs: OpInputs) {
-  const names = new Map<string, number>();
-  for (const t of req.topics) names.set(t.name, (names.get(t.name) ?? 0) + 1);
-  const refused = new Map<string, KafkaError>();
-  for (const t of req.topics) {
-    if (names.get(t.name)! > 1) continue; // createTopics answers duplicates
-    const rf = t.assignments.length > 0 ? Math.max(...t.assignments.map((a) => a.brokerIds.length)) : t.replicationFactor === -1 ? intProp(inputs.broker, 'default.replication.factor') : t.replicationFactor;
-    if (rf > 1) refused.set(t.name, kafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, unreplicatedMessage(rf)));
-  }
-  // The group coordinator's own topic is never refused for max.broker.partitions (kept free for it).
+/** CreateTopics on the working image; the group coordinator's own topic is never refused for max.broker.partitions (kept free for it). */
+function createTopicsOp(image: MetadataImage, req: RequestOf<typeof CreateTopics>, inputs: OpInputs) {
   const internal = req.topics.length === 1 && req.topics[0].name === OFFSETS_TOPIC;
-  const result = createTopics(image, { ...req, topics: req.topics.filter((t) => !refused.has(t.name)) }, { ...inputs, internal });
-  if (refused.size === 0) return result;
-  const answered = new Map(result.response.topics!.map((t) => [t.name, t]));
-  const topics = uniqueBy(req.topics, (t) => t.name).map((t) => {
-    const e = refused.get(t.name);
-    return e ? { name: t.name, errorCode: e.code, errorMessage: e.message, numPartitions: -1, replicationFactor: -1 } : answered.get(t.name)!;
-  });
-  return { records: result.records, response: { ...result.response, topics } };
+  return createTopics(image, req, { ...inputs, internal });
 }
 
 function uniqueBy<T>(items: readonly T[], key: (t: T) => string): T[] {

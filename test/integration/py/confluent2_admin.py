@@ -7,6 +7,7 @@ object as its last stdout line; every wait is bounded by --timeout.
   confluent2_admin.py authorized-ops BOOTSTRAP TOPIC GROUP   (GROUP-classic and GROUP-kip848)
   confluent2_admin.py elect          BOOTSTRAP TOPIC
   confluent2_admin.py record-errors  BOOTSTRAP TOPIC
+  confluent2_admin.py topic-metadata BOOTSTRAP TOPIC         (each partition's leader, replicas, ISR)
 """
 
 import argparse
@@ -179,15 +180,25 @@ def cmd_record_errors(args):
     emit({"deliveries": sorted(deliveries, key=lambda d: (d["partition"], d["value"])), "undelivered": left})
 
 
+def cmd_topic_metadata(args):
+    md = admin_for(args).list_topics(topic=args.topic, timeout=args.timeout)
+    t = md.topics[args.topic]
+    parts = [
+        {"id": p.id, "leader": p.leader, "replicas": list(p.replicas), "isrs": list(p.isrs)}
+        for p in sorted(t.partitions.values(), key=lambda p: p.id)
+    ]
+    emit({"error": None if t.error is None else t.error.name(), "partitions": parts})
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["acls", "authorized-ops", "elect", "record-errors"])
+    parser.add_argument("command", choices=["acls", "authorized-ops", "elect", "record-errors", "topic-metadata"])
     parser.add_argument("bootstrap")
     parser.add_argument("topic", nargs="?")
     parser.add_argument("group", nargs="?")
     parser.add_argument("--timeout", type=float, default=20.0)
     args = parser.parse_args()
-    {"acls": cmd_acls, "authorized-ops": cmd_authorized_ops, "elect": cmd_elect, "record-errors": cmd_record_errors}[args.command](args)
+    {"acls": cmd_acls, "authorized-ops": cmd_authorized_ops, "elect": cmd_elect, "record-errors": cmd_record_errors, "topic-metadata": cmd_topic_metadata}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,207 @@
+// Three real dist/freshet processes replicate partitions (issue 7, "the data path replicates"):
+// a topic of 3 partitions and replication factor 3 shows 3 replicas, all in sync, through
+// kafkajs, `kcat -L` and confluent-kafka with a bootstrap of any one node; a replication factor
+// above the brokers is Kafka's INVALID_REPLICATION_FACTOR; an idempotent acks=all kafkajs
+// producer keeps producing while the leader of a partition is killed -9: another replica leads
+// within seconds (the figure is printed; only generous liveness bounds are asserted), the killed
+// node restarts and is back in the ISR, and a full read shows every acknowledged record exactly
+// once and in order per partition.
+
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaFor } from '../helpers/kafkajs.ts';
+import { KCAT_TOOL, kcat } from '../helpers/process.ts';
+import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
+import { testRequiring } from '../helpers/requirements.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { CreateTopics } from '../../src/protocol/messages/index.ts';
+
+const SEED_IDS = [1, 2, 3];
+/** Liveness bounds (generous for a loaded machine); never a performance claim. */
+const FORM_MS_MAX = 30_000;
+const SEEN_MS_MAX = 20_000;
+const FAILOVER_MS_MAX = 30_000;
+const TOPIC = 'replicated';
+const PARTITIONS = 3;
+const RF = 3;
+
+const nodes = new Map<number, ClusterNodeProc>();
+
+beforeAll(async () => {
+  const s = await seedsFor(SEED_IDS);
+  const started = await Promise.all(SEED_IDS.map((id) => startClusterNode(id, s.ports.get(id)!, s.seeds)));
+  for (const n of started) nodes.set(n.id, n);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll([...nodes.values()]);
+});
+
+const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
+
+interface PartitionView {
+  partitionId: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** The topic's partitions as node `via` reports them through kafkajs; null while not every partition has a leader. */
+async function partitionsVia(via: number, topic = TOPIC): Promise<PartitionView[] | null> {
+  const admin = kafkaFor(bootstrapOf(via)).admin();
+  await admin.connect();
+  try {
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
+    if (ps.length !== PARTITIONS || ps.some((p) => p.leader < 0)) return null;
+    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() }));
+  } catch {
+    return null;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Partitions seen from `via` once every one lists all three replicas in sync. */
+const allInSyncVia = (via: number) => async () => {
+  const ps = await partitionsVia(via);
+  return ps !== null && ps.every((p) => p.isr.length === RF) ? ps : null;
+};
+
+describe('replicated partitions on a three-node cluster', () => {
+  test('kafkajs creates a topic with replication factor 3; each node shows 3 replicas, all in sync, and the leaders', async () => {
+    const admin = kafkaFor(bootstrapOf(1)).admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => ((await admin.describeCluster()).brokers.length === 3 ? true : null), FORM_MS_MAX, 'three registered brokers');
+      expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: RF }], waitForLeaders: true })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    const seen = new Map<number, PartitionView[]>();
+    for (const id of SEED_IDS) seen.set(id, await waitFor(allInSyncVia(id), SEEN_MS_MAX, `node ${id} listing three in-sync replicas per partition`));
+    for (const ps of seen.values()) {
+      for (const p of ps) {
+        expect(p.replicas).toEqual(SEED_IDS);
+        expect(p.isr).toEqual(SEED_IDS);
+        expect(SEED_IDS).toContain(p.leader);
+      }
+    }
+    // Every node names the same leaders (the groups' own; published to the others).
+    expect(seen.get(2)!.map((p) => p.leader)).toEqual(seen.get(1)!.map((p) => p.leader));
+    expect(seen.get(3)!.map((p) => p.leader)).toEqual(seen.get(1)!.map((p) => p.leader));
+  }, 90_000);
+
+  test('a replication factor above the registered brokers is INVALID_REPLICATION_FACTOR with Kafka\'s message', async () => {
+    const client = await RawClient.connect(nodes.get(2)!.broker.port);
+    try {
+      const topics = [{ name: 'too-many-replicas', numPartitions: 1, replicationFactor: 4, assignments: [], configs: [] }];
+      const a = await client.send(CreateTopics, 7, { topics, timeoutMs: 10_000, validateOnly: false });
+      expect(a.topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
+      expect(a.topics[0].errorMessage).toContain('Unable to replicate the partition 4 time(s)');
+    } finally {
+      client.close();
+    }
+  }, 30_000);
+
+  testRequiring(KCAT_TOOL, 'kcat -L through each node lists 3 replicas and 3 in sync for every partition', async () => {
+    for (const id of SEED_IDS) {
+      const r = await kcat(['-b', bootstrapOf(id), '-L', '-t', TOPIC, '-J']);
+      expect(r.exitCode).toBe(0);
+      const t = JSON.parse(r.stdout).topics.find((x: { topic: string }) => x.topic === TOPIC);
+      expect(t.partitions.length).toBe(PARTITIONS);
+      for (const p of t.partitions) {
+        expect(p.replicas.map((x: { id: number }) => x.id).sort()).toEqual(SEED_IDS);
+        expect(p.isrs.map((x: { id: number }) => x.id).sort()).toEqual(SEED_IDS);
+        expect(SEED_IDS).toContain(p.leader);
+      }
+    }
+  }, 30_000);
+
+  testRequiring(PYPI_CLIENT, 'confluent-kafka (PyPI) through each node lists 3 replicas and 3 in sync for every partition', async () => {
+    for (const id of SEED_IDS) {
+      const md = await pypiJson<{ partitions: Array<{ id: number; leader: number; replicas: number[]; isrs: number[] }> }>('confluent2_admin.py', ['topic-metadata', bootstrapOf(id), TOPIC]);
+      expect(md.partitions.length).toBe(PARTITIONS);
+      for (const p of md.partitions) {
+        expect([...p.replicas].sort()).toEqual(SEED_IDS);
+        expect([...p.isrs].sort()).toEqual(SEED_IDS);
+        expect(SEED_IDS).toContain(p.leader);
+      }
+    }
+  }, 60_000);
+});
+
+describe('a partition leader killed -9 under idempotent acks=all production', () => {
+  test('another replica leads within seconds, production continues, the node comes back in sync, and every acknowledged record is read exactly once and in order', async () => {
+    const before = (await waitFor(allInSyncVia(1), SEEN_MS_MAX, 'three in-sync replicas'))!;
+    const victim = before[0].leader;
+    const survivor = SEED_IDS.find((id) => id !== victim)!;
+    const kafka = new Kafka({
+      clientId: 'failover',
+      brokers: [bootstrapOf(survivor)],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    /** Values acknowledged per partition, in acknowledgement order; each attempt sends a fresh value. */
+    const acked: string[][] = Array.from({ length: PARTITIONS }, () => []);
+    let attempt = 0;
+    let failedSends = 0;
+    let killedAtMs = -1;
+    let firstAckAfterKillMs = -1;
+    const sendOne = async (partition: number): Promise<void> => {
+      const value = `p${partition}-${attempt++}`;
+      try {
+        await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition, value }] });
+        acked[partition].push(value);
+        if (partition === 0 && killedAtMs >= 0 && firstAckAfterKillMs < 0) firstAckAfterKillMs = performance.now();
+      } catch {
+        failedSends++; // not acknowledged: it may or may not be in the log, never twice
+      }
+    };
+    const produceRound = async () => {
+      for (let p = 0; p < PARTITIONS; p++) await sendOne(p);
+    };
+    for (let i = 0; i < 20; i++) await produceRound();
+    const victimNode = nodes.get(victim)!;
+    await victimNode.broker.kill9();
+    killedAtMs = performance.now();
+    const failoverDeadline = killedAtMs + FAILOVER_MS_MAX;
+    while (firstAckAfterKillMs < 0 && performance.now() < failoverDeadline) await produceRound();
+    expect(firstAckAfterKillMs).toBeGreaterThan(0);
+    console.log(`failover: partition 0's leader (node ${victim}) killed -9; first acknowledged write on its new leader after ${Math.round(firstAckAfterKillMs - killedAtMs)} ms`);
+    const after = await waitFor(async () => {
+      const ps = await partitionsVia(survivor);
+      return ps !== null && ps[0].leader !== victim ? ps : null;
+    }, FAILOVER_MS_MAX, 'a new leader of partition 0 in the metadata');
+    expect(after[0].leader).not.toBe(victim);
+    for (let i = 0; i < 10; i++) await produceRound();
+    await victimNode.broker.restart();
+    await waitFor(allInSyncVia(survivor), FAILOVER_MS_MAX * 2, `node ${victim} back in every partition's ISR`);
+    for (let i = 0; i < 10; i++) await produceRound();
+    await producer.disconnect();
+    const ackedTotal = acked.reduce((n, a) => n + a.length, 0);
+    console.log(`failover: ${ackedTotal} records acknowledged, ${failedSends} sends failed`);
+
+    // A full read of every partition from the beginning, through the restarted node's bootstrap.
+    const read: string[][] = Array.from({ length: PARTITIONS }, () => []);
+    const consumer = kafkaFor(bootstrapOf(victim)).consumer({ groupId: 'failover-audit' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void read[partition].push(message.value!.toString()) });
+    await waitFor(async () => (acked.every((a, p) => a.every((v) => read[p].includes(v))) ? true : null), SEEN_MS_MAX * 2, 'every acknowledged record read');
+    await consumer.disconnect();
+    for (let p = 0; p < PARTITIONS; p++) {
+      // Exactly once: no value twice (each attempt had its own value, so a duplicate is the broker's).
+      expect(new Set(read[p]).size).toBe(read[p].length);
+      // In order: the acknowledged values appear in the order they were acknowledged.
+      const ackedSet = new Set(acked[p]);
+      expect(read[p].filter((v) => ackedSet.has(v))).toEqual(acked[p]);
+    }
+  }, 180_000);
+});
