@@ -90,7 +90,11 @@ export async function autoCreateInCluster(broker: Broker, name: string): Promise
   const topic = broker.topics.get(name);
   if (topic !== undefined) return { kind: 'created', topic };
   const r = a.topics?.[0];
-  return { kind: 'error', error: kafkaError(r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, r?.errorMessage ?? null) };
+  const code = r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+  // No controller now, or no answer in time: the topic is on its way, as Kafka's
+  // AutoTopicCreationManager answers while a creation is in flight; clients retry Metadata.
+  if (code === ErrorCode.NOT_CONTROLLER || code === ErrorCode.REQUEST_TIMED_OUT) return { kind: 'error', error: kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, r?.errorMessage ?? null) };
+  return { kind: 'error', error: kafkaError(code, r?.errorMessage ?? null) };
 }
 
 /** Brokers whose creation of __consumer_offsets is in flight (one request per node at a time). */
