@@ -1,22 +1,23 @@
 // What a clustered node's broker does differently from a lone node's, beside the reconciler
-// (metadata-reconciler.ts): refusing a data directory with single-node topics, and producer ids
-// in blocks from the controller.
+// (metadata-reconciler.ts): it refuses a data directory with a single node's topics; takes
+// producer ids in blocks from the controller; auto-creates topics and __consumer_offsets
+// through the controller; coordinates the groups of the offsets partitions placed on it; names
+// a partition's leader to clients that asked the wrong node (KIP-951); and marks partition
+// directories with their topic id.
 
 import * as path from 'node:path';
 import type { StorageFs } from '../base/fs.ts';
-import { writeFileAtomic } from '../storage/atomic-file.ts';
+import { log } from '../base/log.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import { ALLOCATE_PRODUCER_IDS, CREATE_TOPICS } from '../cluster/quorum/controller-ops.ts';
-import { boolProp } from '../config/node-config.ts';
-import { intProp } from '../config/node-config.ts';
-import { kafkaError } from '../protocol/errors.ts';
-import { partitionForGroup } from '../groups/records.ts';
-import { log } from '../base/log.ts';
-import type { AutoCreateResult, Broker } from './broker.ts';
 import { TopicTable } from '../cluster/topic-table.ts';
-import { ErrorCode } from '../protocol/errors.ts';
-import { OFFSETS_TOPIC } from './broker-state-log.ts';
+import { boolProp, intProp } from '../config/node-config.ts';
+import { partitionForGroup } from '../groups/records.ts';
+import { ErrorCode, kafkaError } from '../protocol/errors.ts';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { type ProducerIdSource, ProducerIdsUnavailable } from '../transactions/producer-ids.ts';
+import type { AutoCreateResult, Broker } from './broker.ts';
+import { OFFSETS_TOPIC } from './broker-state-log.ts';
 
 /** Topic names a refusal lists before "and N more". */
 const NAMES_LISTED_MAX = 5;
@@ -90,7 +91,11 @@ export async function autoCreateInCluster(broker: Broker, name: string): Promise
   const topic = broker.topics.get(name);
   if (topic !== undefined) return { kind: 'created', topic };
   const r = a.topics?.[0];
-  return { kind: 'error', error: kafkaError(r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, r?.errorMessage ?? null) };
+  const code = r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+  // No controller now, or no answer in time: the topic is on its way, as Kafka's
+  // AutoTopicCreationManager answers while a creation is in flight; clients retry Metadata.
+  if (code === ErrorCode.NOT_CONTROLLER || code === ErrorCode.REQUEST_TIMED_OUT) return { kind: 'error', error: kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, r?.errorMessage ?? null) };
+  return { kind: 'error', error: kafkaError(code, r?.errorMessage ?? null) };
 }
 
 /** Brokers whose creation of __consumer_offsets is in flight (one request per node at a time). */

@@ -8,8 +8,8 @@
 // consumes; a group's coordinator restarted serves its partitions and the group's offsets
 // again; a topic deleted through node 2
 // disappears everywhere; a replication factor above the three brokers is refused with
-// INVALID_REPLICATION_FACTOR; a data directory with a single node's topics refuses
-// to start with --seeds.
+// INVALID_REPLICATION_FACTOR; Metadata's auto-creation goes through the controller; a data
+// directory with a single node's topics refuses to start with --seeds.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -280,6 +280,36 @@ describe('topics of a three-node cluster', () => {
       await admin.disconnect();
     }
   }, 30_000);
+});
+
+describe('auto-creation on a cluster', () => {
+  test('a producer to an unknown topic on a node with auto.create.topics.enable: created through the controller, with its default partitions', async () => {
+    const { ports, seeds: one } = await seedsFor([9]);
+    const node = await startClusterNode(9, ports.get(9)!, one, ['--set', 'auto.create.topics.enable=true', '--set', 'num.partitions=2']);
+    try {
+      const kafka = kafkaFor(node.broker.bootstrap);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        // A fresh quorum: wait for its controller and this node's registration.
+        await waitFor(async () => {
+          const c = await admin.describeCluster();
+          return c.controller === 9 ? true : null;
+        }, FORM_MS_MAX, 'a controller');
+        const producer = kafka.producer({ allowAutoTopicCreation: true });
+        await producer.connect();
+        await producer.send({ topic: 'made-on-demand', messages: [{ value: 'first' }] });
+        await producer.disconnect();
+        const md = await admin.fetchTopicMetadata({ topics: ['made-on-demand'] });
+        expect(md.topics[0].partitions.map((p) => p.leader)).toEqual([9, 9]);
+      } finally {
+        await admin.disconnect();
+      }
+      expect(node.broker.logs()).toMatch(/topic made-on-demand \(id \S+, 2 partition\(s\)\) from the metadata/);
+    } finally {
+      await stopAll([node]);
+    }
+  }, 60_000);
 });
 
 describe('a data directory from a single node', () => {
