@@ -302,9 +302,8 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     type: 'int',
     default: 1,
     min: 1,
-    max: 1,
-    rangeWhy: 'replication of partitions is not built yet: a single node and a cluster alike keep one replica of each partition',
-    doc: 'replication factor of auto-created topics (1 until replication lands)',
+    max: 32767,
+    doc: 'replication factor of topics created without one (auto-creation, replication factor -1): at most the registered brokers (a lone node: 1)',
   },
   { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'whether DeleteTopics is allowed' },
   {

@@ -34,6 +34,9 @@ const AGREE_MS_MAX = 6_000;
 const CATCH_UP_MS_MAX = 5_000;
 const JOIN_MS_MAX = 6_000;
 const CONVERGE_MS_MAX = 6_000;
+/** A partition group's election (its timeout is at most 2 s) and the publication of its leader (200 ms), with a margin. */
+const LEADERS_KNOWN_MS_MAX = 5_000;
+const METADATA_RETRY_MS = 250;
 /** CheckQuorum: a leader cut off from its majority steps down within an election timeout (plus a tick). */
 const STEP_DOWN_MS_MAX = 2_500;
 
@@ -201,7 +204,14 @@ async function clientView(sim: ClusterSim): Promise<void> {
   const client = await sim.world.connectClient('client', `${via.host}:${KAFKA_PORT}`);
   try {
     const q = await sim.world.loop.run(client.describeQuorum(), 5_000, 'DescribeQuorum');
-    const md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
+    // Each partition's leader is its group's, elected by the group and published by it to every
+    // node (partition-leaders.ts): a partition created late may still be electing, so the
+    // client asks again, as a Kafka client does on LEADER_NOT_AVAILABLE, within a bound.
+    let md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
+    for (const until = sim.nowMs + LEADERS_KNOWN_MS_MAX; describeTopics(md.topics) !== describeTopics(imageTopics(leader)) && sim.nowMs < until; ) {
+      await sim.holds(() => null, METADATA_RETRY_MS);
+      md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
+    }
     const leo = leader.controller!.status().lastIndex + 1;
     const voters = q.voters.map((v) => `${v.nodeId}@${v.logEndOffset}`).join(' ');
     const want = Array.from({ length: sim.options.voters }, (_, i) => `${i + 1}@${leo}`).join(' ');
@@ -212,7 +222,7 @@ async function clientView(sim: ClusterSim): Promise<void> {
       q.observers.map((o) => `${o.nodeId}@${o.logEndOffset}`).join() !== `${sim.options.voters + 1}@${leo}` ? `observers ${JSON.stringify(q.observers)}` : null,
       md.controllerId !== leader.id ? `Metadata controller ${md.controllerId}` : null,
       md.brokers.map((b) => `${b.nodeId}:${b.host}`).join() !== sim.nodes.map((n) => `${n.id}:${n.host}`).join() ? `Metadata brokers ${JSON.stringify(md.brokers)}` : null,
-      // Every topic of the metadata, each partition led by its one replica (the broker's mirror).
+      // Every topic of the metadata, each partition led by its one replica (elected by its group).
       describeTopics(md.topics) !== describeTopics(imageTopics(leader)) ? `Metadata topics ${describeTopics(md.topics)}, the metadata's ${describeTopics(imageTopics(leader))}` : null,
     ].filter((p) => p !== null);
     if (problems.length > 0) throw new LivenessFailure(`the client via n${via.id} sees: ${problems.join('; ')}`);

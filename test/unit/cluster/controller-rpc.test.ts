@@ -1,8 +1,8 @@
 // The forwarded controller operations: the `cluster.controller` request and answer round-trip
 // for every operation (the request and response as the API's own Kafka bytes); bad bytes are a
 // DecodeError and nothing else (cut, trailing, an unknown operation, a version out of range,
-// a length past the limit, 3,000 random mutations). And what a cluster refuses before the
-// controller sees it: a replication factor above 1, explicit, by default or by assignment.
+// a length past the limit, 3,000 random mutations). And replication factors: up to the
+// registered brokers placed, above them refused with Kafka's message.
 
 import { describe, expect, test } from 'bun:test';
 import { Prng } from '../../../src/base/prng.ts';
@@ -139,7 +139,7 @@ describe('cluster.controller codec', () => {
   });
 });
 
-describe('what a cluster refuses before the controller', () => {
+describe('replication factors and refusals', () => {
   const topic = (name: string, replicationFactor: number, assignments: Array<{ partitionIndex: number; brokerIds: number[] }> = []) => ({
     name,
     numPartitions: assignments.length > 0 ? -1 : 2,
@@ -148,27 +148,28 @@ describe('what a cluster refuses before the controller', () => {
     configs: [],
   });
 
-  test('a replication factor above 1 (explicit, default, or a manual list) is INVALID_REPLICATION_FACTOR; the rest are created, in order', () => {
+  test('a replication factor up to the registered brokers (explicit, default, or a manual list) is placed; above them INVALID_REPLICATION_FACTOR with Kafka\'s message; in order', () => {
     const image: MetadataImage = cluster([1, 2, 3]).image;
     const inputs = { broker: brokerView(), random: new Prng(1), apiVersion: 7, receivedBy: 1 };
-    const req = { topics: [topic('three', 3), topic('one', 1), topic('listed', -1, [{ partitionIndex: 0, brokerIds: [1, 2] }])], timeoutMs: 0, validateOnly: false };
+    const req = { topics: [topic('four', 4), topic('three', 3), topic('one', 1), topic('listed', -1, [{ partitionIndex: 0, brokerIds: [1, 2] }])], timeoutMs: 0, validateOnly: false };
     const r = CREATE_TOPICS.run(image, req, inputs);
     const answers = r.response.topics!.map((t) => [t.name, t.errorCode]);
     expect(answers).toEqual([
-      ['three', ErrorCode.INVALID_REPLICATION_FACTOR],
+      ['four', ErrorCode.INVALID_REPLICATION_FACTOR],
+      ['three', ErrorCode.NONE],
       ['one', ErrorCode.NONE],
-      ['listed', ErrorCode.INVALID_REPLICATION_FACTOR],
+      ['listed', ErrorCode.NONE],
     ]);
-    expect(r.response.topics![0].errorMessage).toContain('replication of partitions is not built yet');
-    expect(image.topic('one')).toBeDefined();
-    expect(image.topic('three')).toBeUndefined();
-    // default.replication.factor is capped at 1 by properties.ts; a view past the cap (a future
-    // build's) still cannot create unreplicated topics it did not ask for.
+    expect(r.response.topics![0].errorMessage).toContain('Unable to replicate the partition 4 time(s)');
+    expect(image.topic('four')).toBeUndefined();
+    for (const p of image.topic('three')!.partitions) expect([...p.replicas].sort()).toEqual([1, 2, 3]);
+    expect(image.topic('listed')!.partitions[0].replicas).toEqual([1, 2]);
+    // default.replication.factor (a replication factor of -1) is placed the same way.
     const props = new Map(brokerView().props);
     props.set('default.replication.factor', 3);
     const byDefault = CREATE_TOPICS.run(image, { ...req, topics: [topic('dflt', -1)] }, { ...inputs, broker: { ...brokerView(), props } });
-    expect(byDefault.response.topics![0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
-    expect(byDefault.records).toEqual([]);
+    expect(byDefault.response.topics![0].errorCode).toBe(ErrorCode.NONE);
+    for (const p of image.topic('dflt')!.partitions) expect(p.replicas.length).toBe(3);
   });
 
   test('refusals name every topic or resource of the request once', () => {

@@ -18,7 +18,7 @@ function create(
   opts: { validateOnly?: boolean; set?: Record<string, string>; internal?: boolean; defaultReplicationFactor?: number } = {},
 ) {
   const given = inputs(1, opts.set);
-  // default.replication.factor is capped at 1 in properties.ts until the node runs a cluster.
+  // default.replication.factor of the controller node (properties.ts).
   if (opts.defaultReplicationFactor !== undefined) (given.broker.props as Map<string, number>).set('default.replication.factor', opts.defaultReplicationFactor);
   const r = createTopics(image, createRequest(topics, opts.validateOnly), { ...given, internal: opts.internal });
   const by = Object.fromEntries(r.response.topics!.map((t) => [t!.name!, t!]));
