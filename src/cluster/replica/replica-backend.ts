@@ -125,6 +125,9 @@ export class ReplicaBackend {
       });
       this.replicas.set(group, replica);
       created.push(group);
+      // A new group's preferred replica (the first listed, Kafka's preferred leader) campaigns at
+      // once: the partition gets its leader without waiting out an election timeout.
+      if (replica.driver.term === 0 && d.replicas[0] === this.opts.groups.nodeId) replica.driver.campaign();
     }
     return { created, removed, damaged };
   }

@@ -233,3 +233,12 @@ test("after a crash and restart the new leader's producer state is rebuilt from 
   expect(await settled(n, r.append(batch(7, 0, 2, 1), -1))).toMatchObject({ ok: true, baseOffset: 3, lastOffset: 3, duplicate: true });
   expect(await settled(n, r.append(batch(7, 0, 3, 1), -1))).toMatchObject({ ok: true, baseOffset: 5, duplicate: false }); // after the new leader_change at 4
 });
+
+test('a new partition\'s preferred replica campaigns at once: it leads before its first election timeout', async () => {
+  const n = node();
+  await n.backend.reconcile([desired(0, [1])]);
+  const r = n.backend.get(TOPIC_ID, 0)!;
+  // Ticks are 10 ms and the election timeout 10 ticks or more: without the campaign, nothing before 100 ms.
+  await n.loop.until(() => r.isLeader, 20, 'elected without an election timeout');
+  expect(r.leaderEpoch).toBe(1);
+});
