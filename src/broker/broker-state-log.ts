@@ -4,8 +4,9 @@
 // coordinator (src/groups) depends only on the StateLog interface, never on the Broker.
 // The topic is created on first write, internal and compacted (cleanup.policy=compact), with
 // offsets.topic.num.partitions partitions; an existing topic keeps its partition count. On a
-// cluster the controller creates it (one replica per partition, placed over the nodes) and each
-// node coordinates the groups of the partitions it hosts (clustered.ts).
+// cluster the controller creates it (offsets.topic.replication.factor replicas per partition)
+// and the leader of each partition coordinates its groups (clustered.ts): its writes go through
+// the partition's replica and are durable once committed in the leader's term (acks=all).
 
 import { log } from '../base/log.ts';
 import type { Broker } from './broker.ts';
@@ -19,6 +20,7 @@ import { batchesIn } from '../storage/batch-scan.ts';
 import type { StateRecord } from '../groups/records.ts';
 import type { AppendOutcome, StateLog } from '../groups/state-log.ts';
 import { ensureOffsetsTopic } from './clustered.ts';
+import type { ReplicaAppend, ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per call while loading the topic on start. */
@@ -26,6 +28,8 @@ const LOAD_READ_BYTES = 1024 * 1024;
 
 export class BrokerStateLog implements StateLog {
   private readonly configuredPartitions: number;
+  /** A replicated partition's appends waiting for waitDurable: their commit, by `partition/lastOffset`. */
+  private readonly commits = new Map<string, Promise<ReplicaAppend>>();
 
   constructor(private readonly broker: Broker) {
     this.configuredPartitions = intProp(broker.config, 'offsets.topic.num.partitions');
@@ -51,13 +55,21 @@ export class BrokerStateLog implements StateLog {
 
   append(partition: number, records: readonly StateRecord[], timestampMs: number): AppendOutcome {
     if (!this.ensureTopic()) return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const batch0 = () => buildBatch({ baseTimestamp: timestampMs, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })) });
+    const replica = this.broker.replica(OFFSETS_TOPIC, partition);
+    if (replica !== undefined) {
+      // acks=all, as Kafka's coordinator writes (offsets.commit.required.acks -1): appended now,
+      // in log order, durable once committed in this leader's term. A lost leadership is
+      // NOT_COORDINATOR, as Kafka maps NOT_LEADER_OR_FOLLOWER for these writes.
+      const r = replica.appendNow(batch0(), -1);
+      if (!r.ok) return { ok: false, errorCode: r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
+      this.commits.set(`${partition}/${r.lastOffset}`, replica.committed(r));
+      return { ok: true, lastOffset: r.lastOffset };
+    }
     const p = this.broker.partition(OFFSETS_TOPIC, partition);
     // Hosted by another node of the cluster: that node coordinates the group.
     if (!p) return { ok: false, errorCode: this.broker.partitionErrorCode(OFFSETS_TOPIC, partition) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    const batch = buildBatch({
-      baseTimestamp: timestampMs,
-      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
-    });
+    const batch = batch0();
     // A storage error (a full disk, a failed log) is logged by the partition; the coordinator
     // answers with a retriable error.
     const r = p.append(batch);
@@ -65,6 +77,14 @@ export class BrokerStateLog implements StateLog {
   }
 
   async waitDurable(partition: number, offsetExclusive: number): Promise<void> {
+    const key = `${partition}/${offsetExclusive - 1}`;
+    const commit = this.commits.get(key);
+    if (commit !== undefined) {
+      this.commits.delete(key);
+      const r = await commit;
+      if (!r.ok) throw new Error(`${OFFSETS_TOPIC}-${partition}: ${r.error.message ?? 'not committed'}`);
+      return;
+    }
     await this.broker.partition(OFFSETS_TOPIC, partition)?.waitDurable(offsetExclusive);
   }
 
@@ -72,9 +92,14 @@ export class BrokerStateLog implements StateLog {
     yield* this.readPartitions(this.broker.partitionsOf(OFFSETS_TOPIC).map((p) => p.index));
   }
 
-  /** The records of the open partitions at `indexes`, each from its log start to its end. */
+  /** The records of the open partitions at `indexes`, each from its log start to its end (a replica's to its high watermark). */
   *readPartitions(indexes: readonly number[]): Iterable<StateRecord> {
     for (const i of indexes) {
+      const replica = this.broker.replica(OFFSETS_TOPIC, i);
+      if (replica !== undefined) {
+        yield* this.readReplica(replica);
+        continue;
+      }
       const p = this.broker.partition(OFFSETS_TOPIC, i);
       if (p === undefined) continue;
       let offset = p.logStartOffset;
@@ -84,6 +109,18 @@ export class BrokerStateLog implements StateLog {
         yield* recordsOf(r.bytes, offset);
         offset = r.nextOffset;
       }
+    }
+  }
+
+  /** A replica's committed records (up to its high watermark): what a new leader loads. */
+  private *readReplica(replica: ReplicatedPartition): Iterable<StateRecord> {
+    const hw = replica.highWatermark;
+    let offset = replica.logStartOffset;
+    while (offset < hw) {
+      const r = replica.log.read(offset, LOAD_READ_BYTES, { minOneBatch: true, maxOffset: hw });
+      if (r.bytes.length === 0) break;
+      yield* recordsOf(r.bytes, offset);
+      offset = r.nextOffset;
     }
   }
 }

@@ -94,14 +94,15 @@ export class Broker {
   controller: ControllerChannel | null = null;
   private readonly partitions = new Map<string, Partition[]>();
   /**
-   * A clustered node's replicas of the replicated topics (every topic but __consumer_offsets,
-   * which stays one `Partition` per node until the coordinator follows leaders): their logs,
-   * Raft groups and producer state (src/cluster/replica). Null on a lone node.
+   * A clustered node's replicas (every topic's, __consumer_offsets' too): their logs, Raft groups
+   * and producer state (src/cluster/replica). Null on a lone node.
    */
   private replicaBackend: ReplicaBackend | null = null;
   /** What this node last published of the replicas it leads, by group (`epoch/isr`). */
   private leadersPublished = new Map<string, string>();
   private leadersRefreshedMs = -Infinity;
+  /** __consumer_offsets partitions whose groups this node loaded as their leader, and the term it leads them in. */
+  private readonly offsetsLoaded = new Map<number, number>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
@@ -217,26 +218,25 @@ export class Broker {
 
   /**
    * The partition's leader and epoch: this node on a lone node (epoch 0); on a cluster the
-   * group's as this node's replica knows it, else the leader the metadata places (one replica
-   * of __consumer_offsets, epoch 0). Undefined when the metadata does not hold the partition.
+   * group's as this node's replica knows it, else as its leader published it (-1 while
+   * unknown). Undefined when the metadata does not hold the partition.
    */
   leaderOf(topic: string, index: number): PartitionLeader | undefined {
     const r = this.replica(topic, index);
     if (r !== undefined) return r.currentLeader;
     const replicas = this.replicasOf(topic, index);
     if (replicas.length === 0) return undefined;
-    if (topic === OFFSETS_TOPIC || this.clusterNode === null) return { leaderId: replicas[0], leaderEpoch: this.partition(topic, index)?.leaderEpoch ?? 0 };
+    if (this.clusterNode === null) return { leaderId: replicas[0], leaderEpoch: this.partition(topic, index)?.leaderEpoch ?? 0 };
     return this.clusterNode.partitionLeaders.get(this.topics.get(topic)?.id ?? '', index) ?? { leaderId: -1, leaderEpoch: -1 };
   }
 
   /**
-   * The in-sync replicas as this node knows them: every replica on a lone node or of a
-   * one-replica partition; the leader's view (isr.ts) on the leader; the view the leader
+   * The in-sync replicas as this node knows them: this node on a lone node; the leader's view (isr.ts) on the leader; the view the leader
    * published elsewhere (partition-leaders.ts); null while unknown.
    */
   inSyncReplicasOf(topic: string, index: number): readonly number[] | null {
     const replicas = this.replicasOf(topic, index);
-    if (this.clusterNode === null || topic === OFFSETS_TOPIC) return replicas;
+    if (this.clusterNode === null) return replicas;
     const r = this.replica(topic, index);
     const own = r?.inSyncReplicas() ?? null;
     if (own !== null) return own;
@@ -301,7 +301,10 @@ export class Broker {
       logDeps: this.logDeps(),
       logConfig: (c) => logConfigOf(c),
     });
-    this.every(PARTITION_LEADERS_PUBLISH_MS, () => this.publishPartitionLeaders());
+    this.every(PARTITION_LEADERS_PUBLISH_MS, () => {
+      this.publishPartitionLeaders();
+      this.followOffsetsLeaders();
+    });
     const reconciler = new MetadataReconciler(this);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image);
@@ -331,6 +334,38 @@ export class Broker {
     }
     this.leadersPublished = led;
     node.publishPartitionLeaders(states);
+  }
+
+  /**
+   * The group coordinator follows the leaders of __consumer_offsets (Kafka's
+   * onElection/onResignation): a partition this node leads is loaded once everything in its
+   * log is committed (the leader's own first entry of the term included, so every record of
+   * earlier terms is in, and none a failover could take back: Raft paper 5.4.2); until then its
+   * groups get COORDINATOR_LOAD_IN_PROGRESS. A partition it no longer leads, or leads in a new
+   * term, is unloaded (NOT_COORDINATOR; a new term reloads). Runs on the publication timer.
+   */
+  private followOffsetsLeaders(): void {
+    const t = this.topics.get(OFFSETS_TOPIC);
+    for (const [p, term] of [...this.offsetsLoaded]) {
+      const r = t === undefined ? undefined : this.replicaBackend?.get(t.id, p);
+      if (r !== undefined && r.isLeader && r.leaderEpoch === term) continue;
+      const n = this.groups.unloadPartition(p);
+      this.offsetsLoaded.delete(p);
+      log.info(`group coordinator: ${OFFSETS_TOPIC}-${p} is no longer led here in term ${term}; ${n} group(s) unloaded`);
+    }
+    if (t === undefined || this.replicaBackend === null) return;
+    for (const r of this.replicaBackend.all()) {
+      if (r.id.topicId !== t.id || !r.isLeader || this.offsetsLoaded.has(r.id.partition)) continue;
+      if (r.highWatermark < r.logEndOffset) continue;
+      const n = this.groups.loadPartitions(this.stateLog.readPartitions([r.id.partition]));
+      this.offsetsLoaded.set(r.id.partition, r.leaderEpoch);
+      log.info(`group coordinator: leading ${OFFSETS_TOPIC}-${r.id.partition} in term ${r.leaderEpoch}; loaded ${n} record(s)`);
+    }
+  }
+
+  /** The term in which this node loaded the groups of __consumer_offsets partition `p`, if it did (followOffsetsLeaders). */
+  offsetsLoadedIn(p: number): number | undefined {
+    return this.offsetsLoaded.get(p);
   }
 
   /** Whether the partition's log is damaged and was not opened (see storage/damage.ts). */

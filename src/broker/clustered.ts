@@ -102,15 +102,31 @@ export async function autoCreateInCluster(broker: Broker, name: string): Promise
 const offsetsTopicRequested = new WeakSet<Broker>();
 
 /**
- * Asks the controller for __consumer_offsets (offsets.topic.num.partitions partitions, one
- * replica each, compacted), once at a time per node, as Kafka creates it on the first
- * FindCoordinator. Callers answer COORDINATOR_NOT_AVAILABLE meanwhile; clients retry.
+ * The replication factor __consumer_offsets is created with: offsets.topic.replication.factor
+ * (Kafka's default 3), capped at the number of seeds, the cluster's declared size. Kafka
+ * refuses to create the topic while fewer brokers are alive than the factor (so a one-broker
+ * Kafka needs the setting lowered); capping at the seeds keeps a one- or two-seed cluster
+ * working with the default, and a cluster of three or more seeds gets three replicas.
+ */
+export function offsetsReplicationFactor(broker: Broker): number {
+  const seeds = broker.config.cluster?.seeds.length ?? 1;
+  return Math.min(intProp(broker.config, 'offsets.topic.replication.factor'), seeds);
+}
+
+/**
+ * Asks the controller for __consumer_offsets (offsets.topic.num.partitions partitions,
+ * offsetsReplicationFactor replicas, compacted), once at a time per node, as Kafka creates it on
+ * the first FindCoordinator, and only once that many brokers are registered (Kafka's
+ * COORDINATOR_NOT_AVAILABLE until then). Callers answer COORDINATOR_NOT_AVAILABLE meanwhile;
+ * clients retry.
  */
 export function ensureOffsetsTopic(broker: Broker): void {
   if (broker.controller === null || broker.topics.get(OFFSETS_TOPIC) !== undefined || offsetsTopicRequested.has(broker)) return;
+  const replicationFactor = offsetsReplicationFactor(broker);
+  if (broker.cluster.brokers().length < replicationFactor) return;
   offsetsTopicRequested.add(broker);
   const request = {
-    topics: [{ name: OFFSETS_TOPIC, numPartitions: intProp(broker.config, 'offsets.topic.num.partitions'), replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    topics: [{ name: OFFSETS_TOPIC, numPartitions: intProp(broker.config, 'offsets.topic.num.partitions'), replicationFactor, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
     timeoutMs: 0,
     validateOnly: false,
   };
@@ -123,28 +139,38 @@ export function ensureOffsetsTopic(broker: Broker): void {
     .finally(() => offsetsTopicRequested.delete(broker));
 }
 
-/** The node coordinating `groupId` on a cluster: the one hosting its __consumer_offsets partition; else the error to answer. */
+/**
+ * The node coordinating `groupId` on a cluster: the leader of its __consumer_offsets partition
+ * (as this node's replica knows it, else as published); else the error to answer.
+ */
 export function groupCoordinator(broker: Broker, groupId: string): { nodeId: number } | { errorCode: number } {
   const t = broker.topics.get(OFFSETS_TOPIC);
   if (t === undefined) {
     ensureOffsetsTopic(broker);
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
   }
-  const leader = broker.replicasOf(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions))[0];
-  return leader === undefined ? { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE } : { nodeId: leader };
+  const leader = broker.leaderOf(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions));
+  return leader === undefined || leader.leaderId < 0 ? { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE } : { nodeId: leader.leaderId };
 }
 
 /**
- * NONE when this node coordinates `groupId` (a lone node coordinates every group); else
- * NOT_COORDINATOR (clients look the coordinator up again) or COORDINATOR_NOT_AVAILABLE.
+ * NONE when this node coordinates `groupId` (a lone node coordinates every group): it leads the
+ * group's __consumer_offsets partition and loaded it in this term; COORDINATOR_LOAD_IN_PROGRESS
+ * while it leads and has not loaded yet; else NOT_COORDINATOR (clients look the coordinator up
+ * again) or COORDINATOR_NOT_AVAILABLE.
  */
 export function groupCoordinatorError(broker: Broker, groupId: string): number {
   if (broker.controller === null) return ErrorCode.NONE;
-  const c = groupCoordinator(broker, groupId);
-  if ('errorCode' in c) return c.errorCode;
-  if (c.nodeId !== broker.config.nodeId) return ErrorCode.NOT_COORDINATOR;
-  const t = broker.topics.get(OFFSETS_TOPIC)!;
-  return broker.partition(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions)) === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
+  const t = broker.topics.get(OFFSETS_TOPIC);
+  if (t === undefined) {
+    ensureOffsetsTopic(broker);
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+  const p = partitionForGroup(groupId, t.partitions);
+  const replica = broker.replica(OFFSETS_TOPIC, p);
+  if (replica?.isLeader) return broker.offsetsLoadedIn(p) === replica.leaderEpoch ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+  const leader = broker.leaderOf(OFFSETS_TOPIC, p);
+  return leader === undefined || leader.leaderId < 0 ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NOT_COORDINATOR;
 }
 
 /**

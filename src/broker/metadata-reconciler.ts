@@ -7,11 +7,10 @@
 //   created again), is closed and its logs deleted here.
 // - Partitions: this node hosts each partition whose replicas include it, and only those, as a
 //   replica (src/cluster/replica: its log under `<data>/kafka/<topic>/<index>` and its Raft group
-//   with the partition's replicas as voters) through the broker's ReplicaBackend. The exception
-//   is __consumer_offsets, still one replica per partition opened as a `Partition` (its
-//   coordinator does not follow Raft leaders yet).
-// - Consumer groups: each node coordinates the groups of the __consumer_offsets partitions it
-//   hosts, and loads their records when it opens them (after a restart).
+//   with the partition's replicas as voters) through the broker's ReplicaBackend;
+//   __consumer_offsets too.
+// - Consumer groups: the leader of each __consumer_offsets partition coordinates its groups,
+//   loading them when it becomes leader (Broker.followOffsetsLeaders), not here.
 // - Configs: a topic's overrides and the dynamic broker layers (the cluster default and this
 //   node's) come from the image; a stored value this build does not accept is skipped and
 //   logged once (controller/config-view.ts).
@@ -24,7 +23,6 @@ import type { DesiredReplica } from '../cluster/replica/replica-backend.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { PropertyValue } from '../config/properties.ts';
 import type { Broker } from './broker.ts';
-import { OFFSETS_TOPIC } from './broker-state-log.ts';
 
 export class MetadataReconciler {
   /** Skipped config values already logged ("resource/name=value"), so each is logged once. */
@@ -44,24 +42,17 @@ export class MetadataReconciler {
     for (const t of image.topics()) {
       const configs = topicOverrides(image, t.name);
       const hosted = t.partitions.flatMap((p, i) => (p.replicas.includes(self) ? [i] : []));
-      const replicated = t.name !== OFFSETS_TOPIC;
-      if (replicated) {
-        const config = effectiveTopicConfig(configs, broker.config.props);
-        for (const i of hosted) desired.push({ topicId: t.topicId, topicName: t.name, partition: i, replicas: t.partitions[i].replicas, config });
-      }
+      const config = effectiveTopicConfig(configs, broker.config.props);
+      for (const i of hosted) desired.push({ topicId: t.topicId, topicName: t.name, partition: i, replicas: t.partitions[i].replicas, config });
       const known = broker.topics.get(t.name);
       if (known === undefined) {
         const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.partitions.length, configs };
         broker.topics.put(record);
-        if (!replicated) broker.hostPartitions(record, hosted);
-        // The group coordinator reads what a restart finds in the offsets partitions it hosts.
-        if (t.name === OFFSETS_TOPIC) broker.groups.loadPartitions(broker.stateLog.readPartitions(hosted));
         log.info(`topic ${t.name} (id ${t.topicId}, ${t.partitions.length} partition(s)) from the metadata; this node hosts ${hosted.length ? hosted.join(',') : 'none'}`);
         continue;
       }
       if (known.partitions !== t.partitions.length) {
         known.partitions = t.partitions.length;
-        if (!replicated) broker.hostPartitions(known, hosted);
       }
       if (!sameConfigs(known.configs, configs)) broker.setTopicConfigs(known, configs);
     }

@@ -391,6 +391,14 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     doc: 'the most bytes one Fetch response carries',
   },
   {
+    name: 'offsets.topic.replication.factor',
+    type: 'int',
+    default: 3,
+    min: 1,
+    max: 32767,
+    doc: 'replication factor of __consumer_offsets on a cluster, capped at the number of seeds (a lone node: 1); created once that many brokers are registered',
+  },
+  {
     name: 'offsets.topic.num.partitions',
     type: 'int',
     default: 50,

@@ -114,9 +114,25 @@ export class GroupCoordinator {
    * node's, opened as the controller's metadata assigns them (their groups were served nowhere
    * here before, so nothing in memory is replaced).
    */
-  loadPartitions(records: Iterable<StateRecord>): void {
-    const n = loadState(this, records, this.loaders);
-    if (n > 0) log.info(`group coordinator: loaded ${n} record(s) of newly hosted __consumer_offsets partitions`);
+  loadPartitions(records: Iterable<StateRecord>): number {
+    return loadState(this, records, this.loaders);
+  }
+
+  /**
+   * Forgets the groups and committed offsets of one __consumer_offsets partition: this node no
+   * longer leads it, so it no longer coordinates them (Kafka's GroupMetadataManager
+   * removeGroupsForPartition). Their timers find their group gone (`isLive`); writes still
+   * waiting fail with their partition's leadership. Returns the groups dropped.
+   */
+  unloadPartition(partition: number): number {
+    let n = 0;
+    for (const id of [...this.groups.keys()]) {
+      if (this.partitionFor(id) !== partition) continue;
+      this.groups.delete(id);
+      n++;
+    }
+    for (const id of [...this.offsets.groups()]) if (this.partitionFor(id) === partition) this.offsets.deleteGroup(id);
+    return n;
   }
 
   partitionFor(groupId: string): number {

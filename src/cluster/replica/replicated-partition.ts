@@ -135,25 +135,40 @@ export class ReplicatedPartition {
    * timeout.
    */
   append(records: Uint8Array, acks: Acks): Promise<ReplicaAppend> {
+    return this.answer(this.appendNow(records, acks), acks);
+  }
+
+  /**
+   * The synchronous part of append: the checks and the propose, with the offsets the batches
+   * got (or a duplicate's); `committed` then waits for the commit. For a writer that must know
+   * its offsets in the same turn (the group coordinator's __consumer_offsets writes, which keep
+   * log order: groups/state-log.ts).
+   */
+  appendNow(records: Uint8Array, acks: Acks): ReplicaAppend {
     const refused = this.refusal();
-    if (refused !== null) return Promise.resolve(refused);
+    if (refused !== null) return refused;
     const leader = this.lead();
-    if (leader === null) return Promise.resolve(this.fail(notLeader(`${this.name} is not led by this node`)));
+    if (leader === null) return this.fail(notLeader(`${this.name} is not led by this node`));
     const inSync = this.observeInSync(leader);
     const tooFew = checkBeforeAppend(acks, inSync.length, this.config.minInsyncReplicas);
-    if (tooFew !== null) return Promise.resolve(this.fail(tooFew));
+    if (tooFew !== null) return this.fail(tooFew);
     const batches = splitBatches(records);
-    if (!batches.ok) return Promise.resolve(this.fail(kafkaError(ErrorCode.INVALID_RECORD, batches.message)));
+    if (!batches.ok) return this.fail(kafkaError(ErrorCode.INVALID_RECORD, batches.message));
     for (const h of batches.headers) {
       const check = leader.producers.check(h);
-      if (check.kind === 'error') return Promise.resolve(this.fail(kafkaError(check.code, check.message)));
+      if (check.kind === 'error') return this.fail(kafkaError(check.code, check.message));
       if (check.kind === 'duplicate') {
-        if (batches.headers.length !== 1) return Promise.resolve(this.fail(kafkaError(ErrorCode.INVALID_RECORD, 'duplicate batch inside a multi-batch request')));
-        return this.answer({ ok: true, baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true, maxTimestamp: check.maxTimestamp }, acks);
+        if (batches.headers.length !== 1) return this.fail(kafkaError(ErrorCode.INVALID_RECORD, 'duplicate batch inside a multi-batch request'));
+        return { ok: true, baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true, maxTimestamp: check.maxTimestamp };
       }
     }
-    if (acks === -1 && this.waiters.full) return Promise.resolve(this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`)));
-    return this.answer(this.propose(leader, batches.headers), acks);
+    if (acks === -1 && this.waiters.full) return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`));
+    return this.propose(leader, batches.headers);
+  }
+
+  /** Settles once what appendNow appended is committed in its term, as acks=all does (a refusal at once). */
+  committed(appended: ReplicaAppend): Promise<ReplicaAppend> {
+    return this.answer(appended, -1);
   }
 
   /**
