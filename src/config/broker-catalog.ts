@@ -48,7 +48,6 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'run the log cleaner (Freshet always compacts compacted topics)' },
     { name: 'log.cleaner.threads', type: 'int', default: 1, min: 0, dynamic: 'cluster-wide', doc: 'log cleaner threads' },
     { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: 128 * 1024 * 1024, dynamic: 'cluster-wide', doc: 'memory of the log cleaner\'s key map' },
-    { name: 'offsets.topic.replication.factor', type: 'int', default: 1, min: 1, doc: 'replication factor of __consumer_offsets (1 on a single node; Kafka: 3)' },
     { name: 'offsets.topic.segment.bytes', type: 'int', default: 100 * 1024 * 1024, min: 1, doc: 'segment size of __consumer_offsets' },
     { name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, min: 1, doc: 'how long an offset commit waits for replication' },
     { name: 'transaction.state.log.replication.factor', type: 'int', default: 1, min: 1, doc: 'replication factor of __transaction_state (1 on a single node; Kafka: 3)' },

@@ -16,7 +16,7 @@ import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { CreateTopics } from '../../src/protocol/messages/index.ts';
+import { CreateTopics, FindCoordinator } from '../../src/protocol/messages/index.ts';
 
 const SEED_IDS = [1, 2, 3];
 /** Liveness bounds (generous for a loaded machine); never a performance claim. */
@@ -205,3 +205,75 @@ describe('a partition leader killed -9 under idempotent acks=all production', ()
     }
   }, 180_000);
 });
+
+describe('a consumer group across the failover of its coordinator', () => {
+  test('offsets committed before the leader of the group\'s __consumer_offsets partition is killed -9 are resumed from by the new coordinator', async () => {
+    const topic = 'group-failover';
+    const group = 'resumers';
+    const admin = kafkaFor(bootstrapOf(1)).admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => {
+        const c = await admin.describeCluster();
+        return c.brokers.length === 3 && c.controller !== null && c.controller >= 0 ? true : null;
+      }, FORM_MS_MAX, 'three registered brokers and a controller');
+      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: RF }], waitForLeaders: true })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = kafkaFor(bootstrapOf(1)).producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ value: `a${i}` })) });
+    // The first consumer reads the first ten and commits them (kafkajs commits on disconnect too).
+    const first = kafkaFor(bootstrapOf(2)).consumer({ groupId: group });
+    await first.connect();
+    await first.subscribe({ topic, fromBeginning: true });
+    const firstSeen: string[] = [];
+    await first.run({ autoCommit: true, eachMessage: async ({ message }) => void firstSeen.push(message.value!.toString()) });
+    await waitFor(async () => (firstSeen.length >= 10 ? true : null), SEEN_MS_MAX, 'the first ten read');
+    await first.disconnect();
+    const offsetsAdmin = kafkaFor(bootstrapOf(2)).admin();
+    await offsetsAdmin.connect();
+    // The log end after the ten (a replicated partition's log starts with its leader's control batch).
+    const end = (await offsetsAdmin.fetchTopicOffsets(topic))[0].high;
+    await waitFor(async () => {
+      const committed = await offsetsAdmin.fetchOffsets({ groupId: group, topics: [topic] });
+      return committed[0].partitions[0].offset === end ? true : null;
+    }, SEEN_MS_MAX, `offset ${end} committed`);
+    await offsetsAdmin.disconnect();
+    await producer.disconnect();
+    // The coordinator is the leader of the group's offsets partition: kill it.
+    const victim = await coordinatorOf(group);
+    await nodes.get(victim)!.broker.kill9();
+    const survivor = SEED_IDS.find((id) => id !== victim)!;
+    const after = kafkaFor(bootstrapOf(survivor)).producer({ idempotent: true });
+    await after.connect();
+    await after.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ value: `b${i}` })) });
+    await after.disconnect();
+    // A second consumer of the group, through a survivor, resumes after the committed ten.
+    const second = kafkaFor(bootstrapOf(survivor)).consumer({ groupId: group });
+    await second.connect();
+    await second.subscribe({ topic, fromBeginning: true });
+    const secondSeen: string[] = [];
+    await second.run({ eachMessage: async ({ message }) => void secondSeen.push(message.value!.toString()) });
+    await waitFor(async () => (secondSeen.length >= 5 ? true : null), FAILOVER_MS_MAX, 'the five new records read by the resumed group');
+    await second.disconnect();
+    expect(secondSeen).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+    const newCoordinator = await coordinatorOf(group, survivor);
+    expect(newCoordinator).not.toBe(victim);
+    await nodes.get(victim)!.broker.restart();
+  }, 180_000);
+});
+
+/** The node FindCoordinator names for `group`, asked through node `via`. */
+async function coordinatorOf(group: string, via = 1): Promise<number> {
+  return waitFor(async () => {
+    const client = await RawClient.connect(nodes.get(via)!.broker.port);
+    try {
+      const a = await client.send(FindCoordinator, 3, { key: group, keyType: 0 });
+      return a.errorCode === ErrorCode.NONE ? a.nodeId : null;
+    } finally {
+      client.close();
+    }
+  }, SEEN_MS_MAX, `the coordinator of ${group}`);
+}
