@@ -170,3 +170,23 @@ describe('load and retention', () => {
     expect(sim({}, s.log).c.groups.size).toBe(0);
   });
 });
+
+describe('a coordinator that stops leading a __consumer_offsets partition', () => {
+  test("unloadPartition drops that partition's groups and offsets only; loading its records back restores them", async () => {
+    const s = sim();
+    // Two groups on different partitions of the 4.
+    const [a, b] = ['hello', 'beta'];
+    expect(partitionForGroup(a, 4)).not.toBe(partitionForGroup(b, 4));
+    expect(await s.c.commitOffsets(commit(a, 10))).toEqual([ErrorCode.NONE]);
+    expect(await s.c.commitOffsets(commit(b, 20))).toEqual([ErrorCode.NONE]);
+    const pa = partitionForGroup(a, 4);
+    expect(s.c.unloadPartition(pa)).toBe(1);
+    expect(s.c.groups.has(a)).toBe(false);
+    expect(s.c.fetchOffsets(a, [{ name: 't', partitions: [0] }])[0].partitions[0].committedOffset).toBe(-1);
+    expect(s.c.fetchOffsets(b, [{ name: 't', partitions: [0] }])[0].partitions[0].committedOffset).toBe(20);
+    // A new term of leadership loads the partition's records again.
+    const log = s.c.deps.log as MemoryStateLog;
+    expect(s.c.loadPartitions(log.partitions[pa])).toBeGreaterThan(0);
+    expect(s.c.fetchOffsets(a, [{ name: 't', partitions: [0] }])[0].partitions[0].committedOffset).toBe(10);
+  });
+});
