@@ -1,6 +1,7 @@
 // This node's place in a cluster (started with --seeds): the internal RPC endpoint on
-// --rpc-addr, every Raft group of the node (RaftGroups: today the controller group alone; the
-// partitions' groups join it later) with its quorum-state journal in `<data>/raft`, the
+// --rpc-addr, every Raft group of the node (RaftGroups: the controller group, and the groups of
+// the partitions the broker hosts through src/cluster/replica) with its quorum-state journal in
+// `<data>/raft`, the
 // controller group over its own log `<data>/raft/__cluster_metadata-0` (as KRaft's metadata
 // log, not a topic clients see), the controller state machine it applies to, and registration
 // (registration.ts): how nodes learn each other's addresses and how a non-seed joins as a learner.
