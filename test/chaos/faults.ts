@@ -1,0 +1,54 @@
+// The fault schedule of a chaos run, decided by its seed alone (pure: the same seed, duration and
+// nodes give the same schedule, so a failing run names what was done to whom and when). One
+// fault at a time, on one node, then a quiet gap: with 3 nodes a majority is always up, so the
+// cluster must stay available and lose nothing (the fault model of the Raft paper, section 5:
+// any minority may fail). Jepsen's nemesis schedules are built the same way (start, hold, stop).
+
+import { Prng } from '../../src/base/prng.ts';
+
+export type FaultKind = 'kill9' | 'pause' | 'isolate';
+export const FAULT_KINDS: readonly FaultKind[] = ['kill9', 'pause', 'isolate'];
+
+export interface PlannedFault {
+  /** When the fault starts, from the start of the workload. */
+  readonly atMs: number;
+  readonly kind: FaultKind;
+  readonly nodeId: number;
+  /** How long the node stays killed, paused or cut off before restart, SIGCONT or heal. */
+  readonly holdMs: number;
+}
+
+export interface ScheduleParams {
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly nodeIds: readonly number[];
+  readonly kinds: readonly FaultKind[];
+  /** Quiet time before each fault, drawn in [min, max]. */
+  readonly gapMs: { readonly min: number; readonly max: number };
+  /** How long each fault holds, drawn in [min, max]. */
+  readonly holdMs: { readonly min: number; readonly max: number };
+}
+
+/** Faults one schedule holds at most (a 10-hour run at the shortest gaps stays far below). */
+export const FAULTS_MAX = 100_000;
+
+export function planFaults(p: ScheduleParams): PlannedFault[] {
+  if (p.nodeIds.length === 0 || p.kinds.length === 0) throw new Error('planFaults: no nodes or no fault kinds');
+  if (p.gapMs.min <= 0 || p.holdMs.min <= 0) throw new Error('planFaults: gaps and holds must be positive');
+  const random = new Prng(p.seed);
+  const faults: PlannedFault[] = [];
+  let atMs = random.int(p.gapMs.min, p.gapMs.max);
+  while (faults.length < FAULTS_MAX) {
+    const holdMs = random.int(p.holdMs.min, p.holdMs.max);
+    // A fault is planned only if it also ends within the run: the run stops by itself.
+    if (atMs + holdMs > p.durationMs) break;
+    faults.push({ atMs, kind: random.pick(p.kinds), nodeId: random.pick(p.nodeIds), holdMs });
+    atMs += holdMs + random.int(p.gapMs.min, p.gapMs.max);
+  }
+  return faults;
+}
+
+export function describeFault(f: PlannedFault): string {
+  const what = { kill9: 'kill -9, restart', pause: 'SIGSTOP, SIGCONT', isolate: 'isolate, heal' }[f.kind];
+  return `+${(f.atMs / 1000).toFixed(1)}s node ${f.nodeId}: ${what} after ${f.holdMs} ms`;
+}

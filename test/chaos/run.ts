@@ -1,0 +1,183 @@
+// The chaos runner: real dist/freshet processes under faults decided by a seed, for a bounded
+// time, then a check of everything observed. See README.md in this folder.
+//
+//   bun test/chaos/run.ts                                   # single node, 30 s, a random seed
+//   bun test/chaos/run.ts --mode quorum --duration 10m --seed 7
+//   bun test/chaos/run.ts --mode single --duration 2h       # long mode: as long as asked
+//
+// Modes (targets.ts): `single`, one durable node (kill -9/restart, SIGSTOP/SIGCONT) under the
+// client workload; `quorum`, three seeds forming the controller quorum with the fault proxy
+// between them (kill -9, SIGSTOP, isolate), watched for a single leader per term, convergence
+// and no disruption (quorum-watch.ts). `--workload on` runs the client workload against the
+// quorum's nodes too: today each node holds its own topics, so that waits for replicated
+// partitions (the next step of issue 7); the runner needs nothing else to switch it on.
+// Exit status: 0 when every check passed, 1 otherwise.
+
+import { describeReport, type CheckReport } from './checker.ts';
+import { describeFault, type FaultKind, planFaults } from './faults.ts';
+import { History } from './history.ts';
+import { QuorumWatch } from './quorum-faults.ts';
+import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
+import { type ChaosMode, type ChaosTarget, startTarget } from './targets.ts';
+import { checkHistory } from './checker.ts';
+import { createChaosTopic, readAll, Workload } from './workload.ts';
+
+export interface ChaosOptions {
+  readonly mode: ChaosMode;
+  readonly seed: number;
+  /** The run's length: no fault starts that would not end within it (one fault's recovery may run past). */
+  readonly durationMs: number;
+  /** The client workload (default: on for `single`, off for `quorum` until partitions replicate). */
+  readonly workload?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** The record checker's report; null without a workload. */
+  readonly records: CheckReport | null;
+  /** The quorum checks' findings; null in single mode. */
+  readonly quorum: readonly QuorumViolation[] | null;
+  readonly ok: boolean;
+}
+
+/** Fault timing: a quiet gap before each fault, then the fault held this long (ms, drawn from the seed). */
+const GAP_MS = { min: 800, max: 2_500 };
+const HOLD_MS = { min: 300, max: 2_500 };
+const TOPIC = 'chaos';
+const PARTITIONS = 3;
+const GROUP = 'chaos-group';
+/** Log lines of each node printed when a check fails. */
+const LOG_TAIL_LINES = 60;
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  const withWorkload = o.workload ?? o.mode === 'single';
+  log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms)`);
+  const target = await startTarget(o.mode);
+  try {
+    return await runOn(target, o, withWorkload, log);
+  } finally {
+    await target.dispose();
+  }
+}
+
+async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, log: (line: string) => void): Promise<ChaosResult> {
+  const history = new History();
+  const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
+  await watch?.start();
+  let workload: Workload | null = null;
+  if (withWorkload) {
+    await createChaosTopic(target.bootstrap(), TOPIC, PARTITIONS);
+    workload = new Workload({ bootstrap: target.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, recordsPerSend: 6, sendPauseMs: 5, observePauseMs: 250 }, history);
+    await workload.start();
+  }
+  const faults = { kill9: 0, pause: 0, isolate: 0 };
+  const schedule = planFaults({ seed: o.seed, durationMs: o.durationMs, nodeIds: target.nodeIds, kinds: target.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
+  const startMs = performance.now();
+  for (const f of schedule) {
+    const waitMs = startMs + f.atMs - performance.now();
+    // Recoveries may have eaten into the time: a fault that would not end within the run is skipped.
+    if (performance.now() - startMs + Math.max(0, waitMs) + f.holdMs > o.durationMs) break;
+    await Bun.sleep(Math.max(0, waitMs));
+    log(`chaos: ${describeFault(f)}`);
+    if (watch !== null) await watch.faultStep(f);
+    else await singleStep(target, f.kind, f.nodeId, f.holdMs);
+    faults[f.kind]++;
+  }
+  await Bun.sleep(Math.max(0, startMs + o.durationMs - performance.now()));
+  target.proxy?.heal();
+
+  let records: CheckReport | null = null;
+  if (workload !== null) {
+    await workload.stop();
+    const read = await readAll(target.bootstrap(), TOPIC, `chaos-verify-${o.seed}`);
+    records = checkHistory(history, read);
+    log(`chaos: clients: ${workload.counts.producers} producers (a new one after each failed send), ${workload.counts.consumerCrashes} consumer restarts, ${workload.counts.observeErrors} failed offset reads`);
+  }
+  let quorum: QuorumViolation[] | null = null;
+  if (watch !== null) {
+    await watch.stop();
+    quorum = checkQuorum(watch.claims.claims, watch.outcomes);
+    log(`chaos: quorum: ${watch.claims.claims.length} leader claims checked (node logs and ${watch.describeCalls} DescribeQuorum calls), ${watch.outcomes.length} faults with before/after; ` +
+      `settled after a fault in ${figures(watch.settleMs)} ms; a cut-off leader replaced in ${figures(watch.failoverMs)} ms`);
+    log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
+    for (const v of quorum.slice(0, 50)) log(`  ${v.kind}: ${v.detail}`);
+  }
+  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate (${Math.round((performance.now() - startMs) / 1000)} s of chaos)`);
+  if (records !== null) log(describeReport(records));
+  const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
+  if (!ok) logTails(target, log);
+  return { faults, records, quorum, ok };
+}
+
+async function singleStep(target: ChaosTarget, kind: FaultKind, nodeId: number, holdMs: number): Promise<void> {
+  await target.inject(kind, nodeId);
+  await Bun.sleep(holdMs);
+  await target.end(kind, nodeId);
+}
+
+/** What each node logged last: a failed run shows what the nodes saw. */
+function logTails(target: ChaosTarget, log: (line: string) => void): void {
+  for (const id of target.nodeIds) {
+    const lines = target.broker(id).logs().trimEnd().split('\n');
+    log(`--- node ${id}: the last ${Math.min(lines.length, LOG_TAIL_LINES)} lines of its log ---\n${lines.slice(-LOG_TAIL_LINES).join('\n')}`);
+  }
+}
+
+function figures(ms: readonly number[]): string {
+  if (ms.length === 0) return '-';
+  const sorted = [...ms].sort((a, b) => a - b);
+  return `median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted[sorted.length - 1]} (${ms.length})`;
+}
+
+/** `90s`, `10m`, `2h`, `1500ms` or a bare number of seconds, in ms. */
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new Error(`--duration: expected e.g. 30s, 10m, 2h or 1500ms, got '${text}'`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function parseArgs(argv: readonly string[]): ChaosOptions {
+  const opts: { mode: ChaosMode; seed: number; durationMs: number; workload?: boolean } = {
+    mode: 'single',
+    // A fresh seed per run unless given; printed first, so any run can be replayed.
+    seed: Number(BigInt.asUintN(31, process.hrtime.bigint())),
+    durationMs: 30_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    switch (argv[i]) {
+      case '--mode':
+        if (value !== 'single' && value !== 'quorum') throw new Error(`--mode: single or quorum, got '${value}'`);
+        opts.mode = value;
+        break;
+      case '--seed':
+        opts.seed = Number(value);
+        if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error(`--seed: a non-negative integer, got '${value}'`);
+        break;
+      case '--duration':
+        opts.durationMs = parseDurationMs(value ?? '');
+        break;
+      case '--workload':
+        if (value !== 'on' && value !== 'off') throw new Error(`--workload: on or off, got '${value}'`);
+        opts.workload = value === 'on';
+        break;
+      default:
+        throw new Error(`unknown argument '${argv[i]}' (--mode single|quorum, --seed N, --duration 30s|10m|2h, --workload on|off)`);
+    }
+    i++;
+  }
+  return opts;
+}
+
+if (import.meta.main) {
+  try {
+    const result = await runChaos(parseArgs(process.argv.slice(2)));
+    process.exit(result.ok ? 0 : 1);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(2);
+  }
+}
