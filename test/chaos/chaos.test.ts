@@ -16,13 +16,15 @@ import { assertBinaryBuilt } from '../helpers/broker.ts';
 import { runChaos } from './run.ts';
 
 /** Chosen so that each round's schedule holds every fault kind its mode does (asserted below). */
-const SINGLE_SEED = 1;
-const QUORUM_SEED = 3;
-const seed = (fallback: number) => (process.env.FRESHET_CHAOS_SEED === undefined ? fallback : Number(process.env.FRESHET_CHAOS_SEED));
+const SINGLE_SEED = 1; // SIGSTOP x2, kill -9 x4
+const QUORUM_SEED = 23; // the leader paused; a follower cut off; a follower killed; the leader killed; the leader cut off x2
+const SEED_GIVEN = process.env.FRESHET_CHAOS_SEED !== undefined;
+const seed = (fallback: number) => (SEED_GIVEN ? Number(process.env.FRESHET_CHAOS_SEED) : fallback);
 
+const FULL_QUORUM_ROUND = { kill9: 2, pause: 1, isolate: 3 };
 /** The rounds' lengths: together with start-up and the full read, well under a minute of npm test. */
 const SINGLE_DURATION_MS = 18_000;
-const QUORUM_DURATION_MS = 16_000;
+const QUORUM_DURATION_MS = 18_000;
 /** Bounds for bun's test timeout (start, faults past the duration, read back); a run takes far less. */
 const ROUND_TIMEOUT_MS = 150_000;
 
@@ -33,8 +35,7 @@ describe('chaos (real processes)', () => {
       assertBinaryBuilt();
       const r = await runChaos({ mode: 'single', seed: seed(SINGLE_SEED), durationMs: SINGLE_DURATION_MS });
       expect(r.records!.violations).toEqual([]);
-      expect(r.faults.kill9).toBeGreaterThan(0);
-      expect(r.faults.pause).toBeGreaterThan(0);
+      if (!SEED_GIVEN) expect(r.faults).toEqual({ kill9: 4, pause: 2, isolate: 0 });
       // The workload ran through the faults: records were acknowledged and all of them checked.
       expect(r.records!.acked).toBeGreaterThan(0);
       expect(r.records!.recordsChecked).toBeGreaterThanOrEqual(r.records!.acked);
@@ -50,8 +51,9 @@ describe('chaos (real processes)', () => {
       assertBinaryBuilt();
       const r = await runChaos({ mode: 'quorum', seed: seed(QUORUM_SEED), durationMs: QUORUM_DURATION_MS });
       expect(r.quorum).toEqual([]);
-      expect(r.faults.kill9 + r.faults.pause + r.faults.isolate).toBeGreaterThanOrEqual(3);
-      expect(r.faults.isolate).toBeGreaterThan(0);
+      // The seed's schedule is done whole, whatever the machine's speed (see run.ts).
+      if (!SEED_GIVEN) expect(r.faults).toEqual(FULL_QUORUM_ROUND);
+      if (!SEED_GIVEN) expect(r.leaderFaults.isolate).toBe(2);
       expect(r.ok).toBe(true);
     },
     ROUND_TIMEOUT_MS,

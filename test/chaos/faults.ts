@@ -1,19 +1,28 @@
-// The fault schedule of a chaos run, decided by its seed alone (pure: the same seed, duration and
-// nodes give the same schedule, so a failing run names what was done to whom and when). One
-// fault at a time, on one node, then a quiet gap: with 3 nodes a majority is always up, so the
-// cluster must stay available and lose nothing (the fault model of the Raft paper, section 5:
-// any minority may fail). Jepsen's nemesis schedules are built the same way (start, hold, stop).
+// The fault schedule of a chaos run, decided by its seed alone (pure: the same seed and duration
+// give the same schedule, so a failing run names what was done to whom and when). One fault at a
+// time, on one node, then a quiet gap: with 3 nodes a majority is always up, so the cluster must
+// stay available and lose nothing (the fault model of the Raft paper, section 5: any minority
+// may fail). Jepsen's nemesis schedules are built the same way (start, hold, stop).
+//
+// The victim is named by its role (the leader, or a follower) rather than by node id: who leads
+// is decided by the election's random timeouts, not by the seed, and the scenarios differ by
+// role (a cut-off leader must step down and be replaced; a follower coming back must not depose
+// anyone). So a seed always does the same things to the same roles.
 
 import { Prng } from '../../src/base/prng.ts';
 
 export type FaultKind = 'kill9' | 'pause' | 'isolate';
 export const FAULT_KINDS: readonly FaultKind[] = ['kill9', 'pause', 'isolate'];
+/** Whom a fault hits: the leader of the controller quorum (a single node leads itself), or a follower. */
+export type Victim = 'leader' | 'follower';
 
 export interface PlannedFault {
   /** When the fault starts, from the start of the workload. */
   readonly atMs: number;
   readonly kind: FaultKind;
-  readonly nodeId: number;
+  readonly victim: Victim;
+  /** Which follower, when there are several: followers (by id) [pick % count]. */
+  readonly pick: number;
   /** How long the node stays killed, paused or cut off before restart, SIGCONT or heal. */
   readonly holdMs: number;
 }
@@ -21,7 +30,7 @@ export interface PlannedFault {
 export interface ScheduleParams {
   readonly seed: number;
   readonly durationMs: number;
-  readonly nodeIds: readonly number[];
+  readonly victims: readonly Victim[];
   readonly kinds: readonly FaultKind[];
   /** Quiet time before each fault, drawn in [min, max]. */
   readonly gapMs: { readonly min: number; readonly max: number };
@@ -29,11 +38,21 @@ export interface ScheduleParams {
   readonly holdMs: { readonly min: number; readonly max: number };
 }
 
+const PICK_MAX = 1_000_000;
+
+/** The victim's node id, once the leader is known. */
+export function victimOf(f: PlannedFault, leaderId: number, nodeIds: readonly number[]): number {
+  if (f.victim === 'leader') return leaderId;
+  const followers = nodeIds.filter((id) => id !== leaderId).sort((a, b) => a - b);
+  if (followers.length === 0) throw new Error('victimOf: no follower');
+  return followers[f.pick % followers.length];
+}
+
 /** Faults one schedule holds at most (a 10-hour run at the shortest gaps stays far below). */
 export const FAULTS_MAX = 100_000;
 
 export function planFaults(p: ScheduleParams): PlannedFault[] {
-  if (p.nodeIds.length === 0 || p.kinds.length === 0) throw new Error('planFaults: no nodes or no fault kinds');
+  if (p.victims.length === 0 || p.kinds.length === 0) throw new Error('planFaults: no victims or no fault kinds');
   if (p.gapMs.min <= 0 || p.holdMs.min <= 0) throw new Error('planFaults: gaps and holds must be positive');
   const random = new Prng(p.seed);
   const faults: PlannedFault[] = [];
@@ -42,7 +61,7 @@ export function planFaults(p: ScheduleParams): PlannedFault[] {
     const holdMs = random.int(p.holdMs.min, p.holdMs.max);
     // A fault is planned only if it also ends within the run: the run stops by itself.
     if (atMs + holdMs > p.durationMs) break;
-    faults.push({ atMs, kind: random.pick(p.kinds), nodeId: random.pick(p.nodeIds), holdMs });
+    faults.push({ atMs, kind: random.pick(p.kinds), victim: random.pick(p.victims), pick: random.int(0, PICK_MAX), holdMs });
     atMs += holdMs + random.int(p.gapMs.min, p.gapMs.max);
   }
   return faults;
@@ -50,5 +69,5 @@ export function planFaults(p: ScheduleParams): PlannedFault[] {
 
 export function describeFault(f: PlannedFault): string {
   const what = { kill9: 'kill -9, restart', pause: 'SIGSTOP, SIGCONT', isolate: 'isolate, heal' }[f.kind];
-  return `+${(f.atMs / 1000).toFixed(1)}s node ${f.nodeId}: ${what} after ${f.holdMs} ms`;
+  return `+${(f.atMs / 1000).toFixed(1)}s the ${f.victim}: ${what} after ${f.holdMs} ms`;
 }

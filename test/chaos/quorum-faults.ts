@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/cluster.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { DescribeQuorum } from '../../src/protocol/messages/55-describe-quorum.ts';
 import { METADATA_TOPIC } from '../../src/client/quorum.ts';
-import type { PlannedFault } from './faults.ts';
+import { type PlannedFault, victimOf } from './faults.ts';
 import { ClaimLog, claimsInLog, type FaultOutcome, steppedDownInLog } from './quorum-watch.ts';
 import type { ChaosTarget } from './targets.ts';
 
@@ -104,26 +104,27 @@ export class QuorumWatch {
   async faultStep(f: PlannedFault): Promise<void> {
     const before = await this.settled(SETTLE_MS_MAX, null);
     if (before === null) {
-      this.outcomes.push({ kind: f.kind, nodeId: f.nodeId, before: { leaderId: -1, term: -1 }, after: null });
+      this.outcomes.push({ kind: f.kind, nodeId: -1, before: { leaderId: -1, term: -1 }, after: null });
       return;
     }
+    const nodeId = victimOf(f, before.leaderId, this.target.nodeIds);
     this.scrapeLogs();
     const startedMs = performance.now();
-    await this.target.inject(f.kind, f.nodeId);
+    await this.target.inject(f.kind, nodeId);
     let leaderCutOff: FaultOutcome['leaderCutOff'];
-    if (f.kind === 'isolate' && f.nodeId === before.leaderId) {
-      leaderCutOff = await this.whileLeaderCutOff(f.nodeId, before.term, startedMs);
+    if (f.kind === 'isolate' && nodeId === before.leaderId) {
+      leaderCutOff = await this.whileLeaderCutOff(nodeId, before.term, startedMs);
     }
     await Bun.sleep(Math.max(0, startedMs + f.holdMs - performance.now()));
     this.scrapeLogs();
-    await this.target.end(f.kind, f.nodeId);
+    await this.target.end(f.kind, nodeId);
     const endedMs = performance.now();
-    const after = await this.settled(SETTLE_MS_MAX, f.nodeId);
+    const after = await this.settled(SETTLE_MS_MAX, nodeId);
     if (after !== null) this.settleMs.push(Math.round(performance.now() - endedMs));
-    this.outcomes.push({ kind: f.kind, nodeId: f.nodeId, before, after, ...(leaderCutOff === undefined ? {} : { leaderCutOff }) });
+    this.outcomes.push({ kind: f.kind, nodeId, before, after, ...(leaderCutOff === undefined ? {} : { leaderCutOff }) });
     const cut = leaderCutOff === undefined ? '' : `; cut off, it ${leaderCutOff.steppedDown ? 'stepped down' : 'did NOT step down'} and ${leaderCutOff.newLeader === null ? 'nobody' : `node ${leaderCutOff.newLeader.leaderId} (term ${leaderCutOff.newLeader.term})`} led the rest`;
     const settledIn = after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`;
-    this.log(`chaos:   before: leader ${before.leaderId}, term ${before.term}${cut}; after: ${settledIn}`);
+    this.log(`chaos:   node ${nodeId}; before: leader ${before.leaderId}, term ${before.term}${cut}; after: ${settledIn}`);
   }
 
   /** CheckQuorum, seen from outside: the others elect a new leader; the cut-off one steps down. */
