@@ -13,13 +13,12 @@
 // partitions (the next step of issue 7); the runner needs nothing else to switch it on.
 // Exit status: 0 when every check passed, 1 otherwise.
 
-import { describeReport, type CheckReport } from './checker.ts';
+import { checkHistory, type CheckReport, describeReport, VIOLATIONS_SHOWN_MAX } from './checker.ts';
 import { describeFault, type FaultKind, planFaults, type Victim } from './faults.ts';
 import { History } from './history.ts';
 import { QuorumWatch } from './quorum-faults.ts';
 import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
 import { type ChaosMode, type ChaosTarget, startTarget } from './targets.ts';
-import { checkHistory } from './checker.ts';
 import { createChaosTopic, readAll, Workload } from './workload.ts';
 
 export interface ChaosOptions {
@@ -29,6 +28,8 @@ export interface ChaosOptions {
   readonly durationMs: number;
   /** The client workload (default: on for `single`, off for `quorum` until partitions replicate). */
   readonly workload?: boolean;
+  /** The longest round (default ROUND_MS_MAX). */
+  readonly roundMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -46,16 +47,21 @@ export interface ChaosResult {
 /** Fault timing: a quiet gap before each fault, then the fault held this long (ms, drawn from the seed). */
 const GAP_MS = { min: 800, max: 2_500 };
 const HOLD_MS = { min: 300, max: 2_500 };
-const TOPIC = 'chaos';
 const PARTITIONS = 3;
-const GROUP = 'chaos-group';
+/**
+ * The longest round: a round's history is held in memory until its check (at the workload's
+ * ~1,000 events/s here, 5 min is ~300k events, far below HISTORY_EVENTS_MAX).
+ */
+export const ROUND_MS_MAX = 5 * 60_000;
+/** Records per send, pauses between sends and between reads of the committed offsets. */
+const WORKLOAD = { recordsPerSend: 6, sendPauseMs: 5, observePauseMs: 250 } as const;
 /** Log lines of each node printed when a check fails. */
 const LOG_TAIL_LINES = 60;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   const withWorkload = o.workload ?? o.mode === 'single';
-  log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms)`);
+  log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms${o.roundMs === undefined ? '' : ` --round ${o.roundMs}ms`}${o.workload === undefined ? '' : ` --workload ${withWorkload ? 'on' : 'off'}`})`);
   const target = await startTarget(o.mode);
   try {
     return await runOn(target, o, withWorkload, log);
@@ -64,42 +70,46 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
+/**
+ * Rounds of at most ROUND_MS_MAX, each with its own topic, group, history and check, so a long
+ * run's memory stays bounded; round r's faults come from seed + r. The first failing round ends
+ * the run.
+ */
 async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, log: (line: string) => void): Promise<ChaosResult> {
-  const history = new History();
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
   await watch?.start();
-  let workload: Workload | null = null;
-  if (withWorkload) {
-    await createChaosTopic(target.bootstrap(), TOPIC, PARTITIONS);
-    workload = new Workload({ bootstrap: target.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, recordsPerSend: 6, sendPauseMs: 5, observePauseMs: 250 }, history);
-    await workload.start();
-  }
   const faults = { kill9: 0, pause: 0, isolate: 0 };
   const leaderFaults = { kill9: 0, pause: 0, isolate: 0 };
-  const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
-  const schedule = planFaults({ seed: o.seed, durationMs: o.durationMs, victims, kinds: target.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
+  const reports: CheckReport[] = [];
   const startMs = performance.now();
-  for (const f of schedule) {
-    // Every planned fault is done, also when recoveries ran late (it then starts at once): what a
-    // seed does does not depend on the machine's speed. Each recovery wait is bounded, so the run
-    // still stops by itself.
-    await Bun.sleep(Math.max(0, startMs + f.atMs - performance.now()));
-    log(`chaos: ${describeFault(f)}`);
-    if (watch !== null) await watch.faultStep(f);
-    else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
-    faults[f.kind]++;
-    if (f.victim === 'leader') leaderFaults[f.kind]++;
+  for (let round = 0, doneMs = 0; doneMs < o.durationMs; round++) {
+    const roundMs = Math.min(o.roundMs ?? ROUND_MS_MAX, o.durationMs - doneMs);
+    doneMs += roundMs;
+    if (round > 0) log(`chaos: round ${round} (seed ${o.seed + round}, ${roundMs} ms)`);
+    const workload = withWorkload ? await startWorkload(target, round) : null;
+    const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
+    const schedule = planFaults({ seed: o.seed + round, durationMs: roundMs, victims, kinds: target.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
+    const roundStartMs = performance.now();
+    for (const f of schedule) {
+      // Every planned fault is done, also when recoveries ran late (it then starts at once): what
+      // a seed does does not depend on the machine's speed. Each recovery wait is bounded, so the
+      // run still stops by itself.
+      await Bun.sleep(Math.max(0, roundStartMs + f.atMs - performance.now()));
+      log(`chaos: ${describeFault(f)}`);
+      if (watch !== null) await watch.faultStep(f);
+      else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
+      faults[f.kind]++;
+      if (f.victim === 'leader') leaderFaults[f.kind]++;
+    }
+    await Bun.sleep(Math.max(0, roundStartMs + roundMs - performance.now()));
+    target.proxy?.heal();
+    if (workload !== null) {
+      const report = await checkWorkload(target, workload, round, log);
+      reports.push(report);
+      if (report.violations.length > 0) break;
+    }
   }
-  await Bun.sleep(Math.max(0, startMs + o.durationMs - performance.now()));
-  target.proxy?.heal();
-
-  let records: CheckReport | null = null;
-  if (workload !== null) {
-    await workload.stop();
-    const read = await readAll(target.bootstrap(), TOPIC, `chaos-verify-${o.seed}`);
-    records = checkHistory(history, read);
-    log(`chaos: clients: ${workload.counts.producers} producers (a new one after each failed send), ${workload.counts.consumerCrashes} consumer restarts, ${workload.counts.observeErrors} failed offset reads`);
-  }
+  const records = reports.length === 0 ? null : mergeReports(reports);
   let quorum: QuorumViolation[] | null = null;
   if (watch !== null) {
     await watch.stop();
@@ -107,13 +117,44 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
     log(`chaos: quorum: ${watch.claims.claims.length} leader claims checked (node logs and ${watch.describeCalls} DescribeQuorum calls), ${watch.outcomes.length} faults with before/after; ` +
       `settled after a fault in ${figures(watch.settleMs)} ms; a cut-off leader replaced in ${figures(watch.failoverMs)} ms`);
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
-    for (const v of quorum.slice(0, 50)) log(`  ${v.kind}: ${v.detail}`);
+    for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
   log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of chaos)`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
   if (!ok) logTails(target, log);
   return { faults, leaderFaults, records, quorum, ok };
+}
+
+async function startWorkload(target: ChaosTarget, round: number): Promise<{ workload: Workload; history: History; topic: string }> {
+  const history = new History();
+  const topic = `chaos-${round}`;
+  await createChaosTopic(target.bootstrap(), topic, PARTITIONS);
+  const workload = new Workload({ bootstrap: target.bootstrap(), topic, partitions: PARTITIONS, group: `chaos-group-${round}`, ...WORKLOAD }, history);
+  await workload.start();
+  return { workload, history, topic };
+}
+
+/** Stops the round's clients, reads its topic back whole and checks the history against it. */
+async function checkWorkload(target: ChaosTarget, w: { workload: Workload; history: History; topic: string }, round: number, log: (line: string) => void): Promise<CheckReport> {
+  await w.workload.stop();
+  const read = await readAll(target.bootstrap(), w.topic, `chaos-verify-${round}`);
+  const c = w.workload.counts;
+  log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer restarts, ${c.observeErrors} failed offset reads`);
+  return checkHistory(w.history, read);
+}
+
+function mergeReports(reports: readonly CheckReport[]): CheckReport {
+  const sum = (f: (r: CheckReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  return {
+    violations: reports.flatMap((r) => r.violations),
+    sent: sum((r) => r.sent),
+    acked: sum((r) => r.acked),
+    failed: sum((r) => r.failed),
+    recordsChecked: sum((r) => r.recordsChecked),
+    commitsChecked: sum((r) => r.commitsChecked),
+    consumed: sum((r) => r.consumed),
+  };
 }
 
 async function singleStep(target: ChaosTarget, kind: FaultKind, nodeId: number, holdMs: number): Promise<void> {
@@ -145,7 +186,7 @@ export function parseDurationMs(text: string): number {
 }
 
 function parseArgs(argv: readonly string[]): ChaosOptions {
-  const opts: { mode: ChaosMode; seed: number; durationMs: number; workload?: boolean } = {
+  const opts: { mode: ChaosMode; seed: number; durationMs: number; workload?: boolean; roundMs?: number } = {
     mode: 'single',
     // A fresh seed per run unless given; printed first, so any run can be replayed.
     seed: Number(BigInt.asUintN(31, process.hrtime.bigint())),
@@ -165,12 +206,15 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
       case '--duration':
         opts.durationMs = parseDurationMs(value ?? '');
         break;
+      case '--round':
+        opts.roundMs = parseDurationMs(value ?? '');
+        break;
       case '--workload':
         if (value !== 'on' && value !== 'off') throw new Error(`--workload: on or off, got '${value}'`);
         opts.workload = value === 'on';
         break;
       default:
-        throw new Error(`unknown argument '${argv[i]}' (--mode single|quorum, --seed N, --duration 30s|10m|2h, --workload on|off)`);
+        throw new Error(`unknown argument '${argv[i]}' (--mode single|quorum, --seed N, --duration 30s|10m|2h, --round 5m, --workload on|off)`);
     }
     i++;
   }
