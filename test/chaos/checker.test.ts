@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'bun:test';
 import { checkHistory, describeReport, type ViolationKind } from './checker.ts';
 import { History, type ReadRecord, recordValue } from './history.ts';
+import { compareReads } from './workload.ts';
 
 const T = 'chaos';
 
@@ -145,5 +146,13 @@ describe('chaos checker', () => {
     const found = new Set(kinds(history, read));
     // ... so the consumer's p:0 is no longer in the log either.
     expect([...found].sort()).toEqual(['consumed_phantom', 'duplicated', 'lost', 'offset_regressed', 'phantom']);
+  });
+
+  test('two full reads are compared record by record: equal reads agree, a missing or changed record is named', () => {
+    const { read } = cleanRun();
+    expect(compareReads(read, [...read].reverse())).toEqual([]);
+    expect(compareReads(read, read.slice(1))).toEqual([`${T}/0@0: 'p:0' vs missing`]);
+    expect(compareReads(read.slice(1), read)).toEqual([`${T}/0@0: missing vs 'p:0'`]);
+    expect(compareReads(read, [{ ...read[0], value: 'x' }, ...read.slice(1)])).toEqual([`${T}/0@0: 'p:0' vs 'x'`]);
   });
 });

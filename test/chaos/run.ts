@@ -19,7 +19,8 @@ import { History } from './history.ts';
 import { QuorumWatch } from './quorum-faults.ts';
 import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
 import { type ChaosMode, type ChaosTarget, startTarget } from './targets.ts';
-import { createChaosTopic, readAll, Workload } from './workload.ts';
+import { KCAT_TOOL } from '../helpers/process.ts';
+import { compareReads, createChaosTopic, readAll, readAllKcat, Workload } from './workload.ts';
 
 export interface ChaosOptions {
   readonly mode: ChaosMode;
@@ -141,7 +142,16 @@ async function checkWorkload(target: ChaosTarget, w: { workload: Workload; histo
   const read = await readAll(target.bootstrap(), w.topic, `chaos-verify-${round}`);
   const c = w.workload.counts;
   log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer restarts, ${c.observeErrors} failed offset reads`);
-  return checkHistory(w.history, read);
+  const report = checkHistory(w.history, read);
+  if (!KCAT_TOOL.met) {
+    log(`chaos: no second read (missing ${KCAT_TOOL.what})`);
+    return report;
+  }
+  // A second client we did not write reads the same log: both must see the same records.
+  const differences = compareReads(read, await readAllKcat(target.bootstrap(), w.topic));
+  log(`chaos: kcat read ${w.topic} back too: ${differences.length === 0 ? 'the same records' : 'DIFFERENT records'}`);
+  const disagree = differences.map((d) => ({ kind: 'readers_disagree' as const, detail: `kafkajs vs kcat: ${d}` }));
+  return { ...report, violations: [...report.violations, ...disagree] };
 }
 
 function mergeReports(reports: readonly CheckReport[]): CheckReport {

@@ -9,6 +9,7 @@
 // retry (KIP-98 sequence rules); the Java producer bumps its epoch instead (KIP-360).
 
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import { expectSuccess, kcat, parseJsonLines } from '../helpers/process.ts';
 import { type History, type ReadRecord, recordValue } from './history.ts';
 
 export interface WorkloadParams {
@@ -212,4 +213,29 @@ export async function readAll(bootstrap: readonly string[], topic: string, group
     for (const [offset, value] of [...records].sort((a, b) => a[0] - b[0])) out.push({ topic, partition, offset, value });
   }
   return out;
+}
+
+/** How long kcat may take to read a topic back whole. */
+const KCAT_READ_MS_MAX = 60_000;
+
+/**
+ * The same full read by kcat (librdkafka), a second client we did not write: `-o beginning -e`
+ * reads each partition to its end and exits. For the runner to compare with readAll().
+ */
+export async function readAllKcat(bootstrap: readonly string[], topic: string): Promise<ReadRecord[]> {
+  const r = expectSuccess(await kcat(['-b', bootstrap.join(','), '-C', '-t', topic, '-o', 'beginning', '-e', '-J', '-q'], { timeoutMs: KCAT_READ_MS_MAX }));
+  return parseJsonLines<{ partition: number; offset: number; payload: string | null }>(r.stdout)
+    .map((m) => ({ topic, partition: m.partition, offset: m.offset, value: m.payload ?? '' }))
+    .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** Where two full reads of one topic differ (first differences only), or [] when they agree. */
+export function compareReads(a: readonly ReadRecord[], b: readonly ReadRecord[], shownMax = 10): string[] {
+  const key = (r: ReadRecord) => `${r.topic}/${r.partition}@${r.offset}`;
+  const inB = new Map(b.map((r) => [key(r), r.value]));
+  const inA = new Map(a.map((r) => [key(r), r.value]));
+  const out: string[] = [];
+  for (const [k, v] of inA) if (inB.get(k) !== v) out.push(`${k}: '${v}' vs ${inB.has(k) ? `'${inB.get(k)}'` : 'missing'}`);
+  for (const k of inB.keys()) if (!inA.has(k)) out.push(`${k}: missing vs '${inB.get(k)}'`);
+  return out.slice(0, shownMax);
 }
