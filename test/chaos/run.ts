@@ -120,7 +120,7 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
     for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
-  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of chaos)`);
+  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
   if (!ok) logTails(target, log);
