@@ -15,12 +15,13 @@
 //   increase, one observer's reads increase, and a read asked after a commit was acknowledged
 //   shows at least that commit (a commit lost on a crash shows here).
 // - readers_disagree (added by the runner, workload.ts compareReads): a second client's full
-//   read (kcat) holds other records than the first (kafkajs).
+//   read (kcat) holds other records than the first (kafkajs);
+// - stalled (added by the runner): no acknowledgement within a bound after a fault ended.
 // Records whose send failed have an unknown outcome: they may be in the log (once) or not.
 
 import { type History, type HistoryEvent, type ReadRecord, recordValue } from './history.ts';
 
-export type ViolationKind = 'lost' | 'duplicated' | 'phantom' | 'reordered' | 'consumed_phantom' | 'offset_regressed' | 'readers_disagree';
+export type ViolationKind = 'lost' | 'duplicated' | 'phantom' | 'reordered' | 'consumed_phantom' | 'offset_regressed' | 'readers_disagree' | 'stalled';
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -62,9 +62,11 @@ export async function describeQuorumVia(port: number): Promise<QuorumView | null
 export class QuorumWatch {
   readonly claims = new ClaimLog();
   readonly outcomes: FaultOutcome[] = [];
-  /** Times from the end of a fault to a settled quorum, and from cutting a leader off to the others' new leader. */
+  /** Times from the end of a fault to a settled quorum; from cutting the leader off to the others' new leader. */
   readonly settleMs: number[] = [];
   readonly failoverMs: number[] = [];
+  /** Times from kill -9 of the leader to the others' new leader (seen by DescribeQuorum). */
+  readonly killFailoverMs: number[] = [];
   private running = true;
   private loop: Promise<void> | null = null;
   private calls = 0;
@@ -111,9 +113,13 @@ export class QuorumWatch {
     this.scrapeLogs();
     const startedMs = performance.now();
     await this.target.inject(f.kind, nodeId);
-    let leaderCutOff: FaultOutcome['leaderCutOff'];
-    if (f.kind === 'isolate' && nodeId === before.leaderId) {
-      leaderCutOff = await this.whileLeaderCutOff(nodeId, before.term, startedMs);
+    const watched: { -readonly [K in 'replacement' | 'steppedDown']?: FaultOutcome[K] } = {};
+    if (nodeId === before.leaderId && f.kind !== 'pause') {
+      // A short pause may end before any election timeout: only a kill or a cut must bring another leader.
+      watched.replacement = await this.replacement(nodeId, before.term, startedMs, f.kind);
+    }
+    if (nodeId === before.leaderId && f.kind === 'isolate') {
+      watched.steppedDown = await waitFor(async () => (steppedDownInLog(this.target.broker(nodeId).logs()) ? true : null), NEW_LEADER_MS_MAX, `node ${nodeId} stepping down`).catch(() => false);
     }
     await Bun.sleep(Math.max(0, startedMs + f.holdMs - performance.now()));
     this.scrapeLogs();
@@ -121,26 +127,23 @@ export class QuorumWatch {
     const endedMs = performance.now();
     const after = await this.settled(SETTLE_MS_MAX, nodeId);
     if (after !== null) this.settleMs.push(Math.round(performance.now() - endedMs));
-    this.outcomes.push({ kind: f.kind, nodeId, before, after, ...(leaderCutOff === undefined ? {} : { leaderCutOff }) });
-    const cut = leaderCutOff === undefined ? '' : `; cut off, it ${leaderCutOff.steppedDown ? 'stepped down' : 'did NOT step down'} and ${leaderCutOff.newLeader === null ? 'nobody' : `node ${leaderCutOff.newLeader.leaderId} (term ${leaderCutOff.newLeader.term})`} led the rest`;
-    const settledIn = after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`;
-    this.log(`chaos:   node ${nodeId}; before: leader ${before.leaderId}, term ${before.term}${cut}; after: ${settledIn}`);
+    this.outcomes.push({ kind: f.kind, nodeId, before, after, ...watched });
+    this.log(`chaos:   node ${nodeId}; before: leader ${before.leaderId}, term ${before.term}${describeWatched(watched)}; after: ${after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`}`);
   }
 
-  /** CheckQuorum, seen from outside: the others elect a new leader; the cut-off one steps down. */
-  private async whileLeaderCutOff(nodeId: number, termBefore: number, startedMs: number): Promise<NonNullable<FaultOutcome['leaderCutOff']>> {
+  /** Who the others elect while the leader `nodeId` is killed or cut off (null: nobody within the bound); the time taken is kept. */
+  private async replacement(nodeId: number, termBefore: number, startedMs: number, kind: PlannedFault['kind']): Promise<{ leaderId: number; term: number } | null> {
     const others = this.target.nodeIds.filter((id) => id !== nodeId);
-    const newLeader = await waitFor(
+    const found = await waitFor(
       async () => {
         const q = await describeQuorumVia(this.viaPort(others[this.calls++ % others.length]));
         return q !== null && q.leaderId !== nodeId && q.term > termBefore ? { leaderId: q.leaderId, term: q.term } : null;
       },
       NEW_LEADER_MS_MAX,
-      `a new leader while node ${nodeId} is cut off`,
+      `a new leader while node ${nodeId} is down or cut off`,
     ).catch(() => null);
-    if (newLeader !== null) this.failoverMs.push(Math.round(performance.now() - startedMs));
-    const steppedDown = await waitFor(async () => (steppedDownInLog(this.target.broker(nodeId).logs()) ? true : null), NEW_LEADER_MS_MAX, `node ${nodeId} stepping down`).catch(() => false);
-    return { steppedDown, newLeader };
+    if (found !== null) (kind === 'kill9' ? this.killFailoverMs : this.failoverMs).push(Math.round(performance.now() - startedMs));
+    return found;
   }
 
   /** The leader and term once the quorum is settled, asked through a node other than `avoid`; null after `timeoutMs`. */
@@ -166,4 +169,11 @@ export class QuorumWatch {
       await Bun.sleep(OBSERVE_PAUSE_MS);
     }
   }
+}
+
+function describeWatched(w: Pick<FaultOutcome, 'replacement' | 'steppedDown'>): string {
+  let out = '';
+  if (w.steppedDown !== undefined) out += `; cut off, it ${w.steppedDown ? 'stepped down' : 'did NOT step down'}`;
+  if (w.replacement !== undefined) out += `; ${w.replacement === null ? 'NOBODY' : `node ${w.replacement.leaderId} (term ${w.replacement.term})`} led the others meanwhile`;
+  return out;
 }

@@ -36,7 +36,8 @@ describe('quorum watch', () => {
       nodeId: 2,
       before: { leaderId: 2, term: 2 },
       after: { leaderId: 1, term: 3 },
-      leaderCutOff: { steppedDown: true, newLeader: { leaderId: 1, term: 3 } },
+      replacement: { leaderId: 1, term: 3 },
+      steppedDown: true,
     };
     expect(kinds(log.claims, [follower, leader])).toEqual([]);
   });
@@ -60,11 +61,12 @@ describe('quorum watch', () => {
     expect(kinds([], [{ kind: 'isolate', nodeId: 3, before: { leaderId: 2, term: 2 }, after: null }])).toEqual(['not_converged']);
   });
 
-  test('a cut-off leader that does not step down, or is not replaced in a higher term, is caught', () => {
+  test('a cut-off leader that does not step down is caught; a leader killed or cut off and not replaced in a higher term is caught', () => {
     const base = { kind: 'isolate' as const, nodeId: 2, before: { leaderId: 2, term: 2 }, after: { leaderId: 1, term: 3 } };
-    expect(kinds([], [{ ...base, leaderCutOff: { steppedDown: false, newLeader: { leaderId: 1, term: 3 } } }])).toEqual(['no_check_quorum']);
-    expect(kinds([], [{ ...base, leaderCutOff: { steppedDown: true, newLeader: null } }])).toEqual(['no_check_quorum']);
-    expect(kinds([], [{ ...base, leaderCutOff: { steppedDown: true, newLeader: { leaderId: 2, term: 3 } } }])).toEqual(['no_check_quorum']);
-    expect(kinds([], [{ ...base, leaderCutOff: { steppedDown: true, newLeader: { leaderId: 1, term: 2 } } }])).toEqual(['no_check_quorum']);
+    expect(kinds([], [{ ...base, replacement: { leaderId: 1, term: 3 }, steppedDown: false }])).toEqual(['no_check_quorum']);
+    expect(kinds([], [{ ...base, replacement: null, steppedDown: true }])).toEqual(['no_failover']);
+    expect(kinds([], [{ ...base, replacement: { leaderId: 2, term: 3 }, steppedDown: true }])).toEqual(['no_failover']);
+    expect(kinds([], [{ ...base, kind: 'kill9', replacement: { leaderId: 1, term: 2 } }])).toEqual(['no_failover']);
+    expect(kinds([], [{ ...base, kind: 'kill9', replacement: { leaderId: 3, term: 3 } }])).toEqual([]);
   });
 });

@@ -15,8 +15,8 @@
 //   continued, cut off and healed) leaves the leader and its term as they were: PreVote and the
 //   voters' lease (dissertation 9.6) keep a node that comes back from deposing a healthy leader;
 // - converged: after each fault the quorum shows a leader with every voter caught up again;
-// - CheckQuorum (dissertation 6.2): a leader cut off steps down by itself, and the others elect
-//   another in a higher term while it is cut off.
+// - failover: while the leader is killed or cut off, the others elect another in a higher term
+//   (5.2); CheckQuorum (dissertation 6.2): a leader cut off steps down by itself.
 
 export interface LeaderClaim {
   /** Who said it: `node N` (its log) or `DescribeQuorum via N`. */
@@ -31,11 +31,13 @@ export interface FaultOutcome {
   readonly before: { readonly leaderId: number; readonly term: number };
   /** The settled quorum after the fault ended; null when it did not settle in time. */
   readonly after: { readonly leaderId: number; readonly term: number } | null;
-  /** Isolating the leader: whether it stepped down, and who led the rest meanwhile (null: nobody in time). */
-  readonly leaderCutOff?: { readonly steppedDown: boolean; readonly newLeader: { readonly leaderId: number; readonly term: number } | null };
+  /** The leader killed or cut off: who led the others meanwhile (null: nobody within the bound). */
+  readonly replacement?: { readonly leaderId: number; readonly term: number } | null;
+  /** The leader cut off: whether it stepped down by itself (CheckQuorum). */
+  readonly steppedDown?: boolean;
 }
 
-export type QuorumViolationKind = 'two_leaders' | 'term_regressed' | 'disrupted' | 'not_converged' | 'no_check_quorum';
+export type QuorumViolationKind = 'two_leaders' | 'term_regressed' | 'disrupted' | 'not_converged' | 'no_failover' | 'no_check_quorum';
 
 export interface QuorumViolation {
   readonly kind: QuorumViolationKind;
@@ -105,12 +107,10 @@ function checkOutcome(o: FaultOutcome): QuorumViolation[] {
   if (!wasLeader && (o.after.term !== o.before.term || o.after.leaderId !== o.before.leaderId)) {
     out.push({ kind: 'disrupted', detail: `${what}: afterwards node ${o.after.leaderId} leads in term ${o.after.term}` });
   }
-  const cut = o.leaderCutOff;
-  if (cut !== undefined) {
-    if (!cut.steppedDown) out.push({ kind: 'no_check_quorum', detail: `${what}: the cut-off leader did not step down` });
-    if (cut.newLeader === null || cut.newLeader.leaderId === o.nodeId || cut.newLeader.term <= o.before.term) {
-      out.push({ kind: 'no_check_quorum', detail: `${what}: the others elected no new leader while it was cut off (${JSON.stringify(cut.newLeader)})` });
-    }
+  if (o.steppedDown === false) out.push({ kind: 'no_check_quorum', detail: `${what}: the cut-off leader did not step down` });
+  const r = o.replacement;
+  if (r !== undefined && (r === null || r.leaderId === o.nodeId || r.term <= o.before.term)) {
+    out.push({ kind: 'no_failover', detail: `${what}: the others elected no new leader in a higher term meanwhile (${JSON.stringify(r)})` });
   }
   return out;
 }

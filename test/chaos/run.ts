@@ -13,7 +13,7 @@
 // partitions (the next step of issue 7); the runner needs nothing else to switch it on.
 // Exit status: 0 when every check passed, 1 otherwise.
 
-import { checkHistory, type CheckReport, describeReport, VIOLATIONS_SHOWN_MAX } from './checker.ts';
+import { checkHistory, type CheckReport, describeReport, type Violation, VIOLATIONS_SHOWN_MAX } from './checker.ts';
 import { describeFault, type FaultKind, planFaults, type Victim } from './faults.ts';
 import { History } from './history.ts';
 import { QuorumWatch } from './quorum-faults.ts';
@@ -54,6 +54,9 @@ const PARTITIONS = 3;
  * ~1,000 events/s here, 5 min is ~300k events, far below HISTORY_EVENTS_MAX).
  */
 export const ROUND_MS_MAX = 5 * 60_000;
+/** Liveness bound: production must resume this soon after a fault ended (the times are printed). */
+const PRODUCTION_RESUMES_MS_MAX = 30_000;
+const ACK_POLL_MS = 10;
 /** Records per send, pauses between sends and between reads of the committed offsets. */
 const WORKLOAD = { recordsPerSend: 6, sendPauseMs: 5, observePauseMs: 250 } as const;
 /** Log lines of each node printed when a check fails. */
@@ -82,6 +85,8 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
   const faults = { kill9: 0, pause: 0, isolate: 0 };
   const leaderFaults = { kill9: 0, pause: 0, isolate: 0 };
   const reports: CheckReport[] = [];
+  const resumeMs: number[] = [];
+  const stalls: Violation[] = [];
   const startMs = performance.now();
   for (let round = 0, doneMs = 0; doneMs < o.durationMs; round++) {
     const roundMs = Math.min(o.roundMs ?? ROUND_MS_MAX, o.durationMs - doneMs);
@@ -101,11 +106,13 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
       else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
       faults[f.kind]++;
       if (f.victim === 'leader') leaderFaults[f.kind]++;
+      if (workload !== null) await awaitProduction(workload.history, resumeMs, stalls, describeFault(f));
     }
     await Bun.sleep(Math.max(0, roundStartMs + roundMs - performance.now()));
     target.proxy?.heal();
     if (workload !== null) {
-      const report = await checkWorkload(target, workload, round, log);
+      const checked = await checkWorkload(target, workload, round, log);
+      const report = { ...checked, violations: [...checked.violations, ...stalls.splice(0)] };
       reports.push(report);
       if (report.violations.length > 0) break;
     }
@@ -116,11 +123,12 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
     await watch.stop();
     quorum = checkQuorum(watch.claims.claims, watch.outcomes);
     log(`chaos: quorum: ${watch.claims.claims.length} leader claims checked (node logs and ${watch.describeCalls} DescribeQuorum calls), ${watch.outcomes.length} faults with before/after; ` +
-      `settled after a fault in ${figures(watch.settleMs)} ms; a cut-off leader replaced in ${figures(watch.failoverMs)} ms`);
+      `settled after a fault in ${figures(watch.settleMs)} ms; a new leader after kill -9 of the leader in ${figures(watch.killFailoverMs)} ms, after cutting the leader off in ${figures(watch.failoverMs)} ms`);
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
     for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
   log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
+  if (withWorkload) log(`chaos: production resumed after a fault ended (first acknowledgement) in ${figures(resumeMs)} ms`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
   if (!ok) logTails(target, log);
@@ -165,6 +173,24 @@ function mergeReports(reports: readonly CheckReport[]): CheckReport {
     commitsChecked: sum((r) => r.commitsChecked),
     consumed: sum((r) => r.consumed),
   };
+}
+
+/**
+ * Waits for the producer's next acknowledgement after a fault ended (issue 7: production
+ * continues), recording how long it took; none within PRODUCTION_RESUMES_MS_MAX is a violation.
+ */
+async function awaitProduction(history: History, resumeMs: number[], stalls: Violation[], fault: string): Promise<void> {
+  const fromMs = performance.now();
+  let at = history.now();
+  while (performance.now() - fromMs < PRODUCTION_RESUMES_MS_MAX) {
+    for (; at < history.events.length; at++) {
+      if (history.events[at].kind !== 'ack') continue;
+      resumeMs.push(Math.round(performance.now() - fromMs));
+      return;
+    }
+    await Bun.sleep(ACK_POLL_MS);
+  }
+  stalls.push({ kind: 'stalled', detail: `no acknowledgement within ${PRODUCTION_RESUMES_MS_MAX} ms after ${fault}` });
 }
 
 async function singleStep(target: ChaosTarget, kind: FaultKind, nodeId: number, holdMs: number): Promise<void> {
