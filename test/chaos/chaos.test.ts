@@ -21,7 +21,7 @@ const QUORUM_SEED = 23; // the leader paused; a follower cut off; a follower kil
 const SEED_GIVEN = process.env.FRESHET_CHAOS_SEED !== undefined;
 const seed = (fallback: number) => (SEED_GIVEN ? Number(process.env.FRESHET_CHAOS_SEED) : fallback);
 
-const FULL_QUORUM_ROUND = { kill9: 2, pause: 1, isolate: 3 };
+const FULL_QUORUM_ROUND = { kill9: 2, pause: 1, isolate: 3, cut: 0 };
 /** The rounds' lengths: together with start-up and the full read, well under a minute of npm test. */
 const SINGLE_DURATION_MS = 18_000;
 const QUORUM_DURATION_MS = 18_000;
@@ -35,7 +35,7 @@ describe('chaos (real processes)', () => {
       assertBinaryBuilt();
       const r = await runChaos({ mode: 'single', seed: seed(SINGLE_SEED), durationMs: SINGLE_DURATION_MS });
       expect(r.records!.violations).toEqual([]);
-      if (!SEED_GIVEN) expect(r.faults).toEqual({ kill9: 4, pause: 2, isolate: 0 });
+      if (!SEED_GIVEN) expect(r.faults).toEqual({ kill9: 4, pause: 2, isolate: 0, cut: 0 });
       // The workload ran through the faults: records were acknowledged and all of them checked.
       expect(r.records!.acked).toBeGreaterThan(0);
       expect(r.records!.recordsChecked).toBeGreaterThanOrEqual(r.records!.acked);

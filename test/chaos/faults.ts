@@ -11,8 +11,13 @@
 
 import { Prng } from '../../src/base/prng.ts';
 
-export type FaultKind = 'kill9' | 'pause' | 'isolate';
-export const FAULT_KINDS: readonly FaultKind[] = ['kill9', 'pause', 'isolate'];
+/**
+ * kill -9 then restart; SIGSTOP then SIGCONT; cut off from every peer then healed; one direction
+ * of the link between the victim and the leader (a follower's when the victim leads) cut, then
+ * healed: an asymmetric partition.
+ */
+export type FaultKind = 'kill9' | 'pause' | 'isolate' | 'cut';
+export const FAULT_KINDS: readonly FaultKind[] = ['kill9', 'pause', 'isolate', 'cut'];
 /** Whom a fault hits: the leader of the controller quorum (a single node leads itself), or a follower. */
 export type Victim = 'leader' | 'follower';
 
@@ -48,6 +53,11 @@ export function victimOf(f: PlannedFault, leaderId: number, nodeIds: readonly nu
   return followers[f.pick % followers.length];
 }
 
+/** A `cut`: whether the victim's side is the sender (its messages are dropped) or the receiver. */
+export function cutOutbound(f: PlannedFault): boolean {
+  return Math.floor(f.pick / 2) % 2 === 0;
+}
+
 /** Faults one schedule holds at most (a 10-hour run at the shortest gaps stays far below). */
 export const FAULTS_MAX = 100_000;
 
@@ -68,6 +78,6 @@ export function planFaults(p: ScheduleParams): PlannedFault[] {
 }
 
 export function describeFault(f: PlannedFault): string {
-  const what = { kill9: 'kill -9, restart', pause: 'SIGSTOP, SIGCONT', isolate: 'isolate, heal' }[f.kind];
+  const what = { kill9: 'kill -9, restart', pause: 'SIGSTOP, SIGCONT', isolate: 'isolate, heal', cut: `cut one way (${cutOutbound(f) ? 'from' : 'to'} it), heal` }[f.kind];
   return `+${(f.atMs / 1000).toFixed(1)}s the ${f.victim}: ${what} after ${f.holdMs} ms`;
 }

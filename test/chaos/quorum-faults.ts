@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/cluster.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { DescribeQuorum } from '../../src/protocol/messages/55-describe-quorum.ts';
 import { METADATA_TOPIC } from '../../src/client/quorum.ts';
-import { type PlannedFault, victimOf } from './faults.ts';
+import { cutOutbound, type PlannedFault, victimOf } from './faults.ts';
 import { ClaimLog, claimsInLog, type FaultOutcome, steppedDownInLog } from './quorum-watch.ts';
 import type { ChaosTarget } from './targets.ts';
 
@@ -112,9 +112,11 @@ export class QuorumWatch {
     const nodeId = victimOf(f, before.leaderId, this.target.nodeIds);
     this.scrapeLogs();
     const startedMs = performance.now();
-    await this.target.inject(f.kind, nodeId);
+    const cut = f.kind === 'cut' ? this.cutLink(f, nodeId, before.leaderId) : null;
+    if (cut === null) await this.target.inject(f.kind, nodeId);
+    else this.target.proxy!.cut(cut.from, cut.to);
     const watched: { -readonly [K in 'replacement' | 'steppedDown']?: FaultOutcome[K] } = {};
-    if (nodeId === before.leaderId && f.kind !== 'pause') {
+    if (nodeId === before.leaderId && (f.kind === 'kill9' || f.kind === 'isolate')) {
       // A short pause may end before any election timeout: only a kill or a cut must bring another leader.
       watched.replacement = await this.replacement(nodeId, before.term, startedMs, f.kind);
     }
@@ -123,12 +125,19 @@ export class QuorumWatch {
     }
     await Bun.sleep(Math.max(0, startedMs + f.holdMs - performance.now()));
     this.scrapeLogs();
-    await this.target.end(f.kind, nodeId);
+    if (cut === null) await this.target.end(f.kind, nodeId);
+    else this.target.proxy!.heal();
     const endedMs = performance.now();
     const after = await this.settled(SETTLE_MS_MAX, nodeId);
     if (after !== null) this.settleMs.push(Math.round(performance.now() - endedMs));
     this.outcomes.push({ kind: f.kind, nodeId, before, after, ...watched });
-    this.log(`chaos:   node ${nodeId}; before: leader ${before.leaderId}, term ${before.term}${describeWatched(watched)}; after: ${after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`}`);
+    this.log(`chaos:   node ${nodeId}${cut === null ? '' : ` (${cut.from} -> ${cut.to} cut)`}; before: leader ${before.leaderId}, term ${before.term}${describeWatched(watched)}; after: ${after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`}`);
+  }
+
+  /** The directed link a `cut` drops: between the victim and the leader, or a follower when the victim leads. */
+  private cutLink(f: PlannedFault, nodeId: number, leaderId: number): { from: number; to: number } {
+    const peer = nodeId === leaderId ? victimOf({ ...f, victim: 'follower' }, leaderId, this.target.nodeIds) : leaderId;
+    return cutOutbound(f) ? { from: nodeId, to: peer } : { from: peer, to: nodeId };
   }
 
   /** Who the others elect while the leader `nodeId` is killed or cut off (null: nobody within the bound); the time taken is kept. */

@@ -50,11 +50,14 @@ describe('quorum watch', () => {
     expect(kinds([...claimsInLog(2, LOG), { observer: 'node 2', term: 1, leaderId: 1 }])).toEqual(['term_regressed']);
   });
 
-  test('a fault on a follower that changes the leader or term is a disruption; on the leader it is not', () => {
+  test('a fault on a follower that changes the leader or term is a disruption; on the leader it is not, but for a one-way cut', () => {
     const before = { leaderId: 2, term: 2 };
     expect(kinds([], [{ kind: 'pause', nodeId: 3, before, after: { leaderId: 2, term: 3 } }])).toEqual(['disrupted']);
     expect(kinds([], [{ kind: 'kill9', nodeId: 3, before, after: { leaderId: 1, term: 3 } }])).toEqual(['disrupted']);
     expect(kinds([], [{ kind: 'kill9', nodeId: 2, before, after: { leaderId: 1, term: 3 } }])).toEqual([]);
+    // A one-way cut must not move the leader, whichever end the victim is.
+    expect(kinds([], [{ kind: 'cut', nodeId: 2, before, after: { leaderId: 1, term: 3 } }])).toEqual(['disrupted']);
+    expect(kinds([], [{ kind: 'cut', nodeId: 2, before, after: before }])).toEqual([]);
   });
 
   test('no settled quorum after a fault is caught', () => {

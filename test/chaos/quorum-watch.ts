@@ -12,11 +12,14 @@
 // - a node's term never goes back (5.1: terms only grow; the term is persisted before any vote,
 //   so a restart does not lower it either);
 // - no disruption: a fault on a node that was not the leader (killed and restarted, paused and
-//   continued, cut off and healed) leaves the leader and its term as they were: PreVote and the
-//   voters' lease (dissertation 9.6) keep a node that comes back from deposing a healthy leader;
+//   continued, cut off and healed), and a one-way cut between the leader and a follower, leave
+//   the leader and its term as they were: PreVote and the voters' lease (dissertation 9.6) keep
+//   a node that comes back from deposing a healthy leader;
 // - converged: after each fault the quorum shows a leader with every voter caught up again;
 // - failover: while the leader is killed or cut off, the others elect another in a higher term
 //   (5.2); CheckQuorum (dissertation 6.2): a leader cut off steps down by itself.
+
+import type { FaultKind } from './faults.ts';
 
 export interface LeaderClaim {
   /** Who said it: `node N` (its log) or `DescribeQuorum via N`. */
@@ -26,7 +29,7 @@ export interface LeaderClaim {
 }
 
 export interface FaultOutcome {
-  readonly kind: 'kill9' | 'pause' | 'isolate';
+  readonly kind: FaultKind;
   readonly nodeId: number;
   readonly before: { readonly leaderId: number; readonly term: number };
   /** The settled quorum after the fault ended; null when it did not settle in time. */
@@ -103,8 +106,11 @@ function checkOutcome(o: FaultOutcome): QuorumViolation[] {
   const what = `${o.kind} of node ${o.nodeId} (leader ${o.before.leaderId}, term ${o.before.term})`;
   if (o.after === null) return [{ kind: 'not_converged', detail: `${what}: no settled quorum afterwards` }];
   const out: QuorumViolation[] = [];
-  const wasLeader = o.nodeId === o.before.leaderId;
-  if (!wasLeader && (o.after.term !== o.before.term || o.after.leaderId !== o.before.leaderId)) {
+  // A one-way cut between the leader and one follower must not move the leader either: the
+  // other follower keeps the leader's quorum, and PreVote plus the lease keep the cut-off
+  // follower's campaigns from going anywhere.
+  const undisturbed = o.nodeId !== o.before.leaderId || o.kind === 'cut';
+  if (undisturbed && (o.after.term !== o.before.term || o.after.leaderId !== o.before.leaderId)) {
     out.push({ kind: 'disrupted', detail: `${what}: afterwards node ${o.after.leaderId} leads in term ${o.after.term}` });
   }
   if (o.steppedDown === false) out.push({ kind: 'no_check_quorum', detail: `${what}: the cut-off leader did not step down` });

@@ -14,7 +14,7 @@
 // Exit status: 0 when every check passed, 1 otherwise.
 
 import { checkHistory, type CheckReport, describeReport, type Violation, VIOLATIONS_SHOWN_MAX } from './checker.ts';
-import { describeFault, type FaultKind, planFaults, type Victim } from './faults.ts';
+import { describeFault, FAULT_KINDS, type FaultKind, planFaults, type Victim } from './faults.ts';
 import { History } from './history.ts';
 import { QuorumWatch } from './quorum-faults.ts';
 import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
@@ -29,6 +29,8 @@ export interface ChaosOptions {
   readonly durationMs: number;
   /** The client workload (default: on for `single`, off for `quorum` until partitions replicate). */
   readonly workload?: boolean;
+  /** The fault kinds (default: the target's; `cut`, one-way, only when asked). */
+  readonly kinds?: readonly FaultKind[];
   /** The longest round (default ROUND_MS_MAX). */
   readonly roundMs?: number;
   readonly log?: (line: string) => void;
@@ -65,7 +67,7 @@ const LOG_TAIL_LINES = 60;
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   const withWorkload = o.workload ?? o.mode === 'single';
-  log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms${o.roundMs === undefined ? '' : ` --round ${o.roundMs}ms`}${o.workload === undefined ? '' : ` --workload ${withWorkload ? 'on' : 'off'}`})`);
+  log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms${o.kinds === undefined ? '' : ` --faults ${o.kinds.join(',')}`}${o.roundMs === undefined ? '' : ` --round ${o.roundMs}ms`}${o.workload === undefined ? '' : ` --workload ${withWorkload ? 'on' : 'off'}`})`);
   const target = await startTarget(o.mode);
   try {
     return await runOn(target, o, withWorkload, log);
@@ -82,8 +84,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, log: (line: string) => void): Promise<ChaosResult> {
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
   await watch?.start();
-  const faults = { kill9: 0, pause: 0, isolate: 0 };
-  const leaderFaults = { kill9: 0, pause: 0, isolate: 0 };
+  const kinds = o.kinds ?? target.kinds;
+  const unsupported = kinds.filter((k) => !target.possibleKinds.includes(k));
+  if (unsupported.length > 0 || kinds.length === 0) throw new Error(`mode ${o.mode} does ${target.possibleKinds.join(', ')}, not ${unsupported.join(', ') || 'nothing'}`);
+  const faults = { kill9: 0, pause: 0, isolate: 0, cut: 0 };
+  const leaderFaults = { kill9: 0, pause: 0, isolate: 0, cut: 0 };
   const reports: CheckReport[] = [];
   const resumeMs: number[] = [];
   const stalls: Violation[] = [];
@@ -94,7 +99,7 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
     if (round > 0) log(`chaos: round ${round} (seed ${o.seed + round}, ${roundMs} ms)`);
     const workload = withWorkload ? await startWorkload(target, round) : null;
     const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
-    const schedule = planFaults({ seed: o.seed + round, durationMs: roundMs, victims, kinds: target.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
+    const schedule = planFaults({ seed: o.seed + round, durationMs: roundMs, victims, kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
     const roundStartMs = performance.now();
     for (const f of schedule) {
       // Every planned fault is done, also when recoveries ran late (it then starts at once): what
@@ -127,7 +132,7 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
     for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
-  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
+  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate, ${faults.cut} one-way cut; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate + leaderFaults.cut} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
   if (withWorkload) log(`chaos: production resumed after a fault ended (first acknowledgement) in ${figures(resumeMs)} ms`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
@@ -222,7 +227,7 @@ export function parseDurationMs(text: string): number {
 }
 
 function parseArgs(argv: readonly string[]): ChaosOptions {
-  const opts: { mode: ChaosMode; seed: number; durationMs: number; workload?: boolean; roundMs?: number } = {
+  const opts: { mode: ChaosMode; seed: number; durationMs: number; workload?: boolean; roundMs?: number; kinds?: FaultKind[] } = {
     mode: 'single',
     // A fresh seed per run unless given; printed first, so any run can be replayed.
     seed: Number(BigInt.asUintN(31, process.hrtime.bigint())),
@@ -242,6 +247,13 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
       case '--duration':
         opts.durationMs = parseDurationMs(value ?? '');
         break;
+      case '--faults': {
+        const kinds = (value ?? '').split(',').filter((k) => k !== '');
+        const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+        if (kinds.length === 0 || bad.length > 0) throw new Error(`--faults: a list of ${FAULT_KINDS.join(', ')}, got '${value}'`);
+        opts.kinds = kinds as FaultKind[];
+        break;
+      }
       case '--round':
         opts.roundMs = parseDurationMs(value ?? '');
         break;
@@ -250,7 +262,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
         opts.workload = value === 'on';
         break;
       default:
-        throw new Error(`unknown argument '${argv[i]}' (--mode single|quorum, --seed N, --duration 30s|10m|2h, --round 5m, --workload on|off)`);
+        throw new Error(`unknown argument '${argv[i]}' (--mode single|quorum, --seed N, --duration 30s|10m|2h, --faults kill9,pause,isolate,cut, --round 5m, --workload on|off)`);
     }
     i++;
   }

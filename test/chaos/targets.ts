@@ -19,8 +19,10 @@ export type ChaosMode = 'single' | 'quorum';
 export interface ChaosTarget {
   readonly mode: ChaosMode;
   readonly nodeIds: readonly number[];
-  /** The fault kinds this target can do. */
+  /** The fault kinds a run does unless told otherwise. */
   readonly kinds: readonly FaultKind[];
+  /** Every fault kind this target can do (`cut` is done by the quorum watch through the proxy). */
+  readonly possibleKinds: readonly FaultKind[];
   broker(nodeId: number): Broker;
   /** Every node's Kafka address, for a client's bootstrap list. */
   bootstrap(): string[];
@@ -41,7 +43,7 @@ export async function startTarget(mode: ChaosMode): Promise<ChaosTarget> {
 
 async function startSingle(): Promise<ChaosTarget> {
   const node = await startBroker({ dev: false, nodeId: SINGLE_NODE_ID, settings: { 'auto.create.topics.enable': 'false' } });
-  return makeTarget('single', new Map([[SINGLE_NODE_ID, node]]), ['kill9', 'pause'], null);
+  return makeTarget('single', new Map([[SINGLE_NODE_ID, node]]), ['kill9', 'pause'], ['kill9', 'pause'], null);
 }
 
 async function startQuorum(): Promise<ChaosTarget> {
@@ -61,10 +63,11 @@ async function startQuorum(): Promise<ChaosTarget> {
     proxy.close();
     throw e;
   }
-  return makeTarget('quorum', new Map(started.map((n) => [n.id, n.broker])), ['kill9', 'pause', 'isolate'], proxy);
+  // The CI round keeps to the three kinds issue 7 names; `cut` (asymmetric) is asked for by --faults.
+  return makeTarget('quorum', new Map(started.map((n) => [n.id, n.broker])), ['kill9', 'pause', 'isolate'], ['kill9', 'pause', 'isolate', 'cut'], proxy);
 }
 
-function makeTarget(mode: ChaosMode, nodes: Map<number, Broker>, kinds: readonly FaultKind[], proxy: FaultProxy | null): ChaosTarget {
+function makeTarget(mode: ChaosMode, nodes: Map<number, Broker>, kinds: readonly FaultKind[], possibleKinds: readonly FaultKind[], proxy: FaultProxy | null): ChaosTarget {
   const get = (id: number): Broker => {
     const b = nodes.get(id);
     if (b === undefined) throw new Error(`chaos target: no node ${id}`);
@@ -74,19 +77,21 @@ function makeTarget(mode: ChaosMode, nodes: Map<number, Broker>, kinds: readonly
     mode,
     nodeIds: [...nodes.keys()],
     kinds,
+    possibleKinds,
     proxy,
     broker: get,
     bootstrap: () => [...nodes.values()].map((b) => b.bootstrap),
     inject: async (kind, id) => {
       if (kind === 'kill9') await get(id).kill9();
       else if (kind === 'pause') get(id).pause();
-      else if (proxy !== null) proxy.isolate(id);
-      else throw new Error(`chaos target ${mode}: cannot isolate without a proxy`);
+      else if (kind === 'isolate' && proxy !== null) proxy.isolate(id);
+      else throw new Error(`chaos target ${mode}: cannot ${kind} node ${id} here`);
     },
     end: async (kind, id) => {
       if (kind === 'kill9') await get(id).restart();
       else if (kind === 'pause') get(id).resume();
-      else proxy?.heal();
+      else if (kind === 'isolate') proxy?.heal();
+      else throw new Error(`chaos target ${mode}: cannot end ${kind} of node ${id} here`);
     },
     dispose: async () => {
       await Promise.all([...nodes.values()].map((b) => b.dispose()));
