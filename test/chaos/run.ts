@@ -59,6 +59,8 @@ export const ROUND_MS_MAX = 5 * 60_000;
 /** Liveness bound: production must resume this soon after a fault ended (the times are printed). */
 const PRODUCTION_RESUMES_MS_MAX = 30_000;
 const ACK_POLL_MS = 10;
+/** Liveness bound: once production stops, the group must commit up to the end this soon. */
+const CONSUMER_CATCH_UP_MS_MAX = 30_000;
 /** Records per send, pauses between sends and between reads of the committed offsets. */
 const WORKLOAD = { recordsPerSend: 6, sendPauseMs: 5, observePauseMs: 250 } as const;
 /** Log lines of each node printed when a check fails. */
@@ -151,11 +153,16 @@ async function startWorkload(target: ChaosTarget, round: number): Promise<{ work
 
 /** Stops the round's clients, reads its topic back whole and checks the history against it. */
 async function checkWorkload(target: ChaosTarget, w: { workload: Workload; history: History; topic: string }, round: number, log: (line: string) => void): Promise<CheckReport> {
+  await w.workload.stopProducing();
+  const behind = await w.workload.awaitCaughtUp(CONSUMER_CATCH_UP_MS_MAX);
   await w.workload.stop();
   const read = await readAll(target.bootstrap(), w.topic, `chaos-verify-${round}`);
   const c = w.workload.counts;
-  log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer restarts, ${c.observeErrors} failed offset reads`);
-  const report = checkHistory(w.history, read);
+  log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer crashes (${c.consumersReplaced} given up by kafkajs, replaced), ${c.observeErrors} failed offset reads`);
+  log(`chaos: the group ${behind === null ? 'committed up to every high watermark' : `did NOT catch up: ${behind}`}`);
+  const checked = checkHistory(w.history, read);
+  const stalled = behind === null ? [] : [{ kind: 'stalled' as const, detail: `the consumer group did not commit up to the high watermarks within ${CONSUMER_CATCH_UP_MS_MAX} ms of the last send: ${behind}` }];
+  const report = { ...checked, violations: [...checked.violations, ...stalled] };
   if (!KCAT_TOOL.met) {
     log(`chaos: no second read (missing ${KCAT_TOOL.what})`);
     return report;

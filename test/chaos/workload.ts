@@ -28,8 +28,14 @@ export interface WorkloadParams {
 export interface WorkloadCounts {
   producers: number;
   consumerCrashes: number;
+  /** Consumers kafkajs gave up on (crash without restart), replaced by a new one. */
+  consumersReplaced: number;
   observeErrors: number;
 }
+
+/** The longest pause between attempts to start a replacement consumer. */
+const CONSUMER_RESTART_MS_MAX = 2_000;
+const CAUGHT_UP_POLL_MS = 50;
 
 /** The bounded waits of a full read (liveness only; a healthy node answers in well under this). */
 export const FULL_READ_MS_MAX = 60_000;
@@ -47,8 +53,11 @@ export function kafkaClient(bootstrap: readonly string[], clientId: string): Kaf
 }
 
 export class Workload {
-  readonly counts: WorkloadCounts = { producers: 0, consumerCrashes: 0, observeErrors: 0 };
+  readonly counts: WorkloadCounts = { producers: 0, consumerCrashes: 0, consumersReplaced: 0, observeErrors: 0 };
   private running = true;
+  private producing = true;
+  private producer: Promise<void> = Promise.resolve();
+  private replacing: Promise<void> = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
   private consumer: Consumer | null = null;
   private readonly kafka: Kafka;
@@ -62,24 +71,26 @@ export class Workload {
 
   async start(): Promise<void> {
     await this.startConsumer();
-    this.loops.push(this.produceLoop(), this.observeLoop());
+    this.producer = this.produceLoop();
+    this.loops.push(this.producer, this.observeLoop());
   }
 
   /** Stops sending and consuming; resolves once every client is disconnected. */
   async stop(): Promise<void> {
+    this.producing = false;
     this.running = false;
-    await Promise.all(this.loops);
+    await Promise.all([...this.loops, this.replacing]);
     await this.consumer?.disconnect().catch(() => {});
   }
 
   private async produceLoop(): Promise<void> {
     let seq = 0;
-    while (this.running) {
+    while (this.producing) {
       const name = `p${++this.counts.producers}`;
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       try {
         await producer.connect();
-        while (this.running) {
+        while (this.producing) {
           seq = await this.sendOnce(producer, name, seq);
           await Bun.sleep(this.p.sendPauseMs);
         }
@@ -114,11 +125,64 @@ export class Workload {
     return firstSeq + recordsPerSend;
   }
 
+  private async replaceConsumer(dead: Consumer): Promise<void> {
+    this.counts.consumersReplaced++;
+    await dead.disconnect().catch(() => {});
+    for (let attempt = 0; this.running; attempt++) {
+      try {
+        await this.startConsumer();
+        return;
+      } catch {
+        await Bun.sleep(Math.min(CONSUMER_RESTART_MS_MAX, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Waits until the group's acknowledged commits reach every partition's high watermark (the
+   * consumer kept up through the faults); null when they did, else what is missing.
+   */
+  async awaitCaughtUp(timeoutMs: number): Promise<string | null> {
+    const { topic } = this.p;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+      const committed = () => {
+        const at = new Map<number, number>();
+        for (const e of this.history.events) if (e.kind === 'commit_acked') at.set(e.partition, Math.max(at.get(e.partition) ?? 0, e.offset));
+        return at;
+      };
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const at = committed();
+        const behind = [...ends].filter(([p, end]) => end > 0 && (at.get(p) ?? 0) < end);
+        if (behind.length === 0) return null;
+        if (performance.now() > deadline) return behind.map(([p, end]) => `${topic}/${p} committed ${at.get(p) ?? 'nothing'} of ${end}`).join(', ');
+        await Bun.sleep(CAUGHT_UP_POLL_MS);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Stops the producer only (the consumer keeps consuming). */
+  async stopProducing(): Promise<void> {
+    this.producing = false;
+    await this.producer;
+  }
+
   private async startConsumer(): Promise<void> {
     const { topic, group } = this.p;
     const consumer = this.kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, () => void this.counts.consumerCrashes++);
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.counts.consumerCrashes++;
+      // kafkajs gives up on errors it deems fatal (restart: false), e.g. UNKNOWN_MEMBER_ID on a
+      // commit after the coordinator restarted: then a new consumer takes over, as an
+      // application's supervisor would, from the group's committed offsets.
+      if (!e.payload.restart && this.running) this.replacing = this.replaceConsumer(consumer);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
