@@ -82,6 +82,7 @@ export class QuorumWatch {
     this.loop = this.observeLoop();
   }
 
+  /** Stops watching (again: a no-op) and takes the nodes' last log lines. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;

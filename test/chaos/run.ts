@@ -85,44 +85,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
  */
 async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, log: (line: string) => void): Promise<ChaosResult> {
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
+  try {
+    return await faultRounds(target, o, withWorkload, watch, log);
+  } finally {
+    await watch?.stop(); // also when a round threw: no observer outlives the run
+  }
+}
+
+async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, watch: QuorumWatch | null, log: (line: string) => void): Promise<ChaosResult> {
   await watch?.start();
   const kinds = o.kinds ?? target.kinds;
   const unsupported = kinds.filter((k) => !target.possibleKinds.includes(k));
   if (unsupported.length > 0 || kinds.length === 0) throw new Error(`mode ${o.mode} does ${target.possibleKinds.join(', ')}, not ${unsupported.join(', ') || 'nothing'}`);
-  const faults = { kill9: 0, pause: 0, isolate: 0, cut: 0 };
-  const leaderFaults = { kill9: 0, pause: 0, isolate: 0, cut: 0 };
+  const tally: Tally = { faults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, leaderFaults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, resumeMs: [] };
+  const { faults, leaderFaults, resumeMs } = tally;
   const reports: CheckReport[] = [];
-  const resumeMs: number[] = [];
-  const stalls: Violation[] = [];
   const startMs = performance.now();
   for (let round = 0, doneMs = 0; doneMs < o.durationMs; round++) {
     const roundMs = Math.min(o.roundMs ?? ROUND_MS_MAX, o.durationMs - doneMs);
     doneMs += roundMs;
     if (round > 0) log(`chaos: round ${round} (seed ${o.seed + round}, ${roundMs} ms)`);
-    const workload = withWorkload ? await startWorkload(target, round) : null;
-    const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
-    const schedule = planFaults({ seed: o.seed + round, durationMs: roundMs, victims, kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
-    const roundStartMs = performance.now();
-    for (const f of schedule) {
-      // Every planned fault is done, also when recoveries ran late (it then starts at once): what
-      // a seed does does not depend on the machine's speed. Each recovery wait is bounded, so the
-      // run still stops by itself.
-      await Bun.sleep(Math.max(0, roundStartMs + f.atMs - performance.now()));
-      log(`chaos: ${describeFault(f)}`);
-      if (watch !== null) await watch.faultStep(f);
-      else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
-      faults[f.kind]++;
-      if (f.victim === 'leader') leaderFaults[f.kind]++;
-      if (workload !== null) await awaitProduction(workload.history, resumeMs, stalls, describeFault(f));
-    }
-    await Bun.sleep(Math.max(0, roundStartMs + roundMs - performance.now()));
-    target.proxy?.heal();
-    if (workload !== null) {
-      const checked = await checkWorkload(target, workload, round, log);
-      const report = { ...checked, violations: [...checked.violations, ...stalls.splice(0)] };
-      reports.push(report);
-      if (report.violations.length > 0) break;
-    }
+    const report = await runRound(target, { seed: o.seed + round, round, roundMs, kinds, withWorkload }, watch, tally, log);
+    if (report === null) continue;
+    reports.push(report);
+    if (report.violations.length > 0) break;
   }
   const records = reports.length === 0 ? null : mergeReports(reports);
   let quorum: QuorumViolation[] | null = null;
@@ -145,7 +131,7 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
 async function startWorkload(target: ChaosTarget, round: number): Promise<{ workload: Workload; history: History; topic: string }> {
   const history = new History();
   const topic = `chaos-${round}`;
-  await createChaosTopic(target.bootstrap(), topic, PARTITIONS);
+  await createChaosTopic(target.bootstrap(), topic, PARTITIONS, target.nodeIds.length);
   const workload = new Workload({ bootstrap: target.bootstrap(), topic, partitions: PARTITIONS, group: `chaos-group-${round}`, ...WORKLOAD }, history);
   await workload.start();
   return { workload, history, topic };
@@ -185,6 +171,51 @@ function mergeReports(reports: readonly CheckReport[]): CheckReport {
     commitsChecked: sum((r) => r.commitsChecked),
     consumed: sum((r) => r.consumed),
   };
+}
+
+interface Tally {
+  readonly faults: Record<FaultKind, number>;
+  readonly leaderFaults: Record<FaultKind, number>;
+  /** Times from the end of each fault to the next acknowledgement. */
+  readonly resumeMs: number[];
+}
+
+interface RoundParams {
+  readonly seed: number;
+  readonly round: number;
+  readonly roundMs: number;
+  readonly kinds: readonly FaultKind[];
+  readonly withWorkload: boolean;
+}
+
+/** One round: its workload (if any), its seed's faults, then its check; the report, or null without a workload. */
+async function runRound(target: ChaosTarget, r: RoundParams, watch: QuorumWatch | null, tally: Tally, log: (line: string) => void): Promise<CheckReport | null> {
+  const workload = r.withWorkload ? await startWorkload(target, r.round) : null;
+  try {
+    const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
+    const schedule = planFaults({ seed: r.seed, durationMs: r.roundMs, victims, kinds: r.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
+    const stalls: Violation[] = [];
+    const roundStartMs = performance.now();
+    for (const f of schedule) {
+      // Every planned fault is done, also when recoveries ran late (it then starts at once): what
+      // a seed does does not depend on the machine's speed. Each recovery wait is bounded, so the
+      // run still stops by itself.
+      await Bun.sleep(Math.max(0, roundStartMs + f.atMs - performance.now()));
+      log(`chaos: ${describeFault(f)}`);
+      if (watch !== null) await watch.faultStep(f);
+      else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
+      tally.faults[f.kind]++;
+      if (f.victim === 'leader') tally.leaderFaults[f.kind]++;
+      if (workload !== null) await awaitProduction(workload.history, tally.resumeMs, stalls, describeFault(f));
+    }
+    await Bun.sleep(Math.max(0, roundStartMs + r.roundMs - performance.now()));
+    target.proxy?.heal();
+    if (workload === null) return null;
+    const checked = await checkWorkload(target, workload, r.round, log);
+    return { ...checked, violations: [...checked.violations, ...stalls] };
+  } finally {
+    await workload?.workload.stop(); // also when the round threw: no client outlives it
+  }
 }
 
 /**

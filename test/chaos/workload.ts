@@ -222,12 +222,16 @@ export class Workload {
   }
 }
 
-/** Creates the run's topic (replication factor 1: partitions do not replicate yet). */
-export async function createChaosTopic(bootstrap: readonly string[], topic: string, partitions: number): Promise<void> {
+/** Creates the run's topic, replicated on `replicationFactor` nodes (every node of the target). */
+export async function createChaosTopic(bootstrap: readonly string[], topic: string, partitions: number, replicationFactor = 1): Promise<void> {
   const admin = kafkaClient(bootstrap, 'chaos-setup').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true, timeout: 10_000 });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true, timeout: 10_000 });
+  } catch (e) {
+    // kafkajs names the failure per topic only inside the error's list.
+    const each = (e as { errors?: { type?: string; message?: string }[] }).errors ?? [];
+    throw new Error(`creating ${topic} (${partitions} partitions, replication factor ${replicationFactor}): ${e}${each.map((x) => `; ${x.type}: ${x.message}`).join('')}`);
   } finally {
     await admin.disconnect();
   }
