@@ -4,14 +4,17 @@
 //   bun test/chaos/run.ts                                   # single node, 30 s, a random seed
 //   bun test/chaos/run.ts --mode quorum --duration 10m --seed 7
 //   bun test/chaos/run.ts --mode single --duration 2h       # long mode: as long as asked
+//   bun test/chaos/run.ts --mode quorum --faults kill9,pause,isolate,cut --round 5m
 //
 // Modes (targets.ts): `single`, one durable node (kill -9/restart, SIGSTOP/SIGCONT) under the
 // client workload; `quorum`, three seeds forming the controller quorum with the fault proxy
-// between them (kill -9, SIGSTOP, isolate), watched for a single leader per term, convergence
-// and no disruption (quorum-watch.ts). `--workload on` runs the client workload against the
-// quorum's nodes too: today each node holds its own topics, so that waits for replicated
-// partitions (the next step of issue 7); the runner needs nothing else to switch it on.
-// Exit status: 0 when every check passed, 1 otherwise.
+// between them (kill -9, SIGSTOP, isolate; one-way cuts when asked), watched for a single
+// leader per term, convergence and no disruption (quorum-watch.ts). `--workload on` runs the
+// client workload against the quorum's nodes too: today each node holds its own topics, so that
+// waits for replicated partitions (the next step of issue 7), which only has to make it the
+// default for `quorum`.
+// Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error or a run that
+// could not go on (e.g. its topic could not be created).
 
 import { checkHistory, type CheckReport, describeReport, type Violation, VIOLATIONS_SHOWN_MAX } from './checker.ts';
 import { describeFault, FAULT_KINDS, type FaultKind, planFaults, type Victim } from './faults.ts';
@@ -78,11 +81,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-/**
- * Rounds of at most ROUND_MS_MAX, each with its own topic, group, history and check, so a long
- * run's memory stays bounded; round r's faults come from seed + r. The first failing round ends
- * the run.
- */
 async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, log: (line: string) => void): Promise<ChaosResult> {
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
   try {
@@ -92,6 +90,11 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
   }
 }
 
+/**
+ * Rounds of at most ROUND_MS_MAX, each with its own topic, group, history and check, so a long
+ * run's memory stays bounded; round r's faults come from seed + r. The first failing round ends
+ * the run.
+ */
 async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean, watch: QuorumWatch | null, log: (line: string) => void): Promise<ChaosResult> {
   await watch?.start();
   const kinds = o.kinds ?? target.kinds;
