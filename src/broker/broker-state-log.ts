@@ -3,7 +3,9 @@
 // back on start. It lives with the broker, the owner of partitions, so that the group
 // coordinator (src/groups) depends only on the StateLog interface, never on the Broker.
 // The topic is created on first write, internal and compacted (cleanup.policy=compact), with
-// offsets.topic.num.partitions partitions; an existing topic keeps its partition count.
+// offsets.topic.num.partitions partitions; an existing topic keeps its partition count. On a
+// cluster the controller creates it (one replica per partition, placed over the nodes) and each
+// node coordinates the groups of the partitions it hosts (clustered.ts).
 
 import { log } from '../base/log.ts';
 import type { Broker } from './broker.ts';
@@ -16,21 +18,32 @@ import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts'
 import { batchesIn } from '../storage/batch-scan.ts';
 import type { StateRecord } from '../groups/records.ts';
 import type { AppendOutcome, StateLog } from '../groups/state-log.ts';
+import { ensureOffsetsTopic } from './clustered.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per call while loading the topic on start. */
 const LOAD_READ_BYTES = 1024 * 1024;
 
 export class BrokerStateLog implements StateLog {
-  readonly partitionCount: number;
+  private readonly configuredPartitions: number;
 
   constructor(private readonly broker: Broker) {
-    const existing = broker.topics.get(OFFSETS_TOPIC);
-    this.partitionCount = existing?.partitions ?? intProp(broker.config, 'offsets.topic.num.partitions');
+    this.configuredPartitions = intProp(broker.config, 'offsets.topic.num.partitions');
+  }
+
+  /** The topic's partition count once it exists (a cluster's may come from another node's setting), else the configured one. */
+  get partitionCount(): number {
+    return this.broker.topics.get(OFFSETS_TOPIC)?.partitions ?? this.configuredPartitions;
   }
 
   private ensureTopic(): boolean {
     if (this.broker.topics.get(OFFSETS_TOPIC)) return true;
+    if (this.broker.controller !== null) {
+      // A cluster's topic is created by the controller (clustered.ts); the coordinator answers
+      // COORDINATOR_NOT_AVAILABLE meanwhile and the client retries.
+      ensureOffsetsTopic(this.broker);
+      return false;
+    }
     const r = this.broker.createTopic(OFFSETS_TOPIC, this.partitionCount, [['cleanup.policy', 'compact']], false, true);
     if (r.error) log.error(`cannot create ${OFFSETS_TOPIC}: ${r.error.message}`);
     return r.error === undefined;
@@ -39,7 +52,8 @@ export class BrokerStateLog implements StateLog {
   append(partition: number, records: readonly StateRecord[], timestampMs: number): AppendOutcome {
     if (!this.ensureTopic()) return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const p = this.broker.partition(OFFSETS_TOPIC, partition);
-    if (!p) return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    // Hosted by another node of the cluster: that node coordinates the group.
+    if (!p) return { ok: false, errorCode: this.broker.partitionErrorCode(OFFSETS_TOPIC, partition) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const batch = buildBatch({
       baseTimestamp: timestampMs,
       records: records.map((r) => ({ key: r.key, value: r.value, timestamp: timestampMs })),
@@ -55,7 +69,14 @@ export class BrokerStateLog implements StateLog {
   }
 
   *readAll(): Iterable<StateRecord> {
-    for (const p of this.broker.partitionsOf(OFFSETS_TOPIC)) {
+    yield* this.readPartitions(this.broker.partitionsOf(OFFSETS_TOPIC).map((p) => p.index));
+  }
+
+  /** The records of the open partitions at `indexes`, each from its log start to its end. */
+  *readPartitions(indexes: readonly number[]): Iterable<StateRecord> {
+    for (const i of indexes) {
+      const p = this.broker.partition(OFFSETS_TOPIC, i);
+      if (p === undefined) continue;
       let offset = p.logStartOffset;
       while (offset < p.logEndOffset) {
         const r = p.log.read(offset, LOAD_READ_BYTES, { minOneBatch: true });

@@ -30,10 +30,15 @@ import { loadProducerState, saveProducerState } from '../cluster/producer-state-
 import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
 import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
 import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
-import type { ProducerIdAllocator } from '../transactions/producer-ids.ts';
+import type { ProducerIdSource } from '../transactions/producer-ids.ts';
+import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
+import type { ControllerChannel } from '../cluster/quorum/controller-rpc.ts';
+import { claimPartitionDir, ControllerProducerIds, partitionDirTopicId, refuseSingleNodeTopics } from './clustered.ts';
+import { MetadataReconciler, servedRecord } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
+import { groupOverrides } from '../cluster/controller/config-view.ts';
 
 /** Topics Kafka treats as internal (Metadata isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -51,9 +56,11 @@ export class Broker {
   readonly clusterId: string;
   readonly topics: TopicTable;
   readonly fetchSessions: FetchSessionCache;
-  readonly producerIds: ProducerIdAllocator;
+  readonly producerIds: ProducerIdSource;
   /** The group coordinator: consumer groups and committed offsets (src/groups). */
   readonly groups: GroupCoordinator;
+  /** __consumer_offsets as the coordinator reads and writes it. */
+  readonly stateLog: BrokerStateLog;
   /** Dynamic broker configs and per-group configs (AlterConfigs), persisted beside the topics. */
   readonly configStore: ConfigStore;
   readonly startedAtMs: number;
@@ -62,6 +69,10 @@ export class Broker {
    * DescribeQuorum): this node alone, until a clustered node's shell attaches its ClusterNode.
    */
   cluster: ClusterView;
+  /** A clustered node's place in the cluster (attachCluster); null on a lone node. */
+  private clusterNode: ClusterNode | null = null;
+  /** Runs topic and config operations on the controller leader; null on a lone node. */
+  controller: ControllerChannel | null = null;
   private readonly partitions = new Map<string, Partition[]>();
   /** Partitions not opened because their log is damaged: KAFKA_STORAGE_ERROR until an operator acts. */
   private readonly offline = new OfflinePartitions();
@@ -98,14 +109,21 @@ export class Broker {
     this.clusterId = loadOrCreateClusterId(deps, config.dataDir, config.cluster?.seeds ?? null);
     this.cluster = new LoneNodeView(config);
     this.configStore = ConfigStore.load(fs, path.join(config.dataDir, 'cluster'));
-    loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
-    loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
-    refreshProps(config);
-    this.topics = TopicTable.load(fs, deps.random, path.join(config.dataDir, 'cluster'));
+    if (config.cluster === null) {
+      loadDynamicLayer(config.layers.dynamicDefault, this.configStore.broker(''));
+      loadDynamicLayer(config.layers.dynamicBroker, this.configStore.broker(String(config.nodeId)));
+      refreshProps(config);
+      this.topics = TopicTable.load(fs, deps.random, path.join(config.dataDir, 'cluster'));
+      this.producerIds = openProducerIdAllocator(fs, path.join(config.dataDir, 'cluster'));
+    } else {
+      // The cluster's topics, configs and producer ids are the controller's (attachCluster).
+      refuseSingleNodeTopics(fs, path.join(config.dataDir, 'cluster'));
+      this.topics = TopicTable.mirror(fs, deps.random);
+      this.producerIds = new ControllerProducerIds(() => this.clusterNode);
+    }
     this.fetchSessions = new FetchSessionCache(intProp(config, 'max.incremental.fetch.session.cache.slots'));
-    this.producerIds = openProducerIdAllocator(fs, path.join(config.dataDir, 'cluster'));
     const recovery = new RecoverySummary(deps.clock);
-    for (const t of this.topics.all()) this.openPartitions(t, 0, recovery);
+    for (const t of this.topics.all()) this.openPartitions(t, range(0, t.partitions), recovery);
     recovery.report();
     const limit = intProp(config, 'max.broker.partitions');
     if (this.partitionsHeld > limit) {
@@ -118,11 +136,12 @@ export class Broker {
     this.freeSpace.refresh();
     this.every(FREE_SPACE_CHECK_INTERVAL_MS, () => this.freeSpace.refresh());
     this.every(intProp(config, 'log.flush.offset.checkpoint.interval.ms'), () => this.checkpointRecoveryPoints());
+    this.stateLog = new BrokerStateLog(this);
     this.groups = new GroupCoordinator({
       clock: deps.clock,
       scheduler: deps.scheduler,
       config: groupConfigOf(config),
-      log: new BrokerStateLog(this),
+      log: this.stateLog,
       uuid: () => randomUuid(deps.random),
       groupOverrides: (groupId) => this.groupOverrides(groupId),
     });
@@ -156,7 +175,37 @@ export class Broker {
 
   /** The error for a partition that partition() did not give: offline or unknown. */
   partitionErrorCode(topic: string, index: number): number {
-    return this.offline.has(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (this.offline.has(topic, index)) return ErrorCode.KAFKA_STORAGE_ERROR;
+    // A partition of the cluster another node hosts: clients re-route to its leader.
+    const t = this.topics.get(topic);
+    if (this.clusterNode !== null && t !== undefined && index >= 0 && index < t.partitions) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  /**
+   * The replicas of a partition, leader first: this node on a lone node; the metadata's on a
+   * clustered one (one replica each until partitions are replicated). Empty when unknown.
+   */
+  replicasOf(topic: string, index: number): readonly number[] {
+    const node = this.clusterNode;
+    if (node === null) return [this.config.nodeId];
+    const t = node.stateMachine.image.topic(topic);
+    return t?.partitions[index]?.replicas ?? [];
+  }
+
+  /**
+   * Joins the cluster: topics, configs and producer ids follow the controller's metadata from
+   * now on, reconciled after every batch applied here (metadata-reconciler.ts).
+   */
+  attachCluster(node: ClusterNode): void {
+    this.clusterNode = node;
+    this.cluster = node;
+    this.controller = node.channel;
+    const reconciler = new MetadataReconciler(this);
+    node.stateMachine.onApplied((_entries, records) => {
+      if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
+    });
+    reconciler.reconcile(node.stateMachine.image, []);
   }
 
   /** Whether the partition's log is damaged and was not opened (see storage/damage.ts). */
@@ -200,7 +249,7 @@ export class Broker {
     if (full) return { error: full };
     if (validateOnly) return { topic: { name, id: this.topics.newTopicId(), partitions, configs: v.configs } };
     const t = this.topics.create(name, partitions, v.configs);
-    this.openPartitions(t, 0);
+    this.openPartitions(t, range(0, partitions));
     log.info(`created topic ${name} with ${partitions} partition(s), id ${t.id}`);
     return { topic: t };
   }
@@ -239,7 +288,7 @@ export class Broker {
     const parts = this.partitions.get(name) ?? [];
     this.partitions.delete(name);
     this.offline.forgetTopic(name);
-    this.partitionsHeld -= this.topics.get(name)?.partitions ?? parts.length;
+    this.partitionsHeld -= this.clusterNode !== null ? parts.filter((p) => p !== undefined).length : (this.topics.get(name)?.partitions ?? parts.length);
     this.topics.delete(name);
     // A topic recreated under the same name is new to every fetch session.
     this.fetchSessions.forgetTopic(name);
@@ -253,10 +302,43 @@ export class Broker {
     log.info(`deleted topic ${name}`);
   }
 
+  /**
+   * Removes what is left on disk of topic `topicId` under `name` when this node never opened it
+   * (created and deleted while it was down, both replayed in one batch): the partition
+   * directories whose partition.metadata names that id.
+   */
+  removeLeftoverPartitions(name: string, topicId: string): void {
+    const dir = this.topicDir(name);
+    if (this.topics.get(name) !== undefined || !this.deps.fs.exists(dir)) return;
+    let left = 0;
+    for (const entry of this.deps.fs.readdir(dir)) {
+      if (partitionDirTopicId(this.deps.fs, path.join(dir, entry)) === topicId) this.deps.fs.removeTree(path.join(dir, entry));
+      else left++;
+    }
+    if (left === 0) this.deps.fs.removeTree(dir);
+    log.info(`removed what was left on disk of deleted topic ${name} (id ${topicId})`);
+  }
+
+  /** Opens the partitions of `t` at `indexes` not open yet (a clustered node's, from the metadata). */
+  hostPartitions(t: TopicRecord, indexes: readonly number[]): void {
+    const open = this.partitions.get(t.name) ?? [];
+    this.openPartitions(t, indexes.filter((i) => open[i] === undefined && !this.offline.has(t.name, i)));
+  }
+
+  /** A clustered node's dynamic broker layers, from the metadata: applied at once to every topic. */
+  setDynamicLayers(dynamicDefault: ReadonlyMap<string, PropertyValue>, dynamicBroker: ReadonlyMap<string, PropertyValue>): void {
+    for (const [layer, values] of [[this.config.layers.dynamicDefault, dynamicDefault], [this.config.layers.dynamicBroker, dynamicBroker]] as const) {
+      layer.clear();
+      for (const [k, v] of values) layer.set(k, v);
+    }
+    refreshProps(this.config);
+    this.refreshTopicConfigs();
+  }
+
   addPartitions(t: TopicRecord, total: number): void {
     const before = t.partitions;
     this.topics.setPartitions(t.name, total);
-    this.openPartitions(t, before);
+    this.openPartitions(t, range(before, total));
   }
 
   setTopicConfigs(t: TopicRecord, configs: Record<string, string>): void {
@@ -279,6 +361,11 @@ export class Broker {
     layer.clear();
     for (const [k, v] of values) layer.set(k, v);
     refreshProps(this.config);
+    this.refreshTopicConfigs();
+    log.info(`dynamic broker configs of '${name}' are now ${JSON.stringify(texts)}`);
+  }
+
+  private refreshTopicConfigs(): void {
     for (const t of this.topics.all()) {
       const eff = effectiveTopicConfig(t.configs, this.config.props);
       for (const p of this.partitionsOf(t.name)) {
@@ -286,7 +373,6 @@ export class Broker {
         p.log.updateConfig(logConfigOf(eff));
       }
     }
-    log.info(`dynamic broker configs of '${name}' are now ${JSON.stringify(texts)}`);
   }
 
   /** Replaces a group's config overrides (validated); the coordinator reads them on each use. */
@@ -295,8 +381,14 @@ export class Broker {
   }
 
   /** The KIP-848 settings of one group: its overrides over the broker's group.* defaults. */
+  /** A group's config overrides: the metadata's on a cluster, configs.json's on a lone node. */
+  groupConfigsOf(groupId: string): Readonly<Record<string, string>> {
+    const node = this.clusterNode;
+    return node !== null ? groupOverrides(node.stateMachine.image, groupId) : this.configStore.group(groupId);
+  }
+
   private groupOverrides(groupId: string) {
-    const o = this.configStore.group(groupId);
+    const o = this.groupConfigsOf(groupId);
     return {
       consumerSessionTimeoutMs: groupConfigValue('consumer.session.timeout.ms', o, this.config.props) as number,
       consumerHeartbeatIntervalMs: groupConfigValue('consumer.heartbeat.interval.ms', o, this.config.props) as number,
@@ -347,11 +439,12 @@ export class Broker {
     this.timers.push(cancel);
   }
 
-  private openPartitions(t: TopicRecord, from: number, recovery = new RecoverySummary(this.deps.clock)): void {
+  private openPartitions(t: TopicRecord, indexes: readonly number[], recovery = new RecoverySummary(this.deps.clock)): void {
     const eff = effectiveTopicConfig(t.configs, this.config.props);
     const list = this.partitions.get(t.name) ?? [];
-    for (let i = from; i < t.partitions; i++) {
+    for (const i of indexes) {
       const dir = this.partitionDir(t.name, i);
+      if (this.clusterNode !== null) claimPartitionDir(this.deps.fs, dir, t.id);
       // Without a flush after every turn (--dev) nothing would bound the batches kept for repair.
       const retain = this.durable ? {} : { retainUnflushedBytesMax: 0 };
       const opened = PartitionLog.tryOpen(dir, { ...logConfigOf(eff), ...retain }, {
@@ -431,6 +524,10 @@ export class Broker {
       log.warn(`stopped without a producer-state snapshot for ${unsnapshotted.length} partitions (the next start rebuilds it from the log): ${unsnapshotted.join('; ')}`);
     }
   }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
 export function logConfigOf(c: ReturnType<typeof effectiveTopicConfig>) {

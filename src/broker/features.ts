@@ -68,3 +68,11 @@ export function finalizedFeatures(): FinalizedFeature[] {
     minVersionLevel: f.finalized,
   }));
 }
+
+/** The levels a new cluster's first controller writes (bootstrap) and each node registers with. */
+export function clusterFeatures(): { finalized: ReadonlyMap<string, number>; supported: Array<{ name: string; minSupported: number; maxSupported: number }> } {
+  return {
+    finalized: new Map(FEATURES.filter((f) => f.finalized !== 0).map((f) => [f.name, f.finalized])),
+    supported: FEATURES.map((f) => ({ name: f.name, minSupported: f.minSupported, maxSupported: f.maxSupported })),
+  };
+}

@@ -12,6 +12,7 @@
 
 import type { NodeDeps } from '../base/deps.ts';
 import { Broker } from '../broker/broker.ts';
+import { clusterFeatures } from '../broker/features.ts';
 import { KafkaServer, ListenError } from '../broker/server.ts';
 import { newClusterId, readClusterId } from '../cluster/cluster-id.ts';
 import { ClusterListenError, ClusterNode, type ClusterNodeOptions } from '../cluster/quorum/cluster-node.ts';
@@ -48,7 +49,7 @@ export async function bindNode(config: NodeConfig, deps: NodeDeps, tuning: Clust
   try {
     // meta.json's id wins; a new data directory's is derived from the seeds (cluster/cluster-id.ts).
     const clusterId = readClusterId(deps.fs, config.dataDir) ?? newClusterId(deps.random, config.cluster.seeds);
-    const cluster = await ClusterNode.bind({ config, clusterId, deps, ...tuning });
+    const cluster = await ClusterNode.bind({ config, clusterId, deps, features: clusterFeatures(), ...tuning });
     return { server, cluster };
   } catch (e) {
     server.close();
@@ -68,7 +69,7 @@ export function openNode(bound: BoundNode, config: NodeConfig, deps: NodeDeps): 
         throw new Error(`meta.json changed while the node started (cluster ${broker.clusterId}, the RPC listener announces ${cluster.clusterId})`);
       }
       cluster.open();
-      broker.cluster = cluster;
+      broker.attachCluster(cluster);
     }
   } catch (e) {
     server.close();

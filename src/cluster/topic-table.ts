@@ -55,15 +55,40 @@ export class TopicTable {
   private constructor(
     private readonly fs: StorageFs,
     private readonly random: Random,
-    private readonly file: string,
+    /** Null for a clustered node's table: a mirror of the controller's metadata, never written. */
+    private readonly file: string | null,
   ) {}
 
   /** Reads `dir`/topics.json (creating `dir`); topic ids of new topics are drawn from `random`. */
   static load(fs: StorageFs, random: Random, dir: string): TopicTable {
     fs.mkdirp(dir);
-    const t = new TopicTable(fs, random, path.join(dir, 'topics.json'));
-    for (const r of readMetadataFile(fs, t.file, TOPICS_FILE) ?? []) t.index(r);
+    const file = path.join(dir, 'topics.json');
+    const t = new TopicTable(fs, random, file);
+    for (const r of readMetadataFile(fs, file, TOPICS_FILE) ?? []) t.index(r);
     return t;
+  }
+
+  /**
+   * A clustered node's table: the topics of the controller's metadata image as this node has
+   * applied them (broker/metadata-reconciler.ts keeps it so), in memory only. The metadata log
+   * is the durable copy; topics.json is not written.
+   */
+  static mirror(fs: StorageFs, random: Random): TopicTable {
+    return new TopicTable(fs, random, null);
+  }
+
+  /** `dir`/topics.json's topics without opening the table (a clustered node refuses to start over them). */
+  static stored(fs: StorageFs, dir: string): { file: string; topics: TopicRecord[] } {
+    const file = path.join(dir, 'topics.json');
+    return { file, topics: readMetadataFile(fs, file, TOPICS_FILE) ?? [] };
+  }
+
+  /** A mirror's topic as the metadata holds it (a new one, or the same id with new values). */
+  put(r: TopicRecord): void {
+    const old = this.byName.get(r.name);
+    if (old !== undefined && old.id !== r.id) this.delete(r.name);
+    this.index(r);
+    this.save();
   }
 
   /** A fresh topic id (KIP-516), from this table's random source. */
@@ -150,6 +175,7 @@ export class TopicTable {
   private deferred: boolean | null = null;
 
   private save(): void {
+    if (this.file === null) return;
     if (this.deferred !== null) {
       this.deferred = true;
       return;

@@ -17,6 +17,8 @@ export interface PropertyDef {
   /** Inclusive numeric bounds, checked after parsing. -1 may be allowed separately. */
   readonly min?: number;
   readonly max?: number;
+  /** Why the bounds are what they are, when this build narrows Kafka's: added to the range error. */
+  readonly rangeWhy?: string;
   /** Whether -1 is accepted as "unlimited" (Kafka's retention.ms / retention.bytes). */
   readonly allowMinusOne?: boolean;
   readonly oneOf?: readonly string[];
@@ -75,7 +77,8 @@ export function parseProperty(def: PropertyDef, raw: string | number | boolean):
       if (n === -1 && def.allowMinusOne) return { ok: true, value: n };
       if (n > hardMax || (def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
         const range = `[${def.min ?? '...'},...,${def.max ?? hardMax}]`;
-        return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: Value must be in ${range}` };
+        const why = def.rangeWhy === undefined ? '' : ` (${def.rangeWhy})`;
+        return { ok: false, error: `Invalid value ${text} for configuration ${def.name}: Value must be in ${range}${why}` };
       }
       return { ok: true, value: n };
     }
@@ -300,6 +303,7 @@ export const BROKER_PROPERTIES: readonly PropertyDef[] = [
     default: 1,
     min: 1,
     max: 1,
+    rangeWhy: 'replication of partitions is not built yet: a single node and a cluster alike keep one replica of each partition',
     doc: 'replication factor of auto-created topics (1 until replication lands)',
   },
   { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'whether DeleteTopics is allowed' },

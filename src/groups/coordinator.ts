@@ -109,6 +109,16 @@ export class GroupCoordinator {
     this.scheduleRetention();
   }
 
+  /**
+   * Records of __consumer_offsets partitions this node starts hosting after load(): a clustered
+   * node's, opened as the controller's metadata assigns them (their groups were served nowhere
+   * here before, so nothing in memory is replaced).
+   */
+  loadPartitions(records: Iterable<StateRecord>): void {
+    const n = loadState(this, records, this.loaders);
+    if (n > 0) log.info(`group coordinator: loaded ${n} record(s) of newly hosted __consumer_offsets partitions`);
+  }
+
   partitionFor(groupId: string): number {
     return partitionForGroup(groupId, this.deps.log.partitionCount);
   }

@@ -18,7 +18,18 @@ export const PRODUCER_EPOCH_MAX = 0x7fff;
 /** Durably records that ids below `blockEnd` may be handed out. Must be atomic and synced. */
 export type PersistBlockEnd = (blockEnd: number) => Promise<void>;
 
-export class ProducerIdAllocator {
+/** Where InitProducerId takes ids from: a local file's blocks, or the controller's (a cluster). */
+export interface ProducerIdSource {
+  /** The next id; rejects with ProducerIdsUnavailable when no block can be had now (retriable). */
+  allocate(): Promise<number>;
+}
+
+/** No block of ids could be had now (the controller unreachable): the client retries. */
+export class ProducerIdsUnavailable extends Error {
+  override name = 'ProducerIdsUnavailable';
+}
+
+export class ProducerIdAllocator implements ProducerIdSource {
   private nextId: number;
   /** Exclusive end of the current block; always equal to what was last persisted. */
   private blockEnd: number;
@@ -96,7 +107,7 @@ export function expectedProducer(producerId: number, producerEpoch: number): Exp
  * (TransactionCoordinator.handleInitProducerId). An idempotent producer bumps its epoch itself
  * (KIP-360) and asks for a new id only when the epoch would overflow.
  */
-export async function initIdempotentProducer(allocator: ProducerIdAllocator): Promise<ProducerIdAndEpoch> {
+export async function initIdempotentProducer(allocator: ProducerIdSource): Promise<ProducerIdAndEpoch> {
   return { producerId: await allocator.allocate(), producerEpoch: 0 };
 }
 

@@ -95,7 +95,12 @@ describe('a cluster of three processes', () => {
 
   test('a fourth node started with the same seeds joins as a learner and replicates the metadata log', async () => {
     learner = await startClusterNode(4, learnerRpcPort, seeds);
-    const info = await waitFor(settled(learner.broker.bootstrap, SEED_IDS, [4]), FORM_MS_MAX, 'node 4 a caught-up learner');
+    // Its Kafka address is listed once its registration has committed in the metadata.
+    const caughtUp = settled(learner.broker.bootstrap, SEED_IDS, [4]);
+    const info = await waitFor(async () => {
+      const i = await caughtUp();
+      return i !== null && i.members.find((m) => m.nodeId === 4)?.kafka ? i : null;
+    }, FORM_MS_MAX, 'node 4 a caught-up learner with its address registered');
     expect(info.members.map((m) => m.nodeId)).toEqual([1, 2, 3, 4]);
     expect(info.members.find((m) => m.nodeId === 4)!.kafka).toBe(learner.broker.bootstrap);
     const node4 = learner;

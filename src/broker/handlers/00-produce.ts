@@ -26,6 +26,7 @@ import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
 import type { Partition } from '../../cluster/partition.ts';
 import { NO_RESPONSE, handler } from '../handler.ts';
 import { appendProduced } from '../produce-append.ts';
+import { currentLeaderOf, nodeEndpointsOf } from '../clustered.ts';
 
 type PartitionOut = Encodable<ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number]>;
 
@@ -37,6 +38,8 @@ export default handler(Produce, async (ctx, req) => {
   // Each acks=all partition answer waits for its flush; a failed flush (the log refuses
   // writes after it, fsyncgate) is KAFKA_STORAGE_ERROR for that partition only.
   const durableWaits: Array<{ out: PartitionOut; settled: Promise<number> }> = [];
+  /** Leaders named to the client (KIP-951), whose endpoints the answer carries. */
+  const leaders = new Set<number>();
   const responses = req.topicData.map((t) => {
     const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.name);
     const partitionResponses = t.partitionData.map((pd): PartitionOut => {
@@ -51,7 +54,12 @@ export default handler(Produce, async (ctx, req) => {
       if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS);
       if (!topic) return fail(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const p: Partition | undefined = broker.partition(topic.name, pd.index);
-      if (!p) return fail(broker.partitionErrorCode(topic.name, pd.index));
+      if (!p) {
+        const out = fail(broker.partitionErrorCode(topic.name, pd.index));
+        const currentLeader = out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? currentLeaderOf(broker, topic.name, pd.index) : undefined;
+        if (currentLeader !== undefined) leaders.add(currentLeader.leaderId);
+        return currentLeader === undefined ? out : { ...out, currentLeader };
+      }
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
       const diskNearlyFull = broker.freeSpace.refusal(pd.records.length);
       if (diskNearlyFull !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR, diskNearlyFull);
@@ -90,7 +98,7 @@ export default handler(Produce, async (ctx, req) => {
       w.out.errorCode = codes[i];
     });
   }
-  return { responses, throttleTimeMs: 0 };
+  return { responses, throttleTimeMs: 0, nodeEndpoints: nodeEndpointsOf(broker, leaders) };
 }, { advertisedMinVersion: 0 });
 
 /** Each wait's error code, or REQUEST_TIMED_OUT for those not settled within the timeout. */

@@ -10,6 +10,8 @@
 //   partition of a topic whose compression.type is zstd is UNSUPPORTED_COMPRESSION_TYPE (those
 //   clients predate zstd, KIP-110), and up to v5 KAFKA_STORAGE_ERROR is answered as
 //   NOT_LEADER_OR_FOLLOWER, which they know to retry after refreshing metadata.
+// - On a cluster a partition another node hosts is NOT_LEADER_OR_FOLLOWER with its leader and
+//   that node's endpoint (KIP-951, v12+ and v16+), as Produce does (v10+).
 
 import { intProp } from '../../config/node-config.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -25,6 +27,7 @@ import {
 } from '../fetch-session.ts';
 import { handler } from '../handler.ts';
 import { waitForProgress } from '../wait.ts';
+import { currentLeaderOf, nodeEndpointsOf } from '../clustered.ts';
 
 type Req = RequestOf<typeof Fetch>;
 type PartitionOut = Encodable<ResponseOf<typeof Fetch>['responses'][number]['partitions'][number]>;
@@ -54,7 +57,7 @@ export default handler(Fetch, async (ctx, req) => {
         session.nextEpoch++;
         session.lastUsedMs = clock.nowMs();
       }
-      return { errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: r.topics };
+      return { errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: r.topics, nodeEndpoints: nodeEndpointsOf(broker, r.leaders) };
     }
     const parts = wanted.map((w) => broker.partition(w.topic, w.partition)).filter((p) => p !== undefined);
     await waitForProgress(parts, waitMs, ctx.wake, broker.deps.scheduler);
@@ -129,8 +132,10 @@ function readAll(broker: Broker, wanted: SessionPartition[], budget: number, inc
   const sent: Sent[] = [];
   let bytes = 0;
   let errors = 0;
+  const leaders = new Set<number>();
   for (const w of wanted) {
     const out = readOne(broker, w, budget - bytes, bytes === 0, isolationLevel, version);
+    if (out.currentLeader?.leaderId !== undefined) leaders.add(out.currentLeader.leaderId);
     const hw = out.highWatermark as number;
     const logStart = out.logStartOffset as number;
     const size = (out.records as Uint8Array).length;
@@ -147,7 +152,7 @@ function readAll(broker: Broker, wanted: SessionPartition[], budget: number, inc
     }
     t.partitions.push(out);
   }
-  return { topics: [...topics.values()], bytes, errors, sent };
+  return { topics: [...topics.values()], bytes, errors, sent, leaders };
 }
 
 /** The first Fetch version that may carry zstd batches (KIP-110). */
@@ -171,7 +176,11 @@ function readOne(broker: Broker, w: SessionPartition, budget: number, first: boo
   const topic = w.topic === '' ? undefined : broker.topics.get(w.topic);
   if (!topic) return fail(w.topicId && !w.topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const p = broker.partition(w.topic, w.partition);
-  if (!p) return fail(broker.partitionErrorCode(w.topic, w.partition));
+  if (!p) {
+    const out = fail(broker.partitionErrorCode(w.topic, w.partition));
+    const currentLeader = out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? currentLeaderOf(broker, w.topic, w.partition) : undefined;
+    return currentLeader === undefined ? out : { ...out, currentLeader };
+  }
   if (version < ZSTD_MIN_FETCH_VERSION && p.config.compressionType === 'zstd') return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
     return fail(w.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);

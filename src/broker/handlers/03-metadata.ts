@@ -12,7 +12,8 @@
 //   up by name, errors included, not on unknown ids), and the cluster's in v8-10 (v11 moved them
 //   to DescribeCluster, KIP-700).
 // This node is the leader and only replica of every partition it holds (partitions are not
-// replicated yet). The brokers and the controller are the node's ClusterView's: a lone node is
+// replicated yet); on a cluster each partition's leader is its one replica in the metadata, and
+// auto-creation goes through the controller (broker/clustered.ts). The brokers and the controller are the node's ClusterView's: a lone node is
 // both; a clustered node lists the brokers it knows and the controller group's leader (-1 while
 // none), as a KRaft broker lists the registered brokers and the active controller.
 
@@ -24,10 +25,11 @@ import type { TopicRecord } from '../../cluster/topic-table.ts';
 import { authorizedOperations } from '../authorizer.ts';
 import type { Broker } from '../broker.ts';
 import { handler } from '../handler.ts';
+import { autoCreateInCluster } from '../clustered.ts';
 
 type TopicOut = ResponseOf<typeof Metadata>['topics'][number];
 
-export default handler(Metadata, (ctx, req) => {
+export default handler(Metadata, async (ctx, req) => {
   const broker = ctx.broker;
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const topics: Partial<TopicOut>[] = [];
@@ -46,7 +48,7 @@ export default handler(Metadata, (ctx, req) => {
       }
       let t = broker.topics.get(want.name);
       if (!t && req.allowAutoTopicCreation) {
-        const created = broker.autoCreateTopic(want.name);
+        const created = broker.controller !== null ? await autoCreateInCluster(broker, want.name) : broker.autoCreateTopic(want.name);
         if (created.kind === 'error') {
           topics.push({ errorCode: created.error.code, name: want.name, partitions: [] });
           continue;
@@ -77,13 +79,15 @@ function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
   const nodeId = broker.config.nodeId;
   const partitions = [];
   for (let i = 0; i < t.partitions; i++) {
+    // One replica per partition, its leader (on a cluster the metadata's; not replicated yet).
+    const replicas = broker.replicasOf(t.name, i);
     partitions.push({
       errorCode: ErrorCode.NONE,
       partitionIndex: i,
-      leaderId: nodeId,
+      leaderId: replicas[0] ?? -1,
       leaderEpoch: broker.partition(t.name, i)?.leaderEpoch ?? 0,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
+      replicaNodes: [...replicas],
+      isrNodes: [...replicas],
       // An offline partition (damaged log) keeps this node as leader so that clients send it
       // their requests and hear KAFKA_STORAGE_ERROR, and lists it as offline (README.md).
       offlineReplicas: broker.isOffline(t.name, i) ? [nodeId] : [],

@@ -6,9 +6,14 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetCommit } from '../../protocol/messages/index.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(OffsetCommit, async (ctx, req) => {
+  const notHere = groupCoordinatorError(ctx.broker, req.groupId);
+  if (notHere !== ErrorCode.NONE) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: notHere })) })) };
+  }
   const byId = ctx.apiVersion >= 10;
   const topics = ctx.broker.topics;
   // Per request partition: its error, or the index of its offset in the commit.

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetFetch } from '../../protocol/messages/index.ts';
 import type { FetchedTopic } from '../../groups/offset-ops.ts';
 import type { Broker } from '../broker.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 type Wanted = Array<{ name: string; partitions: number[] }> | null;
@@ -19,6 +20,8 @@ function fetchGroup(broker: Broker, groupId: string, wanted: Wanted): FetchedTop
 export default handler(OffsetFetch, (ctx, req) => {
   const broker = ctx.broker;
   if (ctx.apiVersion < 8) {
+    const notHere = groupCoordinatorError(broker, req.groupId);
+    if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere, topics: [] };
     const wanted: Wanted = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: fetchGroup(broker, req.groupId, wanted) };
   }
@@ -30,6 +33,8 @@ export default handler(OffsetFetch, (ctx, req) => {
         ? null
         : g.topics.map((t) => ({ name: byId ? (broker.topics.getById(t.topicId)?.name ?? '') : t.name, partitions: t.partitionIndexes }));
       // v9+ (KIP-848): a consumer group's member must name itself with its current epoch.
+      const notHere = groupCoordinatorError(broker, g.groupId);
+      if (notHere !== ErrorCode.NONE) return { groupId: g.groupId, errorCode: notHere, topics: [] };
       const memberError = ctx.apiVersion >= 9 ? broker.groups.consumer.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
       if (memberError !== ErrorCode.NONE) return { groupId: g.groupId, errorCode: memberError, topics: [] };
       const fetched = fetchGroup(broker, g.groupId, wanted);

@@ -4,9 +4,13 @@
 // leader to skip the assignment (KIP-814).
 
 import { JoinGroup } from '../../protocol/messages/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(JoinGroup, async (ctx, req) => {
+  const notHere = groupCoordinatorError(ctx.broker, req.groupId);
+  if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere, generationId: -1, memberId: req.memberId, members: [] };
   const r = await ctx.broker.groups.joinGroup({
     groupId: req.groupId,
     memberId: req.memberId,

@@ -2,11 +2,12 @@
 // (REBALANCE_IN_PROGRESS). v3 adds the group instance id (KIP-345).
 
 import { Heartbeat } from '../../protocol/messages/index.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(Heartbeat, (ctx, req) => ({
   throttleTimeMs: 0,
-  errorCode: ctx.broker.groups.heartbeat({
+  errorCode: groupCoordinatorError(ctx.broker, req.groupId) || ctx.broker.groups.heartbeat({
     groupId: req.groupId,
     generationId: req.generationId,
     memberId: req.memberId,

@@ -3,9 +3,12 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { LeaveGroup } from '../../protocol/messages/index.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(LeaveGroup, (ctx, req) => {
+  const notHere = groupCoordinatorError(ctx.broker, req.groupId);
+  if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere, members: [] };
   const leaving = ctx.apiVersion >= 3
     ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId }))
     : [{ memberId: req.memberId, groupInstanceId: null }];

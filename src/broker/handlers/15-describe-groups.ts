@@ -7,11 +7,14 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { DescribeGroups } from '../../protocol/messages/index.ts';
 import { authorizedOperations } from '../authorizer.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(DescribeGroups, (ctx, req) => ({
   throttleTimeMs: 0,
   groups: req.groups.map((groupId) => {
+    const notHere = groupCoordinatorError(ctx.broker, groupId);
+    if (notHere !== ErrorCode.NONE) return { groupId, errorCode: notHere, groupState: '', protocolType: '', protocolData: '', members: [] };
     const described = ctx.broker.groups.describeGroup(groupId) ?? unknownGroup(groupId, ctx.apiVersion);
     if (described.errorCode !== ErrorCode.NONE) return described;
     return { ...described, authorizedOperations: authorizedOperations('group', req.includeAuthorizedOperations) };

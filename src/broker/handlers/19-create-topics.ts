@@ -14,6 +14,9 @@
 // - validateOnly runs every check and creates nothing; like KRaft it still answers a topic id.
 // - v5+ returns the partition count, replication factor and effective configs with their source
 //   (KIP-525); v7 the topic id (KIP-516).
+// - On a cluster the controller runs it (cluster/quorum/controller-ops.ts: its checks are the
+//   same, a replication factor above 1 is refused until partitions are replicated); the answer
+//   comes once the topic is in this node's metadata.
 
 import { intProp } from '../../config/node-config.ts';
 import { describeTopicConfigs, validateTopicConfigs } from '../../config/topic-config.ts';
@@ -21,6 +24,7 @@ import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts
 import { CreateTopics } from '../../protocol/messages/index.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
+import { CREATE_TOPICS } from '../../cluster/quorum/controller-ops.ts';
 import { handler, type RequestContext } from '../handler.ts';
 import { checkManualAssignment } from '../replica-assignment.ts';
 
@@ -28,7 +32,7 @@ type TopicIn = RequestOf<typeof CreateTopics>['topics'][number];
 type TopicOut = Encodable<ResponseOf<typeof CreateTopics>['topics'][number]>;
 
 // One write of the topic table for the whole request (TopicTable.batch).
-export default handler(CreateTopics, (ctx, req) => ctx.broker.topics.batch(() => createTopics(ctx, req)));
+export default handler(CreateTopics, (ctx, req) => ctx.broker.controller?.call(CREATE_TOPICS, req, ctx.apiVersion) ?? ctx.broker.topics.batch(() => createTopics(ctx, req)));
 
 function createTopics(ctx: RequestContext, req: RequestOf<typeof CreateTopics>) {
   const broker = ctx.broker;

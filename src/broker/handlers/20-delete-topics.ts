@@ -10,12 +10,15 @@
 // - Deletion is synchronous: the topic is gone (and forgotten by fetch sessions) on return.
 //   Kafka answers in request order shuffled (to hide which names exist from unauthorized
 //   callers); with no authorizer we keep the request order.
+// On a cluster the controller runs it (cluster/quorum/controller-ops.ts); every node deletes its
+// partitions of the topic when the deletion is applied there.
 
 import { boolProp } from '../../config/node-config.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { DeleteTopics } from '../../protocol/messages/index.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
+import { DELETE_TOPICS } from '../../cluster/quorum/controller-ops.ts';
 import { handler, type RequestContext } from '../handler.ts';
 
 type Result = Encodable<ResponseOf<typeof DeleteTopics>['responses'][number]>;
@@ -28,7 +31,7 @@ const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
 const UNKNOWN_TOPIC_MESSAGE = 'This server does not host this topic-partition.';
 
 // One write of the topic table for the whole request (TopicTable.batch).
-export default handler(DeleteTopics, (ctx, req) => ctx.broker.topics.batch(() => deleteTopics(ctx, req)));
+export default handler(DeleteTopics, (ctx, req) => ctx.broker.controller?.call(DELETE_TOPICS, req, ctx.apiVersion) ?? ctx.broker.topics.batch(() => deleteTopics(ctx, req)));
 
 function deleteTopics(ctx: RequestContext, req: RequestOf<typeof DeleteTopics>) {
   const broker = ctx.broker;

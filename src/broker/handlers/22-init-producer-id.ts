@@ -6,11 +6,12 @@
 // Kafka's Java producer (an abortable error: initTransactions() throws) and librdkafka (fatal,
 // rd_kafka_idemp_check_error) fail at once; see TRANSACTIONS_UNSUPPORTED in ../transactions-refused.ts;
 // FindCoordinator (10) is where clients normally stop: they look the transaction
-// coordinator up first.
+// coordinator up first. On a cluster the ids come in blocks from the controller (KIP-730);
+// none to be had now is COORDINATOR_LOAD_IN_PROGRESS, which clients retry.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { InitProducerId } from '../../protocol/messages/index.ts';
-import { initIdempotentProducer } from '../../transactions/producer-ids.ts';
+import { initIdempotentProducer, ProducerIdsUnavailable } from '../../transactions/producer-ids.ts';
 import { handler } from '../handler.ts';
 import { TRANSACTIONS_UNSUPPORTED } from '../transactions-refused.ts';
 
@@ -23,6 +24,13 @@ export default handler(InitProducerId, async (ctx, req) => {
       producerEpoch: -1,
     };
   }
-  const { producerId, producerEpoch } = await initIdempotentProducer(ctx.broker.producerIds);
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
+  try {
+    const { producerId, producerEpoch } = await initIdempotentProducer(ctx.broker.producerIds);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch };
+  } catch (e) {
+    if (!(e instanceof ProducerIdsUnavailable)) throw e;
+    // A cluster's ids come from the controller; without one now the client retries, as from
+    // Kafka's RPCProducerIdManager (CoordinatorLoadInProgressException).
+    return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1, producerEpoch: -1 };
+  }
 });

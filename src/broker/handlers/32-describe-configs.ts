@@ -82,7 +82,7 @@ function describeResource(broker: Broker, r: ResourceIn, opts: Options): ResultO
     }
     case ConfigResourceType.GROUP: {
       if (r.resourceName === '') return fail(kafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty'));
-      const overrides = broker.configStore.group(r.resourceName);
+      const overrides = broker.groupConfigsOf(r.resourceName);
       const names = selectNames(keys, GROUP_CONFIG_BY_NAME, [...GROUP_CONFIG_BY_NAME.keys()].sort());
       return ok(names.map((n) => {
         const def = GROUP_CONFIG_BY_NAME.get(n)!;

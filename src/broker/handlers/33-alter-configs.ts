@@ -19,6 +19,8 @@
 //   coordinator on the group's next heartbeat;
 // - other resource types: INVALID_REQUEST.
 // - validateOnly runs every check and changes nothing.
+// On a cluster the controller runs it (cluster/quorum/controller-ops.ts): TOPIC, BROKER and GROUP
+// configs are records of the metadata, applied by every node.
 
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { AlterConfigs } from '../../protocol/messages/index.ts';
@@ -34,9 +36,11 @@ import {
   resourceKey,
   unsupportedResource,
 } from '../config-resources.ts';
+import { ALTER_CONFIGS } from '../../cluster/quorum/controller-ops.ts';
 import { handler } from '../handler.ts';
 
 export default handler(AlterConfigs, (ctx, req) => {
+  if (ctx.broker.controller !== null) return ctx.broker.controller.call(ALTER_CONFIGS, req, ctx.apiVersion);
   const broker = ctx.broker;
   const dup = duplicateResources(req.resources);
   const responses = req.resources.map((r) => {

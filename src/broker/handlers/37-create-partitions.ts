@@ -9,19 +9,21 @@
 // - validateOnly runs every check and changes nothing.
 // - growing past max.broker.partitions is INVALID_PARTITIONS (Broker.checkPartitionRoom).
 // Partitions are never removed, so consumers see new partitions on their next Metadata.
+// On a cluster the controller runs it (cluster/quorum/controller-ops.ts).
 
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { CreatePartitions } from '../../protocol/messages/index.ts';
 import type { RequestOf } from '../../protocol/schema.ts';
 import { PARTITIONS_PER_TOPIC_MAX } from '../../cluster/topic-table.ts';
 import type { Broker } from '../broker.ts';
+import { CREATE_PARTITIONS } from '../../cluster/quorum/controller-ops.ts';
 import { handler, type RequestContext } from '../handler.ts';
 import { checkManualAssignment } from '../replica-assignment.ts';
 
 type TopicIn = RequestOf<typeof CreatePartitions>['topics'][number];
 
 // One write of the topic table for the whole request (TopicTable.batch).
-export default handler(CreatePartitions, (ctx, req) => ctx.broker.topics.batch(() => createPartitions(ctx, req)));
+export default handler(CreatePartitions, (ctx, req) => ctx.broker.controller?.call(CREATE_PARTITIONS, req, ctx.apiVersion) ?? ctx.broker.topics.batch(() => createPartitions(ctx, req)));
 
 function createPartitions(ctx: RequestContext, req: RequestOf<typeof CreatePartitions>) {
   const counts = new Map<string, number>();

@@ -3,9 +3,16 @@
 // for unknown groups.
 
 import { DeleteGroups } from '../../protocol/messages/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(DeleteGroups, async (ctx, req) => {
-  const codes = await ctx.broker.groups.deleteGroups(req.groupsNames);
+  // Groups this node does not coordinate are answered as such; the rest are deleted here.
+  const notHere = req.groupsNames.map((g) => groupCoordinatorError(ctx.broker, g));
+  const mine = req.groupsNames.filter((_, i) => notHere[i] === ErrorCode.NONE);
+  const deleted = await ctx.broker.groups.deleteGroups(mine);
+  let next = 0;
+  const codes = notHere.map((c) => (c !== ErrorCode.NONE ? c : deleted[next++]));
   return { throttleTimeMs: 0, results: req.groupsNames.map((groupId, i) => ({ groupId, errorCode: codes[i] })) };
 });

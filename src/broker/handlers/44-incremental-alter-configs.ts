@@ -10,6 +10,8 @@
 //   override or, without one, from the topic config's default, as Kafka does; APPEND skips
 //   values already present, SUBTRACT removes the first occurrence of each value;
 // - an unknown operation is INVALID_REQUEST (Kafka: "Unknown operations type N").
+// On a cluster the controller runs it (cluster/quorum/controller-ops.ts): TOPIC, BROKER and GROUP
+// configs are records of the metadata, applied by every node.
 
 import { GROUP_CONFIG_BY_NAME } from '../../config/group-config.ts';
 import { BROKER_PROPERTY_BY_NAME, type PropertyDef, TOPIC_CONFIG_BY_NAME } from '../../config/properties.ts';
@@ -17,6 +19,7 @@ import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts
 import { IncrementalAlterConfigs } from '../../protocol/messages/index.ts';
 import type { RequestOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
+import { INCREMENTAL_ALTER_CONFIGS } from '../../cluster/quorum/controller-ops.ts';
 import { handler } from '../handler.ts';
 import {
   alterBroker,
@@ -37,6 +40,7 @@ const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
 type Entry = RequestOf<typeof IncrementalAlterConfigs>['resources'][number]['configs'][number];
 
 export default handler(IncrementalAlterConfigs, (ctx, req) => {
+  if (ctx.broker.controller !== null) return ctx.broker.controller.call(INCREMENTAL_ALTER_CONFIGS, req, ctx.apiVersion);
   const broker = ctx.broker;
   const dup = duplicateResources(req.resources);
   const responses = req.resources.map((r) => {

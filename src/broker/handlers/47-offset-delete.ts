@@ -5,9 +5,12 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetDelete } from '../../protocol/messages/index.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(OffsetDelete, async (ctx, req) => {
+  const notHere = groupCoordinatorError(ctx.broker, req.groupId);
+  if (notHere !== ErrorCode.NONE) return { errorCode: notHere, throttleTimeMs: 0, topics: [] };
   const topics = ctx.broker.topics;
   const known = req.topics.map((t) => {
     const topic = topics.get(t.name);

@@ -5,9 +5,13 @@
 // table, which the coordinator compares against the group's subscription metadata on each call.
 
 import { ConsumerGroupHeartbeat } from '../../protocol/messages/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(ConsumerGroupHeartbeat, async (ctx, req) => {
+  const notHere = groupCoordinatorError(ctx.broker, req.groupId);
+  if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere, errorMessage: null, memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
   const res = await ctx.broker.groups.consumer.heartbeat(
     {
       apiVersion: ctx.apiVersion,

@@ -8,11 +8,14 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ConsumerGroupDescribe } from '../../protocol/messages/index.ts';
 import { authorizedOperations } from '../authorizer.ts';
+import { groupCoordinatorError } from '../clustered.ts';
 import { handler } from '../handler.ts';
 
 export default handler(ConsumerGroupDescribe, (ctx, req) => ({
   throttleTimeMs: 0,
   groups: req.groupIds.map((groupId) => {
+    const notHere = groupCoordinatorError(ctx.broker, groupId);
+    if (notHere !== ErrorCode.NONE) return { groupId, errorCode: notHere, errorMessage: null, groupState: '', members: [] };
     const described = ctx.broker.groups.consumer.describe(groupId, ctx.broker.topics);
     if (described.errorCode !== ErrorCode.NONE) return described;
     return { ...described, authorizedOperations: authorizedOperations('group', req.includeAuthorizedOperations) };

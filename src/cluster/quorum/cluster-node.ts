@@ -25,6 +25,7 @@ import { type Cancel, every } from '../../base/scheduler.ts';
 import type { NodeConfig } from '../../config/node-config.ts';
 import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
+import { uuidToString } from '../../protocol/primitives.ts';
 import { isMember, membership, type SoftState, type Term } from '../../raft/core/index.ts';
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import { QuorumStateJournal } from '../../raft/quorum-state.ts';
@@ -37,12 +38,22 @@ import type { BrokerEndpoint, ClusterView, QuorumAnswer, QuorumDescription } fro
 import { decodeQuorumAnswer, DESCRIBE_QUORUM, describeQuorum, encodeQuorumAnswer } from './describe-quorum.ts';
 import { Registrar, type RegistrarTiming } from './registrar.ts';
 import { type BrokerRegistration, BrokerTable, BROKERS_MAX, decodeRegisterRequest, encodeRegisterAnswer, REGISTER, type RegisterOutcome } from './registration.ts';
-import { type ControllerStateMachine, PlaceholderStateMachine } from './state-machine.ts';
+import { ControllerChannel, CONTROLLER } from './controller-rpc.ts';
+import { MetadataRegistration } from './metadata-registration.ts';
+import type { SupportedFeature } from '../controller/index.ts';
+import { ControllerService } from './controller-service.ts';
+import { MetadataStateMachine } from './metadata-state-machine.ts';
 
 export interface QuorumTiming extends RegistrarTiming {
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
+  /**
+   * A controller operation (forwarded, proposed, committed, applied on the asking node) is
+   * answered REQUEST_TIMED_OUT past this: a few elections (1-2 s each), below the 30 s
+   * request.timeout.ms clients give an admin request.
+   */
+  readonly controllerTimeoutMs: number;
 }
 
 export const QUORUM_TIMING: QuorumTiming = {
@@ -52,6 +63,7 @@ export const QUORUM_TIMING: QuorumTiming = {
   registerIntervalMs: 2_000,
   registerRetryMs: 250,
   requestTimeoutMs: 2_000,
+  controllerTimeoutMs: 5_000,
 };
 
 /** Where the node's Raft state lives in its data directory (the journal, the controller log). */
@@ -67,10 +79,17 @@ export interface ClusterNodeOptions {
   readonly clusterId: string;
   readonly deps: NodeDeps;
   readonly timing?: QuorumTiming;
-  readonly stateMachine?: ControllerStateMachine;
+  readonly stateMachine?: MetadataStateMachine;
   /** Told everything the controller group reports (simulation checkers). */
   readonly observer?: GroupListener;
   readonly rpcLimits?: RpcLimits;
+  /** The feature levels this build supports (registration) and a new cluster starts with (bootstrap). */
+  readonly features: FeatureSupport;
+}
+
+export interface FeatureSupport {
+  readonly finalized: ReadonlyMap<string, number>;
+  readonly supported: readonly SupportedFeature[];
 }
 
 /** The RPC listener could not be bound: the message names the address and why. */
@@ -79,7 +98,16 @@ export class ClusterListenError extends Error {
 }
 
 export class ClusterNode implements ClusterView {
-  readonly stateMachine: ControllerStateMachine;
+  /** The cluster's metadata as committed and applied here (every node, voter or learner). */
+  readonly stateMachine: MetadataStateMachine;
+  /** Runs controller operations while this node leads the controller group. */
+  readonly service: ControllerService;
+  /** What the broker calls: an operation run on the controller leader, wherever it is. */
+  readonly channel: ControllerChannel;
+  /** This life's registration (KIP-631's incarnation id, a Kafka uuid from the node's Random). */
+  readonly incarnationId: string;
+  /** This life's registration as a metadata record (metadata-registration.ts). */
+  readonly registration: MetadataRegistration;
   readonly brokerTable = new BrokerTable();
   readonly registrar: Registrar;
   private readonly timing: QuorumTiming;
@@ -105,8 +133,44 @@ export class ClusterNode implements ClusterView {
   ) {
     const { config } = options;
     this.timing = options.timing ?? QUORUM_TIMING;
-    this.stateMachine = options.stateMachine ?? new PlaceholderStateMachine();
+    this.stateMachine = options.stateMachine ?? new MetadataStateMachine();
     this.self = { nodeId: config.nodeId, rpc: cluster(config).advertiseRpcAddr, kafka: config.advertiseKafkaAddr };
+    this.incarnationId = uuidToString(options.deps.random.bytes(16), 0);
+    this.service = new ControllerService({
+      nodeId: config.nodeId,
+      clusterId: options.clusterId,
+      stateMachine: this.stateMachine,
+      driver: () => this.controller,
+      clock: options.deps.clock,
+      scheduler: options.deps.scheduler,
+      random: options.deps.random,
+      staticLayer: config.layers.static,
+      features: options.features.finalized,
+      timeoutMs: this.timing.controllerTimeoutMs,
+    });
+    this.channel = new ControllerChannel({
+      nodeId: config.nodeId,
+      rpc,
+      service: this.service,
+      leaderId: () => this.controller?.leaderId ?? null,
+      timeoutMs: this.timing.controllerTimeoutMs,
+    });
+    this.registration = new MetadataRegistration({
+      self: this.self,
+      incarnationId: this.incarnationId,
+      clusterId: options.clusterId,
+      features: options.features.supported,
+      stateMachine: this.stateMachine,
+      channel: this.channel,
+      leaderKnown: () => this.controller?.leaderId != null,
+      scheduler: options.deps.scheduler,
+      intervalMs: this.timing.registerIntervalMs,
+    });
+    // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
+    this.stateMachine.onApplied((_entries, records) => {
+      if (records !== null && !records.some((r) => r.type === 'register_broker')) return;
+      for (const b of this.stateMachine.image.brokers()) this.learn({ nodeId: b.nodeId, rpc: b.rpcEndpoint, kafka: b.kafkaEndpoint });
+    });
     this.brokerTable.put(this.self);
     this.registrar = new Registrar(rpc, options.deps.scheduler, this.timing, {
       self: this.self,
@@ -139,6 +203,7 @@ export class ClusterNode implements ClusterView {
     let node: ClusterNode | null = null;
     rpc.onRequest(REGISTER, (from, _v, body) => node!.serveRegister(from, body));
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
+    rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
     const where = `${formatHostPort(rpcAddr)} (--rpc-addr)`;
     let host: string;
     try {
@@ -187,6 +252,7 @@ export class ClusterNode implements ClusterView {
     log.info(`cluster: node ${config.nodeId} is ${role} of the controller quorum (voters ${m.voters.join(',')}, learners ${m.learners.join(',') || '-'}); term ${this.controller.term}, log ${point.index + 1}..${this.controller.storage.lastIndex()}`);
     this.cancelTick = every(deps.scheduler, this.timing.tickMs, () => this.tick());
     this.registrar.start();
+    this.registration.start();
   }
 
   /** Stops ticking and registering, closes the RPC, makes the controller log and journal durable. */
@@ -194,7 +260,9 @@ export class ClusterNode implements ClusterView {
     if (this.closed) return;
     this.closed = true;
     this.cancelTick?.();
+    this.registration.stop();
     this.registrar.stop();
+    this.service.close();
     this.groups?.stop();
     this.rpc.stop();
     const problems: string[] = [];
@@ -211,8 +279,10 @@ export class ClusterNode implements ClusterView {
   abort(): void {
     this.closed = true;
     this.cancelTick?.();
+    this.registration.stop();
     this.registrar.stop();
     this.groups?.stop();
+    this.service.close();
   }
 
   /** The cluster id the RPC handshake announces and requires. */
@@ -226,8 +296,16 @@ export class ClusterNode implements ClusterView {
     return this.controller?.leaderId ?? -1;
   }
 
+  /**
+   * The registered brokers of the metadata (fenced ones too: they still host their replicas),
+   * and this node while its own registration has not committed, so a client always sees the
+   * node it asked.
+   */
   brokers(): readonly BrokerEndpoint[] {
-    return this.brokerTable.all().map((b) => ({ nodeId: b.nodeId, host: b.kafka.host, port: b.kafka.port, rack: null }));
+    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack }));
+    const self = this.self;
+    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null });
+    return out.sort((a, b) => a.nodeId - b.nodeId);
   }
 
   async describeQuorum(): Promise<QuorumAnswer> {
@@ -320,15 +398,28 @@ export class ClusterNode implements ClusterView {
     return {
       persisted: (prevTerm, entries) => o.persisted?.(prevTerm, entries),
       applied: (entries) => {
-        this.stateMachine.apply(entries);
+        try {
+          this.stateMachine.apply(entries);
+        } catch (e) {
+          // A record the image refuses is a bug or a log that is not ours: applying on past it
+          // would fork the metadata, so this node's controller group stops (the driver's
+          // failure path), as for a failed write.
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.controller?.stop(error);
+          log.error(`cluster: the controller group stopped on this node: applying committed metadata failed: ${error.message}`);
+          o.failed?.(error);
+          return;
+        }
         o.applied?.(entries);
       },
       snapshotInstalled: (meta) => {
+        // Snapshots carry no state yet (nothing compacts the controller log): see state-machine.ts.
         this.stateMachine.load(null, meta.index);
         o.snapshotInstalled?.(meta);
       },
       roleChanged: (soft, term) => {
         this.noteLeader(soft, term);
+        this.service.roleChanged(soft, term);
         o.roleChanged?.(soft, term);
       },
       membershipChanged: (m) => {

@@ -13,11 +13,12 @@
 import { log } from '../../../src/base/log.ts';
 import type { Entry, Term } from '../../../src/raft/core/index.ts';
 import type { GroupListener } from '../../../src/raft/group-driver.ts';
-import { buildBatch } from '../../../src/protocol/records/records.ts';
+import { ConfigResourceType, decodeMetadataBatch, describeRecord, encodeMetadataBatch, type MetadataRecord } from '../../../src/cluster/controller/index.ts';
 import { InvariantViolation, RaftChecker } from '../raft-core/checker.ts';
-import { refOf } from '../raft-shell/clients.ts';
+import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
+import { AdminClients } from './admin-clients.ts';
 
 export class LivenessFailure extends Error {
   override name = 'LivenessFailure';
@@ -41,6 +42,11 @@ export interface ClusterSimStats {
   acknowledged: number;
   steps: number;
   simulatedMs: number;
+  /** Admin requests answered as done: topics created and deleted, configs changed. */
+  topicsCreated: number;
+  topicsDeleted: number;
+  configsChanged: number;
+  partitionsAdded: number;
 }
 
 interface Proposal {
@@ -52,6 +58,30 @@ interface Proposal {
   readonly atMs: number;
 }
 
+/** The group whose config the writer's batches set (the id of each batch is the value). */
+const WRITER_GROUP = 'sim-writer';
+
+/** Each batch decoded once for the checkers (every node's listeners get the same entry objects). */
+const decoded = new WeakMap<Uint8Array, MetadataRecord[]>();
+
+/** The metadata records of a data entry. */
+export function recordsOf(e: Entry & { kind: 'data' }): MetadataRecord[] {
+  let records = decoded.get(e.payload);
+  if (records === undefined) {
+    records = decodeMetadataBatch(e.payload)!.records;
+    decoded.set(e.payload, records);
+  }
+  return records;
+}
+
+/** An entry as the checker names it: the writer's id, else its first metadata record. */
+function refOf(e: Entry) {
+  if (e.kind === 'control') return rawRefOf(e);
+  const first = recordsOf(e)[0];
+  const id = first.type === 'config' && first.resourceName === WRITER_GROUP ? first.value! : describeRecord(first);
+  return { firstIndex: e.firstIndex, lastIndex: e.lastIndex, term: e.term, id };
+}
+
 /** A proposal not applied by its leader within this long is given up (that leader lost it). */
 const PROPOSAL_GIVE_UP_MS = 2_000;
 
@@ -59,12 +89,14 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimClusterNode[] = [];
   readonly checker = new RaftChecker();
-  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0 };
+  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0 };
   /** The first violation seen inside a callback, thrown by the next wait. */
   private failure: Error | null = null;
   private writing = false;
   private seq = 0;
   private readonly outstanding = new Map<string, Proposal>();
+  /** Admin clients creating, deleting and changing topics through random nodes. */
+  readonly admins = new AdminClients(this);
 
   constructor(
     readonly seed: number,
@@ -166,6 +198,7 @@ export class ClusterSim {
           n.applied = e.lastIndex;
           this.acknowledge(n, e, ref.id);
         }
+        this.admins.applied(n, entries);
       }),
       snapshotInstalled: guard((meta) => {
         this.checker.stateFrom(n.id, meta.index, meta.term);
@@ -199,7 +232,8 @@ export class ClusterSim {
     if (n === null) return;
     const seq = this.seq++;
     const id = `w#${seq}`;
-    const r = n.controller!.propose(buildBatch({ records: [{ key: 'k', value: id, timestamp: this.nowMs }] }));
+    // A metadata batch (the state machines decode every entry): a GROUP config carrying the id.
+    const r = n.controller!.propose(encodeMetadataBatch([{ type: 'config', resourceType: ConfigResourceType.GROUP, resourceName: WRITER_GROUP, name: 'w', value: id }], this.nowMs));
     if (!r.ok) return;
     this.stats.proposed++;
     this.outstanding.set(id, { seq, node: n.id, incarnation: n.incarnation, firstIndex: r.firstIndex, term: r.term, atMs: this.nowMs });
@@ -213,6 +247,11 @@ export class ClusterSim {
     this.outstanding.delete(id);
     this.stats.acknowledged++;
     this.checker.acknowledged('writer', p.seq, refOf(e));
+  }
+
+  /** A violation seen outside the checker's calls (a client's answer): thrown by the next wait. */
+  fail(e: Error): void {
+    this.failure ??= e;
   }
 
   // ---- waiting ----

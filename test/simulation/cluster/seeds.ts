@@ -21,6 +21,10 @@ export async function runClusterSeed(seed: number, options: ClusterRunOptions = 
   await tellStory(sim);
   sim.stats.steps = sim.world.loop.steps;
   sim.stats.simulatedMs = sim.nowMs;
+  sim.stats.topicsCreated = sim.admins.stats.created;
+  sim.stats.topicsDeleted = sim.admins.stats.deleted;
+  sim.stats.configsChanged = sim.admins.stats.altered;
+  sim.stats.partitionsAdded = sim.admins.stats.grown;
   return sim.stats;
 }
 
@@ -39,7 +43,7 @@ export interface SeedsResult {
 export async function runClusterSeeds(from: number, count: number, options: ClusterRunOptions = {}, progress?: (done: number) => void): Promise<SeedsResult> {
   const started = performance.now();
   const failures: SeedFailure[] = [];
-  const totals: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0 };
+  const totals: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0 };
   for (let i = 0; i < count; i++) {
     const seed = from + i;
     try {

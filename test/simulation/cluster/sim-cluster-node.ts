@@ -8,7 +8,7 @@ import type { NodeDeps } from '../../../src/base/deps.ts';
 import { ProcessScheduler } from '../../../src/base/scheduler.ts';
 import { bindNode, openNode, type RunningNode } from '../../../src/cli/node.ts';
 import type { ClusterNode } from '../../../src/cluster/quorum/cluster-node.ts';
-import type { PlaceholderStateMachine } from '../../../src/cluster/quorum/state-machine.ts';
+import type { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import { buildNodeConfig } from '../../../src/config/node-config.ts';
 import type { GroupDriver, GroupListener } from '../../../src/raft/group-driver.ts';
 import { SimStorageFs } from '../../../src/storage/sim-fs.ts';
@@ -54,8 +54,8 @@ export class SimClusterNode {
     return this.cluster?.controller ?? null;
   }
 
-  get stateMachine(): PlaceholderStateMachine | null {
-    return (this.cluster?.stateMachine as PlaceholderStateMachine | undefined) ?? null;
+  get stateMachine(): MetadataStateMachine | null {
+    return this.cluster?.stateMachine ?? null;
   }
 
   /** Starts a new life on the node's disk, as `freshet start --node-id ID --seeds ... --rpc-addr nID:33145` would. */

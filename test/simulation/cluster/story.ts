@@ -16,9 +16,12 @@
 //   6. churn for 2-4 s (by default): every 100-500 ms a random crash (of at most a minority of the voters at
 //      a time; the learner too), restart, minority cut or heal; then everything heals and restarts;
 //   7. writes stop; every member applies everything; the checker's final check; the state
-//      machines agree; a Kafka client asking a node that is not the leader gets, through the
-//      forwarded DescribeQuorum, every voter and the learner at the leader's log end, and
-//      Metadata lists every broker with the leader as controller.
+//      machines agree; every topic the admin clients (from formation on: creates, deletes and
+//      config changes through random nodes, admin-clients.ts) were told exists is on every
+//      node, none they were told was deleted is; a Kafka client asking a node that is not the
+//      leader gets, through the forwarded DescribeQuorum, every voter and the learner at the
+//      leader's log end, and Metadata lists every broker with the leader as controller, and
+//      every topic of the metadata with each partition's replica as its leader.
 
 import { isMember } from '../../../src/raft/core/index.ts';
 import { type ClusterSim, DEFAULT_CHURN, LivenessFailure } from './cluster-sim.ts';
@@ -37,6 +40,7 @@ const STEP_DOWN_MS_MAX = 2_500;
 export async function tellStory(sim: ClusterSim): Promise<void> {
   await formation(sim);
   sim.startWriting();
+  sim.admins.start();
   const crashed = await leaderCrash(sim);
   await restart(sim, crashed);
   await cutOffMinority(sim);
@@ -168,18 +172,23 @@ async function churn(sim: ClusterSim): Promise<void> {
 
 async function converge(sim: ClusterSim): Promise<void> {
   sim.stopWriting();
+  sim.admins.stop();
   const everyone = sim.options.voters + 1;
   const converged = (): boolean => {
     const leader = sim.leader();
-    if (leader === null || !agreed(sim, everyone)) return false;
+    if (leader === null || !agreed(sim, everyone) || !sim.admins.settled) return false;
     const s = leader.controller!.status();
     if (s.commit !== s.lastIndex) return false;
-    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit);
+    // The leader has heard every member's match too (DescribeQuorum reports the leader's view).
+    if ([...(s.progress ?? [])].some(([, p]) => p.match !== s.lastIndex)) return false;
+    // Every node's registration of this life committed: nothing more is proposed after this.
+    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registration.current);
   };
   await sim.until(converged, CONVERGE_MS_MAX, 'every member applying everything');
   const s = sim.leader()!.controller!.status();
   sim.checker.finalCheck(sim.nodes.map((n) => ({ id: n.id, appliedIndex: n.applied })));
-  const states = sim.nodes.map((n) => `${n.stateMachine!.appliedIndex}/${n.stateMachine!.dataRecords}`);
+  sim.admins.finalCheck();
+  const states = sim.nodes.map((n) => `${n.stateMachine!.appliedIndex}/${JSON.stringify(n.stateMachine!.image.toState())}`);
   if (new Set(states).size !== 1) throw new LivenessFailure(`state machines differ: ${states.join(' ')}`);
   for (const n of sim.nodes) if (!isMember(s.membership, n.id)) throw new LivenessFailure(`n${n.id} is not a member: ${JSON.stringify(s.membership)}`);
   sim.trace(`converged: leader n${s.id} term ${s.term}, commit ${s.commit}, voters ${s.membership.voters}, learners ${s.membership.learners}`);
@@ -192,7 +201,7 @@ async function clientView(sim: ClusterSim): Promise<void> {
   const client = await sim.world.connectClient('client', `${via.host}:${KAFKA_PORT}`);
   try {
     const q = await sim.world.loop.run(client.describeQuorum(), 5_000, 'DescribeQuorum');
-    const md = await sim.world.loop.run(client.metadata([]), 5_000, 'Metadata');
+    const md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
     const leo = leader.controller!.status().lastIndex + 1;
     const voters = q.voters.map((v) => `${v.nodeId}@${v.logEndOffset}`).join(' ');
     const want = Array.from({ length: sim.options.voters }, (_, i) => `${i + 1}@${leo}`).join(' ');
@@ -203,12 +212,30 @@ async function clientView(sim: ClusterSim): Promise<void> {
       q.observers.map((o) => `${o.nodeId}@${o.logEndOffset}`).join() !== `${sim.options.voters + 1}@${leo}` ? `observers ${JSON.stringify(q.observers)}` : null,
       md.controllerId !== leader.id ? `Metadata controller ${md.controllerId}` : null,
       md.brokers.map((b) => `${b.nodeId}:${b.host}`).join() !== sim.nodes.map((n) => `${n.id}:${n.host}`).join() ? `Metadata brokers ${JSON.stringify(md.brokers)}` : null,
+      // Every topic of the metadata, each partition led by its one replica (the broker's mirror).
+      describeTopics(md.topics) !== describeTopics(imageTopics(leader)) ? `Metadata topics ${describeTopics(md.topics)}, the metadata's ${describeTopics(imageTopics(leader))}` : null,
     ].filter((p) => p !== null);
     if (problems.length > 0) throw new LivenessFailure(`the client via n${via.id} sees: ${problems.join('; ')}`);
     sim.trace(`client via n${via.id}: leader ${q.leaderId} term ${q.leaderEpoch}, voters ${voters}, learner ${q.observers[0].nodeId}`);
   } finally {
     await sim.world.loop.run(client.close(), 5_000, 'client close');
   }
+}
+
+interface TopicView {
+  readonly name: string;
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly leader: number }>;
+}
+
+function imageTopics(n: SimClusterNode): TopicView[] {
+  return n.stateMachine!.image.topics().map((t) => ({ name: t.name, partitions: t.partitions.map((p, partition) => ({ partition, leader: p.replicas[0] })) }));
+}
+
+function describeTopics(topics: readonly TopicView[]): string {
+  return [...topics]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((t) => `${t.name}[${[...t.partitions].sort((a, b) => a.partition - b.partition).map((p) => p.leader).join(',')}]`)
+    .join(' ');
 }
 
 function shuffled<T>(sim: ClusterSim, items: readonly T[]): T[] {

@@ -4,6 +4,7 @@
 // learner, which then answers DescribeQuorum by forwarding it to the leader; a restart on the
 // same disk reads its journal and controller log back at the same term and log end.
 
+import { clusterFeatures } from '../../../src/broker/features.ts';
 import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import type { NodeDeps } from '../../../src/base/deps.ts';
 import { log } from '../../../src/base/log.ts';
@@ -27,7 +28,7 @@ function configFor(id: number, seeds: string) {
 }
 
 async function bound(world: SimWorld, id: number, seeds: string, clusterId = 'C', disk?: SimStorageFs): Promise<ClusterNode> {
-  return world.loop.run(ClusterNode.bind({ config: configFor(id, seeds), clusterId, deps: depsFor(world, `n${id}`, disk) }), 1_000, 'bind');
+  return world.loop.run(ClusterNode.bind({ config: configFor(id, seeds), clusterId, deps: depsFor(world, `n${id}`, disk), features: clusterFeatures() }), 1_000, 'bind');
 }
 
 describe('ClusterNode', () => {
@@ -35,7 +36,7 @@ describe('ClusterNode', () => {
     const world = new SimWorld(1);
     const first = await bound(world, 1, '1@n1:33145');
     const disk = new SimStorageFs();
-    const twin = world.loop.run(ClusterNode.bind({ config: configFor(1, '1@n1:33145'), clusterId: 'C', deps: depsFor(world, 'n1', disk) }), 1_000);
+    const twin = world.loop.run(ClusterNode.bind({ config: configFor(1, '1@n1:33145'), clusterId: 'C', deps: depsFor(world, 'n1', disk), features: clusterFeatures() }), 1_000);
     expect(twin).rejects.toThrow(ClusterListenError);
     expect(twin).rejects.toThrow(/cannot listen on n1:33145 \(--rpc-addr\): address already in use: another process listens on this port \(EADDRINUSE\)/);
     await twin.catch(() => {});
@@ -77,6 +78,9 @@ describe('ClusterNode', () => {
     learner.open();
     await world.loop.until(() => learner.controller!.raft.membership.learners.includes(7) && learner.controllerId() === 1, 10_000, 'the learner joining');
     expect(seed.controller!.raft.membership).toEqual({ voters: [1], learners: [7] });
+    // The brokers listed are the metadata's registrations, which commit through the controller.
+    await world.loop.until(() => learner.stateMachine.image.brokers().length === 2, 5_000, 'both registered in the metadata');
+    expect(learner.stateMachine.image.broker(7)!.incarnationId).toBe(learner.incarnationId);
     expect(learner.brokers().map((b) => [b.nodeId, b.host, b.port])).toEqual([
       [1, 'n1', 9092],
       [7, 'n7', 9092],

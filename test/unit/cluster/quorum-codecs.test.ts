@@ -1,6 +1,6 @@
 // The pure parts of the cluster node: the registration and quorum-description codecs (round
 // trips, and a peer's bad bytes refused with DecodeError only), the broker table, the quorum
-// description built from a leader's status, and the placeholder controller state machine.
+// description built from a leader's status.
 
 import { describe, expect, test } from 'bun:test';
 import { decodeQuorumAnswer, describeQuorum, encodeQuorumAnswer } from '../../../src/cluster/quorum/describe-quorum.ts';
@@ -13,7 +13,6 @@ import {
   encodeRegisterRequest,
   type RegisterAnswer,
 } from '../../../src/cluster/quorum/registration.ts';
-import { PlaceholderStateMachine } from '../../../src/cluster/quorum/state-machine.ts';
 import { DecodeError, Writer } from '../../../src/protocol/primitives.ts';
 import { type Entry, membership, type Status } from '../../../src/raft/core/index.ts';
 
@@ -113,29 +112,5 @@ describe('the quorum description', () => {
     const bytes = encodeQuorumAnswer(q);
     expect(() => decodeQuorumAnswer(bytes.subarray(0, bytes.length - 1))).toThrow(DecodeError);
     expect(() => decodeQuorumAnswer(new Uint8Array([...bytes, 1]))).toThrow(DecodeError);
-  });
-});
-
-describe('the placeholder controller state machine', () => {
-  const data = (firstIndex: number, records: number): Entry => ({ kind: 'data', firstIndex, lastIndex: firstIndex + records - 1, term: 1, payload: new Uint8Array(0) });
-  const control = (index: number): Entry => ({ kind: 'control', firstIndex: index, lastIndex: index, term: 1, control: { type: 'leader_change', leaderId: 1, voters: [1] } });
-
-  test('applies in order from its load point, counts records, snapshots and loads that count', () => {
-    const sm = new PlaceholderStateMachine();
-    sm.load(null, 4);
-    sm.apply([control(5), data(6, 3), data(9, 1)]);
-    expect([sm.appliedIndex, sm.dataRecords, sm.controlEntries]).toEqual([9, 4, 1]);
-    const snap = sm.snapshot(1);
-    const other = new PlaceholderStateMachine();
-    other.load(snap, -1);
-    expect([other.appliedIndex, other.dataRecords, other.controlEntries]).toEqual([9, 4, 1]);
-    other.load(null, 20);
-    expect([other.appliedIndex, other.dataRecords]).toEqual([20, 0]);
-  });
-
-  test('an entry out of order is a bug: it throws', () => {
-    const sm = new PlaceholderStateMachine();
-    expect(() => sm.apply([data(1, 1)])).toThrow(/applied after -1/);
-    expect(() => sm.load({ index: 1, term: 1, state: new Uint8Array(3) }, 0)).toThrow(/not the placeholder's/);
   });
 });
