@@ -33,7 +33,7 @@ import { openProducerIdAllocator } from '../cluster/producer-id-store.ts';
 import type { ProducerIdSource } from '../transactions/producer-ids.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import type { ControllerChannel } from '../cluster/quorum/controller-rpc.ts';
-import { claimPartitionDir, ControllerProducerIds, refuseSingleNodeTopics } from './clustered.ts';
+import { claimPartitionDir, ControllerProducerIds, partitionDirTopicId, refuseSingleNodeTopics } from './clustered.ts';
 import { MetadataReconciler, servedRecord } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
@@ -307,9 +307,9 @@ export class Broker {
     });
     const reconciler = new MetadataReconciler(this);
     node.stateMachine.onApplied((_entries, records) => {
-      if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image);
+      if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
     });
-    reconciler.reconcile(node.stateMachine.image);
+    reconciler.reconcile(node.stateMachine.image, []);
   }
 
   /**
@@ -461,6 +461,23 @@ export class Broker {
     // A replicated topic's logs are its replicas': the backend deletes them (hostReplicas).
     if (this.replicaBackend === null || parts.length > 0) this.deps.fs.removeTree(this.topicDir(name));
     log.info(`deleted topic ${name}`);
+  }
+
+  /**
+   * Removes what is left on disk of topic `topicId` under `name` when this node never opened it
+   * (created and deleted while it was down, both replayed in one batch): the partition
+   * directories whose partition.metadata names that id.
+   */
+  removeLeftoverPartitions(name: string, topicId: string): void {
+    const dir = this.topicDir(name);
+    if (this.topics.get(name) !== undefined || !this.deps.fs.exists(dir)) return;
+    let left = 0;
+    for (const entry of this.deps.fs.readdir(dir)) {
+      if (partitionDirTopicId(this.deps.fs, path.join(dir, entry)) === topicId) this.deps.fs.removeTree(path.join(dir, entry));
+      else left++;
+    }
+    if (left === 0) this.deps.fs.removeTree(dir);
+    log.info(`removed what was left on disk of deleted topic ${name} (id ${topicId})`);
   }
 
   /** Opens the partitions of `t` at `indexes` not open yet (a clustered node's, from the metadata). */

@@ -200,8 +200,7 @@ export const PARTITION_METADATA_FILE = 'partition.metadata';
  */
 export function claimPartitionDir(fs: StorageFs, dir: string, topicId: string): void {
   const file = path.join(dir, PARTITION_METADATA_FILE);
-  const stored = fs.readFile(file);
-  const storedId = stored === null ? null : /^topic_id: (\S+)$/m.exec(new TextDecoder().decode(stored))?.[1] ?? '';
+  const storedId = partitionDirTopicId(fs, dir);
   if (storedId === topicId) return;
   // A directory without the file (a crash right after mkdir) is adopted; one naming another id is not ours.
   if (storedId !== null) {
@@ -210,4 +209,10 @@ export function claimPartitionDir(fs: StorageFs, dir: string, topicId: string): 
   }
   fs.mkdirp(dir);
   writeFileAtomic(fs, file, `version: 0\ntopic_id: ${topicId}\n`);
+}
+
+/** The topic id a partition directory's partition.metadata names; null without the file, '' when unreadable. */
+export function partitionDirTopicId(fs: StorageFs, dir: string): string | null {
+  const stored = fs.readFile(path.join(dir, PARTITION_METADATA_FILE));
+  return stored === null ? null : (/^topic_id: (\S+)$/m.exec(new TextDecoder().decode(stored))?.[1] ?? '');
 }

@@ -4,7 +4,9 @@
 //
 // - Topics: the broker's TopicTable is a mirror of the image's topics (name, topic id, partition
 //   count, overrides). A topic the image no longer holds, or holds under another id (deleted and
-//   created again), is closed and its logs deleted here.
+//   created again), is closed and its logs deleted here; so is what a topic this node never
+//   opened left on disk (created before a crash, deleted while the node was down, both replayed
+//   in one batch), found by the topic id in its partition.metadata.
 // - Partitions: this node hosts each partition whose replicas include it, and only those, as a
 //   replica (src/cluster/replica: its log under `<data>/kafka/<topic>/<index>` and its Raft group
 //   with the partition's replicas as voters) through the broker's ReplicaBackend;
@@ -30,10 +32,22 @@ export class MetadataReconciler {
 
   constructor(private readonly broker: Broker) {}
 
-  reconcile(image: MetadataImage): void {
+  /** Topic names by id, from the `topic` records applied (a removal names only the id). */
+  private readonly namesById = new Map<string, string>();
+
+  /** `records`: what was applied since the last call (empty after a load or at attach). */
+  reconcile(image: MetadataImage, records: readonly MetadataRecord[]): void {
     this.reconcileBrokerConfigs(image);
     const broker = this.broker;
     const self = broker.config.nodeId;
+    for (const r of records) {
+      if (r.type === 'topic') this.namesById.set(r.topicId, r.name);
+      if (r.type !== 'remove_topic') continue;
+      const name = this.namesById.get(r.topicId);
+      this.namesById.delete(r.topicId);
+      // A topic this node never opened (created and deleted within one batch on a restart).
+      if (name !== undefined && broker.topics.get(name)?.id !== r.topicId) broker.removeLeftoverPartitions(name, r.topicId);
+    }
     for (const t of [...broker.topics.all()]) {
       const now = image.topic(t.name);
       if (now === undefined || now.topicId !== t.id) broker.deleteTopic(t.name);

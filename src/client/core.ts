@@ -126,6 +126,28 @@ export class ClientCore {
     throw new ClientError('connect', `no broker reachable: ${[...new Set(errors)].join('; ')}`);
   }
 
+  /**
+   * Every reachable broker in turn, the bootstrap list first (the nodes the operator named),
+   * then the others Metadata listed; unreachable ones are skipped. For questions whose answer
+   * depends on the node asked (DescribeQuorum from a node cut off from the leader).
+   */
+  async *each(): AsyncGenerator<Connection> {
+    const seen = new Set<string>();
+    for (const address of [...this.bootstrap, ...this.brokers.values()]) {
+      const key = `${address.host}:${address.port}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let conn: Connection;
+      try {
+        conn = await this.connectionTo(address);
+      } catch (e) {
+        if (e instanceof ClientError && e.kind === 'unsupported_version') throw e;
+        continue;
+      }
+      yield conn;
+    }
+  }
+
   /** The broker with `nodeId`, refreshing the broker map once if it is unknown. */
   async node(nodeId: number): Promise<Connection> {
     if (!this.brokers.has(nodeId)) await this.metadata([]);

@@ -3,7 +3,9 @@
 // INVALID_REQUEST (it has no quorum); no leader now answers NOT_LEADER_OR_FOLLOWER: both come
 // back as the result's error.
 
+import { ErrorCode } from '../protocol/errors.ts';
 import { DescribeQuorum } from '../protocol/messages/55-describe-quorum.ts';
+import type { Connection } from './connection.ts';
 import type { ClientCore } from './core.ts';
 import { type KafkaErr, kafkaErr } from './errors.ts';
 
@@ -29,8 +31,25 @@ export interface QuorumInfo {
   observers: QuorumReplica[];
 }
 
+/**
+ * The quorum as the first node that can answer sees it: the bootstrap nodes first, then the
+ * others. A node that knows no leader (it is cut off, or the quorum is electing) answers
+ * NOT_LEADER_OR_FOLLOWER, as Kafka's admin client sees from a non-leader controller; the next
+ * node is asked then, so one isolated node does not hide a quorum that has a leader. The last
+ * answer is returned when none has one.
+ */
 export async function describeQuorum(c: ClientCore): Promise<QuorumInfo> {
-  const conn = await c.any();
+  let last: QuorumInfo | null = null;
+  for await (const conn of c.each()) {
+    last = await describeQuorumAt(conn);
+    if (last.error?.code !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return last;
+  }
+  if (last !== null) return last;
+  await c.any(); // throws the reason no broker is reachable
+  throw new Error('unreachable');
+}
+
+async function describeQuorumAt(conn: Connection): Promise<QuorumInfo> {
   const res = await conn.request(DescribeQuorum, { topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }] });
   const none: QuorumInfo = { error: null, leaderId: -1, leaderEpoch: -1, highWatermark: -1, voters: [], observers: [] };
   const top = kafkaErr(res.errorCode, res.errorMessage ?? null);

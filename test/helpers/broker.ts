@@ -64,6 +64,10 @@ export type Broker = {
   stop(): Promise<void>;
   /** SIGKILL: a crash, nothing flushed. The data dir is kept. */
   kill9(): Promise<void>;
+  /** SIGSTOP: the process freezes (a long GC pause, a stalled VM); its sockets stay open. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Starts the binary again on the same port and data dir and waits until it is ready. */
   restart(): Promise<void>;
   /** stop() and remove the data dir. */
@@ -160,6 +164,8 @@ export class BrokerStartError extends Error {
 async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs = STOP_GRACE_MS): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill(signal);
+  // A paused process (SIGSTOP) handles SIGTERM only once continued.
+  if (signal === 'SIGTERM') proc.kill('SIGCONT');
   const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
   await proc.exited;
   clearTimeout(timer);
@@ -202,6 +208,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     },
     stop: async () => stopProc(current.proc, 'SIGTERM', options.stopGraceMs),
     kill9: async () => stopProc(current.proc, 'SIGKILL'),
+    pause: () => current.proc.kill('SIGSTOP'),
+    resume: () => current.proc.kill('SIGCONT'),
     restart: async () => {
       await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
       current = await spawnAndWait(port, dataDir, options);

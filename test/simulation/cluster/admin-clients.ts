@@ -11,7 +11,8 @@
 //   client sees its topic in the next Metadata from that node);
 // - every topic answered as created is in the committed log exactly once (a name is created by
 //   one `topic` record, never two), and at the end every topic answered as created and not
-//   answered as deleted is in every image, and none answered as deleted is.
+//   answered as deleted is in every image, none answered as deleted is, and every node's disk
+//   holds exactly the partition directories the metadata places on it.
 
 import type { Entry } from '../../../src/raft/core/index.ts';
 import { CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS, INCREMENTAL_ALTER_CONFIGS } from '../../../src/cluster/quorum/controller-ops.ts';
@@ -86,10 +87,20 @@ export class AdminClients {
     else if (seen !== state) throw new InvariantViolation(`n${n.id}'s metadata at index ${sm.appliedIndex} differs from another node's at the same index`);
   }
 
-  /** At the end, on every node: the topics answered as created are there, those answered as deleted are not. */
+  /**
+   * At the end, on every node: the topics answered as created are there, those answered as
+   * deleted are not, and its disk holds exactly the partition directories the metadata places
+   * on it (none left of deleted topics, none missing).
+   */
   finalCheck(): void {
     for (const n of this.sim.nodes) {
       const image = n.stateMachine!.image;
+      const placed = image.topics().flatMap((t) => t.partitions.flatMap((p, i) => (p.replicas.includes(n.id) ? [`${t.name}/${i}`] : [])));
+      const kafkaDir = `/${n.host}/data/kafka`;
+      const onDisk = n.disk.exists(kafkaDir) ? n.disk.readdir(kafkaDir).flatMap((t) => n.disk.readdir(`${kafkaDir}/${t}`).map((p) => `${t}/${p}`)) : [];
+      if (JSON.stringify(onDisk.sort()) !== JSON.stringify(placed.sort())) {
+        throw new InvariantViolation(`n${n.id}'s partition directories ${onDisk.join(' ')} are not the ones the metadata places on it: ${placed.join(' ')}`);
+      }
       for (const name of this.live) if (image.topic(name) === undefined) throw new InvariantViolation(`n${n.id} lacks topic ${name}, answered as created`);
       for (const name of this.deleted) if (image.topic(name) !== undefined) throw new InvariantViolation(`n${n.id} still has topic ${name}, answered as deleted`);
     }

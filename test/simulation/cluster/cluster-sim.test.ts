@@ -7,7 +7,8 @@
 // a leader that never admits a learner, votes sent before they are durable; and broken
 // controllers: a service that answers before its batch commits, one that proposes an
 // operation's batch twice, state machines that drop topic configs, a broker that does not
-// follow the metadata.
+// follow the metadata, one whose Metadata names the wrong leaders, one that leaves a deleted
+// topic's directories on disk.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { ClusterNode } from '../../../src/cluster/quorum/cluster-node.ts';
@@ -15,6 +16,7 @@ import { Registrar } from '../../../src/cluster/quorum/registrar.ts';
 import { ControllerService } from '../../../src/cluster/quorum/controller-service.ts';
 import { MetadataRegistration } from '../../../src/cluster/quorum/metadata-registration.ts';
 import { MetadataReconciler } from '../../../src/broker/metadata-reconciler.ts';
+import { Broker } from '../../../src/broker/broker.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import type { Entry } from '../../../src/raft/core/index.ts';
 import { decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
@@ -211,13 +213,35 @@ describe('broken nodes are caught', () => {
     }
   });
 
-  test('a broker that does not follow the metadata: a Kafka client through it lacks the topics', async () => {
+  test('a broker that does not follow the metadata: its disk lacks the partitions placed on it', async () => {
     const real = MetadataReconciler.prototype.reconcile;
     try {
       MetadataReconciler.prototype.reconcile = () => {};
-      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: the client via n\d sees: Metadata topics , the metadata's t/);
+      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^InvariantViolation: n\d's partition directories {2}are not the ones the metadata places on it: t/);
     } finally {
       MetadataReconciler.prototype.reconcile = real;
+    }
+  });
+
+  test("a broker whose Metadata names itself leader of every partition: a Kafka client sees it", async () => {
+    const real = Broker.prototype.replicasOf;
+    try {
+      Broker.prototype.replicasOf = function (this: Broker) {
+        return [this.config.nodeId];
+      };
+      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: the client via n\d sees: Metadata topics t/);
+    } finally {
+      Broker.prototype.replicasOf = real;
+    }
+  });
+
+  test('a broker that leaves a deleted topic it never opened on disk: its partition directories are not the metadata\'s', async () => {
+    const real = Broker.prototype.removeLeftoverPartitions;
+    try {
+      Broker.prototype.removeLeftoverPartitions = () => {};
+      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/);
+    } finally {
+      Broker.prototype.removeLeftoverPartitions = real;
     }
   });
 
