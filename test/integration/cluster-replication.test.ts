@@ -4,8 +4,10 @@
 // above the brokers is Kafka's INVALID_REPLICATION_FACTOR; an idempotent acks=all kafkajs
 // producer keeps producing while the leader of a partition is killed -9: another replica leads
 // within seconds (the figure is printed; only generous liveness bounds are asserted), the killed
-// node restarts and is back in the ISR, and a full read shows every acknowledged record exactly
-// once and in order per partition.
+// node restarts and is back in the ISR, and a full read holds every acknowledged record exactly
+// once, at its acknowledged offset and in order (test/chaos's checker); a consumer group resumes
+// from offsets committed before its coordinator (the leader of its __consumer_offsets
+// partition) was killed -9.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
@@ -14,6 +16,8 @@ import { kafkaFor } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
+import { checkHistory } from '../chaos/checker.ts';
+import { History, type ReadRecord, recordValue } from '../chaos/history.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { CreateTopics, FindCoordinator } from '../../src/protocol/messages/index.ts';
@@ -148,19 +152,24 @@ describe('a partition leader killed -9 under idempotent acks=all production', ()
     });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    /** Values acknowledged per partition, in acknowledgement order; each attempt sends a fresh value. */
+    /** What the producer sent and had acknowledged, for the chaos checker (test/chaos/checker.ts); each send a fresh value. */
+    const history = new History();
     const acked: string[][] = Array.from({ length: PARTITIONS }, () => []);
     let attempt = 0;
     let failedSends = 0;
     let killedAtMs = -1;
     let firstAckAfterKillMs = -1;
     const sendOne = async (partition: number): Promise<void> => {
-      const value = `p${partition}-${attempt++}`;
+      const seq = attempt++;
+      const value = recordValue('failover', seq);
+      history.record({ kind: 'send', producer: 'failover', seq, topic: TOPIC, partition, value });
       try {
-        await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition, value }] });
+        const [meta] = await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition, value }] });
+        history.record({ kind: 'ack', producer: 'failover', seq, topic: TOPIC, partition, offset: Number(meta.baseOffset) });
         acked[partition].push(value);
         if (partition === 0 && killedAtMs >= 0 && firstAckAfterKillMs < 0) firstAckAfterKillMs = performance.now();
-      } catch {
+      } catch (e) {
+        history.record({ kind: 'send_failed', producer: 'failover', seq, error: String(e) });
         failedSends++; // not acknowledged: it may or may not be in the log, never twice
       }
     };
@@ -190,12 +199,23 @@ describe('a partition leader killed -9 under idempotent acks=all production', ()
 
     // A full read of every partition from the beginning, through the restarted node's bootstrap.
     const read: string[][] = Array.from({ length: PARTITIONS }, () => []);
+    const fullRead: ReadRecord[] = [];
     const consumer = kafkaFor(bootstrapOf(victim)).consumer({ groupId: 'failover-audit' });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void read[partition].push(message.value!.toString()) });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        read[partition].push(message.value!.toString());
+        fullRead.push({ topic: TOPIC, partition, offset: Number(message.offset), value: message.value!.toString() });
+      },
+    });
     await waitFor(async () => (acked.every((a, p) => a.every((v) => read[p].includes(v))) ? true : null), SEEN_MS_MAX * 2, 'every acknowledged record read');
     await consumer.disconnect();
+    // The chaos checker: every acknowledged record read once at its acknowledged offset, nothing
+    // read twice or never sent, each producer's records in acknowledgement order.
+    const report = checkHistory(history, fullRead);
+    expect(report.violations).toEqual([]);
+    expect(report.acked).toBe(ackedTotal);
     for (let p = 0; p < PARTITIONS; p++) {
       // Exactly once: no value twice (each attempt had its own value, so a duplicate is the broker's).
       expect(new Set(read[p]).size).toBe(read[p].length);
