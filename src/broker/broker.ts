@@ -243,6 +243,11 @@ export class Broker {
     return this.clusterNode.partitionLeaders.getIsr(this.topics.get(topic)?.id ?? '', index);
   }
 
+  /** Whether this node's replicas are still being made the metadata's (ReplicaBackend.reconciling). */
+  get replicasReconciling(): boolean {
+    return this.replicaBackend?.reconciling ?? false;
+  }
+
   /** The replicas a clustered node hosts become `desired` (metadata-reconciler.ts); refusals are logged. */
   hostReplicas(desired: readonly DesiredReplica[]): void {
     const backend = this.replicaBackend;

@@ -47,8 +47,15 @@ export interface ReconcileReport {
 export class ReplicaBackend {
   private readonly replicas = new Map<GroupId, ReplicatedPartition>();
   private running: Promise<unknown> = Promise.resolve();
+  /** Reconciles asked for and not finished. */
+  private inFlight = 0;
 
   constructor(private readonly opts: ReplicaBackendOptions) {}
+
+  /** Whether a reconcile is asked for and not finished (its removals wait for the journal's sync). */
+  get reconciling(): boolean {
+    return this.inFlight > 0;
+  }
 
   get size(): number {
     return this.replicas.size;
@@ -64,7 +71,8 @@ export class ReplicaBackend {
 
   /** Makes the hosted replicas the `desired` ones. */
   reconcile(desired: readonly DesiredReplica[]): Promise<ReconcileReport> {
-    const next = this.running.then(() => this.reconcileNow(desired));
+    this.inFlight++;
+    const next = this.running.then(() => this.reconcileNow(desired)).finally(() => this.inFlight--);
     this.running = next.catch(() => {});
     return next;
   }

@@ -224,14 +224,14 @@ describe('broken nodes are caught', () => {
   });
 
   test("a broker whose Metadata names itself leader of every partition: a Kafka client sees it", async () => {
-    const real = Broker.prototype.replicasOf;
+    const real = Broker.prototype.leaderOf;
     try {
-      Broker.prototype.replicasOf = function (this: Broker) {
-        return [this.config.nodeId];
+      Broker.prototype.leaderOf = function (this: Broker) {
+        return { leaderId: this.config.nodeId, leaderEpoch: 1 };
       };
       expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^LivenessFailure: the client via n\d sees: Metadata topics t/);
     } finally {
-      Broker.prototype.replicasOf = real;
+      Broker.prototype.leaderOf = real;
     }
   });
 

@@ -185,7 +185,11 @@ async function converge(sim: ClusterSim): Promise<void> {
     // The leader has heard every member's match too (DescribeQuorum reports the leader's view).
     if ([...(s.progress ?? [])].some(([, p]) => p.match !== s.lastIndex)) return false;
     // Every node's registration of this life committed: nothing more is proposed after this.
-    return [...s.membership.voters, ...s.membership.learners].every((id) => sim.node(id).alive && sim.node(id).applied === s.commit && sim.node(id).cluster!.registration.current);
+    // And every node's replicas made the metadata's (removals wait for a journal sync).
+    return [...s.membership.voters, ...s.membership.learners].every((id) => {
+      const n = sim.node(id);
+      return n.alive && n.applied === s.commit && n.cluster!.registration.current && !n.running!.broker.replicasReconciling;
+    });
   };
   await sim.until(converged, CONVERGE_MS_MAX, 'every member applying everything');
   const s = sim.leader()!.controller!.status();
