@@ -268,7 +268,9 @@ describe('a consumer group across the failover of its coordinator', () => {
     const survivor = SEED_IDS.find((id) => id !== victim)!;
     const after = kafkaFor(bootstrapOf(survivor)).producer({ idempotent: true });
     await after.connect();
-    await after.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ value: `b${i}` })) });
+    // Until the partition's new leader is elected and known, kafkajs's few retries may give up: send again (an idempotent producer's retry is no duplicate).
+    const five = Array.from({ length: 5 }, (_, i) => ({ value: `b${i}` }));
+    await waitFor(() => after.send({ topic, acks: -1, messages: five }).then(() => true), FAILOVER_MS_MAX, 'the five new records acknowledged');
     await after.disconnect();
     // A second consumer of the group, through a survivor, resumes after the committed ten.
     const second = kafkaFor(bootstrapOf(survivor)).consumer({ groupId: group });
