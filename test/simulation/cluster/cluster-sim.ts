@@ -19,10 +19,9 @@ import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
 import { AdminClients } from './admin-clients.ts';
+import { LivenessFailure } from '../seed-sweep.ts';
 
-export class LivenessFailure extends Error {
-  override name = 'LivenessFailure';
-}
+export { LivenessFailure } from '../seed-sweep.ts';
 
 export interface ClusterSimOptions {
   /** Seeds (voters): 3 or 5. */

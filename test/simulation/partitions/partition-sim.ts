@@ -23,6 +23,7 @@ import { PartitionChecker } from './checker.ts';
 import { Consumers, Producers, recordsOf } from './clients.ts';
 import { partitionParamsFor, type PartitionSimParams } from './params.ts';
 import { PartitionNode } from './partition-node.ts';
+import { LivenessFailure } from '../seed-sweep.ts';
 
 export interface PartitionSimOptions {
   readonly trace?: (line: string) => void;
@@ -51,9 +52,7 @@ export interface PartitionSimStats {
   simulatedMs: number;
 }
 
-export class LivenessFailure extends Error {
-  override name = 'LivenessFailure';
-}
+export { LivenessFailure } from '../seed-sweep.ts';
 
 const QUIESCE_MS = 400;
 const CONVERGE_MS_MAX = 10_000;

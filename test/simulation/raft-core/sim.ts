@@ -23,6 +23,7 @@ import { SimNetwork } from './network.ts';
 import { paramsFor, type SimParams } from './params.ts';
 import { entryRef, SimNode } from './sim-node.ts';
 import { chaosAction } from './chaos.ts';
+import { LivenessFailure } from '../seed-sweep.ts';
 
 type SimEvent =
   | { readonly type: 'tick'; readonly node: NodeId; readonly incarnation: number }
@@ -53,9 +54,7 @@ export interface SimStats {
   messagesSent: number;
 }
 
-export class LivenessFailure extends Error {
-  override name = 'LivenessFailure';
-}
+export { LivenessFailure } from '../seed-sweep.ts';
 
 /** Clients stop this long before the final check, so everything proposed can commit. */
 const QUIESCE_MS = 400;

@@ -24,6 +24,7 @@ import { refOf, ShellClients } from './clients.ts';
 import { shellParamsFor, type ShellSimParams } from './params.ts';
 import { ShellNode, type World } from './shell-node.ts';
 import { SimRaftNet } from './sim-transport.ts';
+import { LivenessFailure } from '../seed-sweep.ts';
 
 export interface ShellSimOptions {
   readonly trace?: (line: string) => void;
@@ -41,9 +42,7 @@ export interface ShellSimStats {
   frames: number;
 }
 
-export class LivenessFailure extends Error {
-  override name = 'LivenessFailure';
-}
+export { LivenessFailure } from '../seed-sweep.ts';
 
 const QUIESCE_MS = 400;
 const CONVERGE_MS_MAX = 10_000;
