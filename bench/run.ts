@@ -13,6 +13,8 @@
 //   --only groups      only the consumer-group phase (rebalance times, commits/s and the fsync
 //                      rate at the commit size); no other machine limits or broker phases
 //   --only recompress  only the recompression phase (compression.type producer vs each codec)
+//   --only cluster     only the cluster phase (3 nodes: idle at 1,000 partitions, acks=all,
+//                      failover, follower catch-up; each next to a lone node)
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,8 +28,9 @@ import { loadAverage1m } from './proc.ts';
 import { printReport, evaluateTargets } from './report.ts';
 import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.ts';
 import { printRecompress, runRecompressPhase, type RecompressFigures } from './recompress.ts';
+import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
 
-const PHASES = ['groups', 'recompress'] as const;
+const PHASES = ['groups', 'recompress', 'cluster'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
     let commitDisk: DiskResult | null = null;
     let groups: GroupsFigures | null = null;
     let recompress: RecompressFigures | null = null;
+    let cluster: ClusterFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -171,6 +175,11 @@ async function main(): Promise<void> {
       }
     }
 
+    if (!opts.machineOnly && (full || opts.only === 'cluster')) {
+      // kafkajs (pure JS): no native prerequisites.
+      cluster = await runClusterPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? CLUSTER_SIZES_QUICK : CLUSTER_SIZES_FULL, log });
+    }
+
     const result = {
       startedAt: startedAt.toISOString(),
       quick: opts.quick,
@@ -184,6 +193,7 @@ async function main(): Promise<void> {
       broker,
       groups,
       recompress,
+      cluster,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -191,6 +201,11 @@ async function main(): Promise<void> {
     if (recompress) {
       const lines: string[] = [];
       printRecompress(recompress, lines);
+      console.log(lines.join('\n'));
+    }
+    if (cluster) {
+      const lines: string[] = [];
+      printCluster(cluster, lines);
       console.log(lines.join('\n'));
     }
     const outDir = path.join(import.meta.dir, 'results');
@@ -219,6 +234,7 @@ export type BenchResult = {
   broker: BrokerFigures | null;
   groups: GroupsFigures | null;
   recompress: RecompressFigures | null;
+  cluster: ClusterFigures | null;
 };
 
 if (import.meta.main) {
