@@ -84,15 +84,17 @@ export async function measureFailover(bin: string, nodes: BenchNode[], topic: st
 export type CatchUpFigures = {
   /** bytes of record values produced while the follower was down */
   bytesProduced: number;
-  /** the leader's partition files (segments and indexes) once the produce ended */
+  /** the leader's segment files (`*.log`) once the produce ended */
   leaderLogBytes: number;
   /** spawn of the stopped follower to its partition files reaching the leader's byte count */
-  msToLogBytes: number | null;
-  /** spawn to the follower listed in the partition's ISR again (Metadata; includes publishing) */
+  msToLogBytes: number;
+  /** spawn to the follower listed in the partition's ISR again (Metadata answered by the leader) */
   msToIsr: number;
+  /** the follower's segment bytes when the ISR first listed it again */
+  followerBytesAtIsr: number;
   /** spawn to its Kafka port accepting connections (process start and recovery, not catch-up) */
   msToReady: number;
-  mbPerSecLogBytes: number | null;
+  mbPerSecLogBytes: number;
   mbPerSecIsr: number;
 };
 
@@ -136,26 +138,38 @@ export async function measureCatchUp(bin: string, nodes: BenchNode[], sets: read
   };
   await Promise.all(Array.from({ length: CATCH_UP_IN_FLIGHT }, worker));
   const bytesProduced = sendsTotal * CATCH_UP_BATCH_RECORDS * CATCH_UP_RECORD_BYTES;
-  await until(async () => ((await partitionStates(others, [topic]))[0].isr.includes(follower.id) ? null : true), `node ${follower.id} out of the ISR`, 200);
+  // The leader's own view (Metadata of a node that follows answers what the leader published).
+  const leaderNow = await until(() => leaderOf(others, topic, 0), `a leader of ${topic}`);
+  const atLeader = kafkaOf(nodes.filter((n) => n.id === leaderNow));
+  const isrOfLeader = async () => (await partitionStates(atLeader, [topic]))[0].isr;
+  await until(async () => ((await isrOfLeader()).includes(follower.id) ? null : true), `node ${follower.id} out of the ISR`, 200);
   const leaderLogBytes = partitionBytes(leader.dataDir, topic);
   const t0 = performance.now();
   startNode(bin, follower, sets);
   let msToReady = -1;
-  let msToLogBytes: number | null = null;
-  const msToIsr = await until(async () => {
+  let msToIsr: number | null = null;
+  let followerBytesAtIsr = 0;
+  // Caught up = its segments hold the leader's bytes; the ISR is read alongside and kept with
+  // the follower's bytes at that moment, so an ISR that lists a follower still behind shows.
+  const msToLogBytes = await until(async () => {
     const now = performance.now() - t0;
-    if (msToLogBytes === null && partitionBytes(follower.dataDir, topic) >= leaderLogBytes) msToLogBytes = now;
+    const bytes = partitionBytes(follower.dataDir, topic);
     if (msToReady < 0 && (await canConnect(follower.kafkaPort))) msToReady = performance.now() - t0;
-    return (await partitionStates(others, [topic]))[0].isr.includes(follower.id) ? performance.now() - t0 : null;
-  }, `node ${follower.id} back in the ISR`, 20);
+    if (msToIsr === null && (await isrOfLeader()).includes(follower.id)) {
+      msToIsr = performance.now() - t0;
+      followerBytesAtIsr = partitionBytes(follower.dataDir, topic);
+    }
+    return bytes >= leaderLogBytes && msToIsr !== null ? now : null;
+  }, `node ${follower.id} caught up and back in the ISR`, 20);
   const mb = bytesProduced / 1e6;
   return {
     bytesProduced,
     leaderLogBytes,
     msToLogBytes,
-    msToIsr,
+    msToIsr: msToIsr!,
+    followerBytesAtIsr,
     msToReady,
-    mbPerSecLogBytes: msToLogBytes === null ? null : mb / (msToLogBytes / 1000),
-    mbPerSecIsr: mb / (msToIsr / 1000),
+    mbPerSecLogBytes: mb / (msToLogBytes / 1000),
+    mbPerSecIsr: mb / (msToIsr! / 1000),
   };
 }

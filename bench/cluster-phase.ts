@@ -89,7 +89,7 @@ export function printCluster(f: ClusterFigures, lines: string[]): void {
   const c = f.catchUp;
   lines.push(
     `  catch-up of a follower that missed ${(c.bytesProduced / 1e6).toFixed(0)} MB: ` +
-      `partition files at the leader's size after ${ms(c.msToLogBytes)} (${c.mbPerSecLogBytes === null ? 'n/a' : c.mbPerSecLogBytes.toFixed(1)} MB/s), ` +
-      `back in the ISR after ${ms(c.msToIsr)} (${c.mbPerSecIsr.toFixed(1)} MB/s); from spawn; its Kafka port accepted connections after ${ms(c.msToReady)}`,
+      `partition files at the leader's size after ${ms(c.msToLogBytes)} (${c.mbPerSecLogBytes.toFixed(1)} MB/s), ` +
+      `back in the ISR after ${ms(c.msToIsr)} (${c.mbPerSecIsr.toFixed(1)} MB/s, its files then ${(c.followerBytesAtIsr / 1e6).toFixed(1)} of ${(c.leaderLogBytes / 1e6).toFixed(1)} MB); from spawn; its Kafka port accepted connections after ${ms(c.msToReady)}`,
   );
 }
