@@ -43,6 +43,8 @@ export interface ChaosResult {
   readonly faults: Readonly<Record<FaultKind, number>>;
   /** Of those, the faults done to the leader (in single mode, all of them). */
   readonly leaderFaults: Readonly<Record<FaultKind, number>>;
+  /** Of those, the faults done to a data partition's leader (quorum mode with the workload). */
+  readonly partitionLeaderFaults: Readonly<Record<FaultKind, number>>;
   /** The record checker's report; null without a workload. */
   readonly records: CheckReport | null;
   /** The quorum checks' findings; null in single mode. */
@@ -100,8 +102,9 @@ async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: b
   const kinds = o.kinds ?? target.kinds;
   const unsupported = kinds.filter((k) => !target.possibleKinds.includes(k));
   if (unsupported.length > 0 || kinds.length === 0) throw new Error(`mode ${o.mode} does ${target.possibleKinds.join(', ')}, not ${unsupported.join(', ') || 'nothing'}`);
-  const tally: Tally = { faults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, leaderFaults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, resumeMs: [] };
-  const { faults, leaderFaults, resumeMs } = tally;
+  const none = () => ({ kill9: 0, pause: 0, isolate: 0, cut: 0 });
+  const tally: Tally = { faults: none(), leaderFaults: none(), partitionLeaderFaults: none(), resumeMs: [] };
+  const { faults, leaderFaults, partitionLeaderFaults, resumeMs } = tally;
   const reports: CheckReport[] = [];
   const startMs = performance.now();
   for (let round = 0, doneMs = 0; doneMs < o.durationMs; round++) {
@@ -119,16 +122,17 @@ async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: b
     await watch.stop();
     quorum = checkQuorum(watch.claims.claims, watch.outcomes);
     log(`chaos: quorum: ${watch.claims.claims.length} leader claims checked (node logs and ${watch.describeCalls} DescribeQuorum calls), ${watch.outcomes.length} faults with before/after; ` +
-      `settled after a fault in ${figures(watch.settleMs)} ms; a new leader after kill -9 of the leader in ${figures(watch.killFailoverMs)} ms, after cutting the leader off in ${figures(watch.failoverMs)} ms`);
+      `settled after a fault in ${figures(watch.settleMs)} ms; a new leader after kill -9 of the leader in ${figures(watch.killFailoverMs)} ms, after cutting the leader off in ${figures(watch.failoverMs)} ms; ` +
+      `a data partition's new leader (Metadata) after kill -9 or isolation of its leader in ${figures(watch.partitionFailoverMs)} ms`);
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
     for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
-  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate, ${faults.cut} one-way cut; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate + leaderFaults.cut} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
+  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate, ${faults.cut} one-way cut; on the (controller) leader ${describeKinds(leaderFaults)}; on a data partition's leader ${describeKinds(partitionLeaderFaults)} (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
   if (withWorkload) log(`chaos: production resumed after a fault ended (first acknowledgement) in ${figures(resumeMs)} ms`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
   if (!ok) logTails(target, log);
-  return { faults, leaderFaults, records, quorum, ok };
+  return { faults, leaderFaults, partitionLeaderFaults, records, quorum, ok };
 }
 
 async function startWorkload(target: ChaosTarget, round: number): Promise<{ workload: Workload; history: History; topic: string }> {
@@ -179,6 +183,7 @@ function mergeReports(reports: readonly CheckReport[]): CheckReport {
 interface Tally {
   readonly faults: Record<FaultKind, number>;
   readonly leaderFaults: Record<FaultKind, number>;
+  readonly partitionLeaderFaults: Record<FaultKind, number>;
   /** Times from the end of each fault to the next acknowledgement. */
   readonly resumeMs: number[];
 }
@@ -195,7 +200,9 @@ interface RoundParams {
 async function runRound(target: ChaosTarget, r: RoundParams, watch: QuorumWatch | null, tally: Tally, log: (line: string) => void): Promise<CheckReport | null> {
   const workload = r.withWorkload ? await startWorkload(target, r.round) : null;
   try {
-    const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
+    // With the workload on several nodes, a data partition's leader is a victim too (issue 7).
+    const victims: readonly Victim[] = target.nodeIds.length === 1 ? ['leader'] : workload === null ? ['leader', 'follower'] : ['leader', 'follower', 'partition_leader'];
+    if (watch !== null) watch.dataTopic = workload === null ? null : { name: workload.topic, partitions: PARTITIONS };
     const schedule = planFaults({ seed: r.seed, durationMs: r.roundMs, victims, kinds: r.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
     const stalls: Violation[] = [];
     const roundStartMs = performance.now();
@@ -209,6 +216,7 @@ async function runRound(target: ChaosTarget, r: RoundParams, watch: QuorumWatch 
       else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
       tally.faults[f.kind]++;
       if (f.victim === 'leader') tally.leaderFaults[f.kind]++;
+      if (f.victim === 'partition_leader') tally.partitionLeaderFaults[f.kind]++;
       if (workload !== null) await awaitProduction(workload.history, tally.resumeMs, stalls, describeFault(f));
     }
     await Bun.sleep(Math.max(0, roundStartMs + r.roundMs - performance.now()));
@@ -251,6 +259,10 @@ function logTails(target: ChaosTarget, log: (line: string) => void): void {
     const lines = target.broker(id).logs().trimEnd().split('\n');
     log(`--- node ${id}: the last ${Math.min(lines.length, LOG_TAIL_LINES)} lines of its log ---\n${lines.slice(-LOG_TAIL_LINES).join('\n')}`);
   }
+}
+
+function describeKinds(n: Readonly<Record<FaultKind, number>>): string {
+  return `${n.kill9 + n.pause + n.isolate + n.cut} (${n.kill9} kill -9, ${n.pause} SIGSTOP, ${n.isolate} isolate, ${n.cut} cut)`;
 }
 
 function figures(ms: readonly number[]): string {
