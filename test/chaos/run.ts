@@ -9,10 +9,9 @@
 // Modes (targets.ts): `single`, one durable node (kill -9/restart, SIGSTOP/SIGCONT) under the
 // client workload; `quorum`, three seeds forming the controller quorum with the fault proxy
 // between them (kill -9, SIGSTOP, isolate; one-way cuts when asked), watched for a single
-// leader per term, convergence and no disruption (quorum-watch.ts). `--workload on` runs the
-// client workload against the quorum's nodes too: today each node holds its own topics, so that
-// waits for replicated partitions (the next step of issue 7), which only has to make it the
-// default for `quorum`.
+// leader per term, convergence and no disruption (quorum-watch.ts), under the same client
+// workload on a topic replicated to all three (partitions are Raft groups), with the leaders
+// of its data partitions among the victims. `--workload off` runs the quorum checks alone.
 // Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error or a run that
 // could not go on (e.g. its topic could not be created).
 
@@ -23,14 +22,14 @@ import { QuorumWatch } from './quorum-faults.ts';
 import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
 import { type ChaosMode, type ChaosTarget, startTarget } from './targets.ts';
 import { KCAT_TOOL } from '../helpers/process.ts';
-import { compareReads, createChaosTopic, readAll, readAllKcat, Workload } from './workload.ts';
+import { compareReads, createChaosTopic, endsAfterLastRecord, readAll, readAllKcat, Workload } from './workload.ts';
 
 export interface ChaosOptions {
   readonly mode: ChaosMode;
   readonly seed: number;
   /** The run's planned length: faults are planned to end within it (their recoveries may run past it). */
   readonly durationMs: number;
-  /** The client workload (default: on for `single`, off for `quorum` until partitions replicate). */
+  /** The client workload (default: on). */
   readonly workload?: boolean;
   /** The fault kinds (default: the target's; `cut`, one-way, only when asked). */
   readonly kinds?: readonly FaultKind[];
@@ -73,7 +72,7 @@ const LOG_TAIL_LINES = 60;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? ((line: string) => console.log(line));
-  const withWorkload = o.workload ?? o.mode === 'single';
+  const withWorkload = o.workload ?? true;
   log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms${o.kinds === undefined ? '' : ` --faults ${o.kinds.join(',')}`}${o.roundMs === undefined ? '' : ` --round ${o.roundMs}ms`}${o.workload === undefined ? '' : ` --workload ${withWorkload ? 'on' : 'off'}`})`);
   const target = await startTarget(o.mode);
   try {
@@ -87,6 +86,9 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
   try {
     return await faultRounds(target, o, withWorkload, watch, log);
+  } catch (e) {
+    logTails(target, log); // a run that could not go on (e.g. a full read that never ended) shows what the nodes saw
+    throw e;
   } finally {
     await watch?.stop(); // also when a round threw: no observer outlives the run
   }
@@ -147,9 +149,10 @@ async function startWorkload(target: ChaosTarget, round: number): Promise<{ work
 /** Stops the round's clients, reads its topic back whole and checks the history against it. */
 async function checkWorkload(target: ChaosTarget, w: { workload: Workload; history: History; topic: string }, round: number, log: (line: string) => void): Promise<CheckReport> {
   await w.workload.stopProducing();
-  const behind = await w.workload.awaitCaughtUp(CONSUMER_CATCH_UP_MS_MAX);
-  await w.workload.stop();
+  // Read back first (the group keeps consuming meanwhile): the group must commit up to the last record read.
   const read = await readAll(target.bootstrap(), w.topic, `chaos-verify-${round}`);
+  const behind = await w.workload.awaitCaughtUp(endsAfterLastRecord(read, PARTITIONS), CONSUMER_CATCH_UP_MS_MAX);
+  await w.workload.stop();
   const c = w.workload.counts;
   log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer crashes (${c.consumersReplaced} given up by kafkajs, replaced), ${c.observeErrors} failed offset reads`);
   log(`chaos: the group ${behind === null ? 'committed up to every high watermark' : `did NOT catch up: ${behind}`}`);
