@@ -155,9 +155,9 @@ async function checkWorkload(target: ChaosTarget, w: { workload: Workload; histo
   await w.workload.stop();
   const c = w.workload.counts;
   log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer crashes (${c.consumersReplaced} given up by kafkajs, replaced), ${c.observeErrors} failed offset reads`);
-  log(`chaos: the group ${behind === null ? 'committed up to every high watermark' : `did NOT catch up: ${behind}`}`);
+  log(`chaos: the group ${behind === null ? "committed up to every partition's last record" : `did NOT catch up: ${behind}`}`);
   const checked = checkHistory(w.history, read);
-  const stalled = behind === null ? [] : [{ kind: 'stalled' as const, detail: `the consumer group did not commit up to the high watermarks within ${CONSUMER_CATCH_UP_MS_MAX} ms of the last send: ${behind}` }];
+  const stalled = behind === null ? [] : [{ kind: 'stalled' as const, detail: `the consumer group did not commit up to every partition's last record within ${CONSUMER_CATCH_UP_MS_MAX} ms of the read back: ${behind}` }];
   const report = { ...checked, violations: [...checked.violations, ...stalled] };
   if (!KCAT_TOOL.met) {
     log(`chaos: no second read (missing ${KCAT_TOOL.what})`);
