@@ -1,7 +1,9 @@
 // The controller quorum side of a chaos run: watching who leads (every node's log, and
 // DescribeQuorum asked of each node in turn), and doing one fault with the observations around it
 // that quorum-watch.ts checks (leader and term before and after, convergence, and for a cut-off
-// leader its step-down and the others' new leader).
+// leader its step-down and the others' new leader). A fault on a data partition's leader finds
+// it by Metadata (what the nodes publish) and, when killed or cut off, waits for another
+// replica to be named its leader in a higher epoch.
 //
 // DescribeQuorum goes to exactly the node named, on a connection of its own: `freshet cluster
 // info --brokers N` would not do, as its client sends DescribeQuorum to the first broker of the
