@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'bun:test';
 import { checkHistory, describeReport, type ViolationKind } from './checker.ts';
 import { History, type ReadRecord, recordValue } from './history.ts';
-import { compareReads } from './workload.ts';
+import { compareReads, endsAfterLastRecord } from './workload.ts';
 
 const T = 'chaos';
 
@@ -154,5 +154,12 @@ describe('chaos checker', () => {
     expect(compareReads(read, read.slice(1))).toEqual([`${T}/0@0: 'p:0' vs missing`]);
     expect(compareReads(read.slice(1), read)).toEqual([`${T}/0@0: missing vs 'p:0'`]);
     expect(compareReads(read, [{ ...read[0], value: 'x' }, ...read.slice(1)])).toEqual([`${T}/0@0: 'p:0' vs 'x'`]);
+  });
+
+  test("the group's catch-up target is each partition's offset after its last record (a log may end in control records), 0 for an empty one", () => {
+    // Partition 0 holds records at 1 and 2 (0 is the first leader's control batch); partition 2 nothing.
+    const read: ReadRecord[] = [1, 2].map((offset) => ({ topic: T, partition: 0, offset, value: recordValue('p', offset) }));
+    read.push({ topic: T, partition: 1, offset: 7, value: recordValue('p', 7) });
+    expect([...endsAfterLastRecord(read, 3)]).toEqual([[0, 3], [1, 8], [2, 0]]);
   });
 });

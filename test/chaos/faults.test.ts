@@ -2,7 +2,7 @@
 // ends within the run; kinds and victims come from those allowed; victims resolve by role.
 
 import { describe, expect, test } from 'bun:test';
-import { type FaultKind, planFaults, type ScheduleParams, victimOf } from './faults.ts';
+import { type FaultKind, planFaults, type ScheduleParams, victimOf, victimPartition } from './faults.ts';
 
 const PARAMS: ScheduleParams = {
   seed: 1,
@@ -47,6 +47,14 @@ describe('fault schedule', () => {
     expect(victimOf({ ...f, victim: 'follower', pick: 1 }, 2, [3, 2, 1])).toBe(3);
     expect(victimOf({ ...f, victim: 'follower', pick: 5 }, 1, [1, 2, 3])).toBe(3);
     expect(() => victimOf({ ...f, victim: 'follower' }, 1, [1])).toThrow('no follower');
+  });
+
+  test("a partition leader victim is the named data partition's leader, not the controller's", () => {
+    const [f] = planFaults(PARAMS);
+    const p = { ...f, victim: 'partition_leader' as const, pick: 7 };
+    expect(victimPartition(p, 3)).toBe(1);
+    expect(victimOf(p, 2, [1, 2, 3], 3)).toBe(3);
+    expect(() => victimOf(p, 2, [1, 2, 3])).toThrow('no partition leader');
   });
 
   test('a run too short for one fault has none; nonsense parameters are refused', () => {

@@ -18,15 +18,20 @@ import { Prng } from '../../src/base/prng.ts';
  */
 export type FaultKind = 'kill9' | 'pause' | 'isolate' | 'cut';
 export const FAULT_KINDS: readonly FaultKind[] = ['kill9', 'pause', 'isolate', 'cut'];
-/** Whom a fault hits: the leader of the controller quorum (a single node leads itself), or a follower. */
-export type Victim = 'leader' | 'follower';
+/**
+ * Whom a fault hits: the leader of the controller quorum (a single node leads itself), a
+ * follower of it, or the leader of one of the workload's data partitions (issue 7 names the
+ * partition leader: kill -9, SIGSTOP and isolation of it during acks=all production). A data
+ * partition's leader is often not the controller's, so the roles differ.
+ */
+export type Victim = 'leader' | 'follower' | 'partition_leader';
 
 export interface PlannedFault {
   /** When the fault starts, from the start of the workload. */
   readonly atMs: number;
   readonly kind: FaultKind;
   readonly victim: Victim;
-  /** Which follower, when there are several: followers (by id) [pick % count]. */
+  /** Which follower, when there are several: followers (by id) [pick % count]; which data partition: pick % partitions. */
   readonly pick: number;
   /** How long the node stays killed, paused or cut off before restart, SIGCONT or heal. */
   readonly holdMs: number;
@@ -45,9 +50,16 @@ export interface ScheduleParams {
 
 const PICK_MAX = 1_000_000;
 
-/** The victim's node id, once the leader is known. */
-export function victimOf(f: PlannedFault, leaderId: number, nodeIds: readonly number[]): number {
+/**
+ * The victim's node id, once the leaders are known: `leaderId` the controller's, and for a
+ * `partition_leader` victim `partitionLeaderId` the leader of the data partition it names.
+ */
+export function victimOf(f: PlannedFault, leaderId: number, nodeIds: readonly number[], partitionLeaderId?: number): number {
   if (f.victim === 'leader') return leaderId;
+  if (f.victim === 'partition_leader') {
+    if (partitionLeaderId === undefined) throw new Error('victimOf: no partition leader known');
+    return partitionLeaderId;
+  }
   const followers = nodeIds.filter((id) => id !== leaderId).sort((a, b) => a - b);
   if (followers.length === 0) throw new Error('victimOf: no follower');
   return followers[f.pick % followers.length];
@@ -56,6 +68,11 @@ export function victimOf(f: PlannedFault, leaderId: number, nodeIds: readonly nu
 /** A `cut`: whether the victim's side is the sender (its messages are dropped) or the receiver. */
 export function cutOutbound(f: PlannedFault): boolean {
   return Math.floor(f.pick / 2) % 2 === 0;
+}
+
+/** The data partition a `partition_leader` fault names, of `partitions`. */
+export function victimPartition(f: PlannedFault, partitions: number): number {
+  return f.pick % partitions;
 }
 
 /** Faults one schedule holds at most (a 10-hour run at the shortest gaps stays far below). */
@@ -79,5 +96,6 @@ export function planFaults(p: ScheduleParams): PlannedFault[] {
 
 export function describeFault(f: PlannedFault): string {
   const what = { kill9: 'kill -9, restart', pause: 'SIGSTOP, SIGCONT', isolate: 'isolate, heal', cut: `cut one way (${cutOutbound(f) ? 'from' : 'to'} it), heal` }[f.kind];
-  return `+${(f.atMs / 1000).toFixed(1)}s the ${f.victim}: ${what} after ${f.holdMs} ms`;
+  const who = f.victim === 'partition_leader' ? 'partition leader' : f.victim;
+  return `+${(f.atMs / 1000).toFixed(1)}s the ${who}: ${what} after ${f.holdMs} ms`;
 }

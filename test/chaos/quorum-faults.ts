@@ -1,7 +1,9 @@
 // The controller quorum side of a chaos run: watching who leads (every node's log, and
 // DescribeQuorum asked of each node in turn), and doing one fault with the observations around it
 // that quorum-watch.ts checks (leader and term before and after, convergence, and for a cut-off
-// leader its step-down and the others' new leader).
+// leader its step-down and the others' new leader). A fault on a data partition's leader finds
+// it by Metadata (what the nodes publish) and, when killed or cut off, waits for another
+// replica to be named its leader in a higher epoch.
 //
 // DescribeQuorum goes to exactly the node named, on a connection of its own: `freshet cluster
 // info --brokers N` would not do, as its client sends DescribeQuorum to the first broker of the
@@ -11,9 +13,10 @@
 import { leadershipTakenMs, waitFor } from '../helpers/cluster.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { DescribeQuorum } from '../../src/protocol/messages/55-describe-quorum.ts';
+import { Metadata } from '../../src/protocol/messages/03-metadata.ts';
 import { METADATA_TOPIC } from '../../src/client/quorum.ts';
-import { cutOutbound, type PlannedFault, victimOf } from './faults.ts';
-import { ClaimLog, claimsInLog, type FaultOutcome, steppedDownInLog } from './quorum-watch.ts';
+import { cutOutbound, type PlannedFault, victimOf, victimPartition } from './faults.ts';
+import { ClaimLog, claimsInLog, type FaultOutcome, type PartitionLeader, steppedDownInLog } from './quorum-watch.ts';
 import type { ChaosTarget } from './targets.ts';
 
 /** Liveness bounds (generous for a loaded 2-core machine; the times taken are printed). */
@@ -24,6 +27,7 @@ const OBSERVE_PAUSE_MS = 250;
 /** A DescribeQuorum unanswered this long (a paused node) counts as no answer. */
 const DESCRIBE_TIMEOUT_MS = 3_000;
 const DESCRIBE_QUORUM_VERSION = 2;
+const METADATA_VERSION = 12;
 
 export interface QuorumView {
   readonly leaderId: number;
@@ -59,6 +63,26 @@ export async function describeQuorumVia(port: number): Promise<QuorumView | null
   }
 }
 
+/** The data partition's leader as the node on `port` publishes it (Metadata); null when it names none, fails or does not answer in time. */
+export async function partitionLeaderVia(port: number, topic: string, partition: number): Promise<PartitionLeader | null> {
+  let client: RawClient | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    client = await RawClient.connect(port);
+    const request = client.send(Metadata, METADATA_VERSION, { topics: [{ name: topic }], allowAutoTopicCreation: false });
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DESCRIBE_TIMEOUT_MS)));
+    const res = await Promise.race([request, timeout]);
+    const p = res?.topics[0]?.partitions.find((x) => x.partitionIndex === partition);
+    if (p === undefined || p.errorCode !== 0 || p.leaderId < 0) return null;
+    return { partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch };
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+    client?.close();
+  }
+}
+
 export class QuorumWatch {
   readonly claims = new ClaimLog();
   readonly outcomes: FaultOutcome[] = [];
@@ -67,6 +91,10 @@ export class QuorumWatch {
   readonly failoverMs: number[] = [];
   /** Times from kill -9 of the leader to the others' new leader (seen by DescribeQuorum). */
   readonly killFailoverMs: number[] = [];
+  /** Times from kill -9 or isolation of a data partition's leader to another leader of it (Metadata). */
+  readonly partitionFailoverMs: number[] = [];
+  /** The workload's topic and partition count, for `partition_leader` faults (null: no workload). */
+  dataTopic: { readonly name: string; readonly partitions: number } | null = null;
   private running = true;
   private loop: Promise<void> | null = null;
   private calls = 0;
@@ -110,14 +138,23 @@ export class QuorumWatch {
       this.outcomes.push({ kind: f.kind, nodeId: -1, before: { leaderId: -1, term: -1 }, after: null });
       return;
     }
-    const nodeId = victimOf(f, before.leaderId, this.target.nodeIds);
+    const partitionBefore = f.victim === 'partition_leader' ? await this.partitionLeader(f) : undefined;
+    if (partitionBefore === null) {
+      this.outcomes.push({ kind: f.kind, nodeId: -1, before, after: before, partitionBefore });
+      this.log(`chaos:   NO leader of the data partition known`);
+      return;
+    }
+    const nodeId = victimOf(f, before.leaderId, this.target.nodeIds, partitionBefore?.leaderId);
     this.scrapeLogs();
     const startedMs = performance.now();
     const startedWallMs = Date.now(); // to compare with the nodes' log stamps (a figure only)
     const cut = f.kind === 'cut' ? this.cutLink(f, nodeId, before.leaderId) : null;
     if (cut === null) await this.target.inject(f.kind, nodeId);
     else this.target.proxy!.cut(cut.from, cut.to);
-    const watched: { -readonly [K in 'replacement' | 'steppedDown']?: FaultOutcome[K] } = {};
+    const watched: { -readonly [K in 'replacement' | 'steppedDown' | 'partitionBefore' | 'partitionReplacement']?: FaultOutcome[K] } = { partitionBefore };
+    if (partitionBefore !== undefined && (f.kind === 'kill9' || f.kind === 'isolate')) {
+      watched.partitionReplacement = await this.partitionReplacement(partitionBefore, startedMs);
+    }
     if (nodeId === before.leaderId && (f.kind === 'kill9' || f.kind === 'isolate')) {
       // A short pause may end before any election timeout: only a kill or a cut must bring another leader.
       watched.replacement = await this.replacement(nodeId, before.term, startedMs, startedWallMs, f.kind);
@@ -134,6 +171,30 @@ export class QuorumWatch {
     if (after !== null) this.settleMs.push(Math.round(performance.now() - endedMs));
     this.outcomes.push({ kind: f.kind, nodeId, before, after, ...watched });
     this.log(`chaos:   node ${nodeId}${cut === null ? '' : ` (${cut.from} -> ${cut.to} cut)`}; before: leader ${before.leaderId}, term ${before.term}${describeWatched(watched)}; after: ${after === null ? 'did NOT settle' : `settled in ${Math.round(performance.now() - endedMs)} ms: leader ${after.leaderId}, term ${after.term}`}`);
+  }
+
+  /** The leader of the data partition the fault names, asked of each node in turn until one names it (null: none within SETTLE_MS_MAX). */
+  private async partitionLeader(f: PlannedFault): Promise<PartitionLeader | null> {
+    const data = this.dataTopic;
+    if (data === null) throw new Error('a partition_leader fault without a workload topic');
+    const partition = victimPartition(f, data.partitions);
+    return await waitFor(() => partitionLeaderVia(this.viaPort(this.target.nodeIds[this.calls++ % this.target.nodeIds.length]), data.name, partition), SETTLE_MS_MAX, `a leader of partition ${partition}`).catch(() => null);
+  }
+
+  /** Who leads the data partition while its leader is killed or cut off, asked of the others (null: nobody within NEW_LEADER_MS_MAX); the time is kept. */
+  private async partitionReplacement(before: PartitionLeader, startedMs: number): Promise<PartitionLeader | null> {
+    const data = this.dataTopic!;
+    const others = this.target.nodeIds.filter((id) => id !== before.leaderId);
+    const found = await waitFor(
+      async () => {
+        const p = await partitionLeaderVia(this.viaPort(others[this.calls++ % others.length]), data.name, before.partition);
+        return p !== null && p.leaderId !== before.leaderId && p.leaderEpoch > before.leaderEpoch ? p : null;
+      },
+      NEW_LEADER_MS_MAX,
+      `a new leader of partition ${before.partition}`,
+    ).catch(() => null);
+    if (found !== null) this.partitionFailoverMs.push(Math.round(performance.now() - startedMs));
+    return found;
   }
 
   /** The directed link a `cut` drops: between the victim and the leader, or a follower when the victim leads. */
@@ -193,8 +254,11 @@ export class QuorumWatch {
   }
 }
 
-function describeWatched(w: Pick<FaultOutcome, 'replacement' | 'steppedDown'>): string {
+function describeWatched(w: Pick<FaultOutcome, 'replacement' | 'steppedDown' | 'partitionBefore' | 'partitionReplacement'>): string {
   let out = '';
+  const p = w.partitionBefore;
+  if (p) out += `; partition ${p.partition} led by it (epoch ${p.leaderEpoch})`;
+  if (p && w.partitionReplacement !== undefined) out += w.partitionReplacement === null ? '; NOBODY else led the partition meanwhile' : `; node ${w.partitionReplacement.leaderId} (epoch ${w.partitionReplacement.leaderEpoch}) led it meanwhile`;
   if (w.steppedDown !== undefined) out += `; cut off, it ${w.steppedDown ? 'stepped down' : 'did NOT step down'}`;
   if (w.replacement !== undefined) out += `; ${w.replacement === null ? 'NOBODY' : `node ${w.replacement.leaderId} (term ${w.replacement.term})`} led the others meanwhile`;
   return out;

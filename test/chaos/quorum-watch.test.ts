@@ -72,4 +72,16 @@ describe('quorum watch', () => {
     expect(kinds([], [{ ...base, kind: 'kill9', replacement: { leaderId: 1, term: 2 } }])).toEqual(['no_failover']);
     expect(kinds([], [{ ...base, kind: 'kill9', replacement: { leaderId: 3, term: 3 } }])).toEqual([]);
   });
+
+  test('a partition leader unknown before its fault, or killed or cut off and not replaced in a higher epoch, is caught', () => {
+    const base = { kind: 'kill9' as const, nodeId: 3, before: { leaderId: 2, term: 2 }, after: { leaderId: 2, term: 2 } };
+    const partitionBefore = { partition: 1, leaderId: 3, leaderEpoch: 4 };
+    expect(kinds([], [{ ...base, partitionBefore: null }])).toEqual(['no_partition_leader']);
+    expect(kinds([], [{ ...base, partitionBefore, partitionReplacement: null }])).toEqual(['no_partition_failover']);
+    expect(kinds([], [{ ...base, partitionBefore, partitionReplacement: { ...partitionBefore, leaderEpoch: 5 } }])).toEqual(['no_partition_failover']);
+    expect(kinds([], [{ ...base, partitionBefore, partitionReplacement: { ...partitionBefore, leaderId: 1, leaderEpoch: 4 } }])).toEqual(['no_partition_failover']);
+    expect(kinds([], [{ ...base, partitionBefore, partitionReplacement: { ...partitionBefore, leaderId: 1, leaderEpoch: 5 } }])).toEqual([]);
+    // A pause may end before any election timeout: no replacement is asked of it.
+    expect(kinds([], [{ ...base, kind: 'pause', partitionBefore }])).toEqual([]);
+  });
 });

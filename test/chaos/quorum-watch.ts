@@ -17,7 +17,10 @@
 //   a node that comes back from deposing a healthy leader;
 // - converged: after each fault the quorum shows a leader with every voter caught up again;
 // - failover: while the leader is killed or cut off, the others elect another in a higher term
-//   (5.2); CheckQuorum (dissertation 6.2): a leader cut off steps down by itself.
+//   (5.2); CheckQuorum (dissertation 6.2): a leader cut off steps down by itself;
+// - a data partition's leader (the `partition_leader` victim): it was known before the fault,
+//   and while it is killed or cut off the partition's other replicas elect another in a higher
+//   leader epoch (the same Raft rule, in the partition's own group).
 
 import type { FaultKind } from './faults.ts';
 
@@ -38,9 +41,19 @@ export interface FaultOutcome {
   readonly replacement?: { readonly leaderId: number; readonly term: number } | null;
   /** The leader cut off: whether it stepped down by itself (CheckQuorum). */
   readonly steppedDown?: boolean;
+  /** A `partition_leader` fault: the data partition's leader before it (null: none known in time). */
+  readonly partitionBefore?: PartitionLeader | null;
+  /** That leader killed or cut off: the partition's leader meanwhile (null: none other within the bound). */
+  readonly partitionReplacement?: PartitionLeader | null;
 }
 
-export type QuorumViolationKind = 'two_leaders' | 'term_regressed' | 'disrupted' | 'not_converged' | 'no_failover' | 'no_check_quorum';
+export interface PartitionLeader {
+  readonly partition: number;
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+export type QuorumViolationKind = 'two_leaders' | 'term_regressed' | 'disrupted' | 'not_converged' | 'no_failover' | 'no_check_quorum' | 'no_partition_leader' | 'no_partition_failover';
 
 export interface QuorumViolation {
   readonly kind: QuorumViolationKind;
@@ -118,5 +131,16 @@ function checkOutcome(o: FaultOutcome): QuorumViolation[] {
   if (r !== undefined && (r === null || r.leaderId === o.nodeId || r.term <= o.before.term)) {
     out.push({ kind: 'no_failover', detail: `${what}: the others elected no new leader in a higher term meanwhile (${JSON.stringify(r)})` });
   }
-  return out;
+  return [...out, ...checkPartitionOutcome(o, what)];
+}
+
+function checkPartitionOutcome(o: FaultOutcome, what: string): QuorumViolation[] {
+  const b = o.partitionBefore;
+  if (b === undefined) return [];
+  if (b === null) return [{ kind: 'no_partition_leader', detail: `${what}: the data partition had no leader to fault` }];
+  const r = o.partitionReplacement;
+  if (r !== undefined && (r === null || r.leaderId === b.leaderId || r.leaderEpoch <= b.leaderEpoch)) {
+    return [{ kind: 'no_partition_failover', detail: `${what}: partition ${b.partition}'s leader ${b.leaderId} (epoch ${b.leaderEpoch}) was not replaced in a higher epoch meanwhile (${JSON.stringify(r)})` }];
+  }
+  return [];
 }

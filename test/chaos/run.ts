@@ -9,10 +9,9 @@
 // Modes (targets.ts): `single`, one durable node (kill -9/restart, SIGSTOP/SIGCONT) under the
 // client workload; `quorum`, three seeds forming the controller quorum with the fault proxy
 // between them (kill -9, SIGSTOP, isolate; one-way cuts when asked), watched for a single
-// leader per term, convergence and no disruption (quorum-watch.ts). `--workload on` runs the
-// client workload against the quorum's nodes too: today each node holds its own topics, so that
-// waits for replicated partitions (the next step of issue 7), which only has to make it the
-// default for `quorum`.
+// leader per term, convergence and no disruption (quorum-watch.ts), under the same client
+// workload on a topic replicated to all three (partitions are Raft groups), with the leaders
+// of its data partitions among the victims. `--workload off` runs the quorum checks alone.
 // Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error or a run that
 // could not go on (e.g. its topic could not be created).
 
@@ -23,14 +22,14 @@ import { QuorumWatch } from './quorum-faults.ts';
 import { checkQuorum, type QuorumViolation } from './quorum-watch.ts';
 import { type ChaosMode, type ChaosTarget, startTarget } from './targets.ts';
 import { KCAT_TOOL } from '../helpers/process.ts';
-import { compareReads, createChaosTopic, readAll, readAllKcat, Workload } from './workload.ts';
+import { compareReads, createChaosTopic, endsAfterLastRecord, readAll, readAllKcat, Workload } from './workload.ts';
 
 export interface ChaosOptions {
   readonly mode: ChaosMode;
   readonly seed: number;
   /** The run's planned length: faults are planned to end within it (their recoveries may run past it). */
   readonly durationMs: number;
-  /** The client workload (default: on for `single`, off for `quorum` until partitions replicate). */
+  /** The client workload (default: on). */
   readonly workload?: boolean;
   /** The fault kinds (default: the target's; `cut`, one-way, only when asked). */
   readonly kinds?: readonly FaultKind[];
@@ -43,6 +42,8 @@ export interface ChaosResult {
   readonly faults: Readonly<Record<FaultKind, number>>;
   /** Of those, the faults done to the leader (in single mode, all of them). */
   readonly leaderFaults: Readonly<Record<FaultKind, number>>;
+  /** Of those, the faults done to a data partition's leader (quorum mode with the workload). */
+  readonly partitionLeaderFaults: Readonly<Record<FaultKind, number>>;
   /** The record checker's report; null without a workload. */
   readonly records: CheckReport | null;
   /** The quorum checks' findings; null in single mode. */
@@ -71,7 +72,7 @@ const LOG_TAIL_LINES = 60;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? ((line: string) => console.log(line));
-  const withWorkload = o.workload ?? o.mode === 'single';
+  const withWorkload = o.workload ?? true;
   log(`chaos: mode ${o.mode}, seed ${o.seed}, duration ${o.durationMs} ms, workload ${withWorkload ? 'on' : 'off'}  (replay: bun test/chaos/run.ts --mode ${o.mode} --seed ${o.seed} --duration ${o.durationMs}ms${o.kinds === undefined ? '' : ` --faults ${o.kinds.join(',')}`}${o.roundMs === undefined ? '' : ` --round ${o.roundMs}ms`}${o.workload === undefined ? '' : ` --workload ${withWorkload ? 'on' : 'off'}`})`);
   const target = await startTarget(o.mode);
   try {
@@ -85,6 +86,9 @@ async function runOn(target: ChaosTarget, o: ChaosOptions, withWorkload: boolean
   const watch = o.mode === 'quorum' ? new QuorumWatch(target, log) : null;
   try {
     return await faultRounds(target, o, withWorkload, watch, log);
+  } catch (e) {
+    logTails(target, log); // a run that could not go on (e.g. a full read that never ended) shows what the nodes saw
+    throw e;
   } finally {
     await watch?.stop(); // also when a round threw: no observer outlives the run
   }
@@ -100,8 +104,9 @@ async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: b
   const kinds = o.kinds ?? target.kinds;
   const unsupported = kinds.filter((k) => !target.possibleKinds.includes(k));
   if (unsupported.length > 0 || kinds.length === 0) throw new Error(`mode ${o.mode} does ${target.possibleKinds.join(', ')}, not ${unsupported.join(', ') || 'nothing'}`);
-  const tally: Tally = { faults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, leaderFaults: { kill9: 0, pause: 0, isolate: 0, cut: 0 }, resumeMs: [] };
-  const { faults, leaderFaults, resumeMs } = tally;
+  const none = () => ({ kill9: 0, pause: 0, isolate: 0, cut: 0 });
+  const tally: Tally = { faults: none(), leaderFaults: none(), partitionLeaderFaults: none(), resumeMs: [] };
+  const { faults, leaderFaults, partitionLeaderFaults, resumeMs } = tally;
   const reports: CheckReport[] = [];
   const startMs = performance.now();
   for (let round = 0, doneMs = 0; doneMs < o.durationMs; round++) {
@@ -119,16 +124,17 @@ async function faultRounds(target: ChaosTarget, o: ChaosOptions, withWorkload: b
     await watch.stop();
     quorum = checkQuorum(watch.claims.claims, watch.outcomes);
     log(`chaos: quorum: ${watch.claims.claims.length} leader claims checked (node logs and ${watch.describeCalls} DescribeQuorum calls), ${watch.outcomes.length} faults with before/after; ` +
-      `settled after a fault in ${figures(watch.settleMs)} ms; a new leader after kill -9 of the leader in ${figures(watch.killFailoverMs)} ms, after cutting the leader off in ${figures(watch.failoverMs)} ms`);
+      `settled after a fault in ${figures(watch.settleMs)} ms; a new leader after kill -9 of the leader in ${figures(watch.killFailoverMs)} ms, after cutting the leader off in ${figures(watch.failoverMs)} ms; ` +
+      `a data partition's new leader (Metadata) after kill -9 or isolation of its leader in ${figures(watch.partitionFailoverMs)} ms`);
     log(quorum.length === 0 ? 'chaos: quorum checks: no violations' : `chaos: quorum checks: ${quorum.length} VIOLATIONS`);
     for (const v of quorum.slice(0, VIOLATIONS_SHOWN_MAX)) log(`  ${v.kind}: ${v.detail}`);
   }
-  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate, ${faults.cut} one-way cut; ${leaderFaults.kill9 + leaderFaults.pause + leaderFaults.isolate + leaderFaults.cut} of them on the leader (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
+  log(`chaos: faults injected: ${faults.kill9} kill -9, ${faults.pause} SIGSTOP/SIGCONT, ${faults.isolate} isolate, ${faults.cut} one-way cut; on the (controller) leader ${describeKinds(leaderFaults)}; on a data partition's leader ${describeKinds(partitionLeaderFaults)} (${Math.round((performance.now() - startMs) / 1000)} s of faults and checks)`);
   if (withWorkload) log(`chaos: production resumed after a fault ended (first acknowledgement) in ${figures(resumeMs)} ms`);
   if (records !== null) log(describeReport(records));
   const ok = (records === null || records.violations.length === 0) && (quorum === null || quorum.length === 0);
   if (!ok) logTails(target, log);
-  return { faults, leaderFaults, records, quorum, ok };
+  return { faults, leaderFaults, partitionLeaderFaults, records, quorum, ok };
 }
 
 async function startWorkload(target: ChaosTarget, round: number): Promise<{ workload: Workload; history: History; topic: string }> {
@@ -143,14 +149,15 @@ async function startWorkload(target: ChaosTarget, round: number): Promise<{ work
 /** Stops the round's clients, reads its topic back whole and checks the history against it. */
 async function checkWorkload(target: ChaosTarget, w: { workload: Workload; history: History; topic: string }, round: number, log: (line: string) => void): Promise<CheckReport> {
   await w.workload.stopProducing();
-  const behind = await w.workload.awaitCaughtUp(CONSUMER_CATCH_UP_MS_MAX);
-  await w.workload.stop();
+  // Read back first (the group keeps consuming meanwhile): the group must commit up to the last record read.
   const read = await readAll(target.bootstrap(), w.topic, `chaos-verify-${round}`);
+  const behind = await w.workload.awaitCaughtUp(endsAfterLastRecord(read, PARTITIONS), CONSUMER_CATCH_UP_MS_MAX);
+  await w.workload.stop();
   const c = w.workload.counts;
   log(`chaos: clients: ${c.producers} producers (a new one after each failed send), ${c.consumerCrashes} consumer crashes (${c.consumersReplaced} given up by kafkajs, replaced), ${c.observeErrors} failed offset reads`);
-  log(`chaos: the group ${behind === null ? 'committed up to every high watermark' : `did NOT catch up: ${behind}`}`);
+  log(`chaos: the group ${behind === null ? "committed up to every partition's last record" : `did NOT catch up: ${behind}`}`);
   const checked = checkHistory(w.history, read);
-  const stalled = behind === null ? [] : [{ kind: 'stalled' as const, detail: `the consumer group did not commit up to the high watermarks within ${CONSUMER_CATCH_UP_MS_MAX} ms of the last send: ${behind}` }];
+  const stalled = behind === null ? [] : [{ kind: 'stalled' as const, detail: `the consumer group did not commit up to every partition's last record within ${CONSUMER_CATCH_UP_MS_MAX} ms of the read back: ${behind}` }];
   const report = { ...checked, violations: [...checked.violations, ...stalled] };
   if (!KCAT_TOOL.met) {
     log(`chaos: no second read (missing ${KCAT_TOOL.what})`);
@@ -179,6 +186,7 @@ function mergeReports(reports: readonly CheckReport[]): CheckReport {
 interface Tally {
   readonly faults: Record<FaultKind, number>;
   readonly leaderFaults: Record<FaultKind, number>;
+  readonly partitionLeaderFaults: Record<FaultKind, number>;
   /** Times from the end of each fault to the next acknowledgement. */
   readonly resumeMs: number[];
 }
@@ -195,7 +203,9 @@ interface RoundParams {
 async function runRound(target: ChaosTarget, r: RoundParams, watch: QuorumWatch | null, tally: Tally, log: (line: string) => void): Promise<CheckReport | null> {
   const workload = r.withWorkload ? await startWorkload(target, r.round) : null;
   try {
-    const victims: readonly Victim[] = target.nodeIds.length > 1 ? ['leader', 'follower'] : ['leader'];
+    // With the workload on several nodes, a data partition's leader is a victim too (issue 7).
+    const victims: readonly Victim[] = target.nodeIds.length === 1 ? ['leader'] : workload === null ? ['leader', 'follower'] : ['leader', 'follower', 'partition_leader'];
+    if (watch !== null) watch.dataTopic = workload === null ? null : { name: workload.topic, partitions: PARTITIONS };
     const schedule = planFaults({ seed: r.seed, durationMs: r.roundMs, victims, kinds: r.kinds, gapMs: GAP_MS, holdMs: HOLD_MS });
     const stalls: Violation[] = [];
     const roundStartMs = performance.now();
@@ -209,6 +219,7 @@ async function runRound(target: ChaosTarget, r: RoundParams, watch: QuorumWatch 
       else await singleStep(target, f.kind, target.nodeIds[0], f.holdMs);
       tally.faults[f.kind]++;
       if (f.victim === 'leader') tally.leaderFaults[f.kind]++;
+      if (f.victim === 'partition_leader') tally.partitionLeaderFaults[f.kind]++;
       if (workload !== null) await awaitProduction(workload.history, tally.resumeMs, stalls, describeFault(f));
     }
     await Bun.sleep(Math.max(0, roundStartMs + r.roundMs - performance.now()));
@@ -251,6 +262,10 @@ function logTails(target: ChaosTarget, log: (line: string) => void): void {
     const lines = target.broker(id).logs().trimEnd().split('\n');
     log(`--- node ${id}: the last ${Math.min(lines.length, LOG_TAIL_LINES)} lines of its log ---\n${lines.slice(-LOG_TAIL_LINES).join('\n')}`);
   }
+}
+
+function describeKinds(n: Readonly<Record<FaultKind, number>>): string {
+  return `${n.kill9 + n.pause + n.isolate + n.cut} (${n.kill9} kill -9, ${n.pause} SIGSTOP, ${n.isolate} isolate, ${n.cut} cut)`;
 }
 
 function figures(ms: readonly number[]): string {

@@ -267,14 +267,17 @@ describe('a consumer group across the failover of its coordinator', () => {
     await nodes.get(victim)!.broker.kill9();
     const survivor = SEED_IDS.find((id) => id !== victim)!;
     const after = kafkaFor(bootstrapOf(survivor)).producer({ idempotent: true });
-    await after.connect();
+    // Right after the kill the survivors' Metadata still names the dead node (its leaderships
+    // move within seconds), and kafkajs's connect may try it and give up with ECONNREFUSED after
+    // its few retries: connect again until it succeeds, as an application would.
+    await waitFor(() => after.connect().then(() => true), FAILOVER_MS_MAX, 'the producer connected through a survivor');
     // Until the partition's new leader is elected and known, kafkajs's few retries may give up: send again (an idempotent producer's retry is no duplicate).
     const five = Array.from({ length: 5 }, (_, i) => ({ value: `b${i}` }));
     await waitFor(() => after.send({ topic, acks: -1, messages: five }).then(() => true), FAILOVER_MS_MAX, 'the five new records acknowledged');
     await after.disconnect();
     // A second consumer of the group, through a survivor, resumes after the committed ten.
     const second = kafkaFor(bootstrapOf(survivor)).consumer({ groupId: group });
-    await second.connect();
+    await waitFor(() => second.connect().then(() => true), FAILOVER_MS_MAX, 'the consumer connected through a survivor');
     await second.subscribe({ topic, fromBeginning: true });
     const secondSeen: string[] = [];
     await second.run({ eachMessage: async ({ message }) => void secondSeen.push(message.value!.toString()) });

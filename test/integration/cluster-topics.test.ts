@@ -291,11 +291,13 @@ describe('auto-creation on a cluster', () => {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        // A fresh quorum: wait for its controller and this node's registration.
+        // A fresh quorum: wait for its controller and this node's registration (the brokers
+        // Metadata lists are the registered ones; before this node's register_broker record
+        // commits, a topic of replication factor 1 has no broker to go to).
         await waitFor(async () => {
           const c = await admin.describeCluster();
-          return c.controller === 9 ? true : null;
-        }, FORM_MS_MAX, 'a controller');
+          return c.controller === 9 && c.brokers.some((b) => b.nodeId === 9) ? true : null;
+        }, FORM_MS_MAX, 'a controller and this node registered');
         const producer = kafka.producer({ allowAutoTopicCreation: true });
         await producer.connect();
         await producer.send({ topic: 'made-on-demand', messages: [{ value: 'first' }] });
