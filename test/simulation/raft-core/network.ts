@@ -14,6 +14,16 @@ export interface NetworkFaults {
   delayMsMax: number;
 }
 
+/** What one seed decides about the network of a Raft simulation (the core's and the shell's draw it alike). */
+export function networkFaultsFor(prng: Prng): NetworkFaults {
+  return {
+    lossProbability: prng.pick([0, 0.01, 0.05, 0.2]),
+    duplicateProbability: prng.pick([0, 0.02, 0.1]),
+    delayMsMin: 1,
+    delayMsMax: prng.pick([3, 10, 40]),
+  };
+}
+
 export const QUIET_NETWORK: NetworkFaults = { lossProbability: 0, duplicateProbability: 0, delayMsMin: 1, delayMsMax: 3 };
 
 export interface Addressed {

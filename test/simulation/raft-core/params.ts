@@ -4,7 +4,7 @@
 
 import type { Prng } from '../../../src/base/prng.ts';
 import type { RaftConfigInput } from '../../../src/raft/core/index.ts';
-import type { NetworkFaults } from './network.ts';
+import { type NetworkFaults, networkFaultsFor } from './network.ts';
 
 export interface SimParams {
   /** Nodes 1..initialVoters start as the voters; the pool has spares that membership changes add. */
@@ -48,12 +48,7 @@ export function paramsFor(prng: Prng, overrides: Partial<SimParams> = {}): SimPa
       snapshotTimeoutTicks: 30,
       conflictSearchEntriesMax: prng.pick([1, 4, 1024]),
     },
-    network: {
-      lossProbability: prng.pick([0, 0.01, 0.05, 0.2]),
-      duplicateProbability: prng.pick([0, 0.02, 0.1]),
-      delayMsMin: 1,
-      delayMsMax: prng.pick([3, 10, 40]),
-    },
+    network: networkFaultsFor(prng),
     tickMs,
     fsyncMsMax: prng.pick([0, 2, 10]),
     tornWriteProbability: 0.5,

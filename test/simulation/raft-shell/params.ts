@@ -4,7 +4,7 @@
 
 import type { Prng } from '../../../src/base/prng.ts';
 import type { RaftConfigInput } from '../../../src/raft/core/index.ts';
-import type { NetworkFaults } from '../raft-core/network.ts';
+import { type NetworkFaults, networkFaultsFor } from '../raft-core/network.ts';
 
 export interface ShellSimParams {
   /** Nodes 1..voters start as every group's voters; the rest host every group as spares. */
@@ -48,12 +48,7 @@ export function shellParamsFor(prng: Prng, overrides: Partial<ShellSimParams> = 
       snapshotTimeoutTicks: 30,
       conflictSearchEntriesMax: prng.pick([1, 4, 1024]),
     },
-    network: {
-      lossProbability: prng.pick([0, 0.01, 0.05, 0.2]),
-      duplicateProbability: prng.pick([0, 0.02, 0.1]),
-      delayMsMin: 1,
-      delayMsMax: prng.pick([3, 10, 40]),
-    },
+    network: networkFaultsFor(prng),
     tickMs,
     fsyncMsMax: prng.pick([0, 2, 10]),
     segmentBytes: prng.pick([512, 2048, 1024 * 1024]),

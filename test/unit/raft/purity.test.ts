@@ -2,29 +2,17 @@
 // nothing of the runtime, and never reads a clock, draws Math.random, sets a timer or awaits.
 
 import { expect, test } from 'bun:test';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { impurities as impuritiesUnder, sourcesOf } from '../../helpers/purity.ts';
 
 const CORE_DIR = join(import.meta.dir, '../../../src/raft/core');
-const IMPORT = /from\s+['"]([^'"]+)['"]/g;
 const ALLOWED_IMPORT = /^(\.\/[^/]+|\.\.\/\.\.\/(base|protocol)\/.+)\.ts$/;
-const FORBIDDEN_CALL = /\bDate\.now\(|\bnew Date\(|Math\.random\(|performance\.now\(|\bprocess\.|\bsetTimeout\(|\bsetInterval\(|\bawait\b|\basync\b|\bBun\./;
-
-/** Lines of `source` that break the rule, as "file:line: text". */
-function impurities(file: string, source: string): string[] {
-  const out: string[] = [];
-  source.split('\n').forEach((line, i) => {
-    const code = line.replace(/\/\/.*$/, '');
-    for (const [, spec] of code.matchAll(IMPORT)) if (!ALLOWED_IMPORT.test(spec)) out.push(`${file}:${i + 1}: imports ${spec}`);
-    if (FORBIDDEN_CALL.test(code)) out.push(`${file}:${i + 1}: ${line.trim()}`);
-  });
-  return out;
-}
+const impurities = (file: string, source: string): string[] => impuritiesUnder(ALLOWED_IMPORT, file, source);
 
 test('src/raft/core imports only base and protocol, and has no clock, randomness, timers or awaits', () => {
-  const files = readdirSync(CORE_DIR).filter((f) => f.endsWith('.ts'));
+  const files = sourcesOf(CORE_DIR);
   expect(files.length).toBeGreaterThan(10);
-  expect(files.flatMap((f) => impurities(f, readFileSync(join(CORE_DIR, f), 'utf8')))).toEqual([]);
+  expect(files.flatMap((f) => impurities(f.file, f.source))).toEqual([]);
 });
 
 test('the purity rule catches what it must', () => {

@@ -4,29 +4,17 @@
 // Random of topic ids and placement, the sessions of registration, the proposing leader's clock).
 
 import { expect, test } from 'bun:test';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { impurities as impuritiesUnder, sourcesOf } from '../../../helpers/purity.ts';
 
 const DIR = join(import.meta.dir, '../../../../src/cluster/controller');
-const IMPORT = /from\s+['"]([^'"]+)['"]/g;
 const ALLOWED_IMPORT = /^(\.\/[^/]+|\.\.\/\.\.\/(base|protocol|config)\/.+|\.\.\/\.\.\/raft\/core\/[^/]+)\.ts$/;
-const FORBIDDEN_CALL = /\bDate\.now\(|\bnew Date\(|Math\.random\(|performance\.now\(|\bprocess\.|\bsetTimeout\(|\bsetInterval\(|\bawait\b|\basync\b|\bBun\./;
-
-/** Lines of `source` that break the rule, as "file:line: text". */
-function impurities(file: string, source: string): string[] {
-  const out: string[] = [];
-  source.split('\n').forEach((line, i) => {
-    const code = line.replace(/\/\/.*$/, '');
-    for (const [, spec] of code.matchAll(IMPORT)) if (!ALLOWED_IMPORT.test(spec)) out.push(`${file}:${i + 1}: imports ${spec}`);
-    if (FORBIDDEN_CALL.test(code)) out.push(`${file}:${i + 1}: ${line.trim()}`);
-  });
-  return out;
-}
+const impurities = (file: string, source: string): string[] => impuritiesUnder(ALLOWED_IMPORT, file, source);
 
 test('src/cluster/controller imports only base, protocol, config and raft/core, and has no clock, randomness, timers or awaits', () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
+  const files = sourcesOf(DIR);
   expect(files.length).toBeGreaterThan(10);
-  expect(files.flatMap((f) => impurities(f, readFileSync(join(DIR, f), 'utf8')))).toEqual([]);
+  expect(files.flatMap((f) => impurities(f.file, f.source))).toEqual([]);
 });
 
 test('the purity rule catches what it must', () => {
