@@ -8,6 +8,22 @@ export class LivenessFailure extends Error {
   override name = 'LivenessFailure';
 }
 
+/**
+ * Wraps the callbacks a simulation's nodes call (listeners, observers) so that a checker's throw
+ * does not unwind through the code under test: the first failure goes to `keep`, and the run
+ * loop throws it at its next step.
+ */
+export function failureKeeper(keep: (e: Error) => void): <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => void {
+  return (fn) =>
+    (...a) => {
+      try {
+        fn(...a);
+      } catch (e) {
+        keep(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+}
+
 export interface SeedFailure {
   readonly seed: number;
   readonly error: string;

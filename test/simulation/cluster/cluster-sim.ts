@@ -19,9 +19,9 @@ import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
 import { AdminClients } from './admin-clients.ts';
-import { LivenessFailure } from '../seed-sweep.ts';
+import { failureKeeper, LivenessFailure } from '../seed-sweep.ts';
 
-export { LivenessFailure } from '../seed-sweep.ts';
+export { LivenessFailure };
 
 export interface ClusterSimOptions {
   /** Seeds (voters): 3 or 5. */
@@ -172,15 +172,9 @@ export class ClusterSim {
 
   /** What one node's controller group reports, fed to the checker; a violation is kept and thrown by the next wait. */
   private observer(n: SimClusterNode): GroupListener {
-    const guard =
-      <A extends unknown[]>(fn: (...a: A) => void) =>
-      (...a: A): void => {
-        try {
-          fn(...a);
-        } catch (e) {
-          this.failure ??= e instanceof Error ? e : new Error(String(e));
-        }
-      };
+    const guard = failureKeeper((e) => {
+      this.failure ??= e;
+    });
     return {
       roleChanged: guard((soft, term: Term) => {
         if (soft.role !== 'leader') return;

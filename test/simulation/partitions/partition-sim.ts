@@ -52,7 +52,7 @@ export interface PartitionSimStats {
   simulatedMs: number;
 }
 
-export { LivenessFailure } from '../seed-sweep.ts';
+export { LivenessFailure };
 
 const QUIESCE_MS = 400;
 const CONVERGE_MS_MAX = 10_000;

@@ -54,7 +54,7 @@ export interface SimStats {
   messagesSent: number;
 }
 
-export { LivenessFailure } from '../seed-sweep.ts';
+export { LivenessFailure };
 
 /** Clients stop this long before the final check, so everything proposed can commit. */
 const QUIESCE_MS = 400;

@@ -24,7 +24,7 @@ import { refOf, ShellClients } from './clients.ts';
 import { shellParamsFor, type ShellSimParams } from './params.ts';
 import { ShellNode, type World } from './shell-node.ts';
 import { SimRaftNet } from './sim-transport.ts';
-import { LivenessFailure } from '../seed-sweep.ts';
+import { failureKeeper, LivenessFailure } from '../seed-sweep.ts';
 
 export interface ShellSimOptions {
   readonly trace?: (line: string) => void;
@@ -42,7 +42,7 @@ export interface ShellSimStats {
   frames: number;
 }
 
-export { LivenessFailure } from '../seed-sweep.ts';
+export { LivenessFailure };
 
 const QUIESCE_MS = 400;
 const CONVERGE_MS_MAX = 10_000;
@@ -156,15 +156,9 @@ export class ShellSim {
   /** What one node's group reports, fed to the group's checker. Violations are kept and thrown by the run loop. */
   private listener(n: ShellNode, group: GroupId): GroupListener {
     const checker = this.checkers.get(group)!;
-    const guard =
-      <A extends unknown[]>(fn: (...a: A) => void) =>
-      (...a: A): void => {
-        try {
-          fn(...a);
-        } catch (e) {
-          this.failure ??= e instanceof Error ? e : new Error(String(e));
-        }
-      };
+    const guard = failureKeeper((e) => {
+      this.failure ??= e;
+    });
     return {
       roleChanged: guard((soft, term: Term) => {
         if (soft.role !== 'leader') return;
