@@ -9,7 +9,7 @@
 
 import type { Broker } from '../helpers/broker.ts';
 import { startBroker } from '../helpers/broker.ts';
-import { type ClusterNodeProc, startClusterNode } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, startClusterNodes } from '../helpers/cluster.ts';
 import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { freePort } from '../helpers/ports.ts';
 import type { FaultKind } from './faults.ts';
@@ -58,7 +58,7 @@ async function startQuorum(): Promise<ChaosTarget> {
   const seeds = seedEntries.join(',');
   let started: ClusterNodeProc[];
   try {
-    started = await Promise.all(QUORUM_NODE_IDS.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds)));
+    started = await startClusterNodes(QUORUM_NODE_IDS, rpcPorts, seeds);
   } catch (e) {
     proxy.close();
     throw e;

@@ -49,6 +49,19 @@ export async function startClusterNode(id: number, rpcPort: number, seeds: strin
   return { id, rpcPort, broker };
 }
 
+/**
+ * Starts every seed at once; resolves once all serve. Each start is awaited, so one that fails
+ * leaves none of the others running (its error is thrown).
+ */
+export async function startClusterNodes(ids: readonly number[], rpcPorts: ReadonlyMap<number, number>, seeds: string): Promise<ClusterNodeProc[]> {
+  const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds)));
+  const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed === undefined) return started;
+  await Promise.all(started.map((n) => n.broker.dispose()));
+  throw failed.reason;
+}
+
 /** `freshet cluster info --format json` against `bootstrap`: the document, or null when it exited non-zero. */
 export async function clusterInfo(bootstrap: string): Promise<ClusterInfo | null> {
   const r = await run([FRESHET_BIN, 'cluster', 'info', '--brokers', bootstrap, '--format', 'json'], { timeoutMs: 15_000 });

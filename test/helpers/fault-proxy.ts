@@ -25,6 +25,7 @@
 import type { Socket, TCPSocketListener } from 'bun';
 import { FRAME_HEADER_BYTES, FRAME_PREFIX_BYTES, FrameKind } from '../../src/rpc/frame.ts';
 import { decodeHello } from '../../src/rpc/handshake.ts';
+import { claimPort } from './ports.ts';
 
 /** Bytes waiting in one direction of one connection (slow reader or delay) before it is closed. */
 export const PROXY_PENDING_BYTES_MAX = 64 * 1024 * 1024;
@@ -34,6 +35,8 @@ export const PROXY_HELLO_BYTES_MAX = 64 * 1024;
 export const PROXY_CONNECTIONS_MAX = 1_024;
 
 const HOST = '127.0.0.1';
+/** Listens before giving up on a port this process has not handed out (a repeat is rare). */
+const LISTEN_ATTEMPTS_MAX = 10;
 
 export interface LinkStats {
   /** Bytes delivered on the directed link `from>to`. */
@@ -90,19 +93,27 @@ export class FaultProxy {
   /** Puts a proxy in front of node `nodeId`'s RPC listener on `upstreamPort`; returns the proxy's port. */
   addNode(nodeId: number, upstreamPort: number): number {
     if (this.listeners.has(nodeId)) throw new Error(`fault proxy: node ${nodeId} already has a proxy`);
-    const listener = Bun.listen<Conn>({
-      hostname: HOST,
-      port: 0,
-      socket: {
-        open: (socket) => this.accepted(socket, nodeId),
-        data: (socket, chunk) => this.fromClient(socket.data, new Uint8Array(chunk).slice()),
-        drain: (socket) => flush(socket.data.client),
-        close: (socket) => this.end(socket.data),
-        error: (socket) => this.end(socket.data),
-      },
-    });
-    this.listeners.set(nodeId, { listener, upstreamPort });
-    return listener.port;
+    // The kernel may name a port this process handed to a node that has not bound it yet: listen again.
+    for (let attempt = 1; ; attempt++) {
+      const listener = Bun.listen<Conn>({
+        hostname: HOST,
+        port: 0,
+        socket: {
+          open: (socket) => this.accepted(socket, nodeId),
+          data: (socket, chunk) => this.fromClient(socket.data, new Uint8Array(chunk).slice()),
+          drain: (socket) => flush(socket.data.client),
+          close: (socket) => this.end(socket.data),
+          error: (socket) => this.end(socket.data),
+        },
+      });
+      if (!claimPort(listener.port)) {
+        listener.stop(true);
+        if (attempt >= LISTEN_ATTEMPTS_MAX) throw new Error(`fault proxy: the kernel named ports handed out already ${attempt} times`);
+        continue;
+      }
+      this.listeners.set(nodeId, { listener, upstreamPort });
+      return listener.port;
+    }
   }
 
   /** Cuts `nodeId` off: every link to and from it, with every node, known or not. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker } from '../helpers/broker.ts';
-import { type ClusterInfo, type ClusterNodeProc, clusterInfo, leadershipTakenMs, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterInfo, type ClusterNodeProc, clusterInfo, leadershipTakenMs, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -27,7 +27,7 @@ let learner: ClusterNodeProc | undefined;
 beforeAll(async () => {
   ({ ports, seeds } = await seedsFor(SEED_IDS));
   learnerRpcPort = await freePort();
-  const started = await Promise.all(SEED_IDS.map((id) => startClusterNode(id, ports.get(id)!, seeds)));
+  const started = await startClusterNodes(SEED_IDS, ports, seeds);
   for (const n of started) nodes.set(n.id, n);
 }, 60_000);
 

@@ -10,7 +10,7 @@
 // partition) was killed -9.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
@@ -35,7 +35,7 @@ const nodes = new Map<number, ClusterNodeProc>();
 
 beforeAll(async () => {
   const s = await seedsFor(SEED_IDS);
-  const started = await Promise.all(SEED_IDS.map((id) => startClusterNode(id, s.ports.get(id)!, s.seeds)));
+  const started = await startClusterNodes(SEED_IDS, s.ports, s.seeds);
   for (const n of started) nodes.set(n.id, n);
 }, 60_000);
 

@@ -16,7 +16,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRESHET_BIN } from '../helpers/broker.ts';
-import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { errorTypes, kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
 import { KCAT_TOOL, kcat, run } from '../helpers/process.ts';
@@ -39,7 +39,7 @@ let seeds = '';
 beforeAll(async () => {
   const s = await seedsFor(SEED_IDS);
   seeds = s.seeds;
-  const started = await Promise.all(SEED_IDS.map((id) => startClusterNode(id, s.ports.get(id)!, seeds)));
+  const started = await startClusterNodes(SEED_IDS, s.ports, seeds);
   for (const n of started) nodes.set(n.id, n);
 }, 60_000);
 
