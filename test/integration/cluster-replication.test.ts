@@ -11,8 +11,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type ClusterNodeProc, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
-import { Kafka, logLevel } from 'kafkajs';
-import { kafkaFor } from '../helpers/kafkajs.ts';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -30,6 +30,8 @@ const FAILOVER_MS_MAX = 30_000;
 const TOPIC = 'replicated';
 const PARTITIONS = 3;
 const RF = 3;
+/** Leaders of a partition killed at most before the replica we wait for leads it (each new leader is one of two). */
+const KILLS_UNTIL_LEADS_MAX = 12;
 
 const nodes = new Map<number, ClusterNodeProc>();
 
@@ -233,10 +235,7 @@ describe('a consumer group across the failover of its coordinator', () => {
     const admin = kafkaFor(bootstrapOf(1)).admin();
     await admin.connect();
     try {
-      await waitFor(async () => {
-        const c = await admin.describeCluster();
-        return c.brokers.length === 3 && c.controller !== null && c.controller >= 0 ? true : null;
-      }, FORM_MS_MAX, 'three registered brokers and a controller');
+      await formed(admin);
       expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: RF }], waitForLeaders: true })).toBe(true);
     } finally {
       await admin.disconnect();
@@ -289,6 +288,82 @@ describe('a consumer group across the failover of its coordinator', () => {
     await nodes.get(victim)!.broker.restart();
   }, 180_000);
 });
+
+describe('DeleteRecords on a replicated partition', () => {
+  testRequiring(KCAT_TOOL, 'kafkajs deletes records through the leader while a follower is down: once back, that follower keeps the deletion when it leads, and kcat reads from the new start', async () => {
+    const topic = 'trimmed';
+    await withAdmin(bootstrapOf(1), async (admin) => {
+      await formed(admin);
+      expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: RF }], waitForLeaders: true })).toBe(true);
+    });
+    const before = await waitFor(async () => {
+      const ps = await partitionsVia(1, topic);
+      return ps !== null && ps[0].isr.length === RF ? ps : null;
+    }, SEEN_MS_MAX, 'partition 0 with three replicas in sync');
+    const leader = before[0].leader;
+    const behind = SEED_IDS.find((id) => id !== leader)!;
+    const survivor = SEED_IDS.find((id) => id !== leader && id !== behind)!;
+    const producer = kafkaFor(bootstrapOf(leader)).producer({ idempotent: true });
+    await producer.connect();
+    // One record per send: a batch each, so the log start can move to any of them.
+    for (let i = 0; i < 20; i++) await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: `r${i}` }] });
+    await producer.disconnect();
+    const earliest = async (via: number): Promise<{ low: number; high: number }> =>
+      withAdmin(bootstrapOf(via), async (admin) => {
+        const o = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!;
+        return { low: Number(o.low), high: Number(o.high) };
+      });
+    const { high } = await earliest(leader);
+    const start = high - 5; // the last five records stay
+    // The follower is down while the deletion is committed by the other two.
+    await nodes.get(behind)!.broker.kill9();
+    // kafkajs may try the dead node first (it is in the metadata still) and give up: ask again.
+    const deleted = () =>
+      withAdmin(bootstrapOf(leader), async (admin) => {
+        await admin.fetchTopicMetadata({ topics: [topic] }); // kafkajs routes by the metadata it holds
+        await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: String(start) }] });
+        return true;
+      }).catch(() => null);
+    await waitFor(deleted, FAILOVER_MS_MAX, 'DeleteRecords answered');
+    expect((await waitFor(() => earliest(leader).catch(() => null), FAILOVER_MS_MAX, 'the earliest offset')).low).toBe(start);
+    await nodes.get(behind)!.broker.restart();
+    // Until the node that was down leads partition 0, kill -9 whoever leads it (and restart it
+    // once another leads): every leader on the way must show the deletion.
+    const leadersSeen: number[] = [];
+    for (let kills = 0; ; kills++) {
+      const ps = await waitFor(async () => {
+        const v = await partitionsVia(survivor, topic);
+        return v !== null && v[0].isr.length === RF ? v : null;
+      }, FAILOVER_MS_MAX, 'partition 0 with three replicas in sync');
+      const now = ps[0].leader;
+      leadersSeen.push(now);
+      const offsets = await waitFor(() => earliest(now).catch(() => null), FAILOVER_MS_MAX, `the earliest offset from node ${now}`);
+      expect(offsets.low).toBe(start);
+      if (now === behind) break;
+      expect(kills).toBeLessThan(KILLS_UNTIL_LEADS_MAX);
+      await nodes.get(now)!.broker.kill9();
+      const other = SEED_IDS.find((id) => id !== now)!;
+      await waitFor(async () => {
+        const v = await partitionsVia(other, topic);
+        return v !== null && v[0].leader !== now && v[0].leader >= 0 ? v : null;
+      }, FAILOVER_MS_MAX, `a new leader of partition 0 after node ${now} was killed`);
+      await nodes.get(now)!.broker.restart();
+    }
+    console.log(`DeleteRecords: partition 0 led by nodes ${leadersSeen.join(' -> ')}, each with log start ${start}`);
+    const kcatOut = await kcat(['-C', '-b', bootstrapOf(behind), '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-f', '%o %s\\n', '-q']);
+    expect(kcatOut.exitCode).toBe(0);
+    const lines = kcatOut.stdout.trim().split('\n');
+    expect(lines).toEqual(Array.from({ length: 5 }, (_, i) => `${start + i} r${15 + i}`));
+  }, 240_000);
+});
+
+/** Resolves once `admin`'s node lists three registered brokers and a controller. */
+async function formed(admin: Admin): Promise<void> {
+  await waitFor(async () => {
+    const c = await admin.describeCluster();
+    return c.brokers.length === 3 && c.controller !== null && c.controller >= 0 ? true : null;
+  }, FORM_MS_MAX, 'three registered brokers and a controller');
+}
 
 /** The node FindCoordinator names for `group`, asked through node `via`. */
 async function coordinatorOf(group: string, via = 1): Promise<number> {

@@ -10,9 +10,9 @@
 //   (KIP-951's CurrentLeader);
 // - read(fetchOffset, maxBytes, currentLeaderEpoch) on the leader, never past the high
 //   watermark (the Raft commit index + 1, as applied here);
-// - endOffsetForEpoch (OffsetForLeaderEpoch), inSyncReplicas (ISR), compactTo and
-//   enforceRetention (DeleteRecords and retention move the Raft log start), and the progress
-//   callbacks Fetch long polls wait on.
+// - endOffsetForEpoch (OffsetForLeaderEpoch), inSyncReplicas (ISR), deleteRecords (a log start
+//   command every replica applies: log-start.ts), compactTo and enforceRetention (retention
+//   moves this replica's Raft log start), and the progress callbacks Fetch long polls wait on.
 //
 // Every check and the propose that follows it run in one synchronous call: no await between a
 // check and its use (STYLE.md 7).
@@ -32,6 +32,7 @@ import { ProducerState } from '../../transactions/producer-state.ts';
 import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
+import { encodeLogStartBatch, LogStartMover } from './log-start.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
 import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats, splitBatches } from './types.ts';
 
@@ -72,6 +73,8 @@ export class ReplicatedPartition {
   private readonly listeners = new Set<() => void>();
   private failure: Error | null = null;
   private closed = false;
+  /** Applies the log start commands of DeleteRecords (log-start.ts). */
+  private readonly logStart: LogStartMover;
 
   constructor(opts: ReplicatedPartitionOptions) {
     this.id = opts.id;
@@ -81,6 +84,7 @@ export class ReplicatedPartition {
     this.lagTimeMaxMs = opts.replicaLagTimeMaxMs ?? REPLICA_LAG_TIME_MAX_MS_DEFAULT;
     this.committedProducers = new ProducerState({ clock: opts.clock });
     this.driver = opts.groups.add(groupIdOf(opts.id), opts.log, membership(opts.replicas), this.groupListener());
+    this.logStart = new LogStartMover(this.driver, () => this.notify());
   }
 
   get name(): string {
@@ -183,17 +187,19 @@ export class ReplicatedPartition {
     for (const h of headers) {
       const batch = h.buf.slice(h.pos, h.pos + h.sizeBytes);
       const r = this.driver.propose(batch);
-      if (!r.ok) {
-        if (r.reason === 'group_stopped') return this.fail(this.storageError());
-        if (r.reason === 'uncommitted_bytes_max') return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: followers are behind (uncommitted bytes at the limit)`));
-        return this.fail(notLeader(`${this.name}: ${r.reason}`));
-      }
+      if (!r.ok) return this.proposeRefused(r.reason);
       leader.producers.record(h, r.firstIndex);
       if (baseOffset < 0) baseOffset = r.firstIndex;
       lastOffset = r.lastIndex;
       maxTimestamp = h.maxTimestamp;
     }
     return { ok: true, baseOffset, lastOffset, duplicate: false, maxTimestamp };
+  }
+
+  private proposeRefused(reason: string): ReplicaRefusal {
+    if (reason === 'group_stopped') return this.fail(this.storageError());
+    if (reason === 'uncommitted_bytes_max') return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: followers are behind (uncommitted bytes at the limit)`));
+    return this.fail(notLeader(`${this.name}: ${reason}`));
   }
 
   /** acks=0/1: now. acks=all: once the batch ending at lastOffset is committed (acks.ts). */
@@ -253,11 +259,38 @@ export class ReplicatedPartition {
   // ---- retention, DeleteRecords ----
 
   /**
-   * Moves the log start to `offset` or just below it (retention, DeleteRecords): the Raft log
-   * start is the Kafka log start (src/raft/README.md), so only whole batches already applied
-   * and flushed here go, through GroupDriver.compact. Resolves with the log start after it.
-   * Local to this replica: a replicated DeleteRecords (the leader's log start carried to the
-   * followers) and the retention pass that calls this are the wiring step's.
+   * DeleteRecords on the leader (`offset` at most the high watermark, checked by the caller):
+   * proposes the log start command (log-start.ts), which every replica applies, so a new leader
+   * and a follower that was down have the deletion too. Resolves once the command is committed
+   * (a majority of disks) and this replica's log start moved to the last batch boundary at or
+   * below `offset`, with that log start (Kafka's low watermark). min.insync.replicas does not
+   * apply (Kafka's DeleteRecords does not check it).
+   */
+  async deleteRecords(offset: Index): Promise<{ readonly ok: true; readonly lowWatermark: Index } | ReplicaRefusal> {
+    const refused = this.refusal();
+    if (refused !== null) return refused;
+    const leader = this.lead();
+    if (leader === null) return this.fail(notLeader(`${this.name} is not led by this node`));
+    // A start this replica reached by its own retention is not the others': only a command
+    // already applied makes one needless.
+    if (offset <= this.logStart.asked) return { ok: true, lowWatermark: this.logStartOffset };
+    if (this.waiters.full) return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`));
+    const r = this.driver.propose(encodeLogStartBatch(offset));
+    if (!r.ok) return this.proposeRefused(r.reason);
+    const error = await this.waiters.wait(r.lastIndex, leader.term);
+    if (error !== null && error.code !== ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return this.fail(error);
+    // Applied here: the mover knows the start; wait for its compaction (after a flush at worst).
+    const wanted = this.logStart.wanted;
+    await this.untilProgress(() => this.logStartOffset >= wanted || this.refusal() !== null);
+    const lost = this.refusal();
+    return lost ?? { ok: true, lowWatermark: this.logStartOffset };
+  }
+
+  /**
+   * Moves the log start to `offset` or just below it (retention): the Raft log start is the
+   * Kafka log start (src/raft/README.md), so only whole batches already applied and flushed
+   * here go, through GroupDriver.compact. Resolves with the log start after it. Local to this
+   * replica, as Kafka's retention runs on every replica; DeleteRecords is `deleteRecords`.
    */
   async compactTo(offset: Index): Promise<Index> {
     const upTo = Math.min(offset, this.highWatermark) - 1;
@@ -266,6 +299,7 @@ export class ReplicatedPartition {
       const batchEnd = e.lastIndex === upTo ? upTo : e.firstIndex - 1;
       if (batchEnd >= this.driver.raft.firstIndex) await this.driver.compact(batchEnd);
     }
+    this.logStart.retry(); // a log start command's move may have waited for this compaction
     this.notify();
     return this.logStartOffset;
   }
@@ -285,6 +319,18 @@ export class ReplicatedPartition {
   }
 
   // ---- progress, life ----
+
+  /** Resolves once `done()` holds, checked now and after each progress callback. */
+  private untilProgress(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const remove = this.onProgress(() => {
+        if (!done()) return;
+        remove();
+        resolve();
+      });
+    });
+  }
 
   /** Registers a callback for high-watermark, leadership or log-start changes; returns its remover. */
   onProgress(cb: () => void): () => void {
@@ -361,6 +407,7 @@ export class ReplicatedPartition {
 
   private groupListener(): GroupListener {
     return {
+      persisted: () => this.logStart.retry(),
       applied: (entries) => this.applied(entries),
       roleChanged: (soft, term) => this.roleChanged(soft, term),
       snapshotInstalled: (meta) => this.snapshotInstalled(meta),
@@ -370,6 +417,7 @@ export class ReplicatedPartition {
 
   private applied(entries: readonly Entry[]): void {
     for (const e of entries) replayEntry(this.committedProducers, e);
+    this.logStart.applied(entries);
     const leader = this.leadership;
     if (leader !== null) {
       const inSync = this.observeInSync(leader).length;

@@ -5,7 +5,9 @@
 // - a new leader that does not rebuild its producer state from the replicated log: a producer's
 //   retry across a failover is appended a second time (a duplicate);
 // - a high watermark at the log end instead of the commit: consumers read records that a new
-//   leader's log then replaces.
+//   leader's log then replaces;
+// - DeleteRecords that moves only the leader's log start (no command in the log): the
+//   followers never reach the low watermark it answered.
 // And the same seeds pass on the real replica.
 
 import { afterEach, expect, test } from 'bun:test';
@@ -19,11 +21,13 @@ const proto = ReplicatedPartition.prototype as unknown as Proto;
 const original = {
   commitDone: proto.commitDone,
   rebuildProducers: proto.rebuildProducers,
+  deleteRecords: proto.deleteRecords,
   highWatermark: Object.getOwnPropertyDescriptor(ReplicatedPartition.prototype, 'highWatermark')!,
 };
 afterEach(() => {
   proto.commitDone = original.commitDone;
   proto.rebuildProducers = original.rebuildProducers;
+  proto.deleteRecords = original.deleteRecords;
   Object.defineProperty(ReplicatedPartition.prototype, 'highWatermark', original.highWatermark);
 });
 
@@ -57,6 +61,14 @@ test('a high watermark at the log end lets consumers read records that then vani
   });
   const f = await failures();
   expect(f.filter((e) => /InvariantViolation: a record a consumer read vanished/.test(e)).length).toBeGreaterThan(0);
+}, 120_000);
+
+test('DeleteRecords that moves only the leader\'s log start leaves the followers below the low watermark it answered, and the run says so', async () => {
+  proto.deleteRecords = async function (this: ReplicatedPartition, offset: number) {
+    return { ok: true, lowWatermark: await this.compactTo(offset) };
+  };
+  const f = await failures();
+  expect(f.filter((e) => /LivenessFailure: .* which DeleteRecords answered/.test(e)).length).toBeGreaterThan(0);
 }, 120_000);
 
 test('the same seeds pass on the real replica', async () => {

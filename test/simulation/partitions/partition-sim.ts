@@ -35,6 +35,8 @@ export interface PartitionSimStats {
   crashes: number;
   transfers: number;
   compactions: number;
+  /** DeleteRecords answered by a leader: a log start command every replica must apply. */
+  deletions: number;
   /** Followers that restarted their log at the leader's snapshot point. */
   snapshotsInstalled: number;
   produceRequests: number;
@@ -71,8 +73,10 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, deletions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   private failure: Error | null = null;
+  /** Per partition, the highest log start a DeleteRecords was answered with: every replica must reach it. */
+  private readonly deletedTo: number[] = [];
   private phase: 'chaos' | 'heal' | 'quiesce' | 'done' = 'chaos';
   private readonly traceFn: ((line: string) => void) | null;
 
@@ -181,10 +185,24 @@ export class PartitionSim {
     if (r === undefined) return;
     const before = r.logStartOffset;
     const to = Math.min(this.producers.safeLogStart(partition), r.highWatermark);
+    if (r.isLeader && this.prng.chance(0.5)) {
+      this.deleteRecords(n, partition, to);
+      return;
+    }
     void r.compactTo(to).then((start) => {
       if (start === before) return;
       this.stats.compactions++;
       this.trace(`n${n.id} partition ${partition} compacts its log: start ${before} -> ${start}`);
+    });
+  }
+
+  /** DeleteRecords on the leader: once answered, every replica's log start must reach its low watermark. */
+  private deleteRecords(n: PartitionNode, partition: number, to: number): void {
+    void n.replica(partition)!.deleteRecords(to).then((r) => {
+      this.trace(`n${n.id} partition ${partition} DeleteRecords to ${to}: ${r.ok ? `low watermark ${r.lowWatermark}` : `error ${r.error.code}`}`);
+      if (!r.ok) return;
+      this.stats.deletions++;
+      this.deletedTo[partition] = Math.max(this.deletedTo[partition] ?? 0, r.lowWatermark);
     });
   }
 
@@ -264,6 +282,8 @@ export class PartitionSim {
       for (const n of this.nodes) {
         const r = n.replica(p);
         if (r === undefined || r.driver.highWatermark !== s.commit + 1) return `partition ${p}: n${n.id} has not applied ${s.commit}`;
+        const deletedTo = this.deletedTo[p] ?? 0;
+        if (r.logStartOffset < deletedTo) return `partition ${p}: n${n.id}'s log start ${r.logStartOffset} is below ${deletedTo}, which DeleteRecords answered`;
       }
     }
     return null;

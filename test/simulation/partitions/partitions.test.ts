@@ -23,6 +23,7 @@ test(`${SEEDS} seeds: no acknowledged record lost, duplicated or reordered, no r
   expect(r.totals.crashes).toBeGreaterThan(3 * SEEDS);
   expect(r.totals.transfers).toBeGreaterThan(SEEDS / 2);
   expect(r.totals.compactions).toBeGreaterThan(SEEDS / 2);
+  expect(r.totals.deletions).toBeGreaterThan(SEEDS / 8);
   expect(r.totals.snapshotsInstalled).toBeGreaterThan(0);
   expect(r.totals.retries).toBeGreaterThan(20 * SEEDS);
   expect(r.totals.duplicates).toBeGreaterThan(SEEDS / 2);

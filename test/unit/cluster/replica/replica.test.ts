@@ -11,9 +11,11 @@ import { ManualClock } from '../../../../src/base/clock.ts';
 import { Prng } from '../../../../src/base/prng.ts';
 import { SimScheduler } from '../../../../src/base/scheduler.ts';
 import { ReplicaBackend, type DesiredReplica } from '../../../../src/cluster/replica/replica-backend.ts';
+import { decodeLogStart, encodeLogStartBatch } from '../../../../src/cluster/replica/log-start.ts';
 import type { ReplicaAppend } from '../../../../src/cluster/replica/replicated-partition.ts';
 import { effectiveTopicConfig } from '../../../../src/config/topic-config.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
+import { BatchHeader } from '../../../../src/protocol/records/batch.ts';
 import { crc32c } from '../../../../src/protocol/records/crc32c.ts';
 import { buildBatch } from '../../../../src/protocol/records/records.ts';
 import { QuorumStateJournal } from '../../../../src/raft/quorum-state.ts';
@@ -179,6 +181,53 @@ test('compaction moves the log start to a batch boundary at or below the offset,
   expect(n.r.logStartOffset).toBe(6);
   // The producer state survives on the leader: a retry is still a duplicate.
   expect(await settled(n, n.r.append(batch(7, 0, 3, 2), -1))).toMatchObject({ ok: true, baseOffset: 4, duplicate: true });
+});
+
+test('DeleteRecords is a command in the log: once committed the log start moves to a batch boundary at or below the offset, and a restart keeps it', async () => {
+  const n = await leaderAlone();
+  await settled(n, n.r.append(batch(7, 0, 0, 3), -1)); // [1..3]
+  await settled(n, n.r.append(batch(7, 0, 3, 2), -1)); // [4..5]
+  expect(await n.loop.run(n.r.deleteRecords(3), 1000)).toEqual({ ok: true, lowWatermark: 1 }); // 3 is inside [1..3]: keep that batch
+  expect(await n.loop.run(n.r.deleteRecords(4), 1000)).toEqual({ ok: true, lowWatermark: 4 });
+  expect(await n.loop.run(n.r.deleteRecords(2), 1000)).toEqual({ ok: true, lowWatermark: 4 }); // below the start: nothing to do
+  // Each command is an entry of the log after what it deletes: a control batch Kafka clients skip.
+  expect(n.r.highWatermark).toBe(8);
+  const command = n.r.driver.raft.entryHolding(7)!;
+  expect(command.kind).toBe('data'); // to Raft, an ordinary entry
+  if (command.kind === 'data') {
+    expect(new BatchHeader(command.payload).isControl).toBe(true);
+    expect(decodeLogStart(command.payload)).toBe(4);
+  }
+  expect(n.r.read(4, 1 << 20, -1)).toMatchObject({ ok: true });
+  await n.loop.advance(20); // flushed
+  n.groups.stop();
+  n.disk.crash();
+  const again = life(n.clock, n.scheduler, n.disk);
+  await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
+  const r = again.backend.get(TOPIC_ID, 0)!;
+  await n.loop.until(() => r.isLeader && r.highWatermark === 9, 1000, 'elected again, its leader_change committed');
+  expect(r.logStartOffset).toBe(4);
+});
+
+test('DeleteRecords on a replica that does not lead is NOT_LEADER_OR_FOLLOWER, and nothing is proposed', async () => {
+  const n = node();
+  await n.backend.reconcile([desired(0, [1, 2, 3])]); // three voters on a lonely node: never leads
+  const r = n.backend.get(TOPIC_ID, 0)!;
+  const answer = await n.loop.run(r.deleteRecords(1), 1000);
+  expect(answer).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER } });
+  expect(r.logEndOffset).toBe(0);
+});
+
+test('the log start command: its bytes decode to the offset; data batches, Raft\'s control batches and transaction markers are not commands', () => {
+  expect(decodeLogStart(encodeLogStartBatch(0))).toBe(0);
+  expect(decodeLogStart(encodeLogStartBatch(2 ** 40))).toBe(2 ** 40);
+  expect(decodeLogStart(batch(7, 0, 0))).toBeNull();
+  const marker = (type: number) => buildBatch({ control: true, records: [{ key: new Uint8Array([0, 0, 0, type]), value: new Uint8Array(6) }] });
+  expect(decodeLogStart(marker(0))).toBeNull(); // ABORT
+  expect(decodeLogStart(marker(2))).toBeNull(); // LEADER_CHANGE
+  const h = new BatchHeader(encodeLogStartBatch(5));
+  expect(h.isControl).toBe(true);
+  expect(h.producerId).toBe(-1); // no producer state is touched
 });
 
 test('retention by size and by time moves the log start to a segment boundary through the group: the Raft log start moves with it', async () => {
