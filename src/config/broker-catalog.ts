@@ -32,6 +32,8 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'listener.security.protocol.map', type: 'string',
       default: 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', doc: 'listener names to security protocols' },
     { name: 'controller.listener.names', type: 'string', default: null, doc: 'listeners used by the controller' },
+    { name: 'broker.session.timeout.ms', type: 'int', default: 9000, min: 1, doc: 'how long the controller waits for a broker\'s heartbeat before it fences the broker' },
+    { name: 'broker.heartbeat.interval.ms', type: 'int', default: 2000, min: 1, doc: 'how often a broker heartbeats to the controller' },
     { name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI', doc: 'SASL mechanisms enabled' },
     { name: 'num.network.threads', type: 'int', default: 3, min: 1, dynamic: 'cluster-wide', doc: 'threads receiving requests' },
     { name: 'num.io.threads', type: 'int', default: 8, min: 1, dynamic: 'cluster-wide', doc: 'threads processing requests' },

@@ -3,7 +3,9 @@
 // controller and every broker; kill -9 of the controller leader brings another within seconds
 // (the figure is printed, not asserted); the killed node restarts and catches up; a fourth node
 // with the same seeds joins as a learner, and stops and restarts cleanly; a node given other seeds is refused with both cluster
-// ids named; a node without seeds still runs alone, with no Raft state on disk.
+// ids named; a node without seeds still runs alone, with no Raft state on disk. A follower
+// killed -9 is fenced once the controller has not heard from it for broker.session.timeout.ms:
+// Metadata (kafkajs, kcat) stops listing it, and lists it again once it is back.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
@@ -12,11 +14,15 @@ import { startBroker } from '../helpers/broker.ts';
 import { type ClusterInfo, type ClusterNodeProc, clusterInfo, leadershipTakenMs, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
+import { KCAT_TOOL, kcat } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 const SEED_IDS = [1, 2, 3];
 /** Liveness bounds of the waits below (generous for a loaded machine); the times taken are printed. */
 const FORM_MS_MAX = 20_000;
 const FAILOVER_MS_MAX = 20_000;
+/** broker.session.timeout.ms of these nodes: a third of Kafka's 9 s, so the fencing test is short. */
+const SESSION_TIMEOUT_MS = 3_000;
 
 let seeds = '';
 let ports = new Map<number, number>();
@@ -27,7 +33,7 @@ let learner: ClusterNodeProc | undefined;
 beforeAll(async () => {
   ({ ports, seeds } = await seedsFor(SEED_IDS));
   learnerRpcPort = await freePort();
-  const started = await startClusterNodes(SEED_IDS, ports, seeds);
+  const started = await startClusterNodes(SEED_IDS, ports, seeds, ['--set', `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`]);
   for (const n of started) nodes.set(n.id, n);
 }, 60_000);
 
@@ -91,6 +97,35 @@ describe('a cluster of three processes', () => {
     await nodes.get(old)!.broker.restart();
     const back = await waitFor(settled(old, SEED_IDS), FAILOVER_MS_MAX, `node ${old} back and caught up`);
     expect(back.members.find((m) => m.nodeId === old)!.logEndOffset).toBe(back.members.find((m) => m.role === 'leader')!.logEndOffset);
+  }, 90_000);
+
+  testRequiring(KCAT_TOOL, 'a follower killed -9 is fenced after broker.session.timeout.ms: Metadata (kafkajs, kcat) leaves it out; restarted, it is listed again', async () => {
+    const before = await waitFor(settled(1, SEED_IDS), FORM_MS_MAX, 'a settled quorum');
+    const victim = SEED_IDS.find((id) => id !== before.quorum!.leaderId)!;
+    const survivor = SEED_IDS.find((id) => id !== victim)!;
+    const admin = kafkaFor(bootstrapOf(survivor)).admin();
+    await admin.connect();
+    const brokersSeen = async () => (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+    const kcatBrokers = async () => {
+      const r = await kcat(['-L', '-b', bootstrapOf(survivor), '-J']);
+      return r.exitCode === 0 ? (JSON.parse(r.stdout) as { brokers: { id: number }[] }).brokers.map((b) => b.id).sort() : null;
+    };
+    try {
+      expect(await brokersSeen()).toEqual(SEED_IDS);
+      await nodes.get(victim)!.broker.kill9();
+      const killedAt = performance.now();
+      const others = SEED_IDS.filter((id) => id !== victim);
+      await waitFor(async () => (JSON.stringify(await brokersSeen()) === JSON.stringify(others) ? true : null), FAILOVER_MS_MAX, `node ${victim} left out of Metadata`);
+      const fencedAfterMs = performance.now() - killedAt;
+      console.log(`node ${victim} killed -9: out of Metadata after ${Math.round(fencedAfterMs)} ms (broker.session.timeout.ms ${SESSION_TIMEOUT_MS})`);
+      expect(await kcatBrokers()).toEqual(others);
+      expect(nodes.get(before.quorum!.leaderId)!.broker.logs()).toMatch(new RegExp(`broker ${victim} fenced: not heard from`));
+      await nodes.get(victim)!.broker.restart();
+      await waitFor(async () => (JSON.stringify(await brokersSeen()) === JSON.stringify(SEED_IDS) ? true : null), FAILOVER_MS_MAX, `node ${victim} listed again`);
+      expect(await kcatBrokers()).toEqual(SEED_IDS);
+    } finally {
+      await admin.disconnect();
+    }
   }, 90_000);
 
   test('a fourth node started with the same seeds joins as a learner and replicates the metadata log', async () => {

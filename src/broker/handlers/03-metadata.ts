@@ -66,7 +66,9 @@ export default handler(Metadata, async (ctx, req) => {
   }
   return {
     throttleTimeMs: 0,
-    brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    // Kafka lists the live brokers only (KRaft: unfenced registrations); a fenced one may still
+    // be named as a replica, as Kafka names an offline one.
+    brokers: broker.cluster.brokers().filter((b) => !b.fenced).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: broker.clusterId,
     controllerId: broker.cluster.controllerId(),
     topics,

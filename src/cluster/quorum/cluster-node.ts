@@ -23,7 +23,7 @@ import type { NodeDeps } from '../../base/deps.ts';
 import { log } from '../../base/log.ts';
 import { describeListenFailure, type HostPort } from '../../base/network.ts';
 import { type Cancel, every } from '../../base/scheduler.ts';
-import type { NodeConfig } from '../../config/node-config.ts';
+import { intProp, type NodeConfig } from '../../config/node-config.ts';
 import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
 import { uuidToString } from '../../protocol/primitives.ts';
@@ -169,6 +169,7 @@ export class ClusterNode implements ClusterView {
       leaderKnown: () => this.controller?.leaderId != null,
       scheduler: options.deps.scheduler,
       intervalMs: this.timing.registerIntervalMs,
+      heartbeatIntervalMs: intProp(config, 'broker.heartbeat.interval.ms'),
     });
     // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
     this.stateMachine.onApplied((_entries, records) => {
@@ -325,14 +326,14 @@ export class ClusterNode implements ClusterView {
   }
 
   /**
-   * The registered brokers of the metadata (fenced ones too: they still host their replicas),
+   * The registered brokers of the metadata (fenced ones too, marked: they still host replicas),
    * and this node while its own registration has not committed, so a client always sees the
    * node it asked.
    */
   brokers(): readonly BrokerEndpoint[] {
-    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack }));
+    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack, fenced: b.fenced }));
     const self = this.self;
-    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null });
+    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null, fenced: false });
     return out.sort((a, b) => a.nodeId - b.nodeId);
   }
 

@@ -15,10 +15,11 @@ import type { Random } from '../../base/random.ts';
 import type { BrokerView } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import { AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, IncrementalAlterConfigs } from '../../protocol/messages/index.ts';
-import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct } from '../../protocol/schema.ts';
+import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct, bool } from '../../protocol/schema.ts';
 import {
   allocateProducerIds,
   alterConfigs,
+  brokerHeartbeat,
   type BrokerRegistrationRequest,
   type ControllerResult,
   createPartitions,
@@ -50,6 +51,8 @@ export interface ControllerOp<Req = unknown, Res = unknown> {
   run(image: MetadataImage, req: Req, inputs: OpInputs): ControllerResult<Encodable<Res>>;
   /** The client's answer when the controller did not run it: everything failed with `error`. */
   refuse(req: Req, error: KafkaError): Encodable<Res>;
+  /** For a node's own operations (registration, heartbeat): the broker an accepted request shows alive (broker-sessions.ts), else null. */
+  heardFrom?(response: Encodable<Res>, receivedBy: NodeId): NodeId | null;
 }
 
 /** A node registering (BrokerRegistration, 62, KIP-631), as the node-to-node request. */
@@ -70,6 +73,12 @@ const BrokerRegistration = internalApi(62, 'BrokerRegistration', {
 const AllocateProducerIds = internalApi(67, 'AllocateProducerIds', {
   request: struct({ brokerEpoch: int64() }),
   response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }), producerIdStart: int64(), producerIdLen: int32() }),
+});
+
+/** BrokerHeartbeat (63, KIP-631): the node is alive; the answer says whether it is fenced. */
+const BrokerHeartbeat = internalApi(63, 'BrokerHeartbeat', {
+  request: struct({ brokerEpoch: int64() }),
+  response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }), isFenced: bool() }),
 });
 
 export type RegistrationRequest = RequestOf<typeof BrokerRegistration>;
@@ -146,6 +155,15 @@ export const REGISTER_BROKER: ControllerOp<RegistrationRequest, ResponseOf<typeo
     return registerBroker(image, r, { hasLiveSession: () => false });
   },
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, brokerEpoch: -1 }),
+  heardFrom: (response, receivedBy) => (response.errorCode === ErrorCode.NONE ? receivedBy : null),
+};
+
+export const BROKER_HEARTBEAT: ControllerOp<RequestOf<typeof BrokerHeartbeat>, ResponseOf<typeof BrokerHeartbeat>> = {
+  code: BrokerHeartbeat.apiKey,
+  api: BrokerHeartbeat,
+  run: (image, req, inputs) => brokerHeartbeat(image, inputs.receivedBy, req.brokerEpoch),
+  refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, isFenced: false }),
+  heardFrom: (response, receivedBy) => (response.errorCode === ErrorCode.NONE ? receivedBy : null),
 };
 
 export const ALLOCATE_PRODUCER_IDS: ControllerOp<RequestOf<typeof AllocateProducerIds>, ResponseOf<typeof AllocateProducerIds>> = {
@@ -163,6 +181,7 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   ALTER_CONFIGS,
   INCREMENTAL_ALTER_CONFIGS,
   REGISTER_BROKER,
+  BROKER_HEARTBEAT,
   ALLOCATE_PRODUCER_IDS,
 ];
 

@@ -21,19 +21,23 @@
 //   until it has applied that index itself (waitApplied) before answering its client, so a
 //   client sees its new topic in the next Metadata from the same node.
 // - Waits are bounded: `timeoutMs` for a commit, then REQUEST_TIMED_OUT (retriable).
+// - Broker sessions (broker-sessions.ts): a node's registration and heartbeats keep it alive;
+//   every SESSION_CHECK_MS the leader fences each registered broker not heard from for
+//   broker.session.timeout.ms (never itself), proposing its BrokerRegistrationChangeRecord.
 //
 // Nothing here reads a clock but the injected one, nor draws randomness but the node's Random.
 
 import type { Clock } from '../../base/clock.ts';
 import { log } from '../../base/log.ts';
 import type { Random } from '../../base/random.ts';
-import type { Scheduler } from '../../base/scheduler.ts';
+import { type Cancel, every, type Scheduler } from '../../base/scheduler.ts';
 import type { PropertyValue } from '../../config/properties.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Encodable } from '../../protocol/schema.ts';
 import type { Entry, Index, SoftState, Term } from '../../raft/core/index.ts';
 import type { GroupDriver } from '../../raft/group-driver.ts';
-import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatch, type MetadataImage, type MetadataRecord, type NodeId } from '../controller/index.ts';
+import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatch, intProp, type MetadataImage, type MetadataRecord, type NodeId, setBrokerFenced } from '../controller/index.ts';
+import { BrokerSessions } from './broker-sessions.ts';
 import type { ControllerOp } from './controller-ops.ts';
 import { copyImage, type MetadataStateMachine } from './metadata-state-machine.ts';
 
@@ -41,6 +45,8 @@ import { copyImage, type MetadataStateMachine } from './metadata-state-machine.t
 export const PROPOSALS_IN_FLIGHT_MAX = 1_024;
 /** Local waits for an applied index at once (requests waiting to see their effect here). */
 export const APPLY_WAITS_MAX = 4_096;
+/** How often the leader looks for brokers whose session expired (a fraction of Kafka's 9 s session). */
+export const SESSION_CHECK_MS = 1_000;
 
 export type ServiceAnswer<Res = unknown> =
   | { readonly ok: true; readonly response: Encodable<Res>; readonly appliedIndex: Index }
@@ -82,9 +88,12 @@ export class ControllerService {
   /** Operations that proposed nothing, waiting for the proposals before them to commit. */
   private readonly quiet: { after: Index; settle: (committed: boolean) => void }[] = [];
   private readonly applyWaits: ApplyWait[] = [];
+  private readonly sessions = new BrokerSessions();
+  private readonly cancelSessionCheck: Cancel;
 
   constructor(private readonly o: ControllerServiceOptions) {
     o.stateMachine.onApplied((entries, records) => this.applied(entries, records === null));
+    this.cancelSessionCheck = every(o.scheduler, SESSION_CHECK_MS, () => this.fenceExpired());
   }
 
   /** Whether this node leads the controller group and serves operations now. */
@@ -100,6 +109,8 @@ export class ControllerService {
     if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return Promise.resolve(refused(ErrorCode.REQUEST_TIMED_OUT, `${PROPOSALS_IN_FLIGHT_MAX} controller operations in flight (PROPOSALS_IN_FLIGHT_MAX)`));
     const broker = brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view;
     const { records, response } = op.run(image, req, { broker, random: this.o.random, apiVersion, receivedBy });
+    const alive = op.heardFrom?.(response, receivedBy) ?? null;
+    if (alive !== null) this.sessions.heard(alive, this.o.clock.monotonicMs());
     if (records.length === 0) return this.answerQuietly(response);
     return new Promise((resolve) => this.propose(d, records, (a) => resolve(a.ok ? { ...a, response } : a)));
   }
@@ -136,12 +147,30 @@ export class ControllerService {
 
   /** Stops: everything waiting is answered (the node is closing). */
   close(): void {
+    this.cancelSessionCheck();
     this.working = null;
     this.failPending('this node is stopping');
     for (const w of this.applyWaits.splice(0)) w.settle(false);
   }
 
   // ---- internals ----
+
+  /** Fences every registered, unfenced broker whose session expired (one batch); leader only. */
+  private fenceExpired(): void {
+    const image = this.working;
+    const d = this.o.driver();
+    if (image === null || d === null || d.role !== 'leader' || d.term !== this.readyTerm) return;
+    if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return;
+    const timeoutMs = intProp(brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view, 'broker.session.timeout.ms');
+    const now = this.o.clock.monotonicMs();
+    const records: MetadataRecord[] = [];
+    for (const b of image.brokers()) {
+      if (!b.registered || b.fenced || b.nodeId === this.o.nodeId || !this.sessions.expired(b.nodeId, now, timeoutMs)) continue;
+      records.push(...setBrokerFenced(image, b.nodeId, b.brokerEpoch, true).records);
+      log.warn(`cluster: broker ${b.nodeId} fenced: not heard from for ${timeoutMs} ms (broker.session.timeout.ms)`);
+    }
+    if (records.length > 0) this.propose(d, records, () => {}); // refused or lost: the next check proposes again
+  }
 
   private propose(d: GroupDriver, records: readonly MetadataRecord[], settle: (a: ServiceAnswer) => void): void {
     const r = d.propose(encodeMetadataBatch(records, this.o.clock.nowMs()));
@@ -228,6 +257,7 @@ export class ControllerService {
     this.failPending(`this node leads term ${term} now`);
     this.readyTerm = term;
     this.working = copyImage(this.o.stateMachine.image);
+    this.sessions.restart(this.o.clock.monotonicMs());
     log.info(`cluster: this node serves controller operations (term ${term}, metadata applied to ${this.o.stateMachine.appliedIndex})`);
     const boot = bootstrapCluster(this.working, this.o.clusterId, this.o.features);
     if (boot.records.length > 0) this.propose(d, boot.records, (a) => {

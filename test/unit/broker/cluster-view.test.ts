@@ -43,8 +43,9 @@ function view(answer: QuorumAnswer, controllerId = 2): ClusterView {
   return {
     controllerId: () => controllerId,
     brokers: () => [
-      { nodeId: 0, host: 'n0', port: 9092, rack: null },
-      { nodeId: 2, host: 'n2', port: 9093, rack: null },
+      { nodeId: 0, host: 'n0', port: 9092, rack: null, fenced: false },
+      { nodeId: 2, host: 'n2', port: 9093, rack: null, fenced: false },
+      { nodeId: 3, host: 'n3', port: 9094, rack: null, fenced: true },
     ],
     describeQuorum: () => Promise.resolve(answer),
   };
@@ -111,5 +112,19 @@ describe('Metadata and DescribeCluster', () => {
     const dc = await call(tb, describeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
     expect(dc.controllerId).toBe(-1);
     expect(dc.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
+  });
+
+  test('a fenced broker is left out of Metadata and DescribeCluster, and listed with isFenced when DescribeCluster v2 asks (KIP-1073)', async () => {
+    tb.broker.cluster = view(QUORUM);
+    const md = await call(tb, metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.brokers.map((b) => b.nodeId)).toEqual([0, 2]);
+    const without = await call(tb, describeCluster, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false });
+    expect(without.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
+    const withFenced = await call(tb, describeCluster, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: true });
+    expect(withFenced.brokers.map((b) => [b.brokerId, b.isFenced])).toEqual([
+      [0, false],
+      [2, false],
+      [3, true],
+    ]);
   });
 });

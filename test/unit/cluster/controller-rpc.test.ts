@@ -9,6 +9,7 @@ import { Prng } from '../../../src/base/prng.ts';
 import { MetadataImage } from '../../../src/cluster/controller/index.ts';
 import {
   ALLOCATE_PRODUCER_IDS,
+  BROKER_HEARTBEAT,
   ALTER_CONFIGS,
   CONTROLLER_OPS,
   CREATE_PARTITIONS,
@@ -73,6 +74,12 @@ const SAMPLES: Array<{ op: ControllerOp; version: number; request: unknown; resp
     version: 0,
     request: { clusterId: CLUSTER_ID, incarnationId: 'AAAAAAAAAAAAAAAAAAAAAQ', kafkaHost: 'h1', kafkaPort: 9092, rpcHost: 'h1', rpcPort: 33145, features: SUPPORTED },
     response: { errorCode: 0, errorMessage: null, brokerEpoch: 4 },
+  },
+  {
+    op: BROKER_HEARTBEAT as ControllerOp,
+    version: 0,
+    request: { brokerEpoch: 4 },
+    response: { errorCode: 0, errorMessage: null, isFenced: false },
   },
   {
     op: ALLOCATE_PRODUCER_IDS as ControllerOp,

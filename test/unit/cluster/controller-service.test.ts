@@ -9,7 +9,7 @@ import { describe, expect, test } from 'bun:test';
 import { Prng } from '../../../src/base/prng.ts';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
-import { CREATE_TOPICS, REGISTER_BROKER } from '../../../src/cluster/quorum/controller-ops.ts';
+import { BROKER_HEARTBEAT, CREATE_TOPICS, REGISTER_BROKER } from '../../../src/cluster/quorum/controller-ops.ts';
 import { ControllerService, type ServiceAnswer } from '../../../src/cluster/quorum/controller-service.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
@@ -222,5 +222,63 @@ describe('ControllerService', () => {
     scheduler.advance(5_000);
     await settle();
     expect(never.value).toBe(false);
+  });
+});
+
+describe('broker sessions', () => {
+  /** A leader serving with node 2 registered too; returns node 2's broker epoch. */
+  async function withSecondBroker() {
+    const s = await serving();
+    const reg = await track(s.service.submit(REGISTER_BROKER, { ...register, incarnationId: 'AAAAAAAAAAAAAAAAAAAAAg', kafkaHost: 'n2', rpcHost: 'n2' }, 0, 2));
+    s.group.commit();
+    await settle();
+    const epoch = (reg.value as { response: { brokerEpoch: number } }).response.brokerEpoch;
+    const heartbeat = async (brokerEpoch = epoch) => {
+      const a = await track(s.service.submit(BROKER_HEARTBEAT, { brokerEpoch }, 0, 2));
+      s.group.commit();
+      await settle();
+      return a.value as { ok: true; response: { errorCode: number; errorMessage: string | null; isFenced: boolean } };
+    };
+    return { ...s, epoch, heartbeat };
+  }
+
+  test('a broker not heard from for broker.session.timeout.ms is fenced (the leader never is); its next heartbeat unfences it', async () => {
+    const { sm, group, scheduler, heartbeat } = await withSecondBroker();
+    const logLength = group.log.length;
+    scheduler.advance(8_000);
+    expect(group.log.length).toBe(logLength); // within the 9 s session: nothing proposed
+    expect((await heartbeat()).response).toEqual({ errorCode: ErrorCode.NONE, errorMessage: null, isFenced: false });
+    scheduler.advance(8_500);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(false); // heard 8.5 s ago
+    scheduler.advance(2_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
+    expect(sm.image.broker(SELF)!.fenced).toBe(false); // not heard from either, but it is the controller
+    expect((await heartbeat()).response).toEqual({ errorCode: ErrorCode.NONE, errorMessage: null, isFenced: false });
+    expect(sm.image.broker(2)!.fenced).toBe(false);
+  });
+
+  test('a heartbeat from another registration of the node is STALE_BROKER_EPOCH, and does not keep the session alive', async () => {
+    const { sm, group, scheduler, epoch, heartbeat } = await withSecondBroker();
+    scheduler.advance(5_000);
+    expect((await heartbeat(epoch + 100)).response).toMatchObject({ errorCode: ErrorCode.STALE_BROKER_EPOCH, isFenced: true });
+    scheduler.advance(5_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
+  });
+
+  test('a new leader starts every session afresh: a broker is fenced only a whole session after the leadership change', async () => {
+    const { sm, group, scheduler, elect, lose } = await withSecondBroker();
+    scheduler.advance(8_000);
+    lose(3, 3);
+    elect(4);
+    group.commit(); // the new LeaderChange
+    scheduler.advance(8_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(false); // 16 s since heard, 8 s into this leader's session
+    scheduler.advance(2_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
   });
 });
