@@ -114,6 +114,23 @@ describe('Metadata and DescribeCluster', () => {
     expect(dc.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
   });
 
+  test('a partition whose leader is fenced: no leader (LEADER_NOT_AVAILABLE), the fenced replica offline and out of the ISR', async () => {
+    const ask = { topics: [{ name: 'fenced-leader', topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false };
+    const created = await call(tb, metadata, 12, ask); // --dev: created here, led by this node (0)
+    expect(created.topics[0].partitions[0]).toMatchObject({ leaderId: 0, isrNodes: [0], offlineReplicas: [] });
+    tb.broker.cluster = {
+      controllerId: () => 2,
+      brokers: () => [
+        { nodeId: 0, host: 'n0', port: 9092, rack: null, fenced: true },
+        { nodeId: 2, host: 'n2', port: 9093, rack: null, fenced: false },
+      ],
+      describeQuorum: () => Promise.resolve(QUORUM),
+    };
+    const md = await call(tb, metadata, 12, ask);
+    expect(md.brokers.map((b) => b.nodeId)).toEqual([2]);
+    expect(md.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, replicaNodes: [0], isrNodes: [], offlineReplicas: [0] });
+  });
+
   test('a fenced broker is left out of Metadata and DescribeCluster, and listed with isFenced when DescribeCluster v2 asks (KIP-1073)', async () => {
     tb.broker.cluster = view(QUORUM);
     const md = await call(tb, metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
