@@ -14,7 +14,8 @@
 import type { Random } from '../../base/random.ts';
 import type { BrokerView } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
-import { AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, IncrementalAlterConfigs } from '../../protocol/messages/index.ts';
+import { AddRaftVoter, AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, IncrementalAlterConfigs, RemoveRaftVoter } from '../../protocol/messages/index.ts';
+import type { Membership, MembershipChange } from '../../raft/core/index.ts';
 import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct, bool } from '../../protocol/schema.ts';
 import {
   allocateProducerIds,
@@ -51,6 +52,12 @@ export interface ControllerOp<Req = unknown, Res = unknown> {
   run(image: MetadataImage, req: Req, inputs: OpInputs): ControllerResult<Encodable<Res>>;
   /** The client's answer when the controller did not run it: everything failed with `error`. */
   refuse(req: Req, error: KafkaError): Encodable<Res>;
+  /**
+   * For the quorum's own voters (KIP-853): instead of records, the membership change of the
+   * controller group to propose, or the refusal; the answer is `refuse(req, NONE)` once the
+   * membership entry commits. `run` is not called for such an operation.
+   */
+  voterChange?(req: Req, quorum: Membership, clusterId: string): MembershipChange | KafkaError;
   /** For a node's own operations (registration, heartbeat): the broker an accepted request shows alive (broker-sessions.ts), else null. */
   heardFrom?(response: Encodable<Res>, receivedBy: NodeId): NodeId | null;
 }
@@ -173,6 +180,50 @@ export const ALLOCATE_PRODUCER_IDS: ControllerOp<RequestOf<typeof AllocateProduc
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, producerIdStart: -1, producerIdLen: 0 }),
 };
 
+/** What a node that runs alone answers AddRaftVoter and RemoveRaftVoter with (UNSUPPORTED_VERSION, as a static KRaft quorum). */
+export const NO_QUORUM_MESSAGE = 'This node runs alone (started without --seeds): it has no controller quorum whose voters could change.';
+
+/** kafka-metadata-quorum.sh add-controller (KIP-853): a learner of the controller quorum becomes a voter. */
+export const ADD_RAFT_VOTER: ControllerOp<RequestOf<typeof AddRaftVoter>, ResponseOf<typeof AddRaftVoter>> = {
+  code: AddRaftVoter.apiKey,
+  api: AddRaftVoter,
+  run: () => {
+    throw new Error('AddRaftVoter is a voter change, not records');
+  },
+  refuse: (_req, e) => ({ throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message }),
+  // KafkaRaftClient's AddVoterHandler: the voter must be an observer (a learner here) that is
+  // caught up; its directory id and listeners are not checked (Freshet has no directory ids,
+  // and a node's addresses come from its registration).
+  voterChange: (req, quorum, clusterId) => {
+    const wrongCluster = clusterMismatch(req.clusterId, clusterId);
+    if (wrongCluster !== null) return wrongCluster;
+    if (quorum.voters.includes(req.voterId)) return kafkaError(ErrorCode.DUPLICATE_VOTER, `The voter id for ReplicaKey(id=${req.voterId}) is already part of the set of voters.`);
+    if (!quorum.learners.includes(req.voterId)) return kafkaError(ErrorCode.REQUEST_TIMED_OUT, `Node ${req.voterId} is not an observer of the controller quorum: start it with the same --seeds first`);
+    return { type: 'promote_learner', node: req.voterId };
+  },
+};
+
+/** kafka-metadata-quorum.sh remove-controller (KIP-853): a voter leaves the controller quorum. */
+export const REMOVE_RAFT_VOTER: ControllerOp<RequestOf<typeof RemoveRaftVoter>, ResponseOf<typeof RemoveRaftVoter>> = {
+  code: RemoveRaftVoter.apiKey,
+  api: RemoveRaftVoter,
+  run: () => {
+    throw new Error('RemoveRaftVoter is a voter change, not records');
+  },
+  refuse: (_req, e) => ({ throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message }),
+  voterChange: (req, quorum, clusterId) => {
+    const wrongCluster = clusterMismatch(req.clusterId, clusterId);
+    if (wrongCluster !== null) return wrongCluster;
+    if (!quorum.voters.includes(req.voterId)) return kafkaError(ErrorCode.VOTER_NOT_FOUND, `Cannot remove voter ReplicaKey(id=${req.voterId}) since it is not a voter.`);
+    if (quorum.voters.length === 1) return kafkaError(ErrorCode.INVALID_REQUEST, `Node ${req.voterId} is the only voter: the quorum cannot lose it`);
+    return { type: 'remove_member', node: req.voterId };
+  },
+};
+
+function clusterMismatch(asked: string | null, clusterId: string): KafkaError | null {
+  return asked === null || asked === clusterId ? null : kafkaError(ErrorCode.INCONSISTENT_CLUSTER_ID, `The cluster id ${asked} is not this cluster's (${clusterId})`);
+}
+
 // biome-ignore lint: a registry of operations of different request types
 export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   CREATE_TOPICS,
@@ -183,6 +234,8 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   REGISTER_BROKER,
   BROKER_HEARTBEAT,
   ALLOCATE_PRODUCER_IDS,
+  ADD_RAFT_VOTER,
+  REMOVE_RAFT_VOTER,
 ];
 
 export const OP_BY_CODE: ReadonlyMap<number, ControllerOp> = new Map(CONTROLLER_OPS.map((op) => [op.code, op]));

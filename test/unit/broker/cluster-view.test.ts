@@ -2,12 +2,15 @@
 // DescribeCluster list its brokers and controller (-1 while there is none), DescribeQuorum (55)
 // maps its quorum description at every version, answers NOT_LEADER_OR_FOLLOWER while the quorum
 // has no reachable leader, UNKNOWN_TOPIC_OR_PARTITION for anything but __cluster_metadata-0, and
-// INVALID_REQUEST on a node that runs alone.
+// INVALID_REQUEST on a node that runs alone. AddRaftVoter and RemoveRaftVoter on a node that runs
+// alone are UNSUPPORTED_VERSION.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import metadata from '../../../src/broker/handlers/03-metadata.ts';
 import describeQuorum from '../../../src/broker/handlers/55-describe-quorum.ts';
 import describeCluster from '../../../src/broker/handlers/60-describe-cluster.ts';
+import addRaftVoter from '../../../src/broker/handlers/80-add-raft-voter.ts';
+import removeRaftVoter from '../../../src/broker/handlers/81-remove-raft-voter.ts';
 import type { ClusterView, QuorumAnswer } from '../../../src/cluster/cluster-view.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
@@ -96,6 +99,15 @@ describe('DescribeQuorum', () => {
       [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
       [3, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ]);
+  });
+});
+
+describe('AddRaftVoter and RemoveRaftVoter (KIP-853)', () => {
+  test('a node that runs alone has no quorum to change: UNSUPPORTED_VERSION at once, as a static KRaft quorum answers', async () => {
+    const added = await call(tb, addRaftVoter, 0, { clusterId: null, timeoutMs: 1000, voterId: 2, voterDirectoryId: ZERO_UUID, listeners: [] });
+    expect(added).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: expect.stringContaining('runs alone') });
+    const removed = await call(tb, removeRaftVoter, 0, { clusterId: null, voterId: 0, voterDirectoryId: ZERO_UUID });
+    expect(removed).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
   });
 });
 
