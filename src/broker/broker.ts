@@ -305,6 +305,7 @@ export class Broker {
       clock: this.deps.clock,
       logDeps: this.logDeps(),
       logConfig: (c) => logConfigOf(c),
+      replicaLagTimeMaxMs: intProp(this.config, 'replica.lag.time.max.ms'),
     });
     this.every(PARTITION_LEADERS_PUBLISH_MS, () => {
       this.publishPartitionLeaders();

@@ -332,7 +332,8 @@ export class ReplicatedPartition {
   private observeInSync(leader: Leadership): NodeId[] {
     const s = this.driver.status();
     const now = this.clock.monotonicMs();
-    if (s.progress !== null) leader.isr.observe(now, s.lastIndex + 1, s.progress);
+    const commitInTerm = this.driver.raft.termAt(s.commit) === s.term ? s.commit : null;
+    if (s.progress !== null) leader.isr.observe(now, { logEndOffset: s.lastIndex + 1, commitInTerm }, s.progress);
     return leader.isr.inSync(now, s.membership.voters);
   }
 
