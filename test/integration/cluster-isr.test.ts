@@ -15,7 +15,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
-import { testRequiring } from '../helpers/requirements.ts';
+import { allOf, testRequiring } from '../helpers/requirements.ts';
+import { JAVA_CLIENT, javaJson } from '../helpers/java.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { DEBUGGING_REPLICA_ID, LATEST } from '../../src/broker/handlers/02-list-offsets.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
@@ -54,6 +55,8 @@ interface PartitionView {
   partitionId: number;
   leader: number;
   isr: number[];
+  /** The assignment, preferred replica first. */
+  replicas: number[];
 }
 
 /** The topic's partitions as node `via` reports them through kafkajs; null while one has no leader. */
@@ -64,7 +67,7 @@ async function partitionsVia(via: number, topic: string, count: number): Promise
     const md = await admin.fetchTopicMetadata({ topics: [topic] });
     const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
     if (ps.length !== count || ps.some((p) => p.leader < 0)) return null;
-    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, isr: [...p.isr].sort() }));
+    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, isr: [...p.isr].sort(), replicas: p.replicas }));
   } catch {
     return null;
   } finally {
@@ -72,13 +75,19 @@ async function partitionsVia(via: number, topic: string, count: number): Promise
   }
 }
 
+/** The partitions through kafkajs once all list three replicas in sync. */
+const allInSync = (via: number, topic: string, count: number) => async () => {
+  const ps = await partitionsVia(via, topic, count);
+  return ps !== null && ps.every((p) => p.isr.length === 3) ? ps : null;
+};
+
 /** Leader and ISR of every partition of `topic` as node `via` answers Metadata (one direct request: the timing loop's probe). */
 async function metadataVia(via: number, topic: string): Promise<PartitionView[]> {
   const client = await RawClient.connect(nodes.get(via)!.broker.port);
   try {
     const md = await client.send(Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false });
     return md.topics[0].partitions
-      .map((p) => ({ partitionId: p.partitionIndex, leader: p.leaderId, isr: [...p.isrNodes].sort() }))
+      .map((p) => ({ partitionId: p.partitionIndex, leader: p.leaderId, isr: [...p.isrNodes].sort(), replicas: p.replicaNodes }))
       .sort((a, b) => a.partitionId - b.partitionId);
   } finally {
     client.close();
@@ -144,10 +153,6 @@ describe('the ISR of a three-node cluster with replica.lag.time.max.ms=2000', ()
     } finally {
       await admin.disconnect();
     }
-    const allInSync = (via: number, topic: string, count: number) => async () => {
-      const ps = await partitionsVia(via, topic, count);
-      return ps !== null && ps.every((p) => p.isr.length === 3) ? ps : null;
-    };
     await waitFor(allInSync(1, TOPIC, PARTITIONS), SEEN_MS_MAX, 'three in-sync replicas per partition');
     const strict = await waitFor(allInSync(1, STRICT_TOPIC, 1), SEEN_MS_MAX, 'three in-sync replicas of the strict topic');
     // The victim follows the strict topic's partition, so its leader stays where it is.
@@ -218,4 +223,57 @@ describe('the ISR of a three-node cluster with replica.lag.time.max.ms=2000', ()
     await producer.disconnect();
     await strictProducer.disconnect();
   }, 180_000);
+});
+
+interface Elected {
+  results: Record<string, string>;
+  messages: Record<string, string | null>;
+  error: string | null;
+}
+
+const electLeaders = (via: number, type: 'PREFERRED' | 'UNCLEAN', partitions: number[]) =>
+  javaJson<Elected>('ElectLeaders', [bootstrapOf(via), type, TOPIC, partitions.join(',')]);
+
+describe("ElectLeaders on the cluster, through Kafka's Java Admin.electLeaders", () => {
+  testRequiring(allOf(JAVA_CLIENT, KCAT_TOOL), 'PREFERRED moves leadership back to an in-sync preferred replica, refuses one out of sync, is not needed where it leads; UNCLEAN is not needed while there is a leader', async () => {
+    const ps = await waitFor(allInSync(1, TOPIC, PARTITIONS), SEEN_MS_MAX, 'three in-sync replicas per partition');
+    // Freeze the preferred replica of partition 0 until another leads it and it is out of sync.
+    const preferred = ps[0].replicas[0];
+    const via = SEED_IDS.find((id) => id !== preferred)!;
+    nodes.get(preferred)!.broker.pause();
+    try {
+      await waitFor(async () => {
+        const p = (await metadataVia(via, TOPIC))[0];
+        return p.leader >= 0 && p.leader !== preferred && !p.isr.includes(preferred) ? true : null;
+      }, LEAVE_MS_MAX, `partition 0 led by another node than ${preferred}, which is out of sync`);
+      const refused = await electLeaders(via, 'PREFERRED', [0]);
+      expect(refused.error).toBeNull();
+      expect(refused.results).toEqual({ 0: 'PreferredLeaderNotAvailableException' });
+    } finally {
+      nodes.get(preferred)!.broker.resume();
+    }
+    await waitFor(allInSync(via, TOPIC, PARTITIONS), FORM_MS_MAX, 'every replica back in sync');
+    const before = (await metadataVia(via, TOPIC)).map((p) => p.leader);
+    expect(before[0]).not.toBe(preferred);
+    const elected = await electLeaders(via, 'PREFERRED', [0, 1, 2]);
+    expect(elected.error).toBeNull();
+    for (const p of ps) {
+      // NONE where the preferred replica did not lead, ELECTION_NOT_NEEDED where it did.
+      expect(elected.results[p.partitionId]).toBe(before[p.partitionId] === p.replicas[0] ? 'ElectionNotNeededException' : 'NONE');
+    }
+    // Every node, through kafkajs and kcat -L, names the preferred replicas as the leaders.
+    for (const id of SEED_IDS) {
+      await waitFor(async () => {
+        const now = await partitionsVia(id, TOPIC, PARTITIONS);
+        return now !== null && now.every((p) => p.leader === p.replicas[0]) ? true : null;
+      }, SEEN_MS_MAX, `node ${id} naming the preferred leaders`);
+      const r = await kcat(['-b', bootstrapOf(id), '-L', '-t', TOPIC, '-J']);
+      const t = JSON.parse(r.stdout).topics.find((x: { topic: string }) => x.topic === TOPIC);
+      for (const p of t.partitions) expect(p.leader).toBe(ps[p.partition].replicas[0]);
+    }
+    const again = await electLeaders(via, 'PREFERRED', [0]);
+    expect(again.results).toEqual({ 0: 'ElectionNotNeededException' });
+    const unclean = await electLeaders(via, 'UNCLEAN', [0, 1, 2]);
+    expect(unclean.results).toEqual({ 0: 'ElectionNotNeededException', 1: 'ElectionNotNeededException', 2: 'ElectionNotNeededException' });
+  }, 240_000);
 });
