@@ -13,7 +13,7 @@
 import { log } from '../base/log.ts';
 import type { Scheduler } from '../base/scheduler.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
-import type { PreferredElectionAnswer } from '../cluster/quorum/preferred-elections.ts';
+import { PREFERRED_ELECTIONS_MAX, type PreferredElectionAnswer } from '../cluster/quorum/preferred-elections.ts';
 import { imbalancedBrokers, type PartitionLeadership } from '../cluster/replica/preferred-leader.ts';
 import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -52,8 +52,12 @@ export class PreferredLeaders {
       list.push({ key, group: `${topicId}:${partition}` });
       byLeader.set(leaderId, list);
     }
+    const requests: Array<[number, Array<{ key: string; group: string }>]> = [];
+    for (const [leaderId, list] of byLeader) {
+      for (let i = 0; i < list.length; i += PREFERRED_ELECTIONS_MAX) requests.push([leaderId, list.slice(i, i + PREFERRED_ELECTIONS_MAX)]);
+    }
     await Promise.all(
-      [...byLeader].map(async ([leaderId, list]) => {
+      requests.map(async ([leaderId, list]) => {
         const groups = list.map((x) => x.group);
         const answers = leaderId === this.broker.config.nodeId ? await this.serve(groups) : await this.node.preferredElections(leaderId, groups);
         const byGroup = new Map((answers ?? []).map((a) => [a.group, a]));

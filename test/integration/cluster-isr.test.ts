@@ -8,7 +8,14 @@
 // - continued with SIGCONT far behind, it comes back into a partition's ISR only once its own
 //   log end (ListOffsets with Kafka's debugging replica id, read from the node itself) reached
 //   the high watermark the leader had before it was continued; then all three are in sync and
-//   min.insync.replicas=3 production resumes.
+//   min.insync.replicas=3 production resumes. (The rule that keeps a catching-up follower out is
+//   shown failing a broken tracker in test/unit/cluster/replica/pure.test.ts; here its catch-up
+//   is too quick for a stateless tracker to be caught, so this checks the processes agree.)
+// - ElectLeaders through Kafka's Java Admin.electLeaders: PREFERRED is
+//   PreferredLeaderNotAvailable while the preferred replica is frozen and out of sync, moves
+//   leadership back once it is in sync (NONE; ElectionNotNeeded where it already leads), and
+//   every node names the preferred leaders afterwards; UNCLEAN is ElectionNotNeeded while each
+//   partition has a leader.
 
 import { afterAll, beforeAll, describe, expect } from 'bun:test';
 import { Kafka, logLevel } from 'kafkajs';
