@@ -21,6 +21,8 @@ import type { Broker } from './broker.ts';
 
 /** How long an elected transfer is waited for before the answer says it did not happen (two election timeouts and more). */
 export const TRANSFER_WAIT_MS = 5_000;
+/** How long the node a client asked waits for a leader's answer: its transfers' wait, and the way there and back. */
+export const FORWARDED_ELECTION_TIMEOUT_MS = TRANSFER_WAIT_MS + 2_000;
 
 export interface ElectionOutcome {
   readonly errorCode: number;
@@ -59,7 +61,7 @@ export class PreferredLeaders {
     await Promise.all(
       requests.map(async ([leaderId, list]) => {
         const groups = list.map((x) => x.group);
-        const answers = leaderId === this.broker.config.nodeId ? await this.serve(groups) : await this.node.preferredElections(leaderId, groups);
+        const answers = leaderId === this.broker.config.nodeId ? await this.serve(groups) : await this.node.preferredElections(leaderId, groups, FORWARDED_ELECTION_TIMEOUT_MS);
         const byGroup = new Map((answers ?? []).map((a) => [a.group, a]));
         for (const { key, group } of list) {
           const a = byGroup.get(group);

@@ -193,7 +193,7 @@ describe('the ISR of a three-node cluster with replica.lag.time.max.ms=2000', ()
     const producer = producerVia(via, 20);
     await producer.connect();
     const batch = (tag: string) => Array.from({ length: 100 }, (_, i) => ({ value: `${tag}-${i}` }));
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 10; round++) {
       for (let p = 0; p < PARTITIONS; p++) await producer.send({ topic: TOPIC, acks: -1, messages: batch(`r${round}`).map((m) => ({ ...m, partition: p })) });
     }
     const refused = await strictProducer.send({ topic: STRICT_TOPIC, acks: -1, messages: [{ value: 'while-out' }] }).then(() => 'acknowledged', errorType);

@@ -352,9 +352,9 @@ export class ClusterNode implements ClusterView {
   /** Serves `cluster.preferred_elections` (preferred-elections.ts): the broker's, once it is attached; until then every group is left unanswered. */
   preferredElectionServer: PreferredElectionServer | null = null;
 
-  /** Asks node `to` to elect the preferred leader of `groups` it leads; null when it did not answer. */
-  async preferredElections(to: number, groups: readonly string[]): Promise<PreferredElectionAnswer[] | null> {
-    const res = await this.rpc.request(to, PREFERRED_ELECTIONS, (w) => encodePreferredElections(w, groups), this.timing.requestTimeoutMs);
+  /** Asks node `to` to elect the preferred leader of `groups` it leads; null when it did not answer within `timeoutMs`. */
+  async preferredElections(to: number, groups: readonly string[], timeoutMs: number): Promise<PreferredElectionAnswer[] | null> {
+    const res = await this.rpc.request(to, PREFERRED_ELECTIONS, (w) => encodePreferredElections(w, groups), timeoutMs);
     if (!res.ok) return null;
     try {
       return decodePreferredElectionAnswers(res.body);
