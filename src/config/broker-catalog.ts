@@ -47,6 +47,8 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'replica.lag.time.max.ms', type: 'long', default: 30_000, min: 0, doc: 'how long a follower may lag before it leaves the ISR' },
     { name: 'replica.fetch.max.bytes', type: 'int', default: 1024 * 1024, min: 0, doc: 'bytes a follower fetches per partition' },
     { name: 'auto.leader.rebalance.enable', type: 'boolean', default: true, doc: 'move leadership back to preferred replicas' },
+    { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: 300, min: 1, doc: 'how often a leader checks whether to hand leadership back to the preferred replica' },
+    { name: 'leader.imbalance.per.broker.percentage', type: 'int', default: 10, min: 0, max: 100, doc: 'the share of its preferred partitions a broker may not lead before leadership is moved back to it' },
     { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'run the log cleaner (Freshet always compacts compacted topics)' },
     { name: 'log.cleaner.threads', type: 'int', default: 1, min: 0, dynamic: 'cluster-wide', doc: 'log cleaner threads' },
     { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: 128 * 1024 * 1024, dynamic: 'cluster-wide', doc: 'memory of the log cleaner\'s key map' },

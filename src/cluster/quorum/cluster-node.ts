@@ -41,6 +41,15 @@ import { decodeQuorumAnswer, DESCRIBE_QUORUM, describeQuorum, encodeQuorumAnswer
 import { Registrar, type RegistrarTiming } from './registrar.ts';
 import { type BrokerRegistration, BrokerTable, BROKERS_MAX, decodeRegisterRequest, encodeRegisterAnswer, REGISTER, type RegisterOutcome } from './registration.ts';
 import { ControllerChannel, CONTROLLER } from './controller-rpc.ts';
+import {
+  decodePreferredElectionAnswers,
+  decodePreferredElections,
+  encodePreferredElectionAnswers,
+  encodePreferredElections,
+  PREFERRED_ELECTIONS,
+  type PreferredElectionAnswer,
+  type PreferredElectionServer,
+} from './preferred-elections.ts';
 import { MetadataRegistration } from './metadata-registration.ts';
 import type { SupportedFeature } from '../controller/index.ts';
 import { ControllerService } from './controller-service.ts';
@@ -210,6 +219,10 @@ export class ClusterNode implements ClusterView {
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
     rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
     rpc.onMessage(PARTITION_LEADERS, (_from, _v, body) => node?.partitionLeaders.learn(decodePartitionLeaders(body)));
+    rpc.onRequest(PREFERRED_ELECTIONS, async (_from, _v, body) => {
+      const groups = decodePreferredElections(body);
+      return encodePreferredElectionAnswers((await node?.preferredElectionServer?.(groups)) ?? []);
+    });
     const where = `${formatHostPort(rpcAddr)} (--rpc-addr)`;
     let host: string;
     try {
@@ -335,6 +348,20 @@ export class ClusterNode implements ClusterView {
     const self = this.self;
     if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null, fenced: false });
     return out.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Serves `cluster.preferred_elections` (preferred-elections.ts): the broker's, once it is attached; until then every group is left unanswered. */
+  preferredElectionServer: PreferredElectionServer | null = null;
+
+  /** Asks node `to` to elect the preferred leader of `groups` it leads; null when it did not answer within `timeoutMs`. */
+  async preferredElections(to: number, groups: readonly string[], timeoutMs: number): Promise<PreferredElectionAnswer[] | null> {
+    const res = await this.rpc.request(to, PREFERRED_ELECTIONS, (w) => encodePreferredElections(w, groups), timeoutMs);
+    if (!res.ok) return null;
+    try {
+      return decodePreferredElectionAnswers(res.body);
+    } catch {
+      return null;
+    }
   }
 
   async describeQuorum(): Promise<QuorumAnswer> {
