@@ -4,6 +4,7 @@
 // reads the controller quorum the way an operator does.
 
 import { type Broker, FRESHET_BIN, startBroker } from './broker.ts';
+import { kafkaFor } from './kafkajs.ts';
 import { freePort } from './ports.ts';
 import { run } from './process.ts';
 
@@ -60,6 +61,35 @@ export async function startClusterNodes(ids: readonly number[], rpcPorts: Readon
   if (failed === undefined) return started;
   await Promise.all(started.map((n) => n.broker.dispose()));
   throw failed.reason;
+}
+
+/** A partition as a node's Metadata shows it through kafkajs. */
+export interface PartitionView {
+  partitionId: number;
+  leader: number;
+  /** The assignment, preferred replica first. */
+  replicas: number[];
+  /** Sorted. */
+  isr: number[];
+}
+
+/**
+ * `topic`'s partitions as the node at `bootstrap` shows them through kafkajs, by partition id;
+ * null while it does not list `count` partitions each with a leader, or cannot be asked.
+ */
+export async function partitionsVia(bootstrap: string, topic: string, count: number): Promise<PartitionView[] | null> {
+  const admin = kafkaFor(bootstrap).admin();
+  await admin.connect();
+  try {
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
+    if (ps.length !== count || ps.some((p) => p.leader < 0)) return null;
+    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: [...p.isr].sort() }));
+  } catch {
+    return null;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** `freshet cluster info --format json` against `bootstrap`: the document, or null when it exited non-zero. */

@@ -19,7 +19,7 @@
 
 import { afterAll, beforeAll, describe, expect } from 'bun:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, type PartitionView, partitionsVia as partitionsOf, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
 import { allOf, testRequiring } from '../helpers/requirements.ts';
@@ -45,10 +45,7 @@ const nodes = new Map<number, ClusterNodeProc>();
 beforeAll(async () => {
   const s = await seedsFor(SEED_IDS);
   const args = ['--set', `replica.lag.time.max.ms=${LAG_TIME_MAX_MS}`, '--set', 'auto.leader.rebalance.enable=false'];
-  const started = await Promise.allSettled(SEED_IDS.map((id) => startClusterNode(id, s.ports.get(id)!, s.seeds, args)));
-  for (const o of started) if (o.status === 'fulfilled') nodes.set(o.value.id, o.value);
-  const failed = started.find((o) => o.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  for (const n of await startClusterNodes(SEED_IDS, s.ports, s.seeds, args)) nodes.set(n.id, n);
 }, 60_000);
 
 afterAll(async () => {
@@ -58,29 +55,8 @@ afterAll(async () => {
 
 const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
 
-interface PartitionView {
-  partitionId: number;
-  leader: number;
-  isr: number[];
-  /** The assignment, preferred replica first. */
-  replicas: number[];
-}
-
 /** The topic's partitions as node `via` reports them through kafkajs; null while one has no leader. */
-async function partitionsVia(via: number, topic: string, count: number): Promise<PartitionView[] | null> {
-  const admin = kafkaFor(bootstrapOf(via)).admin();
-  await admin.connect();
-  try {
-    const md = await admin.fetchTopicMetadata({ topics: [topic] });
-    const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
-    if (ps.length !== count || ps.some((p) => p.leader < 0)) return null;
-    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, isr: [...p.isr].sort(), replicas: p.replicas }));
-  } catch {
-    return null;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const partitionsVia = (via: number, topic: string, count: number) => partitionsOf(bootstrapOf(via), topic, count);
 
 /** The partitions through kafkajs once all list three replicas in sync. */
 const allInSync = (via: number, topic: string, count: number) => async () => {

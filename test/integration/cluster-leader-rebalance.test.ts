@@ -9,7 +9,7 @@
 
 import { afterAll, beforeAll, describe, expect } from 'bun:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { type ClusterNodeProc, seedsFor, startClusterNode, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, partitionsVia as partitionsOf, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -32,10 +32,7 @@ const nodes = new Map<number, ClusterNodeProc>();
 beforeAll(async () => {
   const s = await seedsFor(SEED_IDS);
   const args = ['--set', `leader.imbalance.check.interval.seconds=${CHECK_INTERVAL_S}`];
-  const started = await Promise.allSettled(SEED_IDS.map((id) => startClusterNode(id, s.ports.get(id)!, s.seeds, args)));
-  for (const o of started) if (o.status === 'fulfilled') nodes.set(o.value.id, o.value);
-  const failed = started.find((o) => o.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  for (const n of await startClusterNodes(SEED_IDS, s.ports, s.seeds, args)) nodes.set(n.id, n);
 }, 60_000);
 
 afterAll(async () => {
@@ -44,27 +41,7 @@ afterAll(async () => {
 
 const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
 
-interface PartitionView {
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-async function partitionsVia(via: number): Promise<PartitionView[] | null> {
-  const admin = kafkaFor(bootstrapOf(via)).admin();
-  await admin.connect();
-  try {
-    const md = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-    const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
-    if (ps.length !== PARTITIONS || ps.some((p) => p.leader < 0)) return null;
-    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: [...p.isr].sort() }));
-  } catch {
-    return null;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const partitionsVia = (via: number) => partitionsOf(bootstrapOf(via), TOPIC, PARTITIONS);
 
 /** The partitions through `via` once each is led by its preferred replica (the first listed). */
 const preferredLeading = (via: number) => async () => {

@@ -10,7 +10,7 @@
 // partition) was killed -9.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { type ClusterNodeProc, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
+import { type ClusterNodeProc, type PartitionView, partitionsVia as partitionsOf, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { KCAT_TOOL, kcat } from '../helpers/process.ts';
@@ -47,28 +47,8 @@ afterAll(async () => {
 
 const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
 
-interface PartitionView {
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
 /** The topic's partitions as node `via` reports them through kafkajs; null while not every partition has a leader. */
-async function partitionsVia(via: number, topic = TOPIC): Promise<PartitionView[] | null> {
-  const admin = kafkaFor(bootstrapOf(via)).admin();
-  await admin.connect();
-  try {
-    const md = await admin.fetchTopicMetadata({ topics: [topic] });
-    const ps = md.topics[0].partitions.sort((a, b) => a.partitionId - b.partitionId);
-    if (ps.length !== PARTITIONS || ps.some((p) => p.leader < 0)) return null;
-    return ps.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() }));
-  } catch {
-    return null;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const partitionsVia = (via: number, topic = TOPIC) => partitionsOf(bootstrapOf(via), topic, PARTITIONS);
 
 /** Partitions seen from `via` once every one lists all three replicas in sync. */
 const allInSyncVia = (via: number) => async () => {
@@ -90,7 +70,7 @@ describe('replicated partitions on a three-node cluster', () => {
     for (const id of SEED_IDS) seen.set(id, await waitFor(allInSyncVia(id), SEEN_MS_MAX, `node ${id} listing three in-sync replicas per partition`));
     for (const ps of seen.values()) {
       for (const p of ps) {
-        expect(p.replicas).toEqual(SEED_IDS);
+        expect([...p.replicas].sort()).toEqual(SEED_IDS);
         expect(p.isr).toEqual(SEED_IDS);
         expect(SEED_IDS).toContain(p.leader);
       }
