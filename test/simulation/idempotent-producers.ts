@@ -81,7 +81,7 @@ export interface ProducersOptions {
   readonly prng: Prng;
   readonly checker: PartitionChecker;
   /** max.in.flight.requests.per.connection: batches of one producer and partition unacknowledged at once (Kafka allows 5 with idempotence). */
-  readonly window: number;
+  readonly window: number | (() => number);
   readonly requestTimeoutMs: number;
   readonly transport: ProduceTransport;
   readonly report: (e: Error) => void;
@@ -118,7 +118,7 @@ export class IdempotentProducers {
     // The window opens once the producer is known to the partition (its first batch
     // acknowledged): to a replica that does not know a producer, any sequence is acceptable
     // (KIP-360, as in Kafka), so a second batch could otherwise overtake the first.
-    const window = s.keepFrom === null ? 1 : this.o.window;
+    const window = s.keepFrom === null ? 1 : typeof this.o.window === 'number' ? this.o.window : this.o.window();
     if (newBatches && s.queue.length < window) s.queue.push(this.nextBatch(producerId, s, nowMs));
     // In sequence order. A batch sent again goes alone, once it is the oldest unacknowledged,
     // and holds back the ones after it (the Java producer's rule while retrying:

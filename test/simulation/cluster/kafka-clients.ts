@@ -21,6 +21,7 @@
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { Fetch, InitProducerId, Produce } from '../../../src/protocol/messages/index.ts';
 import { BatchHeader, BATCH_HEADER_BYTES } from '../../../src/protocol/records/batch.ts';
+import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
 import { CREATE_TOPICS } from '../../../src/cluster/quorum/controller-ops.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
 import { PartitionChecker } from '../partitions/checker.ts';
@@ -60,6 +61,7 @@ export class KafkaClients {
   /** Partitions of the topic, once created. */
   partitions = 0;
   private producing = false;
+  private window = 1;
   private running = false;
   private readonly processes: ClientProcess[] = [];
   private readonly producers: IdempotentProducers;
@@ -67,6 +69,10 @@ export class KafkaClients {
   private readonly producerIds = new Map<number, string>();
   private readonly consumer: ClientProcess;
   private readonly position = new Map<number, number>();
+  /** What the checker last saw of each replica. */
+  private readonly seen = new WeakMap<ReplicatedPartition, { highWatermark: number; leaderHighWatermark: number; leaderEpoch: number }>();
+  /** The leader epoch the consumer fetches each partition with. */
+  private readonly epochs = new Map<number, number>();
   private fetching = false;
   private readonly producerProcess: ClientProcess[] = [];
 
@@ -79,12 +85,14 @@ export class KafkaClients {
     this.producers = new IdempotentProducers({
       prng: sim.prng,
       checker: this.checker,
-      window: 1,
+      // max.in.flight.requests.per.connection: 1 or 5 (Kafka's most with idempotence), drawn
+      // when the clients start, so that formation's draws stay as they were without clients.
+      window: () => this.window,
       requestTimeoutMs: PRODUCER_REQUEST_TIMEOUT_MS,
       report: (e) => sim.fail(e),
       observe: () => this.observe(),
       nowMs: () => sim.nowMs,
-      trace: null,
+      trace: sim.options.trace === undefined ? null : (line) => sim.trace(line),
       transport: {
         send: (producerId, partition, bytes, hint) => this.send(this.processOf.get(producerId)!, partition, bytes, hint),
         stale: (producerId, partition) => this.processOf.get(producerId)!.stale(partition),
@@ -96,6 +104,7 @@ export class KafkaClients {
   start(): void {
     this.running = true;
     this.producing = true;
+    this.window = this.sim.prng.pick([1, 5]);
     this.createTopic();
   }
 
@@ -128,9 +137,9 @@ export class KafkaClients {
       if (t === undefined) return void this.sim.fail(new InvariantViolation(`n${n.id} answered topic ${CLIENT_TOPIC} created before applying it`));
       if (t.partitions.some((p) => p.replicas.length !== REPLICATION_FACTOR)) return void this.sim.fail(new InvariantViolation(`topic ${CLIENT_TOPIC} placed with ${JSON.stringify(t.partitions.map((p) => p.replicas))}, not ${REPLICATION_FACTOR} replicas each`));
       this.partitions = t.partitions.length;
-      this.sim.trace(`clients: topic ${CLIENT_TOPIC} made, ${this.partitions} partitions on ${t.partitions.map((p) => p.replicas.join(',')).join(' ')}`);
+      this.sim.trace(`clients: topic ${CLIENT_TOPIC} made, ${this.partitions} partitions on ${t.partitions.map((p) => p.replicas.join(',')).join(' ')}; producers with ${this.window} in flight`);
       this.producerProcess.forEach((p) => this.initProducer(p));
-      this.every([20, 60], () => this.fetch());
+      this.every([10, 40], () => this.fetch());
     });
   }
 
@@ -149,7 +158,7 @@ export class KafkaClients {
           this.producerIds.set(id, p.host);
           this.processOf.set(id, p);
           this.sim.trace(`clients: ${p.host} is producer ${id}`);
-          this.every([10, 40], () => {
+          this.every([20, 60], () => {
             if (this.producing || this.producers.pending > 0) this.producers.act(id, this.sim.prng.int(0, this.partitions - 1), this.producing);
           });
         },
@@ -197,8 +206,11 @@ export class KafkaClients {
     const route = this.consumer.route(partition);
     if (route === undefined) return;
     const from = this.position.get(partition) ?? 0;
-    // Sometimes no epoch (-1: not checked), as an old client sends.
-    const epoch = this.sim.prng.chance(0.1) ? -1 : route.leaderEpoch;
+    // The epoch the consumer last fetched at (KIP-320), taken from Metadata now and then, so
+    // that after a failover it is sometimes stale (FENCED_LEADER_EPOCH); sometimes none (-1:
+    // not checked), as an old client sends.
+    if (!this.epochs.has(partition) || this.sim.prng.chance(0.2)) this.epochs.set(partition, route.leaderEpoch);
+    const epoch = this.sim.prng.chance(0.1) ? -1 : this.epochs.get(partition)!;
     this.fetching = true;
     this.stats.fetches++;
     this.readFrom(route.leaderId, partition, from, epoch, this.sim.prng.pick([200, 4096])).then(
@@ -206,11 +218,20 @@ export class KafkaClients {
         this.fetching = false;
         if (r === null) return this.consumer.stale(partition);
         if (r.errorCode === ErrorCode.FENCED_LEADER_EPOCH || r.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH || r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
-          if (r.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) this.stats.fencedFetches++;
+          if (r.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+            this.stats.fencedFetches++;
+            this.epochs.delete(partition);
+          }
           if (r.currentLeader !== undefined && r.currentLeader.leaderId >= 0) this.consumer.learned(partition, r.currentLeader.leaderId, r.currentLeader.leaderEpoch);
           else this.consumer.stale(partition);
           return;
         }
+        // The leader of the epoch the consumer named (or of a later one) holds every committed
+        // record (Leader Completeness), so the position, a high watermark some leader of this
+        // or an earlier epoch answered, is in its log. Without an epoch the node may be a
+        // deposed leader with a shorter log (Kafka's client would validate the position with
+        // OffsetForLeaderEpoch).
+        if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && epoch >= 0) return void this.sim.fail(new InvariantViolation(`n${route.leaderId}, leader at epoch ${epoch}, answered OFFSET_OUT_OF_RANGE to the consumer's position ${from} in partition ${partition}`));
         if (r.errorCode !== ErrorCode.NONE) return this.consumer.stale(partition);
         try {
           this.consumed(route.leaderId, partition, from, epoch, r.highWatermark, r.records);
@@ -276,14 +297,20 @@ export class KafkaClients {
       for (let p = 0; p < this.partitions; p++) {
         const r = broker.replica(CLIENT_TOPIC, p);
         if (r === undefined || r.storageFailure !== null) continue;
-        this.observeCommitted(n, p);
-        if (r.isLeader) this.checker.leaderHighWatermark(p, n.id, n.incarnation, r.leaderEpoch, r.highWatermark);
+        // Most steps change no replica: one seen at the same high watermarks and role was
+        // checked already (a restarted node's replica is a new object).
+        const seen = this.seen.get(r);
+        const highWatermark = r.driver.highWatermark;
+        const leaderHighWatermark = r.isLeader ? r.highWatermark : -1;
+        if (seen !== undefined && seen.highWatermark === highWatermark && seen.leaderHighWatermark === leaderHighWatermark && seen.leaderEpoch === r.leaderEpoch) continue;
+        this.seen.set(r, { highWatermark, leaderHighWatermark, leaderEpoch: r.leaderEpoch });
+        this.observeCommitted(n, r, p);
+        if (r.isLeader) this.checker.leaderHighWatermark(p, n.id, n.incarnation, r.leaderEpoch, leaderHighWatermark);
       }
     }
   }
 
-  private observeCommitted(n: SimClusterNode, p: number): void {
-    const r = n.running!.broker.replica(CLIENT_TOPIC, p)!;
+  private observeCommitted(n: SimClusterNode, r: ReplicatedPartition, p: number): void {
     const highWatermark = r.driver.highWatermark;
     let from = Math.max(r.log.logStartOffset, Math.min(this.checker.committedEnd(p), highWatermark));
     while (from < highWatermark) {
@@ -322,6 +349,8 @@ export class KafkaClients {
     }
     this.stats.producedRecords = this.checker.acknowledgedRecords;
     this.stats.produceRetries = this.producers.retries;
+    const errors = [...this.producers.errors].map(([code, n]) => `${code}x${n}`).join(' ');
+    this.sim.trace(`clients: ${this.stats.producedRecords} records acknowledged, ${this.stats.produceRequests} Produce requests (${this.producers.retries} retries; errors by code ${errors || 'none'}), ${this.stats.fetches} fetches (${this.stats.fencedFetches} fenced), ${this.stats.consumedRecords} records read`);
     for (const c of this.processes) await this.sim.world.loop.run(c.close(), 5_000, 'client close');
   }
 
