@@ -21,7 +21,10 @@
 //      node, none they were told was deleted is; a Kafka client asking a node that is not the
 //      leader gets, through the forwarded DescribeQuorum, every voter and the learner at the
 //      leader's log end, and Metadata lists every broker with the leader as controller, and
-//      every topic of the metadata with each partition's replica as its leader.
+//      every topic of the metadata with each partition led by the replica its group elected.
+//   With Kafka clients (kafka-clients.ts), from formation on they produce and consume on a
+//   topic of replication factor 3; at 7 they stop making batches and must have every batch
+//   acknowledged, and then read every partition in full through the brokers for the final check.
 
 import { isMember } from '../../../src/raft/core/index.ts';
 import { type ClusterSim, DEFAULT_CHURN, LivenessFailure } from './cluster-sim.ts';
