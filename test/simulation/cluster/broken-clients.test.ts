@@ -8,11 +8,14 @@
 //   producer's retry across a failover is appended a second time;
 // - a high watermark at the log end instead of the commit: the consumer reads records that a
 //   new leader's log then replaces;
-// - a broker whose Fetch reads past the high watermark it answers: the consumer sees it.
+// - a broker whose Fetch reads past the high watermark it answers: the consumer sees it;
+// - a group coordinator that loads its offsets without the last record it committed: after a
+//   failover of __consumer_offsets, the group's committed offset goes back.
 
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
 import { ManualClock } from '../../../src/base/clock.ts';
 import { Broker } from '../../../src/broker/broker.ts';
+import { BrokerStateLog } from '../../../src/broker/broker-state-log.ts';
 import { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
 import { ProducerState } from '../../../src/transactions/producer-state.ts';
 import { ClusterSim } from './cluster-sim.ts';
@@ -26,6 +29,7 @@ const original = {
   rebuildProducers: proto.rebuildProducers,
   highWatermark: Object.getOwnPropertyDescriptor(ReplicatedPartition.prototype, 'highWatermark')!,
   readable: Broker.prototype.readable,
+  readPartitions: BrokerStateLog.prototype.readPartitions,
 };
 
 let restoreLogs: () => void = () => {};
@@ -38,6 +42,7 @@ afterEach(() => {
   proto.rebuildProducers = original.rebuildProducers;
   Object.defineProperty(ReplicatedPartition.prototype, 'highWatermark', original.highWatermark);
   Broker.prototype.readable = original.readable;
+  BrokerStateLog.prototype.readPartitions = original.readPartitions;
 });
 
 /** Seeds 1..SEEDS with the clients, which pass on the real nodes (the first 8 in cluster-sim.test.ts, all in the long mode). */
@@ -92,4 +97,13 @@ test('a broker whose Fetch reads past the high watermark it answers: the consume
   const r = await runClusterSeeds(1, 4, { clients: true });
   expect(r.failures.length).toBe(4);
   for (const f of r.failures) expect(f.error).toMatch(/^InvariantViolation: n\d served offset \d+ of partition \d past the high watermark \d+ it answered/);
+}, 60_000);
+
+test('a group coordinator that loads its offsets without the last record: a committed offset goes back, and the consumer sees it', async () => {
+  BrokerStateLog.prototype.readPartitions = function* (this: BrokerStateLog, indexes: readonly number[]) {
+    const all = [...original.readPartitions.call(this, indexes)];
+    yield* all.slice(0, -1);
+  };
+  const caught = /^InvariantViolation: group orders-readers's committed offset of partition \d went back: -?\d+, after a commit of \d+ was acknowledged/;
+  expect(await firstCaught(caught)).toEqual([expect.stringMatching(caught)]);
 }, 60_000);

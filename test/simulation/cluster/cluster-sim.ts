@@ -112,7 +112,11 @@ export class ClusterSim {
   ) {
     this.world = new SimWorld(seed);
     const seeds = Array.from({ length: options.voters }, (_, i) => `${i + 1}@${hostOf(i + 1)}:${RPC_PORT}`).join(',');
-    for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds));
+    // With clients, __consumer_offsets (created at the first FindCoordinator) has 1 partition,
+    // not Kafka's 50: each is a Raft group of 3 replicas, and the one group's coordinator
+    // moves with its partition's leader all the same.
+    const sets = options.clients === true ? ['offsets.topic.num.partitions=1'] : [];
+    for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds, sets));
     this.clients = options.clients === true ? new KafkaClients(this) : null;
   }
 

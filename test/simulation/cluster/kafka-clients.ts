@@ -8,7 +8,8 @@
 //   in Produce requests to the leader Metadata names; on NOT_LEADER_OR_FOLLOWER to the leader
 //   the answer names (KIP-951), on a lost connection or a timeout again after a Metadata refresh;
 // - a consumer: Fetch from the leader with the leader epoch it learned (KIP-320), up to the high
-//   watermark; FENCED/UNKNOWN_LEADER_EPOCH and NOT_LEADER_OR_FOLLOWER make it ask Metadata again.
+//   watermark; FENCED/UNKNOWN_LEADER_EPOCH and NOT_LEADER_OR_FOLLOWER make it ask Metadata again;
+//   now and then it commits its position and reads its group's offsets back (kafka-group.ts).
 //
 // The checker is the partition simulation's (../partitions/checker.ts), fed after every step
 // with what each live replica holds below its high watermark (divergence, a record committed
@@ -30,6 +31,7 @@ import { type Attempt, IdempotentProducers, type ProduceAnswer } from '../idempo
 import type { ClusterSim } from './cluster-sim.ts';
 import { KAFKA_PORT, type SimClusterNode } from './sim-cluster-node.ts';
 import { ClientProcess, CLIENT_REQUEST_TIMEOUT_MS } from './kafka-routes.ts';
+import { GroupOffsets } from './kafka-group.ts';
 
 export const CLIENT_TOPIC = 'orders';
 const REPLICATION_FACTOR = 3;
@@ -45,6 +47,8 @@ const FETCH_MAX_WAIT_MS = 50;
 const READ_BYTES = 64 * 1024;
 /** After the cluster converged: a partition group still electing (timeouts up to 2 s) and its followers catching up. */
 const PARTITIONS_CONVERGE_MS_MAX = 5_000;
+/** A commit or fetch of group offsets still on its way at the end: the coordinator's retries (10 x 100 ms) and a request timeout, with a margin. */
+const GROUP_SETTLE_MS_MAX = 5_000;
 
 export interface KafkaClientStats {
   producedRecords: number;
@@ -68,6 +72,8 @@ export class KafkaClients {
   /** Producer ids handed out, by the process that asked. */
   private readonly producerIds = new Map<number, string>();
   private readonly consumer: ClientProcess;
+  /** The consumer's committed offsets (kafka-group.ts). */
+  readonly group: GroupOffsets;
   private readonly position = new Map<number, number>();
   /** What the checker last saw of each replica. */
   private readonly seen = new WeakMap<ReplicatedPartition, { highWatermark: number; leaderHighWatermark: number; leaderEpoch: number }>();
@@ -80,6 +86,7 @@ export class KafkaClients {
     const bootstrap = Array.from({ length: sim.options.voters }, (_, i) => `${sim.node(i + 1).host}:${KAFKA_PORT}`);
     for (let i = 1; i <= PRODUCERS; i++) this.producerProcess.push(new ClientProcess(sim.world, `producer${i}`, bootstrap, CLIENT_TOPIC));
     this.consumer = new ClientProcess(sim.world, 'consumer', bootstrap, CLIENT_TOPIC);
+    this.group = new GroupOffsets(sim, this.consumer, CLIENT_TOPIC);
     this.processes.push(...this.producerProcess, this.consumer);
     // Each producer process sends its own batches, through its own connections.
     this.producers = new IdempotentProducers({
@@ -258,6 +265,9 @@ export class KafkaClients {
     this.checker.consumed(partition, `n${leaderId}`, records);
     this.stats.consumedRecords += records.length;
     if (whole.nextOffset > from) this.position.set(partition, whole.nextOffset);
+    // Now and then the consumer commits its position and reads the group's offsets back.
+    if (this.sim.prng.chance(0.2)) this.group.commit(partition, this.position.get(partition) ?? 0);
+    if (this.sim.prng.chance(0.05)) void this.group.fetch(this.partitions);
   }
 
   /** A Fetch of one partition from `leaderId`; null when no answer came (connection, timeout). */
@@ -347,6 +357,8 @@ export class KafkaClients {
       this.checker.finalCheck(p, end);
       this.sim.trace(`clients: partition ${p} read in full through n${leader.id}: ${end} offsets`);
     }
+    await this.sim.until(() => this.group.settled, GROUP_SETTLE_MS_MAX, 'the group offsets\' last commit answered');
+    await this.group.finalCheck(this.partitions);
     this.stats.producedRecords = this.checker.acknowledgedRecords;
     this.stats.produceRetries = this.producers.retries;
     const errors = [...this.producers.errors].map(([code, n]) => `${code}x${n}`).join(' ');
