@@ -158,14 +158,6 @@ export class IdempotentProducers {
     return n;
   }
 
-  /** The partitions with a batch not yet acknowledged, by producer: what must still be driven. */
-  *waiting(): Generator<{ producerId: number; partition: number }> {
-    for (const s of this.streams.values()) {
-      if (s.queue.length === 0) continue;
-      yield { producerId: s.producerId, partition: s.partition };
-    }
-  }
-
   private nextBatch(producerId: number, s: Stream, nowMs: number): InFlight {
     const base = s.nextSequence;
     const count = this.o.prng.int(1, 3);

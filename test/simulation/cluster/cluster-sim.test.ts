@@ -8,7 +8,9 @@
 // controllers: a service that answers before its batch commits, one that proposes an
 // operation's batch twice, state machines that drop topic configs, a broker that does not
 // follow the metadata, one whose Metadata names the wrong leaders, one that leaves a deleted
-// topic's directories on disk.
+// topic's directories on disk. Kafka clients producing and consuming on a topic of
+// replication factor 3 run on some seeds here (kafka-clients.ts; broken-clients.test.ts shows
+// what they catch).
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { ClusterNode } from '../../../src/cluster/quorum/cluster-node.ts';

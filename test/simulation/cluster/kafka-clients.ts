@@ -12,7 +12,7 @@
 //   now and then it commits its position and reads its group's offsets back (kafka-group.ts).
 //
 // The checker is the partition simulation's (../partitions/checker.ts), fed after every step
-// with what each live replica holds below its high watermark (divergence, a record committed
+// (replica-view.ts) with what each live replica holds below its high watermark (divergence, a record committed
 // twice or out of its producer's sequence, an acknowledged record or one a consumer read then
 // gone), with every acknowledgement and every read, and with the high watermark the consumer
 // sees at each leader epoch (it never goes back). At the end the consumer reads every
@@ -22,14 +22,14 @@
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { Fetch, InitProducerId, Produce } from '../../../src/protocol/messages/index.ts';
 import { BatchHeader, BATCH_HEADER_BYTES } from '../../../src/protocol/records/batch.ts';
-import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
 import { CREATE_TOPICS } from '../../../src/cluster/quorum/controller-ops.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
 import { PartitionChecker } from '../partitions/checker.ts';
 import { recordsOf } from '../partitions/clients.ts';
 import { type Attempt, IdempotentProducers, type ProduceAnswer } from '../idempotent-producers.ts';
 import type { ClusterSim } from './cluster-sim.ts';
-import { KAFKA_PORT, type SimClusterNode } from './sim-cluster-node.ts';
+import { KAFKA_PORT } from './sim-cluster-node.ts';
+import { ReplicaView } from './replica-view.ts';
 import { ClientProcess, CLIENT_REQUEST_TIMEOUT_MS } from './kafka-routes.ts';
 import { GroupOffsets } from './kafka-group.ts';
 
@@ -69,14 +69,12 @@ export class KafkaClients {
   private running = false;
   private readonly processes: ClientProcess[] = [];
   private readonly producers: IdempotentProducers;
-  /** Producer ids handed out, by the process that asked. */
-  private readonly producerIds = new Map<number, string>();
   private readonly consumer: ClientProcess;
+  /** What the replicas of the topic hold, for the checker. */
+  private readonly replicas: ReplicaView;
   /** The consumer's committed offsets (kafka-group.ts). */
   readonly group: GroupOffsets;
   private readonly position = new Map<number, number>();
-  /** What the checker last saw of each replica. */
-  private readonly seen = new WeakMap<ReplicatedPartition, { highWatermark: number; leaderHighWatermark: number; leaderEpoch: number }>();
   /** The leader epoch the consumer fetches each partition with. */
   private readonly epochs = new Map<number, number>();
   private fetching = false;
@@ -87,6 +85,7 @@ export class KafkaClients {
     for (let i = 1; i <= PRODUCERS; i++) this.producerProcess.push(new ClientProcess(sim.world, `producer${i}`, bootstrap, CLIENT_TOPIC));
     this.consumer = new ClientProcess(sim.world, 'consumer', bootstrap, CLIENT_TOPIC);
     this.group = new GroupOffsets(sim, this.consumer, CLIENT_TOPIC);
+    this.replicas = new ReplicaView(sim, this.checker, CLIENT_TOPIC);
     this.processes.push(...this.producerProcess, this.consumer);
     // Each producer process sends its own batches, through its own connections.
     this.producers = new IdempotentProducers({
@@ -120,9 +119,9 @@ export class KafkaClients {
     this.producing = false;
   }
 
-  /** Every batch acknowledged (and the topic made: a run that never made it has nothing to check). */
+  /** The topic made (a run must get that far) and every batch acknowledged. */
   get settled(): boolean {
-    return this.producers.pending === 0;
+    return this.partitions > 0 && this.producers.pending === 0;
   }
 
   // ---- the topic and the producers' ids ----
@@ -160,9 +159,8 @@ export class KafkaClients {
         (r) => {
           if (r.errorCode !== ErrorCode.NONE) return void retry();
           const id = Number(r.producerId);
-          const other = this.producerIds.get(id);
-          if (other !== undefined) return void this.sim.fail(new InvariantViolation(`producer id ${id} given to ${other} and to ${p.host}`));
-          this.producerIds.set(id, p.host);
+          const other = this.processOf.get(id);
+          if (other !== undefined) return void this.sim.fail(new InvariantViolation(`producer id ${id} given to ${other.host} and to ${p.host}`));
           this.processOf.set(id, p);
           this.sim.trace(`clients: ${p.host} is producer ${id}`);
           this.every([20, 60], () => {
@@ -297,40 +295,6 @@ export class KafkaClients {
     }
   }
 
-  // ---- the checker's view of the replicas ----
-
-  /** Every live replica of the topic: what it holds below its high watermark, and a leader's high watermark. */
-  observe(): void {
-    for (const n of this.sim.nodes) {
-      const broker = n.running?.broker;
-      if (broker === undefined) continue;
-      for (let p = 0; p < this.partitions; p++) {
-        const r = broker.replica(CLIENT_TOPIC, p);
-        if (r === undefined || r.storageFailure !== null) continue;
-        // Most steps change no replica: one seen at the same high watermarks and role was
-        // checked already (a restarted node's replica is a new object).
-        const seen = this.seen.get(r);
-        const highWatermark = r.driver.highWatermark;
-        const leaderHighWatermark = r.isLeader ? r.highWatermark : -1;
-        if (seen !== undefined && seen.highWatermark === highWatermark && seen.leaderHighWatermark === leaderHighWatermark && seen.leaderEpoch === r.leaderEpoch) continue;
-        this.seen.set(r, { highWatermark, leaderHighWatermark, leaderEpoch: r.leaderEpoch });
-        this.observeCommitted(n, r, p);
-        if (r.isLeader) this.checker.leaderHighWatermark(p, n.id, n.incarnation, r.leaderEpoch, leaderHighWatermark);
-      }
-    }
-  }
-
-  private observeCommitted(n: SimClusterNode, r: ReplicatedPartition, p: number): void {
-    const highWatermark = r.driver.highWatermark;
-    let from = Math.max(r.log.logStartOffset, Math.min(this.checker.committedEnd(p), highWatermark));
-    while (from < highWatermark) {
-      const read = r.log.read(from, READ_BYTES, { minOneBatch: true, maxOffset: highWatermark });
-      if (read.outOfRange || read.nextOffset <= from) throw new InvariantViolation(`n${n.id} partition ${p}: cannot read its log at ${from} below its high watermark ${highWatermark}`);
-      this.checker.committed(p, `n${n.id}`, recordsOf(read.bytes).filter((s) => s.offset >= from && s.offset < highWatermark));
-      from = read.nextOffset;
-    }
-  }
-
   // ---- the end ----
 
   /**
@@ -340,9 +304,9 @@ export class KafkaClients {
    */
   async finalCheck(): Promise<void> {
     this.running = false;
-    await this.sim.until(() => this.partitionsConverged() === null, PARTITIONS_CONVERGE_MS_MAX, `every partition of ${CLIENT_TOPIC} converging`);
+    await this.sim.until(() => this.replicas.converged(this.partitions) === null, PARTITIONS_CONVERGE_MS_MAX, `every partition of ${CLIENT_TOPIC} converging`);
     for (let p = 0; p < this.partitions; p++) {
-      const leader = this.leaderOf(p)!;
+      const leader = this.replicas.leaderOf(p)!;
       let from = 0;
       let end = -1;
       while (end < 0 || from < end) {
@@ -366,23 +330,9 @@ export class KafkaClients {
     for (const c of this.processes) await this.sim.world.loop.run(c.close(), 5_000, 'client close');
   }
 
-  private leaderOf(p: number): SimClusterNode | undefined {
-    return this.sim.nodes.find((n) => n.running?.broker.replica(CLIENT_TOPIC, p)?.isLeader === true);
-  }
-
-  /** What keeps the topic's partitions from having converged (a leader, all committed, every replica applied all), or null. */
-  partitionsConverged(): string | null {
-    for (let p = 0; p < this.partitions; p++) {
-      const leader = this.leaderOf(p);
-      if (leader === undefined) return `partition ${p}: no leader`;
-      const s = leader.running!.broker.replica(CLIENT_TOPIC, p)!.driver.status();
-      if (s.commit !== s.lastIndex) return `partition ${p}: leader n${leader.id} committed ${s.commit} of ${s.lastIndex}`;
-      for (const n of this.sim.nodes) {
-        const r = n.running?.broker.replica(CLIENT_TOPIC, p);
-        if (r !== undefined && r.driver.highWatermark !== s.commit + 1) return `partition ${p}: n${n.id} has not applied ${s.commit}`;
-      }
-    }
-    return null;
+  /** After every step and before an acknowledgement or a read is judged: what every live replica holds. */
+  observe(): void {
+    this.replicas.observe(this.partitions);
   }
 
   private every(ms: readonly [number, number], fn: () => void): void {
