@@ -112,12 +112,15 @@ describe('a cluster forms, fails over, heals and grows', () => {
 });
 
 describe('Kafka clients on a topic of replication factor 3', () => {
-  test('3 seeds: the topic is placed on three nodes; producers get distinct ids; every partition is read in full at the end', async () => {
-    const text = (await transcript(1, 3, true)).join('\n');
+  test('3 seeds: the topic is placed on three nodes; producers get distinct ids; every partition is read in full at the end; no real clock or randomness reached', async () => {
+    const { result: lines, leaks } = await withRealSourcesWatched(() => transcript(1, 3, true));
+    expect(leaks).toEqual([]);
+    const text = lines.join('\n');
     expect(text).toMatch(/clients: topic orders made, [123] partitions? on [1-4],[1-4],[1-4]( [1-4],[1-4],[1-4])*; producers with [15] in flight/);
     expect(text).toMatch(/clients: producer1 is producer \d+/);
     expect(text).toMatch(/clients: partition 0 read in full through n\d: \d+ offsets/);
     expect(text).toMatch(/clients: [1-9]\d* records acknowledged/);
+    expect(text).toMatch(/clients: group orders-readers committed 0@\d+/);
   });
 
   test(`${CLIENT_SEEDS} seeds: no acknowledged record lost, duplicated or reordered; nothing read vanishes; high watermarks never go back`, async () => {
