@@ -19,6 +19,7 @@ import { refOf as rawRefOf } from '../raft-shell/clients.ts';
 import { SimWorld } from '../node/sim-node.ts';
 import { hostOf, RPC_PORT, SimClusterNode } from './sim-cluster-node.ts';
 import { AdminClients } from './admin-clients.ts';
+import { KafkaClients } from './kafka-clients.ts';
 import { failureKeeper, LivenessFailure } from '../seed-sweep.ts';
 
 export { LivenessFailure };
@@ -28,6 +29,8 @@ export interface ClusterSimOptions {
   readonly voters: number;
   /** The churn phase: how long, and the pause between its faults (ms, drawn uniformly). */
   readonly churn?: { readonly durationMs: readonly [number, number]; readonly stepMs: readonly [number, number] };
+  /** Kafka clients producing to and consuming from a topic of replication factor 3 (kafka-clients.ts). */
+  readonly clients?: boolean;
   readonly trace?: (line: string) => void;
 }
 
@@ -46,6 +49,10 @@ export interface ClusterSimStats {
   topicsDeleted: number;
   configsChanged: number;
   partitionsAdded: number;
+  /** The Kafka clients' records: acknowledged to producers, read by the consumer. */
+  producedRecords: number;
+  consumedRecords: number;
+  produceRetries: number;
 }
 
 interface Proposal {
@@ -88,7 +95,7 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimClusterNode[] = [];
   readonly checker = new RaftChecker();
-  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0 };
+  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0, producedRecords: 0, consumedRecords: 0, produceRetries: 0 };
   /** The first violation seen inside a callback, thrown by the next wait. */
   private failure: Error | null = null;
   private writing = false;
@@ -96,6 +103,8 @@ export class ClusterSim {
   private readonly outstanding = new Map<string, Proposal>();
   /** Admin clients creating, deleting and changing topics through random nodes. */
   readonly admins = new AdminClients(this);
+  /** Kafka clients on a replicated topic, when the options ask for them. */
+  readonly clients: KafkaClients | null;
 
   constructor(
     readonly seed: number,
@@ -103,7 +112,12 @@ export class ClusterSim {
   ) {
     this.world = new SimWorld(seed);
     const seeds = Array.from({ length: options.voters }, (_, i) => `${i + 1}@${hostOf(i + 1)}:${RPC_PORT}`).join(',');
-    for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds));
+    // With clients, __consumer_offsets (created at the first FindCoordinator) has 1 partition,
+    // not Kafka's 50: each is a Raft group of 3 replicas, and the one group's coordinator
+    // moves with its partition's leader all the same.
+    const sets = options.clients === true ? ['offsets.topic.num.partitions=1'] : [];
+    for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds, sets));
+    this.clients = options.clients === true ? new KafkaClients(this) : null;
   }
 
   get prng() {
@@ -253,6 +267,7 @@ export class ClusterSim {
   async until(done: () => boolean, limitMs: number, what: string): Promise<void> {
     try {
       await this.world.loop.until(() => {
+        this.observeClients();
         if (this.failure !== null) throw this.failure;
         return done();
       }, limitMs, what);
@@ -267,12 +282,23 @@ export class ClusterSim {
     const loop = this.world.loop;
     const end = this.nowMs + ms;
     for (;;) {
+      this.observeClients();
       if (this.failure !== null) throw this.failure;
       const broken = invariant();
       if (broken !== null) throw new InvariantViolation(broken);
       if (this.nowMs >= end || !(await loop.step(end))) break;
     }
     if (this.nowMs < end) await loop.advance(end - this.nowMs);
+  }
+
+  /** After every step: the clients' checker sees what every replica of their topic holds. */
+  private observeClients(): void {
+    if (this.clients === null || this.failure !== null) return;
+    try {
+      this.clients.observe();
+    } catch (e) {
+      this.fail(e as Error);
+    }
   }
 
   /** Quiets the nodes' logs for sweeps; returns a restore function. */

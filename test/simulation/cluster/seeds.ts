@@ -9,6 +9,8 @@ export interface ClusterRunOptions {
   /** 3 or 5; default: 3 for odd seeds, 5 for even ones. */
   readonly voters?: number;
   readonly churn?: ClusterSimOptions['churn'];
+  /** Kafka clients on a replicated topic (default: every seed). */
+  readonly clients?: boolean;
   readonly trace?: (line: string) => void;
 }
 
@@ -17,7 +19,7 @@ export function votersFor(seed: number, options: ClusterRunOptions): number {
 }
 
 export async function runClusterSeed(seed: number, options: ClusterRunOptions = {}): Promise<ClusterSimStats> {
-  const sim = new ClusterSim(seed, { voters: votersFor(seed, options), churn: options.churn, trace: options.trace });
+  const sim = new ClusterSim(seed, { voters: votersFor(seed, options), churn: options.churn, clients: options.clients ?? true, trace: options.trace });
   sim.trace(`seed ${seed}: ${sim.options.voters} seeds and a learner`);
   await tellStory(sim);
   sim.stats.steps = sim.world.loop.steps;
@@ -26,10 +28,13 @@ export async function runClusterSeed(seed: number, options: ClusterRunOptions = 
   sim.stats.topicsDeleted = sim.admins.stats.deleted;
   sim.stats.configsChanged = sim.admins.stats.altered;
   sim.stats.partitionsAdded = sim.admins.stats.grown;
+  sim.stats.producedRecords = sim.clients?.stats.producedRecords ?? 0;
+  sim.stats.consumedRecords = sim.clients?.stats.consumedRecords ?? 0;
+  sim.stats.produceRetries = sim.clients?.stats.produceRetries ?? 0;
   return sim.stats;
 }
 
 export function runClusterSeeds(from: number, count: number, options: ClusterRunOptions = {}, progress?: (done: number) => void): Promise<SeedsResult<ClusterSimStats>> {
-  const zero: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0 };
+  const zero: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0, producedRecords: 0, consumedRecords: 0, produceRetries: 0 };
   return sweepSeeds(from, count, zero, (seed) => runClusterSeed(seed, options), progress);
 }

@@ -34,6 +34,8 @@ export class SimClusterNode {
     readonly id: number,
     private readonly world: SimWorld,
     private readonly seeds: string,
+    /** Broker properties, as `--set key=value`. */
+    private readonly sets: readonly string[] = [],
   ) {
     this.disk = new SimStorageFs({ fsyncLatencyMs: { min: 1, max: 8, random: world.prng } });
   }
@@ -72,6 +74,7 @@ export class SimClusterNode {
       'rpc-addr': `${this.host}:${RPC_PORT}`,
       seeds: this.seeds,
       dev: false,
+      set: [...this.sets],
     });
     const bound = await w.loop.run(bindNode(config, deps, { observer }), 1_000, `n${this.id} binds`);
     this.process = process;

@@ -21,7 +21,10 @@
 //      node, none they were told was deleted is; a Kafka client asking a node that is not the
 //      leader gets, through the forwarded DescribeQuorum, every voter and the learner at the
 //      leader's log end, and Metadata lists every broker with the leader as controller, and
-//      every topic of the metadata with each partition's replica as its leader.
+//      every topic of the metadata with each partition led by the replica its group elected.
+//   With Kafka clients (kafka-clients.ts), from formation on they produce and consume on a
+//   topic of replication factor 3; at 7 they stop making batches and must have every batch
+//   acknowledged, and then read every partition in full through the brokers for the final check.
 
 import { isMember } from '../../../src/raft/core/index.ts';
 import { type ClusterSim, DEFAULT_CHURN, LivenessFailure } from './cluster-sim.ts';
@@ -44,12 +47,14 @@ export async function tellStory(sim: ClusterSim): Promise<void> {
   await formation(sim);
   sim.startWriting();
   sim.admins.start();
+  sim.clients?.start();
   const crashed = await leaderCrash(sim);
   await restart(sim, crashed);
   await cutOffMinority(sim);
   await learnerJoins(sim);
   await churn(sim);
   await converge(sim);
+  await sim.clients?.finalCheck();
   await clientView(sim);
 }
 
@@ -176,10 +181,11 @@ async function churn(sim: ClusterSim): Promise<void> {
 async function converge(sim: ClusterSim): Promise<void> {
   sim.stopWriting();
   sim.admins.stop();
+  sim.clients?.stopProducing();
   const everyone = sim.options.voters + 1;
   const converged = (): boolean => {
     const leader = sim.leader();
-    if (leader === null || !agreed(sim, everyone) || !sim.admins.settled) return false;
+    if (leader === null || !agreed(sim, everyone) || !sim.admins.settled || sim.clients?.settled === false) return false;
     const s = leader.controller!.status();
     if (s.commit !== s.lastIndex) return false;
     // The leader has heard every member's match too (DescribeQuorum reports the leader's view).
@@ -212,7 +218,7 @@ async function clientView(sim: ClusterSim): Promise<void> {
     // node (partition-leaders.ts): a partition created late may still be electing, so the
     // client asks again, as a Kafka client does on LEADER_NOT_AVAILABLE, within a bound.
     let md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
-    for (const until = sim.nowMs + LEADERS_KNOWN_MS_MAX; describeTopics(md.topics) !== describeTopics(imageTopics(leader)) && sim.nowMs < until; ) {
+    for (const until = sim.nowMs + LEADERS_KNOWN_MS_MAX; describeTopics(md.topics) !== describeTopics(imageTopics(sim, leader)) && sim.nowMs < until; ) {
       await sim.holds(() => null, METADATA_RETRY_MS);
       md = await sim.world.loop.run(client.metadata(null), 5_000, 'Metadata');
     }
@@ -226,8 +232,8 @@ async function clientView(sim: ClusterSim): Promise<void> {
       q.observers.map((o) => `${o.nodeId}@${o.logEndOffset}`).join() !== `${sim.options.voters + 1}@${leo}` ? `observers ${JSON.stringify(q.observers)}` : null,
       md.controllerId !== leader.id ? `Metadata controller ${md.controllerId}` : null,
       md.brokers.map((b) => `${b.nodeId}:${b.host}`).join() !== sim.nodes.map((n) => `${n.id}:${n.host}`).join() ? `Metadata brokers ${JSON.stringify(md.brokers)}` : null,
-      // Every topic of the metadata, each partition led by its one replica (elected by its group).
-      describeTopics(md.topics) !== describeTopics(imageTopics(leader)) ? `Metadata topics ${describeTopics(md.topics)}, the metadata's ${describeTopics(imageTopics(leader))}` : null,
+      // Every topic of the metadata, each partition led by the replica its group elected.
+      describeTopics(md.topics) !== describeTopics(imageTopics(sim, leader)) ? `Metadata topics ${describeTopics(md.topics)}, the metadata's ${describeTopics(imageTopics(sim, leader))}` : null,
     ].filter((p) => p !== null);
     if (problems.length > 0) throw new LivenessFailure(`the client via n${via.id} sees: ${problems.join('; ')}`);
     sim.trace(`client via n${via.id}: leader ${q.leaderId} term ${q.leaderEpoch}, voters ${voters}, learner ${q.observers[0].nodeId}`);
@@ -241,8 +247,17 @@ interface TopicView {
   readonly partitions: ReadonlyArray<{ readonly partition: number; readonly leader: number }>;
 }
 
-function imageTopics(n: SimClusterNode): TopicView[] {
-  return n.stateMachine!.image.topics().map((t) => ({ name: t.name, partitions: t.partitions.map((p, partition) => ({ partition, leader: p.replicas[0] })) }));
+/** Every topic of `n`'s metadata, each partition with the replica leading its group (the highest epoch's, if a deposed one has not heard yet), -1 when none. */
+function imageTopics(sim: ClusterSim, n: SimClusterNode): TopicView[] {
+  const leaderOf = (topic: string, partition: number): number => {
+    let best: { id: number; epoch: number } | null = null;
+    for (const m of sim.live()) {
+      const r = m.running!.broker.replica(topic, partition);
+      if (r !== undefined && r.isLeader && (best === null || r.leaderEpoch > best.epoch)) best = { id: m.id, epoch: r.leaderEpoch };
+    }
+    return best?.id ?? -1;
+  };
+  return n.stateMachine!.image.topics().map((t) => ({ name: t.name, partitions: t.partitions.map((_, partition) => ({ partition, leader: leaderOf(t.name, partition) })) }));
 }
 
 function describeTopics(topics: readonly TopicView[]): string {

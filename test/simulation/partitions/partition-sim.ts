@@ -91,7 +91,7 @@ export class PartitionSim {
     const world: World = { scheduler: this.scheduler, clock: this.clock, prng: this.prng, net: this.net, params: this.params.shell };
     for (let id = 1; id <= this.params.nodes; id++) this.nodes.push(new PartitionNode(id, world, this.params));
     const trace = this.traceFn === null ? null : (l: string) => this.trace(l);
-    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace);
+    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace, () => this.nodes);
     this.consumers = new Consumers(this.prng, this.checker);
   }
 
@@ -220,7 +220,7 @@ export class PartitionSim {
   private produce(): void {
     const producer = this.prng.int(1, this.params.producers);
     const partition = this.prng.int(0, this.params.partitions - 1);
-    this.producers.act(producer, partition, this.nodes, this.loop.nowMs, this.phase === 'chaos' || this.phase === 'heal');
+    this.producers.act(producer, partition, this.phase === 'chaos' || this.phase === 'heal');
   }
 
   private fetch(): void {
