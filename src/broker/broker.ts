@@ -282,13 +282,16 @@ export class Broker {
 
   /**
    * The replicas of a partition, leader first: this node on a lone node; the metadata's on a
-   * clustered one (one replica each until partitions are replicated). Empty when unknown.
+   * clustered one, and during a move (KIP-455) the whole set as Kafka lists it: the current
+   * replicas, then those the target adds. Empty when unknown.
    */
   replicasOf(topic: string, index: number): readonly number[] {
     const node = this.clusterNode;
     if (node === null) return [this.config.nodeId];
-    const t = node.stateMachine.image.topic(topic);
-    return t?.partitions[index]?.replicas ?? [];
+    const p = node.stateMachine.image.topic(topic)?.partitions[index];
+    if (p === undefined) return [];
+    if (p.targetReplicas === null) return p.replicas;
+    return [...p.replicas, ...p.targetReplicas.filter((id) => !p.replicas.includes(id))];
   }
 
   /**
