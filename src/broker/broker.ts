@@ -39,7 +39,9 @@ import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
+import { REASSIGNMENT_STEP_MS, Reassigner } from '../cluster/replica/reassigner.ts';
 import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-backend.ts';
+import { REPORT_PARTITION_VOTERS } from '../cluster/quorum/controller-ops.ts';
 import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 import { PARTITION_LEADERS_REFRESH_MS, type PartitionLeaderState } from '../cluster/quorum/partition-leaders.ts';
 
@@ -313,11 +315,26 @@ export class Broker {
       this.publishPartitionLeaders();
       this.followOffsetsLeaders();
     });
+    this.driveReassignments(node, this.replicaBackend);
     const reconciler = new MetadataReconciler(this);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
     });
     reconciler.reconcile(node.stateMachine.image, []);
+  }
+
+  /**
+   * Partition reassignments (KIP-455): the groups this node leads move to their target, one
+   * membership change at a time, and report their voters to the controller (cluster/replica/reassigner.ts).
+   */
+  private driveReassignments(node: ClusterNode, backend: ReplicaBackend): void {
+    const reassigner = new Reassigner({
+      nodeId: this.config.nodeId,
+      replicas: () => backend.all(),
+      assignmentOf: (group) => backend.assignmentOf(group),
+      report: async (r) => (await node.channel.call(REPORT_PARTITION_VOTERS, r, 0)).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+    });
+    this.every(REASSIGNMENT_STEP_MS, () => reassigner.step());
   }
 
   /**
