@@ -7,6 +7,7 @@
 // joins as a learner, is promoted, the leadership is handed to it, node 3 is removed. Checked:
 // the move ends (the image holds [4,1,2], no target), node 3's replica and directory are gone,
 // and every acknowledged record is in the new replicas' committed logs exactly once, in order.
+// The same move cancelled at a random point stops where it is, with nothing lost.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { log } from '../../../../src/base/log.ts';
@@ -96,6 +97,7 @@ class MoveRun {
   }
 
   alter(target: number[] | null): void {
+    // The cancel of a move that just ended is NO_REASSIGNMENT_IN_PROGRESS; callers check first.
     const r = alterPartitionReassignments(this.image, { timeoutMs: 1000, allowReplicationFactorChange: true, topics: [{ name: 't', partitions: [{ partitionIndex: 0, replicas: target }] }] }, inputs());
     expect(r.response.responses![0]!.partitions![0]!.errorCode).toBe(ErrorCode.NONE);
   }
@@ -186,6 +188,31 @@ describe('a partition moved between real Raft groups under a producer', () => {
         expect(values).toEqual(run.acknowledged);
         expect(r.driver.status().membership.voters).toEqual([1, 2, 4]);
       }
+    }
+  });
+
+  test(`${SEEDS} seeds: [3,1,2] -> [4,1,2] cancelled at a random point: the group stops where it is, the controller lists its voters, only they host replicas, nothing acknowledged is lost`, async () => {
+    for (let seed = 201; seed < 201 + SEEDS; seed++) {
+      const run = new MoveRun(new Prng(seed), [3, 1, 2]);
+      await run.reconcileAll();
+      await run.loop.until(() => run.leader() !== undefined && run.acknowledged.length >= 20, MOVE_MS_MAX, 'a leader and 20 records acknowledged');
+      run.alter([4, 1, 2]);
+      await run.reconcileAll();
+      await run.loop.advance(run.prng.int(0, 8) * REASSIGNMENT_STEP_MS);
+      if (run.image.topic('t')!.partitions[0].targetReplicas !== null) run.alter(null);
+      await run.reconcileAll();
+      const settled = () => {
+        const p = run.image.topic('t')!.partitions[0];
+        const m = run.leader()?.driver.status().membership;
+        if (m === undefined || m.learners.length > 0 || p.targetReplicas !== null) return false;
+        if (p.replicas.toSorted((a, b) => a - b).join() !== m.voters.join()) return false;
+        return NODES.every((id) => (run.nodes.get(id)!.backend.get(run.topicId, 0) !== undefined) === p.replicas.includes(id));
+      };
+      await run.loop.until(settled, MOVE_MS_MAX, `seed ${seed}: the cancelled move settled`);
+      await run.stopProducing();
+      const replicas = run.image.topic('t')!.partitions[0].replicas.map((id) => run.nodes.get(id)!.backend.get(run.topicId, 0)!);
+      await run.loop.until(() => replicas.every((r) => r.driver.highWatermark === replicas[0].log.logEndOffset), MOVE_MS_MAX, 'every replica applied everything');
+      for (const r of replicas) expect(run.committedValues(r)).toEqual(run.acknowledged);
     }
   });
 

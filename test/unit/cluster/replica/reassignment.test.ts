@@ -97,19 +97,34 @@ describe('the nodes hosting a replica (the reconciler desired set)', () => {
 
 type StepFn = (v: ReassignmentView) => ReassignmentStep;
 
-/** Steps a move from `from` (leader `leader`) to `target` until idle; throws on the first broken rule. Returns the steps taken. */
-function walk(step: StepFn, from: NodeId[], target: NodeId[], leader: NodeId, rng: Prng): number {
+/**
+ * Steps a move from `from` (leader `leader`) to `target` until idle; throws on the first broken
+ * rule. With `cancelAt`, the move is cancelled before that step as the controller cancels it
+ * (the nodes it was adding stay in the replicas until a report). Returns the steps taken.
+ */
+function walk(step: StepFn, from: NodeId[], target: NodeId[], leader: NodeId, rng: Prng, cancelAt = -1): number {
   let m = membership(from);
   let replicas = [...from];
   let targetReplicas: NodeId[] | null = target;
   let self = leader;
   const caughtUp = new Set<NodeId>();
+  let cancelled = false;
   for (let steps = 0; steps < 100; steps++) {
+    if (steps === cancelAt && targetReplicas !== null) {
+      replicas = [...replicas, ...targetReplicas.filter((id) => !replicas.includes(id))];
+      targetReplicas = null;
+      cancelled = true;
+    }
     const s = step({ self, voters: m.voters, learners: m.learners, settled: true, replicas, targetReplicas, caughtUp });
     if (!m.voters.includes(self)) throw new Error(`the leader ${self} is not a voter of ${m.voters}`);
     switch (s.type) {
       case 'idle':
         if (targetReplicas !== null || m.learners.length > 0) throw new Error(`idle with target ${targetReplicas} and learners ${m.learners}`);
+        if (cancelled) {
+          // Stopped where it was: the controller lists the voters the group has.
+          if (replicas.toSorted((a, b) => a - b).join() !== m.voters.join()) throw new Error(`cancelled at voters ${m.voters}, listed as ${replicas}`);
+          return steps;
+        }
         if (replicas.join() !== target.join()) throw new Error(`ended at ${replicas}, not the target ${target}`);
         return steps;
       case 'wait':
@@ -125,6 +140,9 @@ function walk(step: StepFn, from: NodeId[], target: NodeId[], leader: NodeId, rn
       case 'change': {
         const c = s.change;
         if (c.type === 'remove_member' && c.node === self) throw new Error('the leader removed itself without handing over');
+        // A voter whose node the controller no longer lists has lost its replica (hostsReplica).
+        const listed = [...replicas, ...(targetReplicas ?? [])];
+        for (const v of m.voters) if (!listed.includes(v)) throw new Error(`voter ${v} is in neither the replicas ${replicas} nor the target: its node dropped its log`);
         if (c.type === 'promote_learner' && !caughtUp.has(c.node)) throw new Error(`learner ${c.node} promoted before it caught up`);
         if (replicas.toSorted((a, b) => a - b).join() !== m.voters.join()) throw new Error('a change before the controller knew the voters');
         const next = applyChange(m, c);
@@ -151,13 +169,13 @@ function randomSet(rng: Prng, nodes: number): NodeId[] {
   return out;
 }
 
-function sweep(step: StepFn, seeds: number): void {
+function sweep(step: StepFn, seeds: number, cancels = false): void {
   for (let seed = 1; seed <= seeds; seed++) {
     const rng = new Prng(seed);
     const from = randomSet(rng, rng.int(1, 4));
     const target = randomSet(rng, rng.int(1, 4));
     try {
-      walk(step, from, target, rng.pick(from), rng);
+      walk(step, from, target, rng.pick(from), rng, cancels ? rng.int(0, 12) : -1);
     } catch (e) {
       throw new Error(`seed ${seed} (${from} -> ${target}): ${(e as Error).message}`);
     }
@@ -169,6 +187,18 @@ describe('random moves through a model of the group and the controller', () => {
     sweep(nextReassignmentStep, 1_000);
     // [1,2,3] -> [1,2,4] led by 3: add 4, promote it, report, hand over, remove 3, report.
     expect(walk(nextReassignmentStep, [1, 2, 3], [1, 2, 4], 3, new Prng(7))).toBeGreaterThanOrEqual(6);
+  });
+
+  test('1,000 moves cancelled at a random step stop where they are: no learner left, the voters listed, no voter unlisted on the way', () => {
+    sweep(nextReassignmentStep, 1_000, true);
+  });
+
+  test('the walk catches a step function that changes the group before reporting (a voter the controller does not list)', () => {
+    const hasty: StepFn = (v) => {
+      const s = nextReassignmentStep(v);
+      return s.type === 'report' ? nextReassignmentStep({ ...v, replicas: v.voters }) : s;
+    };
+    expect(() => sweep(hasty, 1_000, true)).toThrow(/before the controller knew the voters|neither the replicas/);
   });
 
   test('the walk catches a step function that promotes a learner before it caught up', () => {
