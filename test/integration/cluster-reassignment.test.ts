@@ -6,7 +6,9 @@
 // leaves) while an idempotent acks=all kafkajs producer writes; then ListPartitionReassignments
 // is empty, Metadata shows the new replicas all in sync, node 1's directory of the partition is
 // gone, and a full read holds every acknowledged record exactly once, in order (test/chaos's
-// checker). The moves' steps are the partition leaders' (src/cluster/replica/reassigner.ts).
+// checker). A move cancelled right after it starts stops where it is: no reassignment listed,
+// the replicas Metadata lists are in sync, and exactly their nodes hold the partition's
+// directory. The moves' steps are the partition leaders' (src/cluster/replica/reassigner.ts).
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
@@ -54,10 +56,10 @@ interface PartitionView {
   isr: number[];
 }
 
-/** Partition 0 of TOPIC as node `via` shows it through kafkajs; null while unknown or leaderless. */
-async function partitionVia(via: number): Promise<PartitionView | null> {
+/** Partition 0 of `topic` as node `via` shows it through kafkajs; null while unknown or leaderless. */
+async function partitionVia(via: number, topic = TOPIC): Promise<PartitionView | null> {
   return withAdmin(bootstrapOf(via), async (admin) => {
-    const p = (await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0].partitions.find((x) => x.partitionId === 0);
+    const p = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.find((x) => x.partitionId === 0);
     return p === undefined || p.leader < 0 ? null : { leader: p.leader, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() };
   }).catch(() => null);
 }
@@ -145,4 +147,30 @@ describe('partition reassignment on a four-node cluster', () => {
     expect(new Set(values).size).toBe(values.length);
     expect(values.filter((v) => ackedSet.has(v))).toEqual(acked);
   }, 240_000);
+
+  testRequiring(JAVA_CLIENT, 'a move cancelled right after it starts stops where it is: nothing listed, the listed replicas in sync, and only their nodes hold the directory', async () => {
+    const topic = 'cancelled';
+    await withAdmin(bootstrapOf(1), async (admin) => {
+      expect(await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: FROM }] }], waitForLeaders: true })).toBe(true);
+    });
+    await waitFor(async () => {
+      const p = await partitionVia(2, topic);
+      return p !== null && p.isr.length === FROM.length ? p : null;
+    }, FORM_MS_MAX, 'partition 0 with three replicas in sync');
+    const r = await javaJson<Reassignments>('Reassign', ['alter-cancel', bootstrapOf(3), topic, '0', TARGET.join(',')]);
+    // The move may have ended before the cancel came: then there was nothing to cancel.
+    if (r.error !== null) expect(r.error).toContain('NoReassignmentInProgress');
+    await waitFor(async () => {
+      const l = await javaJson<Reassignments>('Reassign', ['list', bootstrapOf(4)]);
+      return l.error === null && l.reassignments.length === 0 ? true : null;
+    }, MOVE_MS_MAX, 'ListPartitionReassignments empty');
+    const dirOf = (id: number) => join(nodes.get(id)!.broker.dataDir, 'kafka', topic, '0');
+    const settled = await waitFor(async () => {
+      const p = await partitionVia(4, topic);
+      if (p === null || p.isr.join() !== p.replicas.join()) return null;
+      return ALL_IDS.every((id) => existsSync(dirOf(id)) === p.replicas.includes(id)) ? p : null;
+    }, MOVE_MS_MAX, 'the cancelled move settled: its replicas in sync, only their nodes holding the directory');
+    console.log(`reassignment cancelled: partition 0 of ${topic} stopped on replicas ${settled.replicas} (leader ${settled.leader})`);
+    expect(settled.replicas.length).toBeGreaterThanOrEqual(FROM.length);
+  }, 120_000);
 });

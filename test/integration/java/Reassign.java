@@ -1,7 +1,9 @@
 // Kafka's own AdminClient moving partitions, as kafka-reassign-partitions.sh does (KIP-455):
 //
 //   Reassign alter BOOTSTRAP TOPIC PARTITION R1,R2,...   alterPartitionReassignments to that target
-//   Reassign cancel BOOTSTRAP TOPIC PARTITION            alterPartitionReassignments with no target
+//   Reassign alter-cancel BOOTSTRAP TOPIC PARTITION R1,...  that target, then at once no target
+//                                                        (a cancel: "error" names NO_REASSIGNMENT
+//                                                        _IN_PROGRESS if the move ended first)
 //   Reassign list BOOTSTRAP                              listPartitionReassignments of every topic
 //
 // Prints one JSON object: {"reassignments":[{"topic","partition","replicas","adding","removing"}],
@@ -33,8 +35,11 @@ public final class Reassign {
                     TopicPartition tp = new TopicPartition(args[2], Integer.parseInt(args[3]));
                     admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(target)))).all().get();
                 }
-                case "cancel" -> {
+                case "alter-cancel" -> {
+                    List<Integer> target = new ArrayList<>();
+                    for (String r : args[4].split(",")) target.add(Integer.parseInt(r));
                     TopicPartition tp = new TopicPartition(args[2], Integer.parseInt(args[3]));
+                    admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(target)))).all().get();
                     admin.alterPartitionReassignments(Map.of(tp, Optional.empty())).all().get();
                 }
                 case "list" -> {
