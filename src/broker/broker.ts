@@ -37,6 +37,7 @@ import { claimPartitionDir, ControllerProducerIds, partitionDirTopicId, refuseSi
 import { MetadataReconciler, servedRecord } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
+import { PreferredLeaders } from './preferred-leaders.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
 import { REASSIGNMENT_STEP_MS, Reassigner } from '../cluster/replica/reassigner.ts';
@@ -92,6 +93,8 @@ export class Broker {
   cluster: ClusterView;
   /** A clustered node's place in the cluster (attachCluster); null on a lone node. */
   private clusterNode: ClusterNode | null = null;
+  /** Preferred leader elections and the automatic rebalance (preferred-leaders.ts); on a clustered node only. */
+  preferredLeaders: PreferredLeaders | null = null;
   /** Runs topic and config operations on the controller leader; null on a lone node. */
   controller: ControllerChannel | null = null;
   private readonly partitions = new Map<string, Partition[]>();
@@ -210,6 +213,17 @@ export class Broker {
     return t === undefined ? undefined : this.replicaBackend?.get(t.id, index);
   }
 
+  /** The replicas this clustered node hosts (none on a lone node). */
+  hostedReplicas(): Iterable<ReplicatedPartition> {
+    return this.replicaBackend?.all() ?? [];
+  }
+
+  /** The hosted replica of a Raft group (`<topicId>:<partition>`). */
+  replicaByGroup(group: string): ReplicatedPartition | undefined {
+    const at = group.lastIndexOf(':');
+    return this.replicaBackend?.get(group.slice(0, at), Number(group.slice(at + 1)));
+  }
+
   /** The partition as Fetch and ListOffsets read it: open here and, when replicated, led by this node. */
   readable(topic: string, index: number): ReadablePartition | undefined {
     const p = this.partition(topic, index);
@@ -310,7 +324,14 @@ export class Broker {
       clock: this.deps.clock,
       logDeps: this.logDeps(),
       logConfig: (c) => logConfigOf(c),
+      replicaLagTimeMaxMs: intProp(this.config, 'replica.lag.time.max.ms'),
     });
+    this.preferredLeaders = new PreferredLeaders(this, node);
+    node.preferredElectionServer = (groups) => this.preferredLeaders!.serve(groups);
+    if (boolProp(this.config, 'auto.leader.rebalance.enable')) {
+      const percentage = intProp(this.config, 'leader.imbalance.per.broker.percentage');
+      this.every(intProp(this.config, 'leader.imbalance.check.interval.seconds') * 1000, () => this.preferredLeaders?.check(percentage));
+    }
     this.every(PARTITION_LEADERS_PUBLISH_MS, () => {
       this.publishPartitionLeaders();
       this.followOffsetsLeaders();

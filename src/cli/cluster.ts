@@ -4,11 +4,18 @@
 // its log end offset, its lag behind the leader and when the leader last heard from it.
 // Exit 0 with a quorum that has a leader, or on a node that runs alone (it has none: said so);
 // 1 when the quorum has no leader now or it did not answer (the brokers are printed first).
+//
+// `freshet cluster add-voter NODE` / `remove-voter NODE`: the controller quorum's voters
+// (KIP-853's AddRaftVoter / RemoveRaftVoter, as Admin.addRaftVoter and removeRaftVoter send
+// them), e.g. to replace a dead seed: start the new node with the same --seeds (it joins as a
+// learner), add it, remove the dead one. Retriable answers (a learner still catching up,
+// another change pending, no controller now) are asked again for up to VOTER_CHANGE_WAIT_MS.
 
 import { ErrorCode } from '../protocol/errors.ts';
+import type { KafkaErr } from '../client/errors.ts';
 import type { ClusterMetadata } from '../client/core.ts';
 import type { QuorumInfo, QuorumReplica } from '../client/quorum.ts';
-import { positionals } from './args.ts';
+import { positionals, UsageError } from './args.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { errorJson, EXIT_OK, kafkaFailure, printJson, printTable, runCommandGroup, type Subcommand, subcommand } from './output.ts';
 
@@ -77,7 +84,41 @@ function memberRows(md: ClusterMetadata, q: QuorumInfo, nowMs: number): MemberRo
   });
 }
 
-const COMMANDS: Readonly<Record<string, Subcommand>> = { info };
+/** How long add-voter and remove-voter ask again after a retriable answer. */
+const VOTER_CHANGE_WAIT_MS = 60_000;
+const VOTER_CHANGE_RETRY_MS = 500;
+/** Answers that may change by themselves: a learner catching up, a change or an election under way. */
+const RETRIABLE = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_CONTROLLER, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
+
+function voterChange(change: 'add' | 'remove') {
+  return subcommand({
+    args: 'NODE',
+    summary:
+      change === 'add'
+        ? 'make NODE, a learner of the controller quorum (a node started with the same --seeds), a voter (KIP-853)'
+        : 'take NODE out of the controller quorum\'s voters (KIP-853); stop the node afterwards to retire it',
+    flags: {},
+    parse(flags) {
+      const [node] = positionals(flags, ['NODE']);
+      if (!/^\d+$/.test(node)) throw new UsageError(`NODE must be a node id, not '${node}'`);
+      return Number(node);
+    },
+    async run(ctx, nodeId) {
+      const deadline = SYSTEM_IO.clock.monotonicMs() + VOTER_CHANGE_WAIT_MS;
+      let error: KafkaErr | null = await ctx.client.changeVoter(change, nodeId);
+      while (error !== null && RETRIABLE.has(error.code) && SYSTEM_IO.clock.monotonicMs() < deadline) {
+        await Bun.sleep(VOTER_CHANGE_RETRY_MS);
+        error = await ctx.client.changeVoter(change, nodeId);
+      }
+      if (ctx.options.format === 'json') printJson({ nodeId, change, error: errorJson(error) });
+      if (error !== null) return kafkaFailure(ctx.name, `node ${nodeId}`, error);
+      if (ctx.options.format === 'table') process.stdout.write(change === 'add' ? `node ${nodeId} is a voter of the controller quorum\n` : `node ${nodeId} is no longer a voter of the controller quorum\n`);
+      return EXIT_OK;
+    },
+  });
+}
+
+const COMMANDS: Readonly<Record<string, Subcommand>> = { info, 'add-voter': voterChange('add'), 'remove-voter': voterChange('remove') };
 
 export function runCluster(argv: readonly string[]): Promise<number> {
   return runCommandGroup('freshet cluster', argv, COMMANDS);

@@ -48,6 +48,10 @@ export class KafkaClient extends ClientCore {
     return quorum.describeQuorum(this);
   }
 
+  changeVoter(change: 'add' | 'remove', voterId: number) {
+    return quorum.changeVoter(this, change, voterId);
+  }
+
   // data
   listOffsets(items: ReadonlyArray<data.PartitionKey & { spec: data.OffsetSpec }>, options?: { isolationLevel?: 0 | 1 }) {
     return data.listOffsets(this, items, options);

@@ -5,6 +5,9 @@
 
 import { ErrorCode } from '../protocol/errors.ts';
 import { DescribeQuorum } from '../protocol/messages/55-describe-quorum.ts';
+import { AddRaftVoter } from '../protocol/messages/80-add-raft-voter.ts';
+import { RemoveRaftVoter } from '../protocol/messages/81-remove-raft-voter.ts';
+import { ZERO_UUID } from '../protocol/primitives.ts';
 import type { Connection } from './connection.ts';
 import type { ClientCore } from './core.ts';
 import { type KafkaErr, kafkaErr } from './errors.ts';
@@ -70,4 +73,22 @@ async function describeQuorumAt(conn: Connection): Promise<QuorumInfo> {
     voters: p.currentVoters.map(replica),
     observers: p.observers.map(replica),
   };
+}
+
+/** How long the controller may take to commit a voter change (AddRaftVoter's TimeoutMs). */
+const VOTER_CHANGE_TIMEOUT_MS = 30_000;
+
+/**
+ * AddRaftVoter (80) or RemoveRaftVoter (81), KIP-853, as Kafka's Admin.addRaftVoter and
+ * removeRaftVoter send them through any node: the answer's error, null when done. No directory
+ * id (Freshet has none) and no listeners (the controller knows a node's addresses from its
+ * registration).
+ */
+export async function changeVoter(c: ClientCore, change: 'add' | 'remove', voterId: number): Promise<KafkaErr | null> {
+  const conn = await c.any();
+  const res =
+    change === 'add'
+      ? await conn.request(AddRaftVoter, { clusterId: null, timeoutMs: VOTER_CHANGE_TIMEOUT_MS, voterId, voterDirectoryId: ZERO_UUID, listeners: [] })
+      : await conn.request(RemoveRaftVoter, { clusterId: null, voterId, voterDirectoryId: ZERO_UUID });
+  return kafkaErr(res.errorCode, res.errorMessage ?? null);
 }

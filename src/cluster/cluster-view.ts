@@ -16,6 +16,8 @@ export interface BrokerEndpoint {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Not heard from by the controller for broker.session.timeout.ms (quorum/broker-sessions.ts): Metadata leaves it out. */
+  readonly fenced: boolean;
 }
 
 /** One member of the controller group as its leader sees it (DescribeQuorum's ReplicaState, KIP-595/836). */
@@ -55,7 +57,7 @@ export type QuorumAnswer =
 export interface ClusterView {
   /** The controller's node id (the controller group's leader), -1 while none is known. */
   controllerId(): number;
-  /** The brokers this node knows, itself included, by node id. */
+  /** The brokers this node knows, itself included, fenced ones too, by node id. */
   brokers(): readonly BrokerEndpoint[];
   /** The controller quorum, from its leader (asked over the RPC when it is another node). */
   describeQuorum(): Promise<QuorumAnswer>;
@@ -71,7 +73,7 @@ export class LoneNodeView implements ClusterView {
 
   brokers(): readonly BrokerEndpoint[] {
     const { host, port } = this.config.advertiseKafkaAddr;
-    return [{ nodeId: this.config.nodeId, host, port, rack: null }];
+    return [{ nodeId: this.config.nodeId, host, port, rack: null, fenced: false }];
   }
 
   describeQuorum(): Promise<QuorumAnswer> {

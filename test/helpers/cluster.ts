@@ -53,8 +53,8 @@ export async function startClusterNode(id: number, rpcPort: number, seeds: strin
  * Starts every seed at once; resolves once all serve. Each start is awaited, so one that fails
  * leaves none of the others running (its error is thrown).
  */
-export async function startClusterNodes(ids: readonly number[], rpcPorts: ReadonlyMap<number, number>, seeds: string): Promise<ClusterNodeProc[]> {
-  const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds)));
+export async function startClusterNodes(ids: readonly number[], rpcPorts: ReadonlyMap<number, number>, seeds: string, extraArgs: readonly string[] = []): Promise<ClusterNodeProc[]> {
+  const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds, extraArgs)));
   const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed === undefined) return started;

@@ -3,20 +3,30 @@
 // controller and every broker; kill -9 of the controller leader brings another within seconds
 // (the figure is printed, not asserted); the killed node restarts and catches up; a fourth node
 // with the same seeds joins as a learner, and stops and restarts cleanly; a node given other seeds is refused with both cluster
-// ids named; a node without seeds still runs alone, with no Raft state on disk.
+// ids named; a node without seeds still runs alone, with no Raft state on disk. A follower
+// killed -9 is fenced once the controller has not heard from it for broker.session.timeout.ms:
+// Metadata (kafkajs, kcat) stops listing it, and lists it again once it is back. Kafka's own
+// Admin client (KIP-853, as kafka-metadata-quorum.sh add-controller / remove-controller) makes
+// the learner a voter and removes the leader: the remaining voters elect and serve; the removed
+// node, still running, is a learner again, and `freshet cluster add-voter` makes it a voter.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBroker } from '../helpers/broker.ts';
+import { FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { type ClusterInfo, type ClusterNodeProc, clusterInfo, leadershipTakenMs, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
+import { JAVA_CLIENT, javaJson } from '../helpers/java.ts';
+import { KCAT_TOOL, kcat, run } from '../helpers/process.ts';
+import { testRequiring } from '../helpers/requirements.ts';
 
 const SEED_IDS = [1, 2, 3];
 /** Liveness bounds of the waits below (generous for a loaded machine); the times taken are printed. */
 const FORM_MS_MAX = 20_000;
 const FAILOVER_MS_MAX = 20_000;
+/** broker.session.timeout.ms of these nodes: a third of Kafka's 9 s, so the fencing test is short. */
+const SESSION_TIMEOUT_MS = 3_000;
 
 let seeds = '';
 let ports = new Map<number, number>();
@@ -27,7 +37,7 @@ let learner: ClusterNodeProc | undefined;
 beforeAll(async () => {
   ({ ports, seeds } = await seedsFor(SEED_IDS));
   learnerRpcPort = await freePort();
-  const started = await startClusterNodes(SEED_IDS, ports, seeds);
+  const started = await startClusterNodes(SEED_IDS, ports, seeds, ['--set', `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`]);
   for (const n of started) nodes.set(n.id, n);
 }, 60_000);
 
@@ -93,6 +103,35 @@ describe('a cluster of three processes', () => {
     expect(back.members.find((m) => m.nodeId === old)!.logEndOffset).toBe(back.members.find((m) => m.role === 'leader')!.logEndOffset);
   }, 90_000);
 
+  testRequiring(KCAT_TOOL, 'a follower killed -9 is fenced after broker.session.timeout.ms: Metadata (kafkajs, kcat) leaves it out; restarted, it is listed again', async () => {
+    const before = await waitFor(settled(1, SEED_IDS), FORM_MS_MAX, 'a settled quorum');
+    const victim = SEED_IDS.find((id) => id !== before.quorum!.leaderId)!;
+    const survivor = SEED_IDS.find((id) => id !== victim)!;
+    const admin = kafkaFor(bootstrapOf(survivor)).admin();
+    await admin.connect();
+    const brokersSeen = async () => (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+    const kcatBrokers = async () => {
+      const r = await kcat(['-L', '-b', bootstrapOf(survivor), '-J']);
+      return r.exitCode === 0 ? (JSON.parse(r.stdout) as { brokers: { id: number }[] }).brokers.map((b) => b.id).sort() : null;
+    };
+    try {
+      expect(await brokersSeen()).toEqual(SEED_IDS);
+      await nodes.get(victim)!.broker.kill9();
+      const killedAt = performance.now();
+      const others = SEED_IDS.filter((id) => id !== victim);
+      await waitFor(async () => (JSON.stringify(await brokersSeen()) === JSON.stringify(others) ? true : null), FAILOVER_MS_MAX, `node ${victim} left out of Metadata`);
+      const fencedAfterMs = performance.now() - killedAt;
+      console.log(`node ${victim} killed -9: out of Metadata after ${Math.round(fencedAfterMs)} ms (broker.session.timeout.ms ${SESSION_TIMEOUT_MS})`);
+      expect(await kcatBrokers()).toEqual(others);
+      expect(nodes.get(before.quorum!.leaderId)!.broker.logs()).toMatch(new RegExp(`broker ${victim} fenced: not heard from`));
+      await nodes.get(victim)!.broker.restart();
+      await waitFor(async () => (JSON.stringify(await brokersSeen()) === JSON.stringify(SEED_IDS) ? true : null), FAILOVER_MS_MAX, `node ${victim} listed again`);
+      expect(await kcatBrokers()).toEqual(SEED_IDS);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 90_000);
+
   test('a fourth node started with the same seeds joins as a learner and replicates the metadata log', async () => {
     learner = await startClusterNode(4, learnerRpcPort, seeds);
     // Its Kafka address is listed once its registration has committed in the metadata.
@@ -118,6 +157,48 @@ describe('a cluster of three processes', () => {
     const info = await waitFor(settled(1, SEED_IDS, [4]), FORM_MS_MAX, 'node 4 back, caught up');
     expect(info.members.find((m) => m.nodeId === 4)!.logEndOffset).toBeGreaterThanOrEqual(before.logEndOffset ?? 0);
   }, 60_000);
+
+  testRequiring(JAVA_CLIENT, "Kafka's Admin (KIP-853) makes the learner a voter and removes the leader: the others elect a leader and serve; a duplicate or unknown voter is refused", async () => {
+    type Voters = { ok: boolean; exception?: string; message?: string; leaderId: number; voters: number[]; observers: number[] };
+    const voters = (via: number | string, ...args: string[]) => javaJson<Voters>('QuorumVoters', [typeof via === 'string' ? via : bootstrapOf(via), ...args], 120_000);
+    const node4 = learner!;
+    const before = await waitFor(settled(1, SEED_IDS, [4]), FORM_MS_MAX, 'node 4 a caught-up learner');
+    const added = await voters(1, 'add', '4', '127.0.0.1', String(learnerRpcPort));
+    expect(added).toMatchObject({ ok: true, voters: [1, 2, 3, 4] });
+    expect(added.observers).not.toContain(4);
+    const again = await voters(2, 'add', '4', '127.0.0.1', String(learnerRpcPort));
+    expect([again.ok, again.exception]).toEqual([false, 'org.apache.kafka.common.errors.DuplicateVoterException']);
+    const old = before.quorum!.leaderId;
+    const removed = await voters(node4.broker.bootstrap, 'remove', String(old));
+    expect(removed.ok).toBe(true);
+    const remaining = [...SEED_IDS.filter((id) => id !== old), 4];
+    expect(removed.voters).toEqual(remaining);
+    // The removed leader stepped down once its removal committed (dissertation 4.2.2); the
+    // remaining voters elect among themselves and the quorum settles.
+    const after = await waitFor(settled(node4.broker.bootstrap, remaining), FAILOVER_MS_MAX, 'a leader among the remaining voters');
+    expect(remaining).toContain(after.quorum!.leaderId);
+    expect(after.members.find((m) => m.nodeId === old)?.role ?? 'gone').not.toMatch(/leader|voter/);
+    const unknown = await voters(node4.broker.bootstrap, 'remove', String(old));
+    expect([unknown.ok, unknown.exception]).toEqual([false, 'org.apache.kafka.common.errors.VoterNotFoundException']);
+    // The quorum still serves controller operations: a topic created through node 4.
+    const admin = kafkaFor(node4.broker.bootstrap).admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic: 'after-voter-changes', numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    // The removed node still runs: it registers again and is admitted as a learner (a removed
+    // KRaft controller stays an observer); the CLI makes it a voter again.
+    await waitFor(settled(node4.broker.bootstrap, remaining, [old]), FAILOVER_MS_MAX, `node ${old} a caught-up learner`);
+    const cli = (...args: string[]) => run([FRESHET_BIN, 'cluster', ...args, '--brokers', node4.broker.bootstrap], { timeoutMs: 90_000 });
+    const back = await cli('add-voter', String(old));
+    expect([back.exitCode, back.stdout.trim()]).toEqual([0, `node ${old} is a voter of the controller quorum`]);
+    const unknownCli = await cli('remove-voter', '9');
+    expect(unknownCli.exitCode).toBe(1);
+    expect(unknownCli.stderr).toContain('VOTER_NOT_FOUND');
+    await waitFor(settled(node4.broker.bootstrap, [...SEED_IDS, 4]), FAILOVER_MS_MAX, 'four voters, caught up');
+  }, 300_000);
 
   test('a node given other seeds is in another cluster: refused, with both cluster ids in its log', async () => {
     const { ports: p5, seeds: own } = await seedsFor([5]);

@@ -4,6 +4,9 @@
 // log start while nothing is tiered), -5 latest tiered (v9+: -1 while nothing is tiered).
 // A real timestamp finds the first offset whose record timestamp is >= it, below the high
 // watermark, or -1 when there is none. currentLeaderEpoch (v4+) fences stale callers.
+// replicaId -2 (ListOffsetsRequest.DEBUGGING_REPLICA_ID) reads this node's own replica, leader or
+// follower, and -1 is its log end offset (Kafka's ReplicaManager.fetchOffsetForTimestamp: not
+// only from the leader, no isolation level): how an operator or a test sees a follower's log end.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ListOffsets } from '../../protocol/messages/index.ts';
@@ -15,6 +18,8 @@ export const EARLIEST = -2;
 export const MAX_TIMESTAMP = -3;
 export const EARLIEST_LOCAL = -4;
 export const LATEST_TIERED = -5;
+/** ListOffsetsRequest.DEBUGGING_REPLICA_ID. */
+export const DEBUGGING_REPLICA_ID = -2;
 
 export default handler(ListOffsets, (ctx, req) => ({
   throttleTimeMs: 0,
@@ -22,12 +27,13 @@ export default handler(ListOffsets, (ctx, req) => ({
     name: t.name,
     partitions: t.partitions.map((q) => {
       const fail = (errorCode: number) => ({ partitionIndex: q.partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 });
-      const p = ctx.broker.readable(t.name, q.partitionIndex);
+      const debugging = req.replicaId === DEBUGGING_REPLICA_ID;
+      const p = debugging ? (ctx.broker.partition(t.name, q.partitionIndex) ?? ctx.broker.replica(t.name, q.partitionIndex)) : ctx.broker.readable(t.name, q.partitionIndex);
       if (!p) return fail(ctx.broker.partitionErrorCode(t.name, q.partitionIndex));
       if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
         return fail(q.currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
       }
-      const found = lookup(p, q.timestamp);
+      const found = debugging && q.timestamp === LATEST ? { offset: p.logEndOffset, timestamp: -1 } : lookup(p, q.timestamp);
       return {
         partitionIndex: q.partitionIndex,
         errorCode: ErrorCode.NONE,

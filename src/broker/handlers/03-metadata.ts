@@ -11,11 +11,16 @@
 //   (authorizer.ts): every topic named in the answer (KafkaApis sets them on the topics it looked
 //   up by name, errors included, not on unknown ids), and the cluster's in v8-10 (v11 moved them
 //   to DescribeCluster, KIP-700).
-// This node is the leader and only replica of every partition it holds (partitions are not
-// replicated yet); on a cluster each partition's leader is its one replica in the metadata, and
-// auto-creation goes through the controller (broker/clustered.ts). The brokers and the controller are the node's ClusterView's: a lone node is
-// both; a clustered node lists the brokers it knows and the controller group's leader (-1 while
-// none), as a KRaft broker lists the registered brokers and the active controller.
+// A lone node is the leader and only replica of every partition it holds. On a cluster the
+// replicas come from the metadata, the leader and epoch from the partition's Raft group, the
+// ISR from its leader, and auto-creation goes through the controller (broker/clustered.ts). The
+// brokers and the controller are the node's ClusterView's: a lone node is both; a clustered
+// node lists the live (unfenced) brokers and the controller group's leader (-1 while none), as
+// a KRaft broker lists the unfenced registrations and the active controller. A fenced broker
+// (not heard from by the controller for broker.session.timeout.ms) is named in a partition's
+// replicas and offline replicas only: never as its leader (LEADER_NOT_AVAILABLE until another
+// replica's leadership is known) nor in its ISR, as Kafka's controller takes both away when
+// it fences a broker.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { Metadata } from '../../protocol/messages/index.ts';
@@ -31,17 +36,19 @@ type TopicOut = ResponseOf<typeof Metadata>['topics'][number];
 
 export default handler(Metadata, async (ctx, req) => {
   const broker = ctx.broker;
+  const fenced = new Set(broker.cluster.brokers().filter((b) => b.fenced).map((b) => b.nodeId));
+  const describeTopic = (t: TopicRecord) => describeOne(broker, t, fenced);
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const topics: Partial<TopicOut>[] = [];
   if (all) {
-    for (const t of broker.topics.all()) topics.push(describeTopic(broker, t));
+    for (const t of broker.topics.all()) topics.push(describeTopic(t));
   } else {
     for (const want of req.topics!) {
       if (want.name === null || want.name === '') {
         const t = want.topicId !== ZERO_UUID ? broker.topics.getById(want.topicId) : undefined;
         topics.push(
           t
-            ? describeTopic(broker, t)
+            ? describeTopic(t)
             : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: want.topicId, partitions: [] },
         );
         continue;
@@ -56,7 +63,7 @@ export default handler(Metadata, async (ctx, req) => {
         t = created.kind === 'created' ? created.topic : undefined;
       }
       topics.push(
-        t ? describeTopic(broker, t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: want.name, partitions: [] },
+        t ? describeTopic(t) : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: want.name, partitions: [] },
       );
     }
   }
@@ -66,7 +73,9 @@ export default handler(Metadata, async (ctx, req) => {
   }
   return {
     throttleTimeMs: 0,
-    brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    // Kafka lists the live brokers only (KRaft: unfenced registrations); a fenced one may still
+    // be named as a replica, as Kafka names an offline one.
+    brokers: broker.cluster.brokers().filter((b) => !b.fenced).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: broker.clusterId,
     controllerId: broker.cluster.controllerId(),
     topics,
@@ -75,7 +84,7 @@ export default handler(Metadata, async (ctx, req) => {
   };
 });
 
-function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
+function describeOne(broker: Broker, t: TopicRecord, fenced: ReadonlySet<number>): Partial<TopicOut> {
   const nodeId = broker.config.nodeId;
   const partitions = [];
   for (let i = 0; i < t.partitions; i++) {
@@ -83,8 +92,10 @@ function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
     // this node's replica knows them, else as its leader published them); the ISR from the
     // leader. A leader not known yet is -1 with LEADER_NOT_AVAILABLE (clients ask again).
     const replicas = broker.replicasOf(t.name, i);
-    const leader = broker.leaderOf(t.name, i) ?? { leaderId: -1, leaderEpoch: -1 };
-    const isr = broker.inSyncReplicasOf(t.name, i);
+    const known = broker.leaderOf(t.name, i);
+    const leader = known === undefined || fenced.has(known.leaderId) ? { leaderId: -1, leaderEpoch: -1 } : known;
+    const inSync = broker.inSyncReplicasOf(t.name, i);
+    const isr = inSync === null ? null : inSync.filter((id) => !fenced.has(id));
     partitions.push({
       errorCode: leader.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: i,
@@ -94,7 +105,7 @@ function describeTopic(broker: Broker, t: TopicRecord): Partial<TopicOut> {
       isrNodes: isr === null ? (leader.leaderId < 0 ? [] : [leader.leaderId]) : [...isr],
       // An offline partition (damaged log) keeps this node as leader so that clients send it
       // their requests and hear KAFKA_STORAGE_ERROR, and lists it as offline (README.md).
-      offlineReplicas: broker.isOffline(t.name, i) ? [nodeId] : [],
+      offlineReplicas: broker.isOffline(t.name, i) ? [nodeId] : replicas.filter((id) => fenced.has(id)),
     });
   }
   return {

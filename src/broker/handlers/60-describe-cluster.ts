@@ -5,8 +5,8 @@
 // - v1 endpointType (KIP-919): brokers answer only for BROKER (1); an unknown type is
 //   UNSUPPORTED_ENDPOINT_TYPE, CONTROLLER (2) MISMATCHED_ENDPOINT_TYPE, both INVALID_REQUEST
 //   in v0 (where the field cannot be sent anyway);
-// - v2 includeFencedBrokers (KIP-1073): no broker is fenced yet (that comes with the broker
-//   registry of the controller state machine), so the list is the same;
+// - v2 includeFencedBrokers (KIP-1073): fenced brokers (not heard from by the controller for
+//   broker.session.timeout.ms) are listed, with isFenced, only when asked for;
 // - clusterAuthorizedOperations stays INT32_MIN unless asked for; without an authorizer Kafka
 //   answers every operation CLUSTER supports (authorizer.ts).
 
@@ -37,7 +37,10 @@ export default handler(DescribeCluster, (ctx, req) => {
     endpointType: EndpointType.BROKER,
     clusterId: broker.clusterId,
     controllerId: broker.cluster.controllerId(),
-    brokers: broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: false })),
+    brokers: broker.cluster
+      .brokers()
+      .filter((b) => req.includeFencedBrokers || !b.fenced)
+      .map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack, isFenced: b.fenced })),
     clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations),
   };
 });

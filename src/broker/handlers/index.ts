@@ -40,6 +40,8 @@ import describeCluster from './60-describe-cluster.ts';
 import describeProducers from './61-describe-producers.ts';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts';
 import consumerGroupDescribe from './69-consumer-group-describe.ts';
+import addRaftVoter from './80-add-raft-voter.ts';
+import removeRaftVoter from './81-remove-raft-voter.ts';
 
 export const HANDLERS: readonly AnyHandler[] = [
   produce,
@@ -80,4 +82,6 @@ export const HANDLERS: readonly AnyHandler[] = [
   describeProducers,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  addRaftVoter,
+  removeRaftVoter,
 ].sort((a, b) => a.api.apiKey - b.api.apiKey);

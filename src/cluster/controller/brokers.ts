@@ -131,6 +131,19 @@ export function setBrokerFenced(image: MetadataImage, nodeId: NodeId, brokerEpoc
   return proposal.result(null);
 }
 
+/**
+ * BrokerHeartbeat (63, KIP-631) from a registered broker: a fenced registration is unfenced (the
+ * node is back); the answer says whether it is fenced after the records apply. A heartbeat
+ * from another registration than the current one is STALE_BROKER_EPOCH (the node registers
+ * again). Kafka also waits for the broker to catch up with the metadata log before it
+ * unfences; a Freshet broker serves from the image it has applied, so being heard is enough.
+ */
+export function brokerHeartbeat(image: MetadataImage, nodeId: NodeId, brokerEpoch: number): ControllerResult<{ errorCode: number; errorMessage: string | null; isFenced: boolean }> {
+  const r = setBrokerFenced(image, nodeId, brokerEpoch, false);
+  const error = r.response;
+  return { records: r.records, response: error === null ? { errorCode: ErrorCode.NONE, errorMessage: null, isFenced: false } : { errorCode: error.code, errorMessage: error.message, isFenced: true } };
+}
+
 /** ClusterControlManager.checkBrokerEpoch: the request comes from the current registration. */
 export function checkBrokerEpoch(image: MetadataImage, nodeId: NodeId, brokerEpoch: number): KafkaError | null {
   const b = image.broker(nodeId);

@@ -23,7 +23,7 @@ import type { NodeDeps } from '../../base/deps.ts';
 import { log } from '../../base/log.ts';
 import { describeListenFailure, type HostPort } from '../../base/network.ts';
 import { type Cancel, every } from '../../base/scheduler.ts';
-import type { NodeConfig } from '../../config/node-config.ts';
+import { intProp, type NodeConfig } from '../../config/node-config.ts';
 import { formatHostPort } from '../../config/values.ts';
 import { crc32c } from '../../protocol/records/crc32c.ts';
 import { uuidToString } from '../../protocol/primitives.ts';
@@ -41,6 +41,15 @@ import { decodeQuorumAnswer, DESCRIBE_QUORUM, describeQuorum, encodeQuorumAnswer
 import { Registrar, type RegistrarTiming } from './registrar.ts';
 import { type BrokerRegistration, BrokerTable, BROKERS_MAX, decodeRegisterRequest, encodeRegisterAnswer, REGISTER, type RegisterOutcome } from './registration.ts';
 import { ControllerChannel, CONTROLLER } from './controller-rpc.ts';
+import {
+  decodePreferredElectionAnswers,
+  decodePreferredElections,
+  encodePreferredElectionAnswers,
+  encodePreferredElections,
+  PREFERRED_ELECTIONS,
+  type PreferredElectionAnswer,
+  type PreferredElectionServer,
+} from './preferred-elections.ts';
 import { MetadataRegistration } from './metadata-registration.ts';
 import type { SupportedFeature } from '../controller/index.ts';
 import { ControllerService } from './controller-service.ts';
@@ -169,6 +178,7 @@ export class ClusterNode implements ClusterView {
       leaderKnown: () => this.controller?.leaderId != null,
       scheduler: options.deps.scheduler,
       intervalMs: this.timing.registerIntervalMs,
+      heartbeatIntervalMs: intProp(config, 'broker.heartbeat.interval.ms'),
     });
     // Peers' addresses as registered in the metadata (a node that restarted elsewhere).
     this.stateMachine.onApplied((_entries, records) => {
@@ -209,6 +219,10 @@ export class ClusterNode implements ClusterView {
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
     rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
     rpc.onMessage(PARTITION_LEADERS, (_from, _v, body) => node?.partitionLeaders.learn(decodePartitionLeaders(body)));
+    rpc.onRequest(PREFERRED_ELECTIONS, async (_from, _v, body) => {
+      const groups = decodePreferredElections(body);
+      return encodePreferredElectionAnswers((await node?.preferredElectionServer?.(groups)) ?? []);
+    });
     const where = `${formatHostPort(rpcAddr)} (--rpc-addr)`;
     let host: string;
     try {
@@ -325,15 +339,29 @@ export class ClusterNode implements ClusterView {
   }
 
   /**
-   * The registered brokers of the metadata (fenced ones too: they still host their replicas),
+   * The registered brokers of the metadata (fenced ones too, marked: they still host replicas),
    * and this node while its own registration has not committed, so a client always sees the
    * node it asked.
    */
   brokers(): readonly BrokerEndpoint[] {
-    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack }));
+    const out = this.stateMachine.image.brokers().filter((b) => b.registered).map((b) => ({ nodeId: b.nodeId, host: b.kafkaEndpoint.host, port: b.kafkaEndpoint.port, rack: b.rack, fenced: b.fenced }));
     const self = this.self;
-    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null });
+    if (!out.some((b) => b.nodeId === self.nodeId)) out.push({ nodeId: self.nodeId, host: self.kafka.host, port: self.kafka.port, rack: null, fenced: false });
     return out.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Serves `cluster.preferred_elections` (preferred-elections.ts): the broker's, once it is attached; until then every group is left unanswered. */
+  preferredElectionServer: PreferredElectionServer | null = null;
+
+  /** Asks node `to` to elect the preferred leader of `groups` it leads; null when it did not answer within `timeoutMs`. */
+  async preferredElections(to: number, groups: readonly string[], timeoutMs: number): Promise<PreferredElectionAnswer[] | null> {
+    const res = await this.rpc.request(to, PREFERRED_ELECTIONS, (w) => encodePreferredElections(w, groups), timeoutMs);
+    if (!res.ok) return null;
+    try {
+      return decodePreferredElectionAnswers(res.body);
+    } catch {
+      return null;
+    }
   }
 
   async describeQuorum(): Promise<QuorumAnswer> {

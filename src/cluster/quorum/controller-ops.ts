@@ -15,6 +15,7 @@ import type { Random } from '../../base/random.ts';
 import type { BrokerView } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import {
+  AddRaftVoter,
   AlterConfigs,
   AlterPartitionReassignments,
   CreatePartitions,
@@ -22,12 +23,15 @@ import {
   DeleteTopics,
   IncrementalAlterConfigs,
   ListPartitionReassignments,
+  RemoveRaftVoter,
 } from '../../protocol/messages/index.ts';
-import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct } from '../../protocol/schema.ts';
+import type { Membership, MembershipChange } from '../../raft/core/index.ts';
+import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct, bool } from '../../protocol/schema.ts';
 import {
   allocateProducerIds,
   alterConfigs,
   alterPartitionReassignments,
+  brokerHeartbeat,
   type BrokerRegistrationRequest,
   type ControllerResult,
   createPartitions,
@@ -61,6 +65,14 @@ export interface ControllerOp<Req = unknown, Res = unknown> {
   run(image: MetadataImage, req: Req, inputs: OpInputs): ControllerResult<Encodable<Res>>;
   /** The client's answer when the controller did not run it: everything failed with `error`. */
   refuse(req: Req, error: KafkaError): Encodable<Res>;
+  /**
+   * For the quorum's own voters (KIP-853): instead of records, the membership change of the
+   * controller group to propose, or the refusal; the answer is `refuse(req, NONE)` once the
+   * membership entry commits. `run` is not called for such an operation.
+   */
+  voterChange?(req: Req, quorum: Membership, clusterId: string): MembershipChange | KafkaError;
+  /** For a node's own operations (registration, heartbeat): the broker an accepted request shows alive (broker-sessions.ts), else null. */
+  heardFrom?(response: Encodable<Res>, receivedBy: NodeId): NodeId | null;
 }
 
 /** A node registering (BrokerRegistration, 62, KIP-631), as the node-to-node request. */
@@ -81,6 +93,12 @@ const BrokerRegistration = internalApi(62, 'BrokerRegistration', {
 const AllocateProducerIds = internalApi(67, 'AllocateProducerIds', {
   request: struct({ brokerEpoch: int64() }),
   response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }), producerIdStart: int64(), producerIdLen: int32() }),
+});
+
+/** BrokerHeartbeat (63, KIP-631): the node is alive; the answer says whether it is fenced. */
+const BrokerHeartbeat = internalApi(63, 'BrokerHeartbeat', {
+  request: struct({ brokerEpoch: int64() }),
+  response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }), isFenced: bool() }),
 });
 
 /**
@@ -168,6 +186,15 @@ export const REGISTER_BROKER: ControllerOp<RegistrationRequest, ResponseOf<typeo
     return registerBroker(image, r, { hasLiveSession: () => false });
   },
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, brokerEpoch: -1 }),
+  heardFrom: (response, receivedBy) => (response.errorCode === ErrorCode.NONE ? receivedBy : null),
+};
+
+export const BROKER_HEARTBEAT: ControllerOp<RequestOf<typeof BrokerHeartbeat>, ResponseOf<typeof BrokerHeartbeat>> = {
+  code: BrokerHeartbeat.apiKey,
+  api: BrokerHeartbeat,
+  run: (image, req, inputs) => brokerHeartbeat(image, inputs.receivedBy, req.brokerEpoch),
+  refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, isFenced: false }),
+  heardFrom: (response, receivedBy) => (response.errorCode === ErrorCode.NONE ? receivedBy : null),
 };
 
 export const ALLOCATE_PRODUCER_IDS: ControllerOp<RequestOf<typeof AllocateProducerIds>, ResponseOf<typeof AllocateProducerIds>> = {
@@ -211,6 +238,50 @@ export const REPORT_PARTITION_VOTERS: ControllerOp<PartitionVotersReportRequest,
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message }),
 };
 
+/** What a node that runs alone answers AddRaftVoter and RemoveRaftVoter with (UNSUPPORTED_VERSION, as a static KRaft quorum). */
+export const NO_QUORUM_MESSAGE = 'This node runs alone (started without --seeds): it has no controller quorum whose voters could change.';
+
+/** kafka-metadata-quorum.sh add-controller (KIP-853): a learner of the controller quorum becomes a voter. */
+export const ADD_RAFT_VOTER: ControllerOp<RequestOf<typeof AddRaftVoter>, ResponseOf<typeof AddRaftVoter>> = {
+  code: AddRaftVoter.apiKey,
+  api: AddRaftVoter,
+  run: () => {
+    throw new Error('AddRaftVoter is a voter change, not records');
+  },
+  refuse: (_req, e) => ({ throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message }),
+  // KafkaRaftClient's AddVoterHandler: the voter must be an observer (a learner here) that is
+  // caught up; its directory id and listeners are not checked (Freshet has no directory ids,
+  // and a node's addresses come from its registration).
+  voterChange: (req, quorum, clusterId) => {
+    const wrongCluster = clusterMismatch(req.clusterId, clusterId);
+    if (wrongCluster !== null) return wrongCluster;
+    if (quorum.voters.includes(req.voterId)) return kafkaError(ErrorCode.DUPLICATE_VOTER, `The voter id for ReplicaKey(id=${req.voterId}) is already part of the set of voters.`);
+    if (!quorum.learners.includes(req.voterId)) return kafkaError(ErrorCode.REQUEST_TIMED_OUT, `Node ${req.voterId} is not an observer of the controller quorum: start it with the same --seeds first`);
+    return { type: 'promote_learner', node: req.voterId };
+  },
+};
+
+/** kafka-metadata-quorum.sh remove-controller (KIP-853): a voter leaves the controller quorum. */
+export const REMOVE_RAFT_VOTER: ControllerOp<RequestOf<typeof RemoveRaftVoter>, ResponseOf<typeof RemoveRaftVoter>> = {
+  code: RemoveRaftVoter.apiKey,
+  api: RemoveRaftVoter,
+  run: () => {
+    throw new Error('RemoveRaftVoter is a voter change, not records');
+  },
+  refuse: (_req, e) => ({ throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message }),
+  voterChange: (req, quorum, clusterId) => {
+    const wrongCluster = clusterMismatch(req.clusterId, clusterId);
+    if (wrongCluster !== null) return wrongCluster;
+    if (!quorum.voters.includes(req.voterId)) return kafkaError(ErrorCode.VOTER_NOT_FOUND, `Cannot remove voter ReplicaKey(id=${req.voterId}) since it is not a voter.`);
+    if (quorum.voters.length === 1) return kafkaError(ErrorCode.INVALID_REQUEST, `Node ${req.voterId} is the only voter: the quorum cannot lose it`);
+    return { type: 'remove_member', node: req.voterId };
+  },
+};
+
+function clusterMismatch(asked: string | null, clusterId: string): KafkaError | null {
+  return asked === null || asked === clusterId ? null : kafkaError(ErrorCode.INCONSISTENT_CLUSTER_ID, `The cluster id ${asked} is not this cluster's (${clusterId})`);
+}
+
 // biome-ignore lint: a registry of operations of different request types
 export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   CREATE_TOPICS,
@@ -219,7 +290,10 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   ALTER_CONFIGS,
   INCREMENTAL_ALTER_CONFIGS,
   REGISTER_BROKER,
+  BROKER_HEARTBEAT,
   ALLOCATE_PRODUCER_IDS,
+  ADD_RAFT_VOTER,
+  REMOVE_RAFT_VOTER,
   ALTER_PARTITION_REASSIGNMENTS,
   LIST_PARTITION_REASSIGNMENTS,
   REPORT_PARTITION_VOTERS,

@@ -21,19 +21,27 @@
 //   until it has applied that index itself (waitApplied) before answering its client, so a
 //   client sees its new topic in the next Metadata from the same node.
 // - Waits are bounded: `timeoutMs` for a commit, then REQUEST_TIMED_OUT (retriable).
+// - Voter changes (AddRaftVoter, RemoveRaftVoter; KIP-853) propose no records: a membership
+//   entry of the controller group itself (one server at a time, as the core allows), answered
+//   once it commits; the core's refusals (a change or a transfer in progress, a learner behind)
+//   are REQUEST_TIMED_OUT, which the admin client retries.
+// - Broker sessions (broker-sessions.ts): a node's registration and heartbeats keep it alive;
+//   every SESSION_CHECK_MS the leader fences each registered broker not heard from for
+//   broker.session.timeout.ms (never itself), proposing its BrokerRegistrationChangeRecord.
 //
 // Nothing here reads a clock but the injected one, nor draws randomness but the node's Random.
 
 import type { Clock } from '../../base/clock.ts';
 import { log } from '../../base/log.ts';
 import type { Random } from '../../base/random.ts';
-import type { Scheduler } from '../../base/scheduler.ts';
+import { type Cancel, every, type Scheduler } from '../../base/scheduler.ts';
 import type { PropertyValue } from '../../config/properties.ts';
-import { ErrorCode } from '../../protocol/errors.ts';
+import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import type { Encodable } from '../../protocol/schema.ts';
 import type { Entry, Index, SoftState, Term } from '../../raft/core/index.ts';
 import type { GroupDriver } from '../../raft/group-driver.ts';
-import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatch, type MetadataImage, type MetadataRecord, type NodeId } from '../controller/index.ts';
+import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatch, intProp, type MetadataImage, type MetadataRecord, type NodeId, setBrokerFenced } from '../controller/index.ts';
+import { BrokerSessions } from './broker-sessions.ts';
 import type { ControllerOp } from './controller-ops.ts';
 import { copyImage, type MetadataStateMachine } from './metadata-state-machine.ts';
 
@@ -41,6 +49,8 @@ import { copyImage, type MetadataStateMachine } from './metadata-state-machine.t
 export const PROPOSALS_IN_FLIGHT_MAX = 1_024;
 /** Local waits for an applied index at once (requests waiting to see their effect here). */
 export const APPLY_WAITS_MAX = 4_096;
+/** How often the leader looks for brokers whose session expired (a fraction of Kafka's 9 s session). */
+export const SESSION_CHECK_MS = 1_000;
 
 export type ServiceAnswer<Res = unknown> =
   | { readonly ok: true; readonly response: Encodable<Res>; readonly appliedIndex: Index }
@@ -69,6 +79,20 @@ interface Pending {
   readonly settle: (a: ServiceAnswer) => void;
 }
 
+interface VoterChangeWait {
+  readonly index: Index;
+  readonly term: Term;
+  readonly settle: (committed: boolean) => void;
+}
+
+/** What the admin client hears when the core refuses a voter change now (it retries REQUEST_TIMED_OUT). */
+const VOTER_CHANGE_REFUSALS: Readonly<Record<string, string>> = {
+  change_in_progress: 'another change of the controller quorum is not committed yet',
+  transfer_in_progress: 'the controller leadership is being transferred',
+  leader_not_ready: 'the controller leader has not committed an entry of its term yet',
+  learner_behind: 'the new voter has not caught up with the controller log yet',
+};
+
 interface ApplyWait {
   readonly index: Index;
   readonly settle: (applied: boolean) => void;
@@ -82,9 +106,13 @@ export class ControllerService {
   /** Operations that proposed nothing, waiting for the proposals before them to commit. */
   private readonly quiet: { after: Index; settle: (committed: boolean) => void }[] = [];
   private readonly applyWaits: ApplyWait[] = [];
+  private voterChanges: VoterChangeWait[] = [];
+  private readonly sessions = new BrokerSessions();
+  private readonly cancelSessionCheck: Cancel;
 
   constructor(private readonly o: ControllerServiceOptions) {
     o.stateMachine.onApplied((entries, records) => this.applied(entries, records === null));
+    this.cancelSessionCheck = every(o.scheduler, SESSION_CHECK_MS, () => this.fenceExpired());
   }
 
   /** Whether this node leads the controller group and serves operations now. */
@@ -98,10 +126,40 @@ export class ControllerService {
     const d = this.o.driver();
     if (image === null || d === null || d.role !== 'leader' || d.term !== this.readyTerm) return Promise.resolve(notController('this node is not the active controller'));
     if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return Promise.resolve(refused(ErrorCode.REQUEST_TIMED_OUT, `${PROPOSALS_IN_FLIGHT_MAX} controller operations in flight (PROPOSALS_IN_FLIGHT_MAX)`));
+    if (op.voterChange !== undefined) return this.changeVoters(op, req, d);
     const broker = brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view;
     const { records, response } = op.run(image, req, { broker, random: this.o.random, apiVersion, receivedBy });
+    const alive = op.heardFrom?.(response, receivedBy) ?? null;
+    if (alive !== null) this.sessions.heard(alive, this.o.clock.monotonicMs());
     if (records.length === 0) return this.answerQuietly(response);
     return new Promise((resolve) => this.propose(d, records, (a) => resolve(a.ok ? { ...a, response } : a)));
+  }
+
+  /** A voter change (KIP-853): the controller group's membership entry, answered once committed. */
+  private changeVoters<Req, Res>(op: ControllerOp<Req, Res>, req: Req, d: GroupDriver): Promise<ServiceAnswer<Res>> {
+    const answer = (e: KafkaError): ServiceAnswer<Res> => ({ ok: true, response: op.refuse(req, e), appliedIndex: this.o.stateMachine.appliedIndex });
+    const change = op.voterChange!(req, d.raft.membership, this.o.clusterId);
+    if (!('type' in change)) return Promise.resolve(answer(change));
+    const r = d.proposeMembershipChange(change);
+    if (!r.ok) {
+      if (r.reason === 'not_leader' || r.reason === 'group_stopped') return Promise.resolve(notController(`the voter change was refused: ${r.reason}`));
+      const why = r.reason === 'invalid' ? r.detail : VOTER_CHANGE_REFUSALS[r.reason];
+      return Promise.resolve(answer(kafkaError(ErrorCode.REQUEST_TIMED_OUT, why)));
+    }
+    log.info(`cluster: controller quorum change proposed at ${r.index}: ${change.type} ${change.node}`);
+    return new Promise((resolve) => {
+      const cancel = this.o.scheduler.after(this.o.timeoutMs, () => settle(false, refused(ErrorCode.REQUEST_TIMED_OUT, `the voter change was not committed within ${this.o.timeoutMs} ms`)));
+      let done = false;
+      const settle = (committed: boolean, otherwise: ServiceAnswer<Res>) => {
+        if (done) return;
+        done = true;
+        cancel();
+        this.voterChanges = this.voterChanges.filter((w) => w !== wait);
+        resolve(committed ? { ok: true, response: op.refuse(req, kafkaError(ErrorCode.NONE)), appliedIndex: r.index } : otherwise);
+      };
+      const wait: VoterChangeWait = { index: r.index, term: d.term, settle: (committed) => settle(committed, notController('the voter change was lost with the leadership')) };
+      this.voterChanges.push(wait);
+    });
   }
 
   /** Resolves true once this node has applied `index`, false after timeoutMs or when too many wait. */
@@ -136,12 +194,31 @@ export class ControllerService {
 
   /** Stops: everything waiting is answered (the node is closing). */
   close(): void {
+    this.cancelSessionCheck();
     this.working = null;
     this.failPending('this node is stopping');
+    for (const w of [...this.voterChanges]) w.settle(false);
     for (const w of this.applyWaits.splice(0)) w.settle(false);
   }
 
   // ---- internals ----
+
+  /** Fences every registered, unfenced broker whose session expired (one batch); leader only. */
+  private fenceExpired(): void {
+    const image = this.working;
+    const d = this.o.driver();
+    if (image === null || d === null || d.role !== 'leader' || d.term !== this.readyTerm) return;
+    if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return;
+    const timeoutMs = intProp(brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view, 'broker.session.timeout.ms');
+    const now = this.o.clock.monotonicMs();
+    const records: MetadataRecord[] = [];
+    for (const b of image.brokers()) {
+      if (!b.registered || b.fenced || b.nodeId === this.o.nodeId || !this.sessions.expired(b.nodeId, now, timeoutMs)) continue;
+      records.push(...setBrokerFenced(image, b.nodeId, b.brokerEpoch, true).records);
+      log.warn(`cluster: broker ${b.nodeId} fenced: not heard from for ${timeoutMs} ms (broker.session.timeout.ms)`);
+    }
+    if (records.length > 0) this.propose(d, records, () => {}); // refused or lost: the next check proposes again
+  }
 
   private propose(d: GroupDriver, records: readonly MetadataRecord[], settle: (a: ServiceAnswer) => void): void {
     const r = d.propose(encodeMetadataBatch(records, this.o.clock.nowMs()));
@@ -197,8 +274,11 @@ export class ControllerService {
   private committed(e: Entry): boolean {
     if (e.kind === 'control') {
       if (e.control.type === 'leader_change') this.leaderChangeApplied(e.control.leaderId, e.term);
+      // A voter change waiting here commits, or another entry took its place.
+      for (const w of this.voterChanges.filter((v) => v.index >= e.firstIndex && v.index <= e.lastIndex)) w.settle(w.term === e.term);
       return false;
     }
+    for (const w of this.voterChanges.filter((v) => v.index >= e.firstIndex && v.index <= e.lastIndex)) w.settle(false);
     const p = this.pending[0];
     if (p !== undefined && p.firstIndex === e.firstIndex && p.term === e.term) {
       this.pending.shift();
@@ -228,6 +308,7 @@ export class ControllerService {
     this.failPending(`this node leads term ${term} now`);
     this.readyTerm = term;
     this.working = copyImage(this.o.stateMachine.image);
+    this.sessions.restart(this.o.clock.monotonicMs());
     log.info(`cluster: this node serves controller operations (term ${term}, metadata applied to ${this.o.stateMachine.appliedIndex})`);
     const boot = bootstrapCluster(this.working, this.o.clusterId, this.o.features);
     if (boot.records.length > 0) this.propose(d, boot.records, (a) => {
@@ -246,6 +327,9 @@ export class ControllerService {
   private failPending(why: string): void {
     for (const p of this.pending.splice(0)) p.settle(notController(why));
     for (const q of this.quiet.splice(0)) q.settle(false);
+    // Voter changes are not failed with the leadership: a leader that removed itself steps down
+    // as its change commits, before the entry is applied here. Each waits for what is applied
+    // at its index (its entry, or another that replaced it), or its timeout.
   }
 }
 

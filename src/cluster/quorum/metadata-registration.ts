@@ -7,13 +7,17 @@
 //
 // One request at a time; tried after every apply while missing (the bootstrap records, a new
 // leader's LeaderChange entry) and every registerIntervalMs in case nothing is applied.
+//
+// Once registered, the node heartbeats every broker.heartbeat.interval.ms (KIP-631's
+// BrokerHeartbeat): the controller's leader fences a broker it has not heard from for
+// broker.session.timeout.ms (broker-sessions.ts), and a heartbeat unfences it.
 
 import type { HostPort } from '../../base/network.ts';
 import { log } from '../../base/log.ts';
 import { type Cancel, every, type Scheduler } from '../../base/scheduler.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { NodeId, SupportedFeature } from '../controller/index.ts';
-import { REGISTER_BROKER } from './controller-ops.ts';
+import { BROKER_HEARTBEAT, REGISTER_BROKER } from './controller-ops.ts';
 import type { ControllerChannel } from './controller-rpc.ts';
 import type { MetadataStateMachine } from './metadata-state-machine.ts';
 
@@ -28,6 +32,8 @@ export interface MetadataRegistrationOptions {
   readonly leaderKnown: () => boolean;
   readonly scheduler: Scheduler;
   readonly intervalMs: number;
+  /** broker.heartbeat.interval.ms. */
+  readonly heartbeatIntervalMs: number;
 }
 
 export class MetadataRegistration {
@@ -38,11 +44,14 @@ export class MetadataRegistration {
   /** The last refusal logged: a refusal repeats, logged once. */
   private lastRefusal: string | null = null;
   private cancel: Cancel | null = null;
+  private cancelHeartbeat: Cancel | null = null;
+  private heartbeating = false;
 
   constructor(private readonly o: MetadataRegistrationOptions) {}
 
   start(): void {
     this.cancel = every(this.o.scheduler, this.o.intervalMs, () => void this.register());
+    this.cancelHeartbeat = every(this.o.scheduler, this.o.heartbeatIntervalMs, () => void this.heartbeat());
     this.o.stateMachine.onApplied(() => {
       // After the apply, not inside it: the group's Ready is still being completed.
       if (!this.registering && !this.stopped && !this.current) void Promise.resolve().then(() => this.register());
@@ -52,6 +61,7 @@ export class MetadataRegistration {
   stop(): void {
     this.stopped = true;
     this.cancel?.();
+    this.cancelHeartbeat?.();
   }
 
   /** Whether the metadata applied here holds this life's registration with its current addresses. */
@@ -93,6 +103,22 @@ export class MetadataRegistration {
       this.lastRefusal = a.errorMessage ?? null;
     } finally {
       this.registering = false;
+    }
+  }
+
+  /** Says this life's registration is alive; only once it is in the metadata applied here. */
+  private async heartbeat(): Promise<void> {
+    const { self, stateMachine } = this.o;
+    if (this.heartbeating || this.stopped || !this.current || !this.o.leaderKnown()) return;
+    this.heartbeating = true;
+    try {
+      const a = await this.o.channel.call(BROKER_HEARTBEAT, { brokerEpoch: stateMachine.image.broker(self.nodeId)!.brokerEpoch }, 0);
+      // STALE_BROKER_EPOCH: the metadata holds another registration now; register() replaces it.
+      if (a.errorCode !== ErrorCode.NONE && a.errorCode !== ErrorCode.NOT_CONTROLLER && a.errorCode !== ErrorCode.REQUEST_TIMED_OUT && a.errorCode !== ErrorCode.STALE_BROKER_EPOCH) {
+        log.warn(`cluster: the controller refused this node's heartbeat: ${a.errorMessage}`);
+      }
+    } finally {
+      this.heartbeating = false;
     }
   }
 }

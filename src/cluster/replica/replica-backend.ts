@@ -126,6 +126,7 @@ export class ReplicaBackend {
         // A changed replica list is not acted on here: moving a replica is a Raft membership
         // change its leader proposes (reassigner.ts, from assignmentOf), not a local reopen.
         existing.config = d.config;
+        existing.replicas = d.replicas;
         existing.log.updateConfig(this.opts.logConfig(d.config));
         continue;
       }

@@ -31,6 +31,7 @@ import type { ProducerEntry } from '../../transactions/producer-entry.ts';
 import { ProducerState } from '../../transactions/producer-state.ts';
 import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
+import { type PreferredElection, preferredElection } from './preferred-leader.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
 import { encodeLogStartBatch, LogStartMover } from './log-start.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
@@ -64,6 +65,8 @@ export class ReplicatedPartition {
   readonly log: PartitionLog;
   readonly driver: GroupDriver;
   config: TopicConfig;
+  /** The assignment from the metadata, preferred replica first (the backend updates it). */
+  replicas: readonly NodeId[];
   private readonly clock: Clock;
   private readonly lagTimeMaxMs: number;
   /** The committed producer state (producer-replay.ts): fed by applied entries on every replica. */
@@ -80,6 +83,7 @@ export class ReplicatedPartition {
     this.id = opts.id;
     this.log = opts.log;
     this.config = opts.config;
+    this.replicas = opts.replicas;
     this.clock = opts.clock;
     this.lagTimeMaxMs = opts.replicaLagTimeMaxMs ?? REPLICA_LAG_TIME_MAX_MS_DEFAULT;
     this.committedProducers = new ProducerState({ clock: opts.clock });
@@ -256,6 +260,21 @@ export class ReplicatedPartition {
     return leader === null ? null : this.observeInSync(leader);
   }
 
+  /**
+   * A preferred leader election on this replica (preferred-leader.ts): on the leader, a
+   * leadership transfer to the preferred replica when it is a voter in sync; `not_leader`
+   * elsewhere, with the leader this node knows.
+   */
+  electPreferred(): PreferredElection | { readonly kind: 'not_leader'; readonly leaderId: NodeId | null } {
+    const leader = this.lead();
+    if (leader === null) return { kind: 'not_leader', leaderId: this.driver.leaderId };
+    const s = this.driver.status();
+    const decision = preferredElection(s.id, this.replicas, s.membership.voters, this.observeInSync(leader));
+    if (decision.kind !== 'transfer') return decision;
+    const r = this.driver.transferLeadership(decision.to);
+    return r.ok ? decision : { kind: 'not_available', reason: `the transfer to ${decision.to} was refused: ${r.reason}` };
+  }
+
   // ---- retention, DeleteRecords ----
 
   /**
@@ -378,7 +397,8 @@ export class ReplicatedPartition {
   private observeInSync(leader: Leadership): NodeId[] {
     const s = this.driver.status();
     const now = this.clock.monotonicMs();
-    if (s.progress !== null) leader.isr.observe(now, s.lastIndex + 1, s.progress);
+    const commitInTerm = this.driver.raft.termAt(s.commit) === s.term ? s.commit : null;
+    if (s.progress !== null) leader.isr.observe(now, { logEndOffset: s.lastIndex + 1, commitInTerm }, s.progress);
     return leader.isr.inSync(now, s.membership.voters);
   }
 

@@ -40,6 +40,8 @@ import { DescribeCluster } from './60-describe-cluster.ts';
 import { DescribeProducers } from './61-describe-producers.ts';
 import { ConsumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts';
 import { ConsumerGroupDescribe } from './69-consumer-group-describe.ts';
+import { AddRaftVoter } from './80-add-raft-voter.ts';
+import { RemoveRaftVoter } from './81-remove-raft-voter.ts';
 
 export {
   Produce,
@@ -80,6 +82,8 @@ export {
   DescribeProducers,
   ConsumerGroupHeartbeat,
   ConsumerGroupDescribe,
+  AddRaftVoter,
+  RemoveRaftVoter,
 };
 
 export const ALL_APIS: readonly ApiDef[] = [
@@ -121,4 +125,6 @@ export const ALL_APIS: readonly ApiDef[] = [
   DescribeProducers,
   ConsumerGroupHeartbeat,
   ConsumerGroupDescribe,
+  AddRaftVoter,
+  RemoveRaftVoter,
 ].sort((a, b) => a.apiKey - b.apiKey);

@@ -239,7 +239,9 @@ describe('broken nodes are caught', () => {
     const real = Broker.prototype.removeLeftoverPartitions;
     try {
       Broker.prototype.removeLeftoverPartitions = () => {};
-      expect(await failureOf(runClusterSeed(1, { voters: 3 }))).toMatch(/^InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/);
+      // Not every seed deletes a topic while a node that holds it is down: a few do among these.
+      const r = await runClusterSeeds(1, 12, { voters: 3 });
+      expect(r.failures.filter((f) => /InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/.test(f.error)).length).toBeGreaterThan(0);
     } finally {
       Broker.prototype.removeLeftoverPartitions = real;
     }

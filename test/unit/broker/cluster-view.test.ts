@@ -2,12 +2,15 @@
 // DescribeCluster list its brokers and controller (-1 while there is none), DescribeQuorum (55)
 // maps its quorum description at every version, answers NOT_LEADER_OR_FOLLOWER while the quorum
 // has no reachable leader, UNKNOWN_TOPIC_OR_PARTITION for anything but __cluster_metadata-0, and
-// INVALID_REQUEST on a node that runs alone.
+// INVALID_REQUEST on a node that runs alone. AddRaftVoter and RemoveRaftVoter on a node that runs
+// alone are UNSUPPORTED_VERSION.
 
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import metadata from '../../../src/broker/handlers/03-metadata.ts';
 import describeQuorum from '../../../src/broker/handlers/55-describe-quorum.ts';
 import describeCluster from '../../../src/broker/handlers/60-describe-cluster.ts';
+import addRaftVoter from '../../../src/broker/handlers/80-add-raft-voter.ts';
+import removeRaftVoter from '../../../src/broker/handlers/81-remove-raft-voter.ts';
 import type { ClusterView, QuorumAnswer } from '../../../src/cluster/cluster-view.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
@@ -43,8 +46,9 @@ function view(answer: QuorumAnswer, controllerId = 2): ClusterView {
   return {
     controllerId: () => controllerId,
     brokers: () => [
-      { nodeId: 0, host: 'n0', port: 9092, rack: null },
-      { nodeId: 2, host: 'n2', port: 9093, rack: null },
+      { nodeId: 0, host: 'n0', port: 9092, rack: null, fenced: false },
+      { nodeId: 2, host: 'n2', port: 9093, rack: null, fenced: false },
+      { nodeId: 3, host: 'n3', port: 9094, rack: null, fenced: true },
     ],
     describeQuorum: () => Promise.resolve(answer),
   };
@@ -98,6 +102,15 @@ describe('DescribeQuorum', () => {
   });
 });
 
+describe('AddRaftVoter and RemoveRaftVoter (KIP-853)', () => {
+  test('a node that runs alone has no quorum to change: UNSUPPORTED_VERSION at once, as a static KRaft quorum answers', async () => {
+    const added = await call(tb, addRaftVoter, 0, { clusterId: null, timeoutMs: 1000, voterId: 2, voterDirectoryId: ZERO_UUID, listeners: [] });
+    expect(added).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: expect.stringContaining('runs alone') });
+    const removed = await call(tb, removeRaftVoter, 0, { clusterId: null, voterId: 0, voterDirectoryId: ZERO_UUID });
+    expect(removed).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_VERSION });
+  });
+});
+
 describe('Metadata and DescribeCluster', () => {
   test("list the view's brokers and controller; -1 while there is none", async () => {
     tb.broker.cluster = view(QUORUM);
@@ -111,5 +124,36 @@ describe('Metadata and DescribeCluster', () => {
     const dc = await call(tb, describeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
     expect(dc.controllerId).toBe(-1);
     expect(dc.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
+  });
+
+  test('a partition whose leader is fenced: no leader (LEADER_NOT_AVAILABLE), the fenced replica offline and out of the ISR', async () => {
+    const ask = { topics: [{ name: 'fenced-leader', topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false };
+    const created = await call(tb, metadata, 12, ask); // --dev: created here, led by this node (0)
+    expect(created.topics[0].partitions[0]).toMatchObject({ leaderId: 0, isrNodes: [0], offlineReplicas: [] });
+    tb.broker.cluster = {
+      controllerId: () => 2,
+      brokers: () => [
+        { nodeId: 0, host: 'n0', port: 9092, rack: null, fenced: true },
+        { nodeId: 2, host: 'n2', port: 9093, rack: null, fenced: false },
+      ],
+      describeQuorum: () => Promise.resolve(QUORUM),
+    };
+    const md = await call(tb, metadata, 12, ask);
+    expect(md.brokers.map((b) => b.nodeId)).toEqual([2]);
+    expect(md.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, leaderId: -1, replicaNodes: [0], isrNodes: [], offlineReplicas: [0] });
+  });
+
+  test('a fenced broker is left out of Metadata and DescribeCluster, and listed with isFenced when DescribeCluster v2 asks (KIP-1073)', async () => {
+    tb.broker.cluster = view(QUORUM);
+    const md = await call(tb, metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.brokers.map((b) => b.nodeId)).toEqual([0, 2]);
+    const without = await call(tb, describeCluster, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false });
+    expect(without.brokers.map((b) => b.brokerId)).toEqual([0, 2]);
+    const withFenced = await call(tb, describeCluster, 2, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: true });
+    expect(withFenced.brokers.map((b) => [b.brokerId, b.isFenced])).toEqual([
+      [0, false],
+      [2, false],
+      [3, true],
+    ]);
   });
 });

@@ -9,6 +9,9 @@ import { Prng } from '../../../src/base/prng.ts';
 import { MetadataImage } from '../../../src/cluster/controller/index.ts';
 import {
   ALLOCATE_PRODUCER_IDS,
+  BROKER_HEARTBEAT,
+  ADD_RAFT_VOTER,
+  REMOVE_RAFT_VOTER,
   ALTER_CONFIGS,
   ALTER_PARTITION_REASSIGNMENTS,
   CONTROLLER_OPS,
@@ -29,7 +32,7 @@ import {
   encodeForwardedRequest,
 } from '../../../src/cluster/quorum/controller-rpc.ts';
 import { ErrorCode, kafkaError } from '../../../src/protocol/errors.ts';
-import { DecodeError, Writer } from '../../../src/protocol/primitives.ts';
+import { DecodeError, Writer, ZERO_UUID } from '../../../src/protocol/primitives.ts';
 import { mutate } from '../../helpers/mutate.ts';
 import { brokerView, CLUSTER_ID, cluster, SUPPORTED } from './controller/harness.ts';
 
@@ -76,6 +79,24 @@ const SAMPLES: Array<{ op: ControllerOp; version: number; request: unknown; resp
     version: 0,
     request: { clusterId: CLUSTER_ID, incarnationId: 'AAAAAAAAAAAAAAAAAAAAAQ', kafkaHost: 'h1', kafkaPort: 9092, rpcHost: 'h1', rpcPort: 33145, features: SUPPORTED },
     response: { errorCode: 0, errorMessage: null, brokerEpoch: 4 },
+  },
+  {
+    op: ADD_RAFT_VOTER as ControllerOp,
+    version: 0,
+    request: { clusterId: CLUSTER_ID, timeoutMs: 30_000, voterId: 4, voterDirectoryId: ZERO_UUID, listeners: [{ name: 'RPC', host: 'h4', port: 33145 }] },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null },
+  },
+  {
+    op: REMOVE_RAFT_VOTER as ControllerOp,
+    version: 0,
+    request: { clusterId: null, voterId: 3, voterDirectoryId: ZERO_UUID },
+    response: { throttleTimeMs: 0, errorCode: 126, errorMessage: 'no' },
+  },
+  {
+    op: BROKER_HEARTBEAT as ControllerOp,
+    version: 0,
+    request: { brokerEpoch: 4 },
+    response: { errorCode: 0, errorMessage: null, isFenced: false },
   },
   {
     op: ALLOCATE_PRODUCER_IDS as ControllerOp,

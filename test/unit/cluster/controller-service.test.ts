@@ -9,12 +9,13 @@ import { describe, expect, test } from 'bun:test';
 import { Prng } from '../../../src/base/prng.ts';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
-import { CREATE_TOPICS, REGISTER_BROKER } from '../../../src/cluster/quorum/controller-ops.ts';
+import { ADD_RAFT_VOTER, BROKER_HEARTBEAT, CREATE_TOPICS, REGISTER_BROKER, REMOVE_RAFT_VOTER } from '../../../src/cluster/quorum/controller-ops.ts';
 import { ControllerService, type ServiceAnswer } from '../../../src/cluster/quorum/controller-service.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { ZERO_UUID } from '../../../src/protocol/primitives.ts';
 import { BatchHeader } from '../../../src/protocol/records/batch.ts';
-import type { Entry, Role } from '../../../src/raft/core/index.ts';
+import { applyChange, type Entry, membership, type MembershipChange, type Role } from '../../../src/raft/core/index.ts';
 import type { GroupDriver } from '../../../src/raft/group-driver.ts';
 import { CLUSTER_ID, FEATURES, SUPPORTED } from './controller/harness.ts';
 
@@ -27,6 +28,9 @@ class ScriptedGroup {
   leaderId: number | null = null;
   refuse: 'not_leader' | 'uncommitted_bytes_max' | null = null;
   readonly log: Entry[] = [];
+  readonly raft = { membership: membership([1, 2, 3], [4]) };
+  /** The core's answer to the next membership change, when the test says it refuses. */
+  refuseChange: 'change_in_progress' | 'learner_behind' | null = null;
   private applied = 0;
 
   constructor(readonly sm: MetadataStateMachine) {}
@@ -37,6 +41,16 @@ class ScriptedGroup {
     const firstIndex = this.nextIndex;
     this.log.push({ kind: 'data', firstIndex, lastIndex: firstIndex + n - 1, term: this.term, payload: batch.slice() });
     return { ok: true as const, firstIndex, lastIndex: firstIndex + n - 1, term: this.term };
+  }
+
+  proposeMembershipChange(change: MembershipChange) {
+    if (this.refuseChange !== null) return { ok: false as const, reason: this.refuseChange };
+    const next = applyChange(this.raft.membership, change);
+    if (!next.ok) return { ok: false as const, reason: 'invalid' as const, detail: next.reason };
+    this.raft.membership = next.membership;
+    const index = this.nextIndex;
+    this.log.push({ kind: 'control', firstIndex: index, lastIndex: index, term: this.term, control: { type: 'membership', membership: next.membership } });
+    return { ok: true as const, index };
   }
 
   get nextIndex(): number {
@@ -222,5 +236,110 @@ describe('ControllerService', () => {
     scheduler.advance(5_000);
     await settle();
     expect(never.value).toBe(false);
+  });
+});
+
+describe('broker sessions', () => {
+  /** A leader serving with node 2 registered too; returns node 2's broker epoch. */
+  async function withSecondBroker() {
+    const s = await serving();
+    const reg = await track(s.service.submit(REGISTER_BROKER, { ...register, incarnationId: 'AAAAAAAAAAAAAAAAAAAAAg', kafkaHost: 'n2', rpcHost: 'n2' }, 0, 2));
+    s.group.commit();
+    await settle();
+    const epoch = (reg.value as { response: { brokerEpoch: number } }).response.brokerEpoch;
+    const heartbeat = async (brokerEpoch = epoch) => {
+      const a = await track(s.service.submit(BROKER_HEARTBEAT, { brokerEpoch }, 0, 2));
+      s.group.commit();
+      await settle();
+      return a.value as { ok: true; response: { errorCode: number; errorMessage: string | null; isFenced: boolean } };
+    };
+    return { ...s, epoch, heartbeat };
+  }
+
+  test('a broker not heard from for broker.session.timeout.ms is fenced (the leader never is); its next heartbeat unfences it', async () => {
+    const { sm, group, scheduler, heartbeat } = await withSecondBroker();
+    const logLength = group.log.length;
+    scheduler.advance(8_000);
+    expect(group.log.length).toBe(logLength); // within the 9 s session: nothing proposed
+    expect((await heartbeat()).response).toEqual({ errorCode: ErrorCode.NONE, errorMessage: null, isFenced: false });
+    scheduler.advance(8_500);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(false); // heard 8.5 s ago
+    scheduler.advance(2_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
+    expect(sm.image.broker(SELF)!.fenced).toBe(false); // not heard from either, but it is the controller
+    expect((await heartbeat()).response).toEqual({ errorCode: ErrorCode.NONE, errorMessage: null, isFenced: false });
+    expect(sm.image.broker(2)!.fenced).toBe(false);
+  });
+
+  test('a heartbeat from another registration of the node is STALE_BROKER_EPOCH, and does not keep the session alive', async () => {
+    const { sm, group, scheduler, epoch, heartbeat } = await withSecondBroker();
+    scheduler.advance(5_000);
+    expect((await heartbeat(epoch + 100)).response).toMatchObject({ errorCode: ErrorCode.STALE_BROKER_EPOCH, isFenced: true });
+    scheduler.advance(5_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
+  });
+
+  test('a new leader starts every session afresh: a broker is fenced only a whole session after the leadership change', async () => {
+    const { sm, group, scheduler, elect, lose } = await withSecondBroker();
+    scheduler.advance(8_000);
+    lose(3, 3);
+    elect(4);
+    group.commit(); // the new LeaderChange
+    scheduler.advance(8_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(false); // 16 s since heard, 8 s into this leader's session
+    scheduler.advance(2_000);
+    group.commit();
+    expect(sm.image.broker(2)!.fenced).toBe(true);
+  });
+});
+
+describe('voter changes (KIP-853)', () => {
+  const add = (voterId: number, clusterId: string | null = CLUSTER_ID) => ({ clusterId, timeoutMs: 30_000, voterId, voterDirectoryId: ZERO_UUID, listeners: [{ name: 'RPC', host: 'n4', port: 33145 }] });
+  const remove = (voterId: number) => ({ clusterId: CLUSTER_ID, voterId, voterDirectoryId: ZERO_UUID });
+
+  test('a learner becomes a voter: a membership entry of the controller group, answered once it commits', async () => {
+    const { group, service } = await serving();
+    const added = await track(service.submit(ADD_RAFT_VOTER, add(4), 0, 2));
+    expect(added.value).toBeUndefined(); // proposed, not committed
+    expect(group.log.at(-1)).toMatchObject({ kind: 'control', control: { type: 'membership', membership: { voters: [1, 2, 3, 4], learners: [] } } });
+    group.commit();
+    await settle();
+    expect(added.value).toMatchObject({ ok: true, response: { errorCode: ErrorCode.NONE, errorMessage: null }, appliedIndex: group.log.at(-1)!.lastIndex });
+  });
+
+  test("Kafka's refusals: a voter already, not a voter, another cluster; the core's refusals are REQUEST_TIMED_OUT (retried)", async () => {
+    const { group, service } = await serving();
+    const answer = async (p: Promise<unknown>) => ((await p) as { response: { errorCode: number; errorMessage: string } }).response;
+    expect(await answer(service.submit(ADD_RAFT_VOTER, add(2), 0, 2))).toMatchObject({ errorCode: ErrorCode.DUPLICATE_VOTER });
+    expect(await answer(service.submit(ADD_RAFT_VOTER, add(9), 0, 2))).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: expect.stringContaining('not an observer') });
+    expect(await answer(service.submit(REMOVE_RAFT_VOTER, remove(4), 0, 2))).toMatchObject({ errorCode: ErrorCode.VOTER_NOT_FOUND });
+    expect(await answer(service.submit(ADD_RAFT_VOTER, add(4, 'another-cluster'), 0, 2))).toMatchObject({ errorCode: ErrorCode.INCONSISTENT_CLUSTER_ID });
+    group.refuseChange = 'learner_behind';
+    expect(await answer(service.submit(ADD_RAFT_VOTER, add(4), 0, 2))).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: expect.stringContaining('caught up') });
+    expect(group.log.some((e) => e.kind === 'control' && e.control.type === 'membership')).toBe(false);
+  });
+
+  test('a leader that removes itself steps down as the entry commits: the change is still answered once applied', async () => {
+    const { group, service, lose } = await serving();
+    const removed = await track(service.submit(REMOVE_RAFT_VOTER, remove(SELF), 0, 2));
+    lose(2, 2); // the core steps down in the turn its removal commits, before the Ready applies it
+    group.commit();
+    await settle();
+    expect(removed.value).toMatchObject({ ok: true, response: { errorCode: ErrorCode.NONE } });
+  });
+
+  test('a change overwritten by another leader\'s entry is not answered as done', async () => {
+    const { group, service, lose } = await serving();
+    const added = await track(service.submit(ADD_RAFT_VOTER, add(4), 0, 2));
+    lose(3, 2);
+    group.truncateUncommitted();
+    group.appendForeign(3);
+    group.commit();
+    await settle();
+    expect(added.value).toMatchObject({ ok: false, errorCode: ErrorCode.NOT_CONTROLLER });
   });
 });

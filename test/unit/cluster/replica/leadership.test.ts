@@ -1,6 +1,8 @@
 // A replica leading a three-voter group on one node, with nodes 2 and 3 played by the test
 // (node 2 grants votes; each acknowledges appends and heartbeats while the test says so):
-// the ISR of a real leader, min.insync.replicas met through a follower and checked again at the
+// the ISR of a real leader (a follower back after the lag time but behind kept out until it
+// holds the commit: the bug of a tracker that credited it with the recent log ends it reached),
+// min.insync.replicas met through a follower and checked again at the
 // commit (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and a leader that loses its term while an acks=all
 // append waits failing it with NOT_LEADER_OR_FOLLOWER and naming the new leader (KIP-951's
 // CurrentLeader).
@@ -124,4 +126,27 @@ test('a leader that loses its term while acks=all waits fails the append with NO
   expect(n.r.isLeader).toBe(false);
   const next = await n.loop.run(n.r.append(batch(0), -1), 1000);
   expect(next).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER }, currentLeader: { leaderId: 3 } });
+});
+
+test("a follower back after the lag time, answering but behind, stays out of the ISR until it holds the leader's commit (Kafka's isFollowerInSync)", async () => {
+  const n = await leaderOfThree(1);
+  n.peer.acknowledging = new Set([2, 3]);
+  await n.loop.advance(50);
+  expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
+  // Node 2 dies: out after the lag time.
+  n.peer.acknowledging = new Set([3]);
+  await n.loop.advance(1200);
+  expect(n.r.inSyncReplicas()).toEqual([1, 3]);
+  // The leader goes on with node 3; node 2 restarts right after and answers heartbeats, but its
+  // appends are not written yet (it is behind: the log ends it reached are recent ones).
+  for (let seq = 0; seq < 3; seq++) expect(await n.loop.run(n.r.append(batch(seq), -1), 1000)).toMatchObject({ ok: true });
+  n.peer.heartbeatsOnly = new Set([2]);
+  await n.loop.advance(50);
+  expect(n.r.highWatermark).toBe(4);
+  expect(n.r.inSyncReplicas()).toEqual([1, 3]);
+  // It catches up: in sync.
+  n.peer.heartbeatsOnly = new Set();
+  n.peer.acknowledging = new Set([2, 3]);
+  await n.loop.advance(50);
+  expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
 });

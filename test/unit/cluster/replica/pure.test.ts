@@ -39,44 +39,81 @@ describe('leader epochs', () => {
 describe('in-sync replicas', () => {
   const progress = (m: Record<number, number>, silent: number[] = []) =>
     new Map(Object.entries(m).map(([id, match]) => [Number(id), { match, recentActive: !silent.includes(Number(id)) }]));
+  /** The leader's log end and its commit index (in its term). */
+  const log = (logEndOffset: number, commit: number | null = logEndOffset - 1) => ({ logEndOffset, commitInTerm: commit });
 
   test('the leader is always in sync; a follower only once this leader saw it caught up', () => {
     const t = new InSyncTracker(1, 100);
-    t.observe(0, 10, progress({ 1: 9, 2: -1, 3: 9 }));
+    t.observe(0, log(10), progress({ 1: 9, 2: -1, 3: 9 }));
     expect(t.inSync(0, [1, 2, 3])).toEqual([1, 3]);
     expect(new InSyncTracker(1, 100).inSync(0, [1, 2, 3])).toEqual([1]);
   });
 
   test('a follower that stops reaching the log end leaves after replica.lag.time.max.ms, and comes back once it catches up', () => {
     const t = new InSyncTracker(1, 100);
-    t.observe(0, 10, progress({ 2: 9, 3: 9 }));
-    t.observe(50, 20, progress({ 2: 19, 3: 9 })); // 3 is behind the new end
+    t.observe(0, log(10), progress({ 2: 9, 3: 9 }));
+    t.observe(50, log(20), progress({ 2: 19, 3: 9 })); // 3 is behind the new end
     expect(t.inSync(100, [1, 2, 3])).toEqual([1, 2, 3]); // 3 was caught up at 0: 100 ms ago
     expect(t.inSync(101, [1, 2, 3])).toEqual([1, 2]);
-    t.observe(150, 20, progress({ 2: 19, 3: 19 }));
+    t.observe(150, log(20), progress({ 2: 19, 3: 19 }));
     expect(t.inSync(150, [1, 2, 3])).toEqual([1, 2, 3]);
   });
 
   test('a follower that stopped answering leaves after the lag time even holding the whole log (an idle partition)', () => {
     const t = new InSyncTracker(1, 100);
-    t.observe(0, 10, progress({ 2: 9, 3: 9 }));
-    t.observe(80, 10, progress({ 2: 9, 3: 9 }, [3])); // 3 did not answer in this CheckQuorum round
-    t.observe(150, 10, progress({ 2: 9, 3: 9 }, [3]));
+    t.observe(0, log(10), progress({ 2: 9, 3: 9 }));
+    t.observe(80, log(10), progress({ 2: 9, 3: 9 }, [3])); // 3 did not answer in this CheckQuorum round
+    t.observe(150, log(10), progress({ 2: 9, 3: 9 }, [3]));
     expect(t.inSync(150, [1, 2, 3])).toEqual([1, 2]);
   });
 
   test("a follower that reached the leader's earlier log end is caught up as of then (Kafka's lastFetchLeaderLogEndOffset)", () => {
     const t = new InSyncTracker(1, 100);
-    t.observe(0, 10, progress({ 2: -1 }));
-    t.observe(60, 20, progress({ 2: -1 }));
-    t.observe(90, 30, progress({ 2: 19 })); // reached the end the leader had at 60, not the one at 90
+    t.observe(0, log(10, -1), progress({ 2: -1 }));
+    t.observe(60, log(20, -1), progress({ 2: -1 }));
+    t.observe(90, log(30, 19), progress({ 2: 19 })); // reached the end the leader had at 60, not the one at 90
     expect(t.inSync(160, [1, 2])).toEqual([1, 2]);
     expect(t.inSync(161, [1, 2])).toEqual([1]);
   });
 
+  test('a restarted follower catching up is out of the ISR until its log reached the commit (Partition.isFollowerInSync), however recent the log ends it reached', () => {
+    const t = new InSyncTracker(1, 100);
+    t.observe(0, log(10), progress({ 2: 9, 3: 9 }));
+    // 3 is killed: the leader goes on with 2, ten offsets every 10 ms.
+    for (let ms = 10; ms <= 500; ms += 10) t.observe(ms, log(10 + ms), progress({ 2: 9 + ms, 3: 9 }, [3]));
+    expect(t.inSync(500, [1, 2, 3])).toEqual([1, 2]);
+    // 3 restarts and answers at once, holding what it held (its match did not move).
+    t.observe(510, log(520), progress({ 2: 519, 3: 9 }));
+    expect(t.inSync(510, [1, 2, 3])).toEqual([1, 2]);
+    // It reached the log end the leader had at 450, 60 ms ago: within the lag time, but far behind the commit (509).
+    t.observe(510, log(520, 509), progress({ 2: 519, 3: 459 }));
+    expect(t.inSync(510, [1, 2, 3])).toEqual([1, 2]);
+    t.observe(520, log(530, 519), progress({ 2: 529, 3: 519 })); // reached the commit
+    expect(t.inSync(520, [1, 2, 3])).toEqual([1, 2, 3]);
+  });
+
+  test("a new leader lists nobody else before an entry of its term committed (Kafka's epoch start offset), then whoever holds the commit", () => {
+    const t = new InSyncTracker(1, 100);
+    t.observe(0, log(11, null), progress({ 2: 10, 3: 10 })); // both hold the leader's log, its term's first entry not committed yet
+    expect(t.inSync(0, [1, 2, 3])).toEqual([1]);
+    t.observe(10, log(11, 10), progress({ 2: 10, 3: 9 }));
+    expect(t.inSync(10, [1, 2, 3])).toEqual([1, 2]);
+  });
+
+  test('a member behind the commit stays while it was caught up within the lag time (only time shrinks the ISR)', () => {
+    const t = new InSyncTracker(1, 100);
+    t.observe(0, log(10), progress({ 2: 9, 3: 9 }));
+    t.observe(60, log(40, 39), progress({ 2: 39, 3: 9 }));
+    expect(t.inSync(100, [1, 2, 3])).toEqual([1, 2, 3]);
+    expect(t.inSync(101, [1, 2, 3])).toEqual([1, 2]);
+    // Once out, being caught up as of a recent log end is not enough to come back: the commit is.
+    t.observe(110, log(50, 49), progress({ 2: 49, 3: 39 })); // 3 reached the end of 60, within the lag time
+    expect(t.inSync(110, [1, 2, 3])).toEqual([1, 2]);
+  });
+
   test('learners and unknown nodes are not replicas in sync; the sample history stays bounded', () => {
     const t = new InSyncTracker(1, 1_000_000);
-    for (let i = 0; i < 3 * LOG_END_SAMPLES_MAX; i++) t.observe(i, i + 1, progress({ 2: i, 4: i }));
+    for (let i = 0; i < 3 * LOG_END_SAMPLES_MAX; i++) t.observe(i, log(i + 1), progress({ 2: i, 4: i }));
     expect(t.inSync(3 * LOG_END_SAMPLES_MAX, [1, 2])).toEqual([1, 2]);
     expect((t as unknown as { samples: unknown[] }).samples.length).toBeLessThanOrEqual(LOG_END_SAMPLES_MAX);
   });
