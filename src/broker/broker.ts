@@ -40,7 +40,9 @@ import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { PreferredLeaders } from './preferred-leaders.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
+import { REASSIGNMENT_STEP_MS, Reassigner } from '../cluster/replica/reassigner.ts';
 import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-backend.ts';
+import { REPORT_PARTITION_VOTERS } from '../cluster/quorum/controller-ops.ts';
 import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 import { PARTITION_LEADERS_REFRESH_MS, type PartitionLeaderState } from '../cluster/quorum/partition-leaders.ts';
 
@@ -296,13 +298,16 @@ export class Broker {
 
   /**
    * The replicas of a partition, leader first: this node on a lone node; the metadata's on a
-   * clustered one (one replica each until partitions are replicated). Empty when unknown.
+   * clustered one, and during a move (KIP-455) the whole set as Kafka lists it: the current
+   * replicas, then those the target adds. Empty when unknown.
    */
   replicasOf(topic: string, index: number): readonly number[] {
     const node = this.clusterNode;
     if (node === null) return [this.config.nodeId];
-    const t = node.stateMachine.image.topic(topic);
-    return t?.partitions[index]?.replicas ?? [];
+    const p = node.stateMachine.image.topic(topic)?.partitions[index];
+    if (p === undefined) return [];
+    if (p.targetReplicas === null) return p.replicas;
+    return [...p.replicas, ...p.targetReplicas.filter((id) => !p.replicas.includes(id))];
   }
 
   /**
@@ -331,11 +336,26 @@ export class Broker {
       this.publishPartitionLeaders();
       this.followOffsetsLeaders();
     });
+    this.driveReassignments(node, this.replicaBackend);
     const reconciler = new MetadataReconciler(this);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
     });
     reconciler.reconcile(node.stateMachine.image, []);
+  }
+
+  /**
+   * Partition reassignments (KIP-455): the groups this node leads move to their target, one
+   * membership change at a time, and report their voters to the controller (cluster/replica/reassigner.ts).
+   */
+  private driveReassignments(node: ClusterNode, backend: ReplicaBackend): void {
+    const reassigner = new Reassigner({
+      nodeId: this.config.nodeId,
+      replicas: () => backend.all(),
+      assignmentOf: (group) => backend.assignmentOf(group),
+      report: async (r) => (await node.channel.call(REPORT_PARTITION_VOTERS, r, 0)).errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+    });
+    this.every(REASSIGNMENT_STEP_MS, () => reassigner.step());
   }
 
   /**

@@ -7,7 +7,8 @@
 //   created again), is closed and its logs deleted here; so is what a topic this node never
 //   opened left on disk (created before a crash, deleted while the node was down, both replayed
 //   in one batch), found by the topic id in its partition.metadata.
-// - Partitions: this node hosts each partition whose replicas include it, and only those, as a
+// - Partitions: this node hosts each partition whose replicas or target replicas (a move in
+//   progress, KIP-455) include it, and only those (hostsReplica), as a
 //   replica (src/cluster/replica: its log under `<data>/kafka/<topic>/<index>` and its Raft group
 //   with the partition's replicas as voters) through the broker's ReplicaBackend;
 //   __consumer_offsets too.
@@ -19,7 +20,7 @@
 // The image only changes by applying committed batches, so this runs after each apply.
 
 import { log } from '../base/log.ts';
-import { brokerConfigLayers, ConfigResourceType, type MetadataImage, type MetadataRecord, topicOverrides } from '../cluster/controller/index.ts';
+import { brokerConfigLayers, ConfigResourceType, type MetadataImage, type MetadataRecord, type PartitionImage, topicOverrides } from '../cluster/controller/index.ts';
 import type { TopicRecord } from '../cluster/topic-table.ts';
 import type { DesiredReplica } from '../cluster/replica/replica-backend.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
@@ -55,9 +56,12 @@ export class MetadataReconciler {
     const desired: DesiredReplica[] = [];
     for (const t of image.topics()) {
       const configs = topicOverrides(image, t.name);
-      const hosted = t.partitions.flatMap((p, i) => (p.replicas.includes(self) ? [i] : []));
+      const hosted = t.partitions.flatMap((p, i) => (hostsReplica(p, self) ? [i] : []));
       const config = effectiveTopicConfig(configs, broker.config.props);
-      for (const i of hosted) desired.push({ topicId: t.topicId, topicName: t.name, partition: i, replicas: t.partitions[i].replicas, config });
+      for (const i of hosted) {
+        const p = t.partitions[i];
+        desired.push({ topicId: t.topicId, topicName: t.name, partition: i, replicas: p.replicas, targetReplicas: p.targetReplicas, partitionEpoch: p.partitionEpoch, config });
+      }
       const known = broker.topics.get(t.name);
       if (known === undefined) {
         const record: TopicRecord = { name: t.name, id: t.topicId, partitions: t.partitions.length, configs };
@@ -86,6 +90,17 @@ export class MetadataReconciler {
     const same = sameLayer(config.layers.dynamicDefault, layers.dynamicDefault) && sameLayer(config.layers.dynamicBroker, layers.dynamicBroker);
     if (!same) this.broker.setDynamicLayers(layers.dynamicDefault, layers.dynamicBroker);
   }
+}
+
+/**
+ * Whether this node hosts a replica of the partition: it is one of the replicas (the group's
+ * voters), or the target of a move in progress names it (KIP-455's adding replicas: the replica
+ * exists, empty, before its group's leader adds it as a learner). A node the move leaves keeps
+ * its replica until the leader's report of the voters without it is applied, so a removed voter
+ * is dropped only once it is in neither list.
+ */
+export function hostsReplica(p: PartitionImage, node: number): boolean {
+  return p.replicas.includes(node) || (p.targetReplicas?.includes(node) ?? false);
 }
 
 /**

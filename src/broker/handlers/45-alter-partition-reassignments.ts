@@ -9,28 +9,36 @@
 //   one, checked in broker id order as Kafka does; this node alone is the set the partition
 //   already has, so it succeeds and changes nothing. KIP-860's replication factor check cannot
 //   fail after that: the only valid target has the current factor, 1.
+// On a cluster the controller runs it (cluster/controller/reassignments.ts through
+// cluster/quorum/controller-ops.ts); the partition's group leader does the move.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { AlterPartitionReassignments } from '../../protocol/messages/index.ts';
+import type { RequestOf } from '../../protocol/schema.ts';
 import type { Broker } from '../broker.ts';
+import { ALTER_PARTITION_REASSIGNMENTS } from '../../cluster/quorum/controller-ops.ts';
 import { handler } from '../handler.ts';
 
 type Outcome = { errorCode: number; errorMessage: string | null };
 const DONE: Outcome = { errorCode: ErrorCode.NONE, errorMessage: null };
 
-export default handler(AlterPartitionReassignments, (ctx, req) => ({
-  throttleTimeMs: 0,
-  allowReplicationFactorChange: req.allowReplicationFactorChange,
-  errorCode: ErrorCode.NONE,
-  errorMessage: null,
-  responses: req.topics.map((t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => ({
-      partitionIndex: p.partitionIndex,
-      ...reassign(ctx.broker, t.name, p.partitionIndex, p.replicas),
+export default handler(AlterPartitionReassignments, (ctx, req) => ctx.broker.controller?.call(ALTER_PARTITION_REASSIGNMENTS, req, ctx.apiVersion) ?? alone(ctx.broker, req));
+
+function alone(broker: Broker, req: RequestOf<typeof AlterPartitionReassignments>) {
+  return {
+    throttleTimeMs: 0,
+    allowReplicationFactorChange: req.allowReplicationFactorChange,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    responses: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        ...reassign(broker, t.name, p.partitionIndex, p.replicas),
+      })),
     })),
-  })),
-}));
+  };
+}
 
 function reassign(broker: Broker, topic: string, partitionIndex: number, replicas: number[] | null): Outcome {
   const t = broker.topics.get(topic);

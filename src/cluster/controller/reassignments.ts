@@ -9,13 +9,15 @@
 // - unknown topic: UNKNOWN_TOPIC_OR_PARTITION "Unable to find a topic named t."; unknown
 //   partition: "Unable to find partition t:p.";
 // - null replicas cancel: NO_REASSIGNMENT_IN_PROGRESS (no message, as Kafka's) when none runs;
-//   otherwise the target is dropped and the group keeps the voters it has reached;
+//   otherwise the target is dropped and the group keeps the voters it has reached (the replicas
+//   the move was adding stay listed until the group's leader reports its voters: below);
 // - a target: validateManualPartitionAssignment (INVALID_REPLICA_ASSIGNMENT); with
 //   allowReplicationFactorChange false (KIP-860) a different size is INVALID_REPLICATION_FACTOR
 //   "The replication factor is changed from X to Y" (X counts a move in progress by its target);
 //   max.broker.partitions on the nodes that gain a replica (INVALID_REPLICA_ASSIGNMENT);
 // - a target that is the current set reorders the replicas (a new preferred leader) at once
-//   and ends any move in progress: no Raft membership change is needed.
+//   and ends any move in progress: no Raft membership change is needed; unless the move in
+//   progress was adding replicas, which may vote already: then it is a move back like any other.
 // ListPartitionReassignments (46) lists the moves in progress from the image.
 
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
@@ -67,14 +69,24 @@ function reassignOne(
   if (!proposal.fits(1)) return kafkaError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.');
   const change = (c: { replicas?: readonly NodeId[]; targetReplicas?: readonly NodeId[] | null }) =>
     proposal.add({ type: 'partition_change', topicId: t.topicId, partition, ...c });
+  // Nodes the move in progress adds may already vote in the group (promoted, not reported yet).
+  // A cancel or a new target that leaves them out keeps them in the replicas, so their node
+  // keeps its replica (metadata-reconciler's hostsReplica) until the group's leader reports
+  // the voters it really has: a voter must never lose its log while its group counts on it.
+  const adding = (p.targetReplicas ?? []).filter((id) => !p.replicas.includes(id));
+  const kept = (keep: readonly NodeId[]) => {
+    const dropped = adding.filter((id) => !keep.includes(id));
+    return dropped.length === 0 ? {} : { replicas: [...p.replicas, ...dropped] };
+  };
   if (target === null) {
     if (p.targetReplicas === null) return kafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
-    change({ targetReplicas: null });
+    change({ ...kept([]), targetReplicas: null });
     return null;
   }
   const bad = checkManualAssignment(image, target, null) ?? checkFactor(p, target, allowReplicationFactorChange);
   if (bad) return bad;
-  if (sameSet(target, p.replicas)) {
+  const keep = kept(target);
+  if (sameSet(target, p.replicas) && keep.replicas === undefined) {
     if (!sameList(target, p.replicas) || p.targetReplicas !== null) change({ replicas: target, targetReplicas: null });
     return null;
   }
@@ -82,7 +94,7 @@ function reassignOne(
   const gaining = target.filter((id) => !occupied.has(id));
   const full = checkRoom(image, inputs, [gaining], `move ${topic}-${partition}`, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
   if (full) return full;
-  if (p.targetReplicas === null || !sameList(p.targetReplicas, target)) change({ targetReplicas: target });
+  if (p.targetReplicas === null || !sameList(p.targetReplicas, target)) change({ ...keep, targetReplicas: target });
   return null;
 }
 

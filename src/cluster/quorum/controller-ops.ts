@@ -14,12 +14,23 @@
 import type { Random } from '../../base/random.ts';
 import type { BrokerView } from '../../config/topic-config.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
-import { AddRaftVoter, AlterConfigs, CreatePartitions, CreateTopics, DeleteTopics, IncrementalAlterConfigs, RemoveRaftVoter } from '../../protocol/messages/index.ts';
+import {
+  AddRaftVoter,
+  AlterConfigs,
+  AlterPartitionReassignments,
+  CreatePartitions,
+  CreateTopics,
+  DeleteTopics,
+  IncrementalAlterConfigs,
+  ListPartitionReassignments,
+  RemoveRaftVoter,
+} from '../../protocol/messages/index.ts';
 import type { Membership, MembershipChange } from '../../raft/core/index.ts';
 import { type ApiDef, array, type Encodable, int16, int32, int64, NO_VERSIONS, type RequestOf, type ResponseOf, string, struct, bool } from '../../protocol/schema.ts';
 import {
   allocateProducerIds,
   alterConfigs,
+  alterPartitionReassignments,
   brokerHeartbeat,
   type BrokerRegistrationRequest,
   type ControllerResult,
@@ -28,10 +39,12 @@ import {
   deleteTopics,
   incrementalAlterConfigs,
   intProp,
+  listPartitionReassignments,
   type MetadataImage,
   type NodeId,
   OFFSETS_TOPIC,
   registerBroker,
+  reportPartitionVoters,
 } from '../controller/index.ts';
 
 /** What an operation is given besides its request and the image (ControllerInputs and more). */
@@ -88,7 +101,18 @@ const BrokerHeartbeat = internalApi(63, 'BrokerHeartbeat', {
   response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }), isFenced: bool() }),
 });
 
+/**
+ * A partition group's leader reports its committed voters (the step of a reassignment, after
+ * each committed membership entry), with the partition epoch it read: Kafka's AlterPartition
+ * (56, KIP-497) carries the partition epoch the same way. Node to node only.
+ */
+const PartitionVotersReport = internalApi(56, 'PartitionVotersReport', {
+  request: struct({ topicId: string(), partition: int32(), partitionEpoch: int32(), voters: array(int32()) }),
+  response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }) }),
+});
+
 export type RegistrationRequest = RequestOf<typeof BrokerRegistration>;
+export type PartitionVotersReportRequest = RequestOf<typeof PartitionVotersReport>;
 
 function internalApi<Req, Res>(apiKey: number, name: string, d: { request: ApiDef<Req, Res>['request']; response: ApiDef<Req, Res>['response'] }): ApiDef<Req, Res> {
   return { apiKey, name, versions: { min: 0, max: 0 }, flexible: NO_VERSIONS, ...d };
@@ -180,6 +204,40 @@ export const ALLOCATE_PRODUCER_IDS: ControllerOp<RequestOf<typeof AllocateProduc
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message, producerIdStart: -1, producerIdLen: 0 }),
 };
 
+export const ALTER_PARTITION_REASSIGNMENTS: ControllerOp<RequestOf<typeof AlterPartitionReassignments>, ResponseOf<typeof AlterPartitionReassignments>> = {
+  code: AlterPartitionReassignments.apiKey,
+  api: AlterPartitionReassignments,
+  run: (image, req, inputs) => alterPartitionReassignments(image, req, inputs),
+  refuse: (req, e) => ({
+    throttleTimeMs: 0,
+    allowReplicationFactorChange: req.allowReplicationFactorChange,
+    errorCode: e.code,
+    errorMessage: e.message,
+    responses: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e.code, errorMessage: e.message })),
+    })),
+  }),
+};
+
+/** A read of the image, run on the leader as Kafka's controller answers it (it proposes nothing). */
+export const LIST_PARTITION_REASSIGNMENTS: ControllerOp<RequestOf<typeof ListPartitionReassignments>, ResponseOf<typeof ListPartitionReassignments>> = {
+  code: ListPartitionReassignments.apiKey,
+  api: ListPartitionReassignments,
+  run: (image, req) => ({ records: [], response: listPartitionReassignments(image, req) }),
+  refuse: (_req, e) => ({ throttleTimeMs: 0, errorCode: e.code, errorMessage: e.message, topics: [] }),
+};
+
+export const REPORT_PARTITION_VOTERS: ControllerOp<PartitionVotersReportRequest, ResponseOf<typeof PartitionVotersReport>> = {
+  code: PartitionVotersReport.apiKey,
+  api: PartitionVotersReport,
+  run: (image, req) => {
+    const { records, response } = reportPartitionVoters(image, req);
+    return { records, response: { errorCode: response?.code ?? ErrorCode.NONE, errorMessage: response?.message ?? null } };
+  },
+  refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message }),
+};
+
 /** What a node that runs alone answers AddRaftVoter and RemoveRaftVoter with (UNSUPPORTED_VERSION, as a static KRaft quorum). */
 export const NO_QUORUM_MESSAGE = 'This node runs alone (started without --seeds): it has no controller quorum whose voters could change.';
 
@@ -236,6 +294,9 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   ALLOCATE_PRODUCER_IDS,
   ADD_RAFT_VOTER,
   REMOVE_RAFT_VOTER,
+  ALTER_PARTITION_REASSIGNMENTS,
+  LIST_PARTITION_REASSIGNMENTS,
+  REPORT_PARTITION_VOTERS,
 ];
 
 export const OP_BY_CODE: ReadonlyMap<number, ControllerOp> = new Map(CONTROLLER_OPS.map((op) => [op.code, op]));

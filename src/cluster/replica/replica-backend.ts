@@ -22,6 +22,10 @@ import { groupIdOf, type ReplicaId, ReplicatedPartition } from './replicated-par
 /** One replica this node should host: from the controller's image (topic id, name, partition, its replicas) and the topic's config. */
 export interface DesiredReplica extends ReplicaId {
   readonly replicas: readonly NodeId[];
+  /** Where a reassignment moves the partition (the image's target replicas); absent or null: no move. */
+  readonly targetReplicas?: readonly NodeId[] | null;
+  /** The image's partition epoch the replicas and target are at (the voters report carries it); absent: -1. */
+  readonly partitionEpoch?: number;
   readonly config: TopicConfig;
 }
 
@@ -46,6 +50,8 @@ export interface ReconcileReport {
 
 export class ReplicaBackend {
   private readonly replicas = new Map<GroupId, ReplicatedPartition>();
+  /** The last desired set by group: the assignment (replicas, target, epoch) a leader moves its group to (reassigner.ts). */
+  private desired = new Map<GroupId, DesiredReplica>();
   private running: Promise<unknown> = Promise.resolve();
   /** Reconciles asked for and not finished. */
   private inFlight = 0;
@@ -67,6 +73,11 @@ export class ReplicaBackend {
 
   all(): IterableIterator<ReplicatedPartition> {
     return this.replicas.values();
+  }
+
+  /** The assignment of a hosted replica's partition as the last reconcile was given it. */
+  assignmentOf(group: GroupId): DesiredReplica | undefined {
+    return this.desired.get(group);
   }
 
   /** Makes the hosted replicas the `desired` ones. */
@@ -95,6 +106,7 @@ export class ReplicaBackend {
   private async reconcileNow(desired: readonly DesiredReplica[]): Promise<ReconcileReport> {
     const wanted = new Map<GroupId, DesiredReplica>();
     for (const d of desired) wanted.set(groupIdOf(d), d);
+    this.desired = wanted;
     const removed: GroupId[] = [];
     // Removals first: a topic deleted and created again under its name gets a new id, and its
     // new replicas' directories are the old ones'.
@@ -112,7 +124,7 @@ export class ReplicaBackend {
       const existing = this.replicas.get(group);
       if (existing !== undefined) {
         // A changed replica list is not acted on here: moving a replica is a Raft membership
-        // change its leader proposes (reassignment, the next step), not a local reopen.
+        // change its leader proposes (reassigner.ts, from assignmentOf), not a local reopen.
         existing.config = d.config;
         existing.replicas = d.replicas;
         existing.log.updateConfig(this.opts.logConfig(d.config));

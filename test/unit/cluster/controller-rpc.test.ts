@@ -13,13 +13,16 @@ import {
   ADD_RAFT_VOTER,
   REMOVE_RAFT_VOTER,
   ALTER_CONFIGS,
+  ALTER_PARTITION_REASSIGNMENTS,
   CONTROLLER_OPS,
   CREATE_PARTITIONS,
   CREATE_TOPICS,
   type ControllerOp,
   DELETE_TOPICS,
   INCREMENTAL_ALTER_CONFIGS,
+  LIST_PARTITION_REASSIGNMENTS,
   REGISTER_BROKER,
+  REPORT_PARTITION_VOTERS,
 } from '../../../src/cluster/quorum/controller-ops.ts';
 import {
   CONTROLLER_MESSAGE_BYTES_MAX,
@@ -100,6 +103,24 @@ const SAMPLES: Array<{ op: ControllerOp; version: number; request: unknown; resp
     version: 0,
     request: { brokerEpoch: 4 },
     response: { errorCode: 0, errorMessage: null, producerIdStart: 3_000, producerIdLen: 1_000 },
+  },
+  {
+    op: ALTER_PARTITION_REASSIGNMENTS as ControllerOp,
+    version: 1,
+    request: { timeoutMs: 60_000, allowReplicationFactorChange: true, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, replicas: [2, 3] }, { partitionIndex: 1, replicas: null }] }] },
+    response: { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: null, responses: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, errorMessage: null }, { partitionIndex: 1, errorCode: 85, errorMessage: null }] }] },
+  },
+  {
+    op: LIST_PARTITION_REASSIGNMENTS as ControllerOp,
+    version: 0,
+    request: { timeoutMs: 60_000, topics: null },
+    response: { throttleTimeMs: 0, errorCode: 0, errorMessage: null, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, replicas: [1, 2, 3], addingReplicas: [3], removingReplicas: [1] }] }] },
+  },
+  {
+    op: REPORT_PARTITION_VOTERS as ControllerOp,
+    version: 0,
+    request: { topicId: 'q1Sh-9_ISia_zwGINzRvyQ', partition: 2, partitionEpoch: 7, voters: [1, 2, 4] },
+    response: { errorCode: 0, errorMessage: null },
   },
 ];
 

@@ -60,19 +60,36 @@ describe('AlterPartitionReassignments', () => {
     expect(reportPartitionVoters(image, { topicId, partition: 5, partitionEpoch: 1, voters: [2] }).response!.code).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   });
 
-  test('cancel: the target goes, the replicas reached stay; with no move it is NO_REASSIGNMENT_IN_PROGRESS', () => {
+  test('cancel: the target goes, the replicas reached stay, and those it was adding stay listed until the group reports; with no move it is NO_REASSIGNMENT_IN_PROGRESS', () => {
     const { image, topicId } = setup();
     expect(reassign(image, [['t', 0, null]]).results).toEqual([[ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, null]]);
-    reassign(image, [['t', 0, [2, 3]]]);
-    expect(reassign(image, [['t', 0, null]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, targetReplicas: null }]);
+    reassign(image, [['t', 0, [1, 2]]]);
+    // Node 2 may vote already (promoted, not reported): its node must keep its replica.
+    expect(reassign(image, [['t', 0, null]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, replicas: [0, 1, 2], targetReplicas: null }]);
+    expect(image.partition(topicId, 0)).toMatchObject({ replicas: [0, 1, 2], targetReplicas: null });
+    // The group's leader reports the voters it has (node 2 was a learner): the replicas follow.
+    const partitionEpoch = image.partition(topicId, 0)!.partitionEpoch;
+    reportPartitionVoters(image, { topicId, partition: 0, partitionEpoch, voters: [0, 1] });
     expect(image.partition(topicId, 0)).toMatchObject({ replicas: [0, 1], targetReplicas: null });
+    // A move that added nothing yet is cancelled as it was.
+    reassign(image, [['t', 0, [0]]]);
+    expect(reassign(image, [['t', 0, null]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, targetReplicas: null }]);
   });
 
-  test('the same replicas in another order: a new preferred leader at once, ending any move', () => {
+  test('a new target that leaves out a node the move was adding keeps it listed until the group reports', () => {
     const { image, topicId } = setup();
     reassign(image, [['t', 0, [2, 3]]]);
+    expect(reassign(image, [['t', 0, [2, 1]]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, replicas: [0, 1, 3], targetReplicas: [2, 1] }]);
+  });
+
+  test('the same replicas in another order: a new preferred leader at once, ending any move that added nothing', () => {
+    const { image, topicId } = setup();
+    reassign(image, [['t', 0, [0]]]);
     expect(reassign(image, [['t', 0, [1, 0]]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, replicas: [1, 0], targetReplicas: null }]);
     expect(reassign(image, [['t', 0, [1, 0]]]).records).toEqual([]);
+    // Back to the current set during a move that adds node 3: a move back, node 3 listed until the group reports.
+    reassign(image, [['t', 0, [1, 3]]]);
+    expect(reassign(image, [['t', 0, [1, 0]]]).records).toEqual([{ type: 'partition_change', topicId, partition: 0, replicas: [1, 0, 3], targetReplicas: [1, 0] }]);
   });
 
   test("refusals, with Kafka's messages", () => {
