@@ -100,6 +100,12 @@ export class Broker {
   private replicaBackend: ReplicaBackend | null = null;
   /** What this node last published of the replicas it leads, by group (`epoch/isr`). */
   private leadersPublished = new Map<string, string>();
+  /**
+   * Replicas whose group was quiet (src/raft/core/quiescence.ts) at the last pass, and what was
+   * published for them then ('' for a follower): a quiet group changes neither leader, epoch
+   * nor ISR until it wakes, so later passes skip it (the idle cost of 1,000 partitions).
+   */
+  private leadersQuiet = new Map<string, string>();
   private leadersRefreshedMs = -Infinity;
   /** __consumer_offsets partitions whose groups this node loaded as their leader, and the term it leads them in. */
   private readonly offsetsLoaded = new Map<number, number>();
@@ -320,6 +326,8 @@ export class Broker {
   /**
    * Publishes the leader, epoch and ISR of the replicas this node leads (quorum/partition-leaders.ts):
    * those that changed since the last publication, and all of them every PARTITION_LEADERS_REFRESH_MS.
+   * A replica whose group has been quiet since the last pass is skipped (leadersQuiet), so an
+   * idle pass costs a map lookup per replica; only the refresh looks at every one again.
    */
   private publishPartitionLeaders(): void {
     const node = this.clusterNode;
@@ -329,15 +337,27 @@ export class Broker {
     if (refresh) this.leadersRefreshedMs = now;
     const states: PartitionLeaderState[] = [];
     const led = new Map<string, string>();
+    const quiet = new Map<string, string>();
     for (const r of this.replicaBackend.all()) {
+      const quietKey = r.driver.quiesced ? this.leadersQuiet.get(r.groupId) : undefined;
+      if (quietKey !== undefined && !refresh) {
+        quiet.set(r.groupId, quietKey);
+        if (quietKey !== '') led.set(r.groupId, quietKey);
+        continue;
+      }
       const isr = r.inSyncReplicas();
-      if (isr === null) continue;
+      if (isr === null) {
+        if (r.driver.quiesced) quiet.set(r.groupId, '');
+        continue;
+      }
       const state = { group: r.groupId, leaderId: this.config.nodeId, leaderEpoch: r.leaderEpoch, isr: [...isr].sort((a, b) => a - b) };
       const key = `${state.leaderEpoch}/${state.isr.join(',')}`;
       led.set(state.group, key);
+      if (r.driver.quiesced) quiet.set(state.group, key);
       if (refresh || this.leadersPublished.get(state.group) !== key) states.push(state);
     }
     this.leadersPublished = led;
+    this.leadersQuiet = quiet;
     node.publishPartitionLeaders(states);
   }
 
@@ -359,8 +379,10 @@ export class Broker {
       log.info(`group coordinator: ${OFFSETS_TOPIC}-${p} is no longer led here in term ${term}; ${n} group(s) unloaded`);
     }
     if (t === undefined || this.replicaBackend === null) return;
-    for (const r of this.replicaBackend.all()) {
-      if (r.id.topicId !== t.id || !r.isLeader || this.offsetsLoaded.has(r.id.partition)) continue;
+    // Only the offsets topic's partitions, not every replica of the node.
+    for (let p = 0; p < t.partitions; p++) {
+      const r = this.replicaBackend.get(t.id, p);
+      if (r === undefined || !r.isLeader || this.offsetsLoaded.has(p)) continue;
       if (r.highWatermark < r.logEndOffset) continue;
       const n = this.groups.loadPartitions(this.stateLog.readPartitions([r.id.partition]));
       this.offsetsLoaded.set(r.id.partition, r.leaderEpoch);

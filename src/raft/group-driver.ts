@@ -131,10 +131,23 @@ export class GroupDriver {
 
   // ---- inputs (the manager, the group's owner) ----
 
+  /** Quiet (core/quiescence.ts): ticks do nothing, the manager's node liveness stands in. */
+  get quiesced(): boolean {
+    return this.raft.quiesced;
+  }
+
   tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.raft.quiesced) return;
     this.raft.tick();
-    this.host.wake(this);
+    // Only a tick that produced something needs a turn: most ticks of an idle group do not.
+    if (this.raft.hasReady()) this.host.wake(this);
+  }
+
+  /** The manager has not heard from `node` for an election timeout (core/quiescence.ts). */
+  nodeUnreachable(node: number): void {
+    if (this.stopped) return;
+    this.raft.nodeUnreachable(node);
+    if (this.raft.hasReady()) this.host.wake(this);
   }
 
   /**

@@ -56,7 +56,7 @@ async function wireEncoder(): Promise<Encode | null> {
     const wire = (await import(path)) as { encodeRaftBatch(w: Writer, b: { from: number; to: number; messages: readonly GroupMessage[] }, v: number): void };
     return (from, to, messages) => {
       const w = new Writer(64 * 1024);
-      wire.encodeRaftBatch(w, { from, to, messages }, 1);
+      wire.encodeRaftBatch(w, { from, to, messages }, 2);
       return w.length;
     };
   } catch {
