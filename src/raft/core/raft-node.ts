@@ -49,7 +49,9 @@ export interface FollowerStatus {
   /**
    * The leader heard from it in the current CheckQuorum round (dissertation 6.2: reset every
    * election timeout). A partition's ISR reads it: a follower that stopped answering leaves the
-   * ISR even when it holds the whole log (cluster/replica/isr.ts). Always set by status();
+   * ISR even when it holds the whole log (cluster/replica/isr.ts). While the group is quiet
+   * (quiescence.ts) no round runs: it stays set while the follower's node is heard and is
+   * cleared when the shell reports that node silent. Always set by status();
    * optional for the statuses other code builds by hand (DescribeQuorum's tests).
    */
   readonly recentActive?: boolean;
