@@ -37,6 +37,7 @@ export function stepFollower(r: Raft, m: Message): void {
 
 function heardFromLeader(r: Raft, leader: number): void {
   r.electionElapsedTicks = 0;
+  r.leaderSilent = false;
   r.leaderId = leader;
 }
 

@@ -15,8 +15,8 @@
 //   heartbeat answer, an append answer for what is already matched). A follower woken by
 //   anything but its leader's message wakes its leader with `wake`.
 // - The shell reports a peer NODE it has not heard from for an election timeout
-//   (nodeUnreachable): a quiet follower whose leader is on it wakes with its lease over, so what
-//   is left of its randomized election timeout runs (paper 5.2); a quiet leader wakes with that
+//   (nodeUnreachable): a follower whose leader is on it has its lease over, and a quiet one
+//   wakes, so what is left of its randomized election timeout runs (paper 5.2); a quiet leader wakes with that
 //   follower counted inactive, and CheckQuorum (dissertation 6.2) judges at the end of the
 //   round, an election timeout later, as for any leader.
 
@@ -103,11 +103,17 @@ export function onNodeUnreachable(r: Raft, node: NodeId): void {
     pr.recentActive = false;
     return;
   }
-  if (!r.quiesced || r.leaderId !== node) return;
+  // A follower, quiet or not: its leader has been silent for an election timeout, so the lease
+  // is over now (dissertation 4.2.3). An awake follower's own elapsed count may be shorter (it
+  // woke on some message since), which would keep refusing the first candidate's vote request.
+  if (r.role !== 'follower' || r.leaderId !== node) return;
+  r.leaderSilent = true;
+  // What is left of the randomized timeout runs (paper 5.2), as if it had ticked all along, but
+  // at least a tick from now: the other followers find the silence within about a tick of this
+  // one, and a vote request reaching one still in its lease would be ignored.
+  r.electionElapsedTicks = Math.max(r.electionElapsedTicks, r.cfg.electionTimeoutTicks - 1);
+  if (!r.quiesced) return;
   wake(r);
-  // Silent for an election timeout: the lease is over (dissertation 4.2.3) and what is left of
-  // the randomized timeout runs (paper 5.2), as if the follower had ticked all along.
-  r.electionElapsedTicks = r.cfg.electionTimeoutTicks;
   // The leader may only have stalled (a GC, a busy machine): wake it, so that it heartbeats
   // this follower back into line before the follower's campaign needs anyone's vote
   // (CockroachDB's maybeUnquiesceLocked wakes the leader before campaigning for this reason).

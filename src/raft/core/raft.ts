@@ -42,6 +42,8 @@ export class Raft {
   quiesced = false;
   /** Leader: consecutive ticks it has been idle (quiescence.ts leaderIdle). */
   idleTicks = 0;
+  /** Follower: the shell reported its leader's node silent for an election timeout; the lease is over until it hears the leader. */
+  leaderSilent = false;
   /** Messages to send once the Ready that carries them has been persisted. */
   msgs: Message[] = [];
   private stepRole: StepFn = stepFollower;
@@ -111,7 +113,8 @@ export class Raft {
         // the lease: the leader it stood for has given up. Granting a vote is always safe (paper
         // 5.2); the lease only keeps others from disrupting a live leader. Quiescence relies on
         // this: a quiet follower's lease lasts while the leader's node is heard (quiescence.ts).
-        const inLease = this.leaderId !== null && this.leaderId !== m.from && this.electionElapsedTicks < this.cfg.electionTimeoutTicks;
+        const inLease =
+          this.leaderId !== null && this.leaderId !== m.from && !this.leaderSilent && this.electionElapsedTicks < this.cfg.electionTimeoutTicks;
         if (inLease && !m.transfer) return;
         // A pre-vote never changes anyone's term (dissertation 9.6).
         if (!m.preVote) this.becomeFollower(m.term, null);
@@ -156,6 +159,7 @@ export class Raft {
     this.transferee = null;
     this.transferElapsedTicks = 0;
     this.tracker.resetVotes();
+    this.leaderSilent = false;
     wake(this);
   }
 

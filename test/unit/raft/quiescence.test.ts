@@ -59,6 +59,39 @@ describe('quiescence', () => {
     expect(c.node(leaders[0]).term).toBe(2);
   });
 
+  test('after the report a follower campaigns within the rest of a randomized timeout, and the others vote at once', () => {
+    let firstRoundWins = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const c = new Cluster([1, 2, 3], QUIET, seed);
+      c.campaign(1);
+      c.tickAll(8);
+      c.isolate(1);
+      c.node(2).nodeUnreachable(1);
+      c.node(3).nodeUnreachable(1);
+      // The rest of a randomized timeout, at least a tick: [1, electionTimeoutTicks] ticks.
+      c.tickAll(10);
+      const leaders = c.leaders().filter((id) => id !== 1);
+      // Only a split vote (both campaigning on the same tick) may need another round.
+      if (leaders.length === 1 && c.node(leaders[0]).term === 2) firstRoundWins++;
+      else expect(c.node(2).term).toBe(c.node(3).term);
+    }
+    expect(firstRoundWins).toBeGreaterThanOrEqual(15);
+  });
+
+  test('an awake follower (woken by a vote request, its lease restarted) also has its lease ended by the report', () => {
+    const c = quietGroupOf3();
+    c.isolate(1);
+    const vote = { type: 'request_vote', from: 3, to: 2, term: 2, preVote: true, transfer: false, lastIndex: 99, lastTerm: 1 } as const;
+    c.node(2).step(vote);
+    expect(c.node(2).quiesced).toBe(false);
+    const refused = c.node(2).ready();
+    expect(refused.messages.filter((m) => m.type === 'request_vote_response')).toEqual([]);
+    c.node(2).advance(refused);
+    c.node(2).nodeUnreachable(1);
+    c.node(2).step(vote);
+    expect(c.node(2).ready().messages.filter((m) => m.type === 'request_vote_response')).toMatchObject([{ granted: true }]);
+  });
+
   test('a report about a node that is not the leader leaves a quiet follower quiet', () => {
     const c = quietGroupOf3();
     c.node(2).nodeUnreachable(3);
