@@ -13,7 +13,8 @@
 // - A message for a group this node does not host is dropped and counted (see README.md).
 // - Quiescence (core/quiescence.ts), when the cores have it on: quiet groups are not ticked; the
 //   node sends every peer an empty frame on each tick it sent that peer nothing else, and a
-//   peer silent for an election timeout is reported to every group (node-liveness.ts).
+//   peer silent for (one tick short of) an election timeout is reported to every group
+//   (node-liveness.ts).
 
 import { assert } from '../base/assert.ts';
 import { log } from '../base/log.ts';
@@ -22,7 +23,7 @@ import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { type Membership, type Message, type NodeId, RAFT_DEFAULTS, type RaftConfigInput, type RandomSource } from './core/index.ts';
 import { GroupDriver, type GroupHost, type GroupListener } from './group-driver.ts';
-import { NodeLiveness } from './node-liveness.ts';
+import { NodeLiveness, unreachableAfterTicksFor } from './node-liveness.ts';
 import { PartitionRaftLog } from './partition-raft-log.ts';
 import type { QuorumStateJournal } from './quorum-state.ts';
 import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
@@ -91,7 +92,8 @@ export class RaftGroups implements GroupHost {
     const random = opts.random;
     this.coreRandom = { int: (min, max) => min + Math.floor(random.next() * (max - min + 1)) };
     const core = opts.core ?? {};
-    this.liveness = core.quiescence === true ? new NodeLiveness(opts.nodeId, core.electionTimeoutTicks ?? RAFT_DEFAULTS.electionTimeoutTicks) : null;
+    const unreachableAfterTicks = unreachableAfterTicksFor(core.electionTimeoutTicks ?? RAFT_DEFAULTS.electionTimeoutTicks);
+    this.liveness = core.quiescence === true ? new NodeLiveness(opts.nodeId, unreachableAfterTicks) : null;
     opts.transport.onMessages((from, messages) => this.receive(from, messages));
   }
 

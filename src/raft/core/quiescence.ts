@@ -108,9 +108,10 @@ export function onNodeUnreachable(r: Raft, node: NodeId): void {
   // woke on some message since), which would keep refusing the first candidate's vote request.
   if (r.role !== 'follower' || r.leaderId !== node) return;
   r.leaderSilent = true;
-  // What is left of the randomized timeout runs (paper 5.2), as if it had ticked all along, but
-  // at least a tick from now: the other followers find the silence within about a tick of this
-  // one, and a vote request reaching one still in its lease would be ignored.
+  // What is left of the randomized timeout runs (paper 5.2), as if it had ticked all along (the
+  // shell reports a tick short of the timeout: src/raft/node-liveness.ts), and never before its
+  // next tick: the other followers find the silence within about a tick of this one, and a vote
+  // request reaching one still in its lease would be ignored.
   r.electionElapsedTicks = Math.max(r.electionElapsedTicks, r.cfg.electionTimeoutTicks - 1);
   if (!r.quiesced) return;
   wake(r);

@@ -15,7 +15,7 @@ import {
   type Ready,
   type Role,
 } from '../../../src/raft/core/index.ts';
-import { NodeLiveness } from '../../../src/raft/node-liveness.ts';
+import { NodeLiveness, unreachableAfterTicksFor } from '../../../src/raft/node-liveness.ts';
 import type { EntryRef } from './checker.ts';
 
 export class SimNode {
@@ -49,7 +49,7 @@ export class SimNode {
     this.liveness = null;
     if (core.quiescence === true) {
       // Its group's members, as RaftGroups knows its groups' members; others once a frame is exchanged.
-      this.liveness = new NodeLiveness(this.id, core.electionTimeoutTicks ?? 10);
+      this.liveness = new NodeLiveness(this.id, unreachableAfterTicksFor(core.electionTimeoutTicks ?? 10));
       for (const p of [...this.raft.membership.voters, ...this.raft.membership.learners]) this.liveness.know(p);
     }
     this.pending = null;
