@@ -14,11 +14,11 @@
 //   rejection), except that a quiet leader ignores late answers that carry no news (a plain
 //   heartbeat answer, an append answer for what is already matched). A follower woken by
 //   anything but its leader's message wakes its leader with `wake`.
-// - The shell reports a peer NODE it has not heard from for an election timeout
-//   (nodeUnreachable): a follower whose leader is on it has its lease over, and a quiet one
-//   wakes, so what is left of its randomized election timeout runs (paper 5.2); a quiet leader wakes with that
-//   follower counted inactive, and CheckQuorum (dissertation 6.2) judges at the end of the
-//   round, an election timeout later, as for any leader.
+// - The shell reports a peer NODE it has not heard from for (a tick short of) an election
+//   timeout (nodeUnreachable): a follower whose leader is on it has its lease over, and a quiet
+//   one wakes, so what is left of its randomized election timeout runs (paper 5.2); a quiet
+//   leader wakes with that follower counted inactive, and CheckQuorum (dissertation 6.2) judges
+//   at the end of the round, an election timeout later, as for any leader.
 
 import type { Heartbeat, Message } from './messages.ts';
 import type { Raft } from './raft.ts';
