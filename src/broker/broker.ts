@@ -104,7 +104,14 @@ export class Broker {
    */
   private replicaBackend: ReplicaBackend | null = null;
   /** What this node last published of the replicas it leads, by group (`epoch/isr`). */
-  private leadersPublished = new Map<string, string>();
+  private readonly leadersPublished = new Map<string, string>();
+  /**
+   * Replicas whose group was quiet (src/raft/core/quiescence.ts) at a pass, by group, with the
+   * group's count of quiescences then: while the group is still quiet in that same quiescence it
+   * has changed neither leader, epoch nor ISR, so the pass skips it (the idle cost of 1,000
+   * partitions). The count catches a group that woke and went quiet again between two passes.
+   */
+  private readonly leadersQuiet = new Map<string, number>();
   private leadersRefreshedMs = -Infinity;
   /** __consumer_offsets partitions whose groups this node loaded as their leader, and the term it leads them in. */
   private readonly offsetsLoaded = new Map<number, number>();
@@ -361,24 +368,37 @@ export class Broker {
   /**
    * Publishes the leader, epoch and ISR of the replicas this node leads (quorum/partition-leaders.ts):
    * those that changed since the last publication, and all of them every PARTITION_LEADERS_REFRESH_MS.
+   * A replica whose group has been quiet since a pass is skipped (leadersQuiet), so an idle
+   * pass costs a map lookup per replica; the refresh starts over and looks at every one.
    */
   private publishPartitionLeaders(): void {
     const node = this.clusterNode;
     if (node === null || this.replicaBackend === null) return;
     const now = this.deps.clock.monotonicMs();
     const refresh = now - this.leadersRefreshedMs >= PARTITION_LEADERS_REFRESH_MS;
-    if (refresh) this.leadersRefreshedMs = now;
-    const states: PartitionLeaderState[] = [];
-    const led = new Map<string, string>();
-    for (const r of this.replicaBackend.all()) {
-      const isr = r.inSyncReplicas();
-      if (isr === null) continue;
-      const state = { group: r.groupId, leaderId: this.config.nodeId, leaderEpoch: r.leaderEpoch, isr: [...isr].sort((a, b) => a - b) };
-      const key = `${state.leaderEpoch}/${state.isr.join(',')}`;
-      led.set(state.group, key);
-      if (refresh || this.leadersPublished.get(state.group) !== key) states.push(state);
+    if (refresh) {
+      // Starting over also forgets replicas that are gone.
+      this.leadersRefreshedMs = now;
+      this.leadersPublished.clear();
+      this.leadersQuiet.clear();
     }
-    this.leadersPublished = led;
+    const states: PartitionLeaderState[] = [];
+    for (const r of this.replicaBackend.all()) {
+      const d = r.driver;
+      if (d.quiesced && this.leadersQuiet.get(d.group) === d.quiescences) continue;
+      if (d.quiesced) this.leadersQuiet.set(d.group, d.quiescences);
+      else this.leadersQuiet.delete(d.group);
+      const isr = r.inSyncReplicas();
+      if (isr === null) {
+        this.leadersPublished.delete(d.group);
+        continue;
+      }
+      const state = { group: d.group, leaderId: this.config.nodeId, leaderEpoch: r.leaderEpoch, isr: [...isr].sort((a, b) => a - b) };
+      const key = `${state.leaderEpoch}/${state.isr.join(',')}`;
+      if (this.leadersPublished.get(state.group) === key) continue;
+      this.leadersPublished.set(state.group, key);
+      states.push(state);
+    }
     node.publishPartitionLeaders(states);
   }
 
@@ -400,8 +420,10 @@ export class Broker {
       log.info(`group coordinator: ${OFFSETS_TOPIC}-${p} is no longer led here in term ${term}; ${n} group(s) unloaded`);
     }
     if (t === undefined || this.replicaBackend === null) return;
-    for (const r of this.replicaBackend.all()) {
-      if (r.id.topicId !== t.id || !r.isLeader || this.offsetsLoaded.has(r.id.partition)) continue;
+    // Only the offsets topic's partitions, not every replica of the node.
+    for (let p = 0; p < t.partitions; p++) {
+      const r = this.replicaBackend.get(t.id, p);
+      if (r === undefined || !r.isLeader || this.offsetsLoaded.has(p)) continue;
       if (r.highWatermark < r.logEndOffset) continue;
       const n = this.groups.loadPartitions(this.stateLog.readPartitions([r.id.partition]));
       this.offsetsLoaded.set(r.id.partition, r.leaderEpoch);

@@ -85,6 +85,7 @@ export class GroupDriver {
   private appliedIndex: Index;
   private seenMembership: Membership;
   private stoppedBy: Error | null = null;
+  private quietCount = 0;
 
   constructor(
     readonly group: GroupId,
@@ -131,10 +132,33 @@ export class GroupDriver {
 
   // ---- inputs (the manager, the group's owner) ----
 
+  /** Quiet (core/quiescence.ts): ticks do nothing, the manager's node liveness stands in. */
+  get quiesced(): boolean {
+    return this.raft.quiesced;
+  }
+
+  /**
+   * Times the group went quiet: while `quiesced` and this count stay the same, nothing of the
+   * group changed (what its owner computed from it then still holds).
+   */
+  get quiescences(): number {
+    return this.quietCount;
+  }
+
   tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.raft.quiesced) return;
     this.raft.tick();
-    this.host.wake(this);
+    // A leader goes quiet on a tick.
+    if (this.raft.quiesced) this.quietCount++;
+    // Only a tick that produced something needs a turn: most ticks of an idle group do not.
+    if (this.raft.hasReady()) this.host.wake(this);
+  }
+
+  /** The manager has not heard from `node` for an election timeout (core/quiescence.ts). */
+  nodeUnreachable(node: number): void {
+    if (this.stopped) return;
+    this.raft.nodeUnreachable(node);
+    if (this.raft.hasReady()) this.host.wake(this);
   }
 
   /**
@@ -151,7 +175,13 @@ export class GroupDriver {
 
   step(m: Message): void {
     if (this.stopped) return;
+    const wasQuiet = this.raft.quiesced;
+    const term = this.raft.term;
+    const role = this.raft.role;
     this.raft.step(m);
+    // A follower goes quiet on its leader's quiesce heartbeat, possibly one of a new leader
+    // that found it quiet too (a new quiescence: its role or term changed in between).
+    if (this.raft.quiesced && (!wasQuiet || term !== this.raft.term || role !== this.raft.role)) this.quietCount++;
     this.host.wake(this);
   }
 

@@ -11,14 +11,19 @@
 //   5: "thousands of partitions cost one message per tick per peer").
 // - The journal syncs once per turn for all the groups that staged a state in it.
 // - A message for a group this node does not host is dropped and counted (see README.md).
+// - Quiescence (core/quiescence.ts), when the cores have it on: quiet groups are not ticked; the
+//   node sends every peer an empty frame on each tick it sent that peer nothing else, and a
+//   peer silent for (one tick short of) an election timeout is reported to every group
+//   (node-liveness.ts).
 
 import { assert } from '../base/assert.ts';
 import { log } from '../base/log.ts';
 import type { Random } from '../base/random.ts';
 import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
-import type { Membership, Message, NodeId, RaftConfigInput, RandomSource } from './core/index.ts';
+import { type Membership, type Message, type NodeId, RAFT_DEFAULTS, type RaftConfigInput, type RandomSource } from './core/index.ts';
 import { GroupDriver, type GroupHost, type GroupListener } from './group-driver.ts';
+import { NodeLiveness, unreachableAfterTicksFor } from './node-liveness.ts';
 import { PartitionRaftLog } from './partition-raft-log.ts';
 import type { QuorumStateJournal } from './quorum-state.ts';
 import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
@@ -53,6 +58,10 @@ export interface RaftGroupsStats {
   /** Messages whose sender or addressee does not match the link they came on: dropped. */
   misaddressedMessages: number;
   stoppedGroups: number;
+  /** Empty frames sent: the node-level heartbeat of quiescence. */
+  nodeHeartbeatsSent: number;
+  /** Times a peer was found silent for an election timeout (and reported to every group). */
+  peersUnreachable: number;
 }
 
 export class RaftGroups implements GroupHost {
@@ -65,7 +74,11 @@ export class RaftGroups implements GroupHost {
     unknownGroupMessages: 0,
     misaddressedMessages: 0,
     stoppedGroups: 0,
+    nodeHeartbeatsSent: 0,
+    peersUnreachable: 0,
   };
+  /** Set when the cores quiesce (RaftConfig.quiescence). */
+  private readonly liveness: NodeLiveness | null;
   private readonly groups = new Map<GroupId, GroupDriver>();
   private readonly outbox = new Map<NodeId, GroupMessage[]>();
   private readonly woken = new Set<GroupDriver>();
@@ -78,6 +91,9 @@ export class RaftGroups implements GroupHost {
     this.journal = opts.journal;
     const random = opts.random;
     this.coreRandom = { int: (min, max) => min + Math.floor(random.next() * (max - min + 1)) };
+    const core = opts.core ?? {};
+    const unreachableAfterTicks = unreachableAfterTicksFor(core.electionTimeoutTicks ?? RAFT_DEFAULTS.electionTimeoutTicks);
+    this.liveness = core.quiescence === true ? new NodeLiveness(opts.nodeId, unreachableAfterTicks) : null;
     opts.transport.onMessages((from, messages) => this.receive(from, messages));
   }
 
@@ -107,6 +123,7 @@ export class RaftGroups implements GroupHost {
     const storage = PartitionRaftLog.open(partitionLog, this.journal.stored(group), bootstrap);
     const driver = new GroupDriver(group, storage, { ...this.opts.core, id: this.opts.nodeId, random: this.coreRandom }, this, listener);
     this.groups.set(group, driver);
+    for (const id of [...driver.raft.membership.voters, ...driver.raft.membership.learners]) this.liveness?.know(id);
     return driver;
   }
 
@@ -136,7 +153,24 @@ export class RaftGroups implements GroupHost {
   tickAll(): void {
     this.stats.ticks++;
     for (const d of this.groups.values()) d.tick();
+    if (this.liveness !== null) this.tickLiveness(this.liveness);
     this.drain();
+  }
+
+  /** Node-level liveness (node-liveness.ts): report newly silent peers, heartbeat the others. */
+  private tickLiveness(liveness: NodeLiveness): void {
+    const { heartbeatTo, newlyUnreachable } = liveness.tick();
+    for (const node of newlyUnreachable) {
+      this.stats.peersUnreachable++;
+      log.debug(`raft: node ${node} not heard from for an election timeout; its quiet groups wake`);
+      for (const d of this.groups.values()) d.nodeUnreachable(node);
+    }
+    // Peers the turn's outbox reaches get that frame instead.
+    for (const node of heartbeatTo) {
+      if (this.outbox.has(node)) continue;
+      this.stats.nodeHeartbeatsSent++;
+      this.opts.transport.send(node, []);
+    }
   }
 
   // ---- GroupHost ----
@@ -169,6 +203,7 @@ export class RaftGroups implements GroupHost {
   // ---- turns ----
 
   private receive(from: NodeId, messages: readonly GroupMessage[]): void {
+    this.liveness?.heard(from);
     this.stats.messagesReceived += messages.length;
     for (const { group, message } of messages) {
       const d = this.groups.get(group);
@@ -214,6 +249,7 @@ export class RaftGroups implements GroupHost {
         const part = at === 0 && messages.length <= MESSAGES_PER_SEND_MAX ? messages : messages.slice(at, at + MESSAGES_PER_SEND_MAX);
         this.stats.sendCalls++;
         this.stats.messagesSent += part.length;
+        this.liveness?.sent(peer);
         this.opts.transport.send(peer, part);
       }
     }

@@ -59,7 +59,8 @@ export class RpcRaftTransport implements RaftTransport {
 
   send(to: NodeId, messages: readonly GroupMessage[]): void {
     let start = 0;
-    while (start < messages.length) {
+    // do-while: an empty send is one empty frame, the node-level heartbeat (core/quiescence.ts).
+    do {
       let end = start;
       let bytes = 0;
       while (end < messages.length && (end === start || bytes + groupMessageBytesEstimate(messages[end]) <= this.frameBytesTarget)) {
@@ -75,7 +76,7 @@ export class RpcRaftTransport implements RaftTransport {
       this.stats.framesSent++;
       this.stats.messagesSent += end - start;
       start = end;
-    }
+    } while (start < messages.length);
   }
 
   onMessages(handler: (from: NodeId, messages: readonly GroupMessage[]) => void): void {
@@ -90,6 +91,6 @@ export class RpcRaftTransport implements RaftTransport {
     }
     this.stats.framesReceived++;
     this.stats.messagesReceived += batch.messages.length;
-    if (batch.messages.length > 0) this.handler?.(from, batch.messages);
+    this.handler?.(from, batch.messages);
   }
 }

@@ -24,9 +24,10 @@ export interface RaftTransport {
   /**
    * Sends these messages to `to`, in this order, best effort: Raft tolerates loss, duplication
    * and delay (never reordering within one call). Never blocks, never throws; a peer that is
-   * down or over its in-flight limit loses the messages.
+   * down or over its in-flight limit loses the messages. An empty call still goes: it is the
+   * node-level heartbeat that quiet groups rely on (core/quiescence.ts).
    */
   send(to: NodeId, messages: readonly GroupMessage[]): void;
-  /** Called with what another node sent, each call's messages in their order. One handler. */
+  /** Called with what another node sent, each call's messages in their order (empty calls too). One handler. */
   onMessages(handler: (from: NodeId, messages: readonly GroupMessage[]) => void): void;
 }

@@ -16,10 +16,11 @@
 //       append_entries           prevIndex, prevTerm, commit, entries (below)
 //       append_entries_response  u8 reject; 0: matchIndex; 1: rejectedIndex, hintIndex, hintTerm
 //       heartbeat                commit
+//       heartbeat, quiesce (8)   commit (version 2)
 //       request_vote             u8 flags (1 preVote, 2 transfer), lastIndex, lastTerm
 //       request_vote_response    u8 flags (1 preVote, 2 granted)
 //       install_snapshot         index, term, membership
-//       heartbeat_response, timeout_now: nothing more
+//       heartbeat_response, timeout_now, heartbeat_response with wake (9, version 2): nothing more
 //   entries: uvarint count, then per entry u8 kind, term, and
 //       data (0)     uvarint record count (>= 1), uvarint payload length, payload bytes
 //       control (1)  u8 0 leader_change: leaderId, node list; 1 membership: voters, learners
@@ -29,6 +30,11 @@
 //     disjoint (types.ts), which the decoder checks, so no peer's bytes can trip the core's
 //     assertions on them.
 //
+// Version 2 adds the quiescence flags (core/quiescence.ts) as two type codes, so a plain
+// heartbeat costs what it did. Written to a version-1 node, a quiesce heartbeat goes as a plain one (that node never quiesces, so it answers); read from
+// one, every heartbeat answer is a `wake` (its sender is awake: it never quiesces), so a quiet
+// leader heartbeats a version-1 follower as it always did.
+//
 // Decoders check every length against the bytes remaining before allocating, build arrays by
 // appending, and throw only DecodeError. Payloads are views into the frame, not copies.
 
@@ -37,7 +43,7 @@ import { DecodeError, isUuid, Reader, uuidFromString, uuidToString, type Writer 
 import type { GroupId, GroupMessage } from './transport.ts';
 
 /** The versions of the Raft message body this node reads and writes. */
-export const RAFT_WIRE_VERSIONS = { min: 1, max: 1 } as const;
+export const RAFT_WIRE_VERSIONS = { min: 1, max: 2 } as const;
 
 /** Terms are Kafka leader epochs: int32. */
 export const TERM_MAX = 0x7fffffff;
@@ -57,6 +63,15 @@ const MESSAGE_TYPES = [
   'install_snapshot',
 ] as const satisfies readonly Message['type'][];
 const TYPE_CODE = new Map<string, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
+/** Version 2: a heartbeat with `quiesce`, a heartbeat answer with `wake` (core/quiescence.ts). */
+const HEARTBEAT_QUIESCE = MESSAGE_TYPES.length;
+const HEARTBEAT_RESPONSE_WAKE = MESSAGE_TYPES.length + 1;
+
+function typeCode(m: Message, version: number): number {
+  if (version >= 2 && m.type === 'heartbeat' && m.quiesce === true) return HEARTBEAT_QUIESCE;
+  if (version >= 2 && m.type === 'heartbeat_response' && m.wake === true) return HEARTBEAT_RESPONSE_WAKE;
+  return TYPE_CODE.get(m.type)!;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8Encoder = new TextEncoder();
@@ -73,7 +88,7 @@ export interface RaftBatch {
 
 /** Writes `batch` in `version`. Every message must be from `batch.from` to `batch.to`. */
 export function encodeRaftBatch(w: Writer, batch: RaftBatch, version: number): void {
-  if (version !== 1) throw new RangeError(`raft wire: cannot write version ${version}`);
+  if (version < RAFT_WIRE_VERSIONS.min || version > RAFT_WIRE_VERSIONS.max) throw new RangeError(`raft wire: cannot write version ${version}`);
   w.uvarint(batch.from);
   w.uvarint(batch.to);
   w.uvarint(batch.messages.length);
@@ -81,13 +96,13 @@ export function encodeRaftBatch(w: Writer, batch: RaftBatch, version: number): v
   for (const { group, message: m } of batch.messages) {
     if (m.from !== batch.from || m.to !== batch.to) throw new RangeError(`raft wire: message ${m.from}->${m.to} in a batch ${batch.from}->${batch.to}`);
     groups.write(w, group);
-    w.int8(TYPE_CODE.get(m.type)!);
+    w.int8(typeCode(m, version));
     w.uvarint(m.term);
-    writeBody(w, m);
+    writeBody(w, m, version);
   }
 }
 
-function writeBody(w: Writer, m: Message): void {
+function writeBody(w: Writer, m: Message, version: number): void {
   switch (m.type) {
     case 'append_entries':
       w.varlong(m.prevIndex);
@@ -107,6 +122,8 @@ function writeBody(w: Writer, m: Message): void {
     case 'heartbeat':
       w.varlong(m.commit);
       return;
+    case 'heartbeat_response':
+      return;
     case 'request_vote':
       w.int8((m.preVote ? 1 : 0) | (m.transfer ? 2 : 0));
       w.varlong(m.lastIndex);
@@ -120,7 +137,6 @@ function writeBody(w: Writer, m: Message): void {
       w.uvarint(m.snapshot.term);
       writeMembership(w, m.snapshot.membership);
       return;
-    case 'heartbeat_response':
     case 'timeout_now':
       return;
   }
@@ -224,7 +240,7 @@ export function groupMessageBytesEstimate(gm: GroupMessage): number {
 
 /** Reads a batch written in `version`; throws DecodeError (only) on anything malformed. */
 export function decodeRaftBatch(body: Uint8Array, version: number): RaftBatch {
-  if (version !== 1) throw new DecodeError(`raft wire: version ${version} is not spoken here`);
+  if (version < RAFT_WIRE_VERSIONS.min || version > RAFT_WIRE_VERSIONS.max) throw new DecodeError(`raft wire: version ${version} is not spoken here`);
   const r = new Reader(body);
   const from = nodeId(r);
   const to = nodeId(r);
@@ -234,13 +250,21 @@ export function decodeRaftBatch(body: Uint8Array, version: number): RaftBatch {
   for (let i = 0; i < count; i++) {
     const group = groups.read(r);
     const code = r.int8();
-    const type = MESSAGE_TYPES[code];
+    const flagged = version >= 2 && (code === HEARTBEAT_QUIESCE || code === HEARTBEAT_RESPONSE_WAKE);
+    const type = flagged ? (code === HEARTBEAT_QUIESCE ? 'heartbeat' : 'heartbeat_response') : MESSAGE_TYPES[code];
     if (type === undefined) throw new DecodeError(`raft wire: unknown message type ${code}`);
     const term = termOf(r);
-    messages.push({ group, message: readBody(r, type, { from, to, term }) });
+    messages.push({ group, message: withQuiescenceFlags(readBody(r, type, { from, to, term }), flagged, version) });
   }
   if (r.remaining !== 0) throw new DecodeError(`raft wire: ${r.remaining} bytes after the last message`);
   return { from, to, messages };
+}
+
+/** The flags of version 2's type codes; from a version-1 node every heartbeat answer is a wake (it never quiesces). */
+function withQuiescenceFlags(m: Message, flagged: boolean, version: number): Message {
+  if (m.type === 'heartbeat' && flagged) return { ...m, quiesce: true };
+  if (m.type === 'heartbeat_response' && (flagged || version < 2)) return { ...m, wake: true };
+  return m;
 }
 
 type Envelope = { readonly from: NodeId; readonly to: NodeId; readonly term: number };

@@ -13,7 +13,8 @@
 //
 // Timing (QUORUM_TIMING): a tick every 100 ms; the election timeout is 10 ticks, randomized in
 // [1 s, 2 s) (paper 5.2), Kafka's controller.quorum.election.timeout.ms of 1 s; heartbeats every
-// tick, so CheckQuorum (dissertation 6.2) sees ten per timeout. A leader killed with -9 is
+// tick, so CheckQuorum (dissertation 6.2) sees ten per timeout, while a group is awake: an idle
+// one goes quiet and node liveness stands in (src/raft/core/quiescence.ts). A leader killed with -9 is
 // replaced in 1-2 s plus an election round. KRaft's followers fetch instead of being sent
 // heartbeats and give up on a leader after controller.quorum.fetch.timeout.ms (2 s).
 
@@ -60,6 +61,12 @@ export interface QuorumTiming extends RegistrarTiming {
   readonly electionTimeoutTicks: number;
   readonly heartbeatIntervalTicks: number;
   /**
+   * Idle groups go quiet (src/raft/core/quiescence.ts): no per-group heartbeats, no timers; an
+   * empty frame per peer per tick carries node liveness instead. 1,000 idle partitions then cost
+   * a node about what none do.
+   */
+  readonly quiescence: boolean;
+  /**
    * A controller operation (forwarded, proposed, committed, applied on the asking node) is
    * answered REQUEST_TIMED_OUT past this: a few elections (1-2 s each), below the 30 s
    * request.timeout.ms clients give an admin request.
@@ -71,6 +78,7 @@ export const QUORUM_TIMING: QuorumTiming = {
   tickMs: 100,
   electionTimeoutTicks: 10,
   heartbeatIntervalTicks: 1,
+  quiescence: true,
   registerIntervalMs: 2_000,
   registerRetryMs: 250,
   requestTimeoutMs: 2_000,
@@ -258,7 +266,7 @@ export class ClusterNode implements ClusterView {
       transport: this.observedTransport(),
       journal,
       tickMs: this.timing.tickMs,
-      core: { electionTimeoutTicks: this.timing.electionTimeoutTicks, heartbeatIntervalTicks: this.timing.heartbeatIntervalTicks },
+      core: { electionTimeoutTicks: this.timing.electionTimeoutTicks, heartbeatIntervalTicks: this.timing.heartbeatIntervalTicks, quiescence: this.timing.quiescence },
     });
     const { seeds } = cluster(config);
     const voters = membership(seeds.map((s) => s.nodeId));

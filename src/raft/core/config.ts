@@ -36,6 +36,14 @@ export interface RaftConfig {
   /** Walking back a divergent suffix to find a hint looks at no more entries than this per message. */
   readonly conflictSearchEntriesMax: number;
   /**
+   * Quiescence (CockroachDB's replica quiescence; quiescence.ts): an idle leader whose followers
+   * hold its whole log stops heartbeating and its followers stop their election timers; the
+   * shell's node-level liveness (nodeUnreachable) takes over. Off: the paper's behaviour.
+   */
+  readonly quiescence: boolean;
+  /** Ticks a leader must have been idle (everything committed, applied and acknowledged) before it quiesces. */
+  readonly quiesceAfterTicks: number;
+  /**
    * On restart: the last index the shell's state machine has applied (etcd's Config.Applied).
    * Defaults to the snapshot index, so committed entries after it are handed out again.
    */
@@ -52,6 +60,8 @@ export const RAFT_DEFAULTS = {
   readyApplyBytesMax: 4 * 1024 * 1024,
   snapshotTimeoutTicks: 100,
   conflictSearchEntriesMax: 1024,
+  quiescence: false,
+  quiesceAfterTicks: 3,
 } as const;
 
 export type RaftConfigInput = Partial<RaftConfig> & Pick<RaftConfig, 'id' | 'random'>;
@@ -69,6 +79,7 @@ export function raftConfig(input: RaftConfigInput): RaftConfig {
     'readyApplyBytesMax',
     'snapshotTimeoutTicks',
     'conflictSearchEntriesMax',
+    'quiesceAfterTicks',
   ] as const) {
     assert(Number.isSafeInteger(c[k]) && c[k] >= 1, `${k} must be a positive integer, got ${c[k]}`);
   }

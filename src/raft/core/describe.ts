@@ -27,7 +27,7 @@ export function describeMessage(m: Message): string {
     case 'append_entries_response':
       return m.reject ? `${head} REJECT prev=${m.rejectedIndex} hint=${m.hintIndex}@t${m.hintTerm}` : `${head} match=${m.matchIndex}`;
     case 'heartbeat':
-      return `${head} commit=${m.commit}`;
+      return `${head} commit=${m.commit}${m.quiesce === true ? ' quiesce' : ''}`;
     case 'request_vote':
       return `${head}${m.preVote ? ' pre' : ''}${m.transfer ? ' transfer' : ''} last=${m.lastIndex}@t${m.lastTerm}`;
     case 'request_vote_response':
@@ -35,6 +35,7 @@ export function describeMessage(m: Message): string {
     case 'install_snapshot':
       return `${head} snapshot=${m.snapshot.index}@t${m.snapshot.term} ${describeMembership(m.snapshot.membership)}`;
     case 'heartbeat_response':
+      return m.wake === true ? `${head} wake` : head;
     case 'timeout_now':
       return head;
   }

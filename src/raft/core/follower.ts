@@ -7,6 +7,7 @@ import { assert } from '../../base/assert.ts';
 import { lastOf } from './entries.ts';
 import { campaign } from './election.ts';
 import type { AppendEntries, Heartbeat, InstallSnapshot, Message } from './messages.ts';
+import { followerMayQuiesce } from './quiescence.ts';
 import type { Raft } from './raft.ts';
 import type { Index } from './types.ts';
 
@@ -36,6 +37,7 @@ export function stepFollower(r: Raft, m: Message): void {
 
 function heardFromLeader(r: Raft, leader: number): void {
   r.electionElapsedTicks = 0;
+  r.leaderSilent = false;
   r.leaderId = leader;
 }
 
@@ -78,6 +80,12 @@ export function handleAppendEntries(r: Raft, m: AppendEntries): void {
 
 export function handleHeartbeat(r: Raft, m: Heartbeat): void {
   r.commitTo(m.commit);
+  if (m.quiesce === true) {
+    // Quiet without answering: the leader is quiet already (quiescence.ts).
+    if (followerMayQuiesce(r, m)) r.quiesced = true;
+    else r.send({ type: 'heartbeat_response', from: r.id, to: m.from, term: r.term, wake: true });
+    return;
+  }
   r.send({ type: 'heartbeat_response', from: r.id, to: m.from, term: r.term });
 }
 

@@ -4,6 +4,7 @@
 import { assert } from '../../base/assert.ts';
 import { applyChange, type MembershipChange } from './membership.ts';
 import type { Message } from './messages.ts';
+import { leaderIdle, maybeQuiesceLeader, wake } from './quiescence.ts';
 import type { Raft } from './raft.ts';
 import {
   broadcastAppend,
@@ -34,6 +35,7 @@ export function stepLeader(r: Raft, m: Message): void {
 }
 
 export function tickLeader(r: Raft): void {
+  r.idleTicks = leaderIdle(r) ? r.idleTicks + 1 : 0;
   r.heartbeatElapsedTicks++;
   r.electionElapsedTicks++;
   if (r.electionElapsedTicks >= r.cfg.electionTimeoutTicks) {
@@ -52,7 +54,7 @@ export function tickLeader(r: Raft): void {
   }
   if (r.heartbeatElapsedTicks >= r.cfg.heartbeatIntervalTicks) {
     r.heartbeatElapsedTicks = 0;
-    broadcastHeartbeat(r);
+    if (!maybeQuiesceLeader(r)) broadcastHeartbeat(r);
   }
 }
 
@@ -76,6 +78,7 @@ export function propose(r: Raft, payload: Uint8Array, recordCount: number): Prop
   assert(Number.isSafeInteger(recordCount) && recordCount >= 1, `a batch of ${recordCount} records`);
   if (r.role !== 'leader') return notLeader(r);
   if (r.transferee !== null) return { ok: false, reason: 'transfer_in_progress' };
+  wake(r);
   // One proposal may always go when nothing is uncommitted, however big (etcd does the same).
   if (r.uncommitted.total > 0 && r.uncommitted.total + payload.byteLength > r.cfg.uncommittedBytesMax) {
     return { ok: false, reason: 'uncommitted_bytes_max' };
@@ -104,6 +107,7 @@ export function proposeMembershipChange(r: Raft, change: MembershipChange): Memb
   if (r.role !== 'leader') return notLeader(r);
   if (r.transferee !== null) return { ok: false, reason: 'transfer_in_progress' };
   if (r.memberships.currentIndex > r.log.commit) return { ok: false, reason: 'change_in_progress' };
+  wake(r);
   if (r.log.term(r.log.commit) !== r.term) return { ok: false, reason: 'leader_not_ready' };
   const next = applyChange(r.tracker.membership, change);
   if (!next.ok) return { ok: false, reason: 'invalid', detail: next.reason };
@@ -132,6 +136,7 @@ export function transferLeadership(r: Raft, to: NodeId): TransferResult {
   if (to === r.id) return { ok: false, reason: 'already_leader' };
   if (!r.tracker.isVoter(to)) return { ok: false, reason: 'not_a_voter' };
   if (r.transferee === to) return { ok: true };
+  wake(r);
   r.transferee = to;
   r.transferElapsedTicks = 0;
   const pr = r.tracker.progress.get(to);

@@ -43,10 +43,21 @@ export interface Heartbeat extends Envelope {
   readonly type: 'heartbeat';
   /** min(commit, what the leader knows this follower holds): never past the follower's log. */
   readonly commit: Index;
+  /**
+   * The leader quiesces the group (quiescence.ts): a follower whose log ends at `commit` goes
+   * quiet and does not answer; any other follower answers with `wake`.
+   */
+  readonly quiesce?: boolean;
 }
 
 export interface HeartbeatResponse extends Envelope {
   readonly type: 'heartbeat_response';
+  /**
+   * The follower is awake (it refused a quiesce heartbeat, or woke for another reason): a
+   * quiesced leader must wake and heartbeat again, or the follower's election timer would run
+   * out (CockroachDB wakes its leader the same way, with an empty proposal).
+   */
+  readonly wake?: boolean;
 }
 
 export interface RequestVote extends Envelope {

@@ -26,6 +26,7 @@ import type { Message } from './messages.ts';
 import type { ProgressState } from './progress.ts';
 import { Raft } from './raft.ts';
 import { campaign } from './election.ts';
+import { onNodeUnreachable } from './quiescence.ts';
 import { leaderPersisted } from './replication.ts';
 import type { RaftStorage } from './storage.ts';
 import type { Entry, HardState, Index, Membership, NodeId, Role, SnapshotMeta, SoftState, Term } from './types.ts';
@@ -48,7 +49,9 @@ export interface FollowerStatus {
   /**
    * The leader heard from it in the current CheckQuorum round (dissertation 6.2: reset every
    * election timeout). A partition's ISR reads it: a follower that stopped answering leaves the
-   * ISR even when it holds the whole log (cluster/replica/isr.ts). Always set by status();
+   * ISR even when it holds the whole log (cluster/replica/isr.ts). While the group is quiet
+   * (quiescence.ts) no round runs: it stays set while the follower's node is heard and is
+   * cleared when the shell reports that node silent. Always set by status();
    * optional for the statuses other code builds by hand (DescribeQuorum's tests).
    */
   readonly recentActive?: boolean;
@@ -95,6 +98,16 @@ export class RaftNode {
     if (this.r.role !== 'leader') campaign(this.r, 'pre_vote');
   }
 
+  /** Quiet (quiescence.ts): tick() does nothing, and the shell owes it nodeUnreachable reports. */
+  get quiesced(): boolean {
+    return this.r.quiesced;
+  }
+
+  /** The shell has not heard from `node` for an election timeout (quiescence.ts). */
+  nodeUnreachable(node: NodeId): void {
+    onNodeUnreachable(this.r, node);
+  }
+
   propose(payload: Uint8Array, recordCount: number): ProposeResult {
     return propose(this.r, payload, recordCount);
   }
@@ -121,8 +134,13 @@ export class RaftNode {
       r.log.unstable.entries.length > 0 ||
       r.log.unstable.snapshot !== null ||
       r.log.hasNextCommittedEntries() ||
-      !sameSoft(this.softState(), this.prevSoft) ||
-      !sameHard(this.hardState(), this.prevHard)
+      // Field by field, not through softState()/hardState(): this runs for every group on every
+      // tick and message, and allocating two objects each time showed in the idle profile.
+      r.role !== this.prevSoft.role ||
+      r.leaderId !== this.prevSoft.leaderId ||
+      r.term !== this.prevHard.term ||
+      r.vote !== this.prevHard.vote ||
+      r.log.commit !== this.prevHard.commit
     );
   }
 

@@ -12,6 +12,7 @@ import { stepLeader, tickLeader } from './leader.ts';
 import { isVoter, MembershipLog } from './membership.ts';
 import type { Message } from './messages.ts';
 import { RaftLog } from './raft-log.ts';
+import { wake, wakeOnMessage } from './quiescence.ts';
 import { broadcastAppend } from './replication.ts';
 import type { RaftStorage } from './storage.ts';
 import { ProgressTracker } from './tracker.ts';
@@ -37,6 +38,12 @@ export class Raft {
   transferee: NodeId | null = null;
   transferElapsedTicks = 0;
   readonly uncommitted = new UncommittedBytes();
+  /** Quiet (quiescence.ts): timers stopped, no per-group heartbeats; the shell's node liveness stands in. */
+  quiesced = false;
+  /** Leader: consecutive ticks it has been idle (quiescence.ts leaderIdle). */
+  idleTicks = 0;
+  /** Follower: the shell reported its leader's node silent for an election timeout; the lease is over until it hears the leader. */
+  leaderSilent = false;
   /** Messages to send once the Ready that carries them has been persisted. */
   msgs: Message[] = [];
   private stepRole: StepFn = stepFollower;
@@ -78,6 +85,8 @@ export class Raft {
   // ---- driving ----
 
   tick(): void {
+    // A quiet group's timers stand still; the shell's node-level liveness wakes it (quiescence.ts).
+    if (this.quiesced) return;
     if (this.role === 'leader') {
       tickLeader(this);
       return;
@@ -92,12 +101,20 @@ export class Raft {
   /** Term rules common to every role (paper 5.1, dissertation 4.2.3 and 9.6), then the role's step. */
   step(m: Message): void {
     assert(m.to === this.id, `message for ${m.to} stepped into ${this.id}`);
+    // Before the lease check: a vote request a quiet node refuses must still wake it, so that
+    // its leader heartbeats the campaigning member back into line (quiescence.ts).
+    if (this.quiesced) wakeOnMessage(this, m);
     if (m.term > this.term) {
       if (m.type === 'request_vote') {
         // A node that heard from a leader within the minimum election timeout ignores vote
         // requests (dissertation 4.2.3): a removed or cut-off server must not depose a healthy
         // leader. Leadership transfer is the exception: the leader asked for this election.
-        const inLease = this.leaderId !== null && this.electionElapsedTicks < this.cfg.electionTimeoutTicks;
+        // A vote request from the leader itself (a leader that stepped down, or restarted) ends
+        // the lease: the leader it stood for has given up. Granting a vote is always safe (paper
+        // 5.2); the lease only keeps others from disrupting a live leader. Quiescence relies on
+        // this: a quiet follower's lease lasts while the leader's node is heard (quiescence.ts).
+        const inLease =
+          this.leaderId !== null && this.leaderId !== m.from && !this.leaderSilent && this.electionElapsedTicks < this.cfg.electionTimeoutTicks;
         if (inLease && !m.transfer) return;
         // A pre-vote never changes anyone's term (dissertation 9.6).
         if (!m.preVote) this.becomeFollower(m.term, null);
@@ -142,6 +159,8 @@ export class Raft {
     this.transferee = null;
     this.transferElapsedTicks = 0;
     this.tracker.resetVotes();
+    this.leaderSilent = false;
+    wake(this);
   }
 
   /** Paper 5.2: a timeout drawn from [T, 2T) so that split votes are rare and resolve. */
@@ -162,6 +181,7 @@ export class Raft {
     // Term and vote stay: a pre-election changes no state that must be persisted.
     this.stepRole = stepCandidate;
     this.tracker.resetVotes();
+    wake(this);
     this.leaderId = null;
     this.resetRandomizedElectionTimeout();
     this.role = 'pre_candidate';

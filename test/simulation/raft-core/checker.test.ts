@@ -7,9 +7,11 @@
 import { describe, expect, test } from 'bun:test';
 import { RaftLog } from '../../../src/raft/core/raft-log.ts';
 import { Raft } from '../../../src/raft/core/raft.ts';
+import { RaftNode } from '../../../src/raft/core/raft-node.ts';
 import { runFigure8 } from '../../unit/raft/figure8.ts';
 import { Cluster } from '../../unit/raft/harness.ts';
 import { type EntryRef, type LogView, RaftChecker } from './checker.ts';
+import { QuiescenceChecker } from './quiet-checker.ts';
 import { runSeeds } from './seeds.ts';
 
 const ref = (firstIndex: number, lastIndex: number, term: number, id: string): EntryRef => ({ firstIndex, lastIndex, term, id });
@@ -97,6 +99,47 @@ describe('the checker on hand-made histories', () => {
   });
 });
 
+describe('the quiescence checker on hand-made histories', () => {
+  const bounds = { unreachableMsMax: 100, staleLeaderMsMax: 500 };
+  const follower = (id: number, leaderId: number, quiesced = true) => ({ id, alive: true, quiesced, role: 'follower', term: 1, leaderId, otherVoters: [] });
+  const leader = (id: number, quiesced = true) => ({ id, alive: true, quiesced, role: 'leader', term: 1, leaderId: id, otherVoters: [1, 2, 3].filter((v) => v !== id) });
+  const all = () => true;
+
+  test('a quiet follower whose leader is unreachable past the bound', () => {
+    const c = new QuiescenceChecker(bounds);
+    const cut = (from: number, to: number) => !(from === 1 && to === 2);
+    c.check(0, [leader(1), follower(2, 1), follower(3, 1)], cut, all);
+    c.check(100, [leader(1), follower(2, 1), follower(3, 1)], cut, all);
+    expect(() => c.check(101, [leader(1), follower(2, 1), follower(3, 1)], cut, all)).toThrow("quiescence: follower n2 quiet with its leader n1's node unreachable");
+  });
+
+  test('waking, or the link coming back, ends the condition', () => {
+    const c = new QuiescenceChecker(bounds);
+    const cut = (from: number, to: number) => !(from === 1 && to === 2);
+    c.check(0, [leader(1), follower(2, 1)], cut, all);
+    c.check(50, [leader(1), follower(2, 1, false)], cut, all);
+    c.check(120, [leader(1), follower(2, 1)], cut, all);
+    c.check(200, [leader(1), follower(2, 1)], all, all);
+  });
+
+  test('a quiet follower believing in a leader that does not lead its term; not when it is no longer a member', () => {
+    const c = new QuiescenceChecker(bounds);
+    const deposed = { ...leader(1, false), role: 'follower' };
+    c.check(0, [deposed, follower(2, 1)], all, all);
+    expect(() => c.check(501, [deposed, follower(2, 1)], all, all)).toThrow('which it does not');
+    const d = new QuiescenceChecker(bounds);
+    d.check(0, [deposed, follower(2, 1)], all, (id) => id !== 2);
+    d.check(10_000, [deposed, follower(2, 1)], all, (id) => id !== 2);
+  });
+
+  test('a quiet leader without a majority it can hear', () => {
+    const c = new QuiescenceChecker(bounds);
+    const deaf = (from: number, to: number) => to !== 1;
+    c.check(0, [leader(1), follower(2, 1), follower(3, 1)], deaf, all);
+    expect(() => c.check(101, [leader(1), follower(2, 1, false), follower(3, 1, false)], deaf, all)).toThrow('leader n1 quiet with voters 2,3 unreachable');
+  });
+});
+
 describe('the checker on broken cores and shells', () => {
   test('a voter that skips the election restriction (5.4.1) is caught within a few seeds', () => {
     const original = RaftLog.prototype.isUpToDate;
@@ -125,6 +168,26 @@ describe('the checker on broken cores and shells', () => {
     c.checker = new RaftChecker();
     runFigure8(c);
   });
+
+  test('a shell that never reports a silent node leaves quiet followers of a dead leader quiet, and the quiescence checker says so', () => {
+    const r = runSeeds(1, 40, undefined, { brokenShell: 'never_report_silent_node' });
+    expect(r.failures.length).toBeGreaterThan(0);
+    for (const f of r.failures) expect(f.error).toMatch(/InvariantViolation: quiescence: .* unreachable/);
+    // The same seeds with the real shell are clean.
+    expect(runSeeds(1, 40).failures).toEqual([]);
+  }, 60_000);
+
+  test('a core that ignores the silent-node report is caught the same way', () => {
+    const original = RaftNode.prototype.nodeUnreachable;
+    RaftNode.prototype.nodeUnreachable = () => {};
+    try {
+      const r = runSeeds(1, 40);
+      expect(r.failures.length).toBeGreaterThan(0);
+      for (const f of r.failures) expect(f.error).toMatch(/InvariantViolation: quiescence/);
+    } finally {
+      RaftNode.prototype.nodeUnreachable = original;
+    }
+  }, 60_000);
 
   test('a shell that forgets its vote across restarts elects two leaders in a term, and the checker says so', () => {
     // Fast crashes and restarts make a double vote likely; the first seed that shows it is enough.

@@ -47,6 +47,10 @@ export function paramsFor(prng: Prng, overrides: Partial<SimParams> = {}): SimPa
       readyApplyBytesMax: prng.pick([16, 1024]),
       snapshotTimeoutTicks: 30,
       conflictSearchEntriesMax: prng.pick([1, 4, 1024]),
+      // Half the seeds quiesce idle groups (src/raft/core/quiescence.ts); the simulation then
+      // runs node-level liveness as RaftGroups does and checks quiet-checker.ts's bounds.
+      quiescence: prng.chance(0.5),
+      quiesceAfterTicks: prng.int(1, 4),
     },
     network: networkFaultsFor(prng),
     tickMs,
@@ -55,7 +59,8 @@ export function paramsFor(prng: Prng, overrides: Partial<SimParams> = {}): SimPa
     downMsMax: prng.pick([5, 50, 400]),
     chaosMs: 1500,
     chaosIntervalMs: prng.int(20, 80),
-    clientIntervalMs: prng.int(4, 20),
+    // Some seeds' clients are slow enough for groups to go idle (and quiet) between requests.
+    clientIntervalMs: prng.chance(0.75) ? prng.int(4, 20) : prng.int(40, 120),
     clients: 2,
     clientWindow: prng.int(1, 3),
     settleMs: 1200,

@@ -15,6 +15,7 @@ import {
   type Ready,
   type Role,
 } from '../../../src/raft/core/index.ts';
+import { NodeLiveness, unreachableAfterTicksFor } from '../../../src/raft/node-liveness.ts';
 import type { EntryRef } from './checker.ts';
 
 export class SimNode {
@@ -30,6 +31,8 @@ export class SimNode {
   seenTerm = -1;
   seenLeaderTerm = -1;
   seenCommit = -1;
+  /** Node-level liveness when the core quiesces (as src/raft/raft-groups.ts runs it); per life. */
+  liveness: NodeLiveness | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -43,6 +46,12 @@ export class SimNode {
 
   start(core: Omit<RaftConfigInput, 'id' | 'random'>, random: Prng): RaftNode {
     this.raft = new RaftNode({ ...core, id: this.id, random }, this.storage);
+    this.liveness = null;
+    if (core.quiescence === true) {
+      // Its group's members, as RaftGroups knows its groups' members; others once a frame is exchanged.
+      this.liveness = new NodeLiveness(this.id, unreachableAfterTicksFor(core.electionTimeoutTicks ?? 10));
+      for (const p of [...this.raft.membership.voters, ...this.raft.membership.learners]) this.liveness.know(p);
+    }
     this.pending = null;
     this.appliedIndex = this.storage.snapshot().index;
     this.seenRole = null;

@@ -10,6 +10,7 @@ import {
   describeEntries,
   describeMembership,
   describeMessage,
+  type Membership,
   membership,
   type MembershipChange,
   MemoryRaftStorage,
@@ -23,11 +24,15 @@ import { SimNetwork } from './network.ts';
 import { paramsFor, type SimParams } from './params.ts';
 import { entryRef, SimNode } from './sim-node.ts';
 import { chaosAction } from './chaos.ts';
+import { type QuietBounds, QuiescenceChecker } from './quiet-checker.ts';
 import { LivenessFailure } from '../seed-sweep.ts';
+
+/** The node-level heartbeat of quiescence: an empty frame (src/raft/node-liveness.ts). */
+type NodeBeat = { readonly type: 'node_heartbeat'; readonly from: NodeId; readonly to: NodeId };
 
 type SimEvent =
   | { readonly type: 'tick'; readonly node: NodeId; readonly incarnation: number }
-  | { readonly type: 'deliver'; readonly msg: Message }
+  | { readonly type: 'deliver'; readonly msg: Message | NodeBeat }
   | { readonly type: 'persisted'; readonly node: NodeId; readonly incarnation: number }
   | { readonly type: 'restart'; readonly node: NodeId }
   | { readonly type: 'chaos' }
@@ -36,8 +41,11 @@ type SimEvent =
   | { readonly type: 'quiesce' }
   | { readonly type: 'verify' };
 
-/** A shell bug to plant, to show the checker catches what it causes. */
-export type BrokenShell = 'forget_vote_on_restart';
+/**
+ * A shell bug to plant, to show the checker catches what it causes: forgetting the vote across
+ * a restart, or never reporting a silent node to quiet groups (quiescence).
+ */
+export type BrokenShell = 'forget_vote_on_restart' | 'never_report_silent_node';
 
 export interface SimOptions {
   readonly trace?: (line: string) => void;
@@ -68,8 +76,11 @@ export class RaftCoreSim {
   readonly prng: Prng;
   readonly params: SimParams;
   readonly queue = new EventQueue<SimEvent>();
-  readonly network: SimNetwork<Message>;
+  readonly network: SimNetwork<Message | NodeBeat>;
   readonly checker = new RaftChecker();
+  /** Set when the seed quiesces. */
+  readonly quietChecker: QuiescenceChecker | null;
+  private lastLeaderMembership: Membership | null = null;
   readonly clients: SimClients;
   /** By id; ids start at 1. Nodes never started have no core and empty storage. */
   readonly nodes: SimNode[] = [];
@@ -85,9 +96,10 @@ export class RaftCoreSim {
     this.prng = new Prng(seed);
     this.params = paramsFor(this.prng, options.params);
     this.traceFn = options.trace ?? null;
-    this.network = new SimNetwork<Message>(this.prng, this.params.network, (msg, delayMs) =>
+    this.network = new SimNetwork<Message | NodeBeat>(this.prng, this.params.network, (msg, delayMs) =>
       this.queue.schedule(this.queue.nowMs + delayMs, { type: 'deliver', msg }),
     );
+    this.quietChecker = this.params.core.quiescence === true ? new QuiescenceChecker(quietBounds(this.params)) : null;
     this.clients = new SimClients(this.params.clients, this.params.clientWindow, this.prng, this.checker, this.traceFn === null ? null : (l) => this.trace(l));
     const initial = membership(Array.from({ length: this.params.initialVoters }, (_, i) => i + 1));
     for (let id = 1; id <= this.params.poolSize; id++) {
@@ -119,6 +131,7 @@ export class RaftCoreSim {
       if (ev === undefined) throw new LivenessFailure('the simulation ran out of events');
       if (++this.stats.events > EVENTS_MAX) throw new LivenessFailure(`more than ${EVENTS_MAX} events`);
       this.handle(ev.event);
+      this.checkQuiet();
     }
     this.stats.acknowledged = this.clients.acknowledged;
     this.stats.messagesSent = this.network.stats.sent;
@@ -131,6 +144,7 @@ export class RaftCoreSim {
         const n = this.node(ev.node);
         if (!n.alive || n.incarnation !== ev.incarnation) return;
         n.raft!.tick();
+        if (n.liveness !== null) this.tickLiveness(n);
         this.afterInput(n);
         // Each node's clock runs at its own rate, and each tick comes a little early or late.
         this.queue.schedule(this.queue.nowMs + n.tickMs + this.prng.int(-TICK_JITTER_MS, TICK_JITTER_MS), ev);
@@ -139,6 +153,8 @@ export class RaftCoreSim {
       case 'deliver': {
         const n = this.node(ev.msg.to);
         if (!n.alive || !this.network.deliverable(ev.msg)) return;
+        n.liveness?.heard(ev.msg.from);
+        if (ev.msg.type === 'node_heartbeat') return;
         if (this.traceFn !== null) this.trace(`deliver ${describeMessage(ev.msg)}`);
         n.raft!.step(ev.msg);
         this.afterInput(n);
@@ -261,7 +277,10 @@ export class RaftCoreSim {
       const hs = rd.hardState;
       this.trace(`n${n.id} persists ${describeEntries(rd.entries)}${hs === null ? '' : ` term ${hs.term} vote ${hs.vote} commit ${hs.commit}`}`);
     }
-    for (const m of rd.messages) this.network.send(m);
+    for (const m of rd.messages) {
+      n.liveness?.sent(m.to);
+      this.network.send(m);
+    }
     for (const e of rd.committedEntries) {
       const ref = entryRef(e);
       this.checker.applied(n.id, ref);
@@ -270,6 +289,34 @@ export class RaftCoreSim {
     }
     raft.advance(rd);
     this.afterInput(n);
+  }
+
+  // ---- quiescence ----
+
+  /** What RaftGroups does on each tick: report newly silent peers, send the empty frames. */
+  private tickLiveness(n: SimNode): void {
+    const { heartbeatTo, newlyUnreachable } = n.liveness!.tick();
+    for (const node of newlyUnreachable) {
+      if (this.traceFn !== null) this.trace(`n${n.id} has not heard from n${node} for an election timeout`);
+      if (this.options.brokenShell !== 'never_report_silent_node') n.raft!.nodeUnreachable(node);
+    }
+    for (const to of heartbeatTo) this.network.send({ type: 'node_heartbeat', from: n.id, to });
+  }
+
+  private checkQuiet(): void {
+    if (this.quietChecker === null) return;
+    const views = this.nodes.map((n) => {
+      const r = n.raft;
+      if (r === null) return { id: n.id, alive: false, quiesced: false, role: 'down', term: -1, leaderId: null, otherVoters: [] };
+      const otherVoters = r.role === 'leader' ? r.membership.voters.filter((v) => v !== n.id) : [];
+      return { id: n.id, alive: true, quiesced: r.quiesced, role: r.role, term: r.term, leaderId: r.leaderId, otherVoters };
+    });
+    const reaches = (from: NodeId, to: NodeId) => this.node(from).alive && this.network.deliverable({ type: 'node_heartbeat', from, to });
+    // Members as the newest leader has (or last had) them.
+    this.lastLeaderMembership = this.currentLeader()?.raft!.membership ?? this.lastLeaderMembership;
+    const m = this.lastLeaderMembership;
+    const isMember = (id: NodeId) => m === null || m.voters.includes(id) || m.learners.includes(id);
+    this.quietChecker.check(this.queue.nowMs, views, reaches, isMember);
   }
 
   // ---- the end ----
@@ -320,4 +367,21 @@ export class RaftCoreSim {
     this.trace(`n${leader.id} ${change.type} ${change.node}: ${r.ok ? `at ${r.index}` : r.reason}`);
     this.afterInput(leader);
   }
+}
+
+/** Tick period at most (params: 8-12 ms) plus the jitter of each tick. */
+const TICK_MS_MAX = 12 + TICK_JITTER_MS;
+
+/**
+ * How long a quiet node may take to wake (quiet-checker.ts): its own election timeout in ticks
+ * (plus a tick) after the last frame it heard, which may have been in flight up to the longest
+ * delay; a stale belief needs the old leader's campaign (up to two timeouts, a few times over
+ * when its requests are lost) or a new leader's message.
+ */
+function quietBounds(p: SimParams): QuietBounds {
+  const timeoutMs = (p.core.electionTimeoutTicks ?? 10) * TICK_MS_MAX;
+  return {
+    unreachableMsMax: timeoutMs + 2 * TICK_MS_MAX + p.network.delayMsMax + p.fsyncMsMax,
+    staleLeaderMsMax: 8 * timeoutMs + 4 * (p.network.delayMsMax + p.fsyncMsMax),
+  };
 }

@@ -4,7 +4,10 @@
 // watched: the send() calls per peer and the messages in them, the bytes they would take on the
 // wire (with the RPC codec, src/raft/wire.ts, when it is in the tree), and the fsyncs.
 //
-//   bun test/simulation/raft-shell/idle-tick.ts [--groups 1000] [--ticks 20]
+//   bun test/simulation/raft-shell/idle-tick.ts [--groups 1000] [--ticks 20] [--quiescence]
+//
+// With --quiescence the cores quiesce (src/raft/core/quiescence.ts) and RaftGroups runs
+// node-level liveness: an idle tick should then cost one empty frame per peer.
 
 import { ManualClock } from '../../../src/base/clock.ts';
 import { Prng } from '../../../src/base/prng.ts';
@@ -37,6 +40,8 @@ export interface IdleTickReport {
   readonly journalRecordsPerTick: number;
   /** Leaders per node once elected. */
   readonly leadersPerNode: readonly number[];
+  /** Groups quiet at the end, over all nodes (groups x nodes when all are). */
+  readonly quietGroups: number;
 }
 
 interface Call {
@@ -56,7 +61,7 @@ async function wireEncoder(): Promise<Encode | null> {
     const wire = (await import(path)) as { encodeRaftBatch(w: Writer, b: { from: number; to: number; messages: readonly GroupMessage[] }, v: number): void };
     return (from, to, messages) => {
       const w = new Writer(64 * 1024);
-      wire.encodeRaftBatch(w, { from, to, messages }, 1);
+      wire.encodeRaftBatch(w, { from, to, messages }, 2);
       return w.length;
     };
   } catch {
@@ -64,7 +69,7 @@ async function wireEncoder(): Promise<Encode | null> {
   }
 }
 
-export async function measureIdleTick(groups: number, ticks: number): Promise<IdleTickReport> {
+export async function measureIdleTick(groups: number, ticks: number, quiescence = false): Promise<IdleTickReport> {
   const encode = await wireEncoder();
   const prng = new Prng(1);
   const clock = new ManualClock();
@@ -89,7 +94,7 @@ export async function measureIdleTick(groups: number, ticks: number): Promise<Id
     const disk = new SimStorageFs({ scheduler });
     disks.set(id, disk);
     const journal = QuorumStateJournal.open(disk, `/n${id}/raft`);
-    const g = new RaftGroups({ nodeId: id, scheduler, random: prng, transport: transport(id), journal, tickMs: TICK_MS });
+    const g = new RaftGroups({ nodeId: id, scheduler, random: prng, transport: transport(id), journal, tickMs: TICK_MS, core: { quiescence } });
     for (const gid of ids) g.add(gid, PartitionLog.open(`/n${id}/kafka/${gid.replace(':', '/')}`, {}, { fs: disk, clock, crc32c }), membership(NODES));
     g.start();
     nodes.set(id, g);
@@ -105,7 +110,7 @@ export async function measureIdleTick(groups: number, ticks: number): Promise<Id
     return true;
   };
   await loop.until(settled, 60_000, 'every group elected and committed');
-  await loop.advance(5 * TICK_MS); // the last commit indexes reach the followers
+  await loop.advance(10 * TICK_MS); // the last commit indexes reach the followers (and idle groups quiesce)
   const fsyncsBefore = [...disks.values()].reduce((n, d) => n + d.fsyncCalls + d.fsyncDirCalls, 0);
   const recordsBefore = NODES.reduce((n, id) => n + nodes.get(id)!.journal.stats.records, 0);
   const callsBefore = calls.length;
@@ -116,6 +121,7 @@ export async function measureIdleTick(groups: number, ticks: number): Promise<Id
   for (const c of window) perTurn.set(`${c.from}>${c.to}@${c.turn}`, (perTurn.get(`${c.from}>${c.to}@${c.turn}`) ?? 0) + 1);
   const fsyncs = [...disks.values()].reduce((n, d) => n + d.fsyncCalls + d.fsyncDirCalls, 0) - fsyncsBefore;
   const records = NODES.reduce((n, id) => n + nodes.get(id)!.journal.stats.records, 0) - recordsBefore;
+  const quietGroups = NODES.reduce((n, id) => n + [...nodes.get(id)!.all()].filter((d) => d.quiesced).length, 0);
   for (const g of nodes.values()) g.stop();
   return {
     groups,
@@ -127,6 +133,7 @@ export async function measureIdleTick(groups: number, ticks: number): Promise<Id
     fsyncsPerTick: fsyncs / NODES.length / ticks,
     journalRecordsPerTick: records / NODES.length / ticks,
     leadersPerNode: NODES.map((id) => [...nodes.get(id)!.all()].filter((d) => d.role === 'leader').length),
+    quietGroups,
   };
 }
 
@@ -136,7 +143,7 @@ if (import.meta.main) {
     return i < 0 ? dflt : Number(process.argv[i + 1]);
   };
   const started = performance.now();
-  const r = await measureIdleTick(arg('--groups', 1000), arg('--ticks', 20));
+  const r = await measureIdleTick(arg('--groups', 1000), arg('--ticks', 20), process.argv.includes('--quiescence'));
   console.log(JSON.stringify(r, null, 2));
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

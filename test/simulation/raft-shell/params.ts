@@ -47,6 +47,10 @@ export function shellParamsFor(prng: Prng, overrides: Partial<ShellSimParams> = 
       readyApplyBytesMax: prng.pick([100, 4096]),
       snapshotTimeoutTicks: 30,
       conflictSearchEntriesMax: prng.pick([1, 4, 1024]),
+      // Half the seeds quiesce idle groups (src/raft/core/quiescence.ts): RaftGroups then sends
+      // node-level heartbeats and reports silent peers.
+      quiescence: prng.chance(0.5),
+      quiesceAfterTicks: prng.int(1, 4),
     },
     network: networkFaultsFor(prng),
     tickMs,

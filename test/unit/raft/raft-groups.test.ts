@@ -62,6 +62,16 @@ describe('turns', () => {
     expect(r.leadersPerNode.reduce((a, b) => a + b, 0)).toBe(1000);
   }, 30_000);
 
+  test('1,000 quiet groups on 3 nodes (quiescence): an idle tick is one empty frame per peer, not one heartbeat', async () => {
+    const r = await measureIdleTick(1000, 10, true);
+    expect(r.quietGroups).toBe(3000);
+    expect(r.messagesPerPeerPerTick).toBe(0);
+    expect(r.sendCallsPerPeerPerTick).toBe(1);
+    expect(r.bytesPerPeerPerTick).toBeLessThan(16);
+    expect(r.fsyncsPerTick).toBe(0);
+    expect(r.leadersPerNode.reduce((a, b) => a + b, 0)).toBe(1000);
+  }, 30_000);
+
   test('an election storm: 200 groups vote in one turn for one journal record and one fsync, and the votes go out after it, in one call', async () => {
     const n = lonelyNode(200);
     const before = n.disk.fsyncCalls;

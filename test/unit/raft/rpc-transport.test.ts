@@ -9,7 +9,7 @@ import { Writer } from '../../../src/protocol/primitives.ts';
 import type { Message } from '../../../src/raft/core/index.ts';
 import { RAFT_MESSAGES, RpcRaftTransport } from '../../../src/raft/rpc-transport.ts';
 import type { GroupMessage } from '../../../src/raft/transport.ts';
-import { encodeRaftBatch } from '../../../src/raft/wire.ts';
+import { encodeRaftBatch, RAFT_WIRE_VERSIONS } from '../../../src/raft/wire.ts';
 import { encodeFrame, FrameKind } from '../../../src/rpc/frame.ts';
 import { encodeHello, FRAMING_VERSION } from '../../../src/rpc/handshake.ts';
 import { RpcEndpoint, rpcLimits } from '../../../src/rpc/index.ts';
@@ -148,9 +148,9 @@ describe('raft transport over rpc', () => {
         1_000,
       );
       const wr = new Writer();
-      encodeRaftBatch(wr, { from, to, messages: [{ group: 'g', message: { type: 'heartbeat_response', from, to, term: 1 } }] }, 1);
+      encodeRaftBatch(wr, { from, to, messages: [{ group: 'g', message: { type: 'heartbeat_response', from, to, term: 1 } }] }, RAFT_WIRE_VERSIONS.max);
       s.write(encodeFrame({ kind: FrameKind.hello, type: 0, version: 1, correlationId: 0 }, encodeHello({ framing: FRAMING_VERSION, nodeId: 3, clusterId: CLUSTER, kinds })));
-      s.write(encodeFrame({ kind: FrameKind.message, type: RAFT_MESSAGES.type, version: 1, correlationId: 0 }, wr.bytes().slice()));
+      s.write(encodeFrame({ kind: FrameKind.message, type: RAFT_MESSAGES.type, version: RAFT_WIRE_VERSIONS.max, correlationId: 0 }, wr.bytes().slice()));
       await w.loop.until(() => closed, 1_000, 'closed');
     }
     expect(b.received).toEqual([]);

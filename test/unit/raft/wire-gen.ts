@@ -86,9 +86,9 @@ export class BatchGen {
           ? { ...env, type: 'append_entries_response', reject: false, matchIndex: this.index() }
           : { ...env, type: 'append_entries_response', reject: true, rejectedIndex: this.index(), hintIndex: this.index(), hintTerm: this.term() };
       case 2:
-        return { ...env, type: 'heartbeat', commit: this.index() };
+        return this.rng.chance(0.3) ? { ...env, type: 'heartbeat', commit: this.index(), quiesce: true } : { ...env, type: 'heartbeat', commit: this.index() };
       case 3:
-        return { ...env, type: 'heartbeat_response' };
+        return this.rng.chance(0.3) ? { ...env, type: 'heartbeat_response', wake: true } : { ...env, type: 'heartbeat_response' };
       case 4:
         return { ...env, type: 'request_vote', preVote: this.rng.chance(0.5), transfer: this.rng.chance(0.3), lastIndex: this.index(), lastTerm: this.term() };
       case 5:

@@ -8,19 +8,21 @@ import { Prng } from '../../../src/base/prng.ts';
 import { DecodeError, Writer } from '../../../src/protocol/primitives.ts';
 import type { Message } from '../../../src/raft/core/index.ts';
 import { CONTROLLER_GROUP } from '../../../src/raft/transport.ts';
-import { decodeRaftBatch, encodeRaftBatch, type RaftBatch } from '../../../src/raft/wire.ts';
+import { decodeRaftBatch, encodeRaftBatch, RAFT_WIRE_VERSIONS, type RaftBatch } from '../../../src/raft/wire.ts';
 import { BatchGen, heartbeats } from './wire-gen.ts';
 
 const TOPIC = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 0..15, canonical
 const PROPERTY_BATCHES = 3_000;
 
-function encode(batch: RaftBatch): Uint8Array {
+const VERSION = RAFT_WIRE_VERSIONS.max;
+
+function encode(batch: RaftBatch, version: number = VERSION): Uint8Array {
   const w = new Writer();
-  encodeRaftBatch(w, batch, 1);
+  encodeRaftBatch(w, batch, version);
   return w.bytes().slice();
 }
 
-const roundTrip = (batch: RaftBatch) => decodeRaftBatch(encode(batch), 1);
+const roundTrip = (batch: RaftBatch) => decodeRaftBatch(encode(batch), VERSION);
 const one = (message: Message, group = `${TOPIC}:0`): RaftBatch => ({ from: message.from, to: message.to, messages: [{ group, message }] });
 
 describe('raft wire: round trips', () => {
@@ -161,7 +163,7 @@ describe('raft wire: what the decoder refuses', () => {
     const vote = encode(one({ ...env, type: 'request_vote_response', preVote: false, granted: false }));
     vote[vote.length - 1] = 4;
     refused(vote, /unknown flags/);
-    expect(() => decodeRaftBatch(hb, 2)).toThrow(DecodeError);
+    expect(() => decodeRaftBatch(hb, VERSION + 1)).toThrow(DecodeError);
   });
 
   test('a data entry of no records; a count larger than the bytes left', () => {
@@ -182,5 +184,28 @@ describe('raft wire: what the decoder refuses', () => {
     const gap: Message = { ...env, type: 'append_entries', prevIndex: 5, prevTerm: 1, commit: 0, entries: [{ kind: 'data', firstIndex: 7, lastIndex: 7, term: 1, payload: new Uint8Array(0) }] };
     expect(() => encode(one(gap))).toThrow(RangeError);
     expect(() => encode(one({ ...env, type: 'heartbeat_response' }, 'x'.repeat(513)))).toThrow(RangeError);
+  });
+});
+
+describe('raft wire: versions (quiescence, src/raft/core/quiescence.ts)', () => {
+  const env = { from: 1, to: 2, term: 3 };
+  const quiesce: Message = { ...env, type: 'heartbeat', commit: 9, quiesce: true };
+  const wake: Message = { ...env, type: 'heartbeat_response', wake: true };
+  const plainAnswer: Message = { ...env, type: 'heartbeat_response' };
+
+  test('version 2 carries quiesce and wake; a plain heartbeat costs the same bytes as in version 1', () => {
+    expect(decodeRaftBatch(encode(one(quiesce), 2), 2)).toEqual(one(quiesce));
+    expect(decodeRaftBatch(encode(one(wake), 2), 2)).toEqual(one(wake));
+    expect(decodeRaftBatch(encode(one(plainAnswer), 2), 2)).toEqual(one(plainAnswer));
+    expect(encode(heartbeats(1000, 1), 2)).toEqual(encode(heartbeats(1000, 1), 1));
+  });
+
+  test('to a version-1 node a quiesce heartbeat is a plain one; from it every heartbeat answer is a wake', () => {
+    expect(decodeRaftBatch(encode(one(quiesce), 1), 1)).toEqual(one({ ...env, type: 'heartbeat', commit: 9 }));
+    expect(decodeRaftBatch(encode(one(plainAnswer), 1), 1)).toEqual(one(wake));
+  });
+
+  test('a version-1 reader refuses the version-2 type codes', () => {
+    expect(() => decodeRaftBatch(encode(one(quiesce), 2), 1)).toThrow(/unknown message type 8/);
   });
 });
