@@ -1,26 +1,38 @@
-// Free loopback ports for test processes. The kernel picks a free port for a listener on port 0;
-// we close it and hand the number to the child. Another process may take it in between, so
-// callers that start a server retry on "address in use" (see broker.ts).
+// Free loopback ports for test processes. We find a port no listener holds, close our probe
+// and hand the number to the child. Another process may take it in between, so callers that
+// start a server retry on "address in use" (see broker.ts).
 //
-// The kernel may give a port just closed to the next listener on port 0, so two freePort() calls
-// before either child binds could name the same port (a cluster test picks every node's RPC and
-// Kafka ports up front): a port is handed out once per test process.
+// Ports come from below the kernel's ephemeral range (Linux's ip_local_port_range is
+// 32768-60999 by default, macOS uses 49152-65535): outgoing connections take their local ports
+// there, so a port the kernel picked for a listener on port 0 could be taken by any client's or
+// node's connect before the child binds it (seen: a cluster node failing with EADDRINUSE on its
+// RPC port). Below that range only listeners compete, and each pick is checked by binding it.
+//
+// A port is handed out once per test process: a cluster test picks every node's RPC and Kafka
+// ports up front, before any child binds.
 
 import { createServer } from 'node:net';
 
 /** Ports handed out by this process: never handed out twice. */
 const handedOut = new Set<number>();
-/** Kernel picks before giving up; a repeat is rare, so a few suffice. */
-const PICKS_MAX = 20;
+/** Where test ports come from: under every common ephemeral range, above the well-known ports. */
+const TEST_PORTS_FIRST = 20_000;
+const TEST_PORTS_LAST = 32_767;
+const TEST_PORTS = TEST_PORTS_LAST - TEST_PORTS_FIRST + 1;
+/** Ports tried per call before giving up (a port fails only when some listener holds it). */
+const PICKS_MAX = 500;
+/** Where this process starts: spread by pid so test processes running side by side rarely try the same ports. */
+let cursor = (process.pid * 7_919) % TEST_PORTS;
 
 export async function freePort(): Promise<number> {
   for (let pick = 1; pick <= PICKS_MAX; pick++) {
-    const port = await kernelPickedPort();
-    if (handedOut.has(port)) continue;
+    const port = TEST_PORTS_FIRST + cursor;
+    cursor = (cursor + 1) % TEST_PORTS;
+    if (handedOut.has(port) || !(await bindable(port))) continue;
     handedOut.add(port);
     return port;
   }
-  throw new Error(`freePort: the kernel named ports handed out already ${PICKS_MAX} times`);
+  throw new Error(`freePort: ${PICKS_MAX} ports from ${TEST_PORTS_FIRST} to ${TEST_PORTS_LAST} tried, none free`);
 }
 
 /** Marks a port a listener of this process holds (the fault proxy's) as handed out; false if it already was. */
@@ -30,21 +42,13 @@ export function claimPort(port: number): boolean {
   return true;
 }
 
-async function kernelPickedPort(): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
+/** Whether a listener on 127.0.0.1:port can be opened now (it is closed again before this resolves). */
+async function bindable(port: number): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('freePort: listener has no port'));
-        return;
-      }
-      const port = address.port;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
