@@ -89,6 +89,8 @@ export interface ProducersOptions {
   readonly observe: () => void;
   readonly nowMs: () => number;
   readonly trace: ((line: string) => void) | null;
+  /** The key of the record with this value (a compacted topic's records have keys); none by default. */
+  readonly keyOf?: (value: string) => string;
 }
 
 export class IdempotentProducers {
@@ -167,7 +169,7 @@ export class IdempotentProducers {
       producerId,
       producerEpoch: 0,
       baseSequence: base,
-      records: values.map((v) => ({ key: null, value: v, timestamp: nowMs })),
+      records: values.map((v) => ({ key: this.o.keyOf?.(v) ?? null, value: v, timestamp: nowMs })),
     });
     return { values, bytes, attempt: 0, sentTo: null, retryAtMs: 0 };
   }

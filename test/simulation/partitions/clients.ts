@@ -28,8 +28,8 @@ export interface ClientView {
 
 /** The partition simulation's producers: the shared ones, sending to replicas directly. */
 export class Producers extends IdempotentProducers {
-  constructor(prng: Prng, checker: PartitionChecker, window: number, requestTimeoutMs: number, report: (e: Error) => void, observe: () => void, nowMs: () => number, trace: ((line: string) => void) | null, nodes: () => readonly ClientView[]) {
-    super({ prng, checker, window, requestTimeoutMs, report, observe, nowMs, trace, transport: replicaTransport(prng, nodes) });
+  constructor(prng: Prng, checker: PartitionChecker, window: number, requestTimeoutMs: number, report: (e: Error) => void, observe: () => void, nowMs: () => number, trace: ((line: string) => void) | null, nodes: () => readonly ClientView[], keyOf?: (value: string) => string) {
+    super({ prng, checker, window, requestTimeoutMs, report, observe, nowMs, trace, transport: replicaTransport(prng, nodes), keyOf });
   }
 }
 
