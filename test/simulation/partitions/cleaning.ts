@@ -10,6 +10,7 @@ import { compactLog, type ReplicatedCleaning } from '../../../src/storage/compac
 import { compress, decompress } from '../../../src/compression/index.ts';
 import type { Codec } from '../../../src/storage/compaction-records.ts';
 import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
+import type { KeyedRecords } from '../idempotent-producers.ts';
 import type { PartitionChecker } from './checker.ts';
 import { checkCleaned, checkFinal, imageOf } from './compaction-checker.ts';
 import type { PartitionNode } from './partition-node.ts';
@@ -20,16 +21,32 @@ const SIM_SLICE_BYTES = 1024;
 /** Distinct keys of a compacted run: few, so that most records are superseded. */
 const SIM_KEYS = 5;
 
-/** The key of a produced record `p<id>s<seq>` in a compacted run. */
-export function simKeyOf(value: string): string {
+/** One record in this many is a tombstone. */
+const SIM_TOMBSTONE_EVERY = 7;
+/** delete.retention.ms of a compacted run: short, so tombstones both stay a while and go within a run. */
+export const SIM_DELETE_RETENTION_MS = 200;
+
+function producedName(value: string): { producer: number; seq: number } {
   const m = /^p(\d+)s(\d+)$/.exec(value);
   if (m === null) throw new Error(`not a produced value: ${value}`);
-  return `k${(Number(m[1]) * 3 + Number(m[2])) % SIM_KEYS}`;
+  return { producer: Number(m[1]), seq: Number(m[2]) };
 }
+
+/** The keys and tombstones of a compacted run's records, from their names `p<id>s<seq>`. */
+export const SIM_KEYED: KeyedRecords = {
+  keyOf(value) {
+    const { producer, seq } = producedName(value);
+    return `k${(producer * 3 + seq) % SIM_KEYS}`;
+  },
+  isTombstone(value) {
+    return producedName(value).seq % SIM_TOMBSTONE_EVERY === SIM_TOMBSTONE_EVERY - 1;
+  },
+};
 
 export interface CleaningStats {
   passes: number;
   recordsCleaned: number;
+  tombstonesRemoved: number;
 }
 
 export interface SimCleanerOptions {
@@ -42,7 +59,7 @@ export interface SimCleanerOptions {
 }
 
 export class SimCleaner {
-  readonly stats: CleaningStats = { passes: 0, recordsCleaned: 0 };
+  readonly stats: CleaningStats = { passes: 0, recordsCleaned: 0, tombstonesRemoved: 0 };
   private readonly running = new Set<ReplicatedPartition>();
 
   constructor(private readonly o: SimCleanerOptions) {}
@@ -78,8 +95,9 @@ export class SimCleaner {
       yieldNow: () => new Promise((resolve) => this.o.scheduler.nextTurn(resolve)),
     });
     if (result.outcome !== 'cleaned' || !n.alive || n.replica(p) !== r) return;
-    checkCleaned(before, imageOf(r.log), { cleanableEndOffset: own.cleanableEndOffset, nowMs }, `n${n.id} partition ${p}`);
+    const counts = checkCleaned(before, imageOf(r.log), { cleanableEndOffset: own.cleanableEndOffset, nowMs, deleteRetentionMs: target.config.deleteRetentionMs }, `n${n.id} partition ${p}`);
     this.stats.passes++;
+    this.stats.tombstonesRemoved += counts.tombstonesRemoved;
     this.stats.recordsCleaned += result.recordsRemoved;
     this.o.trace(`n${n.id} partition ${p} cleaned below ${result.cleanedUpTo}: ${result.recordsRemoved} records removed, ${result.bytesBefore} -> ${result.bytesAfter} bytes`);
   }
@@ -89,7 +107,7 @@ export class SimCleaner {
     for (const n of nodes) {
       for (let p = 0; p < partitions; p++) {
         const r = n.replica(p);
-        if (r !== undefined) checkFinal(imageOf(r.log), checker.history(p), simKeyOf, `n${n.id} partition ${p}`);
+        if (r !== undefined) checkFinal(imageOf(r.log), checker.history(p), SIM_KEYED, `n${n.id} partition ${p}`);
       }
     }
   }

@@ -10,7 +10,8 @@
 //       its flushed log: nothing Raft may still truncate is cleaned);
 //     - removed a control batch (Raft's leader changes, memberships, log start commands);
 //     - removed a record without a later record of the same key before it, or a tombstone
-//       before its delete horizon (delete.retention.ms after its first cleaning, KIP-534);
+//       before its delete horizon, or gave a batch a horizon sooner than delete.retention.ms
+//       from the pass (KIP-534: tombstones stay delete.retention.ms after their first cleaning);
 //     - removed a batch, or changed its bounds or producer fields: a batch is a Raft entry,
 //       whose bounds the core and the followers rely on, and the producer state a replica
 //       rebuilds from its log needs every producer's batches (an emptied batch stays).
@@ -24,12 +25,16 @@ import { batchRecordsRange, decodeRecords } from '../../../src/protocol/records/
 import type { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { batchesIn } from '../../../src/storage/batch-scan.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
+import type { KeyedRecords } from '../idempotent-producers.ts';
+import { nameOf } from './clients.ts';
 
 export interface ImageRecord {
   readonly offset: number;
   readonly key: string | null;
   /** null: a tombstone. */
   readonly value: string | null;
+  /** The simulation's name of the record: its value, or a tombstone's `id` header. */
+  readonly name: string;
 }
 
 export interface ImageBatch {
@@ -77,6 +82,7 @@ function batchOf(bytes: Uint8Array, pos: number): ImageBatch {
         offset: h.baseOffset + (rec.offsetDelta ?? i),
         key: rec.key === null ? null : utf8.decode(rec.key),
         value: rec.value === null ? null : utf8.decode(rec.value),
+        name: nameOf(rec),
       }));
   const horizonMs = (h.attributes & DELETE_HORIZON) !== 0 ? h.baseTimestamp : null;
   return { baseOffset: h.baseOffset, lastOffset: h.lastOffset, term: h.partitionLeaderEpoch, control, recordCount: h.recordCount, producerId: h.producerId, baseSequence: h.baseSequence, horizonMs, records };
@@ -86,11 +92,19 @@ export interface CleanedRules {
   /** The replica's safe bound when the pass started: min(high watermark, flushed offset). */
   readonly cleanableEndOffset: number;
   readonly nowMs: number;
+  /** The topic's delete.retention.ms. */
+  readonly deleteRetentionMs: number;
 }
 
-export function checkCleaned(before: LogImage, after: LogImage, rules: CleanedRules, who: string): void {
+export interface CleanedCounts {
+  /** Tombstones the pass removed (their horizon had passed). */
+  tombstonesRemoved: number;
+}
+
+export function checkCleaned(before: LogImage, after: LogImage, rules: CleanedRules, who: string): CleanedCounts {
+  const counts: CleanedCounts = { tombstonesRemoved: 0 };
   checkContiguous(after, who);
-  if (after.logStartOffset !== before.logStartOffset) return; // the log start moved meanwhile: the pass was not the only change
+  if (after.logStartOffset !== before.logStartOffset) return counts; // the log start moved meanwhile: the pass was not the only change
   const end = Math.min(before.logEndOffset, after.logEndOffset);
   const afterBatchAt = batchIndex(after);
   for (const b of before.batches) {
@@ -100,6 +114,9 @@ export function checkCleaned(before: LogImage, after: LogImage, rules: CleanedRu
       fail(`${who}: the batch [${b.baseOffset}..${b.lastOffset}] at or above the safe bound ${rules.cleanableEndOffset} was changed by the cleaner`);
     }
     if (b.control && b.lastOffset < end && !sameBatch(b, kept)) fail(`${who}: the control batch at ${b.baseOffset} (term ${b.term}) was removed by the cleaner`);
+    if (kept !== undefined && b.horizonMs === null && kept.horizonMs !== null && kept.horizonMs < rules.nowMs + rules.deleteRetentionMs) {
+      fail(`${who}: the batch at ${b.baseOffset} was given the delete horizon ${kept.horizonMs}, sooner than delete.retention.ms ${rules.deleteRetentionMs} after ${rules.nowMs}`);
+    }
     if (b.lastOffset < end && (kept === undefined || kept.lastOffset !== b.lastOffset || kept.producerId !== b.producerId || kept.baseSequence !== b.baseSequence)) {
       fail(`${who}: the batch [${b.baseOffset}..${b.lastOffset}] (producer ${b.producerId}) was removed or changed its bounds or producer`);
     }
@@ -124,17 +141,24 @@ export function checkCleaned(before: LogImage, after: LogImage, rules: CleanedRu
     if (r.value !== null) fail(`${who}: the latest record of key ${r.key} (${show(r)}) was removed`);
     const horizon = horizonOf.get(r.offset) ?? null;
     if (horizon === null || horizon > rules.nowMs) fail(`${who}: the tombstone of key ${r.key} at ${r.offset} was removed before its delete horizon (${horizon ?? 'none given yet'}, now ${rules.nowMs})`);
+    counts.tombstonesRemoved++;
   }
   for (const [offset, r] of afterRecords) fail(`${who}: the cleaned log holds ${show(r)} at ${offset}, which was not there before`);
+  return counts;
 }
 
-/** A replica's final log against the committed history (offset -> `p<id>s<seq>` or `control@<term>`). */
-export function checkFinal(image: LogImage, history: ReadonlyMap<number, string>, keyOf: (value: string) => string, who: string): void {
+/**
+ * A replica's final log against the committed history (offset -> `p<id>s<seq>` or
+ * `control@<term>`): the latest record of every key is there, unless it is a tombstone (which
+ * goes after its delete horizon: checkCleaned judged each removal), and then no older record of
+ * its key is there either (a deleted key does not come back).
+ */
+export function checkFinal(image: LogImage, history: ReadonlyMap<number, string>, keyed: KeyedRecords, who: string): void {
   checkContiguous(image, who);
   const present = new Map<number, string>();
   for (const b of image.batches) {
     if (b.control) present.set(b.baseOffset, `control@${b.term}`);
-    for (const r of b.records) present.set(r.offset, r.value ?? 'tombstone');
+    for (const r of b.records) present.set(r.offset, r.name);
   }
   for (const [offset, value] of present) {
     const h = history.get(offset);
@@ -147,11 +171,16 @@ export function checkFinal(image: LogImage, history: ReadonlyMap<number, string>
       if (present.get(offset) !== value) fail(`${who}: the control batch ${value} at ${offset} is missing from the final log`);
       continue;
     }
-    const key = keyOf(value);
+    const key = keyed.keyOf(value);
     if ((latest.get(key) ?? -1) < offset) latest.set(key, offset);
   }
+  const presentKeys = new Set<string>();
+  for (const [offset, name] of present) if (!name.startsWith('control@') && offset >= image.logStartOffset) presentKeys.add(keyed.keyOf(name));
   for (const [key, offset] of latest) {
-    if (present.get(offset) !== history.get(offset)) fail(`${who}: the latest value of key ${key} (${history.get(offset)} at ${offset}) is missing from the final log`);
+    const value = history.get(offset)!;
+    if (present.get(offset) === value) continue;
+    if (!keyed.isTombstone(value)) fail(`${who}: the latest value of key ${key} (${value} at ${offset}) is missing from the final log`);
+    if (presentKeys.has(key)) fail(`${who}: key ${key} was deleted (tombstone ${value} at ${offset}, removed) but an older record of it is in the final log`);
   }
 }
 

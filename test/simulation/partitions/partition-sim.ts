@@ -24,7 +24,7 @@ import { Consumers, Producers, recordsOf } from './clients.ts';
 import { partitionParamsFor, type PartitionSimParams } from './params.ts';
 import { PartitionNode } from './partition-node.ts';
 import { LivenessFailure } from '../seed-sweep.ts';
-import { SimCleaner, type SimCleanerOptions, simKeyOf } from './cleaning.ts';
+import { SIM_KEYED, SimCleaner, type SimCleanerOptions } from './cleaning.ts';
 
 export interface PartitionSimOptions {
   readonly trace?: (line: string) => void;
@@ -54,6 +54,7 @@ export interface PartitionSimStats {
   /** Compacted runs: cleaning passes swapped in and checked, and the records they removed. */
   cleaningPasses: number;
   recordsCleaned: number;
+  tombstonesRemoved: number;
   acknowledgedRecords: number;
   consumedRecords: number;
   /** Simulated milliseconds the run took (for records per second of simulated time). */
@@ -79,7 +80,7 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, deletions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, cleaningPasses: 0, recordsCleaned: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, deletions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, cleaningPasses: 0, recordsCleaned: 0, tombstonesRemoved: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
   /** Compacted runs: the replicas' cleaner. */
   readonly cleaner: SimCleaner | null;
   private failure: Error | null = null;
@@ -99,8 +100,8 @@ export class PartitionSim {
     const world: World = { scheduler: this.scheduler, clock: this.clock, prng: this.prng, net: this.net, params: this.params.shell };
     for (let id = 1; id <= this.params.nodes; id++) this.nodes.push(new PartitionNode(id, world, this.params));
     const trace = this.traceFn === null ? null : (l: string) => this.trace(l);
-    const keyOf = this.params.compacted ? simKeyOf : undefined;
-    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace, () => this.nodes, keyOf);
+    const keyed = this.params.compacted ? SIM_KEYED : undefined;
+    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace, () => this.nodes, keyed);
     this.cleaner = !this.params.compacted ? null : new SimCleaner({
       scheduler: this.scheduler,
       nowMs: () => this.loop.nowMs,
@@ -148,6 +149,7 @@ export class PartitionSim {
     this.stats.consumedRecords = this.checker.consumedRecords;
     this.stats.cleaningPasses = this.cleaner?.stats.passes ?? 0;
     this.stats.recordsCleaned = this.cleaner?.stats.recordsCleaned ?? 0;
+    this.stats.tombstonesRemoved = this.cleaner?.stats.tombstonesRemoved ?? 0;
     this.stats.simulatedMs = this.loop.nowMs;
     return this.stats;
   }

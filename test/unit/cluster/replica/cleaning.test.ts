@@ -127,7 +127,7 @@ describe('a replicated log is cleaned only in its safe range', () => {
     expect(result.outcome).toBe('cleaned');
     expect(result.recordsRemoved).toBeGreaterThan(0);
     const after = imageOf(r.log);
-    checkCleaned(before.image, after, { cleanableEndOffset: bound, nowMs: 10_000 }, 'replica');
+    checkCleaned(before.image, after, { cleanableEndOffset: bound, nowMs: 10_000, deleteRetentionMs: 1_000 }, 'replica');
     const segs = r.log.compactionView().segments;
     const reaching = segs.filter((s) => s.nextOffset > bound);
     expect(reaching.length).toBeGreaterThan(1);
@@ -139,7 +139,7 @@ describe('a replicated log is cleaned only in its safe range', () => {
   test('without the bound (a broken cleaner) records at or above it go, and the checker says so', async () => {
     const bound = 40;
     const { r, before } = await compacted(() => ({ cleanableEndOffset: Infinity }));
-    expect(() => checkCleaned(before.image, imageOf(r.log), { cleanableEndOffset: bound, nowMs: 10_000 }, 'replica')).toThrow(/at or above the safe bound 40 was changed/);
+    expect(() => checkCleaned(before.image, imageOf(r.log), { cleanableEndOffset: bound, nowMs: 10_000, deleteRetentionMs: 1_000 }, 'replica')).toThrow(/at or above the safe bound 40 was changed/);
   });
 });
 
@@ -173,7 +173,7 @@ describe('what Raft needs of a compacted log', () => {
 
   test('the lone node\'s cleaner (no replicated rules) drops emptied batches: the holes the replicated rules avoid', async () => {
     const { r, before } = await compacted(() => undefined);
-    expect(() => checkCleaned(before.image, imageOf(r.log), { cleanableEndOffset: Infinity, nowMs: 10_000 }, 'replica')).toThrow(/a hole in the log|was removed or changed its bounds/);
+    expect(() => checkCleaned(before.image, imageOf(r.log), { cleanableEndOffset: Infinity, nowMs: 10_000, deleteRetentionMs: 1_000 }, 'replica')).toThrow(/a hole in the log|was removed or changed its bounds/);
   });
 });
 
