@@ -145,13 +145,19 @@ describe('compacted topics on a three-node cluster', () => {
     await expectLatestEverywhere();
 
     // The preferred leader dies; the new leader takes (and compacts) more updates; it comes back.
-    await nodes.get(preferred)!.broker.kill9();
-    await waitFor(async () => {
-      const ps = await partitionsVia(bootstrapOf(other), TOPIC, 1);
-      return ps !== null && ps[0].leader !== preferred ? ps : null;
-    }, SEEN_MS_MAX, 'a new leader');
-    await update(other, 1, 'compaction-1');
-    await nodes.get(preferred)!.broker.restart();
+    const victim = nodes.get(preferred)!.broker;
+    await victim.kill9();
+    try {
+      await waitFor(async () => {
+        const ps = await partitionsVia(bootstrapOf(other), TOPIC, 1);
+        return ps !== null && ps[0].leader !== preferred ? ps : null;
+      }, SEEN_MS_MAX, 'a new leader');
+      // kafkajs asks the controller Metadata names for a producer id: wait until it is not the dead node.
+      await waitFor(() => withAdmin(bootstrapOf(other), async (admin) => ((await admin.describeCluster()).controller !== preferred ? true : null)), SEEN_MS_MAX, 'a live controller');
+      await update(other, 1, 'compaction-1');
+    } finally {
+      await victim.restart(); // also when the test fails above: the next test needs every node
+    }
     await waitFor(async () => {
       const ps = await partitionsVia(bootstrapOf(other), TOPIC, 1);
       return ps !== null && ps[0].leader === preferred && ps[0].isr.length === 3 ? ps : null;
@@ -166,7 +172,10 @@ describe('compacted topics on a three-node cluster', () => {
     const admin = kafka(1, 'offsets-admin').admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: SOURCE, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+      await waitFor(async () => {
+        await admin.createTopics({ topics: [{ topic: SOURCE, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+        return true; // false (it exists) after an attempt that failed late is as good
+      }, SEEN_MS_MAX, `${SOURCE} created`);
       const producer = kafka(1, 'offsets-source').producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       await producer.send({ topic: SOURCE, acks: -1, messages: Array.from({ length: COMMITS + 1 }, (_, i) => ({ value: `m${i}`, partition: 0 })) });

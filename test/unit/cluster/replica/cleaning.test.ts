@@ -26,6 +26,8 @@ import { type Entry, membership } from '../../../../src/raft/core/index.ts';
 import { PartitionRaftLog } from '../../../../src/raft/partition-raft-log.ts';
 import { QuorumStateJournal } from '../../../../src/raft/quorum-state.ts';
 import { compactLog, type ReplicatedCleaning } from '../../../../src/storage/compaction.ts';
+import { LogCleaner } from '../../../../src/storage/cleaner.ts';
+import { SimScheduler } from '../../../../src/base/scheduler.ts';
 import type { Codec } from '../../../../src/storage/compaction-records.ts';
 import { PartitionLog } from '../../../../src/storage/partition-log.ts';
 import { SimStorageFs } from '../../../../src/storage/sim-fs.ts';
@@ -119,6 +121,15 @@ describe('a replicated log is cleaned only in its safe range', () => {
   test('the bound is the lower of the high watermark and the flushed offset', () => {
     expect(replicaCleaning(100, 80).cleanableEndOffset).toBe(80);
     expect(replicaCleaning(50, 80).cleanableEndOffset).toBe(50);
+  });
+
+  test('the cleaner picks a replica only when it has dirty segments below its bound', async () => {
+    const r = new Replica();
+    await r.write(history());
+    const cleaner = new LogCleaner({ codec, clock: new ManualClock(), scheduler: new SimScheduler(new ManualClock()) });
+    const target = (bound: number) => ({ name: 't-0', log: r.log, config: CONFIG, replicated: () => ({ cleanableEndOffset: bound }) });
+    expect(cleaner.choose([target(0)], 10_000)).toBeNull();
+    expect(cleaner.choose([target(r.log.logEndOffset)], 10_000)).not.toBeNull();
   });
 
   test('segments reaching the bound stay byte for byte; below it superseded records go', async () => {
