@@ -708,6 +708,11 @@ export class Broker {
       const { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } = p.config;
       out.push({ name: `${p.topic.name}-${p.index}`, log: p.log, config: { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } });
     }
+    // Each replica cleans its own log below its commit index, as Kafka's followers do (src/cluster/replica/README.md, "Compaction").
+    for (const r of this.replicaBackend?.all() ?? []) {
+      if (!r.config.cleanupPolicy.includes('compact') || r.storageFailure !== null) continue;
+      out.push(r.cleanerTarget());
+    }
     return out;
   }
 

@@ -120,13 +120,21 @@ export function offsetsReplicationFactor(broker: Broker): number {
  * COORDINATOR_NOT_AVAILABLE until then). Callers answer COORDINATOR_NOT_AVAILABLE meanwhile;
  * clients retry.
  */
+/** Kafka's offsets topic configs (GroupCoordinator.offsetsTopicConfigs): compacted, its segments offsets.topic.segment.bytes. */
+function offsetsTopicConfigs(broker: Broker): { name: string; value: string }[] {
+  return [
+    { name: 'cleanup.policy', value: 'compact' },
+    { name: 'segment.bytes', value: String(intProp(broker.config, 'offsets.topic.segment.bytes')) },
+  ];
+}
+
 export function ensureOffsetsTopic(broker: Broker): void {
   if (broker.controller === null || broker.topics.get(OFFSETS_TOPIC) !== undefined || offsetsTopicRequested.has(broker)) return;
   const replicationFactor = offsetsReplicationFactor(broker);
   if (broker.cluster.brokers().length < replicationFactor) return;
   offsetsTopicRequested.add(broker);
   const request = {
-    topics: [{ name: OFFSETS_TOPIC, numPartitions: intProp(broker.config, 'offsets.topic.num.partitions'), replicationFactor, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    topics: [{ name: OFFSETS_TOPIC, numPartitions: intProp(broker.config, 'offsets.topic.num.partitions'), replicationFactor, assignments: [], configs: offsetsTopicConfigs(broker) }],
     timeoutMs: 0,
     validateOnly: false,
   };

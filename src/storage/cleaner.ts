@@ -9,7 +9,7 @@ import { log } from '../base/log.ts';
 import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Codec } from './compaction-records.ts';
-import { compactLog, type CompactionConfig, type CompactionLimits, type CompactionResult, planCompaction } from './compaction.ts';
+import { compactLog, type CompactionConfig, type CompactionLimits, type CompactionResult, planCompaction, type ReplicatedCleaning } from './compaction.ts';
 
 /** Kafka's log.cleaner.backoff.ms default: the pause between looks for work. */
 export const CLEANER_BACKOFF_MS_DEFAULT = 15_000;
@@ -21,6 +21,8 @@ export interface CleanerTarget {
   name: string;
   log: PartitionLog;
   config: CompactionConfig;
+  /** A replicated log's rules, read when a pass is planned (compaction.ts, "Replicated logs"). */
+  replicated?: () => ReplicatedCleaning;
 }
 
 export interface LogCleanerDeps {
@@ -81,7 +83,7 @@ export class LogCleaner {
     let bestRatio = -1;
     for (const t of targets) {
       if (!t.log.compactionView().usable || (this.failedUntilMs.get(t.log) ?? 0) > nowMs) continue;
-      const plan = planCompaction(t.log, t.config, nowMs);
+      const plan = planCompaction(t.log, t.config, nowMs, t.replicated?.().cleanableEndOffset);
       const dirtyEnough = plan.dirtyBytes > 0 && plan.dirtyRatio >= t.config.minCleanableDirtyRatio;
       const horizonPassed = (this.horizonDueMs.get(t.log) ?? Infinity) <= nowMs;
       if ((dirtyEnough || horizonPassed) && plan.dirtyRatio > bestRatio) {
@@ -100,6 +102,7 @@ export class LogCleaner {
       r = await compactLog(target.log, target.config, {
         codec: this.deps.codec,
         nowMs,
+        replicated: target.replicated?.(),
         limits: this.deps.limits,
         yieldNow: () => this.yieldNow(),
       });

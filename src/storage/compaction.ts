@@ -17,6 +17,24 @@
 // log's segmentsVersion is compared with the one planned against, and the pass is abandoned
 // (its files deleted) if it moved. Control batches and transactional batches are kept whole
 // and stay out of the map (there is no transaction state to tell committed from aborted).
+//
+// Replicated logs (`CompactionDeps.replicated`, given by src/cluster/replica): a replicated
+// partition's log is its Raft log, and each replica cleans its own, as Kafka's followers do.
+// Two rules on top of the above (control batches, Raft's own entries among them, are kept whole
+// already; see src/cluster/replica/README.md, "Compaction"):
+//   - the dirty section also ends before the first segment reaching the commit index this
+//     replica knows (capped at its flushed log): Kafka's cleaner stops at the high watermark
+//     (LogCleanerManager.cleanableOffsets: min of the active segment, the first unstable offset
+//     and the high watermark), so nothing Raft may still truncate is rewritten;
+//   - no batch is removed: a batch left with no record stays as an empty batch with its
+//     offsets, term and producer fields (Kafka's writeEmptyHeader, which Kafka's cleaner uses
+//     for a producer's last batch). A batch is a Raft entry: its bounds are entry bounds the
+//     core and the followers rely on (nextIndex and the commit index fall on batch bounds,
+//     a follower matches an entry by its first offset and term), every index keeps its term
+//     (prevLogIndex checks), the log stays contiguous on the wire and on disk, and the
+//     producer state a replica rebuilds from its log (producer-replay.ts) still sees every
+//     producer's batches, so idempotence survives a restart. The cost is the 61-byte header
+//     of each emptied batch; the records are what compaction removes.
 
 import { assert } from '../base/assert.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -26,7 +44,7 @@ import type { OpenFiles } from './open-files.ts';
 import { BatchScanner, batchesIn, RECOVERY_CHUNK_BYTES } from './batch-scan.ts';
 import { maxIndexEntries, RELATIVE_OFFSET_MAX, SEGMENT_BYTES_MAX } from './config.ts';
 import { OffsetMap, OFFSET_MAP_BYTES_MAX } from './compaction-map.ts';
-import { cleanBatch, type Codec, recordsSection, walkRecords } from './compaction-records.ts';
+import { type CleanBatchContext, cleanBatch, type Codec, recordsSection, walkRecords } from './compaction-records.ts';
 import { CleanedSegment, readCleanerCheckpoint, swapIn, type SwapGroup, type SwapStep, writeCleanerCheckpoint } from './compaction-swap.ts';
 import { BatchHeader, CONTROL, TRANSACTIONAL } from '../protocol/records/batch.ts';
 
@@ -79,8 +97,16 @@ export interface CompactionResult {
   earliestHorizonMs: number | null;
 }
 
+/** A replicated log's cleaning rules (the header's "Replicated logs"); a lone node's log has none. */
+export interface ReplicatedCleaning {
+  /** Nothing at or above this offset is cleaned: the commit index + 1 this replica knows, capped at its flushed log. */
+  cleanableEndOffset: number;
+}
+
 export interface CompactionDeps {
   codec: Codec;
+  /** Set for a replicated log (src/cluster/replica). */
+  replicated?: ReplicatedCleaning;
   nowMs: number;
   limits?: Partial<CompactionLimits>;
   /** Awaited between slices (the cleaner yields a turn of its scheduler; tests may interleave
@@ -90,8 +116,11 @@ export interface CompactionDeps {
   swapHook?: (step: SwapStep) => void;
 }
 
-/** Where the dirty section is and how dirty the log is. Pure over the log's current state. */
-export function planCompaction(log: PartitionLog, config: CompactionConfig, nowMs: number): CompactionPlan {
+/**
+ * Where the dirty section is and how dirty the log is. Pure over the log's current state.
+ * `cleanableEndOffset`: a replicated log's bound (ReplicatedCleaning); no segment reaching it is cleanable.
+ */
+export function planCompaction(log: PartitionLog, config: CompactionConfig, nowMs: number, cleanableEndOffset = Infinity): CompactionPlan {
   const { fs, segments } = log.compactionView();
   const active = segments[segments.length - 1];
   const stored = readCleanerCheckpoint(fs, log.dir);
@@ -102,6 +131,10 @@ export function planCompaction(log: PartitionLog, config: CompactionConfig, nowM
   let dirtyBytes = 0;
   for (const s of segments) {
     if (s === active) break;
+    if (s.nextOffset > cleanableEndOffset) {
+      firstUncleanableOffset = s.baseOffset;
+      break;
+    }
     if (s.nextOffset <= firstDirtyOffset) {
       cleanBytes += s.sizeBytes;
       continue;
@@ -118,7 +151,7 @@ export function planCompaction(log: PartitionLog, config: CompactionConfig, nowM
 
 /** One cleaning pass over the log; resolves when its output is swapped in or abandoned. */
 export async function compactLog(log: PartitionLog, config: CompactionConfig, deps: CompactionDeps): Promise<CompactionResult> {
-  const pass = new Pass(log, config, deps);
+  const pass = new CleaningPass(log, config, deps);
   try {
     return await pass.run();
   } finally {
@@ -128,7 +161,8 @@ export async function compactLog(log: PartitionLog, config: CompactionConfig, de
 
 class Abandoned extends Error {}
 
-class Pass {
+/** One pass. Exported for the simulation's broken cleaners only (they patch `cleanOne`). */
+export class CleaningPass {
   private readonly version: number;
   private readonly fs: StorageFs;
   private readonly files: OpenFiles;
@@ -162,11 +196,12 @@ class Pass {
       recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, earliestHorizonMs: null,
     };
     if (!view.usable) return result;
-    const plan = planCompaction(this.log, this.config, this.deps.nowMs);
+    const cleanableEnd = this.deps.replicated?.cleanableEndOffset ?? Infinity;
+    const plan = planCompaction(this.log, this.config, this.deps.nowMs, cleanableEnd);
     result.cleanedUpTo = plan.firstDirtyOffset;
     try {
       const mapEnd = await this.buildMap(segments, plan);
-      const targets = segments.filter((s, i) => i < segments.length - 1 && s.baseOffset < Math.max(mapEnd, plan.firstDirtyOffset));
+      const targets = segments.filter((s, i) => i < segments.length - 1 && s.baseOffset < Math.max(mapEnd, plan.firstDirtyOffset) && s.nextOffset <= cleanableEnd);
       if (targets.length === 0) return result;
       const groups = await this.rewrite(groupSegments(targets, this.log.config), mapEnd);
       await Promise.all(groups.map((g) => g.fresh.finish()));
@@ -233,7 +268,8 @@ class Pass {
       deleteRetentionMs: this.config.deleteRetentionMs,
       codec: this.deps.codec,
     };
-    let cur: { fresh: CleanedSegment; old: Segment[]; records: number; changed: boolean } | null = null;
+    let cur: Output | null = null;
+    const replicated = this.deps.replicated !== undefined;
     for (const [gi, group] of groups.entries()) {
       if (cur === null) {
         const fresh = new CleanedSegment(this.files, this.log.dir, group[0].baseOffset, this.deps.nowMs, this.log.config.indexIntervalBytes);
@@ -250,16 +286,10 @@ class Pass {
         for (let b = scan.next(true); b !== null; b = scan.next(true)) {
           const batch = scan.bytes.subarray(scan.bytesAt, scan.bytesAt + b.size);
           const lastOfGroup = k === group.length - 1 && scan.position >= seg.sizeBytes;
-          const kept = this.cleanOne(batch, b.baseOffset >= mapEnd, ctx, lastOfGroup);
-          if (kept !== batch) cur.changed = true;
-          if (kept !== null) {
-            const records = new BatchHeader(kept, 0).recordCount;
-            if (lastOfGroup && records === 0 && cur.records === 0 && canContinue) {
-              continued = cur.changed = true;
-            } else {
-              cur.fresh.append(kept, batchesIn(kept));
-              cur.records += records;
-            }
+          if (replicated) {
+            continued = this.placeReplicated(cur, batch, b.baseOffset >= mapEnd, ctx, canContinue, lastOfGroup);
+          } else {
+            continued ||= this.placeLone(cur, batch, b.baseOffset >= mapEnd, ctx, canContinue, lastOfGroup);
           }
           if (cur.fresh.sizeBytes > SEGMENT_BYTES_MAX) throw new Abandoned('cleaned segment outgrew the index position range');
           await this.maybeYield(b.size);
@@ -272,7 +302,40 @@ class Pass {
     return out;
   }
 
-  private cleanOne(batch: Uint8Array, beyondMap: boolean, ctx: Parameters<typeof cleanBatch>[1], lastOfGroup: boolean): Uint8Array | null {
+  /**
+   * One batch of a lone node's log: written as cleaned; a group's last batch left empty is
+   * dropped when the group continues into the next (returns true then).
+   */
+  private placeLone(cur: Output, batch: Uint8Array, beyondMap: boolean, ctx: CleanBatchContext, canContinue: boolean, lastOfGroup: boolean): boolean {
+    const kept = this.cleanOne(batch, beyondMap, ctx, lastOfGroup);
+    if (kept !== batch) cur.changed = true;
+    if (kept === null) return false;
+    const records = new BatchHeader(kept, 0).recordCount;
+    if (lastOfGroup && records === 0 && cur.records === 0 && canContinue) {
+      cur.changed = true;
+      return true;
+    }
+    cur.fresh.append(kept, batchesIn(kept));
+    cur.records += records;
+    return false;
+  }
+
+  /**
+   * One batch of a replicated log (the header's "Replicated logs"): written as cleaned, empty
+   * if no record stays; the group continues into the next while it holds no record.
+   */
+  private placeReplicated(cur: Output, batch: Uint8Array, beyondMap: boolean, ctx: CleanBatchContext, canContinue: boolean, lastOfGroup: boolean): boolean {
+    const kept = this.cleanOne(batch, beyondMap, ctx, true);
+    assert(kept !== null, 'a replicated log keeps every batch');
+    if (kept !== batch) cur.changed = true;
+    cur.fresh.append(kept, batchesIn(kept));
+    cur.records += new BatchHeader(kept, 0).recordCount;
+    if (!lastOfGroup || !canContinue || cur.records > 0) return false;
+    cur.changed = true; // merged with the next group's segment
+    return true;
+  }
+
+  private cleanOne(batch: Uint8Array, beyondMap: boolean, ctx: CleanBatchContext, lastOfGroup: boolean): Uint8Array | null {
     const h = new BatchHeader(batch, 0);
     if (beyondMap || (h.attributes & (CONTROL | TRANSACTIONAL)) !== 0) return batch;
     const r = cleanBatch(batch, ctx, lastOfGroup);
@@ -304,6 +367,14 @@ class Pass {
   private checkUnchanged(): void {
     if (this.log.segmentsVersion !== this.version || !this.log.compactionView().usable) throw new Abandoned('log changed');
   }
+}
+
+/** One cleaned segment being written, and the old segments it replaces. */
+interface Output {
+  fresh: CleanedSegment;
+  old: Segment[];
+  records: number;
+  changed: boolean;
 }
 
 /**

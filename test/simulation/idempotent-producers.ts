@@ -14,7 +14,7 @@
 
 import type { Prng } from '../../src/base/prng.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { buildBatch } from '../../src/protocol/records/records.ts';
+import { buildBatch, type RecordInput } from '../../src/protocol/records/records.ts';
 import { InvariantViolation } from './raft-core/checker.ts';
 import type { PartitionChecker } from './partitions/checker.ts';
 
@@ -77,6 +77,23 @@ interface Stream {
 /** retry.backoff.ms (Kafka's default is 100 ms; shorter here, so that runs stay short). */
 const RETRY_BACKOFF_MS = 20;
 
+/** How a compacted run names its records' keys and tombstones (partitions/cleaning.ts). */
+export interface KeyedRecords {
+  keyOf(value: string): string;
+  isTombstone(value: string): boolean;
+}
+
+/** The record named `value`: keyless, keyed, or a keyed tombstone carrying its name in header `id`. */
+function recordFor(value: string, timestamp: number, keyed: KeyedRecords | undefined): RecordInput {
+  if (keyed === undefined) return { key: null, value, timestamp };
+  const key = keyed.keyOf(value);
+  if (!keyed.isTombstone(value)) return { key, value, timestamp };
+  return { key, value: null, headers: [{ key: RECORD_ID_HEADER, value }], timestamp };
+}
+
+/** The header naming a tombstone (whose value is null). */
+export const RECORD_ID_HEADER = 'id';
+
 export interface ProducersOptions {
   readonly prng: Prng;
   readonly checker: PartitionChecker;
@@ -89,6 +106,11 @@ export interface ProducersOptions {
   readonly observe: () => void;
   readonly nowMs: () => number;
   readonly trace: ((line: string) => void) | null;
+  /**
+   * A compacted topic's records: the key of the record `p<id>s<seq>`, and whether it is a
+   * tombstone (a null value; its name then travels in the record header `id`). None by default.
+   */
+  readonly keyed?: KeyedRecords;
 }
 
 export class IdempotentProducers {
@@ -167,7 +189,7 @@ export class IdempotentProducers {
       producerId,
       producerEpoch: 0,
       baseSequence: base,
-      records: values.map((v) => ({ key: null, value: v, timestamp: nowMs })),
+      records: values.map((v) => recordFor(v, nowMs, this.o.keyed)),
     });
     return { values, bytes, attempt: 0, sentTo: null, retryAtMs: 0 };
   }

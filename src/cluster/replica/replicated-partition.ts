@@ -25,6 +25,7 @@ import { type Entry, type Index, membership, type NodeId, type SnapshotMeta, typ
 import type { GroupDriver, GroupListener } from '../../raft/group-driver.ts';
 import type { RaftGroups } from '../../raft/raft-groups.ts';
 import type { GroupId } from '../../raft/transport.ts';
+import type { CleanerTarget } from '../../storage/cleaner.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { segmentsToDelete } from '../../storage/retention.ts';
 import type { ProducerEntry } from '../../transactions/producer-entry.ts';
@@ -33,6 +34,7 @@ import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeade
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
 import { type PreferredElection, preferredElection } from './preferred-leader.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
+import { replicaCleaning } from './cleaning.ts';
 import { encodeLogStartBatch, LogStartMover } from './log-start.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
 import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats, splitBatches } from './types.ts';
@@ -128,6 +130,17 @@ export class ReplicatedPartition {
   /** Why the replica refuses everything (its log or the node's journal failed), or null. */
   get storageFailure(): Error | null {
     return this.failure;
+  }
+
+  /** What the node's log cleaner cleans of this replica (cleaning.ts), for a topic with cleanup.policy compact. */
+  cleanerTarget(): CleanerTarget {
+    const { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio } = this.config;
+    return {
+      name: this.name,
+      log: this.log,
+      config: { deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio },
+      replicated: () => replicaCleaning(this.highWatermark, this.log.flushedOffset),
+    };
   }
 
   get currentLeader(): CurrentLeader {

@@ -55,6 +55,11 @@ export class PartitionChecker {
     return s;
   }
 
+  /** The committed log revealed so far: offset -> `p<id>s<seq>` or `control@<term>`, contiguous from 0. */
+  history(p: number): ReadonlyMap<number, string> {
+    return this.state(p).committed;
+  }
+
   /** The committed length revealed so far: the replicas only need to report past it. */
   committedEnd(p: number): number {
     return this.state(p).committed.size;

@@ -15,7 +15,7 @@ import { BatchHeader } from '../../../src/protocol/records/batch.ts';
 import { batchRecordsRange, decodeRecords } from '../../../src/protocol/records/records.ts';
 import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
 import type { NodeId } from '../../../src/raft/core/index.ts';
-import { type Attempt, IdempotentProducers, type ProduceAnswer, type ProduceTransport } from '../idempotent-producers.ts';
+import { type Attempt, IdempotentProducers, type KeyedRecords, type ProduceAnswer, type ProduceTransport, RECORD_ID_HEADER } from '../idempotent-producers.ts';
 import type { PartitionChecker, SeenRecord } from './checker.ts';
 
 /** What the clients need of a node: is it up, which life, its replica of a partition. */
@@ -28,8 +28,8 @@ export interface ClientView {
 
 /** The partition simulation's producers: the shared ones, sending to replicas directly. */
 export class Producers extends IdempotentProducers {
-  constructor(prng: Prng, checker: PartitionChecker, window: number, requestTimeoutMs: number, report: (e: Error) => void, observe: () => void, nowMs: () => number, trace: ((line: string) => void) | null, nodes: () => readonly ClientView[]) {
-    super({ prng, checker, window, requestTimeoutMs, report, observe, nowMs, trace, transport: replicaTransport(prng, nodes) });
+  constructor(prng: Prng, checker: PartitionChecker, window: number, requestTimeoutMs: number, report: (e: Error) => void, observe: () => void, nowMs: () => number, trace: ((line: string) => void) | null, nodes: () => readonly ClientView[], keyed?: KeyedRecords) {
+    super({ prng, checker, window, requestTimeoutMs, report, observe, nowMs, trace, transport: replicaTransport(prng, nodes), keyed });
   }
 }
 
@@ -90,6 +90,14 @@ export class Consumers {
 
 const decoder = new TextDecoder();
 
+/** A record's name: its value, or a tombstone's `id` header. */
+export function nameOf(rec: { value: Uint8Array | null; headers: readonly { key: string; value: Uint8Array | null }[] }): string {
+  if (rec.value !== null) return decoder.decode(rec.value);
+  const id = rec.headers.find((h) => h.key === RECORD_ID_HEADER)?.value;
+  if (id === undefined || id === null) throw new Error('a record with no value and no id header');
+  return decoder.decode(id);
+}
+
 /** Every record of whole batches (a control batch as one `control@<epoch>`), as the checker sees them. */
 export function recordsOf(bytes: Uint8Array): SeenRecord[] {
   const out: SeenRecord[] = [];
@@ -100,7 +108,7 @@ export function recordsOf(bytes: Uint8Array): SeenRecord[] {
     } else {
       const range = batchRecordsRange(bytes, pos);
       decodeRecords(bytes, range.start, range.end, h.recordCount).forEach((rec, i) => {
-        out.push({ offset: h.baseOffset + (rec.offsetDelta ?? i), value: decoder.decode(rec.value!) });
+        out.push({ offset: h.baseOffset + (rec.offsetDelta ?? i), value: nameOf(rec) });
       });
     }
     pos += h.sizeBytes;

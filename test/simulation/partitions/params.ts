@@ -26,11 +26,21 @@ export interface PartitionSimParams {
   readonly chaosIntervalMs: number;
   /** After the faults heal: produce on, then quiesce and converge. */
   readonly settleMs: number;
+  /**
+   * A compacted topic (cleanup.policy=compact, keyed records, segments of at most 2 KiB): every
+   * replica's log is cleaned every `cleanIntervalMs` (compaction.ts). Not drawn from the seed,
+   * so the seeds of the plain runs stay what they were.
+   */
+  readonly compacted: boolean;
+  readonly cleanIntervalMs: number;
 }
+
+/** Segments of a compacted run: small, so that cleaning has sealed segments to work on. */
+const COMPACTED_SEGMENT_BYTES_MAX = 2048;
 
 export function partitionParamsFor(prng: Prng, overrides: Partial<PartitionSimParams> = {}): PartitionSimParams {
   const shell = shellParamsFor(prng);
-  return {
+  const p: PartitionSimParams = {
     nodes: 3,
     partitions: prng.int(1, 3),
     shell,
@@ -45,6 +55,10 @@ export function partitionParamsFor(prng: Prng, overrides: Partial<PartitionSimPa
     chaosMs: 1500,
     chaosIntervalMs: prng.int(20, 80),
     settleMs: 1500,
+    compacted: false,
+    cleanIntervalMs: 60,
     ...overrides,
   };
+  if (!p.compacted) return p;
+  return { ...p, shell: { ...p.shell, segmentBytes: Math.min(p.shell.segmentBytes, COMPACTED_SEGMENT_BYTES_MAX) } };
 }

@@ -10,12 +10,14 @@ import type { NodeId } from '../../../src/raft/core/index.ts';
 import { ShellNode, type World } from '../raft-shell/shell-node.ts';
 import type { ClientView } from './clients.ts';
 import type { PartitionSimParams } from './params.ts';
+import { SIM_DELETE_RETENTION_MS } from './cleaning.ts';
 
 export const TOPIC_ID = 'Zm9vYmFyYmF6cXV4MTIzNA';
 export const TOPIC_NAME = 't';
 
 export function desiredReplicas(params: PartitionSimParams): DesiredReplica[] {
-  const config = effectiveTopicConfig({ 'min.insync.replicas': String(params.minInsyncReplicas) }, new Map());
+  const compacted: Record<string, string> = params.compacted ? { 'cleanup.policy': 'compact', 'delete.retention.ms': String(SIM_DELETE_RETENTION_MS) } : {};
+  const config = effectiveTopicConfig({ 'min.insync.replicas': String(params.minInsyncReplicas), ...compacted }, new Map());
   const replicas = Array.from({ length: params.nodes }, (_, i) => i + 1);
   return Array.from({ length: params.partitions }, (_, partition) => ({ topicId: TOPIC_ID, topicName: TOPIC_NAME, partition, replicas, config }));
 }

@@ -24,10 +24,13 @@ import { Consumers, Producers, recordsOf } from './clients.ts';
 import { partitionParamsFor, type PartitionSimParams } from './params.ts';
 import { PartitionNode } from './partition-node.ts';
 import { LivenessFailure } from '../seed-sweep.ts';
+import { SIM_KEYED, SimCleaner, type SimCleanerOptions } from './cleaning.ts';
 
 export interface PartitionSimOptions {
   readonly trace?: (line: string) => void;
   readonly params?: Partial<PartitionSimParams>;
+  /** Compacted runs, tests: a broken cleaner's rules (cleaning.ts). */
+  readonly cleanerRules?: SimCleanerOptions['rulesFor'];
 }
 
 export interface PartitionSimStats {
@@ -48,6 +51,10 @@ export interface PartitionSimStats {
   notEnoughReplicasAnswers: number;
   /** OUT_OF_ORDER_SEQUENCE_NUMBER answers: a batch that overtook an older one of its producer (windows above 1). */
   outOfOrderAnswers: number;
+  /** Compacted runs: cleaning passes swapped in and checked, and the records they removed. */
+  cleaningPasses: number;
+  recordsCleaned: number;
+  tombstonesRemoved: number;
   acknowledgedRecords: number;
   consumedRecords: number;
   /** Simulated milliseconds the run took (for records per second of simulated time). */
@@ -73,7 +80,9 @@ export class PartitionSim {
   readonly checker = new PartitionChecker();
   readonly producers: Producers;
   readonly consumers: Consumers;
-  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, deletions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  readonly stats: PartitionSimStats = { steps: 0, crashes: 0, transfers: 0, compactions: 0, deletions: 0, snapshotsInstalled: 0, produceRequests: 0, retries: 0, duplicates: 0, notLeaderAnswers: 0, notEnoughReplicasAnswers: 0, outOfOrderAnswers: 0, cleaningPasses: 0, recordsCleaned: 0, tombstonesRemoved: 0, acknowledgedRecords: 0, consumedRecords: 0, simulatedMs: 0 };
+  /** Compacted runs: the replicas' cleaner. */
+  readonly cleaner: SimCleaner | null;
   private failure: Error | null = null;
   /** Per partition, the highest log start a DeleteRecords was answered with: every replica must reach it. */
   private readonly deletedTo: number[] = [];
@@ -91,7 +100,15 @@ export class PartitionSim {
     const world: World = { scheduler: this.scheduler, clock: this.clock, prng: this.prng, net: this.net, params: this.params.shell };
     for (let id = 1; id <= this.params.nodes; id++) this.nodes.push(new PartitionNode(id, world, this.params));
     const trace = this.traceFn === null ? null : (l: string) => this.trace(l);
-    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace, () => this.nodes);
+    const keyed = this.params.compacted ? SIM_KEYED : undefined;
+    this.producers = new Producers(this.prng, this.checker, this.params.producerWindow, this.params.requestTimeoutMs, (e) => this.report(e), () => this.observeReplicas(), () => this.loop.nowMs, trace, () => this.nodes, keyed);
+    this.cleaner = !this.params.compacted ? null : new SimCleaner({
+      scheduler: this.scheduler,
+      nowMs: () => this.loop.nowMs,
+      report: (e) => this.report(e),
+      trace: (l) => this.trace(l),
+      rulesFor: options.cleanerRules,
+    });
     this.consumers = new Consumers(this.prng, this.checker);
   }
 
@@ -106,6 +123,7 @@ export class PartitionSim {
     this.every(p.chaosIntervalMs, () => this.phase === 'chaos' && (this.chaos(), true));
     this.every(p.produceIntervalMs, () => this.phase !== 'done' && (this.produce(), true));
     this.every(p.fetchIntervalMs, () => this.phase !== 'done' && (this.fetch(), true));
+    if (this.cleaner !== null) this.every(p.cleanIntervalMs, () => this.phase !== 'done' && (this.cleaner!.cleanAll(this.nodes, p.partitions), true));
     this.scheduler.after(p.chaosMs, () => this.heal());
     this.scheduler.after(p.chaosMs + p.settleMs - QUIESCE_MS, () => {
       this.phase = 'quiesce';
@@ -129,6 +147,9 @@ export class PartitionSim {
     this.stats.notEnoughReplicasAnswers = (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS) ?? 0) + (errors.get(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) ?? 0);
     this.stats.acknowledgedRecords = this.checker.acknowledgedRecords;
     this.stats.consumedRecords = this.checker.consumedRecords;
+    this.stats.cleaningPasses = this.cleaner?.stats.passes ?? 0;
+    this.stats.recordsCleaned = this.cleaner?.stats.recordsCleaned ?? 0;
+    this.stats.tombstonesRemoved = this.cleaner?.stats.tombstonesRemoved ?? 0;
     this.stats.simulatedMs = this.loop.nowMs;
     return this.stats;
   }
@@ -297,6 +318,7 @@ export class PartitionSim {
         this.checker.finalCheck(p, end);
         this.trace(`verified partition ${p}: ${end} offsets`);
       }
+      this.cleaner?.finalCheck(this.nodes, this.params.partitions, this.checker);
       this.phase = 'done';
       return;
     }
