@@ -40,6 +40,7 @@ import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { PreferredLeaders } from './preferred-leaders.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
+import type { MetadataImage } from '../cluster/controller/image.ts';
 import { REASSIGNMENT_STEP_MS, Reassigner } from '../cluster/replica/reassigner.ts';
 import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-backend.ts';
 import { REPORT_PARTITION_VOTERS } from '../cluster/quorum/controller-ops.ts';
@@ -349,6 +350,9 @@ export class Broker {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
     });
     reconciler.reconcile(node.stateMachine.image, []);
+    // After a snapshot load a deletion may never be replayed here (compacted into the snapshot).
+    node.snapshots.onSweep = () => this.sweepTopicDirs(node.stateMachine.image);
+    node.snapshots.attached();
   }
 
   /**
@@ -546,6 +550,24 @@ export class Broker {
     }
     if (left === 0) this.deps.fs.removeTree(dir);
     log.info(`removed what was left on disk of deleted topic ${name} (id ${topicId})`);
+  }
+
+  /**
+   * After a metadata snapshot load (cluster/quorum/metadata-snapshots.ts), once the image holds
+   * everything this node's disk could have come from: a topic directory whose topic the image
+   * no longer holds was deleted while this node was down, its deletion compacted into the
+   * snapshot, so no replay will remove it. Topics the broker or its replicas still hold are
+   * left to the reconciler.
+   */
+  sweepTopicDirs(image: MetadataImage): void {
+    const root = path.join(this.config.dataDir, 'kafka');
+    if (!this.deps.fs.exists(root)) return;
+    const hosted = new Set([...(this.replicaBackend?.all() ?? [])].map((r) => r.id.topicName));
+    for (const name of this.deps.fs.readdir(root)) {
+      if (image.topic(name) !== undefined || this.topics.get(name) !== undefined || hosted.has(name)) continue;
+      this.deps.fs.removeTree(path.join(root, name));
+      log.info(`removed the directories of topic ${name}: the metadata snapshot no longer holds it (deleted while this node was down)`);
+    }
   }
 
   /** Opens the partitions of `t` at `indexes` not open yet (a clustered node's, from the metadata). */
