@@ -346,13 +346,15 @@ export class Broker {
     });
     this.driveReassignments(node, this.replicaBackend);
     const reconciler = new MetadataReconciler(this);
+    // After a snapshot load a deletion may never be replayed here (compacted into the snapshot):
+    // the directories are swept against the image, after the reconciler has seen it.
+    node.snapshots.onSweep = () => this.sweepTopicDirs(node.stateMachine.image);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
+      node.snapshots.sweepIfDue();
     });
     reconciler.reconcile(node.stateMachine.image, []);
-    // After a snapshot load a deletion may never be replayed here (compacted into the snapshot).
-    node.snapshots.onSweep = () => this.sweepTopicDirs(node.stateMachine.image);
-    node.snapshots.attached();
+    node.snapshots.sweepIfDue();
   }
 
   /**
@@ -562,9 +564,22 @@ export class Broker {
   sweepTopicDirs(image: MetadataImage): void {
     const root = path.join(this.config.dataDir, 'kafka');
     if (!this.deps.fs.exists(root)) return;
-    const hosted = new Set([...(this.replicaBackend?.all() ?? [])].map((r) => r.id.topicName));
+    const replicas = [...(this.replicaBackend?.all() ?? [])].map((r) => r.id);
+    const hosted = new Set(replicas.map((r) => r.topicName));
     for (const name of this.deps.fs.readdir(root)) {
-      if (image.topic(name) !== undefined || this.topics.get(name) !== undefined || hosted.has(name)) continue;
+      const t = image.topic(name);
+      if (t !== undefined) {
+        // Deleted and created again under its name: the old topic's partitions this node does not host.
+        for (const entry of this.deps.fs.readdir(path.join(root, name))) {
+          const dir = path.join(root, name, entry);
+          const id = partitionDirTopicId(this.deps.fs, dir);
+          if (id === null || id === t.topicId || replicas.some((r) => r.topicName === name && String(r.partition) === entry)) continue;
+          this.deps.fs.removeTree(dir);
+          log.info(`removed ${name}/${entry}: it holds topic id ${id || 'unreadable'}, the metadata's topic ${name} has id ${t.topicId}`);
+        }
+        continue;
+      }
+      if (this.topics.get(name) !== undefined || hosted.has(name)) continue;
       this.deps.fs.removeTree(path.join(root, name));
       log.info(`removed the directories of topic ${name}: the metadata snapshot no longer holds it (deleted while this node was down)`);
     }

@@ -241,7 +241,7 @@ export class ClusterNode implements ClusterView {
     rpc.onRequest(REGISTER, (from, _v, body) => node!.serveRegister(from, body));
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
     rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
-    rpc.onRequest(FETCH_SNAPSHOT, (_from, _v, body) => node!.snapshots.serve(body));
+    rpc.onRequest(FETCH_SNAPSHOT, (from, _v, body) => node!.snapshots.serve(from, body));
     rpc.onMessage(PARTITION_LEADERS, (_from, _v, body) => node?.partitionLeaders.learn(decodePartitionLeaders(body)));
     rpc.onRequest(PREFERRED_ELECTIONS, async (_from, _v, body) => {
       const groups = decodePreferredElections(body);

@@ -44,6 +44,14 @@ export const SNAPSHOTS_KEPT = 2;
 export const FETCH_RETRY_MS = 500;
 /** Attempts of one transfer before it waits for the leader's next InstallSnapshot. */
 export const FETCH_ATTEMPTS_MAX = 20;
+/**
+ * A leader whose follower has been sent InstallSnapshot and has fetched nothing for this long
+ * takes the message as lost (the follower was down, or gave up) and probes it again, which
+ * sends a new InstallSnapshot: etcd's ReportSnapshot(failure), without waiting the core's
+ * snapshotTimeoutTicks (10 s). Above the request timeout (2 s), so a chunk in flight on a slow
+ * link is not taken for silence.
+ */
+export const FETCH_SILENCE_MS = 3_000;
 
 export interface SnapshotPolicy {
   /** metadata.log.max.record.bytes.between.snapshots */
@@ -75,7 +83,10 @@ export class MetadataSnapshots {
   readonly stats: SnapshotStats = { written: 0, installed: 0, compactions: 0, fetchedBytes: 0 };
   /** The snapshot loaded at start, if any. */
   loadedAtOpen: SnapshotId | null = null;
-  /** Told when the image is at least as new as anything on this node's disk after a snapshot load (the broker sweeps its topic directories). */
+  /**
+   * Called by `sweepIfDue` once the image is at least as new as anything on this node's disk
+   * after a snapshot load: the broker sweeps its topic directories.
+   */
   onSweep: (() => void) | null = null;
   private bytesSince = 0;
   private lastIndex: Index = -1;
@@ -87,6 +98,8 @@ export class MetadataSnapshots {
   /** The transfer in progress (one at a time); bumped to abandon it. */
   private fetching: { readonly from: number; readonly term: number; readonly index: Index } | null = null;
   private generation = 0;
+  /** Leader: when each follower was first seen needing a snapshot, or last fetched a chunk. */
+  private readonly installHeardMs = new Map<number, number>();
   /** The file last served, so a transfer's chunks are read from disk once. */
   private served: { readonly id: SnapshotId; readonly bytes: Uint8Array } | null = null;
 
@@ -117,15 +130,35 @@ export class MetadataSnapshots {
     log.info(`cluster: loaded the controller snapshot at offset ${s.index} (term ${s.term}, ${s.state.length} bytes); the log is replayed after it`);
   }
 
-  /** The broker is attached: a sweep already due runs now. */
-  attached(): void {
-    this.maybeSweep();
-  }
 
   tick(): void {
     const { policy, clock } = this.o;
     if (policy.maxIntervalMs > 0 && this.o.stateMachine.appliedIndex > this.lastIndex && clock.monotonicMs() - this.lastAtMs >= policy.maxIntervalMs) this.write('time');
     if (this.wantCompaction && !this.compacting) this.compact();
+    this.retrySilentInstalls();
+  }
+
+  /** Leader: a follower sent InstallSnapshot that fetches nothing for FETCH_SILENCE_MS is probed again. */
+  private retrySilentInstalls(): void {
+    const d = this.o.driver();
+    if (d === null || d.role !== 'leader') {
+      this.installHeardMs.clear();
+      return;
+    }
+    const now = this.o.clock.monotonicMs();
+    for (const [id, p] of d.status().progress ?? []) {
+      if (p.state !== 'snapshot') {
+        this.installHeardMs.delete(id);
+        continue;
+      }
+      const heard = this.installHeardMs.get(id);
+      if (heard === undefined) this.installHeardMs.set(id, now);
+      else if (now - heard >= FETCH_SILENCE_MS) {
+        log.info(`cluster: node ${id} fetched nothing of the controller snapshot for ${FETCH_SILENCE_MS} ms: sending InstallSnapshot again`);
+        d.raft.reportSnapshotFailed(id);
+        this.installHeardMs.delete(id);
+      }
+    }
   }
 
   close(): void {
@@ -144,7 +177,6 @@ export class MetadataSnapshots {
   private applied(entries: readonly Entry[]): void {
     for (const e of entries) if (e.kind === 'data') this.bytesSince += e.payload.length;
     if (this.bytesSince >= this.o.policy.maxBytesBetween) this.write('bytes');
-    this.maybeSweep();
   }
 
   private write(why: 'bytes' | 'time'): void {
@@ -204,7 +236,11 @@ export class MetadataSnapshots {
     }
   }
 
-  private maybeSweep(): void {
+  /**
+   * Runs the sweep when one is due: the broker calls it after it has reconciled each apply and
+   * load (a deletion must be reconciled before the sweep looks at what the broker still holds).
+   */
+  sweepIfDue(): void {
     if (this.sweepAt === null || this.onSweep === null || this.o.stateMachine.appliedIndex < this.sweepAt) return;
     this.sweepAt = null;
     this.onSweep();
@@ -221,8 +257,9 @@ export class MetadataSnapshots {
     if (s.index <= d.raft.commit || d.raft.termAt(s.index) === s.term) return true;
     const held = this.o.store.find(s.index);
     if (held !== null && held.term === s.term && !('error' in this.o.store.read(held))) return true;
+    // A transfer from this leader is under way (it fetches the latest snapshot, whatever this one names).
     const f = this.fetching;
-    if (f !== null && f.from === m.from && f.term === m.term && f.index === s.index) return false;
+    if (f !== null && f.from === m.from && f.term === m.term) return false;
     const generation = ++this.generation;
     this.fetching = { from: m.from, term: m.term, index: s.index };
     void this.fetch(m, generation);
@@ -234,15 +271,15 @@ export class MetadataSnapshots {
     const id = this.o.store.find(meta.index);
     const s = id === null ? { error: 'missing' } : this.o.store.read(id);
     if ('error' in s) throw new Error(`the installed controller snapshot at offset ${meta.index} cannot be read: ${s.error}`);
+    // Nothing on this node's disk is newer than the leader's snapshot: the broker sweeps once it
+    // has reconciled the load.
+    this.sweepAt = s.index;
     this.o.stateMachine.load(s, s.index);
     this.lastIndex = s.index;
     this.bytesSince = 0;
     this.stats.installed++;
     this.wantCompaction = true;
     log.info(`cluster: installed the controller snapshot at offset ${s.index} (term ${s.term}) from the leader`);
-    // Nothing on this node's disk is newer than the leader's snapshot: sweep now.
-    this.sweepAt = s.index;
-    this.maybeSweep();
     this.prune();
   }
 
@@ -313,8 +350,9 @@ export class MetadataSnapshots {
   // ---- send: the leader's side ----
 
   /** Serves a chunk of one of this node's snapshot files (the `cluster.fetch_snapshot` request). */
-  serve(body: Uint8Array): Uint8Array {
+  serve(from: number, body: Uint8Array): Uint8Array {
     const q = decodeFetchSnapshot(body);
+    if (this.installHeardMs.has(from)) this.installHeardMs.set(from, this.o.clock.monotonicMs());
     const point = this.o.driver()?.storage.snapshot();
     // No snapshot named: the one the log starts after (the file there is never pruned).
     const want: SnapshotId | null = q.index >= 0 ? { index: q.index, term: q.term } : point !== undefined && point.index >= 0 ? { index: point.index, term: point.term } : null;
