@@ -290,6 +290,7 @@ export class Broker {
         if (report.created.length + report.removed.length > 0) {
           log.info(`replicas: opened ${report.created.length}, removed ${report.removed.length}; this node hosts ${backend.size}`);
         }
+        if (report.removed.length > 0) this.removeEmptyTopicDirs();
       },
       (e: unknown) => log.error(`replicas could not be reconciled with the metadata: ${e instanceof Error ? e.message : e}`),
     );
@@ -552,6 +553,16 @@ export class Broker {
     }
     if (left === 0) this.deps.fs.removeTree(dir);
     log.info(`removed what was left on disk of deleted topic ${name} (id ${topicId})`);
+  }
+
+  /** The directories of deleted topics whose replicas the backend has removed (each removes only its partition's). */
+  private removeEmptyTopicDirs(): void {
+    const root = path.join(this.config.dataDir, 'kafka');
+    if (!this.deps.fs.exists(root)) return;
+    for (const name of this.deps.fs.readdir(root)) {
+      const dir = path.join(root, name);
+      if (this.topics.get(name) === undefined && this.deps.fs.readdir(dir).length === 0) this.deps.fs.removeTree(dir);
+    }
   }
 
   /**
