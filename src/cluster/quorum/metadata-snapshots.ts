@@ -95,6 +95,8 @@ export class MetadataSnapshots {
   /** A snapshot was written, loaded or installed: the log may be compacted further (tried on each tick until it is). */
   private wantCompaction = false;
   private sweepAt: Index | null = null;
+  /** Start-up: the log's end at open, until the image reaches it (then logged once, with the time it took). */
+  private replay: { readonly to: Index; readonly fromSnapshot: Index | null; readonly startMs: number } | null = null;
   /** The transfer in progress (one at a time); bumped to abandon it. */
   private fetching: { readonly from: number; readonly term: number; readonly index: Index } | null = null;
   private generation = 0;
@@ -113,12 +115,15 @@ export class MetadataSnapshots {
   /** Loads the newest sound snapshot at or after the log's snapshot point; throws when the log needs one and none reads back. */
   loadAtOpen(point: SnapshotMeta, logLastIndex: Index): void {
     const sm = this.o.stateMachine;
+    const startMs = this.o.clock.monotonicMs();
     const s = this.o.store.newestValid(point.index, (f) => sm.load(f, f.index));
+    this.replay = { to: logLastIndex, fromSnapshot: s?.index ?? null, startMs };
     if (s === null) {
       if (point.index >= 0) {
         throw new Error(`the controller log starts after offset ${point.index} but no snapshot at or after it reads back whole in ${this.o.store.dir}: remove the node's raft directory to rejoin from the leader`);
       }
       sm.load(null, point.index);
+      this.replayed();
       return;
     }
     this.loadedAtOpen = { index: s.index, term: s.term };
@@ -127,7 +132,17 @@ export class MetadataSnapshots {
     // Deletions this node applied before the snapshot are in it; its disk is swept once the
     // image also holds everything its log held (topics created after the snapshot are there).
     this.sweepAt = Math.max(s.index, logLastIndex);
-    log.info(`cluster: loaded the controller snapshot at offset ${s.index} (term ${s.term}, ${s.state.length} bytes); the log is replayed after it`);
+    log.info(`cluster: loaded the controller snapshot at offset ${s.index} (term ${s.term}, ${s.state.length} bytes) in ${Math.round(this.o.clock.monotonicMs() - startMs)} ms; the log is replayed after it`);
+    this.replayed();
+  }
+
+  /** Logs once that the image holds everything the log held at start (a restart's cost: bench/controller-restart.ts reads it). */
+  private replayed(): void {
+    const r = this.replay;
+    if (r === null || this.o.stateMachine.appliedIndex < r.to) return;
+    this.replay = null;
+    const from = r.fromSnapshot === null ? 'the log from its start' : `the snapshot at offset ${r.fromSnapshot} and the log after it`;
+    log.info(`cluster: metadata caught up with the log's end at start (offset ${r.to}) from ${from} in ${Math.round(this.o.clock.monotonicMs() - r.startMs)} ms`);
   }
 
 
@@ -177,6 +192,7 @@ export class MetadataSnapshots {
   private applied(entries: readonly Entry[]): void {
     for (const e of entries) if (e.kind === 'data') this.bytesSince += e.payload.length;
     if (this.bytesSince >= this.o.policy.maxBytesBetween) this.write('bytes');
+    this.replayed();
   }
 
   private write(why: 'bytes' | 'time'): void {
