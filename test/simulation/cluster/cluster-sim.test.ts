@@ -119,6 +119,14 @@ describe('a cluster forms, fails over, heals and grows', () => {
     expect(text).toMatch(/n\d starts \(life 2\): term \d+, log [1-9]\d*\.\./);
   });
 
+  test('metadata.log.max.snapshot.interval.ms alone (bytes never reached): snapshots by time, logs compacted, every checker', async () => {
+    const r = await runClusterSeed(5, { voters: 3, snapshotBytes: 1 << 30, snapshotIntervalMs: 1_000, ...NO_CLIENTS });
+    expect(r.snapshotsWritten).toBeGreaterThan(10);
+    expect(r.compactions).toBeGreaterThan(5);
+    // Without the interval, the same seed writes none.
+    expect((await runClusterSeed(5, { voters: 3, snapshotBytes: 1 << 30, ...NO_CLIENTS })).snapshotsWritten).toBe(0);
+  });
+
   test('a seed replays exactly: the same transcript, step for step (the Kafka clients\' every send and answer too)', async () => {
     const first = await transcript(7, undefined, true);
     expect(first.length).toBeGreaterThan(200);

@@ -37,6 +37,8 @@ export interface ClusterSimOptions {
    * the learner come back through InstallSnapshot and a snapshot fetch.
    */
   readonly snapshotBytes?: number;
+  /** metadata.log.max.snapshot.interval.ms for every node (Kafka's 1 h otherwise: never in a run). */
+  readonly snapshotIntervalMs?: number;
   readonly trace?: (line: string) => void;
 }
 
@@ -127,6 +129,7 @@ export class ClusterSim {
     // moves with its partition's leader all the same.
     const sets = options.clients === true ? ['offsets.topic.num.partitions=1'] : [];
     if (options.snapshotBytes !== undefined) sets.push(`metadata.log.max.record.bytes.between.snapshots=${options.snapshotBytes}`);
+    if (options.snapshotIntervalMs !== undefined) sets.push(`metadata.log.max.snapshot.interval.ms=${options.snapshotIntervalMs}`);
     for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds, sets));
     this.clients = options.clients === true ? new KafkaClients(this) : null;
   }

@@ -13,6 +13,7 @@ export interface ClusterRunOptions {
   readonly clients?: boolean;
   /** metadata.log.max.record.bytes.between.snapshots (default: snapshotBytesFor(seed)). */
   readonly snapshotBytes?: number | null;
+  readonly snapshotIntervalMs?: number;
   readonly trace?: (line: string) => void;
 }
 
@@ -33,7 +34,7 @@ export function snapshotBytesFor(seed: number, options: ClusterRunOptions): numb
 }
 
 export async function runClusterSeed(seed: number, options: ClusterRunOptions = {}): Promise<ClusterSimStats> {
-  const sim = new ClusterSim(seed, { voters: votersFor(seed, options), churn: options.churn, clients: options.clients ?? true, snapshotBytes: snapshotBytesFor(seed, options), trace: options.trace });
+  const sim = new ClusterSim(seed, { voters: votersFor(seed, options), churn: options.churn, clients: options.clients ?? true, snapshotBytes: snapshotBytesFor(seed, options), snapshotIntervalMs: options.snapshotIntervalMs, trace: options.trace });
   sim.trace(`seed ${seed}: ${sim.options.voters} seeds and a learner`);
   await tellStory(sim);
   for (const n of sim.nodes) sim.countSnapshots(n);
