@@ -17,7 +17,7 @@ import { log } from '../../base/log.ts';
 import { DecodeError } from '../../protocol/primitives.ts';
 import type { Index } from '../../raft/core/index.ts';
 import { writeFileAtomic } from '../../storage/atomic-file.ts';
-import { decodeSnapshotFile, encodeSnapshotFile, parseSnapshotFileName, type SnapshotFile, snapshotFileName } from '../controller/snapshot-file.ts';
+import { decodeSnapshotFile, encodeSnapshotFile, parseSnapshotFileName, SNAPSHOT_FILE_BYTES_MAX, type SnapshotFile, snapshotFileName } from '../controller/snapshot-file.ts';
 
 /** The directory of the snapshots, under the node's raft directory. */
 export const SNAPSHOT_DIR = '__cluster_metadata-snapshots';
@@ -96,12 +96,19 @@ export class SnapshotStore {
 
   /** Writes `s` atomically (fsync of the file and of the directory). */
   write(s: SnapshotFile): void {
-    this.writeBytes(s, encodeSnapshotFile(s));
+    const bytes = encodeSnapshotFile(s);
+    // A file no node would read back (decodeSnapshotFile refuses it) is not written at all.
+    if (bytes.length > SNAPSHOT_FILE_BYTES_MAX) throw new Error(`a snapshot of ${bytes.length} bytes exceeds SNAPSHOT_FILE_BYTES_MAX (${SNAPSHOT_FILE_BYTES_MAX})`);
+    this.writeBytes(s, bytes);
   }
 
   /** Writes bytes already encoded (a snapshot fetched from the leader, checked by the caller). */
   writeBytes(id: SnapshotId, bytes: Uint8Array): void {
-    this.fs.mkdirp(this.dir);
+    if (!this.fs.exists(this.dir)) {
+      // The new directory's entry is durable only once its parent is synced.
+      this.fs.mkdirp(this.dir);
+      this.fs.fsyncDir(path.dirname(this.dir));
+    }
     writeFileAtomic(this.fs, this.fileOf(id), bytes);
   }
 
