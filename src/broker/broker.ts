@@ -40,6 +40,7 @@ import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
 import { PreferredLeaders } from './preferred-leaders.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
+import type { MetadataImage } from '../cluster/controller/image.ts';
 import { REASSIGNMENT_STEP_MS, Reassigner } from '../cluster/replica/reassigner.ts';
 import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-backend.ts';
 import { REPORT_PARTITION_VOTERS } from '../cluster/quorum/controller-ops.ts';
@@ -289,6 +290,7 @@ export class Broker {
         if (report.created.length + report.removed.length > 0) {
           log.info(`replicas: opened ${report.created.length}, removed ${report.removed.length}; this node hosts ${backend.size}`);
         }
+        if (report.removed.length > 0) this.removeEmptyTopicDirs();
       },
       (e: unknown) => log.error(`replicas could not be reconciled with the metadata: ${e instanceof Error ? e.message : e}`),
     );
@@ -345,10 +347,15 @@ export class Broker {
     });
     this.driveReassignments(node, this.replicaBackend);
     const reconciler = new MetadataReconciler(this);
+    // After a snapshot load a deletion may never be replayed here (compacted into the snapshot):
+    // the directories are swept against the image, after the reconciler has seen it.
+    node.snapshots.onSweep = () => this.sweepTopicDirs(node.stateMachine.image);
     node.stateMachine.onApplied((_entries, records) => {
       if (records === null || records.some(servedRecord)) reconciler.reconcile(node.stateMachine.image, records ?? []);
+      node.snapshots.sweepIfDue();
     });
     reconciler.reconcile(node.stateMachine.image, []);
+    node.snapshots.sweepIfDue();
   }
 
   /**
@@ -546,6 +553,47 @@ export class Broker {
     }
     if (left === 0) this.deps.fs.removeTree(dir);
     log.info(`removed what was left on disk of deleted topic ${name} (id ${topicId})`);
+  }
+
+  /** The directories of deleted topics whose replicas the backend has removed (each removes only its partition's). */
+  private removeEmptyTopicDirs(): void {
+    const root = path.join(this.config.dataDir, 'kafka');
+    if (!this.deps.fs.exists(root)) return;
+    for (const name of this.deps.fs.readdir(root)) {
+      const dir = path.join(root, name);
+      if (this.topics.get(name) === undefined && this.deps.fs.readdir(dir).length === 0) this.deps.fs.removeTree(dir);
+    }
+  }
+
+  /**
+   * After a metadata snapshot load (cluster/quorum/metadata-snapshots.ts), once the image holds
+   * everything this node's disk could have come from: a topic directory whose topic the image
+   * no longer holds was deleted while this node was down, its deletion compacted into the
+   * snapshot, so no replay will remove it. Topics the broker or its replicas still hold are
+   * left to the reconciler.
+   */
+  sweepTopicDirs(image: MetadataImage): void {
+    const root = path.join(this.config.dataDir, 'kafka');
+    if (!this.deps.fs.exists(root)) return;
+    const replicas = [...(this.replicaBackend?.all() ?? [])].map((r) => r.id);
+    const hosted = new Set(replicas.map((r) => r.topicName));
+    for (const name of this.deps.fs.readdir(root)) {
+      const t = image.topic(name);
+      if (t !== undefined) {
+        // Deleted and created again under its name: the old topic's partitions this node does not host.
+        for (const entry of this.deps.fs.readdir(path.join(root, name))) {
+          const dir = path.join(root, name, entry);
+          const id = partitionDirTopicId(this.deps.fs, dir);
+          if (id === null || id === t.topicId || replicas.some((r) => r.topicName === name && String(r.partition) === entry)) continue;
+          this.deps.fs.removeTree(dir);
+          log.info(`removed ${name}/${entry}: it holds topic id ${id || 'unreadable'}, the metadata's topic ${name} has id ${t.topicId}`);
+        }
+        continue;
+      }
+      if (this.topics.get(name) !== undefined || hosted.has(name)) continue;
+      this.deps.fs.removeTree(path.join(root, name));
+      log.info(`removed the directories of topic ${name}: the metadata snapshot no longer holds it (deleted while this node was down)`);
+    }
   }
 
   /** Opens the partitions of `t` at `indexes` not open yet (a clustered node's, from the metadata). */

@@ -34,6 +34,8 @@ export const KAFKA_BROKER_CATALOG: readonly PropertyDef[] = [
     { name: 'controller.listener.names', type: 'string', default: null, doc: 'listeners used by the controller' },
     { name: 'broker.session.timeout.ms', type: 'int', default: 9000, min: 1, doc: 'how long the controller waits for a broker\'s heartbeat before it fences the broker' },
     { name: 'broker.heartbeat.interval.ms', type: 'int', default: 2000, min: 1, doc: 'how often a broker heartbeats to the controller' },
+    { name: 'metadata.log.max.record.bytes.between.snapshots', type: 'long', default: 20 * 1024 * 1024, min: 1, doc: 'metadata bytes applied before a node writes a new snapshot of the cluster metadata' },
+    { name: 'metadata.log.max.snapshot.interval.ms', type: 'long', default: 3_600_000, min: 0, doc: 'longest time before a node snapshots the cluster metadata when something was applied since (0: only by bytes)' },
     { name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI', doc: 'SASL mechanisms enabled' },
     { name: 'num.network.threads', type: 'int', default: 3, min: 1, dynamic: 'cluster-wide', doc: 'threads receiving requests' },
     { name: 'num.io.threads', type: 'int', default: 8, min: 1, dynamic: 'cluster-wide', doc: 'threads processing requests' },

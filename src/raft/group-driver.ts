@@ -26,6 +26,7 @@ import type {
   Entry,
   HardState,
   Index,
+  InstallSnapshot,
   Membership,
   MembershipChange,
   MembershipChangeResult,
@@ -54,6 +55,12 @@ export interface GroupListener {
   persisted?(prevTerm: Term, entries: readonly Entry[]): void;
   /** Committed entries, in order: the high watermark is now the last one's lastIndex + 1. */
   applied?(entries: readonly Entry[]): void;
+  /**
+   * An InstallSnapshot about to be stepped: false holds it back, unseen by the core (its owner
+   * fetches the state first and steps the message again once it holds it, so the core's answer
+   * is true). Absent: every InstallSnapshot is stepped (the partitions' groups).
+   */
+  admitSnapshot?(m: InstallSnapshot): boolean;
   /** The log was replaced by the leader's snapshot point: applied state restarts there. */
   snapshotInstalled?(snapshot: SnapshotMeta): void;
   /** Role or leader changed (volatile: for routing requests). */
@@ -175,6 +182,7 @@ export class GroupDriver {
 
   step(m: Message): void {
     if (this.stopped) return;
+    if (m.type === 'install_snapshot' && this.listener.admitSnapshot?.(m) === false) return;
     const wasQuiet = this.raft.quiesced;
     const term = this.raft.term;
     const role = this.raft.role;

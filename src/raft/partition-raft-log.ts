@@ -157,6 +157,11 @@ export class PartitionRaftLog implements RaftStorage {
     return out;
   }
 
+  /** The membership in effect at `index` (at or after the snapshot point): what a state-machine snapshot there records. */
+  membershipAt(index: Index): Membership {
+    return this.memberships.membershipAt(index, this.snap.membership);
+  }
+
   /** Journal-first for a snapshot from the leader: the state to journal before installSnapshot. */
   prepareInstall(meta: SnapshotMeta): void {
     this.pendingSnap = meta;

@@ -55,6 +55,9 @@ import { MetadataRegistration } from './metadata-registration.ts';
 import type { SupportedFeature } from '../controller/index.ts';
 import { ControllerService } from './controller-service.ts';
 import { MetadataStateMachine } from './metadata-state-machine.ts';
+import { MetadataSnapshots } from './metadata-snapshots.ts';
+import { FETCH_SNAPSHOT } from './snapshot-fetch.ts';
+import { SNAPSHOT_DIR, SnapshotStore } from './snapshot-store.ts';
 
 export interface QuorumTiming extends RegistrarTiming {
   readonly tickMs: number;
@@ -138,6 +141,8 @@ export class ClusterNode implements ClusterView {
   private controllerLog: PartitionLog | null = null;
   /** The controller group's driver, once open. */
   controller: GroupDriver | null = null;
+  /** The controller group's snapshots: written, loaded, compacted below, fetched (metadata-snapshots.ts). */
+  readonly snapshots: MetadataSnapshots;
   private cancelTick: Cancel | null = null;
   private closed = false;
   private leaderSeen: { leaderId: number | null; term: Term } = { leaderId: null, term: 0 };
@@ -193,6 +198,16 @@ export class ClusterNode implements ClusterView {
       if (records !== null && !records.some((r) => r.type === 'register_broker')) return;
       for (const b of this.stateMachine.image.brokers()) this.learn({ nodeId: b.nodeId, rpc: b.rpcEndpoint, kafka: b.kafkaEndpoint });
     });
+    this.snapshots = new MetadataSnapshots({
+      store: new SnapshotStore(options.deps.fs, path.join(config.dataDir, RAFT_DIR, SNAPSHOT_DIR)),
+      stateMachine: this.stateMachine,
+      driver: () => this.controller,
+      rpc,
+      scheduler: options.deps.scheduler,
+      clock: options.deps.clock,
+      policy: { maxBytesBetween: intProp(config, 'metadata.log.max.record.bytes.between.snapshots'), maxIntervalMs: intProp(config, 'metadata.log.max.snapshot.interval.ms') },
+      requestTimeoutMs: this.timing.requestTimeoutMs,
+    });
     this.brokerTable.put(this.self);
     this.registrar = new Registrar(rpc, options.deps.scheduler, this.timing, {
       self: this.self,
@@ -226,6 +241,7 @@ export class ClusterNode implements ClusterView {
     rpc.onRequest(REGISTER, (from, _v, body) => node!.serveRegister(from, body));
     rpc.onRequest(DESCRIBE_QUORUM, () => encodeQuorumAnswer(node!.localDescription()));
     rpc.onRequest(CONTROLLER, (from, _v, body) => node!.channel.serve(from, body));
+    rpc.onRequest(FETCH_SNAPSHOT, (from, _v, body) => node!.snapshots.serve(from, body));
     rpc.onMessage(PARTITION_LEADERS, (_from, _v, body) => node?.partitionLeaders.learn(decodePartitionLeaders(body)));
     rpc.onRequest(PREFERRED_ELECTIONS, async (_from, _v, body) => {
       const groups = decodePreferredElections(body);
@@ -272,7 +288,7 @@ export class ClusterNode implements ClusterView {
     const voters = membership(seeds.map((s) => s.nodeId));
     this.controller = this.groups.add(CONTROLLER_GROUP, this.controllerLog, voters, this.listener());
     const point = this.controller.storage.snapshot();
-    this.stateMachine.load(null, point.index);
+    this.snapshots.loadAtOpen(point, this.controller.storage.lastIndex());
     for (const s of seeds) if (s.nodeId !== config.nodeId) this.rpc.setPeer(s.nodeId, s.address);
     const m = this.controller.raft.membership;
     const role = isMember(m, config.nodeId) ? (m.voters.includes(config.nodeId) ? 'a voter' : 'a learner') : 'joining as a learner';
@@ -290,6 +306,7 @@ export class ClusterNode implements ClusterView {
     this.registration.stop();
     this.registrar.stop();
     this.service.close();
+    this.snapshots.close();
     this.groups?.stop();
     this.rpc.stop();
     const problems: string[] = [];
@@ -308,6 +325,7 @@ export class ClusterNode implements ClusterView {
     this.cancelTick?.();
     this.registration.stop();
     this.registrar.stop();
+    this.snapshots.close();
     this.groups?.stop();
     this.service.close();
   }
@@ -406,6 +424,7 @@ export class ClusterNode implements ClusterView {
 
   private tick(): void {
     this.groups?.tickAll();
+    this.snapshots.tick();
     const d = this.controller;
     if (d === null || d.role !== 'leader') return;
     // KIP-836's lastCaughtUpTimestamp: when a member last held everything the leader has.
@@ -476,9 +495,18 @@ export class ClusterNode implements ClusterView {
         }
         o.applied?.(entries);
       },
+      admitSnapshot: (m) => this.snapshots.admit(m),
       snapshotInstalled: (meta) => {
-        // Snapshots carry no state yet (nothing compacts the controller log): see state-machine.ts.
-        this.stateMachine.load(null, meta.index);
+        // The snapshot's file was fetched before the core saw the InstallSnapshot (admitSnapshot).
+        try {
+          this.snapshots.installed(meta);
+        } catch (e) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.controller?.stop(error);
+          log.error(`cluster: the controller group stopped on this node: ${error.message}`);
+          o.failed?.(error);
+          return;
+        }
         o.snapshotInstalled?.(meta);
       },
       roleChanged: (soft, term) => {

@@ -9,7 +9,9 @@
 //   ours: it throws (the group driver stops the controller group on this node), because
 //   applying past it would fork the cluster's metadata (controller README, "Invariants").
 // - Snapshot: the image's `snapshotRecords` as metadata batches, back to back (KRaft writes its
-//   snapshots as metadata records too, KIP-630); load replays them into a fresh image.
+//   snapshots as metadata records too, KIP-630); load replays them into a fresh image. After a
+//   load at index S, entries up to S handed to `apply` again (the core replays from the log's
+//   snapshot point, which may be older) are skipped: listeners are told only what is new.
 //
 // Readers (the controller service, the broker's reconciler, Metadata) read `image` and are told
 // after each apply through `onApplied`; the image is only ever changed here.
@@ -45,7 +47,12 @@ export class MetadataStateMachine implements ControllerStateMachine {
 
   apply(entries: readonly Entry[]): void {
     const records: MetadataRecord[] = [];
+    const applied: Entry[] = [];
     for (const e of entries) {
+      // Held by the snapshot loaded at start already (the core replays from the log's snapshot
+      // point, which may be below the newest snapshot: metadata-snapshots.ts). A snapshot ends
+      // at a batch end, so an entry is either wholly in it or wholly after it.
+      if (e.lastIndex <= this.appliedIndex) continue;
       assert(e.firstIndex === this.appliedIndex + 1, `controller state machine: entry ${e.firstIndex}..${e.lastIndex} applied after ${this.appliedIndex}`);
       if (e.kind === 'data') {
         const batch = decodeMetadataBatch(e.payload);
@@ -55,8 +62,10 @@ export class MetadataStateMachine implements ControllerStateMachine {
         for (const r of batch.records) records.push(r);
       }
       this.appliedIndex = e.lastIndex;
+      applied.push(e);
     }
-    for (const l of this.listeners) l(entries, records);
+    if (applied.length === 0) return;
+    for (const l of this.listeners) l(applied, records);
   }
 
   snapshot(term: Term): ControllerSnapshot {

@@ -7,12 +7,12 @@
 // This file holds the boundary; metadata-state-machine.ts is the state machine (the image of
 // src/cluster/controller): ClusterNode only hands it entries, asks it for snapshots and loads them.
 //
-// Today's contract with the shell: on every start the state machine is loaded empty at the
-// log's snapshot point (`load(null, point)`) and the Raft core hands every committed entry after
-// it to `apply` again (the shell keeps no state-machine snapshot yet, so nothing is skipped).
-// When the leader's snapshot point restarts this node's log (`snapshotInstalled`), the state is
-// loaded empty at that point too: until snapshots carry state (KRaft's metadata snapshots,
-// KIP-630), the controller log must not be compacted, and nothing compacts it.
+// The contract with the shell (metadata-snapshots.ts, KIP-630): on every start the state
+// machine is loaded from the newest sound snapshot at or after the log's snapshot point
+// (`load(snapshot, index)`; empty, `load(null, point)`, when the log was never compacted), and
+// the Raft core hands every committed entry after the log's snapshot point to `apply` again:
+// those the snapshot holds are skipped. When the leader's snapshot restarts this node's log
+// (`snapshotInstalled`), the state is loaded from that snapshot's file, fetched beforehand.
 
 import type { Entry, Index, Term } from '../../raft/core/index.ts';
 

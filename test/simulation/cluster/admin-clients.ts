@@ -87,6 +87,16 @@ export class AdminClients {
     else if (seen !== state) throw new InvariantViolation(`n${n.id}'s metadata at index ${sm.appliedIndex} differs from another node's at the same index`);
   }
 
+  /** A node installed the leader's snapshot: its image at that index must be any other node's there. */
+  loaded(n: SimClusterNode): void {
+    const sm = n.stateMachine;
+    if (sm === null) return;
+    const state = Bun.hash(JSON.stringify(sm.image.toState()));
+    const seen = this.stateAt.get(sm.appliedIndex);
+    if (seen === undefined) this.stateAt.set(sm.appliedIndex, state);
+    else if (seen !== state) throw new InvariantViolation(`n${n.id}'s metadata after installing the snapshot at ${sm.appliedIndex} differs from another node's at the same index`);
+  }
+
   /**
    * At the end, on every node: the topics answered as created are there, those answered as
    * deleted are not, and its disk holds exactly the partition directories the metadata places

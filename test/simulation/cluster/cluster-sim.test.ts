@@ -20,6 +20,7 @@ import { MetadataRegistration } from '../../../src/cluster/quorum/metadata-regis
 import { MetadataReconciler } from '../../../src/broker/metadata-reconciler.ts';
 import { Broker } from '../../../src/broker/broker.ts';
 import { MetadataStateMachine } from '../../../src/cluster/quorum/metadata-state-machine.ts';
+import { MetadataSnapshots } from '../../../src/cluster/quorum/metadata-snapshots.ts';
 import type { Entry } from '../../../src/raft/core/index.ts';
 import { decodeMetadataBatch, encodeMetadataBatch } from '../../../src/cluster/controller/index.ts';
 import { membership, type Membership } from '../../../src/raft/core/index.ts';
@@ -59,9 +60,9 @@ async function failureOf(run: Promise<unknown>): Promise<string | null> {
 /** Faults every 5-40 ms for 4 s: crashes land inside elections, where durability of votes matters. */
 const HARSH_CHURN = { durationMs: [4_000, 4_000], stepMs: [5, 40] } as const;
 
-async function transcript(seed: number, voters?: number, clients = false): Promise<string[]> {
+async function transcript(seed: number, voters?: number, clients = false, snapshotBytes?: number): Promise<string[]> {
   const lines: string[] = [];
-  await runClusterSeed(seed, { voters, clients, trace: (l) => lines.push(l) });
+  await runClusterSeed(seed, { voters, clients, snapshotBytes, trace: (l) => lines.push(l) });
   return lines;
 }
 
@@ -100,7 +101,31 @@ describe('a cluster forms, fails over, heals and grows', () => {
     expect(r.totals.topicsDeleted).toBeGreaterThan(SEEDS);
     expect(r.totals.configsChanged).toBeGreaterThan(SEEDS / 2);
     expect(r.totals.partitionsAdded).toBeGreaterThan(SEEDS / 2);
+    // Every third seed snapshots every few hundred bytes (seeds.ts): logs compacted, nodes back through InstallSnapshot.
+    expect(r.totals.snapshotsWritten).toBeGreaterThan(20 * (SEEDS / 3));
+    expect(r.totals.compactions).toBeGreaterThan(10 * (SEEDS / 3));
+    expect(r.totals.snapshotsInstalled).toBeGreaterThan(SEEDS / 3);
   }, 120_000);
+
+  test('a tiny snapshot threshold: the logs are compacted, the learner and a restarted node catch up through InstallSnapshot and a fetch, under every checker', async () => {
+    // 1 byte: every node snapshots after every metadata batch it applies, so the log holds only
+    // what follows the second-newest snapshot and anyone behind needs one.
+    const { result: lines, leaks } = await withRealSourcesWatched(() => transcript(3, 3, false, 1));
+    expect(leaks).toEqual([]);
+    const text = lines.join('\n');
+    expect(text).toMatch(/n4 installed the leader's snapshot at \d+/);
+    expect(text).toMatch(/n4 is a learner at \d+/);
+    // A restarted node's log starts after a snapshot point: it loaded a snapshot.
+    expect(text).toMatch(/n\d starts \(life 2\): term \d+, log [1-9]\d*\.\./);
+  });
+
+  test('metadata.log.max.snapshot.interval.ms alone (bytes never reached): snapshots by time, logs compacted, every checker', async () => {
+    const r = await runClusterSeed(5, { voters: 3, snapshotBytes: 1 << 30, snapshotIntervalMs: 1_000, ...NO_CLIENTS });
+    expect(r.snapshotsWritten).toBeGreaterThan(10);
+    expect(r.compactions).toBeGreaterThan(5);
+    // Without the interval, the same seed writes none.
+    expect((await runClusterSeed(5, { voters: 3, snapshotBytes: 1 << 30, ...NO_CLIENTS })).snapshotsWritten).toBe(0);
+  });
 
   test('a seed replays exactly: the same transcript, step for step (the Kafka clients\' every send and answer too)', async () => {
     const first = await transcript(7, undefined, true);
@@ -280,6 +305,62 @@ describe('broken nodes are caught', () => {
     } finally {
       Broker.prototype.removeLeftoverPartitions = real;
     }
+  });
+
+  test('a node that installs the leader\'s snapshot without replacing its image: its metadata differs from the others\'', async () => {
+    const proto = MetadataSnapshots.prototype as unknown as { installed: (meta: { index: number }) => void; o: { stateMachine: MetadataStateMachine } };
+    const real = proto.installed;
+    try {
+      proto.installed = function (this: typeof proto, meta) {
+        // Takes the snapshot's index as applied, keeps the image it had.
+        this.o.stateMachine.appliedIndex = meta.index;
+      };
+      const r = await runClusterSeeds(3, 3, { snapshotBytes: 1, ...NO_CLIENTS });
+      expect(r.failures.length).toBeGreaterThan(0);
+      for (const f of r.failures) expect(f.error).toMatch(/^InvariantViolation: n\d('s metadata after installing the snapshot at \d+ differs|'s controller group stopped|'s metadata at index \d+ differs)/);
+    } finally {
+      proto.installed = real;
+    }
+  });
+
+  test('a node that compacts its log past what it has snapshotted: a node behind finds no snapshot to fetch and never catches up', async () => {
+    type Broken = { compactionTarget: () => number; tick: () => void; wantCompaction: boolean; o: { stateMachine: MetadataStateMachine } };
+    const proto = MetadataSnapshots.prototype as unknown as Broken;
+    const real = { compactionTarget: proto.compactionTarget, tick: proto.tick };
+    try {
+      // Compacts to everything applied, on every tick, snapshotted or not (no snapshot is ever
+      // written at Kafka's 20 MiB in a run).
+      proto.compactionTarget = function (this: Broken) {
+        return this.o.stateMachine.appliedIndex;
+      };
+      proto.tick = function (this: Broken) {
+        this.wantCompaction = true;
+        real.tick.call(this);
+      };
+      const r = await runClusterSeeds(3, 3, NO_CLIENTS);
+      expect(r.failures.length).toBeGreaterThan(0);
+      // A member the leader must send a snapshot to stays in the snapshot state (nothing to
+      // fetch), or a node restarts on a log that starts where no snapshot is.
+      for (const f of r.failures) expect(f.error).toMatch(/^(LivenessFailure: .*[ ,]\d+:-?\d+\/snapshot|NodeStartError: .*no snapshot at or after it)/);
+    } finally {
+      proto.compactionTarget = real.compactionTarget;
+      proto.tick = real.tick;
+    }
+  });
+
+  test('a node that does not sweep its topic directories after a snapshot load: a deleted topic compacted into the snapshot stays on its disk', async () => {
+    const real = Broker.prototype.sweepTopicDirs;
+    try {
+      Broker.prototype.sweepTopicDirs = () => {};
+      // It needs a node that applied a topic's creation, crashed, and came back behind the
+      // leader's log start after the topic was deleted (its own snapshot older than the topic):
+      // seed 59 with a snapshot every 600 bytes has one (the timing decides which seeds do).
+      expect(await failureOf(runClusterSeed(59, { snapshotBytes: 600, ...NO_CLIENTS }))).toMatch(/^InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/);
+    } finally {
+      Broker.prototype.sweepTopicDirs = real;
+    }
+    // The same seed passes on the real node.
+    expect(await failureOf(runClusterSeed(59, { snapshotBytes: 600, ...NO_CLIENTS }))).toBeNull();
   });
 
   test('the same harsh seeds pass on the real node', async () => {

@@ -31,6 +31,14 @@ export interface ClusterSimOptions {
   readonly churn?: { readonly durationMs: readonly [number, number]; readonly stepMs: readonly [number, number] };
   /** Kafka clients producing to and consuming from a topic of replication factor 3 (kafka-clients.ts). */
   readonly clients?: boolean;
+  /**
+   * metadata.log.max.record.bytes.between.snapshots for every node: a tiny value makes the nodes
+   * snapshot and compact the controller log every few seconds, so a node down for a while and
+   * the learner come back through InstallSnapshot and a snapshot fetch.
+   */
+  readonly snapshotBytes?: number;
+  /** metadata.log.max.snapshot.interval.ms for every node (Kafka's 1 h otherwise: never in a run). */
+  readonly snapshotIntervalMs?: number;
   readonly trace?: (line: string) => void;
 }
 
@@ -53,6 +61,10 @@ export interface ClusterSimStats {
   producedRecords: number;
   consumedRecords: number;
   produceRetries: number;
+  /** The controller snapshots: written, installed from a leader, log compactions (every node, every life). */
+  snapshotsWritten: number;
+  snapshotsInstalled: number;
+  compactions: number;
 }
 
 interface Proposal {
@@ -95,7 +107,7 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimClusterNode[] = [];
   readonly checker = new RaftChecker();
-  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0, producedRecords: 0, consumedRecords: 0, produceRetries: 0 };
+  readonly stats: ClusterSimStats = { elections: 0, crashes: 0, partitions: 0, proposed: 0, acknowledged: 0, steps: 0, simulatedMs: 0, topicsCreated: 0, topicsDeleted: 0, configsChanged: 0, partitionsAdded: 0, producedRecords: 0, consumedRecords: 0, produceRetries: 0, snapshotsWritten: 0, snapshotsInstalled: 0, compactions: 0 };
   /** The first violation seen inside a callback, thrown by the next wait. */
   private failure: Error | null = null;
   private writing = false;
@@ -116,6 +128,8 @@ export class ClusterSim {
     // not Kafka's 50: each is a Raft group of 3 replicas, and the one group's coordinator
     // moves with its partition's leader all the same.
     const sets = options.clients === true ? ['offsets.topic.num.partitions=1'] : [];
+    if (options.snapshotBytes !== undefined) sets.push(`metadata.log.max.record.bytes.between.snapshots=${options.snapshotBytes}`);
+    if (options.snapshotIntervalMs !== undefined) sets.push(`metadata.log.max.snapshot.interval.ms=${options.snapshotIntervalMs}`);
     for (let id = 1; id <= options.voters + 1; id++) this.nodes.push(new SimClusterNode(id, this.world, seeds, sets));
     this.clients = options.clients === true ? new KafkaClients(this) : null;
   }
@@ -152,10 +166,21 @@ export class ClusterSim {
   }
 
   crash(n: SimClusterNode): void {
+    this.countSnapshots(n);
     n.crash();
     this.stats.crashes++;
     for (const [id, p] of this.outstanding) if (p.node === n.id) this.outstanding.delete(id);
     this.trace(`n${n.id} crashes (kill -9 and a power cut)`);
+  }
+
+  /** Adds what a node's life did with snapshots to the stats (at its crash, and at the end of a run). */
+  countSnapshots(n: SimClusterNode): void {
+    const s = n.cluster?.snapshots.stats;
+    if (s === undefined) return;
+    this.stats.snapshotsWritten += s.written;
+    this.stats.snapshotsInstalled += s.installed;
+    this.stats.compactions += s.compactions;
+    s.written = s.installed = s.compactions = 0;
   }
 
   /** The live leader with the highest term. */
@@ -210,6 +235,8 @@ export class ClusterSim {
       snapshotInstalled: guard((meta) => {
         this.checker.stateFrom(n.id, meta.index, meta.term);
         n.applied = meta.index;
+        this.trace(`n${n.id} installed the leader's snapshot at ${meta.index} (term ${meta.term})`);
+        this.admins.loaded(n);
       }),
       failed: guard((e: Error) => {
         throw new InvariantViolation(`n${n.id}'s controller group stopped: ${e.message}`);
