@@ -246,6 +246,48 @@ export class GroupDriver {
     return true;
   }
 
+  /**
+   * Segment streaming (stream/README.md): appends a checked chunk of committed batches at the
+   * log end, hidden from the core until a flush makes it durable; then the core is told
+   * (`exposeStreamed`). Resolves once the chunk is durable; false when it was not written
+   * (the log end moved since it was asked for, or the group stopped).
+   */
+  appendStreamed(chunk: Uint8Array, firstIndex: Index): Promise<boolean> {
+    if (this.stopped || firstIndex !== this.storage.log.logEndOffset) return Promise.resolve(false);
+    try {
+      this.storage.appendStreamed(chunk, firstIndex);
+    } catch (e) {
+      this.fail(e);
+      return Promise.resolve(false);
+    }
+    return this.storage.log.flush().then(
+      () => {
+        this.exposeStreamed();
+        return !this.stopped;
+      },
+      (e) => {
+        this.fail(e);
+        return false;
+      },
+    );
+  }
+
+  /** Leader: `to` streams from this node's segments; `ended`: its session ends (RaftNode.followerStreaming). */
+  followerStreaming(to: number, ended: boolean): void {
+    if (this.stopped) return;
+    this.raft.followerStreaming(to, ended);
+    this.host.wake(this);
+  }
+
+  /** Durable streamed batches are shown to the core, when it has no Ready out and nothing unstable. */
+  private exposeStreamed(): void {
+    if (this.stopped || !this.storage.hasHiddenStreamed || !this.raft.canExtendLog) return;
+    const last = this.storage.exposeStreamed();
+    if (last === null) return;
+    this.raft.logExtended(last);
+    this.host.wake(this);
+  }
+
   /** The manager stops driving the group (removal, shutdown). */
   stop(reason: Error): void {
     this.stoppedBy ??= reason;
@@ -332,6 +374,7 @@ export class GroupDriver {
     }
     this.raft.advance(rd);
     this.pending = null;
+    this.exposeStreamed();
     if (this.raft.membership !== this.seenMembership) {
       this.seenMembership = this.raft.membership;
       this.listener.membershipChanged?.(this.seenMembership);
