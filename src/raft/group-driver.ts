@@ -282,8 +282,11 @@ export class GroupDriver {
   /** Durable streamed batches are shown to the core, when it has no Ready out and nothing unstable. */
   private exposeStreamed(): void {
     if (this.stopped || !this.storage.hasHiddenStreamed || !this.raft.canExtendLog) return;
+    const before = this.storage.lastIndex();
     const last = this.storage.exposeStreamed();
     if (last === null) return;
+    // Checkers see every entry made durable, streamed or not (nothing in production listens).
+    if (this.listener.persisted !== undefined) this.listener.persisted(this.storage.term(before)!, this.storage.entries(before + 1, Number.MAX_SAFE_INTEGER));
     this.raft.logExtended(last);
     this.host.wake(this);
   }

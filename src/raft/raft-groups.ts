@@ -28,7 +28,7 @@ import { PartitionRaftLog } from './partition-raft-log.ts';
 import type { QuorumStateJournal } from './quorum-state.ts';
 import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
 import { type RangeAnswer, type RangeRequest, serveRange, sessionContinues } from './stream/protocol.ts';
-import { SegmentStreamer } from './stream/streamer.ts';
+import { SegmentStreamer, STREAM_DEFAULTS, type StreamOptions } from './stream/streamer.ts';
 
 /** Groups one node drives: above max.broker.partitions (20,000) plus the controller group. */
 export const GROUPS_PER_NODE_MAX = 32_768;
@@ -48,6 +48,8 @@ export interface RaftGroupsOptions {
   readonly tickMs: number;
   /** The cores' timing and limits (core/config.ts defaults otherwise). */
   readonly core?: Omit<RaftConfigInput, 'id' | 'random'>;
+  /** Segment streaming for far-behind followers (stream/streamer.ts defaults otherwise; null: off). */
+  readonly stream?: StreamOptions | null;
 }
 
 export interface RaftGroupsStats {
@@ -99,7 +101,7 @@ export class RaftGroups implements GroupHost {
     const unreachableAfterTicks = unreachableAfterTicksFor(core.electionTimeoutTicks ?? RAFT_DEFAULTS.electionTimeoutTicks);
     this.liveness = core.quiescence === true ? new NodeLiveness(opts.nodeId, unreachableAfterTicks) : null;
     opts.transport.onMessages((from, messages) => this.receive(from, messages));
-    this.streamer = SegmentStreamer.over(opts.nodeId, opts.transport);
+    this.streamer = SegmentStreamer.over(opts.nodeId, opts.transport, opts.stream === undefined ? STREAM_DEFAULTS : opts.stream);
     opts.transport.onRangeRequest?.((from, request) => this.serveRange(from, request));
   }
 

@@ -9,6 +9,7 @@
 // check, a log that moved meanwhile, a role change. Raft's normal path repairs anything a
 // session leaves (it only ever adds committed entries at the log end).
 
+import { assert } from '../../base/assert.ts';
 import { log } from '../../base/log.ts';
 import type { Index, NodeId } from '../core/index.ts';
 import type { GroupDriver } from '../group-driver.ts';
@@ -35,6 +36,14 @@ export interface StreamStats {
 
 type Fetch = (to: NodeId, request: RangeRequest) => Promise<RangeAnswer | null>;
 
+/** When a session starts and how much it asks for at a time (the defaults above; simulations make them small). */
+export interface StreamOptions {
+  readonly lagOffsetsMin: number;
+  readonly chunkBytes: number;
+}
+
+export const STREAM_DEFAULTS: StreamOptions = { lagOffsetsMin: STREAM_LAG_OFFSETS_MIN, chunkBytes: STREAM_CHUNK_BYTES };
+
 export class SegmentStreamer {
   readonly stats: StreamStats = { sessions: 0, chunks: 0, bytes: 0, chunksRefused: 0, requestsLost: 0 };
   private readonly active = new Set<GroupId>();
@@ -42,17 +51,21 @@ export class SegmentStreamer {
   constructor(
     private readonly nodeId: NodeId,
     private readonly fetch: Fetch,
-  ) {}
+    private readonly options: StreamOptions = STREAM_DEFAULTS,
+  ) {
+    assert(options.lagOffsetsMin >= 1 && options.chunkBytes >= 1 && options.chunkBytes <= RANGE_BYTES_MAX, 'stream options');
+  }
 
-  static over(nodeId: NodeId, transport: RaftTransport): SegmentStreamer | null {
+  /** The node's streamer, when its transport carries range requests and streaming is not turned off (null options). */
+  static over(nodeId: NodeId, transport: RaftTransport, options: StreamOptions | null = STREAM_DEFAULTS): SegmentStreamer | null {
     const fetch = transport.fetchRange?.bind(transport);
-    return fetch === undefined ? null : new SegmentStreamer(nodeId, fetch);
+    return fetch === undefined || options === null ? null : new SegmentStreamer(nodeId, fetch, options);
   }
 
   /** `leader` sent an append saying its commit is `commit`: start a session if far behind. */
   consider(d: GroupDriver, leader: NodeId, commit: Index): void {
     if (this.active.has(d.group) || this.active.size >= STREAM_SESSIONS_MAX || d.stopped || d.role !== 'follower') return;
-    if (commit - d.storage.streamPoint().from + 1 < STREAM_LAG_OFFSETS_MIN) return;
+    if (commit - d.storage.streamPoint().from + 1 < this.options.lagOffsetsMin) return;
     this.active.add(d.group);
     this.stats.sessions++;
     log.debug(`raft: group ${d.group} on node ${this.nodeId} streams segments from node ${leader} (its commit ${commit}, the log ends at ${d.storage.streamPoint().from})`);
@@ -68,7 +81,7 @@ export class SegmentStreamer {
         if (d.stopped || d.role !== 'follower') break;
         const to = d.leaderId ?? leader;
         const { from, prevTerm } = d.storage.streamPoint();
-        const answer = await this.fetch(to, { group: d.group, from, prevTerm, bytesMax: STREAM_CHUNK_BYTES });
+        const answer = await this.fetch(to, { group: d.group, from, prevTerm, bytesMax: this.options.chunkBytes });
         if (answer === null) {
           this.stats.requestsLost++;
           break;
