@@ -66,7 +66,17 @@ export function shellParamsFor(prng: Prng, overrides: Partial<ShellSimParams> = 
     clients: 2,
     clientWindow: prng.int(1, 3),
     settleMs: 1200,
-    stream: prng.chance(0.75) ? { lagOffsetsMin: prng.pick([2, 8, 32]), chunkBytes: prng.pick([64, 700, 65536]) } : null,
+    stream: streamFor(tickMs),
     ...overrides,
   };
+}
+
+/**
+ * Segment streaming's knobs, from the node tick lengths already drawn rather than from new draws:
+ * the seed's other choices stay what they were before streaming existed.
+ */
+function streamFor(tickMs: readonly number[]): StreamOptions | null {
+  const mix = tickMs.reduce((h, t) => h * 31 + t, 7);
+  if (mix % 4 === 0) return null;
+  return { lagOffsetsMin: [2, 8, 32][mix % 3], chunkBytes: [64, 700, 65536][Math.floor(mix / 3) % 3] };
 }
