@@ -312,7 +312,7 @@ export class GroupDriver {
     }
     // 1. Journal first.
     if (rd.snapshot !== null) this.storage.prepareInstall(rd.snapshot);
-    this.stageJournal(memberships);
+    this.stageJournal(memberships, rd.entries);
     this.after(this.host.journal.sync(), () => this.write(rd));
   }
 
@@ -393,8 +393,8 @@ export class GroupDriver {
     return hs.term !== this.journaled.term || hs.vote !== this.journaled.vote;
   }
 
-  private stageJournal(extra: readonly MembershipRecord[] = []): void {
-    const state = this.storage.journalState(extra);
+  private stageJournal(extra: readonly MembershipRecord[] = [], pending: readonly Entry[] = []): void {
+    const state = this.storage.journalState(extra, pending);
     this.host.journal.stage(this.group, state);
     this.journaled = { term: state.term, vote: state.vote };
   }

@@ -265,12 +265,25 @@ export class PartitionRaftLog implements RaftStorage {
    * log (a restart must find what it points at), the snapshot point a pending change is moving
    * to, the membership entries (plus `extra`, about to be written).
    */
-  journalState(extra: readonly MembershipRecord[] = []): GroupState {
+  journalState(extra: readonly MembershipRecord[] = [], pending: readonly Entry[] = []): GroupState {
     const hard = this.hard;
     const snapshot = this.pendingSnap ?? this.snap;
-    const commit = Math.max(snapshot.index, Math.min(hard.commit, this.log.flushedOffset - 1));
+    // Journaled before `pending` (a Ready's entries) is written: the flushed log may still hold
+    // a divergent suffix those entries will replace, whose batch ends are not the new log's, so
+    // the commit stops before the cut too (else a restart finds it inside a batch).
+    const cut = this.cutPoint(pending);
+    const commit = Math.max(snapshot.index, Math.min(hard.commit, this.log.flushedOffset - 1, cut - 1));
     const memberships = this.pendingReset ? [] : this.memberships.forJournal(snapshot.index, extra);
     return { term: hard.term, vote: hard.vote, commit, snapshot, memberships };
+  }
+
+  /** Where persisting `entries` would truncate the log (the first one it does not hold, if inside the log), else past the end. */
+  private cutPoint(entries: readonly Entry[]): Index {
+    for (const e of entries) {
+      if (this.holds(e)) continue;
+      return e.firstIndex < this.log.logEndOffset ? e.firstIndex : Infinity;
+    }
+    return Infinity;
   }
 
   private append(e: Entry): void {
