@@ -28,10 +28,16 @@ afterEach(() => {
 
 /** Crashes every few ms: what a chunk shown before its flush needs to be lost. */
 const FREQUENT_CRASHES = { chaosIntervalMs: 10, downMsMax: 5, stream: { lagOffsetsMin: 2, chunkBytes: 700 } };
-/** Every lagging follower streams: what a bad server needs to be asked at the wrong moment (a stale leader, a divergent follower). */
+/**
+ * Every lagging follower streams: what a bad server needs to be asked at the wrong moment (a
+ * stale leader, a divergent follower). About 1 seed in 40 (with crashes) or 200 (without) meets
+ * such a moment; the search stops at the first, and its bound leaves room for the seeds to move
+ * when the simulation changes (raise it if a change pushes the first failure past it).
+ */
 const ALWAYS_STREAM = { stream: { lagOffsetsMin: 1, chunkBytes: 65536 } };
+const ALWAYS_STREAM_CRASHES = { ...ALWAYS_STREAM, chaosIntervalMs: 10, downMsMax: 5 };
 const SEEDS = 40;
-const SEARCH_SEEDS_MAX = 80;
+const SEARCH_SEEDS_MAX = 300;
 
 async function failures(params = FREQUENT_CRASHES): Promise<string[]> {
   const r = await runShellSeeds(1, SEEDS, { params });
@@ -55,7 +61,7 @@ test('a server that streams past its commit index is caught', async () => {
     const d = this.groups.get(request.group)!;
     return serveRange(d.storage, d.storage.lastIndex(), request);
   });
-  expect(await firstFailure(ALWAYS_STREAM)).toMatch(/InvariantViolation: (state machine safety|log matching|leader completeness)/);
+  expect(await firstFailure(ALWAYS_STREAM_CRASHES)).toMatch(/InvariantViolation: (state machine safety|log matching|leader completeness)/);
 }, 120_000);
 
 test('a server that skips the divergence check (prevTerm) is caught', async () => {
@@ -82,8 +88,7 @@ test('a follower that shows a chunk to its core before the flush is caught', asy
     self.adoptStreamed(this.log.logEndOffset - 1);
     return this.lastIndex();
   });
-  const errors = await failures();
-  expect(errors.some((e) => /AssertionError: commit \d+ past the log end/.test(e))).toBe(true);
+  expect(await firstFailure(FREQUENT_CRASHES)).toMatch(/AssertionError: commit \d+ past the log end|InvariantViolation: (acknowledged entry lost|leader completeness)/);
 }, 120_000);
 
 test('the real streamer passes the same seeds', async () => {
