@@ -11,7 +11,7 @@
 
 import { assert } from '../../base/assert.ts';
 import { log } from '../../base/log.ts';
-import type { Index, NodeId } from '../core/index.ts';
+import type { Index, NodeId, Term } from '../core/index.ts';
 import type { GroupDriver } from '../group-driver.ts';
 import type { GroupId, RaftTransport } from '../transport.ts';
 import { checkChunk } from './chunk.ts';
@@ -21,6 +21,8 @@ import { RANGE_BYTES_MAX, type RangeAnswer, type RangeRequest, sessionContinues,
 export const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Chunks written and not yet durable, per group: the next request overlaps the last flush. */
 export const STREAM_CHUNKS_UNFLUSHED_MAX = 2;
+/** Times a session asks again because Raft's normal path moved the log end meanwhile, before it gives up. */
+export const STREAM_MOVES_MAX = 8;
 /** Groups streaming at once on a node, so catch-up cannot crowd out the others' heartbeats. */
 export const STREAM_SESSIONS_MAX = 4;
 
@@ -34,6 +36,7 @@ export interface StreamStats {
   requestsLost: number;
 }
 
+type StreamPoint = { readonly from: Index; readonly prevTerm: Term };
 type Fetch = (to: NodeId, request: RangeRequest) => Promise<RangeAnswer | null>;
 
 /** When a session starts and how much it asks for at a time (the defaults above; simulations make them small). */
@@ -68,7 +71,7 @@ export class SegmentStreamer {
     if (commit - d.storage.streamPoint().from + 1 < this.options.lagOffsetsMin) return;
     this.active.add(d.group);
     this.stats.sessions++;
-    log.debug(`raft: group ${d.group} on node ${this.nodeId} streams segments from node ${leader} (its commit ${commit}, the log ends at ${d.storage.streamPoint().from})`);
+    log.info(`raft: group ${d.group} on node ${this.nodeId} streams segments from node ${leader} (its commit ${commit}, the log ends at ${d.storage.streamPoint().from})`);
     void this.run(d, leader)
       .catch((e) => log.error(`raft: group ${d.group}: streaming failed: ${e instanceof Error ? e.message : String(e)}`))
       .finally(() => this.active.delete(d.group));
@@ -76,38 +79,54 @@ export class SegmentStreamer {
 
   private async run(d: GroupDriver, leader: NodeId): Promise<void> {
     const unflushed: Promise<boolean>[] = [];
+    const session = { chunks: 0, bytes: 0, from: d.storage.streamPoint().from, to: leader };
+    const ask = (point: StreamPoint) => {
+      session.to = d.leaderId ?? leader;
+      return { point, answer: this.fetch(session.to, { group: d.group, from: point.from, prevTerm: point.prevTerm, bytesMax: this.options.chunkBytes }) };
+    };
+    let moves = 0;
     try {
+      let pending = ask(d.storage.streamPoint());
       for (;;) {
-        if (d.stopped || d.role !== 'follower') break;
-        const to = d.leaderId ?? leader;
-        const { from, prevTerm } = d.storage.streamPoint();
-        const answer = await this.fetch(to, { group: d.group, from, prevTerm, bytesMax: this.options.chunkBytes });
+        const answer = await pending.answer;
+        const { from, prevTerm } = pending.point;
         if (answer === null) {
           this.stats.requestsLost++;
           break;
         }
-        if (answer.status !== 'ok') break;
-        // After the await: the log may have moved (a Ready wrote, a snapshot was installed).
+        if (answer.status !== 'ok' || d.stopped || d.role !== 'follower') break;
+        // After the await: the log may have moved (Raft's normal path wrote appends sent before
+        // the leader saw the stream, a snapshot was installed): ask again from where it ends.
         const now = d.storage.streamPoint();
-        if (d.stopped) break;
-        // Raft's normal path wrote meanwhile (appends sent before the leader saw the stream): ask again from there.
         if (now.from !== from || now.prevTerm !== prevTerm) {
+          if (++moves > STREAM_MOVES_MAX) break;
+          pending = ask(now);
           continue;
         }
         const check = checkChunk(answer.bytes, { firstIndex: from, prevTerm, termMax: d.term, bytesMax: RANGE_BYTES_MAX });
         if (!check.ok) {
           this.stats.chunksRefused++;
-          log.warn(`raft: group ${d.group}: node ${to} streamed a chunk at ${from} this node refuses (${check.reason})`);
+          log.warn(`raft: group ${d.group}: node ${session.to} streamed a chunk at ${from} this node refuses (${check.reason})`);
           break;
         }
+        // The next chunk is asked for before this one is written, so the server's read and the
+        // transfer overlap this node's write and fsync.
+        const more = sessionContinues(answer.end, check.lastIndex);
+        if (more) pending = ask({ from: check.lastIndex + 1, prevTerm: check.lastTerm });
         unflushed.push(d.appendStreamed(answer.bytes, from));
         this.stats.chunks++;
         this.stats.bytes += answer.bytes.length;
+        session.chunks++;
+        session.bytes += answer.bytes.length;
         if (unflushed.length >= STREAM_CHUNKS_UNFLUSHED_MAX && !(await unflushed.shift()!)) break;
-        if (!sessionContinues(answer.end, check.lastIndex)) break;
+        if (!more) break;
       }
     } finally {
       await Promise.all(unflushed);
+      // One line per session that moved something: how an operator (and the bench) sees the path used.
+      if (session.chunks > 0) {
+        log.info(`raft: group ${d.group} on node ${this.nodeId} streamed ${session.chunks} chunks, ${session.bytes} bytes of segments from node ${session.to} (offsets ${session.from} to ${d.storage.streamPoint().from - 1})`);
+      }
     }
   }
 }
