@@ -254,6 +254,51 @@ export class GroupDriver {
     return true;
   }
 
+  /**
+   * Segment streaming (stream/README.md): appends a checked chunk of committed batches at the
+   * log end, hidden from the core until a flush makes it durable; then the core is told
+   * (`exposeStreamed`). Resolves once the chunk is durable; false when it was not written
+   * (the log end moved since it was asked for, or the group stopped).
+   */
+  appendStreamed(chunk: Uint8Array, firstIndex: Index): Promise<boolean> {
+    if (this.stopped || firstIndex !== this.storage.log.logEndOffset) return Promise.resolve(false);
+    try {
+      this.storage.appendStreamed(chunk, firstIndex);
+    } catch (e) {
+      this.fail(e);
+      return Promise.resolve(false);
+    }
+    return this.storage.log.flush().then(
+      () => {
+        this.exposeStreamed();
+        return !this.stopped;
+      },
+      (e) => {
+        this.fail(e);
+        return false;
+      },
+    );
+  }
+
+  /** Leader: `to` streams from this node's segments; `ended`: its session ends (RaftNode.followerStreaming). */
+  followerStreaming(to: number, ended: boolean): void {
+    if (this.stopped) return;
+    this.raft.followerStreaming(to, ended);
+    this.host.wake(this);
+  }
+
+  /** Durable streamed batches are shown to the core, when it has no Ready out and nothing unstable. */
+  private exposeStreamed(): void {
+    if (this.stopped || !this.storage.hasHiddenStreamed || !this.raft.canExtendLog) return;
+    const before = this.storage.lastIndex();
+    const last = this.storage.exposeStreamed();
+    if (last === null) return;
+    // Checkers see every entry made durable, streamed or not (nothing in production listens).
+    if (this.listener.persisted !== undefined) this.listener.persisted(this.storage.term(before)!, this.storage.entries(before + 1, Number.MAX_SAFE_INTEGER));
+    this.raft.logExtended(last);
+    this.host.wake(this);
+  }
+
   /** The manager stops driving the group (removal, shutdown). */
   stop(reason: Error): void {
     this.stoppedBy ??= reason;
@@ -275,7 +320,7 @@ export class GroupDriver {
     }
     // 1. Journal first.
     if (rd.snapshot !== null) this.storage.prepareInstall(rd.snapshot);
-    this.stageJournal(memberships);
+    this.stageJournal(memberships, rd.entries);
     this.after(this.host.journal.sync(), () => this.write(rd));
   }
 
@@ -340,6 +385,7 @@ export class GroupDriver {
     }
     this.raft.advance(rd);
     this.pending = null;
+    this.exposeStreamed();
     if (this.raft.membership !== this.seenMembership) {
       this.seenMembership = this.raft.membership;
       this.listener.membershipChanged?.(this.seenMembership);
@@ -355,8 +401,8 @@ export class GroupDriver {
     return hs.term !== this.journaled.term || hs.vote !== this.journaled.vote;
   }
 
-  private stageJournal(extra: readonly MembershipRecord[] = []): void {
-    const state = this.storage.journalState(extra);
+  private stageJournal(extra: readonly MembershipRecord[] = [], pending: readonly Entry[] = []): void {
+    const state = this.storage.journalState(extra, pending);
     this.host.journal.stage(this.group, state);
     this.journaled = { term: state.term, vote: state.vote };
   }

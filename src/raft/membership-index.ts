@@ -44,6 +44,11 @@ export class MembershipIndex {
     return this.entries.length;
   }
 
+  /** The first membership entry at or after `index`, or null (a streamed chunk stops before it: stream/README.md). */
+  firstAtOrAfter(index: Index): Index | null {
+    return this.entries.find((m) => m.index >= index)?.index ?? null;
+  }
+
   /** A membership entry was written to the log. */
   appended(m: MembershipRecord): void {
     const last = this.entries[this.entries.length - 1];

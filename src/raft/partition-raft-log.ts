@@ -42,6 +42,12 @@ export class PartitionRaftLog implements RaftStorage {
   private readonly memberships: MembershipIndex;
   /** The latest hard state the driver handed over (its commit is journaled capped at the flushed log). */
   private hard: HardState;
+  /**
+   * Streamed batches (stream/README.md) are written from here on but not yet shown to the core:
+   * the core sees the log end before this until they are durable (so nothing it answers can
+   * promise them early) and the driver reports them with `RaftNode.logExtended`. Null: none.
+   */
+  private streamedFrom: Index | null = null;
 
   private constructor(
     readonly log: PartitionLog,
@@ -83,7 +89,7 @@ export class PartitionRaftLog implements RaftStorage {
   }
 
   lastIndex(): Index {
-    return this.log.logEndOffset - 1;
+    return (this.streamedFrom ?? this.log.logEndOffset) - 1;
   }
 
   term(index: Index): Term | null {
@@ -126,6 +132,11 @@ export class PartitionRaftLog implements RaftStorage {
   persist(entries: readonly Entry[]): void {
     let i = 0;
     while (i < entries.length && this.holds(entries[i])) i++;
+    const cut = i < entries.length && entries[i].firstIndex < this.log.logEndOffset;
+    assert(!cut || this.streamedFrom === null, `a truncation at ${entries[i]?.firstIndex} under streamed, committed entries`);
+    // The core's own entries over streamed ones (the same batches: committed ones are the same
+    // in every log, paper 5.4) are its now, durable with this Ready's flush.
+    this.adoptStreamed(entries[entries.length - 1].lastIndex);
     if (i === entries.length) return;
     const first = entries[i].firstIndex;
     assert(first > this.snap.index && first <= this.log.logEndOffset, `entries at ${first} outside the log [${this.snap.index + 1}, ${this.log.logEndOffset}]`);
@@ -146,6 +157,48 @@ export class PartitionRaftLog implements RaftStorage {
     const r = this.log.append(batch, term);
     assert(r.baseOffset === firstIndex, `write-through at ${r.baseOffset}, proposed at ${firstIndex}`);
     return true;
+  }
+
+  /**
+   * A chunk of committed batches streamed from another node (stream/README.md), checked by
+   * stream/chunk.ts: appended verbatim in one write at the log end. It holds no membership
+   * entry, so the membership index is unchanged. Durable once the log is flushed.
+   */
+  appendStreamed(chunk: Uint8Array, firstIndex: Index): void {
+    assert(firstIndex === this.log.logEndOffset && firstIndex > this.snap.index, `streamed chunk at ${firstIndex}, the log ends at ${this.log.logEndOffset}`);
+    this.log.appendAt(firstIndex, chunk);
+    this.streamedFrom ??= firstIndex;
+  }
+
+  /** Where the next streamed chunk starts (the written log end) and the term before it. */
+  streamPoint(): { from: Index; prevTerm: Term } {
+    const from = this.log.logEndOffset;
+    return { from, prevTerm: from - 1 === this.snap.index ? this.snap.term : this.log.termAt(from - 1) };
+  }
+
+  /** Streamed batches are written that the core has not been shown. */
+  get hasHiddenStreamed(): boolean {
+    return this.streamedFrom !== null;
+  }
+
+  /**
+   * Shows the core the streamed batches that are durable now: the new last index, or null if
+   * none is. The driver calls it only when the core can take it (`RaftNode.canExtendLog`).
+   */
+  exposeStreamed(): Index | null {
+    if (this.streamedFrom === null || this.log.flushedOffset <= this.streamedFrom) return null;
+    this.adoptStreamed(this.log.flushedOffset - 1);
+    return this.lastIndex();
+  }
+
+  private adoptStreamed(upTo: Index): void {
+    if (this.streamedFrom === null || upTo < this.streamedFrom) return;
+    this.streamedFrom = upTo + 1 >= this.log.logEndOffset ? null : upTo + 1;
+  }
+
+  /** The first membership entry at or after `index` (a streamed range stops before it), or null. */
+  membershipAtOrAfter(index: Index): Index | null {
+    return this.memberships.firstAtOrAfter(index);
   }
 
   /** The membership entries among `entries`, as the journal records them (journaled before they are written). */
@@ -172,6 +225,7 @@ export class PartitionRaftLog implements RaftStorage {
   installSnapshot(meta: SnapshotMeta): void {
     assert(this.pendingReset && this.pendingSnap === meta, 'installSnapshot without prepareInstall');
     this.log.truncateFullyAndStartAt(meta.index + 1);
+    this.streamedFrom = null;
     this.memberships.reset();
     this.snap = meta;
     this.pendingSnap = null;
@@ -216,12 +270,25 @@ export class PartitionRaftLog implements RaftStorage {
    * log (a restart must find what it points at), the snapshot point a pending change is moving
    * to, the membership entries (plus `extra`, about to be written).
    */
-  journalState(extra: readonly MembershipRecord[] = []): GroupState {
+  journalState(extra: readonly MembershipRecord[] = [], pending: readonly Entry[] = []): GroupState {
     const hard = this.hard;
     const snapshot = this.pendingSnap ?? this.snap;
-    const commit = Math.max(snapshot.index, Math.min(hard.commit, this.log.flushedOffset - 1));
+    // Journaled before `pending` (a Ready's entries) is written: the flushed log may still hold
+    // a divergent suffix those entries will replace, whose batch ends are not the new log's, so
+    // the commit stops before the cut too (else a restart finds it inside a batch).
+    const cut = this.cutPoint(pending);
+    const commit = Math.max(snapshot.index, Math.min(hard.commit, this.log.flushedOffset - 1, cut - 1));
     const memberships = this.pendingReset ? [] : this.memberships.forJournal(snapshot.index, extra);
     return { term: hard.term, vote: hard.vote, commit, snapshot, memberships };
+  }
+
+  /** Where persisting `entries` would truncate the log (the first one it does not hold, if inside the log), else past the end. */
+  private cutPoint(entries: readonly Entry[]): Index {
+    for (const e of entries) {
+      if (this.holds(e)) continue;
+      return e.firstIndex < this.log.logEndOffset ? e.firstIndex : Infinity;
+    }
+    return Infinity;
   }
 
   private append(e: Entry): void {

@@ -27,6 +27,8 @@ import { NodeLiveness, unreachableAfterTicksFor } from './node-liveness.ts';
 import { PartitionRaftLog } from './partition-raft-log.ts';
 import type { QuorumStateJournal } from './quorum-state.ts';
 import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
+import { type RangeAnswer, type RangeRequest, serveRange, sessionContinues } from './stream/protocol.ts';
+import { SegmentStreamer, STREAM_DEFAULTS, type StreamOptions } from './stream/streamer.ts';
 
 /** Groups one node drives: above max.broker.partitions (20,000) plus the controller group. */
 export const GROUPS_PER_NODE_MAX = 32_768;
@@ -46,6 +48,8 @@ export interface RaftGroupsOptions {
   readonly tickMs: number;
   /** The cores' timing and limits (core/config.ts defaults otherwise). */
   readonly core?: Omit<RaftConfigInput, 'id' | 'random'>;
+  /** Segment streaming for far-behind followers (stream/streamer.ts defaults otherwise; null: off). */
+  readonly stream?: StreamOptions | null;
 }
 
 export interface RaftGroupsStats {
@@ -86,6 +90,8 @@ export class RaftGroups implements GroupHost {
   private drainQueued = false;
   private cancelTick: Cancel | null = null;
   private readonly coreRandom: RandomSource;
+  /** Segment streaming for far-behind followers (stream/README.md), when the transport carries it. */
+  readonly streamer: SegmentStreamer | null;
 
   constructor(private readonly opts: RaftGroupsOptions) {
     this.journal = opts.journal;
@@ -95,6 +101,8 @@ export class RaftGroups implements GroupHost {
     const unreachableAfterTicks = unreachableAfterTicksFor(core.electionTimeoutTicks ?? RAFT_DEFAULTS.electionTimeoutTicks);
     this.liveness = core.quiescence === true ? new NodeLiveness(opts.nodeId, unreachableAfterTicks) : null;
     opts.transport.onMessages((from, messages) => this.receive(from, messages));
+    this.streamer = SegmentStreamer.over(opts.nodeId, opts.transport, opts.stream === undefined ? STREAM_DEFAULTS : opts.stream);
+    opts.transport.onRangeRequest?.((from, request) => this.serveRange(from, request));
   }
 
   get nodeId(): NodeId {
@@ -216,8 +224,19 @@ export class RaftGroups implements GroupHost {
         continue;
       }
       d.step(message);
+      if (message.type === 'append_entries') this.streamer?.consider(d, from, message.commit);
     }
     this.drain();
+  }
+
+  /** Another node's follower asks for committed batches of a group this node hosts (stream/protocol.ts). */
+  private serveRange(from: NodeId, request: RangeRequest): RangeAnswer {
+    const d = this.groups.get(request.group);
+    if (d === undefined || d.stopped) return { status: 'unknown_group', end: -1, bytes: new Uint8Array(0) };
+    const answer = serveRange(d.storage, d.status().commit, request);
+    // A leader appends nothing to a follower while it streams (core progress state `stream`).
+    if (d.role === 'leader') d.followerStreaming(from, answer.status !== 'ok' || !sessionContinues(answer.end, answer.lastIndex));
+    return answer;
   }
 
   /** Processes the Readies of every woken group, then sends what they produced, one call per peer. */

@@ -16,11 +16,18 @@ import type { RpcEndpoint } from '../rpc/endpoint.ts';
 import type { MessageKind } from '../rpc/handshake.ts';
 import type { SendOutcome } from '../rpc/types.ts';
 import type { NodeId } from './core/index.ts';
+import { RANGE_BYTES_MAX, type RangeAnswer, type RangeRequest, readRangeAnswer, readRangeRequest, writeRangeAnswer, writeRangeRequest } from './stream/protocol.ts';
 import type { GroupMessage, RaftTransport } from './transport.ts';
+import { Reader, Writer } from '../protocol/primitives.ts';
 import { decodeRaftBatch, encodeRaftBatch, groupMessageBytesEstimate, RAFT_WIRE_VERSIONS } from './wire.ts';
 
 /** The RPC message type of Raft traffic (one-way). */
 export const RAFT_MESSAGES: MessageKind = { type: 1, name: 'raft.messages', versions: RAFT_WIRE_VERSIONS };
+
+/** Segment streaming's range request (stream/protocol.ts). Type 10: 6, 8 and 9 are left for other cluster requests. */
+export const RAFT_SEGMENT_RANGE: MessageKind = { type: 10, name: 'raft.segment_range', versions: { min: 1, max: 1 } };
+/** A range request unanswered this long is given up (the streamer asks again or leaves it to Raft's normal path). */
+export const RANGE_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * A send is cut into frames of about this many bytes: small enough that a receiver holds
@@ -48,6 +55,7 @@ export class RpcRaftTransport implements RaftTransport {
     messagesReceived: 0,
   };
   private handler: ((from: NodeId, messages: readonly GroupMessage[]) => void) | null = null;
+  private rangeHandler: ((from: NodeId, request: RangeRequest) => RangeAnswer) | null = null;
 
   /** Registers the Raft message type on `rpc`, which must not have connected yet. */
   constructor(
@@ -55,6 +63,31 @@ export class RpcRaftTransport implements RaftTransport {
     private readonly frameBytesTarget = RAFT_FRAME_BYTES_TARGET,
   ) {
     rpc.onMessage(RAFT_MESSAGES, (from, version, body) => this.receive(from, version, body));
+    rpc.onRequest(RAFT_SEGMENT_RANGE, (from, _version, body) => this.serveRange(from, body));
+  }
+
+  async fetchRange(to: NodeId, request: RangeRequest): Promise<RangeAnswer | null> {
+    const r = await this.rpc.request(to, RAFT_SEGMENT_RANGE, (w) => writeRangeRequest(w, request), RANGE_REQUEST_TIMEOUT_MS);
+    if (!r.ok) return null;
+    try {
+      return readRangeAnswer(new Reader(r.body), RANGE_BYTES_MAX);
+    } catch (e) {
+      if (e instanceof DecodeError) return null;
+      throw e;
+    }
+  }
+
+  onRangeRequest(handler: (from: NodeId, request: RangeRequest) => RangeAnswer): void {
+    assert(this.rangeHandler === null, 'raft transport: one range handler');
+    this.rangeHandler = handler;
+  }
+
+  private serveRange(from: NodeId, body: Uint8Array): Uint8Array {
+    const request = readRangeRequest(new Reader(body));
+    const answer = this.rangeHandler?.(from, request) ?? { status: 'unknown_group', end: -1, bytes: new Uint8Array(0) };
+    const w = new Writer(answer.bytes.length + 32);
+    writeRangeAnswer(w, answer);
+    return w.bytes();
   }
 
   send(to: NodeId, messages: readonly GroupMessage[]): void {

@@ -5,6 +5,7 @@
 // tick costs one message per peer").
 
 import type { Message, NodeId } from './core/index.ts';
+import type { RangeAnswer, RangeRequest } from './stream/protocol.ts';
 
 /**
  * A Raft group of the cluster: a partition, named by its topic id and index
@@ -30,4 +31,11 @@ export interface RaftTransport {
   send(to: NodeId, messages: readonly GroupMessage[]): void;
   /** Called with what another node sent, each call's messages in their order (empty calls too). One handler. */
   onMessages(handler: (from: NodeId, messages: readonly GroupMessage[]) => void): void;
+  /**
+   * Segment streaming (stream/README.md), when the transport carries it: asks `to` for a range
+   * of committed batches. Null when the request or its answer was lost, refused or bad.
+   */
+  fetchRange?(to: NodeId, request: RangeRequest): Promise<RangeAnswer | null>;
+  /** Serves other nodes' range requests. One handler. */
+  onRangeRequest?(handler: (from: NodeId, request: RangeRequest) => RangeAnswer): void;
 }

@@ -442,6 +442,9 @@ export class ClusterNode implements ClusterView {
           this.lastHeardMs.set(from, this.options.deps.clock.nowMs());
           handler(from, messages);
         }),
+      // Segment streaming's range requests (src/raft/stream) go through as they are.
+      fetchRange: (to, request) => this.transport.fetchRange(to, request),
+      onRangeRequest: (handler) => this.transport.onRangeRequest(handler),
     };
   }
 

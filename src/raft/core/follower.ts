@@ -45,6 +45,20 @@ function accept(r: Raft, to: number, matchIndex: Index): void {
   r.send({ type: 'append_entries_response', from: r.id, to, term: r.term, reject: false, matchIndex });
 }
 
+/**
+ * The shell appended entries it knows committed to this node's log and made them durable
+ * (segment streaming, src/raft/stream): they are committed, so the commit index may move to
+ * them, and every leader holds them (Leader Completeness, paper 5.4), so the log matches the
+ * leader's up to `lastIndex` and the leader is told so, as if it had sent them: its progress
+ * for this node moves past them instead of sending them again.
+ */
+export function onLogExtended(r: Raft, lastIndex: Index): void {
+  r.log.storageExtended();
+  assert(r.log.lastIndex() === lastIndex, `log extended to ${lastIndex}, the log ends at ${r.log.lastIndex()}`);
+  r.commitTo(lastIndex);
+  if (r.role === 'follower' && r.leaderId !== null) accept(r, r.leaderId, lastIndex);
+}
+
 export function handleAppendEntries(r: Raft, m: AppendEntries): void {
   assert(m.entries.length === 0 || m.entries[0].firstIndex === m.prevIndex + 1, `append after ${m.prevIndex} starts at ${m.entries[0]?.firstIndex}`);
   if (m.prevIndex < r.log.commit) {

@@ -4,6 +4,7 @@
 import { assert } from '../../base/assert.ts';
 import { applyChange, type MembershipChange } from './membership.ts';
 import type { Message } from './messages.ts';
+import { STREAM_IDLE_TICKS } from './progress.ts';
 import { leaderIdle, maybeQuiesceLeader, wake } from './quiescence.ts';
 import type { Raft } from './raft.ts';
 import {
@@ -51,6 +52,7 @@ export function tickLeader(r: Raft): void {
   if (r.transferee !== null && ++r.transferElapsedTicks >= r.cfg.electionTimeoutTicks) r.transferee = null;
   for (const pr of r.tracker.progress.values()) {
     if (pr.state === 'snapshot' && ++pr.snapshotElapsedTicks >= r.cfg.snapshotTimeoutTicks) pr.becomeProbe();
+    if (pr.state === 'stream' && ++pr.streamIdleTicks >= STREAM_IDLE_TICKS) pr.becomeProbe();
   }
   if (r.heartbeatElapsedTicks >= r.cfg.heartbeatIntervalTicks) {
     r.heartbeatElapsedTicks = 0;

@@ -2,14 +2,20 @@
 // (matchIndex), what to send next (nextIndex, paper Figure 2), and how to send it:
 // - probe: one AppendEntries at a time until one is accepted (after election, after a reject);
 // - replicate: pipelined, nextIndex moves as messages go out, bounded by the inflight window;
-// - snapshot: an InstallSnapshot is out; nothing else is sent until it is answered (or times out).
+// - snapshot: an InstallSnapshot is out; nothing else is sent until it is answered (or times out);
+// - stream: the follower pulls committed batches from the segment files (src/raft/stream): no
+//   appends go, so the same bytes do not travel twice; its acknowledgements still move match.
+//   Left when the shell says the stream ended, or after STREAM_IDLE_TICKS without a request.
 // nextIndex is always the first index of a batch, matchIndex always the last index of one.
 
 import { assert } from '../../base/assert.ts';
 import { Inflights } from './inflights.ts';
 import type { Index } from './types.ts';
 
-export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+export type ProgressState = 'probe' | 'replicate' | 'snapshot' | 'stream';
+
+/** A follower in `stream` that has asked for nothing for this many ticks is probed again. */
+export const STREAM_IDLE_TICKS = 3;
 
 export class Progress {
   match: Index = -1;
@@ -20,6 +26,8 @@ export class Progress {
   /** In snapshot: the index of the snapshot sent, and ticks since. */
   pendingSnapshot: Index = -1;
   snapshotElapsedTicks = 0;
+  /** In stream: ticks since the follower last asked for a range. */
+  streamIdleTicks = 0;
   /** Heard from since the last CheckQuorum round (dissertation 6.2). */
   recentActive = false;
   readonly inflights: Inflights;
@@ -37,6 +45,7 @@ export class Progress {
       case 'replicate':
         return this.inflights.full();
       case 'snapshot':
+      case 'stream':
         return true;
     }
   }
@@ -64,6 +73,14 @@ export class Progress {
     this.pendingSnapshot = index;
     this.snapshotElapsedTicks = 0;
     this.inflights.reset();
+  }
+
+  /** The follower streams (or still does): nothing is appended to it meanwhile. */
+  becomeStream(): void {
+    if (this.state !== 'stream') this.inflights.reset();
+    this.state = 'stream';
+    this.probeSent = false;
+    this.streamIdleTicks = 0;
   }
 
   /** An acceptance of `index`. False when it says nothing new (a duplicate or a late answer). */

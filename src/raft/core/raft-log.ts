@@ -36,6 +36,16 @@ export class RaftLog {
     return this.unstable.lastIndex() ?? this.storage.lastIndex();
   }
 
+  /**
+   * The shell appended durable entries to the storage outside the Ready path (segment
+   * streaming, src/raft/stream): the unstable part, empty, now starts after the storage's end.
+   */
+  storageExtended(): void {
+    assert(this.unstable.entries.length === 0 && this.unstable.snapshot === null, 'the storage grew under unstable entries');
+    assert(this.storage.lastIndex() >= this.unstable.offset - 1, `the storage shrank to ${this.storage.lastIndex()} under offset ${this.unstable.offset}`);
+    this.unstable.offset = this.storage.lastIndex() + 1;
+  }
+
   /** Term at `index`, for index in [firstIndex() - 1, lastIndex()]; null outside. */
   term(index: Index): Term | null {
     if (index < this.firstIndex() - 1 || index > this.lastIndex()) return null;

@@ -26,8 +26,9 @@ import type { Message } from './messages.ts';
 import type { ProgressState } from './progress.ts';
 import { Raft } from './raft.ts';
 import { campaign } from './election.ts';
+import { onLogExtended } from './follower.ts';
 import { onNodeUnreachable } from './quiescence.ts';
-import { leaderPersisted } from './replication.ts';
+import { leaderPersisted, sendAppend } from './replication.ts';
 import type { RaftStorage } from './storage.ts';
 import type { Entry, HardState, Index, Membership, NodeId, Role, SnapshotMeta, SoftState, Term } from './types.ts';
 
@@ -118,6 +119,40 @@ export class RaftNode {
 
   transferLeadership(to: NodeId): TransferResult {
     return transferLeadership(this.r, to);
+  }
+
+  /**
+   * The shell appended committed entries to the log outside the Ready path and made them
+   * durable (segment streaming, src/raft/stream); the log ends at `lastIndex` now. Only with
+   * no Ready out and nothing unstable (the shell checks `canExtendLog`).
+   */
+  logExtended(lastIndex: Index): void {
+    assert(this.canExtendLog, 'logExtended() with a Ready out or entries unstable');
+    onLogExtended(this.r, lastIndex);
+  }
+
+  /** No Ready out, nothing unstable: the shell may append to the log outside the Ready path. */
+  get canExtendLog(): boolean {
+    const u = this.r.log.unstable;
+    return this.pending === null && u.entries.length === 0 && u.snapshot === null;
+  }
+
+  /**
+   * Leader: `to` pulls committed batches from this node's segment files (src/raft/stream), so
+   * no appends go to it meanwhile (progress state `stream`); `ended`: its session ends with the
+   * range just served, and it is probed again from what it acknowledged.
+   */
+  followerStreaming(to: NodeId, ended: boolean): void {
+    const r = this.r;
+    const pr = r.role === 'leader' && to !== r.id ? r.tracker.progress.get(to) : undefined;
+    if (pr === undefined || pr.state === 'snapshot') return;
+    if (!ended) {
+      pr.becomeStream();
+      return;
+    }
+    if (pr.state !== 'stream') return;
+    pr.becomeProbe();
+    sendAppend(r, to, true);
   }
 
   /** The shell could not deliver the state for an InstallSnapshot to `to`: probe it again. */

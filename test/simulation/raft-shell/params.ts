@@ -4,6 +4,7 @@
 
 import type { Prng } from '../../../src/base/prng.ts';
 import type { RaftConfigInput } from '../../../src/raft/core/index.ts';
+import type { StreamOptions } from '../../../src/raft/stream/streamer.ts';
 import { type NetworkFaults, networkFaultsFor } from '../raft-core/network.ts';
 
 export interface ShellSimParams {
@@ -13,6 +14,8 @@ export interface ShellSimParams {
   /** Partition groups on every node (the controller group comes on top). */
   readonly partitions: number;
   readonly core: Omit<RaftConfigInput, 'id' | 'random'>;
+  /** Segment streaming (src/raft/stream): small thresholds and chunks so sessions start often and span many chunks; off on a quarter of the seeds. */
+  readonly stream: StreamOptions | null;
   readonly network: NetworkFaults;
   /** Each node's tick period (clocks run at different rates). */
   readonly tickMs: readonly number[];
@@ -63,6 +66,17 @@ export function shellParamsFor(prng: Prng, overrides: Partial<ShellSimParams> = 
     clients: 2,
     clientWindow: prng.int(1, 3),
     settleMs: 1200,
+    stream: streamFor(tickMs),
     ...overrides,
   };
+}
+
+/**
+ * Segment streaming's knobs, from the node tick lengths already drawn rather than from new draws:
+ * the seed's other choices stay what they were before streaming existed.
+ */
+function streamFor(tickMs: readonly number[]): StreamOptions | null {
+  const mix = tickMs.reduce((h, t) => h * 31 + t, 7);
+  if (mix % 4 === 0) return null;
+  return { lagOffsetsMin: [2, 8, 32][mix % 3], chunkBytes: [64, 700, 65536][Math.floor(mix / 3) % 3] };
 }

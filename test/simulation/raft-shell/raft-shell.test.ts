@@ -24,6 +24,8 @@ test(`${SEEDS} seeds: every safety property holds after every step, and every ru
   expect(r.totals.compactions).toBeGreaterThan(SEEDS);
   expect(r.totals.snapshotsInstalled).toBeGreaterThan(SEEDS / 5);
   expect(r.totals.acknowledged).toBeGreaterThan(100 * SEEDS);
+  // Far-behind followers streamed segment ranges (src/raft/stream) in many runs.
+  expect(r.totals.streamedChunks).toBeGreaterThan(SEEDS);
 }, 120_000);
 
 test('a seed replays exactly: the same transcript, step for step', async () => {

@@ -23,13 +23,14 @@ export interface World {
   readonly clock: ManualClock;
   readonly prng: Prng;
   readonly net: SimRaftNet;
-  readonly params: Pick<ShellSimParams, 'tickMs' | 'core' | 'fsyncMsMax' | 'segmentBytes'>;
+  readonly params: Pick<ShellSimParams, 'tickMs' | 'core' | 'fsyncMsMax' | 'segmentBytes' | 'stream'>;
 }
 
 export class ShellNode {
   /** Bumped by every start: what an earlier life asked for is not this one's. */
   incarnation = 0;
   groups: RaftGroups | null = null;
+  private streamedChunksBefore = 0;
   private process: ProcessScheduler | null = null;
   readonly disk: SimStorageFs;
   /** Per group: the last index this node's state machine applied since it (re)started. */
@@ -81,6 +82,7 @@ export class ShellNode {
       journal,
       tickMs: w.params.tickMs[this.id - 1],
       core: w.params.core,
+      stream: w.params.stream,
     });
     this.process = process;
     this.groups = raftGroups;
@@ -88,7 +90,13 @@ export class ShellNode {
     return raftGroups;
   }
 
+  /** Chunks this node's followers streamed and wrote, over all its lives. */
+  get streamedChunks(): number {
+    return this.streamedChunksBefore + (this.groups?.streamer?.stats.chunks ?? 0);
+  }
+
   crash(): void {
+    this.streamedChunksBefore += this.groups?.streamer?.stats.chunks ?? 0;
     this.process?.kill();
     this.groups?.stop();
     this.world.net.detach(this.id);

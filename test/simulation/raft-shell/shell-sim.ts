@@ -40,6 +40,8 @@ export interface ShellSimStats {
   compactions: number;
   snapshotsInstalled: number;
   frames: number;
+  /** Chunks far-behind followers streamed from segment files (src/raft/stream) and wrote. */
+  streamedChunks: number;
 }
 
 export { LivenessFailure };
@@ -60,7 +62,7 @@ export class ShellSim {
   readonly groupIds: GroupId[];
   readonly checkers = new Map<GroupId, RaftChecker>();
   readonly clients: ShellClients;
-  readonly stats: ShellSimStats = { steps: 0, elections: 0, acknowledged: 0, crashes: 0, membershipChanges: 0, compactions: 0, snapshotsInstalled: 0, frames: 0 };
+  readonly stats: ShellSimStats = { steps: 0, elections: 0, acknowledged: 0, crashes: 0, membershipChanges: 0, compactions: 0, snapshotsInstalled: 0, frames: 0, streamedChunks: 0 };
   /** Committed data batches per group, by id: a batch committed at two offsets is a duplicate. */
   private readonly committedIds = new Map<GroupId, Map<string, number>>();
   /** The first violation seen inside a callback (thrown from the run loop). */
@@ -114,6 +116,7 @@ export class ShellSim {
     }
     this.stats.acknowledged = this.clients.acknowledged;
     this.stats.frames = this.net.network.stats.sent;
+    this.stats.streamedChunks = this.nodes.reduce((sum, n) => sum + n.streamedChunks, 0);
     return this.stats;
   }
 

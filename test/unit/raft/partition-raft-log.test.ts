@@ -157,4 +157,21 @@ describe('writes', () => {
     await n.raftLog.log.flush();
     expect(n.raftLog.journalState().commit).toBe(3);
   });
+
+  test('journaled before a Ready that replaces a divergent suffix, the commit stops before the cut, so a restart finds a batch end', async () => {
+    const n = new Node();
+    // Flushed: [0,1]@1 [2]@1; the leader of term 2 replaces [2] with [2,3]@2 and a membership
+    // entry (journal first), its commit 3 already known.
+    n.raftLog.persist([data(0, 1), data(2, 1, 1)]);
+    await n.raftLog.log.flush();
+    n.raftLog.setHardState({ term: 2, vote: null, commit: 3 });
+    const pending = [data(2, 2), member(4, 2, [1, 2])];
+    const state = n.raftLog.journalState(PartitionRaftLog.membershipRecords(pending), pending);
+    // 2 is a batch end of the flushed log but inside [2,3]@2 of the new one.
+    expect(state.commit).toBe(1);
+    n.journal.stage(G, state);
+    await n.journal.sync();
+    const reopened = n.crashAndReopen();
+    expect(reopened.initialState().hardState.commit).toBe(1);
+  });
 });

@@ -125,6 +125,7 @@ describe('raft transport over rpc', () => {
     const stub = {
       nodeId: 1,
       onMessage: () => {},
+      onRequest: () => {},
       send: (_to: number, _kind: unknown, _write: unknown, bytes: number) => (tried.push(bytes), outcomes[tried.length - 1]),
     } as unknown as RpcEndpoint;
     const t = new RpcRaftTransport(stub, 10_000);
