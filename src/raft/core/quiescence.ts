@@ -120,3 +120,17 @@ export function onNodeUnreachable(r: Raft, node: NodeId): void {
   // (CockroachDB's maybeUnquiesceLocked wakes the leader before campaigning for this reason).
   r.send({ type: 'heartbeat_response', from: r.id, to: node, term: r.term, wake: true });
 }
+
+/**
+ * A learner heard from no leader for an election timeout. A voter in its place would campaign,
+ * and its vote request would wake a quiet leader; a learner cannot (dissertation 4.2.1), and a
+ * quiet leader sends nothing, so a learner that restarted while its group was quiet (knowing no
+ * leader, or holding less than the commit) would wait forever. It asks to be heard: a `wake` to
+ * its leader when it knows one, else to every voter (a quiet voter passes the wake on to its
+ * leader: wakeOnMessage). A woken leader heartbeats it. Once every election timeout, and only
+ * while no leader talks to it: a learner in a quiet group is quiet too and does not tick.
+ */
+export function learnerAsksToBeHeard(r: Raft): void {
+  const to = r.leaderId !== null ? [r.leaderId] : r.tracker.membership.voters.filter((id) => id !== r.id);
+  for (const id of to) r.send({ type: 'heartbeat_response', from: r.id, to: id, term: r.term, wake: true });
+}

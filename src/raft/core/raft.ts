@@ -12,7 +12,7 @@ import { stepLeader, tickLeader } from './leader.ts';
 import { isVoter, MembershipLog } from './membership.ts';
 import type { Message } from './messages.ts';
 import { RaftLog } from './raft-log.ts';
-import { wake, wakeOnMessage } from './quiescence.ts';
+import { learnerAsksToBeHeard, wake, wakeOnMessage } from './quiescence.ts';
 import { broadcastAppend } from './replication.ts';
 import type { RaftStorage } from './storage.ts';
 import { ProgressTracker } from './tracker.ts';
@@ -92,9 +92,15 @@ export class Raft {
       return;
     }
     this.electionElapsedTicks++;
-    if (this.promotable() && this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
+    if (this.electionElapsedTicks < this.randomizedElectionTimeoutTicks) return;
+    if (this.promotable()) {
       this.electionElapsedTicks = 0;
       campaign(this, 'pre_vote');
+    } else if (this.cfg.quiescence && this.tracker.membership.learners.includes(this.id)) {
+      // A learner cannot campaign, the way a voter's election wakes a quiet leader: it asks
+      // instead (quiescence.ts, learnerAsksToBeHeard).
+      this.electionElapsedTicks = 0;
+      learnerAsksToBeHeard(this);
     }
   }
 

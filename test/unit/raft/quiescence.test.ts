@@ -162,6 +162,25 @@ describe('quiescence', () => {
     expect(c.node(2).term).toBeGreaterThan(1);
   });
 
+  test('a learner restarted while its group is quiet asks to be heard: the quiet leader wakes, heartbeats it, and the group goes quiet again', () => {
+    const c = quietGroupOf3();
+    c.addPeer(4);
+    expect(c.node(1).proposeMembershipChange({ type: 'add_learner', node: 4 })).toMatchObject({ ok: true });
+    c.settle();
+    c.tickAll(8);
+    expect([...quiet(c), c.node(4).quiesced]).toEqual([true, true, true, true]);
+    c.crash(4);
+    c.restart(4);
+    expect(c.node(4).leaderId).toBeNull();
+    // A learner never campaigns; without asking, nothing would ever wake the quiet leader.
+    c.tickAll(25);
+    expect(c.node(4).leaderId).toBe(1);
+    expect(c.node(4).term).toBe(c.node(1).term);
+    c.tickAll(10);
+    expect([...quiet(c), c.node(4).quiesced]).toEqual([true, true, true, true]);
+    expect(c.leaders()).toEqual([1]);
+  });
+
   test('late plain heartbeat answers do not wake a quiet leader; a wake answer does', () => {
     const c = quietGroupOf3();
     c.node(1).step({ type: 'heartbeat_response', from: 2, to: 1, term: 1 });
