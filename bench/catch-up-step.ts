@@ -16,11 +16,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RawClient } from '../test/helpers/raw-client.ts';
-import { AlterPartitionReassignments } from '../src/protocol/messages/index.ts';
-import { freePort } from './broker.ts';
 import { measureCatchUp } from './cluster-data.ts';
-import { type BenchNode, clusterFormed, createTopics, kafkaOf, newCluster, startNode, stopNode, until } from './cluster-nodes.ts';
+import { fourthNode, joinFourth, measureEmptyFollower } from './cluster-empty-follower.ts';
+import { type BenchNode, clusterFormed, createTopics, kafkaOf, newCluster, startNode, stopNode } from './cluster-nodes.ts';
 import { measureAppendFsync } from './disk.ts';
 import { MiB } from './stats.ts';
 
@@ -47,7 +45,7 @@ try {
     try {
       for (let run = 0; run < RUNS; run++) await emptyFollower(b.nodes, run);
     } finally {
-      await Promise.all(b.nodes.map((n) => stopNode(n, 'SIGTERM')));
+      await Promise.all([...b.nodes, ...(fourth === null ? [] : [fourth])].map((n) => stopNode(n, 'SIGTERM')));
     }
   } else try {
     for (const n of b.nodes) startNode(BIN, n, SETS);
@@ -85,53 +83,15 @@ try {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-/** Bytes of the segment files of `topic`'s partition 0 in a node's data dir. */
-function partitionBytes(n: BenchNode, topic: string): number {
-  const dir = path.join(n.dataDir, 'kafka', topic, '0');
-  if (!fs.existsSync(dir)) return 0;
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.log')).reduce((t, f) => t + fs.statSync(path.join(dir, f)).size, 0);
-}
-
 /** Run `run` of --empty: a new topic on [1,2,3] holding the MiB, reassigned to [1,2,4]. */
 async function emptyFollower(seeds: BenchNode[], run: number): Promise<void> {
   if (fourth === null) {
     for (const n of seeds) startNode(BIN, n, SETS);
     await clusterFormed(kafkaOf(seeds));
-    const dataDir = path.join(root, 'cluster', 'n4');
-    fs.mkdirSync(dataDir, { recursive: true });
-    fourth = { id: 4, kafkaPort: await freePort(), rpcPort: await freePort(), dataDir, logFile: path.join(root, 'cluster', 'n4.log'), seeds: seeds[0].seeds, proc: null };
-    startNode(BIN, fourth, SETS);
-    const admin = kafkaOf(seeds).admin();
-    await admin.connect();
-    await until(async () => ((await admin.describeCluster()).brokers.length === 4 ? true : null), 'four registered brokers');
-    await admin.disconnect();
+    fourth = await fourthNode(seeds, path.join(root, 'cluster'));
+    await joinFourth(BIN, seeds, fourth, SETS);
   }
-  const node4 = fourth;
-  const topic = `empty-${run}`;
-  const kafka = kafkaOf(seeds);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer({ maxInFlightRequests: 1 });
-  await producer.connect();
-  const record = Buffer.alloc(16 * 1024, 'e');
-  const sends = Math.ceil((MIB_CAUGHT_UP * MiB) / (record.length * 60));
-  for (let i = 0; i < sends; i++) await producer.send({ topic, acks: -1, messages: Array.from({ length: 60 }, () => ({ partition: 0, value: record })) });
-  await producer.disconnect();
-  const leaderBytes = Math.max(...seeds.map((n) => partitionBytes(n, topic)));
-  const logBefore = fs.existsSync(node4.logFile) ? fs.statSync(node4.logFile).size : 0;
-  const t0 = performance.now();
-  const client = await RawClient.connect(seeds[0].kafkaPort);
-  const altered = await client.send(AlterPartitionReassignments, 0, { timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, replicas: [1, 2, 4] }] }] });
-  client.close();
-  const refusal = altered.errorCode !== 0 ? altered.errorCode : (altered.responses[0]?.partitions[0]?.errorCode ?? -1);
-  if (refusal !== 0) throw new Error(`reassignment refused: ${JSON.stringify(altered)}`);
-  const ms = await until(async () => (partitionBytes(node4, topic) >= leaderBytes ? performance.now() - t0 : null), `node 4 holding ${topic}'s bytes`, 20);
-  await Bun.sleep(STREAM_LINE_WAIT_MS);
-  const text = fs.readFileSync(node4.logFile, 'utf8').slice(logBefore);
-  const lines = [...text.matchAll(STREAM_LINE)];
-  const streamed = lines.length === 0 ? 'no streaming line' : `node 4 streamed ${lines.reduce((t, m) => t + Number(m[2]), 0)} bytes in ${lines.reduce((t, m) => t + Number(m[1]), 0)} chunks`;
-  console.log(`empty follower run ${run + 1}: ${(leaderBytes / 1e6).toFixed(1)} MB of segments on the leader; node 4 held them ${Math.round(ms)} ms after the reassignment request (${(leaderBytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s); ${streamed}`);
+  const f = await measureEmptyFollower(seeds, fourth, `empty-${run}`, MIB_CAUGHT_UP);
+  const streamed = f.streamedChunks === 0 ? 'no streaming line' : `node 4 streamed ${f.streamedBytes} bytes in ${f.streamedChunks} chunks`;
+  console.log(`empty follower run ${run + 1}: ${(f.leaderBytes / 1e6).toFixed(1)} MB of segments on the leader; node 4 held them ${Math.round(f.ms)} ms after the reassignment request (${f.mbPerSec.toFixed(1)} MB/s); ${streamed}`);
 }
-

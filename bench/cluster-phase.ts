@@ -3,13 +3,15 @@
 //   1. idle CPU and RSS of 3 nodes holding 1,000 partitions of RF 3 (cluster-idle.ts);
 //   2. acks=all latency p50/p99 and throughput on RF 3 (cluster-data.ts);
 //   3. failover: kill -9 of a partition leader to the first acknowledged write on the new one;
-//   4. catch-up of a follower that was down while N MiB were written (MB/s).
+//   4. catch-up of a follower that was down while N MiB were written (MB/s);
+//   5. catch-up of an empty follower: a 4th node joins and a partition of N MiB moves onto it.
 // Fresh data dirs per cluster; every process is stopped before the next step's cluster starts.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { measureAcksAll, measureCatchUp, measureFailover, type AcksAllFigures, type CatchUpFigures } from './cluster-data.ts';
 import { measureIdle, type IdleFigures } from './cluster-idle.ts';
+import { type EmptyFollowerFigures, fourthNode, joinFourth, measureEmptyFollower } from './cluster-empty-follower.ts';
 import { clusterFormed, createTopics, kafkaOf, newCluster, startNode, stopNode, type BenchNode } from './cluster-nodes.ts';
 
 export type ClusterSizes = { sends: number; batches: number; batchRecords: number; kills: number; idleSeconds: number; idleSettleMs: number; catchUpMiB: number };
@@ -28,6 +30,7 @@ export type ClusterFigures = {
   acksAll: { lone: AcksAllFigures; rf3: AcksAllFigures };
   failoverMs: number[];
   catchUp: CatchUpFigures;
+  emptyFollower: EmptyFollowerFigures;
 };
 
 async function stopAll(ns: readonly BenchNode[]): Promise<void> {
@@ -47,7 +50,9 @@ export async function runClusterPhase(o: { bin: string; dataRoot: string; sizes:
   }
   fs.rmSync(idleRoot, { recursive: true, force: true });
 
-  const b = await newCluster(path.join(o.dataRoot, 'cluster-data'));
+  const dataRoot = path.join(o.dataRoot, 'cluster-data');
+  const b = await newCluster(dataRoot);
+  const node4 = await fourthNode(b.nodes, dataRoot);
   try {
     for (const n of b.nodes) startNode(o.bin, n, DATA_CLUSTER_SETS);
     startNode(o.bin, b.lone);
@@ -64,9 +69,12 @@ export async function runClusterPhase(o: { bin: string; dataRoot: string; sizes:
     const failoverMs = await measureFailover(o.bin, b.nodes, 'bench', o.sizes.kills);
     o.log(`cluster data: catch-up of a follower that missed ${o.sizes.catchUpMiB} MiB`);
     const catchUp = await measureCatchUp(o.bin, b.nodes, DATA_CLUSTER_SETS, 'catchup', o.sizes.catchUpMiB);
-    return { sizes: o.sizes, idle, acksAll: { lone: loneFig, rf3 }, failoverMs, catchUp };
+    o.log(`cluster data: catch-up of an empty follower (node 4 joins; a partition of ${o.sizes.catchUpMiB} MiB moves onto it)`);
+    await joinFourth(o.bin, b.nodes, node4, DATA_CLUSTER_SETS);
+    const emptyFollower = await measureEmptyFollower(b.nodes, node4, 'empty-follower', o.sizes.catchUpMiB);
+    return { sizes: o.sizes, idle, acksAll: { lone: loneFig, rf3 }, failoverMs, catchUp, emptyFollower };
   } finally {
-    await stopAll([...b.nodes, b.lone]);
+    await stopAll([...b.nodes, b.lone, node4]);
   }
 }
 
@@ -91,5 +99,10 @@ export function printCluster(f: ClusterFigures, lines: string[]): void {
     `  catch-up of a follower that missed ${(c.bytesProduced / 1e6).toFixed(0)} MB: ` +
       `partition files at the leader's size after ${ms(c.msToLogBytes)} (${c.mbPerSecLogBytes.toFixed(1)} MB/s), ` +
       `back in the ISR after ${ms(c.msToIsr)} (${c.mbPerSecIsr.toFixed(1)} MB/s, its files then ${(c.followerBytesAtIsr / 1e6).toFixed(1)} of ${(c.leaderLogBytes / 1e6).toFixed(1)} MB); from spawn; its Kafka port accepted connections after ${ms(c.msToReady)}`,
+  );
+  const e = f.emptyFollower;
+  lines.push(
+    `  catch-up of an empty follower (node 4 joins, a partition of ${(e.leaderBytes / 1e6).toFixed(0)} MB reassigned onto it): ` +
+      `its files at the leader's size ${ms(e.ms)} after the request (${e.mbPerSec.toFixed(1)} MB/s); streamed ${(e.streamedBytes / 1e6).toFixed(1)} MB in ${e.streamedChunks} chunks`,
   );
 }
