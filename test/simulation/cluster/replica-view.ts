@@ -4,14 +4,12 @@
 // whether the topic's partitions have converged, and who leads each.
 
 import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
-import { InvariantViolation } from '../raft-core/checker.ts';
 import type { PartitionChecker } from '../partitions/checker.ts';
-import { recordsOf } from '../partitions/clients.ts';
+import { observeCommitted } from '../partitions/clients.ts';
 import type { ClusterSim } from './cluster-sim.ts';
 import type { SimClusterNode } from './sim-cluster-node.ts';
 
 /** Bytes a checker read of one replica's committed log asks for at once. */
-const CHECK_READ_BYTES = 64 * 1024;
 
 interface Seen {
   readonly highWatermark: number;
@@ -43,20 +41,9 @@ export class ReplicaView {
         const leaderHighWatermark = r.isLeader ? r.highWatermark : -1;
         if (seen !== undefined && seen.highWatermark === highWatermark && seen.leaderHighWatermark === leaderHighWatermark && seen.leaderEpoch === r.leaderEpoch) continue;
         this.seen.set(r, { highWatermark, leaderHighWatermark, leaderEpoch: r.leaderEpoch });
-        this.observeCommitted(n, r, p);
+        observeCommitted(this.checker, p, `n${n.id}`, r);
         if (r.isLeader) this.checker.leaderHighWatermark(p, n.id, n.incarnation, r.leaderEpoch, leaderHighWatermark);
       }
-    }
-  }
-
-  private observeCommitted(n: SimClusterNode, r: ReplicatedPartition, p: number): void {
-    const highWatermark = r.driver.highWatermark;
-    let from = Math.max(r.log.logStartOffset, Math.min(this.checker.committedEnd(p), highWatermark));
-    while (from < highWatermark) {
-      const read = r.log.read(from, CHECK_READ_BYTES, { minOneBatch: true, maxOffset: highWatermark });
-      if (read.outOfRange || read.nextOffset <= from) throw new InvariantViolation(`n${n.id} partition ${p}: cannot read its log at ${from} below its high watermark ${highWatermark}`);
-      this.checker.committed(p, `n${n.id}`, recordsOf(read.bytes).filter((s) => s.offset >= from && s.offset < highWatermark));
-      from = read.nextOffset;
     }
   }
 

@@ -16,6 +16,7 @@ import { batchRecordsRange, decodeRecords } from '../../../src/protocol/records/
 import type { ReplicatedPartition } from '../../../src/cluster/replica/replicated-partition.ts';
 import type { NodeId } from '../../../src/raft/core/index.ts';
 import { type Attempt, IdempotentProducers, type KeyedRecords, type ProduceAnswer, type ProduceTransport, RECORD_ID_HEADER } from '../idempotent-producers.ts';
+import { InvariantViolation } from '../raft-core/checker.ts';
 import type { PartitionChecker, SeenRecord } from './checker.ts';
 
 /** What the clients need of a node: is it up, which life, its replica of a partition. */
@@ -96,6 +97,24 @@ export function nameOf(rec: { value: Uint8Array | null; headers: readonly { key:
   const id = rec.headers.find((h) => h.key === RECORD_ID_HEADER)?.value;
   if (id === undefined || id === null) throw new Error('a record with no value and no id header');
   return decoder.decode(id);
+}
+
+/** Bytes one read of a replica's committed log takes while the checker follows it. */
+const CHECK_READ_BYTES = 64 * 1024;
+
+/**
+ * Feeds the checker what replica `r` (on node `node`) holds below its high watermark that the
+ * checker has not seen yet: every replica's committed log must be the one history.
+ */
+export function observeCommitted(checker: PartitionChecker, p: number, node: string, r: ReplicatedPartition): void {
+  const highWatermark = r.driver.highWatermark;
+  let from = Math.max(r.log.logStartOffset, Math.min(checker.committedEnd(p), highWatermark));
+  while (from < highWatermark) {
+    const read = r.log.read(from, CHECK_READ_BYTES, { minOneBatch: true, maxOffset: highWatermark });
+    if (read.outOfRange || read.nextOffset <= from) throw new InvariantViolation(`${node} partition ${p}: cannot read its log at ${from} below its high watermark ${highWatermark}`);
+    checker.committed(p, node, recordsOf(read.bytes).filter((s) => s.offset >= from && s.offset < highWatermark));
+    from = read.nextOffset;
+  }
 }
 
 /** Every record of whole batches (a control batch as one `control@<epoch>`), as the checker sees them. */

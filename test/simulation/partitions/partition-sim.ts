@@ -14,13 +14,12 @@ import { ManualClock } from '../../../src/base/clock.ts';
 import { Prng } from '../../../src/base/prng.ts';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
-import { InvariantViolation } from '../raft-core/checker.ts';
 import { faultAction } from '../raft-shell/chaos.ts';
 import type { World } from '../raft-shell/shell-node.ts';
 import { SimRaftNet } from '../raft-shell/sim-transport.ts';
 import { SimLoop } from '../sim-loop.ts';
 import { PartitionChecker } from './checker.ts';
-import { Consumers, Producers, recordsOf } from './clients.ts';
+import { Consumers, observeCommitted, Producers } from './clients.ts';
 import { partitionParamsFor, type PartitionSimParams } from './params.ts';
 import { PartitionNode } from './partition-node.ts';
 import { LivenessFailure } from '../seed-sweep.ts';
@@ -67,7 +66,6 @@ const QUIESCE_MS = 400;
 const CONVERGE_MS_MAX = 10_000;
 const CONVERGE_CHECK_MS = 50;
 /** Bytes a checker read of one replica's committed log asks for at once. */
-const CHECK_READ_BYTES = 64 * 1024;
 
 export class PartitionSim {
   readonly prng: Prng;
@@ -262,24 +260,12 @@ export class PartitionSim {
         for (let p = 0; p < this.params.partitions; p++) {
           const r = n.replica(p);
           if (r === undefined || r.storageFailure !== null) continue;
-          this.observeCommitted(n, p);
+          observeCommitted(this.checker, p, `n${n.id}`, r);
           if (r.isLeader) this.checker.leaderHighWatermark(p, n.id, n.incarnation, r.leaderEpoch, r.highWatermark);
         }
       }
     } catch (e) {
       this.report(e as Error);
-    }
-  }
-
-  private observeCommitted(n: PartitionNode, p: number): void {
-    const r = n.replica(p)!;
-    const highWatermark = r.driver.highWatermark;
-    let from = Math.max(r.log.logStartOffset, Math.min(this.checker.committedEnd(p), highWatermark));
-    while (from < highWatermark) {
-      const read = r.log.read(from, CHECK_READ_BYTES, { minOneBatch: true, maxOffset: highWatermark });
-      if (read.outOfRange || read.nextOffset <= from) throw new InvariantViolation(`n${n.id} partition ${p}: cannot read its log at ${from} below its high watermark ${highWatermark}`);
-      this.checker.committed(p, `n${n.id}`, recordsOf(read.bytes).filter((s) => s.offset >= from && s.offset < highWatermark));
-      from = read.nextOffset;
     }
   }
 

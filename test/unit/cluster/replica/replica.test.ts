@@ -65,6 +65,16 @@ async function leaderAlone(minInsync = 1, logConfig: Partial<LogConfig> = {}) {
   return { ...n, r };
 }
 
+/** kill -9 of the lone leader's node (after its flush), then a new life on the same disk: its replica of partition 0 reopened. */
+async function crashAndReopen(n: Awaited<ReturnType<typeof leaderAlone>>) {
+  await n.loop.advance(20); // flushed
+  n.groups.stop();
+  n.disk.crash();
+  const again = life(n.clock, n.scheduler, n.disk);
+  await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
+  return again.backend.get(TOPIC_ID, 0)!;
+}
+
 async function settled(n: { loop: SimLoop }, p: Promise<ReplicaAppend>): Promise<ReplicaAppend> {
   return n.loop.run(p, 1000, 'the append');
 }
@@ -199,12 +209,7 @@ test('DeleteRecords is a command in the log: once committed the log start moves 
     expect(decodeLogStart(command.payload)).toBe(4);
   }
   expect(n.r.read(4, 1 << 20, -1)).toMatchObject({ ok: true });
-  await n.loop.advance(20); // flushed
-  n.groups.stop();
-  n.disk.crash();
-  const again = life(n.clock, n.scheduler, n.disk);
-  await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
-  const r = again.backend.get(TOPIC_ID, 0)!;
+  const r = await crashAndReopen(n);
   await n.loop.until(() => r.isLeader && r.highWatermark === 9, 1000, 'elected again, its leader_change committed');
   expect(r.logStartOffset).toBe(4);
 });
@@ -271,12 +276,7 @@ test("after a crash and restart the new leader's producer state is rebuilt from 
   const n = await leaderAlone();
   expect(await settled(n, n.r.append(batch(7, 0, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2 });
   expect(await settled(n, n.r.append(batch(7, 0, 2, 1), 1))).toMatchObject({ ok: true, baseOffset: 3 });
-  await n.loop.advance(20); // flushed
-  n.groups.stop();
-  n.disk.crash();
-  const again = life(n.clock, n.scheduler, n.disk);
-  await n.loop.run(again.backend.reconcile([desired(0, [1])]), 1000, 'the reopen');
-  const r = again.backend.get(TOPIC_ID, 0)!;
+  const r = await crashAndReopen(n);
   await n.loop.until(() => r.isLeader, 1000, 'elected again');
   expect(await settled(n, r.append(batch(7, 0, 0, 2), -1))).toMatchObject({ ok: true, baseOffset: 1, lastOffset: 2, duplicate: true });
   expect(await settled(n, r.append(batch(7, 0, 2, 1), -1))).toMatchObject({ ok: true, baseOffset: 3, lastOffset: 3, duplicate: true });
