@@ -1,0 +1,73 @@
+// Confluent's Schema Registry error codes and messages, as values the HTTP layer turns into
+// responses ({"error_code": code, "message": message}).
+// Source: confluentinc/schema-registry core/.../rest/exceptions/Errors.java (codes and message
+// formats) and the exceptions it builds (RestInvalidVersionException, RestInvalidCompatibility-
+// Exception, RestInvalidModeException, RestOperationNotPermittedException); the API spec
+// (schema-registry-api-spec.yaml) names the same codes per route.
+
+export const RegistryErrorCode = {
+  SUBJECT_NOT_FOUND: 40401,
+  VERSION_NOT_FOUND: 40402,
+  SCHEMA_NOT_FOUND: 40403,
+  SUBJECT_SOFT_DELETED: 40404,
+  SUBJECT_NOT_SOFT_DELETED: 40405,
+  SCHEMA_VERSION_SOFT_DELETED: 40406,
+  SCHEMA_VERSION_NOT_SOFT_DELETED: 40407,
+  SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: 40408,
+  SUBJECT_LEVEL_MODE_NOT_CONFIGURED: 40409,
+  INVALID_SCHEMA: 42201,
+  INVALID_VERSION: 42202,
+  INVALID_COMPATIBILITY_LEVEL: 42203,
+  INVALID_MODE: 42204,
+  OPERATION_NOT_PERMITTED: 42205,
+} as const;
+
+export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
+
+export interface RegistryError {
+  readonly code: RegistryErrorCode;
+  readonly message: string;
+}
+
+/** The default context's name in Confluent's messages (QualifiedSubject.qualifiedContextFor). */
+const DEFAULT_CONTEXT = '.';
+
+const e = (code: RegistryErrorCode, message: string): RegistryError => ({ code, message });
+
+/** Message formats are Errors.java's, spaces and all (some lack one after the period). */
+export const registryErrors = {
+  subjectNotFound: (subject: string) => e(RegistryErrorCode.SUBJECT_NOT_FOUND, `Subject '${subject}' not found.`),
+  versionNotFound: (version: number) => e(RegistryErrorCode.VERSION_NOT_FOUND, `Version ${version} not found.`),
+  schemaNotFound: () => e(RegistryErrorCode.SCHEMA_NOT_FOUND, 'Schema not found'),
+  schemaIdNotFound: (id: number) => e(RegistryErrorCode.SCHEMA_NOT_FOUND, `Schema ${id} not found`),
+  subjectSoftDeleted: (subject: string) =>
+    e(RegistryErrorCode.SUBJECT_SOFT_DELETED, `Subject '${subject}' was soft deleted.Set permanent=true to delete permanently`),
+  subjectNotSoftDeleted: (subject: string) =>
+    e(RegistryErrorCode.SUBJECT_NOT_SOFT_DELETED, `Subject '${subject}' was not deleted first before being permanently deleted`),
+  schemaVersionSoftDeleted: (subject: string, version: number) =>
+    e(RegistryErrorCode.SCHEMA_VERSION_SOFT_DELETED, `Subject '${subject}' Version ${version} was soft deleted.Set permanent=true to delete permanently`),
+  schemaVersionNotSoftDeleted: (subject: string, version: number) =>
+    e(RegistryErrorCode.SCHEMA_VERSION_NOT_SOFT_DELETED, `Subject '${subject}' Version ${version} was not deleted first before being permanently deleted`),
+  subjectCompatibilityNotConfigured: (subject: string) =>
+    e(RegistryErrorCode.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED, `Subject '${subject}' does not have subject-level compatibility configured`),
+  subjectModeNotConfigured: (subject: string) =>
+    e(RegistryErrorCode.SUBJECT_LEVEL_MODE_NOT_CONFIGURED, `Subject '${subject}' does not have subject-level mode configured`),
+  // RestInvalidVersionException: "The specified version '%s' is not a valid version id. Allowed
+  // values are between [1, 2^31-1] and the string \"latest\""
+  invalidVersion: (version: string) =>
+    e(RegistryErrorCode.INVALID_VERSION, `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`),
+  invalidCompatibilityLevel: () =>
+    e(RegistryErrorCode.INVALID_COMPATIBILITY_LEVEL, `Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive`),
+  // RestInvalidModeException's text; FORWARD is a Confluent Cloud mode we do not offer.
+  invalidMode: () => e(RegistryErrorCode.INVALID_MODE, 'Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD.'),
+  readOnly: (subject: string | null) =>
+    e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Subject ${subject ?? ''} in context ${DEFAULT_CONTEXT} is in read-only mode`),
+  notImportMode: (subject: string) =>
+    e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Subject ${subject} in context ${DEFAULT_CONTEXT} is not in import mode`),
+  notReadWriteMode: (subject: string) =>
+    e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Subject ${subject} in context ${DEFAULT_CONTEXT} is not in read-write mode`),
+  idInUse: (id: number) =>
+    e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Overwrite new schema with id ${id} in context ${DEFAULT_CONTEXT} is not permitted.`),
+  importWithSubjects: () => e(RegistryErrorCode.OPERATION_NOT_PERMITTED, 'Cannot import since found existing subjects'),
+  versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
+};

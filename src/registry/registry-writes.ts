@@ -1,0 +1,164 @@
+// The registry's writes: each checks the request against the state and returns the records to
+// append to `_schemas`, or Confluent's error as a value. None mutates the state: the records
+// change it when they are applied (registry-state.ts), on this node and every other. Whoever
+// serialises writes (one writer at a time, as Confluent's leader under its per-subject lock)
+// must apply a write's records before checking the next, or two writes could take one id.
+//
+// Checks and records follow confluentinc/schema-registry core/.../storage/KafkaSchemaRegistry
+// (register, deleteSchemaVersion, deleteSubject, setMode) and AbstractSchemaRegistry
+// (checkRegisterMode, validateDeleteSchemaVersion, checkIfSchemaWithIdExist). The
+// compatibility check itself is the caller's (it needs the schema support, avro/): it runs it
+// against compatibilityTargets() before calling register().
+
+import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
+import { registryErrors } from './registry-errors.ts';
+import { contentKey, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
+
+export interface RegisterRequest {
+  readonly subject: string;
+  readonly content: SchemaContent;
+  /** IMPORT mode only: the id and version to keep (Confluent's "id" and "version" in the body). */
+  readonly id?: number;
+  readonly version?: number;
+}
+
+export interface RegisterResult {
+  readonly id: number;
+  readonly version: number;
+  /** Empty when the subject already holds this schema (an idempotent re-registration). */
+  readonly records: SchemasRecord[];
+}
+
+const schemaKey = (subject: string, version: number) => ({ keytype: 'SCHEMA' as const, subject, version, magic: SCHEMA_KEY_MAGIC });
+const isReadOnly = (m: Mode) => m === 'READONLY' || m === 'READONLY_OVERRIDE';
+
+/** The versions a new schema must be compatible with: the latest live one, or all live ones
+ *  for the transitive levels, newest first; none at NONE. */
+export function compatibilityTargets(state: RegistryState, subject: string): { level: CompatibilityLevel; targets: SchemaVersion[] } {
+  const level = state.effectiveCompatibility(subject);
+  const live = state.versionsOf(subject, false).reverse();
+  if (level === 'NONE') return { level, targets: [] };
+  return { level, targets: level.endsWith('_TRANSITIVE') ? live : live.slice(0, 1) };
+}
+
+/** POST /subjects/{subject}/versions, after the caller's compatibility check passed. */
+export function register(state: RegistryState, req: RegisterRequest): Outcome<RegisterResult> {
+  const importing = req.id !== undefined;
+  const all = state.versionsOf(req.subject, true);
+  const key = contentKey(req.content);
+  // registerOrForward looks the schema up under the subject before any mode check, so a client
+  // re-registering a schema the subject holds gets its id in any mode (RestApiModeTest
+  // testRegisterSchemaWithNoIdAfterImport).
+  const same = all.find((v) => !v.deleted && contentKey(v) === key);
+  if (same !== undefined && (!importing || same.id === req.id)) return ok({ id: same.id, version: same.version, records: [] });
+
+  const mode = state.effectiveMode(req.subject);
+  // checkRegisterMode: read-only refuses; an explicit id needs IMPORT; none needs READWRITE.
+  if (isReadOnly(mode)) return fail(registryErrors.readOnly(req.subject));
+  if (importing && mode !== 'IMPORT') return fail(registryErrors.notImportMode(req.subject));
+  if (!importing && mode !== 'READWRITE') return fail(registryErrors.notReadWriteMode(req.subject));
+
+  // newVersion is one past the highest version, soft-deleted ones included.
+  const nextVersion = all.length === 0 ? 1 : all[all.length - 1].version + 1;
+  let version = nextVersion;
+  if (req.version !== undefined && req.version > 0) {
+    if (req.version !== nextVersion && mode !== 'IMPORT') return fail(registryErrors.versionNotNext());
+    version = req.version;
+  }
+  let id: number;
+  if (importing) {
+    id = req.id!;
+    const held = state.contentKeyOfId(id);
+    if (held !== undefined && held !== key) return fail(registryErrors.idInUse(id));
+  } else {
+    id = state.idOf(req.content) ?? state.nextId();
+  }
+  const value = {
+    subject: req.subject,
+    version,
+    id,
+    ...(req.content.schemaType === undefined || req.content.schemaType === 'AVRO' ? {} : { schemaType: req.content.schemaType }),
+    references: req.content.references,
+    schema: req.content.schema,
+    deleted: false,
+  };
+  return ok({ id, version, records: [{ key: schemaKey(req.subject, version), value }] });
+}
+
+/** DELETE /subjects/{subject}/versions/{version}[?permanent=true]; returns the version deleted. */
+export function deleteVersion(state: RegistryState, subject: string, versionText: string, permanent: boolean): Outcome<{ version: number; records: SchemasRecord[] }> {
+  const parsed = parseVersionId(versionText);
+  if (!parsed.ok) return parsed;
+  // validateDeleteSchemaVersion: a soft delete of a soft-deleted version is 40406.
+  const all = state.versionsOf(subject, true);
+  if (all.length === 0) return fail(registryErrors.subjectNotFound(subject));
+  const target = parsed.value === 'latest' ? all[all.length - 1] : all.find((v) => v.version === parsed.value);
+  if (target === undefined) return fail(registryErrors.versionNotFound(parsed.value as number));
+  if (!permanent && target.deleted) return fail(registryErrors.schemaVersionSoftDeleted(subject, target.version));
+  if (isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
+  if (permanent && !target.deleted) return fail(registryErrors.schemaVersionNotSoftDeleted(subject, target.version));
+  if (!permanent) return ok({ version: target.version, records: [{ key: schemaKey(subject, target.version), value: { ...target, deleted: true } }] });
+  const records: SchemasRecord[] = [{ key: schemaKey(subject, target.version), value: null }];
+  // The last version gone: the subject's mode and config go too.
+  if (all.length === 1) records.push(...settingTombstones(state, subject));
+  return ok({ version: target.version, records });
+}
+
+/** DELETE /subjects/{subject}[?permanent=true]; returns the versions deleted. */
+export function deleteSubject(state: RegistryState, subject: string, permanent: boolean): Outcome<{ versions: number[]; records: SchemasRecord[] }> {
+  const all = state.versionsOf(subject, true);
+  const live = all.filter((v) => !v.deleted);
+  if (all.length === 0) return fail(registryErrors.subjectNotFound(subject));
+  if (!permanent && live.length === 0) return fail(registryErrors.subjectSoftDeleted(subject));
+  if (isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
+  if (permanent && live.length > 0) return fail(registryErrors.subjectNotSoftDeleted(subject));
+  if (!permanent) {
+    const latest = live[live.length - 1].version;
+    const records: SchemasRecord[] = [{ key: { keytype: 'DELETE_SUBJECT', subject, magic: OTHER_KEY_MAGIC }, value: { subject, version: latest } }];
+    return ok({ versions: live.map((v) => v.version), records });
+  }
+  // Tombstones from the highest version down, then the subject's mode and config.
+  const records: SchemasRecord[] = [...all].reverse().map((v) => ({ key: schemaKey(subject, v.version), value: null }));
+  records.push(...settingTombstones(state, subject));
+  return ok({ versions: all.map((v) => v.version), records });
+}
+
+function settingTombstones(state: RegistryState, subject: string): SchemasRecord[] {
+  const out: SchemasRecord[] = [];
+  if (state.modeOf(subject) !== null) out.push({ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null });
+  if (state.compatibilityOf(subject) !== null) out.push({ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: null });
+  return out;
+}
+
+/** PUT /config[/{subject}]: the level as the request spells it, any case (CompatibilityLevel.forName). */
+export function setCompatibility(state: RegistryState, subject: string | null, levelText: string): Outcome<{ level: CompatibilityLevel; records: SchemasRecord[] }> {
+  const level = levelText.toUpperCase() as CompatibilityLevel;
+  if (!COMPATIBILITY_LEVELS.includes(level)) return fail(registryErrors.invalidCompatibilityLevel());
+  if (subject !== null && isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
+  return ok({ level, records: [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: { subject, compatibilityLevel: level } }] });
+}
+
+/** DELETE /config/{subject}: 40401 unless the subject has a level of its own. */
+export function deleteCompatibility(state: RegistryState, subject: string): Outcome<{ level: CompatibilityLevel; records: SchemasRecord[] }> {
+  const level = state.compatibilityOf(subject);
+  if (level === null) return fail(registryErrors.subjectNotFound(subject));
+  return ok({ level, records: [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: null }] });
+}
+
+/** PUT /mode[/{subject}][?force=true]. Entering IMPORT needs no live schema in scope (unless
+ *  forced); the soft-deleted ones are removed first, as KafkaSchemaRegistry.setMode does. */
+export function setMode(state: RegistryState, subject: string | null, modeText: string, force: boolean): Outcome<{ mode: Mode; records: SchemasRecord[] }> {
+  const mode = modeText.toUpperCase() as Mode;
+  if (!MODES.includes(mode)) return fail(registryErrors.invalidMode());
+  const records: SchemasRecord[] = [];
+  if (mode === 'IMPORT' && state.effectiveMode(subject) !== 'IMPORT' && !force) {
+    const inScope = subject === null ? state.listSubjects(true) : [subject];
+    if (inScope.some((s) => state.versionsOf(s, false).length > 0)) return fail(registryErrors.importWithSubjects());
+    for (const s of inScope) for (const v of state.versionsOf(s, true)) records.push({ key: schemaKey(s, v.version), value: null });
+    // Confluent then writes CLEAR_SUBJECT for the scope; for the global scope its key has no
+    // subject, which our record type does not carry yet: the tombstones above already clear it.
+    if (subject !== null) records.push({ key: { keytype: 'CLEAR_SUBJECT', subject, magic: OTHER_KEY_MAGIC }, value: { subject } });
+  }
+  records.push({ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: { subject, mode } });
+  return ok({ mode, records });
+}
