@@ -7,7 +7,7 @@
 // (confluentinc/schema-registry core/.../storage/): a SCHEMA value stores or replaces the
 // version (deleted: true is a soft delete) and raises the highest id seen (IncrementalIdGenerator
 // .schemaRegistered); a SCHEMA tombstone removes the version (a hard delete); DELETE_SUBJECT
-// soft-deletes versions 1..version; CLEAR_SUBJECT drops the subject's soft-deleted versions;
+// soft-deletes versions 1..version; CLEAR_SUBJECT drops the soft-deleted versions of its subject (of all, with none);
 // CONFIG and MODE values set, and their tombstones clear, the subject's or (no subject) the
 // global setting; other tombstones and NOOP change nothing.
 //
@@ -158,10 +158,12 @@ export class RegistryState {
     for (const [n, v] of versions) if (n <= upTo && !v.deleted) versions.set(n, { ...v, deleted: true });
   }
 
-  private clearSoftDeleted(subject: string): void {
-    const versions = this.subjects.get(subject);
-    if (versions === undefined) return;
-    for (const v of [...versions.values()]) if (v.deleted) this.removeVersion(subject, v.version);
+  private clearSoftDeleted(subject: string | null): void {
+    for (const s of subject === null ? [...this.subjects.keys()] : [subject]) {
+      const versions = this.subjects.get(s);
+      if (versions === undefined) continue;
+      for (const v of [...versions.values()]) if (v.deleted) this.removeVersion(s, v.version);
+    }
   }
 
   // ---- queries (the HTTP layer's reads) ----

@@ -155,9 +155,8 @@ export function setMode(state: RegistryState, subject: string | null, modeText: 
     const inScope = subject === null ? state.listSubjects(true) : [subject];
     if (inScope.some((s) => state.versionsOf(s, false).length > 0)) return fail(registryErrors.importWithSubjects());
     for (const s of inScope) for (const v of state.versionsOf(s, true)) records.push({ key: schemaKey(s, v.version), value: null });
-    // Confluent then writes CLEAR_SUBJECT for the scope; for the global scope its key has no
-    // subject, which our record type does not carry yet: the tombstones above already clear it.
-    if (subject !== null) records.push({ key: { keytype: 'CLEAR_SUBJECT', subject, magic: OTHER_KEY_MAGIC }, value: { subject } });
+    // Then CLEAR_SUBJECT for the scope: without a subject for the global one.
+    records.push({ key: { keytype: 'CLEAR_SUBJECT', subject, magic: OTHER_KEY_MAGIC }, value: { subject } });
   }
   records.push({ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: { subject, mode } });
   return ok({ mode, records });

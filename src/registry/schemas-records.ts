@@ -55,7 +55,7 @@ export type SchemasKey =
   | { readonly keytype: 'CONFIG'; readonly subject: string | null; readonly magic: number }
   | { readonly keytype: 'MODE'; readonly subject: string | null; readonly magic: number }
   | { readonly keytype: 'DELETE_SUBJECT'; readonly subject: string; readonly magic: number }
-  | { readonly keytype: 'CLEAR_SUBJECT'; readonly subject: string; readonly magic: number }
+  | { readonly keytype: 'CLEAR_SUBJECT'; readonly subject: string | null; readonly magic: number }
   | { readonly keytype: 'NOOP'; readonly magic: number };
 
 export type KeyType = SchemasKey['keytype'];
@@ -94,8 +94,10 @@ export interface DeleteSubjectValue {
   readonly version: number;
 }
 
+/** Drops the soft-deleted versions of the subject, or of every subject when it is null (the
+ *  global scope: KafkaSchemaRegistry.setMode writes new ClearSubjectKey(null) on entering IMPORT). */
 export interface ClearSubjectValue {
-  readonly subject: string;
+  readonly subject: string | null;
 }
 
 /** A key with its value; value null is a tombstone (NOOP records always carry null). */
@@ -165,8 +167,10 @@ export function encodeValueJson(record: SchemasRecord): string | null {
       const v = record.value as DeleteSubjectValue;
       return `{"subject":${str(v.subject)},"version":${v.version}}`;
     }
-    case 'CLEAR_SUBJECT':
-      return `{"subject":${str((record.value as ClearSubjectValue).subject)}}`;
+    case 'CLEAR_SUBJECT': {
+      const subject = (record.value as ClearSubjectValue).subject;
+      return object([['subject', subject === null ? null : str(subject)]]);
+    }
   }
 }
 
@@ -228,8 +232,8 @@ export function decodeKey(bytes: Uint8Array): Decoded<SchemasKey> {
   const keytype = o.keytype;
   if (typeof keytype !== 'string') return malformed('keytype is missing');
   if (keytype === 'NOOP') return { ok: true, value: { keytype, magic } };
-  const needsSubject = keytype === 'SCHEMA' || keytype === 'DELETE_SUBJECT' || keytype === 'CLEAR_SUBJECT';
-  if (!needsSubject && keytype !== 'CONFIG' && keytype !== 'MODE') return unsupported(`key type ${keytype}`);
+  const needsSubject = keytype === 'SCHEMA' || keytype === 'DELETE_SUBJECT';
+  if (!needsSubject && keytype !== 'CONFIG' && keytype !== 'MODE' && keytype !== 'CLEAR_SUBJECT') return unsupported(`key type ${keytype}`);
   const subject = subjectOf(o, needsSubject);
   if (subject !== null && typeof subject === 'object') return malformed(subject.error);
   if (keytype === 'SCHEMA') {
@@ -238,7 +242,7 @@ export function decodeKey(bytes: Uint8Array): Decoded<SchemasKey> {
     if (typeof version === 'string') return malformed(version);
     return { ok: true, value: { keytype, subject: subject as string, version, magic } };
   }
-  if (keytype === 'CONFIG' || keytype === 'MODE') return { ok: true, value: { keytype, subject, magic } };
+  if (keytype === 'CONFIG' || keytype === 'MODE' || keytype === 'CLEAR_SUBJECT') return { ok: true, value: { keytype, subject, magic } };
   return { ok: true, value: { keytype, subject: subject as string, magic } };
 }
 

@@ -219,6 +219,35 @@ describe('compatibility and mode settings', () => {
     expect(log.register({ subject: 'b', content: INT })).toEqual({ id: 2, version: 1 });
   });
 
+  test('entering IMPORT globally with only soft-deleted subjects tombstones them and writes the global CLEAR_SUBJECT', () => {
+    const log = new Log();
+    log.register({ subject: 'a', content: STR });
+    log.register({ subject: 'b', content: INT });
+    log.append(value(deleteSubject(log.state, 'a', false)).records);
+    log.append(value(deleteSubject(log.state, 'b', false)).records);
+    const r = value(setMode(log.state, null, 'IMPORT', false));
+    expect(r.records.map((x) => [x.key.keytype, 'subject' in x.key ? x.key.subject : undefined])).toEqual([
+      ['SCHEMA', 'a'],
+      ['SCHEMA', 'b'],
+      ['CLEAR_SUBJECT', null],
+      ['MODE', null],
+    ]);
+    log.append(r.records);
+    expect(log.state.listSubjects(true)).toEqual([]);
+  });
+
+  test('a global CLEAR_SUBJECT drops every subject\'s soft-deleted versions and no live one', () => {
+    const log = new Log();
+    log.register({ subject: 'a', content: STR });
+    log.register({ subject: 'b', content: INT });
+    log.register({ subject: 'b', content: LONG });
+    log.append(value(deleteSubject(log.state, 'a', false)).records);
+    log.append(value(deleteVersion(log.state, 'b', '1', false)).records);
+    log.append([{ key: { keytype: 'CLEAR_SUBJECT', subject: null, magic: 0 }, value: { subject: null } }]);
+    expect(log.state.listSubjects(true)).toEqual(['b']);
+    expect(value(log.state.listVersions('b', true))).toEqual([2]);
+  });
+
   test('IMPORT with live schemas is 42205 unless forced (KafkaSchemaRegistry.setMode)', () => {
     const log = new Log();
     log.register({ subject: 'a', content: STR });

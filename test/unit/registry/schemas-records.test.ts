@@ -82,6 +82,12 @@ describe('records as Confluent writes them', () => {
     if (r.ok) expect(dec(encodeRecord(r.value).value)).toBe('{"compatibilityLevel":"BACKWARD"}');
   });
 
+  test('the global CLEAR_SUBJECT (new ClearSubjectKey(null)) leaves the null subject out of key and value', () => {
+    const r = decodeText('{"keytype":"CLEAR_SUBJECT","magic":0}', '{}');
+    expect(r.ok && r.value).toEqual({ key: { keytype: 'CLEAR_SUBJECT', subject: null, magic: 0 }, value: { subject: null } });
+    if (r.ok) expect(encodeValueJson(r.value)).toBe('{}');
+  });
+
   test('a SCHEMA key with magic 0 (older registries) is read, as validateMagicByte allows', () => {
     const r = decodeKey(enc('{"keytype":"SCHEMA","subject":"s","version":3,"magic":0}'));
     expect(r.ok && r.value).toEqual({ keytype: 'SCHEMA', subject: 's', version: 3, magic: 0 });
@@ -123,6 +129,7 @@ describe('round trips of every key type', () => {
     { key: { keytype: 'MODE', subject: 'x', magic: 0 }, value: { subject: 'x', mode: 'READONLY' } },
     { key: { keytype: 'DELETE_SUBJECT', subject: 'x', magic: 0 }, value: { subject: 'x', version: 4 } },
     { key: { keytype: 'CLEAR_SUBJECT', subject: 'x', magic: 0 }, value: { subject: 'x' } },
+    { key: { keytype: 'CLEAR_SUBJECT', subject: null, magic: 0 }, value: { subject: null } },
     { key: { keytype: 'NOOP', magic: 0 }, value: null },
   ];
   for (const r of records) {
