@@ -20,6 +20,7 @@ export const RegistryErrorCode = {
   INVALID_COMPATIBILITY_LEVEL: 42203,
   INVALID_MODE: 42204,
   OPERATION_NOT_PERMITTED: 42205,
+  INVALID_SUBJECT: 42208,
 } as const;
 
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
@@ -69,5 +70,7 @@ export const registryErrors = {
   idInUse: (id: number) =>
     e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Overwrite new schema with id ${id} in context ${DEFAULT_CONTEXT} is not permitted.`),
   importWithSubjects: () => e(RegistryErrorCode.OPERATION_NOT_PERMITTED, 'Cannot import since found existing subjects'),
+  // RestInvalidSubjectException's text, its missing word and all.
+  invalidSubject: (subject: string) => e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),
   versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
 };

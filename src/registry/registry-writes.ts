@@ -41,8 +41,16 @@ export function compatibilityTargets(state: RegistryState, subject: string): { l
   return { level, targets: level.endsWith('_TRANSITIVE') ? live : live.slice(0, 1) };
 }
 
+/** QualifiedSubject.isValidSubject for the default context: no control characters, not the
+ *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet). */
+export function isValidSubject(subject: string): boolean {
+  // Java's CharMatcher.javaIsoControl: U+0000..U+001F and U+007F..U+009F.
+  return !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
+}
+
 /** POST /subjects/{subject}/versions, after the caller's compatibility check passed. */
 export function register(state: RegistryState, req: RegisterRequest): Outcome<RegisterResult> {
+  if (!isValidSubject(req.subject)) return fail(registryErrors.invalidSubject(req.subject));
   const importing = req.id !== undefined;
   const all = state.versionsOf(req.subject, true);
   const key = contentKey(req.content);

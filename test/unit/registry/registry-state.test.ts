@@ -65,6 +65,11 @@ describe('registration', () => {
     expect(value(log.state.subjectVersionsById(a.id, false))).toEqual([{ subject: 'a', version: 1 }, { subject: 'c', version: 1 }]);
   });
 
+  test('subjects with control characters or the reserved names are invalid (42208, QualifiedSubject.isValidSubject)', () => {
+    for (const bad of ['a\nb', 'tab\there', '\u0085', '__GLOBAL', '__EMPTY']) expect(code(register(new RegistryState(), { subject: bad, content: STR }))).toBe(42208);
+    expect(value(register(new RegistryState(), { subject: 'orders-välue.v2', content: STR })).version).toBe(1);
+  });
+
   test('the written record is the SCHEMA record Confluent writes for it', () => {
     const log = new Log();
     const r = value(register(log.state, { subject: 'Kafka-key', content: STR }));
