@@ -66,7 +66,10 @@ export interface SchemaReference {
   readonly version: number;
 }
 
-/** SchemaValue. schemaType undefined means AVRO, which Confluent leaves out. */
+/** SchemaValue. schemaType undefined means AVRO. Confluent left it out for Avro from 5.5
+ *  (commit 3ae2dfc, "Omit schemaType field when storing Avro schemas", 2020) until commit
+ *  cc6bd5e (DGS-14766, Feb 2025), since which it writes "schemaType":"AVRO" after "id". Every
+ *  version reads both; we write the omitted form, and read "AVRO" as absent. */
 export interface SchemaValue {
   readonly subject: string;
   readonly version: number;
