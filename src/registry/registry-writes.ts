@@ -100,8 +100,9 @@ export function deleteVersion(state: RegistryState, subject: string, versionText
   // validateDeleteSchemaVersion: a soft delete of a soft-deleted version is 40406.
   const all = state.versionsOf(subject, true);
   if (all.length === 0) return fail(registryErrors.subjectNotFound(subject));
-  const target = parsed.value === 'latest' ? all[all.length - 1] : all.find((v) => v.version === parsed.value);
-  if (target === undefined) return fail(registryErrors.versionNotFound(parsed.value as number));
+  // "latest" is the latest live version (AbstractSchemaRegistry.getLatestVersion); none is -1.
+  const target = parsed.value === 'latest' ? all.filter((v) => !v.deleted).pop() : all.find((v) => v.version === parsed.value);
+  if (target === undefined) return fail(registryErrors.versionNotFound(parsed.value === 'latest' ? -1 : parsed.value));
   if (!permanent && target.deleted) return fail(registryErrors.schemaVersionSoftDeleted(subject, target.version));
   if (isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
   if (permanent && !target.deleted) return fail(registryErrors.schemaVersionNotSoftDeleted(subject, target.version));

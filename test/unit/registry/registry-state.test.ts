@@ -134,6 +134,15 @@ describe('soft and hard delete', () => {
     expect(code(deleteVersion(log.state, 'a', '2', true))).toBe(40407);
   });
 
+  test('deleting "latest" deletes the latest live version; with none left it is 40402', () => {
+    const log = twoVersions();
+    log.append(value(deleteVersion(log.state, 'a', '2', false)).records);
+    const r = value(deleteVersion(log.state, 'a', 'latest', false));
+    expect(r.version).toBe(1);
+    log.append(r.records);
+    expect(code(deleteVersion(log.state, 'a', 'latest', false))).toBe(40402);
+  });
+
   test('a hard delete after a soft delete removes the version; the id goes when nothing holds it', () => {
     const log = twoVersions();
     log.append(value(deleteVersion(log.state, 'a', '1', false)).records);
