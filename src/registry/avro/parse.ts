@@ -33,6 +33,8 @@ export interface ParsedAvroSchema {
   readonly referencedNames: readonly string[];
   /** The named types the references defined, by full name: what re-parsing this schema needs. */
   readonly referencedTypes: Readonly<Record<string, avro.Type>>;
+  /** Named types written with "doc": "", which avsc drops but Avro's toString keeps. */
+  readonly emptyDocNames: ReadonlySet<string>;
 }
 
 /** Confluent's error_code for "Invalid schema" (schema-registry-api-spec.yaml, 422 answers). */
@@ -94,6 +96,21 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; de
   }
 }
 
+/**
+ * An avsc typeHook that notes the full names of named types whose doc is "" (avsc keeps only a
+ * non-empty doc). It runs before avsc builds each type, with the enclosing namespace in opts.
+ */
+function emptyDocRecorder(names: Set<string>): (schema: avro.Schema, opts: avro.ForSchemaOptions) => undefined {
+  return (schema, opts) => {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+    const attrs = schema as { name?: unknown; namespace?: unknown; doc?: unknown };
+    if (attrs.doc !== '' || typeof attrs.name !== 'string') return undefined;
+    const space = typeof attrs.namespace === 'string' ? attrs.namespace : ((opts as { namespace?: string }).namespace ?? '');
+    names.add(attrs.name.includes('.') || space === '' ? attrs.name : `${space}.${attrs.name}`);
+    return undefined;
+  };
+}
+
 function isNamed(type: avro.Type): boolean {
   const name = type.name;
   return typeof name === 'string' && name.length > 0;
@@ -124,14 +141,15 @@ export function parseAvroSchema(
     }
   }
   const referencedTypes = { ...registry };
+  const emptyDocNames = new Set<string>();
   const json = parseJson(text);
   if (!json.ok) return invalid(json.detail);
   if (json.value === null || (typeof json.value !== 'string' && typeof json.value !== 'object')) {
     return invalid('a schema is a JSON string, object or array');
   }
   try {
-    const type = avro.Type.forSchema(json.value as avro.Schema, { registry });
-    return { ok: true, schema: { type, referencedNames, referencedTypes } };
+    const type = avro.Type.forSchema(json.value as avro.Schema, { registry, typeHook: emptyDocRecorder(emptyDocNames) });
+    return { ok: true, schema: { type, referencedNames, referencedTypes, emptyDocNames } };
   } catch (e) {
     return invalid((e as Error).message);
   }
