@@ -3,7 +3,10 @@
 // (reader = the new schema, writer = the previous one) and prints each incompatibility through
 // its Difference class; CompatibilityChecker picks which pairs to check for each level.
 // The rules below are the Avro specification's "Schema Resolution" section as Avro's
-// ReaderWriterCompatibilityChecker implements them (apache/avro lang/java SchemaCompatibility).
+// ReaderWriterCompatibilityChecker implements them (apache/avro lang/java/avro/.../
+// SchemaCompatibility.java, 1.9 and later: names compared unqualified, enum defaults honoured,
+// results memoized per (reader, writer) pair, writer-union branches checked from a fresh
+// location). Its quirks are kept so the reasons match what Confluent prints.
 // Pure: schemas in, a verdict with reasons out.
 
 import type avro from 'avsc';
@@ -35,13 +38,19 @@ export const CHECK_STEPS_MAX = 100_000;
 /** Thrown only past CHECK_STEPS_MAX, caught in checkReaderWriter and turned into a value. */
 class TooManySteps extends Error {}
 
+/** A result in progress: Avro's RECURSION_IN_PROGRESS, read as compatible to break a cycle. */
+const IN_PROGRESS: readonly Incompatibility[] = [];
+
 interface Walk {
   steps: number;
-  /** Pairs being checked, keyed by identity: a recursive type meets itself and is assumed fine. */
-  readonly inProgress: Map<avro.Type, Set<avro.Type>>;
-  readonly out: Incompatibility[];
+  /**
+   * Avro's memo of (reader, writer) results, by identity. Like Avro's, it keeps a finished
+   * result with the locations of its first visit: a pair met again reports those locations.
+   */
+  readonly memo: Map<avro.Type, Map<avro.Type, readonly Incompatibility[]>>;
 }
 
+/** Avro's Incompatibility.getLocation: a JSON pointer, the root token left out. */
 const pointer = (path: readonly string[]): string => '/' + path.join('/');
 
 /** The unqualified name: Avro's schemaNameEquals compares getName(), not the full name. */
@@ -62,118 +71,108 @@ const PROMOTIONS: Partial<Record<AvroKind, readonly AvroKind[]>> = {
   string: ['bytes'],
 };
 
-function check(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
+const incompatible = (type: IncompatibilityType, path: readonly string[], message: string): Incompatibility[] => [
+  { type, location: pointer(path), message },
+];
+
+/**
+ * Avro's getCompatibility(token, reader, writer, location): memoized by the pair. `path` is the
+ * location so far (root first, the root token left out); a sub-check Avro starts with a fresh
+ * location (getCompatibility(reader, writer)) is called here with an empty path.
+ */
+function check(reader: avro.Type, writer: avro.Type, path: readonly string[], walk: Walk): readonly Incompatibility[] {
   walk.steps += 1;
   if (walk.steps > CHECK_STEPS_MAX) throw new TooManySteps();
-  let seen = walk.inProgress.get(reader);
-  if (seen?.has(writer)) return;
-  if (seen === undefined) walk.inProgress.set(reader, (seen = new Set()));
-  seen.add(writer);
-  try {
-    checkPair(reader, writer, path, walk);
-  } finally {
-    seen.delete(writer);
-  }
+  let byWriter = walk.memo.get(reader);
+  if (byWriter === undefined) walk.memo.set(reader, (byWriter = new Map()));
+  const known = byWriter.get(writer);
+  if (known !== undefined) return known; // IN_PROGRESS reads as compatible, as in Avro
+  byWriter.set(writer, IN_PROGRESS);
+  const result = checkPair(reader, writer, path, walk);
+  byWriter.set(writer, result);
+  return result;
 }
 
-function add(walk: Walk, type: IncompatibilityType, path: readonly string[], message: string): void {
-  walk.out.push({ type, location: pointer(path), message });
-}
-
-/** True if the pair has no incompatibility, checked on a scratch list (unions try branches). */
-function compatible(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): boolean {
-  const scratch: Walk = { steps: walk.steps, inProgress: walk.inProgress, out: [] };
-  check(reader, writer, path, scratch);
-  walk.steps = scratch.steps;
-  return scratch.out.length === 0;
-}
-
-function checkPair(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
+function checkPair(reader: avro.Type, writer: avro.Type, path: readonly string[], walk: Walk): readonly Incompatibility[] {
   const r = kindOf(reader);
   const w = kindOf(writer);
-  if (r === w) {
-    checkSameKind(r, reader, writer, path, walk);
-    return;
-  }
+  if (r === w) return checkSameKind(r, reader, writer, path, walk);
   if (w === 'union') {
-    // Avro: a reader that reads every branch of the writer's union reads the union.
-    for (const branch of branchesOf(writer)) check(reader, branch, path, walk);
-    return;
+    // Avro: a reader that reads every branch of the writer's union reads the union. Each branch
+    // is checked from a fresh location, so its incompatibilities are located from the root.
+    return branchesOf(writer).flatMap((branch) => check(reader, branch, [], walk));
   }
   if (r === 'union') {
-    // Avro: the first reader branch that reads the writer's type is used.
-    if (branchesOf(reader).some((branch) => compatible(branch, writer, path, walk))) return;
-    add(walk, 'MISSING_UNION_BRANCH', path, `reader union lacking writer type: ${w.toUpperCase()}`);
-    return;
+    // Avro: the reader's union reads the writer if any of its branches does.
+    if (branchesOf(reader).some((branch) => check(branch, writer, [], walk).length === 0)) return [];
+    return incompatible('MISSING_UNION_BRANCH', path, `reader union lacking writer type: ${w.toUpperCase()}`);
   }
-  if (PROMOTIONS[r]?.includes(w)) return;
-  add(walk, 'TYPE_MISMATCH', path, `reader type: ${r.toUpperCase()} not compatible with writer type: ${w.toUpperCase()}`);
+  if (PROMOTIONS[r]?.includes(w)) return [];
+  return incompatible('TYPE_MISMATCH', path, `reader type: ${r.toUpperCase()} not compatible with writer type: ${w.toUpperCase()}`);
 }
 
-function checkSameKind(kind: AvroKind, reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
+function checkSameKind(kind: AvroKind, reader: avro.Type, writer: avro.Type, path: readonly string[], walk: Walk): readonly Incompatibility[] {
   switch (kind) {
     case 'array':
-      check(itemsOf(reader), itemsOf(writer), [...path, 'items'], walk);
-      return;
+      return check(itemsOf(reader), itemsOf(writer), [...path, 'items'], walk);
     case 'map':
-      check(valuesOf(reader), valuesOf(writer), [...path, 'values'], walk);
-      return;
-    case 'fixed':
-      checkName(reader, writer, path, walk);
+      return check(valuesOf(reader), valuesOf(writer), [...path, 'values'], walk);
+    case 'fixed': {
+      const out = checkName(reader, writer, path);
       if (sizeOf(reader) !== sizeOf(writer)) {
-        add(walk, 'FIXED_SIZE_MISMATCH', [...path, 'size'], `expected: ${sizeOf(writer)}, found: ${sizeOf(reader)}`);
+        out.push(...incompatible('FIXED_SIZE_MISMATCH', [...path, 'size'], `expected: ${sizeOf(writer)}, found: ${sizeOf(reader)}`));
       }
-      return;
+      return out;
+    }
     case 'enum':
-      checkName(reader, writer, path, walk);
-      checkEnumSymbols(reader, writer, path, walk);
-      return;
+      return [...checkName(reader, writer, path), ...checkEnumSymbols(reader, writer, path)];
     case 'record':
-      checkName(reader, writer, path, walk);
-      checkRecordFields(reader, writer, path, walk);
-      return;
+      return [...checkName(reader, writer, path), ...checkRecordFields(reader, writer, path, walk)];
     case 'union':
       // Avro: every branch the writer may have written must be readable by the reader's union.
-      branchesOf(writer).forEach((branch, i) => {
-        const at = [...path, String(i)];
-        if (!compatible(reader, branch, at, walk)) {
-          add(walk, 'MISSING_UNION_BRANCH', at, `reader union lacking writer type: ${kindOf(branch).toUpperCase()}`);
-        }
-      });
-      return;
+      return branchesOf(writer).flatMap((branch, i) =>
+        check(reader, branch, [], walk).length === 0
+          ? []
+          : incompatible('MISSING_UNION_BRANCH', [...path, String(i)], `reader union lacking writer type: ${kindOf(branch).toUpperCase()}`),
+      );
     default:
-      return; // the same primitive type
+      return []; // the same primitive type
   }
 }
 
-function checkName(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
-  if (!namesMatch(reader, writer)) add(walk, 'NAME_MISMATCH', [...path, 'name'], `expected: ${fullNameOf(writer)}`);
+function checkName(reader: avro.Type, writer: avro.Type, path: readonly string[]): Incompatibility[] {
+  return namesMatch(reader, writer) ? [] : incompatible('NAME_MISMATCH', [...path, 'name'], `expected: ${fullNameOf(writer)}`);
 }
 
-/** Avro spec: a writer symbol the reader lacks is an error unless the reader's enum has a default. */
-function checkEnumSymbols(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
+/**
+ * Avro spec: a writer symbol the reader lacks is an error unless the reader's enum has a
+ * default. Avro lists the missing symbols sorted (a TreeSet printed as "[B, C]").
+ */
+function checkEnumSymbols(reader: avro.Type, writer: avro.Type, path: readonly string[]): Incompatibility[] {
   const readerSymbols = new Set(symbolsOf(reader));
+  const missing = [...new Set(symbolsOf(writer))].filter((s) => !readerSymbols.has(s)).sort();
+  if (missing.length === 0) return [];
   const fallback = enumDefaultOf(reader);
-  if (fallback !== undefined && readerSymbols.has(fallback)) return;
-  const missing = symbolsOf(writer).filter((s) => !readerSymbols.has(s));
-  if (missing.length > 0) add(walk, 'MISSING_ENUM_SYMBOLS', [...path, 'symbols'], `[${missing.join(', ')}]`);
+  if (fallback !== undefined && readerSymbols.has(fallback)) return [];
+  return incompatible('MISSING_ENUM_SYMBOLS', [...path, 'symbols'], `[${missing.join(', ')}]`);
 }
 
 /**
  * Avro spec: each reader field is matched to the writer's field of the same name, or of one of
  * the reader field's aliases; a reader field with no writer field needs a default. Writer fields
- * the reader lacks are skipped, so removing a field never breaks a reader.
+ * the reader lacks are skipped, so removing a field never breaks a reader. Avro's one exception,
+ * kept as it is: a missing field of an enum type with an enum default is checked against the
+ * writer's record itself (a TYPE_MISMATCH).
  */
-function checkRecordFields(reader: avro.Type, writer: avro.Type, path: string[], walk: Walk): void {
+function checkRecordFields(reader: avro.Type, writer: avro.Type, path: readonly string[], walk: Walk): Incompatibility[] {
   const writerFields = new Map(fieldsOf(writer).map((f) => [f.name, f]));
-  fieldsOf(reader).forEach((field, i) => {
+  return fieldsOf(reader).flatMap((field, i) => {
     const at = [...path, 'fields', String(i)];
     const match = writerFields.get(field.name) ?? field.aliases.map((a) => writerFields.get(a)).find((f) => f !== undefined);
-    if (match === undefined) {
-      if (!field.hasDefault) add(walk, 'READER_FIELD_MISSING_DEFAULT_VALUE', at, field.name);
-      return;
-    }
-    check(field.type, match.type, [...at, 'type'], walk);
+    if (match !== undefined) return check(field.type, match.type, [...at, 'type'], walk);
+    if (field.hasDefault) return [];
+    if (kindOf(field.type) === 'enum' && enumDefaultOf(field.type) !== undefined) return check(field.type, writer, [...at, 'type'], walk);
+    return incompatible('READER_FIELD_MISSING_DEFAULT_VALUE', at, field.name);
   });
 }
 
@@ -183,12 +182,11 @@ export type ReaderWriterResult =
 
 /** Every reason `reader` cannot read data written with `writer` (empty: compatible). */
 export function checkReaderWriter(reader: avro.Type, writer: avro.Type): ReaderWriterResult {
-  const walk: Walk = { steps: 0, inProgress: new Map(), out: [] };
+  const walk: Walk = { steps: 0, memo: new Map() };
   try {
-    check(reader, writer, [], walk);
+    return { ok: true, incompatibilities: [...check(reader, writer, [], walk)] };
   } catch (e) {
     if (e instanceof TooManySteps) return { ok: false, error: `compatibility check exceeded ${CHECK_STEPS_MAX} steps` };
     throw e;
   }
-  return { ok: true, incompatibilities: walk.out };
 }

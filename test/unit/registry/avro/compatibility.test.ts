@@ -134,6 +134,30 @@ describe('verbose reasons', () => {
     ]);
   });
 
+  test('missing enum symbols are listed sorted, as Avro prints its TreeSet', () => {
+    const oldT = typeOf({ type: 'enum', name: 'E', symbols: ['A', 'D', 'C', 'B'] });
+    const newT = typeOf({ type: 'enum', name: 'E', symbols: ['A'] });
+    expect(realChecker(newT, oldT)).toEqual([{ type: 'MISSING_ENUM_SYMBOLS', location: '/symbols', message: '[B, C, D]' }]);
+  });
+
+  test("a writer union's branches are checked from a fresh location: their reasons point at the root (Avro)", () => {
+    // Avro's calculateCompatibility calls getCompatibility(reader, branch), which starts a new
+    // location stack: the TYPE_MISMATCH for the null branch is located at "/", not "/fields/0/type".
+    expect(realChecker(typeOf(S1), typeOf({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: ['null', 'string'] }] }))).toEqual([
+      { type: 'TYPE_MISMATCH', location: '/', message: 'reader type: STRING not compatible with writer type: NULL' },
+    ]);
+  });
+
+  test('a recursive type that changes is reported once and the check ends', () => {
+    // Avro: the pair (L, L) met again inside itself is RECURSION_IN_PROGRESS, read as compatible,
+    // so the union's L branch adds nothing; only the changed field is reported.
+    const list = (value: string) => typeOf({ type: 'record', name: 'L', fields: [{ name: 'value', type: value }, { name: 'next', type: ['null', 'L'] }] });
+    expect(realChecker(list('int'), list('long'))).toEqual([
+      { type: 'TYPE_MISMATCH', location: '/fields/0/type', message: 'reader type: INT not compatible with writer type: LONG' },
+    ]);
+    expect(realChecker(list('long'), list('int'))).toEqual([]);
+  });
+
   test('a union lacking a writer branch names the branch index (FORWARD: the old schema reads)', () => {
     const verdict = checkCompatibility('FORWARD', typeOf({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: ['null', 'string', 'int'] }] }), [typeOf({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: ['null', 'string'] }] })]);
     expect(verdict.messages).toEqual([
