@@ -54,9 +54,23 @@ export const REFERENCES_MAX = 1_000;
 /** Deepest chain of references of references, so a cycle of references ends. */
 export const REFERENCE_DEPTH_MAX = 32;
 
+/** Longest piece of the schema text quoted back in an error message. */
+export const QUOTED_SCHEMA_CHARS_MAX = 1_000;
+
+/**
+ * Confluent's SchemaRegistry.parseSchema answers 42201 with "Invalid schema " + schema + " with
+ * refs " + references + " of type " + type + ", details: " + the parser's message. The refs are
+ * printed here as a Java list of "{name=..., subject=..., version=...}" (an approximation of
+ * SchemaReference.toString), and a long schema is cut at QUOTED_SCHEMA_CHARS_MAX.
+ */
+function invalidMessage(text: string, references: readonly SchemaReference[], detail: string): string {
+  const quoted = text.length > QUOTED_SCHEMA_CHARS_MAX ? `${text.slice(0, QUOTED_SCHEMA_CHARS_MAX)}...` : text;
+  const refs = references.map((r) => `{name='${r.name}', subject='${r.subject}', version=${r.version}}`).join(', ');
+  return `Invalid schema ${quoted} with refs [${refs}] of type AVRO, details: ${detail}`;
+}
+
 function invalid(detail: string): { ok: false; error: InvalidSchema } {
-  // Confluent answers 42201 with "Invalid schema ..." followed by the parser's details.
-  return { ok: false, error: { errorCode: INVALID_SCHEMA_ERROR_CODE, message: `Invalid schema: ${detail}` } };
+  return { ok: false, error: { errorCode: INVALID_SCHEMA_ERROR_CODE, message: detail } };
 }
 
 /**
@@ -125,6 +139,12 @@ export function parseAvroSchema(
   references: readonly SchemaReference[] = [],
   resolve: ReferenceResolver = () => undefined,
 ): ParseResult {
+  const result = parseWithReferences(text, references, resolve);
+  if (result.ok) return result;
+  return invalid(invalidMessage(text, references, result.error.message));
+}
+
+function parseWithReferences(text: string, references: readonly SchemaReference[], resolve: ReferenceResolver): ParseResult {
   if (text.length > SCHEMA_CHARS_MAX) return invalid(`schema longer than ${SCHEMA_CHARS_MAX} characters`);
   const refs = collectReferences(references, resolve);
   if (!refs.ok) return refs;

@@ -39,7 +39,7 @@ describe('parse errors are values with error_code 42201', () => {
       if (result.ok) return;
       expect(result.error.errorCode).toBe(INVALID_SCHEMA_ERROR_CODE);
       expect(result.error.errorCode).toBe(42201);
-      expect(result.error.message).toStartWith('Invalid schema');
+      expect(result.error.message).toStartWith(`Invalid schema ${text} with refs [] of type AVRO, details: `);
       expect(result.error.message).toMatch(detail);
     });
   }
@@ -82,6 +82,7 @@ describe('references', () => {
 
   test('a reference the resolver does not know: 42201 naming it', () => {
     const result = parseAvroSchema(user, [{ name: 'acme.Address', subject: 'address', version: 9 }], resolve);
+    expect(result.ok ? '' : result.error.message).toStartWith(`Invalid schema ${user} with refs [{name='acme.Address', subject='address', version=9}] of type AVRO, details: `);
     expect(result.ok ? '' : result.error.message).toContain("subject 'address' version 9 not found");
   });
 
