@@ -10,11 +10,12 @@
 //   "order" written on every field (Avro's Field.order() is never null: "ascending" by default);
 //   that text is parsed again and printed by canonicalString().
 //
-// Known gap: avsc keeps no custom properties and no unimplemented logicalType, so both forms
-// leave them out where Avro writes them (see README.md).
+// avsc keeps no custom properties and no unimplemented logicalType: those are read from the
+// schema's own JSON, walked beside avsc's type tree (raw.ts).
 
 import avro from 'avsc';
 import type { ParsedAvroSchema } from './parse.ts';
+import { child, element, fieldProps, propsText, schemaProps, typeNode } from './raw.ts';
 import {
   aliasesOf, branchesOf, docOf, enumDefaultOf, fieldsOf, fullNameOf, itemsOf, kindOf, namespaceOf, sizeOf,
   symbolsOf, valuesOf, type FieldView,
@@ -84,25 +85,28 @@ function aliasesKey(type: avro.Type): string {
   return `,"aliases":[${aliases.map((a) => q(qualified(a, space))).join(',')}]`;
 }
 
-function fieldJson(f: FieldView, env: Env): string {
-  // Avro's Schema.fieldsToJson order: name, type, doc, default, order (unless ascending), aliases.
-  let out = `{"name":${q(f.name)},"type":${toJson(f.type, env)}`;
+function fieldJson(f: FieldView, raw: unknown, env: Env): string {
+  // Avro's Schema.fieldsToJson order: name, type, doc, default, order (unless ascending), aliases, props.
+  let out = `{"name":${q(f.name)},"type":${toJson(f.type, child(raw, 'type'), env)}`;
   if (f.doc !== undefined) out += `,"doc":${q(f.doc)}`;
   if (f.hasDefault) out += `,"default":${defaultText(f.type, f.defaultValue)}`;
   if (f.order !== 'ascending') out += `,"order":${q(f.order)}`;
   if (f.aliases.length > 0) out += `,"aliases":[${f.aliases.map(q).join(',')}]`;
-  return out + '}';
+  return out + propsText(fieldProps(raw), false) + '}';
 }
 
-function toJson(type: avro.Type, env: Env): string {
+/** Avro's Schema.toJson; `raw` is the schema's own JSON at the same place (for its props). */
+function toJson(type: avro.Type, rawIn: unknown, env: Env): string {
   const kind = kindOf(type);
+  const raw = typeNode(rawIn);
+  const props = propsText(schemaProps(raw), false);
   switch (kind) {
     case 'union':
-      return `[${branchesOf(type).map((b) => toJson(b, env)).join(',')}]`;
+      return `[${branchesOf(type).map((b, i) => toJson(b, element(raw, i), env)).join(',')}]`;
     case 'array':
-      return `{"type":"array","items":${toJson(itemsOf(type), env)}}`;
+      return `{"type":"array","items":${toJson(itemsOf(type), child(raw, 'items'), env)}${props}}`;
     case 'map':
-      return `{"type":"map","values":${toJson(valuesOf(type), env)}}`;
+      return `{"type":"map","values":${toJson(valuesOf(type), child(raw, 'values'), env)}${props}}`;
     case 'record':
     case 'enum':
     case 'fixed': {
@@ -113,37 +117,42 @@ function toJson(type: avro.Type, env: Env): string {
       if (kind === 'record') {
         const saved = env.space;
         env.space = namespaceOf(name);
-        out += `,"fields":[${fieldsOf(type).map((f) => fieldJson(f, env)).join(',')}]`;
+        const rawFields = child(raw, 'fields');
+        out += `,"fields":[${fieldsOf(type).map((f, i) => fieldJson(f, element(rawFields, i), env)).join(',')}]`;
         env.space = saved;
-        out += aliasesKey(type);
+        out += props + aliasesKey(type);
       } else if (kind === 'enum') {
-        out += `,"symbols":[${symbolsOf(type).map(q).join(',')}]${aliasesKey(type)}`;
+        out += `,"symbols":[${symbolsOf(type).map(q).join(',')}]${props}${aliasesKey(type)}`;
         const fallback = enumDefaultOf(type);
         if (fallback !== undefined) out += `,"default":${q(fallback)}`;
       } else {
-        out += `,"size":${sizeOf(type)}${aliasesKey(type)}`;
+        out += `,"size":${sizeOf(type)}${props}${aliasesKey(type)}`;
       }
       return out + '}';
     }
     default:
-      return q(kind);
+      // A primitive: its name, or an object when it has props (a logicalType among them).
+      return props === '' ? q(kind) : `{"type":${q(kind)}${props}}`;
   }
 }
 
 /** Confluent's AvroSchema.canonicalString(): what the registry stores and compares by default. */
 export function canonicalString(schema: ParsedAvroSchema): string {
-  return toJson(schema.type, { known: new Set(schema.referencedNames), space: '', emptyDocNames: schema.emptyDocNames });
+  return toJson(schema.type, schema.json, { known: new Set(schema.referencedNames), space: '', emptyDocNames: schema.emptyDocNames });
 }
 
-function normalizedJson(type: avro.Type, known: Set<string>): string {
+function normalizedJson(type: avro.Type, rawIn: unknown, known: Set<string>): string {
   const kind = kindOf(type);
+  const raw = typeNode(rawIn);
+  // AvroSchemaUtils.setSimpleProps: props sorted by key, after everything else.
+  const props = propsText(schemaProps(raw), true);
   switch (kind) {
     case 'union':
-      return `[${branchesOf(type).map((b) => normalizedJson(b, known)).join(',')}]`;
+      return `[${branchesOf(type).map((b, i) => normalizedJson(b, element(raw, i), known)).join(',')}]`;
     case 'array':
-      return `{"type":"array","items":${normalizedJson(itemsOf(type), known)}}`;
+      return `{"type":"array","items":${normalizedJson(itemsOf(type), child(raw, 'items'), known)}${props}}`;
     case 'map':
-      return `{"type":"map","values":${normalizedJson(valuesOf(type), known)}}`;
+      return `{"type":"map","values":${normalizedJson(valuesOf(type), child(raw, 'values'), known)}${props}}`;
     case 'record':
     case 'enum':
     case 'fixed': {
@@ -153,7 +162,10 @@ function normalizedJson(type: avro.Type, known: Set<string>): string {
       let out = `{"name":${q(name)},"type":${q(kind)}`;
       if (kind === 'enum') out += `,"symbols":[${symbolsOf(type).map(q).join(',')}]`;
       else if (kind === 'fixed') out += `,"size":${sizeOf(type)}`;
-      else out += `,"fields":[${fieldsOf(type).map((f) => normalizedField(f, known)).join(',')}]`;
+      else {
+        const rawFields = child(raw, 'fields');
+        out += `,"fields":[${fieldsOf(type).map((f, i) => normalizedField(f, element(rawFields, i), known)).join(',')}]`;
+      }
       // AvroSchemaUtils.setComplexProps: a non-empty doc, sorted aliases (full names), enum default.
       const doc = docOf(type);
       if (doc !== undefined && doc !== '') out += `,"doc":${q(doc)}`;
@@ -161,26 +173,26 @@ function normalizedJson(type: avro.Type, known: Set<string>): string {
       if (aliases.length > 0) out += `,"aliases":[${aliases.map(q).join(',')}]`;
       const fallback = kind === 'enum' ? enumDefaultOf(type) : undefined;
       if (fallback !== undefined) out += `,"default":${q(fallback)}`;
-      return out + '}';
+      return out + props + '}';
     }
     default:
-      return q(kind);
+      return props === '' ? q(kind) : `{"type":${q(kind)}${props}}`;
   }
 }
 
-function normalizedField(f: FieldView, known: Set<string>): string {
+function normalizedField(f: FieldView, raw: unknown, known: Set<string>): string {
   // AvroSchemaUtils.setFieldProps order: order, doc, sorted aliases, default.
-  let out = `{"name":${q(f.name)},"type":${normalizedJson(f.type, known)},"order":${q(f.order)}`;
+  let out = `{"name":${q(f.name)},"type":${normalizedJson(f.type, child(raw, 'type'), known)},"order":${q(f.order)}`;
   if (f.doc !== undefined) out += `,"doc":${q(f.doc)}`;
   const aliases = [...f.aliases].sort();
   if (aliases.length > 0) out += `,"aliases":[${aliases.map(q).join(',')}]`;
   if (f.hasDefault) out += `,"default":${defaultText(f.type, f.defaultValue)}`;
-  return out + '}';
+  return out + propsText(fieldProps(raw), true) + '}';
 }
 
 /** AvroSchemaUtils.toNormalizedString(): the text Confluent's normalize() parses again. */
 export function normalizedText(schema: ParsedAvroSchema): string {
-  return normalizedJson(schema.type, new Set(schema.referencedNames));
+  return normalizedJson(schema.type, schema.json, new Set(schema.referencedNames));
 }
 
 /**
@@ -190,6 +202,7 @@ export function normalizedText(schema: ParsedAvroSchema): string {
  */
 export function normalizedString(schema: ParsedAvroSchema): string {
   // The text came from a valid schema; failing to parse it again is a bug here, not bad input.
-  const type = avro.Type.forSchema(JSON.parse(normalizedText(schema)) as avro.Schema, { registry: { ...schema.referencedTypes } });
-  return canonicalString({ ...schema, type, emptyDocNames: new Set() }); // normalizing drops empty docs
+  const json: unknown = JSON.parse(normalizedText(schema));
+  const type = avro.Type.forSchema(json as avro.Schema, { registry: { ...schema.referencedTypes } });
+  return canonicalString({ ...schema, type, json, emptyDocNames: new Set() }); // normalizing drops empty docs
 }

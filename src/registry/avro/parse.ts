@@ -33,6 +33,8 @@ export interface ParsedAvroSchema {
   readonly referencedNames: readonly string[];
   /** The named types the references defined, by full name: what re-parsing this schema needs. */
   readonly referencedTypes: Readonly<Record<string, avro.Type>>;
+  /** The schema's own JSON: props and logical types avsc does not keep are read from it. */
+  readonly json: unknown;
   /** Named types written with "doc": "", which avsc drops but Avro's toString keeps. */
   readonly emptyDocNames: ReadonlySet<string>;
 }
@@ -169,7 +171,7 @@ function parseWithReferences(text: string, references: readonly SchemaReference[
   }
   try {
     const type = avro.Type.forSchema(json.value as avro.Schema, { registry, typeHook: emptyDocRecorder(emptyDocNames) });
-    return { ok: true, schema: { type, referencedNames, referencedTypes, emptyDocNames } };
+    return { ok: true, schema: { type, json: json.value, referencedNames, referencedTypes, emptyDocNames } };
   } catch (e) {
     return invalid((e as Error).message);
   }

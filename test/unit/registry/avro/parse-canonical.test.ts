@@ -127,6 +127,23 @@ describe('canonicalString (Avro Schema.toString)', () => {
   });
 });
 
+describe('props and logical types (Avro keeps them as props; avsc does not, so they come from the JSON)', () => {
+  const text = '{"type":"record","name":"R","connect.name":"R","fields":[{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"},"connect.index":0},{"name":"amount","type":{"type":"bytes","scale":2,"precision":9,"logicalType":"decimal"}},{"name":"s","type":{"type":"string","avro.java.string":"String"}},{"name":"a","type":{"type":"array","items":"int","x":1}}]}';
+
+  test('canonicalString keeps them in the schema\'s order (Schema.writeProps), record props before aliases', () => {
+    expect(canonical(text)).toBe('{"type":"record","name":"R","fields":[{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"},"connect.index":0},{"name":"amount","type":{"type":"bytes","scale":2,"precision":9,"logicalType":"decimal"}},{"name":"s","type":{"type":"string","avro.java.string":"String"}},{"name":"a","type":{"type":"array","items":"int","x":1}}],"connect.name":"R"}');
+  });
+
+  test('the normalized form sorts them by key (AvroSchemaUtils.setSimpleProps: a TreeMap)', () => {
+    expect(normalized(text)).toBe('{"type":"record","name":"R","fields":[{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"},"connect.index":0},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}},{"name":"s","type":{"type":"string","avro.java.string":"String"}},{"name":"a","type":{"type":"array","items":"int","x":1}}],"connect.name":"R"}');
+  });
+
+  test('a schema without its logicalType is a different schema', () => {
+    expect(canonical('{"type":"long","logicalType":"timestamp-millis"}')).not.toBe(canonical('"long"'));
+    expect(canonical('{"type":"long"}')).toBe('"long"');
+  });
+});
+
 describe('normalized form (AvroSchemaUtils.toNormalizedString, parsed again)', () => {
   test('the normalized text puts name first, full names, order on every field, aliases sorted', () => {
     const text = '{"type":"record","name":"R","namespace":"n","aliases":["Z","A"],"fields":[{"name":"a","type":"int","aliases":["y","x"],"default":0}]}';
