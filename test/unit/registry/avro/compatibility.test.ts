@@ -3,8 +3,8 @@
 // one rule broken is run over the same table and must disagree with it, so the table can fail.
 
 import { describe, expect, test } from 'bun:test';
-import type avro from 'avsc';
-import { checkReaderWriter, type Incompatibility } from '../../../../src/registry/avro/compatibility.ts';
+import avro from 'avsc';
+import { CHECK_STEPS_MAX, checkReaderWriter, type Incompatibility } from '../../../../src/registry/avro/compatibility.ts';
 import { checkCompatibility, type CompatibilityLevel } from '../../../../src/registry/avro/levels.ts';
 import { parseAvroSchema } from '../../../../src/registry/avro/parse.ts';
 import { COMPATIBILITY_TABLE, S1, S2, S3, S8, type CompatibilityRow } from './compatibility-table.ts';
@@ -112,6 +112,17 @@ describe('transitive levels (Confluent AvroCompatibilityTest)', () => {
   });
   test('no previous schema: every level is compatible', () => {
     expect(ok('FULL_TRANSITIVE', s3, [])).toBe(true);
+  });
+});
+
+describe('limits', () => {
+  test('a check past CHECK_STEPS_MAX pairs ends with an error value, not a verdict', () => {
+    // Built with avsc directly: a schema text this wide is already refused by SCHEMA_CHARS_MAX.
+    const wide = avro.Type.forSchema({ type: 'record', name: 'W', fields: Array.from({ length: CHECK_STEPS_MAX }, (_, i) => ({ name: `f${i}`, type: 'int' })) });
+    const result = checkReaderWriter(wide, wide);
+    expect(result).toEqual({ ok: false, error: `compatibility check exceeded ${CHECK_STEPS_MAX} steps` });
+    const verdict = checkCompatibility('BACKWARD', wide, [wide]);
+    expect(verdict).toEqual({ compatible: false, messages: [`compatibility check exceeded ${CHECK_STEPS_MAX} steps`] });
   });
 });
 
