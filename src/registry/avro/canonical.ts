@@ -23,7 +23,11 @@ import {
 
 const q = (s: string): string => JSON.stringify(s);
 
-/** A default in the JSON Avro writes: Jackson prints a float or double 1 as 1.0. */
+/**
+ * A default printed back from avsc's decoded value. Avro keeps the default's JSON node as parsed
+ * and Jackson prints a DoubleNode 1.0 as "1.0" but an IntNode 1 as "1"; JSON.parse cannot tell
+ * the two apart, so a float or double default always prints with ".0" (README: known gaps).
+ */
 function defaultText(type: avro.Type, value: unknown): string {
   const kind = kindOf(type);
   switch (kind) {
