@@ -21,6 +21,12 @@ export const RegistryErrorCode = {
   INVALID_MODE: 42204,
   OPERATION_NOT_PERMITTED: 42205,
   INVALID_SUBJECT: 42208,
+  // HTTP 500: the store failed (Errors.STORE_ERROR_CODE), timed out (OPERATION_TIMEOUT_ERROR_CODE),
+  // or a write could not be completed on this node (REQUEST_FORWARDING_FAILED_ERROR_CODE: in
+  // Confluent, forwarding to the leader failed; here, our writes kept losing to other nodes').
+  STORE_ERROR: 50001,
+  OPERATION_TIMEOUT: 50002,
+  REQUEST_FORWARDING_FAILED: 50003,
 } as const;
 
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
@@ -73,4 +79,8 @@ export const registryErrors = {
   // RestInvalidSubjectException's text, its missing word and all.
   invalidSubject: (subject: string) => e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),
   versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
+  // The 500s carry the store's own words (Confluent passes the exception's message through).
+  storeError: (message: string) => e(RegistryErrorCode.STORE_ERROR, message),
+  operationTimeout: (message: string) => e(RegistryErrorCode.OPERATION_TIMEOUT, message),
+  requestForwardingFailed: (message: string) => e(RegistryErrorCode.REQUEST_FORWARDING_FAILED, message),
 };
