@@ -46,14 +46,29 @@ const NOT_APPENDED_RETRIABLE: ReadonlySet<number> = new Set([
 /** Tries of one append when the leader moved (each after fresh metadata). */
 const APPEND_TRIES_MAX = 5;
 
+/**
+ * Two clients, so two connections: a broker serves one request per connection at a time (Kafka
+ * mutes a connection until its answer is sent), so an append sent on the connection where the
+ * tail's long poll waits would wait the poll out, and the poll would not see the append until
+ * its next round: every write would take a long poll's time. Confluent's KafkaStore likewise
+ * reads with a consumer and writes with a producer of its own.
+ */
+export interface SchemasClients {
+  /** Admin calls, ListOffsets and Produce. */
+  readonly client: KafkaClient;
+  /** The tail's fetches only. */
+  readonly tail: KafkaClient;
+}
+
 export class KafkaSchemasLog implements SchemasLog {
   readonly topic: string;
   private brokerWaits = 0;
+  private readonly client: KafkaClient;
+  private readonly tail: KafkaClient;
 
-  constructor(
-    private readonly client: KafkaClient,
-    private readonly options: KafkaSchemasLogOptions = {},
-  ) {
+  constructor(clients: SchemasClients, private readonly options: KafkaSchemasLogOptions = {}) {
+    this.client = clients.client;
+    this.tail = clients.tail;
     this.topic = options.topic ?? SCHEMAS_TOPIC;
   }
 
@@ -108,7 +123,7 @@ export class KafkaSchemasLog implements SchemasLog {
 
   async read(fromOffset: number, maxWaitMs: number): Promise<LogOutcome<LogRead>> {
     return await guarded(async () => {
-      const [r] = await this.client.fetch([{ topic: this.topic, partition: 0, offset: fromOffset, maxBytes: SCHEMAS_FETCH_BYTES_MAX }], {
+      const [r] = await this.tail.fetch([{ topic: this.topic, partition: 0, offset: fromOffset, maxBytes: SCHEMAS_FETCH_BYTES_MAX }], {
         maxWaitMs,
         maxBytes: SCHEMAS_FETCH_BYTES_MAX,
       });
@@ -141,7 +156,7 @@ export class KafkaSchemasLog implements SchemasLog {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    await Promise.all([this.client.close(), this.tail.close()]);
   }
 }
 
