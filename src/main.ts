@@ -3,6 +3,7 @@
 //   freshet topic ...       topic administration (src/cli/topic.ts)
 //   freshet group ...       consumer group administration (src/cli/group.ts)
 //   freshet cluster info    brokers, controller and controller quorum (src/cli/cluster.ts)
+//   freshet registry ...    the schema registry over its REST API (src/cli/registry.ts)
 //   freshet status          whether a node answers (src/cli/status.ts)
 //   freshet version         print the version
 // Every level answers --help / -h (and `freshet help COMMAND`).
@@ -10,6 +11,7 @@
 import { log, logLevelOf } from './base/log.ts';
 import { runCluster } from './cli/cluster.ts';
 import { runGroup } from './cli/group.ts';
+import { runRegistry } from './cli/registry.ts';
 import { runStart } from './cli/start.ts';
 import { runStatus } from './cli/status.ts';
 import { runTopic } from './cli/topic.ts';
@@ -18,10 +20,13 @@ import { VERSION } from './version.ts';
 const USAGE = `usage: freshet <command> [options]
 
 commands:
-  start      run a node: the Kafka API on 127.0.0.1:9092 by default, data in ./data
+  start      run a node: the Kafka API on 127.0.0.1:9092 and the schema registry on
+             127.0.0.1:8081 by default, data in ./data
   topic      create, list, describe, delete topics
   group      list, describe, seek, delete consumer groups
   cluster    info: brokers, the controller and the controller quorum
+  registry   schemas, subjects, compatibility levels and modes in the schema registry
+             (--registry-url URL, default http://127.0.0.1:8081)
   status     check that a node answers (exit 0) or not (exit 1)
   version    print the version
 
@@ -38,6 +43,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   topic: runTopic,
   group: runGroup,
   cluster: runCluster,
+  registry: runRegistry,
   status: runStatus,
   version: async (argv) => {
     if (argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {
