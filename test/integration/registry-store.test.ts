@@ -156,3 +156,14 @@ describe('surviving a crash', () => {
     expect((v.body as { id: number }).id).toBe(900);
   });
 });
+
+describe('stopping', () => {
+  test('SIGTERM with the registry serving stops cleanly: the registry first, then the broker; exit 0', async () => {
+    await node.restart();
+    await registryReady(node);
+    await node.stop();
+    expect(node.proc.exitCode).toBe(0);
+    expect(node.logs()).toContain('stopped');
+    expect(node.logs()).not.toContain('stop took longer');
+  });
+});

@@ -120,11 +120,13 @@ export class TopicRegistryBackend implements RegistryBackend {
     if (this.running === null) this.running = this.run();
   }
 
-  /** Stops the tail; writes in flight end with error values. */
+  /** Stops the tail and closes the log (a long poll in flight ends at once); writes in flight
+   *  end with error values. */
   async close(): Promise<void> {
     this.closed = true;
     for (const w of [...this.waiters]) w.resolve(false);
     for (const r of [...this.readyWaiters]) r();
+    await this.log.close();
     await this.running;
   }
 
