@@ -7,6 +7,7 @@
 // with acks=all and read with long-poll fetches. Every failure is a value.
 
 import { log } from '../../base/log.ts';
+import { sleep } from '../../base/scheduler.ts';
 import { ResourceType } from '../../client/admin.ts';
 import type { KafkaClient } from '../../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../../client/errors.ts';
@@ -43,8 +44,14 @@ const NOT_APPENDED_RETRIABLE: ReadonlySet<number> = new Set([
   ErrorCode.FENCED_LEADER_EPOCH,
   ErrorCode.UNKNOWN_LEADER_EPOCH,
 ]);
-/** Tries of one append when the leader moved (each after fresh metadata). */
-const APPEND_TRIES_MAX = 5;
+/**
+ * How long an append or an end-offset lookup keeps trying while the partition has no reachable
+ * leader (its leader died and another is being elected: seconds, DESIGN.md section 3), each try
+ * after fresh metadata; within the store's own wait (topic-backend.ts storeWaitMs).
+ */
+export const UNAVAILABLE_RETRY_MS = 6_000;
+const UNAVAILABLE_BACKOFF_MS = 50;
+const UNAVAILABLE_BACKOFF_MAX_MS = 500;
 
 /**
  * Two clients, so two connections: a broker serves one request per connection at a time (Kafka
@@ -113,12 +120,12 @@ export class KafkaSchemasLog implements SchemasLog {
   }
 
   async endOffset(): Promise<LogOutcome<number>> {
-    return await guarded(async () => {
+    return await this.whileUnavailable(() => guarded(async () => {
       const [r] = await this.client.listOffsets([{ topic: this.topic, partition: 0, spec: 'latest' }]);
       if (r === undefined) return logFail('failed', 'ListOffsets answered nothing');
       if (r.error !== null) return logFail(kindOf(r.error), `ListOffsets: ${describeKafkaErr(r.error)}`);
       return logOk(r.offset);
-    });
+    }));
   }
 
   async read(fromOffset: number, maxWaitMs: number): Promise<LogOutcome<LogRead>> {
@@ -138,21 +145,34 @@ export class KafkaSchemasLog implements SchemasLog {
     });
   }
 
+  /** Appends with acks=all. Tried again only while nothing can have been appended (no leader,
+   *  a connection that could not be made); an answer lost on the way is a timeout: the
+   *  records may be in the log, and the caller must not write them twice blindly. */
   async append(records: readonly LogAppend[]): Promise<LogOutcome<number>> {
-    return await guarded(async () => {
-      let last: KafkaErr | null = null;
-      for (let tries = 1; tries <= APPEND_TRIES_MAX; tries++) {
+    return await this.whileUnavailable(() =>
+      guarded(async () => {
         const [r] = await this.client.produce([{ topic: this.topic, partition: 0, records: records.map((x) => ({ key: x.key, value: x.value })) }], {
           acks: -1,
           timeoutMs: SCHEMAS_PRODUCE_TIMEOUT_MS,
         });
         if (r === undefined) return logFail('failed', 'Produce answered nothing');
         if (r.error === null) return logOk(r.baseOffset);
-        last = r.error;
-        if (!NOT_APPENDED_RETRIABLE.has(r.error.code)) break;
-      }
-      return logFail(kindOf(last!), `Produce: ${describeKafkaErr(last!)}`);
-    });
+        return logFail(kindOf(r.error), `Produce: ${describeKafkaErr(r.error)}`);
+      }),
+    );
+  }
+
+  /** Runs `call` again while it fails as `unavailable`, backing off, for UNAVAILABLE_RETRY_MS. */
+  private async whileUnavailable<T>(call: () => Promise<LogOutcome<T>>): Promise<LogOutcome<T>> {
+    const { clock, scheduler } = this.client.options.io;
+    const deadline = clock.monotonicMs() + UNAVAILABLE_RETRY_MS;
+    let backoff = UNAVAILABLE_BACKOFF_MS;
+    for (;;) {
+      const r = await call();
+      if (r.ok || r.error.kind !== 'unavailable' || clock.monotonicMs() + backoff > deadline) return r;
+      await sleep(scheduler, backoff);
+      backoff = Math.min(backoff * 2, UNAVAILABLE_BACKOFF_MAX_MS);
+    }
   }
 
   async close(): Promise<void> {
@@ -173,7 +193,9 @@ async function guarded<T>(call: () => Promise<LogOutcome<T>>): Promise<LogOutcom
     return await call();
   } catch (e) {
     if (!(e instanceof ClientError)) return logFail('failed', e instanceof Error ? e.message : String(e));
-    const kind: LogFailureKind = e.kind === 'timeout' ? 'timeout' : e.kind === 'connect' || e.kind === 'closed' || e.kind === 'overloaded' ? 'unavailable' : 'failed';
+    // connect/overloaded: nothing was sent. closed/timeout: sent, the answer lost: the outcome is
+    // unknown, as Confluent's StoreTimeoutException.
+    const kind: LogFailureKind = e.kind === 'connect' || e.kind === 'overloaded' ? 'unavailable' : e.kind === 'closed' || e.kind === 'timeout' ? 'timeout' : 'failed';
     return logFail(kind, e.message);
   }
 }
