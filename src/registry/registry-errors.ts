@@ -75,6 +75,9 @@ export const registryErrors = {
     e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Subject ${subject} in context ${DEFAULT_CONTEXT} is not in read-write mode`),
   idInUse: (id: number) =>
     e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Overwrite new schema with id ${id} in context ${DEFAULT_CONTEXT} is not permitted.`),
+  // Ours, in the form of idInUse: a version another schema holds live (registry-state.ts putVersion).
+  versionInUse: (subject: string, version: number) =>
+    e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Overwrite new schema with version ${version} of subject ${subject} in context ${DEFAULT_CONTEXT} is not permitted.`),
   importWithSubjects: () => e(RegistryErrorCode.OPERATION_NOT_PERMITTED, 'Cannot import since found existing subjects'),
   // RestInvalidSubjectException's text, its missing word and all.
   invalidSubject: (subject: string) => e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),

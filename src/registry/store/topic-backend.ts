@@ -24,7 +24,7 @@ import { type Scheduler, sleep } from '../../base/scheduler.ts';
 import type { RegistryBackend, WritePlan } from '../registry-backend.ts';
 import { registryErrors, type RegistryError } from '../registry-errors.ts';
 import { fail, ok, type Outcome, RegistryState, type SkipReason } from '../registry-state.ts';
-import { encodeRecord } from '../schemas-records.ts';
+import { encodeKeyJson, encodeRecord, encodeValueJson, type SchemasRecord, type SchemaValue } from '../schemas-records.ts';
 import type { LogFailure, SchemasLog } from './schemas-log.ts';
 
 export interface StoreLimits {
@@ -104,6 +104,8 @@ export class TopicRegistryBackend implements RegistryBackend {
   /** The highest offset of a refused record the tail applied, and the one we last yielded for. */
   private latestRefusal = -1;
   private yieldedFor = -1;
+  /** Why the last refused write of this node was refused (for refusalError). */
+  private refusedReason: SkipReason = 'version_taken';
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private running: Promise<void> | null = null;
@@ -174,6 +176,7 @@ export class TopicRegistryBackend implements RegistryBackend {
       await sleep(this.options.scheduler, this.limits.conflictYieldMs);
     }
     let caughtUp = false;
+    let lastRefused: string | null = null;
     for (let attempt = 1; attempt <= this.limits.writeAttemptsMax; attempt++) {
       if (this.closed) return fail(registryErrors.storeError('The schema registry is stopping'));
       // Catch up first: another node's records below the end offset must be applied before we
@@ -188,6 +191,11 @@ export class TopicRegistryBackend implements RegistryBackend {
       if (!plan.ok) return plan;
       const records = plan.value.records;
       if (records.length === 0) return ok(plan.value.result);
+      // The same records as the ones just refused would be refused again: the conflict is with
+      // what the state holds, not with a racing writer (an IMPORT of another schema at a live
+      // version). Say so instead of appending them again.
+      const signature = records.map((r) => `${encodeKeyJson(r.key)}\n${encodeValueJson(r) ?? ''}`).join('\n');
+      if (signature === lastRefused) return fail(refusalError(records, this.refusedReason));
       const appended = await this.log.append(records.map((r) => encodeRecord(r)));
       if (!appended.ok) return fail(storeFailure(appended.error, 'writing to the _schemas topic'));
       const first = appended.value;
@@ -199,6 +207,8 @@ export class TopicRegistryBackend implements RegistryBackend {
       if (refused === null) return ok(plan.value.result);
       // Another node's conflicting records came first in the log: compute again on the state
       // that holds them.
+      lastRefused = signature;
+      this.refusedReason = refused;
       this.writeRetries++;
       caughtUp = true;
       log.info(`registry${this.label()}: a write lost to another node's (${refused} at offset ${first}..${last}); computing it again (attempt ${attempt + 1})`);
@@ -311,6 +321,16 @@ export class TopicRegistryBackend implements RegistryBackend {
     }
     return null;
   }
+}
+
+/** The error for records the log refuses whatever the race: Confluent's 42205 for an id or a
+ *  version held by another schema (AbstractSchemaRegistry.checkIfSchemaWithIdExist's message
+ *  for ids), a store error for a state limit. */
+function refusalError(records: readonly SchemasRecord[], reason: SkipReason): RegistryError {
+  const schema = records.find((r) => r.key.keytype === 'SCHEMA' && r.value !== null)?.value as SchemaValue | undefined;
+  if (schema !== undefined && reason === 'duplicate_id') return registryErrors.idInUse(schema.id);
+  if (schema !== undefined && reason === 'version_taken') return registryErrors.versionInUse(schema.subject, schema.version);
+  return registryErrors.storeError(`Store error: the _schemas log refused the write (${reason})`);
 }
 
 /** A log failure as Confluent's error: 50002 for a timeout, 50001 otherwise. */

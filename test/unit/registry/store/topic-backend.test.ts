@@ -7,7 +7,7 @@
 
 import { afterEach, describe, expect, test } from 'bun:test';
 import { systemScheduler } from '../../../../src/base/scheduler.ts';
-import { register } from '../../../../src/registry/registry-writes.ts';
+import { register, setMode } from '../../../../src/registry/registry-writes.ts';
 import { type Outcome, RegistryState, type SchemaContent } from '../../../../src/registry/registry-state.ts';
 import { encodeRecord, type SchemasRecord } from '../../../../src/registry/schemas-records.ts';
 import { MemorySchemasLog } from '../../../../src/registry/store/memory-schemas-log.ts';
@@ -272,6 +272,25 @@ describe('store failures are error values', () => {
     const r = await registerVia(b, 'ours', recordSchema(1));
     expect(r.ok ? 0 : r.error.code).toBe(50003);
     expect(b.status.writeRetries).toBe(3);
+  });
+
+  test('records the log refuses whatever the race (an IMPORT over a live version) end at once with 42205', async () => {
+    const log = new MemorySchemasLog(systemScheduler);
+    const b = backend(log);
+    value(await registerVia(b, 's', recordSchema(1)));
+    value(await b.write((state) => {
+      const m = setMode(state, null, 'IMPORT', true);
+      return m.ok ? { ok: true, value: { records: m.value.records, result: m.value.mode } } : m;
+    }));
+    const before = log.records.length;
+    const r = await b.write((state) => {
+      const x = register(state, { subject: 's', content: recordSchema(2), id: 50, version: 1 });
+      return x.ok ? { ok: true, value: { records: x.value.records, result: x.value.id } } : x;
+    });
+    expect(r.ok ? 0 : r.error.code).toBe(42205);
+    expect(r.ok ? '' : r.error.message).toBe('Overwrite new schema with version 1 of subject s in context . is not permitted.');
+    expect(log.records.length).toBe(before + 1); // appended once, not once per attempt
+    expect(value(b.state.getVersion('s', '1', false)).id).toBe(1);
   });
 
   test('a full write queue refuses at once with 50001; a compute that throws is 50001, not a throw', async () => {
