@@ -24,6 +24,9 @@ export interface MemoryLogFaults {
   beforeAppend: ((log: MemorySchemasLog) => void) | null;
   /** Offsets skipped before each append (a control batch, a compacted gap). */
   gapBeforeAppend: number;
+  /** Appends are held until `size` wait (or `timeoutMs` passed), then land together in call
+   *  order: writers on several nodes computing at once, whatever the machine's speed. */
+  appendBarrier: { size: number; timeoutMs: number } | null;
 }
 
 export class MemorySchemasLog implements SchemasLog {
@@ -39,7 +42,9 @@ export class MemorySchemasLog implements SchemasLog {
     failEndOffsets: 0,
     beforeAppend: null,
     gapBeforeAppend: 0,
+    appendBarrier: null,
   };
+  private readonly held: Array<() => void> = [];
   topicCreated = false;
   appends = 0;
 
@@ -84,6 +89,7 @@ export class MemorySchemasLog implements SchemasLog {
     this.appends++;
     const f = this.faults;
     if (f.appendDelayMs > 0) await new Promise<void>((resolve) => this.scheduler.after(f.appendDelayMs, resolve));
+    if (f.appendBarrier !== null) await this.barrier(f.appendBarrier);
     if (f.failAppends !== null && f.failAppends.count > 0) {
       f.failAppends.count--;
       return logFail(f.failAppends.kind, `produce failed (injected ${f.failAppends.kind})`);
@@ -95,6 +101,17 @@ export class MemorySchemasLog implements SchemasLog {
       return logFail('timeout', 'produce answer lost (injected)');
     }
     return logOk(base);
+  }
+
+  private barrier(b: { size: number; timeoutMs: number }): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.held.push(resolve);
+      const release = (): void => {
+        for (const r of this.held.splice(0)) r();
+      };
+      if (this.held.length >= b.size) release();
+      else if (this.held.length === 1) this.scheduler.after(b.timeoutMs, release);
+    });
   }
 
   /** Appends at once, bypassing the faults: another writer's records. */

@@ -198,7 +198,8 @@ describe('nodes racing on one log', () => {
 
   test('two backends registering at once on one log: ids unique, each caller told what is stored, both states equal', async () => {
     const log = new MemorySchemasLog(systemScheduler);
-    log.faults.appendDelayMs = 2; // lets the two nodes' computations overlap
+    // Appends wait for each other: both nodes compute before either's records land.
+    log.faults.appendBarrier = { size: 2, timeoutMs: 30 };
     const n1 = backend(log, {}, 'node 1');
     const n2 = backend(log, {}, 'node 2');
     value(await n1.whenReady());
@@ -221,7 +222,7 @@ describe('nodes racing on one log', () => {
 
   test('the same schema registered on two nodes at once gets one id', async () => {
     const log = new MemorySchemasLog(systemScheduler);
-    log.faults.appendDelayMs = 2;
+    log.faults.appendBarrier = { size: 2, timeoutMs: 1_000 };
     const n1 = backend(log);
     const n2 = backend(log);
     const [a, b] = await Promise.all([registerVia(n1, 'x', recordSchema(1)), registerVia(n2, 'y', recordSchema(1))]);
