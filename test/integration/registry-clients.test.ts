@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const userV1 = {
-  type: 'record',
+  type: 'record' as const,
   name: 'User',
   namespace: 'freshet.kjs',
   fields: [
@@ -92,7 +92,7 @@ describe('@kafkajs/confluent-schema-registry', () => {
     const subject = uniqueTopic('kjs-evolve') + '-value';
     const v1 = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(userV1) }, { subject });
     // BACKWARD (the default): a new field with a default reads old data.
-    const v2Schema = { ...userV1, fields: [...userV1.fields, { name: 'email', type: 'string', default: '' }] };
+    const v2Schema = { ...userV1, fields: [...userV1.fields, { name: 'email', type: 'string', default: '' } as { name: string; type: string }] };
     const v2 = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v2Schema) }, { subject });
     expect(v2.id).toBeGreaterThan(v1.id);
     // Data written with v1, read with v2 as the reader's schema: the default fills the new field.
