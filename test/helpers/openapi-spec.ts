@@ -92,11 +92,11 @@ export class OpenApiSpec {
       schema = content?.['application/vnd.schemaregistry.v1+json']?.schema;
     }
     if (schema === undefined) return [];
-    let validate = this.compiled.get(key);
+    const cacheKey = `${key} ${override ?? ''}`;
+    let validate = this.compiled.get(cacheKey);
     if (validate === undefined) {
-      schema = resolveRefs(schema, this.doc);
-      validate = this.ajv.compile(schema as object);
-      this.compiled.set(key, validate);
+      validate = this.ajv.compile(resolveRefs(schema, this.doc) as object);
+      this.compiled.set(cacheKey, validate);
     }
     let body: unknown;
     try {

@@ -24,6 +24,18 @@ export const SPEC_EXCEPTIONS: ReadonlyArray<{ readonly why: string; readonly app
   { why: "rest-utils' JsonParseException/JsonMappingException mappers: 400 for malformed JSON or a field of the wrong type", applies: (a, b) => a.status === 400 && errorCode(b) === 400 },
   { why: "rest-utils' ConstraintViolationExceptionMapper: 422 for a missing (@NotNull) body", applies: (a, b) => a.status === 422 && errorCode(b) === 422 },
   { why: 'RootResource answers an empty Map, {}; the spec says a string', applies: (a) => a.method === 'GET' && a.path === '/' && a.status === 200 && a.bodyText === '{}' },
+  {
+    why: "ServerMetadataResource.getClusterId answers ServerClusterId, whose scope.path is a list; the spec lists only a 500, and its ServerClusterId models every scope value as an object",
+    applies: (a) => a.method === 'GET' && a.path === '/v1/metadata/id' && a.status === 200,
+  },
+  {
+    why: "SubjectsResource.deleteSubject maps OperationNotPermittedException (42205) and ReferenceExistsException (42206) to 422; its annotation lists only 404 and 500",
+    applies: (a, b) => a.method === 'DELETE' && /^\/subjects\/[^/]+$/.test(a.path) && a.status === 422 && [42205, 42206].includes(errorCode(b) as number),
+  },
+  {
+    why: 'SubjectsResource.lookUpSchemaUnderSubject maps InvalidSchemaException to 42201; its annotation lists only 404 and 500',
+    applies: (a, b) => a.method === 'POST' && /^\/subjects\/[^/]+$/.test(a.path) && a.status === 422 && errorCode(b) === 42201,
+  },
 ];
 
 /**
@@ -31,8 +43,6 @@ export const SPEC_EXCEPTIONS: ReadonlyArray<{ readonly why: string; readonly app
  * code answers instead: "METHOD template status" -> component schema.
  */
 export const SPEC_OVERRIDES: Readonly<Record<string, string>> = {
-  // ServerMetadataResource.getClusterId answers ServerClusterId; its annotation lists only the 500.
-  'GET /v1/metadata/id 200': 'ServerClusterId',
   // ConfigResource.deleteTopLevelConfig / deleteSubjectConfig resume with the deleted Config
   // entity ({"compatibilityLevel": ...}); the spec's annotation says a bare level string.
   'DELETE /config 200': 'Config',
