@@ -12,7 +12,7 @@
 
 import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
 import { registryErrors } from './registry-errors.ts';
-import { contentKey, DEFAULT_COMPATIBILITY, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
+import { contentKey, DEFAULT_COMPATIBILITY, DEFAULT_MODE, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
 
 export interface RegisterRequest {
   readonly subject: string;
@@ -167,11 +167,13 @@ export function deleteCompatibility(state: RegistryState, subject: string | null
 }
 
 /** DELETE /mode[/{subject}] (ModeResource.deleteSubjectMode, not recursive): 40401 unless the
- *  scope has a mode of its own; answers the mode deleted. */
+ *  subject has a mode of its own; answers the mode deleted. The global scope always has one
+ *  (InMemoryCache.mode answers the default for the null subject), so DELETE /mode never 404s. */
 export function deleteMode(state: RegistryState, subject: string | null): Outcome<{ mode: Mode; records: SchemasRecord[] }> {
   const mode = state.modeOf(subject);
-  if (mode === null) return fail(registryErrors.subjectNotFound(subject ?? ''));
-  return ok({ mode, records: [{ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null }] });
+  if (mode === null && subject !== null) return fail(registryErrors.subjectNotFound(subject));
+  const records: SchemasRecord[] = mode === null ? [] : [{ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null }];
+  return ok({ mode: mode ?? DEFAULT_MODE, records });
 }
 
 /** PUT /mode[/{subject}][?force=true]. Entering IMPORT needs no live schema in scope (unless

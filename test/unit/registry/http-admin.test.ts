@@ -163,6 +163,15 @@ describe('modes', () => {
     expect((await r.call('DELETE', '/mode/s')).body.error_code).toBe(40401);
   });
 
+  test('the global mode: PUT, DELETE answers it; with none set DELETE answers the default (InMemoryCache.mode)', async () => {
+    const r = newRegistry();
+    await r.call('PUT', '/mode', { body: { mode: 'READONLY' } });
+    expect((await r.call('GET', '/mode/s?defaultToGlobal=true')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READWRITE' });
+  });
+
   test('READONLY refuses writes with 42205 and still serves reads', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1);
@@ -170,6 +179,7 @@ describe('modes', () => {
     const a = await r.call('POST', '/subjects/s/versions', { body: avro(V2) });
     expect([a.status, a.body.error_code]).toEqual([422, 42205]);
     expect((await r.call('DELETE', '/subjects/s/versions/1')).body.error_code).toBe(42205);
+    expect((await r.call('DELETE', '/subjects/s')).body).toEqual({ error_code: 42205, message: 'Subject s in context . is in read-only mode' });
     expect((await r.call('GET', '/subjects/s/versions/1')).status).toBe(200);
   });
 

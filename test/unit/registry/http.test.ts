@@ -147,6 +147,12 @@ describe('lookup (POST /subjects/{subject})', () => {
     expect([noSchema.status, noSchema.body]).toEqual([404, { error_code: 40403, message: 'Schema not found' }]);
   });
 
+  test('an invalid schema is 42201, before the subject is looked at', async () => {
+    const r = newRegistry();
+    const a = await r.call('POST', '/subjects/x', { body: { schema: '{"type":"nope"}' } });
+    expect([a.status, a.body.error_code]).toEqual([422, 42201]);
+  });
+
   test('a soft-deleted version is found only with deleted=true', async () => {
     const r = newRegistry();
     await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
