@@ -116,6 +116,13 @@ describe('references', () => {
     expect((await r.call('GET', '/subjects/address/versions/1/referencedby')).body).toEqual([2]);
     expect((await r.call('GET', '/subjects/person/versions/1')).body.references).toEqual(REFS);
     expect((await r.call('GET', '/schemas/ids/2')).body.references).toEqual(REFS);
+    // AvroSchema.formattedString("resolved"): the referenced type written inline where it is
+    // used; Avro's toString omits its namespace there, the enclosing one being the same.
+    const resolved = await r.call('GET', '/schemas/ids/2?format=resolved');
+    const { namespace: _, ...inlined } = ADDRESS;
+    expect(JSON.parse(resolved.body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: inlined }] });
+    // Canonical: the referenced type by name, relative to the enclosing namespace (Avro's writeName).
+    expect(JSON.parse((await r.call('GET', '/schemas/ids/2')).body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: 'Address' }] });
   });
 
   test('without its reference the schema is invalid (42201); a reference to a missing version too', async () => {
