@@ -223,6 +223,35 @@ describe('compatibility', () => {
     expect((await r.call('GET', '/subjects/s/versions')).body).toEqual([1]);
   });
 
+  test('FULL: the old-reads-new reasons first, then new-reads-old with the old schema (mutualReadStrategy)', async () => {
+    const r = newRegistry();
+    await r.call('PUT', '/config', { body: { compatibility: 'FULL' } });
+    await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    const a = await r.call('POST', '/compatibility/subjects/s/versions/latest?verbose=true', { body: avro(record({ name: 'f', type: 'string' })) });
+    const m = a.body.messages as string[];
+    expect(m).toHaveLength(5);
+    expect(m[0]).toContain("description:'The type (path '/fields/0/type') of a field in the old schema does not match with the new schema'");
+    expect(m[1]).toContain("description:'The type (path '/fields/0/type') of a field in the new schema does not match with the old schema'");
+    expect(m.slice(2)).toEqual(['{oldSchemaVersion: 1}', `{oldSchema: '${JSON.stringify(V1)}'}`, "{validateFields: 'false', compatibility: 'FULL'}"]);
+  });
+
+  test('concurrent registrations: each checks the state the other left (checks run inside write)', async () => {
+    const r = newRegistry();
+    // Both compatible with an empty subject alone; the second, checked after the first is
+    // applied, is BACKWARD-incompatible with it (g has no default, and V1 lacks g).
+    const [first, second] = await Promise.all([
+      r.call('POST', '/subjects/s/versions', { body: avro(V1) }),
+      r.call('POST', '/subjects/s/versions', { body: avro(V2_BAD) }),
+    ]);
+    expect(first.body).toEqual({ id: 1, version: 1 });
+    expect([second.status, second.body.error_code]).toEqual([409, 409]);
+    const [a, b] = await Promise.all([
+      r.call('POST', '/subjects/t/versions', { body: avro(record({ name: 'x', type: 'int' })) }),
+      r.call('POST', '/subjects/u/versions', { body: avro(record({ name: 'y', type: 'int' })) }),
+    ]);
+    expect([a.body.id, b.body.id]).toEqual([2, 3]);
+  });
+
   test('POST /compatibility/.../versions/latest: is_compatible, with the reasons only when verbose', async () => {
     const r = newRegistry();
     await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
