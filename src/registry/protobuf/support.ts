@@ -14,7 +14,7 @@
 import { RegistryErrorCode } from '../registry-errors.ts';
 import type { CompatibilityLevel, SchemaReference } from '../schemas-records.ts';
 import type { CompatibilityVerdict, ParseOptions, ParseOutcome, ParsedSchema, SchemaResolver, SchemaSupport } from '../schema-types.ts';
-import { COMPATIBLE_CHANGES, compareSchemas, type Difference } from './diff.ts';
+import { COMPATIBLE_CHANGES, compareSchemas, type Difference, type DifferenceType } from './diff.ts';
 import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
 
@@ -97,25 +97,32 @@ export function differenceMessage(d: Difference, reader: string, writer: string)
 
 /** ProtobufSchema.isBackwardCompatible(previous) seen from `reader`: the incompatible
  *  differences from the writer's schema to the reader's, as messages. */
-function readerMessages(reader: ProtobufSchemaValue, writer: ProtobufSchemaValue, readerRole: string, writerRole: string): string[] {
+function readerMessages(reader: ProtobufSchemaValue, writer: ProtobufSchemaValue, readerRole: string, writerRole: string, compatible: ReadonlySet<DifferenceType>): string[] {
   const result = compareSchemas(
     { types: writer.file.types, packageName: writer.file.packageName ?? '', index: writer.index },
     { types: reader.file.types, packageName: reader.file.packageName ?? '', index: reader.index },
   );
   if (!result.ok) return [result.message];
-  return result.differences.filter((d) => !COMPATIBLE_CHANGES.has(d.type)).map((d) => differenceMessage(d, readerRole, writerRole));
+  return result.differences.filter((d) => !compatible.has(d.type)).map((d) => differenceMessage(d, readerRole, writerRole));
 }
 
-function pairMessages(level: CompatibilityLevel, next: ProtobufSchemaValue, previous: ProtobufSchemaValue): string[] {
+function pairMessages(level: CompatibilityLevel, next: ProtobufSchemaValue, previous: ProtobufSchemaValue, compatible: ReadonlySet<DifferenceType>): string[] {
   const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
   const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
   const messages: string[] = [];
-  if (forward) messages.push(...readerMessages(previous, next, 'old', 'new'));
-  if (backward) messages.push(...readerMessages(next, previous, 'new', 'old'));
+  if (forward) messages.push(...readerMessages(previous, next, 'old', 'new', compatible));
+  if (backward) messages.push(...readerMessages(next, previous, 'new', 'old', compatible));
   return messages;
 }
 
-export function checkProtobufCompatibility(level: CompatibilityLevel, next: ParsedSchema, previousLatestFirst: readonly ParsedSchema[]): CompatibilityVerdict {
+/** The verdict for `next` under `level`; `compatible` is SchemaDiff.COMPATIBLE_CHANGES (a test
+ *  passes a changed set to show the compatibility table can fail). */
+export function checkProtobufCompatibility(
+  level: CompatibilityLevel,
+  next: ParsedSchema,
+  previousLatestFirst: readonly ParsedSchema[],
+  compatible: ReadonlySet<DifferenceType> = COMPATIBLE_CHANGES,
+): CompatibilityVerdict {
   if (level === 'NONE' || previousLatestFirst.length === 0) return { compatible: true, messages: [] };
   if (!(next instanceof ParsedProtobufSchema)) return { compatible: false, messages: [DIFFERENT_SCHEMA_TYPE] };
   if (previousLatestFirst.length > PREVIOUS_SCHEMAS_MAX) {
@@ -123,7 +130,7 @@ export function checkProtobufCompatibility(level: CompatibilityLevel, next: Pars
   }
   const against = level.endsWith('_TRANSITIVE') ? previousLatestFirst : previousLatestFirst.slice(0, 1);
   for (const previous of against) {
-    const messages = previous instanceof ParsedProtobufSchema ? pairMessages(level, next.value, previous.value) : [DIFFERENT_SCHEMA_TYPE];
+    const messages = previous instanceof ParsedProtobufSchema ? pairMessages(level, next.value, previous.value, compatible) : [DIFFERENT_SCHEMA_TYPE];
     if (messages.length > 0) return { compatible: false, messages };
   }
   return { compatible: true, messages: [] };
@@ -143,5 +150,5 @@ export const protobufSupport: SchemaSupport = {
     if (!parsed.ok) return invalid(parsed.detail);
     return { ok: true, schema: new ParsedProtobufSchema(parsed.schema) };
   },
-  checkCompatibility: checkProtobufCompatibility,
+  checkCompatibility: (level, next, previousLatestFirst) => checkProtobufCompatibility(level, next, previousLatestFirst),
 };
