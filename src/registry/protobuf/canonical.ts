@@ -379,7 +379,8 @@ function formatNumber(ctx: Ctx, text: string): string {
     const big = /^0[xX]/.test(digits) ? BigInt(digits) : BigInt(digits.replace(/^0+(?=\d)/, ''));
     return `${neg && big !== 0n ? '-' : ''}${big}`;
   }
-  const n = Number(text);
+  // NumberUtils.createNumber reads a trailing type letter (10f, 1.5d, 7L) as Java's literals do.
+  const n = Number(/^[-+]?[0-9.]+([eE][-+]?[0-9]+)?[fFdDlL]$/.test(text) ? text.slice(0, -1) : text);
   if (!Number.isFinite(n)) return text;
   return n.toFixed(3).replace(/\.?0+$/, '');
 }
