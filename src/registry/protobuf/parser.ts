@@ -2,42 +2,25 @@
 // OptionReader do for Confluent's ProtobufSchema (wire-schema .../internal/parser/
 // ProtoParser.kt, OptionReader.kt): labels, types and option values kept as written, `default`
 // and `json_name` split off a field's options, `(ext).sub = v` read as an OPTION-kind option.
-// Tokens come from protobufjs's tokenizer (strings unescaped, comments skipped); the grammar is
+// Tokens and option values are read by tokens.ts over protobufjs's tokenizer; the grammar is
 // ours. Recursive descent throws a SyntaxProblem internally; parseProtoFile turns every throw
 // (ours or the tokenizer's) into a value.
 
 import protobuf from 'protobufjs';
 import {
   MAX_TAG, type EnumConstantElement, type EnumElement, type ExtendElement, type ExtensionsElement, type FieldElement,
-  type Label, type MessageElement, type OneOfElement, type OptionElement, type OptionValue, type ProtoFileElement,
+  type Label, type MessageElement, type OneOfElement, type OptionElement, type ProtoFileElement,
   type RangeValue, type ReservedElement, type RpcElement, type ServiceElement, type TypeElement,
 } from './ast.ts';
+import { IDENT, NESTING_DEPTH_MAX, SyntaxProblem, TYPE_NAME, TokenReader, isQuote, primitiveText } from './tokens.ts';
 
 /** Longest .proto text accepted (characters); far above any real schema. */
 export const PROTO_CHARS_MAX = 1_000_000;
-/** Deepest nesting of messages, oneofs and aggregate option values. */
-export const NESTING_DEPTH_MAX = 64;
+export { NESTING_DEPTH_MAX };
 
 export type ProtoParseResult = { readonly ok: true; readonly file: ProtoFileElement } | { readonly ok: false; readonly message: string };
 
-class SyntaxProblem extends Error {}
-
 const LABELS: ReadonlySet<string> = new Set(['optional', 'required', 'repeated']);
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const TYPE_NAME = /^\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-function isQuote(t: string | null): boolean {
-  return t === '"' || t === "'";
-}
-
-/** A decimal, hex (0x) or octal (leading 0) integer, as protobuf's grammar writes tags. */
-function parseInteger(t: string): number | undefined {
-  const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(t);
-  if (m === null) return undefined;
-  const digits = m[2] as string;
-  const v = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits[0] === '0' ? parseInt(digits, 8) : parseInt(digits, 10);
-  return m[1] === '-' ? -v : v;
-}
 
 export function parseProtoFile(text: string): ProtoParseResult {
   if (text.length > PROTO_CHARS_MAX) return { ok: false, message: `schema longer than ${PROTO_CHARS_MAX} characters` };
@@ -50,63 +33,7 @@ export function parseProtoFile(text: string): ProtoParseResult {
   }
 }
 
-class Parser {
-  constructor(private readonly tn: protobuf.ITokenizerHandle) {}
-
-  private fail(message: string): never {
-    throw new SyntaxProblem(message);
-  }
-
-  private next(): string {
-    const t = this.tn.next();
-    if (t === null) this.fail('unexpected end of file');
-    return t;
-  }
-
-  private peek(): string | null {
-    return this.tn.peek();
-  }
-
-  private expect(expected: string): void {
-    const t = this.next();
-    if (t !== expected) this.fail(`expected '${expected}' but found '${t}'`);
-  }
-
-  private accept(token: string): boolean {
-    return this.tn.skip(token, true);
-  }
-
-  private ident(what: string): string {
-    const t = this.next();
-    if (!IDENT.test(t)) this.fail(`expected ${what} but found '${t}'`);
-    return t;
-  }
-
-  private typeName(): string {
-    const t = this.next();
-    if (!TYPE_NAME.test(t)) this.fail(`expected a type name but found '${t}'`);
-    return t;
-  }
-
-  /** One or more adjacent quoted strings, concatenated (the language allows "a" "b"). */
-  private string(): string {
-    let out = '';
-    do {
-      const delim = this.next();
-      if (!isQuote(delim)) this.fail(`expected a string but found '${delim}'`);
-      out += this.next();
-      this.expect(delim);
-    } while (isQuote(this.peek()));
-    return out;
-  }
-
-  private integer(what: string): number {
-    const t = this.next();
-    const v = parseInteger(t);
-    if (v === undefined || !Number.isSafeInteger(v)) this.fail(`expected ${what} but found '${t}'`);
-    return v;
-  }
-
+class Parser extends TokenReader {
   private tag(): number {
     const v = this.integer('a field number');
     if (v < 1 || v > MAX_TAG) this.fail(`field number ${v} out of range [1, ${MAX_TAG}]`);
@@ -384,102 +311,4 @@ class Parser {
     return values;
   }
 
-  /** `[a = 1, (b).c = "d"]` after a field or enum constant; empty when absent. */
-  private fieldOptions(): OptionElement[] {
-    const out: OptionElement[] = [];
-    if (!this.accept('[')) return out;
-    do out.push(this.option('='));
-    while (this.accept(','));
-    this.expect(']');
-    return out;
-  }
-
-  /** Wire's OptionReader.readOption: a name, an optional `.sub`, the separator, a value. */
-  private option(separator: '=' | ':', depth = 1): OptionElement {
-    if (depth > NESTING_DEPTH_MAX) this.fail(`option values nested deeper than ${NESTING_DEPTH_MAX}`);
-    let name: string;
-    let parenthesized = false;
-    const t = this.next();
-    if (t === '(') {
-      parenthesized = true;
-      name = this.typeName();
-      this.expect(')');
-    } else if (t === '[') {
-      // An extension (or Any type URL) key inside a text-format aggregate: "[foo.bar]".
-      let inner = this.next();
-      while (this.peek() !== ']') inner += this.next();
-      this.expect(']');
-      name = `[${inner}]`;
-    } else {
-      if (!TYPE_NAME.test(t)) this.fail(`expected an option name but found '${t}'`);
-      name = t;
-    }
-    let subName: string | undefined;
-    const after = this.peek();
-    if (after !== null && after.startsWith('.') && after.length > 1) {
-      subName = this.next().slice(1);
-    }
-    if (separator === ':' && this.peek() === '{') {
-      // Text format lets a message value omit the ':' (OptionReader.readOption).
-    } else {
-      this.expect(separator);
-    }
-    const value = this.optionValue(depth);
-    if (subName !== undefined) {
-      return { name, parenthesized, value: { kind: 'OPTION', value: { name: subName, parenthesized: false, value } } };
-    }
-    return { name, parenthesized, value };
-  }
-
-  /** OptionReader.readKindAndValue. */
-  private optionValue(depth: number): OptionValue {
-    const p = this.peek();
-    if (p === '{') {
-      this.next();
-      return { kind: 'MAP', value: this.optionMap(depth + 1) };
-    }
-    if (p === '[') {
-      this.next();
-      const list: OptionValue[] = [];
-      while (!this.accept(']')) {
-        list.push(this.optionValue(depth + 1));
-        if (!this.accept(',') && this.peek() !== ']') this.fail("expected ',' or ']'");
-      }
-      return { kind: 'LIST', value: list };
-    }
-    if (isQuote(p)) return { kind: 'STRING', value: this.string() };
-    const word = this.next();
-    if (/^[-+]?[0-9.]/.test(word) || word === '-inf' || word === '-nan') return { kind: 'NUMBER', value: word };
-    if (word === 'true' || word === 'false') return { kind: 'BOOLEAN', value: word };
-    if (!TYPE_NAME.test(word) && !/^-?[A-Za-z_]\w*$/.test(word)) this.fail(`unexpected option value '${word}'`);
-    return { kind: 'ENUM', value: word };
-  }
-
-  /** OptionReader.readMap: repeated keys collect into a list, `a.b: v` keys into a nested map. */
-  private optionMap(depth: number): Map<string, OptionValue> {
-    const result = new Map<string, OptionValue>();
-    while (!this.accept('}')) {
-      const option = this.option(':', depth);
-      const { name, value } = option;
-      if (value.kind === 'OPTION') {
-        const prev = result.get(name);
-        const nested = prev !== undefined && prev.kind === 'MAP' ? new Map(prev.value) : new Map<string, OptionValue>();
-        nested.set(value.value.name, value.value.value);
-        result.set(name, { kind: 'MAP', value: nested });
-      } else {
-        const prev = result.get(name);
-        const added = value.kind === 'LIST' ? value.value : [value];
-        if (prev === undefined) result.set(name, value);
-        else if (prev.kind === 'LIST') result.set(name, { kind: 'LIST', value: [...prev.value, ...added] });
-        else result.set(name, { kind: 'LIST', value: [prev, ...added] });
-      }
-      if (!this.accept(',')) this.accept(';');
-    }
-    return result;
-  }
-}
-
-/** The text of a primitive option value (a `default` or `json_name`). */
-function primitiveText(v: OptionValue): string {
-  return v.kind === 'STRING' || v.kind === 'BOOLEAN' || v.kind === 'NUMBER' || v.kind === 'ENUM' ? v.value : '';
 }
