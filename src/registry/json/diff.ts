@@ -7,7 +7,7 @@
 // taken as compatible, and the pass is repeated with the pairs found incompatible until it
 // settles (Context.compareMemoized, SchemaDiff.compare's fixpoint). Pure.
 
-import { COMPATIBLE_CHANGES, type Difference, type DifferenceType, type Policy } from './differences.ts';
+import type { Difference, DifferenceType } from './differences.ts';
 import { printJson, jsonEquals } from './json-text.ts';
 import type { Schema, SchemaOf } from './model.ts';
 import { compareArrays, compareObjects } from './diff-content.ts';
@@ -82,11 +82,13 @@ function put<V>(m: Map<Schema, Map<Schema, V>>, a: Schema, b: Schema, v: V): voi
   inner.set(b, v);
 }
 
-/** The differences from `original` to `update` under `policy`; throws DiffLimitExceeded only. */
-export function diffSchemas(policy: Policy, original: Schema, update: Schema): readonly Difference[] {
+/**
+ * The differences from `original` to `update`; `compatible` is the policy's set of allowed
+ * types (COMPATIBLE_CHANGES), which steers combined schemas and cycles. Throws DiffLimitExceeded only.
+ */
+export function diffSchemas(compatible: ReadonlySet<DifferenceType>, original: Schema, update: Schema): readonly Difference[] {
   const steps = { n: 0 };
   let seed = new Map<Schema, Map<Schema, readonly Difference[]>>();
-  const compatible = COMPATIBLE_CHANGES[policy];
   for (let pass = 0; pass < DIFF_PASSES_MAX; pass++) {
     const shared: Shared = { compatible, memo: new Map(), inProgress: new Map(), seed, optimism: false, steps };
     const ctx = new Context(shared);

@@ -62,13 +62,14 @@ export function draftOf(node: JsonNode): Draft {
   return DRAFT_URLS.find(([u]) => u === url)?.[1] ?? 'draft-07';
 }
 
-/** The ajv of a draft. strict off: JSON Schema allows unknown keywords, which Confluent keeps. */
-function ajvFor(draft: Draft): Ajv {
-  const options = {
-    strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const,
-    // The meta-schema check runs on every schema added or compiled.
-    validateSchema: true, addUsedSchema: false,
-  };
+const AJV_OPTIONS = {
+  // strict off: JSON Schema allows unknown keywords, which Confluent keeps.
+  strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const, addUsedSchema: false,
+};
+
+/** A fresh ajv of a draft; `withMetaSchema` checks every schema added against the draft's meta-schema. */
+function newAjv(draft: Draft, withMetaSchema: boolean): Ajv {
+  const options = { ...AJV_OPTIONS, validateSchema: withMetaSchema };
   switch (draft) {
     case 'draft-04': return new AjvDraft04(options) as unknown as Ajv;
     case 'draft-06': {
@@ -80,6 +81,19 @@ function ajvFor(draft: Draft): Ajv {
     case '2019-09': return new Ajv2019(options);
     case '2020-12': return new Ajv2020(options);
   }
+}
+
+/**
+ * One meta-schema checker per draft, made on first use and kept: compiling a meta-schema takes
+ * tens of milliseconds, checking against a compiled one microseconds. validateSchema registers
+ * nothing, so a kept checker holds no trace of the schemas it checked.
+ */
+const metaCheckers = new Map<Draft, Ajv>();
+function metaCheck(draft: Draft, schema: AnySchema): string | undefined {
+  let ajv = metaCheckers.get(draft);
+  if (ajv === undefined) metaCheckers.set(draft, (ajv = newAjv(draft, true)));
+  if (ajv.validateSchema(schema) === true) return undefined;
+  return `the schema is not valid ${draft}: ${metaErrors(ajv)}`;
 }
 
 const errorText = (err: unknown): string => {
@@ -109,7 +123,8 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   if (!root.ok) return { ok: false, error: invalidSchema(root.detail) };
   const draft = draftOf(root.node);
   const referenced = new Map<string, JsonNode>();
-  const ajv = ajvFor(draft);
+  // A fresh compiler per schema: compiling registers "$id"s and the references added.
+  const ajv = newAjv(draft, false);
   const seen = new Set<string>();
   // Depth first, a reference's own references before it (JsonSchemaProvider.resolveReferences).
   const visit = (refs: readonly SchemaReference[], depth: number): string | undefined => {
@@ -128,7 +143,10 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       if (!doc.ok) return `reference '${ref.name}': ${doc.detail}`;
       referenced.set(ref.name, doc.node);
       try {
-        ajv.addSchema(toPlain(doc.node) as AnySchema, ref.name);
+        const plain = toPlain(doc.node) as AnySchema;
+        const meta = metaCheck(draftOf(doc.node), plain);
+        if (meta !== undefined) return `reference '${ref.name}': ${meta}`;
+        ajv.addSchema(plain, ref.name);
       } catch (err) {
         return `reference '${ref.name}': ${errorText(err)}`;
       }
@@ -139,7 +157,8 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
   const plain = toPlain(root.node) as AnySchema;
   try {
-    if (ajv.validateSchema(plain) !== true) return { ok: false, error: invalidSchema(`the schema is not valid ${draft}: ${metaErrors(ajv)}`) };
+    const meta = metaCheck(draft, plain);
+    if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
     ajv.compile(plain);
   } catch (err) {
     return { ok: false, error: invalidSchema(errorText(err)) };

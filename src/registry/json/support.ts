@@ -8,7 +8,7 @@
 import type { CompatibilityVerdict, ParsedSchema, ParseOptions, SchemaResolver, SchemaSupport } from '../schema-types.ts';
 import type { CompatibilityLevel, SchemaReference } from '../schemas-records.ts';
 import { DiffLimitExceeded, diffSchemas } from './diff.ts';
-import { COMPATIBLE_CHANGES, describeDifference, type Policy } from './differences.ts';
+import { COMPATIBLE_CHANGES, describeDifference, type DifferenceType } from './differences.ts';
 import { printJson } from './json-text.ts';
 import { ModelLoader, type Schema } from './model.ts';
 import { readSchema, type ReadSchema } from './parse.ts';
@@ -51,11 +51,10 @@ type Role = 'new' | 'old';
  * differences from writer (original) to reader (update) that the policy does not allow, each
  * as Difference.toString() with the roles filled in.
  */
-export function readerWriterMessages(policy: Policy, reader: ParsedJsonSchema, writer: ParsedJsonSchema, readerRole: Role): string[] {
+export function readerWriterMessages(compatible: ReadonlySet<DifferenceType>, reader: ParsedJsonSchema, writer: ParsedJsonSchema, readerRole: Role): string[] {
   const writerRole: Role = readerRole === 'new' ? 'old' : 'new';
   try {
-    const compatible = COMPATIBLE_CHANGES[policy];
-    return diffSchemas(policy, writer.schema(), reader.schema())
+    return diffSchemas(compatible, writer.schema(), reader.schema())
       .filter((d) => !compatible.has(d.type))
       .map((d) => describeDifference(d, readerRole, writerRole));
   } catch (err) {
@@ -67,13 +66,14 @@ export function readerWriterMessages(policy: Policy, reader: ParsedJsonSchema, w
 /**
  * Confluent's levels (CompatibilityChecker): BACKWARD, the new schema reads the latest's data;
  * FORWARD, the latest reads the new one's; FULL both; *_TRANSITIVE against every previous
- * schema. Confluent's default policy for JSON is STRICT (JsonSchema.isBackwardCompatible).
+ * schema. `compatible` is the policy: Confluent's default for JSON is STRICT
+ * (JsonSchema.isBackwardCompatible); COMPATIBLE_CHANGES.LENIENT is the other.
  */
 export function checkJsonCompatibility(
   level: CompatibilityLevel,
   next: ParsedSchema,
   previousLatestFirst: readonly ParsedSchema[],
-  policy: Policy = 'STRICT',
+  compatible: ReadonlySet<DifferenceType> = COMPATIBLE_CHANGES.STRICT,
 ): CompatibilityVerdict {
   if (level === 'NONE' || previousLatestFirst.length === 0) return { compatible: true, messages: [] };
   if (previousLatestFirst.length > PREVIOUS_SCHEMAS_MAX) {
@@ -90,8 +90,8 @@ export function checkJsonCompatibility(
       continue;
     }
     // FULL lists the old-reads-new findings first (SchemaValidatorBuilder.mutualReadStrategy).
-    if (forward) messages.push(...readerWriterMessages(policy, previous, next, 'old'));
-    if (backward) messages.push(...readerWriterMessages(policy, next, previous, 'new'));
+    if (forward) messages.push(...readerWriterMessages(compatible, previous, next, 'old'));
+    if (backward) messages.push(...readerWriterMessages(compatible, next, previous, 'new'));
     // SchemaValidatorBuilder.validateAll stops at the first previous schema that fails.
     if (messages.length > 0) break;
   }
