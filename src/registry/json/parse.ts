@@ -96,6 +96,30 @@ function metaCheck(draft: Draft, schema: AnySchema): string | undefined {
   return `the schema is not valid ${draft}: ${metaErrors(ajv)}`;
 }
 
+/**
+ * The schema as plain values for ajv, its "$schema" replaced by the meta-schema of the draft
+ * already chosen: Confluent accepts URLs ajv does not know ("http://json-schema.org/schema",
+ * "https://" forms, unknown ones read as draft-07), and each ajv class checks against its own
+ * draft when "$schema" is absent; draft 6 shares draft 7's class, so it is named.
+ */
+function forAjv(node: JsonNode, draft: Draft): AnySchema {
+  const plain = toPlain(node);
+  if (typeof plain !== 'object' || plain === null) return plain as AnySchema;
+  const obj = plain as Record<string, unknown>;
+  delete obj.$schema;
+  if (draft === 'draft-06') obj.$schema = 'http://json-schema.org/draft-06/schema#';
+  return obj as AnySchema;
+}
+
+const idKeyword = (draft: Draft): string => (draft === 'draft-04' ? 'id' : '$id');
+
+/** `name` resolved against an absolute base URI, when that differs from `name`. */
+function resolvedAgainst(base: string | undefined, name: string): string | undefined {
+  if (base === undefined || !URL.canParse(base)) return undefined;
+  const href = new URL(name, base).href;
+  return href === name ? undefined : href;
+}
+
 const errorText = (err: unknown): string => {
   const text = err instanceof Error ? err.message : String(err);
   return text.length > DETAIL_CHARS_MAX ? `${text.slice(0, DETAIL_CHARS_MAX)}...` : text;
@@ -123,6 +147,8 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   if (!root.ok) return { ok: false, error: invalidSchema(root.detail) };
   const draft = draftOf(root.node);
   const referenced = new Map<string, JsonNode>();
+  const rootIdNode = member(root.node, idKeyword(draft));
+  const rootId = rootIdNode?.k === 'str' ? rootIdNode.v : undefined;
   // A fresh compiler per schema: compiling registers "$id"s and the references added.
   const ajv = newAjv(draft, false);
   const seen = new Set<string>();
@@ -143,10 +169,16 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       if (!doc.ok) return `reference '${ref.name}': ${doc.detail}`;
       referenced.set(ref.name, doc.node);
       try {
-        const plain = toPlain(doc.node) as AnySchema;
+        const plain = forAjv(doc.node, draftOf(doc.node));
         const meta = metaCheck(draftOf(doc.node), plain);
         if (meta !== undefined) return `reference '${ref.name}': ${meta}`;
         ajv.addSchema(plain, ref.name);
+        // A referrer with an absolute "$id" resolves "$ref": "ref.json" against it
+        // ("https://acme.com/ref.json", JsonSchemaTest.getJsonSchemaWithReferences); Confluent
+        // maps the name both ways (JsonSchema.loadLatestDraft). A document with its own "$id"
+        // is already known by it.
+        const alias = resolvedAgainst(rootId, ref.name);
+        if (alias !== undefined && member(doc.node, idKeyword(draftOf(doc.node))) === undefined) ajv.addSchema(forAjv(doc.node, draftOf(doc.node)), alias);
       } catch (err) {
         return `reference '${ref.name}': ${errorText(err)}`;
       }
@@ -155,7 +187,7 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   };
   const problem = visit(references, 1);
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
-  const plain = toPlain(root.node) as AnySchema;
+  const plain = forAjv(root.node, draft);
   try {
     const meta = metaCheck(draft, plain);
     if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
