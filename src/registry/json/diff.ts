@@ -16,6 +16,8 @@ import { compareArrays, compareObjects } from './diff-content.ts';
 export const DIFF_STEPS_MAX = 200_000;
 /** Most fixpoint passes (each grows the set of incompatible pairs; this bounds it outright). */
 export const DIFF_PASSES_MAX = 64;
+/** Deepest nesting of comparisons (a chain of "$ref"s through distinct definitions recurses). */
+export const DIFF_DEPTH_MAX = 512;
 /** Most "$ref"s followed in a row without reaching a schema that is not a "$ref". */
 const REF_CHAIN_MAX = 64;
 
@@ -31,6 +33,7 @@ interface Shared {
   readonly seed: Map<Schema, Map<Schema, readonly Difference[]>>;
   optimism: boolean;
   steps: { n: number };
+  depth: number;
 }
 
 export class Context {
@@ -90,7 +93,7 @@ export function diffSchemas(compatible: ReadonlySet<DifferenceType>, original: S
   const steps = { n: 0 };
   let seed = new Map<Schema, Map<Schema, readonly Difference[]>>();
   for (let pass = 0; pass < DIFF_PASSES_MAX; pass++) {
-    const shared: Shared = { compatible, memo: new Map(), inProgress: new Map(), seed, optimism: false, steps };
+    const shared: Shared = { compatible, memo: new Map(), inProgress: new Map(), seed, optimism: false, steps, depth: 0 };
     const ctx = new Context(shared);
     compare(ctx, original, update);
     const incompatible = new Map<Schema, Map<Schema, readonly Difference[]>>();
@@ -140,6 +143,7 @@ export function compare(ctx: Context, original: Schema | undefined, update: Sche
       let inner = shared.inProgress.get(o);
       if (inner === undefined) shared.inProgress.set(o, (inner = new Set()));
       inner.add(u);
+      if (++shared.depth > DIFF_DEPTH_MAX) throw new DiffLimitExceeded(`comparisons nested deeper than ${DIFF_DEPTH_MAX}`);
       try {
         const sub = new Context(shared);
         compareTypes(sub, o, u);
@@ -147,6 +151,7 @@ export function compare(ctx: Context, original: Schema | undefined, update: Sche
         put(shared.memo, o, u, diffs);
       } finally {
         inner.delete(u);
+        shared.depth--;
       }
     }
   }
@@ -292,10 +297,12 @@ const isSingleton = (s: SchemaOf<'combined'>): boolean => s.subschemas.length ==
  * printed schema). Keyed by kind and source JSON: the kinds one node yields ("type": [...], or
  * "type" beside "enum") share a source and differ in kind.
  */
+const distinctKeys = new WeakMap<Schema, string>();
 function distinct(subschemas: readonly Schema[]): Schema[] {
   const seen = new Set<string>();
   return subschemas.filter((s) => {
-    const key = `${s.t}:${printJson(s.src, false)}`;
+    let key = distinctKeys.get(s);
+    if (key === undefined) distinctKeys.set(s, (key = `${s.t}:${printJson(s.src, false)}`));
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

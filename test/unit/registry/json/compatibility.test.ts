@@ -5,7 +5,7 @@
 // messages, the lenient policy, and Confluent's circular-$ref case.
 
 import { describe, expect, test } from 'bun:test';
-import { diffSchemas } from '../../../../src/registry/json/diff.ts';
+import { DIFF_DEPTH_MAX, diffSchemas } from '../../../../src/registry/json/diff.ts';
 import { COMPATIBLE_CHANGES, type DifferenceType } from '../../../../src/registry/json/differences.ts';
 import { checkJsonCompatibility, jsonSchemaSupport, ParsedJsonSchema } from '../../../../src/registry/json/support.ts';
 import type { CompatibilityLevel } from '../../../../src/registry/schemas-records.ts';
@@ -154,5 +154,18 @@ describe('circular $refs (CircularRefSchemaDiffTest)', () => {
     const result = checkJsonCompatibility('BACKWARD', parsed(circularSchema(3, 2, 'kind')), [parsed(circularSchema(3, 2))]);
     expect(result.compatible).toBe(false);
     expect(result.messages.some((m) => m.includes('COMBINED_TYPE_SUBSCHEMAS_CHANGED') || m.includes('ENUM_ARRAY_CHANGED'))).toBe(true);
+  });
+});
+
+describe('bounds', () => {
+  test('a $ref chain deeper than DIFF_DEPTH_MAX ends the check with a message, not a throw', () => {
+    const n = DIFF_DEPTH_MAX + 10;
+    const defs = Array.from({ length: n }, (_, i) => `"d${i}":{"type":"object","properties":{"next":{"$ref":"#/definitions/d${i + 1}"}}}`).join(',');
+    const schema = `{"definitions":{${defs},"d${n}":{"type":"string"}},"$ref":"#/definitions/d0"}`;
+    const result = checkJsonCompatibility('BACKWARD', parsed(schema), [parsed(schema)]);
+    expect(result).toEqual({ compatible: false, messages: [`comparisons nested deeper than ${DIFF_DEPTH_MAX}`] });
+    // A short chain of the same shape compares fine.
+    const short = schema.replace(`"d0":`, '"unused":').replace('"$ref":"#/definitions/d0"', `"$ref":"#/definitions/d${n - 5}"`);
+    expect(checkJsonCompatibility('BACKWARD', parsed(short), [parsed(short)]).compatible).toBe(true);
   });
 });
