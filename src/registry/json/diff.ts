@@ -280,11 +280,20 @@ function compareNumbers(ctx: Context, o: SchemaOf<'number'>, u: SchemaOf<'number
   if (o.requiresInteger !== u.requiresInteger) ctx.add(o.requiresInteger ? 'TYPE_EXTENDED' : 'TYPE_NARROWED');
 }
 
+/**
+ * EnumSchemaDiff compares the lists of possible values (equals, then containsAll). Values are
+ * told apart by their printed JSON with keys sorted (numbers as Jackson prints them, so 1 and
+ * 1.0 differ, as Integer and BigDecimal do in Java); sets keep large enums linear.
+ */
 function compareEnums(ctx: Context, o: SchemaOf<'enum'>, u: SchemaOf<'enum'>): void {
-  const within = (a: SchemaOf<'enum'>, b: SchemaOf<'enum'>): boolean => a.values.every((v) => b.values.some((w) => jsonEquals(v, w)));
-  const uHasAll = within(o, u);
-  const oHasAll = within(u, o);
-  if (uHasAll && oHasAll && o.values.length === u.values.length) return;
+  const keys = (s: SchemaOf<'enum'>): string[] => s.values.map((v) => printJson(v, true));
+  const ok = keys(o);
+  const uk = keys(u);
+  if (ok.length === uk.length && ok.every((k, i) => k === uk[i])) return;
+  const uSet = new Set(uk);
+  const oSet = new Set(ok);
+  const uHasAll = ok.every((k) => uSet.has(k));
+  const oHasAll = uk.every((k) => oSet.has(k));
   if (uHasAll) ctx.add('ENUM_ARRAY_EXTENDED', 'enum');
   else if (oHasAll) ctx.add('ENUM_ARRAY_NARROWED', 'enum');
   else ctx.add('ENUM_ARRAY_CHANGED', 'enum');

@@ -74,11 +74,16 @@ const num = (n: JsonNode | undefined): number | undefined => (n?.k === 'num' ? N
 const str = (n: JsonNode | undefined): string | undefined => (n?.k === 'str' ? n.v : undefined);
 
 /** JSON pointer ("/a/b~1c") inside a node; undefined where it leads nowhere. */
-function pointer(root: JsonNode, fragment: string): JsonNode | undefined {
+export function pointer(root: JsonNode, fragment: string): JsonNode | undefined {
   if (fragment === '' || fragment === '/') return fragment === '' ? root : member(root, '');
   let node: JsonNode | undefined = root;
   for (const raw of fragment.split('/').slice(1)) {
-    const part = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    let part: string;
+    try {
+      part = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined; // a malformed %-escape leads nowhere
+    }
     if (node?.k === 'arr') node = /^(0|[1-9][0-9]*)$/.test(part) ? node.items[Number(part)] : undefined;
     else node = member(node, part);
     if (node === undefined) return undefined;

@@ -15,7 +15,7 @@ import { type RegistryError, RegistryErrorCode } from '../registry-errors.ts';
 import type { SchemaResolver } from '../schema-types.ts';
 import type { SchemaReference } from '../schemas-records.ts';
 import { member, parseJson, toPlain, type JsonNode } from './json-text.ts';
-import type { Draft } from './model.ts';
+import { pointer, type Draft } from './model.ts';
 
 /** Longest schema text read (characters): bounds the parse, the model and ajv's generated code. */
 export const SCHEMA_CHARS_MAX = 1_000_000;
@@ -64,7 +64,8 @@ export function draftOf(node: JsonNode): Draft {
 
 const AJV_OPTIONS = {
   // strict off: JSON Schema allows unknown keywords, which Confluent keeps.
-  strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const, addUsedSchema: false,
+  // addUsedSchema stays on: without it ajv cannot resolve "#" or the schema's own "$id".
+  strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const,
 };
 
 /** A fresh ajv of a draft; `withMetaSchema` checks every schema added against the draft's meta-schema. */
@@ -141,6 +142,36 @@ function readDocument(text: string): { ok: true; node: JsonNode } | { ok: false;
   return { ok: true, node: parsed.node };
 }
 
+/** Most "$ref"s followed from one "$ref" while looking for a cycle of nothing but "$ref"s. */
+const REF_CHAIN_MAX = 64;
+
+/**
+ * A "$ref" whose chain of "$ref"-to-"$ref" comes back to itself ("a" -> "b" -> "a"), within
+ * one document: it means nothing, and ajv recurses on it until the stack overflows. Every
+ * "$ref" node is followed at most REF_CHAIN_MAX steps; nodes are visited without recursion.
+ */
+function pureRefCycle(doc: JsonNode): string | undefined {
+  const stack: JsonNode[] = [doc];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.k === 'arr') stack.push(...node.items);
+    if (node.k !== 'obj') continue;
+    for (const [, v] of node.entries) stack.push(v);
+    const seen = new Set<JsonNode>([node]);
+    let at: JsonNode = node;
+    for (let i = 0; i < REF_CHAIN_MAX; i++) {
+      const ref = member(at, '$ref');
+      if (ref?.k !== 'str' || !ref.v.startsWith('#')) break;
+      const target = pointer(doc, ref.v.slice(1));
+      if (target === undefined) break;
+      if (seen.has(target)) return ref.v;
+      seen.add(target);
+      at = target;
+    }
+  }
+  return undefined;
+}
+
 /** Reads a schema and its references; `strict` (a new schema) refuses top-level "$$" property names. */
 export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, strict: boolean): ReadOutcome {
   const root = readDocument(text);
@@ -167,6 +198,8 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       if (problem !== undefined) return problem;
       const doc = readDocument(found.schema);
       if (!doc.ok) return `reference '${ref.name}': ${doc.detail}`;
+      const refCycle = pureRefCycle(doc.node);
+      if (refCycle !== undefined) return `reference '${ref.name}': circular $ref '${refCycle}'`;
       referenced.set(ref.name, doc.node);
       try {
         const plain = forAjv(doc.node, draftOf(doc.node));
@@ -187,6 +220,8 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   };
   const problem = visit(references, 1);
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
+  const cycle = pureRefCycle(root.node);
+  if (cycle !== undefined) return { ok: false, error: invalidSchema(`circular $ref '${cycle}'`) };
   const plain = forAjv(root.node, draft);
   try {
     const meta = metaCheck(draft, plain);

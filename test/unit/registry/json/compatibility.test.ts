@@ -11,10 +11,14 @@ import { checkJsonCompatibility, jsonSchemaSupport, ParsedJsonSchema } from '../
 import type { CompatibilityLevel } from '../../../../src/registry/schemas-records.ts';
 import { CHANGE_LIST_EXCEPTIONS, COMPATIBILITY_TABLE } from './compatibility-table.ts';
 
+const parsedCache = new Map<string, ParsedJsonSchema>();
 function parsed(schema: unknown): ParsedJsonSchema {
   const text = typeof schema === 'string' ? schema : JSON.stringify(schema);
+  const cached = parsedCache.get(text);
+  if (cached !== undefined) return cached;
   const outcome = jsonSchemaSupport.parse(text, [], () => undefined, { isNew: true });
   if (!outcome.ok) throw new Error(outcome.error.message);
+  parsedCache.set(text, outcome.schema as ParsedJsonSchema);
   return outcome.schema as ParsedJsonSchema;
 }
 

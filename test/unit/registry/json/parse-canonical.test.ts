@@ -190,3 +190,37 @@ describe('references', () => {
     expect(checkJsonCompatibility('FORWARD', v2b, [v1]).compatible).toBe(true);
   });
 });
+
+describe('recursive schemas (JsonSchemaTest)', () => {
+  test("testRecursiveSchema: a $ref to the schema's own $id parses and equals itself", () => {
+    const text = '{"$schema":"http://json-schema.org/draft-07/schema#","$id":"task.schema.json","title":"Task","description":"A task","type":["null","object"],'
+      + '"properties":{"parent":{"$ref":"task.schema.json"},"title":{"description":"Task title","type":"string"}}}';
+    expect(checkJsonCompatibility('FULL', ok(text), [ok(text)])).toEqual({ compatible: true, messages: [] });
+  });
+
+  test('testRecursiveDefinition and testRecursiveDefinition2: "#" and a definition naming itself', () => {
+    ok('{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":{"Permission":{"type":"object","properties":{"service":{"$ref":"#"}}}},'
+      + '"type":"object","properties":{"permission":{"$ref":"#/$defs/Permission"}}}');
+    const json = '{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","title":"ExampleEvent","properties":{"data":{"$ref":"#/$defs/JsonValue"}},'
+      + '"$defs":{"JsonValue":{"anyOf":[{"type":"null"},{"type":"boolean"},{"type":"integer"},{"type":"number"},{"type":"string"},'
+      + '{"type":"array","items":{"$ref":"#/$defs/JsonValue"}},{"type":"object","additionalProperties":{"$ref":"#/$defs/JsonValue"}}]}}}';
+    expect(checkJsonCompatibility('FULL', ok(json), [ok(json)]).compatible).toBe(true);
+  });
+
+  test('a cycle of nothing but $refs is refused at once (ajv would recurse until the stack overflows)', () => {
+    expect(refused('{"$ref":"#/definitions/a","definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}}}')).toContain("circular $ref '#/definitions/a'");
+    expect(refused('{"allOf":[{"$ref":"#/allOf/0"}]}')).toContain('circular $ref');
+  });
+});
+
+describe('hostile names stay data', () => {
+  test('"__proto__", "constructor" and code-like names are properties like any other', () => {
+    const text = '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"},"`${x}`\\\"":{"type":"string"}},"required":["__proto__"]}';
+    const s = ok(text);
+    expect(s.canonical()).toBe(text);
+    const without = ok('{"type":"object","properties":{"constructor":{"type":"number"}}}');
+    // Dropping the required "__proto__" property from an open model is compatible backward only.
+    expect(checkJsonCompatibility('BACKWARD', without, [s]).compatible).toBe(true);
+    expect(checkJsonCompatibility('FORWARD', without, [s]).compatible).toBe(false);
+  });
+});
