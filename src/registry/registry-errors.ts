@@ -21,6 +21,10 @@ export const RegistryErrorCode = {
   INVALID_MODE: 42204,
   OPERATION_NOT_PERMITTED: 42205,
   INVALID_SUBJECT: 42208,
+  REFERENCE_EXISTS: 42206,
+  // Errors.INCOMPATIBLE_SCHEMA_ERROR_CODE: the HTTP status, 409, in every release up to 8.1;
+  // Confluent's main branch changed it to 40901 with Associations (commit ef43652bfec, 2025-12).
+  INCOMPATIBLE_SCHEMA: 409,
   // HTTP 500: the store failed (Errors.STORE_ERROR_CODE), timed out (OPERATION_TIMEOUT_ERROR_CODE),
   // or a write could not be completed on this node (REQUEST_FORWARDING_FAILED_ERROR_CODE: in
   // Confluent, forwarding to the leader failed; here, our writes kept losing to other nodes').
@@ -81,6 +85,14 @@ export const registryErrors = {
   importWithSubjects: () => e(RegistryErrorCode.OPERATION_NOT_PERMITTED, 'Cannot import since found existing subjects'),
   // RestInvalidSubjectException's text, its missing word and all.
   invalidSubject: (subject: string) => e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),
+  // RestReferenceExistsException: the SchemaKey's toString, as KafkaSchemaRegistry passes it.
+  referenceExists: (subject: string, version: number) =>
+    e(RegistryErrorCode.REFERENCE_EXISTS, `One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=${subject},version=${version}}.`),
+  // SubjectVersionsResource.register's IncompatibleSchemaException text; details is Java's
+  // List.toString of the checker's messages.
+  incompatibleSchema: (subject: string, messages: readonly string[]) =>
+    e(RegistryErrorCode.INCOMPATIBLE_SCHEMA, `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join(', ')}]`),
+  invalidSchema: (message: string) => e(RegistryErrorCode.INVALID_SCHEMA, message),
   versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
   // The 500s carry the store's own words (Confluent passes the exception's message through).
   storeError: (message: string) => e(RegistryErrorCode.STORE_ERROR, message),

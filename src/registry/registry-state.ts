@@ -240,6 +240,17 @@ export class RegistryState {
     return found === undefined ? fail(registryErrors.schemaNotFound()) : ok(found);
   }
 
+  /** The stored versions whose references name (subject, version), soft-deleted ones too; a
+   *  scan of every version (Confluent keeps an index, LookupCache.referencesSchema; the scan is
+   *  bounded by SUBJECTS_MAX x VERSIONS_PER_SUBJECT_MAX and runs only on delete and referencedby). */
+  referrers(subject: string, version: number): SchemaVersion[] {
+    const out: SchemaVersion[] = [];
+    for (const versions of this.subjects.values()) {
+      for (const v of versions.values()) if (v.references.some((r) => r.subject === subject && r.version === version)) out.push(v);
+    }
+    return out;
+  }
+
   /** The id this content already has anywhere, if any (one id per schema across subjects). */
   idOf(content: SchemaContent): number | undefined {
     return this.idByContent.get(contentKey(content));

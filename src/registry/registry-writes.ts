@@ -12,7 +12,7 @@
 
 import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
 import { registryErrors } from './registry-errors.ts';
-import { contentKey, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
+import { contentKey, DEFAULT_COMPATIBILITY, DEFAULT_MODE, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
 
 export interface RegisterRequest {
   readonly subject: string;
@@ -105,6 +105,9 @@ export function deleteVersion(state: RegistryState, subject: string, versionText
   if (target === undefined) return fail(registryErrors.versionNotFound(parsed.value === 'latest' ? -1 : parsed.value));
   if (!permanent && target.deleted) return fail(registryErrors.schemaVersionSoftDeleted(subject, target.version));
   if (isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
+  // KafkaSchemaRegistry.deleteSchemaVersion: getReferencedBy(key, permanent): a soft delete
+  // counts live referrers only, a permanent one soft-deleted referrers too (they can come back).
+  if (state.referrers(subject, target.version).some((r) => permanent || !r.deleted)) return fail(registryErrors.referenceExists(subject, target.version));
   if (permanent && !target.deleted) return fail(registryErrors.schemaVersionNotSoftDeleted(subject, target.version));
   if (!permanent) return ok({ version: target.version, records: [{ key: schemaKey(subject, target.version), value: { ...target, deleted: true } }] });
   const records: SchemasRecord[] = [{ key: schemaKey(subject, target.version), value: null }];
@@ -120,7 +123,14 @@ export function deleteSubject(state: RegistryState, subject: string, permanent: 
   if (all.length === 0) return fail(registryErrors.subjectNotFound(subject));
   if (!permanent && live.length === 0) return fail(registryErrors.subjectSoftDeleted(subject));
   if (isReadOnly(state.effectiveMode(subject))) return fail(registryErrors.readOnly(subject));
-  if (permanent && live.length > 0) return fail(registryErrors.subjectNotSoftDeleted(subject));
+  // KafkaSchemaRegistry.deleteSubject, per version in order: referrers from other subjects
+  // (live ones for a soft delete, all for a permanent one) forbid it (42206); then 40405.
+  for (const v of permanent ? all : live) {
+    if (state.referrers(subject, v.version).some((r) => r.subject !== subject && (permanent || !r.deleted))) {
+      return fail(registryErrors.referenceExists(subject, v.version));
+    }
+    if (permanent && !v.deleted) return fail(registryErrors.subjectNotSoftDeleted(subject));
+  }
   if (!permanent) {
     const latest = live[live.length - 1].version;
     const records: SchemasRecord[] = [{ key: { keytype: 'DELETE_SUBJECT', subject, magic: OTHER_KEY_MAGIC }, value: { subject, version: latest } }];
@@ -147,11 +157,23 @@ export function setCompatibility(state: RegistryState, subject: string | null, l
   return ok({ level, records: [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: { subject, compatibilityLevel: level } }] });
 }
 
-/** DELETE /config/{subject}: 40401 unless the subject has a level of its own. */
-export function deleteCompatibility(state: RegistryState, subject: string): Outcome<{ level: CompatibilityLevel; records: SchemasRecord[] }> {
+/** DELETE /config/{subject}: 40401 unless the subject has a level of its own. DELETE /config
+ *  (subject null) answers the global level as it was, the default when none was set. */
+export function deleteCompatibility(state: RegistryState, subject: string | null): Outcome<{ level: CompatibilityLevel; records: SchemasRecord[] }> {
   const level = state.compatibilityOf(subject);
-  if (level === null) return fail(registryErrors.subjectNotFound(subject));
-  return ok({ level, records: [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: null }] });
+  if (level === null && subject !== null) return fail(registryErrors.subjectNotFound(subject));
+  const records: SchemasRecord[] = level === null ? [] : [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: null }];
+  return ok({ level: level ?? DEFAULT_COMPATIBILITY, records });
+}
+
+/** DELETE /mode[/{subject}] (ModeResource.deleteSubjectMode, not recursive): 40401 unless the
+ *  subject has a mode of its own; answers the mode deleted. The global scope always has one
+ *  (InMemoryCache.mode answers the default for the null subject), so DELETE /mode never 404s. */
+export function deleteMode(state: RegistryState, subject: string | null): Outcome<{ mode: Mode; records: SchemasRecord[] }> {
+  const mode = state.modeOf(subject);
+  if (mode === null && subject !== null) return fail(registryErrors.subjectNotFound(subject));
+  const records: SchemasRecord[] = mode === null ? [] : [{ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null }];
+  return ok({ mode: mode ?? DEFAULT_MODE, records });
 }
 
 /** PUT /mode[/{subject}][?force=true]. Entering IMPORT needs no live schema in scope (unless

@@ -1,19 +1,90 @@
-// PLACEHOLDER (replaced by the HTTP routes): the registry's request handler over a backend.
-// The node's shell serves it with Bun.serve on --schema-registry-addr.
+// The registry's request handler: Confluent's Schema Registry REST API over a RegistryBackend,
+// routed by Elysia from the table in routes.ts. The node's shell serves it with Bun.serve on
+// --schema-registry-addr; nothing here opens a socket.
+//
+// Every answer is application/vnd.schemaregistry.v1+json. Bad input is answered as Confluent
+// answers it (wire.ts): an unknown path 404 and a known path with another method 405, as Jersey
+// does; a body of a media type the resources do not consume 415; a body past the limit 413;
+// malformed JSON 400; and nothing a request does makes a 500 with a stack: a throw is a bug,
+// answered 500 {"error_code":500} and the handler keeps serving.
 
+import { Elysia } from 'elysia';
 import type { RegistryBackend } from '../registry-backend.ts';
+import { RegistryService, supportTable } from '../registry-service.ts';
+import type { SchemaSupport } from '../schema-types.ts';
+import { avroSupport } from '../avro/support.ts';
+import { jsonSchemaSupport } from '../json/support.ts';
+import { protobufSupport } from '../protobuf/support.ts';
+import { ROUTES, type Route, type RouteEnv } from './routes.ts';
+import { ACCEPTED_CONTENT_TYPES, REQUEST_BYTES_MAX_DEFAULT, httpProblems, mediaTypeOf, problem } from './wire.ts';
 
 export interface RegistryHttpOptions {
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted, in bytes (413 beyond). */
   readonly requestBytesMax?: number;
+  /** The schema types served, one support each; Avro, JSON Schema and Protobuf by default. */
+  readonly supports?: readonly SchemaSupport[];
+  /** The Kafka cluster id /v1/metadata/id answers. */
+  readonly clusterId?: string;
+}
+
+/** Every schema type Confluent's registry serves (GET /schemas/types). */
+export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [avroSupport, jsonSchemaSupport, protobufSupport];
+
+/** What the parse hook hands a route: the body's text, or that it was too large. */
+type RawBody = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too_large' };
+
+async function readBody(request: Request, max: number): Promise<RawBody> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > max) return { kind: 'too_large' };
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > max) return { kind: 'too_large' };
+  return { kind: 'text', text: new TextDecoder().decode(bytes) };
+}
+
+/** '/subjects/:subject/versions' -> a RegExp matching its paths, for telling 405 from 404. */
+function patternOf(path: string): RegExp {
+  const source = path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string>; request: Request; body: unknown }, max: number): Promise<Response> {
+  let body: string | undefined;
+  if (route.body) {
+    const type = mediaTypeOf(ctx.request.headers.get('content-type'));
+    if (type !== null && !ACCEPTED_CONTENT_TYPES.has(type)) return problem(httpProblems.unsupportedMediaType());
+    // Elysia calls the parse hook only when a Content-Type is sent; otherwise read it here.
+    const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
+    if (raw.kind === 'too_large') return problem(httpProblems.tooLarge(max));
+    body = raw.text;
+  }
+  const query = new URL(ctx.request.url).searchParams;
+  return route.handle({ params: ctx.params, query, body }, env);
 }
 
 export function registryFetch(backend: RegistryBackend, options: RegistryHttpOptions = {}): (request: Request) => Promise<Response> {
-  void backend;
-  void options;
-  return async () =>
-    new Response(JSON.stringify({ error_code: 40401, message: 'HTTP 404 Not Found' }), {
-      status: 404,
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+  const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
+  const env: RouteEnv = { service: new RegistryService(backend, supportTable(options.supports ?? DEFAULT_SUPPORTS)), clusterId: options.clusterId ?? '' };
+  const patterns = ROUTES.map((r) => ({ method: r.method, pattern: patternOf(r.path) }));
+
+  let app = new Elysia()
+    // Our routes read the body as text themselves, whatever its declared type.
+    .onParse(({ request }) => readBody(request, max))
+    .onError(({ code, request }) => {
+      if (code === 'NOT_FOUND') {
+        const path = new URL(request.url).pathname;
+        const known = patterns.some((p) => p.pattern.test(path));
+        return problem(known ? httpProblems.methodNotAllowed() : httpProblems.notFound());
+      }
+      return problem(httpProblems.internal());
     });
+  for (const route of ROUTES) {
+    app = app.route(route.method, route.path, (ctx) => run(route, env, ctx as never, max)) as typeof app;
+  }
+  return async (request) => {
+    try {
+      return await app.handle(request);
+    } catch {
+      return problem(httpProblems.internal());
+    }
+  };
 }

@@ -1,0 +1,220 @@
+// The registry's operations as the REST resources run them, over a RegistryBackend and the
+// schema supports (one per schema type, looked up in a table by `schemaType`). Pure apart from
+// awaiting the backend: reads answer from `backend.state`; every change runs inside
+// `backend.write`, so the checks (parse, lookup, compatibility, Confluent's write checks) see
+// the state the records are applied to. Follows confluentinc/schema-registry
+// core/.../storage/KafkaSchemaRegistry.register and AbstractSchemaRegistry (lookUpSchemaUnder-
+// Subject, isCompatibleWithPrevious, getReferencedBy) and the rest/resources/*Resource.java.
+
+import type { RegistryBackend } from './registry-backend.ts';
+import { registryErrors } from './registry-errors.ts';
+import { contentKey, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
+import { compatibilityTargets, isValidSubject, register } from './registry-writes.ts';
+import type { ParsedSchema, RegisteredSchema, SchemaResolver, SchemaSupport } from './schema-types.ts';
+import type { CompatibilityLevel, SchemaReference, SchemasRecord } from './schemas-records.ts';
+
+/** The schema part of a register, lookup or compatibility request (RegisterSchemaRequest). */
+export interface SchemaRequest {
+  readonly schema: string;
+  /** As the request spells it; absent is AVRO. */
+  readonly schemaType?: string;
+  readonly references: readonly SchemaReference[];
+  /** IMPORT mode only. */
+  readonly id?: number;
+  readonly version?: number;
+}
+
+/** SchemaValidatorBuilder.MAX_SCHEMA_SIZE_FOR_LOGGING: the old schema quoted in a 409 is cut here. */
+export const OLD_SCHEMA_QUOTED_CHARS_MAX = 10 * 1024;
+
+/** SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE. */
+const DIFFERENT_SCHEMA_TYPE = 'Incompatible because of different schema type';
+
+/** Supports by schema type: the dispatch table. */
+export type SupportTable = ReadonlyMap<string, SchemaSupport>;
+
+export function supportTable(supports: readonly SchemaSupport[]): SupportTable {
+  return new Map(supports.map((s) => [s.schemaType, s]));
+}
+
+const typeOf = (v: { schemaType?: string }): string => v.schemaType ?? 'AVRO';
+
+/** A resolver over the state: soft-deleted versions too when `includeDeleted`. */
+function resolverOf(state: RegistryState, includeDeleted: boolean): SchemaResolver {
+  return (subject, version) => {
+    const v = state.versionsOf(subject, includeDeleted).find((x) => x.version === version);
+    return v === undefined ? undefined : ({ schemaType: typeOf(v), schema: v.schema, references: v.references } as RegisteredSchema);
+  };
+}
+
+interface Parsed {
+  readonly parsed: ParsedSchema;
+  readonly support: SchemaSupport;
+  /** What the state stores and compares: canonical, or normalized when asked. */
+  readonly content: SchemaContent;
+}
+
+export class RegistryService {
+  constructor(
+    private readonly backend: RegistryBackend,
+    private readonly supports: SupportTable,
+  ) {}
+
+  get state(): RegistryState {
+    return this.backend.state;
+  }
+
+  /** The schema types this registry accepts (GET /schemas/types). */
+  schemaTypes(): string[] {
+    return [...this.supports.keys()].sort();
+  }
+
+  /**
+   * Parses a request's schema as AbstractSchemaRegistry.parseSchema / loadSchema do: unknown
+   * type and empty text are 42201; references resolve to live versions for a new schema
+   * (AbstractSchemaProvider.resolveReferences: lookupDeletedSchema = !isNew), a reference to
+   * version -1 to the latest; a missing one is 42201.
+   */
+  parseRequest(state: RegistryState, req: SchemaRequest, isNew: boolean, normalize: boolean): Outcome<Parsed> {
+    const type = req.schemaType ?? 'AVRO';
+    const support = this.supports.get(type);
+    if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${type}`));
+    if (req.schema.trim() === '') return fail(registryErrors.invalidSchema('Empty schema'));
+    const references: SchemaReference[] = [];
+    for (const ref of req.references) {
+      const live = state.versionsOf(ref.subject, !isNew);
+      const found = ref.version === -1 ? live[live.length - 1] : live.find((v) => v.version === ref.version);
+      if (found === undefined) {
+        const refs = req.references.map((r) => `{name='${r.name}', subject='${r.subject}', version=${r.version}}`).join(', ');
+        return fail(registryErrors.invalidSchema(
+          `Invalid schema ${req.schema} with refs [${refs}] of type ${type}, details: No schema reference found for subject "${ref.subject}" and version ${ref.version}`,
+        ));
+      }
+      references.push({ ...ref, version: found.version });
+    }
+    const result = support.parse(req.schema, references, resolverOf(state, true), { isNew });
+    if (!result.ok) return result;
+    const parsed = result.schema;
+    const schema = normalize ? parsed.normalized() : parsed.canonical();
+    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema } });
+  }
+
+  /** A stored version parsed leniently (isNew false), its references resolved with deleted ones. */
+  private parseStored(state: RegistryState, v: SchemaVersion): Outcome<ParsedSchema> {
+    const support = this.supports.get(typeOf(v));
+    if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${typeOf(v)}`));
+    const result = support.parse(v.schema, v.references, resolverOf(state, true), { isNew: false });
+    return result.ok ? ok(result.schema) : result;
+  }
+
+  /**
+   * Confluent's isCompatibleWithPrevious over `previousLatestFirst` at `level`: the first
+   * previous schema that fails ends the check (SchemaValidatorBuilder.validateLatest/validateAll),
+   * its messages followed by {oldSchemaVersion} and {oldSchema}, then the level line. FULL runs
+   * the old-reads-new check first, as mutualReadStrategy does. Empty: compatible.
+   */
+  compatibilityMessages(state: RegistryState, level: CompatibilityLevel, next: Parsed, previousLatestFirst: readonly SchemaVersion[]): Outcome<string[]> {
+    if (level === 'NONE') return ok([]);
+    const targets = level.endsWith('_TRANSITIVE') ? previousLatestFirst : previousLatestFirst.slice(0, 1);
+    const base = level.replace('_TRANSITIVE', '') as 'BACKWARD' | 'FORWARD' | 'FULL';
+    for (const target of targets) {
+      let messages: string[];
+      if (typeOf(target) !== next.parsed.schemaType) {
+        messages = [DIFFERENT_SCHEMA_TYPE];
+      } else {
+        const old = this.parseStored(state, target);
+        if (!old.ok) return old;
+        const check = (l: CompatibilityLevel) => [...next.support.checkCompatibility(l, next.parsed, [old.value]).messages];
+        const quoted = old.value.canonical();
+        const appended = (m: string[]) => (m.length === 0 ? m : [
+          ...m,
+          `{oldSchemaVersion: ${target.version}}`,
+          quoted.length <= OLD_SCHEMA_QUOTED_CHARS_MAX ? `{oldSchema: '${quoted}'}` : `{oldSchema: <truncated> '${quoted.slice(0, OLD_SCHEMA_QUOTED_CHARS_MAX)}...'}`,
+        ]);
+        messages = base === 'FULL' ? [...check('FORWARD'), ...appended(check('BACKWARD'))] : appended(check(base));
+      }
+      if (messages.length > 0) return ok([...messages, `{validateFields: 'false', compatibility: '${level}'}`]);
+    }
+    return ok([]);
+  }
+
+  /** POST /subjects/{subject}/versions. */
+  async register(subject: string, req: SchemaRequest, normalize: boolean): Promise<Outcome<{ id: number; version: number }>> {
+    if (!isValidSubject(subject)) return fail(registryErrors.invalidSubject(subject));
+    return this.backend.write((state) => {
+      const next = this.parseRequest(state, req, req.id === undefined, normalize);
+      if (!next.ok) return next;
+      const key = contentKey(next.value.content);
+      const held = state.versionsOf(subject, false).some((v) => contentKey(v) === key);
+      // Compatibility runs only where a registration can happen without IMPORT (register():
+      // checkRegisterMode first), and not for a schema the subject already holds.
+      if (!held && req.id === undefined && state.effectiveMode(subject) === 'READWRITE') {
+        const { level, targets } = compatibilityTargets(state, subject);
+        const messages = this.compatibilityMessages(state, level, next.value, targets);
+        if (!messages.ok) return messages;
+        if (messages.value.length > 0) return fail(registryErrors.incompatibleSchema(subject, messages.value));
+      }
+      const done = register(state, { subject, content: next.value.content, id: req.id, version: req.version });
+      if (!done.ok) return done;
+      return ok({ records: done.value.records, result: { id: done.value.id, version: done.value.version } });
+    });
+  }
+
+  /** POST /subjects/{subject}: the version holding this schema (lookUpSchemaUnderSubject). */
+  lookup(subject: string, req: SchemaRequest, normalize: boolean, includeDeleted: boolean): Outcome<SchemaVersion> {
+    const state = this.state;
+    const next = this.parseRequest(state, req, false, normalize);
+    if (!next.ok) return next;
+    return state.lookup(subject, next.value.content, includeDeleted);
+  }
+
+  /**
+   * POST /compatibility/subjects/{subject}/versions[/{version}] (CompatibilityResource): against
+   * one live version ("latest" with none: compatible; a missing number: 40402), or against the
+   * subject's live versions at its level. A schema that does not parse is 42201, or with
+   * verbose its message as the one reason.
+   */
+  testCompatibility(subject: string, versionText: string | null, req: SchemaRequest, normalize: boolean, verbose: boolean): Outcome<string[]> {
+    const state = this.state;
+    let previous: SchemaVersion[];
+    const level = state.effectiveCompatibility(subject);
+    if (versionText === null) {
+      previous = state.versionsOf(subject, false).reverse();
+    } else {
+      const version = parseVersionId(versionText);
+      if (!version.ok) return version;
+      const live = state.versionsOf(subject, false);
+      const found = version.value === 'latest' ? live[live.length - 1] : live.find((v) => v.version === version.value);
+      if (found === undefined && version.value !== 'latest') return fail(registryErrors.versionNotFound(version.value));
+      previous = found === undefined ? [] : [found];
+    }
+    const next = this.parseRequest(state, req, true, normalize);
+    if (!next.ok) return verbose && next.error.code === 42201 ? ok([next.error.message]) : next;
+    return this.compatibilityMessages(state, level, next.value, previous);
+  }
+
+  /** Runs one of registry-writes' checks inside backend.write and answers `pick` of its result. */
+  write<T extends { records: SchemasRecord[] }, R>(compute: (state: RegistryState) => Outcome<T>, pick: (value: T) => R): Promise<Outcome<R>> {
+    return this.backend.write((state) => {
+      const r = compute(state);
+      return r.ok ? ok({ records: r.value.records, result: pick(r.value) }) : r;
+    });
+  }
+
+  /** A stored schema in a named format (?format=); a format its type lacks leaves it as stored. */
+  formatted(v: SchemaVersion, format: string): Outcome<string> {
+    const parsed = this.parseStored(this.state, v);
+    if (!parsed.ok) return parsed;
+    return ok(parsed.value.formatted(format) ?? v.schema);
+  }
+
+  /** GET /subjects/{subject}/versions/{version}/referencedby: ids of live referrers, sorted. */
+  referencedBy(subject: string, versionText: string): Outcome<number[]> {
+    const state = this.state;
+    const version = state.getVersion(subject, versionText, true);
+    if (!version.ok) return version;
+    const ids = new Set<number>();
+    for (const r of state.referrers(subject, version.value.version)) if (!r.deleted) ids.add(r.id);
+    return ok([...ids].sort((a, b) => a - b));
+  }
+}

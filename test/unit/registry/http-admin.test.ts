@@ -1,0 +1,211 @@
+// The registry's other routes through registryFetch: listing subjects and schemas, deletes
+// (soft and permanent) with Confluent's reference check, references and referencedby, modes
+// (READONLY, IMPORT with explicit ids), server metadata. Expected answers follow Confluent's
+// resources and KafkaSchemaRegistry (confluentinc/schema-registry core/.../storage/); every
+// answer is also checked against the API spec (http-client.ts).
+
+import { describe, expect, test } from 'bun:test';
+import { avro, newRegistry, record, type TestRegistry } from './http-client.ts';
+
+const V1 = record({ name: 'f', type: 'int' });
+const V2 = record({ name: 'f', type: 'int' }, { name: 'g', type: 'string', default: '' });
+const V3 = record({ name: 'f', type: 'int' }, { name: 'g', type: 'string', default: '' }, { name: 'h', type: 'long', default: 0 });
+
+async function registerAll(r: TestRegistry, subject: string, ...schemas: unknown[]): Promise<void> {
+  for (const s of schemas) expect((await r.call('POST', `/subjects/${subject}/versions`, { body: avro(s) })).status).toBe(200);
+}
+
+describe('listing', () => {
+  test('GET /subjects: sorted, subjectPrefix, offset and limit', async () => {
+    const r = newRegistry();
+    for (const s of ['b', 'a', 'ab', 'c']) await registerAll(r, s, V1);
+    expect((await r.call('GET', '/subjects')).body).toEqual(['a', 'ab', 'b', 'c']);
+    expect((await r.call('GET', '/subjects?subjectPrefix=a')).body).toEqual(['a', 'ab']);
+    expect((await r.call('GET', '/subjects?offset=1&limit=2')).body).toEqual(['ab', 'b']);
+    // normalizeLimit: a limit of 0 or less is the default (all).
+    expect((await r.call('GET', '/subjects?limit=0')).body).toEqual(['a', 'ab', 'b', 'c']);
+  });
+
+  test('GET /subjects: a soft-deleted subject only with deleted=true, or alone with deletedOnly=true', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'live', V1);
+    await registerAll(r, 'gone', V1);
+    await r.call('DELETE', '/subjects/gone');
+    expect((await r.call('GET', '/subjects')).body).toEqual(['live']);
+    expect((await r.call('GET', '/subjects?deleted=true')).body).toEqual(['gone', 'live']);
+    expect((await r.call('GET', '/subjects?deletedOnly=true')).body).toEqual(['gone']);
+  });
+
+  test('GET /subjects/{s}/versions with deleted and deletedOnly', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1, V2, V3);
+    await r.call('DELETE', '/subjects/s/versions/2');
+    expect((await r.call('GET', '/subjects/s/versions')).body).toEqual([1, 3]);
+    expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([1, 2, 3]);
+    expect((await r.call('GET', '/subjects/s/versions?deletedOnly=true')).body).toEqual([2]);
+  });
+
+  test('GET /schemas: every version by subject, latestOnly, subjectPrefix, limit', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'b', V1, V2);
+    await registerAll(r, 'a', V1);
+    const all = (await r.call('GET', '/schemas')).body as Array<{ subject: string; version: number; id: number }>;
+    expect(all.map((s) => [s.subject, s.version, s.id])).toEqual([['a', 1, 1], ['b', 1, 1], ['b', 2, 2]]);
+    expect(((await r.call('GET', '/schemas?latestOnly=true')).body as typeof all).map((s) => [s.subject, s.version])).toEqual([['a', 1], ['b', 2]]);
+    expect(((await r.call('GET', '/schemas?subjectPrefix=b&limit=1')).body as typeof all).map((s) => [s.subject, s.version])).toEqual([['b', 1]]);
+  });
+
+  test('GET /schemas/types names the supported types; GET /v1/metadata/id the cluster', async () => {
+    const r = newRegistry({ clusterId: 'abc' });
+    expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO', 'JSON', 'PROTOBUF']);
+    // ServerClusterId.of: id is always ""; the Kafka cluster id and the group id are in the scope.
+    expect((await r.call('GET', '/v1/metadata/id')).body).toEqual({ id: '', scope: { path: [], clusters: { 'kafka-cluster': 'abc', 'schema-registry-cluster': 'schema-registry' } } });
+  });
+});
+
+describe('deletes', () => {
+  test('DELETE a version: soft (answers the version), again 40406, then permanent; latest is the latest live', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1, V2);
+    expect((await r.call('DELETE', '/subjects/s/versions/latest')).body).toBe(2);
+    const again = await r.call('DELETE', '/subjects/s/versions/2');
+    expect([again.status, again.body]).toEqual([404, { error_code: 40406, message: "Subject 's' Version 2 was soft deleted.Set permanent=true to delete permanently" }]);
+    expect((await r.call('DELETE', '/subjects/s/versions/2?permanent=true')).body).toBe(2);
+    expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([1]);
+  });
+
+  test('a permanent delete of a live version is 40407; unknown subject 40401, version 40402', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1);
+    expect((await r.call('DELETE', '/subjects/s/versions/1?permanent=true')).body.error_code).toBe(40407);
+    expect((await r.call('DELETE', '/subjects/x/versions/1')).body.error_code).toBe(40401);
+    expect((await r.call('DELETE', '/subjects/s/versions/9')).body.error_code).toBe(40402);
+    expect((await r.call('DELETE', '/subjects/s/versions/nine')).body.error_code).toBe(42202);
+  });
+
+  test('DELETE a subject: soft answers its versions, again 40404; permanent needs soft first (40405)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1, V2);
+    expect((await r.call('DELETE', '/subjects/s?permanent=true')).body.error_code).toBe(40405);
+    expect((await r.call('DELETE', '/subjects/s')).body).toEqual([1, 2]);
+    const again = await r.call('DELETE', '/subjects/s');
+    expect([again.status, again.body.error_code]).toEqual([404, 40404]);
+    expect((await r.call('DELETE', '/subjects/s?permanent=true')).body).toEqual([1, 2]);
+    expect((await r.call('GET', '/subjects?deleted=true')).body).toEqual([]);
+    expect((await r.call('DELETE', '/subjects/s')).body.error_code).toBe(40401);
+  });
+
+  test('a soft-deleted subject registers again at the next version; the id of the same schema is kept', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1);
+    await r.call('DELETE', '/subjects/s');
+    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 2 });
+  });
+});
+
+describe('references', () => {
+  const ADDRESS = { type: 'record', name: 'Address', namespace: 'com.acme', fields: [{ name: 'street', type: 'string' }] };
+  const PERSON = { type: 'record', name: 'Person', namespace: 'com.acme', fields: [{ name: 'home', type: 'com.acme.Address' }] };
+  const REFS = [{ name: 'com.acme.Address', subject: 'address', version: 1 }];
+
+  test('a schema naming a referenced type registers; referencedby lists its id; GET shows the references', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'address', ADDRESS);
+    const person = await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
+    expect(person.body).toEqual({ id: 2, version: 1 });
+    expect((await r.call('GET', '/subjects/address/versions/1/referencedby')).body).toEqual([2]);
+    expect((await r.call('GET', '/subjects/person/versions/1')).body.references).toEqual(REFS);
+    expect((await r.call('GET', '/schemas/ids/2')).body.references).toEqual(REFS);
+    // AvroSchema.formattedString("resolved"): the referenced type written inline where it is
+    // used; Avro's toString omits its namespace there, the enclosing one being the same.
+    const resolved = await r.call('GET', '/schemas/ids/2?format=resolved');
+    const { namespace: _, ...inlined } = ADDRESS;
+    expect(JSON.parse(resolved.body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: inlined }] });
+    // Canonical: the referenced type by name, relative to the enclosing namespace (Avro's writeName).
+    expect(JSON.parse((await r.call('GET', '/schemas/ids/2')).body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: 'Address' }] });
+  });
+
+  test('without its reference the schema is invalid (42201); a reference to a missing version too', async () => {
+    const r = newRegistry();
+    expect((await r.call('POST', '/subjects/person/versions', { body: avro(PERSON) })).body.error_code).toBe(42201);
+    const missing = await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
+    expect([missing.status, missing.body.error_code]).toEqual([422, 42201]);
+    expect(missing.body.message).toContain('No schema reference found for subject "address" and version 1');
+  });
+
+  test('a referenced version cannot be deleted (42206) until its referrer is gone', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'address', ADDRESS);
+    await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
+    const a = await r.call('DELETE', '/subjects/address/versions/1');
+    expect([a.status, a.body]).toEqual([422, { error_code: 42206, message: 'One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=address,version=1}.' }]);
+    expect((await r.call('DELETE', '/subjects/address')).body.error_code).toBe(42206);
+    // A soft-deleted referrer still counts for a permanent delete (it can be restored), not for a soft one.
+    await r.call('DELETE', '/subjects/person');
+    expect((await r.call('GET', '/subjects/address/versions/1/referencedby')).body).toEqual([]);
+    expect((await r.call('DELETE', '/subjects/address')).body).toEqual([1]);
+    expect((await r.call('DELETE', '/subjects/address?permanent=true')).body.error_code).toBe(42206);
+    await r.call('DELETE', '/subjects/person?permanent=true');
+    expect((await r.call('DELETE', '/subjects/address?permanent=true')).body).toEqual([1]);
+  });
+
+  test('referencedby: 40401 unknown subject, 40402 unknown version', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'address', ADDRESS);
+    expect((await r.call('GET', '/subjects/x/versions/1/referencedby')).body.error_code).toBe(40401);
+    expect((await r.call('GET', '/subjects/address/versions/4/referencedby')).body.error_code).toBe(40402);
+  });
+});
+
+describe('modes', () => {
+  test('GET /mode is READWRITE; a subject has none until set (40409); DELETE answers the old one', async () => {
+    const r = newRegistry();
+    expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    const unset = await r.call('GET', '/mode/s');
+    expect([unset.status, unset.body]).toEqual([404, { error_code: 40409, message: "Subject 's' does not have subject-level mode configured" }]);
+    expect((await r.call('GET', '/mode/s?defaultToGlobal=true')).body).toEqual({ mode: 'READWRITE' });
+    expect((await r.call('PUT', '/mode/s', { body: { mode: 'READONLY' } })).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('GET', '/mode/s')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('DELETE', '/mode/s')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('DELETE', '/mode/s')).body.error_code).toBe(40401);
+  });
+
+  test('the global mode: PUT, DELETE answers it; with none set DELETE answers the default (InMemoryCache.mode)', async () => {
+    const r = newRegistry();
+    await r.call('PUT', '/mode', { body: { mode: 'READONLY' } });
+    expect((await r.call('GET', '/mode/s?defaultToGlobal=true')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READWRITE' });
+  });
+
+  test('READONLY refuses writes with 42205 and still serves reads', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1);
+    await r.call('PUT', '/mode/s', { body: { mode: 'READONLY' } });
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(V2) });
+    expect([a.status, a.body.error_code]).toEqual([422, 42205]);
+    expect((await r.call('DELETE', '/subjects/s/versions/1')).body.error_code).toBe(42205);
+    expect((await r.call('DELETE', '/subjects/s')).body).toEqual({ error_code: 42205, message: 'Subject s in context . is in read-only mode' });
+    expect((await r.call('GET', '/subjects/s/versions/1')).status).toBe(200);
+  });
+
+  test('IMPORT keeps the ids and versions given; outside IMPORT an id is 42205', async () => {
+    const r = newRegistry();
+    const refused = await r.call('POST', '/subjects/s/versions', { body: avro(V1, { id: 100, version: 3 }) });
+    expect([refused.status, refused.body.error_code]).toEqual([422, 42205]);
+    expect((await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1, { id: 100, version: 3 }) })).body).toEqual({ id: 100, version: 3 });
+    expect((await r.call('GET', '/schemas/ids/100')).body.schema).toBe(JSON.stringify(V1));
+    // Another schema with a taken id: "Overwrite new schema with id 100 ... is not permitted."
+    expect((await r.call('POST', '/subjects/t/versions', { body: avro(V2, { id: 100, version: 1 }) })).body.error_code).toBe(42205);
+  });
+
+  test('entering IMPORT with live schemas is 42205 unless forced', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1);
+    const a = await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } });
+    expect([a.status, a.body]).toEqual([422, { error_code: 42205, message: 'Cannot import since found existing subjects' }]);
+    expect((await r.call('PUT', '/mode?force=true', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+  });
+});

@@ -1,0 +1,131 @@
+// Bad input answered as Confluent answers it, never a 500, and the handler keeps serving:
+// Jersey's 404/405/415 (WebApplicationExceptionMapper keeps the status as error_code), rest-utils'
+// 400 for malformed JSON or wrong field types and 422 for a missing body, our named body limit
+// (413), and the 4xxxx codes of Errors.java.
+
+import { describe, expect, test } from 'bun:test';
+import { avro, newRegistry, record } from './http-client.ts';
+
+const V1 = record({ name: 'f', type: 'int' });
+
+describe('paths and methods', () => {
+  test('an unknown path is 404 {"error_code":404,"message":"HTTP 404 Not Found"}', async () => {
+    const r = newRegistry();
+    for (const path of ['/nope', '/subjects/s/nope', '/schemas/ids/1/nope', '/v2/subjects']) {
+      const a = await r.call('GET', path);
+      expect([a.status, a.body]).toEqual([404, { error_code: 404, message: 'HTTP 404 Not Found' }]);
+    }
+  });
+
+  test('a known path with another method is 405', async () => {
+    const r = newRegistry();
+    for (const [method, path] of [['PUT', '/subjects'], ['DELETE', '/schemas/types'], ['GET', '/compatibility/subjects/s/versions'], ['PATCH', '/config']]) {
+      const a = await r.call(method, path);
+      expect([a.status, a.body]).toEqual([405, { error_code: 405, message: 'HTTP 405 Method Not Allowed' }]);
+    }
+  });
+
+  test('an int query parameter that is not an int makes Jersey answer 404', async () => {
+    const r = newRegistry();
+    expect((await r.call('GET', '/subjects?limit=ten')).status).toBe(404);
+  });
+});
+
+describe('bodies', () => {
+  test('the three JSON media types and octet-stream are accepted, and a body without a type', async () => {
+    const r = newRegistry();
+    const types = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/json; charset=utf-8', 'application/octet-stream', null];
+    for (const contentType of types) {
+      const a = await r.call('POST', '/subjects/s/versions', { body: avro(V1), contentType });
+      expect([contentType, a.status, a.body]).toEqual([contentType, 200, { id: 1, version: 1 }]);
+    }
+  });
+
+  test('another media type is 415', async () => {
+    const r = newRegistry();
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(V1), contentType: 'text/plain' });
+    expect([a.status, a.body]).toEqual([415, { error_code: 415, message: 'HTTP 415 Unsupported Media Type' }]);
+  });
+
+  test('malformed JSON is 400 with error_code 400 (JsonParseExceptionMapper)', async () => {
+    const r = newRegistry();
+    const a = await r.call('POST', '/subjects/s/versions', { body: '{"schema": ' });
+    expect([a.status, a.body.error_code]).toEqual([400, 400]);
+  });
+
+  test('a field of the wrong type is 400 (JsonMappingExceptionMapper)', async () => {
+    const r = newRegistry();
+    for (const body of [{ schema: { type: 'string' } }, { schema: '"string"', references: 'x' }, { schema: '"string"', version: 'one' }, [1, 2]]) {
+      const a = await r.call('POST', '/subjects/s/versions', { body });
+      expect([JSON.stringify(body), a.status, a.body.error_code]).toEqual([JSON.stringify(body), 400, 400]);
+    }
+    expect((await r.call('PUT', '/config', { body: { compatibility: ['FULL'] } })).status).toBe(400);
+  });
+
+  test('a missing body is 422 with error_code 422 (@NotNull, ConstraintViolationExceptionMapper)', async () => {
+    const r = newRegistry();
+    expect((await r.call('POST', '/subjects/s/versions')).body.error_code).toBe(422);
+    expect((await r.call('POST', '/subjects/s/versions', { body: 'null' })).body.error_code).toBe(422);
+    expect((await r.call('PUT', '/mode')).status).toBe(422);
+  });
+
+  test('a body over requestBytesMax is 413, and the handler keeps serving', async () => {
+    const r = newRegistry({ requestBytesMax: 100 });
+    const big = avro(record(...Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'int' }))));
+    const a = await r.call('POST', '/subjects/s/versions', { body: big });
+    expect([a.status, a.body.error_code]).toEqual([413, 413]);
+    expect((await r.call('POST', '/subjects/s/versions', { body: { schema: '"int"' } })).body).toEqual({ id: 1, version: 1 });
+  });
+
+  test('unknown fields are ignored (@JsonIgnoreProperties(ignoreUnknown = true))', async () => {
+    const r = newRegistry();
+    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1, { whatever: [1] }) })).body).toEqual({ id: 1, version: 1 });
+  });
+
+  test('a missing or empty schema is 42201 "Empty schema"', async () => {
+    const r = newRegistry();
+    for (const body of [{}, { schema: '  ' }]) {
+      const a = await r.call('POST', '/subjects/s/versions', { body });
+      expect([a.status, a.body]).toEqual([422, { error_code: 42201, message: 'Empty schema' }]);
+    }
+  });
+});
+
+describe('the codes of Errors.java', () => {
+  test('an invalid subject name is 42208 (QualifiedSubject.isValidSubject)', async () => {
+    const r = newRegistry();
+    for (const subject of ['__GLOBAL', 'a\u0001b']) {
+      const a = await r.call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { body: avro(V1) });
+      expect([a.status, a.body]).toEqual([422, { error_code: 42208, message: `The specified subject '${subject}' is not a valid.` }]);
+    }
+  });
+
+  test('an invalid mode is 42204; an invalid level 42203', async () => {
+    const r = newRegistry();
+    expect((await r.call('PUT', '/mode', { body: { mode: 'SOMETIMES' } })).body.error_code).toBe(42204);
+    expect((await r.call('PUT', '/config/s', { body: { compatibility: 'SOMETIMES' } })).body.error_code).toBe(42203);
+  });
+
+  test('a store failure (the backend error values 50001-50003) is a 500 with its code and message', async () => {
+    const r = newRegistry();
+    const failing = r.backend as unknown as { write: unknown };
+    for (const code of [50001, 50002, 50003]) {
+      failing.write = async () => ({ ok: false, error: { code, message: `store down ${code}` } });
+      const a = await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+      expect([a.status, a.body]).toEqual([500, { error_code: code, message: `store down ${code}` }]);
+    }
+  });
+
+  test('a backend that throws is a 500 without a stack, and the next request is served', async () => {
+    const r = newRegistry();
+    const original = r.backend.write.bind(r.backend);
+    const failing = r.backend as unknown as { write: unknown };
+    failing.write = () => {
+      throw new Error('a bug');
+    };
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    expect([a.status, a.body]).toEqual([500, { error_code: 500, message: 'Internal Server Error' }]);
+    failing.write = original;
+    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).status).toBe(200);
+  });
+});
