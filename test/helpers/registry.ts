@@ -1,27 +1,10 @@
-// Talking to a node's schema registry in tests: plain fetch against Confluent's REST paths,
-// waiting for the store's replay, and marking the tests that need the HTTP routes.
-//
-// The routes (src/registry/http/app.ts) are built separately from the store; until they are in
-// the tree, app.ts is a placeholder answering 404 to everything. Tests that need the routes are
-// declared with `routesTest`: reported as todo (named, never silently skipped) while the
-// placeholder is there, and run as ordinary tests once it is gone.
+// Talking to a node's schema registry in tests: plain fetch against Confluent's REST paths, and
+// waiting for the store's replay.
 
-import { test } from 'bun:test';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT, type Broker } from './broker.ts';
+import type { Broker } from './broker.ts';
 
 /** Confluent's content type, for requests and answers. */
 export const SR_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
-
-/** Whether the tree has the registry's HTTP routes (not the placeholder). */
-export const ROUTES_MERGED = !readFileSync(join(REPO_ROOT, 'src', 'registry', 'http', 'app.ts'), 'utf8').includes('PLACEHOLDER');
-
-/** A test that needs the HTTP routes: todo (visibly, "needs the HTTP routes") until they are merged. */
-export function routesTest(name: string, fn: () => Promise<void>, timeoutMs?: number): void {
-  if (ROUTES_MERGED) test(name, fn, timeoutMs);
-  else test.todo(`${name} [needs the HTTP routes: src/registry/http/app.ts is a placeholder]`, fn);
-}
 
 export interface SrAnswer {
   readonly status: number;

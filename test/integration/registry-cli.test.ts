@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { freePort } from '../helpers/ports.ts';
 import { describeRun, run, type RunResult } from '../helpers/process.ts';
-import { registryReady, routesTest } from '../helpers/registry.ts';
+import { registryReady } from '../helpers/registry.ts';
 
 setDefaultTimeout(60_000);
 
@@ -76,7 +76,7 @@ describe('freshet registry: help and usage', () => {
 });
 
 describe('freshet registry against a node', () => {
-  routesTest('schema create, get, list; subject list (table and JSON)', async () => {
+  test('schema create, get, list; subject list (table and JSON)', async () => {
     const created = expectExit(await registry('schema', 'create', 'cli-users', '--schema', USER_V1), 0);
     expect(created.stdout).toMatch(/^registered schema id \d+ as version 1 of cli-users\n$/);
     const file = join(scratch, 'user-v2.avsc');
@@ -103,14 +103,14 @@ describe('freshet registry against a node', () => {
     expect(expectExit(await registry('subject', 'list'), 0).stdout).toMatch(/^SUBJECT\n(.*\n)*cli-users\n/);
   });
 
-  routesTest('registry errors print Confluent\'s error_code and message and exit 1', async () => {
+  test('registry errors print Confluent\'s error_code and message and exit 1', async () => {
     expect(expectExit(await registry('schema', 'get', '--id', '987654'), 1).stderr).toContain('error 40403: Schema 987654 not found');
     expect(expectExit(await registry('subject', 'delete', 'cli-no-such-subject'), 1).stderr).toContain("error 40401: Subject 'cli-no-such-subject' not found.");
     const asJson = expectExit(await registry('schema', 'get', '--id', '987654', '--json'), 1);
     expect(json<{ error_code: number }>(asJson).error_code).toBe(40403);
   });
 
-  routesTest('compatibility-level and mode: get and set, global and per subject', async () => {
+  test('compatibility-level and mode: get and set, global and per subject', async () => {
     expectExit(await registry('schema', 'create', 'cli-settings', '--schema', '"string"'), 0);
     expect(expectExit(await registry('compatibility-level', 'get'), 0).stdout).toBe('BACKWARD\n');
     expectExit(await registry('compatibility-level', 'set', 'NONE', '--subject', 'cli-settings'), 0);
@@ -124,7 +124,7 @@ describe('freshet registry against a node', () => {
     expectExit(await registry('schema', 'create', 'cli-settings', '--schema', '"int"'), 0);
   });
 
-  routesTest('schema delete (soft, then permanent) and subject delete', async () => {
+  test('schema delete (soft, then permanent) and subject delete', async () => {
     expectExit(await registry('schema', 'create', 'cli-doomed', '--schema', '"string"'), 0);
     expect(expectExit(await registry('schema', 'delete', 'cli-doomed', '1'), 0).stdout).toBe('deleted version 1 of cli-doomed\n');
     expect(expectExit(await registry('schema', 'delete', 'cli-doomed', '1'), 1).stderr).toContain('error 40406:');
@@ -135,7 +135,7 @@ describe('freshet registry against a node', () => {
     expect(json<string[]>(expectExit(await registry('subject', 'list', '--deleted', '--json'), 0))).toContain('cli-doomed-2');
   });
 
-  routesTest('check-compatibility: a field added with a default is compatible (exit 0); without one it is not (exit 1)', async () => {
+  test('check-compatibility: a field added with a default is compatible (exit 0); without one it is not (exit 1)', async () => {
     expectExit(await registry('schema', 'create', 'cli-compat', '--schema', USER_V1), 0);
     expect(expectExit(await registry('schema', 'check-compatibility', 'cli-compat', '--schema', USER_V2), 0).stdout).toStartWith('compatible\n');
     const bad = expectExit(await registry('schema', 'check-compatibility', 'cli-compat', '--schema', USER_BAD), 1);

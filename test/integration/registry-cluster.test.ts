@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type ClusterNodeProc, partitionsVia, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
-import { avroRecord, registerSchema, registryReady, routesTest, sr } from '../helpers/registry.ts';
+import { avroRecord, registerSchema, registryReady, sr } from '../helpers/registry.ts';
 
 setDefaultTimeout(120_000);
 
@@ -47,7 +47,7 @@ describe('the registry on a cluster', () => {
     expect(created.length).toBe(1);
   });
 
-  routesTest('registrations on different nodes at once get unique ids, and every node serves all of them', async () => {
+  test('registrations on different nodes at once get unique ids, and every node serves all of them', async () => {
     // 12 different schemas under 12 subjects, sent to the three nodes at the same time.
     const calls = Array.from({ length: 12 }, (_, i) => ({ node: nodes[i % 3], subject: `cluster-s${i}`, schema: avroRecord(`Cluster${i}`) }));
     const ids = await Promise.all(calls.map((c) => registerSchema(url(c.node), c.subject, c.schema)));
@@ -65,13 +65,13 @@ describe('the registry on a cluster', () => {
     }
   });
 
-  routesTest('the same new schema registered on three nodes at once keeps one id', async () => {
+  test('the same new schema registered on three nodes at once keeps one id', async () => {
     const schema = avroRecord('SharedAcrossNodes');
     const ids = await Promise.all(nodes.map((n, i) => registerSchema(url(n), `shared-${i}`, schema)));
     expect(new Set(ids).size).toBe(1);
   });
 
-  routesTest('different schemas for one subject on three nodes at once: distinct versions and ids, the same on every node', async () => {
+  test('different schemas for one subject on three nodes at once: distinct versions and ids, the same on every node', async () => {
     const subject = 'contended';
     // Compatibility NONE, so every schema is accepted and only the race decides the versions.
     const cfg = await sr(url(nodes[0]), 'PUT', `/config/${subject}`, { compatibility: 'NONE' });
@@ -92,7 +92,7 @@ describe('the registry on a cluster', () => {
 });
 
 describe('the registry when a node dies', () => {
-  routesTest('kill -9 of the _schemas leader: registrations go on through the others, and the node serves them all after its restart', async () => {
+  test('kill -9 of the _schemas leader: registrations go on through the others, and the node serves them all after its restart', async () => {
     const before = await registerSchema(url(nodes[0]), 'failover-before', avroRecord('FailoverBefore'));
     const [view] = await waitFor(() => partitionsVia(nodes[0].broker.bootstrap, '_schemas', 1), SEEN_MS_MAX, '_schemas with a leader');
     const victim = nodes.find((n) => n.id === view.leader)!;

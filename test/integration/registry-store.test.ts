@@ -11,7 +11,7 @@ import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { kafkaFor } from '../helpers/kafkajs.ts';
 import { freePort } from '../helpers/ports.ts';
 import { run } from '../helpers/process.ts';
-import { avroRecord, registerSchema, registryReady, routesTest, sr, SR_CONTENT_TYPE } from '../helpers/registry.ts';
+import { avroRecord, registerSchema, registryReady, sr, SR_CONTENT_TYPE } from '../helpers/registry.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { createServer, type Server } from 'node:net';
 
@@ -111,7 +111,7 @@ describe('the _schemas topic and the listener', () => {
 });
 
 describe('surviving a crash', () => {
-  routesTest('schemas registered, then kill -9 and a restart: the same ids and versions are served', async () => {
+  test('schemas registered, then kill -9 and a restart: the same ids and versions are served', async () => {
     const subjects = ['survive-a', 'survive-b'];
     // Version 2 adds a field with a default: compatible under the default BACKWARD level.
     const schemaOf = (s: string, n: number) => avroRecord(s.replace('-', '_'), n === 1 ? [] : ['added']);
@@ -139,7 +139,7 @@ describe('surviving a crash', () => {
     expect(next).toBeGreaterThan(Math.max(...ids.values()));
   });
 
-  routesTest('records Confluent wrote into _schemas are served after a restart (its record format, replayed)', async () => {
+  test('records Confluent wrote into _schemas are served after a restart (its record format, replayed)', async () => {
     // Literal records as Confluent's registry writes them (SchemaKey magic 1, SchemaValue).
     const key = '{"keytype":"SCHEMA","subject":"from-confluent","version":1,"magic":1}';
     const value = '{"subject":"from-confluent","version":1,"id":900,"schema":"\\"string\\"","deleted":false}';
