@@ -72,14 +72,14 @@ export function bindRegistry(address: HostPort): { bound: Bound; node: RegistryN
   return { bound, node };
 }
 
-/** Starts the store over an internal client to this node's Kafka listener, and serves. */
-export function openRegistry(bound: Bound, config: NodeConfig): void {
+/** Starts the store over internal clients to this node's Kafka listener, and serves. */
+export function openRegistry(bound: Bound, config: NodeConfig, clusterId: string): void {
   const kafka = { host: advertisableHost(config.kafkaAddr.host), port: config.kafkaAddr.port };
   const clientFor = (role: string) => new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-schema-registry-${config.nodeId}-${role}` });
   const topicLog = new KafkaSchemasLog({ client: clientFor('writer'), tail: clientFor('reader') }, { expectedBrokers: config.cluster?.seeds.length ?? 1 });
   const backend = new TopicRegistryBackend(topicLog, { scheduler: SYSTEM_IO.scheduler, name: `node ${config.nodeId}` });
   bound.backend = backend;
-  bound.handler = registryFetch(backend, { requestBytesMax: REGISTRY_REQUEST_BYTES_MAX });
+  bound.handler = registryFetch(backend, { requestBytesMax: REGISTRY_REQUEST_BYTES_MAX, clusterId });
   backend.start();
   log.info(`registry: reading _schemas through ${formatHostPort(kafka)}`);
 }

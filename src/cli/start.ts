@@ -74,7 +74,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     return startFailed(e);
   }
   // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
-  if (registry !== null) openRegistry(registry.bound, config);
+  if (registry !== null) openRegistry(registry.bound, config, node.running.broker.clusterId);
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;

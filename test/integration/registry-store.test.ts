@@ -48,6 +48,10 @@ describe('the _schemas topic and the listener', () => {
   test('the registry answers HTTP on --schema-registry-addr with Confluent\'s content type', async () => {
     const r = await sr(node.registryUrl!, 'GET', '/subjects');
     expect(r.contentType).toBe(SR_CONTENT_TYPE);
+    // /v1/metadata/id names the Kafka cluster the registry stores in: this node's.
+    const clusterId = /ready: .*, cluster (\S+),/.exec(node.logs())?.[1];
+    const id = await sr(node.registryUrl!, 'GET', '/v1/metadata/id');
+    expect((id.body as { scope: { clusters: Record<string, string> } }).scope.clusters['kafka-cluster']).toBe(clusterId!);
   });
 
   test('a registry port another process holds is a clear startup error (exit 1) naming the flag', async () => {
