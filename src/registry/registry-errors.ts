@@ -22,6 +22,8 @@ export const RegistryErrorCode = {
   OPERATION_NOT_PERMITTED: 42205,
   INVALID_SUBJECT: 42208,
   REFERENCE_EXISTS: 42206,
+  // Errors.SCHEMA_TOO_LARGE_ERROR_CODE: the store refused the record as too large.
+  SCHEMA_TOO_LARGE: 42209,
   // Errors.INCOMPATIBLE_SCHEMA_ERROR_CODE: the HTTP status, 409, in every release up to 8.1;
   // Confluent's main branch changed it to 40901 with Associations (commit ef43652bfec, 2025-12).
   INCOMPATIBLE_SCHEMA: 409,
@@ -95,6 +97,8 @@ export const registryErrors = {
   invalidSchema: (message: string) => e(RegistryErrorCode.INVALID_SCHEMA, message),
   versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
   // The 500s carry the store's own words (Confluent passes the exception's message through).
+  // KafkaSchemaRegistry.register's message for an EntryTooLargeException (RecordTooLargeException).
+  schemaTooLarge: () => e(RegistryErrorCode.SCHEMA_TOO_LARGE, 'Write failed because schema is too large'),
   storeError: (message: string) => e(RegistryErrorCode.STORE_ERROR, message),
   operationTimeout: (message: string) => e(RegistryErrorCode.OPERATION_TIMEOUT, message),
   requestForwardingFailed: (message: string) => e(RegistryErrorCode.REQUEST_FORWARDING_FAILED, message),

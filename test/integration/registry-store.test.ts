@@ -114,6 +114,32 @@ describe('the _schemas topic and the listener', () => {
   });
 });
 
+describe('writes the topic refuses', () => {
+  test('a schema larger than the topic\'s max.message.bytes is 422 with error_code 42209, as Confluent answers', async () => {
+    // The topic's limit lowered to 4 KiB (the default, 1048588, is above what a schema may be).
+    const setLimit = async (value: string | null) => {
+      const admin = kafkaFor(node.bootstrap).admin();
+      await admin.connect();
+      try {
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: '_schemas', configEntries: [{ name: 'max.message.bytes', value: value as string }] }] });
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    await setLimit('4096');
+    try {
+      const schema = JSON.stringify({ type: 'record', name: 'Big', doc: 'x'.repeat(8_000), fields: [] });
+      const r = await sr(node.registryUrl!, 'POST', '/subjects/too-large/versions', { schema });
+      expect(r.status).toBe(422);
+      expect(r.body).toEqual({ error_code: 42209, message: 'Write failed because schema is too large' });
+      // The registry goes on: a small schema registers.
+      expect(await registerSchema(node.registryUrl!, 'after-too-large', avroRecord('AfterTooLarge'))).toBeGreaterThan(0);
+    } finally {
+      await setLimit('1048588');
+    }
+  });
+});
+
 describe('surviving a crash', () => {
   test('schemas registered, then kill -9 and a restart: the same ids and versions are served', async () => {
     const subjects = ['survive-a', 'survive-b'];

@@ -182,6 +182,7 @@ export class KafkaSchemasLog implements SchemasLog {
 
 /** A Kafka error as a failure kind: timeouts, then what a retry may cure, then the rest. */
 function kindOf(e: KafkaErr): LogFailureKind {
+  if (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE) return 'too_large';
   if (e.code === ErrorCode.REQUEST_TIMED_OUT || e.code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return 'timeout';
   if (NOT_APPENDED_RETRIABLE.has(e.code) || e.code === ErrorCode.NOT_CONTROLLER || e.code === ErrorCode.OFFSET_NOT_AVAILABLE) return 'unavailable';
   return 'failed';

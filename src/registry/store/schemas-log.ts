@@ -18,10 +18,11 @@ export interface LogAppend {
 
 /**
  * timeout: no answer in time (Confluent's StoreTimeoutException, 50002); unavailable: the
- * cluster cannot take it now (no leader, no controller, too few brokers: retried); failed:
- * anything else (StoreException, 50001).
+ * cluster cannot take it now (no leader, no controller, too few brokers: retried); too_large:
+ * the broker refused the records' size (EntryTooLargeException, 42209); failed: anything else
+ * (StoreException, 50001).
  */
-export type LogFailureKind = 'timeout' | 'unavailable' | 'failed';
+export type LogFailureKind = 'timeout' | 'unavailable' | 'too_large' | 'failed';
 
 export interface LogFailure {
   readonly kind: LogFailureKind;

@@ -333,8 +333,10 @@ function refusalError(records: readonly SchemasRecord[], reason: SkipReason): Re
   return registryErrors.storeError(`Store error: the _schemas log refused the write (${reason})`);
 }
 
-/** A log failure as Confluent's error: 50002 for a timeout, 50001 otherwise. */
+/** A log failure as Confluent's error: 42209 for records too large, 50002 for a timeout, 50001
+ *  otherwise (KafkaSchemaRegistry.register's catch clauses). */
 function storeFailure(e: LogFailure, doing: string): RegistryError {
+  if (e.kind === 'too_large') return registryErrors.schemaTooLarge();
   if (e.kind === 'timeout') return registryErrors.operationTimeout(`Operation timed out while ${doing}: ${e.message}`);
   return registryErrors.storeError(`Store error while ${doing}: ${e.message}`);
 }

@@ -231,7 +231,7 @@ describe('nodes racing on one log', () => {
 });
 
 describe('store failures are error values', () => {
-  test('an append refused by the log is 50001, one timing out 50002; the next write works', async () => {
+  test('an append refused by the log is 50001, one timing out 50002, one too large 42209; the next write works', async () => {
     const log = new MemorySchemasLog(systemScheduler);
     const b = backend(log);
     log.faults.failAppends = { kind: 'failed', count: 1 };
@@ -240,6 +240,10 @@ describe('store failures are error values', () => {
     log.faults.failAppends = { kind: 'timeout', count: 1 };
     const timedOut = await registerVia(b, 's', recordSchema(1));
     expect(timedOut.ok ? 0 : timedOut.error.code).toBe(50002);
+    // Confluent: RecordTooLargeException -> SchemaTooLargeException, 42209.
+    log.faults.failAppends = { kind: 'too_large', count: 1 };
+    const tooLarge = await registerVia(b, 's', recordSchema(1));
+    expect(tooLarge.ok ? null : tooLarge.error).toEqual({ code: 42209, message: 'Write failed because schema is too large' });
     expect(value(await registerVia(b, 's', recordSchema(1)))).toEqual({ id: 1, version: 1 });
   });
 
