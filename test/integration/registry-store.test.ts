@@ -117,11 +117,13 @@ describe('the _schemas topic and the listener', () => {
 describe('writes the topic refuses', () => {
   test('a schema larger than the topic\'s max.message.bytes is 422 with error_code 42209, as Confluent answers', async () => {
     // The topic's limit lowered to 4 KiB (the default, 1048588, is above what a schema may be).
-    const setLimit = async (value: string | null) => {
+    // AlterConfigs replaces a topic's whole config: cleanup.policy is given again each time.
+    const setLimit = async (value: string) => {
       const admin = kafkaFor(node.bootstrap).admin();
       await admin.connect();
       try {
-        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: '_schemas', configEntries: [{ name: 'max.message.bytes', value: value as string }] }] });
+        const configEntries = [{ name: 'max.message.bytes', value }, { name: 'cleanup.policy', value: 'compact' }];
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: '_schemas', configEntries }] });
       } finally {
         await admin.disconnect();
       }
