@@ -172,20 +172,39 @@ describe('surviving a crash', () => {
   });
 
   test('records Confluent wrote into _schemas are served after a restart (its record format, replayed)', async () => {
-    // Literal records as Confluent's registry writes them (SchemaKey magic 1, SchemaValue).
-    const key = '{"keytype":"SCHEMA","subject":"from-confluent","version":1,"magic":1}';
-    const value = '{"subject":"from-confluent","version":1,"id":900,"schema":"\\"string\\"","deleted":false}';
+    // Literal records in the form Confluent's registry writes them (SchemaKey magic 1 and the
+    // other keys magic 0; SchemaValue, a legacy ConfigValue without subject, ModeValue,
+    // DeleteSubjectValue, a NOOP), ids above any this node handed out.
+    const car1 = '{"type":"record","name":"Car","fields":[{"name":"model","type":"string"}]}';
+    const car2 = '{"type":"record","name":"Car","fields":[{"name":"model","type":"string"},{"name":"color","type":"string","default":"blue"}]}';
+    const records: Array<[string, string | null]> = [
+      ['{"keytype":"SCHEMA","subject":"cf-key","version":1,"magic":1}', '{"subject":"cf-key","version":1,"id":900,"schema":"\\"string\\"","deleted":false}'],
+      ['{"keytype":"SCHEMA","subject":"cf-car","version":1,"magic":1}', JSON.stringify({ subject: 'cf-car', version: 1, id: 901, schema: car1, deleted: false })],
+      ['{"keytype":"SCHEMA","subject":"cf-car","version":2,"magic":1}', JSON.stringify({ subject: 'cf-car', version: 2, id: 902, schema: car2, deleted: false })],
+      ['{"keytype":"CONFIG","subject":"cf-car","magic":0}', '{"compatibilityLevel":"FULL"}'],
+      ['{"keytype":"MODE","subject":"cf-key","magic":0}', '{"subject":"cf-key","mode":"READONLY"}'],
+      ['{"keytype":"NOOP","magic":0}', null],
+      ['{"keytype":"SCHEMA","subject":"cf-gone","version":1,"magic":1}', '{"subject":"cf-gone","version":1,"id":903,"schema":"\\"int\\"","deleted":false}'],
+      ['{"keytype":"DELETE_SUBJECT","subject":"cf-gone","magic":0}', '{"subject":"cf-gone","version":1}'],
+    ];
     const producer = kafkaFor(node.bootstrap).producer();
     await producer.connect();
-    await producer.send({ topic: '_schemas', acks: -1, messages: [{ key, value }] });
+    await producer.send({ topic: '_schemas', acks: -1, messages: records.map(([key, value]) => ({ key, value })) });
     await producer.disconnect();
     await node.restart();
     await registryReady(node);
-    const byId = await sr(node.registryUrl!, 'GET', '/schemas/ids/900');
-    expect(byId.status).toBe(200);
-    expect((byId.body as { schema: string }).schema).toBe('"string"');
-    const v = await sr(node.registryUrl!, 'GET', '/subjects/from-confluent/versions/1');
-    expect((v.body as { id: number }).id).toBe(900);
+    const url = node.registryUrl!;
+    expect(((await sr(url, 'GET', '/schemas/ids/900')).body as { schema: string }).schema).toBe('"string"');
+    expect(((await sr(url, 'GET', '/subjects/cf-car/versions/latest')).body as { id: number; version: number })).toMatchObject({ id: 902, version: 2 });
+    expect((await sr(url, 'GET', '/config/cf-car')).body).toEqual({ compatibilityLevel: 'FULL' });
+    expect((await sr(url, 'GET', '/mode/cf-key')).body).toEqual({ mode: 'READONLY' });
+    // DELETE_SUBJECT soft-deletes: hidden, listed with deleted=true.
+    const subjects = (await sr(url, 'GET', '/subjects')).body as string[];
+    expect(subjects).toContain('cf-car');
+    expect(subjects).not.toContain('cf-gone');
+    expect((await sr(url, 'GET', '/subjects?deleted=true')).body as string[]).toContain('cf-gone');
+    // The next id is one past the highest any record carried (IncrementalIdGenerator).
+    expect(await registerSchema(url, 'cf-new', avroRecord('CfNew'))).toBe(904);
   });
 });
 
