@@ -98,6 +98,10 @@ describe('freshet registry against a node', () => {
     const versions = json<Array<{ subject: string; version: number; id: number }>>(expectExit(await registry('schema', 'list', 'cli-users', '--json'), 0));
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[1].id).toBe(v2.id);
+    // Without a subject: the latest version of every subject (GET /schemas?latestOnly=true).
+    const everyLatest = json<Array<{ subject: string; version: number; id: number; schemaType: string }>>(expectExit(await registry('schema', 'list', '--json'), 0));
+    expect(everyLatest.filter((s) => s.subject === 'cli-users')).toEqual([{ subject: 'cli-users', version: 2, id: v2.id, schemaType: 'AVRO' }]);
+    expect(expectExit(await registry('schema', 'list'), 0).stdout).toMatch(new RegExp(`^cli-users\\s+2\\s+${v2.id}\\s+AVRO$`, 'm'));
     const subjects = json<string[]>(expectExit(await registry('subject', 'list', '--json'), 0));
     expect(subjects).toContain('cli-users');
     expect(expectExit(await registry('subject', 'list'), 0).stdout).toMatch(/^SUBJECT\n(.*\n)*cli-users\n/);
