@@ -16,6 +16,8 @@ export interface MemoryLogFaults {
   loseAppendAnswers: number;
   /** Every append waits this long (scheduler time) before it lands. */
   appendDelayMs: number;
+  /** When set, each append waits what it returns instead (a seeded simulation's latencies). */
+  appendDelayMsOf: (() => number) | null;
   /** The next reads fail (kind unavailable), one per read, while the count lasts. */
   failReads: number;
   /** The next endOffset calls fail (kind timeout), while the count lasts. */
@@ -38,6 +40,7 @@ export class MemorySchemasLog implements SchemasLog {
     failAppends: null,
     loseAppendAnswers: 0,
     appendDelayMs: 0,
+    appendDelayMsOf: null,
     failReads: 0,
     failEndOffsets: 0,
     beforeAppend: null,
@@ -88,7 +91,8 @@ export class MemorySchemasLog implements SchemasLog {
   async append(batch: readonly LogAppend[]): Promise<LogOutcome<number>> {
     this.appends++;
     const f = this.faults;
-    if (f.appendDelayMs > 0) await new Promise<void>((resolve) => this.scheduler.after(f.appendDelayMs, resolve));
+    const delayMs = f.appendDelayMsOf?.() ?? f.appendDelayMs;
+    if (delayMs > 0) await new Promise<void>((resolve) => this.scheduler.after(delayMs, resolve));
     if (f.appendBarrier !== null) await this.barrier(f.appendBarrier);
     if (f.failAppends !== null && f.failAppends.count > 0) {
       f.failAppends.count--;
