@@ -104,6 +104,8 @@ export class TopicRegistryBackend implements RegistryBackend {
   /** The highest offset of a refused record the tail applied, and the one we last yielded for. */
   private latestRefusal = -1;
   private yieldedFor = -1;
+  /** Offsets of this node's own refused records above yieldedFor (bounded by refusalsKeptMax). */
+  private readonly ownRefused = new Set<number>();
   /** Why the last refused write of this node was refused (for refusalError). */
   private refusedReason: SkipReason = 'version_taken';
   private queue: Promise<unknown> = Promise.resolve();
@@ -171,8 +173,9 @@ export class TopicRegistryBackend implements RegistryBackend {
     // A node that saw another node's write refused since its last write lets that node go
     // first: without this, the node that just won computes the next id again at the same time
     // as the loser, and wins again (its tail reaches the end first), starving the loser.
-    if (this.latestRefusal > this.yieldedFor) {
+    if (this.othersRefusedSinceYield()) {
       this.yieldedFor = this.latestRefusal;
+      for (const o of this.ownRefused) if (o <= this.yieldedFor) this.ownRefused.delete(o);
       await sleep(this.options.scheduler, this.limits.conflictYieldMs);
     }
     let caughtUp = false;
@@ -202,9 +205,9 @@ export class TopicRegistryBackend implements RegistryBackend {
       const last = first + records.length - 1;
       if (!(await this.waitApplied(last))) return fail(this.applyTimeout());
       const refused = this.refusedBetween(first, last);
-      // Our own refusals are no reason to yield before our next write.
-      this.yieldedFor = Math.max(this.yieldedFor, this.refusedUpTo(last));
       if (refused === null) return ok(plan.value.result);
+      // Our own refusals are no reason to yield before our next write.
+      for (let o = first; o <= last && this.ownRefused.size < this.limits.refusalsKeptMax; o++) this.ownRefused.add(o);
       // Another node's conflicting records came first in the log: compute again on the state
       // that holds them.
       lastRefused = signature;
@@ -224,11 +227,11 @@ export class TopicRegistryBackend implements RegistryBackend {
     return registryErrors.operationTimeout(`Write to the _schemas topic timed out: this node did not read it back within ${this.limits.storeWaitMs} ms`);
   }
 
-  /** The highest refused offset at or below `offset` (-1 for none). */
-  private refusedUpTo(offset: number): number {
-    let best = -1;
-    for (const o of this.refusals.keys()) if (o <= offset && o > best) best = o;
-    return best;
+  /** Whether the tail applied another node's refused record since this node last yielded. */
+  private othersRefusedSinceYield(): boolean {
+    if (this.latestRefusal <= this.yieldedFor) return false;
+    for (const o of this.refusals.keys()) if (o > this.yieldedFor && !this.ownRefused.has(o)) return true;
+    return false;
   }
 
   private refusedBetween(first: number, last: number): SkipReason | null {

@@ -220,6 +220,27 @@ describe('nodes racing on one log', () => {
     for (const s of ['s0', 's1', 's2']) expect(n1.state.versionsOf(s, true)).toEqual(n2.state.versionsOf(s, true));
   });
 
+  test('the node that won a race lets the loser\'s retry go first (conflictYieldMs)', async () => {
+    const log = new MemorySchemasLog(systemScheduler);
+    log.faults.appendBarrier = { size: 2, timeoutMs: 5 };
+    const winner = backend(log, { conflictYieldMs: 300 }, 'winner');
+    const loser = backend(log, { conflictYieldMs: 300 }, 'loser');
+    value(await winner.whenReady());
+    value(await loser.whenReady());
+    const [w1, l1, w2] = await Promise.all([registerVia(winner, 'w', recordSchema(1)), registerVia(loser, 'l', recordSchema(2)), registerVia(winner, 'w', recordSchema(3))]);
+    // Both computed id 1; the winner's landed first; the loser's retry (id 2) lands before the
+    // winner's next write (id 3), which waited.
+    expect([value(w1).id, value(l1).id, value(w2).id]).toEqual([1, 2, 3]);
+    const subjects = log.records.map((r) => JSON.parse(new TextDecoder().decode(r.key!)).subject as string);
+    expect(subjects).toEqual(['w', 'l', 'l', 'w']);
+    expect(loser.status.writeRetries).toBe(1);
+    // Its own refused record is no reason for the loser to wait before its next write.
+    log.faults.appendBarrier = null;
+    const started = performance.now();
+    value(await registerVia(loser, 'l', recordSchema(4)));
+    expect(performance.now() - started).toBeLessThan(250);
+  });
+
   test('the same schema registered on two nodes at once gets one id', async () => {
     const log = new MemorySchemasLog(systemScheduler);
     log.faults.appendBarrier = { size: 2, timeoutMs: 1_000 };
