@@ -223,8 +223,8 @@ describe('nodes racing on one log', () => {
   test('the node that won a race lets the loser\'s retry go first (conflictYieldMs)', async () => {
     const log = new MemorySchemasLog(systemScheduler);
     log.faults.appendBarrier = { size: 2, timeoutMs: 5 };
-    const winner = backend(log, { conflictYieldMs: 300 }, 'winner');
-    const loser = backend(log, { conflictYieldMs: 300 }, 'loser');
+    const winner = backend(log, { conflictYieldMs: 1_000 }, 'winner');
+    const loser = backend(log, { conflictYieldMs: 1_000 }, 'loser');
     value(await winner.whenReady());
     value(await loser.whenReady());
     const [w1, l1, w2] = await Promise.all([registerVia(winner, 'w', recordSchema(1)), registerVia(loser, 'l', recordSchema(2)), registerVia(winner, 'w', recordSchema(3))]);
@@ -238,7 +238,7 @@ describe('nodes racing on one log', () => {
     log.faults.appendBarrier = null;
     const started = performance.now();
     value(await registerVia(loser, 'l', recordSchema(4)));
-    expect(performance.now() - started).toBeLessThan(250);
+    expect(performance.now() - started).toBeLessThan(800);
   });
 
   test('the same schema registered on two nodes at once gets one id', async () => {
