@@ -12,7 +12,7 @@ import { SCALAR_TYPES, mapTypes, type ExtendElement, type FieldElement, type Pro
 import { canonicalString, ignoreExtensionsString, normalizedString } from './canonical.ts';
 import { parseProtoFile } from './parser.ts';
 import { LOCAL, TypeIndex } from './type-index.ts';
-import { WELL_KNOWN_TEXTS, fileFromJson, wellKnownJson } from './wellknown.ts';
+import { WELL_KNOWN_TEXTS, wellKnownFiles, wellKnownJson } from './wellknown.ts';
 import type { SchemaReference } from '../schemas-records.ts';
 import type { SchemaResolver } from '../schema-types.ts';
 
@@ -85,10 +85,8 @@ export function parseProtobufSchema(text: string, references: readonly SchemaRef
   const wellKnown = collectWellKnown(own.file, dependencies);
   if (!wellKnown.ok) return wellKnown;
   const index = new TypeIndex();
-  for (const path of wellKnown.paths) {
-    if (refs.texts.has(path)) continue; // a reference by that name wins (dependenciesWithLogicalTypes)
-    const file = wellKnownFile(path);
-    if (file !== undefined) index.add(file, null);
+  for (const [path, file] of wellKnownFiles(parseOrUndefined)) {
+    if (!refs.texts.has(path)) index.add(file, null); // a reference by that name wins
   }
   for (const dep of dependencies) index.add(dep.file, dep.reference === null ? null : { subject: dep.reference.subject, version: dep.reference.version });
   index.add(own.file, LOCAL);
@@ -98,14 +96,9 @@ export function parseProtobufSchema(text: string, references: readonly SchemaRef
   return { ok: true, schema: { file: own.file, references, dependencies, index } };
 }
 
-function wellKnownFile(path: string): ProtoFileElement | undefined {
-  const text = WELL_KNOWN_TEXTS[path];
-  if (text !== undefined) {
-    const parsed = parseProtoFile(text);
-    return parsed.ok ? parsed.file : undefined;
-  }
-  const json = wellKnownJson(path);
-  return json === undefined ? undefined : fileFromJson(json);
+function parseOrUndefined(text: string): ProtoFileElement | undefined {
+  const parsed = parseProtoFile(text);
+  return parsed.ok ? parsed.file : undefined;
 }
 
 /**
