@@ -19,7 +19,6 @@ import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
 import { serializedString } from './serialized.ts';
 
-
 /** Most previous schemas a transitive check reads. */
 export const PREVIOUS_SCHEMAS_MAX = 10_000;
 
@@ -150,6 +149,9 @@ function invalid(detail: string): ParseOutcome {
 
 export const protobufSupport: SchemaSupport = {
   schemaType: 'PROTOBUF',
+  // ParseOptions.isNew changes nothing here: Confluent's Protobuf validation is the same for new
+  // and stored schemas (isNew only stops it looking up soft-deleted references, which is the
+  // resolver's business).
   parse(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, _options: ParseOptions): ParseOutcome {
     if (text.length > PROTO_CHARS_MAX) return invalid(`schema longer than ${PROTO_CHARS_MAX} characters`);
     const parsed = parseProtobufSchema(text, references, resolve);
