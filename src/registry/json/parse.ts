@@ -172,16 +172,22 @@ function pureRefCycle(doc: JsonNode): string | undefined {
   return undefined;
 }
 
-/** Reads a schema and its references; `strict` (a new schema) refuses top-level "$$" property names. */
-export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, strict: boolean): ReadOutcome {
+/**
+ * Reads a schema and its references. A new schema (`isNew`) is checked against its draft's
+ * meta-schema and compiled by ajv, and may not name a root property "$$..." (Confluent's
+ * JsonSchema.validate(strict)). A stored one is read leniently: JSON, references and "$ref"
+ * cycles only, so a schema stored by a more lenient reader (Confluent's everit loader ignores
+ * much that ajv's meta-schemas refuse) is never lost on replay.
+ */
+export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, isNew: boolean): ReadOutcome {
   const root = readDocument(text);
   if (!root.ok) return { ok: false, error: invalidSchema(root.detail) };
   const draft = draftOf(root.node);
   const referenced = new Map<string, JsonNode>();
   const rootIdNode = member(root.node, idKeyword(draft));
   const rootId = rootIdNode?.k === 'str' ? rootIdNode.v : undefined;
-  // A fresh compiler per schema: compiling registers "$id"s and the references added.
-  const ajv = newAjv(draft, false);
+  // A fresh compiler per new schema: compiling registers "$id"s and the references added.
+  const ajv = isNew ? newAjv(draft, false) : undefined;
   const seen = new Set<string>();
   // Depth first, a reference's own references before it (JsonSchemaProvider.resolveReferences).
   const visit = (refs: readonly SchemaReference[], depth: number): string | undefined => {
@@ -201,6 +207,7 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       const refCycle = pureRefCycle(doc.node);
       if (refCycle !== undefined) return `reference '${ref.name}': circular $ref '${refCycle}'`;
       referenced.set(ref.name, doc.node);
+      if (ajv === undefined) continue;
       try {
         const plain = forAjv(doc.node, draftOf(doc.node));
         const meta = metaCheck(draftOf(doc.node), plain);
@@ -222,15 +229,15 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
   const cycle = pureRefCycle(root.node);
   if (cycle !== undefined) return { ok: false, error: invalidSchema(`circular $ref '${cycle}'`) };
-  const plain = forAjv(root.node, draft);
-  try {
-    const meta = metaCheck(draft, plain);
-    if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
-    ajv.compile(plain);
-  } catch (err) {
-    return { ok: false, error: invalidSchema(errorText(err)) };
-  }
-  if (strict) {
+  if (ajv !== undefined) {
+    const plain = forAjv(root.node, draft);
+    try {
+      const meta = metaCheck(draft, plain);
+      if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
+      ajv.compile(plain);
+    } catch (err) {
+      return { ok: false, error: invalidSchema(errorText(err)) };
+    }
     // JsonSchema.validate(strict=true): the root object's property names may not start with "$$".
     const props = member(root.node, 'properties');
     const reserved = props?.k === 'obj' ? props.entries.find(([k]) => k.startsWith('$$')) : undefined;

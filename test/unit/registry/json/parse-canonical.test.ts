@@ -139,6 +139,17 @@ describe('parse errors are values', () => {
     const text = '{"type":"object","properties":{"$id":{"type":"string"},"$$title":{"type":"string"}}}';
     expect(refused(text)).toContain('Field names cannot start with $$ prefix');
     expect(parse(text, [], none, false).ok).toBe(true);
+  });
+
+  test('a stored schema (isNew false) is read leniently: no meta-schema check, no compile', () => {
+    const invalidForDraft7 = '{"type":"number","exclusiveMinimum":true}';
+    refused(invalidForDraft7);
+    const stored = parse(invalidForDraft7, [], none, false);
+    expect(stored.ok && stored.schema.canonical()).toBe(invalidForDraft7);
+    expect(parse('{"$ref":"#/definitions/missing"}', [], none, false).ok).toBe(true);
+    // Not JSON, or a cycle of $refs, is refused either way.
+    expect(parse('{"type":', [], none, false).ok).toBe(false);
+    expect(parse('{"$ref":"#"}', [], none, false).ok).toBe(false);
     expect(ok('{"type":"object","properties":{"$id":{"type":"string"}}}').schemaType).toBe('JSON');
   });
 });
