@@ -16,6 +16,9 @@ export type JsonNode =
 /** Deepest nesting of arrays and objects a schema may have: every walk below recurses this deep. */
 export const JSON_DEPTH_MAX = 128;
 
+/** Longest number literal read: Jackson's StreamReadConstraints default (maxNumberLength). */
+export const JSON_NUMBER_CHARS_MAX = 1000;
+
 export type JsonParse = { readonly ok: true; readonly node: JsonNode } | { readonly ok: false; readonly error: string };
 
 class JsonSyntaxError {
@@ -135,6 +138,7 @@ export function parseJson(text: string): JsonParse {
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (m === null || m[0] === '' || m[0] === '-') return fail('unexpected character');
+    if (m[0].length > JSON_NUMBER_CHARS_MAX) fail(`number longer than ${JSON_NUMBER_CHARS_MAX} characters`);
     pos += m[0].length;
     return { k: 'num', raw: m[0], integral: m[1] === undefined && m[2] === undefined };
   };

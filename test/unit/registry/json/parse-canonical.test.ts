@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { RegisteredSchema, SchemaResolver } from '../../../../src/registry/schema-types.ts';
 import type { SchemaReference } from '../../../../src/registry/schemas-records.ts';
-import { bigDecimalString, JSON_DEPTH_MAX } from '../../../../src/registry/json/json-text.ts';
+import { bigDecimalString, JSON_DEPTH_MAX, JSON_NUMBER_CHARS_MAX } from '../../../../src/registry/json/json-text.ts';
 import { REFERENCES_MAX, SCHEMA_CHARS_MAX } from '../../../../src/registry/json/parse.ts';
 import { checkJsonCompatibility, jsonSchemaSupport } from '../../../../src/registry/json/support.ts';
 
@@ -123,6 +123,8 @@ describe('parse errors are values', () => {
     expect(refused(`{"description":"${'x'.repeat(SCHEMA_CHARS_MAX)}"}`)).toContain(`longer than ${SCHEMA_CHARS_MAX}`);
     const deep = `${'{"not":'.repeat(JSON_DEPTH_MAX + 1)}{}${'}'.repeat(JSON_DEPTH_MAX + 1)}`;
     expect(refused(deep)).toContain(`nesting deeper than ${JSON_DEPTH_MAX}`);
+    expect(refused(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX + 1)}}`)).toContain(`number longer than ${JSON_NUMBER_CHARS_MAX}`);
+    expect(ok(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`).canonical()).toBe(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`);
   });
 
   test('a $ref nothing resolves is refused (ajv compiles the schema)', () => {
