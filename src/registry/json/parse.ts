@@ -28,7 +28,10 @@ const DETAIL_CHARS_MAX = 500;
 
 /** A schema read: its JSON, its draft, and the referenced documents by the name "$ref"s use. */
 export interface ReadSchema {
+  /** The JSON as written: what canonical() prints. */
   readonly node: JsonNode;
+  /** The JSON "$ref"s are resolved in: `node` with "definitions" bridged into "$defs". */
+  readonly resolvable: JsonNode;
   readonly draft: Draft;
   readonly referenced: ReadonlyMap<string, JsonNode>;
 }
@@ -142,6 +145,27 @@ function readDocument(text: string): { ok: true; node: JsonNode } | { ok: false;
   return { ok: true, node: parsed.node };
 }
 
+/**
+ * JsonSchema.mergeDefBuckets(json, "definitions", "$defs"), applied by Confluent to each
+ * document before loading it: a "$ref" to "#/$defs/X" finds X under "definitions" too. Entries
+ * "$defs" already has win; a "$defs" that is not an object is left alone. Only "$ref"
+ * resolution sees the result; the canonical string keeps the schema as written.
+ */
+export function bridgeDefinitions(node: JsonNode): JsonNode {
+  if (node.k !== 'obj') return node;
+  const source = member(node, 'definitions');
+  if (source?.k !== 'obj' || source.entries.length === 0) return node;
+  const target = member(node, '$defs');
+  if (target !== undefined && target.k !== 'obj') return node;
+  const existing = target?.k === 'obj' ? target.entries : [];
+  const have = new Set(existing.map(([k]) => k));
+  const merged: JsonNode = { k: 'obj', entries: [...existing, ...source.entries.filter(([k]) => !have.has(k))] };
+  const entries = target === undefined
+    ? [...node.entries, ['$defs', merged] as const]
+    : node.entries.map(([k, v]) => (k === '$defs' ? (['$defs', merged] as const) : ([k, v] as const)));
+  return { k: 'obj', entries };
+}
+
 /** Most "$ref"s followed from one "$ref" while looking for a cycle of nothing but "$ref"s. */
 const REF_CHAIN_MAX = 64;
 
@@ -202,8 +226,9 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       if (found.schemaType !== 'JSON') return `Schema reference '${ref.name}' is of type ${found.schemaType}, not JSON`;
       const problem = visit(found.references, depth + 1);
       if (problem !== undefined) return problem;
-      const doc = readDocument(found.schema);
-      if (!doc.ok) return `reference '${ref.name}': ${doc.detail}`;
+      const read = readDocument(found.schema);
+      if (!read.ok) return `reference '${ref.name}': ${read.detail}`;
+      const doc = { node: bridgeDefinitions(read.node) };
       const refCycle = pureRefCycle(doc.node);
       if (refCycle !== undefined) return `reference '${ref.name}': circular $ref '${refCycle}'`;
       referenced.set(ref.name, doc.node);
@@ -227,10 +252,11 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   };
   const problem = visit(references, 1);
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
-  const cycle = pureRefCycle(root.node);
+  const resolvable = bridgeDefinitions(root.node);
+  const cycle = pureRefCycle(resolvable);
   if (cycle !== undefined) return { ok: false, error: invalidSchema(`circular $ref '${cycle}'`) };
   if (ajv !== undefined) {
-    const plain = forAjv(root.node, draft);
+    const plain = forAjv(resolvable, draft);
     try {
       const meta = metaCheck(draft, plain);
       if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
@@ -243,5 +269,5 @@ export function readSchema(text: string, references: readonly SchemaReference[],
     const reserved = props?.k === 'obj' ? props.entries.find(([k]) => k.startsWith('$$')) : undefined;
     if (reserved !== undefined) return { ok: false, error: invalidSchema(`#/properties/${reserved[0]}: Field names cannot start with $$ prefix`) };
   }
-  return { ok: true, schema: { node: root.node, draft, referenced } };
+  return { ok: true, schema: { node: root.node, resolvable, draft, referenced } };
 }

@@ -37,8 +37,8 @@ export class ParsedJsonSchema implements ParsedSchema {
   /** The everit-like model SchemaDiff compares (model.ts), built on first use. */
   schema(): Schema {
     if (this.model === undefined) {
-      const loader = new ModelLoader({ root: this.read.node, byName: this.read.referenced }, this.read.draft);
-      this.model = loader.load(this.read.node);
+      const loader = new ModelLoader({ root: this.read.resolvable, byName: this.read.referenced }, this.read.draft);
+      this.model = loader.load(this.read.resolvable);
     }
     return this.model;
   }

@@ -226,6 +226,22 @@ describe('recursive schemas (JsonSchemaTest)', () => {
   });
 });
 
+describe('"definitions" bridged into "$defs" (JsonSchema.mergeDefBuckets)', () => {
+  test('a $ref to "#/$defs/X" finds X under "definitions"; the canonical string is the schema as written', () => {
+    const text = (type: string) => `{"type":"object","properties":{"a":{"$ref":"#/$defs/X"}},"definitions":{"X":{"type":"${type}"}}}`;
+    expect(ok(text('string')).canonical()).toBe(text('string'));
+    const result = checkJsonCompatibility('BACKWARD', ok(text('integer')), [ok(text('string'))]);
+    expect(result.compatible).toBe(false);
+    expect(result.messages[0]).toContain("TYPE_CHANGED\", description:\"A type at path '#/properties/a'");
+  });
+
+  test('an entry "$defs" already has wins', () => {
+    const s = ok('{"properties":{"a":{"$ref":"#/$defs/X"}},"$defs":{"X":{"type":"string"}},"definitions":{"X":{"type":"integer"}}}');
+    const t = ok('{"properties":{"a":{"type":"string"}}}');
+    expect(checkJsonCompatibility('FULL', s, [t]).compatible).toBe(true);
+  });
+});
+
 describe('hostile names stay data', () => {
   test('"__proto__", "constructor" and code-like names are properties like any other', () => {
     const text = '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"},"`${x}`\\\"":{"type":"string"}},"required":["__proto__"]}';
