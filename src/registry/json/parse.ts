@@ -68,12 +68,14 @@ export function draftOf(node: JsonNode): Draft {
 const AJV_OPTIONS = {
   // strict off: JSON Schema allows unknown keywords, which Confluent keeps.
   // addUsedSchema stays on: without it ajv cannot resolve "#" or the schema's own "$id".
-  strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const,
+  strict: false, validateFormats: false, $data: false, logger: false as const,
 };
 
 /** A fresh ajv of a draft; `withMetaSchema` checks every schema added against the draft's meta-schema. */
 function newAjv(draft: Draft, withMetaSchema: boolean): Ajv {
-  const options = { ...AJV_OPTIONS, validateSchema: withMetaSchema };
+  // The compiler runs with allErrors: its code is then flat; stopping at the first error nests
+  // one block per property, and a schema with thousands overflows the stack when compiled.
+  const options = { ...AJV_OPTIONS, validateSchema: withMetaSchema, allErrors: !withMetaSchema };
   switch (draft) {
     case 'draft-04': return new AjvDraft04(options) as unknown as Ajv;
     case 'draft-06': {

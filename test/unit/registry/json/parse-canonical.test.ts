@@ -127,6 +127,12 @@ describe('parse errors are values', () => {
     expect(ok(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`).canonical()).toBe(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`);
   });
 
+  test('a schema with thousands of properties compiles (ajv nests code per property unless allErrors)', () => {
+    // 3000 overflowed the stack when ajv stopped at the first error.
+    const props = Array.from({ length: 3000 }, (_, i) => `"p${i}":{"type":"string"}`).join(',');
+    expect(parse(`{"type":"object","properties":{${props}}}`).ok).toBe(true);
+  }, 20_000);
+
   test('a $ref nothing resolves is refused (ajv compiles the schema)', () => {
     expect(refused('{"type":"object","properties":{"a":{"$ref":"#/definitions/missing"}}}')).toContain('missing');
     refused('{"$ref":"other.json"}');
