@@ -180,7 +180,7 @@ function pureRefCycle(doc: JsonNode): string | undefined {
   const stack: JsonNode[] = [doc];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (node.k === 'arr') stack.push(...node.items);
+    if (node.k === 'arr') for (const item of node.items) stack.push(item);
     if (node.k !== 'obj') continue;
     for (const [, v] of node.entries) stack.push(v);
     const seen = new Set<JsonNode>([node]);

@@ -90,8 +90,8 @@ export function checkJsonCompatibility(
       continue;
     }
     // FULL lists the old-reads-new findings first (SchemaValidatorBuilder.mutualReadStrategy).
-    if (forward) messages.push(...readerWriterMessages(compatible, previous, next, 'old'));
-    if (backward) messages.push(...readerWriterMessages(compatible, next, previous, 'new'));
+    if (forward) for (const m of readerWriterMessages(compatible, previous, next, 'old')) messages.push(m);
+    if (backward) for (const m of readerWriterMessages(compatible, next, previous, 'new')) messages.push(m);
     // SchemaValidatorBuilder.validateAll stops at the first previous schema that fails.
     if (messages.length > 0) break;
   }
