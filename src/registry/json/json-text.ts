@@ -230,9 +230,18 @@ export function toPlain(node: JsonNode): unknown {
   }
 }
 
+/** Objects wider than this are looked up through an index built on first use. */
+const INDEXED_WIDTH = 16;
+const indexes = new WeakMap<JsonNode, ReadonlyMap<string, JsonNode>>();
+
 /** The value under `key` of an object node, or undefined. */
 export function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
   if (node?.k !== 'obj') return undefined;
+  if (node.entries.length > INDEXED_WIDTH) {
+    let index = indexes.get(node);
+    if (index === undefined) indexes.set(node, (index = new Map(node.entries)));
+    return index.get(key);
+  }
   for (const [k, v] of node.entries) if (k === key) return v;
   return undefined;
 }
