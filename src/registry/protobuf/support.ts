@@ -14,6 +14,7 @@
 import { RegistryErrorCode } from '../registry-errors.ts';
 import type { CompatibilityLevel, SchemaReference } from '../schemas-records.ts';
 import type { CompatibilityVerdict, ParseOptions, ParseOutcome, ParsedSchema, SchemaResolver, SchemaSupport } from '../schema-types.ts';
+import { serializedDescriptor } from './descriptor-build.ts';
 import { COMPATIBLE_CHANGES, compareSchemas, type Difference, type DifferenceType } from './diff.ts';
 import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
@@ -46,12 +47,14 @@ export class ParsedProtobufSchema implements ParsedSchema {
     return this.normalizedText;
   }
 
-  /** ProtobufSchema.formattedString: "default" and "ignore_extensions". "serialized" (a base64
-   *  FileDescriptorProto) is not built yet: undefined, like any format we lack. */
+  /** ProtobufSchema.formattedString: "default", "ignore_extensions", "serialized" (a base64
+   *  FileDescriptorProto, descriptor-build.ts); undefined for any other format (the caller
+   *  answers the stored schema, as Confluent answers canonicalString() for unknown formats). */
   formatted(format: string): string | undefined {
     const f = format.trim().toLowerCase();
     if (f === '' || f === 'default') return this.canonical();
     if (f === 'ignore_extensions') return ignoreExtensionsOf(this.value);
+    if (f === 'serialized') return serializedDescriptor(this.value.file, this.value.index);
     return undefined;
   }
 }
