@@ -10,12 +10,10 @@ import protobuf from 'protobufjs';
 import 'protobufjs/ext/descriptor';
 import descriptorJson from 'protobufjs/google/protobuf/descriptor.json' with { type: 'json' };
 import { DESCRIPTOR_ELEMENTS_MAX } from '../../../../src/registry/protobuf/descriptor.ts';
-import { mapEntryName } from '../../../../src/registry/protobuf/descriptor-build.ts';
 import { NESTING_DEPTH_MAX } from '../../../../src/registry/protobuf/tokens.ts';
-import { checkProtobufCompatibility, protobufSupport } from '../../../../src/registry/protobuf/support.ts';
+import { protobufSupport } from '../../../../src/registry/protobuf/support.ts';
 import type { ParsedSchema, SchemaResolver } from '../../../../src/registry/schema-types.ts';
 import type { SchemaReference } from '../../../../src/registry/schemas-records.ts';
-import { newRegistry } from '../http-client.ts';
 
 const none: SchemaResolver = () => undefined;
 
@@ -29,16 +27,9 @@ function parsed(text: string, references: readonly SchemaReference[] = [], resol
   return out.schema;
 }
 
-function serialized(schema: ParsedSchema): string {
-  const s = schema.formatted('serialized');
-  if (s === undefined) throw new Error('no serialized format');
-  return s;
-}
-
 // protobufjs's own descriptor types, independent of the code under test.
 const FDP = protobuf.Root.fromJSON(descriptorJson as protobuf.INamespace).lookupType('google.protobuf.FileDescriptorProto');
 const encode = (file: Record<string, unknown>): string => Buffer.from(FDP.encode(FDP.fromObject(file)).finish()).toString('base64');
-const decode = (b64: string): Record<string, unknown> => FDP.toObject(FDP.decode(Buffer.from(b64, 'base64')), { enums: String, defaults: false });
 
 /** The .proto text compiled to a FileDescriptorProto by protobufjs (ext/descriptor). */
 function protobufjsDescriptor(text: string): string {
