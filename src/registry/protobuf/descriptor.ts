@@ -128,13 +128,17 @@ export function parseProtoTextOrDescriptor(text: string): ProtoParseResult {
   return file.ok ? file : { ok: false, message: `${parsed.message}; as a base64 FileDescriptorProto: ${file.message}` };
 }
 
-/** ProtobufSchema.toProtoFile(FileDescriptorProto). The tree's canonical string must read back
- *  as .proto text (the registry stores that string), so names are checked as the parser would. */
+/** ProtobufSchema.toProtoFile(FileDescriptorProto). The registry stores the canonical string,
+ *  so it must read back as .proto text to the same string: names are checked as the parser
+ *  would, and the printed text is parsed once more. */
 export function fileFromDescriptor(file: FileProto): ProtoParseResult {
   try {
     const tree = new Reader().file(file);
-    const reparsed = parseProtoFile(canonicalString(tree));
+    const canonical = canonicalString(tree);
+    const reparsed = parseProtoFile(canonical);
     if (!reparsed.ok) return { ok: false, message: `the descriptor prints as .proto text that does not parse: ${reparsed.message}` };
+    // Read back from storage, the text must be the same schema.
+    if (canonicalString(reparsed.file) !== canonical) return { ok: false, message: 'the descriptor prints as .proto text that reads back differently' };
     return { ok: true, file: tree };
   } catch (e) {
     if (e instanceof DescriptorProblem || e instanceof RangeError) return { ok: false, message: e.message };
@@ -173,6 +177,9 @@ class Reader {
     this.proto3 = syntax === 'proto3';
     const pkg = f.package === undefined || f.package === '' ? null : this.typeName(f.package, 'package');
     const publicIdx = new Set(f.publicDependency ?? []);
+    // Weak imports go to Wire's third list, which ProtobufSchemaUtils.toString never prints;
+    // the tree has no slot for them, so they are dropped here.
+    const weakIdx = new Set(f.weakDependency ?? []);
     const deps = (f.dependency ?? []).map((d) => {
       if (/["\\\n\r]/.test(d) || d.length === 0) throw new DescriptorProblem(`invalid dependency '${d}'`);
       return d;
@@ -180,8 +187,7 @@ class Reader {
     return {
       syntax,
       packageName: pkg,
-      // Weak imports: the tree has no slot for them (Wire keeps a third list); kept as imports.
-      imports: deps.filter((_d, i) => !publicIdx.has(i)),
+      imports: deps.filter((_d, i) => !publicIdx.has(i) && !weakIdx.has(i)),
       publicImports: deps.filter((_d, i) => publicIdx.has(i)),
       options: standardOptions(f.options, FILE_OPTIONS),
       types: [...(f.messageType ?? []).map((m) => this.message(m, 1)), ...(f.enumType ?? []).map((e) => this.enumeration(e))],

@@ -167,8 +167,11 @@ service S {
 `);
   });
 
-  test('a public import is kept apart; no package and no syntax stay absent', () => {
-    const b64 = encode({ name: 'y.proto', dependency: ['google/protobuf/empty.proto', 'google/protobuf/timestamp.proto'], publicDependency: [1], messageType: [{ name: 'N' }] });
+  test('a public import is kept apart, a weak one is not printed (Wire keeps it apart, toString skips it); no package and no syntax stay absent', () => {
+    const b64 = encode({
+      name: 'y.proto', dependency: ['google/protobuf/empty.proto', 'google/protobuf/timestamp.proto', 'google/protobuf/duration.proto'],
+      publicDependency: [1], weakDependency: [2], messageType: [{ name: 'N' }],
+    });
     expect(parsed(b64).canonical()).toBe('\nimport "google/protobuf/empty.proto";\nimport public "google/protobuf/timestamp.proto";\n\nmessage N {}\n');
   });
 
