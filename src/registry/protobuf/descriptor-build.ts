@@ -18,7 +18,7 @@
 // Two choices differ from Confluent, both as protoc writes descriptors: type names are fully
 // qualified with a leading dot (Confluent copies them as written, which descriptor pools also
 // resolve), and the entry message is named as protoc names it (UpperCamel of the field name
-// + "Entry"; Confluent upper-cames only names with an underscore).
+// + "Entry"; Confluent upper-camels only names with an underscore).
 // Pure; the schema was validated when parsed, so every type name resolves.
 
 import { SCALAR_TYPES, mapTypes, type EnumElement, type FieldElement, type MessageElement, type OptionElement, type ProtoFileElement, type RangeValue, type ServiceElement } from './ast.ts';
