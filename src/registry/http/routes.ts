@@ -55,6 +55,16 @@ const paged = <T>(items: readonly T[], query: URLSearchParams, max: number): Res
   return p === undefined ? problem(httpProblems.notFound()) : json(p);
 };
 
+/** SubjectVersionsResource.getSchemaByVersion / getSchemaOnly: a `format` that is not blank
+ *  answers the schema in that format (ParsedSchema.formattedString; a format the type lacks
+ *  answers the schema as stored, as Confluent's formattedString answers canonicalString()). */
+function formattedVersion(v: SchemaVersion, query: URLSearchParams, env: RouteEnv): Outcome<SchemaVersion> {
+  const format = query.get('format') ?? '';
+  if (format.trim() === '') return { ok: true, value: v };
+  const text = env.service.formatted(v, format);
+  return text.ok ? { ok: true, value: { ...v, schema: text.value } } : { ok: false, error: text.error };
+}
+
 /** The Schema entity (@JsonInclude NON_EMPTY, its property order); schemaType only when not
  *  AVRO, as Confluent's registries before guid/ts answered. */
 export function schemaEntity(v: SchemaVersion): Record<string, unknown> {
@@ -140,7 +150,8 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => json(schemaEntity(v))),
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) =>
+      answer(formattedVersion(v, r.query, env), (f) => json(schemaEntity(f)))),
   },
   {
     method: 'DELETE', path: '/subjects/:subject/versions/:version', body: false,
@@ -149,7 +160,8 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/schema', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => rawText(v.schema)),
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) =>
+      answer(formattedVersion(v, r.query, env), (f) => rawText(f.schema))),
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/referencedby', body: false,

@@ -10,6 +10,7 @@
 
 import { SCALAR_TYPES, mapTypes, type ExtendElement, type FieldElement, type ProtoFileElement, type TypeElement } from './ast.ts';
 import { canonicalString, ignoreExtensionsString, normalizedString } from './canonical.ts';
+import { parseProtoTextOrDescriptor } from './descriptor.ts';
 import { parseProtoFile } from './parser.ts';
 import { LOCAL, TypeIndex } from './type-index.ts';
 import { isWellKnown, wellKnownFiles } from './wellknown.ts';
@@ -69,14 +70,15 @@ function resolveReferences(
 }
 
 export function parseProtobufSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver): ProtobufParse {
-  const own = parseProtoFile(text);
+  // Confluent's toProtoFile(String): .proto text, or base64 of a FileDescriptorProto.
+  const own = parseProtoTextOrDescriptor(text);
   if (!own.ok) return fail(own.message);
   const refs = resolveReferences(references, resolve);
   if (!refs.ok) return refs;
   const direct = new Map(references.map((r) => [r.name, r]));
   const dependencies: Dependency[] = [];
   for (const [name, depText] of refs.texts) {
-    const dep = parseProtoFile(depText);
+    const dep = parseProtoTextOrDescriptor(depText);
     if (!dep.ok) return fail(`referenced file '${name}': ${dep.message}`);
     dependencies.push({ name, file: dep.file, text: depText, reference: direct.get(name) ?? null });
   }

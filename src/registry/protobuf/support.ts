@@ -14,10 +14,10 @@
 import { RegistryErrorCode } from '../registry-errors.ts';
 import type { CompatibilityLevel, SchemaReference } from '../schemas-records.ts';
 import type { CompatibilityVerdict, ParseOptions, ParseOutcome, ParsedSchema, SchemaResolver, SchemaSupport } from '../schema-types.ts';
+import { serializedDescriptor } from './descriptor-build.ts';
 import { COMPATIBLE_CHANGES, compareSchemas, type Difference, type DifferenceType } from './diff.ts';
 import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
-import { serializedString } from './serialized.ts';
 
 /** Most previous schemas a transitive check reads. */
 export const PREVIOUS_SCHEMAS_MAX = 10_000;
@@ -29,7 +29,6 @@ export class ParsedProtobufSchema implements ParsedSchema {
   readonly schemaType = 'PROTOBUF' as const;
   private canonicalText: string | undefined;
   private normalizedText: string | undefined;
-  private serializedText: string | undefined;
 
   constructor(readonly value: ProtobufSchemaValue) {}
 
@@ -47,16 +46,14 @@ export class ParsedProtobufSchema implements ParsedSchema {
     return this.normalizedText;
   }
 
-  /** ProtobufSchema.formattedString: "default", "ignore_extensions" and "serialized" (a base64
-   *  FileDescriptorProto, serialized.ts); undefined for any other format. */
+  /** ProtobufSchema.formattedString: "default", "ignore_extensions", "serialized" (a base64
+   *  FileDescriptorProto, descriptor-build.ts); undefined for any other format (the caller
+   *  answers the stored schema, as Confluent answers canonicalString() for unknown formats). */
   formatted(format: string): string | undefined {
     const f = format.trim().toLowerCase();
     if (f === '' || f === 'default') return this.canonical();
     if (f === 'ignore_extensions') return ignoreExtensionsOf(this.value);
-    if (f === 'serialized') {
-      this.serializedText ??= serializedString(this.value);
-      return this.serializedText;
-    }
+    if (f === 'serialized') return serializedDescriptor(this.value.file, this.value.index);
     return undefined;
   }
 }
