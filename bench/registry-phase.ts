@@ -46,6 +46,7 @@ export type RegistryFigures = {
 
 const CT = 'application/vnd.schemaregistry.v1+json';
 
+/** Schema `i` (a record of its own name); `extraFields` optional fields make later versions of it. */
 function schemaText(i: number, extraFields = 0): string {
   const fields = [
     { name: 'id', type: 'long' },
@@ -125,7 +126,7 @@ export async function runRegistryPhase(ctx: { bin: string; dataRoot: string; siz
     const rssAfterKiB = statusKiB(broker.pid, 'VmRSS') ?? 0;
 
     log(`registry: ${sizes.evolutions} versions of one subject (BACKWARD checks)`);
-    const evolutions = await driveCount(sizes.evolutions, 1, (i) => post(`${base}/subjects/bench-evolving-value/versions`, { schema: schemaText(-1, i) }));
+    const evolutions = await driveCount(sizes.evolutions, 1, (i) => post(`${base}/subjects/bench-evolving-value/versions`, { schema: schemaText(2_000_000, i) }));
 
     log(`registry: lookups for ${sizes.lookupSeconds} s each`);
     const lookupById = await driveFor(sizes.lookupSeconds, sizes.concurrency, () => fetch(`${base}/schemas/ids/${ids[Math.floor(Math.random() * ids.length)]}`));
