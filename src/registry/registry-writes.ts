@@ -90,7 +90,13 @@ export function register(state: RegistryState, req: RegisterRequest): Outcome<Re
     schema: req.content.schema,
     deleted: false,
   };
-  return ok({ id, version, records: [{ key: schemaKey(req.subject, version), value }] });
+  // KafkaSchemaRegistry.register: a soft-deleted earlier version of this subject holding the same
+  // id is tombstoned first, unless another schema still references it (a soft delete can be undone).
+  const records: SchemasRecord[] = all
+    .filter((v) => v.deleted && v.id === id && v.version < version && state.referrers(req.subject, v.version).length === 0)
+    .map((v) => ({ key: schemaKey(req.subject, v.version), value: null }));
+  records.push({ key: schemaKey(req.subject, version), value });
+  return ok({ id, version, records });
 }
 
 /** DELETE /subjects/{subject}/versions/{version}[?permanent=true]; returns the version deleted. */

@@ -95,11 +95,18 @@ describe('deletes', () => {
     expect((await r.call('DELETE', '/subjects/s')).body.error_code).toBe(40401);
   });
 
-  test('a soft-deleted subject registers again at the next version; the id of the same schema is kept', async () => {
+  test('re-registering soft-deleted schemas: next version, same id, the old version holding it tombstoned (RestApiTest.testDeleteSchemaVersionBasic)', async () => {
     const r = newRegistry();
-    await registerAll(r, 's', V1);
-    await r.call('DELETE', '/subjects/s');
-    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 2 });
+    await registerAll(r, 's', V1, V2);
+    await r.call('DELETE', '/subjects/s/versions/2');
+    await r.call('DELETE', '/subjects/s/versions/latest');
+    expect((await r.call('GET', '/subjects/s/versions')).body.error_code).toBe(40401);
+    for (let i = 0; i < 2; i++) {
+      expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 3 });
+      expect((await r.call('GET', '/subjects/s/versions')).body).toEqual([3]);
+    }
+    // KafkaSchemaRegistry.register tombstoned version 1 (same id, soft-deleted); version 2 stays.
+    expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([2, 3]);
   });
 });
 
@@ -147,6 +154,19 @@ describe('references', () => {
     expect((await r.call('DELETE', '/subjects/address?permanent=true')).body.error_code).toBe(42206);
     await r.call('DELETE', '/subjects/person?permanent=true');
     expect((await r.call('DELETE', '/subjects/address?permanent=true')).body).toEqual([1]);
+  });
+
+  test('versions of one subject referencing each other do not block deleting it (RestApiTest.testDeleteSubjectWithSelfReferencingVersions)', async () => {
+    const r = newRegistry();
+    await r.call('PUT', '/config/self', { body: { compatibility: 'NONE' } });
+    const base = { type: 'record', name: 'Base', namespace: 'com.example', fields: [{ name: 'id', type: 'string' }] };
+    const derived = { type: 'record', name: 'Derived', namespace: 'com.example', fields: [{ name: 'base', type: 'com.example.Base' }] };
+    await registerAll(r, 'self', base);
+    const refs = [{ name: 'com.example.Base', subject: 'self', version: 1 }];
+    expect((await r.call('POST', '/subjects/self/versions', { body: avro(derived, { references: refs }) })).body).toEqual({ id: 2, version: 2 });
+    expect((await r.call('GET', '/subjects/self/versions/1/referencedby')).body).toEqual([2]);
+    expect((await r.call('DELETE', '/subjects/self')).body).toEqual([1, 2]);
+    expect((await r.call('DELETE', '/subjects/self?permanent=true')).body).toEqual([1, 2]);
   });
 
   test('referencedby: 40401 unknown subject, 40402 unknown version', async () => {
