@@ -286,6 +286,19 @@ describe('compatibility', () => {
     expect((await r.call('POST', '/compatibility/subjects/s/versions', { body: withDefault })).body.is_compatible).toBe(false);
   });
 
+  test('FORWARD_TRANSITIVE: compatible with the latest, not with all (RestApiTest.testIncompatibleSchemaBySubject)', async () => {
+    const r = newRegistry();
+    const my = (...names: string[]) => ({ type: 'record', name: 'myrecord', fields: names.map((name) => ({ type: 'string', name })) });
+    await r.call('POST', '/subjects/s/versions', { body: avro(my('f1', 'f2')) });
+    await r.call('POST', '/subjects/s/versions', { body: avro(my('f1')) });
+    await r.call('PUT', '/config/s', { body: { compatibility: 'FORWARD_TRANSITIVE' } });
+    expect((await r.call('POST', '/compatibility/subjects/s/versions/latest', { body: avro(my('f1', 'f3')) })).body.is_compatible).toBe(true);
+    expect((await r.call('POST', '/compatibility/subjects/s/versions', { body: avro(my('f1', 'f3')) })).body.is_compatible).toBe(false);
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(my('f1', 'f3')) });
+    expect([a.status, a.body.error_code]).toEqual([409, 409]);
+    for (const part of ['oldSchemaVersion: 1', 'oldSchema:', "compatibility: 'FORWARD_TRANSITIVE'"]) expect(a.body.message).toContain(part);
+  });
+
   test('an invalid schema: 42201, or with verbose the parser message as the reason', async () => {
     const r = newRegistry();
     await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
