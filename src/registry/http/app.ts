@@ -42,7 +42,14 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${source}/?$`);
 }
 
-async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string>; request: Request; body: unknown }, max: number): Promise<Response> {
+async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string | null | undefined>; request: Request; body: unknown }, max: number): Promise<Response> {
+  // Elysia gives a segment whose percent-encoding is malformed ("%ZZ") as null; a @PathParam
+  // that cannot be converted makes JAX-RS answer 404.
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.params ?? {})) {
+    if (typeof value !== 'string') return problem(httpProblems.notFound());
+    params[name] = value;
+  }
   let body: string | undefined;
   if (route.body) {
     const type = mediaTypeOf(ctx.request.headers.get('content-type'));
@@ -53,7 +60,7 @@ async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, st
     body = raw.text;
   }
   const query = new URL(ctx.request.url).searchParams;
-  return route.handle({ params: ctx.params, query, body }, env);
+  return route.handle({ params, query, body }, env);
 }
 
 export function registryFetch(backend: RegistryBackend, options: RegistryHttpOptions = {}): (request: Request) => Promise<Response> {

@@ -25,6 +25,16 @@ describe('paths and methods', () => {
     }
   });
 
+  test('a path segment with malformed percent-encoding is 404, and writes nothing', async () => {
+    const r = newRegistry();
+    for (const path of ['/subjects/%ZZ/versions', '/subjects/%E0%A4%A/versions', '/subjects/%']) {
+      const a = await r.call('POST', path, { body: avro(V1) });
+      expect([path, a.status, a.body]).toEqual([path, 404, { error_code: 404, message: 'HTTP 404 Not Found' }]);
+    }
+    expect(r.backend.log).toEqual([]);
+    expect((await r.call('GET', '/subjects?offset=-5')).body).toEqual([]);
+  });
+
   test('an int query parameter that is not an int makes Jersey answer 404', async () => {
     const r = newRegistry();
     expect((await r.call('GET', '/subjects?limit=ten')).status).toBe(404);
