@@ -139,3 +139,38 @@ describe('the codes of Errors.java', () => {
     expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).status).toBe(200);
   });
 });
+
+describe('no input makes a 500', () => {
+  // Every route template, its parameters filled with plausible and implausible values, under every
+  // method, with bodies of every wrong shape: nothing may answer 500 (a thrown bug), and each
+  // answer is checked against the spec by the client (or is one of its listed exceptions).
+  const PATHS = [
+    '/', '/v1/metadata/id', '/subjects', '/subjects/s', '/subjects/s/versions', '/subjects/s/versions/1', '/subjects/s/versions/latest',
+    '/subjects/s/versions/x/schema', '/subjects/s/versions/-1/referencedby', '/schemas', '/schemas/types', '/schemas/ids/1',
+    '/schemas/ids/1/schema', '/schemas/ids/1/subjects', '/schemas/ids/x/versions', '/config', '/config/s', '/mode', '/mode/s',
+    '/compatibility/subjects/s/versions', '/compatibility/subjects/s/versions/latest', '/compatibility/subjects/s/versions/0',
+  ];
+  const BODIES: Array<string | undefined> = [
+    undefined, '', 'null', '[]', '{}', '"text"', '1', '{"schema":1}', '{"schema":null}', '{"schema":{"a":1}}',
+    '{"schema":"\\"int\\"","references":[null]}', '{"schema":"\\"int\\"","references":[{"name":1,"subject":[],"version":"x"}]}',
+    '{"schema":"\\"int\\"","id":1e20}', '{"schema":"\\"int\\"","version":-1}', '{"schema":"\\"int\\"","schemaType":{}}',
+    '{"compatibility":null}', '{"compatibility":"full"}', '{"mode":{}}', '{"mode":"import"}', '{"schema":"{\\"type\\":\\"record\\"}"}',
+    '['.repeat(100_000), '{"schema":"\\"int\\"","references":[{"name":"n","subject":"s","version":-1}]}',
+  ];
+
+  test('every route, method and body shape answers below 500', async () => {
+    const r = newRegistry();
+    await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    const served: number[] = [];
+    for (const path of PATHS) {
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
+        for (const body of method === 'GET' || method === 'DELETE' ? [undefined] : BODIES) {
+          const a = await r.call(method, path, { body });
+          if (a.status >= 500) throw new Error(`${method} ${path} ${body?.slice(0, 80)} -> ${a.status} ${a.text}`);
+          served.push(a.status);
+        }
+      }
+    }
+    expect(served.length).toBeGreaterThan(300);
+  });
+});
