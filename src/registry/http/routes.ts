@@ -111,6 +111,12 @@ function schemaById(state: RegistryState, idText: string, query: URLSearchParams
 
 const config = (level: string) => json({ compatibilityLevel: level });
 
+/** The schema text in the ?format= asked for (ParsedSchema.formattedString), or as stored. */
+function withFormat(env: RouteEnv, v: SchemaVersion, query: URLSearchParams): Outcome<string> {
+  const format = query.get('format') ?? '';
+  return format.trim() === '' ? { ok: true, value: v.schema } : env.service.formatted(v, format);
+}
+
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', body: false, handle: () => json({}) },
   {
@@ -140,7 +146,10 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => json(schemaEntity(v))),
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => {
+      const text = withFormat(env, v, r.query);
+      return text.ok ? json({ ...schemaEntity(v), schema: text.value }) : problem(text.error);
+    }),
   },
   {
     method: 'DELETE', path: '/subjects/:subject/versions/:version', body: false,
@@ -163,13 +172,9 @@ export const ROUTES: readonly Route[] = [
       const found = schemaById(env.service.state, r.params.id, r.query);
       if (found === undefined) return problem(httpProblems.notFound());
       return answer(found, (v) => {
-        const format = r.query.get('format') ?? '';
-        let schema = v.schema;
-        if (format !== '') {
-          const text = env.service.formatted(v, format);
-          if (!text.ok) return problem(text.error);
-          schema = text.value;
-        }
+        const text = withFormat(env, v, r.query);
+        if (!text.ok) return problem(text.error);
+        const schema = text.value;
         return json({
           ...(v.schemaType !== undefined && v.schemaType !== 'AVRO' ? { schemaType: v.schemaType } : {}),
           schema,

@@ -128,6 +128,9 @@ describe('references', () => {
     const resolved = await r.call('GET', '/schemas/ids/2?format=resolved');
     const { namespace: _, ...inlined } = ADDRESS;
     expect(JSON.parse(resolved.body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: inlined }] });
+    expect((await r.call('GET', '/subjects/person/versions/1?format=resolved')).body.schema).toBe(resolved.body.schema);
+    // An unknown format leaves the schema as stored (RestApiTest.testBadFormat).
+    expect((await r.call('GET', '/schemas/ids/2?format=bad-format')).body.schema).toBe((await r.call('GET', '/schemas/ids/2')).body.schema);
     // Canonical: the referenced type by name, relative to the enclosing namespace (Avro's writeName).
     expect(JSON.parse((await r.call('GET', '/schemas/ids/2')).body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: 'Address' }] });
   });
