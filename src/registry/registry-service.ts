@@ -39,6 +39,21 @@ export function supportTable(supports: readonly SchemaSupport[]): SupportTable {
 
 const typeOf = (v: { schemaType?: string }): string => v.schemaType ?? 'AVRO';
 
+/** A JSON text with every object's keys sorted (arrays kept in order); other text as it is.
+ *  Two schemas' normalized forms are compared so, as Avro's Schema.equals compares custom
+ *  properties as maps, whatever their order. */
+function orderFree(text: string): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+        : v;
+  try {
+    return JSON.stringify(sorted(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
 /** A resolver over the state: soft-deleted versions too when `includeDeleted`. */
 function resolverOf(state: RegistryState, includeDeleted: boolean): SchemaResolver {
   return (subject, version) => {
@@ -95,8 +110,13 @@ export class RegistryService {
     const result = support.parse(req.schema, references, resolverOf(state, true), { isNew });
     if (!result.ok) return result;
     const parsed = result.schema;
-    const schema = normalize ? parsed.normalized() : parsed.canonical();
-    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema } });
+    if (!normalize) return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema: parsed.canonical() } });
+    // AvroSchema.normalize(): the references sorted (SchemaReference.compareTo: subject, then
+    // version) and distinct.
+    const sorted = references
+      .filter((r, i) => references.findIndex((o) => o.name === r.name && o.subject === r.subject && o.version === r.version) === i)
+      .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version));
+    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references: sorted, schema: parsed.normalized() } });
   }
 
   /** A stored version parsed leniently (isNew false), its references resolved with deleted ones. */
@@ -146,6 +166,14 @@ export class RegistryService {
       if (!next.ok) return next;
       const key = contentKey(next.value.content);
       const held = state.versionsOf(subject, false).some((v) => contentKey(v) === key);
+      // KafkaSchemaRegistry.register: without an explicit version, an equivalent live version
+      // (canLookup) is the answer, written nothing.
+      if (!held && req.version === undefined) {
+        const equivalent = this.findEquivalent(state, subject, next.value, false);
+        if (equivalent !== undefined && (req.id === undefined || req.id === equivalent.id)) {
+          return ok({ records: [], result: { id: equivalent.id, version: equivalent.version } });
+        }
+      }
       // Compatibility runs only where a registration can happen without IMPORT (register():
       // checkRegisterMode first), and not for a schema the subject already holds.
       if (!held && req.id === undefined && state.effectiveMode(subject) === 'READWRITE') {
@@ -160,12 +188,41 @@ export class RegistryService {
     });
   }
 
+  /**
+   * ParsedSchema.canLookup, Confluent's second look when the text differs: a version of the
+   * subject, latest first, holding an equivalent schema: same references and the same
+   * normalized form, or (a schema sent with no references, its referenced types written inline)
+   * the stored schema with its references resolved ("resolved" format). Equivalence here is by
+   * normalized text, object keys in any order: a little stricter than Avro's Schema.equals
+   * (which ignores docs).
+   */
+  private findEquivalent(state: RegistryState, subject: string, next: Parsed, includeDeleted: boolean): SchemaVersion | undefined {
+    const refsKey = (refs: readonly SchemaReference[]) => JSON.stringify(refs.map((r) => [r.name, r.subject, r.version]));
+    const normalized = orderFree(next.parsed.normalized());
+    for (const v of state.versionsOf(subject, includeDeleted).reverse()) {
+      if (typeOf(v) !== next.parsed.schemaType) continue;
+      const prev = this.parseStored(state, v);
+      if (!prev.ok) continue;
+      if (refsKey(v.references) === refsKey(next.content.references) && orderFree(prev.value.normalized()) === normalized) return v;
+      if (next.content.references.length === 0 && v.references.length > 0) {
+        // Compared normalized, as Schema.equals ignores the order of custom properties.
+        const resolved = prev.value.formatted('resolved');
+        const reparsed = resolved === undefined ? undefined : next.support.parse(resolved, [], resolverOf(state, true), { isNew: false });
+        if (reparsed?.ok === true && orderFree(reparsed.schema.normalized()) === normalized) return v;
+      }
+    }
+    return undefined;
+  }
+
   /** POST /subjects/{subject}: the version holding this schema (lookUpSchemaUnderSubject). */
   lookup(subject: string, req: SchemaRequest, normalize: boolean, includeDeleted: boolean): Outcome<SchemaVersion> {
     const state = this.state;
     const next = this.parseRequest(state, req, false, normalize);
     if (!next.ok) return next;
-    return state.lookup(subject, next.value.content, includeDeleted);
+    const found = state.lookup(subject, next.value.content, includeDeleted);
+    if (found.ok || found.error.code !== 40403) return found;
+    const equivalent = this.findEquivalent(state, subject, next.value, includeDeleted);
+    return equivalent === undefined ? found : ok(equivalent);
   }
 
   /**

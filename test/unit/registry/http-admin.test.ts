@@ -135,6 +135,39 @@ describe('references', () => {
     expect(JSON.parse((await r.call('GET', '/schemas/ids/2')).body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: 'Address' }] });
   });
 
+  test('a schema sent with its referenced types inline finds the version registered with references (canLookup)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'address', ADDRESS);
+    await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
+    const inline = { ...PERSON, fields: [{ name: 'home', type: ADDRESS }] };
+    expect((await r.call('POST', '/subjects/person', { body: avro(inline) })).body).toMatchObject({ subject: 'person', version: 1, id: 2 });
+    const before = r.backend.log.length;
+    expect((await r.call('POST', '/subjects/person/versions', { body: avro(inline) })).body).toEqual({ id: 2, version: 1 });
+    expect(r.backend.log.length).toBe(before);
+  });
+
+  test('normalize: property order, type spelling and reference order do not matter; resolved inline finds it (RestApiTest.testSchemaNormalization)', async () => {
+    const r = newRegistry();
+    const sub = (name: string, field: string) => ({ type: 'record', name, namespace: 'otherns', fields: [{ name: field, type: 'string' }] });
+    await registerAll(r, 'ref1', sub('Subrecord1', 'field1'));
+    await registerAll(r, 'ref2', sub('Subrecord2', 'field2'));
+    const ref1 = { name: 'otherns.Subrecord1', subject: 'ref1', version: 1 };
+    const ref2 = { name: 'otherns.Subrecord2', subject: 'ref2', version: 1 };
+    const fields = (f0: unknown, f1: unknown, f2: unknown) => [{ type: f0, name: 'field0' }, { name: 'field1', type: f1 }, { name: 'field2', type: f2 }];
+    const schema1 = `{"type":"record","name":"myrecord","fields":${JSON.stringify(fields({ type: 'int' }, 'otherns.Subrecord1', 'otherns.Subrecord2'))},"extraMetadata": {"a": 1, "b": 2}}`;
+    const schema2 = `{"type":"record","name":"myrecord","fields":${JSON.stringify(fields('int', 'otherns.Subrecord1', 'otherns.Subrecord2'))},"extraMetadata": {"b": 2, "a": 1}}`;
+    expect((await r.call('POST', '/subjects/testSubject1/versions?normalize=true', { body: { schema: schema1, references: [ref1, ref2] } })).body).toEqual({ id: 3, version: 1 });
+    expect((await r.call('POST', '/subjects/testSubject1?normalize=true', { body: { schema: schema2, references: [ref2, ref1] } })).body.version).toBe(1);
+    // "send schema with all references resolved"
+    const resolved = `{"type":"record","name":"myrecord","fields":${JSON.stringify(fields('int', sub('Subrecord1', 'field1'), sub('Subrecord2', 'field2')))},"extraMetadata": {"b": 2, "a": 1}}`;
+    expect((await r.call('POST', '/subjects/testSubject1?normalize=true', { body: { schema: resolved } })).body.version).toBe(1);
+    // A bad default is an invalid new schema (42201); the compatibility check reports it verbosely.
+    const badDefault = '{"namespace": "namespace", "type": "record", "name": "test", "fields": [{"name": "string_default", "type": "string", "default": null}]}';
+    expect((await r.call('POST', '/subjects/testSubject1/versions?normalize=true', { body: { schema: badDefault } })).body.error_code).toBe(42201);
+    const verbose = await r.call('POST', '/compatibility/subjects/testSubject1/versions?normalize=true&verbose=true', { body: { schema: badDefault } });
+    expect(verbose.body.messages[0]).toContain('Invalid schema');
+  });
+
   test('without its reference the schema is invalid (42201); a reference to a missing version too', async () => {
     const r = newRegistry();
     expect((await r.call('POST', '/subjects/person/versions', { body: avro(PERSON) })).body.error_code).toBe(42201);
