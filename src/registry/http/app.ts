@@ -23,6 +23,8 @@ export interface RegistryHttpOptions {
   readonly supports?: readonly SchemaSupport[];
   /** The Kafka cluster id /v1/metadata/id answers. */
   readonly clusterId?: string;
+  /** The version /v1/metadata/version answers (the node's own). */
+  readonly serverVersion?: string;
 }
 
 /** What the parse hook hands a route: the body's text, or that it was too large. */
@@ -65,7 +67,7 @@ async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, st
 
 export function registryFetch(backend: RegistryBackend, options: RegistryHttpOptions = {}): (request: Request) => Promise<Response> {
   const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
-  const env: RouteEnv = { service: new RegistryService(backend, supportTable(options.supports ?? [avroSupport])), clusterId: options.clusterId ?? '' };
+  const env: RouteEnv = { service: new RegistryService(backend, supportTable(options.supports ?? [avroSupport])), clusterId: options.clusterId ?? '', serverVersion: options.serverVersion ?? '' };
   const patterns = ROUTES.map((r) => ({ method: r.method, pattern: patternOf(r.path) }));
 
   let app = new Elysia()

@@ -22,6 +22,8 @@ export interface RouteRequest {
 export interface RouteEnv {
   readonly service: RegistryService;
   readonly clusterId: string;
+  /** What GET /v1/metadata/version names as the server's version. */
+  readonly serverVersion: string;
 }
 
 export interface Route {
@@ -77,11 +79,16 @@ function subjectsOf(state: RegistryState, query: URLSearchParams): string[] {
   return chosen.filter((s) => s.startsWith(prefix));
 }
 
+/** SubjectVersionsResource.listVersions: LookupFilter DELETED_AS_NEGATIVE (every version, the
+ *  soft-deleted ones negated), else DELETED_ONLY, else INCLUDE_DELETED, else live ones. */
 function versionsOf(state: RegistryState, subject: string, query: URLSearchParams): Outcome<number[]> {
   const deletedOnly = flag(query, 'deletedOnly');
-  const all = state.versionsOf(subject, deletedOnly || flag(query, 'deleted'));
-  if (all.length === 0) return { ok: false, error: registryErrors.subjectNotFound(subject) };
-  return { ok: true, value: (deletedOnly ? all.filter((v) => v.deleted) : all).map((v) => v.version) };
+  const asNegative = flag(query, 'deletedAsNegative');
+  if (state.versionsOf(subject, deletedOnly || flag(query, 'deleted')).length === 0) return { ok: false, error: registryErrors.subjectNotFound(subject) };
+  const all = state.versionsOf(subject, true);
+  if (asNegative) return { ok: true, value: all.map((v) => (v.deleted ? -v.version : v.version)) };
+  const chosen = deletedOnly ? all.filter((v) => v.deleted) : flag(query, 'deleted') ? all : all.filter((v) => !v.deleted);
+  return { ok: true, value: chosen.map((v) => v.version) };
 }
 
 /** GET /schemas: every matching subject's versions (or its latest), by subject then version. */
@@ -124,6 +131,10 @@ export const ROUTES: readonly Route[] = [
     // ServerClusterId: its id is always "" (a final field); the cluster ids are in the scope.
     handle: (_r, env) => json({ id: '', scope: { path: [], clusters: { 'kafka-cluster': env.clusterId, 'schema-registry-cluster': SCHEMA_REGISTRY_GROUP_ID } } }),
   },
+  // SchemaRegistryServerVersion; the commit id is the build's, which we do not carry.
+  { method: 'GET', path: '/v1/metadata/version', body: false, handle: (_r, env) => json({ version: env.serverVersion, commitId: '' }) },
+  // ContextsResource: contexts are not supported, so the default context is the only one.
+  { method: 'GET', path: '/contexts', body: false, handle: (r) => paged(['.'].filter((c) => c.startsWith(r.query.get('contextPrefix') ?? '')), r.query, SUBJECT_SEARCH_LIMIT_MAX) },
   { method: 'GET', path: '/subjects', body: false, handle: (r, env) => paged(subjectsOf(env.service.state, r.query), r.query, SUBJECT_SEARCH_LIMIT_MAX) },
   {
     method: 'POST', path: '/subjects/:subject', body: true,

@@ -55,6 +55,20 @@ describe('listing', () => {
     expect(((await r.call('GET', '/schemas?subjectPrefix=b&limit=1')).body as typeof all).map((s) => [s.subject, s.version])).toEqual([['b', 1]]);
   });
 
+  test('GET /subjects/{s}/versions?deletedAsNegative=true: every version, soft-deleted ones negated', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1, V2, V3);
+    await r.call('DELETE', '/subjects/s/versions/2');
+    expect((await r.call('GET', '/subjects/s/versions?deletedAsNegative=true')).body).toEqual([1, -2, 3]);
+  });
+
+  test('GET /contexts is the default context alone; GET /v1/metadata/version the server version', async () => {
+    const r = newRegistry({ serverVersion: '0.1.0' });
+    expect((await r.call('GET', '/contexts')).body).toEqual(['.']);
+    expect((await r.call('GET', '/contexts?contextPrefix=.x')).body).toEqual([]);
+    expect((await r.call('GET', '/v1/metadata/version')).body).toEqual({ version: '0.1.0', commitId: '' });
+  });
+
   test('GET /schemas/types names the supported types; GET /v1/metadata/id the cluster', async () => {
     const r = newRegistry({ clusterId: 'abc' });
     expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO']);

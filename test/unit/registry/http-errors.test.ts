@@ -145,7 +145,7 @@ describe('no input makes a 500', () => {
   // method, with bodies of every wrong shape: nothing may answer 500 (a thrown bug), and each
   // answer is checked against the spec by the client (or is one of its listed exceptions).
   const PATHS = [
-    '/', '/v1/metadata/id', '/subjects', '/subjects/s', '/subjects/s/versions', '/subjects/s/versions/1', '/subjects/s/versions/latest',
+    '/', '/v1/metadata/id', '/v1/metadata/version', '/contexts', '/subjects', '/subjects/s', '/subjects/s/versions', '/subjects/s/versions/1', '/subjects/s/versions/latest',
     '/subjects/s/versions/x/schema', '/subjects/s/versions/-1/referencedby', '/schemas', '/schemas/types', '/schemas/ids/1',
     '/schemas/ids/1/schema', '/schemas/ids/1/subjects', '/schemas/ids/x/versions', '/config', '/config/s', '/mode', '/mode/s',
     '/compatibility/subjects/s/versions', '/compatibility/subjects/s/versions/latest', '/compatibility/subjects/s/versions/0',
