@@ -25,6 +25,8 @@ export type BrokerOptions = {
   /** Count the broker's fdatasync/fsync calls with strace (--seccomp-bpf: only those stop). */
   traceFsyncsTo?: string;
   logFile: string;
+  /** More command-line arguments after the ones above (e.g. --schema-registry-addr). */
+  extraArgs?: readonly string[];
 };
 
 export type RunningBroker = {
@@ -72,9 +74,10 @@ export async function canConnect(port: number): Promise<boolean> {
 }
 
 export function brokerArgv(o: BrokerOptions, port: number): string[] {
-  const argv = [o.bin, 'start', '--data-dir', o.dataDir, '--kafka-addr', `127.0.0.1:${port}`];
+  const argv = [o.bin, 'start', '--data-dir', o.dataDir, '--kafka-addr', `127.0.0.1:${port}`, '--schema-registry-addr', 'none'];
   if (o.dev) argv.push('--dev');
   for (const [k, v] of Object.entries(o.settings ?? {})) argv.push('--set', `${k}=${v}`);
+  argv.push(...(o.extraArgs ?? []));
   if (!o.traceFsyncsTo) return argv;
   return ['strace', '-f', '--seccomp-bpf', '-qq', '-ttt', '-e', 'trace=fdatasync,fsync', '-o', o.traceFsyncsTo, ...argv];
 }

@@ -15,6 +15,8 @@
 //   --only recompress  only the recompression phase (compression.type producer vs each codec)
 //   --only cluster     only the cluster phase (3 nodes: idle at 1,000 partitions, acks=all,
 //                      failover, follower catch-up; each next to a lone node)
+//   --only registry    only the schema-registry phase (registrations/s, lookups/s by id and by
+//                      schema, p99, memory per 10,000 schemas; loopback HTTP and fsync beside)
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,8 +31,9 @@ import { printReport, evaluateTargets } from './report.ts';
 import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.ts';
 import { printRecompress, runRecompressPhase, type RecompressFigures } from './recompress.ts';
 import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
+import { REGISTRY_SIZES_FULL, REGISTRY_SIZES_QUICK, printRegistry, runRegistryPhase, type RegistryFigures } from './registry-phase.ts';
 
-const PHASES = ['groups', 'recompress', 'cluster'] as const;
+const PHASES = ['groups', 'recompress', 'cluster', 'registry'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
     let groups: GroupsFigures | null = null;
     let recompress: RecompressFigures | null = null;
     let cluster: ClusterFigures | null = null;
+    let registry: RegistryFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -179,6 +183,9 @@ async function main(): Promise<void> {
       // kafkajs (pure JS): no native prerequisites.
       cluster = await runClusterPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? CLUSTER_SIZES_QUICK : CLUSTER_SIZES_FULL, log });
     }
+    if (!opts.machineOnly && (full || opts.only === 'registry')) {
+      registry = await runRegistryPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? REGISTRY_SIZES_QUICK : REGISTRY_SIZES_FULL, log });
+    }
 
     const result = {
       startedAt: startedAt.toISOString(),
@@ -194,6 +201,7 @@ async function main(): Promise<void> {
       groups,
       recompress,
       cluster,
+      registry,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -206,6 +214,11 @@ async function main(): Promise<void> {
     if (cluster) {
       const lines: string[] = [];
       printCluster(cluster, lines);
+      console.log(lines.join('\n'));
+    }
+    if (registry) {
+      const lines: string[] = [];
+      printRegistry(registry, lines);
       console.log(lines.join('\n'));
     }
     const outDir = path.join(import.meta.dir, 'results');
@@ -235,6 +248,7 @@ export type BenchResult = {
   groups: GroupsFigures | null;
   recompress: RecompressFigures | null;
   cluster: ClusterFigures | null;
+  registry: RegistryFigures | null;
 };
 
 if (import.meta.main) {

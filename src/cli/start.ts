@@ -22,6 +22,7 @@ import { installAccelerators } from '../compression/accelerators.ts';
 import { lockDataDir } from '../storage/dir-lock.ts';
 import { startHelp } from './start-help.ts';
 import { raiseFdLimit } from '../base/fd-limit.ts';
+import { bindRegistry, openRegistry, type RegistryNode } from './registry-server.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
  *  Docker 10 s) kill a process that takes longer, and a kill flushes nothing. */
@@ -38,14 +39,26 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const node: Running = { bound: null, running: null };
+  const node: Running = { bound: null, running: null, registry: null };
   stopOnSignals(node);
   let deps: NodeDeps;
+  let registry: ReturnType<typeof bindRegistry> | null = null;
   try {
     raiseFdLimit();
     deps = systemDeps(env);
     node.bound = await bindNode(config, deps);
   } catch (e) {
+    return startFailed(e);
+  }
+  try {
+    // The registry's listener too is bound before the data directory is touched.
+    if (config.schemaRegistryAddr !== null) {
+      registry = bindRegistry(config.schemaRegistryAddr);
+      node.registry = registry.node;
+    }
+  } catch (e) {
+    node.bound.server.close();
+    void node.bound.cluster?.close().catch(() => {});
     return startFailed(e);
   }
   try {
@@ -57,13 +70,17 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   } catch (e) {
     node.bound.server.close();
     void node.bound.cluster?.close().catch(() => {});
+    void registry?.node.close();
     return startFailed(e);
   }
+  // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
+  if (registry !== null) openRegistry(registry.bound, config);
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;
   const rpc = cluster === null ? '' : `, rpc ${formatHostPort(cluster.rpcAddress)} (${config.cluster!.isSeed ? 'a seed: voter' : 'not a seed: learner'})`;
-  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}`);
+  const schemaRegistry = registry === null ? 'schema registry off' : `schema registry ${registry.node.url}`;
+  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}`);
   return null;
 }
 
@@ -93,6 +110,7 @@ function loadConfig(argv: readonly string[], env: Record<string, string | undefi
 interface Running {
   bound: BoundNode | null;
   running: RunningNode | null;
+  registry: RegistryNode | null;
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
@@ -125,6 +143,7 @@ function stopOnSignals(node: Running): void {
     if (running === null) {
       // Still binding: nothing is open in the data directory yet.
       bound?.server.close();
+      void node.registry?.close();
       log.info(`${signal} before the node served: stopped`);
       process.exit(0);
     }
@@ -136,6 +155,12 @@ function stopOnSignals(node: Running): void {
       log.error(`stop took longer than ${STOP_DEADLINE_MS} ms (still ${phase}); exiting ${flushed ? 'with everything flushed' : 'before the logs were flushed'}`);
       process.exit(flushed ? 0 : EXIT_FAILURE);
     }, STOP_DEADLINE_MS);
+    // The registry first: it is a client of this node's Kafka listener.
+    if (node.registry !== null) {
+      phase = 'stopping the schema registry';
+      await node.registry.close().catch((e) => log.warn(`stopping the schema registry: ${e instanceof Error ? e.message : e}`));
+    }
+    phase = 'answering requests in flight';
     const { cut } = await server.shutdown(STOP_DRAIN_MS);
     if (cut > 0) log.warn(`${cut} connection(s) closed after ${STOP_DRAIN_MS} ms with requests still in flight (their clients retry)`);
     if (cluster !== null) {

@@ -9,7 +9,7 @@ import { Compression } from '../protocol/records/batch.ts';
 import { buildBatch, type RecordInput } from '../protocol/records/records.ts';
 import type { ClientCore } from './core.ts';
 import { type KafkaErr, kafkaErr } from './errors.ts';
-import { type FetchedRecord, recordsFromFetch } from './fetched-records.ts';
+import { type FetchedRecord, nextFetchOffset, recordsFromFetch } from './fetched-records.ts';
 
 /** ListOffsets special timestamps (KIP-79; -3 max timestamp is KIP-734). */
 export const EARLIEST_TIMESTAMP = -2;
@@ -137,6 +137,9 @@ export interface FetchResult extends PartitionKey {
   lastStableOffset: number;
   logStartOffset: number;
   records: FetchedRecord[];
+  /** Where the next fetch of this partition starts: past every whole batch returned, control
+   *  batches included (the offset asked for when none came or on an error). */
+  nextOffset: number;
 }
 
 export interface FetchOptions {
@@ -153,7 +156,7 @@ const FETCH_BYTES_DEFAULT = 50 * 1024 * 1024;
 /** One full (sessionless) fetch per leader. */
 export async function fetch(c: ClientCore, items: readonly FetchInput[], options: FetchOptions = {}): Promise<FetchResult[]> {
   const { byLeader, errors } = await c.leaders(items);
-  const out: FetchResult[] = errors.map(({ item, error }) => ({ topic: item.topic, partition: item.partition, error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [] }));
+  const out: FetchResult[] = errors.map(({ item, error }) => ({ topic: item.topic, partition: item.partition, error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [], nextOffset: item.offset }));
   const maxWaitMs = options.maxWaitMs ?? 500;
   await Promise.all(
     [...byLeader].map(async ([leader, list]) => {
@@ -179,11 +182,12 @@ export async function fetch(c: ClientCore, items: readonly FetchInput[], options
       if (res.errorCode !== 0) {
         // A request-level error (fetch sessions, KIP-227) applies to every partition asked for.
         const error = kafkaErr(res.errorCode);
-        for (const i of list) out.push({ topic: i.topic, partition: i.partition, error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [] });
+        for (const i of list) out.push({ topic: i.topic, partition: i.partition, error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: [], nextOffset: i.offset });
         return;
       }
       for (const t of res.responses) {
         for (const p of t.partitions) {
+          const fromOffset = from.get(`${t.topic}/${p.partitionIndex}`) ?? 0;
           out.push({
             topic: t.topic,
             partition: p.partitionIndex,
@@ -191,7 +195,8 @@ export async function fetch(c: ClientCore, items: readonly FetchInput[], options
             highWatermark: p.highWatermark,
             lastStableOffset: p.lastStableOffset,
             logStartOffset: p.logStartOffset,
-            records: p.errorCode === 0 ? recordsFromFetch(p.records, from.get(`${t.topic}/${p.partitionIndex}`) ?? 0) : [],
+            records: p.errorCode === 0 ? recordsFromFetch(p.records, fromOffset) : [],
+            nextOffset: p.errorCode === 0 ? nextFetchOffset(p.records, fromOffset) : fromOffset,
           });
         }
       }

@@ -32,6 +32,25 @@ export function recordsFromFetch(bytes: Uint8Array | null, fromOffset: number): 
   return out;
 }
 
+/**
+ * Where the next fetch starts after this answer: one past the last offset of the last whole
+ * batch (control batches and compacted-away records included), or `fromOffset` when no whole
+ * batch came. Kafka's consumer moves its position the same way (past a batch, not a record),
+ * so it never asks again for a batch that held nothing for it.
+ */
+export function nextFetchOffset(bytes: Uint8Array | null, fromOffset: number): number {
+  let next = fromOffset;
+  if (bytes === null) return next;
+  let pos = 0;
+  while (bytes.length - pos >= BATCH_HEADER_BYTES) {
+    const h = new BatchHeader(bytes, pos);
+    if (h.batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES || pos + h.sizeBytes > bytes.length) break;
+    next = Math.max(next, h.lastOffset + 1);
+    pos += h.sizeBytes;
+  }
+  return next;
+}
+
 function appendRecords(out: FetchedRecord[], h: BatchHeader, fromOffset: number): void {
   const range = batchRecordsRange(h.buf, h.pos);
   let section = h.buf;

@@ -26,6 +26,8 @@ export interface NodeConfig {
   dev: boolean;
   /** Clustering (--seeds, --rpc-addr): null for a node that runs alone, as before clusters. */
   cluster: ClusterConfig | null;
+  /** The schema registry's HTTP listener (--schema-registry-addr); null when `none` turns it off. */
+  schemaRegistryAddr: HostPort | null;
   /**
    * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
    * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
@@ -44,12 +46,15 @@ export interface NodeConfig {
 /** Flags whose subsystem is not built yet: accepted by the parser, refused with a clear message. */
 const NOT_YET: Readonly<Record<string, string>> = {
   'admin-addr': 'the admin API is not available yet',
-  'schema-registry-addr': 'the schema registry is not available yet',
   'proxy-addr': 'the HTTP proxy is not available yet',
 };
 
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_KAFKA_ADDR = '127.0.0.1:9092';
+/** Confluent Schema Registry's default port (listeners=http://0.0.0.0:8081), on loopback as our Kafka listener. */
+export const DEFAULT_SCHEMA_REGISTRY_ADDR = '127.0.0.1:8081';
+/** The --schema-registry-addr value that turns the registry off. */
+export const REGISTRY_OFF = 'none';
 
 /** `freshet start` flags; the YAML keys and FRESHET_* variables are derived from these names. */
 export const START_FLAGS: FlagTable = {
@@ -84,6 +89,12 @@ export const START_FLAGS: FlagTable = {
     value: 'HOST:PORT',
     help: 'the RPC address other nodes dial to reach this one',
     defaultText: "this node's address in --seeds, else the listener's; 127.0.0.1 for a wildcard host",
+  },
+  'schema-registry-addr': {
+    kind: 'string',
+    value: 'HOST:PORT|none',
+    help: "the Confluent-compatible schema registry's HTTP listener (its state in the _schemas topic); none turns it off",
+    defaultText: DEFAULT_SCHEMA_REGISTRY_ADDR,
   },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
   ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
@@ -177,6 +188,7 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const dataDir = dir === undefined ? DEFAULT_DATA_DIR : scalar(dir);
   const dev = boolSetting(get('dev'));
   const cluster = clusterConfigOf(get, nodeId);
+  const schemaRegistryAddr = registryAddrOf(get('schema-registry-addr'));
   const { fixed, explicit } = staticProperties(layer.sets);
   // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
   for (const d of BROKER_PROPERTIES) {
@@ -188,7 +200,15 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, props, explicit, layers };
+}
+
+/** --schema-registry-addr: HOST:PORT, `none` (off), or the default. */
+function registryAddrOf(s: Setting | undefined): HostPort | null {
+  if (s === undefined) return parseHostPort(DEFAULT_SCHEMA_REGISTRY_ADDR, '--schema-registry-addr');
+  const text = scalar(s).trim();
+  if (text === REGISTRY_OFF) return null;
+  return parseHostPort(text, s.origin);
 }
 
 /** The broker properties set by --set or the file's `set:` map: the static layer. */

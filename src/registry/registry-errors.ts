@@ -25,6 +25,9 @@ export const RegistryErrorCode = {
   // Errors.INCOMPATIBLE_SCHEMA_ERROR_CODE: the HTTP status, 409, in every release up to 8.1;
   // Confluent's main branch changed it to 40901 with Associations (commit ef43652bfec, 2025-12).
   INCOMPATIBLE_SCHEMA: 409,
+  // HTTP 500: the store failed (Errors.STORE_ERROR_CODE), timed out (OPERATION_TIMEOUT_ERROR_CODE),
+  // or a write could not be completed on this node (REQUEST_FORWARDING_FAILED_ERROR_CODE: in
+  // Confluent, forwarding to the leader failed; here, our writes kept losing to other nodes').
   STORE_ERROR: 50001,
   OPERATION_TIMEOUT: 50002,
   REQUEST_FORWARDING_FAILED: 50003,
@@ -88,4 +91,8 @@ export const registryErrors = {
     e(RegistryErrorCode.INCOMPATIBLE_SCHEMA, `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join(', ')}]`),
   invalidSchema: (message: string) => e(RegistryErrorCode.INVALID_SCHEMA, message),
   versionNotNext: () => e(RegistryErrorCode.INVALID_SCHEMA, 'Version is not one more than previous version'),
+  // The 500s carry the store's own words (Confluent passes the exception's message through).
+  storeError: (message: string) => e(RegistryErrorCode.STORE_ERROR, message),
+  operationTimeout: (message: string) => e(RegistryErrorCode.OPERATION_TIMEOUT, message),
+  requestForwardingFailed: (message: string) => e(RegistryErrorCode.REQUEST_FORWARDING_FAILED, message),
 };

@@ -52,8 +52,9 @@ export function contentKey(c: SchemaContent): string {
   return JSON.stringify([c.schemaType ?? 'AVRO', c.references.map((r) => [r.name, r.subject, r.version]), c.schema]);
 }
 
-/** Why apply() left a record out; counted, never thrown. */
-export type SkipReason = 'undecodable' | 'duplicate_id' | 'limit';
+/** Why apply() left a record out; counted, never thrown. `version_taken`: a SCHEMA record for a
+ *  (subject, version) that holds other live content (see putVersion). */
+export type SkipReason = 'undecodable' | 'duplicate_id' | 'version_taken' | 'limit';
 
 export class RegistryState {
   /** subject -> version -> the stored version, soft-deleted ones included. */
@@ -67,60 +68,68 @@ export class RegistryState {
   /** null is the global setting. */
   private readonly compatibility = new Map<string | null, CompatibilityLevel>();
   private readonly modes = new Map<string | null, Mode>();
-  readonly skipped: Record<SkipReason, number> = { undecodable: 0, duplicate_id: 0, limit: 0 };
+  readonly skipped: Record<SkipReason, number> = { undecodable: 0, duplicate_id: 0, version_taken: 0, limit: 0 };
 
-  /** Decodes and applies one record as read from the topic; one we cannot read is skipped and counted. */
-  applyBytes(key: Uint8Array, value: Uint8Array | null): void {
+  /** Decodes and applies one record as read from the topic; one we cannot read is skipped and
+   *  counted. Returns what apply() returns ('undecodable' for bytes we cannot read). */
+  applyBytes(key: Uint8Array, value: Uint8Array | null): SkipReason | null {
     const r = decodeRecord(key, value);
-    if (r.ok) this.apply(r.value);
-    else this.skipped.undecodable++;
+    if (r.ok) return this.apply(r.value);
+    this.skipped.undecodable++;
+    return 'undecodable';
   }
 
-  /** Applies one record in log order: the only way the state changes. (The casts: TypeScript
-   *  does not narrow a union by its key's keytype; decodeRecord pairs them.) */
-  apply(record: SchemasRecord): void {
+  /** Applies one record in log order: the only way the state changes. Returns null when the
+   *  record was applied, else why it was left out (also counted in `skipped`): the `_schemas`
+   *  store reads this to learn that another node's conflicting record got in first. (The
+   *  casts: TypeScript does not narrow a union by its key's keytype; decodeRecord pairs them.) */
+  apply(record: SchemasRecord): SkipReason | null {
     switch (record.key.keytype) {
       case 'SCHEMA':
         if (record.value === null) this.removeVersion(record.key.subject, record.key.version);
-        else this.putVersion(record.value as SchemaValue);
-        return;
+        else return this.putVersion(record.value as SchemaValue);
+        return null;
       case 'DELETE_SUBJECT':
         if (record.value !== null) this.softDeleteUpTo(record.key.subject, (record.value as DeleteSubjectValue).version);
-        return;
+        return null;
       case 'CLEAR_SUBJECT':
         if (record.value !== null) this.clearSoftDeleted(record.key.subject);
-        return;
+        return null;
       case 'CONFIG': {
         const level = (record.value as ConfigValue | null)?.compatibilityLevel ?? null;
         if (level === null) this.compatibility.delete(record.key.subject);
         else this.compatibility.set(record.key.subject, level);
-        return;
+        return null;
       }
       case 'MODE':
         if (record.value === null) this.modes.delete(record.key.subject);
         else this.modes.set(record.key.subject, (record.value as ModeValue).mode);
-        return;
+        return null;
       case 'NOOP':
-        return;
+        return null;
     }
   }
 
-  private putVersion(v: SchemaValue): void {
+  private putVersion(v: SchemaValue): SkipReason | null {
     const key = contentKey(v);
     const known = this.contentById.get(v.id);
     // KafkaStoreMessageHandler.validateUpdate: an id already holding another schema is refused.
-    if (known !== undefined && known !== key) {
-      this.skipped.duplicate_id++;
-      return;
-    }
+    if (known !== undefined && known !== key) return this.skip('duplicate_id');
     let versions = this.subjects.get(v.subject);
+    const old = versions?.get(v.version);
+    // Two nodes of a cluster may append records for the same new (subject, version) at once
+    // (Confluent avoids this with a single leader; we let every node write). Every node applies
+    // the log in one order, so the first record wins everywhere and a later one naming other
+    // content or another id for a live version is refused; the writer whose record was refused
+    // computes its write again (store/topic-backend.ts). A soft delete of the same content and
+    // id still applies, and a soft-deleted version may be overwritten as before.
+    if (old !== undefined && !old.deleted && (old.id !== v.id || contentKey(old) !== key)) return this.skip('version_taken');
     if (versions === undefined) {
-      if (this.subjects.size >= SUBJECTS_MAX) return void this.skipped.limit++;
+      if (this.subjects.size >= SUBJECTS_MAX) return this.skip('limit');
       versions = new Map();
       this.subjects.set(v.subject, versions);
     }
-    const old = versions.get(v.version);
-    if (old === undefined && versions.size >= VERSIONS_PER_SUBJECT_MAX) return void this.skipped.limit++;
+    if (old === undefined && versions.size >= VERSIONS_PER_SUBJECT_MAX) return this.skip('limit');
     if (old !== undefined) this.release(old);
     versions.set(v.version, v);
     this.maxIdSeen = Math.max(this.maxIdSeen, v.id);
@@ -129,6 +138,12 @@ export class RegistryState {
     let holders = this.holdersById.get(v.id);
     if (holders === undefined) this.holdersById.set(v.id, (holders = new Map()));
     holders.set(v.subject, v.version);
+    return null;
+  }
+
+  private skip(reason: SkipReason): SkipReason {
+    this.skipped[reason]++;
+    return reason;
   }
 
   private removeVersion(subject: string, version: number): void {

@@ -48,11 +48,19 @@ export type BrokerOptions = {
   readyTimeoutMs?: number;
   /** How long a SIGTERM may take before SIGKILL (a node closing many partitions on a busy disk). */
   stopGraceMs?: number;
+  /**
+   * Serve the schema registry on a free port (`registryUrl`). Off by default: every node started
+   * here passes --schema-registry-addr, a picked port or `none`, so parallel tests never
+   * collide on the default 8081.
+   */
+  registry?: boolean;
 };
 
 export type Broker = {
   readonly port: number;
   readonly bootstrap: string;
+  /** The schema registry's base URL (http://127.0.0.1:PORT) when started with `registry`, else null. */
+  readonly registryUrl: string | null;
   readonly dataDir: string;
   /** The running process (a new one after restart()). */
   readonly proc: Subprocess;
@@ -87,8 +95,14 @@ export function assertBinaryBuilt(): void {
 
 type Running = { proc: Subprocess; stderr: { text: string } };
 
-function brokerArgs(port: number, dataDir: string, options: BrokerOptions): string[] {
-  const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${port}`];
+/** The node's listeners: Kafka, and the registry's (null: --schema-registry-addr none). */
+type Ports = { kafka: number; registry: number | null };
+
+function brokerArgs(ports: Ports, dataDir: string, options: BrokerOptions): string[] {
+  const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${ports.kafka}`];
+  if (!(options.extraArgs ?? []).includes('--schema-registry-addr')) {
+    args.push('--schema-registry-addr', ports.registry === null ? 'none' : `127.0.0.1:${ports.registry}`);
+  }
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId));
   if (options.dev ?? true) args.push('--dev');
   // Tests must not depend on how full the machine's disk is: a small free-space reserve unless a
@@ -114,10 +128,11 @@ function drain(stream: ReadableStream<Uint8Array>, sink: { text: string }): void
   })();
 }
 
-async function spawnAndWait(port: number, dataDir: string, options: BrokerOptions): Promise<Running> {
+async function spawnAndWait(ports: Ports, dataDir: string, options: BrokerOptions): Promise<Running> {
   assertBinaryBuilt();
+  const port = ports.kafka;
   const stderr = { text: '' };
-  const command = [FRESHET_BIN, ...brokerArgs(port, dataDir, options)];
+  const command = [FRESHET_BIN, ...brokerArgs(ports, dataDir, options)];
   if (options.fdLimit) {
     const { n, soft } = options.fdLimit;
     command.unshift('/bin/sh', '-c', `ulimit -${soft ? 'S' : ''}n ${n} && exec "$0" "$@"`);
@@ -175,12 +190,12 @@ async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-test-'));
   mkdirSync(dataDir, { recursive: true });
-  let port = 0;
+  let ports: Ports = { kafka: 0, registry: null };
   let running: Running | null = null;
   for (let attempt = 1; running === null; attempt++) {
-    port = await freePort();
+    ports = { kafka: await freePort(), registry: options.registry ? await freePort() : null };
     try {
-      running = await spawnAndWait(port, dataDir, options);
+      running = await spawnAndWait(ports, dataDir, options);
     } catch (error) {
       // Another process may have taken the port between freePort() and the bind.
       const portTaken = error instanceof BrokerStartError && /in use|EADDRINUSE/i.test(error.stderr);
@@ -191,10 +206,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     }
   }
   let current: Running = running;
+  const port = ports.kafka;
 
   const broker: Broker = {
     port,
     bootstrap: `127.0.0.1:${port}`,
+    registryUrl: ports.registry === null ? null : `http://127.0.0.1:${ports.registry}`,
     dataDir,
     get proc() {
       return current.proc;
@@ -212,7 +229,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     resume: () => current.proc.kill('SIGCONT'),
     restart: async () => {
       await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);
-      current = await spawnAndWait(port, dataDir, options);
+      current = await spawnAndWait(ports, dataDir, options);
     },
     dispose: async () => {
       await stopProc(current.proc, 'SIGTERM', options.stopGraceMs);

@@ -41,10 +41,11 @@ export async function seedsFor(ids: readonly number[]): Promise<{ ports: Map<num
 }
 
 /** Starts node `id` with --seeds (and --rpc-addr on `rpcPort`); resolves once it serves. */
-export async function startClusterNode(id: number, rpcPort: number, seeds: string, extraArgs: readonly string[] = []): Promise<ClusterNodeProc> {
+export async function startClusterNode(id: number, rpcPort: number, seeds: string, extraArgs: readonly string[] = [], options: { registry?: boolean } = {}): Promise<ClusterNodeProc> {
   const broker = await startBroker({
     dev: false,
     nodeId: id,
+    registry: options.registry,
     extraArgs: ['--seeds', seeds, '--rpc-addr', `127.0.0.1:${rpcPort}`, ...extraArgs],
   });
   return { id, rpcPort, broker };
@@ -54,8 +55,14 @@ export async function startClusterNode(id: number, rpcPort: number, seeds: strin
  * Starts every seed at once; resolves once all serve. Each start is awaited, so one that fails
  * leaves none of the others running (its error is thrown).
  */
-export async function startClusterNodes(ids: readonly number[], rpcPorts: ReadonlyMap<number, number>, seeds: string, extraArgs: readonly string[] = []): Promise<ClusterNodeProc[]> {
-  const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds, extraArgs)));
+export async function startClusterNodes(
+  ids: readonly number[],
+  rpcPorts: ReadonlyMap<number, number>,
+  seeds: string,
+  extraArgs: readonly string[] = [],
+  options: { registry?: boolean } = {},
+): Promise<ClusterNodeProc[]> {
+  const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds, extraArgs, options)));
   const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   const failed = outcomes.find((o) => o.status === 'rejected');
   if (failed === undefined) return started;

@@ -26,9 +26,13 @@ function freshDir(): string {
   return join(scratch, `data-${++dirCounter}`);
 }
 
+/** Nodes started here serve no schema registry unless a test says so: parallel tests would
+ *  collide on its default port, 8081. (An environment variable, so flags and files still win.) */
+const NO_REGISTRY = { FRESHET_SCHEMA_REGISTRY_ADDR: 'none' };
+
 async function freshet(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   assertBinaryBuilt();
-  return await run([FRESHET_BIN, ...args], { timeoutMs: 15_000, env, cwd: scratch });
+  return await run([FRESHET_BIN, ...args], { timeoutMs: 15_000, env: { ...NO_REGISTRY, ...env }, cwd: scratch });
 }
 
 function expectExit(result: RunResult, code: number): RunResult {
@@ -39,7 +43,7 @@ function expectExit(result: RunResult, code: number): RunResult {
 
 /** Runs `freshet start` until it is serving, runs `meanwhile`, then SIGTERMs it; returns its output. */
 async function startAndStop(args: readonly string[], env: Record<string, string>, port: number, meanwhile = async () => {}): Promise<RunResult> {
-  const proc = Bun.spawn([FRESHET_BIN, 'start', ...args], { env: { ...process.env, ...env }, cwd: scratch, stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawn([FRESHET_BIN, 'start', ...args], { env: { ...process.env, ...NO_REGISTRY, ...env }, cwd: scratch, stdout: 'pipe', stderr: 'pipe' });
   let stderr = '';
   const reading = (async () => {
     for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);

@@ -13,19 +13,24 @@ import type { RegistryBackend } from '../registry-backend.ts';
 import { RegistryService, supportTable } from '../registry-service.ts';
 import type { SchemaSupport } from '../schema-types.ts';
 import { avroSupport } from '../avro/support.ts';
+import { jsonSchemaSupport } from '../json/support.ts';
+import { protobufSupport } from '../protobuf/support.ts';
 import { ROUTES, type Route, type RouteEnv } from './routes.ts';
 import { ACCEPTED_CONTENT_TYPES, REQUEST_BYTES_MAX_DEFAULT, httpProblems, mediaTypeOf, problem } from './wire.ts';
 
 export interface RegistryHttpOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   readonly requestBytesMax?: number;
-  /** The schema types served, one support each; Avro only by default. */
+  /** The schema types served, one support each; Avro, JSON Schema and Protobuf by default. */
   readonly supports?: readonly SchemaSupport[];
   /** The Kafka cluster id /v1/metadata/id answers. */
   readonly clusterId?: string;
   /** The version /v1/metadata/version answers (the node's own). */
   readonly serverVersion?: string;
 }
+
+/** Every schema type Confluent's registry serves (GET /schemas/types). */
+export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [avroSupport, jsonSchemaSupport, protobufSupport];
 
 /** What the parse hook hands a route: the body's text, or that it was too large. */
 type RawBody = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too_large' };
@@ -67,7 +72,11 @@ async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, st
 
 export function registryFetch(backend: RegistryBackend, options: RegistryHttpOptions = {}): (request: Request) => Promise<Response> {
   const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
-  const env: RouteEnv = { service: new RegistryService(backend, supportTable(options.supports ?? [avroSupport])), clusterId: options.clusterId ?? '', serverVersion: options.serverVersion ?? '' };
+  const env: RouteEnv = {
+    service: new RegistryService(backend, supportTable(options.supports ?? DEFAULT_SUPPORTS)),
+    clusterId: options.clusterId ?? '',
+    serverVersion: options.serverVersion ?? '',
+  };
   const patterns = ROUTES.map((r) => ({ method: r.method, pattern: patternOf(r.path) }));
 
   let app = new Elysia()

@@ -54,6 +54,14 @@ describe('freshet start arguments', () => {
     expect(reserve(['--dev', '--set', 'storage.min.free.bytes=1000'])).toBe(1000);
   });
 
+  test('the schema registry listens on 127.0.0.1:8081 (Confluent\'s port) unless given an address or none', () => {
+    const addr = (args: string[]) => buildNodeConfig(parseStartArgs(args)).schemaRegistryAddr;
+    expect(addr([])).toEqual({ host: '127.0.0.1', port: 8081 });
+    expect(addr(['--schema-registry-addr', '0.0.0.0:18081'])).toEqual({ host: '0.0.0.0', port: 18081 });
+    expect(addr(['--schema-registry-addr', 'none'])).toBeNull();
+    expect(() => addr(['--schema-registry-addr', 'nohost'])).toThrow(/--schema-registry-addr: expected HOST:PORT/);
+  });
+
   test.each([
     [['--rpc-addr', '127.0.0.1:33145'], /--rpc-addr: needs --seeds/],
     [['--seeds', 'a:1'], /expected ID@HOST:PORT/],

@@ -71,7 +71,7 @@ describe('listing', () => {
 
   test('GET /schemas/types names the supported types; GET /v1/metadata/id the cluster', async () => {
     const r = newRegistry({ clusterId: 'abc' });
-    expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO']);
+    expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO', 'JSON', 'PROTOBUF']);
     // ServerClusterId.of: id is always ""; the Kafka cluster id and the group id are in the scope.
     expect((await r.call('GET', '/v1/metadata/id')).body).toEqual({ id: '', scope: { path: [], clusters: { 'kafka-cluster': 'abc', 'schema-registry-cluster': 'schema-registry' } } });
   });
