@@ -156,6 +156,14 @@ describe('no input makes a 500', () => {
     '{"schema":"\\"int\\"","id":1e20}', '{"schema":"\\"int\\"","version":-1}', '{"schema":"\\"int\\"","schemaType":{}}',
     '{"compatibility":null}', '{"compatibility":"full"}', '{"mode":{}}', '{"mode":"import"}', '{"schema":"{\\"type\\":\\"record\\"}"}',
     '['.repeat(100_000), '{"schema":"\\"int\\"","references":[{"name":"n","subject":"s","version":-1}]}',
+    // The other schema types, when their supports are served (the default): good, bad, and a
+    // reference to the Avro schema under s.
+    '{"schemaType":"PROTOBUF","schema":"syntax = \\"proto3\\"; message M { int32 a = 1; }"}',
+    '{"schemaType":"PROTOBUF","schema":"message {"}',
+    '{"schemaType":"PROTOBUF","schema":"syntax = \\"proto3\\"; import \\"s.proto\\"; message M { R r = 1; }","references":[{"name":"s.proto","subject":"s","version":1}]}',
+    '{"schemaType":"JSON","schema":"{\\"type\\":\\"object\\",\\"properties\\":{\\"a\\":{\\"type\\":\\"integer\\"}}}"}',
+    '{"schemaType":"JSON","schema":"{\\"type\\":7}"}',
+    '{"schemaType":"JSON","schema":"{\\"$ref\\":\\"s.json\\"}","references":[{"name":"s.json","subject":"s","version":1}]}',
   ];
 
   test('every route, method and body shape answers below 500', async () => {

@@ -252,6 +252,22 @@ describe('compatibility', () => {
     expect([a.body.id, b.body.id]).toEqual([2, 3]);
   });
 
+  test('another schema type under the subject is incompatible: "Incompatible because of different schema type"', async () => {
+    const r = newRegistry();
+    await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    const proto = { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";\nmessage M {\n  int32 f = 1;\n}\n' };
+    const a = await r.call('POST', '/subjects/s/versions', { body: proto });
+    // SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE, no old schema appended; then the level line.
+    expect([a.status, a.body.message]).toEqual([409,
+      'Schema being registered is incompatible with an earlier schema for subject "s", details: [Incompatible because of different schema type, ' +
+        "{validateFields: 'false', compatibility: 'BACKWARD'}]"]);
+    // Under another subject it registers, and is served with its type.
+    expect((await r.call('POST', '/subjects/p/versions', { body: proto })).body).toEqual({ id: 2, version: 1 });
+    expect((await r.call('GET', '/subjects/p/versions/1')).body.schemaType).toBe('PROTOBUF');
+    expect((await r.call('GET', '/schemas/ids/2')).body.schemaType).toBe('PROTOBUF');
+    expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO', 'JSON', 'PROTOBUF']);
+  });
+
   test('POST /compatibility/.../versions/latest: is_compatible, with the reasons only when verbose', async () => {
     const r = newRegistry();
     await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
