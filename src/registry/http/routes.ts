@@ -118,6 +118,13 @@ function schemaById(state: RegistryState, idText: string, query: URLSearchParams
 
 const config = (level: string) => json({ compatibilityLevel: level });
 
+/** GET /schemas/ids/{id}/subjects and /versions: an unknown id is "Schema not found", without
+ *  the id (SchemasResource.getSubjects/getVersions: Errors.schemaNotFoundException()). */
+function idHolders(env: RouteEnv, id: number, query: URLSearchParams): Outcome<Array<{ subject: string; version: number }>> {
+  const held = env.service.state.subjectVersionsById(id, flag(query, 'deleted'));
+  return held.ok ? held : { ok: false, error: registryErrors.schemaNotFound() };
+}
+
 /** The schema text in the ?format= asked for (ParsedSchema.formattedString), or as stored. */
 function withFormat(env: RouteEnv, v: SchemaVersion, query: URLSearchParams): Outcome<string> {
   const format = query.get('format') ?? '';
@@ -207,7 +214,7 @@ export const ROUTES: readonly Route[] = [
     handle: (r, env) => {
       const id = intPath(r.params.id);
       if (id === undefined) return problem(httpProblems.notFound());
-      return answer(env.service.state.subjectVersionsById(id, flag(r.query, 'deleted')), (svs) => paged([...new Set(svs.map((sv) => sv.subject))], r.query, SUBJECT_SEARCH_LIMIT_MAX));
+      return answer(idHolders(env, id, r.query), (svs) => paged([...new Set(svs.map((sv) => sv.subject))], r.query, SUBJECT_SEARCH_LIMIT_MAX));
     },
   },
   {
@@ -215,7 +222,7 @@ export const ROUTES: readonly Route[] = [
     handle: (r, env) => {
       const id = intPath(r.params.id);
       if (id === undefined) return problem(httpProblems.notFound());
-      return answer(env.service.state.subjectVersionsById(id, flag(r.query, 'deleted')), (svs) => paged(svs, r.query, SUBJECT_SEARCH_LIMIT_MAX));
+      return answer(idHolders(env, id, r.query), (svs) => paged(svs, r.query, SUBJECT_SEARCH_LIMIT_MAX));
     },
   },
   // ConfigResource: GET answers Config {compatibilityLevel}, PUT echoes ConfigUpdateRequest {compatibility}.

@@ -115,7 +115,8 @@ describe('register and read back', () => {
     await r.call('POST', '/subjects/a/versions', { body: avro(V1) });
     expect((await r.call('GET', '/schemas/ids/1/subjects')).body).toEqual(['a', 'b']);
     expect((await r.call('GET', '/schemas/ids/1/versions')).body).toEqual([{ subject: 'a', version: 1 }, { subject: 'b', version: 1 }]);
-    expect((await r.call('GET', '/schemas/ids/5/versions')).body.error_code).toBe(40403);
+    expect((await r.call('GET', '/schemas/ids/5/versions')).body).toEqual({ error_code: 40403, message: 'Schema not found' });
+    expect((await r.call('GET', '/schemas/ids/5/subjects')).body).toEqual({ error_code: 40403, message: 'Schema not found' });
   });
 
   test('an invalid schema is 42201; an unknown schemaType is 42201', async () => {
