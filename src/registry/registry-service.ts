@@ -27,6 +27,11 @@ export interface SchemaRequest {
 /** SchemaValidatorBuilder.MAX_SCHEMA_SIZE_FOR_LOGGING: the old schema quoted in a 409 is cut here. */
 export const OLD_SCHEMA_QUOTED_CHARS_MAX = 10 * 1024;
 
+/** Most previous versions one compatibility check parses and compares (a transitive level over
+ *  a long history); beyond it the check answers incompatible, saying why. Confluent has none;
+ *  avro/levels.ts has the same bound (PREVIOUS_SCHEMAS_MAX). */
+export const COMPATIBILITY_TARGETS_MAX = 10_000;
+
 /** SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE. */
 const DIFFERENT_SCHEMA_TYPE = 'Incompatible because of different schema type';
 
@@ -136,6 +141,7 @@ export class RegistryService {
   compatibilityMessages(state: RegistryState, level: CompatibilityLevel, next: Parsed, previousLatestFirst: readonly SchemaVersion[]): Outcome<string[]> {
     if (level === 'NONE') return ok([]);
     const targets = level.endsWith('_TRANSITIVE') ? previousLatestFirst : previousLatestFirst.slice(0, 1);
+    if (targets.length > COMPATIBILITY_TARGETS_MAX) return ok([`more than ${COMPATIBILITY_TARGETS_MAX} previous schemas to check`]);
     const base = level.replace('_TRANSITIVE', '') as 'BACKWARD' | 'FORWARD' | 'FULL';
     for (const target of targets) {
       let messages: string[];
