@@ -28,9 +28,16 @@ export interface SchemaRequest {
 export const OLD_SCHEMA_QUOTED_CHARS_MAX = 10 * 1024;
 
 /** Most previous versions one compatibility check parses and compares (a transitive level over
- *  a long history); beyond it the check answers incompatible, saying why. Confluent has none;
- *  avro/levels.ts has the same bound (PREVIOUS_SCHEMAS_MAX). */
+ *  a long history); beyond it the check answers incompatible, saying why. Also the most versions
+ *  lookup's second look parses (latest first). Confluent has none; avro/levels.ts has the same
+ *  bound (PREVIOUS_SCHEMAS_MAX). */
 export const COMPATIBILITY_TARGETS_MAX = 10_000;
+
+/** Most references one request may carry (each is looked up; avro/parse.ts bounds the
+ *  transitive ones the same way). */
+export const REQUEST_REFERENCES_MAX = 1_000;
+/** Longest piece of a schema quoted back in a 42201 message, as avro/parse.ts cuts it. */
+export const QUOTED_SCHEMA_CHARS_MAX = 1_000;
 
 /** SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE. */
 const DIFFERENT_SCHEMA_TYPE = 'Incompatible because of different schema type';
@@ -100,14 +107,16 @@ export class RegistryService {
     const support = this.supports.get(type);
     if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${type}`));
     if (req.schema.trim() === '') return fail(registryErrors.invalidSchema('Empty schema'));
+    if (req.references.length > REQUEST_REFERENCES_MAX) return fail(registryErrors.invalidSchema(`Invalid schema: more than ${REQUEST_REFERENCES_MAX} references`));
     const references: SchemaReference[] = [];
     for (const ref of req.references) {
       const live = state.versionsOf(ref.subject, !isNew);
       const found = ref.version === -1 ? live[live.length - 1] : live.find((v) => v.version === ref.version);
       if (found === undefined) {
         const refs = req.references.map((r) => `{name='${r.name}', subject='${r.subject}', version=${r.version}}`).join(', ');
+        const quoted = req.schema.length > QUOTED_SCHEMA_CHARS_MAX ? `${req.schema.slice(0, QUOTED_SCHEMA_CHARS_MAX)}...` : req.schema;
         return fail(registryErrors.invalidSchema(
-          `Invalid schema ${req.schema} with refs [${refs}] of type ${type}, details: No schema reference found for subject "${ref.subject}" and version ${ref.version}`,
+          `Invalid schema ${quoted} with refs [${refs}] of type ${type}, details: No schema reference found for subject "${ref.subject}" and version ${ref.version}`,
         ));
       }
       references.push({ ...ref, version: found.version });
@@ -205,7 +214,8 @@ export class RegistryService {
   private findEquivalent(state: RegistryState, subject: string, next: Parsed, includeDeleted: boolean): SchemaVersion | undefined {
     const refsKey = (refs: readonly SchemaReference[]) => JSON.stringify(refs.map((r) => [r.name, r.subject, r.version]));
     const normalized = orderFree(next.parsed.normalized());
-    for (const v of state.versionsOf(subject, includeDeleted).reverse()) {
+    // The latest COMPATIBILITY_TARGETS_MAX versions only: each is parsed.
+    for (const v of state.versionsOf(subject, includeDeleted).reverse().slice(0, COMPATIBILITY_TARGETS_MAX)) {
       if (typeOf(v) !== next.parsed.schemaType) continue;
       const prev = this.parseStored(state, v);
       if (!prev.ok) continue;
