@@ -70,12 +70,13 @@ export function schemaEntity(v: SchemaVersion): Record<string, unknown> {
   };
 }
 
-/** GET /subjects with deletedOnly: subjects with a soft-deleted version (LookupFilter.DELETED_ONLY). */
+/** GET /subjects; deletedOnly (LookupFilter.DELETED_ONLY) lists the subjects with no live
+ *  version left (RestApiTest.testListSoftDeletedSubjectsAndSchemas). */
 function subjectsOf(state: RegistryState, query: URLSearchParams): string[] {
   const prefix = query.get('subjectPrefix') ?? '';
   const deletedOnly = flag(query, 'deletedOnly');
   const all = state.listSubjects(deletedOnly || flag(query, 'deleted'));
-  const chosen = deletedOnly ? all.filter((s) => state.versionsOf(s, true).some((v) => v.deleted)) : all;
+  const chosen = deletedOnly ? all.filter((s) => state.versionsOf(s, false).length === 0) : all;
   return chosen.filter((s) => s.startsWith(prefix));
 }
 

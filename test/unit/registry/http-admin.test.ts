@@ -36,6 +36,20 @@ describe('listing', () => {
     expect((await r.call('GET', '/subjects?deletedOnly=true')).body).toEqual(['gone']);
   });
 
+  test('soft-deleted versions and subjects in the lists (RestApiTest.testListSoftDeletedSubjectsAndSchemas)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'test1', V1, V2);
+    await registerAll(r, 'test2', V3);
+    expect((await r.call('DELETE', '/subjects/test1/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/test2/versions/1')).body).toBe(1);
+    expect((await r.call('GET', '/subjects/test1/versions')).body).toEqual([2]);
+    expect((await r.call('GET', '/subjects/test1/versions?deleted=true')).body).toEqual([1, 2]);
+    expect((await r.call('GET', '/subjects/test1/versions?deletedOnly=true')).body).toEqual([1]);
+    expect((await r.call('GET', '/subjects')).body).toEqual(['test1']);
+    expect((await r.call('GET', '/subjects?deleted=true')).body).toEqual(['test1', 'test2']);
+    expect((await r.call('GET', '/subjects?deletedOnly=true')).body).toEqual(['test2']);
+  });
+
   test('GET /subjects/{s}/versions with deleted and deletedOnly', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1, V2, V3);
