@@ -281,13 +281,15 @@ export class RegistryService {
     return ok(parsed.value.formatted(format) ?? v.schema);
   }
 
-  /** GET /subjects/{subject}/versions/{version}/referencedby: ids of live referrers, sorted. */
-  referencedBy(subject: string, versionText: string): Outcome<number[]> {
+  /** GET /subjects/{subject}/versions/{version}/referencedby: the ids of the schemas referring
+   *  to the version (soft-deleted ones too when `includeDeleted`), sorted; the version itself
+   *  is found soft-deleted or not (SubjectVersionsResource.getReferencedBy). */
+  referencedBy(subject: string, versionText: string, includeDeleted: boolean): Outcome<number[]> {
     const state = this.state;
     const version = state.getVersion(subject, versionText, true);
     if (!version.ok) return version;
     const ids = new Set<number>();
-    for (const r of state.referrers(subject, version.value.version)) if (!r.deleted) ids.add(r.id);
+    for (const r of state.referrers(subject, version.value.version)) if (includeDeleted || !r.deleted) ids.add(r.id);
     return ok([...ids].sort((a, b) => a - b));
   }
 }

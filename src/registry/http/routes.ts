@@ -181,7 +181,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/referencedby', body: false,
-    handle: (r, env) => answer(env.service.referencedBy(r.params.subject, r.params.version), (ids) => paged(ids, r.query, SCHEMA_SEARCH_LIMIT_MAX)),
+    handle: (r, env) => answer(env.service.referencedBy(r.params.subject, r.params.version, flag(r.query, 'deleted')), (ids) => paged(ids, r.query, SCHEMA_SEARCH_LIMIT_MAX)),
   },
   { method: 'GET', path: '/schemas', body: false, handle: (r, env) => paged(schemasOf(env.service.state, r.query).map(schemaEntity), r.query, SCHEMA_SEARCH_LIMIT_MAX) },
   { method: 'GET', path: '/schemas/types', body: false, handle: (_r, env) => json(env.service.schemaTypes()) },

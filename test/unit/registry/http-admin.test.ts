@@ -233,6 +233,46 @@ describe('references', () => {
     expect((await r.call('DELETE', '/subjects/self?permanent=true')).body).toEqual([1, 2]);
   });
 
+  test('re-registering a soft-deleted version keeps it when a schema still refers to it (RestApiTest.testSameIdTombstone*)', async () => {
+    const r = newRegistry();
+    await r.call('PUT', '/config/user', { body: { compatibility: 'NONE' } });
+    const userV1 = { type: 'record', name: 'User', namespace: 'ns', fields: [{ name: 'id', type: 'long' }] };
+    const userV2 = { type: 'record', name: 'User', namespace: 'ns', fields: [{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }] };
+    await registerAll(r, 'user', userV1, userV2);
+    const order = { type: 'record', name: 'Order', namespace: 'ns', fields: [{ name: 'buyer', type: 'ns.User' }] };
+    expect((await r.call('POST', '/subjects/order/versions', { body: avro(order, { references: [{ name: 'ns.User', subject: 'user', version: 2 }] }) })).body.id).toBe(3);
+    expect((await r.call('DELETE', '/subjects/order/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/user/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/user/versions/2')).body).toBe(2);
+    expect((await r.call('POST', '/subjects/user/versions', { body: avro(userV2) })).body).toEqual({ id: 2, version: 3 });
+    // v2 is still there (a soft-deleted referrer points at it); v1, another id, too.
+    expect((await r.call('GET', '/subjects/user/versions/2?deleted=true')).body.id).toBe(2);
+    expect((await r.call('GET', '/subjects/user/versions/2/referencedby?deleted=true')).body).toEqual([3]);
+    expect((await r.call('GET', '/subjects/user/versions/2/referencedby')).body).toEqual([]);
+    // Nothing refers to "no_refs": its soft-deleted v2 is tombstoned, v1 (another id) stays.
+    await r.call('PUT', '/config/no_refs', { body: { compatibility: 'NONE' } });
+    await registerAll(r, 'no_refs', userV1, userV2);
+    await r.call('DELETE', '/subjects/no_refs/versions/1');
+    await r.call('DELETE', '/subjects/no_refs/versions/2');
+    expect((await r.call('POST', '/subjects/no_refs/versions', { body: avro(userV2) })).body).toEqual({ id: 2, version: 3 });
+    expect((await r.call('GET', '/subjects/no_refs/versions/2?deleted=true')).body.error_code).toBe(40402);
+    expect((await r.call('GET', '/subjects/no_refs/versions/1?deleted=true')).body.id).toBe(1);
+  });
+
+  test('a schema whose reference was deleted cannot be registered again (RestApiTest.testReviveSchemaWithDanglingReference)', async () => {
+    const r = newRegistry();
+    const refSchema = { type: 'record', name: 'Ref', namespace: 'com.example', fields: [{ name: 'id', type: 'string' }] };
+    const base = { type: 'record', name: 'Base', namespace: 'com.example', fields: [{ name: 'refField', type: 'com.example.Ref' }] };
+    const refs = [{ name: 'com.example.Ref', subject: 'ref', version: 1 }];
+    await registerAll(r, 'ref', refSchema);
+    expect((await r.call('POST', '/subjects/base/versions', { body: avro(base, { references: refs }) })).body.id).toBe(2);
+    expect((await r.call('DELETE', '/subjects/base/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/ref/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/base/versions/1?permanent=true')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/ref/versions/1?permanent=true')).body).toBe(1);
+    expect((await r.call('POST', '/subjects/base/versions', { body: avro(base, { references: refs }) })).body.error_code).toBe(42201);
+  });
+
   test('referencedby: 40401 unknown subject, 40402 unknown version', async () => {
     const r = newRegistry();
     await registerAll(r, 'address', ADDRESS);
