@@ -102,6 +102,35 @@ describe('deletes', () => {
     expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([1]);
   });
 
+  test('lookup after a delete and a re-registration finds the new version (RestApiTest.testDeleteWithLookup)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'test', V1, V2);
+    expect((await r.call('DELETE', '/subjects/test/versions/1')).body).toBe(1);
+    expect((await r.call('POST', '/subjects/test', { body: avro(V1) })).body.error_code).toBe(40403);
+    expect((await r.call('POST', '/subjects/test?deleted=true', { body: avro(V1) })).body.version).toBe(1);
+    expect((await r.call('POST', '/subjects/test/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 3 });
+    expect((await r.call('POST', '/subjects/test?deleted=true', { body: avro(V1) })).body.version).toBe(3);
+    expect((await r.call('POST', '/subjects/test', { body: avro(V1) })).body.version).toBe(3);
+  });
+
+  test('deleting the latest version makes the check run against the one before (RestApiTest.testIncompatibleSchemaLookupBySubjectAfterDelete)', async () => {
+    const r = newRegistry();
+    const f = { type: 'string', name: 'f' };
+    const schema1 = { type: 'record', name: 'myrecord', fields: [f] };
+    const wrong2 = { type: 'record', name: 'myrecord', fields: [f, { type: 'string', name: 'g', default: 'd' }] };
+    const correct2 = { type: 'record', name: 'myrecord', fields: [f, { type: 'int', name: 'g', default: 0 }] };
+    await r.call('PUT', '/config/testSubject', { body: { compatibility: 'BACKWARD' } });
+    await registerAll(r, 'testSubject', schema1);
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(wrong2) })).body.is_compatible).toBe(true);
+    await registerAll(r, 'testSubject', wrong2);
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(correct2) })).body.is_compatible).toBe(false);
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: avro(correct2) })).status).toBe(409);
+    await r.call('DELETE', '/subjects/testSubject/versions/latest');
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(correct2) })).body.is_compatible).toBe(true);
+    await registerAll(r, 'testSubject', correct2);
+    expect((await r.call('POST', '/subjects/testSubject', { body: avro(correct2) })).body.version).toBe(3);
+  });
+
   test('a permanent delete of a live version is 40407; unknown subject 40401, version 40402', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1);
