@@ -172,6 +172,13 @@ export function deleteCompatibility(state: RegistryState, subject: string | null
   return ok({ level: level ?? DEFAULT_COMPATIBILITY, records });
 }
 
+/** PUT /mode[/{subject}] without a mode (ModeUpdateRequest's mode null): the scope's own mode
+ *  is cleared, as KafkaSchemaRegistry.setMode does for a null mode (RestApiModeTest.testClearMode). */
+export function clearMode(state: RegistryState, subject: string | null): Outcome<{ records: SchemasRecord[] }> {
+  const records: SchemasRecord[] = state.modeOf(subject) === null ? [] : [{ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null }];
+  return ok({ records });
+}
+
 /** DELETE /mode[/{subject}] (ModeResource.deleteSubjectMode, not recursive): 40401 unless the
  *  subject has a mode of its own; answers the mode deleted. The global scope always has one
  *  (InMemoryCache.mode answers the default for the null subject), so DELETE /mode never 404s. */

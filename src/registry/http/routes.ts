@@ -5,7 +5,7 @@
 // CompatibilityResource); status codes and bodies per schema-registry-api-spec.yaml.
 
 import type { RegistryState, SchemaVersion } from '../registry-state.ts';
-import { deleteCompatibility, deleteMode, deleteSubject, deleteVersion, isValidSubject, setCompatibility, setMode } from '../registry-writes.ts';
+import { clearMode, deleteCompatibility, deleteMode, deleteSubject, deleteVersion, isValidSubject, setCompatibility, setMode } from '../registry-writes.ts';
 import { registryErrors } from '../registry-errors.ts';
 import type { RegistryService } from '../registry-service.ts';
 import { fieldOf, flag, httpProblems, intParam, intPath, json, problem, rawText, schemaRequest, type Checked, type Problem } from './wire.ts';
@@ -118,6 +118,13 @@ function schemaById(state: RegistryState, idText: string, query: URLSearchParams
 }
 
 const config = (level: string) => json({ compatibilityLevel: level });
+
+/** PUT /mode[/{subject}]: echoes the request's mode as written; without one the scope's mode is
+ *  cleared and the answer has none (ModeResource.updateMode returns the request). */
+async function putMode(env: RouteEnv, subject: string | null, mode: string | undefined, force: boolean): Promise<Response> {
+  if (mode === undefined) return answer(await env.service.write((s) => clearMode(s, subject), () => ({})), (v) => json(v));
+  return answer(await env.service.write((s) => setMode(s, subject, mode, force), () => mode), (m) => json({ mode: m }));
+}
 
 /** GET /schemas/ids/{id}/subjects and /versions: an unknown id is "Schema not found", without
  *  the id (SchemasResource.getSubjects/getVersions: Errors.schemaNotFoundException()). */
@@ -255,11 +262,7 @@ export const ROUTES: readonly Route[] = [
   },
   // ModeResource: GET answers {mode}; PUT echoes the request's mode as written.
   { method: 'GET', path: '/mode', body: false, handle: (_r, env) => json({ mode: env.service.state.effectiveMode(null) }) },
-  {
-    method: 'PUT', path: '/mode', body: true,
-    handle: (r, env) => checked(fieldOf(r.body, 'mode'), async (mode) =>
-      answer(await env.service.write((s) => setMode(s, null, mode ?? '', flag(r.query, 'force')), () => mode), (m) => json({ mode: m }))),
-  },
+  { method: 'PUT', path: '/mode', body: true, handle: (r, env) => checked(fieldOf(r.body, 'mode'), (mode) => putMode(env, null, mode, flag(r.query, 'force'))) },
   { method: 'DELETE', path: '/mode', body: false, handle: async (_r, env) => answer(await env.service.write((s) => deleteMode(s, null), (v) => v.mode), (m) => json({ mode: m })) },
   {
     method: 'GET', path: '/mode/:subject', body: false,
@@ -271,9 +274,9 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'PUT', path: '/mode/:subject', body: true,
-    handle: (r, env) => checked(fieldOf(r.body, 'mode'), async (mode) => {
+    handle: (r, env) => checked(fieldOf(r.body, 'mode'), (mode) => {
       if (!isValidSubject(r.params.subject)) return problem(registryErrors.invalidSubject(r.params.subject));
-      return answer(await env.service.write((s) => setMode(s, r.params.subject, mode ?? '', flag(r.query, 'force')), () => mode), (m) => json({ mode: m }));
+      return putMode(env, r.params.subject, mode, flag(r.query, 'force'));
     }),
   },
   {

@@ -189,6 +189,31 @@ describe('modes', () => {
     expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READWRITE' });
   });
 
+  test('PUT a mode of null clears it (RestApiModeTest.testClearMode)', async () => {
+    const r = newRegistry();
+    expect((await r.call('PUT', '/mode', { body: { mode: 'READONLY' } })).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('PUT', '/mode', { body: { mode: null } })).body).toEqual({});
+    expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    await r.call('PUT', '/mode/s', { body: { mode: 'READONLY' } });
+    expect((await r.call('PUT', '/mode/s', { body: {} })).body).toEqual({});
+    expect((await r.call('GET', '/mode/s')).body.error_code).toBe(40409);
+  });
+
+  test('IMPORT: the same schema again with another id and version; an equivalent one too (RestApiModeTest)', async () => {
+    const r = newRegistry();
+    const decimal = (...order: string[]) => `{"type":"record","name":"MyRecord","fields":[{"name":"field1","type":["null",{"type":"bytes",${order.join(',')}}],"default":null}]}`;
+    const d1 = decimal('"scale":4', '"precision":17', '"logicalType":"decimal"');
+    const d2 = decimal('"logicalType":"decimal"', '"precision":17', '"scale":4');
+    expect((await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+    // Without an id IMPORT refuses (a constraint violation, 422).
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1 } })).status).toBe(422);
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1, id: 100, version: 1 } })).body).toEqual({ id: 100, version: 1 });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d2, id: 200, version: 2 } })).body).toEqual({ id: 200, version: 2 });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1, id: 300, version: 3 } })).body).toEqual({ id: 300, version: 3 });
+    expect((await r.call('POST', '/subjects/testSubject2/versions', { body: { schema: d1, id: 400, version: 1 } })).body).toEqual({ id: 400, version: 1 });
+    expect((await r.call('POST', '/subjects/testSubject2', { body: { schema: d1 } })).body.version).toBe(1);
+  });
+
   test('READONLY refuses writes with 42205 and still serves reads', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1);
