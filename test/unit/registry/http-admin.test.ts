@@ -214,6 +214,22 @@ describe('modes', () => {
     expect((await r.call('POST', '/subjects/testSubject2', { body: { schema: d1 } })).body.version).toBe(1);
   });
 
+  test('IMPORT after a soft delete: the id kept or changed, the version overwritten; no id for a held schema (RestApiModeTest)', async () => {
+    const r = newRegistry();
+    const schema = JSON.stringify({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: 'string' }] }); // canonical, as SCHEMA_STRING
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema } })).body).toEqual({ id: 1, version: 1 });
+    await r.call('DELETE', '/subjects/testSubject');
+    expect((await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema, id: 1, version: 1 } })).body).toEqual({ id: 1, version: 1 });
+    // testRegisterSchemaWithNoIdAfterImport: an auto-registering client gets the id, even in IMPORT.
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema } })).body).toEqual({ id: 1, version: 1 });
+    await r.call('DELETE', '/subjects/testSubject');
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema, id: 1, version: 1 } })).body).toEqual({ id: 1, version: 1 });
+    expect((await r.call('GET', '/subjects/testSubject/versions/1')).body.schema).toBe(schema);
+    // testRegisterSchemaWithDifferentIdAfterImport: the same schema under another id.
+    expect((await r.call('POST', '/subjects/other/versions', { body: { schema, id: 2, version: 1 } })).body).toEqual({ id: 2, version: 1 });
+  });
+
   test('READONLY refuses writes with 42205 and still serves reads', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1);
