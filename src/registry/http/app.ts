@@ -63,6 +63,16 @@ async function readBody(request: Request, max: number): Promise<RawBody> {
   return { kind: 'text', text: new TextDecoder().decode(bytes) };
 }
 
+/** Elysia finds the path from the 12th character of the URL on (its getPath: indexOf('/', 11)),
+ *  which misses it behind a scheme and host shorter than that ("http://h/subjects"). Such a
+ *  request is given a longer host; the path, query and body are kept. */
+function routable(request: Request): Request {
+  const url = request.url;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash >= 11) return request;
+  return new Request(`http://registry${slash < 0 ? '/' : url.slice(slash)}`, request);
+}
+
 /** '/subjects/:subject/versions' -> a RegExp matching its paths, for telling 405 from 404. */
 function patternOf(path: string): RegExp {
   const source = path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
@@ -115,7 +125,7 @@ export function registryFetch(backend: RegistryBackend, options: RegistryHttpOpt
   }
   return async (request) => {
     try {
-      return await app.handle(request);
+      return await app.handle(routable(request));
     } catch {
       return problem(httpProblems.internal());
     }

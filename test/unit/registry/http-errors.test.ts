@@ -35,6 +35,16 @@ describe('paths and methods', () => {
     expect((await r.call('GET', '/subjects?offset=-5')).body).toEqual([]);
   });
 
+  test('a request URL with a short host is routed all the same (Elysia reads the path from the 12th character)', async () => {
+    const { registryFetch } = await import('../../../src/registry/http/app.ts');
+    const { MemoryRegistryBackend } = await import('../../../src/registry/registry-backend.ts');
+    const fetch = registryFetch(new MemoryRegistryBackend());
+    const posted = await fetch(new Request('http://h/subjects/s/versions?normalize=false', { method: 'POST', body: JSON.stringify(avro(V1)) }));
+    expect([posted.status, await posted.json()]).toEqual([200, { id: 1, version: 1 }]);
+    expect(await (await fetch(new Request('http://a.b/subjects'))).json()).toEqual(['s']);
+    expect(await (await fetch(new Request('http://h'))).json()).toEqual({});
+  });
+
   test('an int query parameter that is not an int makes Jersey answer 404', async () => {
     const r = newRegistry();
     expect((await r.call('GET', '/subjects?limit=ten')).status).toBe(404);
