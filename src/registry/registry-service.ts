@@ -33,6 +33,10 @@ export const OLD_SCHEMA_QUOTED_CHARS_MAX = 10 * 1024;
  *  bound (PREVIOUS_SCHEMAS_MAX). */
 export const COMPATIBILITY_TARGETS_MAX = 10_000;
 
+/** Stored schemas kept parsed (most recently used), so a registration does not parse the
+ *  subject's history again (Confluent keeps an oldSchemaCache the same way). */
+export const PARSED_SCHEMAS_CACHED_MAX = 1_000;
+
 /** Most references one request may carry (each is looked up; avro/parse.ts bounds the
  *  transitive ones the same way). */
 export const REQUEST_REFERENCES_MAX = 1_000;
@@ -81,7 +85,19 @@ interface Parsed {
   readonly content: SchemaContent;
 }
 
+/** A stored schema parsed, with its normalized text (keys in any order) once asked for. */
+interface ParsedEntry {
+  readonly parsed: ParsedSchema;
+  orderFreeNormalized?: string;
+}
+
 export class RegistryService {
+  /**
+   * Parsed stored schemas by content (contentKey), only those without references: a schema's
+   * parse depends on nothing else then, so an entry cannot go stale. Insertion order is recency.
+   */
+  private readonly parsedCache = new Map<string, ParsedEntry>();
+
   constructor(
     private readonly backend: RegistryBackend,
     private readonly supports: SupportTable,
@@ -135,10 +151,28 @@ export class RegistryService {
 
   /** A stored version parsed leniently (isNew false), its references resolved with deleted ones. */
   private parseStored(state: RegistryState, v: SchemaVersion): Outcome<ParsedSchema> {
+    const entry = this.parsedEntry(state, v);
+    return entry.ok ? ok(entry.value.parsed) : entry;
+  }
+
+  private parsedEntry(state: RegistryState, v: SchemaVersion): Outcome<ParsedEntry> {
+    const key = v.references.length === 0 ? contentKey(v) : undefined;
+    const cached = key === undefined ? undefined : this.parsedCache.get(key);
+    if (cached !== undefined && key !== undefined) {
+      this.parsedCache.delete(key);
+      this.parsedCache.set(key, cached);
+      return ok(cached);
+    }
     const support = this.supports.get(typeOf(v));
     if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${typeOf(v)}`));
     const result = support.parse(v.schema, v.references, resolverOf(state, true), { isNew: false });
-    return result.ok ? ok(result.schema) : result;
+    if (!result.ok) return result;
+    const entry: ParsedEntry = { parsed: result.schema };
+    if (key !== undefined) {
+      this.parsedCache.set(key, entry);
+      if (this.parsedCache.size > PARSED_SCHEMAS_CACHED_MAX) this.parsedCache.delete(this.parsedCache.keys().next().value as string);
+    }
+    return ok(entry);
   }
 
   /**
@@ -217,12 +251,15 @@ export class RegistryService {
     // The latest COMPATIBILITY_TARGETS_MAX versions only: each is parsed.
     for (const v of state.versionsOf(subject, includeDeleted).reverse().slice(0, COMPATIBILITY_TARGETS_MAX)) {
       if (typeOf(v) !== next.parsed.schemaType) continue;
-      const prev = this.parseStored(state, v);
+      const prev = this.parsedEntry(state, v);
       if (!prev.ok) continue;
-      if (refsKey(v.references) === refsKey(next.content.references) && orderFree(prev.value.normalized()) === normalized) return v;
+      if (refsKey(v.references) === refsKey(next.content.references)) {
+        prev.value.orderFreeNormalized ??= orderFree(prev.value.parsed.normalized());
+        if (prev.value.orderFreeNormalized === normalized) return v;
+      }
       if (next.content.references.length === 0 && v.references.length > 0) {
         // Compared normalized, as Schema.equals ignores the order of custom properties.
-        const resolved = prev.value.formatted('resolved');
+        const resolved = prev.value.parsed.formatted('resolved');
         const reparsed = resolved === undefined ? undefined : next.support.parse(resolved, [], resolverOf(state, true), { isNew: false });
         if (reparsed?.ok === true && orderFree(reparsed.schema.normalized()) === normalized) return v;
       }
