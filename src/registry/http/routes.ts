@@ -184,7 +184,8 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/schema', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => rawText(v.schema)),
+    // SubjectVersionsResource.getSchemaOnly: the version's schema text, in ?format= if asked.
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => answer(withFormat(env, v, r.query), rawText)),
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/referencedby', body: false,

@@ -29,6 +29,7 @@ describe('references', () => {
     const { namespace: _, ...inlined } = ADDRESS;
     expect(JSON.parse(resolved.body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: inlined }] });
     expect((await r.call('GET', '/subjects/person/versions/1?format=resolved')).body.schema).toBe(resolved.body.schema);
+    expect((await r.call('GET', '/subjects/person/versions/1/schema?format=resolved')).text).toBe(resolved.body.schema);
     // An unknown format leaves the schema as stored (RestApiTest.testBadFormat).
     expect((await r.call('GET', '/schemas/ids/2?format=bad-format')).body.schema).toBe((await r.call('GET', '/schemas/ids/2')).body.schema);
     // Canonical: the referenced type by name, relative to the enclosing namespace (Avro's writeName).
