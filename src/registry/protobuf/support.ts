@@ -17,7 +17,7 @@ import type { CompatibilityVerdict, ParseOptions, ParseOutcome, ParsedSchema, Sc
 import { COMPATIBLE_CHANGES, compareSchemas, type Difference, type DifferenceType } from './diff.ts';
 import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
-
+import { serializedString } from './serialized.ts';
 
 /** Most previous schemas a transitive check reads. */
 export const PREVIOUS_SCHEMAS_MAX = 10_000;
@@ -29,6 +29,7 @@ export class ParsedProtobufSchema implements ParsedSchema {
   readonly schemaType = 'PROTOBUF' as const;
   private canonicalText: string | undefined;
   private normalizedText: string | undefined;
+  private serializedText: string | undefined;
 
   constructor(readonly value: ProtobufSchemaValue) {}
 
@@ -46,12 +47,16 @@ export class ParsedProtobufSchema implements ParsedSchema {
     return this.normalizedText;
   }
 
-  /** ProtobufSchema.formattedString: "default" and "ignore_extensions". "serialized" (a base64
-   *  FileDescriptorProto) is not built yet: undefined, like any format we lack. */
+  /** ProtobufSchema.formattedString: "default", "ignore_extensions" and "serialized" (a base64
+   *  FileDescriptorProto, serialized.ts); undefined for any other format. */
   formatted(format: string): string | undefined {
     const f = format.trim().toLowerCase();
     if (f === '' || f === 'default') return this.canonical();
     if (f === 'ignore_extensions') return ignoreExtensionsOf(this.value);
+    if (f === 'serialized') {
+      this.serializedText ??= serializedString(this.value);
+      return this.serializedText;
+    }
     return undefined;
   }
 }
@@ -144,6 +149,9 @@ function invalid(detail: string): ParseOutcome {
 
 export const protobufSupport: SchemaSupport = {
   schemaType: 'PROTOBUF',
+  // ParseOptions.isNew changes nothing here: Confluent's Protobuf validation is the same for new
+  // and stored schemas (isNew only stops it looking up soft-deleted references, which is the
+  // resolver's business).
   parse(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, _options: ParseOptions): ParseOutcome {
     if (text.length > PROTO_CHARS_MAX) return invalid(`schema longer than ${PROTO_CHARS_MAX} characters`);
     const parsed = parseProtobufSchema(text, references, resolve);
