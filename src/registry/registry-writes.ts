@@ -10,7 +10,7 @@
 // compatibility check itself is the caller's (it needs the schema support, avro/): it runs it
 // against compatibilityTargets() before calling register().
 
-import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
+import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, SUBJECT_CHARS_MAX, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
 import { registryErrors } from './registry-errors.ts';
 import { contentKey, DEFAULT_COMPATIBILITY, DEFAULT_MODE, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
 
@@ -42,10 +42,12 @@ export function compatibilityTargets(state: RegistryState, subject: string): { l
 }
 
 /** QualifiedSubject.isValidSubject for the default context: no control characters, not the
- *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet). */
+ *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet); and
+ *  within SUBJECT_CHARS_MAX, which decoding a record enforces: a longer subject written would be
+ *  skipped on replay, so it is refused before. */
 export function isValidSubject(subject: string): boolean {
   // Java's CharMatcher.javaIsoControl: U+0000..U+001F and U+007F..U+009F.
-  return !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
+  return subject.length <= SUBJECT_CHARS_MAX && !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
 }
 
 /** POST /subjects/{subject}/versions, after the caller's compatibility check passed. */
