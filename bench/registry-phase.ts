@@ -46,6 +46,7 @@ export type RegistryFigures = {
 
 const CT = 'application/vnd.schemaregistry.v1+json';
 
+/** Schema `i` (a record of its own name); `extraFields` optional fields make later versions of it. */
 function schemaText(i: number, extraFields = 0): string {
   const fields = [
     { name: 'id', type: 'long' },
@@ -55,15 +56,13 @@ function schemaText(i: number, extraFields = 0): string {
   return JSON.stringify({ type: 'record', name: `Bench${i}`, namespace: 'freshet.bench', fields });
 }
 
-/** Runs `count` requests with `concurrency` in flight; each must answer 200. */
-async function drive(count: number, concurrency: number, request: (i: number) => Promise<Response>): Promise<Rate> {
+/** Runs requests with `concurrency` in flight until `more(i)` says stop; each must answer 200. */
+async function drive(more: (i: number) => boolean, concurrency: number, request: (i: number) => Promise<Response>): Promise<Rate> {
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= count) return;
+    for (let i = next++; more(i); i = next++) {
       const s = performance.now();
       const res = await request(i);
       const body = await res.text();
@@ -73,28 +72,16 @@ async function drive(count: number, concurrency: number, request: (i: number) =>
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  return { requests: count, seconds: round(seconds, 3), perS: round(count / seconds, 1), latencyMs: percentiles(latencies) };
+  return { requests: latencies.length, seconds: round(seconds, 3), perS: round(latencies.length / seconds, 1), latencyMs: percentiles(latencies) };
 }
 
-/** Like drive() for a duration instead of a count. */
-async function driveFor(seconds: number, concurrency: number, request: (i: number) => Promise<Response>): Promise<Rate> {
-  const latencies: number[] = [];
-  let n = 0;
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < until) {
-      const i = n++;
-      const s = performance.now();
-      const res = await request(i);
-      const body = await res.text();
-      if (res.status !== 200) throw new Error(`registry answered ${res.status}: ${body.slice(0, 200)}`);
-      latencies.push(performance.now() - s);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const took = (performance.now() - t0) / 1000;
-  return { requests: latencies.length, seconds: round(took, 3), perS: round(latencies.length / took, 1), latencyMs: percentiles(latencies) };
+/** `count` requests. */
+const driveCount = (count: number, concurrency: number, request: (i: number) => Promise<Response>) => drive((i) => i < count, concurrency, request);
+
+/** Requests for `seconds`. */
+function driveFor(seconds: number, concurrency: number, request: (i: number) => Promise<Response>): Promise<Rate> {
+  const until = performance.now() + seconds * 1000;
+  return drive(() => performance.now() < until, concurrency, request);
 }
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': CT }, body: JSON.stringify(body) });
@@ -121,12 +108,12 @@ export async function runRegistryPhase(ctx: { bin: string; dataRoot: string; siz
       await Bun.sleep(100);
     }
     // Warm up (first write creates nothing new: the topic exists; JIT, connections).
-    await drive(50, 4, (i) => post(`${base}/subjects/warmup-${i}/versions`, { schema: schemaText(1_000_000 + i) }));
+    await driveCount(50, 4, (i) => post(`${base}/subjects/warmup-${i}/versions`, { schema: schemaText(1_000_000 + i) }));
     const rssBeforeKiB = statusKiB(broker.pid, 'VmRSS') ?? 0;
 
     log(`registry: registering ${sizes.schemas} schemas, ${sizes.concurrency} in flight`);
     const ids: number[] = new Array(sizes.schemas);
-    const registrations = await drive(sizes.schemas, sizes.concurrency, async (i) => {
+    const registrations = await driveCount(sizes.schemas, sizes.concurrency, async (i) => {
       const res = await post(`${base}/subjects/bench-${i}-value/versions`, { schema: schemaText(i) });
       if (res.status === 200) {
         const clone = res.clone();
@@ -139,7 +126,7 @@ export async function runRegistryPhase(ctx: { bin: string; dataRoot: string; siz
     const rssAfterKiB = statusKiB(broker.pid, 'VmRSS') ?? 0;
 
     log(`registry: ${sizes.evolutions} versions of one subject (BACKWARD checks)`);
-    const evolutions = await drive(sizes.evolutions, 1, (i) => post(`${base}/subjects/bench-evolving-value/versions`, { schema: schemaText(-1, i) }));
+    const evolutions = await driveCount(sizes.evolutions, 1, (i) => post(`${base}/subjects/bench-evolving-value/versions`, { schema: schemaText(2_000_000, i) }));
 
     log(`registry: lookups for ${sizes.lookupSeconds} s each`);
     const lookupById = await driveFor(sizes.lookupSeconds, sizes.concurrency, () => fetch(`${base}/schemas/ids/${ids[Math.floor(Math.random() * ids.length)]}`));

@@ -27,6 +27,22 @@ export interface SchemaRequest {
 /** SchemaValidatorBuilder.MAX_SCHEMA_SIZE_FOR_LOGGING: the old schema quoted in a 409 is cut here. */
 export const OLD_SCHEMA_QUOTED_CHARS_MAX = 10 * 1024;
 
+/** Most previous versions one compatibility check parses and compares (a transitive level over
+ *  a long history); beyond it the check answers incompatible, saying why. Also the most versions
+ *  lookup's second look parses (latest first). Confluent has none; avro/levels.ts has the same
+ *  bound (PREVIOUS_SCHEMAS_MAX). */
+export const COMPATIBILITY_TARGETS_MAX = 10_000;
+
+/** Stored schemas kept parsed (most recently used), so a registration does not parse the
+ *  subject's history again (Confluent keeps an oldSchemaCache the same way). */
+export const PARSED_SCHEMAS_CACHED_MAX = 1_000;
+
+/** Most references one request may carry (each is looked up; avro/parse.ts bounds the
+ *  transitive ones the same way). */
+export const REQUEST_REFERENCES_MAX = 1_000;
+/** Longest piece of a schema quoted back in a 42201 message, as avro/parse.ts cuts it. */
+export const QUOTED_SCHEMA_CHARS_MAX = 1_000;
+
 /** SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE. */
 const DIFFERENT_SCHEMA_TYPE = 'Incompatible because of different schema type';
 
@@ -38,6 +54,21 @@ export function supportTable(supports: readonly SchemaSupport[]): SupportTable {
 }
 
 const typeOf = (v: { schemaType?: string }): string => v.schemaType ?? 'AVRO';
+
+/** A JSON text with every object's keys sorted (arrays kept in order); other text as it is.
+ *  Two schemas' normalized forms are compared so, as Avro's Schema.equals compares custom
+ *  properties as maps, whatever their order. */
+function orderFree(text: string): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+        : v;
+  try {
+    return JSON.stringify(sorted(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
 
 /** A resolver over the state: soft-deleted versions too when `includeDeleted`. */
 function resolverOf(state: RegistryState, includeDeleted: boolean): SchemaResolver {
@@ -54,7 +85,19 @@ interface Parsed {
   readonly content: SchemaContent;
 }
 
+/** A stored schema parsed, with its normalized text (keys in any order) once asked for. */
+interface ParsedEntry {
+  readonly parsed: ParsedSchema;
+  orderFreeNormalized?: string;
+}
+
 export class RegistryService {
+  /**
+   * Parsed stored schemas by content (contentKey), only those without references: a schema's
+   * parse depends on nothing else then, so an entry cannot go stale. Insertion order is recency.
+   */
+  private readonly parsedCache = new Map<string, ParsedEntry>();
+
   constructor(
     private readonly backend: RegistryBackend,
     private readonly supports: SupportTable,
@@ -80,14 +123,16 @@ export class RegistryService {
     const support = this.supports.get(type);
     if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${type}`));
     if (req.schema.trim() === '') return fail(registryErrors.invalidSchema('Empty schema'));
+    if (req.references.length > REQUEST_REFERENCES_MAX) return fail(registryErrors.invalidSchema(`Invalid schema: more than ${REQUEST_REFERENCES_MAX} references`));
     const references: SchemaReference[] = [];
     for (const ref of req.references) {
       const live = state.versionsOf(ref.subject, !isNew);
       const found = ref.version === -1 ? live[live.length - 1] : live.find((v) => v.version === ref.version);
       if (found === undefined) {
         const refs = req.references.map((r) => `{name='${r.name}', subject='${r.subject}', version=${r.version}}`).join(', ');
+        const quoted = req.schema.length > QUOTED_SCHEMA_CHARS_MAX ? `${req.schema.slice(0, QUOTED_SCHEMA_CHARS_MAX)}...` : req.schema;
         return fail(registryErrors.invalidSchema(
-          `Invalid schema ${req.schema} with refs [${refs}] of type ${type}, details: No schema reference found for subject "${ref.subject}" and version ${ref.version}`,
+          `Invalid schema ${quoted} with refs [${refs}] of type ${type}, details: No schema reference found for subject "${ref.subject}" and version ${ref.version}`,
         ));
       }
       references.push({ ...ref, version: found.version });
@@ -95,16 +140,39 @@ export class RegistryService {
     const result = support.parse(req.schema, references, resolverOf(state, true), { isNew });
     if (!result.ok) return result;
     const parsed = result.schema;
-    const schema = normalize ? parsed.normalized() : parsed.canonical();
-    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema } });
+    if (!normalize) return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema: parsed.canonical() } });
+    // AvroSchema.normalize(): the references sorted (SchemaReference.compareTo: subject, then
+    // version) and distinct.
+    const sorted = references
+      .filter((r, i) => references.findIndex((o) => o.name === r.name && o.subject === r.subject && o.version === r.version) === i)
+      .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version));
+    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references: sorted, schema: parsed.normalized() } });
   }
 
   /** A stored version parsed leniently (isNew false), its references resolved with deleted ones. */
   private parseStored(state: RegistryState, v: SchemaVersion): Outcome<ParsedSchema> {
+    const entry = this.parsedEntry(state, v);
+    return entry.ok ? ok(entry.value.parsed) : entry;
+  }
+
+  private parsedEntry(state: RegistryState, v: SchemaVersion): Outcome<ParsedEntry> {
+    const key = v.references.length === 0 ? contentKey(v) : undefined;
+    const cached = key === undefined ? undefined : this.parsedCache.get(key);
+    if (cached !== undefined && key !== undefined) {
+      this.parsedCache.delete(key);
+      this.parsedCache.set(key, cached);
+      return ok(cached);
+    }
     const support = this.supports.get(typeOf(v));
     if (support === undefined) return fail(registryErrors.invalidSchema(`Invalid schema type ${typeOf(v)}`));
     const result = support.parse(v.schema, v.references, resolverOf(state, true), { isNew: false });
-    return result.ok ? ok(result.schema) : result;
+    if (!result.ok) return result;
+    const entry: ParsedEntry = { parsed: result.schema };
+    if (key !== undefined) {
+      this.parsedCache.set(key, entry);
+      if (this.parsedCache.size > PARSED_SCHEMAS_CACHED_MAX) this.parsedCache.delete(this.parsedCache.keys().next().value as string);
+    }
+    return ok(entry);
   }
 
   /**
@@ -116,6 +184,7 @@ export class RegistryService {
   compatibilityMessages(state: RegistryState, level: CompatibilityLevel, next: Parsed, previousLatestFirst: readonly SchemaVersion[]): Outcome<string[]> {
     if (level === 'NONE') return ok([]);
     const targets = level.endsWith('_TRANSITIVE') ? previousLatestFirst : previousLatestFirst.slice(0, 1);
+    if (targets.length > COMPATIBILITY_TARGETS_MAX) return ok([`more than ${COMPATIBILITY_TARGETS_MAX} previous schemas to check`]);
     const base = level.replace('_TRANSITIVE', '') as 'BACKWARD' | 'FORWARD' | 'FULL';
     for (const target of targets) {
       let messages: string[];
@@ -146,6 +215,14 @@ export class RegistryService {
       if (!next.ok) return next;
       const key = contentKey(next.value.content);
       const held = state.versionsOf(subject, false).some((v) => contentKey(v) === key);
+      // KafkaSchemaRegistry.register: without an explicit version, an equivalent live version
+      // (canLookup) is the answer, written nothing.
+      if (!held && req.version === undefined) {
+        const equivalent = this.findEquivalent(state, subject, next.value, false);
+        if (equivalent !== undefined && (req.id === undefined || req.id === equivalent.id)) {
+          return ok({ records: [], result: { id: equivalent.id, version: equivalent.version } });
+        }
+      }
       // Compatibility runs only where a registration can happen without IMPORT (register():
       // checkRegisterMode first), and not for a schema the subject already holds.
       if (!held && req.id === undefined && state.effectiveMode(subject) === 'READWRITE') {
@@ -160,12 +237,45 @@ export class RegistryService {
     });
   }
 
+  /**
+   * ParsedSchema.canLookup, Confluent's second look when the text differs: a version of the
+   * subject, latest first, holding an equivalent schema: same references and the same
+   * normalized form, or (a schema sent with no references, its referenced types written inline)
+   * the stored schema with its references resolved ("resolved" format). Equivalence here is by
+   * normalized text, object keys in any order: a little stricter than Avro's Schema.equals
+   * (which ignores docs).
+   */
+  private findEquivalent(state: RegistryState, subject: string, next: Parsed, includeDeleted: boolean): SchemaVersion | undefined {
+    const refsKey = (refs: readonly SchemaReference[]) => JSON.stringify(refs.map((r) => [r.name, r.subject, r.version]));
+    const normalized = orderFree(next.parsed.normalized());
+    // The latest COMPATIBILITY_TARGETS_MAX versions only: each is parsed.
+    for (const v of state.versionsOf(subject, includeDeleted).reverse().slice(0, COMPATIBILITY_TARGETS_MAX)) {
+      if (typeOf(v) !== next.parsed.schemaType) continue;
+      const prev = this.parsedEntry(state, v);
+      if (!prev.ok) continue;
+      if (refsKey(v.references) === refsKey(next.content.references)) {
+        prev.value.orderFreeNormalized ??= orderFree(prev.value.parsed.normalized());
+        if (prev.value.orderFreeNormalized === normalized) return v;
+      }
+      if (next.content.references.length === 0 && v.references.length > 0) {
+        // Compared normalized, as Schema.equals ignores the order of custom properties.
+        const resolved = prev.value.parsed.formatted('resolved');
+        const reparsed = resolved === undefined ? undefined : next.support.parse(resolved, [], resolverOf(state, true), { isNew: false });
+        if (reparsed?.ok === true && orderFree(reparsed.schema.normalized()) === normalized) return v;
+      }
+    }
+    return undefined;
+  }
+
   /** POST /subjects/{subject}: the version holding this schema (lookUpSchemaUnderSubject). */
   lookup(subject: string, req: SchemaRequest, normalize: boolean, includeDeleted: boolean): Outcome<SchemaVersion> {
     const state = this.state;
     const next = this.parseRequest(state, req, false, normalize);
     if (!next.ok) return next;
-    return state.lookup(subject, next.value.content, includeDeleted);
+    const found = state.lookup(subject, next.value.content, includeDeleted);
+    if (found.ok || found.error.code !== 40403) return found;
+    const equivalent = this.findEquivalent(state, subject, next.value, includeDeleted);
+    return equivalent === undefined ? found : ok(equivalent);
   }
 
   /**
@@ -208,13 +318,15 @@ export class RegistryService {
     return ok(parsed.value.formatted(format) ?? v.schema);
   }
 
-  /** GET /subjects/{subject}/versions/{version}/referencedby: ids of live referrers, sorted. */
-  referencedBy(subject: string, versionText: string): Outcome<number[]> {
+  /** GET /subjects/{subject}/versions/{version}/referencedby: the ids of the schemas referring
+   *  to the version (soft-deleted ones too when `includeDeleted`), sorted; the version itself
+   *  is found soft-deleted or not (SubjectVersionsResource.getReferencedBy). */
+  referencedBy(subject: string, versionText: string, includeDeleted: boolean): Outcome<number[]> {
     const state = this.state;
     const version = state.getVersion(subject, versionText, true);
     if (!version.ok) return version;
     const ids = new Set<number>();
-    for (const r of state.referrers(subject, version.value.version)) if (!r.deleted) ids.add(r.id);
+    for (const r of state.referrers(subject, version.value.version)) if (includeDeleted || !r.deleted) ids.add(r.id);
     return ok([...ids].sort((a, b) => a - b));
   }
 }

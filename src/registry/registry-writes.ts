@@ -10,7 +10,7 @@
 // compatibility check itself is the caller's (it needs the schema support, avro/): it runs it
 // against compatibilityTargets() before calling register().
 
-import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
+import { COMPATIBILITY_LEVELS, MODES, OTHER_KEY_MAGIC, SCHEMA_KEY_MAGIC, SUBJECT_CHARS_MAX, type CompatibilityLevel, type Mode, type SchemasRecord } from './schemas-records.ts';
 import { registryErrors } from './registry-errors.ts';
 import { contentKey, DEFAULT_COMPATIBILITY, DEFAULT_MODE, fail, ok, parseVersionId, type Outcome, type RegistryState, type SchemaContent, type SchemaVersion } from './registry-state.ts';
 
@@ -42,10 +42,12 @@ export function compatibilityTargets(state: RegistryState, subject: string): { l
 }
 
 /** QualifiedSubject.isValidSubject for the default context: no control characters, not the
- *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet). */
+ *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet); and
+ *  within SUBJECT_CHARS_MAX, which decoding a record enforces: a longer subject written would be
+ *  skipped on replay, so it is refused before. */
 export function isValidSubject(subject: string): boolean {
   // Java's CharMatcher.javaIsoControl: U+0000..U+001F and U+007F..U+009F.
-  return !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
+  return subject.length <= SUBJECT_CHARS_MAX && !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
 }
 
 /** POST /subjects/{subject}/versions, after the caller's compatibility check passed. */
@@ -90,7 +92,13 @@ export function register(state: RegistryState, req: RegisterRequest): Outcome<Re
     schema: req.content.schema,
     deleted: false,
   };
-  return ok({ id, version, records: [{ key: schemaKey(req.subject, version), value }] });
+  // KafkaSchemaRegistry.register: a soft-deleted earlier version of this subject holding the same
+  // id is tombstoned first, unless another schema still references it (a soft delete can be undone).
+  const records: SchemasRecord[] = all
+    .filter((v) => v.deleted && v.id === id && v.version < version && state.referrers(req.subject, v.version).length === 0)
+    .map((v) => ({ key: schemaKey(req.subject, v.version), value: null }));
+  records.push({ key: schemaKey(req.subject, version), value });
+  return ok({ id, version, records });
 }
 
 /** DELETE /subjects/{subject}/versions/{version}[?permanent=true]; returns the version deleted. */
@@ -164,6 +172,13 @@ export function deleteCompatibility(state: RegistryState, subject: string | null
   if (level === null && subject !== null) return fail(registryErrors.subjectNotFound(subject));
   const records: SchemasRecord[] = level === null ? [] : [{ key: { keytype: 'CONFIG', subject, magic: OTHER_KEY_MAGIC }, value: null }];
   return ok({ level: level ?? DEFAULT_COMPATIBILITY, records });
+}
+
+/** PUT /mode[/{subject}] without a mode (ModeUpdateRequest's mode null): the scope's own mode
+ *  is cleared, as KafkaSchemaRegistry.setMode does for a null mode (RestApiModeTest.testClearMode). */
+export function clearMode(state: RegistryState, subject: string | null): Outcome<{ records: SchemasRecord[] }> {
+  const records: SchemasRecord[] = state.modeOf(subject) === null ? [] : [{ key: { keytype: 'MODE', subject, magic: OTHER_KEY_MAGIC }, value: null }];
+  return ok({ records });
 }
 
 /** DELETE /mode[/{subject}] (ModeResource.deleteSubjectMode, not recursive): 40401 unless the

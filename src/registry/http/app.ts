@@ -25,6 +25,8 @@ export interface RegistryHttpOptions {
   readonly supports?: readonly SchemaSupport[];
   /** The Kafka cluster id /v1/metadata/id answers. */
   readonly clusterId?: string;
+  /** The version /v1/metadata/version answers (the node's own). */
+  readonly serverVersion?: string;
 }
 
 /** Every schema type Confluent's registry serves (GET /schemas/types). */
@@ -33,12 +35,42 @@ export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [avroSupport, jsonSche
 /** What the parse hook hands a route: the body's text, or that it was too large. */
 type RawBody = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too_large' };
 
+/** Reads the body as text, never holding more than `max` bytes of it: a declared length past
+ *  the limit is refused unread, and a chunked body is read until it passes the limit. */
 async function readBody(request: Request, max: number): Promise<RawBody> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > max) return { kind: 'too_large' };
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > max) return { kind: 'too_large' };
+  if (request.body === null) return { kind: 'text', text: '' };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return { kind: 'too_large' };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
   return { kind: 'text', text: new TextDecoder().decode(bytes) };
+}
+
+/** Elysia finds the path from the 12th character of the URL on (its getPath: indexOf('/', 11)),
+ *  which misses it behind a scheme and host shorter than that ("http://h/subjects"). Such a
+ *  request is given a longer host; the path, query and body are kept. */
+function routable(request: Request): Request {
+  const url = request.url;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash >= 11) return request;
+  return new Request(`http://registry${slash < 0 ? '/' : url.slice(slash)}`, request);
 }
 
 /** '/subjects/:subject/versions' -> a RegExp matching its paths, for telling 405 from 404. */
@@ -47,7 +79,14 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${source}/?$`);
 }
 
-async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string>; request: Request; body: unknown }, max: number): Promise<Response> {
+async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string | null | undefined>; request: Request; body: unknown }, max: number): Promise<Response> {
+  // Elysia gives a segment whose percent-encoding is malformed ("%ZZ") as null; a @PathParam
+  // that cannot be converted makes JAX-RS answer 404.
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.params ?? {})) {
+    if (typeof value !== 'string') return problem(httpProblems.notFound());
+    params[name] = value;
+  }
   let body: string | undefined;
   if (route.body) {
     const type = mediaTypeOf(ctx.request.headers.get('content-type'));
@@ -58,12 +97,16 @@ async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, st
     body = raw.text;
   }
   const query = new URL(ctx.request.url).searchParams;
-  return route.handle({ params: ctx.params, query, body }, env);
+  return route.handle({ params, query, body }, env);
 }
 
 export function registryFetch(backend: RegistryBackend, options: RegistryHttpOptions = {}): (request: Request) => Promise<Response> {
   const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
-  const env: RouteEnv = { service: new RegistryService(backend, supportTable(options.supports ?? DEFAULT_SUPPORTS)), clusterId: options.clusterId ?? '' };
+  const env: RouteEnv = {
+    service: new RegistryService(backend, supportTable(options.supports ?? DEFAULT_SUPPORTS)),
+    clusterId: options.clusterId ?? '',
+    serverVersion: options.serverVersion ?? '',
+  };
   const patterns = ROUTES.map((r) => ({ method: r.method, pattern: patternOf(r.path) }));
 
   let app = new Elysia()
@@ -82,7 +125,7 @@ export function registryFetch(backend: RegistryBackend, options: RegistryHttpOpt
   }
   return async (request) => {
     try {
-      return await app.handle(request);
+      return await app.handle(routable(request));
     } catch {
       return problem(httpProblems.internal());
     }

@@ -5,7 +5,7 @@
 // CompatibilityResource); status codes and bodies per schema-registry-api-spec.yaml.
 
 import type { RegistryState, SchemaVersion } from '../registry-state.ts';
-import { deleteCompatibility, deleteMode, deleteSubject, deleteVersion, isValidSubject, setCompatibility, setMode } from '../registry-writes.ts';
+import { clearMode, deleteCompatibility, deleteMode, deleteSubject, deleteVersion, isValidSubject, setCompatibility, setMode } from '../registry-writes.ts';
 import { registryErrors } from '../registry-errors.ts';
 import type { RegistryService } from '../registry-service.ts';
 import { fieldOf, flag, httpProblems, intParam, intPath, json, problem, rawText, schemaRequest, type Checked, type Problem } from './wire.ts';
@@ -22,6 +22,8 @@ export interface RouteRequest {
 export interface RouteEnv {
   readonly service: RegistryService;
   readonly clusterId: string;
+  /** What GET /v1/metadata/version names as the server's version. */
+  readonly serverVersion: string;
 }
 
 export interface Route {
@@ -68,20 +70,26 @@ export function schemaEntity(v: SchemaVersion): Record<string, unknown> {
   };
 }
 
-/** GET /subjects with deletedOnly: subjects with a soft-deleted version (LookupFilter.DELETED_ONLY). */
+/** GET /subjects; deletedOnly (LookupFilter.DELETED_ONLY) lists the subjects with no live
+ *  version left (RestApiTest.testListSoftDeletedSubjectsAndSchemas). */
 function subjectsOf(state: RegistryState, query: URLSearchParams): string[] {
   const prefix = query.get('subjectPrefix') ?? '';
   const deletedOnly = flag(query, 'deletedOnly');
   const all = state.listSubjects(deletedOnly || flag(query, 'deleted'));
-  const chosen = deletedOnly ? all.filter((s) => state.versionsOf(s, true).some((v) => v.deleted)) : all;
+  const chosen = deletedOnly ? all.filter((s) => state.versionsOf(s, false).length === 0) : all;
   return chosen.filter((s) => s.startsWith(prefix));
 }
 
+/** SubjectVersionsResource.listVersions: LookupFilter DELETED_AS_NEGATIVE (every version, the
+ *  soft-deleted ones negated), else DELETED_ONLY, else INCLUDE_DELETED, else live ones. */
 function versionsOf(state: RegistryState, subject: string, query: URLSearchParams): Outcome<number[]> {
   const deletedOnly = flag(query, 'deletedOnly');
-  const all = state.versionsOf(subject, deletedOnly || flag(query, 'deleted'));
-  if (all.length === 0) return { ok: false, error: registryErrors.subjectNotFound(subject) };
-  return { ok: true, value: (deletedOnly ? all.filter((v) => v.deleted) : all).map((v) => v.version) };
+  const asNegative = flag(query, 'deletedAsNegative');
+  if (state.versionsOf(subject, deletedOnly || flag(query, 'deleted')).length === 0) return { ok: false, error: registryErrors.subjectNotFound(subject) };
+  const all = state.versionsOf(subject, true);
+  if (asNegative) return { ok: true, value: all.map((v) => (v.deleted ? -v.version : v.version)) };
+  const chosen = deletedOnly ? all.filter((v) => v.deleted) : flag(query, 'deleted') ? all : all.filter((v) => !v.deleted);
+  return { ok: true, value: chosen.map((v) => v.version) };
 }
 
 /** GET /schemas: every matching subject's versions (or its latest), by subject then version. */
@@ -111,6 +119,26 @@ function schemaById(state: RegistryState, idText: string, query: URLSearchParams
 
 const config = (level: string) => json({ compatibilityLevel: level });
 
+/** PUT /mode[/{subject}]: echoes the request's mode as written; without one the scope's mode is
+ *  cleared and the answer has none (ModeResource.updateMode returns the request). */
+async function putMode(env: RouteEnv, subject: string | null, mode: string | undefined, force: boolean): Promise<Response> {
+  if (mode === undefined) return answer(await env.service.write((s) => clearMode(s, subject), () => ({})), (v) => json(v));
+  return answer(await env.service.write((s) => setMode(s, subject, mode, force), () => mode), (m) => json({ mode: m }));
+}
+
+/** GET /schemas/ids/{id}/subjects and /versions: an unknown id is "Schema not found", without
+ *  the id (SchemasResource.getSubjects/getVersions: Errors.schemaNotFoundException()). */
+function idHolders(env: RouteEnv, id: number, query: URLSearchParams): Outcome<Array<{ subject: string; version: number }>> {
+  const held = env.service.state.subjectVersionsById(id, flag(query, 'deleted'));
+  return held.ok ? held : { ok: false, error: registryErrors.schemaNotFound() };
+}
+
+/** The schema text in the ?format= asked for (ParsedSchema.formattedString), or as stored. */
+function withFormat(env: RouteEnv, v: SchemaVersion, query: URLSearchParams): Outcome<string> {
+  const format = query.get('format') ?? '';
+  return format.trim() === '' ? { ok: true, value: v.schema } : env.service.formatted(v, format);
+}
+
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', body: false, handle: () => json({}) },
   {
@@ -118,6 +146,10 @@ export const ROUTES: readonly Route[] = [
     // ServerClusterId: its id is always "" (a final field); the cluster ids are in the scope.
     handle: (_r, env) => json({ id: '', scope: { path: [], clusters: { 'kafka-cluster': env.clusterId, 'schema-registry-cluster': SCHEMA_REGISTRY_GROUP_ID } } }),
   },
+  // SchemaRegistryServerVersion; the commit id is the build's, which we do not carry.
+  { method: 'GET', path: '/v1/metadata/version', body: false, handle: (_r, env) => json({ version: env.serverVersion, commitId: '' }) },
+  // ContextsResource: contexts are not supported, so the default context is the only one.
+  { method: 'GET', path: '/contexts', body: false, handle: (r) => paged(['.'].filter((c) => c.startsWith(r.query.get('contextPrefix') ?? '')), r.query, SUBJECT_SEARCH_LIMIT_MAX) },
   { method: 'GET', path: '/subjects', body: false, handle: (r, env) => paged(subjectsOf(env.service.state, r.query), r.query, SUBJECT_SEARCH_LIMIT_MAX) },
   {
     method: 'POST', path: '/subjects/:subject', body: true,
@@ -140,7 +172,10 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => json(schemaEntity(v))),
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => {
+      const text = withFormat(env, v, r.query);
+      return text.ok ? json({ ...schemaEntity(v), schema: text.value }) : problem(text.error);
+    }),
   },
   {
     method: 'DELETE', path: '/subjects/:subject/versions/:version', body: false,
@@ -149,11 +184,12 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/schema', body: false,
-    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => rawText(v.schema)),
+    // SubjectVersionsResource.getSchemaOnly: the version's schema text, in ?format= if asked.
+    handle: (r, env) => answer(env.service.state.getVersion(r.params.subject, r.params.version, flag(r.query, 'deleted')), (v) => answer(withFormat(env, v, r.query), rawText)),
   },
   {
     method: 'GET', path: '/subjects/:subject/versions/:version/referencedby', body: false,
-    handle: (r, env) => answer(env.service.referencedBy(r.params.subject, r.params.version), (ids) => paged(ids, r.query, SCHEMA_SEARCH_LIMIT_MAX)),
+    handle: (r, env) => answer(env.service.referencedBy(r.params.subject, r.params.version, flag(r.query, 'deleted')), (ids) => paged(ids, r.query, SCHEMA_SEARCH_LIMIT_MAX)),
   },
   { method: 'GET', path: '/schemas', body: false, handle: (r, env) => paged(schemasOf(env.service.state, r.query).map(schemaEntity), r.query, SCHEMA_SEARCH_LIMIT_MAX) },
   { method: 'GET', path: '/schemas/types', body: false, handle: (_r, env) => json(env.service.schemaTypes()) },
@@ -163,13 +199,9 @@ export const ROUTES: readonly Route[] = [
       const found = schemaById(env.service.state, r.params.id, r.query);
       if (found === undefined) return problem(httpProblems.notFound());
       return answer(found, (v) => {
-        const format = r.query.get('format') ?? '';
-        let schema = v.schema;
-        if (format !== '') {
-          const text = env.service.formatted(v, format);
-          if (!text.ok) return problem(text.error);
-          schema = text.value;
-        }
+        const text = withFormat(env, v, r.query);
+        if (!text.ok) return problem(text.error);
+        const schema = text.value;
         return json({
           ...(v.schemaType !== undefined && v.schemaType !== 'AVRO' ? { schemaType: v.schemaType } : {}),
           schema,
@@ -191,7 +223,7 @@ export const ROUTES: readonly Route[] = [
     handle: (r, env) => {
       const id = intPath(r.params.id);
       if (id === undefined) return problem(httpProblems.notFound());
-      return answer(env.service.state.subjectVersionsById(id, flag(r.query, 'deleted')), (svs) => paged([...new Set(svs.map((sv) => sv.subject))], r.query, SUBJECT_SEARCH_LIMIT_MAX));
+      return answer(idHolders(env, id, r.query), (svs) => paged([...new Set(svs.map((sv) => sv.subject))], r.query, SUBJECT_SEARCH_LIMIT_MAX));
     },
   },
   {
@@ -199,7 +231,7 @@ export const ROUTES: readonly Route[] = [
     handle: (r, env) => {
       const id = intPath(r.params.id);
       if (id === undefined) return problem(httpProblems.notFound());
-      return answer(env.service.state.subjectVersionsById(id, flag(r.query, 'deleted')), (svs) => paged(svs, r.query, SUBJECT_SEARCH_LIMIT_MAX));
+      return answer(idHolders(env, id, r.query), (svs) => paged(svs, r.query, SUBJECT_SEARCH_LIMIT_MAX));
     },
   },
   // ConfigResource: GET answers Config {compatibilityLevel}, PUT echoes ConfigUpdateRequest {compatibility}.
@@ -231,11 +263,7 @@ export const ROUTES: readonly Route[] = [
   },
   // ModeResource: GET answers {mode}; PUT echoes the request's mode as written.
   { method: 'GET', path: '/mode', body: false, handle: (_r, env) => json({ mode: env.service.state.effectiveMode(null) }) },
-  {
-    method: 'PUT', path: '/mode', body: true,
-    handle: (r, env) => checked(fieldOf(r.body, 'mode'), async (mode) =>
-      answer(await env.service.write((s) => setMode(s, null, mode ?? '', flag(r.query, 'force')), () => mode), (m) => json({ mode: m }))),
-  },
+  { method: 'PUT', path: '/mode', body: true, handle: (r, env) => checked(fieldOf(r.body, 'mode'), (mode) => putMode(env, null, mode, flag(r.query, 'force'))) },
   { method: 'DELETE', path: '/mode', body: false, handle: async (_r, env) => answer(await env.service.write((s) => deleteMode(s, null), (v) => v.mode), (m) => json({ mode: m })) },
   {
     method: 'GET', path: '/mode/:subject', body: false,
@@ -247,9 +275,9 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'PUT', path: '/mode/:subject', body: true,
-    handle: (r, env) => checked(fieldOf(r.body, 'mode'), async (mode) => {
+    handle: (r, env) => checked(fieldOf(r.body, 'mode'), (mode) => {
       if (!isValidSubject(r.params.subject)) return problem(registryErrors.invalidSubject(r.params.subject));
-      return answer(await env.service.write((s) => setMode(s, r.params.subject, mode ?? '', flag(r.query, 'force')), () => mode), (m) => json({ mode: m }));
+      return putMode(env, r.params.subject, mode, flag(r.query, 'force'));
     }),
   },
   {

@@ -7,7 +7,7 @@
 // confluentinc/schema-registry client/.../rest/entities/requests/ (@JsonIgnoreProperties
 // (ignoreUnknown = true): unknown fields are ignored).
 
-import type { SchemaReference } from '../schemas-records.ts';
+import { SCHEMAS_VALUE_BYTES_MAX, type SchemaReference } from '../schemas-records.ts';
 import type { SchemaRequest } from '../registry-service.ts';
 
 /** Every answer's media type (Confluent's default response type). */
@@ -22,8 +22,9 @@ export const ACCEPTED_CONTENT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Default request body limit. Confluent sets none of its own (Jetty's form limit does not apply
- *  to JSON); the largest real schemas are a few hundred kB. */
-export const REQUEST_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
+ *  to JSON); the largest real schemas are a few hundred kB. Half of SCHEMAS_VALUE_BYTES_MAX, so a
+ *  schema that came in one body always fits one `_schemas` record. */
+export const REQUEST_BYTES_MAX_DEFAULT = SCHEMAS_VALUE_BYTES_MAX / 2;
 
 /** An answer that is not a success: the HTTP status and Confluent's {error_code, message}. */
 export interface Problem {

@@ -64,7 +64,7 @@ export class Context {
   }
 
   addAll(diffs: readonly Difference[]): void {
-    this.diffs.push(...diffs);
+    for (const d of diffs) this.diffs.push(d); // no spread: a list may be longer than an argument list
   }
 
   /** Differences computed relative to a pair, rebased onto this path (Context.rebase). */

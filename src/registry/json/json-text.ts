@@ -16,6 +16,9 @@ export type JsonNode =
 /** Deepest nesting of arrays and objects a schema may have: every walk below recurses this deep. */
 export const JSON_DEPTH_MAX = 128;
 
+/** Longest number literal read: Jackson's StreamReadConstraints default (maxNumberLength). */
+export const JSON_NUMBER_CHARS_MAX = 1000;
+
 export type JsonParse = { readonly ok: true; readonly node: JsonNode } | { readonly ok: false; readonly error: string };
 
 class JsonSyntaxError {
@@ -135,6 +138,7 @@ export function parseJson(text: string): JsonParse {
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (m === null || m[0] === '' || m[0] === '-') return fail('unexpected character');
+    if (m[0].length > JSON_NUMBER_CHARS_MAX) fail(`number longer than ${JSON_NUMBER_CHARS_MAX} characters`);
     pos += m[0].length;
     return { k: 'num', raw: m[0], integral: m[1] === undefined && m[2] === undefined };
   };
@@ -226,9 +230,18 @@ export function toPlain(node: JsonNode): unknown {
   }
 }
 
+/** Objects wider than this are looked up through an index built on first use. */
+const INDEXED_WIDTH = 16;
+const indexes = new WeakMap<JsonNode, ReadonlyMap<string, JsonNode>>();
+
 /** The value under `key` of an object node, or undefined. */
 export function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
   if (node?.k !== 'obj') return undefined;
+  if (node.entries.length > INDEXED_WIDTH) {
+    let index = indexes.get(node);
+    if (index === undefined) indexes.set(node, (index = new Map(node.entries)));
+    return index.get(key);
+  }
   for (const [k, v] of node.entries) if (k === key) return v;
   return undefined;
 }

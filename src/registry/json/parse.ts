@@ -28,7 +28,10 @@ const DETAIL_CHARS_MAX = 500;
 
 /** A schema read: its JSON, its draft, and the referenced documents by the name "$ref"s use. */
 export interface ReadSchema {
+  /** The JSON as written: what canonical() prints. */
   readonly node: JsonNode;
+  /** The JSON "$ref"s are resolved in: `node` with "definitions" bridged into "$defs". */
+  readonly resolvable: JsonNode;
   readonly draft: Draft;
   readonly referenced: ReadonlyMap<string, JsonNode>;
 }
@@ -65,12 +68,14 @@ export function draftOf(node: JsonNode): Draft {
 const AJV_OPTIONS = {
   // strict off: JSON Schema allows unknown keywords, which Confluent keeps.
   // addUsedSchema stays on: without it ajv cannot resolve "#" or the schema's own "$id".
-  strict: false, validateFormats: false, $data: false, allErrors: false, logger: false as const,
+  strict: false, validateFormats: false, $data: false, logger: false as const,
 };
 
 /** A fresh ajv of a draft; `withMetaSchema` checks every schema added against the draft's meta-schema. */
 function newAjv(draft: Draft, withMetaSchema: boolean): Ajv {
-  const options = { ...AJV_OPTIONS, validateSchema: withMetaSchema };
+  // The compiler runs with allErrors: its code is then flat; stopping at the first error nests
+  // one block per property, and a schema with thousands overflows the stack when compiled.
+  const options = { ...AJV_OPTIONS, validateSchema: withMetaSchema, allErrors: !withMetaSchema };
   switch (draft) {
     case 'draft-04': return new AjvDraft04(options) as unknown as Ajv;
     case 'draft-06': {
@@ -142,6 +147,27 @@ function readDocument(text: string): { ok: true; node: JsonNode } | { ok: false;
   return { ok: true, node: parsed.node };
 }
 
+/**
+ * JsonSchema.mergeDefBuckets(json, "definitions", "$defs"), applied by Confluent to each
+ * document before loading it: a "$ref" to "#/$defs/X" finds X under "definitions" too. Entries
+ * "$defs" already has win; a "$defs" that is not an object is left alone. Only "$ref"
+ * resolution sees the result; the canonical string keeps the schema as written.
+ */
+export function bridgeDefinitions(node: JsonNode): JsonNode {
+  if (node.k !== 'obj') return node;
+  const source = member(node, 'definitions');
+  if (source?.k !== 'obj' || source.entries.length === 0) return node;
+  const target = member(node, '$defs');
+  if (target !== undefined && target.k !== 'obj') return node;
+  const existing = target?.k === 'obj' ? target.entries : [];
+  const have = new Set(existing.map(([k]) => k));
+  const merged: JsonNode = { k: 'obj', entries: [...existing, ...source.entries.filter(([k]) => !have.has(k))] };
+  const entries = target === undefined
+    ? [...node.entries, ['$defs', merged] as const]
+    : node.entries.map(([k, v]) => (k === '$defs' ? (['$defs', merged] as const) : ([k, v] as const)));
+  return { k: 'obj', entries };
+}
+
 /** Most "$ref"s followed from one "$ref" while looking for a cycle of nothing but "$ref"s. */
 const REF_CHAIN_MAX = 64;
 
@@ -154,7 +180,7 @@ function pureRefCycle(doc: JsonNode): string | undefined {
   const stack: JsonNode[] = [doc];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (node.k === 'arr') stack.push(...node.items);
+    if (node.k === 'arr') for (const item of node.items) stack.push(item);
     if (node.k !== 'obj') continue;
     for (const [, v] of node.entries) stack.push(v);
     const seen = new Set<JsonNode>([node]);
@@ -172,16 +198,22 @@ function pureRefCycle(doc: JsonNode): string | undefined {
   return undefined;
 }
 
-/** Reads a schema and its references; `strict` (a new schema) refuses top-level "$$" property names. */
-export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, strict: boolean): ReadOutcome {
+/**
+ * Reads a schema and its references. A new schema (`isNew`) is checked against its draft's
+ * meta-schema and compiled by ajv, and may not name a root property "$$..." (Confluent's
+ * JsonSchema.validate(strict)). A stored one is read leniently: JSON, references and "$ref"
+ * cycles only, so a schema stored by a more lenient reader (Confluent's everit loader ignores
+ * much that ajv's meta-schemas refuse) is never lost on replay.
+ */
+export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, isNew: boolean): ReadOutcome {
   const root = readDocument(text);
   if (!root.ok) return { ok: false, error: invalidSchema(root.detail) };
   const draft = draftOf(root.node);
   const referenced = new Map<string, JsonNode>();
   const rootIdNode = member(root.node, idKeyword(draft));
   const rootId = rootIdNode?.k === 'str' ? rootIdNode.v : undefined;
-  // A fresh compiler per schema: compiling registers "$id"s and the references added.
-  const ajv = newAjv(draft, false);
+  // A fresh compiler per new schema: compiling registers "$id"s and the references added.
+  const ajv = isNew ? newAjv(draft, false) : undefined;
   const seen = new Set<string>();
   // Depth first, a reference's own references before it (JsonSchemaProvider.resolveReferences).
   const visit = (refs: readonly SchemaReference[], depth: number): string | undefined => {
@@ -196,11 +228,13 @@ export function readSchema(text: string, references: readonly SchemaReference[],
       if (found.schemaType !== 'JSON') return `Schema reference '${ref.name}' is of type ${found.schemaType}, not JSON`;
       const problem = visit(found.references, depth + 1);
       if (problem !== undefined) return problem;
-      const doc = readDocument(found.schema);
-      if (!doc.ok) return `reference '${ref.name}': ${doc.detail}`;
+      const read = readDocument(found.schema);
+      if (!read.ok) return `reference '${ref.name}': ${read.detail}`;
+      const doc = { node: bridgeDefinitions(read.node) };
       const refCycle = pureRefCycle(doc.node);
       if (refCycle !== undefined) return `reference '${ref.name}': circular $ref '${refCycle}'`;
       referenced.set(ref.name, doc.node);
+      if (ajv === undefined) continue;
       try {
         const plain = forAjv(doc.node, draftOf(doc.node));
         const meta = metaCheck(draftOf(doc.node), plain);
@@ -220,21 +254,22 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   };
   const problem = visit(references, 1);
   if (problem !== undefined) return { ok: false, error: invalidSchema(problem) };
-  const cycle = pureRefCycle(root.node);
+  const resolvable = bridgeDefinitions(root.node);
+  const cycle = pureRefCycle(resolvable);
   if (cycle !== undefined) return { ok: false, error: invalidSchema(`circular $ref '${cycle}'`) };
-  const plain = forAjv(root.node, draft);
-  try {
-    const meta = metaCheck(draft, plain);
-    if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
-    ajv.compile(plain);
-  } catch (err) {
-    return { ok: false, error: invalidSchema(errorText(err)) };
-  }
-  if (strict) {
+  if (ajv !== undefined) {
+    const plain = forAjv(resolvable, draft);
+    try {
+      const meta = metaCheck(draft, plain);
+      if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
+      ajv.compile(plain);
+    } catch (err) {
+      return { ok: false, error: invalidSchema(errorText(err)) };
+    }
     // JsonSchema.validate(strict=true): the root object's property names may not start with "$$".
     const props = member(root.node, 'properties');
     const reserved = props?.k === 'obj' ? props.entries.find(([k]) => k.startsWith('$$')) : undefined;
     if (reserved !== undefined) return { ok: false, error: invalidSchema(`#/properties/${reserved[0]}: Field names cannot start with $$ prefix`) };
   }
-  return { ok: true, schema: { node: root.node, draft, referenced } };
+  return { ok: true, schema: { node: root.node, resolvable, draft, referenced } };
 }

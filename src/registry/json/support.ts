@@ -37,8 +37,8 @@ export class ParsedJsonSchema implements ParsedSchema {
   /** The everit-like model SchemaDiff compares (model.ts), built on first use. */
   schema(): Schema {
     if (this.model === undefined) {
-      const loader = new ModelLoader({ root: this.read.node, byName: this.read.referenced }, this.read.draft);
-      this.model = loader.load(this.read.node);
+      const loader = new ModelLoader({ root: this.read.resolvable, byName: this.read.referenced }, this.read.draft);
+      this.model = loader.load(this.read.resolvable);
     }
     return this.model;
   }
@@ -90,8 +90,8 @@ export function checkJsonCompatibility(
       continue;
     }
     // FULL lists the old-reads-new findings first (SchemaValidatorBuilder.mutualReadStrategy).
-    if (forward) messages.push(...readerWriterMessages(compatible, previous, next, 'old'));
-    if (backward) messages.push(...readerWriterMessages(compatible, next, previous, 'new'));
+    if (forward) for (const m of readerWriterMessages(compatible, previous, next, 'old')) messages.push(m);
+    if (backward) for (const m of readerWriterMessages(compatible, next, previous, 'new')) messages.push(m);
     // SchemaValidatorBuilder.validateAll stops at the first previous schema that fails.
     if (messages.length > 0) break;
   }

@@ -139,8 +139,8 @@ export function compareSchemas(original: DiffSide, update: DiffSide): DiffResult
     compareTypeElements(ctx, original.types, update.types);
     return { ok: true, differences: ctx.differences };
   } catch (e) {
-    if (e instanceof StepLimit) return { ok: false, message: e.message };
-    throw e;
+    // The step limit, or a defect: either way a value, never a throw out of the registry's check.
+    return { ok: false, message: e instanceof StepLimit ? e.message : `schema comparison failed: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 

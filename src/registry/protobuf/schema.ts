@@ -10,9 +10,10 @@
 
 import { SCALAR_TYPES, mapTypes, type ExtendElement, type FieldElement, type ProtoFileElement, type TypeElement } from './ast.ts';
 import { canonicalString, ignoreExtensionsString, normalizedString } from './canonical.ts';
+import { parseProtoTextOrDescriptor } from './descriptor.ts';
 import { parseProtoFile } from './parser.ts';
 import { LOCAL, TypeIndex } from './type-index.ts';
-import { WELL_KNOWN_TEXTS, fileFromJson, wellKnownJson } from './wellknown.ts';
+import { isWellKnown, wellKnownFiles } from './wellknown.ts';
 import type { SchemaReference } from '../schemas-records.ts';
 import type { SchemaResolver } from '../schema-types.ts';
 
@@ -20,8 +21,6 @@ import type { SchemaResolver } from '../schema-types.ts';
 export const REFERENCES_MAX = 1_000;
 /** Deepest chain of references of references. */
 export const REFERENCE_DEPTH_MAX = 32;
-/** Most well-known files one schema may pull in (there are fewer than 40). */
-const WELL_KNOWN_MAX = 64;
 
 /** A referenced file: the import path it answers, the file, and which reference brought it. */
 export interface Dependency {
@@ -71,24 +70,23 @@ function resolveReferences(
 }
 
 export function parseProtobufSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver): ProtobufParse {
-  const own = parseProtoFile(text);
+  // Confluent's toProtoFile(String): .proto text, or base64 of a FileDescriptorProto.
+  const own = parseProtoTextOrDescriptor(text);
   if (!own.ok) return fail(own.message);
   const refs = resolveReferences(references, resolve);
   if (!refs.ok) return refs;
   const direct = new Map(references.map((r) => [r.name, r]));
   const dependencies: Dependency[] = [];
   for (const [name, depText] of refs.texts) {
-    const dep = parseProtoFile(depText);
+    const dep = parseProtoTextOrDescriptor(depText);
     if (!dep.ok) return fail(`referenced file '${name}': ${dep.message}`);
     dependencies.push({ name, file: dep.file, text: depText, reference: direct.get(name) ?? null });
   }
-  const wellKnown = collectWellKnown(own.file, dependencies);
-  if (!wellKnown.ok) return wellKnown;
+  const badImport = unresolvedImport(own.file, dependencies);
+  if (badImport !== undefined) return fail(badImport);
   const index = new TypeIndex();
-  for (const path of wellKnown.paths) {
-    if (refs.texts.has(path)) continue; // a reference by that name wins (dependenciesWithLogicalTypes)
-    const file = wellKnownFile(path);
-    if (file !== undefined) index.add(file, null);
+  for (const [path, file] of wellKnownFiles(parseOrUndefined)) {
+    if (!refs.texts.has(path)) index.add(file, null); // a reference by that name wins
   }
   for (const dep of dependencies) index.add(dep.file, dep.reference === null ? null : { subject: dep.reference.subject, version: dep.reference.version });
   index.add(own.file, LOCAL);
@@ -98,41 +96,22 @@ export function parseProtobufSchema(text: string, references: readonly SchemaRef
   return { ok: true, schema: { file: own.file, references, dependencies, index } };
 }
 
-function wellKnownFile(path: string): ProtoFileElement | undefined {
-  const text = WELL_KNOWN_TEXTS[path];
-  if (text !== undefined) {
-    const parsed = parseProtoFile(text);
-    return parsed.ok ? parsed.file : undefined;
-  }
-  const json = wellKnownJson(path);
-  return json === undefined ? undefined : fileFromJson(json);
+function parseOrUndefined(text: string): ProtoFileElement | undefined {
+  const parsed = parseProtoFile(text);
+  return parsed.ok ? parsed.file : undefined;
 }
 
-/**
- * Every import must be a reference's name or a well-known file; returns the well-known files
- * the schema needs, transitively (confluent/meta.proto imports descriptor.proto), in order.
- */
-function collectWellKnown(own: ProtoFileElement, deps: readonly Dependency[]): { ok: true; paths: string[] } | { ok: false; detail: string } {
+/** Every import of the schema and of its referenced files must be a reference's name or a
+ *  well-known file: the problem, or undefined. */
+function unresolvedImport(own: ProtoFileElement, deps: readonly Dependency[]): string | undefined {
   const referenced = new Set(deps.map((d) => d.name));
-  const paths: string[] = [];
-  const pending: { from: string; file: ProtoFileElement }[] = [{ from: 'the schema', file: own }, ...deps.map((d) => ({ from: `'${d.name}'`, file: d.file }))];
-  while (pending.length > 0) {
-    const { from, file } = pending.shift() as { from: string; file: ProtoFileElement };
+  const files = [{ from: 'the schema', file: own }, ...deps.map((d) => ({ from: `'${d.name}'`, file: d.file }))];
+  for (const { from, file } of files) {
     for (const imp of [...file.imports, ...file.publicImports]) {
-      if (referenced.has(imp) || paths.includes(imp)) continue;
-      if (WELL_KNOWN_TEXTS[imp] === undefined && wellKnownJson(imp) === undefined) {
-        return fail(`${from} imports "${imp}", which is neither a schema reference nor a well-known file`);
-      }
-      if (paths.length >= WELL_KNOWN_MAX) return fail('too many well-known imports');
-      paths.push(imp);
-      const text = WELL_KNOWN_TEXTS[imp];
-      if (text !== undefined) {
-        const parsed = parseProtoFile(text);
-        if (parsed.ok) pending.push({ from: `'${imp}'`, file: parsed.file });
-      }
+      if (!referenced.has(imp) && !isWellKnown(imp)) return `${from} imports "${imp}", which is neither a schema reference nor a well-known file`;
     }
   }
-  return { ok: true, paths };
+  return undefined;
 }
 
 /**

@@ -14,10 +14,10 @@
 import { RegistryErrorCode } from '../registry-errors.ts';
 import type { CompatibilityLevel, SchemaReference } from '../schemas-records.ts';
 import type { CompatibilityVerdict, ParseOptions, ParseOutcome, ParsedSchema, SchemaResolver, SchemaSupport } from '../schema-types.ts';
+import { serializedDescriptor } from './descriptor-build.ts';
 import { COMPATIBLE_CHANGES, compareSchemas, type Difference, type DifferenceType } from './diff.ts';
 import { PROTO_CHARS_MAX } from './parser.ts';
 import { canonicalOf, ignoreExtensionsOf, normalizedOf, parseProtobufSchema, type ProtobufSchemaValue } from './schema.ts';
-
 
 /** Most previous schemas a transitive check reads. */
 export const PREVIOUS_SCHEMAS_MAX = 10_000;
@@ -46,12 +46,14 @@ export class ParsedProtobufSchema implements ParsedSchema {
     return this.normalizedText;
   }
 
-  /** ProtobufSchema.formattedString: "default" and "ignore_extensions". "serialized" (a base64
-   *  FileDescriptorProto) is not built yet: undefined, like any format we lack. */
+  /** ProtobufSchema.formattedString: "default", "ignore_extensions", "serialized" (a base64
+   *  FileDescriptorProto, descriptor-build.ts); undefined for any other format (the caller
+   *  answers the stored schema, as Confluent answers canonicalString() for unknown formats). */
   formatted(format: string): string | undefined {
     const f = format.trim().toLowerCase();
     if (f === '' || f === 'default') return this.canonical();
     if (f === 'ignore_extensions') return ignoreExtensionsOf(this.value);
+    if (f === 'serialized') return serializedDescriptor(this.value.file, this.value.index);
     return undefined;
   }
 }
@@ -144,6 +146,9 @@ function invalid(detail: string): ParseOutcome {
 
 export const protobufSupport: SchemaSupport = {
   schemaType: 'PROTOBUF',
+  // ParseOptions.isNew changes nothing here: Confluent's Protobuf validation is the same for new
+  // and stored schemas (isNew only stops it looking up soft-deleted references, which is the
+  // resolver's business).
   parse(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, _options: ParseOptions): ParseOutcome {
     if (text.length > PROTO_CHARS_MAX) return invalid(`schema longer than ${PROTO_CHARS_MAX} characters`);
     const parsed = parseProtobufSchema(text, references, resolve);

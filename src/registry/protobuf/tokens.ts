@@ -112,23 +112,30 @@ export class TokenReader {
       this.expect(']');
       name = `[${inner}]`;
     } else {
-      if (!TYPE_NAME.test(t)) this.fail(`expected an option name but found '${t}'`);
+      if (!TYPE_NAME.test(t) || t.startsWith('.')) this.fail(`expected an option name but found '${t}'`);
       name = t;
     }
-    let subName: string | undefined;
-    const after = this.peek();
-    if (after !== null && after.startsWith('.') && after.length > 1) {
-      subName = this.next().slice(1);
+    // Wire reads names up to a dot; each further `.name` nests the value one level deeper, so
+    // `(c).range.min = 1` is (c) = { range: { min: 1 } } once normalized, and `a.b: 1` in an
+    // aggregate is `a { b: 1 }` (ProtobufSchemaTest.testNestedCustomOptions and neighbours).
+    const subNames: string[] = [];
+    if (!parenthesized && !name.startsWith('[') && name.includes('.')) {
+      const [head, ...rest] = name.split('.');
+      name = head as string;
+      subNames.push(...rest);
     }
+    const after = this.peek();
+    if (subNames.length === 0 && after !== null && after.startsWith('.') && after.length > 1) {
+      subNames.push(...this.next().slice(1).split('.'));
+    }
+    if (subNames.some((n) => !IDENT.test(n))) this.fail(`invalid option name '${name}.${subNames.join('.')}'`);
     if (separator === ':' && this.peek() === '{') {
       // Text format lets a message value omit the ':' (OptionReader.readOption).
     } else {
       this.expect(separator);
     }
-    const value = this.optionValue(depth);
-    if (subName !== undefined) {
-      return { name, parenthesized, value: { kind: 'OPTION', value: { name: subName, parenthesized: false, value } } };
-    }
+    let value = this.optionValue(depth);
+    for (const sub of subNames.reverse()) value = { kind: 'OPTION', value: { name: sub, parenthesized: false, value } };
     return { name, parenthesized, value };
   }
 

@@ -119,6 +119,32 @@ export function isWellKnown(path: string): boolean {
   return WELL_KNOWN_TEXTS[path] !== undefined || wellKnownJson(path) !== undefined;
 }
 
+/** Every well-known import path. */
+export const WELL_KNOWN_PATHS: readonly string[] = [
+  ...COMMON.map((name) => `google/protobuf/${name}.proto`), ...Object.keys(JSON_FILES), ...Object.keys(WELL_KNOWN_TEXTS),
+];
+
+let wellKnownFilesMemo: ReadonlyMap<string, ProtoFileElement> | undefined;
+
+/**
+ * Every well-known file's element tree, by import path. Confluent puts all of them among a
+ * schema's dependencies whether imported or not (ProtobufSchema.dependenciesWithLogicalTypes), so
+ * their types always resolve. Built once: the inputs are constants.
+ */
+export function wellKnownFiles(parse: (text: string) => ProtoFileElement | undefined): ReadonlyMap<string, ProtoFileElement> {
+  if (wellKnownFilesMemo === undefined) {
+    const files = new Map<string, ProtoFileElement>();
+    for (const path of WELL_KNOWN_PATHS) {
+      const text = WELL_KNOWN_TEXTS[path];
+      const json = wellKnownJson(path);
+      const file = text !== undefined ? parse(text) : json !== undefined ? fileFromJson(json) : undefined;
+      if (file !== undefined) files.set(path, file);
+    }
+    wellKnownFilesMemo = files;
+  }
+  return wellKnownFilesMemo;
+}
+
 type JsonNode = {
   nested?: Record<string, JsonNode>;
   fields?: Record<string, { type: string; id: number; rule?: string; keyType?: string; protoName?: string }>;

@@ -1,5 +1,5 @@
 // The registry's other routes through registryFetch: listing subjects and schemas, deletes
-// (soft and permanent) with Confluent's reference check, references and referencedby, modes
+// (soft and permanent; the reference check is in http-references.test.ts), modes
 // (READONLY, IMPORT with explicit ids), server metadata. Expected answers follow Confluent's
 // resources and KafkaSchemaRegistry (confluentinc/schema-registry core/.../storage/); every
 // answer is also checked against the API spec (http-client.ts).
@@ -36,6 +36,20 @@ describe('listing', () => {
     expect((await r.call('GET', '/subjects?deletedOnly=true')).body).toEqual(['gone']);
   });
 
+  test('soft-deleted versions and subjects in the lists (RestApiTest.testListSoftDeletedSubjectsAndSchemas)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'test1', V1, V2);
+    await registerAll(r, 'test2', V3);
+    expect((await r.call('DELETE', '/subjects/test1/versions/1')).body).toBe(1);
+    expect((await r.call('DELETE', '/subjects/test2/versions/1')).body).toBe(1);
+    expect((await r.call('GET', '/subjects/test1/versions')).body).toEqual([2]);
+    expect((await r.call('GET', '/subjects/test1/versions?deleted=true')).body).toEqual([1, 2]);
+    expect((await r.call('GET', '/subjects/test1/versions?deletedOnly=true')).body).toEqual([1]);
+    expect((await r.call('GET', '/subjects')).body).toEqual(['test1']);
+    expect((await r.call('GET', '/subjects?deleted=true')).body).toEqual(['test1', 'test2']);
+    expect((await r.call('GET', '/subjects?deletedOnly=true')).body).toEqual(['test2']);
+  });
+
   test('GET /subjects/{s}/versions with deleted and deletedOnly', async () => {
     const r = newRegistry();
     await registerAll(r, 's', V1, V2, V3);
@@ -55,6 +69,20 @@ describe('listing', () => {
     expect(((await r.call('GET', '/schemas?subjectPrefix=b&limit=1')).body as typeof all).map((s) => [s.subject, s.version])).toEqual([['b', 1]]);
   });
 
+  test('GET /subjects/{s}/versions?deletedAsNegative=true: every version, soft-deleted ones negated', async () => {
+    const r = newRegistry();
+    await registerAll(r, 's', V1, V2, V3);
+    await r.call('DELETE', '/subjects/s/versions/2');
+    expect((await r.call('GET', '/subjects/s/versions?deletedAsNegative=true')).body).toEqual([1, -2, 3]);
+  });
+
+  test('GET /contexts is the default context alone; GET /v1/metadata/version the server version', async () => {
+    const r = newRegistry({ serverVersion: '0.1.0' });
+    expect((await r.call('GET', '/contexts')).body).toEqual(['.']);
+    expect((await r.call('GET', '/contexts?contextPrefix=.x')).body).toEqual([]);
+    expect((await r.call('GET', '/v1/metadata/version')).body).toEqual({ version: '0.1.0', commitId: '' });
+  });
+
   test('GET /schemas/types names the supported types; GET /v1/metadata/id the cluster', async () => {
     const r = newRegistry({ clusterId: 'abc' });
     expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO', 'JSON', 'PROTOBUF']);
@@ -72,6 +100,35 @@ describe('deletes', () => {
     expect([again.status, again.body]).toEqual([404, { error_code: 40406, message: "Subject 's' Version 2 was soft deleted.Set permanent=true to delete permanently" }]);
     expect((await r.call('DELETE', '/subjects/s/versions/2?permanent=true')).body).toBe(2);
     expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([1]);
+  });
+
+  test('lookup after a delete and a re-registration finds the new version (RestApiTest.testDeleteWithLookup)', async () => {
+    const r = newRegistry();
+    await registerAll(r, 'test', V1, V2);
+    expect((await r.call('DELETE', '/subjects/test/versions/1')).body).toBe(1);
+    expect((await r.call('POST', '/subjects/test', { body: avro(V1) })).body.error_code).toBe(40403);
+    expect((await r.call('POST', '/subjects/test?deleted=true', { body: avro(V1) })).body.version).toBe(1);
+    expect((await r.call('POST', '/subjects/test/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 3 });
+    expect((await r.call('POST', '/subjects/test?deleted=true', { body: avro(V1) })).body.version).toBe(3);
+    expect((await r.call('POST', '/subjects/test', { body: avro(V1) })).body.version).toBe(3);
+  });
+
+  test('deleting the latest version makes the check run against the one before (RestApiTest.testIncompatibleSchemaLookupBySubjectAfterDelete)', async () => {
+    const r = newRegistry();
+    const f = { type: 'string', name: 'f' };
+    const schema1 = { type: 'record', name: 'myrecord', fields: [f] };
+    const wrong2 = { type: 'record', name: 'myrecord', fields: [f, { type: 'string', name: 'g', default: 'd' }] };
+    const correct2 = { type: 'record', name: 'myrecord', fields: [f, { type: 'int', name: 'g', default: 0 }] };
+    await r.call('PUT', '/config/testSubject', { body: { compatibility: 'BACKWARD' } });
+    await registerAll(r, 'testSubject', schema1);
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(wrong2) })).body.is_compatible).toBe(true);
+    await registerAll(r, 'testSubject', wrong2);
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(correct2) })).body.is_compatible).toBe(false);
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: avro(correct2) })).status).toBe(409);
+    await r.call('DELETE', '/subjects/testSubject/versions/latest');
+    expect((await r.call('POST', '/compatibility/subjects/testSubject/versions/latest', { body: avro(correct2) })).body.is_compatible).toBe(true);
+    await registerAll(r, 'testSubject', correct2);
+    expect((await r.call('POST', '/subjects/testSubject', { body: avro(correct2) })).body.version).toBe(3);
   });
 
   test('a permanent delete of a live version is 40407; unknown subject 40401, version 40402', async () => {
@@ -95,65 +152,18 @@ describe('deletes', () => {
     expect((await r.call('DELETE', '/subjects/s')).body.error_code).toBe(40401);
   });
 
-  test('a soft-deleted subject registers again at the next version; the id of the same schema is kept', async () => {
+  test('re-registering soft-deleted schemas: next version, same id, the old version holding it tombstoned (RestApiTest.testDeleteSchemaVersionBasic)', async () => {
     const r = newRegistry();
-    await registerAll(r, 's', V1);
-    await r.call('DELETE', '/subjects/s');
-    expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 2 });
-  });
-});
-
-describe('references', () => {
-  const ADDRESS = { type: 'record', name: 'Address', namespace: 'com.acme', fields: [{ name: 'street', type: 'string' }] };
-  const PERSON = { type: 'record', name: 'Person', namespace: 'com.acme', fields: [{ name: 'home', type: 'com.acme.Address' }] };
-  const REFS = [{ name: 'com.acme.Address', subject: 'address', version: 1 }];
-
-  test('a schema naming a referenced type registers; referencedby lists its id; GET shows the references', async () => {
-    const r = newRegistry();
-    await registerAll(r, 'address', ADDRESS);
-    const person = await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
-    expect(person.body).toEqual({ id: 2, version: 1 });
-    expect((await r.call('GET', '/subjects/address/versions/1/referencedby')).body).toEqual([2]);
-    expect((await r.call('GET', '/subjects/person/versions/1')).body.references).toEqual(REFS);
-    expect((await r.call('GET', '/schemas/ids/2')).body.references).toEqual(REFS);
-    // AvroSchema.formattedString("resolved"): the referenced type written inline where it is
-    // used; Avro's toString omits its namespace there, the enclosing one being the same.
-    const resolved = await r.call('GET', '/schemas/ids/2?format=resolved');
-    const { namespace: _, ...inlined } = ADDRESS;
-    expect(JSON.parse(resolved.body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: inlined }] });
-    // Canonical: the referenced type by name, relative to the enclosing namespace (Avro's writeName).
-    expect(JSON.parse((await r.call('GET', '/schemas/ids/2')).body.schema)).toEqual({ ...PERSON, fields: [{ name: 'home', type: 'Address' }] });
-  });
-
-  test('without its reference the schema is invalid (42201); a reference to a missing version too', async () => {
-    const r = newRegistry();
-    expect((await r.call('POST', '/subjects/person/versions', { body: avro(PERSON) })).body.error_code).toBe(42201);
-    const missing = await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
-    expect([missing.status, missing.body.error_code]).toEqual([422, 42201]);
-    expect(missing.body.message).toContain('No schema reference found for subject "address" and version 1');
-  });
-
-  test('a referenced version cannot be deleted (42206) until its referrer is gone', async () => {
-    const r = newRegistry();
-    await registerAll(r, 'address', ADDRESS);
-    await r.call('POST', '/subjects/person/versions', { body: avro(PERSON, { references: REFS }) });
-    const a = await r.call('DELETE', '/subjects/address/versions/1');
-    expect([a.status, a.body]).toEqual([422, { error_code: 42206, message: 'One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=address,version=1}.' }]);
-    expect((await r.call('DELETE', '/subjects/address')).body.error_code).toBe(42206);
-    // A soft-deleted referrer still counts for a permanent delete (it can be restored), not for a soft one.
-    await r.call('DELETE', '/subjects/person');
-    expect((await r.call('GET', '/subjects/address/versions/1/referencedby')).body).toEqual([]);
-    expect((await r.call('DELETE', '/subjects/address')).body).toEqual([1]);
-    expect((await r.call('DELETE', '/subjects/address?permanent=true')).body.error_code).toBe(42206);
-    await r.call('DELETE', '/subjects/person?permanent=true');
-    expect((await r.call('DELETE', '/subjects/address?permanent=true')).body).toEqual([1]);
-  });
-
-  test('referencedby: 40401 unknown subject, 40402 unknown version', async () => {
-    const r = newRegistry();
-    await registerAll(r, 'address', ADDRESS);
-    expect((await r.call('GET', '/subjects/x/versions/1/referencedby')).body.error_code).toBe(40401);
-    expect((await r.call('GET', '/subjects/address/versions/4/referencedby')).body.error_code).toBe(40402);
+    await registerAll(r, 's', V1, V2);
+    await r.call('DELETE', '/subjects/s/versions/2');
+    await r.call('DELETE', '/subjects/s/versions/latest');
+    expect((await r.call('GET', '/subjects/s/versions')).body.error_code).toBe(40401);
+    for (let i = 0; i < 2; i++) {
+      expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).body).toEqual({ id: 1, version: 3 });
+      expect((await r.call('GET', '/subjects/s/versions')).body).toEqual([3]);
+    }
+    // KafkaSchemaRegistry.register tombstoned version 1 (same id, soft-deleted); version 2 stays.
+    expect((await r.call('GET', '/subjects/s/versions?deleted=true')).body).toEqual([2, 3]);
   });
 });
 
@@ -177,6 +187,47 @@ describe('modes', () => {
     expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READONLY' });
     expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
     expect((await r.call('DELETE', '/mode')).body).toEqual({ mode: 'READWRITE' });
+  });
+
+  test('PUT a mode of null clears it (RestApiModeTest.testClearMode)', async () => {
+    const r = newRegistry();
+    expect((await r.call('PUT', '/mode', { body: { mode: 'READONLY' } })).body).toEqual({ mode: 'READONLY' });
+    expect((await r.call('PUT', '/mode', { body: { mode: null } })).body).toEqual({});
+    expect((await r.call('GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+    await r.call('PUT', '/mode/s', { body: { mode: 'READONLY' } });
+    expect((await r.call('PUT', '/mode/s', { body: {} })).body).toEqual({});
+    expect((await r.call('GET', '/mode/s')).body.error_code).toBe(40409);
+  });
+
+  test('IMPORT: the same schema again with another id and version; an equivalent one too (RestApiModeTest)', async () => {
+    const r = newRegistry();
+    const decimal = (...order: string[]) => `{"type":"record","name":"MyRecord","fields":[{"name":"field1","type":["null",{"type":"bytes",${order.join(',')}}],"default":null}]}`;
+    const d1 = decimal('"scale":4', '"precision":17', '"logicalType":"decimal"');
+    const d2 = decimal('"logicalType":"decimal"', '"precision":17', '"scale":4');
+    expect((await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+    // Without an id IMPORT refuses (a constraint violation, 422).
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1 } })).status).toBe(422);
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1, id: 100, version: 1 } })).body).toEqual({ id: 100, version: 1 });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d2, id: 200, version: 2 } })).body).toEqual({ id: 200, version: 2 });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema: d1, id: 300, version: 3 } })).body).toEqual({ id: 300, version: 3 });
+    expect((await r.call('POST', '/subjects/testSubject2/versions', { body: { schema: d1, id: 400, version: 1 } })).body).toEqual({ id: 400, version: 1 });
+    expect((await r.call('POST', '/subjects/testSubject2', { body: { schema: d1 } })).body.version).toBe(1);
+  });
+
+  test('IMPORT after a soft delete: the id kept or changed, the version overwritten; no id for a held schema (RestApiModeTest)', async () => {
+    const r = newRegistry();
+    const schema = JSON.stringify({ type: 'record', name: 'myrecord', fields: [{ name: 'f1', type: 'string' }] }); // canonical, as SCHEMA_STRING
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema } })).body).toEqual({ id: 1, version: 1 });
+    await r.call('DELETE', '/subjects/testSubject');
+    expect((await r.call('PUT', '/mode', { body: { mode: 'IMPORT' } })).body).toEqual({ mode: 'IMPORT' });
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema, id: 1, version: 1 } })).body).toEqual({ id: 1, version: 1 });
+    // testRegisterSchemaWithNoIdAfterImport: an auto-registering client gets the id, even in IMPORT.
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema } })).body).toEqual({ id: 1, version: 1 });
+    await r.call('DELETE', '/subjects/testSubject');
+    expect((await r.call('POST', '/subjects/testSubject/versions', { body: { schema, id: 1, version: 1 } })).body).toEqual({ id: 1, version: 1 });
+    expect((await r.call('GET', '/subjects/testSubject/versions/1')).body.schema).toBe(schema);
+    // testRegisterSchemaWithDifferentIdAfterImport: the same schema under another id.
+    expect((await r.call('POST', '/subjects/other/versions', { body: { schema, id: 2, version: 1 } })).body).toEqual({ id: 2, version: 1 });
   });
 
   test('READONLY refuses writes with 42205 and still serves reads', async () => {

@@ -25,6 +25,26 @@ describe('paths and methods', () => {
     }
   });
 
+  test('a path segment with malformed percent-encoding is 404, and writes nothing', async () => {
+    const r = newRegistry();
+    for (const path of ['/subjects/%ZZ/versions', '/subjects/%E0%A4%A/versions', '/subjects/%']) {
+      const a = await r.call('POST', path, { body: avro(V1) });
+      expect([path, a.status, a.body]).toEqual([path, 404, { error_code: 404, message: 'HTTP 404 Not Found' }]);
+    }
+    expect(r.backend.log).toEqual([]);
+    expect((await r.call('GET', '/subjects?offset=-5')).body).toEqual([]);
+  });
+
+  test('a request URL with a short host is routed all the same (Elysia reads the path from the 12th character)', async () => {
+    const { registryFetch } = await import('../../../src/registry/http/app.ts');
+    const { MemoryRegistryBackend } = await import('../../../src/registry/registry-backend.ts');
+    const fetch = registryFetch(new MemoryRegistryBackend());
+    const posted = await fetch(new Request('http://h/subjects/s/versions?normalize=false', { method: 'POST', body: JSON.stringify(avro(V1)) }));
+    expect([posted.status, await posted.json()]).toEqual([200, { id: 1, version: 1 }]);
+    expect(await (await fetch(new Request('http://a.b/subjects'))).json()).toEqual(['s']);
+    expect(await (await fetch(new Request('http://h'))).json()).toEqual({});
+  });
+
   test('an int query parameter that is not an int makes Jersey answer 404', async () => {
     const r = newRegistry();
     expect((await r.call('GET', '/subjects?limit=ten')).status).toBe(404);
@@ -77,6 +97,23 @@ describe('bodies', () => {
     expect((await r.call('POST', '/subjects/s/versions', { body: { schema: '"int"' } })).body).toEqual({ id: 1, version: 1 });
   });
 
+  test('a streamed body without a length is cut off at the limit, not read whole', async () => {
+    const { registryFetch } = await import('../../../src/registry/http/app.ts');
+    const { MemoryRegistryBackend } = await import('../../../src/registry/registry-backend.ts');
+    const fetch = registryFetch(new MemoryRegistryBackend(), { requestBytesMax: 1000 });
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(400).fill(0x20));
+        if (pulled > 1000) controller.close(); // a bound for the test; the handler must stop long before
+      },
+    });
+    const a = await fetch(new Request('http://localhost:8081/subjects/s/versions', { method: 'POST', body: endless, headers: { 'content-type': 'application/json' } }));
+    expect(a.status).toBe(413);
+    expect(pulled).toBeLessThan(10);
+  });
+
   test('unknown fields are ignored (@JsonIgnoreProperties(ignoreUnknown = true))', async () => {
     const r = newRegistry();
     expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1, { whatever: [1] }) })).body).toEqual({ id: 1, version: 1 });
@@ -94,7 +131,8 @@ describe('bodies', () => {
 describe('the codes of Errors.java', () => {
   test('an invalid subject name is 42208 (QualifiedSubject.isValidSubject)', async () => {
     const r = newRegistry();
-    for (const subject of ['__GLOBAL', 'a\u0001b']) {
+    // The last: longer than SUBJECT_CHARS_MAX, which a `_schemas` record may not carry.
+    for (const subject of ['__GLOBAL', 'a\u0001b', 'x'.repeat(16 * 1024 + 1)]) {
       const a = await r.call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { body: avro(V1) });
       expect([a.status, a.body]).toEqual([422, { error_code: 42208, message: `The specified subject '${subject}' is not a valid.` }]);
     }
@@ -127,5 +165,48 @@ describe('the codes of Errors.java', () => {
     expect([a.status, a.body]).toEqual([500, { error_code: 500, message: 'Internal Server Error' }]);
     failing.write = original;
     expect((await r.call('POST', '/subjects/s/versions', { body: avro(V1) })).status).toBe(200);
+  });
+});
+
+describe('no input makes a 500', () => {
+  // Every route template, its parameters filled with plausible and implausible values, under every
+  // method, with bodies of every wrong shape: nothing may answer 500 (a thrown bug), and each
+  // answer is checked against the spec by the client (or is one of its listed exceptions).
+  const PATHS = [
+    '/', '/v1/metadata/id', '/v1/metadata/version', '/contexts', '/subjects', '/subjects/s', '/subjects/s/versions', '/subjects/s/versions/1', '/subjects/s/versions/latest',
+    '/subjects/s/versions/x/schema', '/subjects/s/versions/-1/referencedby', '/schemas', '/schemas/types', '/schemas/ids/1',
+    '/schemas/ids/1/schema', '/schemas/ids/1/subjects', '/schemas/ids/x/versions', '/config', '/config/s', '/mode', '/mode/s',
+    '/compatibility/subjects/s/versions', '/compatibility/subjects/s/versions/latest', '/compatibility/subjects/s/versions/0',
+  ];
+  const BODIES: Array<string | undefined> = [
+    undefined, '', 'null', '[]', '{}', '"text"', '1', '{"schema":1}', '{"schema":null}', '{"schema":{"a":1}}',
+    '{"schema":"\\"int\\"","references":[null]}', '{"schema":"\\"int\\"","references":[{"name":1,"subject":[],"version":"x"}]}',
+    '{"schema":"\\"int\\"","id":1e20}', '{"schema":"\\"int\\"","version":-1}', '{"schema":"\\"int\\"","schemaType":{}}',
+    '{"compatibility":null}', '{"compatibility":"full"}', '{"mode":{}}', '{"mode":"import"}', '{"schema":"{\\"type\\":\\"record\\"}"}',
+    '['.repeat(100_000), '{"schema":"\\"int\\"","references":[{"name":"n","subject":"s","version":-1}]}',
+    // The other schema types, when their supports are served (the default): good, bad, and a
+    // reference to the Avro schema under s.
+    '{"schemaType":"PROTOBUF","schema":"syntax = \\"proto3\\"; message M { int32 a = 1; }"}',
+    '{"schemaType":"PROTOBUF","schema":"message {"}',
+    '{"schemaType":"PROTOBUF","schema":"syntax = \\"proto3\\"; import \\"s.proto\\"; message M { R r = 1; }","references":[{"name":"s.proto","subject":"s","version":1}]}',
+    '{"schemaType":"JSON","schema":"{\\"type\\":\\"object\\",\\"properties\\":{\\"a\\":{\\"type\\":\\"integer\\"}}}"}',
+    '{"schemaType":"JSON","schema":"{\\"type\\":7}"}',
+    '{"schemaType":"JSON","schema":"{\\"$ref\\":\\"s.json\\"}","references":[{"name":"s.json","subject":"s","version":1}]}',
+  ];
+
+  test('every route, method and body shape answers below 500', async () => {
+    const r = newRegistry();
+    await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    const served: number[] = [];
+    for (const path of PATHS) {
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
+        for (const body of method === 'GET' || method === 'DELETE' ? [undefined] : BODIES) {
+          const a = await r.call(method, path, { body });
+          if (a.status >= 500) throw new Error(`${method} ${path} ${body?.slice(0, 80)} -> ${a.status} ${a.text}`);
+          served.push(a.status);
+        }
+      }
+    }
+    expect(served.length).toBeGreaterThan(300);
   });
 });

@@ -115,7 +115,8 @@ describe('register and read back', () => {
     await r.call('POST', '/subjects/a/versions', { body: avro(V1) });
     expect((await r.call('GET', '/schemas/ids/1/subjects')).body).toEqual(['a', 'b']);
     expect((await r.call('GET', '/schemas/ids/1/versions')).body).toEqual([{ subject: 'a', version: 1 }, { subject: 'b', version: 1 }]);
-    expect((await r.call('GET', '/schemas/ids/5/versions')).body.error_code).toBe(40403);
+    expect((await r.call('GET', '/schemas/ids/5/versions')).body).toEqual({ error_code: 40403, message: 'Schema not found' });
+    expect((await r.call('GET', '/schemas/ids/5/subjects')).body).toEqual({ error_code: 40403, message: 'Schema not found' });
   });
 
   test('an invalid schema is 42201; an unknown schemaType is 42201', async () => {
@@ -252,6 +253,22 @@ describe('compatibility', () => {
     expect([a.body.id, b.body.id]).toEqual([2, 3]);
   });
 
+  test('another schema type under the subject is incompatible: "Incompatible because of different schema type"', async () => {
+    const r = newRegistry();
+    await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
+    const proto = { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";\nmessage M {\n  int32 f = 1;\n}\n' };
+    const a = await r.call('POST', '/subjects/s/versions', { body: proto });
+    // SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE, no old schema appended; then the level line.
+    expect([a.status, a.body.message]).toEqual([409,
+      'Schema being registered is incompatible with an earlier schema for subject "s", details: [Incompatible because of different schema type, ' +
+        "{validateFields: 'false', compatibility: 'BACKWARD'}]"]);
+    // Under another subject it registers, and is served with its type.
+    expect((await r.call('POST', '/subjects/p/versions', { body: proto })).body).toEqual({ id: 2, version: 1 });
+    expect((await r.call('GET', '/subjects/p/versions/1')).body.schemaType).toBe('PROTOBUF');
+    expect((await r.call('GET', '/schemas/ids/2')).body.schemaType).toBe('PROTOBUF');
+    expect((await r.call('GET', '/schemas/types')).body).toEqual(['AVRO', 'JSON', 'PROTOBUF']);
+  });
+
   test('POST /compatibility/.../versions/latest: is_compatible, with the reasons only when verbose', async () => {
     const r = newRegistry();
     await r.call('POST', '/subjects/s/versions', { body: avro(V1) });
@@ -284,6 +301,19 @@ describe('compatibility', () => {
     // BACKWARD_TRANSITIVE also reads v1's data, whose f is an int: a string f cannot read it.
     await r.call('PUT', '/config/s', { body: { compatibility: 'BACKWARD_TRANSITIVE' } });
     expect((await r.call('POST', '/compatibility/subjects/s/versions', { body: withDefault })).body.is_compatible).toBe(false);
+  });
+
+  test('FORWARD_TRANSITIVE: compatible with the latest, not with all (RestApiTest.testIncompatibleSchemaBySubject)', async () => {
+    const r = newRegistry();
+    const my = (...names: string[]) => ({ type: 'record', name: 'myrecord', fields: names.map((name) => ({ type: 'string', name })) });
+    await r.call('POST', '/subjects/s/versions', { body: avro(my('f1', 'f2')) });
+    await r.call('POST', '/subjects/s/versions', { body: avro(my('f1')) });
+    await r.call('PUT', '/config/s', { body: { compatibility: 'FORWARD_TRANSITIVE' } });
+    expect((await r.call('POST', '/compatibility/subjects/s/versions/latest', { body: avro(my('f1', 'f3')) })).body.is_compatible).toBe(true);
+    expect((await r.call('POST', '/compatibility/subjects/s/versions', { body: avro(my('f1', 'f3')) })).body.is_compatible).toBe(false);
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(my('f1', 'f3')) });
+    expect([a.status, a.body.error_code]).toEqual([409, 409]);
+    for (const part of ['oldSchemaVersion: 1', 'oldSchema:', "compatibility: 'FORWARD_TRANSITIVE'"]) expect(a.body.message).toContain(part);
   });
 
   test('an invalid schema: 42201, or with verbose the parser message as the reason', async () => {

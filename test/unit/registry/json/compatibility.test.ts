@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test';
 import { DIFF_DEPTH_MAX, diffSchemas } from '../../../../src/registry/json/diff.ts';
 import { COMPATIBLE_CHANGES, type DifferenceType } from '../../../../src/registry/json/differences.ts';
 import { checkJsonCompatibility, jsonSchemaSupport, ParsedJsonSchema } from '../../../../src/registry/json/support.ts';
+import type { ParsedSchema } from '../../../../src/registry/schema-types.ts';
 import type { CompatibilityLevel } from '../../../../src/registry/schemas-records.ts';
 import { CHANGE_LIST_EXCEPTIONS, COMPATIBILITY_TABLE } from './compatibility-table.ts';
 
@@ -122,6 +123,22 @@ describe('levels', () => {
     expect(forward.messages).toEqual([
       `{errorType:"MAX_LENGTH_DECREASED", description:"The value at path '#/maxLength' in the old schema is less than its value in the new schema'}`,
     ]);
+  });
+
+  test('FULL lists the old-reads-new findings first, then new-reads-old (SchemaValidatorBuilder.mutualReadStrategy)', () => {
+    const result = checkJsonCompatibility('FULL', parsed({ type: 'integer' }), [parsed({ type: 'string' })]);
+    expect(result.messages).toEqual([
+      `{errorType:"TYPE_CHANGED", description:"A type at path '#/' is different between the old schema and the new schema'}`,
+      `{errorType:"TYPE_CHANGED", description:"A type at path '#/' is different between the new schema and the old schema'}`,
+    ]);
+  });
+
+  test('a previous schema of another type is incompatible (SchemaValidatorBuilder.DIFFERENT_SCHEMA_TYPE)', () => {
+    const avro: ParsedSchema = { schemaType: 'AVRO', references: [], canonical: () => '"string"', normalized: () => '"string"', formatted: () => undefined };
+    expect(checkJsonCompatibility('BACKWARD', parsed({ type: 'string' }), [avro])).toEqual({
+      compatible: false, messages: ['Incompatible because of different schema type'],
+    });
+    expect(checkJsonCompatibility('NONE', parsed({ type: 'string' }), [avro]).compatible).toBe(true);
   });
 
   test('the lenient policy allows an optional property added to an open model; strict does not', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { RegisteredSchema, SchemaResolver } from '../../../../src/registry/schema-types.ts';
 import type { SchemaReference } from '../../../../src/registry/schemas-records.ts';
-import { bigDecimalString, JSON_DEPTH_MAX } from '../../../../src/registry/json/json-text.ts';
+import { bigDecimalString, JSON_DEPTH_MAX, JSON_NUMBER_CHARS_MAX } from '../../../../src/registry/json/json-text.ts';
 import { REFERENCES_MAX, SCHEMA_CHARS_MAX } from '../../../../src/registry/json/parse.ts';
 import { checkJsonCompatibility, jsonSchemaSupport } from '../../../../src/registry/json/support.ts';
 
@@ -123,7 +123,15 @@ describe('parse errors are values', () => {
     expect(refused(`{"description":"${'x'.repeat(SCHEMA_CHARS_MAX)}"}`)).toContain(`longer than ${SCHEMA_CHARS_MAX}`);
     const deep = `${'{"not":'.repeat(JSON_DEPTH_MAX + 1)}{}${'}'.repeat(JSON_DEPTH_MAX + 1)}`;
     expect(refused(deep)).toContain(`nesting deeper than ${JSON_DEPTH_MAX}`);
+    expect(refused(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX + 1)}}`)).toContain(`number longer than ${JSON_NUMBER_CHARS_MAX}`);
+    expect(ok(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`).canonical()).toBe(`{"default":${'9'.repeat(JSON_NUMBER_CHARS_MAX)}}`);
   });
+
+  test('a schema with thousands of properties compiles (ajv nests code per property unless allErrors)', () => {
+    // 3000 overflowed the stack when ajv stopped at the first error.
+    const props = Array.from({ length: 3000 }, (_, i) => `"p${i}":{"type":"string"}`).join(',');
+    expect(parse(`{"type":"object","properties":{${props}}}`).ok).toBe(true);
+  }, 20_000);
 
   test('a $ref nothing resolves is refused (ajv compiles the schema)', () => {
     expect(refused('{"type":"object","properties":{"a":{"$ref":"#/definitions/missing"}}}')).toContain('missing');
@@ -139,6 +147,17 @@ describe('parse errors are values', () => {
     const text = '{"type":"object","properties":{"$id":{"type":"string"},"$$title":{"type":"string"}}}';
     expect(refused(text)).toContain('Field names cannot start with $$ prefix');
     expect(parse(text, [], none, false).ok).toBe(true);
+  });
+
+  test('a stored schema (isNew false) is read leniently: no meta-schema check, no compile', () => {
+    const invalidForDraft7 = '{"type":"number","exclusiveMinimum":true}';
+    refused(invalidForDraft7);
+    const stored = parse(invalidForDraft7, [], none, false);
+    expect(stored.ok && stored.schema.canonical()).toBe(invalidForDraft7);
+    expect(parse('{"$ref":"#/definitions/missing"}', [], none, false).ok).toBe(true);
+    // Not JSON, or a cycle of $refs, is refused either way.
+    expect(parse('{"type":', [], none, false).ok).toBe(false);
+    expect(parse('{"$ref":"#"}', [], none, false).ok).toBe(false);
     expect(ok('{"type":"object","properties":{"$id":{"type":"string"}}}').schemaType).toBe('JSON');
   });
 });
@@ -210,6 +229,22 @@ describe('recursive schemas (JsonSchemaTest)', () => {
   test('a cycle of nothing but $refs is refused at once (ajv would recurse until the stack overflows)', () => {
     expect(refused('{"$ref":"#/definitions/a","definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}}}')).toContain("circular $ref '#/definitions/a'");
     expect(refused('{"allOf":[{"$ref":"#/allOf/0"}]}')).toContain('circular $ref');
+  });
+});
+
+describe('"definitions" bridged into "$defs" (JsonSchema.mergeDefBuckets)', () => {
+  test('a $ref to "#/$defs/X" finds X under "definitions"; the canonical string is the schema as written', () => {
+    const text = (type: string) => `{"type":"object","properties":{"a":{"$ref":"#/$defs/X"}},"definitions":{"X":{"type":"${type}"}}}`;
+    expect(ok(text('string')).canonical()).toBe(text('string'));
+    const result = checkJsonCompatibility('BACKWARD', ok(text('integer')), [ok(text('string'))]);
+    expect(result.compatible).toBe(false);
+    expect(result.messages[0]).toContain("TYPE_CHANGED\", description:\"A type at path '#/properties/a'");
+  });
+
+  test('an entry "$defs" already has wins', () => {
+    const s = ok('{"properties":{"a":{"$ref":"#/$defs/X"}},"$defs":{"X":{"type":"string"}},"definitions":{"X":{"type":"integer"}}}');
+    const t = ok('{"properties":{"a":{"type":"string"}}}');
+    expect(checkJsonCompatibility('FULL', s, [t]).compatible).toBe(true);
   });
 });
 

@@ -190,6 +190,33 @@ export const PROTOBUF_COMPATIBILITY_TABLE: readonly ProtobufCompatibilityRow[] =
     backward: false, changes: ['ONEOF_REMOVED #/Message/g', 'ONEOF_ADDED #/Message/g2', 'ONEOF_FIELD_REMOVED #/Message/g/2'],
   },
   {
+    name: 'oneof renamed with a member type change', source: SDT('Detect incompatible field type change when enclosing oneof is renamed'),
+    old: msg('  oneof oldOneOf {\n    float field_float = 1;\n    int32 field_with_incompatible_type_change = 2;\n  }\n'),
+    new: msg('  oneof renamedOneOf {\n    float field_float = 1;\n    string field_with_incompatible_type_change = 2;\n  }\n'),
+    backward: false, changes: ['ONEOF_REMOVED #/Message/oldOneOf', 'ONEOF_ADDED #/Message/renamedOneOf', 'FIELD_SCALAR_KIND_CHANGED #/Message/renamedOneOf/2'],
+  },
+  {
+    name: 'field moved into a new oneof with a type change', source: SDT('Detect incompatible field type change when field is moved into a new oneof'),
+    old: msg('  float field_float = 1;\n  int32 field_with_incompatible_type_change = 2;\n'),
+    new: msg('  float field_float = 1;\n  oneof newOneOf {\n    sint64 field_with_incompatible_type_change = 2;\n  }\n'),
+    backward: false, changes: ['ONEOF_ADDED #/Message/newOneOf', 'FIELD_SCALAR_KIND_CHANGED #/Message/newOneOf/2'],
+  },
+  {
+    name: 'oneof renamed, same members', source: `${SDT('Detect compatible oneof rename with identical fields')}; forward [SYM]`,
+    old: msg('  oneof oldOneOf {\n    float field_float = 1;\n    int32 field_int = 2;\n  }\n'), new: msg('  oneof renamedOneOf {\n    float field_float = 1;\n    int32 field_int = 2;\n  }\n'),
+    backward: true, forward: true, changes: ['ONEOF_REMOVED #/Message/oldOneOf', 'ONEOF_ADDED #/Message/renamedOneOf'],
+  },
+  {
+    name: 'field of a deleted oneof moved into an existing oneof', source: SDT('Detect incompatible move of a field from a deleted oneof into an existing oneof'),
+    old: msg('  oneof oneof_a { int32 field_a = 1; }\n  oneof oneof_b { int32 field_b = 3; }\n'), new: msg('  oneof oneof_b { int32 field_b = 3; int32 field_a = 1; }\n'),
+    backward: false, changes: ['FIELD_MOVED_TO_EXISTING_ONEOF #/Message/oneof_b', 'ONEOF_REMOVED #/Message/oneof_a'],
+  },
+  {
+    name: 'one member moved to a new singleton oneof', source: SDT('Detect compatible move of a single field into a new singleton oneof from a surviving oneof'),
+    old: msg('  oneof oneof_a { int32 field_a = 1; int32 field_b = 2; }\n'), new: msg('  oneof oneof_a { int32 field_b = 2; }\n  oneof oneof_b { int32 field_a = 1; }\n'),
+    backward: true, changes: ['ONEOF_ADDED #/Message/oneof_b'],
+  },
+  {
     name: 'field moved out of a oneof to the top level', source: SDT('Detect compatible move field out of a oneof to top level'),
     old: msg('  oneof g { int32 a = 1; int32 b = 2; }\n'), new: msg('  oneof g { int32 a = 1; }\n  int32 b = 2;\n'),
     backward: true, changes: ['ONEOF_FIELD_MOVED_TO_TOP_LEVEL #/Message/2'],
@@ -208,6 +235,27 @@ export const PROTOBUF_COMPATIBILITY_TABLE: readonly ProtobufCompatibilityRow[] =
     new: importing('google.proto', '.io.confluent.cloud.demo.domain.GoogleHome'),
     newReferences: [ref('google.proto', 1, googleHome('io.confluent.cloud.demo.domain', 'int32', false))],
     backward: false, forward: true, changes: ['MESSAGE_REMOVED #/GoogleHome'],
+  },
+  {
+    name: 'referenced message moves to another package', source: `${SDT('Detect import change with different remote package name')}; forward [SYM]`,
+    old: importing('google.proto', '.io.confluent.cloud.demo.domain.GoogleHome'), new: importing('google2.proto', '.io.confluent.cloud.demo.domain2.GoogleHome'),
+    oldReferences: [ref('google.proto', 1, googleHome('io.confluent.cloud.demo.domain', 'int32', false))],
+    newReferences: [ref('google2.proto', 1, googleHome('io.confluent.cloud.demo.domain2', 'int32', false))],
+    backward: true, forward: true, changes: [],
+  },
+  {
+    name: 'nested referenced message moves to another package', source: `${SDT('Detect import change with different remote package nested name')}; forward [SYM]`,
+    old: importing('google.proto', '.io.confluent.cloud.demo.domain.outer.GoogleHome'), new: importing('google2.proto', '.io.confluent.cloud.demo.domain2.outer.GoogleHome'),
+    oldReferences: [ref('google.proto', 1, googleHome('io.confluent.cloud.demo.domain', 'int32', true))],
+    newReferences: [ref('google2.proto', 1, googleHome('io.confluent.cloud.demo.domain2', 'int32', true))],
+    backward: true, forward: true, changes: [],
+  },
+  {
+    name: 'nested referenced message moves package and changes a field type', source: `${SDT('Detect incompatible import change with different remote package nested name')}; forward [SYM]`,
+    old: importing('google.proto', '.io.confluent.cloud.demo.domain.outer.GoogleHome'), new: importing('google2.proto', '.io.confluent.cloud.demo.domain2.outer.GoogleHome'),
+    oldReferences: [ref('google.proto', 1, googleHome('io.confluent.cloud.demo.domain', 'int32', true))],
+    newReferences: [ref('google2.proto', 1, googleHome('io.confluent.cloud.demo.domain2', 'string', true))],
+    backward: false, forward: false, changes: ['FIELD_SCALAR_KIND_CHANGED #/outer/GoogleHome/1', 'FIELD_NAMED_TYPE_CHANGED #/TestMessage/1'],
   },
   {
     name: 'same referenced subject, another version, another package', source: `${SDT('Detect incompatible import change with same subject, different version')}; forward [SYM]`,

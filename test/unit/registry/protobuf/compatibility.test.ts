@@ -117,6 +117,18 @@ describe('Protobuf compatibility messages and levels', () => {
     expect(protobufSupport.checkCompatibility('FULL_TRANSITIVE', c, latestFirst).compatible).toBe(false);
   });
 
+  test('recursive message types, local or referenced in two versions, compare and end', () => {
+    const tree = (valueType: string) => `syntax = "proto3";\npackage acme.tree;\nmessage Node {\n  Node next = 1;\n  ${valueType} value = 2;\n}\n`;
+    const user = 'syntax = "proto3";\nimport "tree.proto";\nmessage Holder {\n  acme.tree.Node root = 1;\n}\n';
+    const refs = (version: number, valueType: string): ProtobufReference[] => [{ name: 'tree.proto', subject: 'tree', version, schema: tree(valueType) }];
+    // As "Detect incompatible import change with same subject, different version": the
+    // referenced message is compared field by field, here int32 -> string at Node/2.
+    const verdict = protobufSupport.checkCompatibility('BACKWARD', parse(user, refs(2, 'string')), [parse(user, refs(1, 'int32'))]);
+    expect(verdict.compatible).toBe(false);
+    expect(verdict.messages.map((m) => /errorType:"(\w+)"/.exec(m)?.[1])).toEqual(['FIELD_SCALAR_KIND_CHANGED', 'FIELD_NAMED_TYPE_CHANGED']);
+    expect(protobufSupport.checkCompatibility('FULL', parse(tree('int32')), [parse(tree('int64'))]).compatible).toBe(true);
+  });
+
   test('a schema of another type is incompatible with the "different schema type" message', () => {
     const other: ParsedSchema = { schemaType: 'AVRO', references: [], canonical: () => '"string"', normalized: () => '"string"', formatted: () => undefined };
     expect(protobufSupport.checkCompatibility('BACKWARD', v2, [other])).toEqual({ compatible: false, messages: ['Incompatible because of different schema type'] });

@@ -63,9 +63,49 @@ describe("canonical strings: Confluent's ProtobufSchemaTest expectations", () =>
     expect(canonicalOf(CASES.testComplexCustomOptions.schemaString)).toBe(CASES.testComplexCustomOptions.canonicalString);
   });
 
-  test('testComplexCustomOptions2: field options, repeated (ext).sub options, aggregates', () => {
+  test('testComplexCustomOptions2: field options, repeated (ext).sub options; normalized merges them into one aggregate', () => {
     const c = CASES.testComplexCustomOptions2;
-    expect(parsed(c.schemaString).canonical()).toBe(c.canonicalString);
+    const schema = parsed(c.schemaString);
+    expect(schema.canonical()).toBe(c.canonicalString);
+    expect(schema.normalized()).toBe(c.normalized);
+  });
+
+  test('testNormalizationWithExtensions: extends in nested scopes; normalized qualifies and regroups them', () => {
+    const c = CASES.testNormalizationWithExtensions;
+    const schema = parsed(c.schemaString);
+    expect(schema.canonical()).toBe(c.canonical);
+    expect(schema.normalized()).toBe(c.normalized);
+    // Confluent checks ignore_extensions on its normalized schema: the same text parsed again.
+    expect(parsed(c.normalized).formatted('ignore_extensions')).toBe(c.expected);
+  });
+
+  test('testNormalizationWithExtensions2: custom options of extensions declared in the same file', () => {
+    const c = CASES.testNormalizationWithExtensions2;
+    const schema = parsed(c.schemaString);
+    expect(schema.canonical()).toBe(c.canonical);
+    expect(schema.normalized()).toBe(c.normalized);
+    expect(parsed(c.normalized).formatted('ignore_extensions')).toBe(c.expected);
+  });
+
+  for (const name of ['testNormalizationWithComplexCustomOptions', 'testNormalizationWithNestedComplexCustomOptions', 'testNormalizationWithRepeatedNestedCustomOptions'] as const) {
+    test(`${name}: (ext).a.b settings merge by the extension message's field labels`, () => {
+      const c = CASES[name];
+      expect(parsed(c.schemaString).normalized()).toBe(c.normalized);
+    });
+  }
+
+  test('testNestedCustomOptions: `a.b: v` keys inside an aggregate nest', () => {
+    const c = CASES.testNestedCustomOptions;
+    const schema = parsed(c.schemaString);
+    expect(schema.canonical()).toBe(c.canonicalString);
+    expect(schema.normalized()).toBe(c.normalized);
+  });
+
+  test('testComplexEnum: enum value options with [ext] keys; descriptor.proto types resolve without an import', () => {
+    const c = CASES.testComplexEnum;
+    const schema = parsed(c.schemaString);
+    expect(schema.canonical()).toBe(c.canonicalString);
+    expect(schema.normalized()).toBe(c.normalized);
   });
 
   test('testComplexCustomOptions3: text-format aggregates (separators, [ext] keys, repeated keys, strings)', () => {
@@ -81,6 +121,17 @@ describe("canonical strings: Confluent's ProtobufSchemaTest expectations", () =>
       expect(text).toContain(s);
     }
   });
+
+  // Confluent's testComplexEnum normalizes its normalized schema again and expects the same text;
+  // the canonical string is what the registry stores and parses again on every restart.
+  for (const [name, c] of Object.entries(CASES)) {
+    const text = 'schemaString' in c ? c.schemaString : c.optionSchemaString;
+    test(`${name}: canonical and normalized strings parse again to themselves`, () => {
+      const schema = parsed(text.includes('common/extensions.proto') ? text.replace('import "common/extensions.proto";\n', '') : text);
+      expect(parsed(schema.canonical()).canonical()).toBe(schema.canonical());
+      expect(parsed(schema.normalized()).normalized()).toBe(schema.normalized());
+    });
+  }
 
   test('messages print before enums, and a proto2 syntax line is dropped only when normalized', () => {
     const schema = parsed('syntax = "proto2";\nenum E { A = 0; }\nmessage M { optional E e = 1; }\n');
@@ -222,8 +273,8 @@ describe('formatted output', () => {
     expect(file.formatted('resolved')).toBeUndefined();
   });
 
-  test('"serialized" is not built yet: undefined', () => {
-    expect(file.formatted('serialized')).toBeUndefined();
+  test('"serialized" is a base64 FileDescriptorProto (descriptor-serialized.test.ts has the details)', () => {
+    expect(file.formatted('serialized')).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
   });
 
   test('"ignore_extensions" drops custom options (but confluent.*) and extension ranges', () => {
