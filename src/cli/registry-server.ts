@@ -14,12 +14,13 @@ import { advertisableHost, formatHostPort, type HostPort } from '../config/value
 import { registryFetch } from '../registry/http/app.ts';
 import { KafkaSchemasLog } from '../registry/store/kafka-schemas-log.ts';
 import { TopicRegistryBackend } from '../registry/store/topic-backend.ts';
-import { SCHEMAS_VALUE_BYTES_MAX } from '../registry/schemas-records.ts';
+import { REQUEST_BYTES_MAX_DEFAULT } from '../registry/http/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { NodeStartError } from './node.ts';
 
-/** The largest request body: one schema (a `_schemas` value's limit) and its JSON envelope. */
-export const REGISTRY_REQUEST_BYTES_MAX = SCHEMAS_VALUE_BYTES_MAX + 64 * 1024;
+/** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
+ *  answered 413 with Confluent's body), so the handler is the one that answers. */
+export const REGISTRY_REQUEST_BYTES_MAX = REQUEST_BYTES_MAX_DEFAULT + 64 * 1024;
 /** How long a request waits for the store's replay before it is answered 50002. */
 export const REQUEST_READY_WAIT_MS = 10_000;
 /** Confluent's content type for every answer. */
@@ -79,7 +80,7 @@ export function openRegistry(bound: Bound, config: NodeConfig, clusterId: string
   const topicLog = new KafkaSchemasLog({ client: clientFor('writer'), tail: clientFor('reader') }, { expectedBrokers: config.cluster?.seeds.length ?? 1 });
   const backend = new TopicRegistryBackend(topicLog, { scheduler: SYSTEM_IO.scheduler, name: `node ${config.nodeId}` });
   bound.backend = backend;
-  bound.handler = registryFetch(backend, { requestBytesMax: REGISTRY_REQUEST_BYTES_MAX, clusterId });
+  bound.handler = registryFetch(backend, { clusterId });
   backend.start();
   log.info(`registry: reading _schemas through ${formatHostPort(kafka)}`);
 }
