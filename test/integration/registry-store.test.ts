@@ -14,6 +14,7 @@ import { run } from '../helpers/process.ts';
 import { avroRecord, registerSchema, registryReady, sr, SR_CONTENT_TYPE } from '../helpers/registry.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { createServer, type Server } from 'node:net';
+import { REQUEST_BYTES_MAX_DEFAULT } from '../../src/registry/http/wire.ts';
 
 setDefaultTimeout(90_000);
 
@@ -52,6 +53,13 @@ describe('the _schemas topic and the listener', () => {
     const clusterId = /ready: .*, cluster (\S+),/.exec(node.logs())?.[1];
     const id = await sr(node.registryUrl!, 'GET', '/v1/metadata/id');
     expect((id.body as { scope: { clusters: Record<string, string> } }).scope.clusters['kafka-cluster']).toBe(clusterId!);
+  });
+
+  test('a body over the handler\'s limit is answered by the handler (413, Confluent\'s JSON), not cut by the server', async () => {
+    const schema = 'x'.repeat(REQUEST_BYTES_MAX_DEFAULT + 1024);
+    const r = await sr(node.registryUrl!, 'POST', '/subjects/too-big-body/versions', { schema });
+    expect(r.status).toBe(413);
+    expect((r.body as { error_code: number }).error_code).toBe(413);
   });
 
   test('a registry port another process holds is a clear startup error (exit 1) naming the flag', async () => {
