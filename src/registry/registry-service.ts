@@ -37,6 +37,14 @@ export const COMPATIBILITY_TARGETS_MAX = 10_000;
  *  subject's history again (Confluent keeps an oldSchemaCache the same way). */
 export const PARSED_SCHEMAS_CACHED_MAX = 1_000;
 
+/** Request schemas kept parsed (most recently used), by their text as sent, so a serializer
+ *  looking its schema up (POST /subjects/{s}) or registering it again does not parse it each
+ *  time (Confluent's clients cache; its server keeps a schema cache likewise). Only schemas
+ *  without references, whose parse depends on nothing else, and only texts up to
+ *  REQUEST_PARSE_CACHED_CHARS_MAX, so the cache holds at most 1,000 x 64 Ki characters. */
+export const REQUEST_PARSES_CACHED_MAX = 1_000;
+export const REQUEST_PARSE_CACHED_CHARS_MAX = 64 * 1024;
+
 /** Most references one request may carry (each is looked up; avro/parse.ts bounds the
  *  transitive ones the same way). */
 export const REQUEST_REFERENCES_MAX = 1_000;
@@ -97,6 +105,8 @@ export class RegistryService {
    * parse depends on nothing else then, so an entry cannot go stale. Insertion order is recency.
    */
   private readonly parsedCache = new Map<string, ParsedEntry>();
+  /** Request texts parsed (see REQUEST_PARSES_CACHED_MAX); insertion order is recency. */
+  private readonly requestCache = new Map<string, ParsedSchema>();
 
   constructor(
     private readonly backend: RegistryBackend,
@@ -137,16 +147,34 @@ export class RegistryService {
       }
       references.push({ ...ref, version: found.version });
     }
-    const result = support.parse(req.schema, references, resolverOf(state, true), { isNew });
-    if (!result.ok) return result;
-    const parsed = result.schema;
-    if (!normalize) return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema: parsed.canonical() } });
+    const parsed = this.parseCached(support, req.schema, references, state, isNew);
+    if (!parsed.ok) return parsed;
+    if (!normalize) return ok({ parsed: parsed.value, support, content: { schemaType: type === 'AVRO' ? undefined : type, references, schema: parsed.value.canonical() } });
     // AvroSchema.normalize(): the references sorted (SchemaReference.compareTo: subject, then
     // version) and distinct.
     const sorted = references
       .filter((r, i) => references.findIndex((o) => o.name === r.name && o.subject === r.subject && o.version === r.version) === i)
       .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.version - b.version));
-    return ok({ parsed, support, content: { schemaType: type === 'AVRO' ? undefined : type, references: sorted, schema: parsed.normalized() } });
+    return ok({ parsed: parsed.value, support, content: { schemaType: type === 'AVRO' ? undefined : type, references: sorted, schema: parsed.value.normalized() } });
+  }
+
+  /** support.parse, through the request cache when the schema has no references. */
+  private parseCached(support: SchemaSupport, text: string, references: readonly SchemaReference[], state: RegistryState, isNew: boolean): Outcome<ParsedSchema> {
+    const cacheable = references.length === 0 && text.length <= REQUEST_PARSE_CACHED_CHARS_MAX;
+    const key = cacheable ? `${support.schemaType}\u0000${isNew}\u0000${text}` : '';
+    const cached = cacheable ? this.requestCache.get(key) : undefined;
+    if (cached !== undefined) {
+      this.requestCache.delete(key);
+      this.requestCache.set(key, cached);
+      return ok(cached);
+    }
+    const result = support.parse(text, references, resolverOf(state, true), { isNew });
+    if (!result.ok) return result;
+    if (cacheable) {
+      this.requestCache.set(key, result.schema);
+      if (this.requestCache.size > REQUEST_PARSES_CACHED_MAX) this.requestCache.delete(this.requestCache.keys().next().value as string);
+    }
+    return ok(result.schema);
   }
 
   /** A stored version parsed leniently (isNew false), its references resolved with deleted ones. */
