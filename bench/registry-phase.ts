@@ -11,7 +11,8 @@
 //   lookup by id    GET /schemas/ids/{id} of random registered ids (what a deserializer does
 //                   on a cache miss), served from memory
 //   lookup by schema POST /subjects/{subject} with the schema (what a serializer with
-//                   auto.register.schemas=false does)
+//                   auto.register.schemas=false does): drawn from 100 schemas (a service's
+//                   serializers), then from all of them
 //   memory          the node's RSS before and after registering the schemas, per 10,000
 //
 // The machine's own ceiling for this client, measured in the same run: a trivial Bun.serve
@@ -36,7 +37,10 @@ export type RegistryFigures = {
   registrations: Rate;
   evolutions: Rate;
   lookupById: Rate;
+  /** POST /subjects/{s} drawing from HOT_SCHEMAS schemas */
   lookupBySchema: Rate;
+  /** the same drawing from every registered schema */
+  lookupBySchemaAny: Rate;
   /** The loopback ceiling: a Bun.serve answering a fixed JSON body, same client, same concurrency. */
   loopbackHttp: Rate;
   /** append + fdatasync at the size of one `_schemas` record batch */
@@ -66,6 +70,8 @@ function stateHeapKiBPer10k(count: number): number {
 }
 
 const CT = 'application/vnd.schemaregistry.v1+json';
+/** The schemas the hot lookup-by-schema step draws from. */
+const HOT_SCHEMAS = 100;
 /** The idle wait before each RSS reading. */
 const RSS_SETTLE_MS = 2_000;
 
@@ -155,7 +161,13 @@ export async function runRegistryPhase(ctx: { bin: string; dataRoot: string; siz
 
     log(`registry: lookups for ${sizes.lookupSeconds} s each`);
     const lookupById = await driveFor(sizes.lookupSeconds, sizes.concurrency, () => fetch(`${base}/schemas/ids/${ids[Math.floor(Math.random() * ids.length)]}`));
+    // A service's serializers look up a handful of schemas over and over; a registry of many
+    // services sees them all. Both: HOT_SCHEMAS of them, then any of the registered ones.
     const lookupBySchema = await driveFor(sizes.lookupSeconds, sizes.concurrency, () => {
+      const i = Math.floor(Math.random() * Math.min(HOT_SCHEMAS, sizes.schemas));
+      return post(`${base}/subjects/bench-${i}-value`, { schema: schemaText(i) });
+    });
+    const lookupBySchemaAny = await driveFor(sizes.lookupSeconds, sizes.concurrency, () => {
       const i = Math.floor(Math.random() * sizes.schemas);
       return post(`${base}/subjects/bench-${i}-value`, { schema: schemaText(i) });
     });
@@ -177,6 +189,7 @@ export async function runRegistryPhase(ctx: { bin: string; dataRoot: string; siz
       evolutions,
       lookupById,
       lookupBySchema,
+      lookupBySchemaAny,
       loopbackHttp,
       disk,
       rssBeforeKiB,
@@ -196,7 +209,8 @@ export function printRegistry(r: RegistryFigures, lines: string[]): void {
   lines.push(rate(`registrations (${r.sizes.concurrency} in flight)`, r.registrations));
   lines.push(rate('evolutions (BACKWARD, 1)', r.evolutions));
   lines.push(rate(`lookup by id (${r.sizes.concurrency})`, r.lookupById));
-  lines.push(rate(`lookup by schema (${r.sizes.concurrency})`, r.lookupBySchema));
+  lines.push(rate(`lookup by schema, ${HOT_SCHEMAS} (${r.sizes.concurrency})`, r.lookupBySchema));
+  lines.push(rate(`lookup by schema, all (${r.sizes.concurrency})`, r.lookupBySchemaAny));
   lines.push(rate('loopback HTTP ceiling', r.loopbackHttp));
   lines.push(`  append+fdatasync at 512 B: ${round(r.disk.fsyncsPerS, 0)} /s (p99 ${r.disk.fsyncMs.p99.toFixed(2)} ms)`);
   lines.push(`  memory: RSS ${r.rssBeforeKiB} KiB -> ${r.rssAfterKiB} KiB after ${r.sizes.schemas} schemas = ${r.kibPer10kSchemas} KiB per 10,000 schemas`);

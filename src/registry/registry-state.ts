@@ -47,9 +47,18 @@ export interface SchemaContent {
   readonly schema: string;
 }
 
+/** contentKey per content object: the state's versions are immutable and compared on every
+ *  registration of their subject, so their keys are built once. */
+const contentKeys = new WeakMap<SchemaContent, string>();
+
 /** The identity of a schema: equal content, equal key (see the header). */
 export function contentKey(c: SchemaContent): string {
-  return JSON.stringify([c.schemaType ?? 'AVRO', c.references.map((r) => [r.name, r.subject, r.version]), c.schema]);
+  let key = contentKeys.get(c);
+  if (key === undefined) {
+    key = JSON.stringify([c.schemaType ?? 'AVRO', c.references.map((r) => [r.name, r.subject, r.version]), c.schema]);
+    contentKeys.set(c, key);
+  }
+  return key;
 }
 
 /** Why apply() left a record out; counted, never thrown. `version_taken`: a SCHEMA record for a
