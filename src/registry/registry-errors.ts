@@ -21,6 +21,7 @@ export const RegistryErrorCode = {
   INVALID_MODE: 42204,
   OPERATION_NOT_PERMITTED: 42205,
   INVALID_SUBJECT: 42208,
+  INVALID_RULESET: 42210,
   REFERENCE_EXISTS: 42206,
   // Errors.SCHEMA_TOO_LARGE_ERROR_CODE: the store refused the record as too large.
   SCHEMA_TOO_LARGE: 42209,
@@ -44,6 +45,10 @@ export interface RegistryError {
 
 /** The default context's name in Confluent's messages (QualifiedSubject.qualifiedContextFor). */
 const DEFAULT_CONTEXT = '.';
+
+/** QualifiedSubject's context prefix (registry-writes.ts keeps the rule; repeated here so this
+ *  file stays at the bottom of the folder's imports). */
+const isContextQualified = (subject: string): boolean => /^:\.[^:]*:/.test(subject);
 
 const e = (code: RegistryErrorCode, message: string): RegistryError => ({ code, message });
 
@@ -86,7 +91,11 @@ export const registryErrors = {
     e(RegistryErrorCode.OPERATION_NOT_PERMITTED, `Overwrite new schema with version ${version} of subject ${subject} in context ${DEFAULT_CONTEXT} is not permitted.`),
   importWithSubjects: () => e(RegistryErrorCode.OPERATION_NOT_PERMITTED, 'Cannot import since found existing subjects'),
   // RestInvalidSubjectException's text, its missing word and all.
-  invalidSubject: (subject: string) => e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.`),
+  invalidSubject: (subject: string) =>
+    e(RegistryErrorCode.INVALID_SUBJECT, `The specified subject '${subject}' is not a valid.${isContextQualified(subject) ? ' Schema contexts are not supported by this registry.' : ''}`),
+  // Features not built answer at once, so a client fails instead of losing what it sent.
+  ruleSetNotSupported: () => e(RegistryErrorCode.INVALID_RULESET, 'Invalid ruleSet: rule sets are not supported by this registry'),
+  metadataNotSupported: (field: string) => e(RegistryErrorCode.INVALID_SCHEMA, `Invalid schema: ${field} is not supported by this registry`),
   // RestReferenceExistsException: the SchemaKey's toString, as KafkaSchemaRegistry passes it.
   referenceExists: (subject: string, version: number) =>
     e(RegistryErrorCode.REFERENCE_EXISTS, `One or more references exist to the schema {magic=1,keytype=SCHEMA,subject=${subject},version=${version}}.`),

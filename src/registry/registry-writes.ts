@@ -42,12 +42,18 @@ export function compatibilityTargets(state: RegistryState, subject: string): { l
 }
 
 /** QualifiedSubject.isValidSubject for the default context: no control characters, not the
- *  reserved "__GLOBAL" or "__EMPTY" (contexts, ":.ctx:subject", are not supported yet); and
- *  within SUBJECT_CHARS_MAX, which decoding a record enforces: a longer subject written would be
- *  skipped on replay, so it is refused before. */
+ *  reserved "__GLOBAL" or "__EMPTY"; and within SUBJECT_CHARS_MAX, which decoding a record
+ *  enforces: a longer subject written would be skipped on replay, so it is refused before.
+ *  A context-qualified name (":.ctx:subject", QualifiedSubject's form) is refused too: contexts
+ *  are not built, and taking the name literally would put it in the default context. */
 export function isValidSubject(subject: string): boolean {
   // Java's CharMatcher.javaIsoControl: U+0000..U+001F and U+007F..U+009F.
-  return subject.length <= SUBJECT_CHARS_MAX && !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY';
+  return subject.length <= SUBJECT_CHARS_MAX && !/[\u0000-\u001f\u007f-\u009f]/.test(subject) && subject !== '__GLOBAL' && subject !== '__EMPTY' && !isContextQualified(subject);
+}
+
+/** QualifiedSubject's context prefix: ":.context:" (":.:" names the default context). */
+export function isContextQualified(subject: string): boolean {
+  return /^:\.[^:]*:/.test(subject);
 }
 
 /** POST /subjects/{subject}/versions, after the caller's compatibility check passed. */

@@ -7,6 +7,7 @@
 // confluentinc/schema-registry client/.../rest/entities/requests/ (@JsonIgnoreProperties
 // (ignoreUnknown = true): unknown fields are ignored).
 
+import { registryErrors } from '../registry-errors.ts';
 import { SCHEMAS_VALUE_BYTES_MAX, type SchemaReference } from '../schemas-records.ts';
 import type { SchemaRequest } from '../registry-service.ts';
 
@@ -123,8 +124,10 @@ function references(o: Record<string, unknown>): Checked<SchemaReference[]> {
   return good(out);
 }
 
-/** RegisterSchemaRequest: schema, schemaType, references, id, version (metadata, ruleSet and
- *  schema tags are not supported and ignored). A missing schema is empty (42201 later). */
+/** RegisterSchemaRequest: schema, schemaType, references, id, version. Metadata, a rule set and
+ *  schema tags are not built: a request carrying one (not null, not empty) is refused at once
+ *  (42201, 42210 for a rule set) rather than stored without it. A missing schema is empty
+ *  (42201 later). */
 export function schemaRequest(text: string | undefined): Checked<SchemaRequest> {
   const body = bodyObject(text);
   if (!body.ok) return body;
@@ -135,6 +138,10 @@ export function schemaRequest(text: string | undefined): Checked<SchemaRequest> 
   const id = intField(o, 'id');
   const version = intField(o, 'version');
   for (const c of [schema, schemaType, refs, id, version]) if (!c.ok) return c;
+  if (present(o.ruleSet)) return bad(registryErrors.ruleSetNotSupported());
+  for (const field of ['metadata', 'schemaTags', 'propagateSchemaTags'] as const) {
+    if (present(o[field]) && o[field] !== false) return bad(registryErrors.metadataNotSupported(field));
+  }
   return good({
     schema: schema.ok ? (schema.value ?? '') : '',
     schemaType: schemaType.ok ? schemaType.value : undefined,
@@ -143,6 +150,13 @@ export function schemaRequest(text: string | undefined): Checked<SchemaRequest> 
     id: id.ok && id.value !== undefined && id.value >= 0 ? id.value : undefined,
     version: version.ok && version.value !== undefined && version.value > 0 ? version.value : undefined,
   });
+}
+
+/** A request field that says something: not absent, null, an empty object or an empty array. */
+function present(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  return typeof v !== 'object' || Object.keys(v as object).length > 0;
 }
 
 /** One string field of a small request (ConfigUpdateRequest.compatibility, ModeUpdateRequest.mode). */

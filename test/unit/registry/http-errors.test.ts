@@ -210,3 +210,32 @@ describe('no input makes a 500', () => {
     expect(served.length).toBeGreaterThan(300);
   });
 });
+
+describe('features not built are refused at once, nothing stored', () => {
+  test('metadata, schema tags and a rule set on a registration: 42201 / 42210; empty ones are fine', async () => {
+    const r = newRegistry();
+    const refused = [
+      [avro(V1, { metadata: { properties: { owner: 'team' } } }), 42201],
+      [avro(V1, { schemaTags: [{ schemaEntity: { entityPath: 'x', entityType: 'SR_FIELD' }, tags: ['PII'] }] }), 42201],
+      [avro(V1, { ruleSet: { domainRules: [{ name: 'r', kind: 'CONDITION', mode: 'WRITE', type: 'CEL', expr: 'true' }] } }), 42210],
+    ] as const;
+    for (const [body, code] of refused) {
+      const a = await r.call('POST', '/subjects/s/versions', { body });
+      expect([a.status, (a.body as { error_code: number }).error_code]).toEqual([422, code]);
+    }
+    expect((await r.call('GET', '/subjects')).body).toEqual([]);
+    // What serializers send when they have none: absent, null or empty.
+    const a = await r.call('POST', '/subjects/s/versions', { body: avro(V1, { metadata: null, ruleSet: {}, schemaTags: [], propagateSchemaTags: false }) });
+    expect([a.status, a.body]).toEqual([200, { id: 1, version: 1 }]);
+  });
+
+  test('a context-qualified subject (":.ctx:s") is 42208, not a subject of the default context', async () => {
+    const r = newRegistry();
+    for (const subject of [':.ctx:s', ':.:s']) {
+      const a = await r.call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { body: avro(V1) });
+      expect([a.status, (a.body as { error_code: number }).error_code]).toEqual([422, 42208]);
+      expect((a.body as { message: string }).message).toContain('contexts are not supported');
+    }
+    expect((await r.call('GET', '/subjects')).body).toEqual([]);
+  });
+});
