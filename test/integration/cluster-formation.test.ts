@@ -205,7 +205,7 @@ describe('a cluster of three processes', () => {
     const stranger = await startClusterNode(5, p5.get(5)!, `${seeds},${own}`);
     try {
       const theirs = (await clusterInfo(bootstrapOf(1)))!.clusterId;
-      const mine = /cluster (\S+)$/m.exec(stranger.broker.logs().split('\n').find((l) => l.includes(' ready: ')) ?? '')?.[1];
+      const mine = /, cluster ([^,\s]+)/.exec(stranger.broker.logs().split('\n').find((l) => l.includes(' ready: ')) ?? '')?.[1];
       expect(mine).toBeDefined();
       expect(mine).not.toBe(theirs);
       const naming = (logs: string) => logs.split('\n').find((l) => l.includes(`'${theirs}'`) && l.includes(`'${mine}'`)) ?? null;
