@@ -10,7 +10,10 @@
 export interface CompatibilityRow {
   /** The rule the row shows, unique in the table. */
   readonly name: string;
-  /** The Confluent case it corresponds to: 'file: "description"'. */
+  /**
+   * The Confluent case it corresponds to, 'file: "description"'; for a rule no case shows
+   * (compatibility-table-source.ts), the comparing class and the compatible set.
+   */
   readonly confluent: string;
   readonly old: unknown;
   readonly new: unknown;

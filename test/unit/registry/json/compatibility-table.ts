@@ -6,6 +6,7 @@
 // and the 2020-12 keywords.
 
 import { COMBINED_ROWS, DRAFT_2020_ROWS } from './compatibility-table-combined.ts';
+import { SOURCE_ROWS } from './compatibility-table-source.ts';
 import { bool, cite, type CompatibilityRow, int, N, nul, num, row, str, Y } from './compatibility-row.ts';
 
 export type { CompatibilityRow } from './compatibility-row.ts';
@@ -275,4 +276,5 @@ const REF_ROWS: readonly CompatibilityRow[] = [
 export const COMPATIBILITY_TABLE: readonly CompatibilityRow[] = [
   ...ANNOTATION_ROWS, ...TYPE_ROWS, ...STRING_ROWS, ...NUMBER_ROWS, ...NOT_ENUM_CONST_ROWS, ...OBJECT_ROWS,
   ...ADDITIONAL_PROPERTIES_ROWS, ...DEPENDENCY_ROWS, ...ARRAY_ROWS, ...REF_ROWS, ...COMBINED_ROWS, ...DRAFT_2020_ROWS,
+  ...SOURCE_ROWS,
 ];
