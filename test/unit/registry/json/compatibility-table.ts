@@ -1,76 +1,280 @@
-// The table of JSON Schema pairs and their expected verdicts, taken from Confluent's own test
-// cases: the four resources SchemaDiffTest.java runs (confluentinc/schema-registry,
-// json-schema-provider/src/test/resources/, copied verbatim into ./confluent/ from commit
-// 014f07024e120cfd42a1849916110635f4d193e0): diff-schema-examples.json,
-// diff-combined-schema-examples.json and their -2020-12 twins. Each case gives an original
-// (old, the writer) and an update (new, the reader), the differences SchemaDiff finds ("TYPE
-// #/path") and whether the update is compatible under COMPATIBLE_CHANGES_STRICT, which is
-// BACKWARD's verdict for (old, new). A FORWARD verdict is known where the same files hold the
-// reversed pair (its BACKWARD verdict); FULL is both. Rows are named "<file>: <description>".
+// The JSON Schema compatibility table: pairs of small schemas written for Freshet, one per rule
+// of Confluent's checker, with the BACKWARD verdict (and FORWARD where Confluent's cases hold the
+// reversed pair) and the differences Confluent's corresponding test case expects. Each row cites
+// that case (compatibility-row.ts says where the cases live and why only their descriptions are
+// quoted). This file: the draft-7 keywords; compatibility-table-combined.ts: oneOf/anyOf/allOf
+// and the 2020-12 keywords.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { COMBINED_ROWS, DRAFT_2020_ROWS } from './compatibility-table-combined.ts';
+import { SOURCE_ROWS } from './compatibility-table-source.ts';
+import { bool, cite, type CompatibilityRow, int, N, nul, num, row, str, Y } from './compatibility-row.ts';
 
-export interface CompatibilityRow {
-  readonly name: string;
-  readonly source: string;
-  readonly old: unknown;
-  readonly new: unknown;
-  /** BACKWARD (new reads old): Confluent's "compatible". */
-  readonly backward: boolean;
-  /** FORWARD (old reads new), where the reversed pair is also a case; else undefined. */
-  readonly forward: boolean | undefined;
-  /** Confluent's expected differences, "TYPE #/path", in its order. */
-  readonly changes: readonly string[];
-}
+export type { CompatibilityRow } from './compatibility-row.ts';
 
-export const CONFLUENT_FILES = [
-  'diff-schema-examples.json',
-  'diff-combined-schema-examples.json',
-  'diff-schema-examples-2020-12.json',
-  'diff-combined-schema-examples-2020-12.json',
-] as const;
+const d7 = (description: string) => cite('draft7', description);
+/** A case and its reverse, both in diff-schema-examples.json. */
+const d7pair = (description: string, reverse: string) => `${d7(description)} + ${d7(reverse)}`;
 
-interface ConfluentCase {
-  description: string;
-  original_schema: unknown;
-  update_schema: unknown;
-  changes: string[];
-  compatible: boolean;
-}
+const ANNOTATION_ROWS: readonly CompatibilityRow[] = [
+  row('anything may become the empty schema', d7('Anything can change to empty schema'),
+    { properties: {} }, {}, Y),
+  row('$id changed', d7('Detect changes to id'),
+    { $id: 'urn:freshet:order' }, { $id: 'urn:freshet:order-v2' }, Y, ['ID_CHANGED #/']),
+  row('title changed', d7('Detect changes to title'),
+    { title: 'Order' }, { title: 'Purchase order' }, Y, ['TITLE_CHANGED #/']),
+  row('description changed', d7('Detect changes to description'),
+    { description: 'an order' }, { description: 'a purchase order' }, Y, ['DESCRIPTION_CHANGED #/']),
+];
 
-/** The -2020-12 files have trailing commas, which org.json (the test's reader) accepts. */
-function readCases(file: string): ConfluentCase[] {
-  const text = readFileSync(join(import.meta.dir, 'confluent', file), 'utf8');
-  return JSON.parse(text.replace(/,(\s*[}\]])/g, '$1')) as ConfluentCase[];
-}
+const TYPE_ROWS: readonly CompatibilityRow[] = [
+  row('type changed', d7('Detect changes to simple schema type'),
+    { type: 'array' }, { type: 'string' }, N, ['TYPE_CHANGED #/']),
+  row('type narrowed: number to integer', d7pair('Detect narrowed change to number schema', 'Detect extended change to number schema'),
+    { type: 'number' }, { type: 'integer' }, N, ['TYPE_NARROWED #/'], Y),
+  row('type extended: integer to number', d7pair('Detect extended change to number schema', 'Detect narrowed change to number schema'),
+    { type: 'integer' }, { type: 'number' }, Y, ['TYPE_EXTENDED #/'], N),
+  row('type array gains a type', d7('Detect changes to type array'),
+    { type: ['string'] }, { type: ['string', 'boolean'] }, Y, ['SUM_TYPE_EXTENDED #/']),
+  row('plain type becomes a oneOf holding it', d7('Detect change to oneOf schema'),
+    { type: 'integer' }, { oneOf: [str, int] }, Y, ['SUM_TYPE_EXTENDED #/']),
+  row('null becomes an optional oneOf', d7('Detect change to optional oneOf schema'),
+    nul, { oneOf: [bool, nul] }, Y, ['SUM_TYPE_EXTENDED #/']),
+  row('string with a limit becomes a oneOf of plain types', d7('Detect change to oneOf schema'),
+    { type: 'string', maxLength: 8 }, { oneOf: [int, str] }, Y, ['MAX_LENGTH_REMOVED #/maxLength', 'SUM_TYPE_EXTENDED #/']),
+];
 
-function buildTable(): CompatibilityRow[] {
-  const cases = CONFLUENT_FILES.flatMap((file) => readCases(file).map((c) => ({ file, c })));
-  const verdictOf = new Map<string, boolean>();
-  for (const { c } of cases) verdictOf.set(JSON.stringify([c.original_schema, c.update_schema]), c.compatible);
-  return cases.map(({ file, c }) => ({
-    name: `${file}: ${c.description}`,
-    source: `confluentinc/schema-registry json-schema-provider/src/test/resources/${file} (SchemaDiffTest)`,
-    old: c.original_schema,
-    new: c.update_schema,
-    backward: c.compatible,
-    forward: verdictOf.get(JSON.stringify([c.update_schema, c.original_schema])),
-    changes: c.changes,
-  }));
-}
+const STRING_ROWS: readonly CompatibilityRow[] = [
+  row('minLength increased', d7pair('Detect increased minLength string schema', 'Detect decreased minLength string schema'),
+    { type: 'string', minLength: 2 }, { type: 'string', minLength: 4 }, N, ['MIN_LENGTH_INCREASED #/minLength'], Y),
+  row('minLength decreased', d7pair('Detect decreased minLength string schema', 'Detect increased minLength string schema'),
+    { type: 'string', minLength: 4 }, { type: 'string', minLength: 2 }, Y, ['MIN_LENGTH_DECREASED #/minLength'], N),
+  row('maxLength increased', d7pair('Detect increased maxLength string schema', 'Detect decreased maxLength string schema'),
+    { type: 'string', maxLength: 20 }, { type: 'string', maxLength: 40 }, Y, ['MAX_LENGTH_INCREASED #/maxLength'], N),
+  row('maxLength decreased', d7pair('Detect decreased maxLength string schema', 'Detect increased maxLength string schema'),
+    { type: 'string', maxLength: 40 }, { type: 'string', maxLength: 20 }, N, ['MAX_LENGTH_DECREASED #/maxLength'], Y),
+  row('pattern removed', d7('Detect removed pattern from string schema'),
+    { type: 'string', pattern: '^[A-Z]{3}$' }, str, Y, ['PATTERN_REMOVED #/pattern']),
+  row('pattern changed', d7('Detect changes to pattern string schema'),
+    { type: 'string', pattern: '^[A-Z]{3}$' }, { type: 'string', pattern: '^[a-z]{3}$' }, N, ['PATTERN_CHANGED #/pattern']),
+];
 
-export const COMPATIBILITY_TABLE: readonly CompatibilityRow[] = buildTable();
+const NUMBER_ROWS: readonly CompatibilityRow[] = [
+  row('maximum removed', d7('Detect removed maximum number schema'),
+    { type: 'number', maximum: 100 }, num, Y, ['MAXIMUM_REMOVED #/maximum']),
+  row('maximum increased', d7pair('Detect increased maximum number schema', 'Detect decreased maximum number schema'),
+    { type: 'number', maximum: 100 }, { type: 'number', maximum: 250 }, Y, ['MAXIMUM_INCREASED #/maximum'], N),
+  row('maximum decreased', d7pair('Detect decreased maximum number schema', 'Detect increased maximum number schema'),
+    { type: 'number', maximum: 250 }, { type: 'number', maximum: 100 }, N, ['MAXIMUM_DECREASED #/maximum'], Y),
+  row('minimum removed', d7('Detect removed minimum number schema'),
+    { type: 'number', minimum: 0 }, num, Y, ['MINIMUM_REMOVED #/minimum']),
+  row('minimum increased', d7pair('Detect increased minimum number schema', 'Detect decreased minimum number schema'),
+    { type: 'number', minimum: 0 }, { type: 'number', minimum: 5 }, N, ['MINIMUM_INCREASED #/minimum'], Y),
+  row('minimum decreased', d7pair('Detect decreased minimum number schema', 'Detect increased minimum number schema'),
+    { type: 'number', minimum: 5 }, { type: 'number', minimum: 0 }, Y, ['MINIMUM_DECREASED #/minimum'], N),
+  row('multipleOf removed', d7('Detect removed multipleOf number schema'),
+    { type: 'number', multipleOf: 4 }, num, Y, ['MULTIPLE_OF_REMOVED #/multipleOf']),
+  row('multipleOf reduced to a divisor', d7('Detect reduced multipleOf number schema'),
+    { type: 'number', multipleOf: 12 }, { type: 'number', multipleOf: 4 }, Y, ['MULTIPLE_OF_REDUCED #/multipleOf']),
+  row('multipleOf changed to a non-divisor', d7('Detect changes to multipleOf number schema'),
+    { type: 'number', multipleOf: 12 }, { type: 'number', multipleOf: 5 }, N, ['MULTIPLE_OF_CHANGED #/multipleOf']),
+];
 
-/**
- * Rows whose verdict we share but whose list of differences we do not: in 2020-12 Confluent
- * loads with json-sKema and translates to everit (SchemaTranslator), which loses these
- * keywords on a schema without "type"; our model keeps them, and every one is a compatible
- * difference, so the verdict is the same.
- */
-export const CHANGE_LIST_EXCEPTIONS: ReadonlySet<string> = new Set([
-  'diff-schema-examples-2020-12.json: Detect removed maxProperties',
-  'diff-schema-examples-2020-12.json: Detect removed minProperties',
-  'diff-schema-examples-2020-12.json: Detect removed minContains',
-  'diff-schema-examples-2020-12.json: Detect added boolean additional properties',
-]);
+const NOT_ENUM_CONST_ROWS: readonly CompatibilityRow[] = [
+  row('not narrowed', d7pair('Detect compatible change to not schema', 'Detect incompatible change to not schema'),
+    { not: num }, { not: int }, Y, ['NOT_TYPE_NARROWED #/not'], N),
+  row('not extended', d7pair('Detect incompatible change to not schema', 'Detect compatible change to not schema'),
+    { not: int }, { not: num }, N, ['NOT_TYPE_EXTENDED #/not'], Y),
+  row('enum removed', d7('Detect removed enum '),
+    { type: 'string', enum: ['small', 'large'] }, str, Y, ['PRODUCT_TYPE_NARROWED #/']),
+  row('const changed', d7('Detect incompatible changes to const schema'),
+    { properties: { unit: { const: 'kg' } } }, { properties: { unit: { const: 'lb' } } }, N, ['ENUM_ARRAY_CHANGED #/properties/unit/const']),
+  row('enum in an allOf changed', d7('Detect incompatible changes to enum schema'),
+    { allOf: [str, { enum: ['small'] }] }, { allOf: [str, { enum: ['large'] }] }, N, ['COMBINED_TYPE_SUBSCHEMAS_CHANGED #/']),
+  row('enum in an allOf extended', d7('Detect compatible changes to enum schema'),
+    { allOf: [str, { enum: ['small'] }] }, { allOf: [{ enum: ['small', 'large'] }, str] }, Y, ['ENUM_ARRAY_EXTENDED #/allOf/1/enum']),
+];
+
+const city = str;
+const OBJECT_ROWS: readonly CompatibilityRow[] = [
+  row('property renamed in an open model', d7('Detect changes to remove properties'),
+    { properties: { city } }, { properties: { town: city } }, N,
+    ['OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL #/properties/town', 'PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL #/properties/city']),
+  row('property type changed', d7('Detect change type of properties'),
+    { properties: { zip: str } }, { properties: { zip: int } }, N, ['TYPE_CHANGED #/properties/zip']),
+  row('optional property added to an open model', d7('Detect property added to open content model'),
+    { properties: { city } }, { properties: { city, zip: int } }, N, ['OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL #/properties/zip']),
+  row('optional property added to a closed model', d7('Detect optional property added to closed content model'),
+    { properties: { city }, additionalProperties: false }, { properties: { city, zip: int }, additionalProperties: false }, Y,
+    ['OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/zip']),
+  row('property added, covered by a wider patternProperties schema', d7('Detect property added to partially open content model 1'),
+    { properties: { city }, additionalProperties: false, patternProperties: { '^n_': int, '^s_': str } },
+    { properties: { city, n_count: num }, additionalProperties: false, patternProperties: { '^n_': int, '^s_': str } }, Y,
+    ['TYPE_EXTENDED #/properties/n_count', 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/n_count',
+      'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/n_count']),
+  row('property added, covered by additionalProperties', d7('Detect property added to partially open content model 2'),
+    { properties: { city }, additionalProperties: str }, { properties: { city, zip: str }, additionalProperties: str }, Y,
+    ['PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip', 'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/zip']),
+  row('property added, not covered by additionalProperties', d7('Detect property added to partially open content model 3'),
+    { properties: { city }, additionalProperties: str }, { properties: { city, zip: int }, additionalProperties: str }, N,
+    ['TYPE_CHANGED #/properties/zip', 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip',
+      'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/zip']),
+  row('required property added, covered by additionalProperties', d7('Detect property added to partially open content model 4'),
+    { properties: { city }, additionalProperties: str }, { properties: { city, zip: str }, required: ['zip'], additionalProperties: str }, N,
+    ['PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip', 'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/zip']),
+  row('property removed, covered by a wider patternProperties schema', d7('Detect property removed from partially open content model 1'),
+    { properties: { city, n_count: int }, additionalProperties: false },
+    { properties: { city }, additionalProperties: false, patternProperties: { '^s_': str, '^n_': num } }, Y,
+    ['TYPE_EXTENDED #/properties/n_count', 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/n_count']),
+  row('property removed, covered by additionalProperties', d7('Detect property removed from partially open content model 2'),
+    { properties: { city, zip: str }, additionalProperties: false }, { properties: { city }, additionalProperties: str }, Y,
+    ['PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip', 'ADDITIONAL_PROPERTIES_ADDED #/additionalProperties']),
+  row('property removed, not covered by additionalProperties', d7('Detect property removed from partially open content model 3'),
+    { properties: { city, zip: int }, additionalProperties: false }, { properties: { city }, additionalProperties: str }, N,
+    ['TYPE_CHANGED #/properties/zip', 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip',
+      'ADDITIONAL_PROPERTIES_ADDED #/additionalProperties']),
+  row('property removed, covered by a wider oneOf in additionalProperties', d7('Detect property removed from partially open content model 5'),
+    { properties: { city, zip: str }, additionalProperties: false }, { properties: { city }, additionalProperties: { oneOf: [nul, str] } }, Y,
+    ['SUM_TYPE_EXTENDED #/properties/zip', 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/properties/zip',
+      'ADDITIONAL_PROPERTIES_ADDED #/additionalProperties']),
+  row('required removed', d7pair('Detect required array to be removed', 'Detect required array to be added'),
+    { properties: { city }, required: ['city'] }, { properties: { city } }, Y, ['REQUIRED_ATTRIBUTE_REMOVED #/required/city'], N),
+  row('required added', d7pair('Detect required array to be added', 'Detect required array to be removed'),
+    { properties: { city } }, { properties: { city }, required: ['city'] }, N, ['REQUIRED_ATTRIBUTE_ADDED #/required/city'], Y),
+  row('required moved to an undeclared name', d7('Detect required array to be changed'),
+    { properties: { city }, required: ['city'] }, { properties: { city }, required: ['zip'] }, Y, ['REQUIRED_ATTRIBUTE_REMOVED #/required/city']),
+  row('maxProperties removed', d7('Detect removed maxProperties'),
+    { properties: {}, maxProperties: 3 }, { properties: {} }, Y, ['MAX_PROPERTIES_REMOVED #/maxProperties']),
+  row('maxProperties increased', d7pair('Detect increased maxProperties', 'Detect decreased maxProperties'),
+    { maxProperties: 3 }, { maxProperties: 5 }, Y, ['MAX_PROPERTIES_INCREASED #/maxProperties'], N),
+  row('maxProperties decreased', d7pair('Detect decreased maxProperties', 'Detect increased maxProperties'),
+    { maxProperties: 5 }, { maxProperties: 3 }, N, ['MAX_PROPERTIES_DECREASED #/maxProperties'], Y),
+  row('minProperties removed', d7('Detect removed minProperties'),
+    { properties: {}, minProperties: 3 }, { properties: {} }, Y, ['MIN_PROPERTIES_REMOVED #/minProperties']),
+  row('minProperties increased', d7pair('Detect increased minProperties', 'Detect decreased minProperties'),
+    { minProperties: 1 }, { minProperties: 3 }, N, ['MIN_PROPERTIES_INCREASED #/minProperties'], Y),
+  row('minProperties decreased', d7pair('Detect decreased minProperties', 'Detect increased minProperties'),
+    { minProperties: 3 }, { minProperties: 1 }, Y, ['MIN_PROPERTIES_DECREASED #/minProperties'], N),
+];
+
+const ADDITIONAL_PROPERTIES_ROWS: readonly CompatibilityRow[] = [
+  row('additionalProperties false dropped (opened)', d7('Detect added boolean additional properties'),
+    { properties: {}, additionalProperties: false }, { properties: {} }, Y, ['ADDITIONAL_PROPERTIES_ADDED #/additionalProperties']),
+  row('additionalProperties true to false', d7('Detect removed boolean additional properties'),
+    { additionalProperties: true }, { additionalProperties: false }, N, ['ADDITIONAL_PROPERTIES_REMOVED #/additionalProperties']),
+  row('additionalProperties true to a schema', d7('Detect narrowing changes to additional properties schema'),
+    { additionalProperties: true }, { additionalProperties: bool }, N, ['ADDITIONAL_PROPERTIES_NARROWED #/additionalProperties']),
+  row('additionalProperties schema type changed', d7('Detect changes to additional properties schema'),
+    { additionalProperties: bool }, { additionalProperties: int }, N, ['TYPE_CHANGED #/additionalProperties']),
+  row('empty-schema property added to an open model', d7pair('Detect adding empty schema to open content model', 'Detect removing empty schema from open content model'),
+    { additionalProperties: true }, { additionalProperties: true, properties: { note: true } }, Y,
+    ['PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL #/properties/note'], Y),
+  row('empty-schema property removed from an open model', d7pair('Detect removing empty schema from open content model', 'Detect adding empty schema to open content model'),
+    { additionalProperties: true, properties: { note: true } }, { additionalProperties: true }, Y,
+    ['PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL #/properties/note'], Y),
+  row('false property added to a closed model', d7pair('Detect adding false to closed content model', 'Detect removing false from closed content model'),
+    { additionalProperties: false }, { additionalProperties: false, properties: { legacy: false } }, Y,
+    ['OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL #/properties/legacy'], Y),
+  row('false property removed from a closed model', d7pair('Detect removing false from closed content model', 'Detect adding false to closed content model'),
+    { additionalProperties: false, properties: { legacy: false } }, { additionalProperties: false }, Y,
+    ['PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL #/properties/legacy'], Y),
+];
+
+const DEPENDENCY_ROWS: readonly CompatibilityRow[] = [
+  row('property dependency moved to another property', d7('Detect changes to dependencies as array'),
+    { properties: { card: str, cvv: str }, dependencies: { card: ['cvv'] } }, { properties: { card: str, cvv: str }, dependencies: { cvv: ['card'] } }, N,
+    ['DEPENDENCY_ARRAY_ADDED #/dependencies/cvv', 'DEPENDENCY_ARRAY_REMOVED #/dependencies/card']),
+  row('one schema dependency removed', d7('Detect compatible changes to dependencies schemas'),
+    { dependencies: { card: str, cvv: str } }, { dependencies: { card: str } }, Y, ['DEPENDENCY_SCHEMA_REMOVED #/dependencies/cvv']),
+  row('schema dependency type changed', d7('Detect incompatible changes to dependencies schemas'),
+    { dependencies: { card: str } }, { dependencies: { card: int } }, N, ['TYPE_CHANGED #/dependencies/card']),
+  row('schema dependency moved to another property', d7('Detect changes to dependencies properties'),
+    { dependencies: { card: str } }, { dependencies: { cvv: str } }, N,
+    ['DEPENDENCY_SCHEMA_ADDED #/dependencies/cvv', 'DEPENDENCY_SCHEMA_REMOVED #/dependencies/card']),
+];
+
+const tags = { type: 'array' } as const;
+const ARRAY_ROWS: readonly CompatibilityRow[] = [
+  row('items schema added', d7pair('Detect changes to all items schema', 'Detect changes to all items schema'),
+    tags, { ...tags, items: int }, N, ['SCHEMA_ADDED #/items'], Y),
+  row('items schema removed', d7pair('Detect changes to all items schema', 'Detect changes to all items schema'),
+    { ...tags, items: int }, tags, Y, ['SCHEMA_REMOVED #/items'], N),
+  row('tuple removed', d7('Detect changes to items schema list'),
+    { ...tags, items: [bool, str] }, tags, Y, ['ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL #/items/0', 'ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL #/items/1']),
+  row('tuple item type changed', d7('Detect changes to items in the schema list'),
+    { ...tags, items: [bool] }, { ...tags, items: [int] }, N, ['TYPE_CHANGED #/items/0']),
+  row('tuple item added, covered by additionalItems', d7pair('Detect item added to partially open content model 1', 'Detect item removed from partially open content model 1'),
+    { ...tags, items: [int, bool], additionalItems: int }, { ...tags, items: [int, bool, int], additionalItems: int }, Y,
+    ['ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/2'], Y),
+  row('tuple item added, not covered by additionalItems', d7pair('Detect item added to partially open content model 2', 'Detect item removed from partially open content model 3'),
+    { ...tags, items: [int, bool], additionalItems: int }, { ...tags, items: [int, bool, bool], additionalItems: int }, N,
+    ['TYPE_CHANGED #/items/2', 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/2'], N),
+  row('tuple item removed, covered by additionalItems', d7pair('Detect item removed from partially open content model 1', 'Detect item added to partially open content model 1'),
+    { ...tags, items: [int, bool, int], additionalItems: int }, { ...tags, items: [int, bool], additionalItems: int }, Y,
+    ['ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/2'], Y),
+  row('tuple item removed, covered by a oneOf in additionalItems', d7('Detect item removed from partially open content model 2'),
+    { ...tags, items: [int, bool, { oneOf: [nul, int] }], additionalItems: { oneOf: [nul, int] } },
+    { ...tags, items: [int, bool], additionalItems: { oneOf: [nul, int] } }, Y, ['ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/2']),
+  row('tuple item removed, not covered by additionalItems', d7pair('Detect item removed from partially open content model 3', 'Detect item added to partially open content model 2'),
+    { ...tags, items: [int, bool, bool], additionalItems: int }, { ...tags, items: [int, bool], additionalItems: int }, N,
+    ['TYPE_CHANGED #/items/2', 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/2'], N),
+  row('maxItems decreased', d7('Detect decreased maxItems'),
+    { ...tags, maxItems: 5 }, { ...tags, maxItems: 3 }, N, ['MAX_ITEMS_DECREASED #/maxItems']),
+  row('minItems removed', d7('Detect removed minItems'),
+    { ...tags, minItems: 2 }, tags, Y, ['MIN_ITEMS_REMOVED #/minItems']),
+  row('minItems increased', d7pair('Detect increased minItems', 'Detect decreased minItems'),
+    { ...tags, minItems: 1 }, { ...tags, minItems: 3 }, N, ['MIN_ITEMS_INCREASED #/minItems'], Y),
+  row('minItems decreased', d7pair('Detect decreased minItems', 'Detect increased minItems'),
+    { ...tags, minItems: 3 }, { ...tags, minItems: 1 }, Y, ['MIN_ITEMS_DECREASED #/minItems'], N),
+  row('uniqueItems removed', d7('Detect unique items removed'),
+    { ...tags, uniqueItems: true }, tags, Y, ['UNIQUE_ITEMS_REMOVED #/uniqueItems']),
+  row('additionalItems true to false', d7('Detect removed boolean additional items'),
+    { additionalItems: true }, { additionalItems: false }, N, ['ADDITIONAL_ITEMS_REMOVED #/additionalItems']),
+  row('additionalItems schema type changed', d7('Detect changes to additional items schema'),
+    { additionalItems: bool }, { additionalItems: int }, N, ['TYPE_CHANGED #/additionalItems']),
+  row('empty-schema item added to an open tuple', d7pair('Detect adding empty schema to open content model for array', 'Detect removing empty schema from open content model for array'),
+    { ...tags, additionalItems: true, items: [bool] }, { ...tags, additionalItems: true, items: [bool, true] }, Y,
+    ['ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL #/items/1'], Y),
+  row('empty-schema item removed from an open tuple', d7pair('Detect removing empty schema from open content model for array', 'Detect adding empty schema to open content model for array'),
+    { ...tags, additionalItems: true, items: [bool, true] }, { ...tags, additionalItems: true, items: [bool] }, Y,
+    ['ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL #/items/1'], Y),
+  row('false item added to a closed tuple', d7pair('Detect adding false to closed content model for array', 'Detect removing false from closed content model for array'),
+    { ...tags, additionalItems: false, items: [bool] }, { ...tags, additionalItems: false, items: [bool, false] }, Y,
+    ['ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/1'], Y),
+  row('false item removed from a closed tuple', d7pair('Detect removing false from closed content model for array', 'Detect adding false to closed content model for array'),
+    { ...tags, additionalItems: false, items: [bool, false] }, { ...tags, additionalItems: false, items: [bool] }, Y,
+    ['ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL #/items/1'], Y),
+  row('item added to a closed tuple that is opened', d7('Detect adding to closed content model for array'),
+    { ...tags, items: [int, str], additionalItems: false }, { ...tags, items: [int, str, bool], additionalItems: true }, Y,
+    ['ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/2', 'ADDITIONAL_ITEMS_ADDED #/additionalItems']),
+  row('item removed from a closed tuple that is opened', d7('Detect removing from closed content model for array'),
+    { ...tags, items: [int, str, bool], additionalItems: false }, { ...tags, items: [int, str], additionalItems: true }, Y,
+    ['ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL #/items/2', 'ADDITIONAL_ITEMS_ADDED #/additionalItems']),
+  row('item removed from an open tuple', d7('Detect removing from open content model for array'),
+    { ...tags, items: [int, str], additionalItems: true }, { ...tags, items: [int], additionalItems: true }, Y,
+    ['ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL #/items/1']),
+  row('item added to a closed tuple', d7('Detect adding to closed content model for array'),
+    { ...tags, items: [int], additionalItems: false }, { ...tags, items: [int, str], additionalItems: false }, Y,
+    ['ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/1']),
+  row('item removed from a closed tuple, now covered by additionalItems', d7('Detect removing number from closed content model for array'),
+    { ...tags, items: [int, str], additionalItems: false }, { ...tags, items: [int], additionalItems: str }, Y,
+    ['ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/1', 'ADDITIONAL_ITEMS_ADDED #/additionalItems']),
+  row('item added to a partially open tuple that is opened', d7('Detect adding number to partially open content model for array'),
+    { ...tags, items: [int], additionalItems: str }, { ...tags, items: [int, str], additionalItems: true }, Y,
+    ['ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/1', 'ADDITIONAL_ITEMS_EXTENDED #/additionalItems']),
+];
+
+const REF_ROWS: readonly CompatibilityRow[] = [
+  row('$ref target type changed', d7('Detect incompatible changes to reference schemas'),
+    { ...tags, items: { $ref: '#/definitions/sku' }, definitions: { sku: str } },
+    { ...tags, items: { $ref: '#/definitions/sku' }, definitions: { sku: int } }, N, ['TYPE_CHANGED #/items']),
+  row('schema moved behind a $ref', d7pair('Detect compatible change of moving to reference schema', 'Detect compatible change of moving from reference schema'),
+    int, { $ref: '#/definitions/quantity', definitions: { quantity: int } }, Y, [], Y),
+  row('schema moved out from behind a $ref', d7pair('Detect compatible change of moving from reference schema', 'Detect compatible change of moving to reference schema'),
+    { $ref: '#/definitions/quantity', definitions: { quantity: int } }, int, Y, [], Y),
+];
+
+export const COMPATIBILITY_TABLE: readonly CompatibilityRow[] = [
+  ...ANNOTATION_ROWS, ...TYPE_ROWS, ...STRING_ROWS, ...NUMBER_ROWS, ...NOT_ENUM_CONST_ROWS, ...OBJECT_ROWS,
+  ...ADDITIONAL_PROPERTIES_ROWS, ...DEPENDENCY_ROWS, ...ARRAY_ROWS, ...REF_ROWS, ...COMBINED_ROWS, ...DRAFT_2020_ROWS,
+  ...SOURCE_ROWS,
+];
