@@ -83,18 +83,43 @@ function serializeAll(format: 'binary' | 'json', records: ReadonlyArray<{ partit
   return good(out);
 }
 
-/** Sends one batch per partition, keeping each record's place in the answer. */
-async function send(
-  client: ProxyClient,
-  topic: string,
-  records: readonly Serialized[],
-  targets: readonly number[],
-  partitionCount: number,
-): Promise<Array<{ answer: PartitionOffset; status: number }>> {
-  const answers: Array<{ answer: PartitionOffset; status: number } | undefined> = new Array(records.length);
+/**
+ * Bytes of keys and values in one batch. The Java producer under Confluent's proxy splits a
+ * partition's records into batches (batch.size, 16 KiB by default) that each fit the broker's
+ * max.message.bytes (1 MiB by default); a request of many small records must not fail as one
+ * oversized batch. A record larger than this goes alone, and the broker judges it
+ * (MESSAGE_TOO_LARGE, 50002, as the producer's RecordTooLargeException).
+ */
+export const PRODUCE_BATCH_BYTES_MAX = 256 * 1024;
+
+type Answer = { answer: PartitionOffset; status: number };
+
+/** Splits one partition's records (indexes into `records`) into batches under the byte limit. */
+function batchesOf(indexes: readonly number[], records: readonly Serialized[]): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const i of indexes) {
+    const size = (records[i].key?.length ?? 0) + (records[i].value?.length ?? 0);
+    if (current.length > 0 && bytes + size > PRODUCE_BATCH_BYTES_MAX) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Sends each partition's batches, one round per batch index (a partition's batches in order),
+ *  keeping each record's place in the answer. */
+async function send(client: ProxyClient, topic: string, records: readonly Serialized[], targets: readonly number[], partitionCount: number): Promise<Answer[]> {
+  const answers: Array<Answer | undefined> = new Array(records.length);
   const byPartition = new Map<number, number[]>();
   targets.forEach((p, i) => {
-    if (p < 0 || p >= partitionCount) {
+    if (!(Number.isInteger(p) && p >= 0 && p < partitionCount)) {
       // KafkaProducer's own check (waitOnMetadata): a KafkaException, not retriable.
       const message = `Invalid partition given with record: ${p} is not in the range [0...${partitionCount}).`;
       answers[i] = { answer: { partition: null, offset: null, error_code: ErrorCodes.KAFKA_ERROR, error: message }, status: 200 };
@@ -104,16 +129,26 @@ async function send(
     list.push(i);
     byPartition.set(p, list);
   });
-  const items = [...byPartition].map(([partition, indexes]) => ({
+  const batches = new Map([...byPartition].map(([p, indexes]) => [p, batchesOf(indexes, records)]));
+  const rounds = Math.max(0, ...[...batches.values()].map((b) => b.length));
+  for (let round = 0; round < rounds; round++) {
+    const sending = new Map<number, number[]>();
+    for (const [p, list] of batches) if (round < list.length) sending.set(p, list[round]);
+    await sendRound(client, topic, records, sending, answers);
+  }
+  return answers.map((a) => a ?? { answer: { partition: null, offset: null, error_code: ErrorCodes.KAFKA_ERROR, error: 'no answer for this record' }, status: 200 });
+}
+
+/** One Produce per leader for one batch of each partition in `sending`. */
+async function sendRound(client: ProxyClient, topic: string, records: readonly Serialized[], sending: Map<number, number[]>, answers: Array<Answer | undefined>): Promise<void> {
+  const items = [...sending].map(([partition, indexes]) => ({
     topic,
     partition,
     records: indexes.map((i): RecordInput => ({ key: records[i].key, value: records[i].value })),
   }));
   try {
-    const results = items.length === 0 ? [] : await client.produce(items);
-    for (const r of results) {
-      const indexes = byPartition.get(r.partition) ?? [];
-      indexes.forEach((i, n) => {
+    for (const r of await client.produce(items)) {
+      (sending.get(r.partition) ?? []).forEach((i, n) => {
         if (r.error === null) {
           answers[i] = { answer: { partition: r.partition, offset: r.baseOffset + n, error_code: null, error: null }, status: 200 };
         } else {
@@ -125,10 +160,8 @@ async function send(
   } catch (e) {
     if (!(e instanceof ClientError)) throw e;
     // No answer from the cluster (connect, timeout, closed): the producer's retriable errors.
-    for (const indexes of byPartition.values()) {
+    for (const indexes of sending.values()) {
       for (const i of indexes) answers[i] = { answer: { partition: null, offset: null, error_code: ErrorCodes.KAFKA_RETRIABLE_ERROR, error: e.message }, status: 200 };
     }
   }
-  return answers.map((a) => a ?? { answer: { partition: null, offset: null, error_code: ErrorCodes.KAFKA_ERROR, error: 'no answer for this record' }, status: 200 });
 }
-

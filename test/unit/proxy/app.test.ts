@@ -7,6 +7,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { PRODUCE_BATCH_BYTES_MAX } from '../../../src/proxy/produce.ts';
 import { b64, FakeCluster, text } from './fake-client.ts';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
@@ -127,6 +128,16 @@ describe('produce', () => {
     expect(r.status).toBe(200);
     expect(r.body.offsets[0]).toEqual({ partition: null, offset: null, error_code: 50002, error: 'Invalid partition given with record: 5 is not in the range [0...3).' });
     expect(r.body.offsets[1]).toEqual({ partition: 0, offset: 0, error_code: null, error: null });
+  });
+
+  test("a partition's records are sent as batches under PRODUCE_BATCH_BYTES_MAX, in order, offsets following on", async () => {
+    const { c, call } = cluster();
+    // 40 records of 20 KiB: 800 KiB, more than three batches' worth for one partition.
+    const values = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(20 * 1024, 'x'));
+    const r = await call('POST', '/topics/events/partitions/1', { body: JSON.stringify({ records: values.map((v) => ({ value: b64(v) })) }) });
+    expect(r.body.offsets.map((o: { offset: number }) => o.offset)).toEqual(values.map((_, i) => i));
+    expect(c.produceCalls).toBe(Math.ceil((40 * 20 * 1024) / PRODUCE_BATCH_BYTES_MAX));
+    expect(c.log('events', 1).map((x) => text(x.value))).toEqual(values);
   });
 
   test('an unknown topic is 404 40401 and an unknown path partition 404 40402, nothing produced', async () => {
