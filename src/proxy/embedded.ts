@@ -49,12 +49,30 @@ function text(o: Record<string, unknown>, field: string): Checked<string | null>
   return bad(problems.wrongType(field, 'a string'));
 }
 
+/** JSON.rawJSON and the reviver's source text (TC39 "JSON.parse source text access"; Bun has
+ *  both), not yet in TypeScript's lib. */
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+/** An integer past 2^53 keeps its digits (as Jackson's BigIntegerNode does), where a JS number
+ *  would round it: JSON.stringify writes such a value back exactly as it came. */
+const exactIntegers: Reviver = (_key, value, context) => {
+  const source = context?.source;
+  if (typeof value === 'number' && source !== undefined && !Number.isSafeInteger(value) && /^-?[0-9]+$/.test(source)) return rawJSON(source);
+  return value;
+};
+
+/** JSON.parse, keeping integers past 2^53 exact. */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(text, exactIntegers as Parameters<typeof JSON.parse>[1]);
+}
+
 /** The body of POST /topics/{t} or /topics/{t}/partitions/{p}, read as Jackson reads ProduceRequest. */
 export function parseProduceRequest(body: string): Checked<ProduceRequestJson> {
   if (body.trim() === '') return bad(problems.missingBody());
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = parseJsonExact(body);
   } catch (e) {
     return bad(problems.malformedJson((e as Error).message));
   }
@@ -127,7 +145,7 @@ export function deserialize(format: 'binary' | 'json', bytes: Uint8Array | null)
   if (bytes === null) return good(null);
   if (format === 'binary') return good(Buffer.from(bytes).toString('base64'));
   try {
-    return good(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
+    return good(parseJsonExact(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
   } catch (e) {
     return bad({ status: 422, code: 42203, message: `Conversion of JSON to Object failed: ${(e as Error).message}` });
   }

@@ -98,6 +98,15 @@ describe('produce', () => {
     expect(c.log('events', 1).map((x) => [text(x.key), text(x.value)])).toEqual([[null, '{"a":[1,"x"]}'], ['"k"', '7']]);
   });
 
+  test('json integers past 2^53 keep their digits both ways (Jackson reads them as BigIntegerNode)', async () => {
+    const { c, call } = cluster();
+    const body = '{"records": [{"value": {"id": 12345678901234567890, "n": -9007199254740993, "small": 5}, "partition": 0}]}';
+    await call('POST', '/topics/events', { body, contentType: JSON_FORMAT });
+    expect(text(c.log('events', 0)[0].value)).toBe('{"id":12345678901234567890,"n":-9007199254740993,"small":5}');
+    const r = await call('GET', '/topics/events/partitions/0/records?offset=0', { accept: JSON_FORMAT });
+    expect(r.text).toContain('"value":{"id":12345678901234567890,"n":-9007199254740993,"small":5}');
+  });
+
   test("a keyed record goes where Kafka's producer puts it: toPositive(murmur2(key)) % partitions", async () => {
     const { call } = cluster();
     // UtilsTest.testMurmur2: murmur2("foobar") = -790332482, murmur2("21") = -973932308.
