@@ -7,9 +7,11 @@
 // 40101 / 40301 and `error`), the request answering 200 unless a record failed authentication
 // (401) or authorization (403) (ProduceResponse.getRequestStatus).
 //
-// Where we differ, on purpose: a topic the cluster does not know is 404 40401 and a path
-// partition it lacks 404 40402 at once, as Confluent's API reference documents, where its code
-// sends anyway and answers each record 50003 after the producer's 60 s metadata wait; a
+// The topic is looked up as a producer looks it up (allowAutoTopicCreation), so a cluster with
+// auto.create.topics.enable creates it, as under Confluent's proxy. Where we differ, on purpose:
+// a topic the cluster does not know (and does not create) is 404 40401 and a path partition it
+// lacks 404 40402 at once, as Confluent's API reference documents, where its code sends anyway
+// and answers each record 50003 after the producer's 60 s metadata wait; a
 // record's own partition that the topic lacks is that record's error (50002). Records without
 // a partition or key go to one partition per request, turning request by request (Kafka's
 // sticky partitioner keeps a partition per batch); keyed ones where Kafka's producer puts them.
@@ -60,7 +62,7 @@ export async function produce(
   }
   const serialized = serializeAll(format, request.value.records, pathPartition);
   if (!serialized.ok) return problem(serialized.problem);
-  const t = await topicMetadata(client, topic);
+  const t = await topicMetadata(client, topic, { autoCreate: true });
   if (!t.ok) return problem(t.problem);
   const partitionCount = t.value.partitions.length;
   if (pathPartition !== null && !t.value.partitions.some((p) => p.partition === pathPartition)) return problem(problems.partitionNotFound());

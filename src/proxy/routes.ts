@@ -23,9 +23,10 @@ export function partitionJson(p: PartitionMetadata): unknown {
   };
 }
 
-/** The topic's metadata, or 40401 when the cluster does not know it (or refuses its name). */
-export async function topicMetadata(client: ProxyClient, topic: string): Promise<Checked<TopicMetadata>> {
-  const md: ClusterMetadata = await client.metadata([topic]);
+/** The topic's metadata, or 40401 when the cluster does not know it (or refuses its name).
+ *  `autoCreate`: ask as a producer does, so a broker with auto.create.topics.enable creates it. */
+export async function topicMetadata(client: ProxyClient, topic: string, options: { autoCreate?: boolean } = {}): Promise<Checked<TopicMetadata>> {
+  const md: ClusterMetadata = await client.metadata([topic], { allowAutoTopicCreation: options.autoCreate ?? false });
   const t = md.topics.find((x) => x.name === topic);
   if (t === undefined) return bad(problems.topicNotFound());
   if (t.error !== null) {

@@ -119,6 +119,15 @@ describe('produce over HTTP, read by Kafka clients and back over HTTP', () => {
     expect(back.body.map((r: { value: string; offset: number }) => [r.offset, Buffer.from(r.value, 'base64').toString()])).toEqual(values.slice(395).map((v, i) => [395 + i, v]));
   });
 
+  testRequiring(KCAT_TOOL, 'produce to a topic nobody created: the node (--dev: auto.create.topics.enable) creates it, as Kafka does for a producer', async () => {
+    const topic = uniqueTopic('proxy-auto');
+    expect((await curl('GET', `/topics/${topic}`)).status).toBe(404);
+    const p = await curl('POST', `/topics/${topic}/partitions/0`, { body: JSON.stringify({ records: [{ value: b64('first') }] }), contentType: BINARY });
+    expect([p.status, p.body.offsets]).toEqual([200, [{ partition: 0, offset: 0, error_code: null, error: null }]]);
+    const read = await kcat(['-C', '-b', node.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeoutMs: 20_000 });
+    expect(read.stdout.trim()).toBe('first');
+  });
+
   test('a keyed record lands on the partition kafkajs (murmur2, as the Java producer) picks for the same key', async () => {
     const topic = uniqueTopic('proxy-keyed');
     await createTopic(node.bootstrap, topic, 5);
@@ -141,7 +150,8 @@ describe('errors', () => {
     const record = JSON.stringify({ records: [{ value: b64('x') }] });
     const cases: Array<[string, Promise<CurlAnswer>, number, number]> = [
       ['unknown topic', curl('GET', `/topics/${topic}-missing`), 404, 40401],
-      ['produce to an unknown topic', curl('POST', `/topics/${topic}-missing`, { body: record, contentType: BINARY }), 404, 40401],
+      // A name Kafka refuses: not auto-created even under --dev.
+      ['produce to a topic that cannot exist', curl('POST', `/topics/${topic}%21`, { body: record, contentType: BINARY }), 404, 40401],
       ['unknown partition', curl('GET', `/topics/${topic}/partitions/4`), 404, 40402],
       ['produce to an unknown partition', curl('POST', `/topics/${topic}/partitions/4`, { body: record, contentType: BINARY }), 404, 40402],
       ['produce as application/json', curl('POST', `/topics/${topic}`, { body: record, contentType: 'application/json' }), 415, 415],

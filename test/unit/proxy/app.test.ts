@@ -149,6 +149,17 @@ describe('produce', () => {
     expect(c.log('events', 1).map((x) => text(x.value))).toEqual(values);
   });
 
+  test('produce asks as a producer does: where auto.create.topics.enable is on, the topic is created; GET never creates', async () => {
+    const { c, call } = cluster();
+    c.autoCreatePartitions = 2;
+    expect((await call('GET', '/topics/fresh')).status).toBe(404);
+    expect(c.topics.has('fresh')).toBe(false);
+    const r = await call('POST', '/topics/fresh', { body: JSON.stringify({ records: [{ value: b64('x') }] }) });
+    expect(r.status).toBe(200);
+    expect(r.body.offsets[0].error_code).toBeNull();
+    expect(c.topics.get('fresh')?.partitions).toBe(2);
+  });
+
   test('an unknown topic is 404 40401 and an unknown path partition 404 40402, nothing produced', async () => {
     const { c, call } = cluster();
     const body = JSON.stringify({ records: [{ value: b64('x') }] });

@@ -26,6 +26,8 @@ export class FakeCluster {
   /** Throw a plain Error (a bug) from every call. */
   broken = false;
   produceCalls = 0;
+  /** auto.create.topics.enable with num.partitions: 0 is off. */
+  autoCreatePartitions = 0;
 
   addTopic(name: string, partitions: number, configs: Record<string, string> = { 'cleanup.policy': 'delete' }): this {
     this.topics.set(name, { partitions, configs });
@@ -50,8 +52,12 @@ export class FakeCluster {
   client(): ProxyClient {
     const self = this;
     const client: ProxyClient = {
-      async metadata(topics) {
+      async metadata(topics, options) {
         self.check();
+        // A broker with auto.create.topics.enable creates a topic a producer asks for.
+        if (self.autoCreatePartitions > 0 && options?.allowAutoTopicCreation === true) {
+          for (const name of topics ?? []) if (!self.topics.has(name)) self.addTopic(name, self.autoCreatePartitions);
+        }
         const names = topics ?? [...self.topics.keys(), '__consumer_offsets'];
         return {
           clusterId: 'fake',
