@@ -65,7 +65,6 @@ export const problems = {
   // Errors.topicNotFoundException / partitionNotFoundException.
   topicNotFound: (): Problem => ({ status: 404, code: ErrorCodes.TOPIC_NOT_FOUND, message: 'Topic not found.' }),
   partitionNotFound: (): Problem => ({ status: 404, code: ErrorCodes.PARTITION_NOT_FOUND, message: 'Partition not found.' }),
-  leaderNotAvailable: (): Problem => ({ status: 404, code: ErrorCodes.LEADER_NOT_AVAILABLE, message: 'Leader not available.' }),
   // Jersey's own (WebApplicationExceptionMapper): the status is the error_code.
   notFound: (): Problem => ({ status: 404, code: 404, message: 'HTTP 404 Not Found' }),
   methodNotAllowed: (): Problem => ({ status: 405, code: 405, message: 'HTTP 405 Method Not Allowed' }),
@@ -101,7 +100,6 @@ export const problems = {
     message:
       'Consumer instances (/consumers/...) are not built yet in this proxy; read a partition with GET /topics/{topic}/partitions/{partition}/records?offset=N, or use a Kafka client',
   }),
-  kafkaError: (detail: string): Problem => ({ status: 500, code: ErrorCodes.KAFKA_ERROR, message: `Kafka error: ${detail}` }),
   kafkaRetriable: (detail: string): Problem => ({ status: 500, code: ErrorCodes.KAFKA_RETRIABLE_ERROR, message: detail }),
   internal: (): Problem => ({ status: 500, code: 500, message: 'Internal Server Error' }),
 };
