@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { PRODUCE_BATCH_BYTES_MAX } from '../../../src/proxy/produce.ts';
+import { READ_FETCHES_MAX } from '../../../src/proxy/read.ts';
 import { b64, FakeCluster, text } from './fake-client.ts';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
@@ -255,6 +256,20 @@ describe('stateless read', () => {
     ]);
     expect((await call('GET', '/topics/events/partitions/0/records?offset=0', { accept: JSON_FORMAT })).body.length).toBe(1);
     expect((await call('GET', '/topics/events/partitions/0/records?offset=3')).body).toEqual([]);
+  });
+
+  test('count is filled across fetches that each answer fewer records, up to READ_FETCHES_MAX fetches', async () => {
+    const { c, call } = await seeded();
+    c.fetchRecordsMax = 1;
+    c.fetchCalls = 0;
+    const r = await call('GET', '/topics/events/partitions/0/records?offset=0&count=3');
+    expect(r.body.map((x: { offset: number }) => x.offset)).toEqual([0, 1, 2]);
+    expect(c.fetchCalls).toBe(3);
+    // 20 more records, one per fetch: a read of 20 stops after READ_FETCHES_MAX fetches.
+    await call('POST', '/topics/events/partitions/0', { body: JSON.stringify({ records: Array.from({ length: 20 }, () => ({ value: b64('x') })) }) });
+    c.fetchCalls = 0;
+    const capped = await call('GET', '/topics/events/partitions/0/records?offset=0&count=20');
+    expect([capped.body.length, c.fetchCalls]).toEqual([READ_FETCHES_MAX, READ_FETCHES_MAX]);
   });
 
   test('max_bytes bounds keys and values, the first record always returned', async () => {

@@ -26,6 +26,9 @@ export class FakeCluster {
   /** Throw a plain Error (a bug) from every call. */
   broken = false;
   produceCalls = 0;
+  /** Records one fetch answers at most (a broker's answer ends where its byte limit cut it). */
+  fetchRecordsMax = Number.MAX_SAFE_INTEGER;
+  fetchCalls = 0;
   /** auto.create.topics.enable with num.partitions: 0 is off. */
   autoCreatePartitions = 0;
 
@@ -112,6 +115,7 @@ export class FakeCluster {
       },
       async fetch(items) {
         self.check();
+        self.fetchCalls++;
         return items.map((i) => {
           const error = self.partitionError(i.topic, i.partition);
           const log = self.log(i.topic, i.partition);
@@ -121,7 +125,7 @@ export class FakeCluster {
           // Whole "batches" of one record, as many as fit maxBytes (the first always).
           const records = [];
           let bytes = 0;
-          for (let o = i.offset; o < log.length; o++) {
+          for (let o = i.offset; o < log.length && records.length < self.fetchRecordsMax; o++) {
             const size = (log[o].key?.length ?? 0) + (log[o].value?.length ?? 0);
             if (records.length > 0 && bytes + size > (i.maxBytes ?? 1 << 20)) break;
             records.push({ offset: o, timestamp: 0, key: log[o].key, value: log[o].value, headers: [] });
