@@ -28,10 +28,11 @@ VOLUME ["/var/lib/freshet"]
 ENV FRESHET_DATA_DIR=/var/lib/freshet \
     FRESHET_KAFKA_ADDR=0.0.0.0:9092 \
     FRESHET_ADVERTISE_KAFKA_ADDR=localhost:9092 \
-    FRESHET_SCHEMA_REGISTRY_ADDR=0.0.0.0:8081
-# The Kafka API and the schema registry (Confluent's port). The admin API and HTTP proxy will
-# add theirs when they exist.
-EXPOSE 9092 8081
+    FRESHET_SCHEMA_REGISTRY_ADDR=0.0.0.0:8081 \
+    FRESHET_PROXY_ADDR=0.0.0.0:8082
+# The Kafka API, the schema registry and the HTTP proxy (Confluent's ports). The admin API will
+# add its own when it exists.
+EXPOSE 9092 8081 8082
 # `freshet status` asks the node for cluster metadata over its own listener (it reads
 # FRESHET_KAFKA_ADDR) and exits 0 only if it answers; the image has no kcat or curl.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["/usr/local/bin/freshet", "status"]

@@ -23,6 +23,7 @@ import { lockDataDir } from '../storage/dir-lock.ts';
 import { startHelp } from './start-help.ts';
 import { raiseFdLimit } from '../base/fd-limit.ts';
 import { bindRegistry, openRegistry, type RegistryNode } from './registry-server.ts';
+import { bindProxy, openProxy, type ProxyNode } from './proxy-server.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
  *  Docker 10 s) kill a process that takes longer, and a kill flushes nothing. */
@@ -39,10 +40,11 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const node: Running = { bound: null, running: null, registry: null };
+  const node: Running = { bound: null, running: null, registry: null, proxy: null };
   stopOnSignals(node);
   let deps: NodeDeps;
   let registry: ReturnType<typeof bindRegistry> | null = null;
+  let proxy: ReturnType<typeof bindProxy> | null = null;
   try {
     raiseFdLimit();
     deps = systemDeps(env);
@@ -51,14 +53,19 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     return startFailed(e);
   }
   try {
-    // The registry's listener too is bound before the data directory is touched.
+    // The registry's and the proxy's listeners too are bound before the data directory is touched.
     if (config.schemaRegistryAddr !== null) {
       registry = bindRegistry(config.schemaRegistryAddr);
       node.registry = registry.node;
     }
+    if (config.proxyAddr !== null) {
+      proxy = bindProxy(config.proxyAddr);
+      node.proxy = proxy.node;
+    }
   } catch (e) {
     node.bound.server.close();
     void node.bound.cluster?.close().catch(() => {});
+    void registry?.node.close();
     return startFailed(e);
   }
   try {
@@ -71,16 +78,19 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     node.bound.server.close();
     void node.bound.cluster?.close().catch(() => {});
     void registry?.node.close();
+    void proxy?.node.close();
     return startFailed(e);
   }
   // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
   if (registry !== null) openRegistry(registry.bound, config, node.running.broker.clusterId);
+  if (proxy !== null) openProxy(proxy.bound, config);
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;
   const rpc = cluster === null ? '' : `, rpc ${formatHostPort(cluster.rpcAddress)} (${config.cluster!.isSeed ? 'a seed: voter' : 'not a seed: learner'})`;
   const schemaRegistry = registry === null ? 'schema registry off' : `schema registry ${registry.node.url}`;
-  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}`);
+  const httpProxy = proxy === null ? 'proxy off' : `proxy ${proxy.node.url}`;
+  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}, ${httpProxy}`);
   return null;
 }
 
@@ -111,6 +121,7 @@ interface Running {
   bound: BoundNode | null;
   running: RunningNode | null;
   registry: RegistryNode | null;
+  proxy: ProxyNode | null;
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
@@ -144,6 +155,7 @@ function stopOnSignals(node: Running): void {
       // Still binding: nothing is open in the data directory yet.
       bound?.server.close();
       void node.registry?.close();
+      void node.proxy?.close();
       log.info(`${signal} before the node served: stopped`);
       process.exit(0);
     }
@@ -155,7 +167,11 @@ function stopOnSignals(node: Running): void {
       log.error(`stop took longer than ${STOP_DEADLINE_MS} ms (still ${phase}); exiting ${flushed ? 'with everything flushed' : 'before the logs were flushed'}`);
       process.exit(flushed ? 0 : EXIT_FAILURE);
     }, STOP_DEADLINE_MS);
-    // The registry first: it is a client of this node's Kafka listener.
+    // The proxy and the registry first: they are clients of this node's Kafka listener.
+    if (node.proxy !== null) {
+      phase = 'stopping the HTTP proxy';
+      await node.proxy.close().catch((e) => log.warn(`stopping the HTTP proxy: ${e instanceof Error ? e.message : e}`));
+    }
     if (node.registry !== null) {
       phase = 'stopping the schema registry';
       await node.registry.close().catch((e) => log.warn(`stopping the schema registry: ${e instanceof Error ? e.message : e}`));

@@ -162,12 +162,17 @@ export class ClientCore {
     return this.any();
   }
 
-  /** Metadata for `topics` (null: every topic; []: none, only brokers). Never auto-creates. */
-  async metadata(topics: readonly string[] | null = null): Promise<ClusterMetadata> {
+  /**
+   * Metadata for `topics` (null: every topic; []: none, only brokers). Never auto-creates unless
+   * `allowAutoTopicCreation` (Metadata v4+, KIP-204), which a producer sends: the HTTP proxy's
+   * produce asks for it, as the Java producer under Confluent's proxy does; the broker creates
+   * the topic only where auto.create.topics.enable is on.
+   */
+  async metadata(topics: readonly string[] | null = null, options: { allowAutoTopicCreation?: boolean } = {}): Promise<ClusterMetadata> {
     const conn = await this.any();
     const res = await conn.request(Metadata, {
       topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
     });
     this.brokers.clear();
     for (const b of res.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });

@@ -28,6 +28,8 @@ export interface NodeConfig {
   cluster: ClusterConfig | null;
   /** The schema registry's HTTP listener (--schema-registry-addr); null when `none` turns it off. */
   schemaRegistryAddr: HostPort | null;
+  /** The HTTP proxy's listener (--proxy-addr, Confluent REST Proxy v2); null when `none` turns it off. */
+  proxyAddr: HostPort | null;
   /**
    * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
    * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
@@ -46,7 +48,6 @@ export interface NodeConfig {
 /** Flags whose subsystem is not built yet: accepted by the parser, refused with a clear message. */
 const NOT_YET: Readonly<Record<string, string>> = {
   'admin-addr': 'the admin API is not available yet',
-  'proxy-addr': 'the HTTP proxy is not available yet',
 };
 
 export const DEFAULT_DATA_DIR = './data';
@@ -55,6 +56,8 @@ export const DEFAULT_KAFKA_ADDR = '127.0.0.1:9092';
 export const DEFAULT_SCHEMA_REGISTRY_ADDR = '127.0.0.1:8081';
 /** The --schema-registry-addr value that turns the registry off. */
 export const REGISTRY_OFF = 'none';
+/** Confluent REST Proxy's default port (listeners=http://0.0.0.0:8082), on loopback as our Kafka listener. */
+export const DEFAULT_PROXY_ADDR = '127.0.0.1:8082';
 
 /** `freshet start` flags; the YAML keys and FRESHET_* variables are derived from these names. */
 export const START_FLAGS: FlagTable = {
@@ -95,6 +98,12 @@ export const START_FLAGS: FlagTable = {
     value: 'HOST:PORT|none',
     help: "the Confluent-compatible schema registry's HTTP listener (its state in the _schemas topic); none turns it off",
     defaultText: DEFAULT_SCHEMA_REGISTRY_ADDR,
+  },
+  'proxy-addr': {
+    kind: 'string',
+    value: 'HOST:PORT|none',
+    help: "the Confluent REST Proxy v2 compatible HTTP proxy's listener (topics, brokers, produce, stateless reads); none turns it off",
+    defaultText: DEFAULT_PROXY_ADDR,
   },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
   ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
@@ -188,7 +197,8 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const dataDir = dir === undefined ? DEFAULT_DATA_DIR : scalar(dir);
   const dev = boolSetting(get('dev'));
   const cluster = clusterConfigOf(get, nodeId);
-  const schemaRegistryAddr = registryAddrOf(get('schema-registry-addr'));
+  const schemaRegistryAddr = listenerAddrOf(get('schema-registry-addr'), DEFAULT_SCHEMA_REGISTRY_ADDR, '--schema-registry-addr');
+  const proxyAddr = listenerAddrOf(get('proxy-addr'), DEFAULT_PROXY_ADDR, '--proxy-addr');
   const { fixed, explicit } = staticProperties(layer.sets);
   // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
   for (const d of BROKER_PROPERTIES) {
@@ -200,12 +210,12 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, proxyAddr, props, explicit, layers };
 }
 
-/** --schema-registry-addr: HOST:PORT, `none` (off), or the default. */
-function registryAddrOf(s: Setting | undefined): HostPort | null {
-  if (s === undefined) return parseHostPort(DEFAULT_SCHEMA_REGISTRY_ADDR, '--schema-registry-addr');
+/** An HTTP listener's flag (--schema-registry-addr, --proxy-addr): HOST:PORT, `none` (off), or the default. */
+function listenerAddrOf(s: Setting | undefined, fallback: string, flag: string): HostPort | null {
+  if (s === undefined) return parseHostPort(fallback, flag);
   const text = scalar(s).trim();
   if (text === REGISTRY_OFF) return null;
   return parseHostPort(text, s.origin);

@@ -54,6 +54,11 @@ export type BrokerOptions = {
    * collide on the default 8081.
    */
   registry?: boolean;
+  /**
+   * Serve the HTTP proxy on a free port (`proxyUrl`). Off by default: every node started here
+   * passes --proxy-addr, a picked port or `none`, so parallel tests never collide on 8082.
+   */
+  proxy?: boolean;
 };
 
 export type Broker = {
@@ -61,6 +66,8 @@ export type Broker = {
   readonly bootstrap: string;
   /** The schema registry's base URL (http://127.0.0.1:PORT) when started with `registry`, else null. */
   readonly registryUrl: string | null;
+  /** The HTTP proxy's base URL (http://127.0.0.1:PORT) when started with `proxy`, else null. */
+  readonly proxyUrl: string | null;
   readonly dataDir: string;
   /** The running process (a new one after restart()). */
   readonly proc: Subprocess;
@@ -95,13 +102,16 @@ export function assertBinaryBuilt(): void {
 
 type Running = { proc: Subprocess; stderr: { text: string } };
 
-/** The node's listeners: Kafka, and the registry's (null: --schema-registry-addr none). */
-type Ports = { kafka: number; registry: number | null };
+/** The node's listeners: Kafka, the registry's and the proxy's (null: `none`). */
+type Ports = { kafka: number; registry: number | null; proxy: number | null };
 
 function brokerArgs(ports: Ports, dataDir: string, options: BrokerOptions): string[] {
   const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${ports.kafka}`];
   if (!(options.extraArgs ?? []).includes('--schema-registry-addr')) {
     args.push('--schema-registry-addr', ports.registry === null ? 'none' : `127.0.0.1:${ports.registry}`);
+  }
+  if (!(options.extraArgs ?? []).includes('--proxy-addr')) {
+    args.push('--proxy-addr', ports.proxy === null ? 'none' : `127.0.0.1:${ports.proxy}`);
   }
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId));
   if (options.dev ?? true) args.push('--dev');
@@ -190,10 +200,10 @@ async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-test-'));
   mkdirSync(dataDir, { recursive: true });
-  let ports: Ports = { kafka: 0, registry: null };
+  let ports: Ports = { kafka: 0, registry: null, proxy: null };
   let running: Running | null = null;
   for (let attempt = 1; running === null; attempt++) {
-    ports = { kafka: await freePort(), registry: options.registry ? await freePort() : null };
+    ports = { kafka: await freePort(), registry: options.registry ? await freePort() : null, proxy: options.proxy ? await freePort() : null };
     try {
       running = await spawnAndWait(ports, dataDir, options);
     } catch (error) {
@@ -212,6 +222,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     port,
     bootstrap: `127.0.0.1:${port}`,
     registryUrl: ports.registry === null ? null : `http://127.0.0.1:${ports.registry}`,
+    proxyUrl: ports.proxy === null ? null : `http://127.0.0.1:${ports.proxy}`,
     dataDir,
     get proc() {
       return current.proc;

@@ -41,11 +41,12 @@ function envOfImage(): Record<string, string> {
 const scratch = mkdtempSync(join(tmpdir(), 'freshet-image-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('the image exposes the Kafka and schema registry ports, keeps its data dir on a volume, and its variables name real settings', () => {
+test('the image exposes the Kafka, schema registry and HTTP proxy ports, keeps its data dir on a volume, and its variables name real settings', () => {
   const env = envOfImage();
-  expect(instruction('EXPOSE').split(/\s+/)).toEqual(['9092', '8081']);
+  expect(instruction('EXPOSE').split(/\s+/)).toEqual(['9092', '8081', '8082']);
   expect(env.FRESHET_KAFKA_ADDR).toEndWith(':9092');
   expect(env.FRESHET_SCHEMA_REGISTRY_ADDR).toBe('0.0.0.0:8081');
+  expect(env.FRESHET_PROXY_ADDR).toBe('0.0.0.0:8082');
   expect(JSON.parse(instruction('VOLUME'))).toEqual([env.FRESHET_DATA_DIR]);
   expect(env.FRESHET_ADVERTISE_KAFKA_ADDR).toBeDefined();
 });
@@ -59,6 +60,7 @@ testRequiring(KCAT_TOOL, 'ENTRYPOINT + CMD with the image ENV serves; the HEALTH
   env.FRESHET_KAFKA_ADDR = env.FRESHET_KAFKA_ADDR.replace(/:9092$/, `:${port}`);
   env.FRESHET_ADVERTISE_KAFKA_ADDR = env.FRESHET_ADVERTISE_KAFKA_ADDR.replace(/:9092$/, `:${port}`);
   env.FRESHET_SCHEMA_REGISTRY_ADDR = env.FRESHET_SCHEMA_REGISTRY_ADDR.replace(/:8081$/, `:${await freePort()}`);
+  env.FRESHET_PROXY_ADDR = env.FRESHET_PROXY_ADDR.replace(/:8082$/, `:${await freePort()}`);
   // FRESHET_BROKERS is unset in the image (empty counts as unset): status finds the listener.
   const binary = (argv: string[]) => argv.map((a) => (a === '/usr/local/bin/freshet' ? FRESHET_BIN : a));
   const command = binary([...JSON.parse(instruction('ENTRYPOINT')), ...JSON.parse(instruction('CMD'))]);

@@ -28,7 +28,7 @@ function freshDir(): string {
 
 /** Nodes started here serve no schema registry unless a test says so: parallel tests would
  *  collide on its default port, 8081. (An environment variable, so flags and files still win.) */
-const NO_REGISTRY = { FRESHET_SCHEMA_REGISTRY_ADDR: 'none' };
+const NO_REGISTRY = { FRESHET_SCHEMA_REGISTRY_ADDR: 'none', FRESHET_PROXY_ADDR: 'none' };
 
 async function freshet(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   assertBinaryBuilt();

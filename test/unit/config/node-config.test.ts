@@ -62,6 +62,14 @@ describe('freshet start arguments', () => {
     expect(() => addr(['--schema-registry-addr', 'nohost'])).toThrow(/--schema-registry-addr: expected HOST:PORT/);
   });
 
+  test("the HTTP proxy listens on 127.0.0.1:8082 (Confluent REST Proxy's port) unless given an address or none", () => {
+    const addr = (args: string[]) => buildNodeConfig(parseStartArgs(args)).proxyAddr;
+    expect(addr([])).toEqual({ host: '127.0.0.1', port: 8082 });
+    expect(addr(['--proxy-addr', '0.0.0.0:18082'])).toEqual({ host: '0.0.0.0', port: 18082 });
+    expect(addr(['--proxy-addr', 'none'])).toBeNull();
+    expect(() => addr(['--proxy-addr', 'nohost'])).toThrow(/--proxy-addr: expected HOST:PORT/);
+  });
+
   test.each([
     [['--rpc-addr', '127.0.0.1:33145'], /--rpc-addr: needs --seeds/],
     [['--seeds', 'a:1'], /expected ID@HOST:PORT/],

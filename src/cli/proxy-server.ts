@@ -1,0 +1,87 @@
+// The HTTP proxy in a node's shell: its listener (Bun.serve on --proxy-addr) and its internal
+// Kafka client, connected to this node's own Kafka listener (DESIGN.md section 6: the proxy
+// talks to the cluster through the client, so it works the same on any node). Sockets are
+// opened here, in cli, as the layering requires.
+//
+// Order (start.ts): bindProxy right after the Kafka listener is bound, before the data
+// directory is opened, so a taken port fails the start cleanly; openProxy once the broker
+// serves. Until then a request is answered at once with 500 50003 (Confluent's retriable Kafka
+// error): the node is starting.
+
+import { log } from '../base/log.ts';
+import { KafkaClient } from '../client/client.ts';
+import type { NodeConfig } from '../config/node-config.ts';
+import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
+import { proxyFetch } from '../proxy/app.ts';
+import { KAFKA_V2_JSON, REQUEST_BYTES_MAX_DEFAULT } from '../proxy/wire.ts';
+import { SYSTEM_IO } from './node-deps.ts';
+import { NodeStartError } from './node.ts';
+
+/** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
+ *  answered 413 with Confluent's body), so the handler is the one that answers. */
+export const PROXY_REQUEST_BYTES_MAX = REQUEST_BYTES_MAX_DEFAULT + 64 * 1024;
+
+type BunServer = ReturnType<typeof Bun.serve>;
+
+export interface ProxyNode {
+  readonly address: HostPort;
+  readonly url: string;
+  /** Stops listening (connections in flight are closed) and closes the client. */
+  close(): Promise<void>;
+}
+
+export interface BoundProxy {
+  readonly server: BunServer;
+  client: KafkaClient | null;
+  handler: ((request: Request) => Promise<Response>) | null;
+}
+
+/** Binds the proxy's listener; requests get 50003 until openProxy. Throws NodeStartError. */
+export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNode } {
+  const state: { bound: BoundProxy | null } = { bound: null };
+  let server: BunServer;
+  try {
+    server = Bun.serve({
+      hostname: address.host,
+      port: address.port,
+      reusePort: false,
+      maxRequestBodySize: PROXY_REQUEST_BYTES_MAX,
+      fetch: (request) => serve(state.bound!, request),
+      error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : e instanceof Error ? e.message : String(e);
+    throw new NodeStartError(`cannot listen for the HTTP proxy on ${formatHostPort(address)} (--proxy-addr): ${why}`);
+  }
+  const bound: BoundProxy = { server, client: null, handler: null };
+  state.bound = bound;
+  const actual = { host: address.host, port: server.port ?? address.port };
+  const node: ProxyNode = {
+    address: actual,
+    url: `http://${formatHostPort({ host: advertisableHost(actual.host), port: actual.port })}`,
+    close: async () => {
+      void server.stop(true);
+      await bound.client?.close();
+    },
+  };
+  return { bound, node };
+}
+
+/** Serves through an internal client to this node's Kafka listener (connected on first use). */
+export function openProxy(bound: BoundProxy, config: NodeConfig): void {
+  const kafka = { host: advertisableHost(config.kafkaAddr.host), port: config.kafkaAddr.port };
+  const client = new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-rest-proxy-${config.nodeId}` });
+  bound.client = client;
+  bound.handler = proxyFetch(client);
+  log.info(`proxy: reaching the cluster through ${formatHostPort(kafka)}`);
+}
+
+async function serve(bound: BoundProxy, request: Request): Promise<Response> {
+  if (bound.handler === null) return json(500, { error_code: 50003, message: 'The HTTP proxy is not ready: the node is starting' });
+  return await bound.handler(request);
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': KAFKA_V2_JSON } });
+}

@@ -1,0 +1,133 @@
+// The proxy's request handler: Confluent REST Proxy v2 over the internal Kafka client, routed by
+// Elysia (as src/registry/http/app.ts). The node's shell serves it with Bun.serve on
+// --proxy-addr (cli/proxy-server.ts); nothing here opens a socket.
+//
+// Every answer is JSON: application/vnd.kafka.v2+json, or the embedded format's media type for
+// records read. Bad input is answered as Confluent answers it (wire.ts): an unknown path 404 and
+// a known path with another method 405, as Jersey does; a produce body whose Content-Type is not
+// an embedded format 415; a body past the limit 413; malformed JSON 400. A throw is a bug or a
+// lost cluster: answered 500 {"error_code":500} without a stack, and the next request is served.
+
+import { Elysia } from 'elysia';
+import { ClientError } from '../client/client.ts';
+import { produce, type StickyPartition } from './produce.ts';
+import { readRecords } from './read.ts';
+import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
+import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, type RawBody, readBody, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
+
+export interface ProxyHttpOptions {
+  /** Largest request body accepted, in bytes (413 beyond). */
+  readonly requestBytesMax?: number;
+}
+
+type Params = Record<string, string | null | undefined>;
+interface Ctx {
+  readonly params: Params;
+  readonly request: Request;
+  readonly body: unknown;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handle: (ctx: Ctx) => Promise<Response>;
+}
+
+/** '/topics/:topic/partitions' -> a RegExp matching its paths, for telling 405 from 404. */
+function patternOf(path: string): RegExp {
+  const source = path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+/** Elysia finds the path from the 12th character of the URL on, which misses it behind a short
+ *  scheme and host ("http://h/topics"); such a request is given a longer host. */
+function routable(request: Request): Request {
+  const url = request.url;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash >= 11) return request;
+  return new Request(`http://kafka-rest-proxy${slash < 0 ? '/' : url.slice(slash)}`, request);
+}
+
+export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}): (request: Request) => Promise<Response> {
+  const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
+  const sticky: StickyPartition = { next: 0 };
+
+  /** A path segment as text; Elysia gives a malformed percent-encoding as null (JAX-RS: 404). */
+  const seg = (params: Params, name: string): string | null => {
+    const v = params[name];
+    return typeof v === 'string' ? v : null;
+  };
+  const withTopic = (f: (topic: string, ctx: Ctx) => Promise<Response>) => async (ctx: Ctx) => {
+    const topic = seg(ctx.params, 'topic');
+    return topic === null ? problem(problems.notFound()) : f(topic, ctx);
+  };
+  const withPartition = (f: (topic: string, partition: number, ctx: Ctx) => Promise<Response>) => async (ctx: Ctx) => {
+    const topic = seg(ctx.params, 'topic');
+    const text = seg(ctx.params, 'partition');
+    const partition = text === null ? undefined : intPath(text);
+    return topic === null || partition === undefined ? problem(problems.notFound()) : f(topic, partition, ctx);
+  };
+  const produceRoute = (pathPartition: (ctx: Ctx) => number | null) => async (topic: string, ctx: Ctx) => {
+    const format = embeddedFormatOf(mediaTypeOf(ctx.request.headers.get('content-type')));
+    if (format === null) return problem(problems.unsupportedMediaType());
+    const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
+    if (raw.kind === 'too_large') return problem(problems.tooLarge(max));
+    return produce(client, sticky, topic, pathPartition(ctx), format, raw.text);
+  };
+
+  const routes: Route[] = [
+    // RootResource: an empty object, for liveness checks.
+    { method: 'GET', path: '/', handle: async () => json({}) },
+    { method: 'GET', path: '/topics', handle: () => listTopics(client) },
+    { method: 'GET', path: '/topics/:topic', handle: withTopic((t) => getTopic(client, t)) },
+    { method: 'POST', path: '/topics/:topic', handle: withTopic(produceRoute(() => null)) },
+    { method: 'GET', path: '/topics/:topic/partitions', handle: withTopic((t) => listPartitions(client, t)) },
+    { method: 'GET', path: '/topics/:topic/partitions/:partition', handle: withPartition((t, p) => getPartition(client, t, p)) },
+    {
+      method: 'POST',
+      path: '/topics/:topic/partitions/:partition',
+      handle: withPartition((t, p, ctx) => produceRoute(() => p)(t, ctx)),
+    },
+    { method: 'GET', path: '/topics/:topic/partitions/:partition/offsets', handle: withPartition((t, p) => getOffsets(client, t, p)) },
+    {
+      method: 'GET',
+      path: '/topics/:topic/partitions/:partition/records',
+      handle: withPartition((t, p, ctx) => readRecords(client, t, p, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
+    },
+    { method: 'GET', path: '/brokers', handle: () => listBrokers(client) },
+  ];
+  const patterns = routes.map((r) => patternOf(r.path));
+
+  let app = new Elysia()
+    // Produce reads the body as text itself, whatever its declared type, under the limit.
+    .onParse(({ request }) => readBody(request, max))
+    .onError(({ code, request }) => {
+      if (code === 'NOT_FOUND') {
+        const path = new URL(request.url).pathname;
+        if (path === '/consumers' || path.startsWith('/consumers/')) return problem(problems.consumersNotBuilt());
+        return problem(patterns.some((p) => p.test(path)) ? problems.methodNotAllowed() : problems.notFound());
+      }
+      return problem(problems.internal());
+    });
+  for (const route of routes) {
+    app = app.route(route.method, route.path, (ctx) => guarded(route, ctx as never)) as typeof app;
+  }
+  return async (request) => {
+    try {
+      return await app.handle(routable(request));
+    } catch {
+      return problem(problems.internal());
+    }
+  };
+}
+
+/** A route, with the cluster's silence answered as Kafka's retriable error (KafkaExceptionMapper:
+ *  a TimeoutException or NetworkException is 500 50003). */
+async function guarded(route: Route, ctx: Ctx): Promise<Response> {
+  try {
+    return await route.handle(ctx);
+  } catch (e) {
+    if (e instanceof ClientError) return problem(problems.kafkaRetriable(e.message));
+    return problem(problems.internal());
+  }
+}
