@@ -137,7 +137,8 @@ describe('GroupMember', () => {
     const c = await newMember(groupId);
     await c.subscribe({ topics: [topic] });
     const got: string[] = [];
-    while (got.length < 3) for (const r of (await c.poll(1024, 200)).records) got.push(new TextDecoder().decode(r.value!));
+    const first = Date.now() + 10_000;
+    while (Date.now() < first && got.length < 3) for (const r of (await c.poll(1024, 200)).records) got.push(new TextDecoder().decode(r.value!));
     expect(got).toEqual(['1', '2', '3']);
     expect(c.position({ topic, partition: 0 })).toBe(3);
     expect((await c.commit()).partitions).toEqual([{ topic, partition: 0, error: null }]);
@@ -152,6 +153,29 @@ describe('GroupMember', () => {
     while (Date.now() < end && next.length < 2) for (const r of (await d.poll(1024, 200)).records) next.push(new TextDecoder().decode(r.value!));
     expect(next).toEqual(['4', '5']);
     await d.close();
+  });
+
+  test('a member that is not polling still rejoins when its heartbeat learns of a rebalance', async () => {
+    // Java's consumer would rejoin only in its next poll(); ours rejoins from the heartbeat, so
+    // a newcomer waits one heartbeat, not the idle member's rebalance timeout (10 s here).
+    const topic = uniqueTopic('gm-idle');
+    const groupId = `g-${topic}`;
+    await createTopic(broker.bootstrap, topic, 4);
+    const changes: number[][] = [];
+    const idle = await newMember(groupId, { onAssignmentChange: (c) => changes.push(c.assigned.map((p) => p.partition).sort()) });
+    await idle.subscribe({ topics: [topic] });
+    expect(await idle.join()).toBeNull();
+    expect(idle.assignment()).toHaveLength(4);
+    const other = await newMember(groupId);
+    await other.subscribe({ topics: [topic] });
+    const started = Date.now();
+    expect(await other.join()).toBeNull();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await until('the idle member to hold 2', () => idle.assignment().length === 2, 5_000);
+    expect(changes[0]).toEqual([0, 1, 2, 3]);
+    expect(changes.at(-1)!.length).toBe(2);
+    await other.close();
+    await idle.close();
   });
 
   test('a pattern subscription picks up a matching topic created later', async () => {
