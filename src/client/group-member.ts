@@ -9,7 +9,7 @@
 // subscriptions, a seek on a partition it does not own, no offset with reset 'none') is a
 // MemberRefusal value. ClientError is still thrown when a call got no answer at all.
 
-import { type Cancel, every } from '../base/scheduler.ts';
+import { type Cancel, every, sleep } from '../base/scheduler.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type AssignorName, ASSIGNOR_NAMES, type TopicPartition } from './assignors.ts';
 import type { ClientCore } from './core.ts';
@@ -123,7 +123,7 @@ export class GroupMember {
     if (this.closed) return refuse('closed', 'the consumer is closed');
     if (this.manual !== null) return refuse('mutually_exclusive', 'Subscription to topics, partitions and pattern are mutually exclusive.');
     if ('topics' in subscription && subscription.topics.length > SUBSCRIPTION_TOPICS_MAX) return refuse('too_many_topics', `more than ${SUBSCRIPTION_TOPICS_MAX} topics`);
-    this.subscription = 'pattern' in subscription ? { pattern: new RegExp(`^(?:${subscription.pattern.source})$`, subscription.pattern.flags.replace('g', '')) } : { topics: [...new Set(subscription.topics)].sort() };
+    this.subscription = 'pattern' in subscription ? { pattern: new RegExp(`^(?:${subscription.pattern.source})$`, subscription.pattern.flags.replace(/[gy]/g, '')) } : { topics: [...new Set(subscription.topics)].sort() };
     this.stopPatternRefresh?.();
     this.stopPatternRefresh = null;
     if ('pattern' in this.subscription) {
@@ -134,6 +134,8 @@ export class GroupMember {
       });
     } else this.topics = [...this.subscription.topics];
     this.membership.requestRejoin();
+    // Already a member: rejoin now, so the group's assignment follows the new subscription.
+    if (this.membership.generationId >= 0) this.membership.ensureActive().catch(() => {});
     return null;
   }
 
@@ -152,6 +154,7 @@ export class GroupMember {
     this.manual = null;
     this.topics = [];
     this.positions.clear();
+    this.lastSynced = null;
     this.membership = this.newMembership();
     return error;
   }
@@ -205,7 +208,12 @@ export class GroupMember {
       const offset = this.positions.get(partitionKey(p));
       return offset === undefined ? [] : [{ ...p, offset }];
     });
-    if (from.length === 0) return { records: [], errors, error: null };
+    if (from.length === 0) {
+      // Nothing to read (no partitions yet, or none with a position): wait as a fetch would,
+      // so a polling loop does not spin.
+      await sleep(this.client.options.io.scheduler, Math.max(0, timeoutMs));
+      return { records: [], errors, error: null };
+    }
     const fetched = await data.fetch(this.client, from, { maxWaitMs: timeoutMs, maxBytes: Math.max(1, maxBytes) });
     const records: ConsumedRecord[] = [];
     const recordsMax = this.options.maxPollRecords ?? POLL_RECORDS_MAX;

@@ -81,10 +81,11 @@ export class GroupMembership {
     this.rejoinNeeded = true;
   }
 
-  /** Joins if needed; null once the member has a generation and an assignment. */
+  /** Joins if needed; null once the member has a generation and an assignment, else the error. */
   ensureActive(): Promise<KafkaErr | null> {
     if (this.closed) return Promise.resolve(kafkaErr(ErrorCode.UNKNOWN_MEMBER_ID, 'the member was closed'));
-    if (!this.rejoinNeeded && this.generationId >= 0) return Promise.resolve(null);
+    // A heartbeat's unrecoverable answer (an authorization failure, say) surfaces here.
+    if (!this.rejoinNeeded && this.generationId >= 0) return Promise.resolve(this.fatal);
     if (this.joining === null) {
       this.joining = this.join().finally(() => {
         this.joining = null;
