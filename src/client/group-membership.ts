@@ -46,6 +46,9 @@ const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATO
 /** JoinGroup answers worth another round after a pause. */
 const JOIN_RETRIABLE: ReadonlySet<number> = new Set([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION]);
 
+/** What a closed member's calls answer. */
+const CLOSED: KafkaErr = { code: ErrorCode.UNKNOWN_MEMBER_ID, name: 'UNKNOWN_MEMBER_ID', message: 'the member left its group' };
+
 const keyOf = (p: TopicPartition): string => `${p.topic}\u0000${p.partition}`;
 
 export class GroupMembership {
@@ -83,7 +86,7 @@ export class GroupMembership {
 
   /** Joins if needed; null once the member has a generation and an assignment, else the error. */
   ensureActive(): Promise<KafkaErr | null> {
-    if (this.closed) return Promise.resolve(kafkaErr(ErrorCode.UNKNOWN_MEMBER_ID, 'the member was closed'));
+    if (this.closed) return Promise.resolve(CLOSED);
     // A heartbeat's unrecoverable answer (an authorization failure, say) surfaces here.
     if (!this.rejoinNeeded && this.generationId >= 0) return Promise.resolve(this.fatal);
     if (this.joining === null) {
@@ -94,12 +97,15 @@ export class GroupMembership {
     return this.joining;
   }
 
-  /** Stops heartbeats and leaves the group (LeaveGroup); the member cannot join again. */
+  /**
+   * Stops heartbeats and leaves the group (LeaveGroup); the member cannot join again. A join in
+   * progress is not waited for (a JoinGroup may wait out the whole rebalance timeout): the
+   * coordinator drops the member and answers that join with an error, which is then ignored.
+   */
   async leave(): Promise<KafkaErr | null> {
     this.closed = true;
     this.stopHeartbeat?.();
     this.stopHeartbeat = null;
-    await this.joining?.catch(() => null);
     if (this.memberId === '' || this.coordinator === null) return null;
     const memberId = this.memberId;
     this.memberId = '';
@@ -162,7 +168,7 @@ export class GroupMembership {
       }
       if (outcome === 'pause') await sleep(this.client.options.io.scheduler, JOIN_RETRY_BACKOFF_MS);
     }
-    return this.closed ? kafkaErr(ErrorCode.UNKNOWN_MEMBER_ID, 'the member was closed') : (last ?? kafkaErr(ErrorCode.REBALANCE_IN_PROGRESS, `no stable generation after ${JOIN_ATTEMPTS_MAX} join rounds`));
+    return this.closed ? CLOSED : (last ?? kafkaErr(ErrorCode.REBALANCE_IN_PROGRESS, `no stable generation after ${JOIN_ATTEMPTS_MAX} join rounds`));
   }
 
   /** One JoinGroup + SyncGroup; 'again' / 'pause' ask for another round. */
@@ -198,6 +204,7 @@ export class GroupMembership {
       if (COORDINATOR_MOVED.has(error.code)) throw new CoordinatorError(error);
       return JOIN_RETRIABLE.has(error.code) ? 'pause' : error;
     }
+    if (this.closed) return CLOSED;
     this.memberId = joined.memberId;
     this.generationId = joined.generationId;
     this.protocolName = joined.protocolName;
@@ -220,6 +227,7 @@ export class GroupMembership {
       if (COORDINATOR_MOVED.has(syncError.code)) throw new CoordinatorError(syncError);
       return REJOIN.has(syncError.code) ? 'again' : syncError;
     }
+    if (this.closed) return CLOSED;
     // An empty assignment is what the broker sends a member the leader gave nothing to.
     const decoded = decodeAssignment(synced.assignment);
     const assigned = (decoded?.assignedPartitions ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));

@@ -170,4 +170,14 @@ describe('GroupMembership', () => {
     await run(s, 3_000);
     expect(c.sent.length).toBe(before);
   });
+
+  test('leave during a pending JoinGroup sends LeaveGroup at once, without waiting for the join', async () => {
+    const { s, c, m } = setup();
+    c.answer('JoinGroup', failed(ErrorCode.MEMBER_ID_REQUIRED, 'm-1'), new Promise<Answer>(() => {}) as unknown as Answer);
+    void m.ensureActive();
+    await run(s, 50);
+    expect(c.names()).toEqual(['JoinGroup', 'JoinGroup']);
+    expect(await m.leave()).toBeNull();
+    expect(c.sent.at(-1)).toMatchObject({ api: 'LeaveGroup', body: { memberId: 'm-1' } });
+  });
 });
