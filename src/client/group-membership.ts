@@ -9,6 +9,10 @@
 //   INCONSISTENT_GROUP_PROTOCOL, GROUP_MAX_SIZE_REACHED, ...) ends the join with that error.
 // - SyncGroup and Heartbeat REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID:
 //   rejoin (the last one with a fresh member id).
+// The coordinator gets a connection of its own, as in Java's consumer (its coordinator node
+// has a separate connection id): a broker answers a connection's requests in order, and a
+// JoinGroup held for a whole rebalance must not stall the client's other traffic (fetches,
+// other members' joins on a shared client), nor a long-poll fetch this member's heartbeats.
 // Protocol is eager: the whole assignment is replaced at each generation. Unlike Java's
 // consumer, which rejoins only inside poll(), a heartbeat that learns of a rebalance starts the
 // rejoin at once: the HTTP proxy's consumers poll only when their client asks, and the group
@@ -23,6 +27,7 @@ import { SyncGroup } from '../protocol/messages/14-sync-group.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, encodeAssignment, encodeSubscription, subscriptionTopics } from '../protocol/consumer-protocol.ts';
 import { assign, type AssignorName, isAssignorName, type MemberSubscription, type TopicPartition } from './assignors.ts';
 import type { Connection } from './connection.ts';
+import { connectTcp, type HostPort } from './tcp.ts';
 import type { ClientCore } from './core.ts';
 import { ClientError, type KafkaErr, kafkaErr } from './errors.ts';
 import { JOIN_ATTEMPTS_MAX, JOIN_GROUP_TIMEOUT_MARGIN_MS, JOIN_RETRY_BACKOFF_MS } from './limits.ts';
@@ -73,6 +78,8 @@ export class GroupMembership {
     /** The topics to announce in JoinGroup (the member's current subscription, resolved). */
     private readonly subscribedTopics: () => string[],
     private readonly onJoined: OnJoined,
+    /** Opens the dedicated coordinator connection (tests script one). */
+    private readonly openConnection: (address: HostPort) => Promise<Connection> = (address) => openDedicated(client, address),
   ) {}
 
   get stable(): boolean {
@@ -106,7 +113,10 @@ export class GroupMembership {
     this.closed = true;
     this.stopHeartbeat?.();
     this.stopHeartbeat = null;
-    if (this.memberId === '' || this.coordinator === null) return null;
+    if (this.memberId === '' || this.coordinator === null) {
+      this.dropCoordinator();
+      return null;
+    }
     const memberId = this.memberId;
     this.memberId = '';
     this.generationId = -1;
@@ -117,8 +127,10 @@ export class GroupMembership {
       const res = await conn.request(LeaveGroup, { groupId: this.options.groupId, memberId, members: [{ memberId, groupInstanceId: null, reason: 'the consumer is closing' }] });
       return kafkaErr(res.errorCode) ?? res.members.map((m) => kafkaErr(m.errorCode)).find((e) => e !== null) ?? null;
     } catch (e) {
-      if (e instanceof ClientError) return null; // the session timeout removes us anyway
+      if (e instanceof ClientError || e instanceof CoordinatorError) return null; // the session timeout removes us anyway
       throw e;
+    } finally {
+      this.dropCoordinator();
     }
   }
 
@@ -127,7 +139,7 @@ export class GroupMembership {
       const looking = (async () => {
         const found = await this.client.findCoordinator(this.options.groupId);
         if (found.error !== null) throw new CoordinatorError(found.error);
-        return this.client.connectionTo({ host: found.host, port: found.port });
+        return this.openConnection({ host: found.host, port: found.port });
       })();
       this.coordinator = looking;
       looking.catch(() => {
@@ -135,6 +147,13 @@ export class GroupMembership {
       });
     }
     return this.coordinator;
+  }
+
+  /** Forgets the coordinator (it moved or stopped answering), closing its connection. */
+  private dropCoordinator(): void {
+    const old = this.coordinator;
+    this.coordinator = null;
+    void old?.then((c) => c.close()).catch(() => {});
   }
 
   private async join(): Promise<KafkaErr | null> {
@@ -151,7 +170,7 @@ export class GroupMembership {
         else if (e instanceof ClientError) outcome = 'pause';
         else throw e;
         if (outcome === 'pause') last = e instanceof CoordinatorError ? e.error : kafkaErr(ErrorCode.COORDINATOR_NOT_AVAILABLE, (e as Error).message);
-        this.coordinator = null;
+        this.dropCoordinator();
       }
       if (outcome === 'done') {
         this.rejoinNeeded = false;
@@ -257,7 +276,7 @@ export class GroupMembership {
       if (generationId !== this.generationId || this.closed) return; // a join overtook it
       const error = kafkaErr(res.errorCode);
       if (error === null) return;
-      if (COORDINATOR_MOVED.has(error.code)) this.coordinator = null;
+      if (COORDINATOR_MOVED.has(error.code)) this.dropCoordinator();
       else if (REJOIN.has(error.code)) {
         if (error.code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
         if (error.code !== ErrorCode.REBALANCE_IN_PROGRESS) this.generationId = -1;
@@ -270,11 +289,23 @@ export class GroupMembership {
       // No answer: look the coordinator up again at the next beat. If none answers within the
       // session timeout the coordinator drops us, and the next heartbeat says so.
       if (!(e instanceof ClientError) && !(e instanceof CoordinatorError)) throw e;
-      this.coordinator = null;
+      this.dropCoordinator();
     } finally {
       this.heartbeatInFlight = false;
     }
   }
+}
+
+/** A negotiated connection of the member's own, outside the client's shared pool. */
+async function openDedicated(client: ClientCore, address: HostPort): Promise<Connection> {
+  const conn = await connectTcp(client.options.io, address, client.options);
+  try {
+    await conn.negotiate({ timeoutMs: client.options.connectTimeoutMs });
+  } catch (e) {
+    conn.close();
+    throw e;
+  }
+  return conn;
 }
 
 /** FindCoordinator answered with an error; internal to the join loop. */

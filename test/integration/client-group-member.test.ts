@@ -178,6 +178,25 @@ describe('GroupMember', () => {
     await idle.close();
   });
 
+  test('two members on one shared client split a topic promptly (each has its own coordinator connection)', async () => {
+    // On one shared connection, the second member's JoinGroup (held until the rebalance ends)
+    // would queue the first member's heartbeat behind it: the group would wait out the
+    // rebalance timeout (10 s) and expel the first member.
+    const topic = uniqueTopic('gm-shared');
+    const groupId = `g-${topic}`;
+    await createTopic(broker.bootstrap, topic, 4);
+    const a = await newMember(groupId);
+    const b = new GroupMember(clients.at(-1)!, { groupId, sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: HEARTBEAT_MS, rebalanceTimeoutMs: 10_000 });
+    await a.subscribe({ topics: [topic] });
+    expect(await a.join()).toBeNull();
+    await b.subscribe({ topics: [topic] });
+    const started = Date.now();
+    expect(await b.join()).toBeNull();
+    await until('2 + 2', () => a.assignment().length === 2 && b.assignment().length === 2, 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   test('a pattern subscription picks up a matching topic created later', async () => {
     const base = uniqueTopic('gm-pat');
     const groupId = `g-${base}`;

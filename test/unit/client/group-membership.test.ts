@@ -6,6 +6,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
+import type { Connection } from '../../../src/client/connection.ts';
 import type { ClientCore } from '../../../src/client/core.ts';
 import { GroupMembership } from '../../../src/client/group-membership.ts';
 import { JOIN_ATTEMPTS_MAX } from '../../../src/client/limits.ts';
@@ -25,24 +26,29 @@ class ScriptedCoordinator {
     this.queues.set(api, [...(this.queues.get(api) ?? []), ...answers]);
   }
 
+  /** Times the member closed its coordinator connection. */
+  closed = 0;
+  readonly conn = {
+    close: () => {
+      this.closed++;
+    },
+    request: async (api: { name: string }, body: Record<string, unknown>) => {
+      this.sent.push({ api: api.name, body });
+      const next = this.queues.get(api.name)?.shift();
+      if (next !== undefined) return next;
+      if (api.name === 'Heartbeat') return { errorCode: 0 };
+      if (api.name === 'LeaveGroup') return { errorCode: 0, members: [] };
+      throw new Error(`unscripted ${api.name}`);
+    },
+  } as unknown as Connection;
+
   client(scheduler: SimScheduler): ClientCore {
-    const conn = {
-      request: async (api: { name: string }, body: Record<string, unknown>) => {
-        this.sent.push({ api: api.name, body });
-        const next = this.queues.get(api.name)?.shift();
-        if (next !== undefined) return next;
-        if (api.name === 'Heartbeat') return { errorCode: 0 };
-        if (api.name === 'LeaveGroup') return { errorCode: 0, members: [] };
-        throw new Error(`unscripted ${api.name}`);
-      },
-    };
     return {
       options: { io: { scheduler } },
       findCoordinator: async () => {
         this.findCoordinatorCalls++;
         return { nodeId: 1, host: 'h', port: 1, error: null };
       },
-      connectionTo: async () => conn,
       metadata: async (topics: string[]) => ({ topics: topics.map((name) => ({ name, error: null, partitions: [{}, {}] })) }),
     } as unknown as ClientCore;
   }
@@ -76,6 +82,7 @@ function setup(): { s: SimScheduler; c: ScriptedCoordinator; m: GroupMembership;
     { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000, heartbeatIntervalMs: 1_000, assignors: ['range', 'roundrobin'] },
     () => ['t'],
     (assigned) => joins.push(assigned.map((p) => p.partition)),
+    async () => c.conn,
   );
   return { s, c, m, joins };
 }
@@ -147,6 +154,7 @@ describe('GroupMembership', () => {
     await run(s, 500);
     expect((await done)?.name).toBe('INVALID_SESSION_TIMEOUT');
     expect(c.findCoordinatorCalls).toBe(2);
+    expect(c.closed).toBe(1); // the connection to the coordinator that moved
   });
 
   test(`a group that never settles is given up after ${JOIN_ATTEMPTS_MAX} rounds`, async () => {
@@ -166,6 +174,7 @@ describe('GroupMembership', () => {
     expect(await m.leave()).toBeNull();
     const leave = c.sent.find((x) => x.api === 'LeaveGroup')!;
     expect(leave.body).toMatchObject({ groupId: 'g', memberId: 'm-1', members: [{ memberId: 'm-1' }] });
+    expect(c.closed).toBe(1); // the dedicated coordinator connection
     const before = c.sent.length;
     await run(s, 3_000);
     expect(c.sent.length).toBe(before);
