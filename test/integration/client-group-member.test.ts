@@ -218,7 +218,7 @@ describe('GroupMember', () => {
     await m.close();
   });
 
-  test('manual assignment reads without joining; seek moves the position; subscribe is then refused', async () => {
+  test('manual assignment reads without joining; seek moves the position; out of range resets; subscribe is then refused', async () => {
     const topic = uniqueTopic('gm-assign');
     await createTopic(broker.bootstrap, topic, 2);
     await produce(topic, names(10, 'm'), 2); // m0, m2, ... to partition 0
@@ -229,6 +229,13 @@ describe('GroupMember', () => {
     const r = await m.poll(1024, 200);
     expect(r.records.map((x) => [x.offset, new TextDecoder().decode(x.value!)])).toEqual([[3, 'm6'], [4, 'm8']]);
     expect(m.memberId).toBe('');
+    // Past the end: OFFSET_OUT_OF_RANGE, and the next poll starts over by auto.offset.reset
+    // (earliest here), as Kafka's consumer resets an out-of-range position.
+    expect(m.seek({ topic, partition: 0 }, 1_000)).toBeNull();
+    const out = await m.poll(1024, 200);
+    expect(out.errors.map((e) => 'name' in e.error && e.error.name)).toEqual(['OFFSET_OUT_OF_RANGE']);
+    expect(m.position({ topic, partition: 0 })).toBeNull();
+    expect((await m.poll(1024, 200)).records[0]?.offset).toBe(0);
     expect((await m.subscribe({ topics: [topic] }))?.refusal).toBe('mutually_exclusive');
     await m.close();
   });

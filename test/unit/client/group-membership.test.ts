@@ -189,4 +189,16 @@ describe('GroupMembership', () => {
     expect(await m.leave()).toBeNull();
     expect(c.sent.at(-1)).toMatchObject({ api: 'LeaveGroup', body: { memberId: 'm-1' } });
   });
+
+  test('a heartbeat answered UNKNOWN_MEMBER_ID rejoins with no id; ILLEGAL_GENERATION keeps it', async () => {
+    const { s, c, m } = setup();
+    c.answer('JoinGroup', joined('m-1', 1), joined('m-1', 2), joined('m-2', 3));
+    c.answer('SyncGroup', synced([0]), synced([0]), synced([0]));
+    await Promise.all([m.ensureActive(), run(s, 50)]);
+    c.answer('Heartbeat', { errorCode: ErrorCode.ILLEGAL_GENERATION }, { errorCode: ErrorCode.UNKNOWN_MEMBER_ID });
+    await run(s, 2_500);
+    expect(c.sent.filter((x) => x.api === 'JoinGroup').map((x) => x.body.memberId)).toEqual(['', 'm-1', '']);
+    expect([m.memberId, m.generationId]).toEqual(['m-2', 3]);
+  });
 });
+
