@@ -197,6 +197,23 @@ describe('GroupMember', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('poll returns at most maxBytes of keys and values (at least one record) and the next poll goes on from there; seekTo latest', async () => {
+    const topic = uniqueTopic('gm-bytes');
+    await createTopic(broker.bootstrap, topic, 1);
+    await produce(topic, names(10, 'value-'), 1); // 7 or 8 bytes each, no keys
+    const m = await newMember(`g-${topic}`);
+    m.assign([{ topic, partition: 0 }]);
+    const first = await m.poll(15, 200);
+    expect(first.records.map((r) => r.offset)).toEqual([0, 1]); // 7 + 7 <= 15 < 7 + 7 + 7
+    expect((await m.poll(1, 200)).records.map((r) => r.offset)).toEqual([2]); // one even over the limit
+    expect((await m.poll(1024, 200)).records.map((r) => r.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    expect(await m.seekTo([{ topic, partition: 0 }], 'earliest')).toEqual([]);
+    expect(m.position({ topic, partition: 0 })).toBe(0);
+    expect(await m.seekTo([{ topic, partition: 0 }], 'latest')).toEqual([]);
+    expect(m.position({ topic, partition: 0 })).toBe(10);
+    await m.close();
+  });
+
   test('a pattern subscription picks up a matching topic created later', async () => {
     const base = uniqueTopic('gm-pat');
     const groupId = `g-${base}`;
