@@ -106,17 +106,16 @@ export class GroupMembership {
 
   /**
    * Stops heartbeats and leaves the group (LeaveGroup); the member cannot join again. A join in
-   * progress is not waited for (a JoinGroup may wait out the whole rebalance timeout): the
-   * coordinator drops the member and answers that join with an error, which is then ignored.
+   * progress is not waited for (a JoinGroup may wait out the whole rebalance timeout): its
+   * connection is closed, since the broker would read nothing behind the held JoinGroup, and
+   * LeaveGroup goes on a fresh one.
    */
   async leave(): Promise<KafkaErr | null> {
     this.closed = true;
     this.stopHeartbeat?.();
     this.stopHeartbeat = null;
-    if (this.memberId === '' || this.coordinator === null) {
-      this.dropCoordinator();
-      return null;
-    }
+    if (this.memberId === '' || this.joining !== null) this.dropCoordinator();
+    if (this.memberId === '') return null;
     const memberId = this.memberId;
     this.memberId = '';
     this.generationId = -1;

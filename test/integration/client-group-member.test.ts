@@ -317,4 +317,31 @@ describe('GroupMember with a kafkajs consumer in the same group', () => {
       await consumer.disconnect();
     });
   }
+  test('closing a member whose JoinGroup is held by the rebalance leaves at once', async () => {
+    // kafkajs rejoins only at its next heartbeat (every 5 s here), so our JoinGroup is held
+    // that long; close() must not wait for it, and the pending join answers that the member
+    // left. (Apache Kafka reads nothing more from a connection while it holds a request, so
+    // LeaveGroup goes on a fresh connection; our broker reads on, so this run cannot tell.)
+    const topic = uniqueTopic('gm-close-joining');
+    const groupId = `g-${topic}`;
+    await createTopic(broker.bootstrap, topic, 2);
+    let theirs = 0;
+    const consumer = kafkaFor(broker.bootstrap).consumer({ groupId, sessionTimeout: 20_000, heartbeatInterval: 5_000, rebalanceTimeout: 20_000, maxWaitTimeInMs: 200, partitionAssigners: [KafkaNamedRoundRobin] });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      theirs = Object.values(e.payload.memberAssignment).reduce((n, ps) => n + (ps as number[]).length, 0);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic });
+    await consumer.run({ eachMessage: async () => {} });
+    await until('kafkajs owns both', () => theirs === 2, 20_000);
+    const ours = await newMember(groupId, { assignors: ['roundrobin'] });
+    await ours.subscribe({ topics: [topic] });
+    const joining = ours.join();
+    await Bun.sleep(300);
+    const started = Date.now();
+    expect(await ours.close()).toBeNull();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((await joining)?.message).toBe('the member left its group');
+    await consumer.disconnect();
+  });
 });
