@@ -264,6 +264,13 @@ export class GroupMember {
     return { error: null, partitions };
   }
 
+  /** The group's committed offsets for `partitions` (-1: none), as Java's committed(). */
+  committed(partitions: readonly TopicPartition[]): Promise<{ error: KafkaErr | null; offsets: groups.CommittedOffset[] }> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    return groups.offsetFetch(this.client, this.options.groupId, [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })));
+  }
+
   /** Leaves the group (LeaveGroup) and stops every timer; the member is unusable after. */
   async close(): Promise<MemberErr | null> {
     if (this.closed) return null;

@@ -142,6 +142,7 @@ describe('GroupMember', () => {
     expect(got).toEqual(['1', '2', '3']);
     expect(c.position({ topic, partition: 0 })).toBe(3);
     expect((await c.commit()).partitions).toEqual([{ topic, partition: 0, error: null }]);
+    expect((await c.committed([{ topic, partition: 0 }])).offsets.map((o) => o.offset)).toEqual([3]);
     await c.close();
 
     await produce(topic, ['4', '5'], 1);
