@@ -91,3 +91,5 @@ export class KafkaClient extends ClientCore {
 export { ClientError, type KafkaErr, describeKafkaErr } from './errors.ts';
 export { ConfigOp, ResourceType, CONFIG_SOURCE_NAMES } from './admin.ts';
 export type { ClientOptions, ClusterMetadata, TopicMetadata, PartitionMetadata, BrokerInfo } from './core.ts';
+export { GroupMember, type GroupMemberOptions, type Subscription, type OffsetReset, type AssignmentChange, type MemberRefusal, type MemberErr, type ConsumedRecord, type PollResult } from './group-member.ts';
+export { type AssignorName, type TopicPartition, ASSIGNOR_NAMES } from './assignors.ts';

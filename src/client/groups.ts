@@ -1,7 +1,7 @@
 // Group calls for admin tools: list, describe (classic DescribeGroups; ConsumerGroupDescribe for
 // KIP-848 groups), committed offsets (fetch, commit, delete) and group deletion. Each goes to the group's coordinator (FindCoordinator), retried while the
 // coordinator moves or loads (core.ts withCoordinator); ListGroups asks every broker.
-// Joining a group (JoinGroup/SyncGroup/Heartbeat) is a consumer's business, not here.
+// Joining a group (JoinGroup/SyncGroup/Heartbeat) is a consumer's: group-membership.ts.
 
 import { DecodeError } from '../protocol/primitives.ts';
 import { ErrorCode } from '../protocol/errors.ts';

@@ -26,3 +26,27 @@ export const COORDINATOR_RETRY_BACKOFF_MS = 100;
 
 /** Largest decompressed records section a fetch will decode per batch. */
 export const DECOMPRESSED_BATCH_MAX_BYTES = 64 * 1024 * 1024;
+
+// Consumer-group membership (group-membership.ts, group-member.ts). Defaults are the Java
+// consumer's (ConsumerConfig); each can be set per member.
+
+/** session.timeout.ms (Kafka 3.0+ default, KIP-735): the coordinator drops a silent member. */
+export const GROUP_SESSION_TIMEOUT_MS = 45_000;
+/** The rebalance timeout announced in JoinGroup; Java uses max.poll.interval.ms. */
+export const GROUP_REBALANCE_TIMEOUT_MS = 300_000;
+/** heartbeat.interval.ms. */
+export const GROUP_HEARTBEAT_INTERVAL_MS = 3_000;
+/** A JoinGroup waits for the rebalance; Java gives it the rebalance timeout plus 5 s
+ *  (ConsumerCoordinator's joinGroupTimeoutMs). */
+export const JOIN_GROUP_TIMEOUT_MARGIN_MS = 5_000;
+/** Rounds of FindCoordinator/JoinGroup/SyncGroup one join makes before giving up with the last
+ *  error (each retriable answer, MEMBER_ID_REQUIRED included, costs one). */
+export const JOIN_ATTEMPTS_MAX = 20;
+/** retry.backoff.ms between join rounds answered with a retriable error. */
+export const JOIN_RETRY_BACKOFF_MS = 100;
+/** metadata.max.age.ms: how often a pattern subscription looks for new matching topics. */
+export const PATTERN_REFRESH_MS = 300_000;
+/** Topics one subscription may name or match; past it subscribe() refuses. */
+export const SUBSCRIPTION_TOPICS_MAX = 10_000;
+/** max.poll.records: records one poll returns at most. */
+export const POLL_RECORDS_MAX = 500;
