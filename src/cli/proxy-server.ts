@@ -15,13 +15,12 @@ import { advertisableHost, formatHostPort, type HostPort } from '../config/value
 import { proxyFetch } from '../proxy/app.ts';
 import { KAFKA_V2_JSON, REQUEST_BYTES_MAX_DEFAULT } from '../proxy/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
-import { NodeStartError } from './node.ts';
+import { type BunServer, listenHttp } from './http-listener.ts';
 
 /** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
  *  answered 413 with Confluent's body), so the handler is the one that answers. */
 export const PROXY_REQUEST_BYTES_MAX = REQUEST_BYTES_MAX_DEFAULT + 64 * 1024;
 
-type BunServer = ReturnType<typeof Bun.serve>;
 
 export interface ProxyNode {
   readonly address: HostPort;
@@ -39,21 +38,14 @@ export interface BoundProxy {
 /** Binds the proxy's listener; requests get 50003 until openProxy. Throws NodeStartError. */
 export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNode } {
   const state: { bound: BoundProxy | null } = { bound: null };
-  let server: BunServer;
-  try {
-    server = Bun.serve({
-      hostname: address.host,
-      port: address.port,
-      reusePort: false,
-      maxRequestBodySize: PROXY_REQUEST_BYTES_MAX,
-      fetch: (request) => serve(state.bound!, request),
-      error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
-    });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : e instanceof Error ? e.message : String(e);
-    throw new NodeStartError(`cannot listen for the HTTP proxy on ${formatHostPort(address)} (--proxy-addr): ${why}`);
-  }
+  const server = listenHttp({
+    address,
+    what: 'the HTTP proxy',
+    flag: '--proxy-addr',
+    maxRequestBodySize: PROXY_REQUEST_BYTES_MAX,
+    fetch: (request) => serve(state.bound!, request),
+    error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
+  });
   const bound: BoundProxy = { server, client: null, handler: null };
   state.bound = bound;
   const actual = { host: address.host, port: server.port ?? address.port };

@@ -16,7 +16,7 @@ import { KafkaSchemasLog } from '../registry/store/kafka-schemas-log.ts';
 import { TopicRegistryBackend } from '../registry/store/topic-backend.ts';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../registry/http/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
-import { NodeStartError } from './node.ts';
+import { type BunServer, listenHttp } from './http-listener.ts';
 
 /** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
  *  answered 413 with Confluent's body), so the handler is the one that answers. */
@@ -26,7 +26,6 @@ export const REQUEST_READY_WAIT_MS = 10_000;
 /** Confluent's content type for every answer. */
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
-type BunServer = ReturnType<typeof Bun.serve>;
 
 export interface RegistryNode {
   readonly address: HostPort;
@@ -44,21 +43,14 @@ interface Bound {
 /** Binds the registry's listener; requests get 50002 until openRegistry. Throws NodeStartError. */
 export function bindRegistry(address: HostPort): { bound: Bound; node: RegistryNode } {
   const state: { bound: Bound | null } = { bound: null };
-  let server: BunServer;
-  try {
-    server = Bun.serve({
-      hostname: address.host,
-      port: address.port,
-      reusePort: false,
-      maxRequestBodySize: REGISTRY_REQUEST_BYTES_MAX,
-      fetch: (request) => serve(state.bound!, request),
-      error: (e) => json(500, { error_code: 500, message: `Internal Server Error: ${e.message}` }),
-    });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : e instanceof Error ? e.message : String(e);
-    throw new NodeStartError(`cannot listen for the schema registry on ${formatHostPort(address)} (--schema-registry-addr): ${why}`);
-  }
+  const server = listenHttp({
+    address,
+    what: 'the schema registry',
+    flag: '--schema-registry-addr',
+    maxRequestBodySize: REGISTRY_REQUEST_BYTES_MAX,
+    fetch: (request) => serve(state.bound!, request),
+    error: (e) => json(500, { error_code: 500, message: `Internal Server Error: ${e.message}` }),
+  });
   const bound: Bound = { server, backend: null, handler: null };
   state.bound = bound;
   const actual = { host: address.host, port: server.port ?? address.port };

@@ -13,7 +13,8 @@ import { ClientError } from '../client/client.ts';
 import { produce, type StickyPartition } from './produce.ts';
 import { readRecords } from './read.ts';
 import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
-import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, type RawBody, readBody, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
+import { type RawBody, readBody } from '../base/http-body.ts';
+import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
 
 export interface ProxyHttpOptions {
   /** Largest request body accepted, in bytes (413 beyond). */

@@ -116,37 +116,6 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 export const good = <T>(value: T): Checked<T> => ({ ok: true, value });
 export const bad = (p: Problem): { ok: false; problem: Problem } => ({ ok: false, problem: p });
 
-/** What the body reader hands a route: the body's text, or that it was too large. */
-export type RawBody = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too_large' };
-
-/** Reads the body as text, never holding more than `max` bytes of it: a declared length past
- *  the limit is refused unread, and a chunked body is read until it passes the limit. */
-export async function readBody(request: Request, max: number): Promise<RawBody> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > max) return { kind: 'too_large' };
-  if (request.body === null) return { kind: 'text', text: '' };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return { kind: 'too_large' };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return { kind: 'text', text: new TextDecoder().decode(bytes) };
-}
-
 /** An int32 path segment ({partition}); JAX-RS answers 404 to one it cannot convert. */
 export function intPath(text: string): number | undefined {
   return /^[-+]?[0-9]{1,10}$/.test(text) && Math.abs(Number(text)) <= 2_147_483_647 ? Number(text) : undefined;

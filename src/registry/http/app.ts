@@ -9,6 +9,7 @@
 // answered 500 {"error_code":500} and the handler keeps serving.
 
 import { Elysia } from 'elysia';
+import { type RawBody, readBody } from '../../base/http-body.ts';
 import type { RegistryBackend } from '../registry-backend.ts';
 import { RegistryService, supportTable } from '../registry-service.ts';
 import type { SchemaSupport } from '../schema-types.ts';
@@ -31,37 +32,6 @@ export interface RegistryHttpOptions {
 
 /** Every schema type Confluent's registry serves (GET /schemas/types). */
 export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [avroSupport, jsonSchemaSupport, protobufSupport];
-
-/** What the parse hook hands a route: the body's text, or that it was too large. */
-type RawBody = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too_large' };
-
-/** Reads the body as text, never holding more than `max` bytes of it: a declared length past
- *  the limit is refused unread, and a chunked body is read until it passes the limit. */
-async function readBody(request: Request, max: number): Promise<RawBody> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > max) return { kind: 'too_large' };
-  if (request.body === null) return { kind: 'text', text: '' };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return { kind: 'too_large' };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return { kind: 'text', text: new TextDecoder().decode(bytes) };
-}
 
 /** Elysia finds the path from the 12th character of the URL on (its getPath: indexOf('/', 11)),
  *  which misses it behind a scheme and host shorter than that ("http://h/subjects"). Such a
