@@ -9,10 +9,11 @@
 // error): the node is starting.
 
 import { log } from '../base/log.ts';
-import { KafkaClient } from '../client/client.ts';
+import { GroupMember, KafkaClient } from '../client/client.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
 import { proxyFetch } from '../proxy/app.ts';
+import { ConsumerManager } from '../proxy/consumers.ts';
 import { KAFKA_V2_JSON, REQUEST_BYTES_MAX_DEFAULT } from '../proxy/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { type BunServer, listenHttp } from './http-listener.ts';
@@ -20,6 +21,10 @@ import { type BunServer, listenHttp } from './http-listener.ts';
 /** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
  *  answered 413 with Confluent's body), so the handler is the one that answers. */
 export const PROXY_REQUEST_BYTES_MAX = REQUEST_BYTES_MAX_DEFAULT + 64 * 1024;
+
+/** Test hook: consumer instances expire after this many idle milliseconds instead of
+ *  consumer.instance.timeout.ms's 5 minutes (an integration test waits for an expiry). */
+export const CONSUMER_TIMEOUT_ENV = 'FRESHET_TEST_PROXY_CONSUMER_TIMEOUT_MS';
 
 
 export interface ProxyNode {
@@ -32,6 +37,7 @@ export interface ProxyNode {
 export interface BoundProxy {
   readonly server: BunServer;
   client: KafkaClient | null;
+  consumers: ConsumerManager | null;
   handler: ((request: Request) => Promise<Response>) | null;
 }
 
@@ -46,7 +52,7 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
     fetch: (request) => serve(state.bound!, request),
     error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
   });
-  const bound: BoundProxy = { server, client: null, handler: null };
+  const bound: BoundProxy = { server, client: null, consumers: null, handler: null };
   state.bound = bound;
   const actual = { host: address.host, port: server.port ?? address.port };
   const node: ProxyNode = {
@@ -54,6 +60,8 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
     url: `http://${formatHostPort({ host: advertisableHost(actual.host), port: actual.port })}`,
     close: async () => {
       void server.stop(true);
+      // The instances leave their groups before the client they talk through closes.
+      await bound.consumers?.close();
       await bound.client?.close();
     },
   };
@@ -65,7 +73,14 @@ export function openProxy(bound: BoundProxy, config: NodeConfig): void {
   const kafka = { host: advertisableHost(config.kafkaAddr.host), port: config.kafkaAddr.port };
   const client = new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-rest-proxy-${config.nodeId}` });
   bound.client = client;
-  bound.handler = proxyFetch(client);
+  const timeout = Number(process.env[CONSUMER_TIMEOUT_ENV] ?? '');
+  const consumers = new ConsumerManager(
+    { clock: SYSTEM_IO.clock, scheduler: SYSTEM_IO.scheduler, newMember: (options) => new GroupMember(client, options) },
+    Number.isInteger(timeout) && timeout > 0 ? { instanceTimeoutMs: timeout } : {},
+  );
+  if (Number.isInteger(timeout) && timeout > 0) log.warn(`${CONSUMER_TIMEOUT_ENV} is set: proxy consumer instances expire after ${timeout} ms idle (tests only)`);
+  bound.consumers = consumers;
+  bound.handler = proxyFetch(client, { consumers });
   log.info(`proxy: reaching the cluster through ${formatHostPort(kafka)}`);
 }
 

@@ -14,11 +14,17 @@ import { produce, type StickyPartition } from './produce.ts';
 import { readRecords } from './read.ts';
 import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
 import { type RawBody, readBody } from '../base/http-body.ts';
+import * as consumer from './consumer-routes.ts';
+import { type ConsumerInstance, type ConsumerManager, consumerProblems } from './consumers.ts';
 import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
 
 export interface ProxyHttpOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
   readonly requestBytesMax?: number;
+  /** The consumer instances (/consumers/...); without it those paths answer 501. */
+  readonly consumers?: ConsumerManager;
+  /** The node's advertised proxy URL, for base_uri when a request names no Host. */
+  readonly advertisedUrl?: string;
 }
 
 type Params = Record<string, string | null | undefined>;
@@ -29,7 +35,7 @@ interface Ctx {
 }
 
 interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly handle: (ctx: Ctx) => Promise<Response>;
 }
@@ -96,6 +102,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
       handle: withPartition((t, p, ctx) => readRecords(client, t, p, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
     },
     { method: 'GET', path: '/brokers', handle: () => listBrokers(client) },
+    ...consumerRoutes(options, max),
   ];
   const patterns = routes.map((r) => patternOf(r.path));
 
@@ -105,7 +112,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
     .onError(({ code, request }) => {
       if (code === 'NOT_FOUND') {
         const path = new URL(request.url).pathname;
-        if (path === '/consumers' || path.startsWith('/consumers/')) return problem(problems.consumersNotBuilt());
+        if (options.consumers === undefined && (path === '/consumers' || path.startsWith('/consumers/'))) return problem(problems.consumersNotBuilt());
         return problem(patterns.some((p) => p.test(path)) ? problems.methodNotAllowed() : problems.notFound());
       }
       return problem(problems.internal());
@@ -131,4 +138,75 @@ async function guarded(route: Route, ctx: Ctx): Promise<Response> {
     if (e instanceof ClientError) return problem(problems.kafkaRetriable(e.message));
     return problem(problems.internal());
   }
+}
+
+/** The /consumers routes (ConsumersResource), when the app has a ConsumerManager. */
+function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
+  const manager = options.consumers;
+  if (manager === undefined) return [];
+  const body = async (ctx: Ctx) => {
+    const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
+    if (raw.kind === 'too_large') return { ok: false as const, problem: problems.tooLarge(max) };
+    return consumer.parseBody(raw.text);
+  };
+  const group = (ctx: Ctx): string | null => (typeof ctx.params.group === 'string' ? ctx.params.group : null);
+  // An instance route: the instance (its idle time restarted) or 40403.
+  const on = (f: (i: ConsumerInstance, ctx: Ctx) => Promise<Response> | Response) => async (ctx: Ctx) => {
+    const g = group(ctx);
+    const name = typeof ctx.params.instance === 'string' ? ctx.params.instance : null;
+    const i = g === null || name === null ? null : manager.get(g, name);
+    return i === null ? problem(consumerProblems.notFound()) : await f(i, ctx);
+  };
+  const withBody = (f: (i: ConsumerInstance, b: Record<string, unknown> | null) => Promise<Response> | Response) =>
+    on(async (i, ctx) => {
+      const b = await body(ctx);
+      return b.ok ? await f(i, b.value) : problem(b.problem);
+    });
+  const base = '/consumers/:group/instances/:instance';
+  return [
+    {
+      method: 'POST',
+      path: '/consumers/:group',
+      handle: async (ctx) => {
+        const g = group(ctx);
+        if (g === null) return problem(problems.notFound());
+        const b = await body(ctx);
+        if (!b.ok) return problem(b.problem);
+        return consumer.createInstance(manager, g, b.value, baseUrlOf(ctx.request, options.advertisedUrl));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: base,
+      handle: async (ctx) => {
+        const g = group(ctx);
+        const name = typeof ctx.params.instance === 'string' ? ctx.params.instance : null;
+        const gone = g !== null && name !== null && (await manager.delete(g, name));
+        return gone ? new Response(null, { status: 204 }) : problem(consumerProblems.notFound());
+      },
+    },
+    { method: 'POST', path: `${base}/subscription`, handle: withBody((i, b) => consumer.subscribe(i, b)) },
+    { method: 'GET', path: `${base}/subscription`, handle: on((i) => consumer.subscription(i)) },
+    { method: 'DELETE', path: `${base}/subscription`, handle: on((i) => consumer.unsubscribe(i)) },
+    { method: 'POST', path: `${base}/assignments`, handle: withBody((i, b) => consumer.assign(i, b)) },
+    { method: 'GET', path: `${base}/assignments`, handle: on((i) => consumer.assignments(i)) },
+    { method: 'POST', path: `${base}/positions`, handle: withBody((i, b) => consumer.seek(i, b)) },
+    { method: 'POST', path: `${base}/positions/beginning`, handle: withBody((i, b) => consumer.seekTo(i, b, 'earliest')) },
+    { method: 'POST', path: `${base}/positions/end`, handle: withBody((i, b) => consumer.seekTo(i, b, 'latest')) },
+    {
+      method: 'GET',
+      path: `${base}/records`,
+      handle: on((i, ctx) => consumer.records(i, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
+    },
+    { method: 'POST', path: `${base}/offsets`, handle: withBody((i, b) => consumer.commit(i, b)) },
+    { method: 'GET', path: `${base}/offsets`, handle: withBody((i, b) => consumer.committed(i, b)) },
+  ];
+}
+
+/** base_uri's origin: the request's Host (UriUtils.absoluteUri uses the request's base URI),
+ *  else the node's advertised proxy address. */
+function baseUrlOf(request: Request, advertised: string | undefined): string {
+  const host = request.headers.get('host');
+  if (host !== null && host !== '') return `http://${host}`;
+  return advertised ?? new URL(request.url).origin;
 }
