@@ -2,7 +2,7 @@
 // and kafkajs: what is produced over HTTP is what Kafka clients read, and what they produce the
 // HTTP read returns. Expected answers: Confluent REST Proxy v2 (kafka-rest resources/v2 and
 // entities/v2; Errors.java and rest-utils' mappers for the error codes), Kafka's murmur2 for
-// keyed records; the stateless read and the consumer routes' 501 are ours (src/proxy/README.md).
+// keyed records; the stateless read is ours (src/proxy/README.md).
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
@@ -160,7 +160,7 @@ describe('errors', () => {
       ['no records', curl('POST', `/topics/${topic}`, { body: '{}', contentType: BINARY }), 422, 422],
       ['bad base64', curl('POST', `/topics/${topic}`, { body: '{"records":[{"value":"%%%"}]}', contentType: BINARY }), 400, 400],
       ['read without offset', curl('GET', `/topics/${topic}/partitions/0/records`), 400, 400],
-      ['consumer instances', curl('POST', '/consumers/group-1', { body: '{}', contentType: V2 }), 501, 501],
+      ['unknown consumer instance', curl('GET', '/consumers/group-1/instances/nobody/subscription'), 404, 40403],
       ['unknown path', curl('GET', '/nope'), 404, 404],
     ];
     for (const [what, answer, status, code] of cases) {
