@@ -38,6 +38,8 @@ export interface BoundProxy {
   readonly server: BunServer;
   client: KafkaClient | null;
   consumers: ConsumerManager | null;
+  /** The advertised proxy URL (base_uri when a request names no Host). */
+  url: string;
   handler: ((request: Request) => Promise<Response>) | null;
 }
 
@@ -52,7 +54,7 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
     fetch: (request) => serve(state.bound!, request),
     error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
   });
-  const bound: BoundProxy = { server, client: null, consumers: null, handler: null };
+  const bound: BoundProxy = { server, client: null, consumers: null, url: '', handler: null };
   state.bound = bound;
   const actual = { host: address.host, port: server.port ?? address.port };
   const node: ProxyNode = {
@@ -65,6 +67,7 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
       await bound.client?.close();
     },
   };
+  bound.url = node.url;
   return { bound, node };
 }
 
@@ -80,7 +83,7 @@ export function openProxy(bound: BoundProxy, config: NodeConfig): void {
   );
   if (Number.isInteger(timeout) && timeout > 0) log.warn(`${CONSUMER_TIMEOUT_ENV} is set: proxy consumer instances expire after ${timeout} ms idle (tests only)`);
   bound.consumers = consumers;
-  bound.handler = proxyFetch(client, { consumers });
+  bound.handler = proxyFetch(client, { consumers, advertisedUrl: bound.url });
   log.info(`proxy: reaching the cluster through ${formatHostPort(kafka)}`);
 }
 

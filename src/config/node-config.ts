@@ -102,7 +102,7 @@ export const START_FLAGS: FlagTable = {
   'proxy-addr': {
     kind: 'string',
     value: 'HOST:PORT|none',
-    help: "the Confluent REST Proxy v2 compatible HTTP proxy's listener (topics, brokers, produce, stateless reads); none turns it off",
+    help: "the Confluent REST Proxy v2 compatible HTTP proxy's listener (topics, brokers, produce, stateless reads, consumer instances); none turns it off",
     defaultText: DEFAULT_PROXY_ADDR,
   },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },

@@ -93,7 +93,7 @@ export const problems = {
     code: ErrorCodes.SERIALIZATION,
     message: 'Error serializing message. Schema Registry not defined, no Schema Registry client available to serialize message.',
   }),
-  // Not a Confluent answer: consumer instances are not built yet (see README "Decisions").
+  // Not a Confluent answer: an app built without a ConsumerManager (a unit test's) has no instances.
   consumersNotBuilt: (): Problem => ({
     status: 501,
     code: 501,
