@@ -15,7 +15,7 @@ import { readRecords } from './read.ts';
 import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
 import { type RawBody, readBody } from '../base/http-body.ts';
 import * as consumer from './consumer-routes.ts';
-import { type ConsumerInstance, type ConsumerManager, consumerProblems } from './consumers.ts';
+import { type ConsumerInstance, type ConsumerManager, consumerProblems, serially } from './consumers.ts';
 import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
 
 export interface ProxyHttpOptions {
@@ -155,7 +155,7 @@ function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
     const g = group(ctx);
     const name = typeof ctx.params.instance === 'string' ? ctx.params.instance : null;
     const i = g === null || name === null ? null : manager.get(g, name);
-    return i === null ? problem(consumerProblems.notFound()) : await f(i, ctx);
+    return i === null ? problem(consumerProblems.notFound()) : await serially(manager, i, async () => await f(i, ctx));
   };
   const withBody = (f: (i: ConsumerInstance, b: Record<string, unknown> | null) => Promise<Response> | Response) =>
     on(async (i, ctx) => {

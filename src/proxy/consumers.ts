@@ -38,6 +38,17 @@ export interface ConsumerInstance {
   readonly requestTimeoutMs: number;
   /** Monotonic time of the last request naming it (the idle timeout counts from here). */
   lastUsedMs: number;
+  /** The end of the last request queued on it: one request at a time, as KafkaConsumerState's
+   *  methods are synchronized (a commit never runs inside a poll's position updates). */
+  tail: Promise<unknown>;
+}
+
+/** Runs `f` after every request queued before it on this instance, then restarts its idle time
+ *  (a long poll does not count as idle). */
+export function serially<T>(manager: ConsumerManager, instance: ConsumerInstance, f: () => Promise<T>): Promise<T> {
+  const run = instance.tail.then(f, f);
+  instance.tail = run.catch(() => {}).finally(() => manager.touch(instance));
+  return run;
 }
 
 export interface ConsumerManagerOptions {
@@ -119,6 +130,7 @@ export class ConsumerManager {
       member: this.deps.newMember({ ...member, groupId: group }),
       requestTimeoutMs,
       lastUsedMs: this.deps.clock.monotonicMs(),
+      tail: Promise.resolve(),
     };
     this.instances.set(key, instance);
     return { ok: true, instance };
@@ -129,6 +141,10 @@ export class ConsumerManager {
     const instance = this.instances.get(keyOf(group, name)) ?? null;
     if (instance !== null) instance.lastUsedMs = this.deps.clock.monotonicMs();
     return instance;
+  }
+
+  touch(instance: ConsumerInstance): void {
+    instance.lastUsedMs = this.deps.clock.monotonicMs();
   }
 
   /** Removes and closes the instance (leaves its group); false when there was none. */

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { proxyFetch } from '../../../src/proxy/app.ts';
-import { ConsumerManager, type ProxyMember } from '../../../src/proxy/consumers.ts';
+import { ConsumerManager, type ProxyMember, serially } from '../../../src/proxy/consumers.ts';
 import type { ProxyClient } from '../../../src/proxy/routes.ts';
 
 function fakeMember(closed: string[], groupId: string): ProxyMember {
@@ -68,6 +68,32 @@ describe('ConsumerManager', () => {
     expect(await manager.delete('g', 'a')).toBe(false);
     expect(closed).toEqual(['g']);
     expect(manager.create('g', 'c', 'binary', {}, 1000).ok).toBe(true);
+  });
+
+  test('requests on one instance run one at a time, in order (KafkaConsumerState is synchronized), and restart its idle time when done', async () => {
+    const { scheduler, manager } = setup({ instanceTimeoutMs: 10_000 });
+    const created = manager.create('g', 'c', 'binary', {}, 1000);
+    if (!created.ok) throw new Error('not created');
+    const i = created.instance;
+    const events: string[] = [];
+    let release: () => void = () => {};
+    const first = serially(manager, i, async () => {
+      events.push('poll start');
+      await new Promise<void>((r) => (release = r));
+      events.push('poll end');
+    });
+    const second = serially(manager, i, async () => {
+      events.push('commit');
+    });
+    await Bun.sleep(0);
+    expect(events).toEqual(['poll start']);
+    scheduler.clock.advance(9_000); // a long request: not idle meanwhile once it ends
+    release();
+    await Promise.all([first, second]);
+    await i.tail;
+    expect(events).toEqual(['poll start', 'poll end', 'commit']);
+    scheduler.advance(5_000);
+    expect(manager.size).toBe(1);
   });
 
   test('close() closes every instance', async () => {
