@@ -4,7 +4,8 @@
 // (commit of an offset N stores N + 1, the next to read; an empty commit body commits every
 // position; subscribe/assign/seek/delete answer 204), Errors.java (40403 unknown instance,
 // 40601 an Accept that is not the instance's format, 40902 a taken name), and Kafka's group
-// semantics (a deleted or expired instance leaves its group: no members remain).
+// semantics (a deleted or expired instance leaves its group: no members remain; a manually
+// assigned one never joins; subscribe after assign is IllegalStateException, 40903).
 // The node runs with FRESHET_TEST_PROXY_CONSUMER_TIMEOUT_MS so an idle instance expires in
 // seconds, not consumer.instance.timeout.ms's five minutes.
 
@@ -143,6 +144,44 @@ describe('consumer instances', () => {
     ]);
     expect((await curl('POST', `${base}/positions/beginning`, { body: { partitions: [{ topic, partition: 0 }] } })).status).toBe(204);
     expect((await readRecords(base, BINARY, 2)).map((r) => r.offset)).toEqual([0, 1]);
+    expect((await curl('DELETE', base)).status).toBe(204);
+  });
+
+  test('manual assignment reads without joining; positions seek to an offset and to the end; a pattern subscription after it is 40903', async () => {
+    const topic = uniqueTopic('proxy-cons-assign');
+    const group = `${topic}-g`;
+    await createTopic(node.bootstrap, topic);
+    const values = ['a', 'b', 'c'].map(b64);
+    expect((await curl('POST', `/topics/${topic}`, { body: { records: values.map((value) => ({ value })) }, contentType: BINARY })).status).toBe(200);
+    expect((await curl('POST', `/consumers/${group}`, { body: { name: 'm', 'auto.offset.reset': 'earliest' } })).status).toBe(200);
+    const base = `/consumers/${group}/instances/m`;
+    expect((await curl('POST', `${base}/assignments`, { body: { partitions: [{ topic, partition: 0 }] } })).status).toBe(204);
+    expect((await curl('GET', `${base}/assignments`)).body).toEqual({ partitions: [{ topic, partition: 0 }] });
+    // KafkaConsumer.subscribe after assign: IllegalStateException, 40903.
+    const sub = await curl('POST', `${base}/subscription`, { body: { topic_pattern: `${topic}.*` } });
+    expect([sub.status, sub.body.error_code]).toEqual([409, 40903]);
+    // The position is resolved at the first read (earliest), then moved to offset 1.
+    expect((await readRecords(base, BINARY, 3)).map((r) => r.value)).toEqual(values);
+    expect((await curl('POST', `${base}/positions`, { body: { offsets: [{ topic, partition: 0, offset: 1 }] } })).status).toBe(204);
+    expect((await readRecords(base, BINARY, 2)).map((r) => r.offset)).toEqual([1, 2]);
+    expect((await curl('POST', `${base}/positions/end`, { body: { partitions: [{ topic, partition: 0 }] } })).status).toBe(204);
+    expect((await curl('GET', `${base}/records?timeout=200`, { accept: BINARY })).body).toEqual([]);
+    // Not a member: a manual assignment never joins the group.
+    expect((await groupMembers(group)).members).toBe(0);
+    expect((await curl('DELETE', base)).status).toBe(204);
+  });
+
+  test('a pattern subscription reads the matching topic', async () => {
+    const topic = uniqueTopic('proxy-cons-pattern');
+    const group = `${topic}-g`;
+    await createTopic(node.bootstrap, topic);
+    expect((await curl('POST', `/topics/${topic}`, { body: { records: [{ value: { p: 1 } }] }, contentType: JSON_FORMAT })).status).toBe(200);
+    expect((await curl('POST', `/consumers/${group}`, { body: { name: 'p', format: 'json', 'auto.offset.reset': 'earliest' } })).status).toBe(200);
+    const base = `/consumers/${group}/instances/p`;
+    const pattern = `${topic.slice(0, -2)}.*`;
+    expect((await curl('POST', `${base}/subscription`, { body: { topic_pattern: pattern } })).status).toBe(204);
+    expect(await readRecords(base, JSON_FORMAT, 1)).toEqual([{ topic, key: null, value: { p: 1 }, partition: 0, offset: 0 }]);
+    expect((await curl('GET', `${base}/subscription`)).body.topics).toContain(topic);
     expect((await curl('DELETE', base)).status).toBe(204);
   });
 
