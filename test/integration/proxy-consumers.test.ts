@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { type Broker, startBroker } from '../helpers/broker.ts';
 import { createTopic, withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
-import { run } from '../helpers/process.ts';
+import { b64, type CurlAnswer, curlProxy } from '../helpers/proxy.ts';
 
 setDefaultTimeout(90_000);
 
@@ -37,26 +37,13 @@ afterAll(async () => {
   await node?.dispose();
 });
 
-interface CurlAnswer {
-  status: number;
-  contentType: string;
-  body: any;
+/** One request through curl to this node's proxy; a body that is not a string is sent as JSON,
+ *  with the v2 Content-Type unless another is given. */
+function curl(method: string, path: string, options: { body?: unknown; contentType?: string; accept?: string } = {}): Promise<CurlAnswer> {
+  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const contentType = body === undefined ? undefined : (options.contentType ?? V2);
+  return curlProxy(node.proxyUrl!, method, path, { body, contentType, accept: options.accept });
 }
-
-async function curl(method: string, path: string, options: { body?: unknown; contentType?: string; accept?: string } = {}): Promise<CurlAnswer> {
-  const args = ['curl', '-sS', '-X', method, '-w', '\n%{http_code} %{content_type}'];
-  if (options.body !== undefined) args.push('-H', `Content-Type: ${options.contentType ?? V2}`, '--data-binary', '@-');
-  if (options.accept !== undefined) args.push('-H', `Accept: ${options.accept}`);
-  const stdin = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const r = await run([...args, `${node.proxyUrl}${path}`], { timeoutMs: 30_000, stdin });
-  expect(r.exitCode, r.stderr).toBe(0);
-  const cut = r.stdout.lastIndexOf('\n');
-  const [status, contentType] = r.stdout.slice(cut + 1).split(' ');
-  const text = r.stdout.slice(0, cut);
-  return { status: Number(status), contentType, body: text === '' ? null : JSON.parse(text) };
-}
-
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** GETs records until `count` came (the first GETs may answer [] while the member joins). */
 async function readRecords(base: string, accept: string, count: number): Promise<any[]> {

@@ -13,6 +13,7 @@ import { createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { freePort } from '../helpers/ports.ts';
 import { kcat, KCAT_TOOL, run } from '../helpers/process.ts';
+import { b64, type CurlAnswer, type CurlOptions, curlProxy } from '../helpers/proxy.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../../src/proxy/wire.ts';
 
@@ -30,29 +31,8 @@ afterAll(async () => {
   await node?.dispose();
 });
 
-interface CurlAnswer {
-  status: number;
-  contentType: string;
-  body: any;
-}
-
-/** One request through curl: the status, the Content-Type and the JSON body. */
-async function curl(method: string, path: string, options: { body?: string; bodyFile?: string; contentType?: string; accept?: string } = {}): Promise<CurlAnswer> {
-  const args = ['curl', '-sS', '-X', method, '-w', '\n%{http_code} %{content_type}'];
-  if (options.contentType !== undefined) args.push('-H', `Content-Type: ${options.contentType}`);
-  if (options.accept !== undefined) args.push('-H', `Accept: ${options.accept}`);
-  // The body through stdin: a large one does not fit an argument list.
-  if (options.body !== undefined) args.push('--data-binary', '@-');
-  if (options.bodyFile !== undefined) args.push('--data-binary', `@${options.bodyFile}`);
-  const r = await run([...args, `${node.proxyUrl}${path}`], { timeoutMs: 30_000, stdin: options.body });
-  expect(r.exitCode, r.stderr).toBe(0);
-  const cut = r.stdout.lastIndexOf('\n');
-  const [status, contentType] = r.stdout.slice(cut + 1).split(' ');
-  const text = r.stdout.slice(0, cut);
-  return { status: Number(status), contentType, body: text === '' ? null : JSON.parse(text) };
-}
-
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
+/** One request through curl to this node's proxy. */
+const curl = (method: string, path: string, options: CurlOptions = {}): Promise<CurlAnswer> => curlProxy(node.proxyUrl!, method, path, options);
 
 describe('served by the node', () => {
   test('the ready line names the proxy; GET /brokers answers this node; GET /topics and /topics/{t} describe what kafkajs created', async () => {
