@@ -1,0 +1,146 @@
+// Protobuf messages to and from JSON as Confluent's REST proxy does it (ProtobufSchemaUtils in
+// schema-registry protobuf-provider):
+//   in:  toObject(JsonNode, schema) = JsonFormat.parser().merge(json, builder): proto3 JSON
+//        mapping, fields by json_name or by their .proto name, enums by name or number, 64-bit
+//        ints as strings or numbers, bytes base64, an unknown field an error (the parser's
+//        default, ignoringUnknownFields() is not called);
+//   out: toJson(message) = JsonFormat.printer().includingDefaultValueFields()
+//        .omittingInsignificantWhitespace(): json_name keys (no preservingProtoFieldNames),
+//        fields in field-number order, 64-bit ints as strings, enums by name (a number unknown to
+//        the enum as the number), bytes base64, NaN/Infinity as strings, and defaults printed
+//        for every field except a message field or a oneof member (proto3 `optional` fields
+//        are in a synthetic oneof) that is not set (JsonFormat.PrinterImpl.print,
+//        ShouldPrintDefaults.ALWAYS_PRINT_EXCEPT_MESSAGES_AND_ONEOFS).
+// Parsing and the well-known types' JSON forms (Timestamp, Duration, wrappers, Struct/Value,
+// FieldMask, Any) are protobufjs's ext/protojson, a port of proto3-json-serializer; printing is
+// ours, over protobufjs's reflection, for the defaults rule above.
+
+import protobuf from 'protobufjs';
+import protojson from 'protobufjs/ext/protojson.js';
+
+/** Deepest JSON value read: JsonFormat.Parser's default recursion limit is 100 (messages);
+ *  protobufjs's own limit (util.recursionLimit, 100) bounds its parse and decode too. */
+export const JSON_DEPTH_MAX = 100;
+
+/** Types protojson prints in their special JSON forms (as JsonFormat's WellKnownTypePrinters). */
+const SPECIAL_JSON_TYPES: ReadonlySet<string> = new Set([
+  ...['Duration', 'Timestamp', 'FieldMask', 'Value', 'Struct', 'ListValue', 'Any'],
+  ...['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'],
+].map((n) => `.google.protobuf.${n}`));
+
+const LONG_TYPES: ReadonlySet<string> = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/** A failure while converting; caught by the codec and returned as a value. */
+export class ProtobufJsonError extends Error {}
+
+const isRawJson = (JSON as unknown as { isRawJSON?(v: unknown): boolean }).isRawJSON;
+
+/**
+ * The proxy's JSON value as protojson reads it: an integer kept exact past 2^53 (a JSON.rawJSON
+ * object holding its digits) becomes the digit string, which JsonFormat accepts for every
+ * numeric field. Throws ProtobufJsonError past JSON_DEPTH_MAX.
+ */
+export function protoJsonInput(value: unknown, depth = 0): unknown {
+  if (depth > JSON_DEPTH_MAX) throw new ProtobufJsonError(`the value is nested deeper than ${JSON_DEPTH_MAX}`);
+  if (value === null || typeof value !== 'object') return value;
+  if (isRawJson?.(value) === true) return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map((v) => protoJsonInput(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = protoJsonInput(v, depth + 1);
+  return out;
+}
+
+/** JsonFormat.parser().merge: the message, or a ProtobufJsonError with JsonFormat's words where
+ *  we know them. */
+export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Message {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ProtobufJsonError(`Expect message object but got: ${JSON.stringify(json)}`);
+  }
+  try {
+    return protojson.fromJson(type, protoJsonInput(json));
+  } catch (err) {
+    if (err instanceof ProtobufJsonError) throw err;
+    const text = err instanceof Error ? err.message : String(err);
+    // protojson: `.pkg.Msg: unknown field: "name"`; JsonFormat: "Cannot find field: name in
+    // message pkg.Msg".
+    const unknown = /^\.?([\w.]+): unknown field: (".*")$/.exec(text);
+    if (unknown !== null) throw new ProtobufJsonError(`Cannot find field: ${JSON.parse(unknown[2] as string) as string} in message ${unknown[1]}`);
+    throw new ProtobufJsonError(text.replace(/^\./, ''));
+  }
+}
+
+/** JsonFormat.printer().includingDefaultValueFields() of a decoded message, as a JSON value. */
+export function messageToJson(type: protobuf.Type, message: Record<string, unknown>, depth = 0): unknown {
+  if (depth > JSON_DEPTH_MAX) throw new ProtobufJsonError(`the message is nested deeper than ${JSON_DEPTH_MAX}`);
+  if (SPECIAL_JSON_TYPES.has(type.fullName)) return protojson.toJson(type, message);
+  const out: Record<string, unknown> = {};
+  const fields = [...type.fieldsArray].sort((a, b) => a.id - b.id);
+  for (const declared of fields) {
+    const field = declared.resolve();
+    const present = Object.prototype.hasOwnProperty.call(message, field.name);
+    // Extensions are printed by JsonFormat only when set, as "[full.name]"; protobufjs keeps
+    // them apart and we leave them out.
+    if (field.declaringField !== null || field.name.startsWith('.')) continue;
+    const value = message[field.name];
+    if (field.map) {
+      out[field.jsonName] = mapToJson(field, (value ?? {}) as Record<string, unknown>, depth);
+    } else if (field.repeated) {
+      out[field.jsonName] = ((value ?? []) as unknown[]).map((v) => singleToJson(field, v, depth));
+    } else if (field.resolvedType instanceof protobuf.Type && (value === null || value === undefined)) {
+      continue; // an unset message field
+    } else if (field.partOf !== null && !present) {
+      continue; // an unset oneof member, proto3 `optional` included
+    } else {
+      out[field.jsonName] = singleToJson(field, value ?? field.defaultValue, depth);
+    }
+  }
+  return out;
+}
+
+function mapToJson(field: protobuf.Field, value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keyType = (field as unknown as protobuf.MapField).keyType;
+  for (const [key, v] of Object.entries(value)) {
+    // protobufjs keys a 64-bit map key by its 8-byte hash (util.longToHash).
+    const text = LONG_TYPES.has(keyType) ? util.longFromKey(key, keyType === 'uint64' || keyType === 'fixed64').toString() : key;
+    out[text] = singleToJson(field, v, depth);
+  }
+  return out;
+}
+
+const util = protobuf.util as typeof protobuf.util & { longFromKey(key: string, unsigned: boolean): { toString(): string } };
+
+function singleToJson(field: protobuf.Field, value: unknown, depth: number): unknown {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return messageToJson(resolved, (value ?? {}) as Record<string, unknown>, depth + 1);
+  if (resolved instanceof protobuf.Enum) {
+    if (resolved.fullName === '.google.protobuf.NullValue') return null;
+    const name = resolved.valuesById[value as number];
+    return name ?? value;
+  }
+  switch (field.type) {
+    case 'int64': case 'uint64': case 'sint64': case 'fixed64': case 'sfixed64':
+      return value === null || value === undefined ? '0' : String(value);
+    case 'float':
+      return Number.isFinite(value) ? shortestFloat(value as number) : String(value);
+    case 'double':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bytes':
+      return Buffer.from((value ?? new Uint8Array(0)) as Uint8Array).toString('base64');
+    default:
+      return value;
+  }
+}
+
+/**
+ * A float as Java's Float.toString writes it (JsonFormat prints floats with it): the fewest
+ * digits that read back as the same float, so 0.1f prints 0.1 and not the double
+ * 0.10000000149011612 it widens to.
+ */
+export function shortestFloat(value: number): number {
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
+  }
+  return value;
+}
