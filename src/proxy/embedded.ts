@@ -6,7 +6,11 @@
 // value serialized as JSON text, null stays null), entities/v2/BinaryConsumerRecord and
 // JsonConsumerRecord (topic, key, value, partition, offset).
 
+import { parseJsonExact } from '../base/json-exact.ts';
 import { bad, type Checked, type EmbeddedFormat, good, problems } from './wire.ts';
+
+/** JSON.parse keeping integers past 2^53 exact (moved to base: the registry's codecs share it). */
+export { parseJsonExact };
 
 /** Records one produce request may carry. Confluent sets no count; ours bounds one request's
  *  batches (the body limit alone would let a 16 MiB body hold millions of "{}" records). */
@@ -47,24 +51,6 @@ function text(o: Record<string, unknown>, field: string): Checked<string | null>
   if (typeof v === 'string') return good(v);
   if (typeof v === 'number' || typeof v === 'boolean') return good(String(v));
   return bad(problems.wrongType(field, 'a string'));
-}
-
-/** JSON.rawJSON and the reviver's source text (TC39 "JSON.parse source text access"; Bun has
- *  both), not yet in TypeScript's lib. */
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
-
-/** An integer past 2^53 keeps its digits (as Jackson's BigIntegerNode does), where a JS number
- *  would round it: JSON.stringify writes such a value back exactly as it came. */
-const exactIntegers: Reviver = (_key, value, context) => {
-  const source = context?.source;
-  if (typeof value === 'number' && source !== undefined && !Number.isSafeInteger(value) && /^-?[0-9]+$/.test(source)) return rawJSON(source);
-  return value;
-};
-
-/** JSON.parse, keeping integers past 2^53 exact. */
-export function parseJsonExact(text: string): unknown {
-  return JSON.parse(text, exactIntegers as Parameters<typeof JSON.parse>[1]);
 }
 
 /** The body of POST /topics/{t} or /topics/{t}/partitions/{p}, read as Jackson reads ProduceRequest. */

@@ -17,6 +17,7 @@
 
 import protobuf from 'protobufjs';
 import protojson from 'protobufjs/ext/protojson.js';
+import { isExactInteger } from '../../base/json-exact.ts';
 
 /** Deepest JSON value read: JsonFormat.Parser's default recursion limit is 100 (messages);
  *  protobufjs's own limit (util.recursionLimit, 100) bounds its parse and decode too. */
@@ -33,7 +34,6 @@ const LONG_TYPES: ReadonlySet<string> = new Set(['int64', 'uint64', 'sint64', 'f
 /** A failure while converting; caught by the codec and returned as a value. */
 export class ProtobufJsonError extends Error {}
 
-const isRawJson = (JSON as unknown as { isRawJSON?(v: unknown): boolean }).isRawJSON;
 
 /**
  * The proxy's JSON value as protojson reads it: an integer kept exact past 2^53 (a JSON.rawJSON
@@ -43,7 +43,7 @@ const isRawJson = (JSON as unknown as { isRawJSON?(v: unknown): boolean }).isRaw
 export function protoJsonInput(value: unknown, depth = 0): unknown {
   if (depth > JSON_DEPTH_MAX) throw new ProtobufJsonError(`the value is nested deeper than ${JSON_DEPTH_MAX}`);
   if (value === null || typeof value !== 'object') return value;
-  if (isRawJson?.(value) === true) return JSON.stringify(value);
+  if (isExactInteger(value)) return JSON.stringify(value);
   if (Array.isArray(value)) return value.map((v) => protoJsonInput(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = protoJsonInput(v, depth + 1);
