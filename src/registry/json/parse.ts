@@ -6,7 +6,7 @@
 // is caught here. Pure apart from ajv's code generation (new Function over generated code; no
 // "$data", no custom keywords, no remote loading, no formats).
 
-import Ajv, { type AnySchema } from 'ajv';
+import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import AjvDraft04 from 'ajv-draft-04';
@@ -206,6 +206,27 @@ function pureRefCycle(doc: JsonNode): string | undefined {
  * much that ajv's meta-schemas refuse) is never lost on replay.
  */
 export function readSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver, isNew: boolean): ReadOutcome {
+  const read = readAndCompile(text, references, resolve, isNew);
+  return read.ok ? { ok: true, schema: read.schema } : read;
+}
+
+export type CompileOutcome = { readonly ok: true; readonly schema: ReadSchema; readonly validate: ValidateFunction } | { readonly ok: false; readonly error: RegistryError };
+
+/** A schema read as a new one (readSchema with isNew) and its compiled validator: what the
+ *  registry's serde codecs validate values with. */
+export function compileSchema(text: string, references: readonly SchemaReference[], resolve: SchemaResolver): CompileOutcome {
+  const read = readAndCompile(text, references, resolve, true);
+  if (!read.ok) return read;
+  if (read.validate === undefined) return { ok: false, error: invalidSchema('the schema did not compile') }; // unreachable: isNew compiles
+  return { ok: true, schema: read.schema, validate: read.validate };
+}
+
+function readAndCompile(
+  text: string,
+  references: readonly SchemaReference[],
+  resolve: SchemaResolver,
+  isNew: boolean,
+): { ok: true; schema: ReadSchema; validate: ValidateFunction | undefined } | { ok: false; error: RegistryError } {
   const root = readDocument(text);
   if (!root.ok) return { ok: false, error: invalidSchema(root.detail) };
   const draft = draftOf(root.node);
@@ -257,12 +278,13 @@ export function readSchema(text: string, references: readonly SchemaReference[],
   const resolvable = bridgeDefinitions(root.node);
   const cycle = pureRefCycle(resolvable);
   if (cycle !== undefined) return { ok: false, error: invalidSchema(`circular $ref '${cycle}'`) };
+  let validate: ValidateFunction | undefined;
   if (ajv !== undefined) {
     const plain = forAjv(resolvable, draft);
     try {
       const meta = metaCheck(draft, plain);
       if (meta !== undefined) return { ok: false, error: invalidSchema(meta) };
-      ajv.compile(plain);
+      validate = ajv.compile(plain);
     } catch (err) {
       return { ok: false, error: invalidSchema(errorText(err)) };
     }
@@ -271,5 +293,5 @@ export function readSchema(text: string, references: readonly SchemaReference[],
     const reserved = props?.k === 'obj' ? props.entries.find(([k]) => k.startsWith('$$')) : undefined;
     if (reserved !== undefined) return { ok: false, error: invalidSchema(`#/properties/${reserved[0]}: Field names cannot start with $$ prefix`) };
   }
-  return { ok: true, schema: { node: root.node, resolvable, draft, referenced } };
+  return { ok: true, schema: { node: root.node, resolvable, draft, referenced }, validate };
 }
