@@ -26,8 +26,8 @@ export type ProxyMember = Pick<
   'subscribe' | 'unsubscribe' | 'subscribedTopics' | 'assign' | 'assignment' | 'poll' | 'commit' | 'committed' | 'seek' | 'seekTo' | 'close'
 >;
 
-/** The formats an instance deserializes without a schema registry (the others answer 422). */
-export type ConsumerFormat = Extract<EmbeddedFormat, 'binary' | 'json'>;
+/** The format an instance's records are answered in (the schema formats need the registry). */
+export type ConsumerFormat = EmbeddedFormat;
 
 export interface ConsumerInstance {
   readonly group: string;
