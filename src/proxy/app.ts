@@ -200,7 +200,7 @@ function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
     {
       method: 'GET',
       path: `${base}/records`,
-      handle: on((i, ctx) => consumer.records(i, options.schemas, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
+      handle: on((i, ctx) => consumer.records(manager, i, options.schemas, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
     },
     { method: 'POST', path: `${base}/offsets`, handle: withBody((i, b) => consumer.commit(i, b)) },
     { method: 'GET', path: `${base}/offsets`, handle: withBody((i, b) => consumer.committed(i, b)) },

@@ -73,13 +73,23 @@ export function createInstance(manager: ConsumerManager, schemas: ProxySchemas |
   if (reset.value !== null && !['earliest', 'latest', 'none'].includes(reset.value)) {
     return problem(consumerProblems.invalidConfig(`Invalid value ${reset.value} for configuration auto.offset.reset: String must be one of: latest, earliest, none`));
   }
-  // auto.commit.enable and fetch.min.bytes are accepted; ours never auto-commits (README).
+  // auto.commit.enable: kafka-rest sets enable.auto.commit only when given, so Kafka's default
+  // (true) holds otherwise; Kafka reads a boolean config case-insensitively (ConfigDef.parseType).
+  // fetch.min.bytes is accepted and ignored (README).
+  // A String field in CreateConsumerInstanceRequest: Jackson takes a JSON boolean as its text.
+  const autoCommitRaw = o['auto.commit.enable'];
+  const autoCommitText = typeof autoCommitRaw === 'boolean' ? good(String(autoCommitRaw)) : str(o, 'auto.commit.enable');
+  if (!autoCommitText.ok) return problem(autoCommitText.problem);
+  const autoCommit = (autoCommitText.value ?? 'true').trim().toLowerCase();
+  if (autoCommit !== 'true' && autoCommit !== 'false') {
+    return problem(consumerProblems.invalidConfig(`Invalid value ${autoCommitText.value} for configuration enable.auto.commit: Expected value to be either true or false`));
+  }
   const timeoutText = o['consumer.request.timeout.ms'];
   const timeout = timeoutText === undefined || timeoutText === null ? CONSUMER_REQUEST_TIMEOUT_MS_DEFAULT : Number(timeoutText);
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > CONSUMER_REQUEST_TIMEOUT_MS_MAX) {
     return problem(consumerProblems.invalidConfig(`consumer.request.timeout.ms must be an integer in [0, ${CONSUMER_REQUEST_TIMEOUT_MS_MAX}]`));
   }
-  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout);
+  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout, autoCommit === 'true');
   if (!created.ok) return problem(created.problem);
   const i = created.instance;
   return json({ instance_id: i.name, base_uri: `${baseUrl}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(i.name)}` });
@@ -171,12 +181,13 @@ function boundedQuery(query: URLSearchParams, name: string, fallback: number, ma
 }
 
 /** GET .../records?timeout=&max_bytes= (KafkaConsumerManager.readRecords). */
-export async function records(i: ConsumerInstance, schemas: ProxySchemas | undefined, query: URLSearchParams, accept: string | null): Promise<Response> {
+export async function records(manager: ConsumerManager, i: ConsumerInstance, schemas: ProxySchemas | undefined, query: URLSearchParams, accept: string | null): Promise<Response> {
   if (!acceptMatches(accept, i.format)) return problem(consumerProblems.formatMismatch());
   const timeout = boundedQuery(query, 'timeout', i.requestTimeoutMs, i.requestTimeoutMs);
   if (!timeout.ok) return problem(timeout.problem);
   const maxBytes = boundedQuery(query, 'max_bytes', READ_BYTES_DEFAULT, READ_BYTES_MAX);
   if (!maxBytes.ok) return problem(maxBytes.problem);
+  await manager.autoCommitIfDue(i);
   const polled = await i.member.poll(Math.max(1, maxBytes.value), timeout.value);
   if (polled.error !== null) {
     if ('refusal' in polled.error) return problem(consumerProblems.illegalState(polled.error.message ?? 'poll failed'));
