@@ -14,6 +14,7 @@ import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
 import { proxyFetch } from '../proxy/app.ts';
 import { ConsumerManager } from '../proxy/consumers.ts';
+import type { ProxySchemas } from '../proxy/schema-formats.ts';
 import { KAFKA_V2_JSON, REQUEST_BYTES_MAX_DEFAULT } from '../proxy/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { type BunServer, listenHttp } from './http-listener.ts';
@@ -71,8 +72,9 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
   return { bound, node };
 }
 
-/** Serves through an internal client to this node's Kafka listener (connected on first use). */
-export function openProxy(bound: BoundProxy, config: NodeConfig): void {
+/** Serves through an internal client to this node's Kafka listener (connected on first use);
+ *  the schema formats through this node's registry (`schemas`; null when it is off). */
+export function openProxy(bound: BoundProxy, config: NodeConfig, schemas: ProxySchemas | null): void {
   const kafka = { host: advertisableHost(config.kafkaAddr.host), port: config.kafkaAddr.port };
   const client = new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-rest-proxy-${config.nodeId}` });
   bound.client = client;
@@ -83,7 +85,7 @@ export function openProxy(bound: BoundProxy, config: NodeConfig): void {
   );
   if (Number.isInteger(timeout) && timeout > 0) log.warn(`${CONSUMER_TIMEOUT_ENV} is set: proxy consumer instances expire after ${timeout} ms idle (tests only)`);
   bound.consumers = consumers;
-  bound.handler = proxyFetch(client, { consumers, advertisedUrl: bound.url });
+  bound.handler = proxyFetch(client, { consumers, advertisedUrl: bound.url, ...(schemas === null ? {} : { schemas }) });
   log.info(`proxy: reaching the cluster through ${formatHostPort(kafka)}`);
 }
 

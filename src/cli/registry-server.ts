@@ -11,7 +11,9 @@ import { log } from '../base/log.ts';
 import { KafkaClient } from '../client/client.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
-import { registryFetch } from '../registry/http/app.ts';
+import { DEFAULT_SUPPORTS, registryFetch } from '../registry/http/app.ts';
+import { RegistryService, supportTable } from '../registry/registry-service.ts';
+import { DEFAULT_CODECS, SchemaCodecs } from '../registry/serde/schema-codecs.ts';
 import { KafkaSchemasLog } from '../registry/store/kafka-schemas-log.ts';
 import { TopicRegistryBackend } from '../registry/store/topic-backend.ts';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../registry/http/wire.ts';
@@ -75,6 +77,14 @@ export function openRegistry(bound: Bound, config: NodeConfig, clusterId: string
   bound.handler = registryFetch(backend, { clusterId });
   backend.start();
   log.info(`registry: reading _schemas through ${formatHostPort(kafka)}`);
+}
+
+/** The node's registry as the HTTP proxy's serializers use it: the same state the registry's
+ *  API serves, waiting for the store's replay as a request does. Null before openRegistry. */
+export function schemaCodecsOf(bound: Bound): SchemaCodecs | null {
+  const backend = bound.backend;
+  if (backend === null) return null;
+  return new SchemaCodecs(new RegistryService(backend, supportTable(DEFAULT_SUPPORTS)), DEFAULT_CODECS, () => backend.whenReady(REQUEST_READY_WAIT_MS));
 }
 
 async function serve(bound: Bound, request: Request): Promise<Response> {

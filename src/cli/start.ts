@@ -22,7 +22,7 @@ import { installAccelerators } from '../compression/accelerators.ts';
 import { lockDataDir } from '../storage/dir-lock.ts';
 import { startHelp } from './start-help.ts';
 import { raiseFdLimit } from '../base/fd-limit.ts';
-import { bindRegistry, openRegistry, type RegistryNode } from './registry-server.ts';
+import { bindRegistry, openRegistry, type RegistryNode, schemaCodecsOf } from './registry-server.ts';
 import { bindProxy, openProxy, type ProxyNode } from './proxy-server.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
@@ -83,7 +83,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   }
   // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
   if (registry !== null) openRegistry(registry.bound, config, node.running.broker.clusterId);
-  if (proxy !== null) openProxy(proxy.bound, config);
+  if (proxy !== null) openProxy(proxy.bound, config, registry === null ? null : schemaCodecsOf(registry.bound));
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;

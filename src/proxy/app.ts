@@ -12,6 +12,7 @@ import { Elysia } from 'elysia';
 import { ClientError } from '../client/client.ts';
 import { produce, type StickyPartition } from './produce.ts';
 import { readRecords } from './read.ts';
+import type { ProxySchemas } from './schema-formats.ts';
 import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
 import { type RawBody, readBody } from '../base/http-body.ts';
 import * as consumer from './consumer-routes.ts';
@@ -25,6 +26,9 @@ export interface ProxyHttpOptions {
   readonly consumers?: ConsumerManager;
   /** The node's advertised proxy URL, for base_uri when a request names no Host. */
   readonly advertisedUrl?: string;
+  /** The node's schema registry, for the avro, jsonschema and protobuf formats; without it
+   *  they answer 422 as Confluent's proxy without a registry does. */
+  readonly schemas?: ProxySchemas;
 }
 
 type Params = Record<string, string | null | undefined>;
@@ -79,7 +83,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
     if (format === null) return problem(problems.unsupportedMediaType());
     const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
     if (raw.kind === 'too_large') return problem(problems.tooLarge(max));
-    return produce(client, sticky, topic, pathPartition(ctx), format, raw.text);
+    return produce(client, options.schemas, sticky, topic, pathPartition(ctx), format, raw.text);
   };
 
   const routes: Route[] = [
@@ -99,7 +103,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
     {
       method: 'GET',
       path: '/topics/:topic/partitions/:partition/records',
-      handle: withPartition((t, p, ctx) => readRecords(client, t, p, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
+      handle: withPartition((t, p, ctx) => readRecords(client, options.schemas, t, p, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
     },
     { method: 'GET', path: '/brokers', handle: () => listBrokers(client) },
     ...consumerRoutes(options, max),
@@ -172,7 +176,7 @@ function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
         if (g === null) return problem(problems.notFound());
         const b = await body(ctx);
         if (!b.ok) return problem(b.problem);
-        return consumer.createInstance(manager, g, b.value, baseUrlOf(ctx.request, options.advertisedUrl));
+        return consumer.createInstance(manager, options.schemas, g, b.value, baseUrlOf(ctx.request, options.advertisedUrl));
       },
     },
     {
@@ -196,7 +200,7 @@ function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
     {
       method: 'GET',
       path: `${base}/records`,
-      handle: on((i, ctx) => consumer.records(i, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
+      handle: on((i, ctx) => consumer.records(manager, i, options.schemas, new URL(ctx.request.url).searchParams, ctx.request.headers.get('accept'))),
     },
     { method: 'POST', path: `${base}/offsets`, handle: withBody((i, b) => consumer.commit(i, b)) },
     { method: 'GET', path: `${base}/offsets`, handle: withBody((i, b) => consumer.committed(i, b)) },

@@ -6,8 +6,9 @@
 // Answers without a body (subscribe, assign, seek, delete) are 204, as JAX-RS answers a void.
 
 import type { TopicPartition } from '../client/group-member.ts';
-import { deserialize } from './embedded.ts';
-import { type ConsumerFormat, type ConsumerInstance, type ConsumerManager, consumerProblems } from './consumers.ts';
+import { isSchemaless } from './embedded.ts';
+import { consumerRecordsJson, type ProxySchemas } from './schema-formats.ts';
+import { type ConsumerInstance, type ConsumerManager, consumerProblems } from './consumers.ts';
 import { READ_BYTES_DEFAULT, READ_BYTES_MAX } from './read.ts';
 import { bad, type Checked, type EmbeddedFormat, embeddedFormatOf, good, json, mediaTypeOfFormat, problem, problems } from './wire.ts';
 
@@ -54,7 +55,7 @@ function partitionsOf(o: Obj, field: string, withOffset: boolean): Checked<Array
 }
 
 /** POST /consumers/{group}: CreateConsumerInstanceRequest -> {instance_id, base_uri}. */
-export function createInstance(manager: ConsumerManager, group: string, body: Obj | null, baseUrl: string): Response {
+export function createInstance(manager: ConsumerManager, schemas: ProxySchemas | undefined, group: string, body: Obj | null, baseUrl: string): Response {
   const o = body ?? {};
   const name = str(o, 'name');
   if (!name.ok) return problem(name.problem);
@@ -66,19 +67,29 @@ export function createInstance(manager: ConsumerManager, group: string, body: Ob
   if (embeddedFormatOf(`application/vnd.kafka.${format}.v2+json`) === null) {
     return problem(consumerProblems.invalidConfig(`Invalid format type: ${formatText.value}`));
   }
-  if (format !== 'binary' && format !== 'json') return problem(problems.schemaRegistryNotConfigured());
+  if (!isSchemaless(format) && schemas === undefined) return problem(problems.schemaRegistryNotConfigured());
   const reset = str(o, 'auto.offset.reset');
   if (!reset.ok) return problem(reset.problem);
   if (reset.value !== null && !['earliest', 'latest', 'none'].includes(reset.value)) {
     return problem(consumerProblems.invalidConfig(`Invalid value ${reset.value} for configuration auto.offset.reset: String must be one of: latest, earliest, none`));
   }
-  // auto.commit.enable and fetch.min.bytes are accepted; ours never auto-commits (README).
+  // auto.commit.enable: kafka-rest sets enable.auto.commit only when given, so Kafka's default
+  // (true) holds otherwise; Kafka reads a boolean config case-insensitively (ConfigDef.parseType).
+  // fetch.min.bytes is accepted and ignored (README).
+  // A String field in CreateConsumerInstanceRequest: Jackson takes a JSON boolean as its text.
+  const autoCommitRaw = o['auto.commit.enable'];
+  const autoCommitText = typeof autoCommitRaw === 'boolean' ? good(String(autoCommitRaw)) : str(o, 'auto.commit.enable');
+  if (!autoCommitText.ok) return problem(autoCommitText.problem);
+  const autoCommit = (autoCommitText.value ?? 'true').trim().toLowerCase();
+  if (autoCommit !== 'true' && autoCommit !== 'false') {
+    return problem(consumerProblems.invalidConfig(`Invalid value ${autoCommitText.value} for configuration enable.auto.commit: Expected value to be either true or false`));
+  }
   const timeoutText = o['consumer.request.timeout.ms'];
   const timeout = timeoutText === undefined || timeoutText === null ? CONSUMER_REQUEST_TIMEOUT_MS_DEFAULT : Number(timeoutText);
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > CONSUMER_REQUEST_TIMEOUT_MS_MAX) {
     return problem(consumerProblems.invalidConfig(`consumer.request.timeout.ms must be an integer in [0, ${CONSUMER_REQUEST_TIMEOUT_MS_MAX}]`));
   }
-  const created = manager.create(group, id.value ?? name.value, format as ConsumerFormat, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout);
+  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout, autoCommit === 'true');
   if (!created.ok) return problem(created.problem);
   const i = created.instance;
   return json({ instance_id: i.name, base_uri: `${baseUrl}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(i.name)}` });
@@ -170,26 +181,21 @@ function boundedQuery(query: URLSearchParams, name: string, fallback: number, ma
 }
 
 /** GET .../records?timeout=&max_bytes= (KafkaConsumerManager.readRecords). */
-export async function records(i: ConsumerInstance, query: URLSearchParams, accept: string | null): Promise<Response> {
+export async function records(manager: ConsumerManager, i: ConsumerInstance, schemas: ProxySchemas | undefined, query: URLSearchParams, accept: string | null): Promise<Response> {
   if (!acceptMatches(accept, i.format)) return problem(consumerProblems.formatMismatch());
   const timeout = boundedQuery(query, 'timeout', i.requestTimeoutMs, i.requestTimeoutMs);
   if (!timeout.ok) return problem(timeout.problem);
   const maxBytes = boundedQuery(query, 'max_bytes', READ_BYTES_DEFAULT, READ_BYTES_MAX);
   if (!maxBytes.ok) return problem(maxBytes.problem);
+  await manager.autoCommitIfDue(i);
   const polled = await i.member.poll(Math.max(1, maxBytes.value), timeout.value);
   if (polled.error !== null) {
     if ('refusal' in polled.error) return problem(consumerProblems.illegalState(polled.error.message ?? 'poll failed'));
     return problem(problems.kafkaRetriable(polled.error.message ?? 'poll failed'));
   }
-  const out: unknown[] = [];
-  for (const r of polled.records) {
-    const key = deserialize(i.format, r.key);
-    if (!key.ok) return problem(key.problem);
-    const value = deserialize(i.format, r.value);
-    if (!value.ok) return problem(value.problem);
-    out.push({ topic: r.topic, key: key.value, value: value.value, partition: r.partition, offset: r.offset });
-  }
-  return json(out, 200, mediaTypeOfFormat(i.format));
+  const out = await consumerRecordsJson(schemas, i.format, polled.records);
+  if (!out.ok) return problem(out.problem);
+  return json(out.value, 200, mediaTypeOfFormat(i.format));
 }
 
 /** POST .../offsets: the given offsets (each the last consumed: committed as offset + 1), or

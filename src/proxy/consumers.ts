@@ -13,6 +13,9 @@ import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { GroupMember, GroupMemberOptions } from '../client/group-member.ts';
 import type { EmbeddedFormat, Problem } from './wire.ts';
 
+/** Kafka's auto.commit.interval.ms default (ConsumerConfig): 5 seconds. */
+export const AUTO_COMMIT_INTERVAL_MS = 5_000;
+
 /** Confluent's consumer.instance.timeout.ms default (KafkaRestConfig): 5 minutes idle. */
 export const CONSUMER_INSTANCE_TIMEOUT_MS_DEFAULT = 300_000;
 /** How often idle instances are looked for (the ExpirationThread sleeps 1 s between passes). */
@@ -26,8 +29,8 @@ export type ProxyMember = Pick<
   'subscribe' | 'unsubscribe' | 'subscribedTopics' | 'assign' | 'assignment' | 'poll' | 'commit' | 'committed' | 'seek' | 'seekTo' | 'close'
 >;
 
-/** The formats an instance deserializes without a schema registry (the others answer 422). */
-export type ConsumerFormat = Extract<EmbeddedFormat, 'binary' | 'json'>;
+/** The format an instance's records are answered in (the schema formats need the registry). */
+export type ConsumerFormat = EmbeddedFormat;
 
 export interface ConsumerInstance {
   readonly group: string;
@@ -36,6 +39,11 @@ export interface ConsumerInstance {
   readonly member: ProxyMember;
   /** consumer.request.timeout.ms: how long a records read waits for data at most. */
   readonly requestTimeoutMs: number;
+  /** enable.auto.commit: positions are committed before a read once AUTO_COMMIT_INTERVAL_MS
+   *  has passed since the last, and when the instance is deleted or expires. */
+  readonly autoCommit: boolean;
+  /** Monotonic time of the last auto-commit (creation at first). */
+  lastAutoCommitMs: number;
   /** Monotonic time of the last request naming it (the idle timeout counts from here). */
   lastUsedMs: number;
   /** The end of the last request queued on it: one request at a time, as KafkaConsumerState's
@@ -116,6 +124,7 @@ export class ConsumerManager {
     format: ConsumerFormat,
     member: Omit<GroupMemberOptions, 'groupId'>,
     requestTimeoutMs: number,
+    autoCommit = false,
   ): { ok: true; instance: ConsumerInstance } | { ok: false; problem: Problem } {
     // No name: Confluent's "rest-consumer-<uuid>"; ours counts, with the clock to keep names
     // apart across restarts (no randomness below the shell).
@@ -129,6 +138,8 @@ export class ConsumerManager {
       format,
       member: this.deps.newMember({ ...member, groupId: group }),
       requestTimeoutMs,
+      autoCommit,
+      lastAutoCommitMs: this.deps.clock.monotonicMs(),
       lastUsedMs: this.deps.clock.monotonicMs(),
       tail: Promise.resolve(),
     };
@@ -153,8 +164,29 @@ export class ConsumerManager {
     const instance = this.instances.get(key);
     if (instance === undefined) return false;
     this.instances.delete(key);
-    await instance.member.close().catch(() => null); // gone from here whatever the group answers
+    await this.closeMember(instance); // gone from here whatever the group answers
     return true;
+  }
+
+  /**
+   * Before a read: commits the positions (the records read so far) when auto-commit is on and
+   * the interval has passed, as KafkaConsumer.poll does (ConsumerCoordinator.
+   * maybeAutoCommitOffsetsAsync). A failed commit is retried at the next read, not reported:
+   * the read itself goes on.
+   */
+  async autoCommitIfDue(instance: ConsumerInstance): Promise<void> {
+    if (!instance.autoCommit) return;
+    const now = this.deps.clock.monotonicMs();
+    if (now - instance.lastAutoCommitMs < AUTO_COMMIT_INTERVAL_MS) return;
+    const result = await instance.member.commit().catch(() => null);
+    if (result !== null && result.error === null) instance.lastAutoCommitMs = now;
+  }
+
+  /** Leaves the group, committing the positions first with auto-commit on (KafkaConsumer.close:
+   *  maybeAutoCommitOffsetsSync). */
+  private async closeMember(instance: ConsumerInstance): Promise<void> {
+    if (instance.autoCommit) await instance.member.commit().catch(() => null);
+    await instance.member.close().catch(() => null);
   }
 
   /** Closes every instance and stops the sweep (the node stops). */
@@ -162,7 +194,7 @@ export class ConsumerManager {
     this.stopSweep();
     const all = [...this.instances.values()];
     this.instances.clear();
-    await Promise.all(all.map((i) => i.member.close().catch(() => null)));
+    await Promise.all(all.map((i) => this.closeMember(i)));
   }
 
   /** One pass of the ExpirationThread: idle past the timeout is removed, then closed. */
@@ -171,7 +203,7 @@ export class ConsumerManager {
     for (const [key, instance] of [...this.instances]) {
       if (now - instance.lastUsedMs <= this.timeoutMs) continue;
       this.instances.delete(key);
-      void instance.member.close().catch(() => null);
+      void this.closeMember(instance);
     }
   }
 }

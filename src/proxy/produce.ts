@@ -18,10 +18,11 @@
 
 import { ClientError } from '../client/client.ts';
 import type { RecordInput } from '../protocol/records/records.ts';
-import { isSchemaless, parseProduceRequest, serialize } from './embedded.ts';
+import { isSchemaless, parseProduceRequest, type ProduceRecordJson, serialize } from './embedded.ts';
 import { recordError } from './kafka-errors.ts';
 import { partitionForKey } from './partitioner.ts';
 import { type ProxyClient, topicMetadata } from './routes.ts';
+import { type ProxySchemas, requestSchemas, serializeWithSchema } from './schema-formats.ts';
 import { type Checked, type EmbeddedFormat, ErrorCodes, good, json, problem, problems } from './wire.ts';
 
 /** One record's answer (entities/v2/PartitionOffset). */
@@ -46,6 +47,7 @@ export interface StickyPartition {
 
 export async function produce(
   client: ProxyClient,
+  schemas: ProxySchemas | undefined,
   sticky: StickyPartition,
   topic: string,
   pathPartition: number | null,
@@ -54,33 +56,44 @@ export async function produce(
 ): Promise<Response> {
   const request = parseProduceRequest(body);
   if (!request.ok) return problem(request.problem);
-  if (!isSchemaless(format)) {
-    // No schema registry is wired to the proxy yet: what Confluent answers without one.
-    const r = request.value;
+  const r = request.value;
+  let serialized: Checked<Serialized[]>;
+  let schemaIds: { key: number | null; value: number | null } = { key: null, value: null };
+  if (isSchemaless(format)) {
+    serialized = serializeAll(r.records, pathPartition, (data) => serialize(format, data), (data) => serialize(format, data));
+  } else if (schemas === undefined) {
+    // A proxy without the node's registry (turned off): what Confluent answers without one.
     const schemaGiven = r.keySchema !== null || r.keySchemaId !== null || r.valueSchema !== null || r.valueSchemaId !== null;
     return problem(schemaGiven ? problems.schemaRegistryNotConfigured() : problems.schemaSerializerNotConfigured());
+  } else {
+    const used = await requestSchemas(schemas, topic, format, r);
+    if (!used.ok) return problem(used.problem);
+    const { key, value } = used.value;
+    schemaIds = { key: key?.id ?? null, value: value?.id ?? null };
+    serialized = serializeAll(r.records, pathPartition, (data) => serializeWithSchema(key, data, true), (data) => serializeWithSchema(value, data, false));
   }
-  const serialized = serializeAll(format, request.value.records, pathPartition);
   if (!serialized.ok) return problem(serialized.problem);
   const t = await topicMetadata(client, topic, { autoCreate: true });
   if (!t.ok) return problem(t.problem);
   const partitionCount = t.value.partitions.length;
   if (pathPartition !== null && !t.value.partitions.some((p) => p.partition === pathPartition)) return problem(problems.partitionNotFound());
   const unkeyed = partitionCount > 0 ? sticky.next++ % partitionCount : 0;
-  const targets = serialized.value.map((r) => r.partition ?? (r.key !== null ? partitionForKey(r.key, partitionCount) : unkeyed));
+  const targets = serialized.value.map((s) => s.partition ?? (s.key !== null ? partitionForKey(s.key, partitionCount) : unkeyed));
   const offsets = await send(client, topic, serialized.value, targets, partitionCount);
-  const status = offsets.reduce((s, o) => (o.status !== 200 ? o.status : s), 200);
-  return json({ offsets: offsets.map((o) => o.answer), key_schema_id: null, value_schema_id: null }, status);
+  const status = offsets.reduce((st, o) => (o.status !== 200 ? o.status : st), 200);
+  return json({ offsets: offsets.map((o) => o.answer), key_schema_id: schemaIds.key, value_schema_id: schemaIds.value }, status);
 }
 
-function serializeAll(format: 'binary' | 'json', records: ReadonlyArray<{ partition: number | null; key: unknown; value: unknown }>, pathPartition: number | null): Checked<Serialized[]> {
+type Serializer = (data: unknown) => Checked<Uint8Array | null>;
+
+function serializeAll(records: readonly ProduceRecordJson[], pathPartition: number | null, key: Serializer, value: Serializer): Checked<Serialized[]> {
   const out: Serialized[] = [];
   for (const r of records) {
-    const key = serialize(format, r.key);
-    if (!key.ok) return key;
-    const value = serialize(format, r.value);
-    if (!value.ok) return value;
-    out.push({ key: key.value, value: value.value, partition: r.partition ?? pathPartition });
+    const k = key(r.key);
+    if (!k.ok) return k;
+    const v = value(r.value);
+    if (!v.ok) return v;
+    out.push({ key: k.value, value: v.value, partition: r.partition ?? pathPartition });
   }
   return good(out);
 }

@@ -13,9 +13,10 @@
 import { ClientError } from '../client/client.ts';
 import type { FetchedRecord } from '../client/fetched-records.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { deserialize } from './embedded.ts';
+import { isSchemaless } from './embedded.ts';
 import { isRetriable, messageOf, requestProblem } from './kafka-errors.ts';
 import { partitionMetadata, type ProxyClient } from './routes.ts';
+import { consumerRecordsJson, type ProxySchemas } from './schema-formats.ts';
 import { bad, type Checked, type EmbeddedFormat, good, json, mediaTypeOfFormat, problem, problems } from './wire.ts';
 
 /** Records one read returns by default (v1's count default) and at most. */
@@ -71,25 +72,19 @@ function recordBytes(r: FetchedRecord): number {
   return (r.key?.length ?? 0) + (r.value?.length ?? 0);
 }
 
-export async function readRecords(client: ProxyClient, topic: string, partition: number, query: URLSearchParams, accept: string | null): Promise<Response> {
+export async function readRecords(client: ProxyClient, schemas: ProxySchemas | undefined, topic: string, partition: number, query: URLSearchParams, accept: string | null): Promise<Response> {
   const format = formatOfAccept(accept);
   if (!format.ok) return problem(format.problem);
-  if (format.value !== 'binary' && format.value !== 'json') return problem(problems.schemaRegistryNotConfigured());
+  if (!isSchemaless(format.value) && schemas === undefined) return problem(problems.schemaRegistryNotConfigured());
   const q = readQuery(query);
   if (!q.ok) return problem(q.problem);
   const p = await partitionMetadata(client, topic, partition);
   if (!p.ok) return problem(p.problem);
   const fetched = await fetchRecords(client, topic, partition, q.value);
   if (!fetched.ok) return problem(fetched.problem);
-  const out: unknown[] = [];
-  for (const r of fetched.value) {
-    const key = deserialize(format.value, r.key);
-    if (!key.ok) return problem(key.problem);
-    const value = deserialize(format.value, r.value);
-    if (!value.ok) return problem(value.problem);
-    out.push({ topic, key: key.value, value: value.value, partition, offset: r.offset });
-  }
-  return json(out, 200, mediaTypeOfFormat(format.value));
+  const out = await consumerRecordsJson(schemas, format.value, fetched.value.map((r) => ({ topic, partition, offset: r.offset, key: r.key, value: r.value })));
+  if (!out.ok) return problem(out.problem);
+  return json(out.value, 200, mediaTypeOfFormat(format.value));
 }
 
 /** Up to `count` records from `offset`, within `maxBytes` (the first always), in few fetches. */

@@ -82,7 +82,7 @@ export const problems = {
   missingBody: (): Problem => ({ status: 422, code: 422, message: 'The request body may not be null' }),
   noRecords: (): Problem => ({ status: 422, code: 422, message: 'records may not be empty' }),
   // SchemaManagerThrowing / SchemaRecordSerializerThrowing: what Confluent answers a schema
-  // format when no Schema Registry is configured; ours is not wired to the proxy yet.
+  // format when no Schema Registry is configured (ours: the node's registry is off).
   schemaRegistryNotConfigured: (): Problem => ({
     status: 422,
     code: ErrorCodes.INVALID_PAYLOAD,

@@ -79,7 +79,7 @@ function orderFree(text: string): string {
 }
 
 /** A resolver over the state: soft-deleted versions too when `includeDeleted`. */
-function resolverOf(state: RegistryState, includeDeleted: boolean): SchemaResolver {
+export function resolverOf(state: RegistryState, includeDeleted: boolean): SchemaResolver {
   return (subject, version) => {
     const v = state.versionsOf(subject, includeDeleted).find((x) => x.version === version);
     return v === undefined ? undefined : ({ schemaType: typeOf(v), schema: v.schema, references: v.references } as RegisteredSchema);

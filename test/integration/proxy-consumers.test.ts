@@ -134,6 +134,26 @@ describe('consumer instances', () => {
     expect((await curl('DELETE', base)).status).toBe(204);
   });
 
+  test('auto.commit.enable: on by default (Kafka\'s enable.auto.commit), the positions are committed when the instance goes; "false" commits nothing; another value is 42204', async () => {
+    const topic = uniqueTopic('proxy-cons-auto');
+    await createTopic(node.bootstrap, topic);
+    expect((await curl('POST', `/topics/${topic}`, { body: { records: [{ value: b64('a') }, { value: b64('b') }] }, contentType: BINARY })).status).toBe(200);
+    const committedOf = (group: string) =>
+      withAdmin(node.bootstrap, async (admin) => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions[0].offset);
+    for (const [setting, expected] of [[undefined, '2'], ['false', '-1'], [true, '2']] as const) {
+      const group = `${topic}-${String(setting)}`;
+      const body = { name: 'a', format: 'binary', 'auto.offset.reset': 'earliest', ...(setting === undefined ? {} : { 'auto.commit.enable': setting }) };
+      expect((await curl('POST', `/consumers/${group}`, { body })).status).toBe(200);
+      const base = `/consumers/${group}/instances/a`;
+      expect((await curl('POST', `${base}/subscription`, { body: { topics: [topic] } })).status).toBe(204);
+      expect((await readRecords(base, BINARY, 2)).length).toBe(2);
+      expect((await curl('DELETE', base)).status).toBe(204);
+      expect(await committedOf(group)).toBe(expected);
+    }
+    const bad = await curl('POST', `/consumers/${topic}-bad`, { body: { 'auto.commit.enable': 'maybe' } });
+    expect([bad.status, bad.body.error_code]).toEqual([422, 42204]);
+  });
+
   test('manual assignment reads without joining; positions seek to an offset and to the end; a pattern subscription after it is 40903', async () => {
     const topic = uniqueTopic('proxy-cons-assign');
     const group = `${topic}-g`;

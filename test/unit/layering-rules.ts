@@ -47,7 +47,9 @@ export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The schema registry and HTTP proxy talk to the cluster through the internal client
   // (DESIGN.md section 6), so they work the same on any node; never through the broker.
   registry: ['base', 'protocol', 'config', 'client'],
-  proxy: ['base', 'protocol', 'config', 'compression', 'client'],
+  // The proxy serializes the schema formats with the registry's codecs and its state (as
+  // Confluent's proxy uses the registry's serializers); the registry never imports the proxy.
+  proxy: ['base', 'protocol', 'config', 'compression', 'client', 'registry'],
   // The admin API and metrics read the node's state: a front end beside the Kafka API.
   admin: ['base', 'protocol', 'config', 'storage', 'raft', 'cluster', 'cluster/controller', 'groups', 'broker', 'client'],
   // Tiered storage: segments to the object store (its interface in base) and back.

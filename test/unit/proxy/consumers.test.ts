@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
 import { proxyFetch } from '../../../src/proxy/app.ts';
-import { ConsumerManager, type ProxyMember, serially } from '../../../src/proxy/consumers.ts';
+import { AUTO_COMMIT_INTERVAL_MS, ConsumerManager, type ProxyMember, serially } from '../../../src/proxy/consumers.ts';
 import type { ProxyClient } from '../../../src/proxy/routes.ts';
 
 function fakeMember(closed: string[], groupId: string): ProxyMember {
@@ -44,6 +44,31 @@ describe('ConsumerManager', () => {
     const again = manager.create('g', 'c', 'json', {}, 1000);
     expect(again.ok ? null : again.problem.code).toBe(40902);
     expect(manager.create('h', 'c', 'binary', {}, 1000).ok).toBe(true);
+  });
+
+  test('auto-commit: before a read once the interval (auto.commit.interval.ms, 5 s) has passed, and when the instance goes; never without it', async () => {
+    const { scheduler, manager } = setup();
+    const commits: string[] = [];
+    for (const [name, auto] of [['auto', true], ['manual', false]] as const) {
+      const created = manager.create('g', name, 'binary', {}, 1000, auto);
+      if (!created.ok) throw new Error('not created');
+      (created.instance.member as { commit: unknown }).commit = async () => {
+        commits.push(name);
+        return { error: null, partitions: [] };
+      };
+    }
+    const auto = manager.get('g', 'auto')!;
+    const manual = manager.get('g', 'manual')!;
+    await manager.autoCommitIfDue(auto);
+    expect(commits).toEqual([]);
+    scheduler.advance(AUTO_COMMIT_INTERVAL_MS);
+    await manager.autoCommitIfDue(auto);
+    await manager.autoCommitIfDue(manual);
+    await manager.autoCommitIfDue(auto); // the interval restarted at the last commit
+    expect(commits).toEqual(['auto']);
+    await manager.delete('g', 'auto');
+    await manager.delete('g', 'manual');
+    expect(commits).toEqual(['auto', 'auto']);
   });
 
   test('an instance idle past the timeout is removed and closed; one used meanwhile stays', () => {
