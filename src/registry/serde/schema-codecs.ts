@@ -10,6 +10,8 @@ import type { RegistryError } from '../registry-errors.ts';
 import type { SchemaType } from '../schema-types.ts';
 import { avroCodec } from './avro-codec.ts';
 import type { CodecFactory, SchemaCodec } from './codec.ts';
+import { jsonSchemaCodec } from './json-codec.ts';
+import { protobufCodec } from './protobuf-codec.ts';
 
 /** Codecs kept by schema id; the least recently used goes first. */
 export const CODECS_CACHED_MAX = 1_000;
@@ -23,7 +25,7 @@ export type SchemaLookup =
 export type CodecFactories = Readonly<Partial<Record<SchemaType, CodecFactory>>>;
 
 /** The codec of every schema type the proxy serializes. */
-export const DEFAULT_CODECS: CodecFactories = { AVRO: avroCodec };
+export const DEFAULT_CODECS: CodecFactories = { AVRO: avroCodec, JSON: jsonSchemaCodec, PROTOBUF: protobufCodec };
 
 /** Resolves when the registry's state has caught up (the store's replay), or with its error. */
 export type WhenReady = () => Promise<{ ok: true } | { ok: false; error: RegistryError }>;
