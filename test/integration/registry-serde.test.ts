@@ -1,5 +1,5 @@
 // The registry's serde codecs (src/registry/serde) cross-checked with a client we did not write:
-// @kafkajs/confluent-schema-registry registers schemas in the node's registry (the compiled
+// @kafkajs/confluent-schema-registry registers schemas (Protobuf, JSON Schema, Avro) in the node's registry (the compiled
 // executable) and encodes and decodes records with the ids it gets; our codecs, built from the
 // schemas as the registry serves them, must read what it wrote and write what it reads.
 //
@@ -13,6 +13,7 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { avroCodec } from '../../src/registry/serde/avro-codec.ts';
 import { frame, unframe, type CodecFactory, type SchemaCodec } from '../../src/registry/serde/codec.ts';
 import { jsonSchemaCodec } from '../../src/registry/serde/json-codec.ts';
 import { protobufCodec } from '../../src/registry/serde/protobuf-codec.ts';
@@ -200,5 +201,32 @@ describe('JSON Schema codec against @kafkajs/confluent-schema-registry', () => {
     expect(decodedBy(codec, payloadOf(await registry.encode(id, value), id))).toEqual(value);
     expect(await clientDecoded(new SchemaRegistry({ host: registryUrl }), framedBy(codec, id, value))).toEqual(value);
     expect(codec.encode({ name: 'ada', home: {} })).toMatchObject({ ok: false, message: '#/home: required key [city] not found' });
+  });
+});
+
+describe('Avro codec against @kafkajs/confluent-schema-registry', () => {
+  test('its encoding decodes with our codec (Avro JSON: unions wrapped); our encoding decodes with it', async () => {
+    const registry = new SchemaRegistry({ host: registryUrl });
+    const subject = uniqueTopic('serde-avro') + '-value';
+    const user = {
+      type: 'record',
+      name: 'User',
+      namespace: 'freshet.serde',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'age', type: 'int' },
+        { name: 'email', type: ['null', 'string'], default: null },
+      ],
+    };
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(user) }, { subject });
+    const codec = await codecFor(id, avroCodec);
+
+    // avsc (the client's Avro library) takes unions unwrapped; Avro's JSON encoding wraps a
+    // non-null branch in its type name (the Avro specification, "JSON Encoding").
+    const theirs = await registry.encode(id, { name: 'ada', age: 36, email: 'ada@example.com' });
+    expect(decodedBy(codec, payloadOf(theirs, id))).toEqual({ name: 'ada', age: 36, email: { string: 'ada@example.com' } });
+
+    const ours = framedBy(codec, id, { name: 'alan', age: 41, email: null });
+    expect(await clientDecoded(new SchemaRegistry({ host: registryUrl }), ours)).toEqual({ name: 'alan', age: 41, email: null });
   });
 });
