@@ -65,7 +65,41 @@ export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Me
     // message pkg.Msg".
     const unknown = /^\.?([\w.]+): unknown field: (".*")$/.exec(text);
     if (unknown !== null) throw new ProtobufJsonError(`Cannot find field: ${JSON.parse(unknown[2] as string) as string} in message ${unknown[1]}`);
-    throw new ProtobufJsonError(text.replace(/^\./, ''));
+    throw new ProtobufJsonError(jsonFormatWording(type.root, text) ?? text.replace(/^\./, ''));
+  }
+}
+
+/**
+ * JsonFormat.ParserImpl's message for a field value protojson refused
+ * (`.pkg.Msg.field: <what>: <json>`): "Not an int32 value: x", "Out of range uint32 value: x",
+ * "Invalid bool value: x", "Invalid enum value: X for enum type: pkg.E" (parseInt32 ... parseEnum);
+ * undefined when the text is not of that shape.
+ */
+function jsonFormatWording(root: protobuf.Root, text: string): string | undefined {
+  const m = /^\.([\w.]+)\.(\w+): ([^:]+): (.*)$/.exec(text);
+  if (m === null) return undefined;
+  const [, typeName, fieldName, what, json] = m as unknown as [string, string, string, string, string];
+  let field: protobuf.Field | undefined;
+  try {
+    field = root.lookupType(typeName).fields[fieldName]?.resolve();
+  } catch {
+    return undefined;
+  }
+  if (field === undefined) return undefined;
+  const outOfRange = what.startsWith('out of range');
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const value = json.startsWith('"') ? (JSON.parse(json) as string) : json;
+    return `Invalid enum value: ${value} for enum type: ${field.resolvedType.fullName.replace(/^\./, '')}`;
+  }
+  switch (field.type) {
+    case 'int32': case 'sint32': case 'sfixed32': return `Not an int32 value: ${json}`;
+    case 'int64': case 'sint64': case 'sfixed64': return `Not an int64 value: ${json}`;
+    case 'uint32': case 'fixed32': return outOfRange ? `Out of range uint32 value: ${json}` : `Not an uint32 value: ${json}`;
+    case 'uint64': case 'fixed64': return outOfRange ? `Out of range uint64 value: ${json}` : `Not an uint64 value: ${json}`;
+    case 'float': return outOfRange ? `Out of range float value: ${json}` : `Not a float value: ${json}`;
+    case 'double': return outOfRange ? `Out of range double value: ${json}` : `Not an double value: ${json}`;
+    case 'bool': return `Invalid bool value: ${json}`;
+    default: return undefined;
   }
 }
 
