@@ -101,23 +101,45 @@ export function messagePath(file: ProtoFileElement, indexes: readonly number[]):
 }
 
 /**
- * A protobufjs Root with every file the schema can name: the well-known files (all of them, as
- * Confluent's dependenciesWithLogicalTypes, unless a reference takes the path), the references
- * (a reference's own references first, as parsed), then the schema. Each is read from its text;
- * a file registered as a descriptor, from its canonical text.
+ * A protobufjs Root with the files the schema can name: well-known files, the references (a
+ * reference's own references first, as parsed), then the schema. Each is read from its text; a
+ * file registered as a descriptor, from its canonical text. Well-known files are those imported,
+ * with what they import: a Root holding all of them costs ~400 KB, and codecs are cached by id.
+ * Confluent resolves a well-known type even when its file is not imported
+ * (dependenciesWithLogicalTypes), so when that leaves a type unresolved, the Root is built again
+ * with every well-known file.
  */
 function rootOf(text: string, schema: ProtobufSchemaValue): CodecOutcome<protobuf.Root> {
+  const imported = rootWith(text, schema, importedWellKnown(schema));
+  return imported.ok ? imported : rootWith(text, schema, new Set(WELL_KNOWN_PATHS));
+}
+
+/** The well-known paths the schema and its references import, and those these import. */
+function importedWellKnown(schema: ProtobufSchemaValue): Set<string> {
+  const out = new Set<string>();
+  const pending = [schema.file, ...schema.dependencies.map((d) => d.file)].flatMap((f) => [...f.imports, ...f.publicImports]);
+  while (pending.length > 0) {
+    const path = pending.pop() as string;
+    if (out.has(path) || !WELL_KNOWN_PATHS.includes(path)) continue;
+    out.add(path);
+    const wellKnownText = WELL_KNOWN_TEXTS[path];
+    if (wellKnownText !== undefined) for (const m of wellKnownText.matchAll(/^import "([^"]+)";$/gm)) pending.push(m[1] as string);
+  }
+  return out;
+}
+
+function rootWith(text: string, schema: ProtobufSchemaValue, wellKnown: ReadonlySet<string>): CodecOutcome<protobuf.Root> {
   const root = new protobuf.Root();
   const referenced = new Set(schema.dependencies.map((d) => d.name));
+  const paths = WELL_KNOWN_PATHS.filter((p) => wellKnown.has(p) && !referenced.has(p)); // a reference by that name wins
   try {
-    for (const path of WELL_KNOWN_PATHS) {
-      if (referenced.has(path)) continue;
+    for (const path of paths) {
       const json = wellKnownJson(path);
       if (json !== undefined) mergeJson(root, json.nested ?? {});
     }
-    for (const path of WELL_KNOWN_PATHS) {
+    for (const path of paths) {
       const wellKnownText = WELL_KNOWN_TEXTS[path];
-      if (wellKnownText !== undefined && !referenced.has(path)) protobuf.parse(wellKnownText, root, { keepCase: true });
+      if (wellKnownText !== undefined) protobuf.parse(wellKnownText, root, { keepCase: true });
     }
   } catch (err) {
     return codecFail(`Invalid schema of type PROTOBUF, details: the well-known files: ${errorText(err)}`);

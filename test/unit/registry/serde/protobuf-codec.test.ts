@@ -234,6 +234,11 @@ message Event {
     expect(decoded(codec, '00 0a06 08a5facdac06 1202 0805')).toEqual({ at: '2024-01-02T03:04:05Z', n: 5 });
   });
 
+  test('a well-known type used without its import resolves (as in Confluent): the same bytes', () => {
+    const codec = codecOf('syntax = "proto3";\nmessage Event {\n  google.protobuf.Timestamp at = 1;\n}\n');
+    expect(encoded(codec, { at: '2024-01-02T03:04:05Z' })).toBe('000a0608a5facdac06');
+  });
+
   test('a schema importing another through a reference: the referenced types encode and decode', () => {
     const common = 'syntax = "proto3";\npackage shop;\nmessage Money {\n  int64 units = 1;\n  string currency_code = 2;\n}\n';
     const stored: Record<string, RegisteredSchema> = { 'money-value/1': { schemaType: 'PROTOBUF', schema: common, references: [] } };
