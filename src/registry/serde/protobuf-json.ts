@@ -56,8 +56,9 @@ export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Me
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ProtobufJsonError(`Expect message object but got: ${JSON.stringify(json)}`);
   }
+  let message: protobuf.Message;
   try {
-    return protojson.fromJson(type, protoJsonInput(json));
+    message = protojson.fromJson(type, protoJsonInput(json));
   } catch (err) {
     if (err instanceof ProtobufJsonError) throw err;
     const text = err instanceof Error ? err.message : String(err);
@@ -67,6 +68,34 @@ export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Me
     if (unknown !== null) throw new ProtobufJsonError(`Cannot find field: ${JSON.parse(unknown[2] as string) as string} in message ${unknown[1]}`);
     throw new ProtobufJsonError(jsonFormatWording(type.root, text) ?? text.replace(/^\./, ''));
   }
+  // DynamicMessage.Builder.build() refuses a proto2 message without its required fields
+  // (UninitializedMessageException); protobufjs would write their defaults.
+  const missing = missingRequired(type, message as unknown as Record<string, unknown>, '', 0);
+  if (missing.length > 0) throw new ProtobufJsonError(`Message missing required fields: ${missing.join(', ')}`);
+  return message;
+}
+
+/** The paths of required fields not set, as UninitializedMessageException lists them ("a, b.c";
+ *  MessageReflection.findMissingFields). */
+function missingRequired(type: protobuf.Type, message: Record<string, unknown>, prefix: string, depth: number): string[] {
+  if (depth > JSON_DEPTH_MAX) return [];
+  const out: string[] = [];
+  for (const declared of type.fieldsArray) {
+    const field = declared.resolve();
+    const value = message[field.name];
+    const present = Object.prototype.hasOwnProperty.call(message, field.name) && value !== null && value !== undefined;
+    if (field.required && !present) out.push(`${prefix}${field.name}`);
+    if (!present || !(field.resolvedType instanceof protobuf.Type)) continue;
+    const nested = field.resolvedType;
+    if (field.map || field.repeated) {
+      // MessageReflection.findMissingFields: "name[i]." for each element (a map's entries too).
+      const elements = field.map ? Object.values(value as Record<string, unknown>) : (value as unknown[]);
+      elements.forEach((v, i) => out.push(...missingRequired(nested, v as Record<string, unknown>, `${prefix}${field.name}[${i}].`, depth + 1)));
+    } else {
+      out.push(...missingRequired(nested, value as Record<string, unknown>, `${prefix}${field.name}.`, depth + 1));
+    }
+  }
+  return out;
 }
 
 /**

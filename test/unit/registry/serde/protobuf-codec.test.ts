@@ -170,6 +170,13 @@ describe('encode', () => {
     expect(recursive.encode(deep)).toMatchObject({ ok: false, message: expect.stringContaining('deeper') });
   });
 
+  test('proto2: a required field missing is refused (DynamicMessage build()), nested ones by path', () => {
+    const proto2 = codecOf('syntax = "proto2";\nmessage Req {\n  required int32 a = 1;\n  optional Inner inner = 2;\n  message Inner {\n    required string s = 1;\n  }\n}\n');
+    expect(proto2.encode({ inner: {} })).toEqual({ ok: false, message: 'Message missing required fields: a, inner.s' });
+    // a = 0 is written: required fields have presence (tag 08, value 00).
+    expect(encoded(proto2, { a: 0 })).toBe('000800');
+  });
+
   test('a schema with no message has nothing to write', () => {
     expect(codecOf('syntax = "proto3";\nenum E {\n  A = 0;\n}\n').encode({})).toMatchObject({ ok: false, message: expect.stringContaining('no message') });
   });
