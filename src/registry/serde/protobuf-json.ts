@@ -50,6 +50,43 @@ export function protoJsonInput(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * What JsonFormat reads that protojson refuses, made what protojson reads: parseBool and
+ * parseString take `json.getAsString()`, so "true"/"false" are booleans and a number or boolean
+ * is a string (its JSON text). Walks the value along the message type (well-known types aside);
+ * anything it does not recognise is left for protojson to judge.
+ */
+function lenientScalars(type: protobuf.Type, json: unknown, depth: number): unknown {
+  if (depth > JSON_DEPTH_MAX || json === null || typeof json !== 'object' || Array.isArray(json) || SPECIAL_JSON_TYPES.has(type.fullName)) return json;
+  const byName = new Map<string, protobuf.Field>();
+  for (const f of type.fieldsArray) {
+    byName.set(f.name, f);
+    if (f.jsonName !== undefined) byName.set(f.jsonName, f);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    const field = byName.get(key)?.resolve();
+    if (field === undefined || value === null) {
+      out[key] = value;
+    } else if (field.map && typeof value === 'object' && !Array.isArray(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lenientScalar(field, v, depth)]));
+    } else if (field.repeated && Array.isArray(value)) {
+      out[key] = value.map((v) => lenientScalar(field, v, depth));
+    } else {
+      out[key] = lenientScalar(field, value, depth);
+    }
+  }
+  return out;
+}
+
+function lenientScalar(field: protobuf.Field, value: unknown, depth: number): unknown {
+  if (field.resolvedType instanceof protobuf.Type) return lenientScalars(field.resolvedType, value, depth + 1);
+  if (field.resolvedType !== null) return value;
+  if (field.type === 'bool' && (value === 'true' || value === 'false')) return value === 'true';
+  if (field.type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
+  return value;
+}
+
 /** JsonFormat.parser().merge: the message, or a ProtobufJsonError with JsonFormat's words where
  *  we know them. */
 export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Message {
@@ -58,7 +95,7 @@ export function messageFromJson(type: protobuf.Type, json: unknown): protobuf.Me
   }
   let message: protobuf.Message;
   try {
-    message = protojson.fromJson(type, protoJsonInput(json));
+    message = protojson.fromJson(type, lenientScalars(type, protoJsonInput(json), 0));
   } catch (err) {
     if (err instanceof ProtobufJsonError) throw err;
     const text = err instanceof Error ? err.message : String(err);

@@ -130,6 +130,13 @@ describe('encode', () => {
     expect(encoded(codec, { status: 1 })).toBe('002801');
   });
 
+  test('as JsonFormat (parseBool, parseString: getAsString): "true" is a bool, a number is a string', () => {
+    const codec2 = codecOf('syntax = "proto3";\nmessage F {\n  bool on = 1;\n  string s = 2;\n  repeated bool bs = 3;\n}\n');
+    // on = true: 08 01; s = "42": 12 02 34 32; bs packed [false, true]: 1a 02 00 01
+    expect(encoded(codec2, { on: 'true', s: 42, bs: ['false', true] })).toBe('000801' + '12023432' + '1a020001');
+    expect(codec2.encode({ on: 1 })).toEqual({ ok: false, message: 'Invalid bool value: 1' });
+  });
+
   test('an integer kept exact past 2^53 (JSON.rawJSON, as the proxy parses it) keeps its digits', () => {
     const raw = (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON('9007199254740993');
     // 2^53 + 1 = 0x20000000000001: varint 81 80 80 80 80 80 80 10
