@@ -161,7 +161,7 @@ describe('jsonschema over HTTP', () => {
     await createTopic(node.bootstrap, topic, 1);
     const r = await http('POST', `/topics/${topic}`, { value_schema: schema, records: [{ value: { id: 1, item: 'ok' } }, { value: { id: 'one', item: 'x' } }] }, JSONSCHEMA);
     expect(r.status).toBe(400);
-    expect(r.body.message).toContain('#/id: must be integer');
+    expect(r.body.message).toContain('#/id: expected type: Integer, found: String');
     expect((await http('GET', `/topics/${topic}/partitions/0/offsets`)).body.end_offset).toBe(0);
   });
 });

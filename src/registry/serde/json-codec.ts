@@ -3,7 +3,7 @@
 //   encode: kafka-rest SchemaRecordSerializerImpl.serializeJsonschema calls
 //     JsonSchemaUtils.toObject(data, schema), which always validates (toObject(value, schema,
 //     validate = true) -> JsonSchema.validate: a failure is a ValidationException, answered
-//     as a 400 with its message); the serializer then writes the value with Jackson's
+//     as a 400 with its message, worded as everit words it: json-validation-message.ts); the serializer then writes the value with Jackson's
 //     ObjectMapper, compact. json.fail.invalid.schema does not matter here: toObject has
 //     already refused what it would refuse. The payload has no message indexes (those are
 //     Protobuf's).
@@ -14,19 +14,18 @@
 // resolved, the draft's meta-schema, ajv); ajv validates. Pure apart from ajv's generated code.
 // Errors are values: ajv and JSON.parse throw, and are caught here.
 
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { isExactInteger, parseJsonExact } from '../../base/json-exact.ts';
 import { compileSchema } from '../json/parse.ts';
 import type { SchemaResolver } from '../schema-types.ts';
 import { codecFail, codecOk, type CodecFactory, type CodecOutcome, type CodecSchema, type SchemaCodec } from './codec.ts';
+import { everitMessage } from './json-validation-message.ts';
 
 /** Largest JSON payload decoded (bytes after the 5-byte header), as for Protobuf. */
 export const JSON_PAYLOAD_BYTES_MAX = 16 * 1024 * 1024;
 /** Deepest nesting of a value written or read: Jackson's StreamReadConstraints default
  *  (DEFAULT_MAX_DEPTH, 1000, since 2.15), past which it refuses to read. */
 export const JSON_NESTING_DEPTH_MAX = 1000;
-/** Validation errors quoted in one message. */
-const ERRORS_QUOTED_MAX = 3;
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -45,13 +44,14 @@ class JsonSchemaCodec implements SchemaCodec {
   encode(value: unknown): CodecOutcome<Uint8Array> {
     const depth = nestingProblem(value);
     if (depth !== undefined) return codecFail(depth);
+    const checked = forValidation(value);
     let valid: boolean;
     try {
-      valid = this.validate(forValidation(value)) as boolean;
+      valid = this.validate(checked) as boolean;
     } catch (err) {
       return codecFail(`Validation failed: ${errorText(err)}`);
     }
-    if (!valid) return codecFail(validationMessage(this.validate.errors ?? []));
+    if (!valid) return codecFail(everitMessage(this.validate.errors ?? [], checked));
     try {
       // Compact, as Jackson's ObjectMapper writes by default; kept integers print their digits.
       return codecOk(new TextEncoder().encode(JSON.stringify(value)));
@@ -95,20 +95,4 @@ function forValidation(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = forValidation(v);
   return out;
-}
-
-/**
- * The 400's message: Confluent's is the validator's failure text (JsonSchema.validate throws
- * ValidationException(failure.toString())), a JSON pointer to the value and what is wrong. Ours
- * has the same parts in ajv's words: "#/age: must be integer".
- */
-function validationMessage(errors: readonly ErrorObject[]): string {
-  const parts = errors.slice(0, ERRORS_QUOTED_MAX).map((e) => {
-    const where = `#${e.instancePath}`;
-    if (e.keyword === 'required') return `${where}: required key [${String(e.params.missingProperty)}] not found`;
-    if (e.keyword === 'additionalProperties') return `${where}: extraneous key [${String(e.params.additionalProperty)}] is not permitted`;
-    return `${where}: ${e.message ?? 'is invalid'}`;
-  });
-  const more = errors.length > ERRORS_QUOTED_MAX ? ` (and ${errors.length - ERRORS_QUOTED_MAX} more)` : '';
-  return `${parts.join('; ')}${more}`;
 }

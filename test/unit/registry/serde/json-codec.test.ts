@@ -46,17 +46,37 @@ describe('encode', () => {
     expect(encodedText(codec, { name: 'x', id: rawJSON('12345678901234567890') })).toBe('{"name":"x","id":12345678901234567890}');
   });
 
-  test('invalid values are refused with a pointer to the value and the reason', () => {
-    expect(codec.encode({ name: 'ada', age: 'old' })).toEqual({ ok: false, message: '#/age: must be integer' });
+  // everit's ValidationException messages (Confluent validates drafts 4-7 with everit):
+  // "#/x: expected type: Integer, found: String", "#: required key [x] not found",
+  // "-1 is not greater or equal to 0", "expected minLength: 2, actual: 1", "1 is not a valid enum
+  // value", "expected minimum item count: 3, found: 2", "#/years/0: 5 schema violations found".
+  test('invalid values are refused with everit\'s pointer and words', () => {
+    expect(codec.encode({ name: 'ada', age: 'old' })).toEqual({ ok: false, message: '#/age: expected type: Integer, found: String' });
     expect(codec.encode({ age: 3 })).toEqual({ ok: false, message: '#: required key [name] not found' });
     expect(codec.encode({ name: 'a', extra: 1 })).toEqual({ ok: false, message: '#: extraneous key [extra] is not permitted' });
-    expect(codec.encode({ name: 'a', age: -1 })).toEqual({ ok: false, message: '#/age: must be >= 0' });
-    expect(codec.encode('ada')).toEqual({ ok: false, message: '#: must be object' });
+    expect(codec.encode({ name: 'a', age: -1 })).toEqual({ ok: false, message: '#/age: -1 is not greater or equal to 0' });
+    expect(codec.encode('ada')).toEqual({ ok: false, message: '#: expected type: JSONObject, found: String' });
+  });
+
+  test('more than one failure: the count at the deepest value holding them all', () => {
+    const nested = codecOf(JSON.stringify({
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 2 },
+        sex: { enum: [0, 1] },
+        years: { type: 'array', minItems: 3, items: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'string' } } } },
+      },
+    }));
+    expect(nested.encode({ name: 'x', sex: 1 })).toEqual({ ok: false, message: '#/name: expected minLength: 2, actual: 1' });
+    expect(nested.encode({ sex: 5 })).toEqual({ ok: false, message: '#/sex: 5 is not a valid enum value' });
+    expect(nested.encode({ years: [{}, {}] })).toEqual({ ok: false, message: '#/years: expected minimum item count: 3, found: 2' });
+    expect(nested.encode({ years: [{ a: 's', b: 1 }, {}, {}] })).toEqual({ ok: false, message: '#/years/0: 2 schema violations found' });
+    expect(nested.encode({ name: 'x', sex: 5 })).toEqual({ ok: false, message: '#: 2 schema violations found' });
   });
 
   test('null is a value like any other: written when the schema allows it, refused otherwise', () => {
     expect(encodedText(codecOf('{"type":["object","null"]}'), null)).toBe('null');
-    expect(codec.encode(null)).toEqual({ ok: false, message: '#: must be object' });
+    expect(codec.encode(null)).toEqual({ ok: false, message: '#: expected type: JSONObject, found: Null' });
   });
 
   test(`a value nested deeper than ${JSON_NESTING_DEPTH_MAX} is refused`, () => {
