@@ -211,6 +211,15 @@ describe('decode', () => {
     expect(decoded(codec, '00 2001 2002 2809')).toEqual({ ...ORDER_DEFAULTS, tags: [1, 2], status: 9 });
   });
 
+  test('map keys print as strings: int64 keys by their digits, bool keys as "true"/"false"', () => {
+    const maps = codecOf('syntax = "proto3";\nmessage M {\n  map<int64, string> byId = 1;\n  map<bool, int32> flags = 2;\n}\n');
+    // byId { -1: "x" }: entry 0a 0e | key 08 + ten-byte varint of -1 | value 12 01 78
+    // flags { true: 7 }: entry 12 04 | key 08 01 | value 10 07
+    const payload = '00 0a0e 08ffffffffffffffffff01 120178 1204 0801 1007';
+    expect(decoded(maps, payload)).toEqual({ byId: { '-1': 'x' }, flags: { true: 7 } });
+    expect(encoded(maps, { byId: { '-1': 'x' }, flags: { true: 7 } })).toBe(payload.replace(/ /g, ''));
+  });
+
   test('the message indexes pick the message: [1] is Other, [0, 0] is Order.Line, [0, 0, 0] Order.Line.Detail', () => {
     expect(decoded(codec, '02 02 0801')).toEqual({ flag: true });
     expect(decoded(codec, '04 00 00 0a0178')).toEqual({ sku: 'x', qty: 0 });
