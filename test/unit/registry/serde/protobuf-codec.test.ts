@@ -10,6 +10,7 @@ import type { CodecSchema, SchemaCodec } from '../../../../src/registry/serde/co
 import { MESSAGE_INDEXES_MAX, readMessageIndexes, writeMessageIndexes } from '../../../../src/registry/serde/message-indexes.ts';
 import { PROTOBUF_PAYLOAD_BYTES_MAX, protobufCodec } from '../../../../src/registry/serde/protobuf-codec.ts';
 import { JSON_DEPTH_MAX } from '../../../../src/registry/serde/protobuf-json.ts';
+import { protobufSupport } from '../../../../src/registry/protobuf/support.ts';
 import type { RegisteredSchema, SchemaResolver } from '../../../../src/registry/schema-types.ts';
 import type { SchemaReference } from '../../../../src/registry/schemas-records.ts';
 
@@ -274,6 +275,17 @@ message Event {
     // amount = { units 5, currency_code "EU" }: 0a 06 | 08 05 12 02 45 55
     expect(encoded(codec, { amount: { units: '5', currencyCode: 'EU' } })).toBe('000a060805120245' + '55');
     expect(decoded(codec, '00 0a06 0805 12024555')).toEqual({ amount: { units: '5', currencyCode: 'EU' } });
+  });
+
+  test('a schema registered as a base64 FileDescriptorProto (as confluent-kafka\'s serializers register) encodes the same bytes', () => {
+    const text = 'syntax = "proto3";\npackage d;\nmessage M {\n  int32 id = 1;\n  string name = 2;\n}\n';
+    const parsed = protobufSupport.parse(text, [], none, { isNew: true });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const base64 = parsed.schema.formatted('serialized');
+    expect(base64).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    // id = 150: 08 96 01; name = "ab": 12 02 61 62
+    expect(encoded(codecOf(base64 as string), { id: 150, name: 'ab' })).toBe('00089601' + '12026162');
+    expect(decoded(codecOf(base64 as string), '00 089601')).toEqual({ id: 150, name: '' });
   });
 
   test('a missing reference, a schema that does not parse, and a non-PROTOBUF schema are factory errors', () => {
