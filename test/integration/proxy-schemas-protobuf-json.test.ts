@@ -22,10 +22,12 @@ setDefaultTimeout(90_000);
 const PROTOBUF = 'application/vnd.kafka.protobuf.v2+json';
 const JSONSCHEMA = 'application/vnd.kafka.jsonschema.v2+json';
 const V2 = 'application/vnd.kafka.v2+json';
+/** GETs of records until a new consumer instance has joined and read what was produced. */
+const READS_MAX = 20;
 
 let node: Broker;
 beforeAll(async () => {
-  node = await startBroker({ proxy: true, registry: true });
+  node = await startBroker({ proxy: true, registry: true, settings: { 'group.initial.rebalance.delay.ms': '0' } });
 });
 afterAll(async () => {
   await node?.dispose();
@@ -116,6 +118,20 @@ describe('protobuf over HTTP', () => {
       { id: '0', customerName: 'alan', items: [], status: 'NEW' },
       { id: '7', customerName: 'grace', items: [], status: 'NEW' },
     ]);
+
+    // A consumer instance of format protobuf answers the same JSON.
+    const group = `${topic}-g`;
+    expect((await http('POST', `/consumers/${group}`, { name: 'i1', format: 'protobuf', 'auto.offset.reset': 'earliest' })).status).toBe(200);
+    const base = `/consumers/${group}/instances/i1`;
+    expect((await http('POST', `${base}/subscription`, { topics: [topic] })).status).toBe(204);
+    let fromInstance: unknown[] = [];
+    for (let i = 0; i < READS_MAX && fromInstance.length < 3; i++) {
+      const got = await http('GET', `${base}/records?timeout=1000`, undefined, V2, PROTOBUF);
+      expect(got.status, JSON.stringify(got.body)).toBe(200);
+      fromInstance = fromInstance.concat(got.body.map((r: any) => r.value));
+    }
+    expect(fromInstance).toEqual(read.body.map((r: any) => r.value));
+    expect((await http('DELETE', base)).status).toBe(204);
   });
 
   test('an unknown field is refused with JsonFormat\'s message and nothing is produced', async () => {
