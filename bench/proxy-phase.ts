@@ -25,19 +25,24 @@ import { freePort, freshDir, startBroker } from './broker.ts';
 import { RECORD_BYTES, type BrokerFigures } from './phases.ts';
 import { consumerInstance, drive, forSeconds, httpProducer, httpRead, kafkaProducer, kafkaRead, produceBodies, startCeilingServer, type Throughput } from './proxy-drivers.ts';
 
-export type ProxySizes = { produceSeconds: number; concurrencies: readonly number[]; readSecondsMax: number; ceilingSeconds: number };
-export const PROXY_SIZES_FULL: ProxySizes = { produceSeconds: 10, concurrencies: [1, 4, 8], readSecondsMax: 60, ceilingSeconds: 5 };
-export const PROXY_SIZES_QUICK: ProxySizes = { produceSeconds: 3, concurrencies: [1, 4], readSecondsMax: 20, ceilingSeconds: 2 };
+/** produceSeconds per produce step; readSecondsMax: a consumer instance reading everything
+ *  produced gives up after it; statelessSeconds per stateless-read step; ceilingSeconds per
+ *  loopback ceiling step. */
+export type ProxySizes = { produceSeconds: number; concurrencies: readonly number[]; readSecondsMax: number; statelessSeconds: number; ceilingSeconds: number };
+export const PROXY_SIZES_FULL: ProxySizes = { produceSeconds: 10, concurrencies: [1, 4, 8], readSecondsMax: 60, statelessSeconds: 5, ceilingSeconds: 5 };
+export const PROXY_SIZES_QUICK: ProxySizes = { produceSeconds: 3, concurrencies: [1, 4], readSecondsMax: 20, statelessSeconds: 2, ceilingSeconds: 2 };
 
 /** Issue 9's request size. */
 const RECORDS_PER_REQUEST = 100;
 /** Different bodies cycled through, so the node does not see one body over and over. */
 const BODY_POOL = 16;
-/** GET records?max_bytes= of a consumer instance: above what one poll hands out (the client's
- *  POLL_RECORDS_MAX, 500 records, and a fetch's 1 MiB per partition). */
-const CONSUMER_MAX_BYTES = 4 * 1024 * 1024;
+/** GET records?max_bytes= of a consumer instance: the proxy's default (1 MiB), above what one
+ *  poll hands out (the client's POLL_RECORDS_MAX, 500 records of 1 KiB). */
+const CONSUMER_MAX_BYTES = 1024 * 1024;
 /** The stateless read's count per GET: as many as a consumer instance's poll hands out. */
 const STATELESS_COUNT = 500;
+/** The stateless read's max_bytes: the default (1 MiB), and a large one (4 MiB). */
+const STATELESS_MAX_BYTES = [1024 * 1024, 4 * 1024 * 1024] as const;
 /** GET records?timeout= of a consumer instance (ms; the instance caps it at 1000 by default). */
 const CONSUMER_TIMEOUT_MS = 1000;
 
@@ -49,12 +54,13 @@ export type ProxyFigures = {
   recordBytes: number;
   recordsPerRequest: number;
   produceBinary: Throughput[];
-  /** the concurrency of the best binary produce: json, the Kafka client and the ceiling use it too */
+  /** the concurrency of the best binary produce: json, the Kafka client and the POST ceiling use it too */
   bestConcurrency: number;
   produceJson: Throughput;
   consumeBinary: Throughput & { joinMs: number };
   consumeJson: Throughput & { joinMs: number };
-  statelessRead: Throughput;
+  /** one per STATELESS_MAX_BYTES */
+  statelessRead: Array<Throughput & { maxBytes: number }>;
   kafkaProduce: Throughput[];
   kafkaFetch: Throughput;
   ceilingPost: Throughput;
@@ -146,19 +152,26 @@ export async function runProxyPhase(ctx: { bin: string; dataRoot: string; sizes:
     const consumeBinary = await consumeAll(base, 'binary', 'proxy-binary', end('binary'), node.pid, sizes.readSecondsMax);
     const consumeJson = await consumeAll(base, 'json', 'proxy-json', end('json'), node.pid, sizes.readSecondsMax);
 
-    log('proxy: stateless read of the binary topic');
-    let offset = 0;
+    // The stateless read: max_bytes bounds the fetch of each partition, so a large one fetches
+    // (and decodes) more than `count` records and drops the rest: both are measured.
+    const statelessRead: Array<Throughput & { maxBytes: number }> = [];
     let getAnswer = '';
-    const until = forSeconds(sizes.readSecondsMax);
-    const statelessRead = await drive(node.pid, 1, () => offset < end('binary') && until(), async () => {
-      const r = await httpRead(`${base}/topics/proxy-binary/partitions/0/records?offset=${offset}&count=${STATELESS_COUNT}&max_bytes=${CONSUMER_MAX_BYTES}`, 'binary', RECORD_BYTES);
-      offset = r.nextOffset ?? end('binary');
-      getAnswer = r.text;
-      return r.moved;
-    });
+    for (const maxBytes of STATELESS_MAX_BYTES) {
+      log(`proxy: stateless read of the binary topic, count=${STATELESS_COUNT}, max_bytes=${maxBytes}, ${sizes.statelessSeconds} s`);
+      let offset = 0;
+      const until = forSeconds(sizes.statelessSeconds);
+      const step = await drive(node.pid, 1, () => offset < end('binary') && until(), async () => {
+        const r = await httpRead(`${base}/topics/proxy-binary/partitions/0/records?offset=${offset}&count=${STATELESS_COUNT}&max_bytes=${maxBytes}`, 'binary', RECORD_BYTES);
+        offset = r.nextOffset ?? end('binary');
+        getAnswer = r.text;
+        return r.moved;
+      });
+      statelessRead.push({ ...step, maxBytes });
+    }
 
     log('proxy: Kafka fetch of the Kafka-protocol topic (src/client)');
     let kafkaOffset = 0;
+    const until = forSeconds(sizes.readSecondsMax);
     const kafkaFetch = await drive(node.pid, 1, () => kafkaOffset < end('kafka') && until(), async () => {
       const r = await kafkaRead(client, 'proxy-kafka', kafkaOffset);
       kafkaOffset = r.nextOffset;
@@ -201,17 +214,17 @@ export async function runProxyPhase(ctx: { bin: string; dataRoot: string; sizes:
 export function printProxy(r: ProxyFigures, lines: string[]): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const row = (name: string, t: Throughput) =>
-    `  ${name.padEnd(44)} ${n(t.recordsPerS).padStart(9)} ${t.mbPerS.toFixed(1).padStart(7)} ${t.latencyMs.p50.toFixed(2).padStart(7)} ${t.latencyMs.p99.toFixed(2).padStart(7)} ${t.nodeCpuShare.toFixed(2).padStart(6)} ${t.clientCpuShare.toFixed(2).padStart(7)}  ${t.requests} req, ${n(t.records)} rec in ${t.seconds} s`;
+    `  ${name.padEnd(54)} ${n(t.recordsPerS).padStart(9)} ${t.mbPerS.toFixed(1).padStart(7)} ${t.latencyMs.p50.toFixed(2).padStart(7)} ${t.latencyMs.p99.toFixed(2).padStart(7)} ${t.nodeCpuShare.toFixed(2).padStart(6)} ${t.clientCpuShare.toFixed(2).padStart(7)}  ${t.requests} req, ${n(t.records)} rec in ${t.seconds} s`;
   const c = r.bestConcurrency;
   lines.push('', `HTTP proxy (one node, fsync on, 1 partition, ${r.recordBytes} B values, ${r.recordsPerRequest} records per produce request; loopback, keep-alive)`);
-  lines.push(`  ${'step'.padEnd(44)} ${'records/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'node'.padStart(6)} ${'clients'.padStart(7)}  (CPU: cores)`);
+  lines.push(`  ${'step'.padEnd(54)} ${'records/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'node'.padStart(6)} ${'clients'.padStart(7)}  (CPU: cores)`);
   for (const t of r.produceBinary) lines.push(row(`produce binary, ${t.concurrency} client(s)${t.concurrency === c ? ' (best)' : ''}`, t));
   lines.push(row(`produce json, ${c} clients`, r.produceJson));
   for (const t of r.kafkaProduce) lines.push(row(`  Kafka protocol (src/client), ${t.concurrency} in flight`, t));
   lines.push(row(`  loopback HTTP ceiling, POST, ${c} clients`, r.ceilingPost));
   lines.push(row(`consume binary, consumer instance (${r.consumeBinary.joinMs} ms join)`, r.consumeBinary));
   lines.push(row(`consume json, consumer instance (${r.consumeJson.joinMs} ms join)`, r.consumeJson));
-  lines.push(row(`stateless read binary, count=${STATELESS_COUNT}`, r.statelessRead));
+  for (const t of r.statelessRead) lines.push(row(`stateless read binary, count=${STATELESS_COUNT}, max_bytes=${t.maxBytes / 1024 / 1024} MiB`, t));
   lines.push(row('  Kafka protocol fetch (src/client, 1 MiB)', r.kafkaFetch));
   lines.push(row('  loopback HTTP ceiling, GET of a read answer', r.ceilingGet));
   lines.push('  (ceiling rows: "node" is the trivial server\'s CPU; MB/s there counts the same records\' values)');
