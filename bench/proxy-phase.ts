@@ -136,7 +136,7 @@ export async function runProxyPhase(ctx: { bin: string; dataRoot: string; sizes:
       produceBinary.push(await drive(node.pid, c, forSeconds(sizes.produceSeconds), binary.send));
     }
     const best = produceBinary.reduce((a, b) => (b.recordsPerS > a.recordsPerS ? b : a)).concurrency;
-    log(`proxy: produce json over HTTP, ${best} clients`);
+    log(`proxy: produce json over HTTP, ${best} client(s)`);
     const json = httpProducer(base, 'proxy-json', 'json', bodies.json, RECORDS_PER_REQUEST, RECORD_BYTES);
     const produceJson = await drive(node.pid, best, forSeconds(sizes.produceSeconds), json.send);
 
@@ -219,9 +219,9 @@ export function printProxy(r: ProxyFigures, lines: string[]): void {
   lines.push('', `HTTP proxy (one node, fsync on, 1 partition, ${r.recordBytes} B values, ${r.recordsPerRequest} records per produce request; loopback, keep-alive)`);
   lines.push(`  ${'step'.padEnd(54)} ${'records/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'node'.padStart(6)} ${'clients'.padStart(7)}  (CPU: cores)`);
   for (const t of r.produceBinary) lines.push(row(`produce binary, ${t.concurrency} client(s)${t.concurrency === c ? ' (best)' : ''}`, t));
-  lines.push(row(`produce json, ${c} clients`, r.produceJson));
+  lines.push(row(`produce json, ${c} client(s)`, r.produceJson));
   for (const t of r.kafkaProduce) lines.push(row(`  Kafka protocol (src/client), ${t.concurrency} in flight`, t));
-  lines.push(row(`  loopback HTTP ceiling, POST, ${c} clients`, r.ceilingPost));
+  lines.push(row(`  loopback HTTP ceiling, POST, ${c} client(s)`, r.ceilingPost));
   lines.push(row(`consume binary, consumer instance (${r.consumeBinary.joinMs} ms join)`, r.consumeBinary));
   lines.push(row(`consume json, consumer instance (${r.consumeJson.joinMs} ms join)`, r.consumeJson));
   for (const t of r.statelessRead) lines.push(row(`stateless read binary, count=${STATELESS_COUNT}, max_bytes=${t.maxBytes / 1024 / 1024} MiB`, t));
