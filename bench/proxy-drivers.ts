@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KafkaClient } from '../src/client/client.ts';
 import type { RecordInput } from '../src/protocol/records/records.ts';
-import { cpuSeconds } from './proc.ts';
+import { cpuSeconds, machineBusySeconds } from './proc.ts';
 import { percentiles, round, type Percentiles } from './stats.ts';
 
 /** One measured step: records moved, their value bytes, the window, and who spent the CPU. */
@@ -29,6 +29,9 @@ export type Throughput = {
   nodeCpuShare: number;
   /** this process's CPU-seconds per second (the clients; the ceiling's server is elsewhere) */
   clientCpuShare: number;
+  /** CPU the rest of the machine used during the step, in cores: neighbours on a shared
+   *  machine take cycles from the node and the clients (compare runs only at similar values) */
+  othersCpuShare: number;
 };
 
 /** What one request moved. */
@@ -49,6 +52,7 @@ export async function drive(pid: number, concurrency: number, more: () => boolea
   let valueBytes = 0;
   const node0 = cpuSeconds(pid) ?? 0;
   const self0 = process.cpuUsage();
+  const busy0 = machineBusySeconds();
   const t0 = performance.now();
   const worker = async () => {
     while (more()) {
@@ -62,7 +66,9 @@ export async function drive(pid: number, concurrency: number, more: () => boolea
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
+  const selfCpuS = (self.user + self.system) / 1e6;
   const nodeCpuS = (cpuSeconds(pid) ?? 0) - node0;
+  const othersCpuS = Math.max(0, machineBusySeconds() - busy0 - nodeCpuS - selfCpuS);
   return {
     concurrency,
     requests: latencies.length,
@@ -73,7 +79,8 @@ export async function drive(pid: number, concurrency: number, more: () => boolea
     mbPerS: round(valueBytes / 1e6 / seconds, 2),
     latencyMs: percentiles(latencies),
     nodeCpuShare: round(nodeCpuS / seconds, 2),
-    clientCpuShare: round((self.user + self.system) / 1e6 / seconds, 2),
+    clientCpuShare: round(selfCpuS / seconds, 2),
+    othersCpuShare: round(othersCpuS / seconds, 2),
   };
 }
 

@@ -214,10 +214,10 @@ export async function runProxyPhase(ctx: { bin: string; dataRoot: string; sizes:
 export function printProxy(r: ProxyFigures, lines: string[]): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const row = (name: string, t: Throughput) =>
-    `  ${name.padEnd(54)} ${n(t.recordsPerS).padStart(9)} ${t.mbPerS.toFixed(1).padStart(7)} ${t.latencyMs.p50.toFixed(2).padStart(7)} ${t.latencyMs.p99.toFixed(2).padStart(7)} ${t.nodeCpuShare.toFixed(2).padStart(6)} ${t.clientCpuShare.toFixed(2).padStart(7)}  ${t.requests} req, ${n(t.records)} rec in ${t.seconds} s`;
+    `  ${name.padEnd(54)} ${n(t.recordsPerS).padStart(9)} ${t.mbPerS.toFixed(1).padStart(7)} ${t.latencyMs.p50.toFixed(2).padStart(7)} ${t.latencyMs.p99.toFixed(2).padStart(7)} ${t.nodeCpuShare.toFixed(2).padStart(6)} ${t.clientCpuShare.toFixed(2).padStart(7)} ${t.othersCpuShare.toFixed(2).padStart(6)}  ${t.requests} req, ${n(t.records)} rec in ${t.seconds} s`;
   const c = r.bestConcurrency;
   lines.push('', `HTTP proxy (one node, fsync on, 1 partition, ${r.recordBytes} B values, ${r.recordsPerRequest} records per produce request; loopback, keep-alive)`);
-  lines.push(`  ${'step'.padEnd(54)} ${'records/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'node'.padStart(6)} ${'clients'.padStart(7)}  (CPU: cores)`);
+  lines.push(`  ${'step'.padEnd(54)} ${'records/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'node'.padStart(6)} ${'clients'.padStart(7)} ${'others'.padStart(6)}  (CPU: cores)`);
   for (const t of r.produceBinary) lines.push(row(`produce binary, ${t.concurrency} client(s)${t.concurrency === c ? ' (best)' : ''}`, t));
   lines.push(row(`produce json, ${c} client(s)`, r.produceJson));
   for (const t of r.kafkaProduce) lines.push(row(`  Kafka protocol (src/client), ${t.concurrency} in flight`, t));
