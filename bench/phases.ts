@@ -92,7 +92,8 @@ export type BrokerFigures = {
 };
 
 const TOPIC = 'bench';
-const RECORD_BYTES = 1024;
+/** The broker phases' record size (the proxy phase uses it too, to print its figures beside these). */
+export const RECORD_BYTES = 1024;
 /** Latency is measured in the steady state: records sent in the first seconds are left out. */
 const LATENCY_WARMUP_SECONDS = 2;
 /**

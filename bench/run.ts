@@ -31,9 +31,10 @@ import { printReport, evaluateTargets } from './report.ts';
 import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.ts';
 import { printRecompress, runRecompressPhase, type RecompressFigures } from './recompress.ts';
 import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
+import { kafkaPhaseFigures, PROXY_SIZES_FULL, PROXY_SIZES_QUICK, printProxy, runProxyPhase, type ProxyFigures } from './proxy-phase.ts';
 import { REGISTRY_SIZES_FULL, REGISTRY_SIZES_QUICK, printRegistry, runRegistryPhase, type RegistryFigures } from './registry-phase.ts';
 
-const PHASES = ['groups', 'recompress', 'cluster', 'registry'] as const;
+const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     let recompress: RecompressFigures | null = null;
     let cluster: ClusterFigures | null = null;
     let registry: RegistryFigures | null = null;
+    let proxy: ProxyFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -186,6 +188,10 @@ async function main(): Promise<void> {
     if (!opts.machineOnly && (full || opts.only === 'registry')) {
       registry = await runRegistryPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? REGISTRY_SIZES_QUICK : REGISTRY_SIZES_FULL, log });
     }
+    if (!opts.machineOnly && (full || opts.only === 'proxy')) {
+      // The broker phases' librdkafka figures (same record size) go beside the HTTP ones.
+      proxy = await runProxyPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? PROXY_SIZES_QUICK : PROXY_SIZES_FULL, librdkafka: kafkaPhaseFigures(broker), log });
+    }
 
     const result = {
       startedAt: startedAt.toISOString(),
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
       recompress,
       cluster,
       registry,
+      proxy,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -219,6 +226,11 @@ async function main(): Promise<void> {
     if (registry) {
       const lines: string[] = [];
       printRegistry(registry, lines);
+      console.log(lines.join('\n'));
+    }
+    if (proxy) {
+      const lines: string[] = [];
+      printProxy(proxy, lines);
       console.log(lines.join('\n'));
     }
     const outDir = path.join(import.meta.dir, 'results');
@@ -249,6 +261,7 @@ export type BenchResult = {
   recompress: RecompressFigures | null;
   cluster: ClusterFigures | null;
   registry: RegistryFigures | null;
+  proxy: ProxyFigures | null;
 };
 
 if (import.meta.main) {
