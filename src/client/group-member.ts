@@ -70,6 +70,14 @@ export interface PollResult {
   error: MemberErr | null;
 }
 
+/** One poll's records so far and its limits. */
+interface HandOut {
+  readonly records: ConsumedRecord[];
+  bytes: number;
+  readonly recordsMax: number;
+  readonly maxBytes: number;
+}
+
 const refuse = (refusal: MemberRefusal['refusal'], message: string): MemberRefusal => ({ refusal, message });
 const sizeOf = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
 
@@ -79,6 +87,14 @@ export class GroupMember {
   /** The subscribed topics: the list given, or the pattern's matches at the last refresh. */
   private topics: string[] = [];
   private readonly positions = new Map<string, number>();
+  /**
+   * Records a fetch brought that poll() did not hand out (a fetch returns whole batches up to
+   * its byte limit; poll hands out at most maxPollRecords), by partition, with the position
+   * they follow on from. The next poll serves them without fetching, as the Java consumer's
+   * fetch buffer does; a seek, a rebalance or a reset that moves the position makes them stale
+   * (they are used only while the position is still `at`). At most one fetch's worth.
+   */
+  private readonly buffered = new Map<string, { records: FetchedRecord[]; at: number; nextOffset: number }>();
   private membership: GroupMembership;
   private lastSynced: { memberId: string; generationId: number; keys: Set<string> } | null = null;
   private stopPatternRefresh: Cancel | null = null;
@@ -214,10 +230,16 @@ export class GroupMember {
       await sleep(this.client.options.io.scheduler, Math.max(0, timeoutMs));
       return { records: [], errors, error: null };
     }
+    for (const [k, b] of [...this.buffered]) if (!from.some((p) => partitionKey(p) === k && p.offset === b.at)) this.buffered.delete(k);
+    const out: HandOut = { records: [], bytes: 0, recordsMax: this.options.maxPollRecords ?? POLL_RECORDS_MAX, maxBytes };
+    if (this.buffered.size > 0) {
+      for (const p of from) {
+        const b = this.buffered.get(partitionKey(p));
+        if (b !== undefined) this.handOut(p, b.records, b.nextOffset, out);
+      }
+      return { records: out.records, errors, error: null };
+    }
     const fetched = await data.fetch(this.client, from, { maxWaitMs: timeoutMs, maxBytes: Math.max(1, maxBytes) });
-    const records: ConsumedRecord[] = [];
-    const recordsMax = this.options.maxPollRecords ?? POLL_RECORDS_MAX;
-    let bytes = 0;
     for (const f of fetched) {
       const key = partitionKey(f);
       const asked = from.find((p) => p.topic === f.topic && p.partition === f.partition)?.offset;
@@ -228,17 +250,31 @@ export class GroupMember {
         errors.push({ topic: f.topic, partition: f.partition, error: f.error });
         continue;
       }
-      let taken = 0;
-      for (const r of f.records) {
-        if (records.length >= recordsMax || (records.length > 0 && bytes + sizeOf(r) > maxBytes)) break;
-        records.push({ ...r, topic: f.topic, partition: f.partition });
-        bytes += sizeOf(r);
-        taken++;
-      }
-      // All handed out: past the last whole batch (control batches too); else past the last given.
-      this.positions.set(key, taken === f.records.length ? f.nextOffset : taken > 0 ? f.records[taken - 1].offset + 1 : asked);
+      this.handOut(f, f.records, f.nextOffset, out);
     }
-    return { records, errors, error: null };
+    return { records: out.records, errors, error: null };
+  }
+
+  /** Hands out `records` of partition `p` (from its position on) within the poll's limits,
+   *  moves the position, and keeps what is left for the next poll. */
+  private handOut(p: TopicPartition, records: readonly FetchedRecord[], nextOffset: number, out: HandOut): void {
+    const key = partitionKey(p);
+    let taken = 0;
+    for (const r of records) {
+      if (out.records.length >= out.recordsMax || (out.records.length > 0 && out.bytes + sizeOf(r) > out.maxBytes)) break;
+      out.records.push({ ...r, topic: p.topic, partition: p.partition });
+      out.bytes += sizeOf(r);
+      taken++;
+    }
+    if (taken === records.length) {
+      // All handed out: past the last whole batch (control batches too).
+      this.positions.set(key, nextOffset);
+      this.buffered.delete(key);
+      return;
+    }
+    const at = taken > 0 ? records[taken - 1].offset + 1 : (this.positions.get(key) ?? records[0].offset);
+    this.positions.set(key, at);
+    this.buffered.set(key, { records: records.slice(taken), at, nextOffset });
   }
 
   /**

@@ -215,6 +215,36 @@ describe('GroupMember', () => {
     await m.close();
   });
 
+  test('records a fetch brought beyond maxPollRecords are handed out by the next polls without fetching again; a seek drops them', async () => {
+    const topic = uniqueTopic('gm-buffer');
+    await createTopic(broker.bootstrap, topic, 1);
+    await produce(topic, names(10, 'value-'), 1); // one batch of 10
+    const client = await KafkaClient.connect({ bootstrap: [broker.bootstrap], clientId: 'member-test', io: { clock: systemClock, scheduler: systemScheduler, network: bunNetwork } });
+    clients.push(client);
+    const m = new GroupMember(client, { groupId: `g-${topic}`, autoOffsetReset: 'earliest', maxPollRecords: 4 });
+    m.assign([{ topic, partition: 0 }]);
+    // Every Fetch goes through a connection to the partition's leader.
+    let fetches = 0;
+    const core = client as unknown as { node(id: number): Promise<{ request: (...a: unknown[]) => Promise<unknown> }> };
+    const node = core.node.bind(core);
+    core.node = async (id) => {
+      const conn = await node(id);
+      return { ...conn, request: (...a: unknown[]) => ((a[0] as { name?: string }).name === 'Fetch' && fetches++, conn.request(...a)) } as typeof conn;
+    };
+    expect((await m.poll(1024, 200)).records.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+    const afterFirst = fetches;
+    expect(afterFirst).toBeGreaterThan(0);
+    expect((await m.poll(1024, 200)).records.map((r) => r.offset)).toEqual([4, 5, 6, 7]);
+    expect((await m.poll(1024, 200)).records.map((r) => r.offset)).toEqual([8, 9]);
+    expect(fetches).toBe(afterFirst);
+    expect(m.position({ topic, partition: 0 })).toBe(10);
+    // A seek back makes the position differ from what any buffer follows on from: a new fetch.
+    expect(m.seek({ topic, partition: 0 }, 1)).toBeNull();
+    expect((await m.poll(1024, 200)).records.map((r) => r.offset)).toEqual([1, 2, 3, 4]);
+    expect(fetches).toBe(afterFirst + 1);
+    await m.close();
+  });
+
   test('a pattern subscription picks up a matching topic created later', async () => {
     const base = uniqueTopic('gm-pat');
     const groupId = `g-${base}`;
