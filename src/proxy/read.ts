@@ -27,6 +27,13 @@ export const READ_BYTES_DEFAULT = 1024 * 1024;
 export const READ_BYTES_MAX = 16 * 1024 * 1024;
 /** Fetches one read makes at most to fill `count` (each returns whole batches from `offset`). */
 export const READ_FETCHES_MAX = 8;
+/** What the first fetch of a read asks for at most: a fetch brings (and the client decodes) all
+ *  it may, so asking for `max_bytes` at once to answer a few records wastes the difference.
+ *  Later fetches are sized from the records' average size. */
+export const READ_FIRST_FETCH_BYTES = 64 * 1024;
+/** A record's bytes in a batch beyond its key and value (headers of the record and its share of
+ *  the batch's), for sizing the next fetch. */
+const RECORD_OVERHEAD_BYTES = 32;
 
 export interface ReadQuery {
   readonly offset: number;
@@ -92,10 +99,11 @@ async function fetchRecords(client: ProxyClient, topic: string, partition: numbe
   const out: FetchedRecord[] = [];
   let bytes = 0;
   let offset = q.offset;
+  let fetchBytes = Math.min(q.maxBytes, READ_FIRST_FETCH_BYTES);
   for (let round = 0; round < READ_FETCHES_MAX && out.length < q.count; round++) {
     let result;
     try {
-      [result] = await client.fetch([{ topic, partition, offset, maxBytes: q.maxBytes }], { maxWaitMs: 0, minBytes: 0 });
+      [result] = await client.fetch([{ topic, partition, offset, maxBytes: fetchBytes }], { maxWaitMs: 0, minBytes: 0 });
     } catch (e) {
       if (e instanceof ClientError) return bad(problems.kafkaRetriable(e.message));
       throw e;
@@ -117,6 +125,9 @@ async function fetchRecords(client: ProxyClient, topic: string, partition: numbe
     // Nothing further to read: the end of the log, or no whole batch came.
     if (result.nextOffset <= offset || result.nextOffset >= result.highWatermark) break;
     offset = result.nextOffset;
+    // Enough for the records still wanted at the average size so far, within what max_bytes leaves.
+    const average = out.length === 0 ? fetchBytes : bytes / out.length + RECORD_OVERHEAD_BYTES;
+    fetchBytes = Math.max(1, Math.min(q.maxBytes - bytes, Math.max(READ_FIRST_FETCH_BYTES, Math.ceil((q.count - out.length) * average * 1.25))));
   }
   return good(out);
 }

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'bun:test';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { PRODUCE_BATCH_BYTES_MAX } from '../../../src/proxy/produce.ts';
-import { READ_FETCHES_MAX } from '../../../src/proxy/read.ts';
+import { READ_BYTES_MAX, READ_FETCHES_MAX, READ_FIRST_FETCH_BYTES } from '../../../src/proxy/read.ts';
 import { b64, FakeCluster, text } from './fake-client.ts';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
@@ -270,6 +270,21 @@ describe('stateless read', () => {
     c.fetchCalls = 0;
     const capped = await call('GET', '/topics/events/partitions/0/records?offset=0&count=20');
     expect([capped.body.length, c.fetchCalls]).toEqual([READ_FETCHES_MAX, READ_FETCHES_MAX]);
+  });
+
+  test('the first fetch asks for at most READ_FIRST_FETCH_BYTES whatever max_bytes allows; the next is sized for the records still wanted', async () => {
+    const { c, call } = await seeded();
+    c.fetchRecordsMax = 2;
+    c.fetchBytesAsked = [];
+    const r = await call('GET', `/topics/events/partitions/0/records?offset=0&count=3&max_bytes=${READ_BYTES_MAX}`);
+    expect(r.body.length).toBe(3);
+    expect(c.fetchBytesAsked[0]).toBe(READ_FIRST_FETCH_BYTES);
+    expect(c.fetchBytesAsked.length).toBe(2);
+    expect(c.fetchBytesAsked[1]).toBeLessThanOrEqual(READ_BYTES_MAX);
+    // A small max_bytes is asked for as it is.
+    c.fetchBytesAsked = [];
+    await call('GET', '/topics/events/partitions/0/records?offset=0&max_bytes=100');
+    expect(c.fetchBytesAsked).toEqual([100]);
   });
 
   test('max_bytes bounds keys and values, the first record always returned', async () => {

@@ -29,6 +29,8 @@ export class FakeCluster {
   /** Records one fetch answers at most (a broker's answer ends where its byte limit cut it). */
   fetchRecordsMax = Number.MAX_SAFE_INTEGER;
   fetchCalls = 0;
+  /** The per-partition byte limit each fetch asked for, in order. */
+  fetchBytesAsked: number[] = [];
   /** auto.create.topics.enable with num.partitions: 0 is off. */
   autoCreatePartitions = 0;
 
@@ -117,6 +119,7 @@ export class FakeCluster {
         self.check();
         self.fetchCalls++;
         return items.map((i) => {
+          self.fetchBytesAsked.push(i.maxBytes ?? 1 << 20);
           const error = self.partitionError(i.topic, i.partition);
           const log = self.log(i.topic, i.partition);
           const base = { topic: i.topic, partition: i.partition, highWatermark: log.length, lastStableOffset: log.length, logStartOffset: 0 };
