@@ -4,7 +4,7 @@
 // we register small codecs of our own: kafkajs-snappy (pure JS, snappyjs), lz4js (pure JS, the
 // LZ4 frame format Kafka uses) and Bun's built-in zstd.
 
-import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type Admin } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type Admin, type Message } from 'kafkajs';
 // @ts-expect-error no type declarations
 import SnappyCodec from 'kafkajs-snappy';
 // @ts-expect-error no type declarations
@@ -58,6 +58,43 @@ export async function createTopic(bootstrap: string, topic: string, numPartition
     admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true, timeout: 10_000 }),
   );
   if (!created) throw new Error(`createTopic: ${topic} already existed`);
+}
+
+/** Sends `messages` to `topic` with a kafkajs producer (acks=all) and disconnects it. */
+export async function produceMessages(bootstrap: string, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafkaFor(bootstrap).producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** How long consumeMessages waits for its records. */
+const CONSUME_WAIT_MS = 30_000;
+
+/** The first `count` records of `topic`, read from the beginning by a kafkajs consumer of a new
+ *  group (`<topic>-kjs` unless named); fewer if they did not come within CONSUME_WAIT_MS. */
+export async function consumeMessages(bootstrap: string, topic: string, count: number, groupId = `${topic}-kjs`): Promise<Array<{ key: Buffer | null; value: Buffer | null }>> {
+  const consumer = kafkaFor(bootstrap).consumer({ groupId });
+  const got: Array<{ key: Buffer | null; value: Buffer | null }> = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          got.push({ key: message.key, value: message.value });
+          if (got.length === count) resolve();
+        },
+      });
+    });
+    await Promise.race([done, Bun.sleep(CONSUME_WAIT_MS)]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
 }
 
 /** Every error type along a kafkajs error's cause chain (retriers wrap the protocol error). */

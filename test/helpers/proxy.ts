@@ -35,3 +35,15 @@ export async function curlProxy(baseUrl: string, method: string, path: string, o
 }
 
 export const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+const V2 = 'application/vnd.kafka.v2+json';
+
+/** A request function for one node's proxy: a body that is not a string is sent as JSON, with
+ *  `contentType` (the v2 type by default). `baseUrl` is read at each call (set in beforeAll). */
+export function proxyCaller(baseUrl: () => string): (method: string, path: string, body?: unknown, contentType?: string, accept?: string) => Promise<CurlAnswer> {
+  return (method, path, body, contentType = V2, accept) =>
+    curlProxy(baseUrl(), method, path, {
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), contentType }),
+      ...(accept === undefined ? {} : { accept }),
+    });
+}

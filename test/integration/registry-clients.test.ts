@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { startBroker, type Broker } from '../helpers/broker.ts';
-import { kafkaFor } from '../helpers/kafkajs.ts';
+import { consumeMessages, produceMessages } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { PYPI_CLIENT, pypiJson } from '../helpers/pypi.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -36,32 +36,8 @@ const userV1 = {
 
 /** Sends `values` through the broker with kafkajs and reads them back, in order. */
 async function roundTrip(topic: string, values: Buffer[]): Promise<Buffer[]> {
-  const kafka = kafkaFor(broker.bootstrap, 'registry-kjs');
-  const producer = kafka.producer({ allowAutoTopicCreation: true });
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
-  } finally {
-    await producer.disconnect();
-  }
-  const consumer = kafka.consumer({ groupId: `${topic}-group` });
-  const got: Buffer[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const done = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!);
-          if (got.length === values.length) resolve();
-        },
-      });
-    });
-    await Promise.race([done, Bun.sleep(30_000)]);
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
+  await produceMessages(broker.bootstrap, topic, values.map((value) => ({ value })));
+  return (await consumeMessages(broker.bootstrap, topic, values.length, `${topic}-group`)).map((m) => m.value!);
 }
 
 describe('@kafkajs/confluent-schema-registry', () => {
