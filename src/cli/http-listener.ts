@@ -16,6 +16,9 @@ export interface HttpListenerSpec {
   readonly fetch: (request: Request) => Response | Promise<Response>;
   /** The answer when the handler throws (Bun's error hook): a JSON 500 without a stack. */
   readonly error: (e: Error) => Response;
+  /** Seconds a connection may go without traffic, an unanswered request included (Bun's
+   *  idleTimeout, 10 by default and 255 at most): above the longest a request may wait. */
+  readonly idleTimeoutSeconds: number;
 }
 
 /** Binds the listener; throws NodeStartError naming the address, the flag and why. */
@@ -26,6 +29,7 @@ export function listenHttp(spec: HttpListenerSpec): BunServer {
       port: spec.address.port,
       reusePort: false,
       maxRequestBodySize: spec.maxRequestBodySize,
+      idleTimeout: spec.idleTimeoutSeconds,
       fetch: spec.fetch,
       error: spec.error,
     });

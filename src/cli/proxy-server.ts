@@ -9,7 +9,7 @@
 // error): the node is starting.
 
 import { log } from '../base/log.ts';
-import { GroupMember, KafkaClient } from '../client/client.ts';
+import { GroupMember, type GroupMemberOptions, KafkaClient, type MemberErr } from '../client/client.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
 import { proxyFetch } from '../proxy/app.ts';
@@ -22,6 +22,10 @@ import { type BunServer, listenHttp } from './http-listener.ts';
 /** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
  *  answered 413 with Confluent's body), so the handler is the one that answers. */
 export const PROXY_REQUEST_BYTES_MAX = REQUEST_BYTES_MAX_DEFAULT + 64 * 1024;
+
+/** A records read waits up to consumer.request.timeout.ms (CONSUMER_REQUEST_TIMEOUT_MS_MAX, 30 s)
+ *  and may queue behind another on its instance: Bun's default 10 s would cut it off. */
+export const PROXY_IDLE_TIMEOUT_S = 75;
 
 /** Test hook: consumer instances expire after this many idle milliseconds instead of
  *  consumer.instance.timeout.ms's 5 minutes (an integration test waits for an expiry). */
@@ -52,6 +56,7 @@ export function bindProxy(address: HostPort): { bound: BoundProxy; node: ProxyNo
     what: 'the HTTP proxy',
     flag: '--proxy-addr',
     maxRequestBodySize: PROXY_REQUEST_BYTES_MAX,
+    idleTimeoutSeconds: PROXY_IDLE_TIMEOUT_S,
     fetch: (request) => serve(state.bound!, request),
     error: () => json(500, { error_code: 500, message: 'Internal Server Error' }),
   });
@@ -79,14 +84,39 @@ export function openProxy(bound: BoundProxy, config: NodeConfig, schemas: ProxyS
   const client = new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-rest-proxy-${config.nodeId}` });
   bound.client = client;
   const timeout = Number(process.env[CONSUMER_TIMEOUT_ENV] ?? '');
+  let instances = 0;
+  // Each instance reads through a client of its own, as each of Confluent's instances is a
+  // KafkaConsumer with its own connections: a read long-polls its connection (up to its timeout,
+  // or until fetch.min.bytes), and the broker answers a connection's requests in order, so on a
+  // shared connection every produce and every other instance would wait behind it.
+  const newMember = (options: GroupMemberOptions) =>
+    new InstanceMember(new KafkaClient({ io: SYSTEM_IO, bootstrap: [formatHostPort(kafka)], clientId: `freshet-rest-proxy-${config.nodeId}-consumer-${++instances}` }), options);
   const consumers = new ConsumerManager(
-    { clock: SYSTEM_IO.clock, scheduler: SYSTEM_IO.scheduler, newMember: (options) => new GroupMember(client, options) },
+    { clock: SYSTEM_IO.clock, scheduler: SYSTEM_IO.scheduler, newMember },
     Number.isInteger(timeout) && timeout > 0 ? { instanceTimeoutMs: timeout } : {},
   );
   if (Number.isInteger(timeout) && timeout > 0) log.warn(`${CONSUMER_TIMEOUT_ENV} is set: proxy consumer instances expire after ${timeout} ms idle (tests only)`);
   bound.consumers = consumers;
   bound.handler = proxyFetch(client, { consumers, advertisedUrl: bound.url, ...(schemas === null ? {} : { schemas }) });
   log.info(`proxy: reaching the cluster through ${formatHostPort(kafka)}`);
+}
+
+/** A consumer instance's member, which closes its own client when it closes. */
+class InstanceMember extends GroupMember {
+  constructor(
+    private readonly own: KafkaClient,
+    options: GroupMemberOptions,
+  ) {
+    super(own, options);
+  }
+
+  override async close(): Promise<MemberErr | null> {
+    try {
+      return await super.close();
+    } finally {
+      await this.own.close();
+    }
+  }
 }
 
 async function serve(bound: BoundProxy, request: Request): Promise<Response> {

@@ -50,6 +50,8 @@ export function bindRegistry(address: HostPort): { bound: Bound; node: RegistryN
     what: 'the schema registry',
     flag: '--schema-registry-addr',
     maxRequestBodySize: REGISTRY_REQUEST_BYTES_MAX,
+    // A request may wait REQUEST_READY_WAIT_MS for the replay and then for its write.
+    idleTimeoutSeconds: 60,
     fetch: (request) => serve(state.bound!, request),
     error: (e) => json(500, { error_code: 500, message: `Internal Server Error: ${e.message}` }),
   });

@@ -211,9 +211,10 @@ export class GroupMember {
   /**
    * Fetches from every assigned partition at its position, waiting up to `timeoutMs` for data,
    * and returns at most `maxBytes` of keys and values (always at least one record when any
-   * came) and at most maxPollRecords records. Positions move past what is returned.
+   * came) and at most maxPollRecords records. Positions move past what is returned. The
+   * broker answers once `minBytes` are there (fetch.min.bytes) or `timeoutMs` has passed.
    */
-  async poll(maxBytes: number, timeoutMs: number): Promise<PollResult> {
+  async poll(maxBytes: number, timeoutMs: number, minBytes = 1): Promise<PollResult> {
     if (this.closed) return { records: [], errors: [], error: refuse('closed', 'the consumer is closed') };
     if (this.subscription !== null) {
       const error = await this.membership.ensureActive();
@@ -239,7 +240,7 @@ export class GroupMember {
       }
       return { records: out.records, errors, error: null };
     }
-    const fetched = await data.fetch(this.client, from, { maxWaitMs: timeoutMs, maxBytes: Math.max(1, maxBytes) });
+    const fetched = await data.fetch(this.client, from, { maxWaitMs: timeoutMs, maxBytes: Math.max(1, maxBytes), minBytes: Math.max(0, minBytes) });
     for (const f of fetched) {
       const key = partitionKey(f);
       const asked = from.find((p) => p.topic === f.topic && p.partition === f.partition)?.offset;

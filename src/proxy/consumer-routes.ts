@@ -75,7 +75,6 @@ export function createInstance(manager: ConsumerManager, schemas: ProxySchemas |
   }
   // auto.commit.enable: kafka-rest sets enable.auto.commit only when given, so Kafka's default
   // (true) holds otherwise; Kafka reads a boolean config case-insensitively (ConfigDef.parseType).
-  // fetch.min.bytes is accepted and ignored (README).
   // A String field in CreateConsumerInstanceRequest: Jackson takes a JSON boolean as its text.
   const autoCommitRaw = o['auto.commit.enable'];
   const autoCommitText = typeof autoCommitRaw === 'boolean' ? good(String(autoCommitRaw)) : str(o, 'auto.commit.enable');
@@ -84,12 +83,19 @@ export function createInstance(manager: ConsumerManager, schemas: ProxySchemas |
   if (autoCommit !== 'true' && autoCommit !== 'false') {
     return problem(consumerProblems.invalidConfig(`Invalid value ${autoCommitText.value} for configuration enable.auto.commit: Expected value to be either true or false`));
   }
+  // fetch.min.bytes (Kafka's default 1; a String field, so "1024" or 1024): the broker holds a
+  // records read until that much is there or the request's timeout passes.
+  const minBytesRaw = o['fetch.min.bytes'];
+  const minBytes = minBytesRaw === undefined || minBytesRaw === null ? 1 : Number(minBytesRaw);
+  if (!Number.isInteger(minBytes) || minBytes < 0 || minBytes > READ_BYTES_MAX) {
+    return problem(consumerProblems.invalidConfig(`fetch.min.bytes must be an integer in [0, ${READ_BYTES_MAX}]`));
+  }
   const timeoutText = o['consumer.request.timeout.ms'];
   const timeout = timeoutText === undefined || timeoutText === null ? CONSUMER_REQUEST_TIMEOUT_MS_DEFAULT : Number(timeoutText);
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > CONSUMER_REQUEST_TIMEOUT_MS_MAX) {
     return problem(consumerProblems.invalidConfig(`consumer.request.timeout.ms must be an integer in [0, ${CONSUMER_REQUEST_TIMEOUT_MS_MAX}]`));
   }
-  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout, autoCommit === 'true');
+  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout, autoCommit === 'true', minBytes);
   if (!created.ok) return problem(created.problem);
   const i = created.instance;
   return json({ instance_id: i.name, base_uri: `${baseUrl}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(i.name)}` });
@@ -188,7 +194,7 @@ export async function records(manager: ConsumerManager, i: ConsumerInstance, sch
   const maxBytes = boundedQuery(query, 'max_bytes', READ_BYTES_DEFAULT, READ_BYTES_MAX);
   if (!maxBytes.ok) return problem(maxBytes.problem);
   await manager.autoCommitIfDue(i);
-  const polled = await i.member.poll(Math.max(1, maxBytes.value), timeout.value);
+  const polled = await i.member.poll(Math.max(1, maxBytes.value), timeout.value, i.fetchMinBytes);
   if (polled.error !== null) {
     if ('refusal' in polled.error) return problem(consumerProblems.illegalState(polled.error.message ?? 'poll failed'));
     return problem(problems.kafkaRetriable(polled.error.message ?? 'poll failed'));

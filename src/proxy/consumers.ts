@@ -39,6 +39,8 @@ export interface ConsumerInstance {
   readonly member: ProxyMember;
   /** consumer.request.timeout.ms: how long a records read waits for data at most. */
   readonly requestTimeoutMs: number;
+  /** fetch.min.bytes: a records read answers once this much is there, or at its timeout. */
+  readonly fetchMinBytes: number;
   /** enable.auto.commit: positions are committed before a read once AUTO_COMMIT_INTERVAL_MS
    *  has passed since the last, and when the instance is deleted or expires. */
   readonly autoCommit: boolean;
@@ -125,6 +127,7 @@ export class ConsumerManager {
     member: Omit<GroupMemberOptions, 'groupId'>,
     requestTimeoutMs: number,
     autoCommit = false,
+    fetchMinBytes = 1,
   ): { ok: true; instance: ConsumerInstance } | { ok: false; problem: Problem } {
     // No name: Confluent's "rest-consumer-<uuid>"; ours counts, with the clock to keep names
     // apart across restarts (no randomness below the shell).
@@ -138,6 +141,7 @@ export class ConsumerManager {
       format,
       member: this.deps.newMember({ ...member, groupId: group }),
       requestTimeoutMs,
+      fetchMinBytes,
       autoCommit,
       lastAutoCommitMs: this.deps.clock.monotonicMs(),
       lastUsedMs: this.deps.clock.monotonicMs(),

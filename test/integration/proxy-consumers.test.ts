@@ -178,6 +178,28 @@ describe('consumer instances', () => {
     expect((await curl('DELETE', base)).status).toBe(204);
   });
 
+  test('fetch.min.bytes holds a read until that much is there: a record produced while the read waits comes in the same answer; a bad value is 42204', async () => {
+    const topic = uniqueTopic('proxy-cons-minbytes');
+    const group = `${topic}-g`;
+    await createTopic(node.bootstrap, topic);
+    expect((await curl('POST', `/topics/${topic}`, { body: { records: [{ value: b64('small') }] }, contentType: BINARY })).status).toBe(200);
+    const body = { name: 'w', format: 'binary', 'auto.offset.reset': 'earliest', 'fetch.min.bytes': '2048', 'consumer.request.timeout.ms': 15_000 };
+    expect((await curl('POST', `/consumers/${group}`, { body })).status).toBe(200);
+    const base = `/consumers/${group}/instances/w`;
+    expect((await curl('POST', `${base}/assignments`, { body: { partitions: [{ topic, partition: 0 }] } })).status).toBe(204);
+    // The first read resolves the position (earliest) and then waits: 5 bytes are not 2048.
+    const reading = curl('GET', `${base}/records?timeout=15000`, { accept: BINARY });
+    await Bun.sleep(500);
+    const big = b64('x'.repeat(4096));
+    expect((await curl('POST', `/topics/${topic}`, { body: { records: [{ value: big }] }, contentType: BINARY })).status).toBe(200);
+    const got = await reading;
+    expect(got.status).toBe(200);
+    expect(got.body.map((r: { offset: number }) => r.offset)).toEqual([0, 1]);
+    expect((await curl('DELETE', base)).status).toBe(204);
+    const bad = await curl('POST', `/consumers/${group}`, { body: { 'fetch.min.bytes': 'lots' } });
+    expect([bad.status, bad.body.error_code]).toEqual([422, 42204]);
+  });
+
   test('a pattern subscription reads the matching topic', async () => {
     const topic = uniqueTopic('proxy-cons-pattern');
     const group = `${topic}-g`;
