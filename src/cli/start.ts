@@ -33,6 +33,12 @@ export const STOP_DEADLINE_MS = 5_000;
  *  rest of the deadline is for flushing the logs. */
 export const STOP_DRAIN_MS = 2_000;
 
+/** Test hook: wait this many milliseconds between binding the listeners and opening the data
+ *  directory, so a test can see the admin API answer 503 before the node serves. */
+export const START_DELAY_ENV = 'FRESHET_TEST_START_DELAY_MS';
+/** The longest START_DELAY_ENV taken. */
+const START_DELAY_MS_MAX = 30_000;
+
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
@@ -71,6 +77,11 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     void registry?.node.close();
     void node.admin?.close();
     return startFailed(e);
+  }
+  const delayMs = Number(env[START_DELAY_ENV] ?? '');
+  if (Number.isInteger(delayMs) && delayMs > 0) {
+    log.warn(`${START_DELAY_ENV} is set: the data directory is opened ${Math.min(delayMs, START_DELAY_MS_MAX)} ms after the listeners are bound (tests only)`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, START_DELAY_MS_MAX)));
   }
   try {
     if (config.dev) {

@@ -4,10 +4,13 @@
 // client sees: kafkajs's describeConfigs on the broker must show a PUT's value with source
 // DYNAMIC_DEFAULT_BROKER_CONFIG (KIP-226), and a refused PUT must leave it unchanged.
 
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { START_DELAY_ENV } from '../../src/cli/start.ts';
 import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { withAdmin, createTopic, kafkaFor } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
+import { type ClusterNodeProc, seedsFor, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { freePort } from '../helpers/ports.ts';
 import { describeRun, PYTHON_CLIENTS, pythonJson, run } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -132,10 +135,107 @@ describe('a lone node', () => {
     expect(await curl(admin, 'GET', '/v1/no/such/thing')).toMatchObject({ status: 404, contentType: 'application/json', body: { code: 404 } });
   });
 
+  test('/v1/status/ready is 503 {"status":"booting"} while the node opens its data directory, then 200', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const dataDir = `${node.dataDir}-booting`;
+    const argv = [FRESHET_BIN, 'start', '--dev', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', `127.0.0.1:${port}`];
+    // The test hook holds the node between binding its listeners and opening the data directory.
+    const proc = Bun.spawn(argv, { env: { ...process.env, [START_DELAY_ENV]: '3000' }, stdout: 'ignore', stderr: 'pipe' });
+    try {
+      // curl exits 7 until the listener is bound.
+      const booting = await waitFor(async () => ((await run(['curl', '-sS', `${url}/v1/status/ready`], { timeoutMs: 5_000 })).exitCode === 0 ? true : null), 10_000, 'the admin listener');
+      expect(booting).toBe(true);
+      expect(await curl(url, 'GET', '/v1/status/ready')).toEqual({ status: 503, contentType: 'application/json', body: { status: 'booting' } });
+      expect(await curl(url, 'GET', '/v1/brokers')).toMatchObject({ status: 503, body: { code: 503 } });
+      const ready = await waitFor(async () => {
+        const r = await curl(url, 'GET', '/v1/status/ready');
+        return r.status === 200 ? r : null;
+      }, 20_000, 'ready');
+      expect(ready.body).toEqual({ status: 'ready' });
+    } finally {
+      proc.kill('SIGTERM');
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('a taken --admin-addr port is a clean start error naming the flag', async () => {
     const taken = Number(new URL(admin).port);
     const r = await run([FRESHET_BIN, 'start', '--data-dir', `${node.dataDir}-taken`, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', `127.0.0.1:${taken}`], { timeoutMs: 15_000 });
     expect(r.exitCode, describeRun(r)).toBe(1);
     expect(r.stderr).toContain(`cannot listen for the admin API on 127.0.0.1:${taken} (--admin-addr): the address is in use`);
+  });
+});
+
+describe('a three-node cluster', () => {
+  const SEED_IDS = [1, 2, 3];
+  /** A cluster forms and a topic gets its leaders within this (three processes on two cores). */
+  const READY_MS_MAX = 60_000;
+  let nodes: ClusterNodeProc[] = [];
+  let rpcPorts = new Map<number, number>();
+  beforeAll(async () => {
+    const s = await seedsFor(SEED_IDS);
+    rpcPorts = s.ports;
+    nodes = await startClusterNodes(SEED_IDS, s.ports, s.seeds, [], { admin: true });
+  });
+  afterAll(async () => {
+    await stopAll(nodes);
+  });
+  const url = (n: ClusterNodeProc) => n.broker.adminUrl!;
+
+  test('every node lists the three brokers, alive, with their RPC addresses', async () => {
+    for (const n of nodes) {
+      const brokers = await waitFor(async () => {
+        const r = await curl(url(n), 'GET', '/v1/brokers');
+        return r.body.length === 3 && r.body.every((b: { is_alive: boolean }) => b.is_alive) ? r.body : null;
+      }, READY_MS_MAX, `three live brokers seen by node ${n.id}`);
+      expect(brokers.map((b: { node_id: number }) => b.node_id)).toEqual([1, 2, 3]);
+      for (const b of brokers) expect(b).toMatchObject({ internal_rpc_address: '127.0.0.1', internal_rpc_port: rpcPorts.get(b.node_id), membership_status: 'active' });
+    }
+  });
+
+  test('health_overview is healthy on every node, with one controller', async () => {
+    const topic = uniqueTopic('admin-cluster-health');
+    await withAdmin(nodes[0].broker.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 3 }], waitForLeaders: true }));
+    const views = [];
+    for (const n of nodes) {
+      views.push(
+        await waitFor(async () => {
+          const h = (await curl(url(n), 'GET', '/v1/cluster/health_overview')).body;
+          return h.is_healthy ? h : null;
+        }, READY_MS_MAX, `a healthy overview from node ${n.id}`),
+      );
+    }
+    for (const h of views) expect(h).toMatchObject({ unhealthy_reasons: [], all_nodes: [1, 2, 3], nodes_down: [], leaderless_count: 0, under_replicated_count: 0 });
+    expect(new Set(views.map((h) => h.controller_id)).size).toBe(1);
+    expect(SEED_IDS).toContain(views[0].controller_id);
+  });
+
+  test('transfer_leadership moves a partition to the target; a node that does not lead says who does', async () => {
+    const topic = uniqueTopic('admin-transfer');
+    await withAdmin(nodes[0].broker.bootstrap, (a) => a.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true }));
+    const before = await waitFor(async () => {
+      const p = (await curl(url(nodes[0]), 'GET', `/v1/partitions/kafka/${topic}/0`)).body;
+      return p.leader_id >= 0 && p.in_sync_replicas?.length === 3 ? p : null;
+    }, READY_MS_MAX, `${topic}-0 with a leader and three in sync`);
+    expect(before.replicas.map((r: { node_id: number }) => r.node_id).sort()).toEqual([1, 2, 3]);
+    const leader = nodes.find((n) => n.id === before.leader_id)!;
+    const other = nodes.find((n) => n.id !== before.leader_id)!;
+    const target = nodes.find((n) => n.id !== before.leader_id && n.id !== other.id)!.id;
+    const refused = await curl(url(other), 'POST', `/v1/partitions/kafka/${topic}/0/transfer_leadership?target=${target}`);
+    expect(refused).toMatchObject({ status: 400, body: { code: 400 } });
+    expect(refused.body.message).toContain(`node ${before.leader_id}`);
+    const moved = await curl(url(leader), 'POST', `/v1/partitions/kafka/${topic}/0/transfer_leadership?target=${target}`);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await waitFor(async () => ((await curl(url(other), 'GET', `/v1/partitions/kafka/${topic}/0`)).body.leader_id === target ? true : null), READY_MS_MAX, `${topic}-0 led by node ${target}`);
+  });
+
+  test('a PUT /v1/cluster_config on one node reaches every node (through the controller)', async () => {
+    const put = await curl(url(nodes[2]), 'PUT', '/v1/cluster_config', { body: JSON.stringify({ upsert: { 'log.cleaner.backoff.ms': 21000 }, remove: [] }) });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    for (const n of nodes) {
+      await waitFor(async () => ((await curl(url(n), 'GET', '/v1/cluster_config?key=log.cleaner.backoff.ms')).body['log.cleaner.backoff.ms'] === 21000 ? true : null), READY_MS_MAX, `node ${n.id} sees the change`);
+    }
   });
 });
