@@ -46,6 +46,11 @@ export function setLoggerLevel(name: LoggerName, level: Level): void {
   else own.set(name, level);
 }
 
+/** Every subsystem follows root again (tests that changed levels put them back). */
+export function resetLoggerLevels(): void {
+  own.clear();
+}
+
 function emit(level: Level, msg: string, name: LoggerName = 'root'): void {
   const at = name === 'root' ? threshold : ORDER[own.get(name) ?? loggerLevel('root')];
   if (ORDER[level] < at) return;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test';
-import { log, logger, loggerLevel, REPEAT_SUMMARY_INTERVAL_MS, RepeatedLog, setLoggerLevel } from '../../../src/base/log.ts';
+import { log, logger, loggerLevel, REPEAT_SUMMARY_INTERVAL_MS, RepeatedLog, resetLoggerLevels, setLoggerLevel } from '../../../src/base/log.ts';
 
 let lines: string[] = [];
 const realWrite = process.stderr.write.bind(process.stderr);
@@ -58,6 +58,7 @@ test('levels per subsystem: one made verbose logs its debug lines, the others fo
     expect(lines.length).toBe(1);
   } finally {
     setLoggerLevel('root', 'info');
-    setLoggerLevel('raft', 'info');
+    resetLoggerLevels();
+    expect(loggerLevel('raft')).toBe('info');
   }
 });
