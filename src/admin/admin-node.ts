@@ -67,6 +67,8 @@ export interface ClusterConfigChange {
 
 export interface AdminNode {
   readonly nodeId: number;
+  /** The Kafka cluster id (meta.json), which Redpanda's /v1/cluster/uuid answers. */
+  readonly clusterId: string;
   /** The controller's node id, -1 while none is known. */
   controllerId(): number;
   /** Every broker the node knows, itself included, by node id. */

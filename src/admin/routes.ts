@@ -79,6 +79,18 @@ function summaryBody(p: AdminPartition): Record<string, unknown> {
   return { ns: KAFKA_NAMESPACE, topic: p.topic, partition_id: p.partition, core: 0, materialized: false, leader: p.leaderId };
 }
 
+const replicasBody = (p: AdminPartition) => p.replicas.map((id) => ({ node_id: id, core: 0 }));
+
+function clusterPartitionBody(p: AdminPartition): Record<string, unknown> {
+  return { ns: KAFKA_NAMESPACE, topic: p.topic, partition_id: p.partition, leader_id: p.leaderId, replicas: replicasBody(p), disabled: false };
+}
+
+/** A topic's partitions, or 404 as Redpanda ("Could not find topic"). */
+function topicPartitions(node: AdminNode, ns: string, topic: string): readonly AdminPartition[] | Response {
+  const list = ns === KAFKA_NAMESPACE ? node.partitions().filter((p) => p.topic === topic) : [];
+  return list.length === 0 ? adminError(404, `Could not find topic: ${ns}/${topic}`) : list;
+}
+
 export const ROUTES: readonly Route[] = [
   {
     // Redpanda answers {"status": "booting"} with 200 before it serves; we answer it with 503,
@@ -113,6 +125,30 @@ export const ROUTES: readonly Route[] = [
     handle: (_req, _env, node) => json(200, node.partitions().filter((p) => p.replicas.includes(node.nodeId)).map(summaryBody)),
   },
   {
+    // Redpanda's partition_json::partition for each partition of one topic.
+    method: 'GET',
+    path: '/v1/partitions/:ns/:topic',
+    handle: (req, _env, node) => {
+      const list = topicPartitions(node, req.params.ns, req.params.topic);
+      return list instanceof Response ? list : json(200, list.map((p) => ({ ns: KAFKA_NAMESPACE, topic: p.topic, partition_id: p.partition, status: 'done', leader_id: p.leaderId, replicas: replicasBody(p), disabled: false })));
+    },
+  },
+  {
+    // cluster_json::cluster_partition for every partition of every topic.
+    method: 'GET',
+    path: '/v1/cluster/partitions',
+    handle: (_req, _env, node) => json(200, node.partitions().map(clusterPartitionBody)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/cluster/partitions/:ns/:topic',
+    handle: (req, _env, node) => {
+      const list = topicPartitions(node, req.params.ns, req.params.topic);
+      return list instanceof Response ? list : json(200, list.map(clusterPartitionBody));
+    },
+  },
+  { method: 'GET', path: '/v1/cluster/uuid', handle: (_req, _env, node) => json(200, { cluster_uuid: node.clusterId }) },
+  {
     method: 'GET',
     path: '/v1/partitions/:ns/:topic/:partition',
     // Redpanda's partition_json::partition; Freshet adds leader_epoch, in_sync_replicas and,
@@ -129,7 +165,7 @@ export const ROUTES: readonly Route[] = [
         partition_id: p.partition,
         status: 'done',
         leader_id: p.leaderId,
-        replicas: p.replicas.map((id) => ({ node_id: id, core: 0 })),
+        replicas: replicasBody(p),
         disabled: false,
         leader_epoch: p.leaderEpoch,
         in_sync_replicas: p.isr,

@@ -27,6 +27,10 @@ export class RunningAdminNode implements AdminNode {
     return this.config.nodeId;
   }
 
+  get clusterId(): string {
+    return this.node.broker.clusterId;
+  }
+
   controllerId(): number {
     return this.node.broker.cluster.controllerId();
   }

@@ -61,6 +61,11 @@ describe('a lone node', () => {
     expect(r.body).toMatchObject({ node_id: 0, data_directory: node.dataDir, kafka_api: { address: '127.0.0.1', port: node.port }, admin_api: { port: Number(new URL(admin).port) } });
   });
 
+  test('/v1/cluster/uuid is the cluster id Kafka clients see (kafkajs describeCluster)', async () => {
+    const id = await withAdmin(node.bootstrap, async (a) => (await a.describeCluster()).clusterId);
+    expect((await curl(admin, 'GET', '/v1/cluster/uuid')).body).toEqual({ cluster_uuid: id });
+  });
+
   test('/v1/cluster/health_overview: healthy, itself the controller', async () => {
     const r = await curl(admin, 'GET', '/v1/cluster/health_overview');
     expect(r.body).toMatchObject({ is_healthy: true, unhealthy_reasons: [], controller_id: 0, all_nodes: [0], nodes_down: [], leaderless_partitions: [], under_replicated_partitions: [] });
@@ -82,6 +87,8 @@ describe('a lone node', () => {
     expect(p.body).toMatchObject({ ns: 'kafka', topic, partition_id: 1, status: 'done', leader_id: 0, replicas: [{ node_id: 0, core: 0 }], log_start_offset: 0, high_watermark: 5, log_end_offset: 5 });
     expect(p.body.size_bytes).toBeGreaterThan(0);
     expect(await curl(admin, 'GET', `/v1/partitions/kafka/${topic}/2`)).toMatchObject({ status: 404, body: { code: 404 } });
+    const cluster = (await curl(admin, 'GET', `/v1/cluster/partitions/kafka/${topic}`)).body;
+    expect(cluster).toEqual([0, 1].map((i) => ({ ns: 'kafka', topic, partition_id: i, leader_id: 0, replicas: [{ node_id: 0, core: 0 }], disabled: false })));
     // One replica: no leadership to hand over, and the answer says so.
     const t = await curl(admin, 'POST', `/v1/partitions/kafka/${topic}/0/transfer_leadership?target=1`);
     expect(t).toMatchObject({ status: 400, body: { code: 400 } });

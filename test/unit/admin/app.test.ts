@@ -162,6 +162,21 @@ describe('partitions', () => {
     expect((await call('GET', '/v1/partitions/kafka/audit/0')).json).not.toHaveProperty('high_watermark');
   });
 
+  test("a topic's partitions, and every partition of the cluster, with cluster_partition fields", async () => {
+    const topic = (await call('GET', '/v1/partitions/kafka/orders')).json as Array<Record<string, unknown>>;
+    expect(topic.map((p) => [p.partition_id, p.leader_id, p.status])).toEqual([[0, 1, 'done'], [1, 2, 'done']]);
+    const all = (await call('GET', '/v1/cluster/partitions')).json as Array<Record<string, unknown>>;
+    expect(all).toHaveLength(3);
+    expect(all[2]).toEqual({ ns: 'kafka', topic: 'audit', partition_id: 0, leader_id: 3, replicas: [{ node_id: 3, core: 0 }, { node_id: 2, core: 0 }], disabled: false });
+    expect((await call('GET', '/v1/cluster/partitions/kafka/audit')).json).toEqual([all[2]]);
+    expect(await call('GET', '/v1/partitions/kafka/nope')).toMatchObject({ status: 404, json: { message: 'Could not find topic: kafka/nope', code: 404 } });
+    expect(await call('GET', '/v1/cluster/partitions/kafka/nope')).toMatchObject({ status: 404 });
+  });
+
+  test('GET /v1/cluster/uuid is the cluster id', async () => {
+    expect((await call('GET', '/v1/cluster/uuid')).json).toEqual({ cluster_uuid: 'f8rNzeFfRW2Y0H7UO0T3Vw' });
+  });
+
   test('unknown partition or namespace 404, a partition id that is not a number 400', async () => {
     expect(await call('GET', '/v1/partitions/kafka/orders/9')).toMatchObject({ status: 404, json: { message: 'Could not find ntp: {kafka/orders/9}', code: 404 } });
     expect(await call('GET', '/v1/partitions/redpanda/controller/0')).toMatchObject({ status: 404 });

@@ -8,6 +8,7 @@ import type { PropertyValue } from '../../../src/config/properties.ts';
 
 export class FakeAdminNode implements AdminNode {
   readonly nodeId = 1;
+  readonly clusterId = 'f8rNzeFfRW2Y0H7UO0T3Vw';
   controller = 1;
   readonly brokerList: AdminBroker[] = [1, 2, 3].map((id) => ({ nodeId: id, rack: null, rpc: { host: '127.0.0.1', port: 33144 + id }, alive: true, version: id === 1 ? '0.1.0' : null }));
   readonly partitionList: AdminPartition[] = [
