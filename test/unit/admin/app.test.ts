@@ -255,6 +255,14 @@ describe('cluster config', () => {
     expect((await call('GET', '/v1/cluster_config?include_defaults=false')).json).toEqual({ 'log.retention.bytes': 1048576 });
   });
 
+  test('the body is read whatever its declared type (curl -d sends form-urlencoded)', async () => {
+    for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
+      const r = await call('PUT', '/v1/cluster_config', JSON.stringify({ upsert: { 'log.retention.bytes': 99 }, remove: [] }), { 'content-type': type });
+      expect(r.status, type).toBe(200);
+    }
+    expect(fake.alterCalls.map((c) => c.changes)).toEqual([0, 1, 2].map(() => [{ name: 'log.retention.bytes', value: '99' }]));
+  });
+
   test('dry_run=true validates and changes nothing', async () => {
     expect((await call('PUT', '/v1/cluster_config?dry_run=true', JSON.stringify({ upsert: { 'log.retention.bytes': 5 }, remove: [] }))).status).toBe(200);
     expect(fake.alterCalls[0].validateOnly).toBe(true);
