@@ -9,7 +9,7 @@
 // The levels themselves live in base/log.ts; the clock and timer come from the node's deps.
 
 import type { Clock } from '../base/clock.ts';
-import { isLevel, isLoggerName, type Level, LOGGER_NAMES, type LoggerName, loggerLevel, setLoggerLevel } from '../base/log.ts';
+import { isLevel, isLoggerName, type Level, logger, LOGGER_NAMES, type LoggerName, loggerLevel, setLoggerLevel } from '../base/log.ts';
 import type { Cancel, Scheduler } from '../base/scheduler.ts';
 
 /** Redpanda's default lifetime of a level set without `expires` (clamp_expiry: 600 s). */
@@ -22,6 +22,8 @@ export interface LevelStore {
   get(name: LoggerName): Level;
   set(name: LoggerName, level: Level): void;
 }
+
+const adminLog = logger('admin');
 
 export const PROCESS_LEVELS: LevelStore = { get: loggerLevel, set: setLoggerLevel };
 
@@ -81,6 +83,8 @@ export class LogLevels {
       reset.cancel = this.scheduler.after(expiresS * 1000, () => this.expire(name));
     }
     this.resets.set(name, reset);
+    // Redpanda logs the same: "Set log level for {x}: info -> debug (expiring 300s)".
+    adminLog.info(`set log level for {${name}}: ${previous} -> ${level} (expiring ${expiresS > 0 ? `${expiresS}s` : 'NEVER'})`);
     return { ok: true, body: { name, previous_level: previous, new_level: level, expiration: expiresS } };
   }
 
@@ -94,5 +98,6 @@ export class LogLevels {
     if (reset === undefined) return;
     this.resets.delete(name);
     this.store.set(name, reset.restore);
+    adminLog.info(`log level for {${name}} expired: back to ${reset.restore}`);
   }
 }
