@@ -245,4 +245,17 @@ describe('a three-node cluster', () => {
       await waitFor(async () => ((await curl(url(n), 'GET', '/v1/cluster_config?key=log.cleaner.backoff.ms')).body['log.cleaner.backoff.ms'] === 21000 ? true : null), READY_MS_MAX, `node ${n.id} sees the change`);
     }
   });
+
+  test('a stopped node: the others list it as not alive and the overview names nodes_down', async () => {
+    const victim = nodes[2];
+    await victim.broker.stop();
+    const h = await waitFor(async () => {
+      const b = (await curl(url(nodes[0]), 'GET', '/v1/cluster/health_overview')).body;
+      return b.nodes_down.includes(victim.id) ? b : null;
+    }, READY_MS_MAX, `node ${victim.id} seen as down`);
+    expect(h.is_healthy).toBe(false);
+    expect(h.unhealthy_reasons).toContain('nodes_down');
+    expect(h.all_nodes).toEqual([1, 2, 3]);
+    expect((await curl(url(nodes[1]), 'GET', `/v1/brokers/${victim.id}`)).body).toMatchObject({ node_id: victim.id, is_alive: false });
+  });
 });
