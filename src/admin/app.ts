@@ -24,7 +24,6 @@ export interface AdminAppOptions {
   readonly node: () => AdminNode | null;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
-  readonly version: string;
   /** GET /metrics and /public_metrics; without it they answer 404. */
   readonly metrics?: MetricsSource;
   /** Where log levels live: the process's (base/log.ts) unless a test gives its own. */
@@ -72,7 +71,7 @@ async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, st
 export function adminApp(options: AdminAppOptions): AdminApp {
   const max = options.requestBytesMax ?? ADMIN_REQUEST_BYTES_MAX;
   const logLevels = new LogLevels(options.clock, options.scheduler, options.levels ?? PROCESS_LEVELS);
-  const env: RouteEnv = { node: options.node, logLevels, metrics: options.metrics ?? null, version: options.version };
+  const env: RouteEnv = { node: options.node, logLevels, metrics: options.metrics ?? null };
   const patterns = ROUTES.map((r) => patternOf(r.path));
   let app = new Elysia({ normalize: false })
     // Routes read the body themselves, within the limit, whatever its declared type.

@@ -16,7 +16,6 @@ export interface RouteEnv {
   readonly node: () => AdminNode | null;
   readonly logLevels: LogLevels;
   readonly metrics: MetricsSource | null;
-  readonly version: string;
 }
 
 export interface RouteRequest {

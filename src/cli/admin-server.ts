@@ -12,7 +12,6 @@ import type { MetricsSource } from '../admin/routes.ts';
 import { ADMIN_REQUEST_BYTES_MAX, adminError } from '../admin/wire.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
-import { VERSION } from '../version.ts';
 import { RunningAdminNode } from './admin-node.ts';
 import { listenHttp } from './http-listener.ts';
 import { SYSTEM_IO } from './node-deps.ts';
@@ -37,7 +36,6 @@ export function bindAdmin(address: HostPort, metrics?: MetricsSource): AdminServ
     node: () => running,
     clock: SYSTEM_IO.clock,
     scheduler: SYSTEM_IO.scheduler,
-    version: VERSION,
     ...(metrics === undefined ? {} : { metrics }),
   });
   const server = listenHttp({

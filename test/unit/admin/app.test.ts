@@ -37,7 +37,6 @@ beforeEach(() => {
     node: () => node,
     clock: scheduler.clock,
     scheduler,
-    version: '0.1.0',
     levels,
     requestBytesMax: 4096,
     metrics: (set, format) => {
@@ -326,7 +325,7 @@ describe('metrics and errors', () => {
   });
 
   test('without a metrics source /metrics is a 404 JSON error', async () => {
-    const bare = adminApp({ node: () => fake, clock: scheduler.clock, scheduler, version: '0', levels });
+    const bare = adminApp({ node: () => fake, clock: scheduler.clock, scheduler, levels });
     const r = await bare.fetch(new Request('http://127.0.0.1:9644/metrics'));
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ code: 404 });
