@@ -74,7 +74,7 @@ export async function canConnect(port: number): Promise<boolean> {
 }
 
 export function brokerArgv(o: BrokerOptions, port: number): string[] {
-  const argv = [o.bin, 'start', '--data-dir', o.dataDir, '--kafka-addr', `127.0.0.1:${port}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none'];
+  const argv = [o.bin, 'start', '--data-dir', o.dataDir, '--kafka-addr', `127.0.0.1:${port}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none'];
   if (o.dev) argv.push('--dev');
   for (const [k, v] of Object.entries(o.settings ?? {})) argv.push('--set', `${k}=${v}`);
   argv.push(...(o.extraArgs ?? []));

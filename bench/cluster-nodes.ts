@@ -41,7 +41,7 @@ export async function newCluster(root: string): Promise<{ nodes: BenchNode[]; lo
 
 /** Spawns `n`; `sets` are extra `--set key=value` broker settings. */
 export function startNode(bin: string, n: BenchNode, sets: readonly string[] = []): void {
-  const argv = [bin, 'start', '--node-id', String(n.id), '--data-dir', n.dataDir, '--kafka-addr', `127.0.0.1:${n.kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--set', 'storage.min.free.bytes=16777216'];
+  const argv = [bin, 'start', '--node-id', String(n.id), '--data-dir', n.dataDir, '--kafka-addr', `127.0.0.1:${n.kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none', '--set', 'storage.min.free.bytes=16777216'];
   for (const s of sets) argv.push('--set', s);
   if (n.seeds !== null) argv.push('--seeds', n.seeds, '--rpc-addr', `127.0.0.1:${n.rpcPort}`);
   const log = fs.openSync(n.logFile, 'a');

@@ -53,7 +53,7 @@ const lone: Node = { id: 0, kafkaPort: await freePort(), rpcPort: 0, dataDir: pa
 fs.mkdirSync(lone.dataDir);
 
 function start(n: Node): void {
-  const argv = [BIN, 'start', '--node-id', String(n.id), '--data-dir', n.dataDir, '--kafka-addr', `127.0.0.1:${n.kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none'];
+  const argv = [BIN, 'start', '--node-id', String(n.id), '--data-dir', n.dataDir, '--kafka-addr', `127.0.0.1:${n.kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none'];
   if (n !== lone) argv.push('--seeds', seeds);
   argv.push('--set', 'storage.min.free.bytes=16777216');
   const log = fs.openSync(n.logFile, 'a');

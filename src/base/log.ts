@@ -1,29 +1,86 @@
 // A small leveled logger writing one line per event to stderr, stamped with the wall clock (the
 // lines are for people, never read back, so the stamp does not make a simulation diverge).
-// FRESHET_LOG=debug|info|warn|error picks the level (default info); src/main.ts reads it.
+// FRESHET_LOG=trace|debug|info|warn|error picks the root level (default info); src/main.ts reads it.
+//
+// Levels are kept per named logger (a subsystem: `logger('raft')`), as Redpanda's (Seastar's)
+// logger registry does, so the admin API can make one subsystem verbose at run time
+// (PUT /v1/config/log_level/{name}). A subsystem without a level of its own follows `root`,
+// which is also the level of `log`, the logger most code still uses.
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { trace: -1, debug: 0, info: 1, warn: 2, error: 3 };
+
+/** Every level, most verbose first (Seastar's names, which Redpanda's admin API takes). */
+export const LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error'];
+
+/** The named loggers: `root` (the default of all, and `log`'s) and one per subsystem. */
+export const LOGGER_NAMES = ['root', 'kafka', 'storage', 'raft', 'rpc', 'cluster', 'groups', 'registry', 'proxy', 'admin'] as const;
+export type LoggerName = (typeof LOGGER_NAMES)[number];
 
 let threshold = ORDER.info;
+/** Subsystems given a level of their own; the others follow root. */
+const own = new Map<LoggerName, Level>();
 
 /** The level named by FRESHET_LOG's value; info when unset or unknown. */
 export function logLevelOf(text: string | undefined): Level {
-  return text !== undefined && Object.hasOwn(ORDER, text) ? (text as Level) : 'info';
+  return isLevel(text) ? text : 'info';
 }
 
-function emit(level: Level, msg: string): void {
-  if (ORDER[level] < threshold) return;
+export function isLevel(text: string | undefined): text is Level {
+  return text !== undefined && Object.hasOwn(ORDER, text);
+}
+
+export function isLoggerName(text: string): text is LoggerName {
+  return (LOGGER_NAMES as readonly string[]).includes(text);
+}
+
+/** A logger's effective level: its own, else root's. */
+export function loggerLevel(name: LoggerName): Level {
+  if (name === 'root') return LEVELS.find((l) => ORDER[l] === threshold)!;
+  return own.get(name) ?? loggerLevel('root');
+}
+
+/** Sets a logger's level (root's sets the default of every subsystem without one of its own). */
+export function setLoggerLevel(name: LoggerName, level: Level): void {
+  if (name === 'root') threshold = ORDER[level];
+  else own.set(name, level);
+}
+
+/** Every subsystem follows root again (tests that changed levels put them back). */
+export function resetLoggerLevels(): void {
+  own.clear();
+}
+
+function emit(level: Level, msg: string, name: LoggerName = 'root'): void {
+  const at = name === 'root' ? threshold : ORDER[own.get(name) ?? loggerLevel('root')];
+  if (ORDER[level] < at) return;
+  // The line is the same whatever the logger: tests and operators' greps read the message.
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}\n`);
 }
 
+export interface Logger {
+  trace(msg: string): void;
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** A subsystem's logger: its lines are filtered by its level (root's unless it has its own). */
+export function logger(name: LoggerName): Logger {
+  return {
+    trace: (msg) => emit('trace', msg, name),
+    debug: (msg) => emit('debug', msg, name),
+    info: (msg) => emit('info', msg, name),
+    warn: (msg) => emit('warn', msg, name),
+    error: (msg) => emit('error', msg, name),
+  };
+}
+
 export const log = {
-  debug: (msg: string): void => emit('debug', msg),
-  info: (msg: string): void => emit('info', msg),
-  warn: (msg: string): void => emit('warn', msg),
-  error: (msg: string): void => emit('error', msg),
+  ...logger('root'),
   setLevel(level: Level): void {
-    threshold = ORDER[level];
+    setLoggerLevel('root', level);
   },
 };
 

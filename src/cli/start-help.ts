@@ -15,8 +15,8 @@ export function startHelp(): string {
   return [
     'usage: freshet start [options]',
     '',
-    'Runs a node: the Kafka API and the schema registry (its state in the _schemas topic), data',
-    'on local disk. Logs go to stderr; SIGTERM or SIGINT stops',
+    'Runs a node: the Kafka API, the schema registry (its state in the _schemas topic), the HTTP',
+    "proxy and the admin API (Redpanda's paths), data on local disk. Logs go to stderr; SIGTERM or SIGINT stops",
     "it cleanly (in-flight requests are answered, logs flushed, 'stopped' logged, exit 0).",
     'With --seeds the node is part of a cluster: the seeds form the controller quorum once a',
     'majority of them is up, and any other node given the same seeds joins it as a learner.',

@@ -24,6 +24,7 @@ import { startHelp } from './start-help.ts';
 import { raiseFdLimit } from '../base/fd-limit.ts';
 import { bindRegistry, openRegistry, type RegistryNode, schemaCodecsOf } from './registry-server.ts';
 import { bindProxy, openProxy, type ProxyNode } from './proxy-server.ts';
+import { type AdminServer, bindAdmin } from './admin-server.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
  *  Docker 10 s) kill a process that takes longer, and a kill flushes nothing. */
@@ -31,6 +32,12 @@ export const STOP_DEADLINE_MS = 5_000;
 /** How long requests in flight get to be answered before their connections are closed; the
  *  rest of the deadline is for flushing the logs. */
 export const STOP_DRAIN_MS = 2_000;
+
+/** Test hook: wait this many milliseconds between binding the listeners and opening the data
+ *  directory, so a test can see the admin API answer 503 before the node serves. */
+export const START_DELAY_ENV = 'FRESHET_TEST_START_DELAY_MS';
+/** The longest START_DELAY_ENV taken. */
+const START_DELAY_MS_MAX = 30_000;
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -40,7 +47,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const node: Running = { bound: null, running: null, registry: null, proxy: null };
+  const node: Running = { bound: null, running: null, registry: null, proxy: null, admin: null };
   stopOnSignals(node);
   let deps: NodeDeps;
   let registry: ReturnType<typeof bindRegistry> | null = null;
@@ -53,7 +60,9 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     return startFailed(e);
   }
   try {
-    // The registry's and the proxy's listeners too are bound before the data directory is touched.
+    // The registry's, the proxy's and the admin API's listeners too are bound before the data
+    // directory is touched; the admin API answers /v1/status/ready 503 until the node serves.
+    if (config.adminAddr !== null) node.admin = bindAdmin(config.adminAddr);
     if (config.schemaRegistryAddr !== null) {
       registry = bindRegistry(config.schemaRegistryAddr);
       node.registry = registry.node;
@@ -66,7 +75,13 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     node.bound.server.close();
     void node.bound.cluster?.close().catch(() => {});
     void registry?.node.close();
+    void node.admin?.close();
     return startFailed(e);
+  }
+  const delayMs = Number(env[START_DELAY_ENV] ?? '');
+  if (Number.isInteger(delayMs) && delayMs > 0) {
+    log.warn(`${START_DELAY_ENV} is set: the data directory is opened ${Math.min(delayMs, START_DELAY_MS_MAX)} ms after the listeners are bound (tests only)`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, START_DELAY_MS_MAX)));
   }
   try {
     if (config.dev) {
@@ -79,18 +94,21 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
     void node.bound.cluster?.close().catch(() => {});
     void registry?.node.close();
     void proxy?.node.close();
+    void node.admin?.close();
     return startFailed(e);
   }
   // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
   if (registry !== null) openRegistry(registry.bound, config, node.running.broker.clusterId);
   if (proxy !== null) openProxy(proxy.bound, config, registry === null ? null : schemaCodecsOf(registry.bound));
+  node.admin?.open(node.running, config);
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;
   const rpc = cluster === null ? '' : `, rpc ${formatHostPort(cluster.rpcAddress)} (${config.cluster!.isSeed ? 'a seed: voter' : 'not a seed: learner'})`;
   const schemaRegistry = registry === null ? 'schema registry off' : `schema registry ${registry.node.url}`;
   const httpProxy = proxy === null ? 'proxy off' : `proxy ${proxy.node.url}`;
-  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}, ${httpProxy}`);
+  const admin = node.admin === null ? 'admin API off' : `admin API ${node.admin.url}`;
+  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}, ${httpProxy}, ${admin}`);
   return null;
 }
 
@@ -122,6 +140,7 @@ interface Running {
   running: RunningNode | null;
   registry: RegistryNode | null;
   proxy: ProxyNode | null;
+  admin: AdminServer | null;
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
@@ -156,6 +175,7 @@ function stopOnSignals(node: Running): void {
       bound?.server.close();
       void node.registry?.close();
       void node.proxy?.close();
+      void node.admin?.close();
       log.info(`${signal} before the node served: stopped`);
       process.exit(0);
     }
@@ -167,7 +187,11 @@ function stopOnSignals(node: Running): void {
       log.error(`stop took longer than ${STOP_DEADLINE_MS} ms (still ${phase}); exiting ${flushed ? 'with everything flushed' : 'before the logs were flushed'}`);
       process.exit(flushed ? 0 : EXIT_FAILURE);
     }, STOP_DEADLINE_MS);
-    // The proxy and the registry first: they are clients of this node's Kafka listener.
+    // The admin API, the proxy and the registry first: they are clients of this node's Kafka listener.
+    if (node.admin !== null) {
+      phase = 'stopping the admin API';
+      await node.admin.close().catch((e) => log.warn(`stopping the admin API: ${e instanceof Error ? e.message : e}`));
+    }
     if (node.proxy !== null) {
       phase = 'stopping the HTTP proxy';
       await node.proxy.close().catch((e) => log.warn(`stopping the HTTP proxy: ${e instanceof Error ? e.message : e}`));

@@ -16,10 +16,12 @@ import type { PartitionLog } from '../storage/partition-log.ts';
 import type { ProducerState } from '../transactions/producer-state.ts';
 import type { TopicRecord } from './topic-table.ts';
 import type { Clock } from '../base/clock.ts';
-import { log, RepeatedLog } from '../base/log.ts';
+import { logger, RepeatedLog } from '../base/log.ts';
 import type { Cancel, Scheduler } from '../base/scheduler.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../protocol/errors.ts';
 import { StorageError } from '../storage/storage-error.ts';
+
+const log = logger('cluster');
 
 function noop(): void {}
 

@@ -30,6 +30,8 @@ export interface NodeConfig {
   schemaRegistryAddr: HostPort | null;
   /** The HTTP proxy's listener (--proxy-addr, Confluent REST Proxy v2); null when `none` turns it off. */
   proxyAddr: HostPort | null;
+  /** The admin API's listener (--admin-addr, Redpanda's admin API paths); null when `none` turns it off. */
+  adminAddr: HostPort | null;
   /**
    * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
    * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
@@ -45,11 +47,6 @@ export interface NodeConfig {
   layers: BrokerConfigLayers;
 }
 
-/** Flags whose subsystem is not built yet: accepted by the parser, refused with a clear message. */
-const NOT_YET: Readonly<Record<string, string>> = {
-  'admin-addr': 'the admin API is not available yet',
-};
-
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_KAFKA_ADDR = '127.0.0.1:9092';
 /** Confluent Schema Registry's default port (listeners=http://0.0.0.0:8081), on loopback as our Kafka listener. */
@@ -58,6 +55,8 @@ export const DEFAULT_SCHEMA_REGISTRY_ADDR = '127.0.0.1:8081';
 export const REGISTRY_OFF = 'none';
 /** Confluent REST Proxy's default port (listeners=http://0.0.0.0:8082), on loopback as our Kafka listener. */
 export const DEFAULT_PROXY_ADDR = '127.0.0.1:8082';
+/** Redpanda's admin API port (redpanda.yaml admin: 0.0.0.0:9644), on loopback as our Kafka listener. */
+export const DEFAULT_ADMIN_ADDR = '127.0.0.1:9644';
 
 /** `freshet start` flags; the YAML keys and FRESHET_* variables are derived from these names. */
 export const START_FLAGS: FlagTable = {
@@ -105,8 +104,13 @@ export const START_FLAGS: FlagTable = {
     help: "the Confluent REST Proxy v2 compatible HTTP proxy's listener (topics, brokers, produce, stateless reads, consumer instances); none turns it off",
     defaultText: DEFAULT_PROXY_ADDR,
   },
+  'admin-addr': {
+    kind: 'string',
+    value: 'HOST:PORT|none',
+    help: "the admin API's HTTP listener (Redpanda's paths: /v1/status/ready, /v1/brokers, /v1/cluster_config, ..., /metrics); none turns it off",
+    defaultText: DEFAULT_ADMIN_ADDR,
+  },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
-  ...Object.fromEntries(Object.entries(NOT_YET).map(([name, why]) => [name, { kind: 'string', value: 'ADDR', help: `reserved: ${why}` }])),
 };
 
 /** The environment variable of a start flag: FRESHET_ and the name in capitals. */
@@ -178,10 +182,6 @@ function boolSetting(s: Setting | undefined): boolean {
 /** The node configuration from merged layers; every mistake names its origin. */
 export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const get = (name: string): Setting | undefined => layer.values.get(name);
-  for (const name of Object.keys(NOT_YET)) {
-    const s = get(name);
-    if (s !== undefined) throw new ConfigError(`${s.origin}: ${NOT_YET[name]}`);
-  }
   const id = get('node-id');
   const nodeId = id === undefined ? 0 : Number(scalar(id));
   if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 2147483647) {
@@ -199,6 +199,7 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const cluster = clusterConfigOf(get, nodeId);
   const schemaRegistryAddr = listenerAddrOf(get('schema-registry-addr'), DEFAULT_SCHEMA_REGISTRY_ADDR, '--schema-registry-addr');
   const proxyAddr = listenerAddrOf(get('proxy-addr'), DEFAULT_PROXY_ADDR, '--proxy-addr');
+  const adminAddr = listenerAddrOf(get('admin-addr'), DEFAULT_ADMIN_ADDR, '--admin-addr');
   const { fixed, explicit } = staticProperties(layer.sets);
   // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
   for (const d of BROKER_PROPERTIES) {
@@ -210,10 +211,10 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, proxyAddr, props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, proxyAddr, adminAddr, props, explicit, layers };
 }
 
-/** An HTTP listener's flag (--schema-registry-addr, --proxy-addr): HOST:PORT, `none` (off), or the default. */
+/** An HTTP listener's flag (--schema-registry-addr, --proxy-addr, --admin-addr): HOST:PORT, `none` (off), or the default. */
 function listenerAddrOf(s: Setting | undefined, fallback: string, flag: string): HostPort | null {
   if (s === undefined) return parseHostPort(fallback, flag);
   const text = scalar(s).trim();

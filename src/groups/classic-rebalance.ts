@@ -5,11 +5,13 @@
 // durability, and after them the group's identity, state and generation are checked again.
 
 import type { Clock } from '../base/clock.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type ClassicGroup, type ClassicMember, joinError, syncError } from './classic-group.ts';
 import type { GroupConfig } from './config.ts';
 import type { Scheduler } from '../base/scheduler.ts';
+
+const log = logger('groups');
 
 export interface ClassicContext {
   readonly clock: Clock;

@@ -3,7 +3,7 @@
 // and the read-side APIs (ConsumerGroupDescribe, OffsetFetch v9 member checks, tombstones for
 // DeleteGroups). Heartbeats are consumer-heartbeat.ts; the group itself consumer-group.ts.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Reader } from '../protocol/primitives.ts';
 import { DEFAULT_ASSIGNOR } from './assignors/index.ts';
@@ -14,6 +14,8 @@ import { consumerGroupHeartbeat, type ConsumerContext, type ConsumerHeartbeatReq
 import { type Assignment, CONSUMER_KEY_VERSION_MAX, CONSUMER_KEY_VERSION_MIN, type ConsumerRecord, decodeConsumerRecord, encodeConsumerRecord, toTopicPartitions } from './consumer-records.ts';
 import type { TopicImage } from './consumer-target.ts';
 import { groupMetadataKey, type StateRecord } from './records.ts';
+
+const log = logger('groups');
 
 export interface DescribedTopicPartitions {
   topicId: string;

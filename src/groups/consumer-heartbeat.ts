@@ -9,7 +9,7 @@
 // Every change is a record, replayed into the group as it is made and then written; the answer
 // goes out once the records are durable. Leaving is epoch -1 (static members: -2 to come back).
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { Clock } from '../base/clock.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { ASSIGNORS } from './assignors/index.ts';
@@ -41,6 +41,8 @@ import {
   targetAssignmentRecords,
 } from './consumer-target.ts';
 import type { StateRecord } from './records.ts';
+
+const log = logger('groups');
 
 /** From ConsumerGroupHeartbeat v1 the client generates its member id (KIP-1082). */
 const CONSUMER_GENERATED_MEMBER_ID_REQUIRED_VERSION = 1;

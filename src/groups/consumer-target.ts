@@ -7,11 +7,13 @@
 // comparing the metadata computed from the topic table with the stored one on every heartbeat;
 // a difference bumps the group epoch, and the next heartbeat computes a new target.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { ASSIGNORS, DEFAULT_ASSIGNOR } from './assignors/index.ts';
 import type { ConsumerGroup } from './consumer-group.ts';
 import { sameAssignment } from './consumer-group.ts';
 import { type ConsumerRecord, EMPTY_ASSIGNMENT, type TopicMeta } from './consumer-records.ts';
+
+const log = logger('groups');
 
 /** One topic as the broker's topic table has it. */
 export interface TopicInfo {

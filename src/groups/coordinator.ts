@@ -5,7 +5,7 @@
 // after one checks again that the group is still the live one, in the same state/generation.
 
 import type { Clock } from '../base/clock.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { ClassicGroup, type JoinResult, type SyncResult, joinError, syncError } from './classic-group.ts';
 import { type JoinRequest, joinClassicGroup, validateJoin } from './classic-join.ts';
@@ -29,6 +29,8 @@ import {
 import { groupMetadataKey, groupMetadataValue, offsetCommitKey, partitionForGroup, type StateRecord } from './records.ts';
 import type { Cancel, Scheduler } from '../base/scheduler.ts';
 import { type StateLog, StateWriter } from './state-log.ts';
+
+const log = logger('groups');
 
 export interface CoordinatorDeps {
   clock: Clock;

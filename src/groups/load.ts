@@ -8,12 +8,14 @@
 // generation never repeats an old number. Members that were never synced (a rebalance in
 // progress) are not in any record: they rejoin, as in Kafka.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { Reader } from '../protocol/primitives.ts';
 import { ClassicGroup, ClassicMember } from './classic-group.ts';
 import { scheduleHeartbeat } from './classic-rebalance.ts';
 import type { GroupCoordinator } from './coordinator.ts';
 import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue, type GroupMetadataValueData, type StateRecord } from './records.ts';
+
+const log = logger('groups');
 
 /** A loader for another group type's records (KIP-848 keys, version 3+). */
 export type RecordLoader = (key: Reader, value: Uint8Array | null) => void;

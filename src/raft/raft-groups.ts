@@ -17,7 +17,7 @@
 //   (node-liveness.ts).
 
 import { assert } from '../base/assert.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { Random } from '../base/random.ts';
 import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
@@ -29,6 +29,8 @@ import type { QuorumStateJournal } from './quorum-state.ts';
 import type { GroupId, GroupMessage, RaftTransport } from './transport.ts';
 import { type RangeAnswer, type RangeRequest, serveRange, sessionContinues } from './stream/protocol.ts';
 import { SegmentStreamer, STREAM_DEFAULTS, type StreamOptions } from './stream/streamer.ts';
+
+const log = logger('raft');
 
 /** Groups one node drives: above max.broker.partitions (20,000) plus the controller group. */
 export const GROUPS_PER_NODE_MAX = 32_768;

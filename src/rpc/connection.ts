@@ -9,7 +9,7 @@
 // DecodeError) closes this connection with cause 'bad_input', and nothing ever throws out of
 // the event loop.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { NetSocket, SocketEvents } from '../base/network.ts';
 import type { Cancel, Scheduler } from '../base/scheduler.ts';
 import { DecodeError } from '../protocol/primitives.ts';
@@ -17,6 +17,8 @@ import { encodeFrame, type Frame, FrameDecoder, FrameKind } from './frame.ts';
 import { agree, decodeHello, decodeRefusal, encodeHello, encodeRefusal, FRAMING_VERSION, type Hello, type Refusal, refusalCodeName } from './handshake.ts';
 import type { RpcLimits } from './limits.ts';
 import { SendQueue } from './send-queue.ts';
+
+const log = logger('rpc');
 
 export type CloseCause =
   /** The peer broke the protocol: garbage, a bad length, a frame it may not send. */

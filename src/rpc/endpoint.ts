@@ -11,7 +11,7 @@
 // (the older one is closed: left over from before the peer restarted).
 
 import { assert } from '../base/assert.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { LogSummary } from '../base/log-summary.ts';
 import type { HostPort, NetListener, NetSocket, Network, SocketEvents } from '../base/network.ts';
 import type { Random } from '../base/random.ts';
@@ -23,6 +23,8 @@ import { FRAMING_VERSION, type Hello, KIND_NAME_BYTES_MAX, type MessageKind, NOD
 import { RPC_LIMITS, type RpcLimits } from './limits.ts';
 import { Peer, type PeerContext, type PeerState } from './peer.ts';
 import { type BodyWriter, type MessageHandler, newStats, type NodeId, type RequestHandler, ResponseStatus, type RpcResult, type RpcStats, type SendOutcome } from './types.ts';
+
+const log = logger('rpc');
 
 export interface RpcEndpointOptions {
   readonly nodeId: NodeId;

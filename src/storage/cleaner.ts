@@ -5,11 +5,13 @@
 // (compaction.ts) so that the event loop keeps serving requests.
 
 import type { Clock } from '../base/clock.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { type Cancel, every, type Scheduler } from '../base/scheduler.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { Codec } from './compaction-records.ts';
 import { compactLog, type CompactionConfig, type CompactionLimits, type CompactionResult, planCompaction, type ReplicatedCleaning } from './compaction.ts';
+
+const log = logger('storage');
 
 /** Kafka's log.cleaner.backoff.ms default: the pause between looks for work. */
 export const CLEANER_BACKOFF_MS_DEFAULT = 15_000;

@@ -10,7 +10,9 @@
 // statfs is read every FREE_SPACE_CHECK_INTERVAL_MS, not per write; between readings the bytes
 // produced since are subtracted from the last reading, so a burst cannot run far past it.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
+
+const log = logger('storage');
 
 /** How often the file system's free space is read. */
 export const FREE_SPACE_CHECK_INTERVAL_MS = 1000;

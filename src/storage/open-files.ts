@@ -25,7 +25,9 @@
 import { dirname } from 'node:path';
 import type { Fd, StorageFs } from './fs.ts';
 import { NodeStorageFs } from './fs.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
+
+const log = logger('storage');
 
 /** Open files when nothing says otherwise (unit tests, one log on its own). */
 export const OPEN_FILES_DEFAULT = 1024;

@@ -59,6 +59,11 @@ export type BrokerOptions = {
    * passes --proxy-addr, a picked port or `none`, so parallel tests never collide on 8082.
    */
   proxy?: boolean;
+  /**
+   * Serve the admin API on a free port (`adminUrl`). Off by default: every node started here
+   * passes --admin-addr, a picked port or `none`, so parallel tests never collide on 9644.
+   */
+  admin?: boolean;
 };
 
 export type Broker = {
@@ -68,6 +73,8 @@ export type Broker = {
   readonly registryUrl: string | null;
   /** The HTTP proxy's base URL (http://127.0.0.1:PORT) when started with `proxy`, else null. */
   readonly proxyUrl: string | null;
+  /** The admin API's base URL (http://127.0.0.1:PORT) when started with `admin`, else null. */
+  readonly adminUrl: string | null;
   readonly dataDir: string;
   /** The running process (a new one after restart()). */
   readonly proc: Subprocess;
@@ -102,8 +109,8 @@ export function assertBinaryBuilt(): void {
 
 type Running = { proc: Subprocess; stderr: { text: string } };
 
-/** The node's listeners: Kafka, the registry's and the proxy's (null: `none`). */
-type Ports = { kafka: number; registry: number | null; proxy: number | null };
+/** The node's listeners: Kafka, the registry's, the proxy's and the admin API's (null: `none`). */
+type Ports = { kafka: number; registry: number | null; proxy: number | null; admin: number | null };
 
 function brokerArgs(ports: Ports, dataDir: string, options: BrokerOptions): string[] {
   const args = ['start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${ports.kafka}`];
@@ -112,6 +119,9 @@ function brokerArgs(ports: Ports, dataDir: string, options: BrokerOptions): stri
   }
   if (!(options.extraArgs ?? []).includes('--proxy-addr')) {
     args.push('--proxy-addr', ports.proxy === null ? 'none' : `127.0.0.1:${ports.proxy}`);
+  }
+  if (!(options.extraArgs ?? []).includes('--admin-addr')) {
+    args.push('--admin-addr', ports.admin === null ? 'none' : `127.0.0.1:${ports.admin}`);
   }
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId));
   if (options.dev ?? true) args.push('--dev');
@@ -200,10 +210,15 @@ async function stopProc(proc: Subprocess, signal: 'SIGTERM' | 'SIGKILL', graceMs
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-test-'));
   mkdirSync(dataDir, { recursive: true });
-  let ports: Ports = { kafka: 0, registry: null, proxy: null };
+  let ports: Ports = { kafka: 0, registry: null, proxy: null, admin: null };
   let running: Running | null = null;
   for (let attempt = 1; running === null; attempt++) {
-    ports = { kafka: await freePort(), registry: options.registry ? await freePort() : null, proxy: options.proxy ? await freePort() : null };
+    ports = {
+      kafka: await freePort(),
+      registry: options.registry ? await freePort() : null,
+      proxy: options.proxy ? await freePort() : null,
+      admin: options.admin ? await freePort() : null,
+    };
     try {
       running = await spawnAndWait(ports, dataDir, options);
     } catch (error) {
@@ -223,6 +238,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     bootstrap: `127.0.0.1:${port}`,
     registryUrl: ports.registry === null ? null : `http://127.0.0.1:${ports.registry}`,
     proxyUrl: ports.proxy === null ? null : `http://127.0.0.1:${ports.proxy}`,
+    adminUrl: ports.admin === null ? null : `http://127.0.0.1:${ports.admin}`,
     dataDir,
     get proc() {
       return current.proc;

@@ -41,12 +41,13 @@ export async function seedsFor(ids: readonly number[]): Promise<{ ports: Map<num
 }
 
 /** Starts node `id` with --seeds (and --rpc-addr on `rpcPort`); resolves once it serves. */
-export async function startClusterNode(id: number, rpcPort: number, seeds: string, extraArgs: readonly string[] = [], options: { registry?: boolean; proxy?: boolean } = {}): Promise<ClusterNodeProc> {
+export async function startClusterNode(id: number, rpcPort: number, seeds: string, extraArgs: readonly string[] = [], options: { registry?: boolean; proxy?: boolean; admin?: boolean } = {}): Promise<ClusterNodeProc> {
   const broker = await startBroker({
     dev: false,
     nodeId: id,
     registry: options.registry,
     proxy: options.proxy,
+    admin: options.admin,
     extraArgs: ['--seeds', seeds, '--rpc-addr', `127.0.0.1:${rpcPort}`, ...extraArgs],
   });
   return { id, rpcPort, broker };
@@ -61,7 +62,7 @@ export async function startClusterNodes(
   rpcPorts: ReadonlyMap<number, number>,
   seeds: string,
   extraArgs: readonly string[] = [],
-  options: { registry?: boolean; proxy?: boolean } = {},
+  options: { registry?: boolean; proxy?: boolean; admin?: boolean } = {},
 ): Promise<ClusterNodeProc[]> {
   const outcomes = await Promise.allSettled(ids.map((id) => startClusterNode(id, rpcPorts.get(id)!, seeds, extraArgs, options)));
   const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));

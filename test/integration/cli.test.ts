@@ -28,7 +28,7 @@ describe('freshet CLI', () => {
     try {
       const [kafkaPort, rpcPort] = [await freePort(), await freePort()];
       const result = await run(
-        [FRESHET_BIN, 'start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--rpc-addr', `127.0.0.1:${rpcPort}`],
+        [FRESHET_BIN, 'start', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none', '--rpc-addr', `127.0.0.1:${rpcPort}`],
         { timeoutMs: 10_000 },
       );
       expect(result.timedOut, describeRun(result)).toBe(false);

@@ -321,7 +321,7 @@ describe('a data directory from a single node', () => {
     writeFileSync(join(dataDir, 'cluster', 'topics.json'), JSON.stringify({ topics: [{ name: 'old', id: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: 1, configs: {} }] }));
     const rpc = await freePort();
     const kafkaPort = await freePort();
-    const r = await run([FRESHET_BIN, 'start', '--node-id', '9', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--seeds', `9@127.0.0.1:${rpc}`], { timeoutMs: 15_000 });
+    const r = await run([FRESHET_BIN, 'start', '--node-id', '9', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${kafkaPort}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none', '--seeds', `9@127.0.0.1:${rpc}`], { timeoutMs: 15_000 });
     expect(r.exitCode).toBe(1);
     expect(r.stderr + r.stdout).toContain('topics.json holds 1 topic(s)');
     expect(r.stderr + r.stdout).toContain('Start the node without --seeds');

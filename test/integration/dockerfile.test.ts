@@ -61,6 +61,8 @@ testRequiring(KCAT_TOOL, 'ENTRYPOINT + CMD with the image ENV serves; the HEALTH
   env.FRESHET_ADVERTISE_KAFKA_ADDR = env.FRESHET_ADVERTISE_KAFKA_ADDR.replace(/:9092$/, `:${port}`);
   env.FRESHET_SCHEMA_REGISTRY_ADDR = env.FRESHET_SCHEMA_REGISTRY_ADDR.replace(/:8081$/, `:${await freePort()}`);
   env.FRESHET_PROXY_ADDR = env.FRESHET_PROXY_ADDR.replace(/:8082$/, `:${await freePort()}`);
+  // The admin API on a free port when the image sets one, else off: never the default 9644.
+  env.FRESHET_ADMIN_ADDR = env.FRESHET_ADMIN_ADDR === undefined ? 'none' : env.FRESHET_ADMIN_ADDR.replace(/:9644$/, `:${await freePort()}`);
   // FRESHET_BROKERS is unset in the image (empty counts as unset): status finds the listener.
   const binary = (argv: string[]) => argv.map((a) => (a === '/usr/local/bin/freshet' ? FRESHET_BIN : a));
   const command = binary([...JSON.parse(instruction('ENTRYPOINT')), ...JSON.parse(instruction('CMD'))]);

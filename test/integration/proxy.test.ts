@@ -163,7 +163,7 @@ describe('errors', () => {
     const holder: Server = createServer();
     const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
     try {
-      const r = await run([FRESHET_BIN, 'start', '--data-dir', `${node.dataDir}-taken`, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', 'none', '--proxy-addr', `127.0.0.1:${port}`], {
+      const r = await run([FRESHET_BIN, 'start', '--data-dir', `${node.dataDir}-taken`, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', 'none', '--proxy-addr', `127.0.0.1:${port}`, '--admin-addr', 'none'], {
         timeoutMs: 15_000,
       });
       expect(r.exitCode).toBe(1);

@@ -66,7 +66,7 @@ describe('the _schemas topic and the listener', () => {
     const holder: Server = createServer();
     const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
     try {
-      const r = await run([FRESHET_BIN, 'start', '--data-dir', `${node.dataDir}-taken`, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', `127.0.0.1:${port}`, '--proxy-addr', 'none'], {
+      const r = await run([FRESHET_BIN, 'start', '--data-dir', `${node.dataDir}-taken`, '--kafka-addr', `127.0.0.1:${await freePort()}`, '--schema-registry-addr', `127.0.0.1:${port}`, '--proxy-addr', 'none', '--admin-addr', 'none'], {
         timeoutMs: 15_000,
       });
       expect(r.exitCode).toBe(1);

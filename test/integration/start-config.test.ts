@@ -26,9 +26,10 @@ function freshDir(): string {
   return join(scratch, `data-${++dirCounter}`);
 }
 
-/** Nodes started here serve no schema registry unless a test says so: parallel tests would
- *  collide on its default port, 8081. (An environment variable, so flags and files still win.) */
-const NO_REGISTRY = { FRESHET_SCHEMA_REGISTRY_ADDR: 'none', FRESHET_PROXY_ADDR: 'none' };
+/** Nodes started here serve no schema registry, proxy or admin API unless a test says so:
+ *  parallel tests would collide on their default ports, 8081, 8082 and 9644. (Environment
+ *  variables, so flags and files still win.) */
+const NO_REGISTRY = { FRESHET_SCHEMA_REGISTRY_ADDR: 'none', FRESHET_PROXY_ADDR: 'none', FRESHET_ADMIN_ADDR: 'none' };
 
 async function freshet(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   assertBinaryBuilt();

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function secondStart(dataDir: string) {
   const port = await freePort();
-  return await run([FRESHET_BIN, 'start', '--dev', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${port}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none'], {
+  return await run([FRESHET_BIN, 'start', '--dev', '--data-dir', dataDir, '--kafka-addr', `127.0.0.1:${port}`, '--schema-registry-addr', 'none', '--proxy-addr', 'none', '--admin-addr', 'none'], {
     timeoutMs: REFUSAL_TIMEOUT_MS,
   });
 }

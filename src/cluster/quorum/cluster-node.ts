@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import { assert } from '../../base/assert.ts';
 import type { NodeDeps } from '../../base/deps.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { describeListenFailure, type HostPort } from '../../base/network.ts';
 import { type Cancel, every } from '../../base/scheduler.ts';
 import { intProp, type NodeConfig } from '../../config/node-config.ts';
@@ -58,6 +58,8 @@ import { MetadataStateMachine } from './metadata-state-machine.ts';
 import { MetadataSnapshots } from './metadata-snapshots.ts';
 import { FETCH_SNAPSHOT } from './snapshot-fetch.ts';
 import { SNAPSHOT_DIR, SnapshotStore } from './snapshot-store.ts';
+
+const log = logger('cluster');
 
 export interface QuorumTiming extends RegistrarTiming {
   readonly tickMs: number;

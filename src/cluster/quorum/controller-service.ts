@@ -32,7 +32,7 @@
 // Nothing here reads a clock but the injected one, nor draws randomness but the node's Random.
 
 import type { Clock } from '../../base/clock.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import type { Random } from '../../base/random.ts';
 import { type Cancel, every, type Scheduler } from '../../base/scheduler.ts';
 import type { PropertyValue } from '../../config/properties.ts';
@@ -44,6 +44,8 @@ import { bootstrapCluster, brokerViewOf, decodeMetadataBatch, encodeMetadataBatc
 import { BrokerSessions } from './broker-sessions.ts';
 import type { ControllerOp } from './controller-ops.ts';
 import { copyImage, type MetadataStateMachine } from './metadata-state-machine.ts';
+
+const log = logger('cluster');
 
 /** Proposals in flight at once on a leader; past it an operation is REQUEST_TIMED_OUT (the client retries). */
 export const PROPOSALS_IN_FLIGHT_MAX = 1_024;

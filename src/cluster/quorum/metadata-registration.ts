@@ -13,13 +13,15 @@
 // broker.session.timeout.ms (broker-sessions.ts), and a heartbeat unfences it.
 
 import type { HostPort } from '../../base/network.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { type Cancel, every, type Scheduler } from '../../base/scheduler.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { NodeId, SupportedFeature } from '../controller/index.ts';
 import { BROKER_HEARTBEAT, REGISTER_BROKER } from './controller-ops.ts';
 import type { ControllerChannel } from './controller-rpc.ts';
 import type { MetadataStateMachine } from './metadata-state-machine.ts';
+
+const log = logger('cluster');
 
 export interface MetadataRegistrationOptions {
   readonly self: { readonly nodeId: NodeId; readonly rpc: HostPort; readonly kafka: HostPort };

@@ -23,7 +23,7 @@
 //
 // Methods the simulation's broken nodes replace: `installed`, `compactionTarget`.
 
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import type { Clock } from '../../base/clock.ts';
 import type { Scheduler } from '../../base/scheduler.ts';
 import type { Entry, Index, InstallSnapshot, SnapshotMeta } from '../../raft/core/index.ts';
@@ -32,6 +32,8 @@ import type { RpcEndpoint } from '../../rpc/index.ts';
 import type { MetadataStateMachine } from './metadata-state-machine.ts';
 import type { SnapshotId, SnapshotStore } from './snapshot-store.ts';
 import { SnapshotTransfer } from './snapshot-transfer.ts';
+
+const log = logger('cluster');
 
 /** Snapshot files kept: the newest, and the one the log is compacted to. */
 export const SNAPSHOTS_KEPT = 2;

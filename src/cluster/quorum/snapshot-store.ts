@@ -13,11 +13,13 @@
 
 import * as path from 'node:path';
 import type { StorageFs } from '../../base/fs.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { DecodeError } from '../../protocol/primitives.ts';
 import type { Index } from '../../raft/core/index.ts';
 import { writeFileAtomic } from '../../storage/atomic-file.ts';
 import { decodeSnapshotFile, encodeSnapshotFile, parseSnapshotFileName, SNAPSHOT_FILE_BYTES_MAX, type SnapshotFile, snapshotFileName } from '../controller/snapshot-file.ts';
+
+const log = logger('cluster');
 
 /** The directory of the snapshots, under the node's raft directory. */
 export const SNAPSHOT_DIR = '__cluster_metadata-snapshots';

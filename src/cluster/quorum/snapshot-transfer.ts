@@ -10,7 +10,7 @@
 // fetches nothing for FETCH_SILENCE_MS gets it again.
 
 import type { Clock } from '../../base/clock.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { type Scheduler, sleep } from '../../base/scheduler.ts';
 import { DecodeError } from '../../protocol/primitives.ts';
 import type { Index, InstallSnapshot } from '../../raft/core/index.ts';
@@ -20,6 +20,8 @@ import { decodeSnapshotFile, SNAPSHOT_FILE_BYTES_MAX, type SnapshotFile } from '
 import { imageOf } from './metadata-state-machine.ts';
 import { decodeFetchSnapshot, decodeFetchSnapshotAnswer, encodeFetchSnapshot, encodeFetchSnapshotAnswer, FETCH_SNAPSHOT, type FetchSnapshotAnswer, SNAPSHOT_CHUNK_BYTES_MAX } from './snapshot-fetch.ts';
 import type { SnapshotId, SnapshotStore } from './snapshot-store.ts';
+
+const log = logger('cluster');
 
 /** A failed transfer starts over after this (the leader would resend only after snapshotTimeoutTicks). */
 export const FETCH_RETRY_MS = 500;

@@ -17,13 +17,15 @@
 // Only the leader acts; a follower or a leader of an older term does nothing, so two nodes
 // never drive one group. Everything a step checks and proposes runs in one synchronous call.
 
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { FollowerStatus, Index, NodeId, Status, Term } from '../../raft/core/index.ts';
 import type { GroupId } from '../../raft/transport.ts';
 import { nextReassignmentStep, type ReassignmentStep } from './reassignment.ts';
 import type { DesiredReplica } from './replica-backend.ts';
 import type { ReplicatedPartition } from './replicated-partition.ts';
+
+const log = logger('cluster');
 
 /** How often leaders look at their groups' moves. A move takes a few steps per replica moved. */
 export const REASSIGNMENT_STEP_MS = 200;

@@ -10,12 +10,14 @@
 // session leaves (it only ever adds committed entries at the log end).
 
 import { assert } from '../../base/assert.ts';
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import type { Index, NodeId, Term } from '../core/index.ts';
 import type { GroupDriver } from '../group-driver.ts';
 import type { GroupId, RaftTransport } from '../transport.ts';
 import { checkChunk } from './chunk.ts';
 import { RANGE_BYTES_MAX, type RangeAnswer, type RangeRequest, sessionContinues, STREAM_LAG_OFFSETS_MIN } from './protocol.ts';
+
+const log = logger('raft');
 
 /** Bytes asked for per request: one segment read on the serving node, one write here. */
 export const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;

@@ -6,13 +6,15 @@
 // policy (verifySchemaTopic: anything else is an initialisation error). Records are produced
 // with acks=all and read with long-poll fetches. Every failure is a value.
 
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { sleep } from '../../base/scheduler.ts';
 import { ResourceType } from '../../client/admin.ts';
 import type { KafkaClient } from '../../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../../client/errors.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { type LogAppend, logFail, type LogFailureKind, logOk, type LogOutcome, type LogRead, type SchemasLog } from './schemas-log.ts';
+
+const log = logger('registry');
 
 /** Confluent's kafkastore.topic default. */
 export const SCHEMAS_TOPIC = '_schemas';

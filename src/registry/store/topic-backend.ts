@@ -19,13 +19,15 @@
 // catch up in time (StoreTimeoutException), 50001 for a store error, 50003 when our writes kept
 // losing to other nodes' (Confluent's code for a write it could not get done through the leader).
 
-import { log } from '../../base/log.ts';
+import { logger } from '../../base/log.ts';
 import { type Scheduler, sleep } from '../../base/scheduler.ts';
 import type { RegistryBackend, WritePlan } from '../registry-backend.ts';
 import { registryErrors, type RegistryError } from '../registry-errors.ts';
 import { fail, ok, type Outcome, RegistryState, type SkipReason } from '../registry-state.ts';
 import { encodeKeyJson, encodeRecord, encodeValueJson, type SchemasRecord, type SchemaValue } from '../schemas-records.ts';
 import type { LogFailure, SchemasLog } from './schemas-log.ts';
+
+const log = logger('registry');
 
 export interface StoreLimits {
   /** How long a write (or a request, through whenReady) waits for the replay at start. Confluent

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test';
-import { REPEAT_SUMMARY_INTERVAL_MS, RepeatedLog } from '../../../src/base/log.ts';
+import { log, logger, loggerLevel, REPEAT_SUMMARY_INTERVAL_MS, RepeatedLog, resetLoggerLevels, setLoggerLevel } from '../../../src/base/log.ts';
 
 let lines: string[] = [];
 const realWrite = process.stderr.write.bind(process.stderr);
@@ -39,4 +39,26 @@ test('a different message starts a new run; resolving with no run logs nothing',
   r.occurred('b');
   expect(lines.length).toBe(2);
   expect(r.occurrences).toBe(1);
+});
+
+test('levels per subsystem: one made verbose logs its debug lines, the others follow root', () => {
+  try {
+    setLoggerLevel('raft', 'debug');
+    logger('raft').debug('raft detail');
+    logger('storage').debug('storage detail');
+    log.debug('root detail');
+    expect(lines.map((l) => l.slice(25))).toEqual(['DEBUG raft detail\n']);
+    expect(loggerLevel('storage')).toBe('info');
+    // Root's level is the default of the subsystems without one of their own.
+    setLoggerLevel('root', 'error');
+    expect(loggerLevel('storage')).toBe('error');
+    expect(loggerLevel('raft')).toBe('debug');
+    logger('storage').warn('storage warning');
+    logger('raft').trace('raft trace');
+    expect(lines.length).toBe(1);
+  } finally {
+    setLoggerLevel('root', 'info');
+    resetLoggerLevels();
+    expect(loggerLevel('raft')).toBe('info');
+  }
 });

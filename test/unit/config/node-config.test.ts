@@ -70,10 +70,18 @@ describe('freshet start arguments', () => {
     expect(() => addr(['--proxy-addr', 'nohost'])).toThrow(/--proxy-addr: expected HOST:PORT/);
   });
 
+  test("the admin API listens on 127.0.0.1:9644 (Redpanda's admin port) unless given an address or none", () => {
+    const addr = (args: string[]) => buildNodeConfig(parseStartArgs(args)).adminAddr;
+    expect(addr([])).toEqual({ host: '127.0.0.1', port: 9644 });
+    expect(addr(['--admin-addr', '0.0.0.0:19644'])).toEqual({ host: '0.0.0.0', port: 19644 });
+    expect(addr(['--admin-addr', 'none'])).toBeNull();
+    expect(buildFromLayer(envLayer({ FRESHET_ADMIN_ADDR: 'none' })).adminAddr).toBeNull();
+  });
+
   test.each([
     [['--rpc-addr', '127.0.0.1:33145'], /--rpc-addr: needs --seeds/],
     [['--seeds', 'a:1'], /expected ID@HOST:PORT/],
-    [['--admin-addr', '127.0.0.1:9644'], /admin API is not available yet/],
+    [['--admin-addr', 'nohost'], /--admin-addr: expected HOST:PORT/],
     [['--bogus', 'x'], /unknown flag --bogus/],
     [['--kafka-addr', 'nohost'], /expected HOST:PORT/],
     [['--kafka-addr', '127.0.0.1:70000'], /out of range/],
