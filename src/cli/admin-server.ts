@@ -43,6 +43,9 @@ export function bindAdmin(address: HostPort, metrics?: MetricsSource): AdminServ
     what: 'the admin API',
     flag: '--admin-addr',
     maxRequestBodySize: ADMIN_LISTENER_BYTES_MAX,
+    // A leadership transfer or a cluster config change waits on the cluster; Bun's 10 s default
+    // would cut a slow one off.
+    idleTimeoutSeconds: 30,
     fetch: app.fetch,
     error: () => adminError(500, 'Internal error'),
   });
