@@ -95,7 +95,11 @@ export function createInstance(manager: ConsumerManager, schemas: ProxySchemas |
   if (!Number.isInteger(timeout) || timeout < 0 || timeout > CONSUMER_REQUEST_TIMEOUT_MS_MAX) {
     return problem(consumerProblems.invalidConfig(`consumer.request.timeout.ms must be an integer in [0, ${CONSUMER_REQUEST_TIMEOUT_MS_MAX}]`));
   }
-  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, timeout, autoCommit === 'true', minBytes);
+  const created = manager.create(group, id.value ?? name.value, format, { autoOffsetReset: (reset.value ?? 'latest') as 'earliest' | 'latest' | 'none' }, {
+    requestTimeoutMs: timeout,
+    autoCommit: autoCommit === 'true',
+    fetchMinBytes: minBytes,
+  });
   if (!created.ok) return problem(created.problem);
   const i = created.instance;
   return json({ instance_id: i.name, base_uri: `${baseUrl}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(i.name)}` });

@@ -53,6 +53,14 @@ export interface ConsumerInstance {
   tail: Promise<unknown>;
 }
 
+/** An instance's settings from its CreateConsumerInstanceRequest. */
+export interface InstanceSettings {
+  readonly requestTimeoutMs: number;
+  /** Default false here; the route applies Kafka's default (true). */
+  readonly autoCommit?: boolean;
+  readonly fetchMinBytes?: number;
+}
+
 /** Runs `f` after every request queued before it on this instance, then restarts its idle time
  *  (a long poll does not count as idle). */
 export function serially<T>(manager: ConsumerManager, instance: ConsumerInstance, f: () => Promise<T>): Promise<T> {
@@ -125,9 +133,7 @@ export class ConsumerManager {
     name: string | null,
     format: ConsumerFormat,
     member: Omit<GroupMemberOptions, 'groupId'>,
-    requestTimeoutMs: number,
-    autoCommit = false,
-    fetchMinBytes = 1,
+    settings: InstanceSettings,
   ): { ok: true; instance: ConsumerInstance } | { ok: false; problem: Problem } {
     // No name: Confluent's "rest-consumer-<uuid>"; ours counts, with the clock to keep names
     // apart across restarts (no randomness below the shell).
@@ -140,9 +146,9 @@ export class ConsumerManager {
       name: chosen,
       format,
       member: this.deps.newMember({ ...member, groupId: group }),
-      requestTimeoutMs,
-      fetchMinBytes,
-      autoCommit,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      fetchMinBytes: settings.fetchMinBytes ?? 1,
+      autoCommit: settings.autoCommit ?? false,
       lastAutoCommitMs: this.deps.clock.monotonicMs(),
       lastUsedMs: this.deps.clock.monotonicMs(),
       tail: Promise.resolve(),

@@ -40,17 +40,17 @@ function setup(options: { instanceTimeoutMs?: number; instancesMax?: number } = 
 describe('ConsumerManager', () => {
   test('a (group, name) is taken once; the same name in another group is another instance', () => {
     const { manager } = setup();
-    expect(manager.create('g', 'c', 'binary', {}, 1000).ok).toBe(true);
-    const again = manager.create('g', 'c', 'json', {}, 1000);
+    expect(manager.create('g', 'c', 'binary', {}, { requestTimeoutMs: 1000 }).ok).toBe(true);
+    const again = manager.create('g', 'c', 'json', {}, { requestTimeoutMs: 1000 });
     expect(again.ok ? null : again.problem.code).toBe(40902);
-    expect(manager.create('h', 'c', 'binary', {}, 1000).ok).toBe(true);
+    expect(manager.create('h', 'c', 'binary', {}, { requestTimeoutMs: 1000 }).ok).toBe(true);
   });
 
   test('auto-commit: before a read once the interval (auto.commit.interval.ms, 5 s) has passed, and when the instance goes; never without it', async () => {
     const { scheduler, manager } = setup();
     const commits: string[] = [];
     for (const [name, auto] of [['auto', true], ['manual', false]] as const) {
-      const created = manager.create('g', name, 'binary', {}, 1000, auto);
+      const created = manager.create('g', name, 'binary', {}, { requestTimeoutMs: 1000, autoCommit: auto });
       if (!created.ok) throw new Error('not created');
       (created.instance.member as { commit: unknown }).commit = async () => {
         commits.push(name);
@@ -73,8 +73,8 @@ describe('ConsumerManager', () => {
 
   test('an instance idle past the timeout is removed and closed; one used meanwhile stays', () => {
     const { scheduler, closed, manager } = setup({ instanceTimeoutMs: 10_000 });
-    manager.create('idle', 'a', 'binary', {}, 1000);
-    manager.create('used', 'b', 'binary', {}, 1000);
+    manager.create('idle', 'a', 'binary', {}, { requestTimeoutMs: 1000 });
+    manager.create('used', 'b', 'binary', {}, { requestTimeoutMs: 1000 });
     scheduler.advance(6_000);
     expect(manager.get('used', 'b')).not.toBeNull();
     scheduler.advance(6_000); // idle: 12 s, used: 6 s
@@ -85,19 +85,19 @@ describe('ConsumerManager', () => {
 
   test('the cap refuses one more instance; a deleted one frees its place and is closed', async () => {
     const { closed, manager } = setup({ instancesMax: 2 });
-    manager.create('g', 'a', 'binary', {}, 1000);
-    manager.create('g', 'b', 'binary', {}, 1000);
-    const third = manager.create('g', 'c', 'binary', {}, 1000);
+    manager.create('g', 'a', 'binary', {}, { requestTimeoutMs: 1000 });
+    manager.create('g', 'b', 'binary', {}, { requestTimeoutMs: 1000 });
+    const third = manager.create('g', 'c', 'binary', {}, { requestTimeoutMs: 1000 });
     expect(third.ok ? null : third.problem.status).toBe(429);
     expect(await manager.delete('g', 'a')).toBe(true);
     expect(await manager.delete('g', 'a')).toBe(false);
     expect(closed).toEqual(['g']);
-    expect(manager.create('g', 'c', 'binary', {}, 1000).ok).toBe(true);
+    expect(manager.create('g', 'c', 'binary', {}, { requestTimeoutMs: 1000 }).ok).toBe(true);
   });
 
   test('requests on one instance run one at a time, in order (KafkaConsumerState is synchronized), and restart its idle time when done', async () => {
     const { scheduler, manager } = setup({ instanceTimeoutMs: 10_000 });
-    const created = manager.create('g', 'c', 'binary', {}, 1000);
+    const created = manager.create('g', 'c', 'binary', {}, { requestTimeoutMs: 1000 });
     if (!created.ok) throw new Error('not created');
     const i = created.instance;
     const events: string[] = [];
@@ -123,8 +123,8 @@ describe('ConsumerManager', () => {
 
   test('close() closes every instance', async () => {
     const { closed, manager } = setup();
-    manager.create('g1', 'a', 'binary', {}, 1000);
-    manager.create('g2', 'b', 'json', {}, 1000);
+    manager.create('g1', 'a', 'binary', {}, { requestTimeoutMs: 1000 });
+    manager.create('g2', 'b', 'json', {}, { requestTimeoutMs: 1000 });
     await manager.close();
     expect(closed.sort()).toEqual(['g1', 'g2']);
     expect(manager.size).toBe(0);
