@@ -5,36 +5,9 @@
 
 import { expect } from 'bun:test';
 import { MetricsRegistry, OVERFLOW_LABEL_VALUE } from '../../../src/base/metrics.ts';
-import { type MetricsFormat, renderMetrics } from '../../../src/base/metrics-text.ts';
-import { PYPI_PYTHON } from '../../helpers/pypi.ts';
-import { describeRun, PY_DIR, run } from '../../helpers/process.ts';
-import { requirement, testRequiring } from '../../helpers/requirements.ts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-export interface ParsedSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number | string;
-}
-export interface ParsedFamily {
-  name: string;
-  type: string;
-  help: string;
-  samples: ParsedSample[];
-}
-
-export const PROMETHEUS_PARSER = requirement(
-  existsSync(PYPI_PYTHON),
-  `prometheus_client from PyPI (no virtualenv at ${PYPI_PYTHON}: run \`bash test/clients/install.sh\`)`,
-);
-
-/** The families prometheus_client reads from `text`; throws with its message when it rejects it. */
-export async function parseWithPrometheusClient(text: string, format: MetricsFormat): Promise<ParsedFamily[]> {
-  const result = await run([PYPI_PYTHON, join(PY_DIR, 'parse_metrics.py'), format], { stdin: text, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) throw new Error(`prometheus_client rejected the ${format} text\n${describeRun(result)}`);
-  return (JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as { families: ParsedFamily[] }).families;
-}
+import { renderMetrics } from '../../../src/base/metrics-text.ts';
+import { parseWithPrometheusClient, PROMETHEUS_PARSER } from '../../helpers/prometheus.ts';
+import { testRequiring } from '../../helpers/requirements.ts';
 
 function sampleRegistry(): MetricsRegistry {
   const r = new MetricsRegistry();
