@@ -113,6 +113,20 @@ testRequiring(PROMETHEUS_PARSER, 'an error code in an answer is counted under it
   expect(sampleValue(fams, 'freshet_kafka_request_errors_total', { api: 'Produce', error: 'UNKNOWN_TOPIC_OR_PARTITION' })).toBe(1);
 }, 30_000);
 
+testRequiring(PROMETHEUS_PARSER, "a group's lag is the high watermark minus its committed offset", async () => {
+  // Runs after the produce test: the topic holds SENDS * RECORDS_PER_SEND records.
+  const admin = kafkaFor(`127.0.0.1:${port}`).admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId: 'lagging', topic: TOPIC, partitions: [{ partition: 0, offset: '20' }] });
+  } finally {
+    await admin.disconnect();
+  }
+  const fams = await scrape();
+  expect(sampleValue(fams, 'freshet_kafka_consumer_group_lag_max', { group: 'lagging' })).toBe(SENDS * RECORDS_PER_SEND - 20);
+  expect(sampleValue(fams, 'freshet_kafka_consumer_group_lag_sum', { group: 'lagging' })).toBe(SENDS * RECORDS_PER_SEND - 20);
+}, 30_000);
+
 testRequiring(PROMETHEUS_PARSER, 'every family follows the naming rules, both formats parse, and the public set is a subset', async () => {
   const all = await scrape('openmetrics');
   for (const f of all) {
