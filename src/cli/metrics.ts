@@ -14,6 +14,7 @@ import { type Cancel, every } from '../base/scheduler.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { VERSION } from '../version.ts';
+import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import type { RunningNode } from './node.ts';
 
 /** What GET /metrics and GET /public_metrics call (the admin API's injected function). */
@@ -40,6 +41,7 @@ export function nodeMetrics(node: RunningNode, config: NodeConfig, deps: NodeDep
   );
   registerPartitionMetrics(r, node.broker);
   registerGroupMetrics(r, node.broker);
+  if (node.cluster !== null) registerRaftMetrics(r, node.cluster);
   registerDiskMetrics(r, config, deps);
   registerProcessMetrics(r);
   const stopProbe = eventLoopProbe(r, deps);
@@ -95,6 +97,20 @@ function registerPartitionMetrics(r: MetricsRegistry, broker: Broker): void {
     let n = 0;
     for (const p of hostedPartitions(broker)) if (p.leader) n += Math.max(0, p.end - p.hw);
     emit([], n);
+  });
+}
+
+/** The Raft shell's own counts (raft/raft-groups.ts stats) on a clustered node. */
+function registerRaftMetrics(r: MetricsRegistry, cluster: ClusterNode): void {
+  const stats = () => cluster.raftGroups.stats;
+  r.callback('counter', { name: 'freshet_raft_elections_started_total', help: 'Elections this node\'s Raft groups started (voted for itself in a new term; PreVotes not counted).', public: true }, (emit) =>
+    emit([], stats().electionsStarted),
+  );
+  r.callback('counter', { name: 'freshet_raft_leaderships_won_total', help: 'Times one of this node\'s Raft groups became leader.' }, (emit) => emit([], stats().leadershipsWon));
+  r.callback('gauge', { name: 'freshet_raft_groups', help: 'Raft groups this node drives (the controller\'s and each hosted replica\'s).' }, (emit) => emit([], cluster.raftGroups.size));
+  r.callback('gauge', { name: 'freshet_raft_controller_term', help: 'Current term of the controller quorum as this node knows it.', public: true }, (emit) => {
+    const c = cluster.controller;
+    if (c !== null) emit([], c.term);
   });
 }
 
