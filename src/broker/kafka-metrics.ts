@@ -157,6 +157,11 @@ export class KafkaMetrics {
     return c;
   }
 
+  /** Topics with byte series. */
+  topicsCounted(): string[] {
+    return [...new Set([...this.producedBytes.keys(), ...this.fetchedBytes.keys()])];
+  }
+
   /** A deleted topic's series go (its name may come back as a new topic). */
   forgetTopic(topic: string): void {
     this.producedBytes.delete(topic);

@@ -45,7 +45,21 @@ export function nodeMetrics(node: RunningNode, config: NodeConfig, deps: NodeDep
   registerDiskMetrics(r, config, deps);
   registerProcessMetrics(r);
   const stopProbe = eventLoopProbe(r, deps);
-  return { render: (set, format) => renderMetrics(r, set, format), stop: stopProbe };
+  const render: MetricsFunction = (set, format) => {
+    forgetDeletedTopics(node);
+    return renderMetrics(r, set, format);
+  };
+  return { render, stop: stopProbe };
+}
+
+/**
+ * Drops the byte series of topics deleted since the last scrape, so a CI run that creates and
+ * deletes thousands of topics does not fill the per-topic families up to their overflow series.
+ * A topic deleted and created again between two scrapes keeps its series.
+ */
+function forgetDeletedTopics(node: RunningNode): void {
+  const m = node.server.metrics;
+  for (const t of m.topicsCounted()) if (node.broker.topics.get(t) === undefined) m.forgetTopic(t);
 }
 
 /** The partitions this node hosts (replicas on a cluster, the local ones on a single node). */

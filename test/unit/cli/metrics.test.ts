@@ -127,6 +127,26 @@ testRequiring(PROMETHEUS_PARSER, "a group's lag is the high watermark minus its 
   expect(sampleValue(fams, 'freshet_kafka_consumer_group_lag_sum', { group: 'lagging' })).toBe(SENDS * RECORDS_PER_SEND - 20);
 }, 30_000);
 
+testRequiring(PROMETHEUS_PARSER, "a deleted topic's byte series are gone at the next scrape", async () => {
+  const kafka = kafkaFor(`127.0.0.1:${port}`);
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'short-lived', numPartitions: 1 }] });
+    await producer.connect();
+    await producer.send({ topic: 'short-lived', messages: [{ value: 'x' }] });
+    expect(sampleValue(await scrape(), 'freshet_kafka_request_bytes_total', { topic: 'short-lived', request: 'produce' })).toBeGreaterThan(0);
+    await admin.deleteTopics({ topics: ['short-lived'] });
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+  const after = await scrape();
+  expect(sampleValue(after, 'freshet_kafka_request_bytes_total', { topic: 'short-lived', request: 'produce' })).toBeUndefined();
+  expect(sampleValue(after, 'freshet_kafka_request_bytes_total', { topic: TOPIC, request: 'produce' })).toBeGreaterThan(0);
+}, 30_000);
+
 testRequiring(PROMETHEUS_PARSER, 'every family follows the naming rules, both formats parse, and the public set is a subset', async () => {
   const all = await scrape('openmetrics');
   for (const f of all) {
