@@ -187,7 +187,7 @@ function registerProcessMetrics(r: MetricsRegistry): void {
  * is observed (Node's monitorEventLoopDelay idea, on the node's own Scheduler and Clock so a
  * simulation sees zero lag). A busy loop (a long compaction slice, a huge decode) shows here.
  */
-function eventLoopProbe(r: MetricsRegistry, deps: NodeDeps): Cancel {
+export function eventLoopProbe(r: MetricsRegistry, deps: Pick<NodeDeps, 'clock' | 'scheduler'>): Cancel {
   const lag = r.histogram({
     name: 'freshet_event_loop_lag_seconds',
     help: `How late a timer fires on the event loop, sampled every ${EVENT_LOOP_PROBE_INTERVAL_MS} ms.`,
