@@ -1,6 +1,7 @@
 // prometheus_client (PyPI, in the test clients' virtualenv: test/clients/requirements.txt) as
 // the parser we did not write for our /metrics text: test/integration/py/parse_metrics.py.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricsFormat } from '../../src/base/metrics-text.ts';
@@ -20,9 +21,10 @@ export interface ParsedFamily {
   samples: ParsedSample[];
 }
 
+/** The virtualenv exists and has prometheus_client (an older one may predate it: install.sh again). */
 export const PROMETHEUS_PARSER = requirement(
-  existsSync(PYPI_PYTHON),
-  `prometheus_client from PyPI (no virtualenv at ${PYPI_PYTHON}: run \`bash test/clients/install.sh\`)`,
+  existsSync(PYPI_PYTHON) && spawnSync(PYPI_PYTHON, ['-c', 'import prometheus_client']).status === 0,
+  `prometheus_client from PyPI in ${PYPI_PYTHON} (run \`bash test/clients/install.sh\`)`,
 );
 
 /** The families prometheus_client reads from `text`; throws with its message when it rejects it. */
