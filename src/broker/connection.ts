@@ -98,7 +98,7 @@ export class Connection implements MemoryWaiter {
   }
 
   /** Topic ids (Produce and Fetch v13+) to names, for the per-topic byte counters. */
-  private readonly topicNameOf = (topicId: string): string | undefined => this.broker.topics.getById(topicId)?.name;
+  private readonly topicNameOf = (id: string): string | undefined => this.broker.topics.getById(id)?.name;
 
   get clientHost(): string {
     return `/${this.socket.remoteAddress}`;

@@ -64,7 +64,7 @@ export class KafkaMetrics {
     });
     this.latency = registry.histogram({
       name: 'freshet_kafka_request_latency_seconds',
-      help: 'Time from a Kafka request decoded to its answer encoded, by API (includes waits: Fetch long polls, acks=all).',
+      help: "Time from a Kafka request decoded to its handler's answer, by API (includes waits: Fetch long polls, acks=all).",
       labels: ['api'],
       buckets: LATENCY_BUCKETS_SECONDS,
       public: true,
