@@ -67,8 +67,7 @@ function* hostedPartitions(broker: Broker): Iterable<{ topic: string; index: num
   let replicated = false;
   for (const p of broker.hostedReplicas()) {
     replicated = true;
-    const [topic, index] = splitName(p.name);
-    yield { topic, index, hw: p.highWatermark, start: p.logStartOffset, end: p.logEndOffset, leader: p.isLeader };
+    yield { topic: p.id.topicName, index: p.id.partition, hw: p.highWatermark, start: p.logStartOffset, end: p.logEndOffset, leader: p.isLeader };
   }
   if (replicated) return;
   for (const t of broker.topics.all()) {
@@ -76,12 +75,6 @@ function* hostedPartitions(broker: Broker): Iterable<{ topic: string; index: num
       yield { topic: t.name, index: p.index, hw: p.highWatermark, start: p.logStartOffset, end: p.logEndOffset, leader: true };
     }
   }
-}
-
-/** "orders-12" -> ["orders", 12] (a topic name may itself contain '-'). */
-function splitName(name: string): [string, number] {
-  const at = name.lastIndexOf('-');
-  return [name.slice(0, at), Number(name.slice(at + 1))];
 }
 
 function registerPartitionMetrics(r: MetricsRegistry, broker: Broker): void {
