@@ -5,6 +5,7 @@
 // SimNetwork and a seeded Prng.
 
 import type { Clock } from './clock.ts';
+import type { MetricsRegistry } from './metrics.ts';
 import type { StorageFs } from './fs.ts';
 import type { Network } from './network.ts';
 import type { Random } from './random.ts';
@@ -26,4 +27,10 @@ export interface NodeDeps {
    * open segment files; read by the shell (base/fd-limit.ts), a constant in a simulation.
    */
   readonly fdSoftLimit: number;
+  /**
+   * The node's metrics (base/metrics.ts): one registry per node, never a global, so nodes of a
+   * simulated cluster in one process keep their figures apart; a restart starts a new one, as
+   * a process's counters restart with it.
+   */
+  readonly metrics: MetricsRegistry;
 }

@@ -31,6 +31,7 @@ import { releaseReadBuffer } from '../base/read-buffers.ts';
 import type { MemoryWaiter, RequestMemoryBudget } from './request-memory.ts';
 import { frameResponse, takeNextWrite } from './response-frames.ts';
 import { WakeSignal } from './wait.ts';
+import type { KafkaMetrics } from './kafka-metrics.ts';
 
 const FETCH_API_KEY = 1;
 
@@ -55,6 +56,8 @@ export interface ConnectionShared {
   readonly memory: RequestMemoryBudget;
   /** Closes for garbage: the peer decides how many there are. */
   readonly protocolErrors: LogSummary;
+  /** Requests, errors, latency and bytes of the node's Kafka API (kafka-metrics.ts). */
+  readonly metrics: KafkaMetrics;
 }
 
 export class Connection implements MemoryWaiter {
@@ -93,6 +96,9 @@ export class Connection implements MemoryWaiter {
   ) {
     shared.memory.join(this);
   }
+
+  /** Topic ids (Produce and Fetch v13+) to names, for the per-topic byte counters. */
+  private readonly topicNameOf = (id: string): string | undefined => this.broker.topics.getById(id)?.name;
 
   get clientHost(): string {
     return `/${this.socket.remoteAddress}`;
@@ -292,6 +298,10 @@ export class Connection implements MemoryWaiter {
       }
       throw e;
     }
+    const metrics = this.shared.metrics;
+    const apiMetrics = metrics.request(api.apiKey, api.name, header.apiVersion);
+    const startedMs = metrics.clock.monotonicMs();
+    metrics.requestBytes(api.apiKey, request, this.topicNameOf);
     const slot: Slot = { done: false, frameBytes, pieces: null };
     this.slots.push(slot);
     const isFetch = api.apiKey === FETCH_API_KEY;
@@ -308,6 +318,7 @@ export class Connection implements MemoryWaiter {
       slot.done = true;
       this.releaseFrame(slot.frameBytes);
       if (isFetch) this.fetchesPending--;
+      metrics.answered(api.apiKey, apiMetrics, startedMs, result, this.topicNameOf);
       if (result !== NO_RESPONSE) {
         // ApiVersions answers always use response header v0 (KIP-511).
         const flexHeader = flexible && api.apiKey !== ApiVersions.apiKey;

@@ -14,10 +14,11 @@ import { describeListenFailure, NetError, type NetListener, type NetSocket, type
 import { type HostPort, intProp, type NodeConfig } from '../config/node-config.ts';
 import type { Broker } from './broker.ts';
 import { Connection, type ConnectionLimits, type ConnectionShared } from './connection.ts';
+import { KafkaMetrics } from './kafka-metrics.ts';
 import { gcCollector, RequestMemoryBudget } from './request-memory.ts';
 
 /** What the listener needs of the node's dependencies: it binds before the Broker exists. */
-export type ServerDeps = Pick<NodeDeps, 'network' | 'clock' | 'scheduler'>;
+export type ServerDeps = Pick<NodeDeps, 'network' | 'clock' | 'scheduler' | 'metrics'>;
 
 export class ListenError extends Error {
   override name = 'ListenError';
@@ -46,12 +47,18 @@ export class KafkaServer {
         collector: gcCollector(deps.clock, deps.scheduler),
       }),
       protocolErrors: new LogSummary(deps.scheduler),
+      metrics: new KafkaMetrics(deps.metrics, deps.clock),
     };
     this.limits = {
       requestMaxBytes: intProp(config, 'socket.request.max.bytes'),
       queuedMaxRequests: intProp(config, 'queued.max.requests.per.connection'),
     };
     this.idleSeconds = Math.max(1, Math.ceil(intProp(config, 'connections.max.idle.ms') / 1000));
+  }
+
+  /** The Kafka API's metrics (a topic's series go when it is deleted). */
+  get metrics(): KafkaMetrics {
+    return this.shared.metrics;
   }
 
   /** The node's request memory budget (tests and status read it). */
@@ -87,10 +94,17 @@ export class KafkaServer {
   private accept(socket: NetSocket): SocketEvents | null {
     const broker = this.broker;
     const ip = socket.remoteAddress;
-    if (broker === null || this.listener === null || !this.admit(ip)) return null;
+    if (broker === null || this.listener === null) return null;
+    if (!this.admit(ip)) {
+      this.shared.metrics.connectionsRefused.inc();
+      return null;
+    }
     socket.timeout(this.idleSeconds);
     const conn = new Connection(this.nextId++, socket, broker, broker.handlers, this.limits, this.shared);
     this.connections.add(conn);
+    const metrics = this.shared.metrics;
+    metrics.connectionsAccepted.inc();
+    metrics.connectionsOpen.inc();
     return {
       data: (data) => {
         socket.timeout(this.idleSeconds);
@@ -99,6 +113,8 @@ export class KafkaServer {
       drain: () => conn.onDrain(),
       close: () => {
         if (!this.connections.delete(conn)) return;
+        metrics.connectionsClosed.inc();
+        metrics.connectionsOpen.dec();
         this.forget(ip);
         conn.onClose();
       },

@@ -8,9 +8,11 @@ import type { NodeDeps } from '../base/deps.ts';
 import { fdSoftLimit } from '../base/fd-limit.ts';
 import type { StorageFs } from '../base/fs.ts';
 import { log } from '../base/log.ts';
+import { MetricsRegistry } from '../base/metrics.ts';
 import { systemRandom } from '../base/random.ts';
 import { systemScheduler } from '../base/scheduler.ts';
 import { bunNetwork } from '../net/bun-network.ts';
+import { meteredFs } from '../storage/metered-fs.ts';
 import { FaultInjectingFs, parseTestFaults, TEST_FAULTS_ENV } from '../storage/fault-fs.ts';
 import { NodeStorageFs } from '../storage/fs.ts';
 
@@ -23,7 +25,8 @@ export const SYSTEM_IO = { clock: systemClock, scheduler: systemScheduler, netwo
  * read now: call this after raising it (base/fd-limit.ts).
  */
 export function systemDeps(env: Record<string, string | undefined>): NodeDeps {
-  return { ...SYSTEM_IO, fs: storageFsFor(env), random: systemRandom, fdSoftLimit: fdSoftLimit() };
+  const metrics = new MetricsRegistry();
+  return { ...SYSTEM_IO, fs: meteredFs(storageFsFor(env), SYSTEM_IO.clock, metrics), random: systemRandom, fdSoftLimit: fdSoftLimit(), metrics };
 }
 
 /** The real file system, or with FRESHET_TEST_FAULTS injected. */

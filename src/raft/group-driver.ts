@@ -80,10 +80,15 @@ export interface GroupHost {
   wake(d: GroupDriver): void;
   /** The driver stopped (its log or the journal failed). */
   failed(d: GroupDriver, e: Error): void;
+  /** This node started an election (voted for itself in a new term) or won one (docs/metrics.md). */
+  counted(event: 'election_started' | 'leadership_won'): void;
 }
 
 export class GroupDriver {
   readonly raft: RaftNode;
+  /** The last term this node voted for itself in (its elections are counted once per term). */
+  private selfVoteTerm: Term;
+  private readonly selfId: RaftConfigInput['id'];
   private pending: Ready | null = null;
   /** Term and vote last staged in the journal: a Ready that changes either syncs it. */
   private journaled: { term: Term; vote: number | null };
@@ -104,6 +109,8 @@ export class GroupDriver {
     const hs = storage.initialState().hardState;
     this.journaled = { term: hs.term, vote: hs.vote };
     this.raft = new RaftNode(config, storage);
+    this.selfId = config.id;
+    this.selfVoteTerm = hs.vote === config.id ? hs.term : -1;
     this.appliedIndex = storage.snapshot().index;
     this.seenMembership = this.raft.membership;
   }
@@ -311,8 +318,19 @@ export class GroupDriver {
     if (this.pending !== null || this.stopped || !this.raft.hasReady()) return;
     const rd = this.raft.ready();
     this.pending = rd;
-    if (rd.softState !== null) this.listener.roleChanged?.(rd.softState, this.raft.term);
-    if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
+    if (rd.softState !== null) {
+      if (rd.softState.role === 'leader') this.host.counted('leadership_won');
+      this.listener.roleChanged?.(rd.softState, this.raft.term);
+    }
+    if (rd.hardState !== null) {
+      // A candidate votes for itself in its new term (Raft paper 5.2): counted from the hard
+      // state, since a lone voter goes from follower to leader within one Ready.
+      if (rd.hardState.vote === this.selfId && rd.hardState.term !== this.selfVoteTerm) {
+        this.selfVoteTerm = rd.hardState.term;
+        this.host.counted('election_started');
+      }
+      this.storage.setHardState(rd.hardState);
+    }
     const memberships = PartitionRaftLog.membershipRecords(rd.entries);
     if (rd.snapshot === null && memberships.length === 0) {
       this.write(rd);

@@ -68,6 +68,10 @@ export interface RaftGroupsStats {
   nodeHeartbeatsSent: number;
   /** Times a peer was found silent for an election timeout (and reported to every group). */
   peersUnreachable: number;
+  /** Elections this node's groups started: voted for itself in a new term (PreVotes not counted). */
+  electionsStarted: number;
+  /** Times one of this node's groups became leader. */
+  leadershipsWon: number;
 }
 
 export class RaftGroups implements GroupHost {
@@ -82,6 +86,8 @@ export class RaftGroups implements GroupHost {
     stoppedGroups: 0,
     nodeHeartbeatsSent: 0,
     peersUnreachable: 0,
+    electionsStarted: 0,
+    leadershipsWon: 0,
   };
   /** Set when the cores quiesce (RaftConfig.quiescence). */
   private readonly liveness: NodeLiveness | null;
@@ -199,6 +205,11 @@ export class RaftGroups implements GroupHost {
     if (this.draining || this.drainQueued) return;
     this.drainQueued = true;
     queueMicrotask(() => this.drain());
+  }
+
+  counted(event: 'election_started' | 'leadership_won'): void {
+    if (event === 'election_started') this.stats.electionsStarted++;
+    else this.stats.leadershipsWon++;
   }
 
   failed(d: GroupDriver, e: Error): void {

@@ -4,6 +4,7 @@
 // simulated network, the real Broker, KafkaServer and ClusterNode (RPC endpoint, RaftGroups,
 // journal, controller log). A crash is kill -9 and a power cut at once.
 
+import { MetricsRegistry } from '../../../src/base/metrics.ts';
 import type { NodeDeps } from '../../../src/base/deps.ts';
 import { ProcessScheduler } from '../../../src/base/scheduler.ts';
 import { bindNode, openNode, type RunningNode } from '../../../src/cli/node.ts';
@@ -66,7 +67,7 @@ export class SimClusterNode {
     this.incarnation++;
     const process = new ProcessScheduler(w.scheduler);
     this.disk.attach(process);
-    const deps: NodeDeps = { clock: w.clock, scheduler: process, fs: this.disk, network: w.net.host(this.host), random: w.prng, fdSoftLimit: 1024 };
+    const deps: NodeDeps = { clock: w.clock, scheduler: process, fs: this.disk, network: w.net.host(this.host), random: w.prng, fdSoftLimit: 1024, metrics: new MetricsRegistry() };
     const config = buildNodeConfig({
       'data-dir': `/${this.host}/data`,
       'kafka-addr': `${this.host}:${KAFKA_PORT}`,

@@ -4,6 +4,7 @@
 // crash is a kill of the process (its timers die, its connections reset, its disk loses what was
 // not durable) and a restart is a new Broker on the same disk.
 
+import { MetricsRegistry } from '../../../src/base/metrics.ts';
 import { ManualClock } from '../../../src/base/clock.ts';
 import type { NodeDeps } from '../../../src/base/deps.ts';
 import { Prng } from '../../../src/base/prng.ts';
@@ -69,6 +70,7 @@ export class SimBrokerNode {
       network: world.net.host(spec.host),
       random: world.prng,
       fdSoftLimit: 1024,
+      metrics: new MetricsRegistry(),
     };
     const config = buildNodeConfig({
       'data-dir': `/${spec.host}/data`,

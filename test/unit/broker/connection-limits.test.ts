@@ -4,12 +4,15 @@
 // waiting request at once.
 
 import { describe, expect, test } from 'bun:test';
+import { systemClock } from '../../../src/base/clock.ts';
 import { LogSummary } from '../../../src/base/log-summary.ts';
+import { MetricsRegistry } from '../../../src/base/metrics.ts';
 import type { NetSocket } from '../../../src/base/network.ts';
 import { systemScheduler } from '../../../src/base/scheduler.ts';
 import type { Broker } from '../../../src/broker/broker.ts';
 import { Connection, type ConnectionShared } from '../../../src/broker/connection.ts';
 import { type AnyHandler, handler } from '../../../src/broker/handler.ts';
+import { KafkaMetrics } from '../../../src/broker/kafka-metrics.ts';
 import { REQUEST_BYTES_FLOOR, RequestMemoryBudget } from '../../../src/broker/request-memory.ts';
 
 const KIB = 1024;
@@ -85,7 +88,7 @@ function apiVersionsV0(correlationId: number, padding = 0): Uint8Array {
 
 function connection(socket: FakeSocket, handlers: ReadonlyMap<number, AnyHandler>, memory: RequestMemoryBudget): Connection {
   const quiet = new LogSummary(systemScheduler, 60_000, () => {}, () => {});
-  const shared: ConnectionShared = { memory, protocolErrors: quiet };
+  const shared: ConnectionShared = { memory, protocolErrors: quiet, metrics: new KafkaMetrics(new MetricsRegistry(), systemClock) };
   const limits = { requestMaxBytes: 100 * 1024 * 1024, queuedMaxRequests: 100 };
   return new Connection(1, socket, {} as Broker, handlers, limits, shared);
 }

@@ -4,6 +4,7 @@
 // learner, which then answers DescribeQuorum by forwarding it to the leader; a restart on the
 // same disk reads its journal and controller log back at the same term and log end.
 
+import { MetricsRegistry } from '../../../src/base/metrics.ts';
 import { clusterFeatures } from '../../../src/broker/features.ts';
 import { afterAll, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import type { NodeDeps } from '../../../src/base/deps.ts';
@@ -20,7 +21,7 @@ afterAll(() => log.setLevel('info'));
 function depsFor(world: SimWorld, host: string, disk = new SimStorageFs()): NodeDeps {
   const process = new ProcessScheduler(world.scheduler);
   disk.attach(process);
-  return { clock: world.clock, scheduler: process, fs: disk, network: world.net.host(host), random: world.prng, fdSoftLimit: 1024 };
+  return { clock: world.clock, scheduler: process, fs: disk, network: world.net.host(host), random: world.prng, fdSoftLimit: 1024, metrics: new MetricsRegistry() };
 }
 
 function configFor(id: number, seeds: string) {
