@@ -25,6 +25,8 @@ import { raiseFdLimit } from '../base/fd-limit.ts';
 import { bindRegistry, openRegistry, type RegistryNode, schemaCodecsOf } from './registry-server.ts';
 import { bindProxy, openProxy, type ProxyNode } from './proxy-server.ts';
 import { type AdminServer, bindAdmin } from './admin-server.ts';
+import { renderMetrics } from '../base/metrics-text.ts';
+import { nodeMetrics, type NodeMetrics } from './metrics.ts';
 
 /** From the stop signal to exit, whatever happens: orchestrators (Kubernetes gives 30 s,
  *  Docker 10 s) kill a process that takes longer, and a kill flushes nothing. */
@@ -47,7 +49,7 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
   installAccelerators();
-  const node: Running = { bound: null, running: null, registry: null, proxy: null, admin: null };
+  const node: Running = { bound: null, running: null, registry: null, proxy: null, admin: null, metrics: null };
   stopOnSignals(node);
   let deps: NodeDeps;
   let registry: ReturnType<typeof bindRegistry> | null = null;
@@ -62,7 +64,11 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   try {
     // The registry's, the proxy's and the admin API's listeners too are bound before the data
     // directory is touched; the admin API answers /v1/status/ready 503 until the node serves.
-    if (config.adminAddr !== null) node.admin = bindAdmin(config.adminAddr);
+    // /metrics: the registry's families alone until the node serves, then the node's too.
+    if (config.adminAddr !== null) {
+      const registry = deps.metrics;
+      node.admin = bindAdmin(config.adminAddr, (set, format) => node.metrics?.render(set, format) ?? renderMetrics(registry, set, format));
+    }
     if (config.schemaRegistryAddr !== null) {
       registry = bindRegistry(config.schemaRegistryAddr);
       node.registry = registry.node;
@@ -100,7 +106,10 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   // The broker serves Kafka from here on; the registry reads _schemas through it, in the background.
   if (registry !== null) openRegistry(registry.bound, config, node.running.broker.clusterId);
   if (proxy !== null) openProxy(proxy.bound, config, registry === null ? null : schemaCodecsOf(registry.bound));
-  node.admin?.open(node.running, config);
+  if (node.admin !== null) {
+    node.metrics = nodeMetrics(node.running, config, deps);
+    node.admin.open(node.running, config);
+  }
   startStallDetector();
   const { host, port } = config.kafkaAddr;
   const { broker, cluster } = node.running;
@@ -141,6 +150,8 @@ interface Running {
   registry: RegistryNode | null;
   proxy: ProxyNode | null;
   admin: AdminServer | null;
+  /** The node's metrics, served by the admin API (null without it). */
+  metrics: NodeMetrics | null;
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
@@ -190,6 +201,7 @@ function stopOnSignals(node: Running): void {
     // The admin API, the proxy and the registry first: they are clients of this node's Kafka listener.
     if (node.admin !== null) {
       phase = 'stopping the admin API';
+      node.metrics?.stop();
       await node.admin.close().catch((e) => log.warn(`stopping the admin API: ${e instanceof Error ? e.message : e}`));
     }
     if (node.proxy !== null) {
