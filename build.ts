@@ -14,6 +14,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPILE_ENTRY_POINT, compile } from './packaging/compile.ts';
+import { ensureCrc32Addon } from './packaging/addons.ts';
 import { buildRelease, DEFAULT_RELEASE_BASE_URL } from './packaging/release.ts';
 import { RELEASE_TARGETS } from './packaging/targets.ts';
 
@@ -91,6 +92,16 @@ async function main(): Promise<void> {
     process.exit(await buildRelease({ rootDir: ROOT_DIR, releaseDir, baseUrl, bytecode, sourcemap }));
   }
   mkdirSync(join(ROOT_DIR, 'dist'), { recursive: true });
+  // A cross build embeds the target's CRC32C addon only if its platform package is installed
+  // (packaging/addons.ts); npm installed the host's.
+  const crossTarget = RELEASE_TARGETS.find((t) => t.bunTarget === options.target);
+  if (crossTarget !== undefined) {
+    const addon = await ensureCrc32Addon(ROOT_DIR, crossTarget);
+    if (!addon.ok) {
+      console.error(`build.ts: cannot build target ${crossTarget.bunTarget} with its CRC32C addon: ${addon.error}`);
+      process.exit(1);
+    }
+  }
   const outfile = outfileFor(options.target);
   const startedMs = performance.now();
   const exitCode = await compile({ rootDir: ROOT_DIR, target: options.target, outfile, bytecode: options.bytecode, sourcemap: options.sourcemap });
