@@ -20,7 +20,19 @@ export type AcceleratorsInstalled = {
   readonly crc32cDescription: string;
 };
 
+let installed: AcceleratorsInstalled | null = null;
+
+/** What the last installAccelerators() installed, or null before it ran. */
+export function acceleratorsInstalled(): AcceleratorsInstalled | null {
+  return installed;
+}
+
 export function installAccelerators(): AcceleratorsInstalled {
+  installed = probeAccelerators();
+  return installed;
+}
+
+function probeAccelerators(): AcceleratorsInstalled {
   const platform = `${process.platform}-${process.arch}`;
   const pure = (why: string): AcceleratorsInstalled => ({
     crc32c: 'pure',

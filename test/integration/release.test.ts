@@ -128,6 +128,24 @@ test('the linux-x64 executable runs `version`: the package.json version and the 
   expect(result.stdout).toContain('crc32c: native @node-rs/crc32');
 });
 
+test('the linux-x64 executable says at start which CRC32C it uses', async () => {
+  const dataDir = join(scratch, 'start-data');
+  const args = ['start', '--dev', '--data-dir', dataDir, '--kafka-addr', '127.0.0.1:0', '--schema-registry-addr', 'none', '--proxy-addr', 'none'];
+  const proc = Bun.spawn([executableOf(LINUX_X64), ...args], { cwd: scratch, stdout: 'ignore', stderr: 'pipe' });
+  let stderr = '';
+  try {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) {
+      stderr += decoder.decode(chunk);
+      if (stderr.includes(' ready: ')) break;
+    }
+  } finally {
+    proc.kill('SIGTERM');
+    await proc.exited;
+  }
+  expect(stderr).toMatch(/ INFO  crc32c: native @node-rs\/crc32 \(linux-x64\)/);
+});
+
 testRequiring(QEMU_ARM64, 'the linux-arm64 executable, under qemu, runs `version` with its own native CRC32C', async () => {
   const result = await run([QEMU_AARCH64, executableOf(LINUX_ARM64), 'version'], { cwd: scratch, timeoutMs: 60_000 });
   expect(result.exitCode, describeRun(result)).toBe(0);
