@@ -40,7 +40,7 @@ export async function ensureCrc32Addon(rootDir: string, target: ReleaseTarget): 
   try {
     // npm pack fetches the tarball through npm's own registry configuration and cache, and ignores
     // the os/cpu fields that make `npm ci` skip another platform's package.
-    const pack = Bun.spawnSync(['npm', 'pack', `${pkg}@${locked.version}`, '--json', '--silent', '--pack-destination', scratch], { cwd: scratch, stderr: 'pipe' });
+    const pack = Bun.spawnSync(['npm', 'pack', `${pkg}@${locked.version}`, '--json', '--silent', '--pack-destination', scratch], { cwd: scratch, env: process.env, stderr: 'pipe' });
     if (pack.exitCode !== 0) return { ok: false, error: `npm pack ${pkg}@${locked.version} failed (${pack.exitCode}): ${pack.stderr.toString().trim().slice(0, 500)}` };
     const [packed] = JSON.parse(pack.stdout.toString()) as { filename: string; integrity: string }[];
     if (packed.integrity !== locked.integrity) return { ok: false, error: `${pkg}@${locked.version}: npm served integrity ${packed.integrity}, package-lock.json pins ${locked.integrity}` };
