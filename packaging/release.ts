@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { VERSION } from '../src/version.ts';
 import { embedsFile, ensureCrc32Addon } from './addons.ts';
 import { formatSha256Sums, type Checksum } from './checksums.ts';
+import { codeSignatureProblem } from './macho-signature.ts';
 import { compile } from './compile.ts';
 import { type FormulaArchive, renderFormula } from './formula.ts';
 import { RELEASE_TARGETS, releaseName, type ReleaseTarget } from './targets.ts';
@@ -99,6 +100,12 @@ async function buildTarget(options: ReleaseOptions, target: ReleaseTarget, workD
   const executable = readFileSync(outfile);
   if (!embedsFile(executable, readFileSync(addon.addonPath))) {
     return `the executable does not embed ${target.crc32Package}/${target.crc32File}: its CRC32C would fall back to the pure implementation`;
+  }
+  if (target.os === 'darwin') {
+    // Not fatal: Bun 1.4.5 signs cross-compiled darwin-x64 wrongly (macho-signature.ts) and
+    // nothing here can re-sign it; a release says so instead of shipping it silently.
+    const problem = codeSignatureProblem(executable, (bytes) => new Bun.CryptoHasher('sha256').update(bytes).digest());
+    if (problem !== null) console.warn(`WARNING ${target.bunTarget}: its code signature is invalid (${problem}); macOS may kill it until it is re-signed (codesign --remove-signature, then codesign --sign -)`);
   }
   const tar = writeTar(
     [

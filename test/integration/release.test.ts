@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codeSignatureProblem } from '../../packaging/macho-signature.ts';
 import { RELEASE_TARGETS, releaseName, type ReleaseTarget } from '../../packaging/targets.ts';
 import { REPO_ROOT } from '../helpers/broker.ts';
 import { describeRun, expectSuccess, run } from '../helpers/process.ts';
@@ -117,6 +118,24 @@ test("each executable is built for its archive's OS and CPU and embeds that targ
     expect(headerOf(addon), `${target.crc32Package} is for the same OS and CPU`).toEqual(EXPECTED_HEADER[`${target.os}-${target.arch}`]);
     expect(executable.indexOf(addon), `${target.bunTarget} embeds ${target.crc32File}`).toBeGreaterThanOrEqual(0);
   }
+});
+
+// macOS runs arm64 code only when it is signed (ad hoc is enough), and kills a process whose
+// pages do not match their hashes (packaging/macho-signature.ts has the format). Bun 1.4.5 signs
+// its darwin-arm64 output correctly and leaves a stale signature on cross-compiled darwin-x64:
+// the build must say so for every darwin executable whose signature does not verify.
+test('darwin-arm64 is signed ad hoc with every page hash matching; any darwin target that is not gets a warning naming it', () => {
+  const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest();
+  const darwinArm64 = RELEASE_TARGETS.find((t) => t.bunTarget === 'bun-darwin-arm64')!;
+  expect(codeSignatureProblem(readFileSync(executableOf(darwinArm64)), sha256)).toBeNull();
+  for (const target of RELEASE_TARGETS.filter((t) => t.os === 'darwin')) {
+    const problem = codeSignatureProblem(readFileSync(executableOf(target)), sha256);
+    expect(build.stderr.includes(`WARNING ${target.bunTarget}: its code signature is invalid`), `${target.bunTarget}: ${problem}`).toBe(problem !== null);
+  }
+  // The check itself fails on a flipped byte in a signed page.
+  const tampered = Buffer.from(readFileSync(executableOf(darwinArm64)));
+  tampered[100_000] ^= 1;
+  expect(codeSignatureProblem(tampered, sha256)).toBe('page 24 does not match its hash');
 });
 
 const LINUX_X64 = RELEASE_TARGETS.find((t) => t.bunTarget === 'bun-linux-x64')!;
