@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { VERSION } from '../src/version.ts';
 import { embedsFile, ensureCrc32Addon } from './addons.ts';
 import { formatSha256Sums, type Checksum } from './checksums.ts';
-import { codeSignatureProblem } from './macho-signature.ts';
+import { adhocSign, codeSignatureProblem } from './macho-signature.ts';
 import { compile } from './compile.ts';
 import { type FormulaArchive, renderFormula } from './formula.ts';
 import { RELEASE_TARGETS, releaseName, type ReleaseTarget } from './targets.ts';
@@ -97,15 +97,23 @@ async function buildTarget(options: ReleaseOptions, target: ReleaseTarget, workD
   if (exitCode !== 0) {
     return `bun build exited with ${exitCode} (Bun fetches the target's runtime from the npm registry on first use; see its message above)`;
   }
-  const executable = readFileSync(outfile);
+  let executable = readFileSync(outfile);
   if (!embedsFile(executable, readFileSync(addon.addonPath))) {
     return `the executable does not embed ${target.crc32Package}/${target.crc32File}: its CRC32C would fall back to the pure implementation`;
   }
   if (target.os === 'darwin') {
-    // Not fatal: Bun 1.4.5 signs cross-compiled darwin-x64 wrongly (macho-signature.ts) and
-    // nothing here can re-sign it; a release says so instead of shipping it silently.
-    const problem = codeSignatureProblem(executable, (bytes) => new Bun.CryptoHasher('sha256').update(bytes).digest());
-    if (problem !== null) console.warn(`WARNING ${target.bunTarget}: its code signature is invalid (${problem}); macOS may kill it until it is re-signed (codesign --remove-signature, then codesign --sign -)`);
+    // Bun 1.4.5 leaves cross-compiled darwin-x64 with the stale signature of its own runtime, and
+    // macOS kills code whose pages do not match their hashes: re-sign ad hoc as Bun does arm64.
+    const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest();
+    const problem = codeSignatureProblem(executable, sha256);
+    if (problem !== null) {
+      const signed = adhocSign(executable, sha256);
+      if (!signed.ok) return `its code signature is invalid (${problem}) and cannot be redone: ${signed.error}`;
+      const still = codeSignatureProblem(signed.bytes, sha256);
+      if (still !== null) return `its code signature is invalid after re-signing: ${still}`;
+      executable = Buffer.from(signed.bytes);
+      console.log(`re-signed ${target.bunTarget} ad hoc: Bun left its signature invalid (${problem})`);
+    }
   }
   const tar = writeTar(
     [
