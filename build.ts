@@ -3,39 +3,63 @@
 //   bun build.ts                          host target, dist/freshet
 //   bun build.ts --target bun-linux-arm64 cross build, dist/freshet-linux-arm64
 //   bun build.ts --no-bytecode            skip bytecode (if a dependency breaks with it)
+//   bun build.ts --release                the four release archives, SHA256SUMS and the Homebrew
+//                                         formula in dist/release/ (packaging/release.ts)
+//     --release-base-url URL              where the archives will be downloaded from; `{version}`
+//                                         is replaced (default: the GitHub release of v{version})
+//     --release-dir DIR                   instead of dist/release
 //
-// We spawn `bun build --compile` rather than calling Bun.build so that the flags here are
-// exactly the ones a person would type, and a failing build prints Bun's own diagnostics.
-// `--bytecode` precompiles the bundle so the binary skips parsing at start-up (DESIGN: a CI
-// sidecar must be ready in well under a second). Worker files, once there are any, must be
-// added to EXTRA_ENTRY_POINTS or the binary fails at run time with ModuleNotFound.
+// The flags passed to `bun build --compile` are in packaging/compile.ts.
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPILE_ENTRY_POINT, compile } from './packaging/compile.ts';
+import { ensureCrc32Addon } from './packaging/addons.ts';
+import { buildRelease, DEFAULT_RELEASE_BASE_URL } from './packaging/release.ts';
+import { RELEASE_TARGETS } from './packaging/targets.ts';
 
 const ROOT_DIR = import.meta.dir;
-const ENTRY_POINT = 'src/main.ts';
-const EXTRA_ENTRY_POINTS: readonly string[] = [];
-const TARGETS = ['bun-linux-x64', 'bun-linux-arm64', 'bun-darwin-arm64', 'bun-darwin-x64'] as const;
+const TARGETS = RELEASE_TARGETS.map((t) => t.bunTarget);
 type Target = (typeof TARGETS)[number];
 
-type Options = { target: Target | null; bytecode: boolean; sourcemap: boolean };
+type Options = {
+  target: Target | null;
+  bytecode: boolean;
+  sourcemap: boolean;
+  release: boolean;
+  releaseBaseUrl: string;
+  releaseDir: string;
+};
 
 function usage(message: string): never {
   console.error(`build.ts: ${message}`);
   console.error(`usage: bun build.ts [--target ${TARGETS.join('|')}] [--no-bytecode] [--no-sourcemap]`);
+  console.error('       bun build.ts --release [--release-base-url URL] [--release-dir DIR] [--no-bytecode] [--no-sourcemap]');
   process.exit(2);
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { target: null, bytecode: true, sourcemap: true };
+  const options: Options = { target: null, bytecode: true, sourcemap: true, release: false, releaseBaseUrl: DEFAULT_RELEASE_BASE_URL, releaseDir: join(ROOT_DIR, 'dist', 'release') };
+  const valueOf = (arg: string, name: string, i: number): [string, number] => {
+    if (arg.startsWith(`${name}=`)) return [arg.slice(name.length + 1), i];
+    const value = argv[i + 1];
+    if (value === undefined) usage(`${name} needs a value`);
+    return [value, i + 1];
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--target' || arg.startsWith('--target=')) {
-      const value = arg.includes('=') ? arg.slice('--target='.length) : argv[++i];
-      if (value === undefined) usage('--target needs a value');
+    const name = arg.split('=')[0];
+    if (name === '--target') {
+      const [value, next] = valueOf(arg, name, i);
+      i = next;
       if (!(TARGETS as readonly string[]).includes(value)) usage(`unknown target ${value}`);
       options.target = value as Target;
+    } else if (name === '--release-base-url') {
+      [options.releaseBaseUrl, i] = valueOf(arg, name, i);
+    } else if (name === '--release-dir') {
+      [options.releaseDir, i] = valueOf(arg, name, i);
+    } else if (arg === '--release') {
+      options.release = true;
     } else if (arg === '--no-bytecode') {
       options.bytecode = false;
     } else if (arg === '--no-sourcemap') {
@@ -44,6 +68,7 @@ function parseOptions(argv: readonly string[]): Options {
       usage(`unknown argument ${arg}`);
     }
   }
+  if (options.release && options.target !== null) usage('--release builds every target; it takes no --target');
   return options;
 }
 
@@ -58,25 +83,31 @@ function formatBytes(bytes: number): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (!existsSync(join(ROOT_DIR, ENTRY_POINT))) {
-    console.error(`build.ts: ${ENTRY_POINT} does not exist yet; nothing to build`);
+  if (!existsSync(join(ROOT_DIR, COMPILE_ENTRY_POINT))) {
+    console.error(`build.ts: ${COMPILE_ENTRY_POINT} does not exist yet; nothing to build`);
     process.exit(1);
   }
+  if (options.release) {
+    const { releaseDir, releaseBaseUrl: baseUrl, bytecode, sourcemap } = options;
+    process.exit(await buildRelease({ rootDir: ROOT_DIR, releaseDir, baseUrl, bytecode, sourcemap }));
+  }
   mkdirSync(join(ROOT_DIR, 'dist'), { recursive: true });
+  // A cross build embeds the target's CRC32C addon only if its platform package is installed
+  // (packaging/addons.ts); npm installed the host's.
+  const crossTarget = RELEASE_TARGETS.find((t) => t.bunTarget === options.target);
+  if (crossTarget !== undefined) {
+    const addon = await ensureCrc32Addon(ROOT_DIR, crossTarget);
+    if (!addon.ok) {
+      console.error(`build.ts: cannot build target ${crossTarget.bunTarget} with its CRC32C addon: ${addon.error}`);
+      process.exit(1);
+    }
+  }
   const outfile = outfileFor(options.target);
-  const command = [process.execPath, 'build', '--compile', '--minify'];
-  if (options.sourcemap) command.push('--sourcemap');
-  // Bytecode defaults to CommonJS output, which rejects main.ts's top-level await; ESM keeps it.
-  if (options.bytecode) command.push('--bytecode', '--format=esm');
-  if (options.target !== null) command.push(`--target=${options.target}`);
-  command.push(ENTRY_POINT, ...EXTRA_ENTRY_POINTS, '--outfile', outfile);
-
   const startedMs = performance.now();
-  const proc = Bun.spawn(command, { cwd: ROOT_DIR, stdout: 'inherit', stderr: 'inherit' });
-  const exitCode = await proc.exited;
+  const exitCode = await compile({ rootDir: ROOT_DIR, target: options.target, outfile, bytecode: options.bytecode, sourcemap: options.sourcemap });
   if (exitCode !== 0) {
     console.error(`build.ts: bun build exited with ${exitCode}`);
-    process.exit(exitCode === 0 ? 1 : exitCode);
+    process.exit(exitCode);
   }
   const elapsedMs = Math.round(performance.now() - startedMs);
   const sizeBytes = statSync(join(ROOT_DIR, outfile)).size;

@@ -16,6 +16,7 @@ import { runStart } from './cli/start.ts';
 import { runStatus } from './cli/status.ts';
 import { runTopic } from './cli/topic.ts';
 import { VERSION } from './version.ts';
+import { installAccelerators } from './compression/accelerators.ts';
 
 const USAGE = `usage: freshet <command> [options]
 
@@ -36,7 +37,7 @@ topic, group, cluster and status take --brokers HOST:PORT[,...] (default $FRESHE
 unreachable broker, 2 on a usage error.
 `;
 
-const VERSION_USAGE = 'usage: freshet version\n\nprints the version of this executable\n';
+const VERSION_USAGE = 'usage: freshet version\n\nprints the version of this executable, its platform, and the CRC32C it uses\n';
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number | null>>> = {
   start: (argv) => runStart(argv),
@@ -50,7 +51,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
       process.stderr.write(`freshet version: unexpected argument '${argv[0]}'\n\n${VERSION_USAGE}`);
       return 2;
     }
-    process.stdout.write(argv.length > 0 ? VERSION_USAGE : `freshet ${VERSION}\n`);
+    if (argv.length > 0) process.stdout.write(VERSION_USAGE);
+    else process.stdout.write(`freshet ${VERSION} (${process.platform}-${process.arch}, bun ${Bun.version})\ncrc32c: ${installAccelerators().crc32cDescription}\n`);
     return 0;
   },
 };

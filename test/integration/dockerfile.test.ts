@@ -41,12 +41,16 @@ function envOfImage(): Record<string, string> {
 const scratch = mkdtempSync(join(tmpdir(), 'freshet-image-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('the image exposes the Kafka, schema registry and HTTP proxy ports, keeps its data dir on a volume, and its variables name real settings', () => {
+test("the image exposes Redpanda's ports (Kafka, RPC, registry, proxy, admin), keeps its data dir on a volume, and probes the admin API's readiness", () => {
   const env = envOfImage();
-  expect(instruction('EXPOSE').split(/\s+/)).toEqual(['9092', '8081', '8082']);
+  // DESIGN.md section 1: Redpanda's defaults, 9092 Kafka, 33145 RPC, 8081 registry, 8082 proxy, 9644 admin.
+  expect(instruction('EXPOSE').split(/\s+/)).toEqual(['9092', '33145', '8081', '8082', '9644']);
   expect(env.FRESHET_KAFKA_ADDR).toEndWith(':9092');
   expect(env.FRESHET_SCHEMA_REGISTRY_ADDR).toBe('0.0.0.0:8081');
   expect(env.FRESHET_PROXY_ADDR).toBe('0.0.0.0:8082');
+  expect(env.FRESHET_ADMIN_ADDR).toBe('0.0.0.0:9644');
+  // Redpanda's readiness endpoint, https://docs.redpanda.com/api/admin-api/ (GET /v1/status/ready).
+  expect(instruction('HEALTHCHECK')).toMatch(/ CMD curl -fsS -o \/dev\/null http:\/\/127\.0\.0\.1:9644\/v1\/status\/ready \|\| exit 1$/);
   expect(JSON.parse(instruction('VOLUME'))).toEqual([env.FRESHET_DATA_DIR]);
   expect(env.FRESHET_ADVERTISE_KAFKA_ADDR).toBeDefined();
 });
@@ -66,7 +70,7 @@ testRequiring(KCAT_TOOL, 'ENTRYPOINT + CMD with the image ENV serves; the HEALTH
   // FRESHET_BROKERS is unset in the image (empty counts as unset): status finds the listener.
   const binary = (argv: string[]) => argv.map((a) => (a === '/usr/local/bin/freshet' ? FRESHET_BIN : a));
   const command = binary([...JSON.parse(instruction('ENTRYPOINT')), ...JSON.parse(instruction('CMD'))]);
-  const healthcheck = binary(JSON.parse(instruction('HEALTHCHECK').replace(/^.*\bCMD\s+/, '')));
+  const healthcheck = ['/bin/sh', '-c', instruction('HEALTHCHECK').replace(/^.*?\bCMD\s+/, '').replace(':9644/', `:${env.FRESHET_ADMIN_ADDR.split(':').pop()}/`)];
 
   const proc = Bun.spawn(command, { env: { ...process.env, ...env }, cwd: scratch, stdout: 'ignore', stderr: 'pipe' });
   let stderr = '';

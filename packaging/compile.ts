@@ -1,0 +1,36 @@
+// One `bun build --compile` of src/main.ts, shared by the host build and the release build.
+//
+// We spawn `bun build --compile` rather than calling Bun.build so that the flags here are
+// exactly the ones a person would type, and a failing build prints Bun's own diagnostics.
+// `--bytecode` precompiles the bundle so the binary skips parsing at start-up (DESIGN: a CI
+// sidecar must be ready in well under a second). Worker files, once there are any, must be
+// added to EXTRA_ENTRY_POINTS or the binary fails at run time with ModuleNotFound.
+//
+// A cross target's runtime (the Bun executable the bundle is appended to) is fetched by Bun
+// itself from the npm registry (@oven/bun-<os>-<arch>) into its install cache on first use.
+
+const ENTRY_POINT = 'src/main.ts';
+const EXTRA_ENTRY_POINTS: readonly string[] = [];
+
+export type CompileOptions = {
+  readonly rootDir: string;
+  /** A `bun build --target`, or null for the host. */
+  readonly target: string | null;
+  readonly outfile: string;
+  readonly bytecode: boolean;
+  readonly sourcemap: boolean;
+};
+
+export const COMPILE_ENTRY_POINT = ENTRY_POINT;
+
+/** Runs the build with Bun's output on our stdout/stderr; resolves to bun's exit code. */
+export async function compile(options: CompileOptions): Promise<number> {
+  const command = [process.execPath, 'build', '--compile', '--minify'];
+  if (options.sourcemap) command.push('--sourcemap');
+  // Bytecode defaults to CommonJS output, which rejects main.ts's top-level await; ESM keeps it.
+  if (options.bytecode) command.push('--bytecode', '--format=esm');
+  if (options.target !== null) command.push(`--target=${options.target}`);
+  command.push(ENTRY_POINT, ...EXTRA_ENTRY_POINTS, '--outfile', options.outfile);
+  const proc = Bun.spawn(command, { cwd: options.rootDir, stdout: 'inherit', stderr: 'inherit' });
+  return await proc.exited;
+}
