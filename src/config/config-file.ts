@@ -47,6 +47,8 @@ export function parseConfigFile(path: string, text: string): ConfigLayer {
     if (!FILE_KEYS.includes(key)) {
       throw new ConfigError(`${where(key)}: unknown key '${key}' (known keys: ${FILE_KEYS.join(', ')})`);
     }
+    // A property map with nothing but comments under it is empty, as `freshet config example` writes `cluster:`.
+    if (PROPERTY_MAPS.includes(key) && value === null) continue;
     if (value === null || value === undefined) throw new ConfigError(`${where(key)}: ${key} has no value`);
     if (PROPERTY_MAPS.includes(key)) {
       for (const e of setEntries(path, where(key), key, value, lines.nested.get(key) ?? new Map())) {
