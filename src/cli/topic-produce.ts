@@ -1,8 +1,9 @@
 // `freshet topic produce TOPIC [-K SEP] [-H key=value ...] [-p N]`: one record per line of stdin.
 //
-// Lines are read as bytes (any encoding passes through) and sent in batches of at most
-// PRODUCE_BATCH_RECORDS_MAX records or PRODUCE_BATCH_BYTES_MAX bytes, acks=all, each batch
-// answered before the next is sent, so records of a partition keep the order of the input.
+// Lines are read as bytes (any encoding passes through) and sent as each read of stdin returns
+// them, in batches of at most PRODUCE_BATCH_RECORDS_MAX records or PRODUCE_BATCH_BYTES_MAX bytes,
+// acks=all, each batch answered before the next is sent, so records of a partition keep the
+// order of the input.
 // The partition: -p, else a keyed record's murmur2 partition (as Kafka's and librdkafka's
 // default partitioners place a key: src/proxy/partitioner.ts), else one partition per batch in
 // turn (Kafka's sticky partitioner, KIP-480, sticks per batch the same way).
@@ -20,6 +21,10 @@ export const PRODUCE_BATCH_RECORDS_MAX = 1000;
 export const PRODUCE_BATCH_BYTES_MAX = 512 * 1024;
 /** The longest line accepted (Kafka's default message.max.bytes, 1 MiB): longer input is an error, not a silent split. */
 export const PRODUCE_LINE_BYTES_MAX = 1024 * 1024;
+
+/** Metadata retries while a new topic gets its leaders: 20 x 100 ms, Kafka's retry.backoff.ms, 2 s in all. */
+const METADATA_RETRIES_MAX = 20;
+const METADATA_RETRY_MS = 100;
 
 interface ProduceArgs {
   topic: string;
@@ -52,8 +57,14 @@ export const produce = subcommand<ProduceArgs>({
     return { topic, keySeparator: sep === undefined ? null : new TextEncoder().encode(sep.replaceAll('\\t', '\t')), headers, partition };
   },
   async run(ctx, a) {
-    const md = await ctx.client.metadata([a.topic]);
-    const t = md.topics.find((x) => x.name === a.topic);
+    // As producers ask (Kafka's producer, kcat): the broker creates the topic if its
+    // auto.create.topics.enable says so (on under --dev), else answers UNKNOWN_TOPIC_OR_PARTITION.
+    let t = (await ctx.client.metadata([a.topic], { allowAutoTopicCreation: true })).topics.find((x) => x.name === a.topic);
+    // A topic just created may not have its leaders yet (LEADER_NOT_AVAILABLE, retriable in Kafka).
+    for (let i = 0; i < METADATA_RETRIES_MAX && t?.error?.name === 'LEADER_NOT_AVAILABLE'; i++) {
+      await Bun.sleep(METADATA_RETRY_MS);
+      t = (await ctx.client.metadata([a.topic])).topics.find((x) => x.name === a.topic);
+    }
     if (t === undefined || t.error !== null) return kafkaFailure(ctx.name, `topic '${a.topic}'`, t?.error ?? { code: 3, name: 'UNKNOWN_TOPIC_OR_PARTITION', message: null });
     const count = t.partitions.length;
     if (a.partition !== null && a.partition >= count) throw new UsageError(`-p ${a.partition}: topic '${a.topic}' has ${count} partitions`);
@@ -83,7 +94,7 @@ export const produce = subcommand<ProduceArgs>({
     };
     let carry = new Uint8Array(0);
     for await (const chunk of Bun.stdin.stream()) {
-      let data = carry.length === 0 ? chunk : concat(carry, chunk);
+      const data = carry.length === 0 ? chunk : concat(carry, chunk);
       let start = 0;
       for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
         const r = lineRecord(data.slice(start, nl), a.keySeparator);
@@ -95,7 +106,9 @@ export const produce = subcommand<ProduceArgs>({
         }
       }
       carry = data.slice(start);
-      data = carry;
+      // Whatever one read returned goes out now: `tail -f log | freshet topic produce` and a
+      // terminal send each line as it comes, a file still goes in large requests.
+      if ((await send()) !== EXIT_OK) return EXIT_FAILURE;
       if (carry.length > PRODUCE_LINE_BYTES_MAX) {
         process.stderr.write(`${ctx.name}: a line longer than ${PRODUCE_LINE_BYTES_MAX} bytes on stdin\n`);
         return EXIT_FAILURE;
