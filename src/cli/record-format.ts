@@ -6,7 +6,8 @@
 //   %t topic   %p partition   %o offset   %T timestamp (ms)   %k key   %s or %v value
 //   %h headers as k=v pairs separated by commas   %K key length   %S value length (-1: null)
 //   %% a percent sign;  \n \t \r \\ escapes
-// A null key or value prints as nothing (kcat's default without -Z); its length as -1.
+// A null key or value prints as nothing (kcat's default without -Z); its length as -1. Keys,
+// values and header values are written byte for byte.
 
 import { UsageError } from './args.ts';
 
@@ -60,32 +61,54 @@ export function parseFormat(format: string): Token[] {
 }
 
 const utf8 = new TextDecoder();
-const text = (b: Uint8Array | null): string => (b === null ? '' : utf8.decode(b));
+const encoder = new TextEncoder();
+const NONE = new Uint8Array(0);
 
-export function formatRecord(tokens: readonly Token[], r: PrintedRecord): string {
-  let out = '';
+/**
+ * A record as the format says, as bytes: keys, values and header values are written as they
+ * are (binary payloads pass through unchanged, as kcat writes them), the rest as UTF-8.
+ */
+export function formatRecord(tokens: readonly Token[], r: PrintedRecord): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const text = (t: string): void => void parts.push(encoder.encode(t));
   for (const t of tokens) {
     if ('text' in t) {
-      out += t.text;
+      text(t.text);
       continue;
     }
     switch (t.field) {
-      case 't': out += r.topic; break;
-      case 'p': out += String(r.partition); break;
-      case 'o': out += String(r.offset); break;
-      case 'T': out += String(r.timestamp); break;
-      case 'k': out += text(r.key); break;
+      case 't': text(r.topic); break;
+      case 'p': text(String(r.partition)); break;
+      case 'o': text(String(r.offset)); break;
+      case 'T': text(String(r.timestamp)); break;
+      case 'k': parts.push(r.key ?? NONE); break;
       case 's':
-      case 'v': out += text(r.value); break;
-      case 'h': out += r.headers.map((h) => `${h.key}=${text(h.value)}`).join(','); break;
-      case 'K': out += String(r.key === null ? -1 : r.key.length); break;
-      case 'S': out += String(r.value === null ? -1 : r.value.length); break;
+      case 'v': parts.push(r.value ?? NONE); break;
+      case 'h':
+        r.headers.forEach((h, i) => {
+          text(`${i > 0 ? ',' : ''}${h.key}=`);
+          parts.push(h.value ?? NONE);
+        });
+        break;
+      case 'K': text(String(r.key === null ? -1 : r.key.length)); break;
+      case 'S': text(String(r.value === null ? -1 : r.value.length)); break;
     }
+  }
+  return concatBytes(parts);
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
 
-/** `--format json`: one object per record, keys, values and header values as UTF-8 text (null stays null). */
+/** `--format json`: one object per record, keys, values and header values as UTF-8 text (null
+ *  stays null; bytes that are not UTF-8 become U+FFFD: use -F for binary payloads). */
 export function recordJson(r: PrintedRecord): string {
   const str = (b: Uint8Array | null): string | null => (b === null ? null : utf8.decode(b));
   return JSON.stringify({

@@ -15,12 +15,14 @@ import type { KafkaClient } from '../client/client.ts';
 import { GroupMember, type MemberErr, type TopicPartition } from '../client/group-member.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, kafkaFailure, subcommand } from './output.ts';
-import { DEFAULT_FORMAT, formatRecord, parseFormat, recordJson } from './record-format.ts';
+import { concatBytes, DEFAULT_FORMAT, formatRecord, parseFormat, recordJson } from './record-format.ts';
 
 /** Bytes per poll: the consumer's fetch.max.bytes is 50 MiB; a line tool prints as it goes, so it asks for less. */
 export const CONSUME_POLL_BYTES = 1024 * 1024;
 /** How long a poll waits for data (Kafka's fetch.max.wait.ms default is 500). */
 export const CONSUME_POLL_WAIT_MS = 500;
+
+const ENCODER = new TextEncoder();
 
 type Start = 'start' | 'end' | { offset: number } | { timestamp: number };
 
@@ -111,16 +113,16 @@ export const consume = subcommand<ConsumeArgs>({
         if (polled.error !== null) return memberFailure(ctx.name, 'group', polled.error);
         const firstError = polled.errors[0];
         if (firstError !== undefined) return memberFailure(ctx.name, `partition ${firstError.partition}`, firstError.error);
-        let out = '';
+        const out: Uint8Array[] = [];
         // The next offset after what was printed, per partition: what a group commits.
         const upTo = new Map<number, number>();
         for (const r of polled.records) {
           if (a.count !== null && printed >= a.count) break;
-          out += json ? `${recordJson(r)}\n` : formatRecord(a.tokens, r);
+          out.push(json ? ENCODER.encode(`${recordJson(r)}\n`) : formatRecord(a.tokens, r));
           printed++;
           upTo.set(r.partition, r.offset + 1);
         }
-        if (out !== '') await write(out);
+        if (out.length > 0) await write(concatBytes(out));
         if (a.group !== null && upTo.size > 0) {
           const committed = await member.commit([...upTo].map(([partition, offset]) => ({ topic: a.topic, partition, offset })));
           if (committed.error !== null) return memberFailure(ctx.name, 'commit', committed.error);
@@ -173,9 +175,9 @@ function memberFailure(name: string, what: string, error: MemberErr): number {
 }
 
 /** Writes to stdout and waits for it to drain, so a slow pipe holds the consumer back instead of buffering without bound. */
-function write(text: string): Promise<void> {
+function write(bytes: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
+    if (process.stdout.write(bytes)) resolve();
     else process.stdout.once('drain', () => resolve());
   });
 }

@@ -9,7 +9,7 @@ import { type Broker, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
 import { withAdmin } from '../helpers/kafkajs.ts';
 import { uniqueTopic } from '../helpers/names.ts';
 import { freePort } from '../helpers/ports.ts';
-import { describeRun, expectSuccess, kcat, KCAT_TOOL, parseJsonLines, run, type RunResult } from '../helpers/process.ts';
+import { describeRun, expectSuccess, kcat, KCAT, KCAT_TOOL, parseJsonLines, run, type RunResult } from '../helpers/process.ts';
 import { testRequiring } from '../helpers/requirements.ts';
 
 setDefaultTimeout(60_000);
@@ -110,6 +110,17 @@ describe('freshet topic consume', () => {
     const all = expectExit(await topicCmd(['consume', topic, '-F', '%o:%k=%v %h\\n']), 0);
     expect(all.stdout).toBe('0:a=1 h1=one,h2=two\n1:b=2 h1=one,h2=two\n2:c=3 h1=one,h2=two\n');
     expect(all.stderr).toBe('');
+  });
+
+  testRequiring(KCAT_TOOL, 'binary values kcat produced come out of -F byte for byte', async () => {
+    const topic = await newTopic('cli-binary', 1);
+    const value = new Uint8Array([0x00, 0xff, 0xfe, 0x80, 0x7f, 0xc3]);
+    const producer = Bun.spawn([KCAT, '-b', broker.bootstrap, '-P', '-t', topic], { stdin: new Blob([value, new Uint8Array([0x0a])]), stdout: 'ignore', stderr: 'pipe' });
+    expect(await producer.exited).toBe(0);
+    const consumer = Bun.spawn([FRESHET_BIN, 'topic', 'consume', topic, '-n', '1', '-F', '%v', '--brokers', broker.bootstrap], { stdout: 'pipe', stderr: 'pipe' });
+    const out = new Uint8Array(await new Response(consumer.stdout).arrayBuffer());
+    expect(await consumer.exited).toBe(0);
+    expect([...out]).toEqual([...value]);
   });
 
   test('-o start, end, OFFSET and @TIMESTAMP', async () => {

@@ -4,10 +4,12 @@
 
 import { describe, expect, test } from 'bun:test';
 import { UsageError } from '../../../src/base/flags.ts';
-import { DEFAULT_FORMAT, formatRecord, lineRecord, parseFormat, parseHeader, recordJson } from '../../../src/cli/record-format.ts';
+import { DEFAULT_FORMAT, formatRecord as formatBytes, lineRecord, parseFormat, parseHeader, recordJson } from '../../../src/cli/record-format.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
+
+const formatRecord = (tokens: ReturnType<typeof parseFormat>, r: Parameters<typeof formatBytes>[1]): string => new TextDecoder().decode(formatBytes(tokens, r));
 
 const record = {
   topic: 'orders',
@@ -37,6 +39,11 @@ describe('format strings', () => {
 
   test('the default prints the value and a newline, as kcat -C', () => {
     expect(formatRecord(parseFormat(DEFAULT_FORMAT), record)).toBe('héllo\n');
+  });
+
+  test('keys and values are written byte for byte (binary passes through)', () => {
+    const binary = new Uint8Array([0x00, 0xff, 0xfe, 0x0a, 0x80]);
+    expect([...formatBytes(parseFormat('%k|%v'), { ...record, key: binary, value: binary })]).toEqual([...binary, 0x7c, ...binary]);
   });
 
   test('unknown tokens and a dangling % or \\ are usage errors', () => {
