@@ -122,7 +122,7 @@ export const consume = subcommand<ConsumeArgs>({
           printed++;
           upTo.set(r.partition, r.offset + 1);
         }
-        if (out.length > 0) await write(concatBytes(out));
+        if (out.length > 0 && !(await write(concatBytes(out)))) return EXIT_OK;
         if (a.group !== null && upTo.size > 0) {
           const committed = await member.commit([...upTo].map(([partition, offset]) => ({ topic: a.topic, partition, offset })));
           if (committed.error !== null) return memberFailure(ctx.name, 'commit', committed.error);
@@ -174,10 +174,24 @@ function memberFailure(name: string, what: string, error: MemberErr): number {
   return EXIT_FAILURE;
 }
 
-/** Writes to stdout and waits for it to drain, so a slow pipe holds the consumer back instead of buffering without bound. */
-function write(bytes: Uint8Array): Promise<void> {
+/**
+ * Writes to stdout and waits until it is written, so a slow pipe holds the consumer back instead
+ * of buffering without bound. False when stdout is closed (`| head -1` exited: EPIPE), which
+ * ends the command as a reader that has had enough, exit 0.
+ */
+function write(bytes: Uint8Array): Promise<boolean> {
   return new Promise((resolve) => {
-    if (process.stdout.write(bytes)) resolve();
-    else process.stdout.once('drain', () => resolve());
+    const closed = (): void => resolve(false);
+    process.stdout.once('error', closed);
+    const done = (err?: Error | null): void => {
+      process.stdout.off('error', closed);
+      resolve(err === undefined || err === null);
+    };
+    try {
+      process.stdout.write(bytes, done);
+    } catch {
+      // Bun throws EPIPE from the write itself when the reader is gone.
+      done(new Error('stdout closed'));
+    }
   });
 }

@@ -123,6 +123,18 @@ describe('freshet topic consume', () => {
     expect([...out]).toEqual([...value]);
   });
 
+  test('a reader that stops early (| head -1) ends consume quietly with exit 0, even with more than a pipe buffer to write', async () => {
+    const topic = await newTopic('cli-head', 1);
+    // 20,000 lines, 108,894 bytes: more than a 64 KiB pipe buffer holds once head is gone.
+    expectExit(await topicCmd(['produce', topic], Array.from({ length: 20_000 }, (_, i) => `${i + 1}`).join('\n') + '\n'), 0);
+    for (const follow of [[], ['-f']]) {
+      const r = await run(['/bin/bash', '-c', `set -o pipefail; "$0" topic consume "$1" --brokers "$2" ${follow.join(' ')} | head -1`, FRESHET_BIN, topic, broker.bootstrap], { timeoutMs: CLI_TIMEOUT_MS });
+      expectExit(r, 0);
+      expect(r.stdout).toBe('1\n');
+      expect(r.stderr).toBe('');
+    }
+  });
+
   test('-o start, end, OFFSET and @TIMESTAMP', async () => {
     const topic = await newTopic('cli-offsets', 1);
     expectExit(await topicCmd(['produce', topic], 'a\nb\n'), 0);
