@@ -44,7 +44,7 @@ export const produce = subcommand<ProduceArgs>({
   args: 'TOPIC [-K SEP] [-H key=value ...] [-p N] < lines',
   summary: 'produce one record per line of stdin (a key before SEP with -K, headers with -H)',
   flags: {
-    'key-separator': { kind: 'string', short: 'K', value: 'SEP', help: 'split each line at the first SEP into key and value (a line without SEP has no key), as kcat -K' },
+    'key-separator': { kind: 'string', short: 'K', value: 'SEP', help: 'split each line at the first SEP into key and value (a line without SEP has no key), as kcat -K; \\t is a tab' },
     header: { kind: 'repeat', short: 'H', value: 'key=value', help: 'a header on every record, repeatable, as kcat -H' },
     partition: { kind: 'string', short: 'p', value: 'N', help: 'the partition to write to', defaultText: "the key's murmur2 partition; unkeyed records one partition per batch in turn" },
   },

@@ -64,7 +64,8 @@ describe('freshet topic produce', () => {
     const theirs = await newTopic('cli-keys-kcat', 6);
     const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
     const lines = keys.map((k) => `${k}:v`).join('\n') + '\n';
-    expectExit(await topicCmd(['produce', ours, '-K', ':'], lines), 0);
+    const summary = JSON.parse(expectExit(await topicCmd(['produce', ours, '-K', ':', '--format', 'json'], lines), 0).stdout) as { records: number; partitions: Array<{ partition: number; records: number }> };
+    expect(summary.records).toBe(30);
     expectSuccess(await kcat(['-b', broker.bootstrap, '-P', '-t', theirs, '-K', ':', '-X', 'partitioner=murmur2_random'], { stdin: lines, timeoutMs: CLI_TIMEOUT_MS }));
     const placement = async (topic: string): Promise<Map<string, number>> => {
       const r = expectSuccess(await kcat(['-b', broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%k %p\\n'], { timeoutMs: CLI_TIMEOUT_MS }));
@@ -74,6 +75,10 @@ describe('freshet topic produce', () => {
     expect(a.size).toBe(30);
     expect(new Set(a.values()).size).toBeGreaterThan(1);
     expect([...a].sort()).toEqual([...b].sort());
+    // The summary counts what kcat finds in each partition.
+    const counted = new Map<number, number>();
+    for (const p of a.values()) counted.set(p, (counted.get(p) ?? 0) + 1);
+    expect(summary.partitions).toEqual([...counted].sort((x, y) => x[0] - y[0]).map(([partition, records]) => ({ partition, records })));
   });
 
   testRequiring(KCAT_TOOL, 'an unknown topic is created as a producer asks for it, when the broker allows (--dev)', async () => {
