@@ -59,6 +59,22 @@ describe('freshet topic produce', () => {
     ]);
   });
 
+  test('a line is sent as soon as it is read, before stdin ends (tail -f | freshet topic produce)', async () => {
+    const topic = await newTopic('cli-produce-stream', 1);
+    const producer = Bun.spawn([FRESHET_BIN, 'topic', 'produce', topic, '--brokers', broker.bootstrap], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    try {
+      producer.stdin.write('first\n');
+      await producer.stdin.flush();
+      // Read while the producer still runs with stdin open.
+      expect(expectExit(await topicCmd(['consume', topic, '-n', '1']), 0).stdout).toBe('first\n');
+      expect(producer.exitCode).toBeNull();
+      await producer.stdin.end();
+      expect(await producer.exited).toBe(0);
+    } finally {
+      producer.kill();
+    }
+  });
+
   testRequiring(KCAT_TOOL, "keyed records land on the partition librdkafka's murmur2_random (the Java producer's default) picks", async () => {
     const ours = await newTopic('cli-keys-ours', 6);
     const theirs = await newTopic('cli-keys-kcat', 6);
