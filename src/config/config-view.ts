@@ -115,7 +115,7 @@ export function exampleFile(): string {
     if (def.setByFlag !== undefined) continue;
     const dflt = formatProperty(def, def.default);
     const dev = def.devDefault === undefined ? '' : ` (${formatProperty(def, def.devDefault)} under developer_mode)`;
-    out.push(`  # ${def.name}: ${dflt ?? ''}${dev}    # ${def.doc}`.trimEnd());
+    out.push(`  # ${def.name}: ${dflt ?? '(unset)'}${dev}    # ${def.doc}`);
   }
   return `${out.join('\n')}\n`;
 }
