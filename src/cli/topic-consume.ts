@@ -1,4 +1,4 @@
-// `freshet topic consume TOPIC [-n N] [-o start|end|OFFSET|@TIMESTAMP] [-g GROUP] [-f] [-p N]
+// `freshet topic consume TOPIC [-n N] [-o start|end|OFFSET|-N|@TIMESTAMP] [-g GROUP] [-f] [-p N]
 // [-F FORMAT]`: prints records, one per format string (record-format.ts) or one JSON object per
 // line with --format json.
 //
@@ -24,7 +24,7 @@ export const CONSUME_POLL_WAIT_MS = 500;
 
 const ENCODER = new TextEncoder();
 
-type Start = 'start' | 'end' | { offset: number } | { timestamp: number };
+type Start = 'start' | 'end' | { offset: number } | { fromEnd: number } | { timestamp: number };
 
 interface ConsumeArgs {
   topic: string;
@@ -40,20 +40,22 @@ function parseStart(s: string | undefined): Start {
   if (s === undefined || s === 'start' || s === 'beginning') return 'start';
   if (s === 'end') return 'end';
   if (/^\d+$/.test(s)) return { offset: Number(s) };
+  // kcat's -o -N: N records before the end of each partition (at most back to its start).
+  if (/^-\d+$/.test(s)) return { fromEnd: Number(s.slice(1)) };
   if (/^@\d+$/.test(s)) return { timestamp: Number(s.slice(1)) };
-  throw new UsageError(`-o takes start, end, an OFFSET or @TIMESTAMP (ms), not '${s}'`);
+  throw new UsageError(`-o takes start, end, an OFFSET, -N (N before the end) or @TIMESTAMP (ms), not '${s}'`);
 }
 
 export const consume = subcommand<ConsumeArgs>({
-  args: 'TOPIC [-n N] [-o start|end|OFFSET|@TIMESTAMP] [-g GROUP] [-f] [-p N] [-F FORMAT]',
+  args: 'TOPIC [-n N] [-o start|end|OFFSET|-N|@TIMESTAMP] [-g GROUP] [-f] [-p N] [-F FORMAT]',
   summary: 'print records: until the end of the log, N of them (-n), or following it (-f)',
   flags: {
     count: { kind: 'string', short: 'n', value: 'N', help: 'stop after N records, waiting for them if need be' },
     offset: {
       kind: 'string',
       short: 'o',
-      value: 'start|end|OFFSET|@TIMESTAMP',
-      help: 'where to begin in each partition: the first record, the next one written, an offset, or the first record at or after a time in ms (with -g: only start or end, for a group without a committed offset)',
+      value: 'start|end|OFFSET|-N|@TIMESTAMP',
+      help: 'where to begin in each partition: the first record, the next one written, an offset, N records before the end (as kcat -o -N), or the first record at or after a time in ms (with -g: only start or end, for a group without a committed offset)',
       defaultText: 'start',
     },
     group: { kind: 'string', short: 'g', value: 'GROUP', help: 'consume as a member of this consumer group, committing what was printed' },
@@ -72,7 +74,7 @@ export const consume = subcommand<ConsumeArgs>({
     const group = flags.strings.get('group') ?? null;
     const start = parseStart(flags.strings.get('offset'));
     const partition = flags.strings.has('partition') ? intFlag(flags, 'partition', 0) : null;
-    if (group !== null && typeof start !== 'string') throw new UsageError('-o OFFSET and @TIMESTAMP cannot be used with -g (the group decides the offset): use start or end');
+    if (group !== null && typeof start !== 'string') throw new UsageError('-o OFFSET, -N and @TIMESTAMP cannot be used with -g (the group decides the offset): use start or end');
     if (group !== null && partition !== null) throw new UsageError('-p cannot be used with -g (the group assigns the partitions)');
     if (flags.strings.has('print-format') && flags.strings.has('format')) throw new UsageError('-F and --format cannot be used together');
     const count = flags.strings.has('count') ? intFlag(flags, 'count', 0, 1) : null;
@@ -154,6 +156,16 @@ async function placeAll(client: KafkaClient, member: GroupMember, parts: readonl
   if (start === 'start' || start === 'end') return (await member.seekTo(parts, start === 'start' ? 'earliest' : 'latest'))[0] ?? null;
   if ('offset' in start) {
     for (const p of parts) member.seek(p, start.offset);
+    return null;
+  }
+  if ('fromEnd' in start) {
+    const [first, next] = await Promise.all([client.listOffsets(parts.map((p) => ({ ...p, spec: 'earliest' as const }))), client.listOffsets(parts.map((p) => ({ ...p, spec: 'latest' as const })))]);
+    for (const e of next) {
+      const s = first.find((f) => f.partition === e.partition);
+      const failed = e.error ?? s?.error ?? null;
+      if (failed !== null) return { topic: e.topic, partition: e.partition, error: failed };
+      member.seek(e, Math.max(s?.offset ?? 0, e.offset - start.fromEnd));
+    }
     return null;
   }
   for (const o of await client.listOffsets(parts.map((p) => ({ ...p, spec: { timestamp: start.timestamp } })))) {

@@ -156,7 +156,7 @@ describe('freshet topic consume', () => {
     }
   });
 
-  test('-o start, end, OFFSET and @TIMESTAMP', async () => {
+  test('-o start, end, OFFSET, -N and @TIMESTAMP', async () => {
     const topic = await newTopic('cli-offsets', 1);
     expectExit(await topicCmd(['produce', topic], 'a\nb\n'), 0);
     await Bun.sleep(20);
@@ -165,6 +165,9 @@ describe('freshet topic consume', () => {
     expectExit(await topicCmd(['produce', topic], 'c\nd\n'), 0);
     expect(expectExit(await topicCmd(['consume', topic, '-o', 'start']), 0).stdout).toBe('a\nb\nc\nd\n');
     expect(expectExit(await topicCmd(['consume', topic, '-o', '2']), 0).stdout).toBe('c\nd\n');
+    // kcat's -o -N: N before the end; more than the partition holds starts at its beginning.
+    expect(expectExit(await topicCmd(['consume', topic, '-o', '-1']), 0).stdout).toBe('d\n');
+    expect(expectExit(await topicCmd(['consume', topic, '-o', '-9']), 0).stdout).toBe('a\nb\nc\nd\n');
     // ListOffsets by time: the first record whose timestamp is at or after it (KIP-79).
     expect(expectExit(await topicCmd(['consume', topic, '-o', `@${between}`]), 0).stdout).toBe('c\nd\n');
     expect(expectExit(await topicCmd(['consume', topic, '-o', 'end']), 0).stdout).toBe('');
