@@ -130,7 +130,8 @@ export interface LineRecord {
 /**
  * One input line as a record. With a key separator (kcat -K), the key is what comes before its
  * first occurrence and the value what follows; a line without it is all value and has no key
- * (kcat does the same: rdkafka_performance / kcat's produce_file splits on the first delimiter).
+ * (null, not empty), and `:v` has an empty key: what kcat -K: makes of the same lines
+ * (test/unit/cli/record-format.test.ts; the kcat cross-check in test/integration/cli-records).
  */
 export function lineRecord(line: Uint8Array, keySeparator: Uint8Array | null): LineRecord {
   if (keySeparator === null || keySeparator.length === 0) return { key: null, value: line };
