@@ -4,12 +4,14 @@
 //   freshet group ...       consumer group administration (src/cli/group.ts)
 //   freshet cluster info    brokers, controller and controller quorum (src/cli/cluster.ts)
 //   freshet registry ...    the schema registry over its REST API (src/cli/registry.ts)
+//   freshet config ...      the effective node configuration, an annotated example (src/cli/config.ts)
 //   freshet status          whether a node answers (src/cli/status.ts)
 //   freshet version         print the version
 // Every level answers --help / -h (and `freshet help COMMAND`).
 
 import { log, logLevelOf } from './base/log.ts';
 import { runCluster } from './cli/cluster.ts';
+import { runConfig } from './cli/config.ts';
 import { runGroup } from './cli/group.ts';
 import { runRegistry } from './cli/registry.ts';
 import { runStart } from './cli/start.ts';
@@ -23,11 +25,13 @@ const USAGE = `usage: freshet <command> [options]
 commands:
   start      run a node: the Kafka API on 127.0.0.1:9092 and the schema registry on
              127.0.0.1:8081 by default, data in ./data
-  topic      create, list, describe, delete topics
+  topic      create, list, describe, delete topics; produce and consume records
   group      list, describe, seek, delete consumer groups
   cluster    info: brokers, the controller and the controller quorum
   registry   schemas, subjects, compatibility levels and modes in the schema registry
              (--registry-url URL, default http://127.0.0.1:8081)
+  config     print: the effective node configuration and where each value came from;
+             example: an annotated config file
   status     check that a node answers (exit 0) or not (exit 1)
   version    print the version
 
@@ -45,6 +49,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   group: runGroup,
   cluster: runCluster,
   registry: runRegistry,
+  config: (argv) => runConfig(argv),
   status: runStatus,
   version: async (argv) => {
     if (argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {

@@ -158,7 +158,7 @@ interface Running {
 }
 
 /** The file named by --config or FRESHET_CONFIG, if any; a missing file is a usage error. */
-function readConfigFile(above: ConfigLayer): ConfigLayer {
+export function readConfigFile(above: ConfigLayer): ConfigLayer {
   const named = above.values.get('config');
   if (named === undefined) return EMPTY_LAYER;
   const path = String(named.value);

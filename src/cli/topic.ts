@@ -1,7 +1,10 @@
-// `freshet topic create|list|describe|delete`: topic administration through the internal client.
+// `freshet topic create|list|describe|delete|produce|consume`: topics through the internal client
+// (produce and consume live in topic-produce.ts and topic-consume.ts).
 
 import { CONFIG_SOURCE_NAMES, ResourceType } from '../client/admin.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
+import { consume } from './topic-consume.ts';
+import { produce } from './topic-produce.ts';
 import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, runCommandGroup, type Subcommand, subcommand } from './output.ts';
 
 const create = subcommand({
@@ -145,7 +148,7 @@ const del = subcommand({
   },
 });
 
-const COMMANDS: Readonly<Record<string, Subcommand>> = { create, list, describe, delete: del };
+const COMMANDS: Readonly<Record<string, Subcommand>> = { create, list, describe, delete: del, produce, consume };
 
 export async function runTopic(argv: readonly string[]): Promise<number> {
   return runCommandGroup('freshet topic', argv, COMMANDS);

@@ -1,21 +1,34 @@
-// The YAML file of `freshet start --config FILE`: the flags' names as keys, and a `set:` map of
-// broker properties by their Kafka names.
+// The YAML file of `freshet start --config FILE`: each node setting under its flag's name or its
+// Redpanda-style key (file-keys.ts), and broker properties by their Kafka names in a `cluster:`
+// map (the cluster-config defaults, Redpanda's name) or `set:` (the same, as --set).
 //
-//   data-dir: /var/lib/freshet
-//   kafka-addr: 0.0.0.0:9092
-//   dev: false
-//   set:
+//   data_directory: /var/lib/freshet        # or  data-dir: /var/lib/freshet
+//   kafka_api: {address: 0.0.0.0, port: 9092}   # or  kafka-addr: 0.0.0.0:9092
+//   developer_mode: false
+//   cluster:
 //     log.retention.ms: 86400000
+//
+// A setting named twice (data_directory and data-dir, or a property in both cluster: and set:)
+// is an error, as a repeated key is.
 //
 // Every error names the file and the line: YAML syntax, an unknown or repeated key, a bad
 // value. Bun.YAML.parse reports no position in its errors, so the line is found here: for a
 // syntax error, the line after the longest prefix of the file that still parses; for a key,
 // the line that starts with it.
 
+import { FILE_KEY_BY_NAME, FILE_KEY_TABLE, flagValueOf } from './file-keys.ts';
 import { type ConfigLayer, ConfigError, type SetEntry, type Setting, START_FLAGS } from './node-config.ts';
 
-/** Keys the file may hold: every start flag but `config` (files do not include files). */
-export const FILE_KEYS: readonly string[] = Object.keys(START_FLAGS).filter((k) => k !== 'config');
+/** Property maps: `cluster:` (Redpanda's name for cluster-config defaults) and `set:` (as --set). */
+const PROPERTY_MAPS: readonly string[] = ['cluster', 'set'];
+
+/** Keys the file may hold: every start flag but `config` (files do not include files), their
+ *  Redpanda-style names, and the property maps. */
+export const FILE_KEYS: readonly string[] = [
+  ...Object.keys(START_FLAGS).filter((k) => k !== 'config'),
+  ...FILE_KEY_TABLE.filter((k) => Object.hasOwn(START_FLAGS, k.flag)).map((k) => k.key),
+  'cluster',
+];
 
 /** The layer a config file contributes; `path` is used in messages only. */
 export function parseConfigFile(path: string, text: string): ConfigLayer {
@@ -27,14 +40,31 @@ export function parseConfigFile(path: string, text: string): ConfigLayer {
     throw new ConfigError(`${path}:${again}: key '${key}' repeats the one on line ${first}`);
   }
   const values = new Map<string, Setting>();
-  let sets: SetEntry[] = [];
+  /** Which key set each flag, to refuse a setting named twice. */
+  const setBy = new Map<string, string>();
+  const sets: SetEntry[] = [];
   for (const [key, value] of Object.entries(doc)) {
     if (!FILE_KEYS.includes(key)) {
       throw new ConfigError(`${where(key)}: unknown key '${key}' (known keys: ${FILE_KEYS.join(', ')})`);
     }
+    // A property map with nothing but comments under it is empty, as `freshet config example` writes `cluster:`.
+    if (PROPERTY_MAPS.includes(key) && value === null) continue;
     if (value === null || value === undefined) throw new ConfigError(`${where(key)}: ${key} has no value`);
-    if (key === 'set') sets = setEntries(path, where(key), value, lines.set);
-    else values.set(key, { value, origin: `${where(key)}: ${key}` });
+    if (PROPERTY_MAPS.includes(key)) {
+      for (const e of setEntries(path, where(key), key, value, lines.nested.get(key) ?? new Map())) {
+        const twin = sets.find((x) => x.name === e.name);
+        if (twin !== undefined) throw new ConfigError(`${e.origin}: ${e.name} is also set at ${twin.origin}`);
+        sets.push(e);
+      }
+      continue;
+    }
+    const fileKey = FILE_KEY_BY_NAME.get(key);
+    const flag = fileKey?.flag ?? key;
+    const origin = `${where(key)}: ${key}`;
+    const twin = setBy.get(flag);
+    if (twin !== undefined) throw new ConfigError(`${where(key)}: ${key} and ${twin} (line ${lines.top.get(twin) ?? '?'}) both set --${flag}`);
+    setBy.set(flag, key);
+    values.set(flag, { value: fileKey === undefined ? value : flagValueOf(fileKey, value, origin), origin });
   }
   return { values, sets };
 }
@@ -69,22 +99,22 @@ export function syntaxErrorLine(text: string): number {
   return Math.min(lastGood + 1, lines.length);
 }
 
-function setEntries(path: string, where: string, value: unknown, lines: ReadonlyMap<string, number>): SetEntry[] {
+function setEntries(path: string, where: string, map: string, value: unknown, lines: ReadonlyMap<string, number>): SetEntry[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${where}: set must be a map of broker properties (name: value)`);
+    throw new ConfigError(`${where}: ${map} must be a map of broker properties (name: value)`);
   }
   return Object.entries(value).map(([name, v]) => {
     const at = lines.has(name) ? `${path}:${lines.get(name)}` : where;
-    if (v === null || typeof v === 'object') throw new ConfigError(`${at}: set.${name} needs a single value`);
-    return { name, value: String(v), origin: `${at}: set.${name}` };
+    if (v === null || typeof v === 'object') throw new ConfigError(`${at}: ${map}.${name} needs a single value`);
+    return { name, value: String(v), origin: `${at}: ${map}.${name}` };
   });
 }
 
 interface KeyLines {
   /** Top-level keys and their 1-based lines. */
   top: Map<string, number>;
-  /** Keys indented under `set:`. */
-  set: Map<string, number>;
+  /** Keys indented under `set:` and `cluster:`, by map. */
+  nested: Map<string, Map<string, number>>;
   repeated: { key: string; first: number; again: number } | null;
 }
 
@@ -93,8 +123,8 @@ const NESTED_KEY = /^\s+(["']?)([^\s#"'][^:#]*?)\1\s*:(\s|$)/;
 
 /** Where each key of a block-style file starts (flow-style maps fall back to the file name). */
 function keyLines(text: string): KeyLines {
-  const out: KeyLines = { top: new Map(), set: new Map(), repeated: null };
-  let inSet = false;
+  const out: KeyLines = { top: new Map(), nested: new Map(), repeated: null };
+  let inMap: Map<string, number> | null = null;
   text.split('\n').forEach((line, i) => {
     const top = TOP_KEY.exec(line);
     if (top) {
@@ -102,11 +132,15 @@ function keyLines(text: string): KeyLines {
       const first = out.top.get(key);
       if (first !== undefined && out.repeated === null) out.repeated = { key, first, again: i + 1 };
       if (first === undefined) out.top.set(key, i + 1);
-      inSet = key === 'set';
+      inMap = null;
+      if (PROPERTY_MAPS.includes(key)) {
+        inMap = out.nested.get(key) ?? new Map();
+        out.nested.set(key, inMap);
+      }
       return;
     }
-    const nested = inSet ? NESTED_KEY.exec(line) : null;
-    if (nested && !out.set.has(nested[2])) out.set.set(nested[2], i + 1);
+    const nested = inMap !== null ? NESTED_KEY.exec(line) : null;
+    if (nested && inMap !== null && !inMap.has(nested[2])) inMap.set(nested[2], i + 1);
   });
   return out;
 }
