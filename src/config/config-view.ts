@@ -46,6 +46,7 @@ function knownValues(c: NodeConfig): Map<string, string | null> {
     ['advertise-rpc-addr', c.cluster === null ? null : addr(c.cluster.advertiseRpcAddr)],
     ['schema-registry-addr', addr(c.schemaRegistryAddr)],
     ['proxy-addr', addr(c.proxyAddr)],
+    ['admin-addr', addr(c.adminAddr)],
   ]);
 }
 

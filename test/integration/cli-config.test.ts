@@ -121,7 +121,7 @@ describe('freshet start --config with Redpanda-style keys', () => {
     const port = await freePort();
     const file = writeScratch(
       'redpanda-style.yaml',
-      [`data_directory: ${join(scratch, 'rp-data')}`, 'node_id: 0', 'kafka_api:', '  address: 127.0.0.1', `  port: ${port}`, 'schema_registry_api: none', 'proxy_api: none', 'developer_mode: true', 'cluster:', '  num.partitions: 3', '  storage.min.free.bytes: 16777216', ''].join('\n'),
+      [`data_directory: ${join(scratch, 'rp-data')}`, 'node_id: 0', 'kafka_api:', '  address: 127.0.0.1', `  port: ${port}`, 'schema_registry_api: none', 'proxy_api: none', 'admin_api: none', 'developer_mode: true', 'cluster:', '  num.partitions: 3', '  storage.min.free.bytes: 16777216', ''].join('\n'),
     );
     const proc = Bun.spawn([FRESHET_BIN, 'start', '--config', file], { env: { ...process.env, ...CLEAN_ENV }, cwd: scratch, stdout: 'ignore', stderr: 'pipe' });
     let log = '';
