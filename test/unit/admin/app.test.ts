@@ -100,6 +100,17 @@ describe('brokers and node config', () => {
   });
 });
 
+describe('not built yet', () => {
+  test('maintenance and decommission answer 501 with a JSON error, not 404 or a silent success', async () => {
+    for (const [method, path] of [['PUT', '/v1/brokers/0/maintenance'], ['DELETE', '/v1/brokers/0/maintenance'], ['GET', '/v1/maintenance'], ['PUT', '/v1/brokers/1/decommission'], ['GET', '/v1/brokers/1/decommission'], ['PUT', '/v1/brokers/1/recommission']]) {
+      const r = await call(method, path);
+      expect(r.status).toBe(501);
+      expect(r.json).toMatchObject({ code: 501 });
+      expect((r.json as { message: string }).message).toContain('not built yet');
+    }
+  });
+});
+
 describe('health overview', () => {
   test('healthy cluster: every cluster_health_overview field', async () => {
     const r = await call('GET', '/v1/cluster/health_overview');
