@@ -27,7 +27,7 @@ export function metadataV1Request(): Uint8Array {
 }
 
 /** One attempt: resolves true once a whole response frame arrived, false if refused/closed. */
-function tryMetadata(port: number): Promise<boolean> {
+export function tryMetadata(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     let got = new Uint8Array(0);
     let settled = false;

@@ -1,6 +1,7 @@
 // The printed table (each figure next to the machine limit it is bounded by, and the fraction)
 // and the targets, evaluated PASS/FAIL. Never exits non-zero: benchmarks report, tests judge.
 
+import { startupTargets } from './startup-phase.ts';
 import type { DiskResult } from './disk.ts';
 import type { Step } from './phases.ts';
 import type { BenchResult } from './run.ts';
@@ -136,6 +137,7 @@ export function evaluateTargets(r: BenchResult): Target[] {
     const mb = r.startup.idleRssKiBMedian / 1024;
     t.push({ name: '--dev: idle RSS < 60 MB', value: round(mb, 1), limit: 60, unit: 'MiB', pass: mb < 60, note: 'VmRSS 1 s after the first Metadata answer' });
   }
+  if (r.startupPhase) t.push(...startupTargets(r.startupPhase));
   return t;
 }
 

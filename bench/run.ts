@@ -17,6 +17,8 @@
 //                      failover, follower catch-up; each next to a lone node)
 //   --only registry    only the schema-registry phase (registrations/s, lookups/s by id and by
 //                      schema, p99, memory per 10,000 schemas; loopback HTTP and fsync beside)
+//   --only startup     only the startup phase (--dev with every listener: spawn to ready over
+//                      N starts, and idle RSS with each listener on and off)
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,9 +34,10 @@ import { runGroupsPhase, type GroupsFigures, type GroupsSizes } from './groups.t
 import { printRecompress, runRecompressPhase, type RecompressFigures } from './recompress.ts';
 import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
 import { kafkaPhaseFigures, PROXY_SIZES_FULL, PROXY_SIZES_QUICK, printProxy, runProxyPhase, type ProxyFigures } from './proxy-phase.ts';
+import { printStartup, runStartupPhase, STARTUP_SIZES_FULL, STARTUP_SIZES_QUICK, type StartupFigures } from './startup-phase.ts';
 import { REGISTRY_SIZES_FULL, REGISTRY_SIZES_QUICK, printRegistry, runRegistryPhase, type RegistryFigures } from './registry-phase.ts';
 
-const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy'] as const;
+const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy', 'startup'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     let cluster: ClusterFigures | null = null;
     let registry: RegistryFigures | null = null;
     let proxy: ProxyFigures | null = null;
+    let startupPhase: StartupFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -193,6 +197,10 @@ async function main(): Promise<void> {
       proxy = await runProxyPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? PROXY_SIZES_QUICK : PROXY_SIZES_FULL, librdkafka: kafkaPhaseFigures(broker), log });
     }
 
+    if (!opts.machineOnly && (full || opts.only === 'startup')) {
+      startupPhase = await runStartupPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? STARTUP_SIZES_QUICK : STARTUP_SIZES_FULL, log });
+    }
+
     const result = {
       startedAt: startedAt.toISOString(),
       quick: opts.quick,
@@ -209,6 +217,7 @@ async function main(): Promise<void> {
       cluster,
       registry,
       proxy,
+      startupPhase,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -231,6 +240,11 @@ async function main(): Promise<void> {
     if (proxy) {
       const lines: string[] = [];
       printProxy(proxy, lines);
+      console.log(lines.join('\n'));
+    }
+    if (startupPhase) {
+      const lines: string[] = [];
+      printStartup(startupPhase, lines);
       console.log(lines.join('\n'));
     }
     const outDir = path.join(import.meta.dir, 'results');
@@ -262,6 +276,8 @@ export type BenchResult = {
   cluster: ClusterFigures | null;
   registry: RegistryFigures | null;
   proxy: ProxyFigures | null;
+  /** the startup phase: --dev with every listener, spawn to ready, idle RSS per listener set */
+  startupPhase: StartupFigures | null;
 };
 
 if (import.meta.main) {

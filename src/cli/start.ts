@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import { UsageError } from '../base/flags.ts';
-import { log } from '../base/log.ts';
+import { log, logFormat, setLogFormat } from '../base/log.ts';
 import { startStallDetector } from './stall-detector.ts';
 import { systemDeps } from './node-deps.ts';
 import { parseConfigFile } from '../config/config-file.ts';
@@ -48,6 +48,7 @@ export const EXIT_FAILURE = 1;
 export async function runStart(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number | null> {
   const config = loadConfig(argv, env);
   if (typeof config === 'number') return config;
+  setLogFormat(config.logFormat); // before the first line
   installAccelerators();
   const node: Running = { bound: null, running: null, registry: null, proxy: null, admin: null, metrics: null };
   stopOnSignals(node);
@@ -120,12 +121,26 @@ export async function runStart(argv: readonly string[], env: Record<string, stri
   const schemaRegistry = registry === null ? 'schema registry off' : `schema registry ${registry.node.url}`;
   const httpProxy = proxy === null ? 'proxy off' : `proxy ${proxy.node.url}`;
   const admin = node.admin === null ? 'admin API off' : `admin API ${node.admin.url}`;
-  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}, ${httpProxy}, ${admin}`);
+  log.info(`freshet ${VERSION} node ${config.nodeId} ready: kafka ${host}:${port}${rpc}, data ${config.dataDir}, cluster ${broker.clusterId}, ${schemaRegistry}, ${httpProxy}, ${admin}`, {
+    event: 'ready',
+    version: VERSION,
+    node_id: config.nodeId,
+    kafka: `${host}:${port}`,
+    rpc: cluster === null ? null : formatHostPort(cluster.rpcAddress),
+    data_dir: config.dataDir,
+    cluster_id: broker.clusterId,
+    schema_registry: registry === null ? null : registry.node.url,
+    proxy: proxy === null ? null : proxy.node.url,
+    admin_api: node.admin === null ? null : node.admin.url,
+  });
   return null;
 }
 
 function startFailed(e: unknown): number {
-  process.stderr.write(`freshet start: ${e instanceof Error ? e.message : String(e)}\n`);
+  const message = `freshet start: ${e instanceof Error ? e.message : String(e)}`;
+  // A log shipper reading json lines gets the failure as one of them.
+  if (logFormat() === 'json') log.error(message, { event: 'start_failed' });
+  else process.stderr.write(`${message}\n`);
   return EXIT_FAILURE;
 }
 

@@ -9,6 +9,7 @@
 // names exactly what to fix. Booleans are strict everywhere: true or false, nothing else.
 
 import { type FlagTable, HELP_FLAG, parseBoolean, parseFlags } from '../base/flags.ts';
+import { isLogFormat, LOG_FORMATS, type LogFormat } from '../base/log.ts';
 import { type BrokerConfigLayers, effectiveBrokerProps } from './broker-config.ts';
 import { type ClusterConfig, clusterConfigOf, DEFAULT_RPC_ADDR } from './cluster-config.ts';
 import { BROKER_PROPERTIES, BROKER_PROPERTY_BY_NAME, parseProperty, type PropertyValue } from './properties.ts';
@@ -32,6 +33,8 @@ export interface NodeConfig {
   proxyAddr: HostPort | null;
   /** The admin API's listener (--admin-addr, Redpanda's admin API paths); null when `none` turns it off. */
   adminAddr: HostPort | null;
+  /** How log lines are written (--log-format): text for people, json (JSON Lines) for shippers. */
+  logFormat: LogFormat;
   /**
    * Broker properties by Kafka name, every one with a value present (defaults filled in, synonym
    * chains such as log.retention.hours resolved into log.retention.ms). Effective values over
@@ -109,6 +112,14 @@ export const START_FLAGS: FlagTable = {
     value: 'HOST:PORT|none',
     help: "the admin API's HTTP listener (Redpanda's paths: /v1/status/ready, /v1/brokers, /v1/cluster_config, ..., /metrics); none turns it off",
     defaultText: DEFAULT_ADMIN_ADDR,
+  },
+  'log-format': {
+    kind: 'string',
+    value: LOG_FORMATS.join('|'),
+    help: 'text: one line per event for people; json: one JSON object per line (time, level, logger, message and the event\'s fields) for log shippers',
+    // Text whether stderr is a terminal or a pipe: a format that changed with isatty would make
+    // a container's or CI job's log differ from the same node's on a terminal; json is asked for.
+    defaultText: 'text',
   },
   set: { kind: 'repeat', value: 'key=value', help: 'a broker property by its Kafka name, repeatable (listed below)' },
 };
@@ -200,6 +211,7 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const schemaRegistryAddr = listenerAddrOf(get('schema-registry-addr'), DEFAULT_SCHEMA_REGISTRY_ADDR, '--schema-registry-addr');
   const proxyAddr = listenerAddrOf(get('proxy-addr'), DEFAULT_PROXY_ADDR, '--proxy-addr');
   const adminAddr = listenerAddrOf(get('admin-addr'), DEFAULT_ADMIN_ADDR, '--admin-addr');
+  const logFormat = logFormatOf(get('log-format'));
   const { fixed, explicit } = staticProperties(layer.sets);
   // --dev settles what it stands for (auto-creation on) unless set explicitly: static settings.
   for (const d of BROKER_PROPERTIES) {
@@ -211,7 +223,14 @@ export function buildFromLayer(layer: ConfigLayer): NodeConfig {
   const layers: BrokerConfigLayers = { static: fixed, dynamicDefault: new Map(), dynamicBroker: new Map() };
   const props = effectiveBrokerProps(layers, BROKER_PROPERTIES);
   checkRequestBudget(props);
-  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, proxyAddr, adminAddr, props, explicit, layers };
+  return { nodeId, dataDir, kafkaAddr, advertiseKafkaAddr, dev, cluster, schemaRegistryAddr, proxyAddr, adminAddr, logFormat, props, explicit, layers };
+}
+
+function logFormatOf(s: Setting | undefined): LogFormat {
+  if (s === undefined) return 'text';
+  const text = scalar(s).trim();
+  if (!isLogFormat(text)) throw new ConfigError(`${s.origin}: expected one of ${LOG_FORMATS.join(', ')}, got '${text}'`);
+  return text;
 }
 
 /** An HTTP listener's flag (--schema-registry-addr, --proxy-addr, --admin-addr): HOST:PORT, `none` (off), or the default. */

@@ -13,9 +13,7 @@ import { type RawBody, readBody } from '../../base/http-body.ts';
 import type { RegistryBackend } from '../registry-backend.ts';
 import { RegistryService, supportTable } from '../registry-service.ts';
 import type { SchemaSupport } from '../schema-types.ts';
-import { avroSupport } from '../avro/support.ts';
-import { jsonSchemaSupport } from '../json/support.ts';
-import { protobufSupport } from '../protobuf/support.ts';
+import { LAZY_AVRO_SUPPORT, LAZY_JSON_SUPPORT, LAZY_PROTOBUF_SUPPORT } from '../lazy-formats.ts';
 import { ROUTES, type Route, type RouteEnv } from './routes.ts';
 import { ACCEPTED_CONTENT_TYPES, REQUEST_BYTES_MAX_DEFAULT, httpProblems, mediaTypeOf, problem } from './wire.ts';
 
@@ -30,8 +28,9 @@ export interface RegistryHttpOptions {
   readonly serverVersion?: string;
 }
 
-/** Every schema type Confluent's registry serves (GET /schemas/types). */
-export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [avroSupport, jsonSchemaSupport, protobufSupport];
+/** Every schema type Confluent's registry serves (GET /schemas/types); each type's parser
+ *  library is loaded when a schema of that type is first parsed (lazy-formats.ts). */
+export const DEFAULT_SUPPORTS: readonly SchemaSupport[] = [LAZY_AVRO_SUPPORT, LAZY_JSON_SUPPORT, LAZY_PROTOBUF_SUPPORT];
 
 /** Elysia finds the path from the 12th character of the URL on (its getPath: indexOf('/', 11)),
  *  which misses it behind a scheme and host shorter than that ("http://h/subjects"). Such a

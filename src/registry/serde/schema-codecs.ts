@@ -8,10 +8,8 @@ import type { RegistryService } from '../registry-service.ts';
 import { resolverOf } from '../registry-service.ts';
 import type { RegistryError } from '../registry-errors.ts';
 import type { SchemaType } from '../schema-types.ts';
-import { avroCodec } from './avro-codec.ts';
 import type { CodecFactory, SchemaCodec } from './codec.ts';
-import { jsonSchemaCodec } from './json-codec.ts';
-import { protobufCodec } from './protobuf-codec.ts';
+import { LAZY_AVRO_CODEC, LAZY_JSON_CODEC, LAZY_PROTOBUF_CODEC } from '../lazy-formats.ts';
 
 /** Codecs kept by schema id; the least recently used goes first. */
 export const CODECS_CACHED_MAX = 1_000;
@@ -24,8 +22,8 @@ export type SchemaLookup =
 
 export type CodecFactories = Readonly<Partial<Record<SchemaType, CodecFactory>>>;
 
-/** The codec of every schema type the proxy serializes. */
-export const DEFAULT_CODECS: CodecFactories = { AVRO: avroCodec, JSON: jsonSchemaCodec, PROTOBUF: protobufCodec };
+/** The codec of every schema type the proxy serializes, each loaded at its first use (lazy-formats.ts). */
+export const DEFAULT_CODECS: CodecFactories = { AVRO: LAZY_AVRO_CODEC, JSON: LAZY_JSON_CODEC, PROTOBUF: LAZY_PROTOBUF_CODEC };
 
 /** Resolves when the registry's state has caught up (the store's replay), or with its error. */
 export type WhenReady = () => Promise<{ ok: true } | { ok: false; error: RegistryError }>;
