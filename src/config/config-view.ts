@@ -47,6 +47,7 @@ function knownValues(c: NodeConfig): Map<string, string | null> {
     ['schema-registry-addr', addr(c.schemaRegistryAddr)],
     ['proxy-addr', addr(c.proxyAddr)],
     ['admin-addr', addr(c.adminAddr)],
+    ['log-format', c.logFormat],
   ]);
 }
 
