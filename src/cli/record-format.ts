@@ -10,6 +10,7 @@
 // values and header values are written byte for byte.
 
 import { UsageError } from './args.ts';
+import { concatBytes } from '../base/bytes.ts';
 
 export interface PrintedRecord {
   topic: string;
@@ -95,16 +96,6 @@ export function formatRecord(tokens: readonly Token[], r: PrintedRecord): Uint8A
     }
   }
   return concatBytes(parts);
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** `--format json`: one object per record, keys, values and header values as UTF-8 text (null

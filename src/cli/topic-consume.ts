@@ -15,7 +15,8 @@ import type { KafkaClient } from '../client/client.ts';
 import { GroupMember, type MemberErr, type TopicPartition } from '../client/group-member.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, kafkaFailure, subcommand } from './output.ts';
-import { concatBytes, DEFAULT_FORMAT, formatRecord, parseFormat, recordJson } from './record-format.ts';
+import { concatBytes } from '../base/bytes.ts';
+import { DEFAULT_FORMAT, formatRecord, parseFormat, recordJson } from './record-format.ts';
 
 /** Bytes per poll: the consumer's fetch.max.bytes is 50 MiB; a line tool prints as it goes, so it asks for less. */
 export const CONSUME_POLL_BYTES = 1024 * 1024;

@@ -2,20 +2,12 @@
 // greps and the integration tests read it); json must be JSON Lines (https://jsonlines.org/:
 // one valid JSON value per line, lines separated by \n) with time, level, logger and message.
 
-import { afterEach, beforeEach, expect, test } from 'bun:test';
+import { afterEach, expect, test } from 'bun:test';
 import { formatLine, isLogFormat, logger, LOGGER_NAMES, resetLoggerLevels, setLogFormat, setLoggerLevel } from '../../../src/base/log.ts';
+import { captureStderr } from '../../helpers/stderr.ts';
 
-let lines: string[] = [];
-const realWrite = process.stderr.write.bind(process.stderr);
-beforeEach(() => {
-  lines = [];
-  process.stderr.write = ((chunk: string) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-});
+const stderr = captureStderr();
 afterEach(() => {
-  process.stderr.write = realWrite;
   setLogFormat('text');
   resetLoggerLevels();
   setLoggerLevel('root', 'info');
@@ -56,8 +48,8 @@ test('a subsystem logger writes json with its own name once the format is json, 
   logger('groups').info('dropped: below the level');
   logger('groups').warn('kept', { group: 'g1' });
   logger('registry').info('kept too');
-  expect(lines.length).toBe(2);
-  const [a, b] = lines.map((l) => JSON.parse(l));
+  expect(stderr.lines.length).toBe(2);
+  const [a, b] = stderr.lines.map((l) => JSON.parse(l));
   expect(a).toMatchObject({ level: 'warn', logger: 'groups', message: 'kept', group: 'g1' });
   expect(b).toMatchObject({ level: 'info', logger: 'registry', message: 'kept too' });
   for (const l of [a, b]) expect(new Date(l.time).toISOString()).toBe(l.time);
