@@ -8,7 +8,7 @@
 // and the leader of each partition coordinates its groups (clustered.ts): its writes go through
 // the partition's replica and are durable once committed in the leader's term (acks=all).
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { Broker } from './broker.ts';
 import { intProp } from '../config/node-config.ts';
 import { decompress } from '../compression/index.ts';
@@ -21,6 +21,8 @@ import type { StateRecord } from '../groups/records.ts';
 import type { AppendOutcome, StateLog } from '../groups/state-log.ts';
 import { ensureOffsetsTopic } from './clustered.ts';
 import type { ReplicaAppend, ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
+
+const log = logger('kafka');
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Bytes read per call while loading the topic on start. */

@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import type { NodeDeps } from '../base/deps.ts';
-import { log, RepeatedLog } from '../base/log.ts';
+import { logger, RepeatedLog } from '../base/log.ts';
 import { randomUuid } from '../base/random.ts';
 import { type Cancel, every, nextTurn } from '../base/scheduler.ts';
 import { boolProp, intProp, type NodeConfig, refreshProps } from '../config/node-config.ts';
@@ -46,6 +46,8 @@ import { type DesiredReplica, ReplicaBackend } from '../cluster/replica/replica-
 import { REPORT_PARTITION_VOTERS } from '../cluster/quorum/controller-ops.ts';
 import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 import { PARTITION_LEADERS_REFRESH_MS, type PartitionLeaderState } from '../cluster/quorum/partition-leaders.ts';
+
+const log = logger('kafka');
 
 /** Topics Kafka treats as internal (Metadata isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);

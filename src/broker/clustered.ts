@@ -7,7 +7,7 @@
 
 import * as path from 'node:path';
 import type { StorageFs } from '../base/fs.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import { ALLOCATE_PRODUCER_IDS, CREATE_TOPICS } from '../cluster/quorum/controller-ops.ts';
 import { TopicTable } from '../cluster/topic-table.ts';
@@ -18,6 +18,8 @@ import { writeFileAtomic } from '../storage/atomic-file.ts';
 import { type ProducerIdSource, ProducerIdsUnavailable } from '../transactions/producer-ids.ts';
 import type { AutoCreateResult, Broker } from './broker.ts';
 import { OFFSETS_TOPIC } from './broker-state-log.ts';
+
+const log = logger('kafka');
 
 /** Topic names a refusal lists before "and N more". */
 const NAMES_LISTED_MAX = 5;

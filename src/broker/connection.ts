@@ -24,7 +24,7 @@ import { decoderFor, encoderFor, inRange } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type AnyHandler, NO_RESPONSE, type RequestContext } from './handler.ts';
 import type { Broker } from './broker.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { LogSummary } from '../base/log-summary.ts';
 import type { NetSocket } from '../base/network.ts';
 import { releaseReadBuffer } from '../base/read-buffers.ts';
@@ -32,6 +32,8 @@ import type { MemoryWaiter, RequestMemoryBudget } from './request-memory.ts';
 import { frameResponse, takeNextWrite } from './response-frames.ts';
 import { WakeSignal } from './wait.ts';
 import type { KafkaMetrics } from './kafka-metrics.ts';
+
+const log = logger('kafka');
 
 const FETCH_API_KEY = 1;
 

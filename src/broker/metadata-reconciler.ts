@@ -19,13 +19,15 @@
 //   logged once (controller/config-view.ts).
 // The image only changes by applying committed batches, so this runs after each apply.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { brokerConfigLayers, ConfigResourceType, type MetadataImage, type MetadataRecord, type PartitionImage, topicOverrides } from '../cluster/controller/index.ts';
 import type { TopicRecord } from '../cluster/topic-table.ts';
 import type { DesiredReplica } from '../cluster/replica/replica-backend.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { PropertyValue } from '../config/properties.ts';
 import type { Broker } from './broker.ts';
+
+const log = logger('kafka');
 
 export class MetadataReconciler {
   /** Skipped config values already logged ("resource/name=value"), so each is logged once. */

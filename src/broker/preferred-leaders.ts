@@ -10,7 +10,7 @@
 //   partitions, so no node needs another's state; the leaders' published view converges within
 //   one publication, well inside the check interval.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import type { Scheduler } from '../base/scheduler.ts';
 import type { ClusterNode } from '../cluster/quorum/cluster-node.ts';
 import { PREFERRED_ELECTIONS_MAX, type PreferredElectionAnswer } from '../cluster/quorum/preferred-elections.ts';
@@ -18,6 +18,8 @@ import { imbalancedBrokers, type PartitionLeadership } from '../cluster/replica/
 import type { ReplicatedPartition } from '../cluster/replica/replicated-partition.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Broker } from './broker.ts';
+
+const log = logger('kafka');
 
 /** How long an elected transfer is waited for before the answer says it did not happen (two election timeouts and more). */
 export const TRANSFER_WAIT_MS = 5_000;

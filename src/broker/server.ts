@@ -8,7 +8,7 @@
 // answer what it has in flight for a bounded time, and closes the rest.
 
 import type { NodeDeps } from '../base/deps.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { LogSummary } from '../base/log-summary.ts';
 import { describeListenFailure, NetError, type NetListener, type NetSocket, type SocketEvents } from '../base/network.ts';
 import { type HostPort, intProp, type NodeConfig } from '../config/node-config.ts';
@@ -16,6 +16,8 @@ import type { Broker } from './broker.ts';
 import { Connection, type ConnectionLimits, type ConnectionShared } from './connection.ts';
 import { KafkaMetrics } from './kafka-metrics.ts';
 import { gcCollector, RequestMemoryBudget } from './request-memory.ts';
+
+const log = logger('kafka');
 
 /** What the listener needs of the node's dependencies: it binds before the Broker exists. */
 export type ServerDeps = Pick<NodeDeps, 'network' | 'clock' | 'scheduler' | 'metrics'>;

@@ -4,9 +4,11 @@
 // they become log lines and KAFKA_STORAGE_ERROR answers.
 
 import type { Clock } from '../base/clock.ts';
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { describeDamage, type LogDamage, operatorActions } from '../storage/damage.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
+
+const log = logger('kafka');
 
 /** Partitions whose log could not be opened because of damage, by `topic/index`. */
 export class OfflinePartitions {

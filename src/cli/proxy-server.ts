@@ -8,7 +8,7 @@
 // serves. Until then a request is answered at once with 500 50003 (Confluent's retriable Kafka
 // error): the node is starting.
 
-import { log } from '../base/log.ts';
+import { logger } from '../base/log.ts';
 import { GroupMember, type GroupMemberOptions, KafkaClient, type MemberErr } from '../client/client.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
@@ -18,6 +18,8 @@ import type { ProxySchemas } from '../proxy/schema-formats.ts';
 import { KAFKA_V2_JSON, REQUEST_BYTES_MAX_DEFAULT } from '../proxy/wire.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { type BunServer, listenHttp } from './http-listener.ts';
+
+const log = logger('proxy');
 
 /** Bun's cut-off for a request body: above the handler's own limit (REQUEST_BYTES_MAX_DEFAULT,
  *  answered 413 with Confluent's body), so the handler is the one that answers. */

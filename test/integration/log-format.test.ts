@@ -80,6 +80,8 @@ testRequiring(KCAT_TOOL, 'with --log-format json every line from start to stop i
   const loggers = new Set(lines.map((l) => l.logger));
   expect(loggers.has('registry')).toBe(true);
   expect(loggers.has('admin')).toBe(true);
+  expect(lines.find((l) => l.message.includes('created topic logs-topic'))?.logger).toBe('kafka');
+  expect(lines.find((l) => l.message.startsWith('proxy: reaching the cluster'))?.logger).toBe('proxy');
   const levelSet = lines.find((l) => l.logger === 'admin' && l.message.includes('set log level for {raft}'));
   expect(levelSet?.level).toBe('info');
   // The ready line carries the node's addresses and ids as fields.
