@@ -294,10 +294,20 @@ describe('auto-creation on a cluster', () => {
         // A fresh quorum: wait for its controller and this node's registration (the brokers
         // Metadata lists are the registered ones; before this node's register_broker record
         // commits, a topic of replication factor 1 has no broker to go to).
+        // Registered is not enough: a new registration is fenced until its first
+        // heartbeat unfences it (KIP-631), and placement needs an unfenced broker ("All brokers
+        // are currently fenced", INVALID_REPLICATION_FACTOR, as Kafka answers): a topic created
+        // with replication factor 1 proves one is there.
         await waitFor(async () => {
           const c = await admin.describeCluster();
-          return c.controller === 9 && c.brokers.some((b) => b.nodeId === 9) ? true : null;
-        }, FORM_MS_MAX, 'a controller and this node registered');
+          if (!(c.controller === 9 && c.brokers.some((b) => b.nodeId === 9))) return null;
+          try {
+            await admin.createTopics({ topics: [{ topic: 'placement-probe', numPartitions: 1, replicationFactor: 1 }] });
+            return true;
+          } catch {
+            return null;
+          }
+        }, FORM_MS_MAX, 'a controller and this node registered and unfenced');
         const producer = kafka.producer({ allowAutoTopicCreation: true });
         await producer.connect();
         await producer.send({ topic: 'made-on-demand', messages: [{ value: 'first' }] });
