@@ -39,14 +39,16 @@ export class SchemaCodecs {
 
   /** The schema an id names, with its codec. */
   async byId(id: number): Promise<SchemaLookup> {
-    const ready = await this.whenReady();
-    if (!ready.ok) return { ok: false, kind: 'failed', message: ready.error.message };
+    // A cached id needs no state (an id's schema never changes): every record a read decodes
+    // asks, so the hit is answered before waiting on the store.
     const cached = this.cache.get(id);
     if (cached !== undefined) {
       this.cache.delete(id);
       this.cache.set(id, cached);
       return { ok: true, id, codec: cached };
     }
+    const ready = await this.whenReady();
+    if (!ready.ok) return { ok: false, kind: 'failed', message: ready.error.message };
     const state = this.service.state;
     const found = state.schemaById(id);
     if (!found.ok) return { ok: false, kind: 'not-found', message: `Schema ${id} not found` };
