@@ -126,17 +126,24 @@ export interface LineRecord {
  */
 export function lineRecord(line: Uint8Array, keySeparator: Uint8Array | null): LineRecord {
   if (keySeparator === null || keySeparator.length === 0) return { key: null, value: line };
-  const at = indexOf(line, keySeparator);
+  const at = indexOfBytes(line, keySeparator);
   if (at < 0) return { key: null, value: line };
   return { key: line.subarray(0, at), value: line.subarray(at + keySeparator.length) };
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+/** Where `needle` first occurs in `hay`, or -1. */
+export function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {
     for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
     return i;
   }
   return -1;
+}
+
+/** A -K / -D delimiter as given on the command line, with \\n \\t \\r \\\\ read as escapes (kcat takes them so). */
+export function delimiterBytes(text: string, flag: string): Uint8Array {
+  if (text === '') throw new UsageError(`${flag} needs a delimiter`);
+  return encoder.encode(text.replace(/\\(.)/g, (m, c: string) => ESCAPES[c] ?? m));
 }
 
 /** `-H key=value`: a header; the key must not be empty, the value may be. */
@@ -321,7 +328,7 @@ function readTokens(tokens: readonly InputToken[], data: Uint8Array, cur: Cursor
         if (cur.pos + size > data.length) return 'more';
         end = cur.pos + size;
       } else if (next?.kind === 'text') {
-        end = indexOf(data.subarray(cur.pos), next.bytes);
+        end = indexOfBytes(data.subarray(cur.pos), next.bytes);
         if (end < 0) {
           if (!(eof && top && i + 1 === tokens.length - 1)) return 'more';
           end = data.length;

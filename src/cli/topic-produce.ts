@@ -1,5 +1,6 @@
-// `freshet topic produce TOPIC [-K SEP | -F FORMAT] [-H key=value ...] [-p N]`: one record per
-// line of stdin, or records read by an rpk-style format string (-F, record-format.ts).
+// `freshet topic produce TOPIC [-K SEP] [-D DELIM] [-F FORMAT] [-H key=value ...] [-p N]`: one
+// record per line of stdin (per DELIM with -D, kcat's producer flag), or records read by an
+// rpk-style format string (-F, record-format.ts).
 //
 // Lines are read as bytes (any encoding passes through) and sent as each read of stdin returns
 // them, in batches of at most PRODUCE_BATCH_RECORDS_MAX records or PRODUCE_BATCH_BYTES_MAX bytes,
@@ -17,7 +18,7 @@ import { intFlag, positionals, UsageError } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, subcommand } from './output.ts';
 import { SYSTEM_IO } from './node-deps.ts';
 import { Progress } from './progress.ts';
-import { type InputFormat, lineRecord, parseHeader, parseInputFormat, readInputRecord } from './record-format.ts';
+import { delimiterBytes, indexOfBytes, type InputFormat, lineRecord, parseHeader, parseInputFormat, readInputRecord } from './record-format.ts';
 
 /** Records per Produce request: large enough to amortize a round trip, small enough to keep one request far below message.max.bytes' 1 MiB default. */
 export const PRODUCE_BATCH_RECORDS_MAX = 1000;
@@ -33,6 +34,8 @@ const METADATA_RETRY_MS = 100;
 interface ProduceArgs {
   topic: string;
   keySeparator: Uint8Array | null;
+  /** Between records (kcat -D); a newline by default. */
+  recordDelimiter: Uint8Array;
   inputFormat: InputFormat | null;
   headers: Array<{ key: string; value: string }>;
   partition: number | null;
@@ -46,19 +49,23 @@ interface Pending {
   partition: number | null;
 }
 
-const NEWLINE = 0x0a;
+const NEWLINE = new Uint8Array([0x0a]);
 
 /** Splits stdin into records: `take` returns the records complete in `data` from `start` and where the rest begins. */
 type Splitter = (data: Uint8Array, eof: boolean) => { records: Pending[]; rest: number } | { error: string };
 
-/** One record per line, split at -K (kcat's producer). A last line without a newline is a record too. */
+/** One record per line (or per -D delimiter), split at -K (kcat's producer). A last line without a newline is a record too. */
 function lineSplitter(a: ProduceArgs): Splitter {
+  const d = a.recordDelimiter;
   return (data, eof) => {
     const records: Pending[] = [];
     let start = 0;
-    for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
-      records.push({ ...lineRecord(data.slice(start, nl), a.keySeparator), headers: a.headers, partition: null });
-      start = nl + 1;
+    for (;;) {
+      // A one-byte delimiter (the newline) through the native search; longer ones byte by byte.
+      const at = d.length === 1 ? data.indexOf(d[0], start) : start + indexOfBytes(data.subarray(start), d);
+      if (at < start) break;
+      records.push({ ...lineRecord(data.slice(start, at), a.keySeparator), headers: a.headers, partition: null });
+      start = at + d.length;
     }
     if (eof && start < data.length) {
       records.push({ ...lineRecord(data.slice(start), a.keySeparator), headers: a.headers, partition: null });
@@ -88,10 +95,11 @@ function formatSplitter(a: ProduceArgs, format: InputFormat): Splitter {
 }
 
 export const produce = subcommand<ProduceArgs>({
-  args: "TOPIC [-K SEP | -F FORMAT] [-H key=value ...] [-p N] < input",
+  args: "TOPIC [-K SEP] [-D DELIM] [-F FORMAT] [-H key=value ...] [-p N] < input",
   summary: "produce one record per line of stdin (a key before SEP with -K, headers with -H), or records read by a format (-F, rpk's '%k %v\\n')",
   flags: {
-    'key-separator': { kind: 'string', short: 'K', value: 'SEP', help: 'split each line at the first SEP into key and value (a line without SEP has no key), as kcat -K; \\t is a tab' },
+    'key-separator': { kind: 'string', short: 'K', value: 'SEP', help: 'split each line at the first SEP into key and value (a line without SEP has no key), as kcat -K; \\t \\n \\r \\\\ escapes' },
+    delimiter: { kind: 'string', short: 'D', value: 'DELIM', help: 'what ends a record instead of a newline, as kcat -D (same escapes)', defaultText: "'\\n'" },
     'input-format': {
       kind: 'string',
       short: 'F',
@@ -105,14 +113,21 @@ export const produce = subcommand<ProduceArgs>({
   parse(flags) {
     const [topic] = positionals(flags, ['TOPIC']);
     const sep = flags.strings.get('key-separator');
-    if (sep === '') throw new UsageError('-K needs a separator');
+    const delim = flags.strings.get('delimiter');
     const headers = (flags.repeats.get('header') ?? []).map(parseHeader);
     const partition = flags.strings.has('partition') ? intFlag(flags, 'partition', 0) : null;
     const formatText = flags.strings.get('input-format');
-    if (formatText !== undefined && sep !== undefined) throw new UsageError('-K and -F cannot be used together (put the separator in the format: -F "%k SEP %v\\n")');
+    if (formatText !== undefined && (sep !== undefined || delim !== undefined)) throw new UsageError('-K and -D cannot be used with -F (put the delimiters in the format: -F "%k SEP %v\\n")');
     const inputFormat = formatText === undefined ? null : parseInputFormat(formatText);
     if (inputFormat?.hasPartition === true && partition !== null) throw new UsageError('-p and a format with %p cannot be used together');
-    return { topic, keySeparator: sep === undefined ? null : new TextEncoder().encode(sep.replaceAll('\\t', '\t')), inputFormat, headers, partition };
+    return {
+      topic,
+      keySeparator: sep === undefined ? null : delimiterBytes(sep, '-K'),
+      recordDelimiter: delim === undefined ? NEWLINE : delimiterBytes(delim, '-D'),
+      inputFormat,
+      headers,
+      partition,
+    };
   },
   async run(ctx, a) {
     // As producers ask (Kafka's producer, kcat): the broker creates the topic if its

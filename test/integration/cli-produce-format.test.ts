@@ -58,6 +58,18 @@ describe('topic produce -F', () => {
     expect(await kcatRead(topic)).toEqual(['0|k 1||a|b|', '0|keyz||val'].sort());
   });
 
+  testRequiring(KCAT_TOOL, "-D ends records at a delimiter other than the newline, as kcat's producer -D; -K splits each", async () => {
+    const topic = uniqueTopic('cli-delim');
+    expectExit(await topicCmd(['create', topic, '-p', '1']), 0);
+    expectExit(await topicCmd(['produce', topic, '-D', ';;', '-K', ':'], 'k1:a,b;;k2:two;;three'), 0);
+    expect(await kcatRead(topic)).toEqual(['0|k1||a,b', '0|k2||two', '0|||three'].sort());
+    // kcat's producer given the same flags and input writes the same records.
+    const theirs = uniqueTopic('cli-delim-kcat');
+    expectExit(await topicCmd(['create', theirs, '-p', '1']), 0);
+    expectSuccess(await kcat(['-b', broker.bootstrap, '-P', '-t', theirs, '-p', '0', '-D', ';;', '-K', ':'], { stdin: 'k1:a,b;;k2:two;;three', timeoutMs: CLI_TIMEOUT_MS }));
+    expect(await kcatRead(theirs)).toEqual(await kcatRead(topic));
+  });
+
   testRequiring(KCAT_TOOL, 'input that does not match the format: exit 1 naming the byte; a bad format: exit 2', async () => {
     const topic = uniqueTopic('cli-fmt-bad');
     expectExit(await topicCmd(['create', topic, '-p', '3']), 0);
@@ -67,6 +79,7 @@ describe('topic produce -F', () => {
     expect(outside.stderr).toContain('has 3 partitions');
     for (const f of ['%k%v\\n', '%t %v\\n', '%h{%k=%v}%v\\n']) expectExit(await topicCmd(['produce', topic, '-F', f], ''), 2);
     expectExit(await topicCmd(['produce', topic, '-F', '%v\\n', '-K', ':'], ''), 2);
+    expectExit(await topicCmd(['produce', topic, '-F', '%v\\n', '-D', ';'], ''), 2);
     expectExit(await topicCmd(['produce', topic, '-F', '%p %v\\n', '-p', '1'], ''), 2);
   });
 });

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { UsageError } from '../../../src/base/flags.ts';
-import { type InputRecord, parseInputFormat, readInputRecord } from '../../../src/cli/record-format.ts';
+import { delimiterBytes, type InputRecord, parseInputFormat, readInputRecord } from '../../../src/cli/record-format.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
@@ -140,5 +140,15 @@ describe('format errors are usage errors', () => {
 
   test('%% %{ %} are literals', () => {
     expect(readAll('%{%k%}%%%v\\n', '{a}%b\n')).toEqual([rec('a', 'b')]);
+  });
+});
+
+describe('-K / -D delimiters', () => {
+  test('escapes as the format reads them; other text as it is; empty is a usage error', () => {
+    expect(dec(delimiterBytes('\\t', '-K'))).toBe('\t');
+    expect(dec(delimiterBytes(';;\\n', '-D'))).toBe(';;\n');
+    expect(dec(delimiterBytes('\\\\', '-D'))).toBe('\\');
+    expect(dec(delimiterBytes('\\q', '-D'))).toBe('\\q');
+    expect(() => delimiterBytes('', '-D')).toThrow(UsageError);
   });
 });
