@@ -5,7 +5,8 @@
 // work against a Redpanda node. An admin API error prints its message and exits 1
 // (output.ts runAdmin); a node without the admin API is named as such (admin-http.ts).
 
-import { positionals, UsageError } from './args.ts';
+import { intFlag, positionals, UsageError } from './args.ts';
+import { SYSTEM_IO } from './node-deps.ts';
 import { adminCall } from './admin-http.ts';
 import { type AdminContext, adminSubcommand, EXIT_FAILURE, EXIT_OK, type NestedGroup, printJson, printTable } from './output.ts';
 
@@ -51,16 +52,60 @@ export function healthText(h: HealthOverview): string {
   return `${title}\n${'='.repeat(title.length)}\n${rows.map(([l, v]) => `${l.padEnd(width)}  ${v}`).join('\n')}\n`;
 }
 
-const health = adminSubcommand({
-  args: '',
+/** How often --watch asks again: rpk's cluster health --watch sleeps 2 s between requests. */
+export const HEALTH_WATCH_INTERVAL_MS = 2_000;
+/** How long --exit-when-healthy waits by default before giving up (exit 1). */
+export const HEALTH_WAIT_MS_DEFAULT = 300_000;
+
+interface HealthArgs {
+  watch: boolean;
+  exitWhenHealthy: boolean;
+  timeoutMs: number;
+}
+
+const health = adminSubcommand<HealthArgs>({
+  args: '[-w] [-e [--timeout-ms MS]]',
   summary: "the cluster's health overview (admin API): exit 0 when healthy, 1 when not (a node down, a partition without a leader or under-replicated, no controller)",
-  flags: {},
-  parse: (flags) => positionals(flags, []),
-  async run(ctx) {
-    const h = (await adminCall(ctx.adminUrl, 'GET', '/v1/cluster/health_overview')) as HealthOverview;
-    if (ctx.format === 'json') printJson(h);
-    else process.stdout.write(healthText(h));
-    return h.is_healthy === true ? EXIT_OK : EXIT_FAILURE;
+  flags: {
+    watch: { kind: 'boolean', short: 'w', help: 'keep asking every 2 s and print each change, until Ctrl-C (rpk -w)' },
+    'exit-when-healthy': { kind: 'boolean', short: 'e', help: 'watch until the cluster is healthy, then exit 0 (rpk -e); exit 1 after --timeout-ms' },
+    'timeout-ms': { kind: 'string', value: 'MS', help: 'how long -e waits', defaultText: String(HEALTH_WAIT_MS_DEFAULT) },
+  },
+  parse(flags) {
+    positionals(flags, []);
+    const exitWhenHealthy = flags.booleans.get('exit-when-healthy') === true;
+    if (flags.strings.has('timeout-ms') && !exitWhenHealthy) throw new UsageError('--timeout-ms goes with -e');
+    // -e only makes sense while watching (rpk enables watch with it too).
+    return { watch: exitWhenHealthy || flags.booleans.get('watch') === true, exitWhenHealthy, timeoutMs: intFlag(flags, 'timeout-ms', HEALTH_WAIT_MS_DEFAULT, 1) };
+  },
+  async run(ctx, a) {
+    const deadline = SYSTEM_IO.clock.monotonicMs() + a.timeoutMs;
+    let stopping = false;
+    const stop = (): void => {
+      stopping = true;
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      let last = '';
+      for (;;) {
+        const h = (await adminCall(ctx.adminUrl, 'GET', '/v1/cluster/health_overview')) as HealthOverview;
+        const shown = ctx.format === 'json' ? `${JSON.stringify(h, null, a.watch ? undefined : 2)}\n` : healthText(h);
+        // Watching, only changes are printed (as rpk compares each overview with the last).
+        if (shown !== last) process.stdout.write(a.watch && last !== '' && ctx.format === 'table' ? `\n${shown}` : shown);
+        last = shown;
+        if (!a.watch || (a.exitWhenHealthy && h.is_healthy === true)) return h.is_healthy === true ? EXIT_OK : EXIT_FAILURE;
+        if (a.exitWhenHealthy && SYSTEM_IO.clock.monotonicMs() + HEALTH_WATCH_INTERVAL_MS > deadline) {
+          process.stderr.write(`${ctx.name}: not healthy after ${a.timeoutMs} ms\n`);
+          return EXIT_FAILURE;
+        }
+        for (let waited = 0; waited < HEALTH_WATCH_INTERVAL_MS && !stopping; waited += 100) await Bun.sleep(100);
+        if (stopping) return h.is_healthy === true ? EXIT_OK : EXIT_FAILURE;
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
   },
 });
 

@@ -77,6 +77,31 @@ describe('freshet cluster health', () => {
     }
   });
 
+  test('-e waits until the cluster is healthy, printing each change once; with --timeout-ms it gives up, exit 1', async () => {
+    const unhealthy = { is_healthy: false, unhealthy_reasons: ['leaderless_partitions'], controller_id: 1, all_nodes: [1], nodes_down: [], leaderless_partitions: ['kafka/t/0'], under_replicated_partitions: [] };
+    const healthy = { ...unhealthy, is_healthy: true, unhealthy_reasons: [], leaderless_partitions: [] };
+    let asked = 0;
+    const server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: () => Response.json(++asked <= 2 ? unhealthy : healthy),
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const r = expectExit(await freshet(['cluster', 'health', '-e', '--admin-url', url]), 0);
+      expect(asked).toBe(3);
+      // The unchanged second answer is not printed again.
+      expect(r.stdout.match(/^Healthy:\s+false$/gm)?.length).toBe(1);
+      expect(r.stdout).toMatch(/^Healthy:\s+true$/m);
+      asked = -100;
+      const late = expectExit(await freshet(['cluster', 'health', '-e', '--timeout-ms', '1000', '--admin-url', url]), 1);
+      expect(late.stderr).toBe('freshet cluster health: not healthy after 1000 ms\n');
+      expectExit(await freshet(['cluster', 'health', '--timeout-ms', '1000', '--admin-url', url]), 2);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test('no admin API at the URL: exit 1, the message asks about --admin-addr', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const r = expectExit(await freshet(['cluster', 'health', '--admin-url', url]), 1);
