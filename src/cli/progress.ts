@@ -6,9 +6,13 @@
 /** Redraws at most this often: a terminal needs no more than ~5 updates a second to look live. */
 export const PROGRESS_REDRAW_MS = 200;
 
-/** Whether to draw progress: on a terminal only (never when stderr is a pipe or a file). */
-export function progressDecision(stderrIsTty: boolean | undefined): boolean {
-  return stderrIsTty === true;
+/**
+ * Whether to draw progress: on a terminal only (never when stderr is a pipe or a file), and not
+ * when the command's output goes to that terminal too (consume printing records there: the
+ * records themselves show the progress, and a rewritten line would garble them).
+ */
+export function progressDecision(stderrIsTty: boolean | undefined, outputOnTerminal = false): boolean {
+  return stderrIsTty === true && !outputOnTerminal;
 }
 
 /** "produced 1200 records (600/s)", "consumed 40/100 records". Pure. */
@@ -36,8 +40,9 @@ export class Progress {
     private readonly verb: string,
     private readonly total: number | null,
     private readonly nowMs: () => number,
+    outputOnTerminal = false,
   ) {
-    this.on = progressDecision(sink.isTTY);
+    this.on = progressDecision(sink.isTTY, outputOnTerminal);
     this.startMs = nowMs();
   }
 

@@ -103,8 +103,9 @@ export const consume = subcommand<ConsumeArgs>({
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    // -n N may wait long for its records: a line on a terminal's stderr says how many came.
-    const progress = a.count === null ? null : new Progress(process.stderr, 'consumed', a.count, () => SYSTEM_IO.clock.monotonicMs());
+    // -n N may wait long for its records: a line on a terminal's stderr says how many came
+    // (when the records go elsewhere: printed on the terminal, they show it themselves).
+    const progress = a.count === null ? null : new Progress(process.stderr, 'consumed', a.count, () => SYSTEM_IO.clock.monotonicMs(), process.stdout.isTTY === true);
     try {
       if (a.group !== null) {
         const refused = await member.subscribe({ topics: [a.topic] });

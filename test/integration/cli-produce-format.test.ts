@@ -98,12 +98,17 @@ describe('progress on a terminal only', () => {
   testRequiring(SCRIPT_AND_KCAT, 'on a terminal: one line rewritten with \\r and erase-in-line, cleared at the end', async () => {
     const topic = uniqueTopic('cli-tty');
     // stdin and stdout stay pipes / files; only stderr (and the summary) reach the terminal.
-    const sh = `seq 1 20000 | '${FRESHET_BIN}' topic produce ${topic} -p 0 --brokers ${broker.bootstrap} && '${FRESHET_BIN}' topic consume ${topic} -n 20000 --brokers ${broker.bootstrap} > /dev/null`;
+    const sh =
+      `seq 1 20000 | '${FRESHET_BIN}' topic produce ${topic} -p 0 --brokers ${broker.bootstrap} && '${FRESHET_BIN}' topic consume ${topic} -n 20000 --brokers ${broker.bootstrap} > /dev/null` +
+      ` && echo ---records-on-the-terminal--- && '${FRESHET_BIN}' topic consume ${topic} -n 3 --brokers ${broker.bootstrap}`;
     const r = expectSuccess(await run([SCRIPT, '-qec', sh, '/dev/null'], { timeoutMs: CLI_TIMEOUT_MS }));
     expect(r.stdout).toMatch(/\rproduced \d+ records[^\n]*\x1b\[K/);
     expect(r.stdout).toMatch(/\rconsumed \d+\/20000 records[^\n]*\x1b\[K/);
     expect(r.stdout).toContain(`produced 20000 records to ${topic}`);
     // The progress never ends a line of its own: the terminal keeps one line for it.
     expect(r.stdout).not.toMatch(/records(?: \(\d+\/s\))?\x1b\[K\r?\n/);
+    // Records printed on the terminal itself: no progress line between them.
+    const onTerminal = r.stdout.split('---records-on-the-terminal---')[1] ?? '';
+    expect(onTerminal.replaceAll('\r', '')).toBe('\n1\n2\n3\n');
   });
 });

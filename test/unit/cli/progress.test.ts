@@ -15,6 +15,8 @@ describe('progress', () => {
     expect(progressDecision(true)).toBe(true);
     expect(progressDecision(false)).toBe(false);
     expect(progressDecision(undefined)).toBe(false);
+    // Records printed on the same terminal: no line rewritten between them.
+    expect(progressDecision(true, true)).toBe(false);
     let now = 0;
     for (const tty of [false, undefined]) {
       const s = sink(tty);
