@@ -79,9 +79,14 @@ export function commonOptions(p: Parsed, env: Record<string, string | undefined>
   for (const b of brokers) {
     if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b)) throw new UsageError(`bad broker address '${b}' (expected HOST:PORT)`);
   }
+  return { brokers, format: formatOption(p) };
+}
+
+/** --format table|json (default table). */
+export function formatOption(p: Parsed): Format {
   const format = p.strings.get('format') ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, not '${format}'`);
-  return { brokers, format };
+  return format;
 }
 
 /** Exactly `n` positionals, else a usage error naming what is expected. */

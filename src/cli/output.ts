@@ -5,7 +5,7 @@
 import { SYSTEM_IO } from './node-deps.ts';
 import { KafkaClient } from '../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../client/errors.ts';
-import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, hoistGlobalFlags, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
+import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, formatOption, hoistGlobalFlags, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
 import { AdminCallError, AdminUnreachable, adminUrl } from './admin-http.ts';
 
 export const EXIT_OK = 0;
@@ -118,9 +118,13 @@ export async function runSubcommand(name: string, argv: readonly string[], cmd: 
       process.stdout.write(usage);
       return EXIT_OK;
     }
+    // An admin API command does not use --brokers: a bad one (or FRESHET_BROKERS) is not its error.
+    if (isAdmin(cmd)) {
+      const ctx: AdminContext = { name, flags, format: formatOption(flags), adminUrl: adminUrl(flags) };
+      return await runAdmin(cmd, ctx, cmd.parse(flags), usage);
+    }
     options = commonOptions(flags);
     args = cmd.parse(flags);
-    if (isAdmin(cmd)) return await runAdmin(cmd, { name, flags, format: options.format, adminUrl: adminUrl(flags) }, args, usage);
   } catch (e) {
     return usageFailure(name, e, usage);
   }
