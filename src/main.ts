@@ -10,6 +10,7 @@
 // Every level answers --help / -h (and `freshet help COMMAND`).
 
 import { log, logLevelOf } from './base/log.ts';
+import { hoistGlobalFlags } from './cli/args.ts';
 import { runCluster } from './cli/cluster.ts';
 import { runConfig } from './cli/config.ts';
 import { runGroup } from './cli/group.ts';
@@ -27,7 +28,9 @@ commands:
              127.0.0.1:8081 by default, data in ./data
   topic      create, list, describe, delete topics; produce and consume records
   group      list, describe, seek, delete consumer groups
-  cluster    info: brokers, the controller and the controller quorum
+  cluster    info: brokers, the controller and the controller quorum; health, config,
+             maintenance, decommission over the admin API (--admin-url URL, default
+             http://127.0.0.1:9644)
   registry   schemas, subjects, compatibility levels and modes in the schema registry
              (--registry-url URL, default http://127.0.0.1:8081)
   config     print: the effective node configuration and where each value came from;
@@ -37,8 +40,9 @@ commands:
 
 'freshet <command> --help' (or 'freshet help <command>') shows a command's options.
 topic, group, cluster and status take --brokers HOST:PORT[,...] (default $FRESHET_BROKERS, else
-127.0.0.1:9092) and --format table|json; they exit 0 on success, 1 on a Kafka error or an
-unreachable broker, 2 on a usage error.
+127.0.0.1:9092), --admin-url, --registry-url and --format table|json, before or after the
+command; they exit 0 on success, 1 on a Kafka or admin API error or an unreachable node, 2 on a
+usage error.
 `;
 
 const VERSION_USAGE = 'usage: freshet version\n\nprints the version of this executable, its platform, and the CRC32C it uses\n';
@@ -64,7 +68,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
 
 /** Returns the exit code, or null while `freshet start` serves. */
 async function main(argv: readonly string[]): Promise<number | null> {
-  const [cmd, ...rest] = argv;
+  // --brokers, --admin-url, --registry-url, --format before the command go to it (args.ts).
+  const [cmd, ...rest] = hoistGlobalFlags(argv);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const topic = cmd === 'help' ? rest[0] : undefined;
     if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return COMMANDS[topic](['--help']);

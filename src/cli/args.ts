@@ -15,9 +15,37 @@ export const COMMON_FLAGS: FlagTable = {
     help: 'brokers to bootstrap from',
     defaultText: '$FRESHET_BROKERS, else $FRESHET_KAFKA_ADDR, else 127.0.0.1:9092',
   },
+  'admin-url': { kind: 'string', value: 'URL', help: "the node's admin API (cluster health, config, maintenance, decommission)", defaultText: '$FRESHET_ADMIN_URL, else $FRESHET_ADMIN_ADDR, else http://127.0.0.1:9644' },
+  'registry-url': { kind: 'string', value: 'URL', help: 'the schema registry (freshet registry ...)', defaultText: '$FRESHET_REGISTRY_URL, else $FRESHET_SCHEMA_REGISTRY_ADDR, else http://127.0.0.1:8081' },
   format: { kind: 'string', value: 'table|json', help: 'output format', defaultText: 'table' },
   ...HELP_FLAG,
 };
+
+/** The flags every client command accepts before or after its name (`freshet --brokers B topic list`). */
+const GLOBAL_VALUE_FLAGS = new Set(['--brokers', '-b', '--admin-url', '--registry-url', '--format']);
+
+/**
+ * Moves the global flags that come before the command (`freshet --admin-url U cluster health`,
+ * `freshet topic --brokers B list`) to the end, where the command's own parser reads them: the
+ * same flags are accepted on either side of the command's name. Stops at the first word that is
+ * not one of them (the command), so nothing after it is reordered.
+ */
+export function hoistGlobalFlags(argv: readonly string[]): string[] {
+  const moved: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0 && GLOBAL_VALUE_FLAGS.has(arg.slice(0, eq))) {
+      moved.push(arg);
+      i += 1;
+    } else if (GLOBAL_VALUE_FLAGS.has(arg) && i + 1 < argv.length) {
+      moved.push(arg, argv[i + 1]);
+      i += 2;
+    } else break;
+  }
+  return [...argv.slice(i), ...moved];
+}
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 
@@ -51,9 +79,14 @@ export function commonOptions(p: Parsed, env: Record<string, string | undefined>
   for (const b of brokers) {
     if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b)) throw new UsageError(`bad broker address '${b}' (expected HOST:PORT)`);
   }
+  return { brokers, format: formatOption(p) };
+}
+
+/** --format table|json (default table). */
+export function formatOption(p: Parsed): Format {
   const format = p.strings.get('format') ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, not '${format}'`);
-  return { brokers, format };
+  return format;
 }
 
 /** Exactly `n` positionals, else a usage error naming what is expected. */

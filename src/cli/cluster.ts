@@ -5,6 +5,8 @@
 // Exit 0 with a quorum that has a leader, or on a node that runs alone (it has none: said so);
 // 1 when the quorum has no leader now or it did not answer (the brokers are printed first).
 //
+// `freshet cluster health|config|maintenance|decommission`: the admin API, cluster-admin.ts.
+//
 // `freshet cluster add-voter NODE` / `remove-voter NODE`: the controller quorum's voters
 // (KIP-853's AddRaftVoter / RemoveRaftVoter, as Admin.addRaftVoter and removeRaftVoter send
 // them), e.g. to replace a dead seed: start the new node with the same --seeds (it joins as a
@@ -17,7 +19,8 @@ import type { ClusterMetadata } from '../client/core.ts';
 import type { QuorumInfo, QuorumReplica } from '../client/quorum.ts';
 import { positionals, UsageError } from './args.ts';
 import { SYSTEM_IO } from './node-deps.ts';
-import { errorJson, EXIT_OK, kafkaFailure, printJson, printTable, runCommandGroup, type Subcommand, subcommand } from './output.ts';
+import { ADMIN_COMMANDS } from './cluster-admin.ts';
+import { errorJson, EXIT_OK, type GroupEntry, kafkaFailure, printJson, printTable, runCommandGroup, subcommand } from './output.ts';
 
 type Role = 'leader' | 'voter' | 'learner' | null;
 
@@ -118,7 +121,8 @@ function voterChange(change: 'add' | 'remove') {
   });
 }
 
-const COMMANDS: Readonly<Record<string, Subcommand>> = { info, 'add-voter': voterChange('add'), 'remove-voter': voterChange('remove') };
+// health, config, maintenance and decommission go through the admin API (cluster-admin.ts).
+const COMMANDS: Readonly<Record<string, GroupEntry>> = { info, ...ADMIN_COMMANDS, 'add-voter': voterChange('add'), 'remove-voter': voterChange('remove') };
 
 export function runCluster(argv: readonly string[]): Promise<number> {
   return runCommandGroup('freshet cluster', argv, COMMANDS);

@@ -5,7 +5,8 @@
 import { SYSTEM_IO } from './node-deps.ts';
 import { KafkaClient } from '../client/client.ts';
 import { ClientError, describeKafkaErr, type KafkaErr } from '../client/errors.ts';
-import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
+import { COMMON_FLAGS, type CommonOptions, commonOptions, flagHelp, type FlagTable, formatOption, hoistGlobalFlags, type Parsed, parseFlags, UsageError, wantsHelp } from './args.ts';
+import { AdminCallError, AdminUnreachable, adminUrl } from './admin-http.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -37,6 +38,37 @@ export function subcommand<A>(c: Subcommand<A>): Subcommand<unknown> {
   return c as Subcommand<unknown>;
 }
 
+export interface AdminContext {
+  readonly name: string;
+  readonly flags: Parsed;
+  readonly format: CommonOptions['format'];
+  /** The admin API's base URL (--admin-url), for admin-http.ts adminCall. */
+  readonly adminUrl: string;
+}
+
+/** A subcommand over the node's admin API (HTTP) instead of Kafka: no broker is connected, so it
+ *  works while the Kafka side is down (`cluster health` is asked exactly then). */
+export interface AdminSubcommand<A = unknown> extends Omit<Subcommand<A>, 'run'> {
+  readonly api: 'admin';
+  run(ctx: AdminContext, args: A): Promise<number>;
+}
+
+export function adminSubcommand<A>(c: Omit<AdminSubcommand<A>, 'api'>): Subcommand<unknown> {
+  return { ...c, api: 'admin' } as unknown as Subcommand<unknown>;
+}
+
+const isAdmin = (c: Subcommand): c is Subcommand & AdminSubcommand => (c as { api?: string }).api === 'admin';
+
+/** A command group inside a group (`freshet cluster config get`): its own commands and help. */
+export interface NestedGroup {
+  readonly summary: string;
+  readonly commands: Readonly<Record<string, Subcommand>>;
+}
+
+export type GroupEntry = Subcommand | NestedGroup;
+
+const isGroup = (e: GroupEntry): e is NestedGroup => 'commands' in e;
+
 /** A subcommand's own help: usage line, what it does, its flags, then the common ones. */
 export function subcommandHelp(name: string, cmd: Subcommand): string {
   const own = Object.keys(cmd.flags).length > 0 ? `options:\n${flagHelp(cmd.flags)}\n` : '';
@@ -44,31 +76,34 @@ export function subcommandHelp(name: string, cmd: Subcommand): string {
 }
 
 /** A command group's help (`freshet topic --help`): its commands and the common options. */
-export function groupHelp(prefix: string, commands: Readonly<Record<string, Subcommand>>): string {
-  const rows = Object.entries(commands).map(([sub, c]) => [`${sub} ${c.args}`.trim(), c.summary] as const);
+export function groupHelp(prefix: string, commands: Readonly<Record<string, GroupEntry>>): string {
+  const rows = Object.entries(commands).map(([sub, c]) => [isGroup(c) ? `${sub} <command>` : `${sub} ${c.args}`.trim(), c.summary] as const);
   const width = Math.max(...rows.map(([l]) => l.length));
   const lines = rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r.replaceAll('\n', `\n  ${''.padEnd(width)}  `)}`);
   return (
     `usage: ${prefix} <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
     `connection and output options (every command):\n${flagHelp(COMMON_FLAGS)}\n'${prefix} <command> --help' shows a command's own options.\n` +
-    `Exit codes: 0 success, 1 a Kafka error or no broker reachable, 2 a usage error.\n`
+    `Exit codes: 0 success, 1 a Kafka or admin API error or nothing reachable, 2 a usage error.\n`
   );
 }
 
 /** Runs `prefix <sub> ...`: the command group's help, a usage error, or the subcommand. */
-export async function runCommandGroup(prefix: string, argv: readonly string[], commands: Readonly<Record<string, Subcommand>>): Promise<number> {
-  const [sub, ...rest] = argv;
+export async function runCommandGroup(prefix: string, argv: readonly string[], commands: Readonly<Record<string, GroupEntry>>): Promise<number> {
+  const [sub, ...rest] = hoistGlobalFlags(argv);
   const usage = groupHelp(prefix, commands);
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
     if (sub === 'help' && rest.length > 0 && Object.hasOwn(commands, rest[0])) {
-      process.stdout.write(subcommandHelp(`${prefix} ${rest[0]}`, commands[rest[0]]));
+      const entry = commands[rest[0]];
+      process.stdout.write(isGroup(entry) ? groupHelp(`${prefix} ${rest[0]}`, entry.commands) : subcommandHelp(`${prefix} ${rest[0]}`, entry));
       return EXIT_OK;
     }
     (sub === undefined ? process.stderr : process.stdout).write(usage);
     return sub === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (!Object.hasOwn(commands, sub)) return usageFailure(prefix, new UsageError(`unknown command '${sub}'`), usage);
-  return runSubcommand(`${prefix} ${sub}`, rest, commands[sub]);
+  const entry = commands[sub];
+  if (isGroup(entry)) return runCommandGroup(`${prefix} ${sub}`, rest, entry.commands);
+  return runSubcommand(`${prefix} ${sub}`, rest, entry);
 }
 
 /** Parses flags, connects, runs, closes; maps every failure to its exit code. */
@@ -82,6 +117,11 @@ export async function runSubcommand(name: string, argv: readonly string[], cmd: 
     if (wantsHelp(flags)) {
       process.stdout.write(usage);
       return EXIT_OK;
+    }
+    // An admin API command does not use --brokers: a bad one (or FRESHET_BROKERS) is not its error.
+    if (isAdmin(cmd)) {
+      const ctx: AdminContext = { name, flags, format: formatOption(flags), adminUrl: adminUrl(flags) };
+      return await runAdmin(cmd, ctx, cmd.parse(flags), usage);
     }
     options = commonOptions(flags);
     args = cmd.parse(flags);
@@ -101,6 +141,21 @@ export async function runSubcommand(name: string, argv: readonly string[], cmd: 
     throw e;
   } finally {
     await client?.close();
+  }
+}
+
+/** Runs an admin API subcommand: an admin API error or no answer is its message and exit 1. */
+async function runAdmin(cmd: AdminSubcommand, ctx: AdminContext, args: unknown, usage: string): Promise<number> {
+  try {
+    return await cmd.run(ctx, args);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(ctx.name, e, usage);
+    if (e instanceof AdminCallError || e instanceof AdminUnreachable) {
+      if (ctx.format === 'json') printJson({ error: { status: e instanceof AdminCallError ? e.status : null, message: e.message } });
+      process.stderr.write(`${ctx.name}: ${e.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw e;
   }
 }
 

@@ -22,6 +22,9 @@ export const REGISTRY_COMMON_FLAGS: FlagTable = {
   },
   format: { kind: 'string', value: 'table|json', help: 'output format', defaultText: 'table' },
   json: { kind: 'boolean', help: 'the same as --format json' },
+  // Accepted so the global flags can be given to every command alike (args.ts hoistGlobalFlags).
+  brokers: { kind: 'string', short: 'b', value: 'HOST:PORT[,...]', help: 'the Kafka brokers (not used by registry commands; accepted with the other global flags)' },
+  'admin-url': { kind: 'string', value: 'URL', help: "the node's admin API (not used by registry commands; accepted with the other global flags)" },
   ...HELP_FLAG,
 };
 

@@ -9,13 +9,16 @@
 // Without -g the partitions are assigned by hand (nothing is committed); with -g the command is
 // a group member (src/client/group-member.ts) that commits after every batch it printed, and -o
 // start|end only says where to begin when the group has no committed offset
-// (auto.offset.reset).
+// (auto.offset.reset). With -n, stderr shows how many have come while it waits, on a terminal
+// only (progress.ts).
 
 import type { KafkaClient } from '../client/client.ts';
 import { GroupMember, type MemberErr, type TopicPartition } from '../client/group-member.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, kafkaFailure, subcommand } from './output.ts';
 import { concatBytes } from '../base/bytes.ts';
+import { SYSTEM_IO } from './node-deps.ts';
+import { Progress } from './progress.ts';
 import { DEFAULT_FORMAT, formatRecord, parseFormat, recordJson } from './record-format.ts';
 
 /** Bytes per poll: the consumer's fetch.max.bytes is 50 MiB; a line tool prints as it goes, so it asks for less. */
@@ -100,6 +103,9 @@ export const consume = subcommand<ConsumeArgs>({
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // -n N may wait long for its records: a line on a terminal's stderr says how many came
+    // (when the records go elsewhere: printed on the terminal, they show it themselves).
+    const progress = a.count === null ? null : new Progress(process.stderr, 'consumed', a.count, () => SYSTEM_IO.clock.monotonicMs(), process.stdout.isTTY === true);
     try {
       if (a.group !== null) {
         const refused = await member.subscribe({ topics: [a.topic] });
@@ -126,6 +132,7 @@ export const consume = subcommand<ConsumeArgs>({
           upTo.set(r.partition, r.offset + 1);
         }
         if (out.length > 0 && !(await write(concatBytes(out)))) return EXIT_OK;
+        progress?.update(printed);
         if (a.group !== null && upTo.size > 0) {
           const committed = await member.commit([...upTo].map(([partition, offset]) => ({ topic: a.topic, partition, offset })));
           if (committed.error !== null) return memberFailure(ctx.name, 'commit', committed.error);
@@ -135,6 +142,7 @@ export const consume = subcommand<ConsumeArgs>({
       }
       return EXIT_OK;
     } finally {
+      progress?.finish();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       await member.close();

@@ -1,8 +1,10 @@
-// `freshet topic create|list|describe|delete|produce|consume`: topics through the internal client
-// (produce and consume live in topic-produce.ts and topic-consume.ts).
+// `freshet topic create|list|describe|delete|alter-config|add-partitions|trim-prefix|produce|consume`:
+// topics through the internal client (alter-config, add-partitions and trim-prefix live in
+// topic-alter.ts, produce and consume in topic-produce.ts and topic-consume.ts).
 
 import { CONFIG_SOURCE_NAMES, ResourceType } from '../client/admin.ts';
 import { intFlag, positionals, UsageError } from './args.ts';
+import { addPartitions, alterConfig, trimPrefix } from './topic-alter.ts';
 import { consume } from './topic-consume.ts';
 import { produce } from './topic-produce.ts';
 import { errorJson, EXIT_FAILURE, EXIT_OK, kafkaFailure, printJson, printTable, runCommandGroup, type Subcommand, subcommand } from './output.ts';
@@ -148,7 +150,17 @@ const del = subcommand({
   },
 });
 
-const COMMANDS: Readonly<Record<string, Subcommand>> = { create, list, describe, delete: del, produce, consume };
+const COMMANDS: Readonly<Record<string, Subcommand>> = {
+  create,
+  list,
+  describe,
+  delete: del,
+  'alter-config': alterConfig,
+  'add-partitions': addPartitions,
+  'trim-prefix': trimPrefix,
+  produce,
+  consume,
+};
 
 export async function runTopic(argv: readonly string[]): Promise<number> {
   return runCommandGroup('freshet topic', argv, COMMANDS);

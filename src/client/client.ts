@@ -59,6 +59,10 @@ export class KafkaClient extends ClientCore {
   produce(items: readonly data.ProduceInput[], options?: { acks?: 1 | -1; timeoutMs?: number; compression?: Compression }) {
     return data.produce(this, items, options);
   }
+  /** DeleteRecords (KIP-107): each partition's log start offset moved up to its offset (-1: the high watermark). */
+  deleteRecords(items: ReadonlyArray<data.PartitionKey & { offset: number }>, options?: { timeoutMs?: number }) {
+    return data.deleteRecords(this, items, options);
+  }
   fetch(items: readonly data.FetchInput[], options?: data.FetchOptions) {
     return data.fetch(this, items, options);
   }

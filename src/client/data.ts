@@ -1,10 +1,11 @@
-// Data-path calls, routed to each partition's leader: ListOffsets, Produce and Fetch.
+// Data-path calls, routed to each partition's leader: ListOffsets, Produce, Fetch and DeleteRecords.
 // Partitions whose leader is unknown answer with the metadata error, as values.
 
 import { compress } from '../compression/index.ts';
 import { Fetch } from '../protocol/messages/01-fetch.ts';
 import { ListOffsets } from '../protocol/messages/02-list-offsets.ts';
 import { Produce } from '../protocol/messages/00-produce.ts';
+import { DeleteRecords } from '../protocol/messages/21-delete-records.ts';
 import { Compression } from '../protocol/records/batch.ts';
 import { buildBatch, type RecordInput } from '../protocol/records/records.ts';
 import type { ClientCore } from './core.ts';
@@ -199,6 +200,39 @@ export async function fetch(c: ClientCore, items: readonly FetchInput[], options
             nextOffset: p.errorCode === 0 ? nextFetchOffset(p.records, fromOffset) : fromOffset,
           });
         }
+      }
+    }),
+  );
+  return out;
+}
+
+export interface DeletedRecords extends PartitionKey {
+  /** The partition's log start offset after the deletion (-1 on an error). */
+  lowWatermark: number;
+  error: KafkaErr | null;
+}
+
+/** DeleteRecords' offset meaning "up to the high watermark" (KIP-107). */
+export const DELETE_TO_HIGH_WATERMARK = -1;
+
+/**
+ * DeleteRecords (KIP-107), sent to each partition's leader as Kafka's Admin.deleteRecords does:
+ * moves each log start offset up to `offset` (DELETE_TO_HIGH_WATERMARK: everything written).
+ */
+export async function deleteRecords(c: ClientCore, items: ReadonlyArray<PartitionKey & { offset: number }>, options: { timeoutMs?: number } = {}): Promise<DeletedRecords[]> {
+  const { byLeader, errors } = await c.leaders(items);
+  const out: DeletedRecords[] = errors.map(({ item, error }) => ({ topic: item.topic, partition: item.partition, lowWatermark: -1, error }));
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  await Promise.all(
+    [...byLeader].map(async ([leader, list]) => {
+      const conn = await c.node(leader);
+      const res = await conn.request(
+        DeleteRecords,
+        { topics: [...byTopic(list)].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.offset })) })), timeoutMs },
+        { timeoutMs: timeoutMs + conn.requestTimeoutMs },
+      );
+      for (const t of res.topics) {
+        for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionIndex, lowWatermark: p.lowWatermark, error: kafkaErr(p.errorCode) });
       }
     }),
   );

@@ -31,7 +31,7 @@ function listedCommands(help: string): string[] {
 describe('--help at every level', () => {
   test('every listed command answers --help, -h and `help` with its usage, exit 0, no node needed', async () => {
     assertBinaryBuilt();
-    const env = { FRESHET_BROKERS: `127.0.0.1:${await freePort()}`, FRESHET_REGISTRY_URL: `http://127.0.0.1:${await freePort()}` };
+    const env = { FRESHET_BROKERS: `127.0.0.1:${await freePort()}`, FRESHET_REGISTRY_URL: `http://127.0.0.1:${await freePort()}`, FRESHET_ADMIN_URL: `http://127.0.0.1:${await freePort()}` };
     const seen: string[] = [];
     const walk = async (path: string[]): Promise<void> => {
       const r = await run([FRESHET_BIN, ...path, '--help'], { timeoutMs: 10_000, env });
@@ -47,9 +47,20 @@ describe('--help at every level', () => {
     };
     await walk([]);
     // The walk reached the levels the issue names (not an empty list passing vacuously).
-    for (const cmd of ['start', 'version', 'status', 'config print', 'config example', 'topic produce', 'topic consume', 'group seek', 'cluster info', 'registry schema create']) {
+    for (const cmd of [
+      'start', 'version', 'status', 'config print', 'config example', 'topic produce', 'topic consume', 'group seek', 'cluster info', 'registry schema create',
+      'topic alter-config', 'topic add-partitions', 'topic trim-prefix', 'cluster health', 'cluster config get', 'cluster config set', 'cluster maintenance enable',
+      'cluster maintenance status', 'cluster decommission',
+    ]) {
       expect(seen).toContain(cmd);
     }
+    // The global flags are accepted before the command too, and help is the same.
+    const before = await run([FRESHET_BIN, '--admin-url', 'http://127.0.0.1:1', 'cluster', 'health', '--help'], { timeoutMs: 10_000, env });
+    const after = await run([FRESHET_BIN, 'cluster', 'health', '--help'], { timeoutMs: 10_000, env });
+    expect(before.exitCode, describeRun(before)).toBe(0);
+    expect(before.stdout).toBe(after.stdout);
+    // Every client command's help lists the three global connection flags.
+    for (const flag of ['--brokers', '--admin-url', '--registry-url']) expect(after.stdout).toContain(flag);
     // `freshet help X` is `freshet X --help`.
     for (const cmd of ['topic', 'config', 'version']) {
       const a = await run([FRESHET_BIN, 'help', cmd], { timeoutMs: 10_000, env });
