@@ -23,6 +23,9 @@ import {
   LIST_PARTITION_REASSIGNMENTS,
   REGISTER_BROKER,
   REPORT_PARTITION_VOTERS,
+  BROKER_MAINTENANCE,
+  DECOMMISSION_BROKER,
+  RECOMMISSION_BROKER,
 } from '../../../src/cluster/quorum/controller-ops.ts';
 import {
   CONTROLLER_MESSAGE_BYTES_MAX,
@@ -122,6 +125,14 @@ const SAMPLES: Array<{ op: ControllerOp; version: number; request: unknown; resp
     request: { topicId: 'q1Sh-9_ISia_zwGINzRvyQ', partition: 2, partitionEpoch: 7, voters: [1, 2, 4] },
     response: { errorCode: 0, errorMessage: null },
   },
+  { op: BROKER_MAINTENANCE as ControllerOp, version: 0, request: { nodeId: 2, enabled: true }, response: { errorCode: 0, errorMessage: null } },
+  {
+    op: DECOMMISSION_BROKER as ControllerOp,
+    version: 0,
+    request: { nodeId: 4, enabled: false },
+    response: { errorCode: 42, errorMessage: 'Cannot decommission node 4: no other live, active broker can take its replica of t-0' },
+  },
+  { op: RECOMMISSION_BROKER as ControllerOp, version: 0, request: { nodeId: 4, enabled: false }, response: { errorCode: 102, errorMessage: 'broker with id 4 not found' } },
 ];
 
 function requestBytes(op: ControllerOp, version: number, request: unknown): Uint8Array {

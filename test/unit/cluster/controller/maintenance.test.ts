@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test';
 import {
   decommissionBroker,
   decommissionProgress,
+  deleteTopics,
   MetadataImage,
   recommissionBroker,
   registerBroker,
@@ -111,6 +112,15 @@ describe('decommission', () => {
     expect(again.records).toEqual([]);
     const copy = new MetadataImage().applyAll(snapshotRecords(image));
     expect(copy.toState()).toEqual(image.toState());
+  });
+
+  test('a deletion that takes the last replicas of a draining node removes it in its batch', () => {
+    const { image } = cluster([1, 2, 3]);
+    mustCreate(image, [manual('t', [[1, 2]])]);
+    decommissionBroker(image, 2, inputs());
+    const r = deleteTopics(image, { topicNames: ['t'], topics: [], timeoutMs: 1000 }, { ...inputs(), apiVersion: 6 });
+    expect(r.records.map((x) => x.type)).toEqual(['remove_topic', 'unregister_broker', 'broker_membership']);
+    expect(image.member(2).membership).toBe('removed');
   });
 
   test('a node holding nothing is removed at once', () => {

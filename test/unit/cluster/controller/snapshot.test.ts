@@ -74,8 +74,9 @@ describe('the image and its snapshots', () => {
       }
     }
     // Not always: a record later overwritten (a fencing before a new registration, a maintenance
-    // flag set and cleared again) leaves no trace. 17 of these 20 seeds' losses show.
-    expect(caught).toBeGreaterThanOrEqual(17);
+    // flag set and cleared again, a `draining` mark before `removed`) leaves no trace. 16 of
+    // these 20 seeds' losses show.
+    expect(caught).toBeGreaterThanOrEqual(16);
   });
 
   test(`${SEEDS} random histories cut at a random record: image(all) == image(snapshot(prefix) + rest)`, () => {
