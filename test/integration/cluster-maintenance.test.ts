@@ -107,6 +107,20 @@ describe('maintenance mode', () => {
     await consumer.disconnect();
     expect(got.sort()).toEqual(sent.toSorted());
 
+    // Cluster metadata: every node sees the flag, and it outlives node 2's restart (the node
+    // comes back in maintenance and leads nothing, though it is the preferred replica of two).
+    for (const id of [1, 2, 3, 4]) expect(((await curl(adminOf(id), 'GET', '/v1/brokers/2')).body as BrokerJson).maintenance_status.draining).toBe(true);
+    await nodes.get(2)!.broker.restart();
+    await waitFor(async () => {
+      const r = await curl(adminOf(2), 'GET', '/v1/brokers/2');
+      const m = r.status === 200 ? (r.body as BrokerJson).maintenance_status : null;
+      return m?.draining && m.finished ? true : null;
+    }, DRAIN_MS_MAX, 'node 2 back from its restart, still in maintenance and drained');
+    await waitFor(async () => {
+      const x = await partitionsVia(bootstrapOf(2), topic, count);
+      return x !== null && x.every((p) => p.leader !== 2 && p.isr.length === 3) ? true : null;
+    }, DRAIN_MS_MAX, 'no partition led by node 2 after its restart, every replica in sync');
+
     expect(await curl(adminOf(3), 'DELETE', '/v1/brokers/2/maintenance')).toMatchObject({ status: 200, body: {} });
     await waitFor(async () => {
       const r = await curl(adminOf(2), 'GET', '/v1/brokers/2');
