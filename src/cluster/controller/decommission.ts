@@ -6,8 +6,8 @@
 // image.placeableBrokers) and, for every partition with a replica on it, a reassignment target
 // replacing it (reassignments.ts: the partition's own group does the move with learners and
 // membership changes, and its leader reports the voters). Once the node holds no replica, current
-// or target, it is `removed` and unregistered in the same batch (`removeDrained`, run after
-// every voters report): Metadata and /v1/brokers no longer list it, and it may not register again.
+// or target, it is `removed` and unregistered in the same batch (`removeDrained`, run by the
+// decommission itself, every voters report and every topic deletion): Metadata and /v1/brokers no longer list it, and it may not register again.
 //
 // Where Freshet differs from Redpanda, on purpose:
 // - Redpanda accepts a decommission that cannot finish and reports allocation_failures while
@@ -19,6 +19,7 @@
 // - Recommission (draining -> active) also cancels the moves that take a replica off the node,
 //   as Redpanda's recommission cancels the decommission's reallocations; the voters reached stay.
 
+import { assert } from '../../base/assert.ts';
 import { ErrorCode, type KafkaError, kafkaError } from '../../protocol/errors.ts';
 import type { MetadataImage } from './image.ts';
 import { invalidTransition, notFound, removeDrained } from './maintenance.ts';
@@ -54,7 +55,7 @@ export function decommissionBroker(image: MetadataImage, nodeId: NodeId, inputs:
   for (const m of planned.moves) {
     const e = reassignPartition(proposal, m.topic, m.partition, m.target, false, inputs);
     // Every check reassignPartition makes was made above (known partition, same size, room).
-    if (e !== null) throw new Error(`decommission of node ${nodeId}: ${m.topic}-${m.partition} refused after planning: ${e.message}`);
+    assert(e === null, `decommission of node ${nodeId}: ${m.topic}-${m.partition} refused after planning: ${e?.message}`);
   }
   removeDrained(proposal);
   return proposal.result(null);
