@@ -137,22 +137,8 @@ export class RunningAdminNode implements AdminNode {
     return this.memberChange(BROKER_MAINTENANCE, { nodeId, enabled });
   }
 
-  /**
-   * A voter of the controller quorum is refused: Redpanda also removes a decommissioned node
-   * from its raft0 group, but a Freshet voter leaves through RemoveRaftVoter (KIP-853,
-   * `kafka-metadata-quorum remove-controller`), which keeps the quorum's size a deliberate
-   * choice. The check reads this node's view of the membership: a voter change in flight at
-   * the same moment is not seen (the controller does not check it again).
-   */
+  /** The controller refuses a voter of its quorum (cluster/controller/decommission.ts). */
   decommission(nodeId: number): Promise<AdminResult> {
-    const voters = this.node.cluster?.controller?.raft.membership.voters ?? [];
-    if (voters.includes(nodeId)) {
-      return Promise.resolve({
-        ok: false,
-        status: 400,
-        message: `Node ${nodeId} is a voter of the controller quorum (voters ${voters.join(',')}): remove it with RemoveRaftVoter (freshet cluster remove-voter ${nodeId}) before decommissioning it`,
-      });
-    }
     return this.memberChange(DECOMMISSION_BROKER, { nodeId, enabled: false });
   }
 

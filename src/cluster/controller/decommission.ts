@@ -40,11 +40,23 @@ function memberProblem(image: MetadataImage, nodeId: NodeId): KafkaError | null 
   return image.broker(nodeId) === undefined ? notFound(nodeId) : null;
 }
 
-/** PUT /v1/brokers/{id}/decommission. */
-export function decommissionBroker(image: MetadataImage, nodeId: NodeId, inputs: ControllerInputs): ControllerResult<KafkaError | null> {
+/**
+ * PUT /v1/brokers/{id}/decommission. `controllerVoters`: the controller quorum's voters, which
+ * are refused: Redpanda also removes a decommissioned node from raft0, but a Freshet voter leaves
+ * the quorum through RemoveRaftVoter (KIP-853), so the quorum's size stays a deliberate choice.
+ */
+export function decommissionBroker(image: MetadataImage, nodeId: NodeId, inputs: ControllerInputs, controllerVoters: readonly NodeId[]): ControllerResult<KafkaError | null> {
   const proposal = new Proposal(image);
   const problem = memberProblem(image, nodeId);
   if (problem !== null) return proposal.result(problem);
+  if (controllerVoters.includes(nodeId)) {
+    return proposal.result(
+      kafkaError(
+        ErrorCode.INVALID_REQUEST,
+        `Node ${nodeId} is a voter of the controller quorum (voters ${controllerVoters.join(',')}): remove it with RemoveRaftVoter (freshet cluster remove-voter ${nodeId}) before decommissioning it`,
+      ),
+    );
+  }
   if (image.member(nodeId).membership === 'draining') return proposal.result(invalidTransition(nodeId, 'it is already being decommissioned'));
   const planned = planMoves(image, nodeId);
   if ('error' in planned) return proposal.result(planned.error);

@@ -59,6 +59,8 @@ export interface OpInputs {
   readonly apiVersion: number;
   /** The node the client asked (AlterConfigs of a BROKER resource names it). */
   readonly receivedBy: NodeId;
+  /** The controller quorum's voters on the leader now (a decommission refuses them). */
+  readonly controllerVoters: readonly NodeId[];
 }
 
 export interface ControllerOp<Req = unknown, Res = unknown> {
@@ -274,7 +276,7 @@ function memberOp(api: typeof BrokerMaintenance, run: (image: MetadataImage, req
 /** PUT (enabled) / DELETE /v1/brokers/{id}/maintenance. */
 export const BROKER_MAINTENANCE = memberOp(BrokerMaintenance, (image, req) => setMaintenance(image, req.nodeId, req.enabled));
 /** PUT /v1/brokers/{id}/decommission. */
-export const DECOMMISSION_BROKER = memberOp(DecommissionBroker, (image, req, inputs) => decommissionBroker(image, req.nodeId, inputs));
+export const DECOMMISSION_BROKER = memberOp(DecommissionBroker, (image, req, inputs) => decommissionBroker(image, req.nodeId, inputs, inputs.controllerVoters));
 /** PUT /v1/brokers/{id}/recommission. */
 export const RECOMMISSION_BROKER = memberOp(RecommissionBroker, (image, req, inputs) => recommissionBroker(image, req.nodeId, inputs));
 

@@ -203,7 +203,7 @@ describe('replication factors and refusals', () => {
 
   test('a replication factor up to the registered brokers (explicit, default, or a manual list) is placed; above them INVALID_REPLICATION_FACTOR with Kafka\'s message; in order', () => {
     const image: MetadataImage = cluster([1, 2, 3]).image;
-    const inputs = { broker: brokerView(), random: new Prng(1), apiVersion: 7, receivedBy: 1 };
+    const inputs = { broker: brokerView(), random: new Prng(1), apiVersion: 7, receivedBy: 1, controllerVoters: [] };
     const req = { topics: [topic('four', 4), topic('three', 3), topic('one', 1), topic('listed', -1, [{ partitionIndex: 0, brokerIds: [1, 2] }])], timeoutMs: 0, validateOnly: false };
     const r = CREATE_TOPICS.run(image, req, inputs);
     const answers = r.response.topics!.map((t) => [t.name, t.errorCode]);

@@ -98,7 +98,7 @@ export function randomHistory(seed: number, operations: number): History {
         keep(setMaintenance(image, nodeId, rng.chance(0.6)).records);
         break;
       case 13:
-        if (rng.chance(0.7)) keep(decommissionBroker(image, nodeId, ctx).records);
+        if (rng.chance(0.7)) keep(decommissionBroker(image, nodeId, ctx, []).records);
         else keep(recommissionBroker(image, nodeId, ctx).records);
         break;
       default: {

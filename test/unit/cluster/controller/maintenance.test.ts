@@ -71,7 +71,7 @@ describe('decommission', () => {
     const { image } = cluster([1, 2, 3, 4]);
     mustCreate(image, [manual('t', [[1, 2], [2, 3], [3, 1]])]);
     const t = image.topic('t')!;
-    const r = decommissionBroker(image, 2, inputs());
+    const r = decommissionBroker(image, 2, inputs(), []);
     expect(r.response).toBeNull();
     expect(r.records[0]).toEqual({ type: 'broker_membership', nodeId: 2, state: 'draining' });
     // Node 4 holds nothing: it takes the first; then 4 and 1 and 3 hold 1, 2, 2: 4 again.
@@ -97,7 +97,7 @@ describe('decommission', () => {
     const { image } = cluster([1, 2, 3]);
     mustCreate(image, [manual('t', [[1, 2]])]);
     const t = image.topic('t')!;
-    decommissionBroker(image, 2, inputs());
+    decommissionBroker(image, 2, inputs(), []);
     const target = image.partition(t.topicId, 0)!.targetReplicas!;
     expect(target).toEqual([1, 3]);
     const report = reportPartitionVoters(image, { topicId: t.topicId, partition: 0, partitionEpoch: image.partition(t.topicId, 0)!.partitionEpoch, voters: [1, 3] });
@@ -117,15 +117,23 @@ describe('decommission', () => {
   test('a deletion that takes the last replicas of a draining node removes it in its batch', () => {
     const { image } = cluster([1, 2, 3]);
     mustCreate(image, [manual('t', [[1, 2]])]);
-    decommissionBroker(image, 2, inputs());
+    decommissionBroker(image, 2, inputs(), []);
     const r = deleteTopics(image, { topicNames: ['t'], topics: [], timeoutMs: 1000 }, { ...inputs(), apiVersion: 6 });
     expect(r.records.map((x) => x.type)).toEqual(['remove_topic', 'unregister_broker', 'broker_membership']);
     expect(image.member(2).membership).toBe('removed');
   });
 
+  test('a voter of the controller quorum is refused, nothing written', () => {
+    const { image } = cluster([1, 2, 3]);
+    const r = decommissionBroker(image, 2, inputs(), [1, 2, 3]);
+    expect(r.records).toEqual([]);
+    expect(r.response?.message).toStartWith('Node 2 is a voter of the controller quorum (voters 1,2,3): remove it with RemoveRaftVoter');
+    expect(image.member(2).membership).toBe('active');
+  });
+
   test('a node holding nothing is removed at once', () => {
     const { image } = cluster([1, 2, 3]);
-    const r = decommissionBroker(image, 3, inputs());
+    const r = decommissionBroker(image, 3, inputs(), []);
     expect(r.records.map((x) => x.type)).toEqual(['broker_membership', 'unregister_broker', 'broker_membership']);
     expect(image.member(3).membership).toBe('removed');
   });
@@ -134,7 +142,7 @@ describe('decommission', () => {
     const { image } = cluster([1, 2, 3]);
     mustCreate(image, [{ name: 'a', numPartitions: 2, replicationFactor: 1 }, manual('b', [[1, 2, 3]])]);
     const before = image.toState();
-    const r = decommissionBroker(image, 2, inputs());
+    const r = decommissionBroker(image, 2, inputs(), []);
     expect(r.records).toEqual([]);
     expect(r.response?.code).toBe(ErrorCode.INVALID_REQUEST);
     expect(r.response?.message).toContain('Cannot decommission node 2: no other live, active broker can take its replica of b-0');
@@ -145,7 +153,7 @@ describe('decommission', () => {
     const { image } = cluster([1, 2, 3]);
     mustCreate(image, [manual('t', [[1, 2]])]);
     image.apply({ type: 'broker_registration_change', nodeId: 3, brokerEpoch: image.broker(3)!.brokerEpoch, fenced: true });
-    expect(decommissionBroker(image, 2, inputs()).response?.message).toContain('no other live, active broker');
+    expect(decommissionBroker(image, 2, inputs(), []).response?.message).toContain('no other live, active broker');
   });
 
   test('recommission while draining: active again, the moves off it cancelled; refused when not draining', () => {
@@ -153,8 +161,8 @@ describe('decommission', () => {
     mustCreate(image, [manual('t', [[1, 2]])]);
     const t = image.topic('t')!;
     expect(recommissionBroker(image, 2, inputs()).response?.message).toStartWith('can not update broker 2 state, invalid state transition requested');
-    decommissionBroker(image, 2, inputs());
-    expect(decommissionBroker(image, 2, inputs()).response?.code).toBe(ErrorCode.INVALID_REQUEST);
+    decommissionBroker(image, 2, inputs(), []);
+    expect(decommissionBroker(image, 2, inputs(), []).response?.code).toBe(ErrorCode.INVALID_REQUEST);
     const r = recommissionBroker(image, 2, inputs());
     expect(r.response).toBeNull();
     expect(image.member(2).membership).toBe('active');
