@@ -14,7 +14,26 @@ export interface AdminBroker {
   readonly alive: boolean;
   /** Only this node's own version is known; null for the others. */
   readonly version: string | null;
+  /** Maintenance mode is on (the controller's flag): its leaderships are being handed away. */
+  readonly maintenance: boolean;
+  /** Redpanda's membership_status: `draining` while decommissioned (removed ones are not listed). */
+  readonly membership: 'active' | 'draining';
 }
+
+/** A decommission's progress as the metadata holds it (cluster/controller/decommission.ts). */
+export type AdminDecommission =
+  /** The node id never belonged to the cluster. */
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'not_decommissioning' }
+  | {
+      readonly kind: 'progress';
+      /** True once the node is removed. */
+      readonly finished: boolean;
+      /** Replicas still assigned to it, current and target. */
+      readonly replicasLeft: number;
+      /** The partitions moving off it; movingTo -1 when the move adds several replicas. */
+      readonly moves: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly movingTo: number }>;
+    };
 
 /** A partition as the metadata holds it. */
 export interface AdminPartition {
@@ -87,4 +106,11 @@ export interface AdminNode {
    * BROKER "" does (validated as a whole: all or nothing); `validateOnly` changes nothing.
    */
   alterClusterConfig(changes: readonly ClusterConfigChange[], validateOnly: boolean): Promise<AdminResult>;
+  /** Maintenance mode on or off for a broker, through the controller (one broker at a time). */
+  setMaintenance(nodeId: number, enabled: boolean): Promise<AdminResult>;
+  /** Decommissions a broker through the controller: its replicas move away, then it is removed. */
+  decommission(nodeId: number): Promise<AdminResult>;
+  /** Cancels a decommission while the broker is draining. */
+  recommission(nodeId: number): Promise<AdminResult>;
+  decommissionProgress(nodeId: number): AdminDecommission;
 }

@@ -5,6 +5,7 @@
 import { clusterConfigBody, clusterConfigSchema, parsePatch } from './cluster-config.ts';
 import type { AdminBroker, AdminNode, AdminPartition } from './admin-node.ts';
 import { healthOverview, KAFKA_NAMESPACE } from './health.ts';
+import { inMaintenanceOf, maintenanceStatus, MEMBER_ROUTES } from './members.ts';
 import type { LogLevels } from './log-levels.ts';
 import { adminError, boolParam, intParam, json } from './wire.ts';
 
@@ -39,18 +40,25 @@ export interface Route {
 export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 export const OPENMETRICS_TEXT = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
-/** Redpanda's broker_json::broker; num_cores is 1 (one event loop), membership "active". */
-function brokerBody(b: AdminBroker): Record<string, unknown> {
+/** Redpanda's broker_json::broker; num_cores is 1 (one event loop). */
+function brokerBody(b: AdminBroker, partitions: readonly AdminPartition[], inMaintenance: ReadonlySet<number>): Record<string, unknown> {
   return {
     node_id: b.nodeId,
     num_cores: 1,
     ...(b.rack === null ? {} : { rack: b.rack }),
     ...(b.rpc === null ? {} : { internal_rpc_address: b.rpc.host, internal_rpc_port: b.rpc.port }),
-    membership_status: 'active',
+    membership_status: b.membership,
     is_alive: b.alive,
     ...(b.version === null ? {} : { version: b.version }),
-    maintenance_status: { draining: false, finished: false, errors: false },
+    maintenance_status: maintenanceStatus(b, partitions, inMaintenance),
   };
+}
+
+function brokersBody(node: AdminNode): Array<Record<string, unknown>> {
+  const brokers = node.brokers();
+  const partitions = node.partitions();
+  const inMaintenance = inMaintenanceOf(brokers);
+  return brokers.map((b) => brokerBody(b, partitions, inMaintenance));
 }
 
 const ntpText = (topic: string, partition: number) => `{${KAFKA_NAMESPACE}/${topic}/${partition}}`;
@@ -90,16 +98,14 @@ function topicPartitions(node: AdminNode, ns: string, topic: string): readonly A
   return list.length === 0 ? adminError(404, `Could not find topic: ${ns}/${topic}`) : list;
 }
 
-/** Redpanda's routes for what is not built yet, each answered 501. */
+/**
+ * Redpanda's local maintenance (drain_manager drain/restore without the controller, to force a
+ * node out of maintenance when the controller is unreachable) is not built: 501, pointing to the
+ * cluster-wide routes.
+ */
 const NOT_BUILT: ReadonlyArray<readonly ['GET' | 'PUT' | 'DELETE', string]> = [
-  ['PUT', '/v1/brokers/:id/maintenance'],
-  ['DELETE', '/v1/brokers/:id/maintenance'],
-  ['GET', '/v1/maintenance'],
   ['PUT', '/v1/maintenance'],
   ['DELETE', '/v1/maintenance'],
-  ['PUT', '/v1/brokers/:id/decommission'],
-  ['GET', '/v1/brokers/:id/decommission'],
-  ['PUT', '/v1/brokers/:id/recommission'],
 ];
 
 export const ROUTES: readonly Route[] = [
@@ -113,21 +119,19 @@ export const ROUTES: readonly Route[] = [
   },
   { method: 'GET', path: '/metrics', early: true, handle: metricsRoute('all') },
   { method: 'GET', path: '/public_metrics', early: true, handle: metricsRoute('public') },
-  { method: 'GET', path: '/v1/brokers', handle: (_req, _env, node) => json(200, node.brokers().map(brokerBody)) },
+  { method: 'GET', path: '/v1/brokers', handle: (_req, _env, node) => json(200, brokersBody(node)) },
   {
     method: 'GET',
     path: '/v1/brokers/:id',
     handle: (req, _env, node) => {
       const id = intParam(req.params.id);
       if (id === null) return adminError(400, `Broker id must be an integer: ${req.params.id}`);
-      const b = node.brokers().find((x) => x.nodeId === id);
-      return b === undefined ? adminError(404, `broker with id: ${id} not found`) : json(200, brokerBody(b));
+      const b = brokersBody(node).find((x) => x.node_id === id);
+      return b === undefined ? adminError(404, `broker with id: ${id} not found`) : json(200, b);
     },
   },
-  // Maintenance mode and decommissioning (Redpanda's broker routes) need a maintenance flag in
-  // the controller's metadata, not built yet: 501 at once, so a script fails instead of
-  // believing a node drained.
-  ...NOT_BUILT.map(([method, path]): Route => ({ method, path, handle: () => adminError(501, `${method} ${path}: maintenance mode and decommissioning are not built yet in Freshet`) })),
+  ...MEMBER_ROUTES,
+  ...NOT_BUILT.map(([method, path]): Route => ({ method, path, handle: () => adminError(501, `${method} ${path}: local maintenance is not built in Freshet; use PUT/DELETE /v1/brokers/{id}/maintenance`) })),
   { method: 'GET', path: '/v1/node_config', handle: (_req, _env, node) => json(200, node.nodeConfig()) },
   {
     method: 'GET',

@@ -37,7 +37,7 @@ import { claimPartitionDir, ControllerProducerIds, partitionDirTopicId, refuseSi
 import { MetadataReconciler, servedRecord } from './metadata-reconciler.ts';
 import { GroupCoordinator } from '../groups/coordinator.ts';
 import { BrokerStateLog, OFFSETS_TOPIC } from './broker-state-log.ts';
-import { PreferredLeaders } from './preferred-leaders.ts';
+import { MAINTENANCE_DRAIN_INTERVAL_MS, PreferredLeaders } from './preferred-leaders.ts';
 import { groupConfigOf } from '../groups/config.ts';
 import { groupOverrides } from '../cluster/controller/config-view.ts';
 import type { MetadataImage } from '../cluster/controller/image.ts';
@@ -339,6 +339,7 @@ export class Broker {
     });
     this.preferredLeaders = new PreferredLeaders(this, node);
     node.preferredElectionServer = (groups) => this.preferredLeaders!.serve(groups);
+    this.every(MAINTENANCE_DRAIN_INTERVAL_MS, () => this.preferredLeaders?.drain());
     if (boolProp(this.config, 'auto.leader.rebalance.enable')) {
       const percentage = intProp(this.config, 'leader.imbalance.per.broker.percentage');
       this.every(intProp(this.config, 'leader.imbalance.check.interval.seconds') * 1000, () => this.preferredLeaders?.check(percentage));

@@ -9,6 +9,9 @@
 //   leads whose preferred replica is one of them and in sync. Each leader decides for its own
 //   partitions, so no node needs another's state; the leaders' published view converges within
 //   one publication, well inside the check interval.
+// - maintenance mode (`drain`): a node whose maintenance flag is on in the metadata hands every
+//   leadership it holds to an in-sync replica not in maintenance; a preferred election or the
+//   rebalance never hands leadership to a node in maintenance (PREFERRED_LEADER_NOT_AVAILABLE).
 
 import { logger } from '../base/log.ts';
 import type { Scheduler } from '../base/scheduler.ts';
@@ -21,6 +24,8 @@ import type { Broker } from './broker.ts';
 
 const log = logger('kafka');
 
+/** How often a node in maintenance mode hands away the leaderships it holds (Redpanda retries its drain in a loop too). */
+export const MAINTENANCE_DRAIN_INTERVAL_MS = 500;
 /** How long an elected transfer is waited for before the answer says it did not happen (two election timeouts and more). */
 export const TRANSFER_WAIT_MS = 5_000;
 /** How long the node a client asked waits for a leader's answer: its transfers' wait, and the way there and back. */
@@ -96,17 +101,38 @@ export class PreferredLeaders {
     }
     const imbalanced = imbalancedBrokers(all, imbalancePercentage);
     if (imbalanced.size === 0) return;
+    const inMaintenance = this.inMaintenance();
     for (const r of this.broker.hostedReplicas()) {
       if (!r.isLeader || !imbalanced.has(r.replicas[0])) continue;
-      const e = r.electPreferred();
+      const e = r.electPreferred(inMaintenance);
       if (e.kind === 'transfer') log.info(`leader rebalance: ${r.name} moves to its preferred replica ${e.to}`);
+    }
+  }
+
+  /** Brokers in maintenance mode, which are handed no leadership (the metadata image's flags). */
+  private inMaintenance(): Set<number> {
+    return new Set(this.node.stateMachine.image.inMaintenance());
+  }
+
+  /**
+   * Maintenance mode (Redpanda's drain_manager): while this node is in maintenance, every
+   * partition it leads is handed to an in-sync replica on a broker not in maintenance. Run every
+   * MAINTENANCE_DRAIN_INTERVAL_MS, so a leadership this node wins again in an election (a
+   * leader failed and it was the only candidate in time) moves away within one interval.
+   */
+  drain(): void {
+    const inMaintenance = this.inMaintenance();
+    if (!inMaintenance.has(this.broker.config.nodeId)) return;
+    for (const r of this.broker.hostedReplicas()) {
+      const to = r.drainLeadership(inMaintenance);
+      if (to !== null) log.info(`maintenance mode: ${r.name} leadership moves to node ${to}`);
     }
   }
 
   private async electOne(group: string): Promise<ElectionOutcome> {
     const r = this.broker.replicaByGroup(group);
     if (r === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `this node has no replica of ${group}` };
-    const e = r.electPreferred();
+    const e = r.electPreferred(this.inMaintenance());
     switch (e.kind) {
       case 'not_needed':
         return { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: ELECTION_NOT_NEEDED_MESSAGE };

@@ -4,8 +4,11 @@
 // this node's Kafka listener: the path kafka-configs.sh takes, so both agree, and on a cluster the
 // controller applies it (broker/handlers/44-incremental-alter-configs.ts).
 
-import type { AdminBroker, AdminNode, AdminPartition, AdminPartitionDetail, AdminResult, ClusterConfigChange, ClusterConfigValue } from '../admin/admin-node.ts';
+import type { AdminBroker, AdminDecommission, AdminNode, AdminPartition, AdminPartitionDetail, AdminResult, ClusterConfigChange, ClusterConfigValue } from '../admin/admin-node.ts';
 import { clusterProperties } from '../admin/cluster-config.ts';
+import { decommissionProgress } from '../cluster/controller/index.ts';
+import { BROKER_MAINTENANCE, type ControllerOp, DECOMMISSION_BROKER, type MemberRequest, RECOMMISSION_BROKER } from '../cluster/quorum/controller-ops.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import { ConfigOp, KafkaClient, ResourceType } from '../client/client.ts';
 import type { NodeConfig } from '../config/node-config.ts';
 import { advertisableHost, formatHostPort, type HostPort } from '../config/values.ts';
@@ -38,13 +41,17 @@ export class RunningAdminNode implements AdminNode {
   brokers(): readonly AdminBroker[] {
     const { cluster } = this.node;
     const self = this.config.nodeId;
-    if (cluster === null) return [{ nodeId: self, rack: null, rpc: null, alive: true, version: VERSION }];
-    return cluster.stateMachine.image.brokers().map((b) => ({
+    if (cluster === null) return [{ nodeId: self, rack: null, rpc: null, alive: true, version: VERSION, maintenance: false, membership: 'active' }];
+    const image = cluster.stateMachine.image;
+    return image.brokers().map((b) => ({
       nodeId: b.nodeId,
       rack: b.rack,
       rpc: { host: b.rpcEndpoint.host, port: b.rpcEndpoint.port },
       alive: !b.fenced,
       version: b.nodeId === self ? VERSION : null,
+      maintenance: image.member(b.nodeId).maintenance,
+      // Removed brokers are unregistered, so not listed here.
+      membership: image.member(b.nodeId).membership === 'draining' ? 'draining' : 'active',
     }));
   }
 
@@ -123,6 +130,44 @@ export class RunningAdminNode implements AdminNode {
       return { ok: true };
     } catch (e) {
       return { ok: false, status: 503, message: `The change could not reach the controller: ${e instanceof Error ? e.message : e}` };
+    }
+  }
+
+  setMaintenance(nodeId: number, enabled: boolean): Promise<AdminResult> {
+    return this.memberChange(BROKER_MAINTENANCE, { nodeId, enabled });
+  }
+
+  /** The controller refuses a voter of its quorum (cluster/controller/decommission.ts). */
+  decommission(nodeId: number): Promise<AdminResult> {
+    return this.memberChange(DECOMMISSION_BROKER, { nodeId, enabled: false });
+  }
+
+  recommission(nodeId: number): Promise<AdminResult> {
+    return this.memberChange(RECOMMISSION_BROKER, { nodeId, enabled: false });
+  }
+
+  decommissionProgress(nodeId: number): AdminDecommission {
+    const { cluster } = this.node;
+    if (cluster === null) return nodeId === this.config.nodeId ? { kind: 'not_decommissioning' } : { kind: 'unknown' };
+    return decommissionProgress(cluster.stateMachine.image, nodeId);
+  }
+
+  /** A member operation through the controller (forwarded to its leader from any node). */
+  private async memberChange(op: ControllerOp<MemberRequest, { errorCode: number; errorMessage: string | null }>, req: MemberRequest): Promise<AdminResult> {
+    const channel = this.node.broker.controller;
+    if (channel === null) return { ok: false, status: 400, message: `Node ${this.config.nodeId} runs alone (no --seeds): maintenance mode and decommissioning need a cluster` };
+    const a = await channel.call(op, req, 0);
+    switch (a.errorCode) {
+      case ErrorCode.NONE:
+        return { ok: true };
+      case ErrorCode.BROKER_ID_NOT_REGISTERED:
+        return { ok: false, status: 404, message: a.errorMessage ?? `broker with id ${req.nodeId} not found` };
+      case ErrorCode.NOT_CONTROLLER:
+      case ErrorCode.REQUEST_TIMED_OUT:
+        // Redpanda: "Service unavailable (...)" for no_leader_controller and timeouts.
+        return { ok: false, status: 503, message: `Service unavailable (${a.errorMessage ?? 'the controller could not be reached'})` };
+      default:
+        return { ok: false, status: 400, message: a.errorMessage ?? `error ${a.errorCode}` };
     }
   }
 

@@ -88,6 +88,10 @@ function checkRegistration(image: MetadataImage, req: BrokerRegistrationRequest,
   if (req.clusterId !== image.clusterId) {
     return kafkaError(ErrorCode.INCONSISTENT_CLUSTER_ID, `Expected cluster ID ${image.clusterId}, but got cluster ID ${req.clusterId}`);
   }
+  // Redpanda's members_manager: "Preventing decommissioned node ... from joining".
+  if (image.member(req.nodeId).membership === 'removed') {
+    return kafkaError(ErrorCode.INVALID_REGISTRATION, `Node ${req.nodeId} was decommissioned and removed from the cluster: it cannot register again under that id.`);
+  }
   const problem = recordProblem(record);
   if (problem !== null) return kafkaError(ErrorCode.INVALID_REGISTRATION, `Invalid registration of node ${req.nodeId}: ${problem}`);
   const existing = image.broker(req.nodeId);

@@ -75,7 +75,7 @@ function newLayout(proposal: Proposal, t: TopicImage, req: TopicIn, inputs: Cont
   const replicationFactor = (first.targetReplicas ?? first.replicas).length;
   if (req.assignments === null) {
     const last = t.partitions[t.partitions.length - 1];
-    const placed = placeReplicas(image.brokers(), additional, replicationFactor, inputs.random, last.replicas[0]);
+    const placed = placeReplicas(image.placeableBrokers(), additional, replicationFactor, inputs.random, last.replicas[0]);
     if ('error' in placed) return kafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): ${placed.error}`);
     return placed;
   }

@@ -117,7 +117,7 @@ function resolveLayout(image: MetadataImage, t: TopicIn, inputs: ControllerInput
     return kafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be in [1, ${PARTITIONS_PER_TOPIC_MAX}], got ${partitions}.`);
   }
   const rf = t.replicationFactor === -1 ? intProp(inputs.broker, 'default.replication.factor') : t.replicationFactor;
-  const placed = placeReplicas(image.brokers(), partitions, rf, inputs.random);
+  const placed = placeReplicas(image.placeableBrokers(), partitions, rf, inputs.random);
   if ('error' in placed) return kafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): ${placed.error}`);
   return placed;
 }

@@ -16,6 +16,7 @@ import type { DeleteTopics } from '../../protocol/messages/index.ts';
 import { ZERO_UUID } from '../../protocol/primitives.ts';
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import type { MetadataImage } from './image.ts';
+import { removeDrained } from './maintenance.ts';
 import { boolProp, type ControllerInputs, type ControllerResult, Proposal } from './proposal.ts';
 import { INTERNAL_TOPICS } from './topic-names.ts';
 
@@ -65,6 +66,8 @@ export function deleteTopics(image: MetadataImage, req: RequestOf<typeof DeleteT
     }
     responses.push(deleteOne(proposal, w, { nameCount, idCount, idsNamedTwice }));
   }
+  // A decommissioned node whose last replicas went with these topics is removed in this batch.
+  removeDrained(proposal);
   return proposal.result({ throttleTimeMs: 0, responses });
 }
 

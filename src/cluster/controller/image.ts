@@ -14,6 +14,7 @@ import {
   ConfigResourceType,
   type ConfigResourceTypeId,
   type Endpoint,
+  type MembershipState,
   type MetadataRecord,
   type NodeId,
   type PartitionChangeRecord,
@@ -63,6 +64,14 @@ export interface ProducerIdsBlock {
 
 type Overrides = ReadonlyMap<string, string>;
 
+/** A node id's maintenance flag and membership (Redpanda's broker_state); absent: off, active. */
+export interface MemberState {
+  readonly maintenance: boolean;
+  readonly membership: MembershipState;
+}
+
+const MEMBER_DEFAULT: MemberState = { maintenance: false, membership: 'active' };
+
 const configKey = (type: ConfigResourceTypeId, name: string) => `${type}:${name}`;
 
 export class MetadataImage {
@@ -70,6 +79,8 @@ export class MetadataImage {
   private readonly featureLevels = new Map<string, number>();
   private readonly brokerEntries = new Map<NodeId, BrokerRegistration>();
   private brokerEpochHighValue = -1;
+  /** Node ids whose state is not MEMBER_DEFAULT; kept across registrations (restarts). */
+  private readonly memberEntries = new Map<NodeId, MemberState>();
   private readonly topicsById = new Map<string, TopicImage>();
   private readonly topicIdByName = new Map<string, string>();
   private readonly nameByCollisionKey = new Map<string, string>();
@@ -100,6 +111,10 @@ export class MetadataImage {
         return this.changeBroker(r.nodeId, r.brokerEpoch, { registered: false });
       case 'broker_registration_change':
         return this.changeBroker(r.nodeId, r.brokerEpoch, { fenced: r.fenced });
+      case 'broker_maintenance':
+        return this.setMember(r.nodeId, { maintenance: r.enabled });
+      case 'broker_membership':
+        return this.setMember(r.nodeId, { membership: r.state });
       case 'topic':
         return this.addTopic(r.name, r.topicId);
       case 'partition':
@@ -133,6 +148,15 @@ export class MetadataImage {
     const b = this.brokerEntries.get(nodeId);
     assert(b !== undefined && b.registered && b.brokerEpoch === brokerEpoch, `change of broker ${nodeId} epoch ${brokerEpoch}, not the registered one`);
     this.brokerEntries.set(nodeId, { ...b, ...change });
+  }
+
+  private setMember(nodeId: NodeId, change: Partial<MemberState>): void {
+    assert(this.brokerEntries.has(nodeId), `member state of node ${nodeId}, never registered`);
+    const before = this.member(nodeId);
+    assert(before.membership !== 'removed' || change.membership === undefined, `membership of removed node ${nodeId} changed`);
+    const after = { ...before, ...change };
+    if (!after.maintenance && after.membership === 'active') this.memberEntries.delete(nodeId);
+    else this.memberEntries.set(nodeId, after);
   }
 
   private addTopic(name: string, topicId: string): void {
@@ -248,6 +272,26 @@ export class MetadataImage {
     return this.brokerEpochHighValue;
   }
 
+  /** A node id's maintenance flag and membership (off and active unless a record said otherwise). */
+  member(nodeId: NodeId): MemberState {
+    return this.memberEntries.get(nodeId) ?? MEMBER_DEFAULT;
+  }
+
+  /** Node ids whose member state is not the default, by id (what a snapshot must keep). */
+  members(): Array<[NodeId, MemberState]> {
+    return [...this.memberEntries].sort(([a], [b]) => a - b);
+  }
+
+  /** Node ids in maintenance mode. */
+  inMaintenance(): NodeId[] {
+    return this.members().filter(([, m]) => m.maintenance).map(([id]) => id);
+  }
+
+  /** Registered brokers placement may give new replicas: not draining (Redpanda's allocator skips them). */
+  placeableBrokers(): BrokerRegistration[] {
+    return this.brokers().filter((b) => this.member(b.nodeId).membership === 'active');
+  }
+
   topic(name: string): TopicImage | undefined {
     const id = this.topicIdByName.get(name);
     return id === undefined ? undefined : this.topicsById.get(id);
@@ -317,6 +361,7 @@ export class MetadataImage {
       features: sorted(this.featureLevels),
       brokers: sorted(this.brokerEntries),
       brokerEpochHigh: this.brokerEpochHighValue,
+      members: sorted(this.memberEntries),
       topics: sorted(this.topicsById),
       topicIdByName: sorted(this.topicIdByName),
       nameByCollisionKey: sorted(this.nameByCollisionKey),

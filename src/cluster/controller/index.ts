@@ -16,4 +16,6 @@ export * from './config-view.ts';
 export * from './brokers.ts';
 export * from './producer-ids.ts';
 export * from './reassignments.ts';
+export * from './maintenance.ts';
+export * from './decommission.ts';
 export { INTERNAL_TOPICS, OFFSETS_TOPIC, validateTopicName } from './topic-names.ts';

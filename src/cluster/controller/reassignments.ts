@@ -25,6 +25,7 @@ import type { AlterPartitionReassignments, ListPartitionReassignments } from '..
 import type { Encodable, RequestOf, ResponseOf } from '../../protocol/schema.ts';
 import type { MetadataImage, PartitionImage } from './image.ts';
 import { type ControllerInputs, type ControllerResult, Proposal } from './proposal.ts';
+import { removeDrained } from './maintenance.ts';
 import { recordProblem } from './record-codec.ts';
 import type { NodeId } from './records.ts';
 import { checkManualAssignment, checkRoom } from './replica-checks.ts';
@@ -46,14 +47,18 @@ export function alterPartitionReassignments(
   const responses = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
-      const e = reassignOne(proposal, t.name, p.partitionIndex, p.replicas, req.allowReplicationFactorChange, inputs);
+      const e = reassignPartition(proposal, t.name, p.partitionIndex, p.replicas, req.allowReplicationFactorChange, inputs);
       return { partitionIndex: p.partitionIndex, ...(e === null ? DONE : { errorCode: e.code, errorMessage: e.message }) };
     }),
   }));
   return proposal.result({ throttleTimeMs: 0, allowReplicationFactorChange: req.allowReplicationFactorChange, errorCode: ErrorCode.NONE, errorMessage: null, responses });
 }
 
-function reassignOne(
+/**
+ * One partition's AlterPartitionReassignments on the proposal: its records added, or the
+ * refusal (nothing added). Decommissioning (decommission.ts) sets its targets through it.
+ */
+export function reassignPartition(
   proposal: Proposal,
   topic: string,
   partition: number,
@@ -109,7 +114,8 @@ function checkFactor(p: PartitionImage, target: readonly NodeId[], allowReplicat
  * change of a move). `partitionEpoch` is the epoch the leader last read, as Kafka's
  * AlterPartition carries one: a report over a newer assignment is INVALID_UPDATE_VERSION, and
  * the leader reads the image again. Voters equal to the target (as a set) end the move and take
- * the target's order; other voters replace the replicas, the move going on.
+ * the target's order; other voters replace the replicas, the move going on. A decommissioned
+ * node left holding nothing is removed in the same batch (maintenance.ts's removeDrained).
  */
 export function reportPartitionVoters(
   image: MetadataImage,
@@ -129,6 +135,8 @@ export function reportPartitionVoters(
     const order = [...p.replicas, ...(p.targetReplicas ?? []), ...report.voters];
     proposal.add({ ...change, replicas: [...new Set(order)].filter((id) => report.voters.includes(id)) });
   }
+  // A draining (decommissioned) node this report leaves with no replica is removed in the same batch.
+  removeDrained(proposal);
   return proposal.result(null);
 }
 

@@ -27,6 +27,7 @@ import {
   FEATURE_LEVEL_MAX,
   FEATURE_NAME_MAX_CHARS,
   HOST_MAX_CHARS,
+  MEMBERSHIP_STATES,
   type MetadataRecord,
   PARTITIONS_PER_TOPIC_MAX,
   RACK_MAX_CHARS,
@@ -99,6 +100,12 @@ function writeBody(w: Writer, r: MetadataRecord): void {
       w.int32(r.nodeId);
       w.int64(r.brokerEpoch);
       return w.bool(r.fenced);
+    case 'broker_maintenance':
+      w.int32(r.nodeId);
+      return w.bool(r.enabled);
+    case 'broker_membership':
+      w.int32(r.nodeId);
+      return w.int8(MEMBERSHIP_STATES.indexOf(r.state));
     case 'topic':
       w.compactString(r.name);
       return w.uuid(r.topicId);
@@ -149,6 +156,14 @@ function readBody(rd: Reader, type: RecordTypeName): MetadataRecord {
       return { type, nodeId: rd.int32(), brokerEpoch: rd.int64() };
     case 'broker_registration_change':
       return { type, nodeId: rd.int32(), brokerEpoch: rd.int64(), fenced: readBool(rd) };
+    case 'broker_maintenance':
+      return { type, nodeId: rd.int32(), enabled: readBool(rd) };
+    case 'broker_membership': {
+      const nodeId = rd.int32();
+      const code = rd.int8();
+      const state = MEMBERSHIP_STATES[code] ?? fail(`membership state ${code}`);
+      return { type, nodeId, state };
+    }
     case 'topic':
       return { type, name: rd.compactString(), topicId: rd.uuid() };
     case 'partition':
@@ -254,6 +269,10 @@ export function recordProblem(r: MetadataRecord): string | null {
     case 'unregister_broker':
     case 'broker_registration_change':
       return nodeId(r.nodeId) ?? epoch(r.brokerEpoch);
+    case 'broker_maintenance':
+      return nodeId(r.nodeId);
+    case 'broker_membership':
+      return nodeId(r.nodeId) ?? (MEMBERSHIP_STATES.includes(r.state) ? null : `membership state ${r.state}`);
     case 'topic':
       return text(r.name, 'topic name', 1, TOPIC_NAME_MAX_CHARS) ?? topicId(r.topicId);
     case 'partition':

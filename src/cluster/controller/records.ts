@@ -28,6 +28,11 @@ export const RecordType = {
   producer_ids: 15,
   broker_registration_change: 17,
   cluster_id: 29,
+  // Freshet's own, above Kafka's ids: Redpanda's members_table keeps these per broker
+  // (maintenance_mode_cmd, decommission_node_cmd / recommission_node_cmd), KRaft has no record
+  // for them (its nearest is BrokerRegistrationChangeRecord's inControlledShutdown).
+  broker_maintenance: 100,
+  broker_membership: 101,
 } as const;
 
 export type RecordTypeName = keyof typeof RecordType;
@@ -45,6 +50,8 @@ export const RECORD_VERSION: Readonly<Record<RecordTypeName, number>> = {
   producer_ids: 0,
   broker_registration_change: 0,
   cluster_id: 0,
+  broker_maintenance: 0,
+  broker_membership: 0,
 };
 
 /** ConfigResource.Type ids (org.apache.kafka.common.config.ConfigResource) a config record may name. */
@@ -131,6 +138,31 @@ export interface BrokerRegistrationChangeRecord {
   readonly fenced: boolean;
 }
 
+/**
+ * Maintenance mode on or off for a node id (Redpanda's maintenance_mode_cmd): its partitions'
+ * leaders move to other brokers and it is not handed leadership back while on. Keyed by node
+ * id, not by registration, so it survives the node's restarts as Redpanda's does.
+ */
+export interface BrokerMaintenanceRecord {
+  readonly type: 'broker_maintenance';
+  readonly nodeId: NodeId;
+  readonly enabled: boolean;
+}
+
+/**
+ * Redpanda's membership_state of a node id: `active`; `draining` while decommissioned (no new
+ * replicas, its replicas being moved away); `removed` once it hosts nothing (it no longer
+ * belongs to the cluster and may not register again under that id). Keyed by node id.
+ */
+export type MembershipState = 'active' | 'draining' | 'removed';
+export const MEMBERSHIP_STATES: readonly MembershipState[] = ['active', 'draining', 'removed'];
+
+export interface BrokerMembershipRecord {
+  readonly type: 'broker_membership';
+  readonly nodeId: NodeId;
+  readonly state: MembershipState;
+}
+
 export interface TopicRecord {
   readonly type: 'topic';
   readonly name: string;
@@ -199,6 +231,8 @@ export type MetadataRecord =
   | RegisterBrokerRecord
   | UnregisterBrokerRecord
   | BrokerRegistrationChangeRecord
+  | BrokerMaintenanceRecord
+  | BrokerMembershipRecord
   | TopicRecord
   | PartitionRecord
   | PartitionChangeRecord

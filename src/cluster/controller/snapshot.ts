@@ -6,6 +6,7 @@
 //
 // Order: what a later record refers to comes first. Cluster id and features; brokers in epoch
 // order (the epoch must grow as they are applied), each with its fencing and unregistration;
+// then the node ids' maintenance flags and memberships;
 // topics by name, each with its partitions; configs (topic configs after their topic); the
 // producer-id block last.
 
@@ -21,6 +22,11 @@ export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
     out.push({ type: 'register_broker', nodeId, incarnationId, brokerEpoch, kafkaEndpoint, rpcEndpoint, rack });
     if (b.fenced) out.push({ type: 'broker_registration_change', nodeId, brokerEpoch, fenced: true });
     if (!b.registered) out.push({ type: 'unregister_broker', nodeId, brokerEpoch });
+  }
+  // After every registration: a member state names a node id that was registered once.
+  for (const [nodeId, m] of image.members()) {
+    if (m.maintenance) out.push({ type: 'broker_maintenance', nodeId, enabled: true });
+    if (m.membership !== 'active') out.push({ type: 'broker_membership', nodeId, state: m.membership });
   }
   for (const t of image.topics()) {
     out.push({ type: 'topic', name: t.name, topicId: t.topicId });

@@ -36,6 +36,7 @@ import {
   type ControllerResult,
   createPartitions,
   createTopics,
+  decommissionBroker,
   deleteTopics,
   incrementalAlterConfigs,
   intProp,
@@ -43,8 +44,10 @@ import {
   type MetadataImage,
   type NodeId,
   OFFSETS_TOPIC,
+  recommissionBroker,
   registerBroker,
   reportPartitionVoters,
+  setMaintenance,
 } from '../controller/index.ts';
 
 /** What an operation is given besides its request and the image (ControllerInputs and more). */
@@ -56,6 +59,8 @@ export interface OpInputs {
   readonly apiVersion: number;
   /** The node the client asked (AlterConfigs of a BROKER resource names it). */
   readonly receivedBy: NodeId;
+  /** The controller quorum's voters on the leader now (a decommission refuses them). */
+  readonly controllerVoters: readonly NodeId[];
 }
 
 export interface ControllerOp<Req = unknown, Res = unknown> {
@@ -111,7 +116,22 @@ const PartitionVotersReport = internalApi(56, 'PartitionVotersReport', {
   response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }) }),
 });
 
+/**
+ * The admin API's member operations (Redpanda's members_frontend: maintenance_mode_cmd,
+ * decommission_node_cmd, recommission_node_cmd). Freshet's own codes, above Kafka's apiKeys;
+ * node to node only. `enabled` is read by the maintenance operation alone.
+ */
+const memberApi = (code: number, name: string) =>
+  internalApi(code, name, {
+    request: struct({ nodeId: int32(), enabled: bool() }),
+    response: struct({ errorCode: int16(), errorMessage: string('0+', { nullable: '0+' }) }),
+  });
+const BrokerMaintenance = memberApi(1000, 'BrokerMaintenance');
+const DecommissionBroker = memberApi(1001, 'DecommissionBroker');
+const RecommissionBroker = memberApi(1002, 'RecommissionBroker');
+
 export type RegistrationRequest = RequestOf<typeof BrokerRegistration>;
+export type MemberRequest = RequestOf<typeof BrokerMaintenance>;
 export type PartitionVotersReportRequest = RequestOf<typeof PartitionVotersReport>;
 
 function internalApi<Req, Res>(apiKey: number, name: string, d: { request: ApiDef<Req, Res>['request']; response: ApiDef<Req, Res>['response'] }): ApiDef<Req, Res> {
@@ -238,6 +258,28 @@ export const REPORT_PARTITION_VOTERS: ControllerOp<PartitionVotersReportRequest,
   refuse: (_req, e) => ({ errorCode: e.code, errorMessage: e.message }),
 };
 
+type MemberOp = ControllerOp<MemberRequest, ResponseOf<typeof BrokerMaintenance>>;
+const outcome = (e: KafkaError | null) => ({ errorCode: e?.code ?? ErrorCode.NONE, errorMessage: e?.message ?? null });
+
+function memberOp(api: typeof BrokerMaintenance, run: (image: MetadataImage, req: MemberRequest, inputs: OpInputs) => ControllerResult<KafkaError | null>): MemberOp {
+  return {
+    code: api.apiKey,
+    api,
+    run: (image, req, inputs) => {
+      const { records, response } = run(image, req, inputs);
+      return { records, response: outcome(response) };
+    },
+    refuse: (_req, e) => outcome(e),
+  };
+}
+
+/** PUT (enabled) / DELETE /v1/brokers/{id}/maintenance. */
+export const BROKER_MAINTENANCE = memberOp(BrokerMaintenance, (image, req) => setMaintenance(image, req.nodeId, req.enabled));
+/** PUT /v1/brokers/{id}/decommission. */
+export const DECOMMISSION_BROKER = memberOp(DecommissionBroker, (image, req, inputs) => decommissionBroker(image, req.nodeId, inputs, inputs.controllerVoters));
+/** PUT /v1/brokers/{id}/recommission. */
+export const RECOMMISSION_BROKER = memberOp(RecommissionBroker, (image, req, inputs) => recommissionBroker(image, req.nodeId, inputs));
+
 /** What a node that runs alone answers AddRaftVoter and RemoveRaftVoter with (UNSUPPORTED_VERSION, as a static KRaft quorum). */
 export const NO_QUORUM_MESSAGE = 'This node runs alone (started without --seeds): it has no controller quorum whose voters could change.';
 
@@ -297,6 +339,9 @@ export const CONTROLLER_OPS: readonly ControllerOp<any, any>[] = [
   ALTER_PARTITION_REASSIGNMENTS,
   LIST_PARTITION_REASSIGNMENTS,
   REPORT_PARTITION_VOTERS,
+  BROKER_MAINTENANCE,
+  DECOMMISSION_BROKER,
+  RECOMMISSION_BROKER,
 ];
 
 export const OP_BY_CODE: ReadonlyMap<number, ControllerOp> = new Map(CONTROLLER_OPS.map((op) => [op.code, op]));

@@ -130,7 +130,7 @@ export class ControllerService {
     if (this.pending.length >= PROPOSALS_IN_FLIGHT_MAX) return Promise.resolve(refused(ErrorCode.REQUEST_TIMED_OUT, `${PROPOSALS_IN_FLIGHT_MAX} controller operations in flight (PROPOSALS_IN_FLIGHT_MAX)`));
     if (op.voterChange !== undefined) return this.changeVoters(op, req, d);
     const broker = brokerViewOf(image, this.o.nodeId, this.o.staticLayer).view;
-    const { records, response } = op.run(image, req, { broker, random: this.o.random, apiVersion, receivedBy });
+    const { records, response } = op.run(image, req, { broker, random: this.o.random, apiVersion, receivedBy, controllerVoters: d.raft.membership.voters });
     const alive = op.heardFrom?.(response, receivedBy) ?? null;
     if (alive !== null) this.sessions.heard(alive, this.o.clock.monotonicMs());
     if (records.length === 0) return this.answerQuietly(response);

@@ -34,12 +34,30 @@ export type PreferredElection =
  * What the leader `self` of a partition with `replicas` (preferred first) does on a preferred
  * election, given the group's voters and its ISR (isr.ts: alive and caught up).
  */
-export function preferredElection(self: NodeId, replicas: readonly NodeId[], voters: readonly NodeId[], isr: readonly NodeId[]): PreferredElection {
+export function preferredElection(
+  self: NodeId,
+  replicas: readonly NodeId[],
+  voters: readonly NodeId[],
+  isr: readonly NodeId[],
+  inMaintenance: ReadonlySet<NodeId> = new Set(),
+): PreferredElection {
   const preferred = replicas[0];
   if (preferred === undefined || preferred === self) return { kind: 'not_needed' };
+  // Redpanda's drain: a node in maintenance mode takes no leadership (block_new_leadership).
+  if (inMaintenance.has(preferred)) return { kind: 'not_available', reason: `the preferred replica ${preferred} is in maintenance mode` };
   if (!voters.includes(preferred)) return { kind: 'not_available', reason: `the preferred replica ${preferred} is not a voter of the partition's group` };
   if (!isr.includes(preferred)) return { kind: 'not_available', reason: `the preferred replica ${preferred} is not in sync` };
   return { kind: 'transfer', to: preferred };
+}
+
+/**
+ * Where a leader in maintenance mode hands its partition (Redpanda's drain_manager, which
+ * transfers every partition it leads that has followers): the first replica in assignment
+ * order that is a voter, in sync and not in maintenance; null when none (nothing can move).
+ */
+export function drainTarget(self: NodeId, replicas: readonly NodeId[], voters: readonly NodeId[], isr: readonly NodeId[], inMaintenance: ReadonlySet<NodeId>): NodeId | null {
+  const order = [...replicas, ...voters];
+  return order.find((id) => id !== self && voters.includes(id) && isr.includes(id) && !inMaintenance.has(id)) ?? null;
 }
 
 export interface PartitionLeadership {

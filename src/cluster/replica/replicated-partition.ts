@@ -32,7 +32,7 @@ import type { ProducerEntry } from '../../transactions/producer-entry.ts';
 import { ProducerState } from '../../transactions/producer-state.ts';
 import { type Acks, checkAfterCommit, checkBeforeAppend, CommitWaiters, notLeader } from './acks.ts';
 import { InSyncTracker, REPLICA_LAG_TIME_MAX_MS_DEFAULT } from './isr.ts';
-import { type PreferredElection, preferredElection } from './preferred-leader.ts';
+import { drainTarget, type PreferredElection, preferredElection } from './preferred-leader.ts';
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
 import { replicaCleaning } from './cleaning.ts';
 import { encodeLogStartBatch, LogStartMover } from './log-start.ts';
@@ -278,14 +278,27 @@ export class ReplicatedPartition {
    * leadership transfer to the preferred replica when it is a voter in sync; `not_leader`
    * elsewhere, with the leader this node knows.
    */
-  electPreferred(): PreferredElection | { readonly kind: 'not_leader'; readonly leaderId: NodeId | null } {
+  electPreferred(inMaintenance: ReadonlySet<NodeId> = new Set()): PreferredElection | { readonly kind: 'not_leader'; readonly leaderId: NodeId | null } {
     const leader = this.lead();
     if (leader === null) return { kind: 'not_leader', leaderId: this.driver.leaderId };
     const s = this.driver.status();
-    const decision = preferredElection(s.id, this.replicas, s.membership.voters, this.observeInSync(leader));
+    const decision = preferredElection(s.id, this.replicas, s.membership.voters, this.observeInSync(leader), inMaintenance);
     if (decision.kind !== 'transfer') return decision;
     const r = this.driver.transferLeadership(decision.to);
     return r.ok ? decision : { kind: 'not_available', reason: `the transfer to ${decision.to} was refused: ${r.reason}` };
+  }
+
+  /**
+   * Maintenance mode (preferred-leader.ts's drainTarget): on the leader, a leadership transfer
+   * to an in-sync voter not in maintenance; the target, or null when this node does not lead,
+   * none is eligible or the transfer was refused.
+   */
+  drainLeadership(inMaintenance: ReadonlySet<NodeId>): NodeId | null {
+    const leader = this.lead();
+    if (leader === null) return null;
+    const s = this.driver.status();
+    const to = drainTarget(s.id, this.replicas, s.membership.voters, this.observeInSync(leader), inMaintenance);
+    return to !== null && this.driver.transferLeadership(to).ok ? to : null;
   }
 
   // ---- retention, DeleteRecords ----

@@ -354,13 +354,14 @@ describe('broken nodes are caught', () => {
       Broker.prototype.sweepTopicDirs = () => {};
       // It needs a node that applied a topic's creation, crashed, and came back behind the
       // leader's log start after the topic was deleted (its own snapshot older than the topic):
-      // seed 59 with a snapshot every 600 bytes has one (the timing decides which seeds do).
-      expect(await failureOf(runClusterSeed(59, { snapshotBytes: 600, ...NO_CLIENTS }))).toMatch(/^InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/);
+      // seed 85 with a snapshot every 600 bytes has one (the timing decides which seeds do:
+      // seed 59 did until each node ran the maintenance drain's timer).
+      expect(await failureOf(runClusterSeed(85, { snapshotBytes: 600, ...NO_CLIENTS }))).toMatch(/^InvariantViolation: n\d's partition directories .* are not the ones the metadata places on it/);
     } finally {
       Broker.prototype.sweepTopicDirs = real;
     }
     // The same seed passes on the real node.
-    expect(await failureOf(runClusterSeed(59, { snapshotBytes: 600, ...NO_CLIENTS }))).toBeNull();
+    expect(await failureOf(runClusterSeed(85, { snapshotBytes: 600, ...NO_CLIENTS }))).toBeNull();
   });
 
   test('the same harsh seeds pass on the real node', async () => {

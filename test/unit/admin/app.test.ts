@@ -100,13 +100,58 @@ describe('brokers and node config', () => {
   });
 });
 
-describe('not built yet', () => {
-  test('maintenance and decommission answer 501 with a JSON error, not 404 or a silent success', async () => {
-    for (const [method, path] of [['PUT', '/v1/brokers/0/maintenance'], ['DELETE', '/v1/brokers/0/maintenance'], ['GET', '/v1/maintenance'], ['PUT', '/v1/brokers/1/decommission'], ['GET', '/v1/brokers/1/decommission'], ['PUT', '/v1/brokers/1/recommission']]) {
-      const r = await call(method, path);
-      expect(r.status).toBe(501);
-      expect(r.json).toMatchObject({ code: 501 });
-      expect((r.json as { message: string }).message).toContain('not built yet');
+describe('maintenance and decommission (broker.json\'s routes and shapes)', () => {
+  test('PUT maintenance asks the node, answers {} and GET /v1/brokers/{id} shows maintenance_status while it drains', async () => {
+    // Node 2 leads orders-1 (ISR 2,3,1): eligible to move until it leads nothing.
+    const before = await call('GET', '/v1/brokers/2');
+    expect(before.json).toMatchObject({ maintenance_status: { draining: false, finished: false, errors: false } });
+    expect(await call('PUT', '/v1/brokers/2/maintenance')).toMatchObject({ status: 200, json: {} });
+    expect(fake.memberCalls).toEqual([['maintenance on', 2]]);
+    const draining = await call('GET', '/v1/brokers/2');
+    expect(draining.json).toMatchObject({ maintenance_status: { draining: true, finished: false, errors: false, partitions: 3, eligible: 1, transferring: 1, failed: 0 } });
+    fake.partitionList[1] = { ...fake.partitionList[1], leaderId: 3 };
+    const done = (await call('GET', '/v1/brokers')).json as Array<{ node_id: number; maintenance_status: unknown }>;
+    expect(done.find((b) => b.node_id === 2)?.maintenance_status).toMatchObject({ draining: true, finished: true, eligible: 0 });
+    expect(await call('DELETE', '/v1/brokers/2/maintenance')).toMatchObject({ status: 200, json: {} });
+    expect(fake.memberCalls.at(-1)).toEqual(['maintenance off', 2]);
+  });
+
+  test('GET /v1/maintenance is this node\'s own status', async () => {
+    expect((await call('GET', '/v1/maintenance')).json).toMatchObject({ draining: false, finished: false });
+    await call('PUT', '/v1/brokers/1/maintenance');
+    // Node 1 leads orders-0 (ISR 1,2,3).
+    expect((await call('GET', '/v1/maintenance')).json).toMatchObject({ draining: true, finished: false, eligible: 1 });
+  });
+
+  test('refusals keep the node\'s status and message; a bad id is 400', async () => {
+    fake.memberAnswer = { ok: false, status: 400, message: 'can not update broker 3 state, invalid state transition requested' };
+    expect(await call('PUT', '/v1/brokers/3/maintenance')).toMatchObject({ status: 400, json: { code: 400, message: 'can not update broker 3 state, invalid state transition requested' } });
+    fake.memberAnswer = { ok: false, status: 404, message: 'broker with id 9 not found' };
+    expect(await call('PUT', '/v1/brokers/9/decommission')).toMatchObject({ status: 404, json: { code: 404 } });
+    expect((await call('PUT', '/v1/brokers/x/decommission')).status).toBe(400);
+    expect(fake.memberCalls).toEqual([['maintenance on', 3], ['decommission', 9]]);
+  });
+
+  test('decommission, its progress (decommission_status) and recommission', async () => {
+    expect(await call('PUT', '/v1/brokers/3/decommission')).toMatchObject({ status: 200, json: {} });
+    expect(await call('GET', '/v1/brokers/3/decommission')).toMatchObject({ status: 400, json: { message: 'Node 3 is not decommissioning' } });
+    fake.progress = { kind: 'unknown' };
+    expect(await call('GET', '/v1/brokers/3/decommission')).toMatchObject({ status: 404, json: { message: 'Node 3 does not exists' } });
+    fake.progress = { kind: 'progress', finished: false, replicasLeft: 2, moves: [{ topic: 'orders', partition: 0, movingTo: 4 }] };
+    const p = await call('GET', '/v1/brokers/3/decommission');
+    expect(p).toMatchObject({ status: 200, json: { finished: false, replicas_left: 2, allocation_failures: [] } });
+    expect((p.json as { partitions: unknown[] }).partitions).toEqual([
+      { ns: 'kafka', topic: 'orders', partition: 0, moving_to: { node_id: 4, core: 0 }, bytes_left_to_move: 4096, bytes_moved: 0, partition_size: 4096, reconfiguration_policy: 'full_local_retention' },
+    ]);
+    expect(await call('PUT', '/v1/brokers/3/recommission')).toMatchObject({ status: 200, json: {} });
+    expect(fake.memberCalls).toEqual([['decommission', 3], ['recommission', 3]]);
+  });
+
+  test('local maintenance (PUT/DELETE /v1/maintenance) is not built: 501 naming the cluster routes', async () => {
+    for (const method of ['PUT', 'DELETE']) {
+      const r = await call(method, '/v1/maintenance');
+      expect(r).toMatchObject({ status: 501, json: { code: 501 } });
+      expect((r.json as { message: string }).message).toContain('/v1/brokers/{id}/maintenance');
     }
   });
 });

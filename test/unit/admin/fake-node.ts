@@ -1,7 +1,7 @@
 // A fake AdminNode for the admin app's unit tests: a three-broker cluster with two topics, whose
 // cluster config changes are checked with the same rules the broker uses (validateDynamicBrokerConfigs).
 
-import type { AdminBroker, AdminNode, AdminPartition, AdminPartitionDetail, AdminResult, ClusterConfigChange, ClusterConfigValue } from '../../../src/admin/admin-node.ts';
+import type { AdminBroker, AdminDecommission, AdminNode, AdminPartition, AdminPartitionDetail, AdminResult, ClusterConfigChange, ClusterConfigValue } from '../../../src/admin/admin-node.ts';
 import { clusterProperties } from '../../../src/admin/cluster-config.ts';
 import { validateDynamicBrokerConfigs } from '../../../src/config/broker-config.ts';
 import type { PropertyValue } from '../../../src/config/properties.ts';
@@ -10,7 +10,20 @@ export class FakeAdminNode implements AdminNode {
   readonly nodeId = 1;
   readonly clusterId = 'f8rNzeFfRW2Y0H7UO0T3Vw';
   controller = 1;
-  readonly brokerList: AdminBroker[] = [1, 2, 3].map((id) => ({ nodeId: id, rack: null, rpc: { host: '127.0.0.1', port: 33144 + id }, alive: true, version: id === 1 ? '0.1.0' : null }));
+  brokerList: AdminBroker[] = [1, 2, 3].map((id) => ({
+    nodeId: id,
+    rack: null,
+    rpc: { host: '127.0.0.1', port: 33144 + id },
+    alive: true,
+    version: id === 1 ? '0.1.0' : null,
+    maintenance: false,
+    membership: 'active' as const,
+  }));
+  /** What setMaintenance/decommission/recommission were asked, in order. */
+  readonly memberCalls: Array<[string, number]> = [];
+  /** The answer the next member change gets (ok by default). */
+  memberAnswer: AdminResult = { ok: true };
+  progress: AdminDecommission = { kind: 'not_decommissioning' };
   readonly partitionList: AdminPartition[] = [
     { topic: 'orders', partition: 0, leaderId: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2, 3] },
     { topic: 'orders', partition: 1, leaderId: 2, leaderEpoch: 1, replicas: [2, 3, 1], isr: [2, 3, 1] },
@@ -43,6 +56,22 @@ export class FakeAdminNode implements AdminNode {
   }
   clusterConfig(): readonly ClusterConfigValue[] {
     return clusterProperties().map((d) => ({ name: d.name, value: this.dynamicDefault.get(d.name) ?? d.default, isDefault: !this.dynamicDefault.has(d.name) }));
+  }
+  setMaintenance(nodeId: number, enabled: boolean): Promise<AdminResult> {
+    this.memberCalls.push([enabled ? 'maintenance on' : 'maintenance off', nodeId]);
+    if (this.memberAnswer.ok) this.brokerList = this.brokerList.map((b) => (b.nodeId === nodeId ? { ...b, maintenance: enabled } : b));
+    return Promise.resolve(this.memberAnswer);
+  }
+  decommission(nodeId: number): Promise<AdminResult> {
+    this.memberCalls.push(['decommission', nodeId]);
+    return Promise.resolve(this.memberAnswer);
+  }
+  recommission(nodeId: number): Promise<AdminResult> {
+    this.memberCalls.push(['recommission', nodeId]);
+    return Promise.resolve(this.memberAnswer);
+  }
+  decommissionProgress(_nodeId: number): AdminDecommission {
+    return this.progress;
   }
   alterClusterConfig(changes: readonly ClusterConfigChange[], validateOnly: boolean): Promise<AdminResult> {
     this.alterCalls.push({ changes, validateOnly });

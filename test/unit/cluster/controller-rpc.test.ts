@@ -23,6 +23,9 @@ import {
   LIST_PARTITION_REASSIGNMENTS,
   REGISTER_BROKER,
   REPORT_PARTITION_VOTERS,
+  BROKER_MAINTENANCE,
+  DECOMMISSION_BROKER,
+  RECOMMISSION_BROKER,
 } from '../../../src/cluster/quorum/controller-ops.ts';
 import {
   CONTROLLER_MESSAGE_BYTES_MAX,
@@ -122,6 +125,14 @@ const SAMPLES: Array<{ op: ControllerOp; version: number; request: unknown; resp
     request: { topicId: 'q1Sh-9_ISia_zwGINzRvyQ', partition: 2, partitionEpoch: 7, voters: [1, 2, 4] },
     response: { errorCode: 0, errorMessage: null },
   },
+  { op: BROKER_MAINTENANCE as ControllerOp, version: 0, request: { nodeId: 2, enabled: true }, response: { errorCode: 0, errorMessage: null } },
+  {
+    op: DECOMMISSION_BROKER as ControllerOp,
+    version: 0,
+    request: { nodeId: 4, enabled: false },
+    response: { errorCode: 42, errorMessage: 'Cannot decommission node 4: no other live, active broker can take its replica of t-0' },
+  },
+  { op: RECOMMISSION_BROKER as ControllerOp, version: 0, request: { nodeId: 4, enabled: false }, response: { errorCode: 102, errorMessage: 'broker with id 4 not found' } },
 ];
 
 function requestBytes(op: ControllerOp, version: number, request: unknown): Uint8Array {
@@ -192,7 +203,7 @@ describe('replication factors and refusals', () => {
 
   test('a replication factor up to the registered brokers (explicit, default, or a manual list) is placed; above them INVALID_REPLICATION_FACTOR with Kafka\'s message; in order', () => {
     const image: MetadataImage = cluster([1, 2, 3]).image;
-    const inputs = { broker: brokerView(), random: new Prng(1), apiVersion: 7, receivedBy: 1 };
+    const inputs = { broker: brokerView(), random: new Prng(1), apiVersion: 7, receivedBy: 1, controllerVoters: [] };
     const req = { topics: [topic('four', 4), topic('three', 3), topic('one', 1), topic('listed', -1, [{ partitionIndex: 0, brokerIds: [1, 2] }])], timeoutMs: 0, validateOnly: false };
     const r = CREATE_TOPICS.run(image, req, inputs);
     const answers = r.response.topics!.map((t) => [t.name, t.errorCode]);

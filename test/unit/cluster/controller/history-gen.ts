@@ -1,7 +1,8 @@
 // Random histories of the controller log, made by the controller's own operations on a working
 // image from one seed: brokers registering, restarting, leaving, fenced and unfenced; topics
 // created (counts or manual assignments), grown and deleted; configs of topics, brokers and
-// groups set and removed; producer-id blocks; reassignments started, reported, cancelled. Each
+// groups set and removed; producer-id blocks; reassignments started, reported, cancelled;
+// maintenance mode on and off; brokers decommissioned (and removed once empty) or recommissioned. Each
 // operation's records are one batch, as the shell will propose them. Refused operations (a
 // name taken, a factor too high) are part of the history too: they propose nothing.
 
@@ -13,13 +14,16 @@ import {
   bootstrapCluster,
   createPartitions,
   createTopics,
+  decommissionBroker,
   deleteTopics,
   incrementalAlterConfigs,
   MetadataImage,
   type MetadataRecord,
+  recommissionBroker,
   registerBroker,
   reportPartitionVoters,
   setBrokerFenced,
+  setMaintenance,
   unregisterBroker,
 } from '../../../../src/cluster/controller/index.ts';
 import { brokerView, CLUSTER_ID, createRequest, deleteRequest, FEATURES, partitionsRequest, registration } from './harness.ts';
@@ -45,7 +49,7 @@ export function randomHistory(seed: number, operations: number): History {
   for (let i = 0; i < operations; i++) {
     const nodeId = rng.int(0, 5);
     const topic = rng.pick(TOPICS);
-    switch (rng.int(0, 11)) {
+    switch (rng.int(0, 13)) {
       case 0:
       case 1: {
         const k = (restarts.get(nodeId) ?? 0) + 1;
@@ -90,6 +94,13 @@ export function randomHistory(seed: number, operations: number): History {
         keep(alterPartitionReassignments(image, req, ctx).records);
         break;
       }
+      case 12:
+        keep(setMaintenance(image, nodeId, rng.chance(0.6)).records);
+        break;
+      case 13:
+        if (rng.chance(0.7)) keep(decommissionBroker(image, nodeId, ctx, []).records);
+        else keep(recommissionBroker(image, nodeId, ctx).records);
+        break;
       default: {
         // The partition's group reports its voters: half way (some of the target), or all of it.
         const t = image.topic(topic);

@@ -43,6 +43,10 @@ export function brokenInvariant(r: MetadataRecord, inputBytes: number): string |
     case 'unregister_broker':
     case 'broker_registration_change':
       return node(r.nodeId) && int(r.brokerEpoch, 0, Number.MAX_SAFE_INTEGER) ? null : 'broker change';
+    case 'broker_maintenance':
+      return node(r.nodeId) && typeof r.enabled === 'boolean' ? null : 'maintenance';
+    case 'broker_membership':
+      return node(r.nodeId) && ['active', 'draining', 'removed'].includes(r.state) ? null : 'membership';
     case 'topic':
       return len(r.name, 1, 249) && topicId(r.topicId) ? null : 'topic';
     case 'partition':

@@ -57,6 +57,10 @@ export function randomRecord(rng: Prng, type: RecordTypeName = rng.pick(TYPES)):
       return { type, nodeId: nodeId(rng), brokerEpoch: epoch(rng) };
     case 'broker_registration_change':
       return { type, nodeId: nodeId(rng), brokerEpoch: epoch(rng), fenced: rng.chance(0.5) };
+    case 'broker_maintenance':
+      return { type, nodeId: nodeId(rng), enabled: rng.chance(0.5) };
+    case 'broker_membership':
+      return { type, nodeId: nodeId(rng), state: rng.pick(['active', 'draining', 'removed'] as const) };
     case 'topic':
       return { type, name: text(rng, 1, TOPIC_NAME_MAX_CHARS), topicId: uuid(rng) };
     case 'partition':

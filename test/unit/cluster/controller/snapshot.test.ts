@@ -73,8 +73,10 @@ describe('the image and its snapshots', () => {
         caught++; // or the log no longer replays at all (a partition of a topic never created)
       }
     }
-    // Not always: a record later overwritten (a fencing before a new registration) leaves no trace.
-    expect(caught).toBeGreaterThanOrEqual(18);
+    // Not always: a record later overwritten (a fencing before a new registration, a maintenance
+    // flag set and cleared again, a `draining` mark before `removed`) leaves no trace. 16 of
+    // these 20 seeds' losses show.
+    expect(caught).toBeGreaterThanOrEqual(16);
   });
 
   test(`${SEEDS} random histories cut at a random record: image(all) == image(snapshot(prefix) + rest)`, () => {

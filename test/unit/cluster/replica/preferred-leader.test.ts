@@ -4,7 +4,7 @@
 // leader.imbalance.per.broker.percentage).
 
 import { describe, expect, test } from 'bun:test';
-import { imbalancedBrokers, preferredElection } from '../../../../src/cluster/replica/preferred-leader.ts';
+import { drainTarget, imbalancedBrokers, preferredElection } from '../../../../src/cluster/replica/preferred-leader.ts';
 
 describe('a preferred election on the leader', () => {
   test('the preferred replica leading is ELECTION_NOT_NEEDED; in sync it gets the leadership; out of sync or not a voter it is not available', () => {
@@ -13,6 +13,24 @@ describe('a preferred election on the leader', () => {
     expect(preferredElection(2, [1, 2, 3], [1, 2, 3], [2, 3]).kind).toBe('not_available');
     expect(preferredElection(2, [1, 2, 3], [2, 3], [2, 3]).kind).toBe('not_available');
     expect(preferredElection(2, [], [2, 3], [2, 3])).toEqual({ kind: 'not_needed' });
+  });
+});
+
+describe('maintenance mode (Redpanda\'s drain: a node in maintenance takes no leadership)', () => {
+  test('a preferred replica in maintenance is not available; the others are unaffected', () => {
+    const m = new Set([1]);
+    expect(preferredElection(2, [1, 2, 3], [1, 2, 3], [1, 2, 3], m)).toEqual({ kind: 'not_available', reason: 'the preferred replica 1 is in maintenance mode' });
+    expect(preferredElection(3, [2, 1, 3], [1, 2, 3], [1, 2, 3], m)).toEqual({ kind: 'transfer', to: 2 });
+  });
+
+  test('a draining leader hands over to the first in-sync voter not in maintenance, in assignment order; none: null', () => {
+    const m = new Set([2]);
+    expect(drainTarget(2, [2, 3, 1], [1, 2, 3], [1, 2, 3], m)).toBe(3);
+    expect(drainTarget(2, [2, 3, 1], [1, 2, 3], [1, 2], m)).toBe(1); // 3 is out of sync
+    expect(drainTarget(2, [2, 3, 1], [2, 3], [2, 3], m)).toBe(3); // 1 is not a voter (a move)
+    expect(drainTarget(2, [2, 3], [2, 3], [2], m)).toBeNull(); // nobody in sync: nothing can move
+    expect(drainTarget(2, [2], [2], [2], m)).toBeNull();
+    expect(drainTarget(2, [2, 3], [2, 3], [2, 3], new Set([2, 3]))).toBeNull();
   });
 });
 
