@@ -11,13 +11,17 @@
 //   that topic gone, node 4 is decommissioned while an idempotent acks=all producer writes: its
 //   replicas move away, the progress reaches finished, Metadata and /v1/brokers no longer list it,
 //   and every acknowledged record is read back exactly once (test/chaos's checker).
+// - The CLI (`freshet cluster maintenance enable|disable|status`, `decommission`,
+//   `decommission-status`) drives the same routes on the live cluster: exit codes and messages.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkHistory } from '../chaos/checker.ts';
 import { History, type ReadRecord, recordValue } from '../chaos/history.ts';
 import { type ClusterNodeProc, partitionsVia, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
+import { FRESHET_BIN } from '../helpers/broker.ts';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
+import { describeRun, run, type RunResult } from '../helpers/process.ts';
 import { curlProxy as curl } from '../helpers/proxy.ts';
 
 const SEED_IDS = [1, 2, 3];
@@ -26,9 +30,19 @@ const FORM_MS_MAX = 30_000;
 const DRAIN_MS_MAX = 30_000;
 const MOVE_MS_MAX = 90_000;
 
+const CLI_TIMEOUT_MS = 20_000;
+
 const nodes = new Map<number, ClusterNodeProc>();
 const bootstrapOf = (id: number): string => nodes.get(id)!.broker.bootstrap;
 const adminOf = (id: number): string => nodes.get(id)!.broker.adminUrl!;
+
+/** `freshet cluster ...` (src/cli/cluster-admin.ts) against node `via`'s admin API; asserts the exit code. */
+async function cli(via: number, args: string[], exitCode: number): Promise<RunResult> {
+  const r = await run([FRESHET_BIN, 'cluster', ...args, '--admin-url', adminOf(via)], { timeoutMs: CLI_TIMEOUT_MS });
+  expect(r.timedOut, describeRun(r)).toBe(false);
+  expect(r.exitCode, describeRun(r)).toBe(exitCode);
+  return r;
+}
 
 interface BrokerJson {
   node_id: number;
@@ -126,9 +140,15 @@ describe('maintenance mode', () => {
       const r = await curl(adminOf(2), 'GET', '/v1/brokers/2');
       return (r.body as BrokerJson).maintenance_status.draining === false ? true : null;
     }, FORM_MS_MAX, 'maintenance off on node 2');
-    // Now another node may enter maintenance.
-    expect((await curl(adminOf(1), 'PUT', '/v1/brokers/3/maintenance')).status).toBe(200);
-    expect((await curl(adminOf(1), 'DELETE', '/v1/brokers/3/maintenance')).status).toBe(200);
+    // Now another node may enter maintenance, this time through the CLI; curl sees the flag.
+    await cli(1, ['maintenance', 'enable', '3'], 0);
+    await waitFor(async () => ((await curl(adminOf(2), 'GET', '/v1/brokers/3')).body as BrokerJson).maintenance_status.draining ? true : null, FORM_MS_MAX, 'node 3 in maintenance');
+    const listed = JSON.parse((await cli(2, ['maintenance', 'status', '--format', 'json'], 0)).stdout) as Array<{ nodeId: number; maintenanceStatus: { draining: boolean } | null }>;
+    expect(listed.filter((b) => b.maintenanceStatus?.draining).map((b) => b.nodeId)).toEqual([3]);
+    // A second node is refused by the controller; the CLI prints its reason and exits 1.
+    expect((await cli(1, ['maintenance', 'enable', '2'], 1)).stderr).toContain('invalid state transition');
+    await cli(1, ['maintenance', 'disable', '3'], 0);
+    await waitFor(async () => (((await curl(adminOf(2), 'GET', '/v1/brokers/3')).body as BrokerJson).maintenance_status.draining ? null : true), FORM_MS_MAX, 'node 3 out of maintenance');
   }, 120_000);
 });
 
@@ -137,6 +157,7 @@ describe('decommission', () => {
     const voter = await curl(adminOf(2), 'PUT', '/v1/brokers/1/decommission');
     expect(voter.status).toBe(400);
     expect((voter.body as { message: string }).message).toContain('voter of the controller quorum');
+    expect((await cli(3, ['decommission', '1'], 1)).stderr).toContain('voter of the controller quorum');
 
     await withAdmin(bootstrapOf(1), async (admin) => {
       expect(await admin.createTopics({ topics: [{ topic: 'everywhere', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3, 4] }] }], waitForLeaders: true })).toBe(true);
@@ -194,6 +215,7 @@ describe('decommission', () => {
       return r.status === 200 && (r.body as { finished: boolean }).finished ? r.body : null;
     }, MOVE_MS_MAX, 'decommission of node 4 finished');
     expect(progress).toMatchObject({ finished: true, replicas_left: 0 });
+    expect((await cli(2, ['decommission-status', '4'], 0)).stdout).toBe('node 4: decommissioned, 0 replicas left\n');
     const ackedAtRemoval = acked.length;
     await waitFor(async () => (acked.length >= ackedAtRemoval + 20 ? true : null), FORM_MS_MAX, '20 more records acknowledged after the removal');
     producing = false;
