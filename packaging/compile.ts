@@ -11,6 +11,16 @@
 
 const ENTRY_POINT = 'src/main.ts';
 const EXTRA_ENTRY_POINTS: readonly string[] = [];
+/**
+ * Left out of the executable. Elysia imports `file-type` (an optional peer) only to check the
+ * type of an uploaded file against a `t.File` schema, which no app of ours declares, and it
+ * imports it with a dynamic import(); but the bundler hoists the node builtins of every module
+ * it embeds to the executable's top, so file-type's `strtok3` made every start evaluate
+ * node:fs/promises (~4 MB resident: bench/README.md, "Startup"). Were a `t.File` schema ever
+ * added, Elysia catches the failed import and warns (elysia/dist/type-system/utils.mjs,
+ * loadFileType).
+ */
+const EXTERNAL_MODULES: readonly string[] = ['file-type'];
 
 export type CompileOptions = {
   readonly rootDir: string;
@@ -26,6 +36,7 @@ export const COMPILE_ENTRY_POINT = ENTRY_POINT;
 /** Runs the build with Bun's output on our stdout/stderr; resolves to bun's exit code. */
 export async function compile(options: CompileOptions): Promise<number> {
   const command = [process.execPath, 'build', '--compile', '--minify'];
+  for (const name of EXTERNAL_MODULES) command.push('--external', name);
   if (options.sourcemap) command.push('--sourcemap');
   // Bytecode defaults to CommonJS output, which rejects main.ts's top-level await; ESM keeps it.
   if (options.bytecode) command.push('--bytecode', '--format=esm');
