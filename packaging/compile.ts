@@ -20,7 +20,7 @@ const EXTRA_ENTRY_POINTS: readonly string[] = [];
  * added, Elysia catches the failed import and warns (elysia/dist/type-system/utils.mjs,
  * loadFileType).
  */
-const EXTERNAL_MODULES: readonly string[] = ['file-type'];
+export const EXTERNAL_MODULES: readonly string[] = ['file-type'];
 
 export type CompileOptions = {
   readonly rootDir: string;
