@@ -11,13 +11,6 @@
 
 import { log, logLevelOf } from './base/log.ts';
 import { hoistGlobalFlags } from './cli/args.ts';
-import { runCluster } from './cli/cluster.ts';
-import { runConfig } from './cli/config.ts';
-import { runGroup } from './cli/group.ts';
-import { runRegistry } from './cli/registry.ts';
-import { runStart } from './cli/start.ts';
-import { runStatus } from './cli/status.ts';
-import { runTopic } from './cli/topic.ts';
 import { VERSION } from './version.ts';
 import { installAccelerators } from './compression/accelerators.ts';
 
@@ -47,14 +40,19 @@ usage error.
 
 const VERSION_USAGE = 'usage: freshet version\n\nprints the version of this executable, its platform, and the CRC32C it uses\n';
 
+// Each command's module is imported when that command runs: evaluating them all cost every
+// process the memory of the others' code (a node idling with every listener on kept the CLI's
+// topic, group, cluster and registry commands resident; bench/README.md, "Startup"). The
+// bundler keeps a module reached only through import() unevaluated until it is called.
+// test/unit/start-imports.test.ts holds `freshet start` to this.
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number | null>>> = {
-  start: (argv) => runStart(argv),
-  topic: runTopic,
-  group: runGroup,
-  cluster: runCluster,
-  registry: runRegistry,
-  config: (argv) => runConfig(argv),
-  status: runStatus,
+  start: async (argv) => (await import('./cli/start.ts')).runStart(argv),
+  topic: async (argv) => (await import('./cli/topic.ts')).runTopic(argv),
+  group: async (argv) => (await import('./cli/group.ts')).runGroup(argv),
+  cluster: async (argv) => (await import('./cli/cluster.ts')).runCluster(argv),
+  registry: async (argv) => (await import('./cli/registry.ts')).runRegistry(argv),
+  config: async (argv) => (await import('./cli/config.ts')).runConfig(argv),
+  status: async (argv) => (await import('./cli/status.ts')).runStatus(argv),
   version: async (argv) => {
     if (argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {
       process.stderr.write(`freshet version: unexpected argument '${argv[0]}'\n\n${VERSION_USAGE}`);

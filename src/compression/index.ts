@@ -6,7 +6,7 @@
 // 'limit'), so a small produce request cannot inflate into gigabytes. Malformed input is
 // CompressionError 'corrupt'; nothing here crashes the process on bad bytes.
 
-import zlib from 'node:zlib';
+import type * as NodeZlib from 'node:zlib';
 import { Compression } from '../protocol/records/batch.ts';
 import { CompressionError, corruptError, limitError } from './errors.ts';
 import { lz4Compress, lz4Decompress } from './lz4.ts';
@@ -14,6 +14,19 @@ import { snappyCompress, snappyDecompress } from './snappy.ts';
 
 export { CompressionError } from './errors.ts';
 export type { CompressionErrorKind } from './errors.ts';
+
+/**
+ * node:zlib, loaded at the first gzip or zstd decompression. Bun implements node:zlib in
+ * JavaScript over node:stream: importing it at start cost a node ~10 MB of resident memory
+ * (a compiled executable that only imports it idles at 36 MB against 26 MB without; bench/README.md,
+ * "Startup"), and a CI sidecar may never see a compressed batch. A static import would be
+ * hoisted to the executable's top by the bundler and evaluated at start whatever uses it;
+ * require() at first use is not (as in src/registry/lazy-formats.ts).
+ */
+let zlibModule: typeof NodeZlib | null = null;
+function zlib(): typeof NodeZlib {
+  return (zlibModule ??= require('node:zlib') as typeof NodeZlib);
+}
 
 /** zlib level 6 is what Java and librdkafka use by default for gzip. */
 const GZIP_LEVEL = 6;
@@ -51,7 +64,7 @@ export function decompress(type: Compression, bytes: Uint8Array, maxOutputBytes:
       case Compression.Gzip:
         // node:zlib stops inflating once maxOutputLength is passed (Bun.gunzipSync has no such
         // bound and would inflate a bomb whole before we could look at its size).
-        return zlibBounded('gzip', () => zlib.gunzipSync(bytes, { maxOutputLength: atLeastOne(maxOutputBytes) }), maxOutputBytes);
+        return zlibBounded('gzip', () => zlib().gunzipSync(bytes, { maxOutputLength: atLeastOne(maxOutputBytes) }), maxOutputBytes);
       case Compression.Snappy:
         return snappyDecompress(bytes, maxOutputBytes);
       case Compression.Lz4:
@@ -59,7 +72,7 @@ export function decompress(type: Compression, bytes: Uint8Array, maxOutputBytes:
       case Compression.Zstd:
         return zlibBounded(
           'zstd',
-          () => zlib.zstdDecompressSync(bytes, { maxOutputLength: atLeastOne(maxOutputBytes) }),
+          () => zlib().zstdDecompressSync(bytes, { maxOutputLength: atLeastOne(maxOutputBytes) }),
           maxOutputBytes,
         );
       default:

@@ -3,8 +3,8 @@
 // its owner gave; write() is Bun's, so BUN-NOTES' rules hold unchanged (a partial write is
 // normal, 0 means the buffer is full, -1 the socket ended; keep the tail and resend it on drain).
 
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import type * as NodeDns from 'node:dns/promises';
+import type * as NodeNet from 'node:net';
 import type { Socket } from 'bun';
 import { type HostPort, NetError, type NetListener, type NetSocket, type Network, type SocketEvents } from '../base/network.ts';
 
@@ -41,6 +41,23 @@ function netError(e: unknown): NetError {
   return new NetError(code, e instanceof Error ? e.message : String(e));
 }
 
+// node:net and node:dns are Bun's JavaScript over node:stream: imported at start they cost a node
+// ~6 MB and ~2 MB of resident memory (compiled executables that import only one of them, against
+// one that imports neither; bench/README.md, "Startup"), for a node whose listeners and clients
+// name literal IPv4 addresses (127.0.0.1 in --dev, the CI-sidecar case). So a dotted-quad address
+// is recognised here and the two modules are loaded (require() at first use: a static import is
+// hoisted and evaluated at start by the bundler) only for any other host.
+
+/** An IPv4 address as node:net's isIP accepts it: four decimal octets 0-255, no leading zero
+ *  (Node's lib/internal/net.js, v4Seg and v4Str). */
+const IPV4_LITERAL = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+
+/** Whether node:net's isIP(host) is non-zero, loading node:net only for a host that is not IPv4. */
+export function isIpLiteral(host: string): boolean {
+  if (IPV4_LITERAL.test(host)) return true;
+  return (require('node:net') as typeof NodeNet).isIP(host) !== 0;
+}
+
 /** Forwards Bun's socket callbacks to the events attached to each socket. */
 const FORWARD = {
   data: (s: Socket<Attached>, bytes: Uint8Array) => s.data?.events?.data(bytes),
@@ -52,9 +69,9 @@ const FORWARD = {
 
 export const bunNetwork: Network = {
   async resolve(host: string): Promise<string> {
-    if (isIP(host) !== 0) return host;
+    if (isIpLiteral(host)) return host;
     try {
-      return (await lookup(host)).address;
+      return (await (require('node:dns/promises') as typeof NodeDns).lookup(host)).address;
     } catch (e) {
       throw netError(e);
     }
