@@ -106,7 +106,7 @@ const LATENCY_LINGER_MS = 5;
 const BATCH_BYTES = 1_000_000; // librdkafka's default batch.size; >= 64 KiB batches for the CPU target
 const LINGER_MS = 5; // librdkafka's default
 
-async function measured<T extends { seconds: number; client_cpu_s: number }>(
+export async function measured<T extends { seconds: number; client_cpu_s: number }>(
   broker: RunningBroker,
   argv: string[],
   timeoutMs: number,

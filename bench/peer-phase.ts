@@ -1,0 +1,153 @@
+// The peer phase (`bun bench/run.ts --only peer`, and in the full run): Apache Kafka and Freshet
+// on the same machine, driven by the same librdkafka client with the same topics and records,
+// alternating Kafka, Freshet, Kafka, Freshet so that neighbours' load and the page cache's state
+// fall on both alike. Two durability pairs (bench/peer-report.ts PEER_PAIRS). Each session is a
+// fresh broker on a fresh data dir: start to ready, idle RSS, CreateTopics, an unmeasured
+// warm-up produce, then PEER_STEPS with the broker's CPU and RSS read from /proc around each.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { brokerArgv, freePort, freshDir, type RunningBroker } from './broker.ts';
+import { ensureKafka, startKafka, type KafkaInstall } from './kafka-peer/kafka.ts';
+import { metadataBrokerCount } from './kafka-peer/metadata.ts';
+import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
+import { statusKiB } from './proc.ts';
+import { consumeArgv, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
+
+export type PeerSizes = { records: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number };
+/** --quick: 100 MB per step, two rounds of each side per pair: about 3-4 minutes. */
+export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000 };
+export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000 };
+
+const FRESHET_READY_TIMEOUT_MS = 20_000;
+const READY_POLL_MS = 2;
+const STOP_GRACE_MS = 5_000;
+const CREATE_TOPICS_TIMEOUT_MS = 30_000;
+
+export type PeerFigures = {
+  kafka: { version: string; java: string; javaVersion: string; libDir: string };
+  sizes: PeerSizes;
+  sessions: PeerSession[];
+  tables: PeerTable[];
+};
+
+type Ctx = { bin: string; driver: string; dataRoot: string; sizes: PeerSizes; log: (m: string) => void };
+
+/** Freshet started as the Kafka side is: spawn to the first Metadata v4 answer listing a broker
+ *  (the same probe), then its " ready: " log line before any client step. */
+async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile: string): Promise<RunningBroker> {
+  const port = await freePort();
+  const log = fs.openSync(logFile, 'a');
+  const logStart = fs.fstatSync(log).size;
+  const t0 = performance.now();
+  const proc = Bun.spawn(brokerArgv({ bin, dataDir, dev, logFile }, port), { stdin: 'ignore', stdout: log, stderr: log });
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      await proc.exited;
+      clearTimeout(timer);
+    }
+    fs.closeSync(log);
+  };
+  let readyMs = -1;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await stop();
+      throw new Error(`freshet exited (${proc.exitCode ?? proc.signalCode}) before ready; see ${logFile}`);
+    }
+    if (readyMs < 0) {
+      const n = await metadataBrokerCount(port);
+      if (n !== null && n > 0) readyMs = performance.now() - t0;
+    }
+    if (readyMs >= 0 && fs.readFileSync(logFile).subarray(logStart).toString('utf8').includes(' ready: ')) break;
+    if (performance.now() - t0 > FRESHET_READY_TIMEOUT_MS) {
+      await stop();
+      throw new Error(`freshet not ready within ${FRESHET_READY_TIMEOUT_MS} ms; see ${logFile}`);
+    }
+    await Bun.sleep(READY_POLL_MS);
+  }
+  return { port, bootstrap: `127.0.0.1:${port}`, pid: proc.pid, readyMs, stop };
+}
+
+async function createTopics(bootstrap: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench-peer', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: peerTopics().map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true, timeout: CREATE_TOPICS_TIMEOUT_MS });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide, round: number): Promise<PeerSession> {
+  const name = `peer-${pair.name}-${side}-${round}`;
+  const dir = freshDir(ctx.dataRoot, name);
+  const logFile = path.join(ctx.dataRoot, `${name}.log`);
+  const broker =
+    side === 'kafka'
+      ? await startKafka({ install, dir, durability: pair.kafkaDurability, logFile })
+      : await startFreshet(ctx.bin, dir, pair.freshetDev, logFile);
+  try {
+    const formatMs = 'formatMs' in broker ? (broker.formatMs as number) : null;
+    await Bun.sleep(ctx.sizes.idleMs);
+    const idleRssKiB = statusKiB(broker.pid, 'VmRSS') ?? 0;
+    ctx.log(`  ${side}: ready in ${broker.readyMs.toFixed(0)} ms${formatMs !== null ? ` (after a ${formatMs.toFixed(0)} ms format)` : ''}, idle RSS ${(idleRssKiB / 1024).toFixed(1)} MiB`);
+    await createTopics(broker.bootstrap);
+    const maxS = ctx.sizes.produceSecondsMax;
+    await measured<ProduceOut>(broker, produceArgv(ctx.driver, broker.bootstrap, { topic: WARMUP_TOPIC, acks: '1', partitions: 1 }, ctx.sizes.warmupRecords, maxS), (maxS + 90) * 1000);
+    const steps: Record<string, StepFigures> = {};
+    let lastDelivered = ctx.sizes.records;
+    for (const spec of PEER_STEPS) {
+      if (spec.kind === 'produce') {
+        const s = await measured<ProduceOut>(broker, produceArgv(ctx.driver, broker.bootstrap, spec, ctx.sizes.records, maxS), (maxS + 90) * 1000);
+        lastDelivered = s.delivered;
+        if (s.failed > 0) ctx.log(`    ${spec.id}: ${s.failed} records failed: ${s.first_error}`);
+        steps[spec.id] = { mbPerS: s.mb_per_s, bytes: s.delivered * s.size, brokerCpuS: s.brokerCpuS, clientCpuS: s.client_cpu_s, seconds: s.seconds, othersCpuShare: s.othersCpuShare, errors: s.failed };
+      } else {
+        const s = await measured<ConsumeOut>(broker, consumeArgv(ctx.driver, broker.bootstrap, spec, lastDelivered, maxS), (maxS + 60) * 1000);
+        if (s.errors > 0) ctx.log(`    ${spec.id}: ${s.errors} consume errors: ${s.first_error}`);
+        steps[spec.id] = { mbPerS: s.mb_per_s, bytes: s.bytes, brokerCpuS: s.brokerCpuS, clientCpuS: s.client_cpu_s, seconds: s.seconds, othersCpuShare: s.othersCpuShare, errors: s.errors };
+      }
+      const st = steps[spec.id]!;
+      ctx.log(`    ${spec.id}: ${st.mbPerS.toFixed(1)} MB/s, broker CPU ${st.brokerCpuS.toFixed(2)} s, others ${st.othersCpuShare.toFixed(2)} cores`);
+    }
+    const peakRssKiB = statusKiB(broker.pid, 'VmHWM') ?? 0;
+    return { pair: pair.name, side, round, readyMs: broker.readyMs, formatMs, idleRssKiB, peakRssKiB, steps };
+  } finally {
+    await broker.stop();
+    // A session's data (up to ~1 GiB per step in a full run) is not needed once measured.
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runPeerPhase(ctx: Ctx): Promise<PeerFigures> {
+  const install = await ensureKafka(ctx.log);
+  if (install instanceof Error) throw install;
+  ctx.log(`peer: Apache Kafka ${install.version} (Java ${install.javaVersion}) beside Freshet, ${ctx.sizes.rounds} rounds of each, alternating; ${ctx.sizes.records} records of 1 KiB per step`);
+  const sessions: PeerSession[] = [];
+  for (const pair of PEER_PAIRS) {
+    for (let round = 0; round < ctx.sizes.rounds; round++) {
+      for (const side of ['kafka', 'freshet'] as const) {
+        ctx.log(`peer ${pair.name} round ${round + 1}: ${side === 'kafka' ? `Kafka (${pair.kafkaDurability})` : `freshet${pair.freshetDev ? ' --dev' : ' (durable)'}`}`);
+        sessions.push(await session(ctx, install, pair, side, round));
+      }
+    }
+  }
+  return {
+    kafka: { version: install.version, java: install.java, javaVersion: install.javaVersion, libDir: install.libDir },
+    sizes: ctx.sizes,
+    sessions,
+    tables: PEER_PAIRS.map((p) => peerTable(p, sessions)),
+  };
+}
+
+export function printPeer(p: PeerFigures, lines: string[]): void {
+  lines.push('');
+  lines.push(`Apache Kafka ${p.kafka.version} (Java ${p.kafka.javaVersion}) beside Freshet: same librdkafka driver, 1 KiB records, compression none, ${p.sizes.records} records per step`);
+  for (const t of p.tables) {
+    printPeerTable(t, lines);
+    lines.push('');
+  }
+}
