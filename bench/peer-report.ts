@@ -2,7 +2,7 @@
 // Freshet/Kafka table built from the sessions' figures. No I/O, no clock: bench/peer-phase.ts
 // runs the brokers and hands the numbers here.
 
-import { GiB, median } from './stats.ts';
+import { GiB } from './stats.ts';
 
 export type PeerSide = 'kafka' | 'freshet';
 
@@ -112,6 +112,14 @@ export const PEER_FIGURES: readonly FigureDef[] = [
   { figure: 'idle RSS after ready', unit: 'MiB', better: 'lower', of: (s) => s.idleRssKiB / 1024 },
 ];
 
+/** The middle value, or the mean of the middle two: with two rounds a side, stats.ts's
+ *  nearest-rank median would take the better MB/s but the worse CPU of the two. */
+export function midMedian(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
 /** Freshet/Kafka per figure, each side the median of its rounds. freshetAhead reads the ratio
  *  the figure's way: above 1 is ahead for MB/s, below 1 for CPU, memory and time. */
 export function peerTable(pair: PeerPair, sessions: readonly PeerSession[]): PeerTable {
@@ -120,8 +128,8 @@ export function peerTable(pair: PeerPair, sessions: readonly PeerSession[]): Pee
   const rows = PEER_FIGURES.map((f): PeerRow => {
     const kafkaRuns = runs('kafka', f);
     const freshetRuns = runs('freshet', f);
-    const kafka = kafkaRuns.length ? median(kafkaRuns) : null;
-    const freshet = freshetRuns.length ? median(freshetRuns) : null;
+    const kafka = kafkaRuns.length ? midMedian(kafkaRuns) : null;
+    const freshet = freshetRuns.length ? midMedian(freshetRuns) : null;
     const ratio = kafka !== null && freshet !== null && kafka > 0 ? freshet / kafka : null;
     const freshetAhead = ratio === null ? null : f.better === 'higher' ? ratio > 1 : ratio < 1;
     return { figure: f.figure, unit: f.unit, better: f.better, kafka, freshet, ratio, freshetAhead, kafkaRuns, freshetRuns };

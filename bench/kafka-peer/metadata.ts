@@ -1,7 +1,8 @@
-// Readiness probe shared by both sides of the peer phase: a raw Metadata v4 request, answered
-// once the broker serves clients and lists itself. v4 because Kafka 4.0 removed Metadata v0-3
-// (KIP-896: it closes the connection on them), so bench/metadata-probe.ts's v1 probe would
-// never be answered by Kafka; Freshet serves Metadata 0-13.
+// Readiness probe shared by both sides of the peer phase: a raw Metadata v4 request, counted as
+// ready once the answer lists a broker. bench/metadata-probe.ts's v1 probe only waits for any
+// whole frame; a client can do nothing with an answer that lists no broker to send to, so this
+// stricter condition is the one both sides must meet. Both brokers serve Metadata v0-13 (Kafka
+// 4.4 answered v1 and v4 when tried).
 //
 // Wire format (Kafka protocol guide, Metadata Request/Response v4, non-flexible):
 //   request  = size int32, header v1 (api_key int16 = 3, api_version int16 = 4,
