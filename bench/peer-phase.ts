@@ -4,6 +4,8 @@
 // fall on both alike. Two durability pairs (bench/peer-report.ts PEER_PAIRS). Each session is a
 // fresh broker on a fresh data dir: start to ready, idle RSS, CreateTopics, an unmeasured
 // warm-up produce, then PEER_STEPS with the broker's CPU and RSS read from /proc around each.
+// Then, per pair, a latency session on each side (Kafka, Freshet): acks=all on one partition at
+// half the lower of the two sides' acks=all maxima, percentiles and a distribution plot.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,12 +15,20 @@ import { ensureKafka, startKafka, type KafkaInstall } from './kafka-peer/kafka.t
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
 import { statusKiB } from './proc.ts';
-import { consumeArgv, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
+import { latencyPlotSvg, type LatencySeries } from './latency-plot.ts';
+import { consumeArgv, latencyRate, latencyRows, midMedian, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
 
-export type PeerSizes = { records: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number };
+export type PeerSizes = { records: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number; latencySeconds: number };
 /** --quick: 100 MB per step, two rounds of each side per pair: about 3-4 minutes. */
-export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000 };
-export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000 };
+export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000, latencySeconds: 5 };
+export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000, latencySeconds: 20 };
+/** Records sent in the first seconds of a latency step are left out (bench/phases.ts does the same). */
+const LATENCY_WARMUP_SECONDS = 2;
+/** linger.ms of the latency step, as bench/phases.ts's latency step. */
+const LATENCY_LINGER_MS = 5;
+const LATENCY_TOPIC = 'peer-latency';
+/** Plot colours: Kafka blue, Freshet orange; the durable pair dashed. */
+const COLORS: Record<PeerSide, string> = { kafka: '#1f77b4', freshet: '#ff7f0e' };
 
 const FRESHET_READY_TIMEOUT_MS = 20_000;
 const READY_POLL_MS = 2;
@@ -29,6 +39,7 @@ export type PeerFigures = {
   kafka: { version: string; java: string; javaVersion: string; libDir: string };
   sizes: PeerSizes;
   sessions: PeerSession[];
+  latency: { pair: PeerPair['name']; rate: number; kafka: PeerLatency | null; freshet: PeerLatency | null }[];
   tables: PeerTable[];
 };
 
@@ -71,18 +82,21 @@ async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile:
   return { port, bootstrap: `127.0.0.1:${port}`, pid: proc.pid, readyMs, stop };
 }
 
-async function createTopics(bootstrap: string): Promise<void> {
+async function createTopics(bootstrap: string, topics: { topic: string; partitions: number }[]): Promise<void> {
   const admin = new Kafka({ clientId: 'bench-peer', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: peerTopics().map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true, timeout: CREATE_TOPICS_TIMEOUT_MS });
+    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true, timeout: CREATE_TOPICS_TIMEOUT_MS });
   } finally {
     await admin.disconnect();
   }
 }
 
-async function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide, round: number): Promise<PeerSession> {
-  const name = `peer-${pair.name}-${side}-${round}`;
+type Started = { broker: RunningBroker; readyMs: number; formatMs: number | null; idleRssKiB: number };
+
+/** A fresh broker of `side` for `pair`: ready, idle RSS, topics created, warm-up produced; then
+ *  `body`; then stopped and its data dir removed (up to ~1 GiB a step in a full run). */
+async function withSession<T>(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide, name: string, topics: { topic: string; partitions: number }[], body: (s: Started) => Promise<T>): Promise<T> {
   const dir = freshDir(ctx.dataRoot, name);
   const logFile = path.join(ctx.dataRoot, `${name}.log`);
   const broker =
@@ -94,9 +108,19 @@ async function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: Pe
     await Bun.sleep(ctx.sizes.idleMs);
     const idleRssKiB = statusKiB(broker.pid, 'VmRSS') ?? 0;
     ctx.log(`  ${side}: ready in ${broker.readyMs.toFixed(0)} ms${formatMs !== null ? ` (after a ${formatMs.toFixed(0)} ms format)` : ''}, idle RSS ${(idleRssKiB / 1024).toFixed(1)} MiB`);
-    await createTopics(broker.bootstrap);
+    await createTopics(broker.bootstrap, topics);
     const maxS = ctx.sizes.produceSecondsMax;
     await measured<ProduceOut>(broker, produceArgv(ctx.driver, broker.bootstrap, { topic: WARMUP_TOPIC, acks: '1', partitions: 1 }, ctx.sizes.warmupRecords, maxS), (maxS + 90) * 1000);
+    return await body({ broker, readyMs: broker.readyMs, formatMs, idleRssKiB });
+  } finally {
+    await broker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide, round: number): Promise<PeerSession> {
+  return withSession(ctx, install, pair, side, `peer-${pair.name}-${side}-${round}`, peerTopics(), async ({ broker, readyMs, formatMs, idleRssKiB }) => {
+    const maxS = ctx.sizes.produceSecondsMax;
     const steps: Record<string, StepFigures> = {};
     let lastDelivered = ctx.sizes.records;
     for (const spec of PEER_STEPS) {
@@ -114,12 +138,39 @@ async function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: Pe
       ctx.log(`    ${spec.id}: ${st.mbPerS.toFixed(1)} MB/s, broker CPU ${st.brokerCpuS.toFixed(2)} s, others ${st.othersCpuShare.toFixed(2)} cores`);
     }
     const peakRssKiB = statusKiB(broker.pid, 'VmHWM') ?? 0;
-    return { pair: pair.name, side, round, readyMs: broker.readyMs, formatMs, idleRssKiB, peakRssKiB, steps };
-  } finally {
-    await broker.stop();
-    // A session's data (up to ~1 GiB per step in a full run) is not needed once measured.
-    fs.rmSync(dir, { recursive: true, force: true });
+    return { pair: pair.name, side, round, readyMs, formatMs, idleRssKiB, peakRssKiB, steps };
+  });
+}
+
+/** acks=all, 1 partition, `rate` records/s for latencySeconds after the warm-up seconds. */
+function latencySession(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide, rate: number): Promise<PeerLatency> {
+  const topics = [{ topic: WARMUP_TOPIC, partitions: 1 }, { topic: LATENCY_TOPIC, partitions: 1 }];
+  return withSession(ctx, install, pair, side, `peer-${pair.name}-${side}-latency`, topics, async ({ broker }) => {
+    const seconds = ctx.sizes.latencySeconds + LATENCY_WARMUP_SECONDS;
+    const argv = [
+      ...produceArgv(ctx.driver, broker.bootstrap, { topic: LATENCY_TOPIC, acks: 'all', partitions: 1 }, Math.round(rate * seconds), seconds * 3),
+      '--rate', String(rate), '--linger-ms', String(LATENCY_LINGER_MS), '--warmup-seconds', String(LATENCY_WARMUP_SECONDS),
+    ];
+    const s = await measured<ProduceOut>(broker, argv, (seconds * 3 + 90) * 1000);
+    const l = s.latency_ms ?? { p50: 0, p99: 0, p999: 0, max: 0 };
+    ctx.log(`    latency @${rate} rec/s: p50 ${l.p50.toFixed(2)} / p99 ${l.p99.toFixed(2)} / p99.9 ${l.p999.toFixed(2)} / max ${l.max.toFixed(2)} ms${s.failed ? `, ${s.failed} failed: ${s.first_error}` : ''}`);
+    return { rate, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max, quantiles: s.latency_quantiles ?? [], delivered: s.delivered, failed: s.failed };
+  });
+}
+
+/** Both pairs' latency distributions in one SVG: Kafka blue, Freshet orange, durable dashed. */
+export function peerLatencySvg(p: Pick<PeerFigures, 'latency' | 'kafka'>): string {
+  const series: LatencySeries[] = [];
+  for (const l of p.latency) {
+    const pair = PEER_PAIRS.find((x) => x.name === l.pair)!;
+    for (const side of ['kafka', 'freshet'] as const) {
+      const r = l[side];
+      if (!r) continue;
+      const who = side === 'kafka' ? `Kafka ${p.kafka.version} ${pair.kafkaDurability}` : `Freshet ${pair.freshetDev ? '--dev' : 'durable'}`;
+      series.push({ label: `${who}: p50 ${r.p50.toFixed(2)}, p99 ${r.p99.toFixed(2)}, p99.9 ${r.p999.toFixed(2)}, max ${r.max.toFixed(2)} ms @${r.rate} rec/s`, color: COLORS[side], dashed: pair.name === 'durable', quantiles: r.quantiles });
+    }
   }
+  return latencyPlotSvg('Produce latency, acks=all, 1 partition, 1 KiB records, at half the lower maximum', series);
 }
 
 export async function runPeerPhase(ctx: Ctx): Promise<PeerFigures> {
@@ -135,11 +186,25 @@ export async function runPeerPhase(ctx: Ctx): Promise<PeerFigures> {
       }
     }
   }
+  const tables = PEER_PAIRS.map((p) => peerTable(p, sessions));
+  const latency: PeerFigures['latency'] = [];
+  for (const pair of PEER_PAIRS) {
+    const rps = (side: PeerSide) => {
+      const v = sessions.filter((s) => s.pair === pair.name && s.side === side).map((s) => (s.steps['produce-acksall-p1']!.bytes / 1024) / Math.max(s.steps['produce-acksall-p1']!.seconds, 1e-3));
+      return v.length ? midMedian(v) : 0;
+    };
+    const rate = latencyRate(rps('kafka'), rps('freshet'));
+    const kafka = await latencySession(ctx, install, pair, 'kafka', rate);
+    const freshet = await latencySession(ctx, install, pair, 'freshet', rate);
+    latency.push({ pair: pair.name, rate, kafka, freshet });
+    tables.find((t) => t.pair === pair.name)!.rows.push(...latencyRows(kafka, freshet));
+  }
   return {
     kafka: { version: install.version, java: install.java, javaVersion: install.javaVersion, libDir: install.libDir },
     sizes: ctx.sizes,
     sessions,
-    tables: PEER_PAIRS.map((p) => peerTable(p, sessions)),
+    latency,
+    tables,
   };
 }
 

@@ -137,7 +137,8 @@ export function peerTable(pair: PeerPair, sessions: readonly PeerSession[]): Pee
   return { pair: pair.name, label: pair.label, rows };
 }
 
-const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v.toFixed(unit === 'CPU-s/GiB' ? 2 : unit === 'ms' ? 0 : 1)} ${unit}`);
+const digits = (v: number, unit: string) => (unit === 'CPU-s/GiB' ? 2 : unit === 'ms' ? (v >= 100 ? 0 : 2) : 1);
+const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v.toFixed(digits(v, unit))} ${unit}`);
 
 /** The printed side-by-side table of one pair. */
 export function printPeerTable(t: PeerTable, lines: string[]): void {
@@ -150,4 +151,33 @@ export function printPeerTable(t: PeerTable, lines: string[]): void {
   lines.push(line(header));
   lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) lines.push(line(r));
+}
+
+/** A latency step's outcome on one side: the driver's percentiles at the pair's fixed rate. */
+export type PeerLatency = { rate: number; p50: number; p99: number; p999: number; max: number; quantiles: [number, number][]; delivered: number; failed: number };
+
+/** The rate both sides are held to: half the lower of their acks=all, 1-partition maxima (records/s). */
+export function latencyRate(kafkaRecordsPerS: number, freshetRecordsPerS: number): number {
+  return Math.max(1, Math.floor(Math.min(kafkaRecordsPerS, freshetRecordsPerS) / 2));
+}
+
+/** p50/p99/p99.9 rows for a pair's table (lower is better). */
+export function latencyRows(k: PeerLatency | null, f: PeerLatency | null): PeerRow[] {
+  const rate = k?.rate ?? f?.rate ?? 0;
+  return (['p50', 'p99', 'p999'] as const).map((p): PeerRow => {
+    const kafka = k ? k[p] : null;
+    const freshet = f ? f[p] : null;
+    const ratio = kafka !== null && freshet !== null && kafka > 0 ? freshet / kafka : null;
+    return {
+      figure: `produce latency ${p === 'p999' ? 'p99.9' : p} (acks=all, 1 partition, ${rate} rec/s)`,
+      unit: 'ms',
+      better: 'lower',
+      kafka,
+      freshet,
+      ratio,
+      freshetAhead: ratio === null ? null : ratio < 1,
+      kafkaRuns: kafka === null ? [] : [kafka],
+      freshetRuns: freshet === null ? [] : [freshet],
+    };
+  });
 }

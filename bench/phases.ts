@@ -42,6 +42,8 @@ export type ProduceOut = {
   tx_requests: number;
   tx_bytes: number;
   latency_ms?: { n: number; p50: number; p99: number; p999: number; max: number };
+  /** --rate only: [quantile, ms] at quantile 1 - 10^(-k/10), then [1, max] (for a plot) */
+  latency_quantiles?: [number, number][];
 };
 
 export type ConsumeOut = {

@@ -38,7 +38,7 @@ import { printRecompress, runRecompressPhase, type RecompressFigures } from './r
 import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
 import { kafkaPhaseFigures, PROXY_SIZES_FULL, PROXY_SIZES_QUICK, printProxy, runProxyPhase, type ProxyFigures } from './proxy-phase.ts';
 import { printStartup, runStartupPhase, STARTUP_SIZES_FULL, STARTUP_SIZES_QUICK, type StartupFigures } from './startup-phase.ts';
-import { PEER_SIZES_FULL, PEER_SIZES_QUICK, printPeer, runPeerPhase, type PeerFigures } from './peer-phase.ts';
+import { PEER_SIZES_FULL, PEER_SIZES_QUICK, peerLatencySvg, printPeer, runPeerPhase, type PeerFigures } from './peer-phase.ts';
 import { REGISTRY_SIZES_FULL, REGISTRY_SIZES_QUICK, printRegistry, runRegistryPhase, type RegistryFigures } from './registry-phase.ts';
 
 const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy', 'startup', 'peer'] as const;
@@ -270,6 +270,11 @@ async function main(): Promise<void> {
     const outFile = path.join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
     log(`wrote ${path.relative(process.cwd(), outFile)}`);
+    if (peer && peer.latency.length > 0) {
+      const svgFile = outFile.replace(/\.json$/, '-peer-latency.svg');
+      fs.writeFileSync(svgFile, peerLatencySvg(peer));
+      log(`wrote ${path.relative(process.cwd(), svgFile)} (the peer phase's latency distributions)`);
+    }
   } finally {
     fs.rmSync(toolDir, { recursive: true, force: true });
     if (!opts.keep && !opts.dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
