@@ -11,12 +11,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokerArgv, freePort, freshDir, type RunningBroker } from './broker.ts';
-import { ensureKafka, startKafka, type KafkaInstall } from './kafka-peer/kafka.ts';
+import { ensureKafka, startKafka, toolsCommand, type KafkaInstall } from './kafka-peer/kafka.ts';
+import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from './kafka-peer/perf-tools.ts';
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
-import { statusKiB } from './proc.ts';
+import { cpuSeconds, machineBusySeconds, statusKiB } from './proc.ts';
 import { latencyPlotSvg, type LatencySeries } from './latency-plot.ts';
-import { consumeArgv, latencyRate, latencyRows, midMedian, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
+import { consumeArgv, latencyRate, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
 
 export type PeerSizes = { records: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number; latencySeconds: number };
 /** --quick: 100 MB per step, two rounds of each side per pair: about 3-4 minutes. */
@@ -124,7 +125,11 @@ function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide
     const steps: Record<string, StepFigures> = {};
     let lastDelivered = ctx.sizes.records;
     for (const spec of PEER_STEPS) {
-      if (spec.kind === 'produce') {
+      if (spec.kind === 'java-produce' || spec.kind === 'java-consume') {
+        const j = await javaStep(ctx, install, broker, spec, lastDelivered);
+        if (spec.kind === 'java-produce') lastDelivered = j.records;
+        steps[spec.id] = j.figures;
+      } else if (spec.kind === 'produce') {
         const s = await measured<ProduceOut>(broker, produceArgv(ctx.driver, broker.bootstrap, spec, ctx.sizes.records, maxS), (maxS + 90) * 1000);
         lastDelivered = s.delivered;
         if (s.failed > 0) ctx.log(`    ${spec.id}: ${s.failed} records failed: ${s.first_error}`);
@@ -140,6 +145,38 @@ function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide
     const peakRssKiB = statusKiB(broker.pid, 'VmHWM') ?? 0;
     return { pair: pair.name, side, round, readyMs, formatMs, idleRssKiB, peakRssKiB, steps };
   });
+}
+
+/** Kafka's own ProducerPerformance or ConsumerPerformance against `broker`, with the broker's
+ *  CPU read around it as measured() does for the C driver; the tool's CPU from its rusage. */
+async function javaStep(ctx: Ctx, install: KafkaInstall, broker: RunningBroker, spec: JavaProduceSpec | JavaConsumeSpec, toRead: number): Promise<{ records: number; figures: StepFigures }> {
+  const cmd = toolsCommand(install);
+  const argv =
+    spec.kind === 'java-produce'
+      ? producerPerfArgv(cmd, { bootstrap: broker.bootstrap, topic: spec.topic, records: ctx.sizes.records, recordBytes: PEER_RECORD_BYTES, acks: spec.acks })
+      : consumerPerfArgv(cmd, { bootstrap: broker.bootstrap, topic: spec.topic, records: toRead, timeoutMs: ctx.sizes.produceSecondsMax * 1000 });
+  const cpu0 = cpuSeconds(broker.pid) ?? 0;
+  const busy0 = machineBusySeconds();
+  const t0 = performance.now();
+  const proc = Bun.spawn(argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), (ctx.sizes.produceSecondsMax + 90) * 1000);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  clearTimeout(timer);
+  const wallS = (performance.now() - t0) / 1000;
+  const brokerCpuS = (cpuSeconds(broker.pid) ?? 0) - cpu0;
+  const usage = proc.resourceUsage();
+  const clientCpuS = usage ? Number(usage.cpuTime.total) / 1e6 : 0;
+  const othersCpuShare = Math.max(0, machineBusySeconds() - busy0 - brokerCpuS - clientCpuS) / wallS;
+  if (spec.kind === 'java-produce') {
+    const r = parseProducerPerf(out);
+    if (r instanceof Error) throw new Error(`ProducerPerformance (exit ${proc.exitCode}): ${r.message}\n${err.slice(-2000)}`);
+    // The tool's own clock: first send to last callback (its MB/sec), as the C driver's.
+    return { records: r.records, figures: { mbPerS: r.mbPerS, bytes: r.records * PEER_RECORD_BYTES, brokerCpuS, clientCpuS, seconds: r.records / Math.max(r.recordsPerS, 1e-9), othersCpuShare, errors: 0 } };
+  }
+  const r = parseConsumerPerf(out);
+  if (r instanceof Error) throw new Error(`ConsumerPerformance (exit ${proc.exitCode}): ${r.message}\n${err.slice(-2000)}`);
+  return { records: r.records, figures: { mbPerS: r.mbPerS, bytes: r.records * PEER_RECORD_BYTES, brokerCpuS, clientCpuS, seconds: r.records / Math.max(r.recordsPerS, 1e-9), othersCpuShare, errors: r.records < toRead ? toRead - r.records : 0 } };
 }
 
 /** acks=all, 1 partition, `rate` records/s for latencySeconds after the warm-up seconds. */

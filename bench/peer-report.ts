@@ -16,7 +16,10 @@ export const PEER_PAIRS: readonly PeerPair[] = [
 
 export type ProduceSpec = { kind: 'produce'; id: string; topic: string; acks: '1' | 'all'; partitions: number };
 export type ConsumeSpec = { kind: 'consume'; id: string; topic: string; partitions: number };
-export type StepSpec = ProduceSpec | ConsumeSpec;
+/** The same, by Kafka's own ProducerPerformance / ConsumerPerformance (Java client defaults). */
+export type JavaProduceSpec = { kind: 'java-produce'; id: string; topic: string; acks: '1' | 'all'; partitions: number };
+export type JavaConsumeSpec = { kind: 'java-consume'; id: string; topic: string; partitions: number };
+export type StepSpec = ProduceSpec | ConsumeSpec | JavaProduceSpec | JavaConsumeSpec;
 
 /** Each session's steps, in order; a consume reads what the produce before it wrote. The same
  *  topics (created with CreateTopics, replication factor 1) on both brokers. */
@@ -27,6 +30,8 @@ export const PEER_STEPS: readonly StepSpec[] = [
   { kind: 'produce', id: 'produce-acks1-p16', topic: 'peer-acks1-p16', acks: '1', partitions: 16 },
   { kind: 'consume', id: 'consume-p16', topic: 'peer-acks1-p16', partitions: 16 },
   { kind: 'produce', id: 'produce-acksall-p16', topic: 'peer-acksall-p16', acks: 'all', partitions: 16 },
+  { kind: 'java-produce', id: 'java-produce-acks1-p1', topic: 'peer-java-p1', acks: '1', partitions: 1 },
+  { kind: 'java-consume', id: 'java-consume-p1', topic: 'peer-java-p1', partitions: 1 },
 ];
 /** Not measured: the first records after start pay the JVM's JIT and both brokers' first
  *  segment and connection set-up; a warm-up produce to its own topic comes first. */
@@ -107,6 +112,9 @@ export const PEER_FIGURES: readonly FigureDef[] = [
   { figure: 'broker CPU per GiB produced (acks=1, 16 partitions)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('produce-acks1-p16') },
   { figure: 'broker CPU per GiB fetched (1 partition)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('consume-p1') },
   { figure: 'broker CPU per GiB fetched (16 partitions)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('consume-p16') },
+  { figure: 'ProducerPerformance acks=1, 1 partition', unit: 'MB/s', better: 'higher', of: stepMb('java-produce-acks1-p1') },
+  { figure: 'ConsumerPerformance, 1 partition', unit: 'MB/s', better: 'higher', of: stepMb('java-consume-p1') },
+  { figure: 'broker CPU per GiB produced (ProducerPerformance)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('java-produce-acks1-p1') },
   { figure: 'peak RSS (VmHWM over the session)', unit: 'MiB', better: 'lower', of: (s) => s.peakRssKiB / 1024 },
   { figure: 'start to ready (first Metadata answer)', unit: 'ms', better: 'lower', of: (s) => s.readyMs },
   { figure: 'idle RSS after ready', unit: 'MiB', better: 'lower', of: (s) => s.idleRssKiB / 1024 },

@@ -101,6 +101,7 @@ export const KAFKA_JVM_PERFORMANCE_OPTS = ['-server', '-XX:+UseG1GC', '-XX:MaxGC
 export const SERVER_HEAP_OPTS = ['-Xmx1G', '-Xms1G'] as const;
 export const TOOL_HEAP_OPTS = ['-Xmx256M'] as const;
 
+/** log4jConfig: the broker's (INFO to stdout) or, for the tools, TOOLS_LOG4J2_PROPERTIES'. */
 export type JavaCommand = { java: string; classpath: string; log4jConfig: string };
 
 function javaArgv(c: JavaCommand, heap: readonly string[], main: string, args: readonly string[]): string[] {
@@ -125,5 +126,18 @@ export const LOG4J2_PROPERTIES = [
   'appender.stdout.name = STDOUT',
   'appender.stdout.layout.type = PatternLayout',
   'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+  '',
+].join('\n');
+
+/** Kafka's config/tools-log4j2.yaml: the tools log WARN and above to stderr, so their stdout
+ *  carries only their results. */
+export const TOOLS_LOG4J2_PROPERTIES = [
+  'rootLogger.level = WARN',
+  'rootLogger.appenderRef.stderr.ref = STDERR',
+  'appender.stderr.type = Console',
+  'appender.stderr.name = STDERR',
+  'appender.stderr.target = SYSTEM_ERR',
+  'appender.stderr.layout.type = PatternLayout',
+  'appender.stderr.layout.pattern = [%d] %p %m (%c)%n',
   '',
 ].join('\n');

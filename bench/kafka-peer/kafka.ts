@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Subprocess } from 'bun';
 import { freePort, type RunningBroker } from '../broker.ts';
-import { clusterId, formatArgv, KAFKA_VERSION, LOG4J2_PROPERTIES, propertiesText, serverArgv, serverProperties, type JavaCommand, type KafkaDurability } from './config.ts';
+import { clusterId, formatArgv, KAFKA_VERSION, LOG4J2_PROPERTIES, propertiesText, serverArgv, serverProperties, TOOLS_LOG4J2_PROPERTIES, type JavaCommand, type KafkaDurability } from './config.ts';
 import { metadataBrokerCount } from './metadata.ts';
 
 const MVN_TIMEOUT_MS = 10 * 60_000;
@@ -63,7 +63,13 @@ export async function ensureKafka(log: (m: string) => void): Promise<KafkaInstal
   const libDir = path.join(dir, 'lib');
   const stampFile = path.join(dir, '.stamp');
   const want = sha256(POM);
-  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === want) return { version: KAFKA_VERSION, libDir, java, javaVersion };
+  const done = (): KafkaInstall => {
+    // Written on every run (not part of the fetch): a change to them needs no new download.
+    fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2_PROPERTIES);
+    fs.writeFileSync(path.join(dir, 'tools-log4j2.properties'), TOOLS_LOG4J2_PROPERTIES);
+    return { version: KAFKA_VERSION, libDir, java, javaVersion };
+  };
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === want) return done();
   if (!Bun.which('mvn')) return new Error('mvn not found: apt-get install -y maven (fetches Kafka from Maven Central)');
   log(`kafka-peer: fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${libDir} (once)`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -74,13 +80,17 @@ export async function ensureKafka(log: (m: string) => void): Promise<KafkaInstal
   await proc.exited;
   clearTimeout(timer);
   if (proc.exitCode !== 0) return new Error(`mvn dependency:copy-dependencies failed (${proc.exitCode ?? proc.signalCode}):\n${(out + err).slice(-4000)}`);
-  fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J2_PROPERTIES);
   fs.writeFileSync(stampFile, want + '\n');
-  return { version: KAFKA_VERSION, libDir, java, javaVersion };
+  return done();
 }
 
 function javaCommand(k: KafkaInstall): JavaCommand {
   return { java: k.java, classpath: path.join(k.libDir, '*'), log4jConfig: path.join(path.dirname(k.libDir), 'log4j2.properties') };
+}
+
+/** The command the perf tools run with: the same jars, Kafka's tools logging (WARN, stderr). */
+export function toolsCommand(k: KafkaInstall): JavaCommand {
+  return { ...javaCommand(k), log4jConfig: path.join(path.dirname(k.libDir), 'tools-log4j2.properties') };
 }
 
 export type KafkaOptions = { install: KafkaInstall; dir: string; durability: KafkaDurability; logFile: string };

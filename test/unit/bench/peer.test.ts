@@ -1,11 +1,12 @@
 // The peer phase's pure parts, without a broker: the Kafka server.properties (Kafka's KRaft
 // rules), the cluster id (Kafka's Uuid string form), the java command lines (Kafka's bin/
 // scripts), the Metadata readiness probe's bytes (against kafkajs's own encoder and decoder),
-// the driver's arguments and the Freshet/Kafka ratio table.
+// the driver's and Kafka's perf tools' arguments and output, and the Freshet/Kafka ratio table.
 
 import { describe, expect, test } from 'bun:test';
 import { clusterId, formatArgv, propertiesText, serverArgv, serverProperties, type JavaCommand, type KafkaNode } from '../../../bench/kafka-peer/config.ts';
 import { brokerCountOf, metadataV4Request } from '../../../bench/kafka-peer/metadata.ts';
+import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from '../../../bench/kafka-peer/perf-tools.ts';
 import { consumeArgv, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerSession } from '../../../bench/peer-report.ts';
 // kafkajs's own protocol code (not ours): the request framing and the Metadata v4 schema.
 // @ts-expect-error kafkajs ships no types for its internals
@@ -162,8 +163,8 @@ describe('the steps and the driver arguments', () => {
   const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
   test('each consume reads a topic an earlier produce step wrote, with its partition count', () => {
     PEER_STEPS.forEach((s, i) => {
-      if (s.kind !== 'consume') return;
-      const writer = PEER_STEPS.slice(0, i).find((p) => p.kind === 'produce' && p.topic === s.topic);
+      if (s.kind !== 'consume' && s.kind !== 'java-consume') return;
+      const writer = PEER_STEPS.slice(0, i).find((p) => (p.kind === 'produce' || p.kind === 'java-produce') && p.topic === s.topic);
       expect(writer?.partitions).toBe(s.partitions);
     });
   });
@@ -226,5 +227,49 @@ describe('the Freshet/Kafka table', () => {
     expect(lines.length).toBe(3 + t.rows.length);
     expect(lines.find((l) => l.includes('produce acks=1, 1 partition'))).toMatch(/150\.0 MB\/s\s+200\.0 MB\/s\s+1\.33\s+ahead/);
     expect(lines.find((l) => l.includes('start to ready'))).toMatch(/6000 ms\s+200 ms\s+0\.03\s+ahead/);
+  });
+});
+
+describe("Kafka's perf tools (kafka-producer-perf-test.sh, kafka-consumer-perf-test.sh)", () => {
+  const cmd: JavaCommand = { java: 'java', classpath: 'lib/*', log4jConfig: 'tools-log4j2.properties' };
+  // Printed by Kafka 4.4.0's tools against a broker (the tool's progress line comes first).
+  const producerOut = [
+    '47596 records sent, 9515.4 records/sec (9.29 MB/sec), 2197.8 ms avg latency, 3129.0 ms max latency.',
+    '50000 records sent, 9706.853038 records/sec (9.48 MB/sec), 2157.04 ms avg latency, 3129.00 ms max latency, 2173 ms 50th, 3077 ms 95th, 3113 ms 99th, 3128 ms 99.9th.',
+    '',
+  ].join('\n');
+  const consumerOut = [
+    'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
+    '[2026-12-07 21:00:57,517] WARN a log line between the header and the values (org.example)',
+    '2026-12-07 21:01:44:596, 2026-12-07 21:01:47:757, 48.8281, 15.4470, 50000, 15817.7792, 2098, 1063, 45.9343, 47036.6886',
+    ' ',
+  ].join('\n');
+
+  test('the producer tool: the total line, its MB/sec (MiB) turned into MB (10^6 bytes) like the rest of the bench', () => {
+    const r = parseProducerPerf(producerOut);
+    if (r instanceof Error) throw r;
+    expect([r.records, r.recordsPerS, r.p50, r.p99, r.p999, r.maxMs]).toEqual([50000, 9706.853038, 2173, 3113, 3128, 3129]);
+    expect(r.mbPerS).toBeCloseTo((9.48 * 1024 * 1024) / 1e6, 6);
+    expect(parseProducerPerf(producerOut.split('\n')[0]!)).toBeInstanceOf(Error);
+  });
+
+  test('the consumer tool: the values under the header, by column name', () => {
+    const r = parseConsumerPerf(consumerOut);
+    if (r instanceof Error) throw r;
+    expect([r.records, r.recordsPerS]).toEqual([50000, 15817.7792]);
+    expect(r.mbPerS).toBeCloseTo((15.447 * 1024 * 1024) / 1e6, 6);
+    expect(r.bytes / 1024 / 1024).toBeCloseTo(48.8281, 4);
+    expect(parseConsumerPerf(consumerOut.split('\n')[0]!)).toBeInstanceOf(Error);
+  });
+
+  test('command lines: the tools main classes, -Xmx512M as their scripts set, as fast as possible, acks as asked', () => {
+    const p = producerPerfArgv(cmd, { bootstrap: 'h:1', topic: 't', records: 10, recordBytes: 1024, acks: 'all' });
+    expect(p).toContain('org.apache.kafka.tools.ProducerPerformance');
+    expect(p).toContain('-Xmx512M');
+    const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+    expect([flag(p, '--bootstrap-server'), flag(p, '--num-records'), flag(p, '--record-size'), flag(p, '--throughput'), flag(p, '--command-property')]).toEqual(['h:1', '10', '1024', '-1', 'acks=all']);
+    const c = consumerPerfArgv(cmd, { bootstrap: 'h:1', topic: 't', records: 10, timeoutMs: 5000 });
+    expect(c).toContain('org.apache.kafka.tools.ConsumerPerformance');
+    expect([flag(c, '--num-records'), flag(c, '--topic'), flag(c, '--timeout')]).toEqual(['10', 't', '5000']);
   });
 });
