@@ -207,7 +207,13 @@ async function main(): Promise<void> {
     }
     if (!opts.machineOnly && (full || opts.only === 'peer')) {
       if (tools.rdkafkaBench) {
-        peer = await runPeerPhase({ bin: opts.bin, driver: tools.rdkafkaBench, dataRoot, sizes: opts.quick ? PEER_SIZES_QUICK : PEER_SIZES_FULL, log });
+        try {
+          peer = await runPeerPhase({ bin: opts.bin, driver: tools.rdkafkaBench, dataRoot, sizes: opts.quick ? PEER_SIZES_QUICK : PEER_SIZES_FULL, log });
+        } catch (e) {
+          // A full run keeps the other phases' figures when Kafka cannot be fetched or started.
+          if (opts.only === 'peer') throw e;
+          log(`peer phase skipped: ${e instanceof Error ? e.message : String(e)}`);
+        }
       } else {
         log(`no librdkafka driver: skipping the peer phase (${INSTALL_HINT})`);
       }
