@@ -1,6 +1,6 @@
 // The peer phase (`bun bench/run.ts --only peer`, and in the full run): Apache Kafka and Freshet
-// on the same machine, driven by the same librdkafka client with the same topics and records,
-// alternating Kafka, Freshet, Kafka, Freshet so that neighbours' load and the page cache's state
+// on the same machine, driven by the same clients (the librdkafka driver, and Kafka's own
+// ProducerPerformance / ConsumerPerformance) with the same topics and records, alternating Kafka, Freshet, Kafka, Freshet so that neighbours' load and the page cache's state
 // fall on both alike. Two durability pairs (bench/peer-report.ts PEER_PAIRS). Each session is a
 // fresh broker on a fresh data dir: start to ready, idle RSS, CreateTopics, an unmeasured
 // warm-up produce, then PEER_STEPS with the broker's CPU and RSS read from /proc around each.
@@ -9,6 +9,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Subprocess } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokerArgv, freePort, freshDir, type RunningBroker } from './broker.ts';
 import { ensureKafka, startKafka, toolsCommand, type KafkaInstall } from './kafka-peer/kafka.ts';
@@ -50,6 +51,12 @@ export type PeerFigures = {
 
 type Ctx = { bin: string; driver: string; dataRoot: string; sizes: PeerSizes; log: (m: string) => void };
 
+/** Freshet nodes of this phase still running: killed if the bench exits (kafka.ts does the same for Kafka). */
+const live = new Set<Subprocess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
 /** Freshet started as the Kafka side is: spawn to the first Metadata v4 answer listing a broker
  *  (the same probe), then its " ready: " log line before any client step. */
 async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile: string): Promise<RunningBroker> {
@@ -58,6 +65,7 @@ async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile:
   const logStart = fs.fstatSync(log).size;
   const t0 = performance.now();
   const proc = Bun.spawn(brokerArgv({ bin, dataDir, dev, logFile }, port), { stdin: 'ignore', stdout: log, stderr: log });
+  live.add(proc);
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
@@ -65,6 +73,7 @@ async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile:
       await proc.exited;
       clearTimeout(timer);
     }
+    live.delete(proc);
     fs.closeSync(log);
   };
   let readyMs = -1;
@@ -127,24 +136,30 @@ function session(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: PeerSide
   return withSession(ctx, install, pair, side, `peer-${pair.name}-${side}-${round}`, peerTopics(), async ({ broker, readyMs, formatMs, idleRssKiB }) => {
     const maxS = ctx.sizes.produceSecondsMax;
     const steps: Record<string, StepFigures> = {};
-    let lastDelivered = ctx.sizes.records;
+    /** records each produce step wrote to its topic: what the consume after it reads */
+    const written = new Map<string, number>();
     for (const spec of PEER_STEPS) {
+      const toRead = written.get(spec.topic) ?? 0;
+      if ((spec.kind === 'consume' || spec.kind === 'java-consume') && toRead === 0) {
+        ctx.log(`    ${spec.id}: left out: nothing was written to ${spec.topic}`);
+        continue;
+      }
       if (spec.kind === 'java-produce' || spec.kind === 'java-consume') {
-        const j = await javaStep(ctx, install, broker, spec, lastDelivered);
+        const j = await javaStep(ctx, install, broker, spec, toRead);
         if (j instanceof Error) {
           // One tool's failure (a timeout on a slow pair) leaves its figure n/a, not the phase.
           ctx.log(`    ${spec.id}: left out: ${j.message.split('\n')[0]}`);
           continue;
         }
-        if (spec.kind === 'java-produce') lastDelivered = j.records;
+        if (spec.kind === 'java-produce') written.set(spec.topic, j.records);
         steps[spec.id] = j.figures;
       } else if (spec.kind === 'produce') {
         const s = await measured<ProduceOut>(broker, produceArgv(ctx.driver, broker.bootstrap, spec, ctx.sizes.records, maxS), (maxS + 90) * 1000);
-        lastDelivered = s.delivered;
+        written.set(spec.topic, s.delivered);
         if (s.failed > 0) ctx.log(`    ${spec.id}: ${s.failed} records failed: ${s.first_error}`);
         steps[spec.id] = { mbPerS: s.mb_per_s, bytes: s.delivered * s.size, brokerCpuS: s.brokerCpuS, clientCpuS: s.client_cpu_s, seconds: s.seconds, othersCpuShare: s.othersCpuShare, errors: s.failed };
       } else {
-        const s = await measured<ConsumeOut>(broker, consumeArgv(ctx.driver, broker.bootstrap, spec, lastDelivered, maxS), (maxS + 60) * 1000);
+        const s = await measured<ConsumeOut>(broker, consumeArgv(ctx.driver, broker.bootstrap, spec, toRead, maxS), (maxS + 60) * 1000);
         if (s.errors > 0) ctx.log(`    ${spec.id}: ${s.errors} consume errors: ${s.first_error}`);
         steps[spec.id] = { mbPerS: s.mb_per_s, bytes: s.bytes, brokerCpuS: s.brokerCpuS, clientCpuS: s.client_cpu_s, seconds: s.seconds, othersCpuShare: s.othersCpuShare, errors: s.errors };
       }
@@ -185,7 +200,10 @@ async function javaStep(ctx: Ctx, install: KafkaInstall, broker: RunningBroker, 
   }
   const r = parseConsumerPerf(out);
   if (r instanceof Error) return new Error(`ConsumerPerformance (exit ${proc.exitCode ?? proc.signalCode}): ${r.message}\n${err.slice(-2000)}`);
-  return { records: r.records, figures: { mbPerS: r.mbPerS, bytes: r.records * PEER_RECORD_BYTES, brokerCpuS, clientCpuS, seconds: r.records / Math.max(r.recordsPerS, 1e-9), othersCpuShare, errors: r.records < toRead ? toRead - r.records : 0 } };
+  // fetch.MB.sec: from the end of the group join, as the C driver's group-less consume counts;
+  // the join itself is its own figure.
+  const figures = { mbPerS: r.fetchMbPerS, bytes: r.records * PEER_RECORD_BYTES, brokerCpuS, clientCpuS, seconds: r.records / Math.max(r.fetchRecordsPerS, 1e-9), othersCpuShare, errors: r.records < toRead ? toRead - r.records : 0, groupJoinMs: r.rebalanceMs };
+  return { records: r.records, figures };
 }
 
 /** acks=all, 1 partition, `rate` records/s for latencySeconds after the warm-up seconds. */

@@ -70,7 +70,17 @@ export function consumeArgv(driver: string, bootstrap: string, s: { topic: strin
 }
 
 /** What the phase keeps of one step (the driver's output reduced to what the table needs). */
-export type StepFigures = { mbPerS: number; bytes: number; brokerCpuS: number; clientCpuS: number; seconds: number; othersCpuShare: number; errors: number };
+export type StepFigures = {
+  mbPerS: number;
+  bytes: number;
+  brokerCpuS: number;
+  clientCpuS: number;
+  seconds: number;
+  othersCpuShare: number;
+  errors: number;
+  /** ConsumerPerformance only: its rebalance.time.ms, joining a new group (not in mbPerS) */
+  groupJoinMs?: number;
+};
 
 /** One broker start: a side of a pair in one round. */
 export type PeerSession = {
@@ -113,7 +123,8 @@ export const PEER_FIGURES: readonly FigureDef[] = [
   { figure: 'broker CPU per GiB fetched (1 partition)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('consume-p1') },
   { figure: 'broker CPU per GiB fetched (16 partitions)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('consume-p16') },
   { figure: 'ProducerPerformance acks=1, 1 partition', unit: 'MB/s', better: 'higher', of: stepMb('java-produce-acks1-p1') },
-  { figure: 'ConsumerPerformance, 1 partition', unit: 'MB/s', better: 'higher', of: stepMb('java-consume-p1') },
+  { figure: 'ConsumerPerformance, 1 partition (fetch.MB.sec)', unit: 'MB/s', better: 'higher', of: stepMb('java-consume-p1') },
+  { figure: 'ConsumerPerformance group join (rebalance.time.ms)', unit: 'ms', better: 'lower', of: (s) => s.steps['java-consume-p1']?.groupJoinMs ?? null },
   { figure: 'broker CPU per GiB produced (ProducerPerformance)', unit: 'CPU-s/GiB', better: 'lower', of: cpuPerGiB('java-produce-acks1-p1') },
   { figure: 'peak RSS (VmHWM over the session)', unit: 'MiB', better: 'lower', of: (s) => s.peakRssKiB / 1024 },
   { figure: 'start to ready (first Metadata answer)', unit: 'ms', better: 'lower', of: (s) => s.readyMs },

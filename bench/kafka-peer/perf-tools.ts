@@ -56,9 +56,12 @@ export function parseProducerPerf(stdout: string): ProducerPerf | Error {
   return { records: n[0]!, recordsPerS: n[1]!, mbPerS: (n[2]! * MiB) / 1e6, avgMs: n[3]!, maxMs: n[4]!, p50: n[5]!, p95: n[6]!, p99: n[7]!, p999: n[8]! };
 }
 
-export type ConsumerPerf = { bytes: number; mbPerS: number; records: number; recordsPerS: number; fetchMbPerS: number };
+/** mbPerS counts from the tool's start, so it includes joining the group (rebalanceMs);
+ *  fetchMbPerS (fetch.MB.sec) counts from the end of the join, comparable with the C driver's
+ *  group-less consume. Both in MB = 10^6 bytes (the tool prints MiB). */
+export type ConsumerPerf = { bytes: number; mbPerS: number; records: number; recordsPerS: number; fetchMbPerS: number; fetchRecordsPerS: number; rebalanceMs: number };
 
-/** The values line under the header; mbPerS (10^6 bytes) from the tool's MB.sec (MiB/s). */
+/** The values line under the header, read by column name. */
 export function parseConsumerPerf(stdout: string): ConsumerPerf | Error {
   const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const h = lines.findIndex((l) => l.startsWith('start.time, end.time, data.consumed.in.MB'));
@@ -69,6 +72,6 @@ export function parseConsumerPerf(stdout: string): ConsumerPerf | Error {
   if (!row) return new Error(`no ConsumerPerformance values line in: ${stdout.slice(-500)}`);
   const values = row.split(',').map((s) => s.trim());
   const get = (name: string) => Number(values[header.indexOf(name)]);
-  const r = { bytes: get('data.consumed.in.MB') * MiB, mbPerS: (get('MB.sec') * MiB) / 1e6, records: get('data.consumed.in.nMsg'), recordsPerS: get('nMsg.sec'), fetchMbPerS: (get('fetch.MB.sec') * MiB) / 1e6 };
+  const r = { bytes: get('data.consumed.in.MB') * MiB, mbPerS: (get('MB.sec') * MiB) / 1e6, records: get('data.consumed.in.nMsg'), recordsPerS: get('nMsg.sec'), fetchMbPerS: (get('fetch.MB.sec') * MiB) / 1e6, fetchRecordsPerS: get('fetch.nMsg.sec'), rebalanceMs: get('rebalance.time.ms') };
   return Object.values(r).some((v) => !Number.isFinite(v)) ? new Error(`unreadable ConsumerPerformance line: ${row}`) : r;
 }

@@ -253,11 +253,12 @@ describe("Kafka's perf tools (kafka-producer-perf-test.sh, kafka-consumer-perf-t
     expect(parseProducerPerf(producerOut.split('\n')[0]!)).toBeInstanceOf(Error);
   });
 
-  test('the consumer tool: the values under the header, by column name', () => {
+  test('the consumer tool: the values under the header, by column name; fetch.MB.sec leaves the group join out', () => {
     const r = parseConsumerPerf(consumerOut);
     if (r instanceof Error) throw r;
-    expect([r.records, r.recordsPerS]).toEqual([50000, 15817.7792]);
+    expect([r.records, r.recordsPerS, r.rebalanceMs, r.fetchRecordsPerS]).toEqual([50000, 15817.7792, 2098, 47036.6886]);
     expect(r.mbPerS).toBeCloseTo((15.447 * 1024 * 1024) / 1e6, 6);
+    expect(r.fetchMbPerS).toBeCloseTo((45.9343 * 1024 * 1024) / 1e6, 6);
     expect(r.bytes / 1024 / 1024).toBeCloseTo(48.8281, 4);
     expect(parseConsumerPerf(consumerOut.split('\n')[0]!)).toBeInstanceOf(Error);
   });
