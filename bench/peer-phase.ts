@@ -13,6 +13,7 @@ import type { Subprocess } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokerArgv, freePort, freshDir, type RunningBroker } from './broker.ts';
 import { ensureKafka, startKafka, toolsCommand, type KafkaInstall } from './kafka-peer/kafka.ts';
+import { SHARED_SETTINGS } from './kafka-peer/config.ts';
 import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from './kafka-peer/perf-tools.ts';
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
@@ -58,13 +59,15 @@ process.on('exit', () => {
 });
 
 /** Freshet started as the Kafka side is: spawn to the first Metadata v4 answer listing a broker
- *  (the same probe), then its " ready: " log line before any client step. */
+ *  (the same probe), then its " ready: " log line before any client step. It gets the settings
+ *  the Kafka side shares with it (SHARED_SETTINGS). */
 async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile: string): Promise<RunningBroker> {
   const port = await freePort();
   const log = fs.openSync(logFile, 'a');
   const logStart = fs.fstatSync(log).size;
   const t0 = performance.now();
-  const proc = Bun.spawn(brokerArgv({ bin, dataDir, dev, logFile }, port), { stdin: 'ignore', stdout: log, stderr: log });
+  const settings = Object.fromEntries(SHARED_SETTINGS);
+  const proc = Bun.spawn(brokerArgv({ bin, dataDir, dev, logFile, settings }, port), { stdin: 'ignore', stdout: log, stderr: log });
   live.add(proc);
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {

@@ -22,6 +22,15 @@ export type KafkaNode = {
 export type PropertyMap = ReadonlyArray<readonly [string, string]>;
 
 /**
+ * Settings of Kafka's sample config that change what the bench measures and that Freshet takes
+ * too: the peer phase gives them to both brokers (Freshet through --set). Kafka's code default
+ * for the first rebalance delay is 3000 ms, the sample config's 0; durable Freshet, like Kafka,
+ * defaults to 3000 (--dev to 0), so without this ConsumerPerformance's group join would compare
+ * a 0 ms wait with a 3 s one.
+ */
+export const SHARED_SETTINGS: PropertyMap = [['group.initial.rebalance.delay.ms', '0']];
+
+/**
  * server.properties of a combined broker+controller on loopback. The values are those of Kafka's
  * own KRaft sample config (config/kraft/server.properties in 3.x, config/server.properties in
  * 4.x: process.roles, thread counts, socket buffers, 1 GiB segments, replication factor 1 for the
@@ -56,7 +65,7 @@ export function serverProperties(n: KafkaNode): PropertyMap {
     ['log.retention.check.interval.ms', '300000'],
     // The bench creates its topics itself (same CreateTopics against both brokers).
     ['auto.create.topics.enable', 'false'],
-    ['group.initial.rebalance.delay.ms', '0'],
+    ...SHARED_SETTINGS,
   ];
   // UnifiedLog.append flushes once the unflushed message count reaches this: with 1, every
   // appended batch is fsynced before the produce is answered (Kafka docs, "log.flush.interval.messages").

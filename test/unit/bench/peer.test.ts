@@ -4,7 +4,7 @@
 // the driver's and Kafka's perf tools' arguments and output, and the Freshet/Kafka ratio table.
 
 import { describe, expect, test } from 'bun:test';
-import { clusterId, formatArgv, propertiesText, serverArgv, serverProperties, type JavaCommand, type KafkaNode } from '../../../bench/kafka-peer/config.ts';
+import { clusterId, formatArgv, propertiesText, serverArgv, serverProperties, SHARED_SETTINGS, type JavaCommand, type KafkaNode } from '../../../bench/kafka-peer/config.ts';
 import { brokerCountOf, metadataV4Request } from '../../../bench/kafka-peer/metadata.ts';
 import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from '../../../bench/kafka-peer/perf-tools.ts';
 import { consumeArgv, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerSession } from '../../../bench/peer-report.ts';
@@ -47,6 +47,12 @@ describe('server.properties of the single-node KRaft broker', () => {
     expect(p.get('transaction.state.log.replication.factor')).toBe('1');
     expect(p.get('share.coordinator.state.topic.replication.factor')).toBe('1');
     expect(p.get('log.dirs')).toBe('/data/k/logs');
+  });
+
+  test('the settings Freshet is also given are in the Kafka config with the same values', () => {
+    const p = asMap(node('default'));
+    expect(SHARED_SETTINGS.length).toBeGreaterThan(0);
+    for (const [k, v] of SHARED_SETTINGS) expect(p.get(k)).toBe(v);
   });
 
   test("Kafka's default durability sets no log.flush key (the default interval is Long.MAX_VALUE: the OS flushes)", () => {
