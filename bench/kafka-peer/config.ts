@@ -65,7 +65,7 @@ export function serverProperties(n: KafkaNode): PropertyMap {
     ['log.retention.check.interval.ms', '300000'],
     // The bench creates its topics itself (same CreateTopics against both brokers).
     ['auto.create.topics.enable', 'false'],
-    ...SHARED_SETTINGS,
+    ...SHARED_SETTINGS.map(([k, v]): [string, string] => [k, v]),
   ];
   // UnifiedLog.append flushes once the unflushed message count reaches this: with 1, every
   // appended batch is fsynced before the produce is answered (Kafka docs, "log.flush.interval.messages").
