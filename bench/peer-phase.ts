@@ -31,8 +31,6 @@ export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, javaRecords: 300
 const JAVA_STEP_TIMEOUT_MS = 240_000;
 /** Records sent in the first seconds of a latency step are left out (bench/phases.ts does the same). */
 const LATENCY_WARMUP_SECONDS = 2;
-/** linger.ms of the latency step, as bench/phases.ts's latency step. */
-const LATENCY_LINGER_MS = 5;
 const LATENCY_TOPIC = 'peer-latency';
 /** Plot colours: Kafka blue, Freshet orange; the durable pair dashed. */
 const COLORS: Record<PeerSide, string> = { kafka: '#1f77b4', freshet: '#ff7f0e' };
@@ -216,7 +214,8 @@ function latencySession(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: P
     const seconds = ctx.sizes.latencySeconds + LATENCY_WARMUP_SECONDS;
     const argv = [
       ...produceArgv(ctx.driver, broker.bootstrap, { topic: LATENCY_TOPIC, acks: 'all', partitions: 1 }, Math.round(rate * seconds), seconds * 3),
-      '--rate', String(rate), '--linger-ms', String(LATENCY_LINGER_MS), '--warmup-seconds', String(LATENCY_WARMUP_SECONDS),
+      // linger.ms stays produceArgv's 5 ms, as in bench/phases.ts's latency step.
+      '--rate', String(rate), '--warmup-seconds', String(LATENCY_WARMUP_SECONDS),
     ];
     const s = await measured<ProduceOut>(broker, argv, (seconds * 3 + 90) * 1000);
     const l = s.latency_ms ?? { p50: 0, p99: 0, p999: 0, max: 0 };
