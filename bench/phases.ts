@@ -42,6 +42,8 @@ export type ProduceOut = {
   tx_requests: number;
   tx_bytes: number;
   latency_ms?: { n: number; p50: number; p99: number; p999: number; max: number };
+  /** --rate only: [quantile, ms] at quantile 1 - 10^(-k/10), then [1, max] (for a plot) */
+  latency_quantiles?: [number, number][];
 };
 
 export type ConsumeOut = {
@@ -106,7 +108,7 @@ const LATENCY_LINGER_MS = 5;
 const BATCH_BYTES = 1_000_000; // librdkafka's default batch.size; >= 64 KiB batches for the CPU target
 const LINGER_MS = 5; // librdkafka's default
 
-async function measured<T extends { seconds: number; client_cpu_s: number }>(
+export async function measured<T extends { seconds: number; client_cpu_s: number }>(
   broker: RunningBroker,
   argv: string[],
   timeoutMs: number,

@@ -15,7 +15,8 @@
  *            from the first produce() to the last delivery report.
  *            With --rate R: R records/s on a fixed schedule (sent in bursts of whatever is due
  *            when the thread wakes); reports per-record latency from produce() to its delivery
- *            report (p50/p99/p99.9/max).
+ *            report (p50/p99/p99.9/max), and latency_quantiles: [quantile, ms] pairs at
+ *            quantile 1 - 10^(-k/10) for a percentile-distribution plot, ending with [1, max].
  *   consume  --records N --partitions P [--max-seconds T]
  *            Assigns all partitions from the beginning (legacy per-partition consumer, so no
  *            group coordinator is involved), reads N records; reports MB/s from the first
@@ -48,6 +49,7 @@
 #include <poll.h>
 #include <unistd.h>
 #include <inttypes.h>
+#include <math.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdint.h>
@@ -60,6 +62,8 @@
 #define RECORDS_MAX 100000000L  /* latency array is 8 bytes per record */
 #define PARTITIONS_MAX 1024
 #define CONSUME_BATCH_MAX 10000
+/* Latency quantiles printed for the plot: up to q = 1 - 10^-6 (k = 60). */
+#define QUANTILE_STEPS_MAX 60
 /* --payload random: records are windows into this many random bytes (> batch.size). */
 #define RANDOM_POOL_BYTES (16L * 1024 * 1024)
 
@@ -258,6 +262,15 @@ static int run_produce(const args_t *a) {
     printf(",\"latency_ms\":{\"n\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}", n,
            pct(P.latency_ms, n, 0.50), pct(P.latency_ms, n, 0.99), pct(P.latency_ms, n, 0.999),
            n ? P.latency_ms[n - 1] : 0);
+    /* The distribution for a percentile plot (HdrHistogram's layout): quantile q at
+     * q = 1 - 10^(-k/10), k = 0, 1, ... while at least one record lies above it, then the max. */
+    printf(",\"latency_quantiles\":[");
+    for (int k = 0; k <= QUANTILE_STEPS_MAX; k++) {
+      double q = 1.0 - pow(10.0, -(double)k / 10.0);
+      if ((1.0 - q) * (double)n < 1.0) break;
+      printf("%s[%.6f,%.3f]", k ? "," : "", q, pct(P.latency_ms, n, q));
+    }
+    printf("%s[1,%.3f]]", n ? "," : "", n ? P.latency_ms[n - 1] : 0);
   }
   printf("}\n");
   rd_kafka_topic_destroy(rkt);

@@ -19,6 +19,9 @@
 //                      schema, p99, memory per 10,000 schemas; loopback HTTP and fsync beside)
 //   --only startup     only the startup phase (--dev with every listener: spawn to ready over
 //                      N starts, and idle RSS with each listener on and off)
+//   --only peer        only the peer phase: Apache Kafka (fetched once from Maven Central, see
+//                      bench/kafka-peer/README.md) and Freshet alternating, same client and
+//                      topics, Freshet/Kafka ratios for each durability pair
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -35,9 +38,10 @@ import { printRecompress, runRecompressPhase, type RecompressFigures } from './r
 import { CLUSTER_SIZES_FULL, CLUSTER_SIZES_QUICK, printCluster, runClusterPhase, type ClusterFigures } from './cluster-phase.ts';
 import { kafkaPhaseFigures, PROXY_SIZES_FULL, PROXY_SIZES_QUICK, printProxy, runProxyPhase, type ProxyFigures } from './proxy-phase.ts';
 import { printStartup, runStartupPhase, STARTUP_SIZES_FULL, STARTUP_SIZES_QUICK, type StartupFigures } from './startup-phase.ts';
+import { PEER_SIZES_FULL, PEER_SIZES_QUICK, peerLatencySvg, printPeer, runPeerPhase, type PeerFigures } from './peer-phase.ts';
 import { REGISTRY_SIZES_FULL, REGISTRY_SIZES_QUICK, printRegistry, runRegistryPhase, type RegistryFigures } from './registry-phase.ts';
 
-const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy', 'startup'] as const;
+const PHASES = ['groups', 'recompress', 'cluster', 'registry', 'proxy', 'startup', 'peer'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Options = { quick: boolean; machineOnly: boolean; bin: string; dataRoot: string | null; strace: boolean; keep: boolean; only: Phase | null };
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
     let registry: RegistryFigures | null = null;
     let proxy: ProxyFigures | null = null;
     let startupPhase: StartupFigures | null = null;
+    let peer: PeerFigures | null = null;
     if (!opts.machineOnly && !fs.existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first`);
     if (!opts.machineOnly && full) {
       const samples: StartupSample[] = [];
@@ -200,6 +205,19 @@ async function main(): Promise<void> {
     if (!opts.machineOnly && (full || opts.only === 'startup')) {
       startupPhase = await runStartupPhase({ bin: opts.bin, dataRoot, sizes: opts.quick ? STARTUP_SIZES_QUICK : STARTUP_SIZES_FULL, log });
     }
+    if (!opts.machineOnly && (full || opts.only === 'peer')) {
+      if (tools.rdkafkaBench) {
+        try {
+          peer = await runPeerPhase({ bin: opts.bin, driver: tools.rdkafkaBench, dataRoot, sizes: opts.quick ? PEER_SIZES_QUICK : PEER_SIZES_FULL, log });
+        } catch (e) {
+          // A full run keeps the other phases' figures when Kafka cannot be fetched or started.
+          if (opts.only === 'peer') throw e;
+          log(`peer phase skipped: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      } else {
+        log(`no librdkafka driver: skipping the peer phase (${INSTALL_HINT})`);
+      }
+    }
 
     const result = {
       startedAt: startedAt.toISOString(),
@@ -218,6 +236,7 @@ async function main(): Promise<void> {
       registry,
       proxy,
       startupPhase,
+      peer,
       targets: [] as ReturnType<typeof evaluateTargets>,
     };
     result.targets = evaluateTargets(result);
@@ -247,11 +266,21 @@ async function main(): Promise<void> {
       printStartup(startupPhase, lines);
       console.log(lines.join('\n'));
     }
+    if (peer) {
+      const lines: string[] = [];
+      printPeer(peer, lines);
+      console.log(lines.join('\n'));
+    }
     const outDir = path.join(import.meta.dir, 'results');
     fs.mkdirSync(outDir, { recursive: true });
     const outFile = path.join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
     log(`wrote ${path.relative(process.cwd(), outFile)}`);
+    if (peer && peer.latency.length > 0) {
+      const svgFile = outFile.replace(/\.json$/, '-peer-latency.svg');
+      fs.writeFileSync(svgFile, peerLatencySvg(peer));
+      log(`wrote ${path.relative(process.cwd(), svgFile)} (the peer phase's latency distributions)`);
+    }
   } finally {
     fs.rmSync(toolDir, { recursive: true, force: true });
     if (!opts.keep && !opts.dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
@@ -278,6 +307,8 @@ export type BenchResult = {
   proxy: ProxyFigures | null;
   /** the startup phase: --dev with every listener, spawn to ready, idle RSS per listener set */
   startupPhase: StartupFigures | null;
+  /** the peer phase: Apache Kafka beside Freshet, Freshet/Kafka ratios per durability pair */
+  peer: PeerFigures | null;
 };
 
 if (import.meta.main) {
