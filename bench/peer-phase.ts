@@ -17,7 +17,7 @@ import { SHARED_SETTINGS } from './kafka-peer/config.ts';
 import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from './kafka-peer/perf-tools.ts';
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
-import { cpuSeconds, machineBusySeconds, statusKiB } from './proc.ts';
+import { cpuSeconds, machineBusySeconds, statusKiB, terminate } from './proc.ts';
 import { latencyPlotSvg, type LatencySeries } from './latency-plot.ts';
 import { consumeArgv, latencyRate, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
 
@@ -68,12 +68,7 @@ async function startFreshet(bin: string, dataDir: string, dev: boolean, logFile:
   const proc = Bun.spawn(brokerArgv({ bin, dataDir, dev, logFile, settings }, port), { stdin: 'ignore', stdout: log, stderr: log });
   live.add(proc);
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
-      await proc.exited;
-      clearTimeout(timer);
-    }
+    await terminate(proc, STOP_GRACE_MS);
     live.delete(proc);
     fs.closeSync(log);
   };

@@ -1,6 +1,7 @@
 // Reading a process's own accounting from /proc: CPU time and memory. Linux only.
 
 import * as fs from 'node:fs';
+import type { Subprocess } from 'bun';
 
 /** Clock ticks per second for /proc/<pid>/stat times (sysconf(_SC_CLK_TCK), 100 on Linux). */
 const CLK_TCK = 100;
@@ -55,4 +56,13 @@ export function machineBusySeconds(): number {
 /** The 1-minute load average: how many runnable tasks the machine had besides ours. */
 export function loadAverage1m(): number {
   return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** Stops a spawned broker: SIGTERM, then SIGKILL after `graceMs` if it has not exited. */
+export async function terminate(proc: Subprocess, graceMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  await proc.exited;
+  clearTimeout(timer);
 }

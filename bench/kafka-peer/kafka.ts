@@ -12,6 +12,7 @@ import type { Subprocess } from 'bun';
 import { freePort, type RunningBroker } from '../broker.ts';
 import { clusterId, formatArgv, KAFKA_VERSION, LOG4J2_PROPERTIES, propertiesText, serverArgv, serverProperties, TOOLS_LOG4J2_PROPERTIES, type JavaCommand, type KafkaDurability } from './config.ts';
 import { metadataBrokerCount } from './metadata.ts';
+import { terminate } from '../proc.ts';
 
 const MVN_TIMEOUT_MS = 10 * 60_000;
 const FORMAT_TIMEOUT_MS = 60_000;
@@ -137,12 +138,7 @@ export async function startKafka(o: KafkaOptions): Promise<RunningKafka> {
   const proc = Bun.spawn(serverArgv(cmd, propsFile), { stdin: 'ignore', stdout: log, stderr: log });
   live.add(proc);
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
-      await proc.exited;
-      clearTimeout(timer);
-    }
+    await terminate(proc, STOP_GRACE_MS);
     live.delete(proc);
     fs.closeSync(log);
   };
