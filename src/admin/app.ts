@@ -72,7 +72,7 @@ export function adminApp(options: AdminAppOptions): AdminApp {
   return {
     fetch: async (request) => {
       try {
-        return withoutBodyForHead(request, await answer(request));
+        return await withoutBodyForHead(request, await answer(request));
       } catch (e) {
         adminLog.error(`${request.method} ${request.url}: ${e instanceof Error ? e.message : e}`);
         return adminError(500, 'Internal error');

@@ -138,9 +138,13 @@ function match<R>(root: TrieNode<R>, depthMax: number, method: string, pathname:
 }
 
 /** The answer to a HEAD request: the GET's status and headers without its body (RFC 9110
- *  section 9.3.2); any other request's answer as it is. */
-export function withoutBodyForHead(request: Request, response: Response): Response {
+ *  section 9.3.2), with the Content-Length the GET's body has (section 8.6: a HEAD answer's
+ *  Content-Length, if sent, is the GET's; Bun.serve sends the header it is given, and 0 for a
+ *  bodiless Response without one). Any other request's answer as it is. */
+export async function withoutBodyForHead(request: Request, response: Response): Promise<Response> {
   if (request.method !== 'HEAD' || response.body === null) return response;
-  response.body.cancel().catch(() => undefined);
-  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const length = (await response.arrayBuffer()).byteLength;
+  const headers = new Headers(response.headers);
+  headers.set('content-length', String(length));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
 }

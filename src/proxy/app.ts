@@ -105,7 +105,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
   };
   return async (request) => {
     try {
-      return withoutBodyForHead(request, await answer(request));
+      return await withoutBodyForHead(request, await answer(request));
     } catch {
       return problem(problems.internal());
     }

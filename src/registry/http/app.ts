@@ -70,7 +70,7 @@ export function registryFetch(backend: RegistryBackend, options: RegistryHttpOpt
   };
   return async (request) => {
     try {
-      return withoutBodyForHead(request, await answer(request));
+      return await withoutBodyForHead(request, await answer(request));
     } catch {
       return problem(httpProblems.internal());
     }

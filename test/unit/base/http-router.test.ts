@@ -108,11 +108,11 @@ describe('a wrong table is an error value', () => {
 });
 
 describe('withoutBodyForHead', () => {
-  test("HEAD keeps the GET's status and headers, without the body; other methods keep theirs", async () => {
+  test("HEAD keeps the GET's status and headers and its body's Content-Length, without the body; other methods keep theirs", async () => {
     const get = () => new Response('{"a":1}', { status: 200, headers: { 'content-type': 'application/json' } });
-    const head = withoutBodyForHead(new Request('http://h/x', { method: 'HEAD' }), get());
-    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, 'application/json', '']);
-    const same = withoutBodyForHead(new Request('http://h/x'), get());
+    const head = await withoutBodyForHead(new Request('http://h/x', { method: 'HEAD' }), get());
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-length'), head.body]).toEqual([200, 'application/json', '7', null]);
+    const same = await withoutBodyForHead(new Request('http://h/x'), get());
     expect(await same.text()).toBe('{"a":1}');
   });
 });
