@@ -15,15 +15,12 @@ import { join } from 'node:path';
 const ENTRY_POINT = 'src/main.ts';
 const EXTRA_ENTRY_POINTS: readonly string[] = [];
 /**
- * Left out of the executable. Elysia imports `file-type` (an optional peer) only to check the
- * type of an uploaded file against a `t.File` schema, which no app of ours declares, and it
- * imports it with a dynamic import(); but the bundler hoists the node builtins of every module
- * it embeds to the executable's top, so file-type's `strtok3` made every start evaluate
- * node:fs/promises (~4 MB resident: bench/README.md, "Startup"). Were a `t.File` schema ever
- * added, Elysia catches the failed import and warns (elysia/dist/type-system/utils.mjs,
- * loadFileType).
+ * Left out of the executable (`--external`): none today. Elysia's optional peer `file-type` was,
+ * while the HTTP apps used Elysia: the bundler hoists the node builtins of every module it embeds
+ * to the executable's top, so its `strtok3` made every start evaluate node:fs/promises (~4 MB
+ * resident: bench/README.md, "Startup"). The apps now route with base/http-router.ts.
  */
-export const EXTERNAL_MODULES: readonly string[] = ['file-type'];
+export const EXTERNAL_MODULES: readonly string[] = [];
 
 export type CompileOptions = {
   readonly rootDir: string;

@@ -1,4 +1,4 @@
-// The admin API's request handler: the routes of routes.ts served by Elysia over an AdminNode.
+// The admin API's request handler: the routes of routes.ts (base/http-router.ts) over an AdminNode.
 // The shell serves it with Bun.serve on --admin-addr (src/cli/admin-server.ts); nothing here
 // opens a socket.
 //
@@ -7,8 +7,8 @@
 // 413, a malformed body 400; a route that needs the node answers 503 until the node serves.
 // Nothing a request does makes a 500 with a stack: a throw is a bug, answered 500 without one.
 
-import { Elysia } from 'elysia';
 import { readBody } from '../base/http-body.ts';
+import { compileRoutes, withoutBodyForHead } from '../base/http-router.ts';
 import { logger } from '../base/log.ts';
 import type { Clock } from '../base/clock.ts';
 import type { Scheduler } from '../base/scheduler.ts';
@@ -37,58 +37,42 @@ export interface AdminApp {
   close(): void;
 }
 
-/** Elysia finds the path from the 12th character of the URL on (registry/http/app.ts says why). */
-function routable(request: Request): Request {
-  const url = request.url;
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  if (slash >= 11) return request;
-  return new Request(`http://admin-api${slash < 0 ? '/' : url.slice(slash)}`, request);
-}
-
-function patternOf(path: string): RegExp {
-  const source = path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-  return new RegExp(`^${source}/?$`);
-}
-
-async function run(route: Route, env: RouteEnv, ctx: { params: Record<string, string | null | undefined>; request: Request }, max: number): Promise<Response> {
+async function run(route: Route, env: RouteEnv, request: Request, url: URL, rawParams: Record<string, string | null>, max: number): Promise<Response> {
+  // A malformed percent-encoding in a segment (router: null) names nothing: 404, as before.
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.params ?? {})) {
-    if (typeof value !== 'string') return notFound(new URL(ctx.request.url).pathname);
+  for (const [name, value] of Object.entries(rawParams)) {
+    if (value === null) return notFound(url.pathname);
     params[name] = value;
   }
   const node = env.node();
   if (node === null && route.early !== true) return adminError(503, 'The node is starting: it does not serve Kafka yet');
   let body = '';
   if (route.body === true) {
-    const raw = await readBody(ctx.request, max);
+    const raw = await readBody(request, max);
     if (raw.kind === 'too_large') return adminError(413, `The request body is larger than ${max} bytes`);
     body = raw.text;
   }
-  const url = new URL(ctx.request.url);
-  return await route.handle({ params, query: url.searchParams, headers: ctx.request.headers, body }, env, node!);
+  return await route.handle({ params, query: url.searchParams, headers: request.headers, body }, env, node!);
 }
 
 export function adminApp(options: AdminAppOptions): AdminApp {
   const max = options.requestBytesMax ?? ADMIN_REQUEST_BYTES_MAX;
   const logLevels = new LogLevels(options.clock, options.scheduler, options.levels ?? PROCESS_LEVELS);
   const env: RouteEnv = { node: options.node, logLevels, metrics: options.metrics ?? null };
-  const patterns = ROUTES.map((r) => patternOf(r.path));
-  let app = new Elysia({ normalize: false })
-    // Routes read the body themselves, within the limit, whatever its declared type.
-    .onParse(() => '')
-    .onError(({ code, request }) => {
-      const path = new URL(request.url).pathname;
-      if (code === 'NOT_FOUND') return patterns.some((p) => p.test(path)) ? adminError(405, `Method ${request.method} not allowed on ${path}`) : notFound(path);
-      adminLog.error(`${request.method} ${path}: ${code}`);
-      return adminError(500, 'Internal error');
-    });
-  for (const route of ROUTES) {
-    app = app.route(route.method, route.path, (ctx) => run(route, env, ctx as never, max)) as typeof app;
-  }
+  const compiled = compileRoutes(ROUTES.map((route) => ({ method: route.method, path: route.path, route })));
+  if (!compiled.ok) throw new Error(`admin routes: ${compiled.error}`); // a bug in routes.ts
+  const router = compiled.router;
+  const answer = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const found = router.match(request.method, url.pathname);
+    if (found.kind === 'not_found') return notFound(url.pathname);
+    if (found.kind === 'method_not_allowed') return adminError(405, `Method ${request.method} not allowed on ${url.pathname}`);
+    return await run(found.route, env, request, url, found.params, max);
+  };
   return {
     fetch: async (request) => {
       try {
-        return await app.handle(routable(request));
+        return await withoutBodyForHead(request, await answer(request));
       } catch (e) {
         adminLog.error(`${request.method} ${request.url}: ${e instanceof Error ? e.message : e}`);
         return adminError(500, 'Internal error');

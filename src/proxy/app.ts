@@ -1,5 +1,5 @@
-// The proxy's request handler: Confluent REST Proxy v2 over the internal Kafka client, routed by
-// Elysia (as src/registry/http/app.ts). The node's shell serves it with Bun.serve on
+// The proxy's request handler: Confluent REST Proxy v2 over the internal Kafka client, routed
+// from a table (base/http-router.ts, as src/registry/http/app.ts). The node's shell serves it with Bun.serve on
 // --proxy-addr (cli/proxy-server.ts); nothing here opens a socket.
 //
 // Every answer is JSON: application/vnd.kafka.v2+json, or the embedded format's media type for
@@ -8,13 +8,13 @@
 // an embedded format 415; a body past the limit 413; malformed JSON 400. A throw is a bug or a
 // lost cluster: answered 500 {"error_code":500} without a stack, and the next request is served.
 
-import { Elysia } from 'elysia';
 import { ClientError } from '../client/client.ts';
 import { produce, type StickyPartition } from './produce.ts';
 import { readRecords } from './read.ts';
 import type { ProxySchemas } from './schema-formats.ts';
 import { getOffsets, getPartition, getTopic, listBrokers, listPartitions, listTopics, type ProxyClient } from './routes.ts';
-import { type RawBody, readBody } from '../base/http-body.ts';
+import { readBody } from '../base/http-body.ts';
+import { compileRoutes, withoutBodyForHead } from '../base/http-router.ts';
 import * as consumer from './consumer-routes.ts';
 import { type ConsumerInstance, type ConsumerManager, consumerProblems, serially } from './consumers.ts';
 import { embeddedFormatOf, intPath, json, mediaTypeOf, problem, problems, REQUEST_BYTES_MAX_DEFAULT } from './wire.ts';
@@ -33,9 +33,9 @@ export interface ProxyHttpOptions {
 
 type Params = Record<string, string | null | undefined>;
 interface Ctx {
+  /** Percent-decoded path params; null for a malformed encoding (base/http-router.ts). */
   readonly params: Params;
   readonly request: Request;
-  readonly body: unknown;
 }
 
 interface Route {
@@ -44,26 +44,11 @@ interface Route {
   readonly handle: (ctx: Ctx) => Promise<Response>;
 }
 
-/** '/topics/:topic/partitions' -> a RegExp matching its paths, for telling 405 from 404. */
-function patternOf(path: string): RegExp {
-  const source = path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-  return new RegExp(`^${source}/?$`);
-}
-
-/** Elysia finds the path from the 12th character of the URL on, which misses it behind a short
- *  scheme and host ("http://h/topics"); such a request is given a longer host. */
-function routable(request: Request): Request {
-  const url = request.url;
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  if (slash >= 11) return request;
-  return new Request(`http://kafka-rest-proxy${slash < 0 ? '/' : url.slice(slash)}`, request);
-}
-
 export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}): (request: Request) => Promise<Response> {
   const max = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
   const sticky: StickyPartition = { next: 0 };
 
-  /** A path segment as text; Elysia gives a malformed percent-encoding as null (JAX-RS: 404). */
+  /** A path segment as text; a malformed percent-encoding is null (JAX-RS: 404). */
   const seg = (params: Params, name: string): string | null => {
     const v = params[name];
     return typeof v === 'string' ? v : null;
@@ -81,7 +66,7 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
   const produceRoute = (pathPartition: (ctx: Ctx) => number | null) => async (topic: string, ctx: Ctx) => {
     const format = embeddedFormatOf(mediaTypeOf(ctx.request.headers.get('content-type')));
     if (format === null) return problem(problems.unsupportedMediaType());
-    const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
+    const raw = await readBody(ctx.request, max);
     if (raw.kind === 'too_large') return problem(problems.tooLarge(max));
     return produce(client, options.schemas, sticky, topic, pathPartition(ctx), format, raw.text);
   };
@@ -108,25 +93,19 @@ export function proxyFetch(client: ProxyClient, options: ProxyHttpOptions = {}):
     { method: 'GET', path: '/brokers', handle: () => listBrokers(client) },
     ...consumerRoutes(options, max),
   ];
-  const patterns = routes.map((r) => patternOf(r.path));
-
-  let app = new Elysia()
-    // Produce reads the body as text itself, whatever its declared type, under the limit.
-    .onParse(({ request }) => readBody(request, max))
-    .onError(({ code, request }) => {
-      if (code === 'NOT_FOUND') {
-        const path = new URL(request.url).pathname;
-        if (options.consumers === undefined && (path === '/consumers' || path.startsWith('/consumers/'))) return problem(problems.consumersNotBuilt());
-        return problem(patterns.some((p) => p.test(path)) ? problems.methodNotAllowed() : problems.notFound());
-      }
-      return problem(problems.internal());
-    });
-  for (const route of routes) {
-    app = app.route(route.method, route.path, (ctx) => guarded(route, ctx as never)) as typeof app;
-  }
+  const compiled = compileRoutes(routes.map((route) => ({ method: route.method, path: route.path, route })));
+  if (!compiled.ok) throw new Error(`proxy routes: ${compiled.error}`); // a bug in the table above
+  const router = compiled.router;
+  const answer = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    const found = router.match(request.method, path);
+    if (found.kind === 'found') return await guarded(found.route, { params: found.params, request });
+    if (options.consumers === undefined && (path === '/consumers' || path.startsWith('/consumers/'))) return problem(problems.consumersNotBuilt());
+    return problem(found.kind === 'method_not_allowed' ? problems.methodNotAllowed() : problems.notFound());
+  };
   return async (request) => {
     try {
-      return await app.handle(routable(request));
+      return await withoutBodyForHead(request, await answer(request));
     } catch {
       return problem(problems.internal());
     }
@@ -149,7 +128,7 @@ function consumerRoutes(options: ProxyHttpOptions, max: number): Route[] {
   const manager = options.consumers;
   if (manager === undefined) return [];
   const body = async (ctx: Ctx) => {
-    const raw = (ctx.body as RawBody | undefined) ?? (await readBody(ctx.request, max));
+    const raw = await readBody(ctx.request, max);
     if (raw.kind === 'too_large') return { ok: false as const, problem: problems.tooLarge(max) };
     return consumer.parseBody(raw.text);
   };

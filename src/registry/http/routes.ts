@@ -1,4 +1,4 @@
-// The routes as a table: method, path (Elysia's :param syntax), whether it reads a body, and a
+// The routes as a table: method, path (`:param` segments, base/http-router.ts), whether it reads a body, and a
 // handler from the request's parts to a Response. Each follows its Confluent resource
 // (confluentinc/schema-registry core/.../rest/resources/: RootResource, ServerMetadataResource,
 // SubjectsResource, SubjectVersionsResource, SchemasResource, ConfigResource, ModeResource,
