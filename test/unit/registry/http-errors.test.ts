@@ -35,7 +35,7 @@ describe('paths and methods', () => {
     expect((await r.call('GET', '/subjects?offset=-5')).body).toEqual([]);
   });
 
-  test('a request URL with a short host is routed all the same (Elysia reads the path from the 12th character)', async () => {
+  test('a request URL with a short host is routed all the same (the router reads the pathname, not a fixed character offset)', async () => {
     const { registryFetch } = await import('../../../src/registry/http/app.ts');
     const { MemoryRegistryBackend } = await import('../../../src/registry/registry-backend.ts');
     const fetch = registryFetch(new MemoryRegistryBackend());
