@@ -28,6 +28,7 @@ export const STARTUP_SIZES_QUICK: StartupSizes = { starts: 5, rssRepeats: 1 };
 
 /** The issue's targets. */
 export const READY_TARGET_MS = 100;
+/** Decimal megabytes, as the issue writes it: 60 MB = 60e6 bytes = 57.2 MiB (the stricter reading). */
 export const IDLE_RSS_TARGET_MB = 60;
 
 /** How often each probe is retried (the brief: every 1-2 ms). */
@@ -218,10 +219,10 @@ const MILESTONE_LABELS: [Milestone, string][] = [
 export function startupTargets(s: StartupFigures): { name: string; value: number; limit: number; unit: string; pass: boolean; note: string }[] {
   const ready = s.milestones.ready!;
   const all = s.rss[0]!;
-  const mb = all.medianKiB / 1024;
+  const mb = (all.medianKiB * 1024) / 1e6;
   return [
     { name: `--dev, every listener: spawn to ready < ${READY_TARGET_MS} ms`, value: ready.p50, limit: READY_TARGET_MS, unit: 'ms', pass: ready.p50 < READY_TARGET_MS, note: `p50 of ${ready.n} (p90 ${ready.p90})` },
-    { name: `--dev, every listener: idle RSS < ${IDLE_RSS_TARGET_MB} MB`, value: round(mb, 1), limit: IDLE_RSS_TARGET_MB, unit: 'MiB', pass: mb < IDLE_RSS_TARGET_MB, note: `VmRSS ${IDLE_MS / 1000} s after ready, median of ${all.idleRssKiB.length}` },
+    { name: `--dev, every listener: idle RSS < ${IDLE_RSS_TARGET_MB} MB`, value: round(mb, 1), limit: IDLE_RSS_TARGET_MB, unit: 'MB', pass: mb < IDLE_RSS_TARGET_MB, note: `VmRSS ${IDLE_MS / 1000} s after ready, median of ${all.idleRssKiB.length} (${round(all.medianKiB / 1024, 1)} MiB)` },
   ];
 }
 
