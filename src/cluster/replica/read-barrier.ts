@@ -12,7 +12,8 @@
 // of a type Kafka does not define, READ_BARRIER_TYPE, like the log start command
 // (log-start.ts): every Kafka client and the group coordinator's loader skip control batches,
 // Raft's log adapter treats it as data, and no replica acts on it when applying it. The
-// producer id is -1: no producer state is touched. It has no value.
+// producer id is -1: no producer state is touched. Its value is a version (int16 0), never null,
+// so that a cleaner of a compacted log never takes it for a tombstone.
 
 import { Writer } from '../../protocol/primitives.ts';
 import { buildBatch } from '../../protocol/records/records.ts';
@@ -20,6 +21,7 @@ import { buildBatch } from '../../protocol/records/records.ts';
 /** The control record type of a read barrier: outside Kafka's ControlRecordType codes (0-6) and LOG_START_TYPE (1000). */
 export const READ_BARRIER_TYPE = 1001;
 const KEY_VERSION = 0;
+const VALUE_VERSION = 0;
 /** Kafka's RecordBatch.NO_TIMESTAMP: the entry carries no time, so retention by time never picks it for one. */
 const NO_TIMESTAMP = -1;
 
@@ -28,5 +30,7 @@ export function encodeReadBarrierBatch(): Uint8Array {
   const key = new Writer(4);
   key.int16(KEY_VERSION);
   key.int16(READ_BARRIER_TYPE);
-  return buildBatch({ baseTimestamp: NO_TIMESTAMP, maxTimestamp: NO_TIMESTAMP, control: true, records: [{ key: key.bytes(), value: null }] });
+  const value = new Writer(2);
+  value.int16(VALUE_VERSION);
+  return buildBatch({ baseTimestamp: NO_TIMESTAMP, maxTimestamp: NO_TIMESTAMP, control: true, records: [{ key: key.bytes(), value: value.bytes() }] });
 }
