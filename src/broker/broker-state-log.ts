@@ -66,6 +66,7 @@ export class BrokerStateLog implements StateLog {
       const r = replica.appendNow(batch0(), -1);
       if (!r.ok) return { ok: false, errorCode: r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
       this.commits.set(`${partition}/${r.lastOffset}`, replica.committed(r));
+      log.debug(`${OFFSETS_TOPIC}-${partition}: ${records.length} record(s) appended at ${r.lastOffset} in term ${replica.leaderEpoch}`);
       return { ok: true, lastOffset: r.lastOffset };
     }
     const p = this.broker.partition(OFFSETS_TOPIC, partition);
@@ -76,6 +77,25 @@ export class BrokerStateLog implements StateLog {
     // answers with a retriable error.
     const r = p.append(batch);
     return r.ok ? { ok: true, lastOffset: r.lastOffset } : { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+  }
+
+  /**
+   * A replicated partition's barrier is a no-op entry committed in this leader's term
+   * (cluster/replica/read-barrier.ts); min.insync.replicas does not apply to it (a read). A
+   * lone node's log is only this node's: its barrier is the log end, durable once flushed.
+   */
+  appendBarrier(partition: number): AppendOutcome {
+    const replica = this.broker.replica(OFFSETS_TOPIC, partition);
+    if (replica === undefined) {
+      const p = this.broker.partition(OFFSETS_TOPIC, partition);
+      if (!p) return { ok: false, errorCode: this.broker.partitionErrorCode(OFFSETS_TOPIC, partition) === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
+      return { ok: true, lastOffset: p.logEndOffset - 1 };
+    }
+    const r = replica.proposeReadBarrier();
+    if (!r.ok) return { ok: false, errorCode: r.error.code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    this.commits.set(`${partition}/${r.lastOffset}`, replica.barrierCommitted(r));
+    log.debug(`${OFFSETS_TOPIC}-${partition}: read barrier at ${r.lastOffset} in term ${replica.leaderEpoch}`);
+    return { ok: true, lastOffset: r.lastOffset };
   }
 
   async waitDurable(partition: number, offsetExclusive: number): Promise<void> {

@@ -437,7 +437,7 @@ export class Broker {
       if (r.highWatermark < r.logEndOffset) continue;
       const n = this.groups.loadPartitions(this.stateLog.readPartitions([r.id.partition]));
       this.offsetsLoaded.set(r.id.partition, r.leaderEpoch);
-      log.info(`group coordinator: leading ${OFFSETS_TOPIC}-${r.id.partition} in term ${r.leaderEpoch}; loaded ${n} record(s)`);
+      log.info(`group coordinator: leading ${OFFSETS_TOPIC}-${r.id.partition} in term ${r.leaderEpoch}; loaded ${n} record(s) (log ${r.logStartOffset}..${r.logEndOffset}, high watermark ${r.highWatermark})`);
     }
   }
 

@@ -271,6 +271,15 @@ export class GroupCoordinator {
   }
 
   /** OffsetFetch of one group; `topics` null means every committed partition. */
+  /**
+   * Resolves with NONE once a read of the group's state made now is not stale
+   * (StateWriter.barrier: on a cluster, this node still led the group's partition after the
+   * call), else with the error to answer (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE).
+   */
+  readBarrier(groupId: string): Promise<number> {
+    return this.writer.barrier(this.partitionFor(groupId));
+  }
+
   fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null): FetchedTopic[] {
     return fetchOffsets(this, groupId, topics);
   }

@@ -16,6 +16,13 @@ export interface StateLog {
   readonly partitionCount: number;
   /** Appends the records as one batch, synchronously. */
   append(partition: number, records: readonly StateRecord[], timestampMs: number): AppendOutcome;
+  /**
+   * Appends a read barrier: nothing the coordinator reads, only a mark in the log whose
+   * durability (waitDurable) confirms that this node still holds the partition and that every
+   * write before it is durable (on a cluster, committed in this leader's term: Raft
+   * dissertation 6.4, reads through the log). Synchronous, like append.
+   */
+  appendBarrier(partition: number): AppendOutcome;
   /** Resolves once every offset below `offsetExclusive` of the partition is durable. */
   waitDurable(partition: number, offsetExclusive: number): Promise<void>;
   /** Every record from log start to log end, partition by partition, in log order. */
@@ -39,7 +46,20 @@ export class StateWriter {
    * the error code of a failed append or flush (then `apply` never runs).
    */
   write(partition: number, records: readonly StateRecord[], timestampMs: number, apply: () => void): Promise<number> {
-    const r = this.log.append(partition, records, timestampMs);
+    return this.enqueue(partition, this.log.append(partition, records, timestampMs), apply);
+  }
+
+  /**
+   * A read barrier (StateLog.appendBarrier): resolves with NONE once the barrier is durable and
+   * every write before it applied, so a read made then sees every write acknowledged before
+   * the barrier was appended, on this node or (on a cluster) by any leader since; else with the
+   * error code of the failed append or wait (the read is refused, never answered stale).
+   */
+  barrier(partition: number): Promise<number> {
+    return this.enqueue(partition, this.log.appendBarrier(partition), () => {});
+  }
+
+  private enqueue(partition: number, r: AppendOutcome, apply: () => void): Promise<number> {
     if (!r.ok) return Promise.resolve(r.errorCode);
     return new Promise<number>((resolve) => {
       const queue = this.pending.get(partition) ?? [];
@@ -98,6 +118,12 @@ export class MemoryStateLog implements StateLog {
     p.push(...records);
     if (this.autoDurable) this.durableUpTo[partition] = p.length;
     return { ok: true, lastOffset: p.length - 1 };
+  }
+
+  /** No record: the barrier is the records appended so far (durable once they are). */
+  appendBarrier(partition: number): AppendOutcome {
+    if (this.failAppendsWith !== null) return { ok: false, errorCode: this.failAppendsWith };
+    return { ok: true, lastOffset: this.partitions[partition].length - 1 };
   }
 
   waitDurable(partition: number, offset: number): Promise<void> {

@@ -36,6 +36,7 @@ import { drainTarget, type PreferredElection, preferredElection } from './prefer
 import { checkCurrentLeaderEpoch, epochEndOffset } from './leader-epoch.ts';
 import { replicaCleaning } from './cleaning.ts';
 import { encodeLogStartBatch, LogStartMover } from './log-start.ts';
+import { encodeReadBarrierBatch } from './read-barrier.ts';
 import { leaderView, replayEntry } from './producer-replay.ts';
 import { type CurrentLeader, groupIdOf, type ReplicaAppend, type ReplicaEpochEnd, type ReplicaId, type ReplicaRead, type ReplicaRefusal, type ReplicaStats, splitBatches } from './types.ts';
 
@@ -185,6 +186,26 @@ export class ReplicatedPartition {
     }
     if (acks === -1 && this.waiters.full) return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`));
     return this.propose(leader, batches.headers);
+  }
+
+  /**
+   * Proposes a read barrier (read-barrier.ts) on the leader, synchronously, with the offsets it
+   * got; `barrierCommitted` then settles once it is committed in this term, which confirms this
+   * replica still led after the call.
+   */
+  proposeReadBarrier(): ReplicaAppend {
+    const refused = this.refusal();
+    if (refused !== null) return refused;
+    if (this.lead() === null) return this.fail(notLeader(`${this.name} is not led by this node`));
+    if (this.waiters.full) return this.fail(kafkaError(ErrorCode.REQUEST_TIMED_OUT, `${this.name}: too many appends waiting for their commit`));
+    const r = this.driver.propose(encodeReadBarrierBatch());
+    if (!r.ok) return this.proposeRefused(r.reason);
+    return { ok: true, baseOffset: r.firstIndex, lastOffset: r.lastIndex, duplicate: false, maxTimestamp: -1 };
+  }
+
+  /** Settles once a read barrier is committed in its term; min.insync.replicas does not apply (a read). */
+  barrierCommitted(barrier: ReplicaAppend): Promise<ReplicaAppend> {
+    return this.committed(barrier).then((c) => (!c.ok && c.error.code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? barrier : c));
   }
 
   /** Settles once what appendNow appended is committed in its term, as acks=all does (a refusal at once). */

@@ -8,6 +8,8 @@
 // coordinator answers once its __consumer_offsets batch commits), and never more than the
 // newest one sent.
 
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { OffsetFetch } from '../../../src/protocol/messages/09-offset-fetch.ts';
 import { InvariantViolation } from '../raft-core/checker.ts';
 import type { ClusterSim } from './cluster-sim.ts';
 import type { ClientProcess } from './kafka-routes.ts';
@@ -17,10 +19,12 @@ export const CLIENT_GROUP = 'orders-readers';
 export interface GroupStats {
   commitsAcknowledged: number;
   offsetFetches: number;
+  /** Answers of the reads sent straight to every node (fetchFromEveryNode) from a node that coordinates the group. */
+  directReads: number;
 }
 
 export class GroupOffsets {
-  readonly stats: GroupStats = { commitsAcknowledged: 0, offsetFetches: 0 };
+  readonly stats: GroupStats = { commitsAcknowledged: 0, offsetFetches: 0, directReads: 0 };
   /** The newest offset a commit was acknowledged with, by partition. */
   private readonly acknowledged = new Map<number, number>();
   /** The newest offset a commit was sent with, by partition. */
@@ -63,6 +67,7 @@ export class GroupOffsets {
     this.fetching = true;
     this.stats.offsetFetches++;
     const floor = new Map(this.acknowledged);
+    this.fetchFromEveryNode(partitions, floor);
     return this.consumer.client.offsetFetch(CLIENT_GROUP, [{ topic: this.topic, partitions: Array.from({ length: partitions }, (_, i) => i) }]).then(
       (r) => {
         this.fetching = false;
@@ -78,6 +83,31 @@ export class GroupOffsets {
     );
   }
 
+  /**
+   * The same read sent straight to every node, as a client whose cached coordinator is that
+   * node sends it (Kafka's clients keep the coordinator they found until it answers
+   * NOT_COORDINATOR or the connection fails; kafkajs's admin too). A node that is not the
+   * coordinator answers a group error and is skipped; one that answers must not be stale: a
+   * coordinator cut off from the others, still leading in its own eyes while a new leader
+   * acknowledges commits, must not answer from its old state (Raft dissertation 6.4).
+   */
+  private fetchFromEveryNode(partitions: number, floor: ReadonlyMap<number, number>): void {
+    const wanted = [{ name: this.topic, partitionIndexes: Array.from({ length: partitions }, (_, i) => i) }];
+    for (const n of this.sim.nodes) {
+      void (async () => {
+        const conn = await this.consumer.node(n.id);
+        const res = await conn.request(OffsetFetch, { groupId: CLIENT_GROUP, topics: wanted, groups: [{ groupId: CLIENT_GROUP, topics: wanted }], requireStable: false });
+        const g = res.groups.length > 0 ? res.groups[0] : { topics: res.topics, errorCode: res.errorCode };
+        if (g.errorCode !== ErrorCode.NONE) return;
+        this.stats.directReads++;
+        for (const t of g.topics) {
+          if (t.name !== this.topic) continue;
+          for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) this.check(p.partitionIndex, p.committedOffset, floor.get(p.partitionIndex) ?? -1, `n${n.id}`);
+        }
+      })().catch(() => {}); // no answer (a node down or cut off): nothing read
+    }
+  }
+
   /** At the end: every acknowledged commit is what the coordinator answers (no commit is in flight). */
   async finalCheck(partitions: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -89,14 +119,14 @@ export class GroupOffsets {
         if (o.error !== null) throw new InvariantViolation(`the final OffsetFetch of group ${CLIENT_GROUP}, partition ${o.partition}: ${o.error.name}`);
         this.check(o.partition, o.offset, floor.get(o.partition) ?? -1);
       }
-      this.sim.trace(`clients: group ${CLIENT_GROUP} committed ${r.offsets.map((o) => `${o.partition}@${o.offset}`).join(' ')} (${this.stats.commitsAcknowledged} commits acknowledged, ${this.stats.offsetFetches} fetches)`);
+      this.sim.trace(`clients: group ${CLIENT_GROUP} committed ${r.offsets.map((o) => `${o.partition}@${o.offset}`).join(' ')} (${this.stats.commitsAcknowledged} commits acknowledged, ${this.stats.offsetFetches} fetches, ${this.stats.directReads} answered by a node asked directly)`);
       return;
     }
   }
 
-  private check(partition: number, offset: number, floor: number): void {
+  private check(partition: number, offset: number, floor: number, from = 'its coordinator'): void {
     const sent = this.sent.get(partition) ?? -1;
-    if (offset < floor) this.sim.fail(new InvariantViolation(`group ${CLIENT_GROUP}'s committed offset of partition ${partition} went back: ${offset}, after a commit of ${floor} was acknowledged`));
+    if (offset < floor) this.sim.fail(new InvariantViolation(`group ${CLIENT_GROUP}'s committed offset of partition ${partition} went back: ${offset}, after a commit of ${floor} was acknowledged (read from ${from})`));
     if (offset > sent) this.sim.fail(new InvariantViolation(`group ${CLIENT_GROUP}'s committed offset of partition ${partition} is ${offset}, never sent (newest sent ${sent})`));
   }
 }

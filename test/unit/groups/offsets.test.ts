@@ -15,7 +15,7 @@ import {
 } from '../../../src/groups/records.ts';
 import { MemoryStateLog } from '../../../src/groups/state-log.ts';
 import { SimScheduler } from '../../../src/base/scheduler.ts';
-import { joinNew, settle, sim } from './helpers.ts';
+import { joinNew, peek, settle, sim } from './helpers.ts';
 
 /** Classic groups check no topic ids (only KIP-848 members' older epochs do). */
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -186,6 +186,29 @@ describe('load and retention', () => {
     expect(s.c.groups.size).toBe(0);
     // And the tombstones make a reload agree.
     expect(sim({}, s.log).c.groups.size).toBe(0);
+  });
+});
+
+describe('read barriers (a coordinator confirming its state before an OffsetFetch: Raft dissertation 6.4)', () => {
+  test('a barrier resolves only once the writes before it are durable and applied, so a read then sees them', async () => {
+    const log = new MemoryStateLog(4, false);
+    const s = sim({}, log);
+    const commitOne = s.c.commitOffsets(commit('g', 7));
+    const barrier = s.c.readBarrier('g');
+    expect(await peek(barrier)).toBe('pending');
+    expect(s.c.fetchOffsets('g', [{ name: 't', partitions: [0] }])[0].partitions[0].committedOffset).toBe(-1);
+    log.flush();
+    expect(await barrier).toBe(ErrorCode.NONE);
+    expect(s.c.fetchOffsets('g', [{ name: 't', partitions: [0] }])[0].partitions[0].committedOffset).toBe(7);
+    expect(await commitOne).toEqual([ErrorCode.NONE]);
+  });
+
+  test("a barrier the log refuses (this node no longer leads the group's partition) gives that error", async () => {
+    const log = new MemoryStateLog(4);
+    const s = sim({}, log);
+    expect(await s.c.commitOffsets(commit('g', 7))).toEqual([ErrorCode.NONE]);
+    log.failAppendsWith = ErrorCode.NOT_COORDINATOR;
+    expect(await s.c.readBarrier('g')).toBe(ErrorCode.NOT_COORDINATOR);
   });
 });
 

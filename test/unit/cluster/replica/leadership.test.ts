@@ -15,6 +15,7 @@ import { ReplicaBackend } from '../../../../src/cluster/replica/replica-backend.
 import { effectiveTopicConfig } from '../../../../src/config/topic-config.ts';
 import { ErrorCode } from '../../../../src/protocol/errors.ts';
 import { crc32c } from '../../../../src/protocol/records/crc32c.ts';
+import { BatchHeader } from '../../../../src/protocol/records/batch.ts';
 import { buildBatch } from '../../../../src/protocol/records/records.ts';
 import type { Message } from '../../../../src/raft/core/index.ts';
 import { QuorumStateJournal } from '../../../../src/raft/quorum-state.ts';
@@ -149,4 +150,37 @@ test("a follower back after the lag time, answering but behind, stays out of the
   n.peer.acknowledging = new Set([2, 3]);
   await n.loop.advance(50);
   expect(n.r.inSyncReplicas()).toEqual([1, 2, 3]);
+});
+
+// A read barrier (read-barrier.ts, the group coordinator's OffsetFetch): a leader answers a read
+// from its own state only once an entry it proposed after the read arrived is committed in its
+// term (Raft dissertation 6.4). A leader cut off from its followers never gets there.
+test('a read barrier commits once a majority has it in this term: a control batch, no record a client or the coordinator reads', async () => {
+  const n = await leaderOfThree(3);
+  n.peer.acknowledging = new Set([2]);
+  const b = n.r.proposeReadBarrier();
+  expect(b.ok).toBe(true);
+  if (!b.ok) return;
+  // min.insync.replicas 3 with one follower acknowledging: a read is not refused for it.
+  expect(await n.loop.run(n.r.barrierCommitted(b), 1000)).toMatchObject({ ok: true, lastOffset: b.lastOffset });
+  expect(n.r.highWatermark).toBe(b.lastOffset + 1);
+  const read = n.r.log.read(b.lastOffset, 1 << 20, { minOneBatch: true });
+  const h = new BatchHeader(read.bytes, 0);
+  expect([h.isControl, h.recordCount, h.producerId]).toEqual([true, 1, -1]);
+});
+
+test('a read barrier of a leader cut off from its followers never confirms it: it fails once another term is heard, naming the new leader', async () => {
+  const n = await leaderOfThree(1);
+  const term = n.r.leaderEpoch;
+  const b = n.r.proposeReadBarrier(); // nobody acknowledges: the old leader's state may be stale
+  expect(b.ok).toBe(true);
+  let settled: unknown = 'pending';
+  void n.r.barrierCommitted(b).then((x) => (settled = x));
+  await n.loop.advance(30);
+  expect(settled).toBe('pending');
+  n.deliver(3, { type: 'heartbeat', from: 3, to: 1, term: term + 1, commit: -1 });
+  await n.loop.advance(10);
+  expect(settled).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER }, currentLeader: { leaderId: 3, leaderEpoch: term + 1 } });
+  // A follower proposes no barrier.
+  expect(n.r.proposeReadBarrier()).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER } });
 });
