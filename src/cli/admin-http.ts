@@ -5,7 +5,8 @@
 // as src/admin/wire.ts does), and a refused cluster config as 400 with an object of
 // property -> reason (Redpanda's admin/server.cc, PUT /v1/cluster_config): both become one line.
 
-import { type Parsed, UsageError } from '../base/flags.ts';
+import type { Parsed } from '../base/flags.ts';
+import { checkedServiceUrl, defaultServiceUrl } from './args.ts';
 
 /** Redpanda's admin API port (rpk's default admin address), on this machine. */
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9644';
@@ -20,24 +21,12 @@ const ERROR_TEXT_CHARS_MAX = 200;
  * --brokers reads FRESHET_KAFKA_ADDR), else http://127.0.0.1:9644.
  */
 export function defaultAdminUrl(env: Record<string, string | undefined>): string {
-  const url = env.FRESHET_ADMIN_URL?.trim();
-  if (url !== undefined && url !== '') return url;
-  const listener = env.FRESHET_ADMIN_ADDR?.trim();
-  if (listener === undefined || listener === '' || listener === 'none') return DEFAULT_ADMIN_URL;
-  return `http://${listener.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:')}`;
+  return defaultServiceUrl(env, 'FRESHET_ADMIN_URL', 'FRESHET_ADMIN_ADDR', DEFAULT_ADMIN_URL);
 }
 
 /** --admin-url (else defaultAdminUrl), checked as an http(s) URL, without a trailing slash. */
 export function adminUrl(p: Parsed, env: Record<string, string | undefined> = process.env): string {
-  const url = (p.strings.get('admin-url') ?? defaultAdminUrl(env)).replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--admin-url: '${url}' is not a URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--admin-url: '${url}' is not an http(s) URL`);
-  return url;
+  return checkedServiceUrl('admin-url', p.strings.get('admin-url') ?? defaultAdminUrl(env));
 }
 
 /** The admin API answered with an error status; `message` is what it said. */

@@ -66,7 +66,38 @@ export function defaultBrokers(env: Record<string, string | undefined>): string 
   if (env.FRESHET_BROKERS !== undefined && env.FRESHET_BROKERS.trim() !== '') return env.FRESHET_BROKERS;
   const listener = env.FRESHET_KAFKA_ADDR?.trim();
   if (listener === undefined || listener === '') return DEFAULT_BROKERS;
+  return reachableListener(listener);
+}
+
+/** A listener address as a client on this host reaches it: a wildcard host is loopback. */
+export function reachableListener(listener: string): string {
   return listener.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:');
+}
+
+/**
+ * An HTTP service's URL when its flag is not given: `$urlVar`, else the listener of a node
+ * configured in this environment (`$listenerVar`, unless `none`), else `fallback`. An empty
+ * variable counts as unset.
+ */
+export function defaultServiceUrl(env: Record<string, string | undefined>, urlVar: string, listenerVar: string, fallback: string): string {
+  const url = env[urlVar]?.trim();
+  if (url !== undefined && url !== '') return url;
+  const listener = env[listenerVar]?.trim();
+  if (listener === undefined || listener === '' || listener === 'none') return fallback;
+  return `http://${reachableListener(listener)}`;
+}
+
+/** `url` checked as an http(s) URL for `--flag`, without a trailing slash; a UsageError if not. */
+export function checkedServiceUrl(flag: string, url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw new UsageError(`--${flag}: '${trimmed}' is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--${flag}: '${trimmed}' is not an http(s) URL`);
+  return trimmed;
 }
 
 /** --brokers (else defaultBrokers) and --format. */

@@ -4,6 +4,7 @@
 // as Confluent gives it: its error_code and message.
 
 import { type FlagTable, HELP_FLAG, type Parsed, UsageError } from '../base/flags.ts';
+import { checkedServiceUrl, defaultServiceUrl } from './args.ts';
 
 /** Where the registry is when neither --registry-url nor the environment says. */
 export const DEFAULT_REGISTRY_URL = 'http://127.0.0.1:8081';
@@ -39,22 +40,11 @@ export interface RegistryOptions {
  * loopback, as --brokers reads FRESHET_KAFKA_ADDR), else http://127.0.0.1:8081.
  */
 export function defaultRegistryUrl(env: Record<string, string | undefined>): string {
-  const url = env.FRESHET_REGISTRY_URL?.trim();
-  if (url !== undefined && url !== '') return url;
-  const listener = env.FRESHET_SCHEMA_REGISTRY_ADDR?.trim();
-  if (listener === undefined || listener === '' || listener === 'none') return DEFAULT_REGISTRY_URL;
-  return `http://${listener.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:')}`;
+  return defaultServiceUrl(env, 'FRESHET_REGISTRY_URL', 'FRESHET_SCHEMA_REGISTRY_ADDR', DEFAULT_REGISTRY_URL);
 }
 
 export function registryOptions(p: Parsed, env: Record<string, string | undefined> = process.env): RegistryOptions {
-  const url = (p.strings.get('registry-url') ?? defaultRegistryUrl(env)).replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--registry-url: '${url}' is not a URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--registry-url: '${url}' is not an http(s) URL`);
+  const url = checkedServiceUrl('registry-url', p.strings.get('registry-url') ?? defaultRegistryUrl(env));
   const format = p.booleans.get('json') === true ? 'json' : (p.strings.get('format') ?? 'table');
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, not '${format}'`);
   return { url, format };
