@@ -5,6 +5,7 @@
 
 import { type Broker, FRESHET_BIN, startBroker } from './broker.ts';
 import { kafkaFor } from './kafkajs.ts';
+import type { ReadRecord } from '../chaos/history.ts';
 import { freePort } from './ports.ts';
 import { run } from './process.ts';
 
@@ -139,4 +140,23 @@ export function leadershipTakenMs(logs: string, afterTerm: number): { atMs: numb
 
 export async function stopAll(nodes: ReadonlyArray<ClusterNodeProc | undefined>): Promise<void> {
   await Promise.all(nodes.map((n) => n?.broker.dispose()));
+}
+
+/**
+ * A full read of `topic` from the beginning by a kafkajs group member (`groupId`), until every
+ * value in `acked` was read (or `timeoutMs`): the records for test/chaos's checker.
+ */
+export async function readUntilAcked(bootstrap: string, topic: string, groupId: string, acked: readonly string[], timeoutMs: number): Promise<ReadRecord[]> {
+  const fullRead: ReadRecord[] = [];
+  const consumer = kafkaFor(bootstrap).consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void fullRead.push({ topic, partition, offset: Number(message.offset), value: message.value!.toString() }) });
+    const ackedSet = new Set(acked);
+    await waitFor(async () => (fullRead.filter((r) => ackedSet.has(r.value)).length >= acked.length ? true : null), timeoutMs, 'every acknowledged record read');
+  } finally {
+    await consumer.disconnect();
+  }
+  return fullRead;
 }

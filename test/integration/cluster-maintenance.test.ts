@@ -17,8 +17,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkHistory } from '../chaos/checker.ts';
-import { History, type ReadRecord, recordValue } from '../chaos/history.ts';
-import { type ClusterNodeProc, partitionsVia, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
+import { History, recordValue } from '../chaos/history.ts';
+import { type ClusterNodeProc, partitionsVia, readUntilAcked, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { FRESHET_BIN } from '../helpers/broker.ts';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { describeRun, run, type RunResult } from '../helpers/process.ts';
@@ -234,14 +234,7 @@ describe('decommission', () => {
     for (const p of ps) expect(p.replicas).toHaveLength(2);
     console.log(`decommission: ${acked.length} records acknowledged (${acked.length - ackedAtRemoval} after the removal); replicas now ${ps.map((p) => p.replicas.join(',')).join(' ')}`);
 
-    const fullRead: ReadRecord[] = [];
-    const consumer = kafkaFor(bootstrapOf(2)).consumer({ groupId: 'decommission-audit' });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void fullRead.push({ topic, partition, offset: Number(message.offset), value: message.value!.toString() }) });
-    const ackedSet = new Set(acked);
-    await waitFor(async () => (fullRead.filter((r) => ackedSet.has(r.value)).length >= acked.length ? true : null), MOVE_MS_MAX, 'every acknowledged record read');
-    await consumer.disconnect();
+    const fullRead = await readUntilAcked(bootstrapOf(2), topic, 'decommission-audit', acked, MOVE_MS_MAX);
     const report = checkHistory(history, fullRead);
     expect(report.violations).toEqual([]);
     expect(report.acked).toBe(acked.length);

@@ -15,8 +15,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkHistory } from '../chaos/checker.ts';
-import { History, type ReadRecord, recordValue } from '../chaos/history.ts';
-import { type ClusterNodeProc, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
+import { History, recordValue } from '../chaos/history.ts';
+import { type ClusterNodeProc, readUntilAcked, seedsFor, startClusterNode, startClusterNodes, stopAll, waitFor } from '../helpers/cluster.ts';
 import { JAVA_CLIENT, javaJson } from '../helpers/java.ts';
 import { kafkaFor, withAdmin } from '../helpers/kafkajs.ts';
 import { testRequiring } from '../helpers/requirements.ts';
@@ -132,14 +132,8 @@ describe('partition reassignment on a four-node cluster', () => {
     await producer.disconnect();
     console.log(`reassignment: ${acked.length} records acknowledged (${acked.length - ackedAtAlter} during and after the move), ${failedSends} sends failed; leader now node ${after.leader}`);
 
-    const fullRead: ReadRecord[] = [];
-    const consumer = kafkaFor(bootstrapOf(4)).consumer({ groupId: 'reassignment-audit' });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void fullRead.push({ topic: TOPIC, partition, offset: Number(message.offset), value: message.value!.toString() }) });
+    const fullRead = await readUntilAcked(bootstrapOf(4), TOPIC, 'reassignment-audit', acked, MOVE_MS_MAX);
     const ackedSet = new Set(acked);
-    await waitFor(async () => (fullRead.filter((r) => ackedSet.has(r.value)).length >= acked.length ? true : null), MOVE_MS_MAX, 'every acknowledged record read');
-    await consumer.disconnect();
     const report = checkHistory(history, fullRead);
     expect(report.violations).toEqual([]);
     expect(report.acked).toBe(acked.length);
