@@ -13,6 +13,7 @@ import { log, logLevelOf } from './base/log.ts';
 import { hoistGlobalFlags } from './cli/args.ts';
 import { VERSION } from './version.ts';
 import { installAccelerators } from './compression/accelerators.ts';
+import { applyAllocatorSetting } from './cli/allocator.ts';
 
 const USAGE = `usage: freshet <command> [options]
 
@@ -75,6 +76,9 @@ async function main(argv: readonly string[]): Promise<number | null> {
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version') return COMMANDS.version([]);
+  // A serving node re-executes itself with mimalloc's purge delay set (cli/allocator.ts says
+  // why); the short-lived commands do not need it.
+  if (cmd === 'start') applyAllocatorSetting();
   if (!Object.hasOwn(COMMANDS, cmd)) {
     process.stderr.write(`freshet: unknown command '${cmd}'\n\n${USAGE}`);
     return 2;

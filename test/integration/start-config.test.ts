@@ -4,10 +4,11 @@
 // at every level listing what the tables hold.
 
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PURGE_DELAY_MS, PURGE_DELAY_VAR } from '../../src/cli/allocator.ts';
 import { envName, START_FLAGS } from '../../src/config/node-config.ts';
 import { BROKER_PROPERTIES, formatProperty } from '../../src/config/properties.ts';
 import { assertBinaryBuilt, FRESHET_BIN, startBroker } from '../helpers/broker.ts';
@@ -210,5 +211,24 @@ describe('--help at every level', () => {
     }
     for (const def of BROKER_PROPERTIES) expect(help).toContain(`${def.name}=${formatProperty(def, def.default)} `);
     expect(existsSync(join(scratch, 'data')), '--help started a node').toBe(false);
+  });
+});
+
+describe('allocator setting', () => {
+  // /proc is where the environment of a process is read: Linux only (CI is Linux).
+  test.skipIf(process.platform !== 'linux')('freshet start re-executes itself (same pid) with mimalloc purge delay set, and leaves an operator-set value alone', async () => {
+    const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const b = await startBroker();
+    try {
+      expect(environOf(b.proc.pid)).toContain(`${PURGE_DELAY_VAR}=${PURGE_DELAY_MS}`);
+    } finally {
+      await b.dispose();
+    }
+    const own = await startBroker({ env: { [PURGE_DELAY_VAR]: '250' } });
+    try {
+      expect(environOf(own.proc.pid)).toContain(`${PURGE_DELAY_VAR}=250`);
+    } finally {
+      await own.dispose();
+    }
   });
 });
