@@ -19,6 +19,7 @@ import { PartitionLog } from '../storage/partition-log.ts';
 import { FREE_SPACE_CHECK_INTERVAL_MS, FreeSpaceGuard } from '../storage/free-space.ts';
 import { OfflinePartitions, RecoverySummary } from './storage-health.ts';
 import { OpenFiles, openFilesFor } from '../storage/open-files.ts';
+import { TAIL_PINNED_BYTES_MAX, TailPins } from '../storage/tail-cache.ts';
 import { type CleanerTarget, LogCleaner } from '../storage/cleaner.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/records/validate.ts';
@@ -135,6 +136,8 @@ export class Broker {
    * fd limit (storage/open-files.ts): the node holds no descriptor per idle partition.
    */
   private readonly files: OpenFiles;
+  /** Request frames kept alive by the partitions' tail caches, bounded node-wide (storage/tail-cache.ts). */
+  private readonly tailPins = new TailPins(TAIL_PINNED_BYTES_MAX);
 
   /**
    * `deps` is everything nondeterministic the node touches (clock, timers, files, network,
@@ -745,6 +748,7 @@ export class Broker {
   private logDeps() {
     return {
       files: this.files,
+      tailPins: this.tailPins,
       clock: this.deps.clock,
       crc32c,
       decompress: (type: Parameters<typeof decompress>[0], data: Uint8Array) => decompress(type, data, DEFAULT_MAX_DECOMPRESSED_BYTES),

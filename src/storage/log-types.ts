@@ -7,6 +7,7 @@ import type { Crc32c } from './recovery.ts';
 import type { Decompress } from './timestamp.ts';
 import type { LogDamage } from './damage.ts';
 import type { PartitionLog } from './partition-log.ts';
+import type { TailPins } from './tail-cache.ts';
 
 export interface PartitionLogDeps {
   fs?: StorageFs;
@@ -14,6 +15,8 @@ export interface PartitionLogDeps {
   files?: OpenFiles;
   clock: Clock;
   crc32c: Crc32c;
+  /** The node's budget for request frames its tail caches keep alive (tail-cache.ts); without it, small views are copied. */
+  tailPins?: TailPins;
   /** For record-level timestamp search in compressed batches; without it, batch granularity. */
   decompress?: Decompress;
 }

@@ -55,7 +55,7 @@ export class PartitionLog implements DurableLog {
     this.logStartOffset = r.logStartOffset;
     this.logEndOffset = r.logEndOffset;
     this.recovery = r.report;
-    this.tail = new TailCache(config.tailCacheBytesMax);
+    this.tail = new TailCache(config.tailCacheBytesMax, deps.tailPins);
     this.durability = new LogDurability(this, r.logEndOffset, config.retainUnflushedBytesMax, r.fresh);
   }
 
@@ -468,9 +468,7 @@ export class PartitionLog implements DurableLog {
       this.rollBack(seg, e);
     }
     for (const b of infos) this.epochs.assign(b.epoch, b.baseOffset);
-    const kept = privateCopy(batches);
-    if (batches.length <= this.config.tailCacheBytesMax) this.tail.add(kept, infos);
-    else this.tail.clear();
+    const kept = this.tail.add(batches, infos) ?? privateCopy(batches);
     this.logEndOffset = infos[infos.length - 1].lastOffset + 1;
     this.durability.written(seg, { baseOffset: infos[0].baseOffset, lastOffset: this.logEndOffset - 1, bytes: kept });
   }
