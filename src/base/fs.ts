@@ -40,6 +40,8 @@ export interface StorageFs {
   fsyncSync(fd: Fd): void;
   /** Makes the directory's entries (creations, renames, unlinks) durable. */
   fsyncDir(path: string): void;
+  /** fsyncDir off the event loop: what the directory held when called is durable once it resolves. */
+  fsyncDirAsync(path: string): Promise<void>;
   rename(from: string, to: string): void;
   unlink(path: string): void;
   /** Removes a directory and everything below it. */

@@ -106,6 +106,9 @@ export class FaultInjectingFs implements StorageFs {
   fsyncDir(path: string): void {
     this.inner.fsyncDir(path);
   }
+  fsyncDirAsync(path: string): Promise<void> {
+    return this.inner.fsyncDirAsync(path);
+  }
   rename(from: string, to: string): void {
     this.inner.rename(from, to);
   }

@@ -62,6 +62,14 @@ export class NodeStorageFs implements StorageFs {
       nodeFs.closeSync(fd);
     }
   }
+  fsyncDirAsync(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      nodeFs.open(path, 'r', (err, fd) => {
+        if (err) return reject(err);
+        nodeFs.fsync(fd, (syncErr) => nodeFs.close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+      });
+    });
+  }
   rename(from: string, to: string): void {
     nodeFs.renameSync(from, to);
   }

@@ -251,7 +251,10 @@ export class LogDurability {
     if (syncDir) this.dirSyncsInFlight++;
     try {
       await Promise.all([...segs].map((s) => s.fsync()));
-      if (syncDir && !this.log.isClosed) this.log.fs.fsyncDir(this.log.dir);
+      // On the threadpool like the segments': on ext4 a directory fsync commits the journal,
+      // which waits for the writeback of every file's newly allocated blocks (data=ordered), so
+      // after a roll in --dev mode (GiBs dirty) it blocked the event loop for hundreds of ms.
+      if (syncDir && !this.log.isClosed) await this.log.fs.fsyncDirAsync(this.log.dir);
     } catch (e) {
       throw this.fail(e); // after a failed fsync the page cache state is unknown (fsyncgate)
     } finally {

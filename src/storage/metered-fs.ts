@@ -51,6 +51,17 @@ export function meteredFs(inner: StorageFs, clock: Clock, registry: MetricsRegis
     },
     fsyncSync: (fd) => timed(() => inner.fsyncSync(fd)),
     fsyncDir: (path) => timed(() => inner.fsyncDir(path)),
+    async fsyncDirAsync(path: string): Promise<void> {
+      const started = clock.monotonicMs();
+      try {
+        await inner.fsyncDirAsync(path);
+      } catch (e) {
+        failures.inc();
+        throw e;
+      } finally {
+        latency.observe((clock.monotonicMs() - started) / 1000);
+      }
+    },
     rename: (from, to) => inner.rename(from, to),
     unlink: (path) => inner.unlink(path),
     removeTree: (path) => inner.removeTree(path),

@@ -71,6 +71,9 @@ export class SimStorageFs implements StorageFs {
   private nextFd = 3;
   /** Bumped by crash(): fsyncs in flight across a crash do not make anything durable. */
   private generation = 0;
+  /** Directory syncs asked for, and per directory the latest one applied (fsyncDirAsync). */
+  private dirSyncsAsked = 0;
+  private dirSyncApplied = new Map<string, number>();
 
   /** Counters for tests (group commit must coalesce fsyncs). */
   fsyncCalls = 0;
@@ -191,11 +194,30 @@ export class SimStorageFs implements StorageFs {
   }
   fsyncDir(path: string): void {
     this.fsyncDirCalls++;
-    const names = new Set<string>();
-    for (const p of this.live.keys()) if (parentOf(p) === path) names.add(p);
-    for (const p of this.durable.keys()) if (parentOf(p) === path) names.add(p);
-    for (const p of names) {
-      const inode = this.live.get(p);
+    this.applyDirSync(path, this.dirEntries(path), ++this.dirSyncsAsked);
+  }
+  async fsyncDirAsync(path: string): Promise<void> {
+    this.fsyncDirCalls++;
+    // What the directory holds now is what this sync makes durable, when it completes.
+    const entries = this.dirEntries(path);
+    const generation = this.generation;
+    const order = ++this.dirSyncsAsked;
+    await new Promise<void>((resolve) => this.scheduler.after(this.drawFsyncLatency(), resolve));
+    if (generation !== this.generation) throw fsError('EIO', `${path} (crashed)`);
+    // A sync of the same directory asked for later and already applied covers more than this one.
+    if ((this.dirSyncApplied.get(path) ?? 0) > order) return;
+    this.applyDirSync(path, entries, order);
+  }
+  /** Each entry of `path` (live or durable) and its live inode now (undefined: removed). */
+  private dirEntries(path: string): Map<string, Inode | undefined> {
+    const entries = new Map<string, Inode | undefined>();
+    for (const p of this.live.keys()) if (parentOf(p) === path) entries.set(p, this.live.get(p));
+    for (const p of this.durable.keys()) if (parentOf(p) === path && !entries.has(p)) entries.set(p, undefined);
+    return entries;
+  }
+  private applyDirSync(path: string, entries: Map<string, Inode | undefined>, order: number): void {
+    this.dirSyncApplied.set(path, order);
+    for (const [p, inode] of entries) {
       if (inode) this.durable.set(p, inode);
       else this.durable.delete(p);
     }

@@ -51,3 +51,31 @@ test('fsync latency is drawn from the seed and runs on the attached scheduler; a
   expect(completed).toBe(false);
   expect(fs.space('/d').availableBytes).toBe(fs.totalBytes - 1);
 });
+
+test('an asynchronous directory fsync makes durable what the directory held when it was asked, once it completes', async () => {
+  const { fs, loop } = disk();
+  fs.openAppend('/d/created-before');
+  const sync = fs.fsyncDirAsync('/d');
+  fs.openAppend('/d/created-after');
+  fs.crash(); // before it completed: neither creation is durable
+  expect([fs.exists('/d/created-before'), fs.exists('/d/created-after')]).toEqual([false, false]);
+  await expect(loop.run(sync, 1000)).rejects.toThrow('crashed');
+
+  fs.openAppend('/d/created-before');
+  const done = fs.fsyncDirAsync('/d');
+  fs.openAppend('/d/created-after');
+  await loop.run(done, 1000);
+  fs.crash();
+  expect([fs.exists('/d/created-before'), fs.exists('/d/created-after')]).toEqual([true, false]);
+});
+
+test('an asynchronous directory fsync finishing after a later synchronous one does not take back its removals', async () => {
+  const { fs, loop } = disk();
+  fs.openAppend('/d/g');
+  const early = fs.fsyncDirAsync('/d'); // sees /d/g
+  fs.unlink('/d/g');
+  fs.fsyncDir('/d'); // the removal is durable now
+  await loop.run(early, 1000);
+  fs.crash();
+  expect(fs.exists('/d/g')).toBe(false);
+});
