@@ -77,6 +77,11 @@ export class Connection implements MemoryWaiter {
    * we keep pipelining for everything else (concurrent acks=all produces share one fsync).
    */
   private fetchesPending = 0;
+  /**
+   * Set while drainFrames dispatches: answers completed meanwhile are written together once it
+   * stops, in one write (BUN-NOTES: 25-35% less server CPU per request than a write each).
+   */
+  private dispatching = false;
   private closing = false;
   /** Bytes of dispatched frames whose answers are not ready (chunkBytes holds the rest). */
   private inFlightBytes = 0;
@@ -195,26 +200,39 @@ export class Connection implements MemoryWaiter {
 
   /** Cuts complete frames off the input and dispatches them while the in-flight window allows. */
   private drainFrames(): void {
-    while (
-      !this.closing &&
-      !this.draining &&
-      this.chunkBytes >= 4 &&
-      this.slots.length < this.limits.queuedMaxRequests &&
-      this.fetchesPending === 0 &&
-      this.outBytes <= OUTPUT_PAUSE_BYTES
-    ) {
-      const head = this.peekInt32();
-      if (head < 0 || head > this.limits.requestMaxBytes) {
-        this.closeForProtocolError(`frame size ${head} outside [0, ${this.limits.requestMaxBytes}]`);
-        return;
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (;;) {
+        while (
+          !this.closing &&
+          !this.draining &&
+          this.chunkBytes >= 4 &&
+          this.slots.length < this.limits.queuedMaxRequests &&
+          this.fetchesPending === 0 &&
+          this.outBytes <= OUTPUT_PAUSE_BYTES
+        ) {
+          const head = this.peekInt32();
+          if (head < 0 || head > this.limits.requestMaxBytes) {
+            this.closeForProtocolError(`frame size ${head} outside [0, ${this.limits.requestMaxBytes}]`);
+            return;
+          }
+          if (this.chunkBytes < 4 + head) break;
+          const frame = this.take(4 + head).subarray(4);
+          // The frame's bytes move from unread input to in flight: still held, until answered.
+          this.inFlightBytes += 4 + head;
+          this.dispatch(frame, 4 + head);
+        }
+        // Answers completed while dispatching go out together; if that frees the in-flight
+        // window, the frames it held back are next.
+        const window = this.slots.length;
+        if (this.closing || !this.writeAnswers() || this.slots.length === window) break;
       }
-      if (this.chunkBytes < 4 + head) break;
-      const frame = this.take(4 + head).subarray(4);
-      // The frame's bytes move from unread input to in flight: still held, until answered.
-      this.inFlightBytes += 4 + head;
-      this.dispatch(frame, 4 + head);
+    } finally {
+      this.dispatching = false;
     }
     this.updatePause();
+    this.closeIfDrained();
   }
 
   private peekInt32(): number {
@@ -332,7 +350,7 @@ export class Connection implements MemoryWaiter {
           encoderFor(api.response, header.apiVersion, flexible)(w, result as never),
         );
       }
-      this.flush();
+      if (!this.dispatching) this.flush();
     };
     const fail = (e: unknown): void => {
       this.releaseFrame(slot.frameBytes);
@@ -354,12 +372,23 @@ export class Connection implements MemoryWaiter {
       encoderFor(ApiVersions.response, 0, false)(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: keys }),
     );
     this.slots.push({ done: true, frameBytes: 0, pieces });
-    this.flush();
+    if (!this.dispatching) this.flush();
   }
 
-  /** Writes every completed answer at the head of the queue, in order, in as few writes as it can. */
+  /** Writes the answers ready, then reads on: frames held back by the in-flight window can go now. */
   private flush(): void {
     if (this.closing) return;
+    if (!this.writeAnswers()) return;
+    if (this.chunkBytes >= 4) this.drainFrames();
+    else this.updatePause();
+    this.closeIfDrained();
+  }
+
+  /**
+   * Writes every completed answer at the head of the queue, in order, in as few writes as it
+   * can. False when the socket ended (the connection is closing).
+   */
+  private writeAnswers(): boolean {
     while (this.slots.length > 0 && this.slots[0].done) {
       const s = this.slots.shift()!;
       for (const p of s.pieces ?? []) {
@@ -372,7 +401,7 @@ export class Connection implements MemoryWaiter {
       const n = this.socket.write(next);
       if (n < 0) {
         this.close('socket ended');
-        return;
+        return false;
       }
       this.outBytes -= Math.max(0, n);
       if (n < next.length) {
@@ -383,10 +412,7 @@ export class Connection implements MemoryWaiter {
       // The kernel has every byte: a pooled log-read buffer can serve the next Fetch.
       releaseReadBuffer(next);
     }
-    // Answers drained: frames held back by the in-flight window can go now.
-    if (this.chunkBytes >= 4) this.drainFrames();
-    else this.updatePause();
-    this.closeIfDrained();
+    return true;
   }
 
   private updatePause(): void {

@@ -199,3 +199,33 @@ describe('request memory', () => {
     expect(late.paused).toBe(true);
   });
 });
+
+describe('answer writes', () => {
+  /** ApiVersions v0 answered synchronously, as an acks=1 Produce is. */
+  const syncHandlers = (): ReadonlyMap<number, AnyHandler> =>
+    new Map([[ApiVersions.apiKey, handler(ApiVersions, () => ({ errorCode: 0, apiKeys: [], throttleTimeMs: 0 })) as AnyHandler]]);
+
+  test('requests that arrive together and are answered at once go out in one write, in order', () => {
+    const socket = new FakeSocket();
+    const conn = connection(socket, syncHandlers(), new RequestMemoryBudget(1024 * 1024));
+    conn.onData(Buffer.concat([1, 2, 3, 4, 5].map((id) => apiVersionsV0(id))));
+    expect(socket.answers()).toEqual([1, 2, 3, 4, 5]);
+    expect(socket.written.length).toBe(1);
+    conn.onData(apiVersionsV0(6));
+    expect(socket.answers()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(socket.written.length).toBe(2);
+  });
+
+  test('past the in-flight window the held-back frames are dispatched once the answers before them are written', () => {
+    const socket = new FakeSocket();
+    const quiet = new LogSummary(systemScheduler, 60_000, () => {}, () => {});
+    const shared: ConnectionShared = { memory: new RequestMemoryBudget(1024 * 1024), protocolErrors: quiet, metrics: new KafkaMetrics(new MetricsRegistry(), systemClock) };
+    const conn = new Connection(1, socket, {} as Broker, syncHandlers(), { requestMaxBytes: 1024 * 1024, queuedMaxRequests: 2 }, shared);
+    const ids = Array.from({ length: 7 }, (_, i) => i + 1);
+    conn.onData(Buffer.concat(ids.map((id) => apiVersionsV0(id))));
+    expect(socket.answers()).toEqual(ids);
+    // Two at a time: 7 answers in 4 writes.
+    expect(socket.written.length).toBe(4);
+    expect(shared.memory.usedBytes).toBe(0);
+  });
+});
