@@ -27,6 +27,8 @@ export type BrokerOptions = {
   logFile: string;
   /** More command-line arguments after the ones above (e.g. --schema-registry-addr). */
   extraArgs?: readonly string[];
+  /** Variables added to the broker's environment (e.g. an allocator setting to compare). */
+  env?: Record<string, string>;
 };
 
 export type RunningBroker = {
@@ -99,7 +101,8 @@ export async function startBroker(o: BrokerOptions): Promise<RunningBroker> {
   const log = fs.openSync(o.logFile, 'a');
   const logStart = fs.fstatSync(log).size;
   const t0 = performance.now();
-  const proc = Bun.spawn(brokerArgv(o, port), { stdin: 'ignore', stdout: log, stderr: log });
+  const env = o.env === undefined ? undefined : { ...process.env, ...o.env };
+  const proc = Bun.spawn(brokerArgv(o, port), { stdin: 'ignore', stdout: log, stderr: log, env });
   live.add(proc);
   const deadline = t0 + READY_TIMEOUT_MS;
   for (;;) {
