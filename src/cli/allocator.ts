@@ -8,7 +8,7 @@
 // costs the host's first touch. Measured on this project's 2-core VMs (produce acks=1, 1 KiB
 // records, ~1 MiB requests, librdkafka): with a purge delay of 1 s the broker's CPU per GiB
 // produced fell from 2.2-4.1 to 1.2-1.3 CPU-s on 16 partitions and its minor faults 2.4x
-// (bench/README.md, "Allocator"). A second of delay keeps a busy node's freed memory for its
+// (bench/README.md, "Produce CPU"). A second of delay keeps a busy node's freed memory for its
 // next requests and still returns an idle node's within a second.
 //
 // mimalloc reads its options from the environment once, when the process starts, before any of
