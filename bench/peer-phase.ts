@@ -20,8 +20,9 @@ import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, parseProducerWi
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
 import { cpuSeconds, machineBusySeconds, minorFaults, statusKiB, terminate } from './proc.ts';
+import { GiB } from './stats.ts';
 import { latencyPlotSvg, type LatencySeries } from './latency-plot.ts';
-import { CLIMB_SIDES, consumeArgv, latencyOverBytes, latencyRate, printClimb, type ClimbSide, type ClimbWindow, type PeerClimb, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
+import { CLIMB_SIDES, CLIMB_WARMUP_WINDOWS, consumeArgv, latencyOverBytes, latencyRate, printClimb, type ClimbSide, type ClimbWindow, type PeerClimb, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
 
 /** javaRecords: the Java tools have no time cap and their default 16 KiB batches make Kafka's
  *  flush-per-message run at a few MB/s here, so they get fewer records than the C driver. */
@@ -30,8 +31,9 @@ import { CLIMB_SIDES, consumeArgv, latencyOverBytes, latencyRate, printClimb, ty
  *  against every side here (Kafka's default reached 45-60 MB/s at 60,000 rec/s on the busy
  *  2-core machine), so latency is the broker's and not the client's queue. */
 export type PeerSizes = { records: number; javaRecords: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number; latencySeconds: number; climbRecords: number; climbRecordsPerS: number };
-/** --quick: 100 MB per step, two rounds of each side per pair: about 5 minutes. */
-export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, javaRecords: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000, latencySeconds: 5, climbRecords: 300_000, climbRecordsPerS: 30_000 };
+/** --quick: 100 MB per step, two rounds of each side per pair: about 5 minutes; the climb step
+ *  only shows it runs (15 s: one window after the warm-up). */
+export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, javaRecords: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000, latencySeconds: 5, climbRecords: 450_000, climbRecordsPerS: 30_000 };
 export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, javaRecords: 300_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000, latencySeconds: 20, climbRecords: 3_200_000, climbRecordsPerS: 30_000 };
 /** A Java tool run longer than this is killed and its step left out (n/a in the table). */
 const JAVA_STEP_TIMEOUT_MS = 240_000;
@@ -269,7 +271,7 @@ function climbSession(ctx: Ctx, install: KafkaInstall, c: ClimbSide): Promise<Pe
     clearTimeout(timer);
     const total = parseProducerPerf(out);
     if (total instanceof Error) ctx.log(`    climb ${c.name}: ${total.message.split('\n')[0]} ${(await err).slice(-300)}`);
-    const bins = latencyOverBytes(windows, PEER_RECORD_BYTES);
+    const bins = latencyOverBytes(windows, PEER_RECORD_BYTES, GiB, CLIMB_WARMUP_WINDOWS);
     ctx.log(`    climb ${c.name}: ${bins.map((b) => `${(b.fromBytes / 2 ** 30).toFixed(0)} GiB: ${b.avgMs.toFixed(1)}/${b.maxMs.toFixed(0)} ms ${b.cpuSPerGiB.toFixed(2)} CPU-s/GiB`).join('; ')}`);
     return { name: c.name, recordsPerS, bins, total: total instanceof Error ? null : total };
   });

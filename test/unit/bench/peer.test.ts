@@ -317,6 +317,11 @@ describe('latency over bytes written', () => {
     expect(bins[1]!.minfltPerGiB).toBe(1000);
   });
 
+  test('warm-up windows move the bytes written but go in no bin', () => {
+    const bins = latencyOverBytes([w(2 ** 19, 900, 1800), w(2 ** 19, 700, 900), w(2 ** 19, 2, 5)], KiB, 2 ** 30, 2);
+    expect(bins.map((b) => [b.fromBytes / 2 ** 30, b.windows, b.avgMs, b.maxMs])).toEqual([[1, 1, 2, 5]]);
+  });
+
   test('a window larger than a GiB leaves the bins it skips out rather than empty', () => {
     const bins = latencyOverBytes([w(2 ** 20 * 3, 7, 9)], KiB);
     expect(bins.map((b) => b.fromBytes / 2 ** 30)).toEqual([1]);
@@ -336,6 +341,6 @@ describe('latency over bytes written', () => {
     expect(lines[1]).toContain(CLIMB_SIDES[0]!.label);
     expect(lines.find((l) => l.trim().startsWith('0.0-1.0'))).toMatch(/2\.0 \/ 9 ms, 1\.00 CPU-s\/GiB\s+1\.5 \/ 8 ms, 1\.00 CPU-s\/GiB/);
     expect(lines.find((l) => l.trim().startsWith('1.0-2.0'))).toMatch(/3\.0 \/ 11 ms.*n\/a$/);
-    expect(lines.at(-1)).toMatch(/3 \/ 50 ms\s+n\/a$/);
+    expect(lines.at(-1)).toMatch(/^  whole run p50 \/ p99 \(warm-up in\)\s+3 \/ 50 ms\s+n\/a$/);
   });
 });
