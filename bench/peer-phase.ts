@@ -6,6 +6,8 @@
 // warm-up produce, then PEER_STEPS with the broker's CPU and RSS read from /proc around each.
 // Then, per pair, a latency session on each side (Kafka, Freshet): acks=all on one partition at
 // half the lower of the two sides' acks=all maxima, percentiles and a distribution plot.
+// Last, the climb step (issue 11): ProducerPerformance at a fixed rate past 3 GiB on Kafka
+// default, freshet --dev and durable Freshet, latency and broker CPU per GiB written.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,19 +16,25 @@ import { Kafka, logLevel } from 'kafkajs';
 import { brokerArgv, freePort, freshDir, type RunningBroker } from './broker.ts';
 import { ensureKafka, startKafka, toolsCommand, type KafkaInstall } from './kafka-peer/kafka.ts';
 import { SHARED_SETTINGS } from './kafka-peer/config.ts';
-import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from './kafka-peer/perf-tools.ts';
+import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, parseProducerWindow, producerPerfArgv } from './kafka-peer/perf-tools.ts';
 import { metadataBrokerCount } from './kafka-peer/metadata.ts';
 import { measured, type ConsumeOut, type ProduceOut } from './phases.ts';
-import { cpuSeconds, machineBusySeconds, statusKiB, terminate } from './proc.ts';
+import { cpuSeconds, machineBusySeconds, minorFaults, statusKiB, terminate } from './proc.ts';
+import { GiB } from './stats.ts';
 import { latencyPlotSvg, type LatencySeries } from './latency-plot.ts';
-import { consumeArgv, latencyRate, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
+import { CLIMB_SIDES, CLIMB_WARMUP_WINDOWS, consumeArgv, latencyOverBytes, latencyRate, printClimb, type ClimbSide, type ClimbWindow, type PeerClimb, latencyRows, midMedian, PEER_PAIRS, PEER_RECORD_BYTES, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type JavaConsumeSpec, type JavaProduceSpec, type PeerLatency, type PeerPair, type PeerSession, type PeerSide, type PeerTable, type StepFigures } from './peer-report.ts';
 
 /** javaRecords: the Java tools have no time cap and their default 16 KiB batches make Kafka's
  *  flush-per-message run at a few MB/s here, so they get fewer records than the C driver. */
-export type PeerSizes = { records: number; javaRecords: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number; latencySeconds: number };
-/** --quick: 100 MB per step, two rounds of each side per pair: about 5 minutes. */
-export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, javaRecords: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000, latencySeconds: 5 };
-export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, javaRecords: 300_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000, latencySeconds: 20 };
+/** climbRecords at climbRecordsPerS: the latency-over-bytes step (issue 11 saw a climb after
+ *  about 1 GiB), sized to pass 3 GiB in a full run; the rate is one ProducerPerformance keeps up
+ *  against every side here (Kafka's default reached 45-60 MB/s at 60,000 rec/s on the busy
+ *  2-core machine), so latency is the broker's and not the client's queue. */
+export type PeerSizes = { records: number; javaRecords: number; warmupRecords: number; produceSecondsMax: number; rounds: number; idleMs: number; latencySeconds: number; climbRecords: number; climbRecordsPerS: number };
+/** --quick: 100 MB per step, two rounds of each side per pair: about 5 minutes; the climb step
+ *  only shows it runs (15 s: one window after the warm-up). */
+export const PEER_SIZES_QUICK: PeerSizes = { records: 100_000, javaRecords: 100_000, warmupRecords: 50_000, produceSecondsMax: 10, rounds: 2, idleMs: 2_000, latencySeconds: 5, climbRecords: 450_000, climbRecordsPerS: 30_000 };
+export const PEER_SIZES_FULL: PeerSizes = { records: 1_000_000, javaRecords: 300_000, warmupRecords: 200_000, produceSecondsMax: 40, rounds: 2, idleMs: 5_000, latencySeconds: 20, climbRecords: 3_200_000, climbRecordsPerS: 30_000 };
 /** A Java tool run longer than this is killed and its step left out (n/a in the table). */
 const JAVA_STEP_TIMEOUT_MS = 240_000;
 /** Records sent in the first seconds of a latency step are left out (bench/phases.ts does the same). */
@@ -46,6 +54,8 @@ export type PeerFigures = {
   sessions: PeerSession[];
   latency: { pair: PeerPair['name']; rate: number; kafka: PeerLatency | null; freshet: PeerLatency | null }[];
   tables: PeerTable[];
+  /** Latency over bytes written, per side of CLIMB_SIDES (absent in results from before it). */
+  climb?: PeerClimb[];
 };
 
 type Ctx = { bin: string; driver: string; dataRoot: string; sizes: PeerSizes; log: (m: string) => void };
@@ -219,6 +229,54 @@ function latencySession(ctx: Ctx, install: KafkaInstall, pair: PeerPair, side: P
   });
 }
 
+/** A climb step runs this long at most (3.2 GiB at 30,000 rec/s take under 2 minutes). */
+const CLIMB_TIMEOUT_MS = 600_000;
+const CLIMB_TOPIC = 'peer-climb';
+
+/**
+ * ProducerPerformance at a fixed rate for climbRecords on a fresh broker of `c`, the broker's CPU
+ * and minor faults read as each 5 s window line arrives: latency and cost over bytes written.
+ */
+function climbSession(ctx: Ctx, install: KafkaInstall, c: ClimbSide): Promise<PeerClimb> {
+  const pair = PEER_PAIRS.find((p) => p.name === c.pair)!;
+  const topics = [{ topic: WARMUP_TOPIC, partitions: 1 }, { topic: CLIMB_TOPIC, partitions: 1 }];
+  return withSession(ctx, install, pair, c.side, `peer-climb-${c.name}`, topics, async ({ broker }) => {
+    const recordsPerS = ctx.sizes.climbRecordsPerS;
+    const argv = producerPerfArgv(toolsCommand(install), { bootstrap: broker.bootstrap, topic: CLIMB_TOPIC, records: ctx.sizes.climbRecords, recordBytes: PEER_RECORD_BYTES, acks: '1', recordsPerS });
+    const windows: ClimbWindow[] = [];
+    let cpu = cpuSeconds(broker.pid) ?? 0;
+    let minflt = minorFaults(broker.pid) ?? 0;
+    const proc = Bun.spawn(argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), CLIMB_TIMEOUT_MS);
+    const err = new Response(proc.stderr).text();
+    let out = '';
+    let pending = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      const text = decoder.decode(chunk, { stream: true });
+      out += text;
+      pending += text;
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const w = parseProducerWindow(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        if (!w) continue;
+        const cpuNow = cpuSeconds(broker.pid) ?? cpu;
+        const minfltNow = minorFaults(broker.pid) ?? minflt;
+        windows.push({ ...w, brokerCpuS: cpuNow - cpu, brokerMinflt: minfltNow - minflt });
+        cpu = cpuNow;
+        minflt = minfltNow;
+      }
+    }
+    await proc.exited;
+    clearTimeout(timer);
+    const total = parseProducerPerf(out);
+    if (total instanceof Error) ctx.log(`    climb ${c.name}: ${total.message.split('\n')[0]} ${(await err).slice(-300)}`);
+    const bins = latencyOverBytes(windows, PEER_RECORD_BYTES, GiB, CLIMB_WARMUP_WINDOWS);
+    ctx.log(`    climb ${c.name}: ${bins.map((b) => `${(b.fromBytes / 2 ** 30).toFixed(0)} GiB: ${b.avgMs.toFixed(1)}/${b.maxMs.toFixed(0)} ms ${b.cpuSPerGiB.toFixed(2)} CPU-s/GiB`).join('; ')}`);
+    return { name: c.name, recordsPerS, bins, total: total instanceof Error ? null : total };
+  });
+}
+
 /** Both pairs' latency distributions in one SVG: Kafka blue, Freshet orange, durable dashed. */
 export function peerLatencySvg(p: Pick<PeerFigures, 'latency' | 'kafka'>): string {
   const series: LatencySeries[] = [];
@@ -260,12 +318,18 @@ export async function runPeerPhase(ctx: Ctx): Promise<PeerFigures> {
     latency.push({ pair: pair.name, rate, kafka, freshet });
     tables.find((t) => t.pair === pair.name)!.rows.push(...latencyRows(kafka, freshet));
   }
+  const climb: PeerClimb[] = [];
+  for (const c of CLIMB_SIDES) {
+    ctx.log(`peer climb: ${c.label}, ${ctx.sizes.climbRecords} records at ${ctx.sizes.climbRecordsPerS} rec/s`);
+    climb.push(await climbSession(ctx, install, c));
+  }
   return {
     kafka: { version: install.version, java: install.java, javaVersion: install.javaVersion, libDir: install.libDir },
     sizes: ctx.sizes,
     sessions,
     latency,
     tables,
+    climb,
   };
 }
 
@@ -274,6 +338,10 @@ export function printPeer(p: PeerFigures, lines: string[]): void {
   lines.push(`Apache Kafka ${p.kafka.version} (Java ${p.kafka.javaVersion}) beside Freshet: same clients (librdkafka driver, ${p.sizes.records} records a step; Kafka's ProducerPerformance/ConsumerPerformance, ${p.sizes.javaRecords}), 1 KiB records, compression none`);
   for (const t of p.tables) {
     printPeerTable(t, lines);
+    lines.push('');
+  }
+  if (p.climb) {
+    printClimb(p.climb, lines);
     lines.push('');
   }
 }

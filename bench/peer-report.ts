@@ -3,6 +3,7 @@
 // runs the brokers and hands the numbers here.
 
 import { GiB } from './stats.ts';
+import type { ProducerPerf, ProducerWindow } from './kafka-peer/perf-tools.ts';
 
 export type PeerSide = 'kafka' | 'freshet';
 
@@ -199,4 +200,87 @@ export function latencyRows(k: PeerLatency | null, f: PeerLatency | null): PeerR
       freshetRuns: freshet === null ? [] : [freshet],
     };
   });
+}
+
+// ---- latency over bytes written (issue 11: "latency climbs after about 1 GiB") ----
+
+/** The brokers the climb step runs on: Kafka with its defaults is the control for both Freshet
+ *  modes (what the machine's page cache and writeback do to any broker writing that much), and
+ *  Kafka's flush-per-message is left out: ProducerPerformance gets a few MB/s out of it here, so
+ *  3 GiB would take the better part of an hour. */
+export type ClimbSide = { name: 'kafka-default' | 'freshet-dev' | 'freshet-durable'; side: PeerSide; pair: PeerPair['name']; label: string };
+export const CLIMB_SIDES: readonly ClimbSide[] = [
+  { name: 'kafka-default', side: 'kafka', pair: 'default', label: 'Kafka default' },
+  { name: 'freshet-dev', side: 'freshet', pair: 'default', label: 'freshet --dev' },
+  { name: 'freshet-durable', side: 'freshet', pair: 'durable', label: 'Freshet durable' },
+];
+
+/** A window line of ProducerPerformance with what the broker spent in it: its utime+stime and
+ *  minor faults between the previous window line (or the tool's start) and this one. */
+export type ClimbWindow = ProducerWindow & { brokerCpuS: number; brokerMinflt: number };
+
+/** The windows whose records fall mostly in one stretch of `binBytes` of the topic. avgMs is the
+ *  record-weighted mean of the windows' averages; maxMs their largest max. */
+export type ClimbBin = { fromBytes: number; records: number; windows: number; avgMs: number; maxMs: number; cpuSPerGiB: number; minfltPerGiB: number };
+
+/** The tool's first windows are its own JVM warming up (JIT): 700-1,800 ms windows against
+ *  every broker here, Kafka's and Freshet's alike, then 1-2 ms on Freshet at 30,000 rec/s. */
+export const CLIMB_WARMUP_WINDOWS = 2;
+
+/**
+ * Bins the windows by bytes written before them: a window goes to the bin holding its middle
+ * record, so a 5 s window straddling a GiB boundary is counted once. The first `warmupWindows`
+ * count as bytes written but go in no bin. The tool prints no per-window percentiles: the
+ * average and the maximum are what it has.
+ */
+export function latencyOverBytes(windows: readonly ClimbWindow[], recordBytes: number, binBytes: number = GiB, warmupWindows = 0): ClimbBin[] {
+  const bins: { records: number; windows: number; latencySum: number; maxMs: number; cpuS: number; minflt: number }[] = [];
+  let written = 0;
+  for (const [n, w] of windows.entries()) {
+    const bytes = w.records * recordBytes;
+    const i = Math.floor((written + bytes / 2) / binBytes);
+    written += bytes;
+    if (n < warmupWindows) continue;
+    for (let j = bins.length; j <= i; j++) bins.push({ records: 0, windows: 0, latencySum: 0, maxMs: 0, cpuS: 0, minflt: 0 });
+    const b = bins[i]!;
+    b.records += w.records;
+    b.windows++;
+    b.latencySum += w.avgMs * w.records;
+    b.maxMs = Math.max(b.maxMs, w.maxMs);
+    b.cpuS += w.brokerCpuS;
+    b.minflt += w.brokerMinflt;
+  }
+  return bins.flatMap((b, i) => {
+    if (b.windows === 0) return [];
+    const gib = (b.records * recordBytes) / GiB;
+    return [{ fromBytes: i * binBytes, records: b.records, windows: b.windows, avgMs: b.records > 0 ? b.latencySum / b.records : 0, maxMs: b.maxMs, cpuSPerGiB: gib > 0 ? b.cpuS / gib : 0, minfltPerGiB: gib > 0 ? b.minflt / gib : 0 }];
+  });
+}
+
+/** One climb session: ProducerPerformance at `recordsPerS` on one broker, binned by GiB written. */
+export type PeerClimb = { name: ClimbSide['name']; recordsPerS: number; bins: ClimbBin[]; total: ProducerPerf | null };
+
+/** The printed table: one line per GiB written, each side's window latency (avg / max) and CPU. */
+export function printClimb(climbs: readonly PeerClimb[], lines: string[]): void {
+  if (climbs.length === 0) return;
+  const rate = climbs[0]!.recordsPerS;
+  lines.push(`Latency over bytes written: ProducerPerformance acks=1, 1 partition, ${rate} rec/s of 1 KiB; per GiB written, the 5 s windows' latency (record-weighted avg / max; the first ${CLIMB_WARMUP_WINDOWS} windows left out) and the broker's CPU`);
+  const header = ['GiB written', ...climbs.map((c) => CLIMB_SIDES.find((s) => s.name === c.name)?.label ?? c.name)];
+  const binsMax = Math.max(...climbs.map((c) => c.bins.length));
+  const body: string[][] = [];
+  for (let i = 0; i < binsMax; i++) {
+    const from = climbs.find((c) => c.bins[i])?.bins[i]?.fromBytes ?? i * GiB;
+    const cell = (c: PeerClimb) => {
+      const b = c.bins.find((x) => x.fromBytes === from);
+      return b ? `${b.avgMs.toFixed(1)} / ${b.maxMs.toFixed(0)} ms, ${b.cpuSPerGiB.toFixed(2)} CPU-s/GiB` : 'n/a';
+    };
+    body.push([`${(from / GiB).toFixed(1)}-${((from + GiB) / GiB).toFixed(1)}`, ...climbs.map(cell)]);
+  }
+  body.push(['whole run p50 / p99 (warm-up in)', ...climbs.map((c) => (c.total ? `${c.total.p50} / ${c.total.p99} ms` : 'n/a'))]);
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  lines.push(line(header));
+  lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of body) lines.push(line(r));
 }

@@ -20,6 +20,19 @@ export function cpuSeconds(pid: number): number | null {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** minflt of `pid` (page faults served without I/O: on this VM, each first touch of memory the
+ *  host took back costs the kernel CPU), or null when the process is gone. */
+export function minorFaults(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // minflt is field 10 of the whole line: the 8th after the name.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 /** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or null when the process is gone. */
 export function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {

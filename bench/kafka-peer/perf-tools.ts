@@ -2,6 +2,8 @@
 // kafka-consumer-perf-test.sh run them (kafka-run-class.sh with KAFKA_HEAP_OPTS=-Xmx512M), and
 // the parsers of what they print. Pure: command lines in, numbers out.
 //
+// ProducerPerformance's window line, every 5 s while it runs (Stats#printWindow):
+//   "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency."
 // ProducerPerformance's final line (tools/.../ProducerPerformance.java, Stats#printTotal):
 //   "%d records sent, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency,
 //    %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th."   (MB = 1024 * 1024 bytes)
@@ -19,14 +21,15 @@ function toolArgv(c: JavaCommand, main: string, args: readonly string[]): string
   return [c.java, ...PERF_TOOL_HEAP_OPTS, ...KAFKA_JVM_PERFORMANCE_OPTS, `-Dlog4j2.configurationFile=${c.log4jConfig}`, '-cp', c.classpath, main, ...args];
 }
 
-/** As fast as it can (--throughput -1), the Java producer's defaults but for acks. */
-export function producerPerfArgv(c: JavaCommand, o: { bootstrap: string; topic: string; records: number; recordBytes: number; acks: string }): string[] {
+/** As fast as it can (--throughput -1) unless a rate in records/s is given, the Java producer's
+ *  defaults but for acks. */
+export function producerPerfArgv(c: JavaCommand, o: { bootstrap: string; topic: string; records: number; recordBytes: number; acks: string; recordsPerS?: number }): string[] {
   return toolArgv(c, 'org.apache.kafka.tools.ProducerPerformance', [
     '--bootstrap-server', o.bootstrap,
     '--topic', o.topic,
     '--num-records', String(o.records),
     '--record-size', String(o.recordBytes),
-    '--throughput', '-1',
+    '--throughput', String(o.recordsPerS ?? -1),
     '--command-property', `acks=${o.acks}`,
   ]);
 }
@@ -54,6 +57,18 @@ export function parseProducerPerf(stdout: string): ProducerPerf | Error {
   if (!m) return new Error(`no ProducerPerformance total line in: ${stdout.slice(-500)}`);
   const n = m.slice(1).map(Number);
   return { records: n[0]!, recordsPerS: n[1]!, mbPerS: (n[2]! * MiB) / 1e6, avgMs: n[3]!, maxMs: n[4]!, p50: n[5]!, p95: n[6]!, p99: n[7]!, p999: n[8]! };
+}
+
+/** One window line: the records acknowledged in the window and their latency (send to ack). */
+export type ProducerWindow = { records: number; recordsPerS: number; avgMs: number; maxMs: number };
+
+const PRODUCER_WINDOW = new RegExp(`^(\\d+) records sent, ${NUM} records/sec \\(${NUM} MB/sec\\), ${NUM} ms avg latency, ${NUM} ms max latency\\.$`);
+
+/** A window line, or null for any other line (the total line has percentiles after the max). */
+export function parseProducerWindow(line: string): ProducerWindow | null {
+  const m = PRODUCER_WINDOW.exec(line.trim());
+  if (!m) return null;
+  return { records: Number(m[1]), recordsPerS: Number(m[2]), avgMs: Number(m[4]), maxMs: Number(m[5]) };
 }
 
 /** mbPerS counts from the tool's start, so it includes joining the group (rebalanceMs);

@@ -6,8 +6,8 @@
 import { describe, expect, test } from 'bun:test';
 import { clusterId, formatArgv, propertiesText, serverArgv, serverProperties, SHARED_SETTINGS, type JavaCommand, type KafkaNode } from '../../../bench/kafka-peer/config.ts';
 import { brokerCountOf, metadataV4Request } from '../../../bench/kafka-peer/metadata.ts';
-import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, producerPerfArgv } from '../../../bench/kafka-peer/perf-tools.ts';
-import { consumeArgv, PEER_PAIRS, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerSession } from '../../../bench/peer-report.ts';
+import { consumerPerfArgv, parseConsumerPerf, parseProducerPerf, parseProducerWindow, producerPerfArgv } from '../../../bench/kafka-peer/perf-tools.ts';
+import { CLIMB_SIDES, consumeArgv, latencyOverBytes, PEER_PAIRS, printClimb, type ClimbWindow, PEER_STEPS, peerTable, peerTopics, printPeerTable, produceArgv, WARMUP_TOPIC, type PeerSession } from '../../../bench/peer-report.ts';
 // kafkajs's own protocol code (not ours): the request framing and the Metadata v4 schema.
 // @ts-expect-error kafkajs ships no types for its internals
 import encodeRequest from 'kafkajs/src/protocol/request.js';
@@ -278,5 +278,69 @@ describe("Kafka's perf tools (kafka-producer-perf-test.sh, kafka-consumer-perf-t
     const c = consumerPerfArgv(cmd, { bootstrap: 'h:1', topic: 't', records: 10, timeoutMs: 5000 });
     expect(c).toContain('org.apache.kafka.tools.ConsumerPerformance');
     expect([flag(c, '--num-records'), flag(c, '--topic'), flag(c, '--timeout')]).toEqual(['10', 't', '5000']);
+  });
+
+  test('a window line: records, rate and latency; the total line and other lines are not windows', () => {
+    expect(parseProducerWindow(producerOut.split('\n')[0]!)).toEqual({ records: 47596, recordsPerS: 9515.4, avgMs: 2197.8, maxMs: 3129 });
+    expect(parseProducerWindow(producerOut.split('\n')[1]!)).toBeNull();
+    expect(parseProducerWindow('[2026-12-07 21:00:57,517] WARN 5 records sent')).toBeNull();
+  });
+
+  test('a fixed rate goes to --throughput', () => {
+    const p = producerPerfArgv(cmd, { bootstrap: 'h:1', topic: 't', records: 10, recordBytes: 1024, acks: '1', recordsPerS: 30000 });
+    expect(p[p.indexOf('--throughput') + 1]).toBe('30000');
+  });
+});
+
+describe('latency over bytes written', () => {
+  const KiB = 1024;
+  // 1 KiB records: 2^20 records are one GiB.
+  const w = (records: number, avgMs: number, maxMs: number, brokerCpuS = 1, brokerMinflt = 0): ClimbWindow => ({ records, recordsPerS: records / 5, avgMs, maxMs, brokerCpuS, brokerMinflt });
+
+  test('windows go to the GiB holding their middle record; latency is weighted by records', () => {
+    const quarter = 2 ** 18;
+    const bins = latencyOverBytes([w(quarter, 2, 10), w(quarter, 2, 12), w(2 * quarter, 5, 20), w(quarter, 100, 300), w(quarter, 200, 400)], KiB);
+    // The third window (a half GiB) ends exactly at 1 GiB: its middle is in the first GiB.
+    expect(bins.map((b) => [b.fromBytes / 2 ** 30, b.windows, b.records])).toEqual([[0, 3, 2 ** 20], [1, 2, 2 * quarter]]);
+    expect(bins[0]!.avgMs).toBeCloseTo((2 * quarter * 2 + 2 * quarter * 5) / 2 ** 20, 9);
+    expect(bins[0]!.maxMs).toBe(20);
+    expect(bins[1]!.avgMs).toBeCloseTo(150, 9);
+    expect(bins[1]!.maxMs).toBe(400);
+  });
+
+  test('the broker CPU and faults of a GiB are per GiB of its windows', () => {
+    const bins = latencyOverBytes([w(2 ** 19, 1, 1, 3, 1000), w(2 ** 19, 1, 1, 1, 3000), w(2 ** 19, 1, 1, 4, 500)], KiB);
+    expect(bins[0]!.cpuSPerGiB).toBe(4);
+    expect(bins[0]!.minfltPerGiB).toBe(4000);
+    // Half a GiB so far in the second bin: 4 CPU-s over half a GiB.
+    expect(bins[1]!.cpuSPerGiB).toBe(8);
+    expect(bins[1]!.minfltPerGiB).toBe(1000);
+  });
+
+  test('warm-up windows move the bytes written but go in no bin', () => {
+    const bins = latencyOverBytes([w(2 ** 19, 900, 1800), w(2 ** 19, 700, 900), w(2 ** 19, 2, 5)], KiB, 2 ** 30, 2);
+    expect(bins.map((b) => [b.fromBytes / 2 ** 30, b.windows, b.avgMs, b.maxMs])).toEqual([[1, 1, 2, 5]]);
+  });
+
+  test('a window larger than a GiB leaves the bins it skips out rather than empty', () => {
+    const bins = latencyOverBytes([w(2 ** 20 * 3, 7, 9)], KiB);
+    expect(bins.map((b) => b.fromBytes / 2 ** 30)).toEqual([1]);
+    expect(latencyOverBytes([], KiB)).toEqual([]);
+  });
+
+  test('the printed table: a line per GiB with every side, n/a where a side has no window there', () => {
+    const total = { records: 1, recordsPerS: 1, mbPerS: 1, avgMs: 1, maxMs: 1, p50: 3, p95: 4, p99: 50, p999: 60 };
+    const lines: string[] = [];
+    printClimb(
+      [
+        { name: 'kafka-default', recordsPerS: 30000, bins: latencyOverBytes([w(2 ** 20, 2, 9), w(2 ** 20, 3, 11)], KiB), total },
+        { name: 'freshet-dev', recordsPerS: 30000, bins: latencyOverBytes([w(2 ** 20, 1.5, 8)], KiB), total: null },
+      ],
+      lines,
+    );
+    expect(lines[1]).toContain(CLIMB_SIDES[0]!.label);
+    expect(lines.find((l) => l.trim().startsWith('0.0-1.0'))).toMatch(/2\.0 \/ 9 ms, 1\.00 CPU-s\/GiB\s+1\.5 \/ 8 ms, 1\.00 CPU-s\/GiB/);
+    expect(lines.find((l) => l.trim().startsWith('1.0-2.0'))).toMatch(/3\.0 \/ 11 ms.*n\/a$/);
+    expect(lines.at(-1)).toMatch(/^  whole run p50 \/ p99 \(warm-up in\)\s+3 \/ 50 ms\s+n\/a$/);
   });
 });
