@@ -1,0 +1,747 @@
+// Issue 11's multi-core probe (docs/multicore.md): can one event loop that reads Produce-sized
+// frames hand each partition's bytes to the Worker that owns it, and does that scale 16-partition
+// produce on a 2-core machine? Not part of `npm run bench`.
+//
+//   bun bench/multicore-probe.ts [--gib N] [--runs R] [--configs 0,1s,2s,2t] [--durable] [--inflight K]
+//   bun bench/multicore-probe.ts --blocks         the building blocks alone (Workers, transfer, SAB, fs, reusePort)
+//
+// A run: a server process (this file, `--serve`) and a sender process (`--send`) on loopback.
+// The sender keeps K (default 5, librdkafka's max.in.flight) frames of ~1 MiB in flight on one
+// connection, each holding one ~64 KiB Kafka v2 record batch for each of 16 partitions (CRC32C
+// set), and counts 8-byte acks. The server checks every batch's CRC32C with @node-rs/crc32 (as
+// src/protocol does) and appends it to its partition's file with fs.writeSync; with --durable it
+// acks a frame only after an fdatasync (group commit per partition) covering it. Configs:
+//   0   one thread does everything (today's model)
+//   Ns  the main loop reads frames straight into a SharedArrayBuffer ring (the copy connection.ts
+//       makes to assemble a frame anyway) and posts [partition, offset, length] to the owner of
+//       each partition (partition % N) among N Workers; acks leave in frame order
+//   Nt  the same, but each worker's parts are copied into a fresh ArrayBuffer and transferred
+// Figures: MB/s, the server's CPU-s per GiB (all threads, /proc/self/stat), its main thread's
+// alone (/proc/self/task/<pid>/stat), minor faults per GiB, and the sender's CPU-s per GiB.
+// The server runs with MIMALLOC_PURGE_DELAY=1000 (the product's setting, bench/README.md).
+//
+// Compiled (the Worker file as an extra entry point, as the product's must be):
+//   bun build --compile bench/multicore-probe.ts bench/multicore-worker.ts --outfile OUT && OUT [--blocks]
+
+import * as fs from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import type { Socket } from 'bun';
+import { ceilingMbPerS, type FromWorker, type PartRef, PartitionFiles, parseParts, RingFifo, sealBatch, type ToWorker } from './multicore-worker.ts';
+
+/** Partitions the sender writes and the server accepts. */
+const PARTITIONS = 16;
+/** Largest frame the server takes (a named limit, as socket.request.max.bytes is). */
+const FRAME_BYTES_MAX = 8 << 20;
+/** A connection's ring of request bytes in the shared handoff: its share of queued.max.request.bytes. */
+const RING_BYTES = 32 << 20;
+/** Distinct frames the sender cycles through. */
+const SENDER_FRAMES = 4;
+const ACK_BYTES = 8;
+const CLOCK_TICKS_PER_S = 100;
+const GIB = 1 << 30;
+
+// ---------------------------------------------------------------- process accounting
+
+type Cpu = { totalS: number; mainS: number; minflt: number };
+
+function statFields(path: string): string[] {
+  const text = fs.readFileSync(path, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' '); // [0] is field 3 (state)
+}
+
+function readCpu(): Cpu {
+  const all = statFields('/proc/self/stat');
+  const main = statFields(`/proc/self/task/${process.pid}/stat`);
+  const ticks = (f: string[]): number => (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S;
+  return { totalS: ticks(all), mainS: ticks(main), minflt: Number(all[7]) };
+}
+
+// ---------------------------------------------------------------- workers
+
+function workerUrl(): string {
+  // A relative path string: what `bun build --compile` resolves against its extra entry points.
+  return new URL('./multicore-worker.ts', import.meta.url).href;
+}
+
+function startWorker(onMessage: (m: FromWorker) => void): Worker {
+  const w = new Worker(workerUrl());
+  w.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  return w;
+}
+
+function post(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
+  w.postMessage(m, transfer);
+}
+
+// ---------------------------------------------------------------- server
+
+type ServeOptions = { workers: number; handoff: 'shared' | 'transfer'; durable: boolean; dir: string };
+
+type Pending = { id: number; remaining: number; ringEnd: number };
+
+class ProbeServer {
+  private readonly workers: Worker[] = [];
+  private readonly frames = new Map<number, { conn: ProbeConn; pending: Pending }>();
+  private nextFrameId = 1;
+  private nextRingId = 1;
+  readonly files: PartitionFiles;
+  cpu0: Cpu | null = null;
+  t0 = 0;
+  bytes = 0;
+
+  constructor(readonly o: ServeOptions) {
+    this.files = new PartitionFiles(o.dir);
+    for (let i = 0; i < o.workers; i++) {
+      const w = startWorker((m) => { if (m.kind === 'done') this.done(m.id); });
+      post(w, { kind: 'own', dir: o.dir, durable: o.durable });
+      this.workers.push(w);
+    }
+  }
+
+  newRing(): { id: number; ring: SharedArrayBuffer } {
+    const ring = new SharedArrayBuffer(RING_BYTES);
+    // Touch every page now: first touch of fresh memory costs ~1-2.6 CPU-s/GiB on this VM
+    // (bench/README.md), and 8,192 page faults per connection belong to its start, not its bytes.
+    new Uint8Array(ring).fill(1);
+    const id = this.nextRingId++;
+    for (const w of this.workers) post(w, { kind: 'ring', ringId: id, ring });
+    return { id, ring };
+  }
+
+  /** One whole frame body at buf[base, base+len); ringId when buf is that ring. */
+  dispatch(conn: ProbeConn, buf: Uint8Array, base: number, len: number, ringId: number, ringEnd: number): Pending {
+    const parts = parseParts(buf, base, len, PARTITIONS);
+    if (typeof parts === 'string') throw new Error(`bad frame: ${parts}`);
+    const pending: Pending = { id: this.nextFrameId++, remaining: 0, ringEnd };
+    this.bytes += len + 4;
+    const n = this.workers.length;
+    if (n === 0) {
+      this.runHere(pending, buf, parts);
+      return pending;
+    }
+    const byOwner: PartRef[][] = Array.from({ length: n }, () => []);
+    for (const p of parts) byOwner[p.partition % n]!.push(p);
+    this.frames.set(pending.id, { conn, pending });
+    for (let w = 0; w < n; w++) {
+      const mine = byOwner[w]!;
+      if (mine.length === 0) continue;
+      pending.remaining++;
+      if (this.o.handoff === 'shared') {
+        post(this.workers[w]!, { kind: 'work', id: pending.id, ringId, parts: mine.flatMap((p) => [p.partition, p.offset, p.length]) });
+      } else {
+        const total = mine.reduce((s, p) => s + p.length, 0);
+        const copy = new Uint8Array(new ArrayBuffer(total));
+        let at = 0;
+        for (const p of mine) {
+          copy.set(buf.subarray(p.offset, p.offset + p.length), at);
+          at += p.length;
+        }
+        post(this.workers[w]!, { kind: 'work-buf', id: pending.id, buf: copy.buffer, parts: mine.flatMap((p) => [p.partition, p.length]) }, [copy.buffer]);
+      }
+    }
+    return pending;
+  }
+
+  private runHere(pending: Pending, buf: Uint8Array, parts: PartRef[]): void {
+    for (const p of parts) this.files.append(p.partition, buf.subarray(p.offset, p.offset + p.length));
+    if (!this.o.durable) return;
+    pending.remaining = parts.length;
+    // Completed by afterFlush below: the frame stays pending until every partition is synced.
+    for (const p of parts) this.files.afterFlush(p.partition, () => this.doneLocal(pending));
+  }
+
+  private readonly localConn = new Map<number, ProbeConn>();
+
+  register(conn: ProbeConn, pending: Pending): void {
+    if (this.workers.length === 0 && pending.remaining > 0) this.localConn.set(pending.id, conn);
+  }
+
+  private doneLocal(pending: Pending): void {
+    if (--pending.remaining > 0) return;
+    const conn = this.localConn.get(pending.id)!;
+    this.localConn.delete(pending.id);
+    conn.flushAcks();
+  }
+
+  private done(id: number): void {
+    const f = this.frames.get(id)!;
+    if (--f.pending.remaining > 0) return;
+    this.frames.delete(id);
+    f.conn.flushAcks();
+  }
+
+  finish(): void {
+    const cpu1 = readCpu();
+    const c0 = this.cpu0!;
+    const seconds = (performance.now() - this.t0) / 1000;
+    const gib = this.bytes / GIB;
+    console.log(JSON.stringify({
+      bytes: this.bytes,
+      seconds,
+      mbPerS: this.bytes / 1e6 / seconds,
+      cpuPerGiB: (cpu1.totalS - c0.totalS) / gib,
+      mainCpuPerGiB: (cpu1.mainS - c0.mainS) / gib,
+      minfltPerGiB: (cpu1.minflt - c0.minflt) / gib,
+    }));
+    this.files.close();
+    for (const w of this.workers) w.terminate();
+    process.exit(0);
+  }
+}
+
+/** One connection: frames in, acks out in frame order. */
+class ProbeConn {
+  private chunks: Uint8Array[] = [];
+  private chunkBytes = 0;
+  private readonly order: Pending[] = [];
+  private out: Uint8Array | null = null;
+  private readonly ring: { id: number; bytes: Uint8Array; fifo: RingFifo } | null;
+  /** Shared handoff: the frame being read into the ring. */
+  private cur: { start: number; size: number; filled: number } | null = null;
+  private readonly header = new Uint8Array(4);
+  private headerFilled = 0;
+
+  constructor(private readonly server: ProbeServer, private readonly socket: Socket<unknown>) {
+    if (server.o.workers > 0 && server.o.handoff === 'shared') {
+      const r = server.newRing();
+      this.ring = { id: r.id, bytes: new Uint8Array(r.ring), fifo: new RingFifo(RING_BYTES) };
+    } else this.ring = null;
+  }
+
+  onData(data: Uint8Array): void {
+    if (this.server.cpu0 === null) {
+      this.server.cpu0 = readCpu();
+      this.server.t0 = performance.now();
+    }
+    if (this.ring !== null) this.intoRing(data);
+    else this.intoChunks(data);
+  }
+
+  /** Today's model (connection.ts): keep the chunks, copy a frame out when it spans several. */
+  private intoChunks(data: Uint8Array): void {
+    this.chunks.push(data);
+    this.chunkBytes += data.length;
+    while (this.chunkBytes >= 4) {
+      const h = this.take(4, false);
+      const size = new DataView(h.buffer, h.byteOffset, 4).getInt32(0);
+      if (size < 4 || size > FRAME_BYTES_MAX) throw new Error(`frame size ${size}`);
+      if (this.chunkBytes < 4 + size) break;
+      this.take(4, true);
+      const body = this.take(size, true);
+      this.push(this.server.dispatch(this, body, 0, size, 0, 0));
+    }
+  }
+
+  private take(n: number, consume: boolean): Uint8Array {
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      const v = first.subarray(0, n);
+      if (consume) {
+        if (first.length === n) this.chunks.shift();
+        else this.chunks[0] = first.subarray(n);
+        this.chunkBytes -= n;
+      }
+      return v;
+    }
+    const out = Buffer.allocUnsafeSlow(n);
+    let filled = 0;
+    for (let i = 0; filled < n; i++) {
+      const c = this.chunks[i]!;
+      const k = Math.min(c.length, n - filled);
+      out.set(c.subarray(0, k), filled);
+      filled += k;
+    }
+    if (consume) {
+      let left = n;
+      while (left > 0) {
+        const c = this.chunks[0]!;
+        if (c.length <= left) {
+          left -= c.length;
+          this.chunks.shift();
+        } else {
+          this.chunks[0] = c.subarray(left);
+          left = 0;
+        }
+      }
+      this.chunkBytes -= n;
+    }
+    return out;
+  }
+
+  /** Shared handoff: each received byte is copied once, into the frame's place in the ring. */
+  private intoRing(data: Uint8Array): void {
+    const ring = this.ring!;
+    let at = 0;
+    while (at < data.length) {
+      if (this.cur === null) {
+        const k = Math.min(4 - this.headerFilled, data.length - at);
+        this.header.set(data.subarray(at, at + k), this.headerFilled);
+        this.headerFilled += k;
+        at += k;
+        if (this.headerFilled < 4) return;
+        this.headerFilled = 0;
+        const size = new DataView(this.header.buffer).getInt32(0);
+        if (size < 4 || size > FRAME_BYTES_MAX) throw new Error(`frame size ${size}`);
+        const start = ring.fifo.alloc(size);
+        // The sender's in-flight frames (K x 1 MiB) fit many times over; the product pauses the
+        // socket here instead (request-memory.ts).
+        if (start < 0) throw new Error('ring full');
+        this.cur = { start, size, filled: 0 };
+      }
+      const c = this.cur;
+      const k = Math.min(c.size - c.filled, data.length - at);
+      ring.bytes.set(data.subarray(at, at + k), c.start + c.filled);
+      c.filled += k;
+      at += k;
+      if (c.filled === c.size) {
+        this.cur = null;
+        this.push(this.server.dispatch(this, ring.bytes, c.start, c.size, ring.id, c.start + c.size));
+      }
+    }
+  }
+
+  private push(p: Pending): void {
+    this.order.push(p);
+    this.server.register(this, p);
+    if (p.remaining === 0) this.flushAcks();
+  }
+
+  /** Acks every finished frame at the head of the order, in one write. */
+  flushAcks(): void {
+    let n = 0;
+    while (n < this.order.length && this.order[n]!.remaining === 0) n++;
+    if (n === 0) return;
+    const acks = new Uint8Array(n * ACK_BYTES);
+    const view = new DataView(acks.buffer);
+    for (let i = 0; i < n; i++) {
+      const p = this.order.shift()!;
+      view.setInt32(i * ACK_BYTES, ACK_BYTES - 4);
+      view.setInt32(i * ACK_BYTES + 4, p.id);
+      if (this.ring !== null) this.ring.fifo.free();
+    }
+    this.write(acks);
+  }
+
+  private write(bytes: Uint8Array): void {
+    const all = this.out === null ? bytes : Buffer.concat([this.out, bytes]);
+    const n = this.socket.write(all);
+    this.out = n >= all.length ? null : all.subarray(Math.max(0, n));
+  }
+
+  onDrain(): void {
+    if (this.out !== null) this.write(new Uint8Array(0));
+  }
+}
+
+async function serve(o: ServeOptions): Promise<void> {
+  const server = new ProbeServer(o);
+  const listener = Bun.listen<{ conn: ProbeConn }>({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open: (s) => { s.data = { conn: new ProbeConn(server, s) }; },
+      data: (s, d) => s.data.conn.onData(d),
+      drain: (s) => s.data.conn.onDrain(),
+      close: () => server.finish(),
+    },
+  });
+  console.log(JSON.stringify({ port: listener.port }));
+}
+
+// ---------------------------------------------------------------- sender
+
+type SendOptions = { port: number; bytes: number; frameBytes: number; inflight: number };
+
+function buildFrame(frameBytes: number, seed: number): Uint8Array {
+  const batchBytes = Math.floor((frameBytes - 8 - PARTITIONS * 8) / PARTITIONS);
+  const size = 4 + PARTITIONS * (8 + batchBytes);
+  const frame = new Uint8Array(4 + size);
+  const view = new DataView(frame.buffer);
+  view.setInt32(0, size);
+  view.setInt32(4, PARTITIONS);
+  let x = seed * 2654435761;
+  for (let i = 8; i < frame.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    frame[i] = x >>> 24;
+  }
+  let at = 8;
+  for (let p = 0; p < PARTITIONS; p++) {
+    view.setInt32(at, p);
+    view.setInt32(at + 4, batchBytes);
+    sealBatch(frame.subarray(at + 8, at + 8 + batchBytes));
+    at += 8 + batchBytes;
+  }
+  return frame;
+}
+
+async function send(o: SendOptions): Promise<void> {
+  const frames = Array.from({ length: SENDER_FRAMES }, (_, i) => buildFrame(o.frameBytes, i + 1));
+  const total = Math.ceil(o.bytes / frames[0]!.length);
+  let sent = 0;
+  let acked = 0;
+  let ackBytes = 0;
+  let pending: Uint8Array | null = null;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const pump = (s: Socket<unknown>): void => {
+    for (;;) {
+      if (pending === null) {
+        if (sent >= total || sent - acked >= o.inflight) return;
+        pending = frames[sent % SENDER_FRAMES]!;
+        sent++;
+      }
+      const n = s.write(pending);
+      if (n < pending.length) {
+        pending = pending.subarray(Math.max(0, n));
+        return;
+      }
+      pending = null;
+    }
+  };
+  await Bun.connect({
+    hostname: '127.0.0.1',
+    port: o.port,
+    socket: {
+      open: (s) => pump(s),
+      drain: (s) => pump(s),
+      data: (s, d) => {
+        ackBytes += d.length;
+        acked = Math.floor(ackBytes / ACK_BYTES);
+        if (acked >= total) {
+          const cpu = process.cpuUsage(cpu0);
+          const seconds = (performance.now() - t0) / 1000;
+          const bytes = total * frames[0]!.length;
+          console.log(JSON.stringify({ bytes, seconds, cpuPerGiB: (cpu.user + cpu.system) / 1e6 / (bytes / GIB) }));
+          s.end();
+          process.exit(0);
+        }
+        pump(s);
+      },
+    },
+  });
+}
+
+// ---------------------------------------------------------------- orchestration
+
+function selfCommand(args: string[]): string[] {
+  // Compiled, Bun.main is inside the executable's virtual file system and argv[1] is not a script.
+  const compiled = Bun.main.startsWith('/$bunfs/') || Bun.main.startsWith('B:/~BUN/');
+  return compiled ? [process.execPath, ...args] : [process.execPath, Bun.main, ...args];
+}
+
+async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<{ first: string; rest: Promise<string> }> {
+  const reader = stream.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  while (!text.includes('\n')) {
+    const r = await reader.read();
+    if (r.done) break;
+    text += dec.decode(r.value, { stream: true });
+  }
+  const nl = text.indexOf('\n');
+  const first = nl < 0 ? text : text.slice(0, nl);
+  const rest = (async () => {
+    let more = nl < 0 ? '' : text.slice(nl + 1);
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return more;
+      more += dec.decode(r.value, { stream: true });
+    }
+  })();
+  return { first, rest };
+}
+
+type RunResult = {
+  config: string;
+  durable: boolean;
+  mbPerS: number;
+  cpuPerGiB: number;
+  mainCpuPerGiB: number;
+  minfltPerGiB: number;
+  senderCpuPerGiB: number;
+  seconds: number;
+  /** What the CPU figures allow on this machine's cores with the broker alone on them (ceilingMbPerS). */
+  ceilingMbPerS: number;
+};
+
+
+async function runOne(config: string, durable: boolean, bytes: number, inflight: number): Promise<RunResult> {
+  const workers = Number.parseInt(config, 10);
+  const handoff = config.endsWith('t') ? 'transfer' : 'shared';
+  const dir = fs.mkdtempSync(join(tmpdir(), 'freshet-multicore-'));
+  try {
+    const serverArgs = ['--serve', '--workers', String(workers), '--handoff', handoff, '--dir', dir, ...(durable ? ['--durable'] : [])];
+    const server = Bun.spawn(selfCommand(serverArgs), { stdout: 'pipe', stderr: 'inherit', env: { ...process.env, MIMALLOC_PURGE_DELAY: '1000' } });
+    const { first, rest } = await readFirstLine(server.stdout);
+    const { port } = JSON.parse(first) as { port: number };
+    const sender = Bun.spawn(selfCommand(['--send', '--port', String(port), '--bytes', String(bytes), '--inflight', String(inflight)]), { stdout: 'pipe', stderr: 'inherit' });
+    const sent = JSON.parse(await new Response(sender.stdout).text()) as { cpuPerGiB: number };
+    const served = JSON.parse((await rest).trim()) as Omit<RunResult, 'config' | 'durable' | 'senderCpuPerGiB' | 'ceilingMbPerS'>;
+    await server.exited;
+    const ceiling = ceilingMbPerS(served.cpuPerGiB, served.mainCpuPerGiB, workers, availableParallelism());
+    return { config, durable, ...served, senderCpuPerGiB: sent.cpuPerGiB, ceilingMbPerS: ceiling };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CONFIG_NAMES: Record<string, string> = { '0': '1 thread', '1s': '1+1 shared', '2s': '1+2 shared', '1t': '1+1 transfer', '2t': '1+2 transfer' };
+
+async function orchestrate(args: Map<string, string>): Promise<void> {
+  const bytes = Number(args.get('--gib') ?? '1') * GIB;
+  const runs = Number(args.get('--runs') ?? '1');
+  const inflight = Number(args.get('--inflight') ?? '5');
+  const configs = (args.get('--configs') ?? '0,1s,2s,2t').split(',');
+  const modes = args.has('--durable') ? [false, true] : [false];
+  const results: RunResult[] = [];
+  console.log(`multicore probe: ${bytes / GIB} GiB per run, ${inflight} frames in flight, ${PARTITIONS} partitions, load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`config           durable  MB/s     CPU-s/GiB  main-thread  minflt/GiB  sender CPU-s/GiB  ceiling MB/s (${availableParallelism()} cores)`);
+  for (let r = 0; r < runs; r++) {
+    for (const durable of modes) {
+      for (const c of configs) {
+        const res = await runOne(c, durable, bytes, inflight);
+        results.push(res);
+        console.log(`${(CONFIG_NAMES[c] ?? c).padEnd(16)} ${String(durable).padEnd(8)} ${res.mbPerS.toFixed(0).padStart(6)}   ${res.cpuPerGiB.toFixed(2).padStart(8)}   ${res.mainCpuPerGiB.toFixed(2).padStart(10)}   ${res.minfltPerGiB.toFixed(0).padStart(9)}   ${res.senderCpuPerGiB.toFixed(2).padStart(8)}   ${res.ceilingMbPerS.toFixed(0).padStart(12)}`);
+      }
+    }
+  }
+  writeResults('multicore', { bytes, runs, inflight, configs, results });
+}
+
+function writeResults(name: string, body: unknown): void {
+  // Compiled, import.meta.dir is inside the executable: the printed figures are the result.
+  if (import.meta.dir.startsWith('/$bunfs/')) return;
+  const dir = join(import.meta.dir, 'results');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, JSON.stringify(body, null, 2));
+    console.log(`wrote ${file}`);
+  } catch (e) {
+    console.log(`results not written: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+// ---------------------------------------------------------------- building blocks
+
+function once<T extends FromWorker['kind']>(w: Worker, kind: T): Promise<Extract<FromWorker, { kind: T }>> {
+  return new Promise((resolve) => {
+    const prev = w.onmessage;
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.kind === kind) {
+        w.onmessage = prev;
+        resolve(e.data as Extract<FromWorker, { kind: T }>);
+      }
+    };
+  });
+}
+
+async function blockTransfer(seconds: number, transfer: boolean): Promise<string> {
+  const w = startWorker(() => {});
+  const POOL = 8;
+  const size = 1 << 20;
+  let msgs = 0;
+  const c0 = readCpu();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let live = POOL;
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.kind !== 'echo') return;
+      msgs += 2;
+      if (performance.now() - t0 > seconds * 1000) {
+        if (--live === 0) resolve();
+        return;
+      }
+      const buf = e.data.buf;
+      post(w, { kind: 'echo', buf }, transfer ? [buf] : []);
+    };
+    for (let i = 0; i < POOL; i++) {
+      const buf = new ArrayBuffer(size);
+      post(w, { kind: 'echo', buf }, transfer ? [buf] : []);
+    }
+  });
+  const s = (performance.now() - t0) / 1000;
+  const c = readCpu();
+  w.terminate();
+  const gib = (msgs * size) / GIB;
+  return `postMessage 1 MiB ${transfer ? 'transfer' : 'clone   '}: ${(msgs / s).toFixed(0)} msgs/s one-way, ${((msgs * size) / 1e6 / s).toFixed(0)} MB/s, ${((c.totalS - c0.totalS) / gib).toFixed(3)} CPU-s/GiB, ${((c.minflt - c0.minflt) / gib).toFixed(0)} minflt/GiB`;
+}
+
+async function blockSmall(seconds: number): Promise<string> {
+  const w = startWorker(() => {});
+  const WINDOW = 64;
+  let msgs = 0;
+  const c0 = readCpu();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let live = WINDOW;
+    let id = 0;
+    w.onmessage = () => {
+      msgs += 2;
+      if (performance.now() - t0 > seconds * 1000) {
+        if (--live === 0) resolve();
+        return;
+      }
+      post(w, { kind: 'small', id: id++, parts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] });
+    };
+    for (let i = 0; i < WINDOW; i++) post(w, { kind: 'small', id: id++, parts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] });
+  });
+  const s = (performance.now() - t0) / 1000;
+  const c = readCpu();
+  w.terminate();
+  return `postMessage of a work descriptor (24 numbers), 64 in flight: ${(msgs / s).toFixed(0)} msgs/s one-way, ${(((c.totalS - c0.totalS) / msgs) * 1e6).toFixed(1)} CPU-us per message`;
+}
+
+async function blockShared(): Promise<string> {
+  const w = startWorker(() => {});
+  const len = 1 << 20;
+  const ring = new SharedArrayBuffer(len);
+  const bytes = new Uint8Array(ring);
+  for (let i = 0; i < len; i++) bytes[i] = (i * 31) & 0xff;
+  const reply = once(w, 'check-shared');
+  post(w, { kind: 'check-shared', ring, length: len });
+  const got = (await reply).crc;
+  const want = crc32c(bytes.slice(), 0) >>> 0;
+  // fs.writeSync of a view over shared memory, read back.
+  const file = join(fs.mkdtempSync(join(tmpdir(), 'freshet-multicore-')), 'f');
+  const fd = fs.openSync(file, 'a');
+  fs.writeSync(fd, bytes.subarray(0, 4096));
+  fs.closeSync(fd);
+  const same = Buffer.compare(fs.readFileSync(file), Buffer.from(bytes.slice(0, 4096))) === 0;
+  fs.rmSync(file);
+  w.terminate();
+  return `SharedArrayBuffer: @node-rs/crc32 in a Worker over a shared view ${got === want ? 'matches' : 'DIFFERS'}; fs.writeSync of a shared view ${same ? 'writes the bytes' : 'WRONG BYTES'}`;
+}
+
+/** The main thread's CPU work: CRC32C of 1 MiB, as many times as fit in `seconds`. */
+function crcLoop(seconds: number): number {
+  const buf = new Uint8Array(1 << 20).fill(3);
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    crc32c(buf, 0);
+    n++;
+  }
+  return (n * buf.length) / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+async function blockParallelFs(seconds: number, fsync: boolean): Promise<string> {
+  const dir = fs.mkdtempSync(join(tmpdir(), 'freshet-multicore-'));
+  const w = startWorker(() => {});
+  try {
+    const alone = (() => { const r = crcLoop(seconds); return r; })();
+    let reply = once(w, 'writer');
+    post(w, { kind: 'writer', path: join(dir, 'a'), seconds, fsync });
+    const writerAlone = await reply;
+    reply = once(w, 'writer');
+    const c0 = readCpu();
+    const t0 = performance.now();
+    post(w, { kind: 'writer', path: join(dir, 'b'), seconds, fsync });
+    const together = crcLoop(seconds);
+    const writerTogether = await reply;
+    const c1 = readCpu();
+    const wall = (performance.now() - t0) / 1000;
+    const mb = (r: { bytes: number; seconds: number }): string => (r.bytes / 1e6 / r.seconds).toFixed(0);
+    // Process CPU over wall time above 1 means the two threads ran at the same time.
+    return `Worker appending 1 MiB writes${fsync ? ' + fdatasync each' : ' (buffered)'} beside a main-thread CRC loop: main ${alone.toFixed(0)} -> ${together.toFixed(0)} MB/s, writer ${mb(writerAlone)} -> ${mb(writerTogether)} MB/s (alone -> together); together: main thread ${((c1.mainS - c0.mainS) / wall).toFixed(2)}, other threads ${((c1.totalS - c1.mainS - c0.totalS + c0.mainS) / wall).toFixed(2)} CPU-s per s`;
+  } finally {
+    w.terminate();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function blockReusePort(connections: number): Promise<string> {
+  const counts = [0, 0];
+  const ws = [0, 1].map((i) => startWorker((m) => { if (m.kind === 'accepted') counts[i]!++; }));
+  const first = once(ws[0]!, 'listening');
+  post(ws[0]!, { kind: 'listen', port: 0 });
+  const port = (await first).port;
+  ws[0]!.onmessage = (e: MessageEvent<FromWorker>) => { if (e.data.kind === 'accepted') counts[0]!++; };
+  const second = once(ws[1]!, 'listening');
+  post(ws[1]!, { kind: 'listen', port });
+  await second;
+  ws[1]!.onmessage = (e: MessageEvent<FromWorker>) => { if (e.data.kind === 'accepted') counts[1]!++; };
+  const sockets: Socket<unknown>[] = [];
+  for (let i = 0; i < connections; i++) sockets.push(await Bun.connect({ hostname: '127.0.0.1', port, socket: { data: () => {} } }));
+  await Bun.sleep(200);
+  for (const s of sockets) s.end();
+  for (const w of ws) w.terminate();
+  return `Bun.listen reusePort:true in 2 Workers on one port: ${connections} connections accepted ${counts[0]} / ${counts[1]}`;
+}
+
+function rssMiB(): number {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+/** What an idle Worker adds to the process's resident memory (the --dev footprint question). */
+async function blockIdleRss(first: Worker): Promise<string> {
+  Bun.gc(true);
+  await Bun.sleep(300);
+  const withOne = rssMiB();
+  const second = startWorker(() => {});
+  const pong = once(second, 'small');
+  post(second, { kind: 'small', id: 0, parts: [] });
+  await pong;
+  Bun.gc(true);
+  await Bun.sleep(300);
+  const withTwo = rssMiB();
+  second.terminate();
+  void first;
+  return `RSS with 1 idle Worker ${withOne.toFixed(1)} MiB, with 2 ${withTwo.toFixed(1)} MiB (+${(withTwo - withOne).toFixed(1)} MiB per Worker)`;
+}
+
+async function blocks(args: Map<string, string>): Promise<void> {
+  const seconds = Number(args.get('--seconds') ?? '3');
+  const lines: string[] = [];
+  const say = (s: string): void => { lines.push(s); console.log(s); };
+  say(`building blocks, Bun ${Bun.version}, ${Bun.main.startsWith('/$bunfs/') ? 'compiled executable' : 'bun script'}, load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  const t0 = performance.now();
+  const w = startWorker(() => {});
+  const pong = once(w, 'small');
+  post(w, { kind: 'small', id: 0, parts: [] });
+  await pong;
+  say(`Worker start to first answer: ${(performance.now() - t0).toFixed(1)} ms`);
+  say(await blockIdleRss(w));
+  w.terminate();
+  say(await blockShared());
+  say(await blockTransfer(seconds, true));
+  say(await blockTransfer(seconds, false));
+  say(await blockSmall(seconds));
+  say(await blockParallelFs(seconds, false));
+  say(await blockParallelFs(seconds, true));
+  say(await blockReusePort(16));
+  writeResults('multicore-blocks', { lines });
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- main
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) continue;
+    const v = argv[i + 1];
+    if (v !== undefined && !v.startsWith('--')) {
+      m.set(a, v);
+      i++;
+    } else m.set(a, '');
+  }
+  return m;
+}
+
+if (Bun.isMainThread) {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.has('--serve')) {
+    await serve({ workers: Number(args.get('--workers')), handoff: args.get('--handoff') === 'transfer' ? 'transfer' : 'shared', durable: args.has('--durable'), dir: args.get('--dir')! });
+  } else if (args.has('--send')) {
+    await send({ port: Number(args.get('--port')), bytes: Number(args.get('--bytes')), frameBytes: 1 << 20, inflight: Number(args.get('--inflight')) });
+  } else if (args.has('--blocks')) {
+    await blocks(args);
+  } else {
+    await orchestrate(args);
+  }
+}
