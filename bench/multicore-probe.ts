@@ -61,7 +61,7 @@ function readCpu(): Cpu {
 // ---------------------------------------------------------------- workers
 
 function workerUrl(): string {
-  // A relative path string: what `bun build --compile` resolves against its extra entry points.
+  // Resolved against the executable's embedded files when compiled with this file as an entry point.
   return new URL('./multicore-worker.ts', import.meta.url).href;
 }
 
@@ -79,11 +79,12 @@ function post(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
 
 type ServeOptions = { workers: number; handoff: 'shared' | 'transfer'; durable: boolean; dir: string };
 
-type Pending = { id: number; remaining: number; ringEnd: number };
+/** A frame dispatched and not yet acked: the owners' answers it still waits for. */
+type Pending = { id: number; remaining: number; conn: ProbeConn };
 
 class ProbeServer {
   private readonly workers: Worker[] = [];
-  private readonly frames = new Map<number, { conn: ProbeConn; pending: Pending }>();
+  private readonly frames = new Map<number, Pending>();
   private nextFrameId = 1;
   private nextRingId = 1;
   readonly files: PartitionFiles;
@@ -111,10 +112,10 @@ class ProbeServer {
   }
 
   /** One whole frame body at buf[base, base+len); ringId when buf is that ring. */
-  dispatch(conn: ProbeConn, buf: Uint8Array, base: number, len: number, ringId: number, ringEnd: number): Pending {
+  dispatch(conn: ProbeConn, buf: Uint8Array, base: number, len: number, ringId: number): Pending {
     const parts = parseParts(buf, base, len, PARTITIONS);
     if (typeof parts === 'string') throw new Error(`bad frame: ${parts}`);
-    const pending: Pending = { id: this.nextFrameId++, remaining: 0, ringEnd };
+    const pending: Pending = { id: this.nextFrameId++, remaining: 0, conn };
     this.bytes += len + 4;
     const n = this.workers.length;
     if (n === 0) {
@@ -123,7 +124,7 @@ class ProbeServer {
     }
     const byOwner: PartRef[][] = Array.from({ length: n }, () => []);
     for (const p of parts) byOwner[p.partition % n]!.push(p);
-    this.frames.set(pending.id, { conn, pending });
+    this.frames.set(pending.id, pending);
     for (let w = 0; w < n; w++) {
       const mine = byOwner[w]!;
       if (mine.length === 0) continue;
@@ -147,29 +148,16 @@ class ProbeServer {
   private runHere(pending: Pending, buf: Uint8Array, parts: PartRef[]): void {
     for (const p of parts) this.files.append(p.partition, buf.subarray(p.offset, p.offset + p.length));
     if (!this.o.durable) return;
+    // The frame stays pending until every partition it touched is synced.
     pending.remaining = parts.length;
-    // Completed by afterFlush below: the frame stays pending until every partition is synced.
-    for (const p of parts) this.files.afterFlush(p.partition, () => this.doneLocal(pending));
-  }
-
-  private readonly localConn = new Map<number, ProbeConn>();
-
-  register(conn: ProbeConn, pending: Pending): void {
-    if (this.workers.length === 0 && pending.remaining > 0) this.localConn.set(pending.id, conn);
-  }
-
-  private doneLocal(pending: Pending): void {
-    if (--pending.remaining > 0) return;
-    const conn = this.localConn.get(pending.id)!;
-    this.localConn.delete(pending.id);
-    conn.flushAcks();
+    for (const p of parts) this.files.afterFlush(p.partition, () => { if (--pending.remaining === 0) pending.conn.flushAcks(); });
   }
 
   private done(id: number): void {
-    const f = this.frames.get(id)!;
-    if (--f.pending.remaining > 0) return;
+    const pending = this.frames.get(id)!;
+    if (--pending.remaining > 0) return;
     this.frames.delete(id);
-    f.conn.flushAcks();
+    pending.conn.flushAcks();
   }
 
   finish(): void {
@@ -230,7 +218,7 @@ class ProbeConn {
       if (this.chunkBytes < 4 + size) break;
       this.take(4, true);
       const body = this.take(size, true);
-      this.push(this.server.dispatch(this, body, 0, size, 0, 0));
+      this.push(this.server.dispatch(this, body, 0, size, 0));
     }
   }
 
@@ -297,14 +285,13 @@ class ProbeConn {
       at += k;
       if (c.filled === c.size) {
         this.cur = null;
-        this.push(this.server.dispatch(this, ring.bytes, c.start, c.size, ring.id, c.start + c.size));
+        this.push(this.server.dispatch(this, ring.bytes, c.start, c.size, ring.id));
       }
     }
   }
 
   private push(p: Pending): void {
     this.order.push(p);
-    this.server.register(this, p);
     if (p.remaining === 0) this.flushAcks();
   }
 
@@ -652,6 +639,28 @@ async function blockParallelFs(seconds: number, fsync: boolean): Promise<string>
   }
 }
 
+/** Pure CPU in both threads: the parallelism the model rests on, without the disk in the way. */
+async function blockParallelCrc(seconds: number): Promise<string> {
+  const w = startWorker(() => {});
+  try {
+    let c0 = readCpu();
+    let t0 = performance.now();
+    const alone = crcLoop(seconds);
+    const aloneCpu = (readCpu().mainS - c0.mainS) / ((performance.now() - t0) / 1000);
+    const reply = once(w, 'crc');
+    c0 = readCpu();
+    t0 = performance.now();
+    post(w, { kind: 'crc', seconds });
+    const together = crcLoop(seconds);
+    const worker = await reply;
+    const c1 = readCpu();
+    const wall = (performance.now() - t0) / 1000;
+    return `CRC32C of 1 MiB in a loop: main alone ${alone.toFixed(0)} MB/s at ${aloneCpu.toFixed(2)} CPU-s/s; main + Worker together ${together.toFixed(0)} + ${(worker.bytes / 1e6 / worker.seconds).toFixed(0)} MB/s at ${((c1.mainS - c0.mainS) / wall).toFixed(2)} + ${((c1.totalS - c1.mainS - c0.totalS + c0.mainS) / wall).toFixed(2)} CPU-s/s`;
+  } finally {
+    w.terminate();
+  }
+}
+
 async function blockReusePort(connections: number): Promise<string> {
   const counts = [0, 0];
   const ws = [0, 1].map((i) => startWorker((m) => { if (m.kind === 'accepted') counts[i]!++; }));
@@ -710,6 +719,7 @@ async function blocks(args: Map<string, string>): Promise<void> {
   say(await blockTransfer(seconds, true));
   say(await blockTransfer(seconds, false));
   say(await blockSmall(seconds));
+  say(await blockParallelCrc(seconds));
   say(await blockParallelFs(seconds, false));
   say(await blockParallelFs(seconds, true));
   say(await blockReusePort(16));

@@ -170,6 +170,8 @@ export type ToWorker =
   | { kind: 'small'; id: number; parts: number[] }
   | { kind: 'listen'; port: number }
   | { kind: 'writer'; path: string; seconds: number; fsync: boolean }
+  /** CRC32C of 1 MiB in a loop for `seconds` (pure CPU: does a Worker run beside the main thread?). */
+  | { kind: 'crc'; seconds: number }
   | { kind: 'own'; dir: string; durable: boolean }
   /** A connection's ring of request bytes (shared handoff), read by every worker. */
   | { kind: 'ring'; ringId: number; ring: SharedArrayBuffer }
@@ -186,6 +188,7 @@ export type FromWorker =
   | { kind: 'listening'; port: number }
   | { kind: 'accepted' }
   | { kind: 'writer'; bytes: number; seconds: number }
+  | { kind: 'crc'; bytes: number; seconds: number }
   | { kind: 'done'; id: number }
   | { kind: 'check-shared'; crc: number };
 
@@ -236,6 +239,17 @@ function runWorker(post: (m: FromWorker, transfer?: ArrayBuffer[]) => void): (m:
         }
         fs.closeSync(fd);
         post({ kind: 'writer', bytes, seconds: (performance.now() - start) / 1000 });
+        return;
+      }
+      case 'crc': {
+        const chunk = new Uint8Array(WRITER_CHUNK_BYTES).fill(3);
+        const start = performance.now();
+        let bytes = 0;
+        while (performance.now() - start < m.seconds * 1000) {
+          crc32c(chunk, 0);
+          bytes += chunk.length;
+        }
+        post({ kind: 'crc', bytes, seconds: (performance.now() - start) / 1000 });
         return;
       }
       case 'check-shared':
