@@ -17,7 +17,9 @@
 //       each partition (partition % N) among N Workers; acks leave in frame order
 //   Nt  the same, but each worker's parts are copied into a fresh ArrayBuffer and transferred
 // Figures: MB/s, the server's CPU-s per GiB (all threads, /proc/self/stat), its main thread's
-// alone (/proc/self/task/<pid>/stat), minor faults per GiB, and the sender's CPU-s per GiB.
+// alone (/proc/self/task/<pid>/stat), minor faults per GiB, the sender's CPU-s per GiB, the
+// CPU-bound ceiling those allow, and each frame's write-to-ack time at the sender (p50/p99).
+// K is at most ~30: a connection's ring (RING_BYTES) holds 32 MiB.
 // The server runs with MIMALLOC_PURGE_DELAY=1000 (the product's setting, bench/README.md).
 //
 // Compiled (the Worker file as an extra entry point, as the product's must be):
@@ -370,6 +372,9 @@ async function send(o: SendOptions): Promise<void> {
   let acked = 0;
   let ackBytes = 0;
   let pending: Uint8Array | null = null;
+  /** When each unacked frame began to go out, in order; acks come back in order. */
+  const sentAtMs: number[] = [];
+  const latenciesMs: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const pump = (s: Socket<unknown>): void => {
@@ -378,6 +383,7 @@ async function send(o: SendOptions): Promise<void> {
         if (sent >= total || sent - acked >= o.inflight) return;
         pending = frames[sent % SENDER_FRAMES]!;
         sent++;
+        sentAtMs.push(performance.now());
       }
       const n = s.write(pending);
       if (n < pending.length) {
@@ -395,12 +401,16 @@ async function send(o: SendOptions): Promise<void> {
       drain: (s) => pump(s),
       data: (s, d) => {
         ackBytes += d.length;
-        acked = Math.floor(ackBytes / ACK_BYTES);
+        const now = performance.now();
+        const nowAcked = Math.floor(ackBytes / ACK_BYTES);
+        for (; acked < nowAcked; acked++) latenciesMs.push(now - sentAtMs.shift()!);
         if (acked >= total) {
           const cpu = process.cpuUsage(cpu0);
           const seconds = (performance.now() - t0) / 1000;
           const bytes = total * frames[0]!.length;
-          console.log(JSON.stringify({ bytes, seconds, cpuPerGiB: (cpu.user + cpu.system) / 1e6 / (bytes / GIB) }));
+          latenciesMs.sort((a, b) => a - b);
+          const q = (f: number): number => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(f * latenciesMs.length))]!;
+          console.log(JSON.stringify({ bytes, seconds, cpuPerGiB: (cpu.user + cpu.system) / 1e6 / (bytes / GIB), frameP50Ms: q(0.5), frameP99Ms: q(0.99) }));
           s.end();
           process.exit(0);
         }
@@ -451,6 +461,9 @@ type RunResult = {
   seconds: number;
   /** What the CPU figures allow on this machine's cores with the broker alone on them (ceilingMbPerS). */
   ceilingMbPerS: number;
+  /** A frame's time from the sender's write to its ack, as the sender sees it. */
+  frameP50Ms: number;
+  frameP99Ms: number;
 };
 
 
@@ -464,11 +477,11 @@ async function runOne(config: string, durable: boolean, bytes: number, inflight:
     const { first, rest } = await readFirstLine(server.stdout);
     const { port } = JSON.parse(first) as { port: number };
     const sender = Bun.spawn(selfCommand(['--send', '--port', String(port), '--bytes', String(bytes), '--inflight', String(inflight)]), { stdout: 'pipe', stderr: 'inherit' });
-    const sent = JSON.parse(await new Response(sender.stdout).text()) as { cpuPerGiB: number };
-    const served = JSON.parse((await rest).trim()) as Omit<RunResult, 'config' | 'durable' | 'senderCpuPerGiB' | 'ceilingMbPerS'>;
+    const sent = JSON.parse(await new Response(sender.stdout).text()) as { cpuPerGiB: number; frameP50Ms: number; frameP99Ms: number };
+    const served = JSON.parse((await rest).trim()) as Omit<RunResult, 'config' | 'durable' | 'senderCpuPerGiB' | 'ceilingMbPerS' | 'frameP50Ms' | 'frameP99Ms'>;
     await server.exited;
     const ceiling = ceilingMbPerS(served.cpuPerGiB, served.mainCpuPerGiB, workers, availableParallelism());
-    return { config, durable, ...served, senderCpuPerGiB: sent.cpuPerGiB, ceilingMbPerS: ceiling };
+    return { config, durable, ...served, senderCpuPerGiB: sent.cpuPerGiB, ceilingMbPerS: ceiling, frameP50Ms: sent.frameP50Ms, frameP99Ms: sent.frameP99Ms };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -484,13 +497,13 @@ async function orchestrate(args: Map<string, string>): Promise<void> {
   const modes = args.has('--durable') ? [false, true] : [false];
   const results: RunResult[] = [];
   console.log(`multicore probe: ${bytes / GIB} GiB per run, ${inflight} frames in flight, ${PARTITIONS} partitions, load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  console.log(`config           durable  MB/s     CPU-s/GiB  main-thread  minflt/GiB  sender CPU-s/GiB  ceiling MB/s (${availableParallelism()} cores)`);
+  console.log(`config           durable  MB/s     CPU-s/GiB  main-thread  minflt/GiB  sender CPU-s/GiB  ceiling MB/s (${availableParallelism()} cores)  frame p50/p99 ms`);
   for (let r = 0; r < runs; r++) {
     for (const durable of modes) {
       for (const c of configs) {
         const res = await runOne(c, durable, bytes, inflight);
         results.push(res);
-        console.log(`${(CONFIG_NAMES[c] ?? c).padEnd(16)} ${String(durable).padEnd(8)} ${res.mbPerS.toFixed(0).padStart(6)}   ${res.cpuPerGiB.toFixed(2).padStart(8)}   ${res.mainCpuPerGiB.toFixed(2).padStart(10)}   ${res.minfltPerGiB.toFixed(0).padStart(9)}   ${res.senderCpuPerGiB.toFixed(2).padStart(8)}   ${res.ceilingMbPerS.toFixed(0).padStart(12)}`);
+        console.log(`${(CONFIG_NAMES[c] ?? c).padEnd(16)} ${String(durable).padEnd(8)} ${res.mbPerS.toFixed(0).padStart(6)}   ${res.cpuPerGiB.toFixed(2).padStart(8)}   ${res.mainCpuPerGiB.toFixed(2).padStart(10)}   ${res.minfltPerGiB.toFixed(0).padStart(9)}   ${res.senderCpuPerGiB.toFixed(2).padStart(8)}   ${res.ceilingMbPerS.toFixed(0).padStart(12)}   ${res.frameP50Ms.toFixed(2)} / ${res.frameP99Ms.toFixed(2)}`);
       }
     }
   }
