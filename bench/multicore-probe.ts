@@ -594,6 +594,31 @@ async function blockSmall(seconds: number): Promise<string> {
   return `postMessage of a work descriptor (24 numbers), 64 in flight: ${(msgs / s).toFixed(0)} msgs/s one-way, ${(((c.totalS - c0.totalS) / msgs) * 1e6).toFixed(1)} CPU-us per message`;
 }
 
+/** One message in flight: the wake-up latency each handoff of a frame pays (twice per frame). */
+async function blockRoundTrip(seconds: number): Promise<string> {
+  const w = startWorker(() => {});
+  const rttUs: number[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let sentAt = performance.now();
+    w.onmessage = () => {
+      const now = performance.now();
+      rttUs.push((now - sentAt) * 1000);
+      if (now - t0 > seconds * 1000) {
+        resolve();
+        return;
+      }
+      sentAt = performance.now();
+      post(w, { kind: 'small', id: 0, parts: [1, 2, 3] });
+    };
+    post(w, { kind: 'small', id: 0, parts: [1, 2, 3] });
+  });
+  w.terminate();
+  rttUs.sort((a, b) => a - b);
+  const q = (f: number): string => rttUs[Math.min(rttUs.length - 1, Math.floor(f * rttUs.length))]!.toFixed(0);
+  return `postMessage round trip, one in flight: p50 ${q(0.5)} us, p99 ${q(0.99)} us, p99.9 ${q(0.999)} us (${rttUs.length} round trips)`;
+}
+
 async function blockShared(): Promise<string> {
   const w = startWorker(() => {});
   const len = 1 << 20;
@@ -732,6 +757,7 @@ async function blocks(args: Map<string, string>): Promise<void> {
   say(await blockTransfer(seconds, true));
   say(await blockTransfer(seconds, false));
   say(await blockSmall(seconds));
+  say(await blockRoundTrip(seconds));
   say(await blockParallelCrc(seconds));
   say(await blockParallelFs(seconds, false));
   say(await blockParallelFs(seconds, true));
