@@ -46,7 +46,8 @@ const GIB = 1 << 30;
 
 // ---------------------------------------------------------------- process accounting
 
-type Cpu = { totalS: number; mainS: number; minflt: number };
+/** CPU time, minor faults, and time spent runnable but waiting for a CPU (all threads, schedstat). */
+type Cpu = { totalS: number; mainS: number; minflt: number; runqWaitS: number };
 
 function statFields(path: string): string[] {
   const text = fs.readFileSync(path, 'utf8');
@@ -57,7 +58,23 @@ function readCpu(): Cpu {
   const all = statFields('/proc/self/stat');
   const main = statFields(`/proc/self/task/${process.pid}/stat`);
   const ticks = (f: string[]): number => (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S;
-  return { totalS: ticks(all), mainS: ticks(main), minflt: Number(all[7]) };
+  return { totalS: ticks(all), mainS: ticks(main), minflt: Number(all[7]), runqWaitS: runQueueWaitS() };
+}
+
+/**
+ * Seconds this process's threads spent runnable but not running (field 2 of each thread's
+ * /proc/<pid>/task/<tid>/schedstat): how much the neighbours, not our own work, held us back.
+ */
+function runQueueWaitS(): number {
+  let ns = 0;
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
 }
 
 // ---------------------------------------------------------------- workers
@@ -174,6 +191,7 @@ class ProbeServer {
       cpuPerGiB: (cpu1.totalS - c0.totalS) / gib,
       mainCpuPerGiB: (cpu1.mainS - c0.mainS) / gib,
       minfltPerGiB: (cpu1.minflt - c0.minflt) / gib,
+      runqWaitPerS: (cpu1.runqWaitS - c0.runqWaitS) / seconds,
     }));
     this.files.close();
     for (const w of this.workers) w.terminate();
@@ -461,6 +479,8 @@ type RunResult = {
   seconds: number;
   /** What the CPU figures allow on this machine's cores with the broker alone on them (ceilingMbPerS). */
   ceilingMbPerS: number;
+  /** Threads of the server waiting for a CPU, on average over the run (schedstat). */
+  runqWaitPerS: number;
   /** A frame's time from the sender's write to its ack, as the sender sees it. */
   frameP50Ms: number;
   frameP99Ms: number;
@@ -497,13 +517,13 @@ async function orchestrate(args: Map<string, string>): Promise<void> {
   const modes = args.has('--durable') ? [false, true] : [false];
   const results: RunResult[] = [];
   console.log(`multicore probe: ${bytes / GIB} GiB per run, ${inflight} frames in flight, ${PARTITIONS} partitions, load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  console.log(`config           durable  MB/s     CPU-s/GiB  main-thread  minflt/GiB  sender CPU-s/GiB  ceiling MB/s (${availableParallelism()} cores)  frame p50/p99 ms`);
+  console.log(`config           durable  MB/s     CPU-s/GiB  main-thread  minflt/GiB  sender CPU-s/GiB  ceiling MB/s (${availableParallelism()} cores)  frame p50/p99 ms  run-queue wait`);
   for (let r = 0; r < runs; r++) {
     for (const durable of modes) {
       for (const c of configs) {
         const res = await runOne(c, durable, bytes, inflight);
         results.push(res);
-        console.log(`${(CONFIG_NAMES[c] ?? c).padEnd(16)} ${String(durable).padEnd(8)} ${res.mbPerS.toFixed(0).padStart(6)}   ${res.cpuPerGiB.toFixed(2).padStart(8)}   ${res.mainCpuPerGiB.toFixed(2).padStart(10)}   ${res.minfltPerGiB.toFixed(0).padStart(9)}   ${res.senderCpuPerGiB.toFixed(2).padStart(8)}   ${res.ceilingMbPerS.toFixed(0).padStart(12)}   ${res.frameP50Ms.toFixed(2)} / ${res.frameP99Ms.toFixed(2)}`);
+        console.log(`${(CONFIG_NAMES[c] ?? c).padEnd(16)} ${String(durable).padEnd(8)} ${res.mbPerS.toFixed(0).padStart(6)}   ${res.cpuPerGiB.toFixed(2).padStart(8)}   ${res.mainCpuPerGiB.toFixed(2).padStart(10)}   ${res.minfltPerGiB.toFixed(0).padStart(9)}   ${res.senderCpuPerGiB.toFixed(2).padStart(8)}   ${res.ceilingMbPerS.toFixed(0).padStart(12)}   ${res.frameP50Ms.toFixed(2)} / ${res.frameP99Ms.toFixed(2)}   ${res.runqWaitPerS.toFixed(2)}`);
       }
     }
   }
