@@ -160,17 +160,22 @@ export function peerTable(pair: PeerPair, sessions: readonly PeerSession[]): Pee
 const digits = (v: number, unit: string) => (unit === 'CPU-s/GiB' ? 2 : unit === 'ms' ? (v >= 100 ? 0 : 2) : 1);
 const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${v.toFixed(digits(v, unit))} ${unit}`);
 
-/** The printed side-by-side table of one pair. */
-export function printPeerTable(t: PeerTable, lines: string[]): void {
-  lines.push(`Peer: ${t.label} (median of rounds; ratio = Freshet/Kafka)`);
-  const header = ['figure', 'Kafka', 'Freshet', 'F/K', 'Freshet'];
-  const body = t.rows.map((r) => [r.figure, fmt(r.kafka, r.unit), fmt(r.freshet, r.unit), r.ratio === null ? 'n/a' : r.ratio.toFixed(2), r.freshetAhead === null ? '' : r.freshetAhead ? 'ahead' : 'behind']);
+/** A table with its first column left-aligned and the others right-aligned, under a rule. */
+function printAligned(header: string[], body: string[][], lines: string[]): void {
   const all = [header, ...body];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]) => '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   lines.push(line(header));
   lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) lines.push(line(r));
+}
+
+/** The printed side-by-side table of one pair. */
+export function printPeerTable(t: PeerTable, lines: string[]): void {
+  lines.push(`Peer: ${t.label} (median of rounds; ratio = Freshet/Kafka)`);
+  const header = ['figure', 'Kafka', 'Freshet', 'F/K', 'Freshet'];
+  const body = t.rows.map((r) => [r.figure, fmt(r.kafka, r.unit), fmt(r.freshet, r.unit), r.ratio === null ? 'n/a' : r.ratio.toFixed(2), r.freshetAhead === null ? '' : r.freshetAhead ? 'ahead' : 'behind']);
+  printAligned(header, body, lines);
 }
 
 /** A latency step's outcome on one side: the driver's percentiles at the pair's fixed rate. */
@@ -277,10 +282,5 @@ export function printClimb(climbs: readonly PeerClimb[], lines: string[]): void 
     body.push([`${(from / GiB).toFixed(1)}-${((from + GiB) / GiB).toFixed(1)}`, ...climbs.map(cell)]);
   }
   body.push(['whole run p50 / p99 (warm-up in)', ...climbs.map((c) => (c.total ? `${c.total.p50} / ${c.total.p99} ms` : 'n/a'))]);
-  const all = [header, ...body];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  lines.push(line(header));
-  lines.push('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of body) lines.push(line(r));
+  printAligned(header, body, lines);
 }

@@ -27,6 +27,17 @@ export function meteredFs(inner: StorageFs, clock: Clock, registry: MetricsRegis
       latency.observe((clock.monotonicMs() - started) / 1000);
     }
   };
+  const timedAsync = async (run: () => Promise<void>): Promise<void> => {
+    const started = clock.monotonicMs();
+    try {
+      await run();
+    } catch (e) {
+      failures.inc();
+      throw e;
+    } finally {
+      latency.observe((clock.monotonicMs() - started) / 1000);
+    }
+  };
   return {
     mkdirp: (path) => inner.mkdirp(path),
     readdir: (path) => inner.readdir(path),
@@ -38,30 +49,10 @@ export function meteredFs(inner: StorageFs, clock: Clock, registry: MetricsRegis
     pread: (fd, buf, bufOffset, len, pos) => inner.pread(fd, buf, bufOffset, len, pos),
     size: (fd) => inner.size(fd),
     truncate: (fd, len) => inner.truncate(fd, len),
-    async fsync(fd: Fd): Promise<void> {
-      const started = clock.monotonicMs();
-      try {
-        await inner.fsync(fd);
-      } catch (e) {
-        failures.inc();
-        throw e;
-      } finally {
-        latency.observe((clock.monotonicMs() - started) / 1000);
-      }
-    },
+    fsync: (fd) => timedAsync(() => inner.fsync(fd)),
     fsyncSync: (fd) => timed(() => inner.fsyncSync(fd)),
     fsyncDir: (path) => timed(() => inner.fsyncDir(path)),
-    async fsyncDirAsync(path: string): Promise<void> {
-      const started = clock.monotonicMs();
-      try {
-        await inner.fsyncDirAsync(path);
-      } catch (e) {
-        failures.inc();
-        throw e;
-      } finally {
-        latency.observe((clock.monotonicMs() - started) / 1000);
-      }
-    },
+    fsyncDirAsync: (path) => timedAsync(() => inner.fsyncDirAsync(path)),
     rename: (from, to) => inner.rename(from, to),
     unlink: (path) => inner.unlink(path),
     removeTree: (path) => inner.removeTree(path),
