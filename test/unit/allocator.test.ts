@@ -3,11 +3,11 @@
 import { expect, test } from 'bun:test';
 import { allocatorReexec, PURGE_DELAY_MS, PURGE_DELAY_VAR } from '../../src/cli/allocator.ts';
 
-const base = { platform: 'linux', execPath: '/opt/bin/freshet', execArgv: [] as string[], env: { HOME: '/root', FRESHET_LOG: 'debug' } };
+const base = { platform: 'linux', execPath: '/opt/bin/freshet', execArgv: [] as string[], env: { HOME: '/home/ops', FRESHET_LOG: 'debug' } };
 
 test('a compiled executable is re-executed with only the user arguments and the purge delay added to its environment', () => {
   const r = allocatorReexec({ ...base, argv: ['bun', '/$bunfs/root/freshet', 'start', '--dev'] });
-  expect(r).toEqual({ file: '/opt/bin/freshet', args: ['/opt/bin/freshet', 'start', '--dev'], env: { HOME: '/root', FRESHET_LOG: 'debug', [PURGE_DELAY_VAR]: String(PURGE_DELAY_MS) } });
+  expect(r).toEqual({ file: '/opt/bin/freshet', args: ['/opt/bin/freshet', 'start', '--dev'], env: { HOME: '/home/ops', FRESHET_LOG: 'debug', [PURGE_DELAY_VAR]: String(PURGE_DELAY_MS) } });
 });
 
 test('from source, the runtime flags and the script come back', () => {
