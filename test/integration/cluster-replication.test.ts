@@ -274,7 +274,14 @@ describe('DeleteRecords on a replicated partition', () => {
     const topic = 'trimmed';
     await withAdmin(bootstrapOf(1), async (admin) => {
       await formed(admin);
-      expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: RF }], waitForLeaders: true })).toBe(true);
+      // After the tests before (kills and restarts), a Metadata answer may still name no
+      // controller (-1) for a moment; kafkajs then fails with KafkaJSBrokerNotFound before it
+      // sends anything, so asking again is safe.
+      const created = () =>
+        admin
+          .createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: RF }], waitForLeaders: true })
+          .catch((e: unknown) => ((e as Error).name === 'KafkaJSBrokerNotFound' ? null : Promise.reject(e)));
+      expect(await waitFor(created, FORM_MS_MAX, 'CreateTopics answered')).toBe(true);
     });
     const before = await waitFor(async () => {
       const ps = await partitionsVia(1, topic);
