@@ -180,9 +180,20 @@ describe('a partition leader killed -9 under idempotent acks=all production', ()
     console.log(`failover: ${ackedTotal} records acknowledged, ${failedSends} sends failed`);
 
     // A full read of every partition from the beginning, through the restarted node's bootstrap.
+    // That node learns the other partitions' leaders from what they publish (every 200 ms), and
+    // leadership may move back to it meanwhile: wait until it names a leader for each, and give
+    // the reader the producer's retry budget (kafkajs' default gave up after 351 ms once, on
+    // LEADER_NOT_AVAILABLE).
+    await waitFor(allInSyncVia(victim), FAILOVER_MS_MAX, `node ${victim} naming a leader and three in-sync replicas for each partition`);
     const read: string[][] = Array.from({ length: PARTITIONS }, () => []);
     const fullRead: ReadRecord[] = [];
-    const consumer = kafkaFor(bootstrapOf(victim)).consumer({ groupId: 'failover-audit' });
+    const auditKafka = new Kafka({
+      clientId: 'failover-audit',
+      brokers: [bootstrapOf(victim)],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    const consumer = auditKafka.consumer({ groupId: 'failover-audit' });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     await consumer.run({
