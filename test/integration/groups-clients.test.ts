@@ -120,11 +120,18 @@ async function stablePair(groupId: string, rebalanceTimeoutMs: number) {
   const b = await RawClient.connect(broker.port);
   const ja = rawJoin(a, groupId, '', rebalanceTimeoutMs);
   const jb = rawJoin(b, groupId, '', rebalanceTimeoutMs);
-  let [ra, rb] = await Promise.all([ja, jb]);
-  if (ra.generationId !== rb.generationId) {
-    // The first join completed alone (no initial delay); the second started generation 2.
-    [ra, rb] = await Promise.all([rawJoin(a, groupId, ra.memberId, rebalanceTimeoutMs), Promise.resolve(rb)]);
-  }
+  // Without an initial delay the first join may complete alone (generation 1); the second then
+  // starts generation 2, which waits for the first member to join again. So whichever answered
+  // first joins again unless the other answered in the same generation at once (waiting for
+  // both first would hold generation 2 until the first member's session expired).
+  const first = await Promise.race([ja.then((r) => ({ r, isA: true })), jb.then((r) => ({ r, isA: false }))]);
+  const other = first.isA ? jb : ja;
+  const sameGeneration = await Promise.race([other.then((r) => r.generationId === first.r.generationId), Bun.sleep(1_000).then(() => false)]);
+  const rejoined = sameGeneration ? first.r : await rawJoin(first.isA ? a : b, groupId, first.r.memberId, rebalanceTimeoutMs);
+  const otherAnswer = await other;
+  const [ra, rb] = first.isA ? [rejoined, otherAnswer] : [otherAnswer, rejoined];
+  expect(ra.errorCode).toBe(ErrorCode.NONE);
+  expect(rb.errorCode).toBe(ErrorCode.NONE);
   expect(ra.generationId).toBe(rb.generationId);
   const gen = ra.generationId;
   await Promise.all([
