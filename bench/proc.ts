@@ -6,31 +6,34 @@ import type { Subprocess } from 'bun';
 /** Clock ticks per second for /proc/<pid>/stat times (sysconf(_SC_CLK_TCK), 100 on Linux). */
 const CLK_TCK = 100;
 
-/** utime + stime of `pid` in seconds, or null when the process is gone. */
-export function cpuSeconds(pid: number): number | null {
-  let stat: string;
+/** The fields of /proc/<pid>/stat after the command name (which is in parentheses and may
+ *  contain spaces), or null when the process is gone. */
+function statFields(pid: number): string[] | null {
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the whole line: 12th and 13th after the name.
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** minflt of `pid` (page faults served without I/O: on this VM, each first touch of memory the
- *  host took back costs the kernel CPU), or null when the process is gone. */
+/** utime, stime (s) and minflt of `pid`, or null when the process is gone. minflt counts page
+ *  faults served without I/O: on this VM, each first touch of memory the host took back costs
+ *  the kernel CPU. utime, stime and minflt are fields 14, 15 and 10 of the whole line. */
+export function cpuAndFaults(pid: number): { userS: number; sysS: number; minflt: number } | null {
+  const f = statFields(pid);
+  return f === null ? null : { userS: Number(f[11]) / CLK_TCK, sysS: Number(f[12]) / CLK_TCK, minflt: Number(f[7]) };
+}
+
+/** utime + stime of `pid` in seconds, or null when the process is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const u = cpuAndFaults(pid);
+  return u === null ? null : u.userS + u.sysS;
+}
+
+/** minflt of `pid`, or null when the process is gone. */
 export function minorFaults(pid: number): number | null {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // minflt is field 10 of the whole line: the 8th after the name.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  return cpuAndFaults(pid)?.minflt ?? null;
 }
 
 /** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or null when the process is gone. */

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { startBroker } from './broker.ts';
 import { measureBufferedAppend } from './disk.ts';
 import { checkPrereqs, compileTools, runJson } from './native.ts';
-import { statusKiB } from './proc.ts';
+import { cpuAndFaults, statusKiB } from './proc.ts';
 import { median, MiB } from './stats.ts';
 
 const GiB = 1024 * MiB;
@@ -36,11 +36,11 @@ function arg(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-/** utime, stime (s) and minflt of a process (/proc/<pid>/stat fields 14, 15 and 10). */
+/** utime, stime (s) and minflt of the broker, which must still run. */
 function usage(pid: number): { userS: number; sysS: number; minflt: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { userS: Number(f[11]) / 100, sysS: Number(f[12]) / 100, minflt: Number(f[7]) };
+  const u = cpuAndFaults(pid);
+  if (u === null) throw new Error(`broker ${pid} is gone`);
+  return u;
 }
 
 function label(c: Case): string {
