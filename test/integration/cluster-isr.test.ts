@@ -198,7 +198,13 @@ describe('the ISR of a three-node cluster with replica.lag.time.max.ms=2000', ()
       return seenBack.size === PARTITIONS ? true : null;
     }, FORM_MS_MAX, `node ${victim} back in every ISR`);
     for (const id of SEED_IDS) await waitFor(allInSync(id, TOPIC, PARTITIONS), SEEN_MS_MAX, `node ${id} listing all three in sync`);
-    for (const isr of await kcatIsrs(victim, TOPIC)) expect(isr).toEqual(SEED_IDS);
+    // kcat through the node that was frozen: on a loaded machine a leader's ISR can still move
+    // once more right after (it failed once in CI), so ask until the three are listed.
+    const isrs = await waitFor(async () => {
+      const all = await kcatIsrs(victim, TOPIC);
+      return all.every((isr) => isr.join() === SEED_IDS.join()) ? all : null;
+    }, SEEN_MS_MAX, `kcat through node ${victim} listing all three in sync`);
+    for (const isr of isrs) expect(isr).toEqual(SEED_IDS);
 
     // Back in sync: min.insync.replicas=3 production resumes.
     await waitFor(allInSync(via, STRICT_TOPIC, 1), SEEN_MS_MAX, 'the strict topic back to three in sync');
