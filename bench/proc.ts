@@ -6,23 +6,23 @@ import type { Subprocess } from 'bun';
 /** Clock ticks per second for /proc/<pid>/stat times (sysconf(_SC_CLK_TCK), 100 on Linux). */
 const CLK_TCK = 100;
 
-/** The fields of /proc/<pid>/stat after the command name (which is in parentheses and may
- *  contain spaces), or null when the process is gone. */
-function statFields(pid: number): string[] | null {
+/** utime, stime (s) and minflt from the text of a /proc/<pid>/stat (or .../task/<tid>/stat)
+ *  line. The command name is in parentheses and may contain spaces, so fields are counted from
+ *  the last ')': utime, stime and minflt are fields 14, 15 and 10 of the whole line. */
+export function parseStat(text: string): { userS: number; sysS: number; minflt: number } {
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { userS: Number(f[11]) / CLK_TCK, sysS: Number(f[12]) / CLK_TCK, minflt: Number(f[7]) };
+}
+
+/** utime, stime (s) and minflt of `pid`, or of its thread `tid` alone (the main thread's tid is
+ *  the pid), or null when it is gone. minflt counts page faults served without I/O: on this VM,
+ *  each first touch of memory the host took back costs the kernel CPU. */
+export function cpuAndFaults(pid: number, tid?: number): { userS: number; sysS: number; minflt: number } | null {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return parseStat(fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8'));
   } catch {
     return null;
   }
-}
-
-/** utime, stime (s) and minflt of `pid`, or null when the process is gone. minflt counts page
- *  faults served without I/O: on this VM, each first touch of memory the host took back costs
- *  the kernel CPU. utime, stime and minflt are fields 14, 15 and 10 of the whole line. */
-export function cpuAndFaults(pid: number): { userS: number; sysS: number; minflt: number } | null {
-  const f = statFields(pid);
-  return f === null ? null : { userS: Number(f[11]) / CLK_TCK, sysS: Number(f[12]) / CLK_TCK, minflt: Number(f[7]) };
 }
 
 /** utime + stime of `pid` in seconds, or null when the process is gone. */
