@@ -3,7 +3,7 @@
 //
 //   npm run build && bun bench/produce-ceiling.ts [--cases default|t0,t1|key=value,...] [--rounds R]
 //       [--dev | --modes durable,dev] [--partitions P] [--gib G] [--inflight K]
-//       [--compression none|lz4|zstd|snappy|gzip] [--payload mixed|alphabet|random]
+//       [--compression none|lz4|zstd|snappy|gzip] [--payload mixed|alphabet|random] [--no-machine]
 //
 // The librdkafka driver costs ~2.1 CPU-s per GiB it sends, so on this 2-core machine no broker
 // beside it passes ~565 MB/s. This sender is one Bun TCP connection that writes one Produce
@@ -18,7 +18,8 @@
 // record MB/s, the broker's CPU-s per GiB (utime+stime of the process, and of its main thread
 // alone, /proc/<pid>/task/<pid>/stat), its minor faults per GiB, the sender's CPU-s per GiB, the
 // CPU the rest of the machine used meanwhile, the load average, and the ceiling the broker's
-// CPU allows on this machine's cores. Prints a table (runs and medians) and writes
+// CPU allows on this machine's cores. Before the first run and after the last, the machine's
+// own buffered append of 1 GiB (CPU-s/GiB; `--no-machine` skips it). Prints a table (runs and medians) and writes
 // bench/results/<timestamp>-produce-ceiling.json.
 
 import * as fs from 'node:fs';
@@ -30,6 +31,7 @@ import { KafkaClient } from '../src/client/client.ts';
 import { compress } from '../src/compression/index.ts';
 import { Compression } from '../src/protocol/records/batch.ts';
 import { startBroker } from './broker.ts';
+import { measureBufferedAppend } from './disk.ts';
 import { cpuAndFaults, loadAverage1m, machineBusySeconds } from './proc.ts';
 import { type Case, ceilingTable, type CpuReading, figures, medians, parseCase, type Readings, type RunFigures } from './produce-ceiling-report.ts';
 import { AnswerScanner, buildProduceFrame, checkProduceAnswer, type FrameSpec, PAYLOADS, type Payload, setCorrelationId } from './produce-frame.ts';
@@ -66,6 +68,8 @@ type Options = {
   version: number;
   recordBytes: number;
   batchKiB: number;
+  /** Measure the machine's buffered append before and after (the kernel's cost of the bytes). */
+  machine: boolean;
 };
 
 function fail(message: string): never {
@@ -109,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     version: num('--produce-version', PRODUCE_VERSION_DEFAULT),
     recordBytes: num('--record-bytes', 1024),
     batchKiB: num('--batch-kib', 64),
+    machine: !argv.includes('--no-machine'),
   };
 }
 
@@ -276,6 +281,11 @@ async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'freshet-produce-ceiling-'));
   const head = `produce ceiling: ${o.partitions} partitions, ${recordsPerBatch} x ${o.recordBytes} B records a batch, ${o.compression} (${o.payload}), requests of ${(frame.bytes.length / MIB).toFixed(2)} MiB (${(frame.recordBytes / MIB).toFixed(2)} MiB of records), Produce v${o.version}, acks=1, ${o.inflight} in flight, ${o.gib} GiB a run after ${WARMUP_BYTES / MIB} MiB of warm-up, ${os.availableParallelism()} cores`;
   console.log(head);
+  // The kernel's cost of putting 1 GiB into the page cache moves 0.2-2.2 CPU-s/GiB on this VM
+  // with how recently the host took its memory back ("Produce CPU" in bench/README.md); the
+  // broker's system time moves with it, so each run's figures sit beside it.
+  const machineBefore = o.machine ? measureBufferedAppend(root).append.cpu.perGiB : null;
+  if (machineBefore !== null) console.log(`machine: buffered append ${machineBefore.toFixed(2)} CPU-s/GiB before`);
   const runs: RunFigures[] = [];
   const failures: { round: number; mode: string; case: string; error: string }[] = [];
   for (let round = 1; round <= o.rounds; round++) {
@@ -298,13 +308,15 @@ async function main(): Promise<void> {
       }
     }
   }
+  const machineAfter = o.machine ? measureBufferedAppend(root).append.cpu.perGiB : null;
   fs.rmSync(root, { recursive: true, force: true });
   for (const line of ceilingTable(runs)) console.log(line);
+  if (machineBefore !== null && machineAfter !== null) console.log(`machine: buffered append ${machineBefore.toFixed(2)} CPU-s/GiB before, ${machineAfter.toFixed(2)} after`);
   if (failures.length > 0) console.log(`${failures.length} failed attempt(s), each run again (listed in the JSON)`);
   const out = path.join(import.meta.dir, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-produce-ceiling.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const { bytes: _bytes, ...frameInfo } = frame;
-  fs.writeFileSync(out, JSON.stringify({ options: { ...o, bin: path.basename(o.bin) }, frame: { ...frameInfo, bytes: frame.bytes.length }, cores: os.availableParallelism(), runs, medians: medians(runs), failures }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ options: { ...o, bin: path.basename(o.bin) }, frame: { ...frameInfo, bytes: frame.bytes.length }, cores: os.availableParallelism(), runs, medians: medians(runs), machineAppendCpuPerGiB: { before: machineBefore, after: machineAfter }, failures }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 
