@@ -36,6 +36,8 @@ export type RunFigures = {
   brokerSysPerGiB: number;
   /** The broker's main thread alone (its event loop): the part one core bounds. */
   mainCpuPerGiB: number;
+  /** The main thread's system time alone: socket reads and the write()s into the page cache. */
+  mainSysPerGiB: number;
   minfltPerGiB: number;
   senderCpuPerGiB: number;
   /** CPU-seconds per second the rest of the machine used (busy minus broker minus sender):
@@ -73,6 +75,7 @@ export function figures(r: Readings, label: { case: string; mode: 'durable' | 'd
     brokerUserPerGiB: (r.broker.after.userS - r.broker.before.userS) / gib,
     brokerSysPerGiB: (r.broker.after.sysS - r.broker.before.sysS) / gib,
     mainCpuPerGiB,
+    mainSysPerGiB: (r.brokerMain.after.sysS - r.brokerMain.before.sysS) / gib,
     minfltPerGiB: (r.broker.after.minflt - r.broker.before.minflt) / gib,
     senderCpuPerGiB: senderS / gib,
     othersCpuPerS: Math.max(0, r.machineBusyS - brokerS - senderS) / r.seconds,
@@ -96,6 +99,7 @@ export function medianRow(runs: readonly RunFigures[]): RunFigures {
     brokerUserPerGiB: m((x) => x.brokerUserPerGiB),
     brokerSysPerGiB: m((x) => x.brokerSysPerGiB),
     mainCpuPerGiB: m((x) => x.mainCpuPerGiB),
+    mainSysPerGiB: m((x) => x.mainSysPerGiB),
     minfltPerGiB: m((x) => x.minfltPerGiB),
     senderCpuPerGiB: m((x) => x.senderCpuPerGiB),
     othersCpuPerS: m((x) => x.othersCpuPerS),
@@ -118,7 +122,7 @@ export function medians(runs: readonly RunFigures[]): RunFigures[] {
   return [...groups.values()].map(medianRow);
 }
 
-const HEADER = ['run', 'mode', 'case', 'MB/s', 'CPU-s/GiB', 'user', 'sys', 'main thread', 'minflt/GiB', 'sender CPU-s/GiB', 'others CPU/s', 'ceiling MB/s', 'load start-end'];
+const HEADER = ['run', 'mode', 'case', 'MB/s', 'CPU-s/GiB', 'user', 'sys', 'main thread', 'main sys', 'minflt/GiB', 'sender CPU-s/GiB', 'others CPU/s', 'ceiling MB/s', 'load start-end'];
 
 function cells(r: RunFigures, run: string): string[] {
   return [
@@ -130,6 +134,7 @@ function cells(r: RunFigures, run: string): string[] {
     r.brokerUserPerGiB.toFixed(2),
     r.brokerSysPerGiB.toFixed(2),
     r.mainCpuPerGiB.toFixed(2),
+    r.mainSysPerGiB.toFixed(2),
     Math.round(r.minfltPerGiB).toString(),
     r.senderCpuPerGiB.toFixed(2),
     r.othersCpuPerS.toFixed(2),

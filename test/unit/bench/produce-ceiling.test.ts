@@ -199,6 +199,7 @@ describe('figures', () => {
     expect(f.brokerUserPerGiB).toBeCloseTo(1, 9);
     expect(f.brokerSysPerGiB).toBeCloseTo(0.5, 9);
     expect(f.mainCpuPerGiB).toBeCloseTo(1, 9);
+    expect(f.mainSysPerGiB).toBeCloseTo(0.2, 9);
     expect(f.minfltPerGiB).toBe(50000);
     expect(f.senderCpuPerGiB).toBeCloseTo(0.3, 9);
     expect(f.othersCpuPerS).toBeCloseTo((2.3 - 1.5 - 0.3) / 2, 9);
