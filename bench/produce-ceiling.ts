@@ -47,6 +47,7 @@ const PRODUCE_VERSION_DEFAULT = 7;
 const RUN_TIMEOUT_MS = 600_000;
 /** How long the topic's partitions may take to name a leader after CreateTopics. */
 const TOPIC_READY_TIMEOUT_MS = 15_000;
+const TOPIC_READY_POLL_MS = 50;
 /** Attempts at one run: on a shared machine another session's cleanup may stop every
  *  `freshet` process (seen while building this bench: our broker got a SIGTERM it was not sent
  *  by us, mid-run and before it listened), so a failed run is tried again, and said so. */
@@ -210,7 +211,7 @@ async function createTopic(bootstrap: string, partitions: number): Promise<void>
       const ps = md.topics.find((x) => x.name === TOPIC)?.partitions ?? [];
       if (ps.length === partitions && ps.every((p) => p.leader >= 0 && p.error === null)) return;
       if (performance.now() > deadline) throw new Error(`topic ${TOPIC}: ${ps.length} partitions with a leader after ${TOPIC_READY_TIMEOUT_MS} ms`);
-      await Bun.sleep(50);
+      await Bun.sleep(TOPIC_READY_POLL_MS);
     }
   } finally {
     await client.close();

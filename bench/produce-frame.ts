@@ -5,6 +5,7 @@
 // the same bytes any number of times, so only the correlation id changes between sends, and
 // it is written into the header bytes in place.
 
+import { errorName } from '../src/protocol/errors.ts';
 import { encodeRequestHeader, skipTaggedFields } from '../src/protocol/header.ts';
 import { Produce } from '../src/protocol/messages/00-produce.ts';
 import { Reader, Writer } from '../src/protocol/primitives.ts';
@@ -204,7 +205,7 @@ export function checkProduceAnswer(body: Uint8Array, version: number, topic: str
     for (const p of t.partitionResponses) {
       seen.add(p.index);
       if (t.name !== topic) problems.push(`answer for topic ${t.name}`);
-      else if (p.errorCode !== 0) problems.push(`partition ${p.index}: error ${p.errorCode}${p.errorMessage ? ` (${p.errorMessage})` : ''}`);
+      else if (p.errorCode !== 0) problems.push(`partition ${p.index}: ${errorName(p.errorCode)}${p.errorMessage ? ` (${p.errorMessage})` : ''}`);
     }
   }
   for (let p = 0; p < partitions; p++) if (!seen.has(p)) problems.push(`partition ${p}: no answer`);

@@ -163,7 +163,7 @@ describe('checkProduceAnswer', () => {
 
   test('names a partition with an error and one without an answer', () => {
     const body = produceAnswer(9, [{ index: 0, errorCode: 0 }, { index: 1, errorCode: 6 }, { index: 3, errorCode: 0 }]);
-    expect(checkProduceAnswer(body, 9, 'ceiling', 4)).toEqual(['partition 1: error 6', 'partition 2: no answer']);
+    expect(checkProduceAnswer(body, 9, 'ceiling', 4)).toEqual(['partition 1: NOT_LEADER_OR_FOLLOWER', 'partition 2: no answer']);
   });
 });
 
