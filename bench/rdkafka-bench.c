@@ -9,7 +9,7 @@
  * Modes:
  *   produce  --records N --size S --acks A --linger-ms L --batch-size B --partitions P
  *            [--rate R] [--warmup-seconds W] [--max-seconds T]
- *            Records of S bytes round-robin over partitions 0..P-1, compression none;
+ *            Records of S bytes round-robin over partitions 0..P-1, compression none unless --compression C;
  *            --payload alphabet (default, highly compressible) or random (incompressible).
  *            Without --rate: as fast as the client can queue them; reports MB/s and records/s
  *            from the first produce() to the last delivery report.
@@ -70,7 +70,7 @@
 typedef struct {
   const char *mode, *brokers, *topic;
   long records, size, batch_size, partitions, linger_ms;
-  const char *acks, *group, *debug, *payload;
+  const char *acks, *group, *debug, *payload, *compression;
   double rate, max_seconds, warmup_seconds;
   long session_timeout_ms, heartbeat_ms;
 } args_t;
@@ -178,7 +178,7 @@ static int run_produce(const args_t *a) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set_conf(conf, "bootstrap.servers", a->brokers);
   set_conf(conf, "acks", a->acks);
-  set_conf(conf, "compression.codec", "none");
+  set_conf(conf, "compression.codec", a->compression != NULL ? a->compression : "none");
   snprintf(buf, sizeof buf, "%ld", a->linger_ms);
   set_conf(conf, "linger.ms", buf);
   snprintf(buf, sizeof buf, "%ld", a->batch_size);
@@ -540,7 +540,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: rdkafka-bench produce|consume --brokers HOST:PORT --topic T [--records N] [--size S]\n"
           "       [--acks 0|1|all] [--linger-ms L] [--batch-size B] [--partitions P] [--rate R] [--warmup-seconds W] [--max-seconds T]\n"
-          "       [--payload alphabet|random]\n"
+          "       [--payload alphabet|random] [--compression none|gzip|snappy|lz4|zstd]\n"
           "       rdkafka-bench group --brokers HOST:PORT --topic T --group G --partitions P\n"
           "       [--session-timeout-ms S] [--heartbeat-ms H]   (commands on stdin)\n");
   exit(2);
@@ -570,6 +570,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--heartbeat-ms")) a.heartbeat_ms = atol(v);
     else if (!strcmp(k, "--debug")) a.debug = v;
     else if (!strcmp(k, "--payload")) a.payload = v;
+    else if (!strcmp(k, "--compression")) a.compression = v;
     else usage();
   }
   if (a.records < 1 || a.records > RECORDS_MAX || a.size < 1 || a.partitions < 1 || a.partitions > PARTITIONS_MAX)

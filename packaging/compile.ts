@@ -3,7 +3,7 @@
 // We spawn `bun build --compile` rather than calling Bun.build so that the flags here are
 // exactly the ones a person would type, and a failing build prints Bun's own diagnostics.
 // `--bytecode` precompiles the bundle so the binary skips parsing at start-up (DESIGN: a CI
-// sidecar must be ready in well under a second). Worker files, once there are any, must be
+// sidecar must be ready in well under a second). Worker files (the validation thread's) must be
 // added to EXTRA_ENTRY_POINTS or the binary fails at run time with ModuleNotFound.
 //
 // A cross target's runtime (the Bun executable the bundle is appended to) is fetched by Bun
@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ENTRY_POINT = 'src/main.ts';
-const EXTRA_ENTRY_POINTS: readonly string[] = [];
+const EXTRA_ENTRY_POINTS: readonly string[] = ['src/broker/validation-worker.ts'];
 /**
  * Left out of the executable (`--external`): none today. Elysia's optional peer `file-type` was,
  * while the HTTP apps used Elysia: the bundler hoists the node builtins of every module it embeds

@@ -10,6 +10,7 @@ import type { StorageFs } from './fs.ts';
 import type { Network } from './network.ts';
 import type { Random } from './random.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { Threads } from './threads.ts';
 
 export interface NodeDeps {
   /** Wall time (record timestamps, retention) and monotonic time (timeouts, durations). */
@@ -33,4 +34,9 @@ export interface NodeDeps {
    * a process's counters restart with it.
    */
   readonly metrics: MetricsRegistry;
+  /**
+   * Threads for per-byte work (Produce validation, broker/validation-pool.ts); absent in a
+   * simulation and wherever a node must stay one thread, and then that work runs inline.
+   */
+  readonly threads?: Threads;
 }

@@ -27,6 +27,8 @@ import { compress, decompress } from '../compression/index.ts';
 import type { AnyHandler } from './handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { FetchSessionCache } from './fetch-session.ts';
+import { AppendOrder } from './append-order.ts';
+import { ValidationPool } from './validation-pool.ts';
 import { loadProducerState, saveProducerState } from '../cluster/producer-state-store.ts';
 import { loadOrCreateClusterId } from '../cluster/cluster-id.ts';
 import { type ClusterView, LoneNodeView } from '../cluster/cluster-view.ts';
@@ -123,6 +125,10 @@ export class Broker {
   private readonly offline = new OfflinePartitions();
   /** Refuses produce before the disk is full (storage.min.free.bytes / storage.min.free.percent). */
   readonly freeSpace: FreeSpaceGuard;
+  /** Produce validation on threads (produce.validation.threads; none in a simulation). */
+  readonly validation: ValidationPool;
+  /** Produce appends in dispatch order, also past validation threads. */
+  readonly appendOrder = new AppendOrder();
   private readonly timers: Cancel[] = [];
   private checkpointing = false;
   /** Background storage work that failed (a full disk): one line per run. */
@@ -176,6 +182,7 @@ export class Broker {
     if (this.partitionsHeld > limit) {
       log.warn(`this node holds ${this.partitionsHeld} partitions, above max.broker.partitions=${limit}: new partitions are refused`);
     }
+    this.validation = new ValidationPool(deps.threads, intProp(config, 'produce.validation.threads'));
     this.freeSpace = new FreeSpaceGuard(() => fs.space(config.dataDir), {
       minFreeBytes: intProp(config, 'storage.min.free.bytes'),
       minFreePercent: intProp(config, 'storage.min.free.percent'),
@@ -792,6 +799,7 @@ export class Broker {
    */
   async close(): Promise<void> {
     for (const cancel of this.timers) cancel();
+    this.validation.close();
     await this.cleaner.stop(); // a pass in progress is abandoned before the logs close
     this.groups.close();
     // The node's RaftGroups are stopped first (ClusterNode.close): no group writes to a closed log.

@@ -218,10 +218,13 @@ export class Connection implements MemoryWaiter {
             return;
           }
           if (this.chunkBytes < 4 + head) break;
+          const assembled = this.chunks[0].length < 4 + head;
           const frame = this.take(4 + head).subarray(4);
           // The frame's bytes move from unread input to in flight: still held, until answered.
           this.inFlightBytes += 4 + head;
-          this.dispatch(frame, 4 + head);
+          // A frame copied out of several reads owns its buffer (copyOut) and may move to a thread.
+          const owned = assembled && frame.byteOffset === 4 && frame.buffer.byteLength === 4 + head && frame.buffer instanceof ArrayBuffer;
+          this.dispatch(frame, 4 + head, owned ? (frame.buffer as ArrayBuffer) : undefined);
         }
         // Answers completed while dispatching go out together; if that frees the in-flight
         // window, the frames it held back are next.
@@ -280,7 +283,7 @@ export class Connection implements MemoryWaiter {
     return out;
   }
 
-  private dispatch(frame: Uint8Array, frameBytes: number): void {
+  private dispatch(frame: Uint8Array, frameBytes: number, ownedFrame: ArrayBuffer | undefined): void {
     const r = new Reader(frame);
     let header;
     try {
@@ -337,6 +340,7 @@ export class Connection implements MemoryWaiter {
       connectionId: this.id,
       clientHost: this.clientHost,
       wake: this.wake,
+      ownedFrame,
     };
     const complete = (result: unknown): void => {
       slot.done = true;

@@ -21,6 +21,12 @@ export interface RequestContext {
   /** Fires when waiting requests must answer at once: the connection closed or the node is
    *  stopping. Long polls subscribe and unsubscribe (wait.ts). */
   readonly wake: WakeSignal;
+  /**
+   * The request frame's own ArrayBuffer, when nothing else shares it (it was assembled from
+   * several reads): a handler may move it to a thread (validation-pool.ts), after which the
+   * request's views of it are empty. Absent when the frame is a view of a read chunk.
+   */
+  readonly ownedFrame?: ArrayBuffer;
 }
 
 export type HandlerResult<A> = Encodable<ResponseOf<A>> | typeof NO_RESPONSE;

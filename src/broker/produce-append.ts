@@ -26,7 +26,13 @@ export type Validated =
  * a lone node's partitions and a cluster's replicas: a LogAppendTime topic's batches come out
  * stamped with `nowMs`, so every replica stores the leader's time.
  */
-export function validateProduced(c: TopicConfig, topicPartition: string, records: Uint8Array, nowMs: number, produceVersion?: number): Validated {
+/** The topic settings validation reads (a validation thread gets these, not the whole config). */
+export type ValidationConfig = Pick<
+  TopicConfig,
+  'maxMessageBytes' | 'messageTimestampType' | 'cleanupPolicy' | 'messageTimestampBeforeMaxMs' | 'messageTimestampAfterMaxMs' | 'compressionType'
+>;
+
+export function validateProduced(c: ValidationConfig, topicPartition: string, records: Uint8Array, nowMs: number, produceVersion?: number): Validated {
   const v = validateRecords(
     records,
     {
@@ -47,7 +53,14 @@ export function validateProduced(c: TopicConfig, topicPartition: string, records
 }
 
 export function appendProduced(p: Partition, records: Uint8Array, nowMs: number, produceVersion?: number): AppendOutcome {
-  const v = validateProduced(p.config, `${p.topic.name}-${p.index}`, records, nowMs, produceVersion);
+  return appendValidated(p, validateProduced(p.config, `${p.topic.name}-${p.index}`, records, nowMs, produceVersion), nowMs);
+}
+
+/**
+ * The idempotent-producer checks and the append of records validated already (here or on a
+ * validation thread, validation-pool.ts); `nowMs` is the time validation stamped.
+ */
+export function appendValidated(p: Partition, v: Validated, nowMs: number): AppendOutcome {
   if (v.kind === 'error') return v;
   const { batches, logAppendTime } = v;
   for (const b of batches) {

@@ -1,6 +1,6 @@
 // The real dependencies of a node (base/deps.ts): the system clock and timers, the disk through
-// node:fs, TCP through Bun, the system's CSPRNG and the process's descriptor limit. Chosen here,
-// in the shell, from the environment; nothing below src/cli reads process.env or reaches the
+// node:fs, TCP through Bun, the system's CSPRNG, the process's descriptor limit and Bun Workers.
+// Chosen here, in the shell, from the environment; nothing below src/cli reads process.env or reaches the
 // system around these.
 
 import { systemClock } from '../base/clock.ts';
@@ -12,6 +12,7 @@ import { MetricsRegistry } from '../base/metrics.ts';
 import { systemRandom } from '../base/random.ts';
 import { systemScheduler } from '../base/scheduler.ts';
 import { bunNetwork } from '../net/bun-network.ts';
+import { bunThreads } from './bun-threads.ts';
 import { meteredFs } from '../storage/metered-fs.ts';
 import { FaultInjectingFs, parseTestFaults, TEST_FAULTS_ENV } from '../storage/fault-fs.ts';
 import { NodeStorageFs } from '../storage/fs.ts';
@@ -26,7 +27,7 @@ export const SYSTEM_IO = { clock: systemClock, scheduler: systemScheduler, netwo
  */
 export function systemDeps(env: Record<string, string | undefined>): NodeDeps {
   const metrics = new MetricsRegistry();
-  return { ...SYSTEM_IO, fs: meteredFs(storageFsFor(env), SYSTEM_IO.clock, metrics), random: systemRandom, fdSoftLimit: fdSoftLimit(), metrics };
+  return { ...SYSTEM_IO, fs: meteredFs(storageFsFor(env), SYSTEM_IO.clock, metrics), random: systemRandom, fdSoftLimit: fdSoftLimit(), metrics, threads: bunThreads };
 }
 
 /** The real file system, or with FRESHET_TEST_FAULTS injected. */

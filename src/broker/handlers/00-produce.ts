@@ -27,8 +27,9 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { Produce } from '../../protocol/messages/index.ts';
 import type { Encodable, ResponseOf } from '../../protocol/schema.ts';
 import type { Partition } from '../../cluster/partition.ts';
-import { NO_RESPONSE, handler } from '../handler.ts';
-import { appendProduced } from '../produce-append.ts';
+import { NO_RESPONSE, type RequestContext, handler } from '../handler.ts';
+import { type AppendOutcome, appendValidated, type Validated, validateProduced } from '../produce-append.ts';
+import { ValidationThreadError } from '../validation-pool.ts';
 import { currentLeaderOf, nodeEndpointsOf } from '../clustered.ts';
 import { appendToReplica } from '../replicated-produce.ts';
 import type { Acks } from '../../cluster/replica/acks.ts';
@@ -42,9 +43,11 @@ export default handler(Produce, async (ctx, req) => {
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   // Each acks=all partition answer waits for its flush; a failed flush (the log refuses
   // writes after it, fsyncgate) is KAFKA_STORAGE_ERROR for that partition only.
-  const durableWaits: Array<{ out: PartitionOut; settled: Promise<number> }> = [];
+  const durableWaits: DurableWait[] = [];
   /** Leaders named to the client (KIP-951), whose endpoints the answer carries. */
   const leaders = new Set<number>();
+  /** This node's own partitions of the request, appended once all are looked up. */
+  const local: LocalWrite[] = [];
   const responses = req.topicData.map((t) => {
     const topic = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.name);
     const partitionResponses = t.partitionData.map((pd): PartitionOut => {
@@ -77,30 +80,14 @@ export default handler(Produce, async (ctx, req) => {
       if (pd.records === null || pd.records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batches');
       const diskNearlyFull = broker.freeSpace.refusal(pd.records.length);
       if (diskNearlyFull !== null) return fail(ErrorCode.KAFKA_STORAGE_ERROR, diskNearlyFull);
-      const r = appendProduced(p, pd.records, broker.deps.clock.nowMs(), ctx.apiVersion);
-      if (r.kind === 'error' && r.recordErrors !== undefined) {
-        return { ...fail(r.code, r.message, p.logStartOffset), recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) };
-      }
-      if (r.kind === 'error') return fail(r.code, r.message);
-      const out: PartitionOut = {
-        index: pd.index,
-        errorCode: ErrorCode.NONE,
-        baseOffset: r.baseOffset,
-        logAppendTimeMs: r.logAppendTimeMs,
-        logStartOffset: p.logStartOffset,
-      };
-      // A duplicate (a producer's retry) waits too: its first attempt may not be durable yet.
-      if (acks === -1) {
-        const settled = p.waitDurable(r.lastOffset + 1).then(
-          () => ErrorCode.NONE,
-          () => ErrorCode.KAFKA_STORAGE_ERROR,
-        );
-        durableWaits.push({ out, settled });
-      }
+      // Filled in when the records are validated and appended (appendLocal, below).
+      const out = fail(ErrorCode.NONE);
+      local.push({ p, records: pd.records, out });
       return out;
     });
     return { name: t.name, topicId: t.topicId, partitionResponses };
   });
+  if (local.length > 0) await appendLocal(ctx, local, acks, durableWaits);
   if (acks === 0) return NO_RESPONSE;
   if (durableWaits.length > 0) {
     const codes = await settleWithin(
@@ -114,6 +101,75 @@ export default handler(Produce, async (ctx, req) => {
   }
   return { responses, throttleTimeMs: 0, nodeEndpoints: nodeEndpointsOf(broker, leaders) };
 }, { advertisedMinVersion: 0 });
+
+/** A partition of this node (not a replica) that takes the records, and the answer to fill. */
+interface LocalWrite {
+  readonly p: Partition;
+  readonly records: Uint8Array;
+  readonly out: PartitionOut;
+}
+
+/**
+ * Validates and appends a request's local partitions, in the node's append order
+ * (append-order.ts). A large request validates on a thread (validation-pool.ts); a small one
+ * inline, and when nothing waits ahead of it, appends in this same turn as Produce always did.
+ */
+async function appendLocal(ctx: RequestContext, local: readonly LocalWrite[], acks: number, durableWaits: DurableWait[]): Promise<void> {
+  const broker = ctx.broker;
+  const nowMs = broker.deps.clock.nowMs();
+  const parts = local.map((w) => ({ config: w.p.config, topicPartition: w.p.name, records: w.records }));
+  const apply = (validated: readonly Validated[]): void => {
+    local.forEach((w, i) => finish(ctx, w, acks, durableWaits, appendIfStillHere(ctx, w, validated[i], nowMs)));
+  };
+  const recordBytes = local.reduce((n, w) => n + w.records.length, 0);
+  if (broker.validation.takes(recordBytes)) {
+    try {
+      await broker.appendOrder.after(broker.validation.validate(parts, nowMs, ctx.apiVersion, ctx.ownedFrame), apply);
+    } catch (e) {
+      if (!(e instanceof ValidationThreadError)) throw e;
+      for (const w of local) Object.assign(w.out, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: e.message });
+    }
+    return;
+  }
+  const validated = parts.map((p) => validateProduced(p.config, p.topicPartition, p.records, nowMs, ctx.apiVersion));
+  if (broker.appendOrder.idle) apply(validated);
+  else await broker.appendOrder.after(Promise.resolve(validated), apply);
+}
+
+/** Appends unless the partition went away (deleted, moved) while its records waited their turn. */
+function appendIfStillHere(ctx: RequestContext, w: LocalWrite, v: Validated, nowMs: number): AppendOutcome {
+  const broker = ctx.broker;
+  if (broker.partition(w.p.topic.name, w.p.index) !== w.p) {
+    return { kind: 'error', code: broker.partitionErrorCode(w.p.topic.name, w.p.index), message: null };
+  }
+  return appendValidated(w.p, v, nowMs);
+}
+
+type DurableWait = { out: PartitionOut; settled: Promise<number> };
+
+function finish(ctx: RequestContext, w: LocalWrite, acks: number, durableWaits: DurableWait[], r: AppendOutcome): void {
+  const { p, out } = w;
+  if (r.kind === 'error') {
+    out.errorCode = r.code;
+    out.errorMessage = r.message;
+    if (r.recordErrors !== undefined) {
+      out.logStartOffset = p.logStartOffset;
+      out.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+    }
+    return;
+  }
+  out.baseOffset = r.baseOffset;
+  out.logAppendTimeMs = r.logAppendTimeMs;
+  out.logStartOffset = p.logStartOffset;
+  // A duplicate (a producer's retry) waits too: its first attempt may not be durable yet.
+  if (acks === -1) {
+    const settled = p.waitDurable(r.lastOffset + 1).then(
+      () => ErrorCode.NONE,
+      () => ErrorCode.KAFKA_STORAGE_ERROR,
+    );
+    durableWaits.push({ out, settled });
+  }
+}
 
 /** Each wait's error code, or REQUEST_TIMED_OUT for those not settled within the timeout. */
 async function settleWithin(waits: Array<Promise<number>>, timeoutMs: number, scheduler: Scheduler): Promise<number[]> {
