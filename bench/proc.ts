@@ -25,6 +25,36 @@ export function cpuAndFaults(pid: number, tid?: number): { userS: number; sysS: 
   }
 }
 
+/** The row a thread's CPU is counted in: `main` for the thread whose tid is the pid, else its
+ *  name without trailing digits and spaces, so a pool's threads share one row. */
+export function threadRow(pid: number, tid: number, comm: string): string {
+  return tid === pid ? 'main' : comm.trim().replace(/[\s\d]+$/, '') || 'unnamed';
+}
+
+/** utime + stime (s) of every thread of `pid` by threadRow, or an empty map when it is gone.
+ *  A thread that ends between two readings takes its time with it (the process total keeps it). */
+export function cpuByThread(pid: number): Map<string, number> {
+  const rows = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return rows;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const u = parseStat(stat);
+      const row = threadRow(pid, Number(tid), comm);
+      rows.set(row, (rows.get(row) ?? 0) + u.userS + u.sysS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return rows;
+}
+
 /** utime + stime of `pid` in seconds, or null when the process is gone. */
 export function cpuSeconds(pid: number): number | null {
   const u = cpuAndFaults(pid);

@@ -5,6 +5,8 @@
 import { median } from './stats.ts';
 
 const GIB = 2 ** 30;
+/** Thread rows below this many CPU-s/GiB are left out of a run's figures (noise of idle helpers). */
+const THREAD_ROW_MIN_CPU_PER_GIB = 0.01;
 
 export type CpuReading = { userS: number; sysS: number; minflt: number };
 
@@ -20,6 +22,8 @@ export type Readings = {
   senderUs: { user: number; system: number };
   /** All cores' busy CPU-seconds (/proc/stat) over the run. */
   machineBusyS: number;
+  /** CPU-seconds of the broker's threads by row (proc.ts threadRow), before and after. */
+  threads: { before: ReadonlyMap<string, number>; after: ReadonlyMap<string, number> };
   load1mStart: number;
   load1mEnd: number;
 };
@@ -45,6 +49,11 @@ export type RunFigures = {
   othersCpuPerS: number;
   /** What the broker's CPU alone allows: its main thread on one core, the process on `cores`. */
   ceilingMbPerS: number;
+  /** CPU-s per GiB of each row of the broker's threads (main, the validation Worker, the
+   *  threadpool running fdatasync, JSC's helpers), largest first; rows under 0.01 left out. */
+  threadsCpuPerGiB: Record<string, number>;
+  /** The broker's fdatasync calls per GiB, when counted (--fsyncs). */
+  fdatasyncsPerGiB?: number;
   load1mStart: number;
   load1mEnd: number;
   seconds: number;
@@ -80,10 +89,22 @@ export function figures(r: Readings, label: { case: string; mode: 'durable' | 'd
     senderCpuPerGiB: senderS / gib,
     othersCpuPerS: Math.max(0, r.machineBusyS - brokerS - senderS) / r.seconds,
     ceilingMbPerS: ceilingMbPerS(cpuPerGiB, mainCpuPerGiB, cores),
+    threadsCpuPerGiB: threadRows(r.threads.before, r.threads.after, gib),
     load1mStart: r.load1mStart,
     load1mEnd: r.load1mEnd,
     seconds: r.seconds,
   };
+}
+
+/** Per GiB, each thread row's CPU between two readings; a row born in between starts at 0. */
+export function threadRows(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, gib: number): Record<string, number> {
+  const rows: [string, number][] = [];
+  for (const [row, s] of after) {
+    const perGiB = (s - (before.get(row) ?? 0)) / gib;
+    if (perGiB >= THREAD_ROW_MIN_CPU_PER_GIB) rows.push([row, Math.round(perGiB * 100) / 100]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
 }
 
 /** Median of each figure over the runs of one case and mode (loads: their medians too). */
@@ -104,10 +125,24 @@ export function medianRow(runs: readonly RunFigures[]): RunFigures {
     senderCpuPerGiB: m((x) => x.senderCpuPerGiB),
     othersCpuPerS: m((x) => x.othersCpuPerS),
     ceilingMbPerS: m((x) => x.ceilingMbPerS),
+    threadsCpuPerGiB: medianRows(runs.map((x) => x.threadsCpuPerGiB)),
+    ...(runs.every((x) => x.fdatasyncsPerGiB !== undefined) ? { fdatasyncsPerGiB: m((x) => x.fdatasyncsPerGiB!) } : {}),
     load1mStart: m((x) => x.load1mStart),
     load1mEnd: m((x) => x.load1mEnd),
     seconds: m((x) => x.seconds),
   };
+}
+
+function medianRows(all: readonly Record<string, number>[]): Record<string, number> {
+  const names = new Set(all.flatMap((r) => Object.keys(r)));
+  const rows: [string, number][] = [...names].map((n) => [n, median(all.map((r) => r[n] ?? 0))]);
+  rows.sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+}
+
+/** The thread rows as one line: "main 1.21, Worker 0.41, ...". */
+export function threadsLine(rows: Record<string, number>): string {
+  return Object.entries(rows).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ');
 }
 
 /** Groups runs by mode and case, in first-seen order, with their median row. */

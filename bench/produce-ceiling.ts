@@ -4,7 +4,7 @@
 //   npm run build && bun bench/produce-ceiling.ts [--cases default|t0,t1|key=value,...] [--rounds R]
 //       [--dev | --modes durable,dev] [--partitions P] [--gib G] [--inflight K]
 //       [--compression none|lz4|zstd|snappy|gzip] [--payload mixed|alphabet|random] [--no-machine]
-//       [--others-max CPU_PER_S]
+//       [--others-max CPU_PER_S] [--fsyncs]
 //
 // The librdkafka driver costs ~2.1 CPU-s per GiB it sends, so on this 2-core machine no broker
 // beside it passes ~565 MB/s. This sender is one Bun TCP connection that writes one Produce
@@ -20,7 +20,8 @@
 // alone, /proc/<pid>/task/<pid>/stat), its minor faults per GiB, the sender's CPU-s per GiB, the
 // CPU the rest of the machine used meanwhile, the load average, and the ceiling the broker's
 // CPU allows on this machine's cores. Before the first run and after the last, the machine's
-// own buffered append of 1 GiB (CPU-s/GiB; `--no-machine` skips it). Prints a table (runs and medians) and writes
+// own buffered append of 1 GiB (CPU-s/GiB; `--no-machine` skips it). `--fsyncs` runs the broker
+// under strace counting its fdatasync calls per GiB (bench/broker.ts). Prints a table (runs and medians) and writes
 // bench/results/<timestamp>-produce-ceiling.json.
 
 import * as fs from 'node:fs';
@@ -31,10 +32,10 @@ import { SYSTEM_IO } from '../src/cli/node-deps.ts';
 import { KafkaClient } from '../src/client/client.ts';
 import { compress } from '../src/compression/index.ts';
 import { Compression } from '../src/protocol/records/batch.ts';
-import { startBroker } from './broker.ts';
+import { countFdatasyncs, startBroker } from './broker.ts';
 import { measureBufferedAppend } from './disk.ts';
-import { cpuAndFaults, loadAverage1m, machineBusySeconds } from './proc.ts';
-import { type Case, ceilingTable, type CpuReading, figures, medians, parseCase, type Readings, type RunFigures } from './produce-ceiling-report.ts';
+import { cpuAndFaults, cpuByThread, loadAverage1m, machineBusySeconds } from './proc.ts';
+import { type Case, ceilingTable, type CpuReading, figures, medians, parseCase, type Readings, type RunFigures, threadsLine } from './produce-ceiling-report.ts';
 import { AnswerScanner, buildProduceFrame, checkProduceAnswer, type FrameSpec, PAYLOADS, type Payload, setCorrelationId } from './produce-frame.ts';
 
 const GIB = 2 ** 30;
@@ -71,6 +72,8 @@ type Options = {
   version: number;
   recordBytes: number;
   batchKiB: number;
+  /** Count the broker's fdatasync calls (strace --seccomp-bpf: only those calls stop). */
+  fsyncs: boolean;
   /** A run during which the rest of the machine used more CPU/s than this is run again (at
    *  most RUN_ATTEMPTS_MAX attempts; the last is kept whatever it saw). Null: keep every run. */
   othersMax: number | null;
@@ -120,6 +123,7 @@ function parseOptions(argv: string[]): Options {
     recordBytes: num('--record-bytes', 1024),
     batchKiB: num('--batch-kib', 64),
     machine: !argv.includes('--no-machine'),
+    fsyncs: argv.includes('--fsyncs'),
     othersMax: value('--others-max') === undefined ? null : num('--others-max', 0),
   };
 }
@@ -233,7 +237,14 @@ function reading(pid: number, tid?: number): CpuReading {
 async function runOnce(o: Options, c: Case, mode: 'durable' | 'dev', round: number, root: string, frame: { bytes: Uint8Array; recordBytes: number }): Promise<RunFigures> {
   const dataDir = fs.mkdtempSync(path.join(root, 'data-'));
   const logFile = path.join(root, 'broker.log');
-  const broker = await startBroker({ bin: o.bin, dataDir, dev: mode === 'dev', logFile, settings: c.settings });
+  const traceFile = o.fsyncs ? path.join(root, 'fsyncs.trace') : undefined;
+  const broker = await startBroker({ bin: o.bin, dataDir, dev: mode === 'dev', logFile, settings: c.settings, traceFsyncsTo: traceFile });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await broker.stop();
+  };
   try {
     await createTopic(broker.bootstrap, o.partitions);
     const sender = new LightSender(frame.bytes, o.inflight);
@@ -244,9 +255,11 @@ async function runOnce(o: Options, c: Case, mode: 'durable' | 'dev', round: numb
     if (problems.length > 0) throw new Error(`the first Produce answer: ${problems.slice(0, 4).join('; ')}`);
     const requests = Math.ceil((o.gib * GIB) / frame.recordBytes);
     const load1mStart = loadAverage1m();
-    const before = { broker: reading(broker.pid), main: reading(broker.pid, broker.pid), sender: process.cpuUsage(), busy: machineBusySeconds(), t: performance.now() };
+    const before = { broker: reading(broker.pid), main: reading(broker.pid, broker.pid), threads: cpuByThread(broker.pid), sender: process.cpuUsage(), busy: machineBusySeconds(), t: performance.now() };
+    const fromS = Date.now() / 1000;
     await sender.run(requests);
     const seconds = (performance.now() - before.t) / 1000;
+    const toS = Date.now() / 1000;
     const readings: Readings = {
       seconds,
       requests,
@@ -256,13 +269,17 @@ async function runOnce(o: Options, c: Case, mode: 'durable' | 'dev', round: numb
       brokerMain: { before: before.main, after: reading(broker.pid, broker.pid) },
       senderUs: process.cpuUsage(before.sender),
       machineBusyS: machineBusySeconds() - before.busy,
+      threads: { before: before.threads, after: cpuByThread(broker.pid) },
       load1mStart,
       load1mEnd: loadAverage1m(),
     };
     sender.close();
-    return figures(readings, { case: c.name, mode, round }, os.availableParallelism());
+    const f = figures(readings, { case: c.name, mode, round }, os.availableParallelism());
+    if (traceFile === undefined) return f;
+    await stop(); // strace writes its last lines as the broker exits
+    return { ...f, fdatasyncsPerGiB: countFdatasyncs(traceFile, fromS, toS) / (readings.recordBytes / GIB) };
   } finally {
-    await broker.stop();
+    await stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -319,13 +336,17 @@ async function main(): Promise<void> {
           }
         }
         runs.push(r);
-        console.error(`round ${round}, ${mode}, ${c.name}: ${r.mbPerS.toFixed(0)} MB/s, broker ${r.brokerCpuPerGiB.toFixed(2)} CPU-s/GiB (main thread ${r.mainCpuPerGiB.toFixed(2)}), ${Math.round(r.minfltPerGiB)} faults/GiB, sender ${r.senderCpuPerGiB.toFixed(2)}, load ${r.load1mEnd.toFixed(2)}`);
+        console.error(`round ${round}, ${mode}, ${c.name}: ${r.mbPerS.toFixed(0)} MB/s, broker ${r.brokerCpuPerGiB.toFixed(2)} CPU-s/GiB (main thread ${r.mainCpuPerGiB.toFixed(2)}), ${Math.round(r.minfltPerGiB)} faults/GiB, sender ${r.senderCpuPerGiB.toFixed(2)}, load ${r.load1mEnd.toFixed(2)}${r.fdatasyncsPerGiB === undefined ? '' : `, ${Math.round(r.fdatasyncsPerGiB)} fdatasyncs/GiB`}; threads: ${threadsLine(r.threadsCpuPerGiB)}`);
       }
     }
   }
   const machineAfter = o.machine ? measureBufferedAppend(root).append.cpu.perGiB : null;
   fs.rmSync(root, { recursive: true, force: true });
   for (const line of ceilingTable(runs)) console.log(line);
+  for (const m of medians(runs)) {
+    const fsyncs = m.fdatasyncsPerGiB === undefined ? '' : `; ${Math.round(m.fdatasyncsPerGiB)} fdatasyncs/GiB`;
+    console.log(`threads, CPU-s/GiB (median), ${m.mode === 'dev' ? '--dev' : 'durable'} ${m.case}: ${threadsLine(m.threadsCpuPerGiB)}${fsyncs}`);
+  }
   if (machineBefore !== null && machineAfter !== null) console.log(`machine: buffered append ${machineBefore.toFixed(2)} CPU-s/GiB before, ${machineAfter.toFixed(2)} after`);
   if (failures.length > 0) console.log(`${failures.length} attempt(s) failed or set aside, each run again (listed in the JSON)`);
   const out = path.join(import.meta.dir, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-produce-ceiling.json`);

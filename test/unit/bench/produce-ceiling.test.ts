@@ -12,7 +12,7 @@ import { Compression } from '../../../src/protocol/records/batch.ts';
 import { decodeRecords, batchRecordsRange } from '../../../src/protocol/records/records.ts';
 import { validateRecords } from '../../../src/protocol/records/validate.ts';
 import { decoderFor, encoderFor, inRange } from '../../../src/protocol/schema.ts';
-import { parseStat } from '../../../bench/proc.ts';
+import { parseStat, threadRow } from '../../../bench/proc.ts';
 import { alignRows, ceilingMbPerS, figures, medians, parseCase, type Readings } from '../../../bench/produce-ceiling-report.ts';
 import { AnswerScanner, buildProduceFrame, checkProduceAnswer, type FrameSpec, setCorrelationId } from '../../../bench/produce-frame.ts';
 
@@ -167,6 +167,15 @@ describe('checkProduceAnswer', () => {
   });
 });
 
+describe('threadRow', () => {
+  test('the pid is main; a pool of numbered threads is one row', () => {
+    expect(threadRow(40, 40, 'freshet')).toBe('main');
+    expect(threadRow(40, 41, 'Bun Pool 3')).toBe('Bun Pool');
+    expect(threadRow(40, 42, 'JITWorker')).toBe('JITWorker');
+    expect(threadRow(40, 43, '1234')).toBe('unnamed');
+  });
+});
+
 describe('parseStat', () => {
   test('counts fields from the last parenthesis, so a command name with spaces and ) is read right', () => {
     const fields = ['S', '1', '2', '3', '0', '-1', '4194560', '4242', '0', '7', '0', '1234', '567', '0', '0', '20', '0', '6'];
@@ -185,6 +194,7 @@ function readings(over: Partial<Readings> = {}): Readings {
     brokerMain: { before: cpu(8, 4, 0), after: cpu(8.8, 4.2, 0) },
     senderUs: { user: 200_000, system: 100_000 },
     machineBusyS: 2.3,
+    threads: { before: new Map([['main', 12], ['Bun Pool', 1]]), after: new Map([['main', 13], ['Bun Pool', 1.004], ['Worker', 0.4]]) },
     load1mStart: 0.5,
     load1mEnd: 1.5,
     ...over,
@@ -203,6 +213,8 @@ describe('figures', () => {
     expect(f.minfltPerGiB).toBe(50000);
     expect(f.senderCpuPerGiB).toBeCloseTo(0.3, 9);
     expect(f.othersCpuPerS).toBeCloseTo((2.3 - 1.5 - 0.3) / 2, 9);
+    // A row born during the run counts from 0; one that barely moved is left out.
+    expect(f.threadsCpuPerGiB).toEqual({ main: 1, Worker: 0.4 });
     // The main thread (1 CPU-s/GiB) binds before the process on two cores (1.5 / 2).
     expect(f.ceilingMbPerS).toBeCloseTo(2 ** 30 / 1e6, 6);
   });
@@ -220,6 +232,7 @@ describe('figures', () => {
     const m = medians(runs);
     expect(m.map((r) => r.case)).toEqual(['t0', 't1']);
     expect(m[0]!.seconds).toBe(2);
+    expect(m[0]!.threadsCpuPerGiB).toEqual({ main: 1, Worker: 0.4 });
   });
 });
 
