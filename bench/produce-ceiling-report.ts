@@ -135,7 +135,7 @@ export function medianRow(runs: readonly RunFigures[]): RunFigures {
 
 function medianRows(all: readonly Record<string, number>[]): Record<string, number> {
   const names = new Set(all.flatMap((r) => Object.keys(r)));
-  const rows: [string, number][] = [...names].map((n) => [n, median(all.map((r) => r[n] ?? 0))]);
+  const rows: [string, number][] = [...names].map((n): [string, number] => [n, median(all.map((r) => r[n] ?? 0))]).filter(([, v]) => v >= THREAD_ROW_MIN_CPU_PER_GIB);
   rows.sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(rows);
 }
