@@ -88,6 +88,8 @@ export const FORBIDDEN: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   { name: 'crypto random', pattern: /\bcrypto\.(randomUUID|getRandomValues|randomBytes)\b/ },
   { name: 'Bun I/O', pattern: /\bBun\.(listen|connect|file|write|sleep|spawn|spawnSync|serve)\b/ },
   { name: 'process.env', pattern: /\bprocess\.(env|hrtime)\b/ },
+  // Threads come through NodeDeps.threads (base/threads.ts; Bun Workers in cli/bun-threads.ts).
+  { name: 'new Worker', pattern: /\bnew Worker\b/ },
   { name: 'system module', pattern: /\bfrom\s+['"](node:)?(fs|fs\/promises|net|dns|dns\/promises|child_process|os|crypto|timers)['"]/ },
 ];
 
