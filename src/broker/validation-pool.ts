@@ -9,14 +9,16 @@
 // - Threads start on the first large request, not with the node: a node that never sees one
 //   (a CI sidecar, a consumer-only node) pays neither their start (8-16 ms each) nor their memory
 //   (~3 MiB each; docs/multicore.md "Measured building blocks").
-// - A request below VALIDATION_THREAD_MIN_BYTES validates inline: posting costs a few us and
-//   a copy, more than checking a few KiB.
+// - Only large requests that need a codec go to a thread (`takes`): below
+//   VALIDATION_THREAD_MIN_BYTES posting costs more than checking, and an uncompressed request's
+//   checks are cheap enough that moving them costs more CPU than it saves the event loop.
 // - A thread that dies or fails to load (a bug or a broken build) fails the requests it held
 //   with KAFKA_STORAGE_ERROR, retriable: their bytes went with it, never appended; the node logs
 //   it once and validates on the event loop from then on.
 
 import { logger } from '../base/log.ts';
 import type { ThreadPort, Threads } from '../base/threads.ts';
+import { ATTRIBUTES, COMPRESSION_MASK } from '../protocol/records/batch.ts';
 import type { Validated, ValidationConfig } from './produce-append.ts';
 import { type JobAnswer, type JobPart, type ValidationJob, validatedOf } from './validation-job.ts';
 
@@ -67,9 +69,22 @@ export class ValidationPool {
     private readonly entry: URL = VALIDATION_WORKER_ENTRY,
   ) {}
 
-  /** Whether a request with this many bytes of records validates on a thread. */
-  takes(recordBytes: number): boolean {
-    return this.threads !== undefined && this.count > 0 && this.brokenBecause === null && recordBytes >= VALIDATION_THREAD_MIN_BYTES;
+  /**
+   * Whether a request validates on a thread: threads are on and working, it holds at least
+   * VALIDATION_THREAD_MIN_BYTES of records, and some part needs a codec (a compressed batch, or
+   * a topic that recompresses). An uncompressed request is not worth it: its CRC32C and record
+   * walk cost the thread ~0.45 CPU-s per GiB and saved the event loop 0.08-0.16 (bench/README.md
+   * "Produce ceiling").
+   */
+  takes(parts: readonly PartToValidate[]): boolean {
+    if (this.threads === undefined || this.count === 0 || this.brokenBecause !== null) return false;
+    let bytes = 0;
+    let codec = false;
+    for (const p of parts) {
+      bytes += p.records.length;
+      codec ||= needsCodec(p);
+    }
+    return codec && bytes >= VALIDATION_THREAD_MIN_BYTES;
   }
 
   /** Threads running now (0 before the first large request). */
@@ -156,6 +171,13 @@ export class ValidationPool {
       w.reject(new ValidationThreadError(`produce validation thread failed: ${reason}`));
     }
   }
+}
+
+/** A compressed (first) batch, or a topic whose compression.type makes the broker re-encode. */
+function needsCodec(p: PartToValidate): boolean {
+  const r = p.records;
+  if (p.config.compressionType !== 'producer' && p.config.compressionType !== 'uncompressed') return true;
+  return r.length > ATTRIBUTES + 1 && (r[ATTRIBUTES + 1] & COMPRESSION_MASK) !== 0;
 }
 
 /** The job's buffer and each part's offset in it: the owned frame as it is, or the parts copied. */

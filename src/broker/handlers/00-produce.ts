@@ -121,8 +121,7 @@ async function appendLocal(ctx: RequestContext, local: readonly LocalWrite[], ac
   const apply = (validated: readonly Validated[]): void => {
     local.forEach((w, i) => finish(ctx, w, acks, durableWaits, appendIfStillHere(ctx, w, validated[i], nowMs)));
   };
-  const recordBytes = local.reduce((n, w) => n + w.records.length, 0);
-  if (broker.validation.takes(recordBytes)) {
+  if (broker.validation.takes(parts)) {
     try {
       await broker.appendOrder.after(broker.validation.validate(parts, nowMs, ctx.apiVersion, ctx.ownedFrame), apply);
     } catch (e) {

@@ -1,5 +1,6 @@
 // Produce with validation threads (00-produce.ts, validation-pool.ts, append-order.ts), through
-// the handler on a real Broker whose threads are held by the test: records reach a partition in
+// the handler on a real Broker whose threads are held by the test (lz4 requests: an
+// uncompressed one validates inline): records reach a partition in
 // request order however long a thread takes, a partition deleted meanwhile is not written, and
 // a dead thread's request gets a retriable error while later ones are served inline.
 
@@ -14,6 +15,8 @@ import { runValidationJob, type ValidationJob } from '../../../src/broker/valida
 import { systemDeps } from '../../../src/cli/node-deps.ts';
 import { buildNodeConfig } from '../../../src/config/node-config.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
+import { compress } from '../../../src/compression/index.ts';
+import { Compression } from '../../../src/protocol/records/batch.ts';
 import { buildBatch } from '../../../src/protocol/records/records.ts';
 import { call, type TestBroker } from './admin-harness.ts';
 
@@ -66,9 +69,11 @@ function start(threads: HeldThreads): TestBroker {
   return tb;
 }
 
-/** `count` records of `size` bytes: 100 of 1 KiB go to a thread, 3 small ones do not. */
+/** An lz4 batch of `count` records of `size` bytes lz4 cannot shrink: 100 of 1 KiB go to a thread, 3 small ones do not. */
 function records(tag: string, count: number, size: number): Uint8Array {
-  return buildBatch({ records: Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: 'x'.repeat(size), timestamp: 1_765_000_000_000 })) });
+  let x = tag.length;
+  const value = () => new Uint8Array(size).map(() => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24);
+  return buildBatch({ records: Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: value(), timestamp: 1_765_000_000_000 })), compression: Compression.Lz4 }, compress);
 }
 
 function produce(tb: TestBroker, topic: string, batch: Uint8Array) {

@@ -21,7 +21,7 @@ describe('freshet start arguments', () => {
     expect(c.dataDir).toBe('./data');
     expect(c.dev).toBe(false);
     expect(c.props.get('socket.request.max.bytes')).toBe(100 * 1024 * 1024);
-    expect(c.props.get('produce.validation.threads')).toBe(1);
+    expect(c.props.get('produce.validation.threads')).toBe(0); // validation threads are opt-in
   });
 
   test('flags, --flag=value and --set are applied; a wildcard listener advertises loopback', () => {
@@ -33,9 +33,8 @@ describe('freshet start arguments', () => {
     expect(c.dev).toBe(true);
     expect(c.props.get('log.retention.ms')).toBe(-1);
     expect(c.props.get('num.partitions')).toBe(4);
-    expect([...c.explicit].sort()).toEqual(['auto.create.topics.enable', 'log.retention.ms', 'num.partitions', 'produce.validation.threads', 'storage.min.free.bytes']);
+    expect([...c.explicit].sort()).toEqual(['auto.create.topics.enable', 'log.retention.ms', 'num.partitions', 'storage.min.free.bytes']);
     expect(c.props.get('storage.min.free.bytes')).toBe(64 * 1024 * 1024); // --dev's smaller reserve
-    expect(c.props.get('produce.validation.threads')).toBe(0); // --dev stays one thread
   });
 
   test('auto.create.topics.enable is off unless --dev or set; --dev turns it on unless set false', () => {
