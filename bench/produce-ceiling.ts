@@ -50,9 +50,9 @@ const RUN_TIMEOUT_MS = 600_000;
 /** How long the topic's partitions may take to name a leader after CreateTopics. */
 const TOPIC_READY_TIMEOUT_MS = 15_000;
 const TOPIC_READY_POLL_MS = 50;
-/** Attempts at one run: on a shared machine another session's cleanup may stop every
- *  `freshet` process (seen while building this bench: our broker got a SIGTERM it was not sent
- *  by us, mid-run and before it listened), so a failed run is tried again, and said so; so is
+/** Attempts at one run: on a shared machine another process may stop every `freshet`
+ *  (seen while building this bench: a scratch script's `pkill -f "freshet start"` stopped our
+ *  broker mid-run and before it listened), so a failed run is tried again, and said so; so is
  *  one during which neighbours used more than --others-max CPU/s. */
 const RUN_ATTEMPTS_MAX = 4;
 /** At most this many requests in flight: beyond it, the broker's queued.max.requests decides. */
