@@ -229,3 +229,32 @@ describe('answer writes', () => {
     expect(shared.memory.usedBytes).toBe(0);
   });
 });
+
+describe('frame ownership (RequestContext.ownedFrame)', () => {
+  /** ApiVersions whose handler records what it was given of the frame. */
+  function recording(seen: Array<ArrayBuffer | undefined>): ReadonlyMap<number, AnyHandler> {
+    const h = handler(ApiVersions, (ctx) => {
+      seen.push(ctx.ownedFrame);
+      return { errorCode: 0, apiKeys: [], throttleTimeMs: 0 };
+    });
+    return new Map([[ApiVersions.apiKey, h as AnyHandler]]);
+  }
+
+  test('a frame assembled from several reads owns its buffer; one read whole in a chunk does not', () => {
+    const seen: Array<ArrayBuffer | undefined> = [];
+    const socket = new FakeSocket();
+    const conn = connection(socket, recording(seen), new RequestMemoryBudget(1024 * 1024));
+    const frame = apiVersionsV0(7, 10 * KIB);
+    // In one read with another frame after it: a view of that read, shared.
+    conn.onData(Buffer.concat([frame, apiVersionsV0(8)]));
+    // Across two reads: copied out into a buffer of its own, exactly the frame.
+    conn.onData(frame.subarray(0, 100));
+    conn.onData(frame.subarray(100));
+    expect(seen.length).toBe(3);
+    expect(seen[0]).toBeUndefined();
+    expect(seen[1]).toBeUndefined();
+    expect(seen[2]).toBeInstanceOf(ArrayBuffer);
+    expect(seen[2]?.byteLength).toBe(frame.length);
+    expect(socket.answers()).toEqual([7, 8, 7]);
+  });
+});
