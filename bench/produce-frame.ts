@@ -88,20 +88,26 @@ function recordValue(spec: FrameSpec, pool: Uint8Array | null, partition: number
   return out;
 }
 
+/** One v2 record batch for each partition 0..partitions-1 (what buildProduceFrame sends). */
+export function buildPartitionBatches(spec: FrameSpec, compress: CompressFn): Uint8Array[] {
+  if (spec.recordBytes > RANDOM_POOL_BYTES / 2) throw new Error(`records of ${spec.recordBytes} bytes: at most ${RANDOM_POOL_BYTES / 2}`);
+  const pool = spec.payload === 'alphabet' ? null : xorshiftPool(RANDOM_POOL_BYTES);
+  const batches: Uint8Array[] = [];
+  for (let p = 0; p < spec.partitions; p++) {
+    const records = [];
+    for (let i = 0; i < spec.recordsPerBatch; i++) records.push({ value: recordValue(spec, pool, p, i), timestamp: spec.timestampMs });
+    batches.push(buildBatch({ records, compression: spec.compression }, compress));
+  }
+  return batches;
+}
+
 /** One v2 record batch per partition 0..partitions-1, in one Produce request. */
 export function buildProduceFrame(spec: FrameSpec, compress: CompressFn): ProduceFrame {
   if (!inRange(Produce.versions, spec.version) || spec.version > 12) {
     throw new Error(`Produce v${spec.version}: the frame names topics, so v3-12 (v13 names them by id, KIP-516)`);
   }
-  if (spec.recordBytes > RANDOM_POOL_BYTES / 2) throw new Error(`records of ${spec.recordBytes} bytes: at most ${RANDOM_POOL_BYTES / 2}`);
   const flexible = inRange(Produce.flexible, spec.version);
-  const pool = spec.payload === 'alphabet' ? null : xorshiftPool(RANDOM_POOL_BYTES);
-  const partitionData = [];
-  for (let p = 0; p < spec.partitions; p++) {
-    const records = [];
-    for (let i = 0; i < spec.recordsPerBatch; i++) records.push({ value: recordValue(spec, pool, p, i), timestamp: spec.timestampMs });
-    partitionData.push({ index: p, records: buildBatch({ records, compression: spec.compression }, compress) });
-  }
+  const partitionData = buildPartitionBatches(spec, compress).map((records, index) => ({ index, records }));
   const w = new Writer(1 << 16);
   w.int32(0);
   encodeRequestHeader(w, { apiKey: Produce.apiKey, apiVersion: spec.version, correlationId: 0, clientId: spec.clientId }, flexible);

@@ -4,7 +4,7 @@
 // check and its use).
 
 import type { Partition } from '../cluster/partition.ts';
-import { decompress } from '../compression/index.ts';
+import { decompressTransient } from '../compression/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { type RecordError, type ValidatedBatch, validateRecords } from '../protocol/records/validate.ts';
 import { recompressForTopic } from './recompress.ts';
@@ -43,7 +43,8 @@ export function validateProduced(c: ValidationConfig, topicPartition: string, re
       messageTimestampAfterMaxMs: c.messageTimestampAfterMaxMs,
     },
     nowMs,
-    decompress,
+    // The walk keeps nothing of the decompressed records: one reused buffer serves every batch.
+    decompressTransient,
     { produceVersion, topicPartition },
   );
   if (!v.ok) return { kind: 'error', code: v.error.code, message: v.error.message, recordErrors: v.recordErrors };

@@ -276,7 +276,17 @@ const BLOCK_MAX_BYTES = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 102
 
 /** Decompresses one or more concatenated LZ4 frames, refusing output beyond maxOutputBytes. */
 export function lz4Decompress(src: Uint8Array, maxOutputBytes: number): Uint8Array {
-  let out: Uint8Array = new Uint8Array(Math.min(maxOutputBytes, Math.max(1024, src.length * 4)));
+  return lz4DecompressInto(src, maxOutputBytes, new Uint8Array(Math.min(maxOutputBytes, Math.max(1024, src.length * 4))));
+}
+
+/**
+ * lz4Decompress writing into `into` from its start (a larger buffer replaces it if the output
+ * does not fit, within maxOutputBytes); returns a view of the output, in `into` or in that
+ * larger buffer. `into` may hold anything: a match never reads before the output's start.
+ */
+export function lz4DecompressInto(src: Uint8Array, maxOutputBytes: number, into: Uint8Array): Uint8Array {
+  // Never write past the limit because the buffer given happens to be larger.
+  let out: Uint8Array = into.length > maxOutputBytes ? into.subarray(0, maxOutputBytes) : into;
   let d = 0;
   let s = 0;
   while (s < src.length) {
@@ -295,7 +305,7 @@ export function lz4Decompress(src: Uint8Array, maxOutputBytes: number): Uint8Arr
     d = r.d;
     out = r.out;
   }
-  return out.length === d ? out : out.slice(0, d);
+  return out.length === d ? out : out.subarray(0, d);
 }
 
 interface FrameProgress {

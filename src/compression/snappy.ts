@@ -31,35 +31,61 @@ export function isXerial(src: Uint8Array): boolean {
 }
 
 export function snappyDecompress(src: Uint8Array, maxOutputBytes: number): Uint8Array {
-  if (!isXerial(src)) return rawDecompress(src, 0, src.length, maxOutputBytes);
-  // Xerial: decode every block once to learn sizes would cost double; collect and join instead.
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  let s = XERIAL_HEADER_BYTES;
+  return snappyDecompressInto(src, maxOutputBytes, EMPTY);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * snappyDecompress writing into `into` when the output fits (else into a new buffer of the
+ * output's size); returns a view of the output. `into` may hold anything: a copy never reads
+ * before its block's start, and every byte of the output is written.
+ */
+export function snappyDecompressInto(src: Uint8Array, maxOutputBytes: number, into: Uint8Array): Uint8Array {
+  if (!isXerial(src)) {
+    const { length, body } = rawPreamble(src, 0, src.length);
+    if (length > maxOutputBytes) throw limitError(CODEC, maxOutputBytes);
+    const out = length <= into.length ? into.subarray(0, length) : new Uint8Array(length);
+    decodeRawBody(src, body, src.length, out, 0, length);
+    return out;
+  }
+  // Xerial: each block declares its length first, so one pass over the headers sizes the output
+  // and a second decodes every block in place (no buffer per block, no join).
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  while (s < src.length) {
+  let total = 0;
+  for (let s = XERIAL_HEADER_BYTES; s < src.length; ) {
     if (src.length - s < 4) throw corruptError(CODEC, 'truncated xerial block length');
     const n = view.getInt32(s);
     s += 4;
     if (n < 0 || n > src.length - s) throw corruptError(CODEC, 'xerial block runs past the input');
-    const part = rawDecompress(src, s, s + n, maxOutputBytes - total);
-    parts.push(part);
-    total += part.length;
+    total += rawPreamble(src, s, s + n).length;
+    if (total > maxOutputBytes) throw limitError(CODEC, maxOutputBytes);
     s += n;
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
+  const out = total <= into.length ? into.subarray(0, total) : new Uint8Array(total);
   let d = 0;
-  for (const p of parts) {
-    out.set(p, d);
-    d += p.length;
+  for (let s = XERIAL_HEADER_BYTES; s < src.length; ) {
+    const n = view.getInt32(s);
+    s += 4;
+    const { length, body } = rawPreamble(src, s, s + n);
+    decodeRawBody(src, body, s + n, out, d, length);
+    d += length;
+    s += n;
   }
   return out;
 }
 
 /** Decodes one raw snappy block src[s..end), refusing a declared length above maxOutputBytes. */
 export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutputBytes: number): Uint8Array {
-  // Preamble: uncompressed length as a little-endian base-128 varint (at most 32 bits).
+  const { length, body } = rawPreamble(src, s, end);
+  if (length > maxOutputBytes) throw limitError(CODEC, maxOutputBytes);
+  const out = new Uint8Array(length);
+  decodeRawBody(src, body, end, out, 0, length);
+  return out;
+}
+
+/** A raw block's preamble: its uncompressed length, a little-endian base-128 varint (at most 32 bits). */
+function rawPreamble(src: Uint8Array, s: number, end: number): { length: number; body: number } {
   let length = 0;
   for (let shift = 0; ; shift += 7) {
     if (s >= end || shift > 28) throw corruptError(CODEC, 'bad length preamble');
@@ -67,9 +93,13 @@ export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutput
     length += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) break;
   }
-  if (length > maxOutputBytes) throw limitError(CODEC, maxOutputBytes);
-  const out = new Uint8Array(length);
-  let d = 0;
+  return { length, body: s };
+}
+
+/** Decodes a raw block's body src[s..end) into out[base .. base + length), all of it. */
+function decodeRawBody(src: Uint8Array, s: number, end: number, out: Uint8Array, base: number, length: number): void {
+  let d = base;
+  const limit = base + length;
   while (s < end) {
     const tag = src[s++];
     const type = tag & 3;
@@ -84,7 +114,7 @@ export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutput
         s += extra;
       }
       if (len > end - s) throw corruptError(CODEC, 'literal runs past the input');
-      if (len > length - d) throw corruptError(CODEC, 'literal runs past the declared length');
+      if (len > limit - d) throw corruptError(CODEC, 'literal runs past the declared length');
       if (len < 32) for (let k = 0; k < len; k++) out[d + k] = src[s + k];
       else out.set(src.subarray(s, s + len), d);
       s += len;
@@ -109,8 +139,8 @@ export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutput
       offset = (src[s] | (src[s + 1] << 8) | (src[s + 2] << 16) | (src[s + 3] << 24)) >>> 0;
       s += 4;
     }
-    if (offset === 0 || offset > d) throw corruptError(CODEC, `copy offset ${offset} out of range`);
-    if (len > length - d) throw corruptError(CODEC, 'copy runs past the declared length');
+    if (offset === 0 || offset > d - base) throw corruptError(CODEC, `copy offset ${offset} out of range`);
+    if (len > limit - d) throw corruptError(CODEC, 'copy runs past the declared length');
     let m = d - offset;
     if (offset >= len) {
       if (len < 32) for (let k = 0; k < len; k++) out[d + k] = out[m + k];
@@ -121,8 +151,7 @@ export function rawDecompress(src: Uint8Array, s: number, end: number, maxOutput
       while (d < e) out[d++] = out[m++];
     }
   }
-  if (d !== length) throw corruptError(CODEC, `block decodes to ${d} bytes, declared ${length}`);
-  return out;
+  if (d !== limit) throw corruptError(CODEC, `block decodes to ${d - base} bytes, declared ${length}`);
 }
 
 // ---------------------------------------------------------------------------------- encode

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompressionError, type CompressionErrorKind, compress, decompress } from '../../../src/compression/index.ts';
+import { CompressionError, type CompressionErrorKind, compress, decompress, decompressTransient } from '../../../src/compression/index.ts';
 import { lz4Compress, lz4Decompress, xxh32 } from '../../../src/compression/lz4.ts';
 import { isXerial, rawDecompress, snappyCompressRaw } from '../../../src/compression/snappy.ts';
 import { Compression } from '../../../src/protocol/records/batch.ts';
@@ -182,5 +182,56 @@ describe('corrupt input is a CompressionError, never a crash', () => {
     const raw = snappyCompressRaw(data);
     raw[0] = (raw[0] + 1) | 0x80; // bump the length preamble
     expectCompressionError(() => rawDecompress(raw, 0, raw.length, MiB), 'corrupt');
+  });
+});
+
+describe('decompressTransient (one reused buffer, for Produce validation)', () => {
+  for (const type of [Compression.Lz4, Compression.Snappy]) {
+    test(`codec ${type}: each call gives what decompress gives, however large the one before was`, () => {
+      const inputs = [300_000, 10, 65_536, 2 * MiB, 70_001, 0].map((n, i) => sampleBytes(n, 30 + i));
+      for (const data of inputs) {
+        const out = decompressTransient(type, compress(type, data), 8 * MiB);
+        expect(out.length).toBe(data.length);
+        expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+      }
+    });
+
+    test(`codec ${type}: the limit holds although the reused buffer is larger than it`, () => {
+      // Leave a scratch of at least 2 MiB behind, then decompress 1 MiB + 1 under a 1 MiB limit.
+      decompressTransient(type, compress(type, new Uint8Array(2 * MiB)), 8 * MiB);
+      expectCompressionError(() => decompressTransient(type, compress(type, new Uint8Array(MiB + 1)), MiB), 'limit');
+      expect(decompressTransient(type, compress(type, new Uint8Array(MiB)), MiB).length).toBe(MiB);
+    });
+
+    test(`codec ${type}: corrupt input after a good call answers as a fresh buffer would: stale bytes never read back`, () => {
+      const good = compress(type, sampleBytes(50_000, 6));
+      for (let i = 0; i < 60; i++) {
+        const bad = good.slice();
+        bad[(i * 7919) % bad.length] ^= 1 << (i % 8);
+        let fresh: Uint8Array | CompressionError;
+        try {
+          fresh = decompress(type, bad, MiB).slice();
+        } catch (e) {
+          fresh = e as CompressionError;
+        }
+        // Leave different bytes in the scratch before each try.
+        decompressTransient(type, compress(type, sampleBytes(100_000, 100 + i)), MiB);
+        let reused: Uint8Array | CompressionError;
+        try {
+          reused = decompressTransient(type, bad, MiB).slice();
+        } catch (e) {
+          reused = e as CompressionError;
+        }
+        if (fresh instanceof CompressionError) expect((reused as CompressionError).kind).toBe(fresh.kind);
+        else expect(Buffer.from(reused as Uint8Array).equals(Buffer.from(fresh))).toBe(true);
+      }
+    });
+  }
+
+  test('other codecs: as decompress', () => {
+    const data = sampleBytes(70_001, 8);
+    for (const type of [Compression.Gzip, Compression.Zstd, Compression.None]) {
+      expect(Buffer.from(decompressTransient(type, compress(type, data), MiB)).equals(Buffer.from(data))).toBe(true);
+    }
   });
 });
