@@ -159,9 +159,12 @@ describe('decommission', () => {
     expect((voter.body as { message: string }).message).toContain('voter of the controller quorum');
     expect((await cli(3, ['decommission', '1'], 1)).stderr).toContain('voter of the controller quorum');
 
+    // Leaders are awaited here rather than by kafkajs' waitForLeaders, whose few metadata retries
+    // (~350 ms) an election on four nodes outlasted once in CI.
     await withAdmin(bootstrapOf(1), async (admin) => {
-      expect(await admin.createTopics({ topics: [{ topic: 'everywhere', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3, 4] }] }], waitForLeaders: true })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic: 'everywhere', replicaAssignment: [{ partition: 0, replicas: [1, 2, 3, 4] }] }], waitForLeaders: false })).toBe(true);
     });
+    await waitFor(async () => ((await partitionsVia(bootstrapOf(1), 'everywhere', 1)) !== null ? true : null), FORM_MS_MAX, 'everywhere-0 led');
     const impossible = await curl(adminOf(2), 'PUT', '/v1/brokers/4/decommission');
     expect(impossible.status).toBe(400);
     expect((impossible.body as { message: string }).message).toContain('Cannot decommission node 4: no other live, active broker can take its replica of everywhere-0');
