@@ -21,17 +21,17 @@ export type Validated =
   | { kind: 'valid'; batches: readonly ValidatedBatch[]; stored: Uint8Array; logAppendTime: boolean }
   | { kind: 'error'; code: number; message: string | null; recordErrors?: readonly RecordError[] };
 
-/**
- * Validation and recompression (compression.type other than producer, recompress.ts), shared by
- * a lone node's partitions and a cluster's replicas: a LogAppendTime topic's batches come out
- * stamped with `nowMs`, so every replica stores the leader's time.
- */
 /** The topic settings validation reads (a validation thread gets these, not the whole config). */
 export type ValidationConfig = Pick<
   TopicConfig,
   'maxMessageBytes' | 'messageTimestampType' | 'cleanupPolicy' | 'messageTimestampBeforeMaxMs' | 'messageTimestampAfterMaxMs' | 'compressionType'
 >;
 
+/**
+ * Validation and recompression (compression.type other than producer, recompress.ts), shared by
+ * a lone node's partitions and a cluster's replicas: a LogAppendTime topic's batches come out
+ * stamped with `nowMs`, so every replica stores the leader's time.
+ */
 export function validateProduced(c: ValidationConfig, topicPartition: string, records: Uint8Array, nowMs: number, produceVersion?: number): Validated {
   const v = validateRecords(
     records,

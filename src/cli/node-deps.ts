@@ -1,7 +1,7 @@
 // The real dependencies of a node (base/deps.ts): the system clock and timers, the disk through
 // node:fs, TCP through Bun, the system's CSPRNG, the process's descriptor limit and Bun Workers.
-// Chosen here, in the shell, from the environment; nothing below src/cli reads process.env or reaches the
-// system around these.
+// Chosen here, in the shell, from the environment; nothing below src/cli reads process.env or
+// reaches the system around these.
 
 import { systemClock } from '../base/clock.ts';
 import type { NodeDeps } from '../base/deps.ts';
