@@ -32,7 +32,7 @@ export interface ValidationJob {
 export type StoredBytes = { readonly offset: number; readonly length: number } | { readonly own: ArrayBuffer };
 
 export type PartAnswer =
-  | { kind: 'valid'; batches: ValidatedBatch[]; stored: StoredBytes; logAppendTime: boolean }
+  | { kind: 'valid'; batches: readonly ValidatedBatch[]; stored: StoredBytes; logAppendTime: boolean }
   | { kind: 'error'; code: number; message: string | null; recordErrors?: readonly RecordError[] };
 
 export interface JobAnswer {
@@ -51,7 +51,7 @@ export function runValidationJob(job: ValidationJob): { answer: JobAnswer; trans
     if (v.kind === 'error') return v;
     const stored = storedBytes(v, job.buffer);
     if ('own' in stored) transfer.push(stored.own);
-    return { kind: 'valid', batches: [...v.batches], stored, logAppendTime: v.logAppendTime };
+    return { kind: 'valid', batches: v.batches, stored, logAppendTime: v.logAppendTime };
   });
   return { answer: { id: job.id, buffer: job.buffer, parts }, transfer };
 }

@@ -18,7 +18,8 @@
 
 import { logger } from '../base/log.ts';
 import type { ThreadPort, Threads } from '../base/threads.ts';
-import { ATTRIBUTES, COMPRESSION_MASK } from '../protocol/records/batch.ts';
+import { concatBytes } from '../base/bytes.ts';
+import { ATTRIBUTES, BatchHeader, Compression } from '../protocol/records/batch.ts';
 import type { Validated, ValidationConfig } from './produce-append.ts';
 import { type JobAnswer, type JobPart, type ValidationJob, validatedOf } from './validation-job.ts';
 
@@ -175,9 +176,8 @@ export class ValidationPool {
 
 /** A compressed (first) batch, or a topic whose compression.type makes the broker re-encode. */
 function needsCodec(p: PartToValidate): boolean {
-  const r = p.records;
   if (p.config.compressionType !== 'producer' && p.config.compressionType !== 'uncompressed') return true;
-  return r.length > ATTRIBUTES + 1 && (r[ATTRIBUTES + 1] & COMPRESSION_MASK) !== 0;
+  return p.records.length >= ATTRIBUTES + 2 && new BatchHeader(p.records).compression !== Compression.None;
 }
 
 /** The job's buffer and each part's offset in it: the owned frame as it is, or the parts copied. */
@@ -185,15 +185,16 @@ function jobBytes(parts: readonly PartToValidate[], ownedFrame: ArrayBuffer | un
   if (ownedFrame !== undefined && parts.every((p) => p.records.buffer === ownedFrame)) {
     return { buffer: ownedFrame, ranges: parts.map((p) => p.records.byteOffset) };
   }
-  const total = parts.reduce((n, p) => n + p.records.length, 0);
-  const buffer = new ArrayBuffer(total);
-  const bytes = new Uint8Array(buffer);
+  // A copy of its own even for one part (concatBytes hands a lone part back as it is): the
+  // buffer moves to the thread, and the part's may be shared with other frames. Not .slice():
+  // on a Buffer (what socket reads are) that is a view, not a copy.
+  const records = parts.map((p) => p.records);
+  const bytes = records.length === 1 ? new Uint8Array(records[0]) : concatBytes(records);
   const ranges: number[] = [];
   let at = 0;
-  for (const p of parts) {
+  for (const r of records) {
     ranges.push(at);
-    bytes.set(p.records, at);
-    at += p.records.length;
+    at += r.length;
   }
-  return { buffer, ranges };
+  return { buffer: bytes.buffer as ArrayBuffer, ranges };
 }

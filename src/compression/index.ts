@@ -79,9 +79,7 @@ export function decompress(type: Compression, bytes: Uint8Array, maxOutputBytes:
         throw new CompressionError('unsupported', `unknown compression type ${type as number}`);
     }
   } catch (e) {
-    if (e instanceof CompressionError) throw e;
-    if (e instanceof RangeError) throw limitError(codecName(type), maxOutputBytes);
-    throw corruptError(codecName(type), e instanceof Error ? e.message : String(e));
+    throw asCompressionError(type, e, maxOutputBytes);
   }
 }
 
@@ -102,14 +100,19 @@ export function decompressTransient(type: Compression, bytes: Uint8Array, maxOut
   try {
     out = type === Compression.Lz4 ? lz4DecompressInto(bytes, maxOutputBytes, transientScratch) : snappyDecompressInto(bytes, maxOutputBytes, transientScratch);
   } catch (e) {
-    if (e instanceof CompressionError) throw e;
-    if (e instanceof RangeError) throw limitError(codecName(type), maxOutputBytes);
-    throw corruptError(codecName(type), e instanceof Error ? e.message : String(e));
+    throw asCompressionError(type, e, maxOutputBytes);
   }
   if (out.buffer !== transientScratch.buffer && out.buffer.byteLength <= TRANSIENT_SCRATCH_BYTES_MAX) {
     transientScratch = new Uint8Array(out.buffer as ArrayBuffer);
   }
   return out;
+}
+
+/** What a decoder threw, as the CompressionError decompress promises (a RangeError is the limit). */
+function asCompressionError(type: Compression, e: unknown, maxOutputBytes: number): CompressionError {
+  if (e instanceof CompressionError) return e;
+  if (e instanceof RangeError) return limitError(codecName(type), maxOutputBytes);
+  return corruptError(codecName(type), e instanceof Error ? e.message : String(e));
 }
 
 function atLeastOne(n: number): number {

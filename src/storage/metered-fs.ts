@@ -16,26 +16,29 @@ export function meteredFs(inner: StorageFs, clock: Clock, registry: MetricsRegis
     public: true,
   }).labels();
   const failures = registry.counter({ name: 'freshet_storage_fsync_errors_total', help: 'fsyncs that failed (the data they covered is not durable).' }).labels();
+  const done = (started: number, failed: boolean): void => {
+    if (failed) failures.inc();
+    latency.observe((clock.monotonicMs() - started) / 1000);
+  };
   const timed = <T>(run: () => T): T => {
     const started = clock.monotonicMs();
+    let failed = true;
     try {
-      return run();
-    } catch (e) {
-      failures.inc();
-      throw e;
+      const r = run();
+      failed = false;
+      return r;
     } finally {
-      latency.observe((clock.monotonicMs() - started) / 1000);
+      done(started, failed);
     }
   };
   const timedAsync = async (run: () => Promise<void>): Promise<void> => {
     const started = clock.monotonicMs();
+    let failed = true;
     try {
       await run();
-    } catch (e) {
-      failures.inc();
-      throw e;
+      failed = false;
     } finally {
-      latency.observe((clock.monotonicMs() - started) / 1000);
+      done(started, failed);
     }
   };
   return {
