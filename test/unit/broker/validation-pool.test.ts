@@ -144,6 +144,19 @@ describe('ValidationPool', () => {
     }
   });
 
+  test('a part that is a view of a shared read buffer is copied, never moved: the read stays whole', async () => {
+    // As a frame that lies in one socket read: a Buffer view, with other bytes around it.
+    const lz4 = batch(80, Compression.Lz4, 12);
+    const read = Buffer.alloc(lz4.length + 100, 0x5a);
+    read.set(lz4, 50);
+    const part = read.subarray(50, 50 + lz4.length);
+    const before = Buffer.from(read);
+    const [v] = await pool().validate([{ config: CONFIG, topicPartition: 't-0', records: part }], NOW, 9);
+    expect(v.kind).toBe('valid');
+    expect(read.byteLength).toBe(before.length);
+    expect(read.equals(before)).toBe(true);
+  });
+
   test('recompression (compression.type) comes back in a buffer of its own', async () => {
     const zstdTopic: ValidationConfig = { ...CONFIG, compressionType: 'zstd' };
     const { frame, views } = frameOf([batch(80, Compression.None, 5)]);
